@@ -1,0 +1,243 @@
+//! Per-flow application state: feeds each direction's reassembled first bytes
+//! to the parsers in [`crate::proto`] (HTTP CONNECT, TLS, DNS over TCP) and
+//! keeps what they found. Buffers are released as soon as a parser is done.
+
+use crate::flow::Side;
+use crate::flow::reassembly::Stream;
+use crate::proto::Progress;
+use crate::proto::dns::{self, Message};
+use crate::proto::http_connect::{self, ConnectRequest, ProxyResponse};
+use crate::proto::tls::{self, ClientHello, ServerFacts};
+
+/// Bytes kept from the start of the client's stream.
+pub const CLIENT_CAP: usize = 32 * 1024;
+/// Bytes kept from the start of the server's stream.
+pub const SERVER_CAP: usize = 32 * 1024;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Not yet known what the stream carries.
+    #[default]
+    Start,
+    /// A CONNECT head was read; the tunnel starts at this offset.
+    Tunnel(usize),
+    /// Finished with this direction.
+    Done,
+}
+
+/// What was learnt from one flow's application bytes.
+#[derive(Debug, Default)]
+pub struct AppState {
+    streams: Option<Box<[Stream; 2]>>,
+    phase: [Phase; 2],
+    need: [usize; 2],
+    /// The ClientHello.
+    pub hello: Option<ClientHello>,
+    /// The server's first flight.
+    pub server: Option<ServerFacts>,
+    /// The CONNECT request, when the flow goes to an explicit proxy.
+    pub connect: Option<ConnectRequest>,
+    /// The proxy's answer.
+    pub proxy_response: Option<ProxyResponse>,
+    /// The snap length cut bytes a parser was still waiting for.
+    pub snap_cut: bool,
+}
+
+impl AppState {
+    fn streams(&mut self) -> &mut [Stream; 2] {
+        self.streams.get_or_insert_with(|| {
+            Box::new([Stream::with_cap(CLIENT_CAP), Stream::with_cap(SERVER_CAP)])
+        })
+    }
+
+    /// True while either direction still wants bytes.
+    pub fn wants_bytes(&self) -> bool {
+        self.phase.iter().any(|p| *p != Phase::Done)
+    }
+
+    /// Sets where a direction's stream starts (ISN + 1).
+    pub fn set_base(&mut self, side: Side, seq: u32) {
+        if self.phase[side.idx()] != Phase::Done {
+            self.streams()[side.idx()].set_base(seq);
+        }
+    }
+
+    /// Adds a segment's payload from `side` and runs the parsers when the
+    /// stream grew far enough. Returns a DNS message read from a TCP stream.
+    pub fn on_payload(
+        &mut self,
+        side: Side,
+        seq: u32,
+        data: &[u8],
+        missing: u32,
+        dns_port: bool,
+    ) -> Option<Message> {
+        let i = side.idx();
+        if self.phase[i] == Phase::Done {
+            return None;
+        }
+        if missing > 0 {
+            self.snap_cut = true;
+        }
+        let grew = self.streams()[i].insert(seq, data, missing);
+        if !grew {
+            return None;
+        }
+        let len = self.streams()[i].bytes().len();
+        let full = self.streams()[i].is_full();
+        if len < self.need[i] && !full {
+            return None;
+        }
+        let out = if dns_port {
+            self.parse_dns(i)
+        } else {
+            match side {
+                Side::Client => self.parse_client(),
+                Side::Server => self.parse_server(),
+            };
+            None
+        };
+        if self.phase[i] != Phase::Done && self.streams()[i].is_full() {
+            self.give_up(side);
+        }
+        if self.phase == [Phase::Done, Phase::Done] {
+            self.streams = None;
+        }
+        out
+    }
+
+    fn done(&mut self, i: usize) {
+        self.phase[i] = Phase::Done;
+        if let Some(s) = self.streams.as_mut() {
+            s[i].close();
+        }
+    }
+
+    fn parse_dns(&mut self, i: usize) -> Option<Message> {
+        let b = self.streams.as_ref()?[i].bytes();
+        match dns::parse_tcp(b) {
+            Progress::NeedMore(n) => {
+                self.need[i] = n;
+                None
+            }
+            Progress::Done((m, _)) => {
+                self.done(i);
+                Some(m)
+            }
+            Progress::NotThis => {
+                self.done(i);
+                None
+            }
+        }
+    }
+
+    fn parse_client(&mut self) {
+        let Some(streams) = self.streams.as_ref() else {
+            return;
+        };
+        let b = streams[0].bytes();
+        let mut off = 0;
+        if let Phase::Tunnel(o) = self.phase[0] {
+            off = o;
+        } else if self.connect.is_none() {
+            match http_connect::parse_request(b) {
+                Progress::NeedMore(n) => {
+                    self.need[0] = n;
+                    return;
+                }
+                Progress::Done(req) => {
+                    off = req.head_len;
+                    self.phase[0] = Phase::Tunnel(off);
+                    self.connect = Some(req);
+                }
+                Progress::NotThis => {}
+            }
+        }
+        let b = &b[off.min(b.len())..];
+        if b.is_empty() {
+            self.need[0] = off + 1;
+            return;
+        }
+        match tls::parse_client(b) {
+            Progress::NeedMore(n) => self.need[0] = off + n,
+            Progress::Done(mut h) => {
+                h.end += off;
+                self.hello = Some(h);
+                self.done(0);
+            }
+            Progress::NotThis => self.done(0),
+        }
+    }
+
+    fn parse_server(&mut self) {
+        let Some(streams) = self.streams.as_ref() else {
+            return;
+        };
+        let b = streams[1].bytes();
+        let mut off = 0;
+        if let Phase::Tunnel(o) = self.phase[1] {
+            off = o;
+        } else if self.connect.is_some() || b.starts_with(b"HTTP/") {
+            match http_connect::parse_response(b) {
+                Progress::NeedMore(n) => {
+                    self.need[1] = n;
+                    return;
+                }
+                Progress::Done(r) => {
+                    off = r.head_len;
+                    let ok = (200..300).contains(&r.status);
+                    self.proxy_response = Some(r);
+                    if !ok {
+                        self.done(1);
+                        return;
+                    }
+                    self.phase[1] = Phase::Tunnel(off);
+                }
+                Progress::NotThis => {}
+            }
+        }
+        let b = &b[off.min(b.len())..];
+        if b.is_empty() {
+            self.need[1] = off + 1;
+            return;
+        }
+        match tls::parse_server(b) {
+            Progress::NeedMore(n) => self.need[1] = off + n,
+            Progress::Done(f) => {
+                self.server = Some(f);
+                self.done(1);
+            }
+            Progress::NotThis => self.done(1),
+        }
+    }
+
+    /// The stream filled (or the flow ended) before a parser finished: keep
+    /// what can be read from the partial bytes.
+    pub fn give_up(&mut self, side: Side) {
+        let i = side.idx();
+        if self.phase[i] == Phase::Done {
+            return;
+        }
+        if let Some(streams) = self.streams.as_ref() {
+            let off = match self.phase[i] {
+                Phase::Tunnel(o) => o,
+                _ => 0,
+            };
+            let b = streams[i].bytes();
+            let b = &b[off.min(b.len())..];
+            match side {
+                Side::Client if self.hello.is_none() => self.hello = tls::client_hello_partial(b),
+                Side::Server if self.server.is_none() => self.server = tls::server_partial(b),
+                _ => {}
+            }
+        }
+        self.done(i);
+    }
+
+    /// The flow ended: finish both directions.
+    pub fn finish(&mut self) {
+        self.give_up(Side::Client);
+        self.give_up(Side::Server);
+        self.streams = None;
+    }
+}

@@ -1,0 +1,442 @@
+//! Saved captures: pcap and pcapng files, and standard input.
+//!
+//! The format is told by the magic number, never by the file name. Files are read
+//! through libpcap (the `pcap` crate). libpcap refuses pcapng files whose interfaces
+//! differ in link type or snap length, which happens with captures from several
+//! interfaces at once (`dumpcap -i any -i eth0`); those are read with `pcap-parser`,
+//! interface by interface, and the BPF filter is applied with libpcap's own
+//! compiler per link type, so both paths give the same result.
+
+use crate::frame::Frame;
+use pcap_parser::traits::PcapReaderIterator;
+use pcap_parser::{Block, PcapBlockOwned, PcapError, PcapNGReader};
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+
+/// How the file is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileFormat {
+    /// Classic libpcap format (micro- or nanosecond).
+    Pcap,
+    /// pcapng.
+    Pcapng,
+    /// Standard input; the format is whatever libpcap found there.
+    Stdin,
+}
+
+/// Why a capture could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    /// The file could not be opened.
+    #[error("{path}: cannot open: {source}; check the path and read permission")]
+    Open {
+        /// File name as given.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file does not start with a pcap or pcapng magic number.
+    #[error(
+        "{path}: not a pcap or pcapng capture (first bytes {magic}); give a file written by tcpdump, dumpcap, Wireshark or Network Watcher, or convert it with `editcap -F pcapng`"
+    )]
+    NotACapture {
+        /// File name as given.
+        path: String,
+        /// The first bytes, in hex.
+        magic: String,
+    },
+    /// libpcap refused the file or the filter.
+    #[error("{path}: {message}")]
+    Libpcap {
+        /// File name as given.
+        path: String,
+        /// libpcap's message.
+        message: String,
+    },
+    /// The BPF filter does not compile.
+    #[error("invalid --filter '{filter}': {message}; see `man pcap-filter` for the syntax")]
+    Filter {
+        /// The expression given.
+        filter: String,
+        /// libpcap's message.
+        message: String,
+    },
+}
+
+/// How reading ended.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum CaptureEnd {
+    /// The whole input was read.
+    Complete,
+    /// Reading stopped at damage; what came before was analysed.
+    Damaged {
+        /// Frames read before the damage.
+        after_frame: u64,
+        /// What the reader said.
+        message: String,
+    },
+}
+
+/// What a source read.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReadSummary {
+    /// The file name as given (`-` for standard input).
+    pub path: String,
+    /// Its format.
+    pub format: FileFormat,
+    /// Link types of its interfaces, in order of appearance, without repeats.
+    pub linktypes: Vec<u32>,
+    /// Frames handed to the callback (after the filter).
+    pub frames: u64,
+    /// Frames the filter left out.
+    pub filtered_out: u64,
+    /// How reading ended.
+    pub end: CaptureEnd,
+}
+
+const PCAP_MAGICS: [[u8; 4]; 4] = [
+    [0xd4, 0xc3, 0xb2, 0xa1],
+    [0xa1, 0xb2, 0xc3, 0xd4],
+    [0x4d, 0x3c, 0xb2, 0xa1],
+    [0xa1, 0xb2, 0x3c, 0x4d],
+];
+const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+
+/// Reads one capture (`-` is standard input), calling `on_frame` for each frame that
+/// passes `filter`. Errors that prevent reading at all are returned; damage part-way
+/// is reported in [`ReadSummary::end`] after everything before it was delivered.
+pub fn read_capture(
+    path: &str,
+    filter: Option<&str>,
+    on_frame: &mut dyn FnMut(&Frame<'_>),
+) -> Result<ReadSummary, CaptureError> {
+    if path == "-" {
+        return read_with_libpcap(path, FileFormat::Stdin, filter, on_frame);
+    }
+    let mut file = File::open(path).map_err(|source| CaptureError::Open {
+        path: path.to_string(),
+        source,
+    })?;
+    let mut magic = [0u8; 4];
+    let mut got = 0;
+    while got < 4 {
+        match file.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(source) => {
+                return Err(CaptureError::Open {
+                    path: path.to_string(),
+                    source,
+                });
+            }
+        }
+    }
+    if got < 4 {
+        return Err(CaptureError::NotACapture {
+            path: path.to_string(),
+            magic: if got == 0 {
+                "none: the file is empty".to_string()
+            } else {
+                hex(&magic[..got])
+            },
+        });
+    }
+    if PCAP_MAGICS.contains(&magic) {
+        return read_with_libpcap(path, FileFormat::Pcap, filter, on_frame);
+    }
+    if magic != PCAPNG_MAGIC {
+        return Err(CaptureError::NotACapture {
+            path: path.to_string(),
+            magic: hex(&magic),
+        });
+    }
+    if pcapng_interfaces_uniform(file) {
+        read_with_libpcap(path, FileFormat::Pcapng, filter, on_frame)
+    } else {
+        read_pcapng_mixed(path, filter, on_frame)
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn libpcap_err(path: &str, e: pcap::Error) -> CaptureError {
+    CaptureError::Libpcap {
+        path: path.to_string(),
+        message: e.to_string(),
+    }
+}
+
+fn read_with_libpcap(
+    path: &str,
+    format: FileFormat,
+    filter: Option<&str>,
+    on_frame: &mut dyn FnMut(&Frame<'_>),
+) -> Result<ReadSummary, CaptureError> {
+    let mut cap = pcap::Capture::from_file(path).map_err(|e| {
+        let msg = e.to_string();
+        if path == "-" && msg.contains("unknown file format") {
+            CaptureError::NotACapture {
+                path: "standard input".into(),
+                magic: "not recognised by libpcap".into(),
+            }
+        } else {
+            libpcap_err(path, e)
+        }
+    })?;
+    if let Some(expr) = filter {
+        cap.filter(expr, true).map_err(|e| CaptureError::Filter {
+            filter: expr.to_string(),
+            message: e.to_string(),
+        })?;
+    }
+    let linktype = cap.get_datalink().0 as u32;
+    let mut frames = 0u64;
+    let end = loop {
+        match cap.next_packet() {
+            Ok(p) => {
+                frames += 1;
+                let ts_us = p.header.ts.tv_sec * 1_000_000 + p.header.ts.tv_usec;
+                on_frame(&Frame {
+                    ts_us,
+                    linktype,
+                    wire_len: p.header.len,
+                    data: p.data,
+                });
+            }
+            Err(pcap::Error::NoMorePackets) => break CaptureEnd::Complete,
+            Err(e) => {
+                break CaptureEnd::Damaged {
+                    after_frame: frames,
+                    message: e.to_string(),
+                };
+            }
+        }
+    };
+    Ok(ReadSummary {
+        path: path.to_string(),
+        format,
+        linktypes: vec![linktype],
+        frames,
+        filtered_out: 0,
+        end,
+    })
+}
+
+/// Walks the pcapng block headers (without reading packet data) and tells whether
+/// every interface has the same link type and snap length, which libpcap requires.
+fn pcapng_interfaces_uniform(file: File) -> bool {
+    let mut r = BufReader::with_capacity(64 * 1024, file);
+    if r.seek(SeekFrom::Start(0)).is_err() {
+        return true;
+    }
+    let mut first: Option<(u16, u32)> = None;
+    let mut big_endian = false;
+    let mut hdr = [0u8; 16];
+    // Bounded by the file size: every step moves forward by at least 12 bytes.
+    loop {
+        if r.read_exact(&mut hdr[..8]).is_err() {
+            return true;
+        }
+        let btype = u32::from_le_bytes(hdr[0..4].try_into().unwrap_or_default());
+        if btype == 0x0a0d0d0a {
+            // Section header: the byte-order magic follows.
+            let mut bom = [0u8; 4];
+            if r.read_exact(&mut bom).is_err() {
+                return true;
+            }
+            big_endian = bom == [0x1a, 0x2b, 0x3c, 0x4d];
+            let len = rd32(&hdr[4..8], big_endian) as i64;
+            if len < 12 || r.seek_relative(len - 12).is_err() {
+                return true;
+            }
+            continue;
+        }
+        let btype = rd32(&hdr[0..4], big_endian);
+        let len = rd32(&hdr[4..8], big_endian) as i64;
+        if len < 12 {
+            return true;
+        }
+        if btype == 1 {
+            if len < 16 || r.read_exact(&mut hdr[8..16]).is_err() {
+                return true;
+            }
+            let lt = if big_endian {
+                u16::from_be_bytes([hdr[8], hdr[9]])
+            } else {
+                u16::from_le_bytes([hdr[8], hdr[9]])
+            };
+            let snap = rd32(&hdr[12..16], big_endian);
+            match first {
+                None => first = Some((lt, snap)),
+                Some(f) if f != (lt, snap) => return false,
+                _ => {}
+            }
+            if r.seek_relative(len - 16).is_err() {
+                return true;
+            }
+        } else if r.seek_relative(len - 8).is_err() {
+            return true;
+        }
+    }
+}
+
+fn rd32(b: &[u8], be: bool) -> u32 {
+    let a = [b[0], b[1], b[2], b[3]];
+    if be {
+        u32::from_be_bytes(a)
+    } else {
+        u32::from_le_bytes(a)
+    }
+}
+
+struct Iface {
+    linktype: u32,
+    ts_offset: i64,
+    ts_resol: u64,
+    filter: Option<pcap::BpfProgram>,
+}
+
+fn read_pcapng_mixed(
+    path: &str,
+    filter: Option<&str>,
+    on_frame: &mut dyn FnMut(&Frame<'_>),
+) -> Result<ReadSummary, CaptureError> {
+    let file = File::open(path).map_err(|source| CaptureError::Open {
+        path: path.to_string(),
+        source,
+    })?;
+    let mut reader = PcapNGReader::new(1 << 20, file).map_err(|e| CaptureError::Libpcap {
+        path: path.to_string(),
+        message: format!("pcapng: {e:?}"),
+    })?;
+    let mut ifaces: Vec<Iface> = Vec::new();
+    let mut linktypes: Vec<u32> = Vec::new();
+    let mut frames = 0u64;
+    let mut filtered_out = 0u64;
+    let end = loop {
+        match reader.next() {
+            Ok((offset, block)) => {
+                match block {
+                    PcapBlockOwned::NG(Block::SectionHeader(_)) => ifaces.clear(),
+                    PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                        let lt = idb.linktype.0 as u32;
+                        if !linktypes.contains(&lt) {
+                            linktypes.push(lt);
+                        }
+                        let prog = match filter {
+                            Some(expr) => Some(compile_for(expr, lt)?),
+                            None => None,
+                        };
+                        ifaces.push(Iface {
+                            linktype: lt,
+                            ts_offset: idb.ts_offset(),
+                            ts_resol: idb.ts_resolution().unwrap_or(1_000_000),
+                            filter: prog,
+                        });
+                    }
+                    PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+                        if let Some(ifc) = ifaces.get(epb.if_id as usize) {
+                            let data = &epb.data[..(epb.caplen as usize).min(epb.data.len())];
+                            let pass = ifc.filter.as_ref().is_none_or(|p| p.filter(data));
+                            if pass {
+                                frames += 1;
+                                let ts = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
+                                let ts_us = to_micros(ts, ifc.ts_resol) + ifc.ts_offset * 1_000_000;
+                                on_frame(&Frame {
+                                    ts_us,
+                                    linktype: ifc.linktype,
+                                    wire_len: epb.origlen,
+                                    data,
+                                });
+                            } else {
+                                filtered_out += 1;
+                            }
+                        }
+                    }
+                    PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
+                        if let Some(ifc) = ifaces.first() {
+                            let pass = ifc.filter.as_ref().is_none_or(|p| p.filter(spb.data));
+                            if pass {
+                                frames += 1;
+                                on_frame(&Frame {
+                                    ts_us: 0,
+                                    linktype: ifc.linktype,
+                                    wire_len: spb.origlen,
+                                    data: spb.data,
+                                });
+                            } else {
+                                filtered_out += 1;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                reader.consume(offset);
+            }
+            Err(PcapError::Eof) => break CaptureEnd::Complete,
+            Err(PcapError::Incomplete(_)) => {
+                if let Err(e) = reader.refill() {
+                    break CaptureEnd::Damaged {
+                        after_frame: frames,
+                        message: format!("{e:?}"),
+                    };
+                }
+                if reader.reader_exhausted() && reader.data().is_empty() {
+                    break CaptureEnd::Complete;
+                }
+                if reader.reader_exhausted() {
+                    // Bytes remain but they never make a whole block.
+                    match reader.next() {
+                        Err(PcapError::Incomplete(_)) => {
+                            break CaptureEnd::Damaged {
+                                after_frame: frames,
+                                message: "truncated pcapng block at the end of the file".into(),
+                            };
+                        }
+                        _ => continue,
+                    }
+                }
+            }
+            Err(e) => {
+                break CaptureEnd::Damaged {
+                    after_frame: frames,
+                    message: format!("pcapng: {e:?}"),
+                };
+            }
+        }
+    };
+    Ok(ReadSummary {
+        path: path.to_string(),
+        format: FileFormat::Pcapng,
+        linktypes,
+        frames,
+        filtered_out,
+        end,
+    })
+}
+
+fn to_micros(ts: u64, resol: u64) -> i64 {
+    if resol == 1_000_000 {
+        ts as i64
+    } else if resol == 0 {
+        0
+    } else {
+        ((ts as u128) * 1_000_000 / resol as u128) as i64
+    }
+}
+
+fn compile_for(expr: &str, linktype: u32) -> Result<pcap::BpfProgram, CaptureError> {
+    let err = |e: pcap::Error| CaptureError::Filter {
+        filter: expr.to_string(),
+        message: e.to_string(),
+    };
+    let dead = pcap::Capture::dead(pcap::Linktype(linktype as i32)).map_err(err)?;
+    dead.compile(expr, true).map_err(err)
+}

@@ -1,0 +1,9 @@
+//! Capture sources: the only code that touches libpcap or capture file formats.
+//!
+//! A source hands each frame to a callback as a borrowed [`Frame`](crate::frame::Frame)
+//! and reports, when it stops, whether it reached the end of its input or stopped at
+//! damage ([`CaptureEnd`]).
+
+pub mod file;
+
+pub use file::{CaptureEnd, CaptureError, FileFormat, ReadSummary, read_capture};

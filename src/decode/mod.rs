@@ -1,0 +1,285 @@
+//! Bytes to packets: stateless, zero-copy, never panics.
+//!
+//! [`decode`] walks a frame from its link layer (Ethernet with 802.1Q/QinQ,
+//! Linux cooked SLL and SLL2, raw IP, BSD NULL/loopback, PPP) through any
+//! tunnels (IP-in-IP, GRE, VXLAN, GENEVE, GTP-U, PPPoE, MPLS) to the innermost
+//! IP packet and its transport header. The innermost flow is the packet's flow;
+//! the outermost tunnel is kept beside it.
+
+mod ip;
+mod link;
+mod tunnel;
+
+use std::net::IpAddr;
+
+pub use ip::quoted_flow;
+
+/// Link types this decoder understands (LINKTYPE_* values).
+pub const SUPPORTED_LINKTYPES: &[(u32, &str)] = &[
+    (0, "NULL (BSD loopback)"),
+    (1, "ETHERNET"),
+    (9, "PPP"),
+    (12, "RAW (IP)"),
+    (14, "RAW (IP)"),
+    (50, "PPP_HDLC"),
+    (101, "RAW (IP)"),
+    (108, "LOOP (OpenBSD loopback)"),
+    (113, "LINUX_SLL"),
+    (204, "PPP_WITH_DIR"),
+    (228, "IPV4"),
+    (229, "IPV6"),
+    (276, "LINUX_SLL2"),
+];
+
+/// Name of a link type, for messages.
+pub fn linktype_name(lt: u32) -> String {
+    if let Some((_, n)) = SUPPORTED_LINKTYPES.iter().find(|(v, _)| *v == lt) {
+        return format!("{lt} ({n})");
+    }
+    let n = match lt {
+        105 => "IEEE802_11",
+        127 => "IEEE802_11_RADIOTAP",
+        274 => "ETHERNET_MPACKET",
+        281 => "DSA_TAG_BRCM",
+        147..=162 => "USER",
+        _ => "unknown",
+    };
+    format!("{lt} ({n})")
+}
+
+/// True when [`decode`] handles this link type.
+pub fn linktype_supported(lt: u32) -> bool {
+    SUPPORTED_LINKTYPES.iter().any(|(v, _)| *v == lt)
+}
+
+/// A decoded packet: the innermost IP flow and what carried it.
+#[derive(Debug, Clone)]
+pub struct Packet<'a> {
+    /// Innermost source address.
+    pub src: IpAddr,
+    /// Innermost destination address.
+    pub dst: IpAddr,
+    /// IPv4 TTL or IPv6 hop limit of the innermost header.
+    pub ttl: u8,
+    /// The transport layer.
+    pub l4: L4<'a>,
+    /// The outermost tunnel the packet came through, if any.
+    pub tunnel: Option<Tunnel>,
+    /// The outermost 802.1Q VLAN id, if any.
+    pub vlan: Option<u16>,
+}
+
+/// The kind of encapsulation around the innermost IP packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TunnelKind {
+    /// IPv4 or IPv6 directly inside IPv4 or IPv6 (4in4, 6in4, 4in6, 6in6).
+    IpInIp,
+    /// Generic Routing Encapsulation (also ERSPAN).
+    Gre,
+    /// VXLAN (UDP 4789), as used by Azure Gateway Load Balancer.
+    Vxlan,
+    /// GENEVE (UDP 6081).
+    Geneve,
+    /// GTP-U (UDP 2152).
+    GtpU,
+    /// Teredo (UDP 3544).
+    Teredo,
+    /// PPP over Ethernet.
+    Pppoe,
+    /// MPLS label stack.
+    Mpls,
+}
+
+/// A tunnel: its kind and, when it runs over IP, the outer addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Tunnel {
+    /// Encapsulation.
+    pub kind: TunnelKind,
+    /// Outer source address (IP-based tunnels only).
+    pub outer_src: Option<IpAddr>,
+    /// Outer destination address (IP-based tunnels only).
+    pub outer_dst: Option<IpAddr>,
+}
+
+/// TCP flag bits.
+pub mod tcp_flags {
+    /// FIN
+    pub const FIN: u8 = 0x01;
+    /// SYN
+    pub const SYN: u8 = 0x02;
+    /// RST
+    pub const RST: u8 = 0x04;
+    /// PSH
+    pub const PSH: u8 = 0x08;
+    /// ACK
+    pub const ACK: u8 = 0x10;
+}
+
+/// The transport layer of a packet.
+#[derive(Debug, Clone)]
+pub enum L4<'a> {
+    /// A TCP segment.
+    Tcp(TcpSeg<'a>),
+    /// A UDP datagram.
+    Udp(UdpDgram<'a>),
+    /// An ICMP or ICMPv6 error quoting the header of another flow's packet.
+    IcmpError(IcmpError),
+    /// Any other ICMP message.
+    Icmp,
+    /// A fragment of a fragmented IP packet (counted, not reassembled).
+    Fragment,
+    /// Another IP protocol.
+    Other(u8),
+}
+
+/// A TCP segment.
+#[derive(Debug, Clone, Copy)]
+pub struct TcpSeg<'a> {
+    /// Source port.
+    pub sport: u16,
+    /// Destination port.
+    pub dport: u16,
+    /// Sequence number.
+    pub seq: u32,
+    /// Acknowledgment number.
+    pub ack: u32,
+    /// Flag bits ([`tcp_flags`]).
+    pub flags: u8,
+    /// Advertised window (unscaled).
+    pub window: u16,
+    /// The captured payload.
+    pub payload: &'a [u8],
+    /// Payload bytes the IP header announces but the capture does not hold
+    /// (snap length).
+    pub missing: u32,
+}
+
+/// A UDP datagram.
+#[derive(Debug, Clone, Copy)]
+pub struct UdpDgram<'a> {
+    /// Source port.
+    pub sport: u16,
+    /// Destination port.
+    pub dport: u16,
+    /// The captured payload.
+    pub payload: &'a [u8],
+    /// Payload bytes cut by the snap length.
+    pub missing: u32,
+}
+
+/// An ICMP error message and the flow whose packet it quotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IcmpError {
+    /// True for ICMPv6.
+    pub v6: bool,
+    /// ICMP type.
+    pub icmp_type: u8,
+    /// ICMP code.
+    pub code: u8,
+    /// The quoted packet's flow, as it was sent.
+    pub quoted: QuotedFlow,
+}
+
+/// The 5-tuple of the packet quoted inside an ICMP error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotedFlow {
+    /// IP protocol number.
+    pub proto: u8,
+    /// Source address of the quoted packet.
+    pub src: IpAddr,
+    /// Destination address of the quoted packet.
+    pub dst: IpAddr,
+    /// Source port (0 when not TCP/UDP or not quoted).
+    pub sport: u16,
+    /// Destination port.
+    pub dport: u16,
+}
+
+/// Why a frame could not be decoded; counted by kind, never fatal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DecodeError {
+    /// The link type is not supported.
+    UnsupportedLinkType(u32),
+    /// A non-IP frame (ARP, LLDP, STP…), by EtherType.
+    NotIp(u16),
+    /// The frame ends inside a link-layer or tunnel header.
+    TruncatedLink,
+    /// The IP header is cut or invalid.
+    BadIp,
+    /// The transport header is cut or invalid.
+    BadTransport,
+    /// More than [`MAX_DEPTH`] nested encapsulations.
+    TooDeep,
+}
+
+impl DecodeError {
+    /// A stable, short name for counting.
+    pub fn kind(&self) -> String {
+        match self {
+            DecodeError::UnsupportedLinkType(lt) => {
+                format!("unsupported link type {}", linktype_name(*lt))
+            }
+            DecodeError::NotIp(et) => {
+                format!("not IP (ethertype 0x{et:04x}{})", ethertype_name(*et))
+            }
+            DecodeError::TruncatedLink => "truncated link or tunnel header".into(),
+            DecodeError::BadIp => "truncated or invalid IP header".into(),
+            DecodeError::BadTransport => "truncated or invalid TCP/UDP/ICMP header".into(),
+            DecodeError::TooDeep => "too many nested encapsulations".into(),
+        }
+    }
+}
+
+fn ethertype_name(et: u16) -> &'static str {
+    match et {
+        0x0806 => " ARP",
+        0x88cc => " LLDP",
+        0x8863 => " PPPoE discovery",
+        0x888e => " EAPOL",
+        0x8035 => " RARP",
+        0x88e5 => " MACsec",
+        0x0000..=0x05dc => " 802.3 length/LLC",
+        _ => "",
+    }
+}
+
+/// Deepest nesting of encapsulations followed.
+pub const MAX_DEPTH: u8 = 8;
+
+/// Decoding state carried down the layers.
+#[derive(Default, Clone, Copy)]
+struct Ctx {
+    depth: u8,
+    vlan: Option<u16>,
+    tunnel: Option<Tunnel>,
+}
+
+impl Ctx {
+    fn deeper(mut self) -> Result<Self, DecodeError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            Err(DecodeError::TooDeep)
+        } else {
+            Ok(self)
+        }
+    }
+    fn enter(mut self, kind: TunnelKind, outer: Option<(IpAddr, IpAddr)>) -> Self {
+        if self.tunnel.is_none() {
+            self.tunnel = Some(Tunnel {
+                kind,
+                outer_src: outer.map(|o| o.0),
+                outer_dst: outer.map(|o| o.1),
+            });
+        }
+        self
+    }
+}
+
+/// Decodes a frame of the given link type.
+pub fn decode(linktype: u32, data: &[u8]) -> Result<Packet<'_>, DecodeError> {
+    link::decode_link(Ctx::default(), linktype, data)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,403 @@
+//! The analysis engine: frames in, finished [`FlowRecord`]s out.
+//!
+//! One pass: each frame is decoded, accounted to its flow, and its payload fed
+//! to the flow's application parsers; DNS answers feed the name table. Flows
+//! leave the table when they close or go idle (capture time), and are turned
+//! into records then, so memory follows live flows, not packets.
+//!
+//! ```no_run
+//! use asrscope::engine::Engine;
+//! let mut engine = Engine::default();
+//! asrscope::capture::read_capture("captures/healthy-tls12-dns.pcap", None, &mut |f| engine.ingest(f)).unwrap();
+//! engine.finish();
+//! for flow in engine.take_finished() {
+//!     println!("{} {:?}", flow.dst_ip, flow.server_name);
+//! }
+//! ```
+
+use crate::app_layer::AppState;
+use crate::decode::{self, DecodeError, L4};
+use crate::flow::{Flow, FlowTable, Side, Timeouts, Transport};
+use crate::frame::Frame;
+use crate::model::*;
+use crate::names::DnsNames;
+use crate::proto::{dns, tls};
+use ahash::AHashMap;
+
+/// Most flows held at once by default.
+pub const DEFAULT_MAX_FLOWS: usize = 1_000_000;
+/// How often (capture time) idle flows are swept.
+const SWEEP_US: i64 = 1_000_000;
+
+/// Engine settings.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineConfig {
+    /// Flow expiry.
+    pub timeouts: Timeouts,
+    /// Flow table cap.
+    pub max_flows: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            timeouts: Timeouts::default(),
+            max_flows: DEFAULT_MAX_FLOWS,
+        }
+    }
+}
+
+/// The engine.
+pub struct Engine {
+    table: FlowTable<AppState>,
+    names: DnsNames,
+    stats: CaptureStats,
+    undecoded: AHashMap<DecodeError, u64>,
+    done: Vec<Flow<AppState>>,
+    finished: Vec<FlowRecord>,
+    last_sweep_us: Option<i64>,
+    now_us: i64,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new(EngineConfig::default())
+    }
+}
+
+impl Engine {
+    /// A new engine.
+    pub fn new(cfg: EngineConfig) -> Self {
+        Engine {
+            table: FlowTable::new(cfg.timeouts, cfg.max_flows),
+            names: DnsNames::default(),
+            stats: CaptureStats::default(),
+            undecoded: AHashMap::default(),
+            done: Vec::new(),
+            finished: Vec::new(),
+            last_sweep_us: None,
+            now_us: 0,
+        }
+    }
+
+    /// Analyses one frame.
+    pub fn ingest(&mut self, frame: &Frame<'_>) {
+        let ts = frame.ts_us;
+        self.stats.frames += 1;
+        if frame.is_cut() {
+            self.stats.frames_cut_by_snaplen += 1;
+        }
+        self.stats.first_seen = Some(self.stats.first_seen.map_or(ts, |f| f.min(ts)));
+        self.stats.last_seen = Some(self.stats.last_seen.map_or(ts, |l| l.max(ts)));
+        self.now_us = self.now_us.max(ts);
+        match decode::decode(frame.linktype, frame.data) {
+            Ok(pkt) => self.packet(&pkt, ts),
+            Err(e) => *self.undecoded.entry(e).or_insert(0) += 1,
+        }
+        let last = *self.last_sweep_us.get_or_insert(self.now_us);
+        if self.now_us - last >= SWEEP_US {
+            self.last_sweep_us = Some(self.now_us);
+            self.table.expire(self.now_us, &mut self.done);
+            self.names.expire(self.now_us);
+            self.records_from_done();
+        }
+    }
+
+    fn packet(&mut self, pkt: &decode::Packet<'_>, ts: i64) {
+        match &pkt.l4 {
+            L4::Tcp(seg) => {
+                let (f, side) = self.table.tcp(pkt, seg, ts, &mut self.done);
+                let syn = seg.flags & decode::tcp_flags::SYN != 0;
+                if syn {
+                    f.app.set_base(side, seg.seq.wrapping_add(1));
+                }
+                let dns_port = f.server.1 == 53;
+                if (!seg.payload.is_empty() || seg.missing > 0) && f.app.wants_bytes() {
+                    let seq = if syn {
+                        seg.seq.wrapping_add(1)
+                    } else {
+                        seg.seq
+                    };
+                    if let Some(m) = f
+                        .app
+                        .on_payload(side, seq, seg.payload, seg.missing, dns_port)
+                    {
+                        let (src, dst) = match side {
+                            Side::Client => (f.client, f.server),
+                            Side::Server => (f.server, f.client),
+                        };
+                        self.names.observe(&m, src, dst, ts);
+                    }
+                }
+            }
+            L4::Udp(u) => {
+                let bytes = u.payload.len() as u64 + u.missing as u64;
+                self.table
+                    .udp(pkt, u.sport, u.dport, bytes, ts, &mut self.done);
+                if u.sport == 53 || u.dport == 53 || u.sport == 5353 && u.dport == 5353 {
+                    match dns::parse(u.payload) {
+                        Some(m) => {
+                            self.names
+                                .observe(&m, (pkt.src, u.sport), (pkt.dst, u.dport), ts)
+                        }
+                        None => self.names.malformed += 1,
+                    }
+                }
+            }
+            L4::IcmpError(e) => {
+                let q = e.quoted;
+                let transport = match q.proto {
+                    6 => Some(Transport::Tcp),
+                    17 => Some(Transport::Udp),
+                    _ => None,
+                };
+                let found = transport
+                    .and_then(|t| self.table.get_mut(t, (q.src, q.sport), (q.dst, q.dport)))
+                    .map(|(f, _)| {
+                        f.icmp.get_or_insert(crate::flow::table::IcmpSeen {
+                            v6: e.v6,
+                            icmp_type: e.icmp_type,
+                            code: e.code,
+                            from: pkt.src,
+                            ts_us: ts,
+                        });
+                        f.last_us = f.last_us.max(ts);
+                    })
+                    .is_some();
+                if !found {
+                    self.stats.icmp_errors_unmatched += 1;
+                }
+            }
+            L4::Fragment => self.stats.ip_fragments += 1,
+            L4::Icmp | L4::Other(_) => {}
+        }
+    }
+
+    /// Ends the analysis: every flow still open is finished.
+    pub fn finish(&mut self) {
+        self.table.drain(&mut self.done);
+        self.names.finish();
+        self.records_from_done();
+    }
+
+    /// Takes the flows finished so far (in order of first packet).
+    pub fn take_finished(&mut self) -> Vec<FlowRecord> {
+        let mut v = std::mem::take(&mut self.finished);
+        v.sort_by_key(|r| (r.first_seen, r.id));
+        v
+    }
+
+    /// Flows currently in the table.
+    pub fn live_flows(&self) -> usize {
+        self.table.len()
+    }
+
+    /// The DNS log.
+    pub fn dns_logs(&self) -> &[crate::names::NameLog] {
+        self.names.logs()
+    }
+
+    /// Capture statistics so far.
+    pub fn stats(&self) -> CaptureStats {
+        let mut s = self.stats.clone();
+        s.undecoded = self.undecoded.iter().map(|(k, v)| (k.kind(), *v)).collect();
+        s.flows_evicted = self.table.evicted;
+        s.peak_live_flows = self.table.peak as u64;
+        s.dns_malformed = self.names.malformed;
+        s
+    }
+
+    fn records_from_done(&mut self) {
+        let done = std::mem::take(&mut self.done);
+        let still_open = self.now_us;
+        for mut f in done {
+            f.app.finish();
+            let r = self.record(&f, still_open);
+            self.stats.flows += 1;
+            if r.quality.one_direction {
+                self.stats.flows_one_direction += 1;
+            }
+            if r.quality.began_before_capture {
+                self.stats.flows_began_before_capture += 1;
+            }
+            if r.quality.hello_cut_by_snaplen {
+                self.stats.hellos_cut_by_snaplen += 1;
+            }
+            self.finished.push(r);
+        }
+    }
+
+    fn record(&self, f: &Flow<AppState>, _now: i64) -> FlowRecord {
+        let app = &f.app;
+        let dns_name = self
+            .names
+            .name_for(&f.server.0, f.first_us)
+            .map(|n| n.to_string());
+        let tls_rec = tls_record(app);
+        let proxy = app.connect.as_ref().map(|c| ProxyRecord {
+            target_host: c.host.clone(),
+            target_port: c.port,
+            credentials_sent: c.has_credentials,
+            status: app.proxy_response.as_ref().map(|r| r.status),
+            auth_scheme: app
+                .proxy_response
+                .as_ref()
+                .and_then(|r| r.auth_scheme.clone()),
+        });
+        let sni = tls_rec.as_ref().and_then(|t| t.sni.clone());
+        let cert_name = tls_rec
+            .as_ref()
+            .and_then(|t| t.certificates.first())
+            .and_then(|c| c.san.first().cloned());
+        let (server_name, name_source) = if let Some(s) = sni {
+            (Some(s), NameSource::Sni)
+        } else if let Some(p) = &proxy {
+            (Some(p.target_host.clone()), NameSource::Connect)
+        } else if let Some(d) = &dns_name {
+            (Some(d.clone()), NameSource::Dns)
+        } else if let Some(c) = cert_name {
+            (Some(c), NameSource::Cert)
+        } else {
+            (None, NameSource::None)
+        };
+        let (handshake, evidence) = handshake(f);
+        let close = match f.tcp.first_close {
+            Some((Side::Client, false)) => Close::FinClient,
+            Some((Side::Server, false)) => Close::FinServer,
+            Some((Side::Client, true)) => Close::RstClient,
+            Some((Side::Server, true)) => Close::RstServer,
+            None if f.idle_expired => Close::Idle,
+            None => Close::Open,
+        };
+        let one_direction = f.dirs[0].packets == 0 || f.dirs[1].packets == 0;
+        FlowRecord {
+            id: f.id,
+            first_seen: f.first_us,
+            last_seen: f.last_us,
+            src_ip: f.client.0,
+            src_port: f.client.1,
+            dst_ip: f.server.0,
+            dst_port: f.server.1,
+            transport: f.transport,
+            server_name,
+            name_source,
+            dns_name,
+            handshake,
+            evidence,
+            close: if f.transport == Transport::Udp {
+                Close::Open
+            } else {
+                close
+            },
+            out: dir_record(&f.dirs[0]),
+            inbound: dir_record(&f.dirs[1]),
+            rtt_ms: f.tcp.handshake_rtt_us().map(|u| u as f64 / 1000.0),
+            tls: tls_rec,
+            proxy,
+            tunnel: f.tunnel,
+            vlan: f.vlan,
+            quality: FlowQuality {
+                began_before_capture: f.began_before_capture,
+                one_direction,
+                hello_cut_by_snaplen: app.snap_cut
+                    && app.hello.as_ref().is_none_or(|h| !h.complete),
+                bytes_cut: f.dirs[0].bytes_cut + f.dirs[1].bytes_cut,
+            },
+        }
+    }
+}
+
+fn dir_record(d: &crate::flow::tcp::DirStats) -> DirRecord {
+    DirRecord {
+        packets: d.packets,
+        bytes: d.bytes,
+        data_segments: d.data_segments,
+        retransmissions: d.retransmissions,
+        data_retransmissions: d.data_retransmissions,
+        dup_acks: d.dup_acks,
+        zero_windows: d.zero_windows,
+        throughput_kbps: d.throughput_kbps(),
+    }
+}
+
+fn tls_record(app: &AppState) -> Option<TlsRecord> {
+    if app.hello.is_none() && app.server.is_none() {
+        return None;
+    }
+    let mut t = TlsRecord::default();
+    if let Some(h) = &app.hello {
+        t.sni = h.sni.clone();
+        t.hello_complete = h.complete;
+        t.client_versions = h.versions.iter().map(|v| tls::version_name(*v)).collect();
+        t.alpn = h.alpn.clone();
+    }
+    if let Some(s) = &app.server {
+        t.server_version = s.version.map(tls::version_name);
+        t.alert = s.alert.map(|a| AlertRecord {
+            level: a.level,
+            description: a.description,
+            name: a.name(),
+        });
+        t.certificates = s.certs.clone();
+    }
+    Some(t)
+}
+
+fn ms(us: i64) -> f64 {
+    us as f64 / 1000.0
+}
+
+fn handshake(f: &Flow<AppState>) -> (Handshake, HandshakeEvidence) {
+    let t = &f.tcp;
+    let mut ev = HandshakeEvidence {
+        syn_count: t.syn_count,
+        syn_span_ms: match (t.first_syn_us, t.last_syn_us) {
+            (Some(a), Some(b)) if t.syn_count > 0 => Some(ms(b - a)),
+            _ => None,
+        },
+        rst_by: t.rst.map(|r| r.0),
+        rst_after_client_data_ms: match (t.rst, f.dirs[0].first_data_us) {
+            (Some((_, r)), Some(d)) if r >= d => Some(ms(r - d)),
+            _ => None,
+        },
+        icmp: f.icmp,
+    };
+    if f.transport == Transport::Udp {
+        let h = if f.dirs[1].packets > 0 {
+            Handshake::Answered
+        } else if f.icmp.is_some() {
+            Handshake::Unreachable
+        } else {
+            Handshake::NoReply
+        };
+        return (h, ev);
+    }
+    let server_rst = matches!(t.rst, Some((Side::Server, _)));
+    let h = if t.synack_us.is_some() {
+        if t.established_us.is_some() || f.dirs[0].data_segments > 0 {
+            if server_rst && f.dirs[0].data_segments > 0 && f.dirs[1].data_segments == 0 {
+                Handshake::ResetAfterData
+            } else {
+                Handshake::Established
+            }
+        } else {
+            Handshake::Incomplete
+        }
+    } else if t.syn_count > 0 {
+        if server_rst {
+            Handshake::Rejected
+        } else if f.icmp.is_some() {
+            Handshake::Unreachable
+        } else {
+            Handshake::NoReply
+        }
+    } else {
+        Handshake::MidFlow
+    };
+    if h != Handshake::ResetAfterData {
+        ev.rst_after_client_data_ms = ev
+            .rst_after_client_data_ms
+            .filter(|_| server_rst && f.dirs[1].data_segments == 0);
+    }
+    (h, ev)
+}

@@ -1,0 +1,254 @@
+//! TCP per direction and per connection: sequence tracking for retransmissions,
+//! duplicate ACKs and zero windows (with tshark's definitions), the handshake
+//! and who closed the connection.
+
+use super::Side;
+use crate::decode::TcpSeg;
+use crate::decode::tcp_flags::{ACK, FIN, RST, SYN};
+
+/// Counters and sequence state of one direction.
+#[derive(Debug, Clone, Default)]
+pub struct DirStats {
+    /// Packets sent this way.
+    pub packets: u64,
+    /// Payload bytes sent this way (TCP/UDP payload as on the wire, including
+    /// retransmissions and bytes the snap length cut).
+    pub bytes: u64,
+    /// Segments carrying data.
+    pub data_segments: u64,
+    /// Retransmitted segments (data, SYN or FIN that repeat sequence space
+    /// already seen).
+    pub retransmissions: u64,
+    /// Retransmitted segments that carried data.
+    pub data_retransmissions: u64,
+    /// Duplicate ACKs sent this way.
+    pub dup_acks: u64,
+    /// Segments advertising a zero window.
+    pub zero_windows: u64,
+    /// Time of the first and last segment carrying data (µs).
+    pub first_data_us: Option<i64>,
+    /// See `first_data_us`.
+    pub last_data_us: Option<i64>,
+    /// Payload bytes the snap length cut.
+    pub bytes_cut: u64,
+    seq_init: bool,
+    next_seq: u32,
+    last_ack: u32,
+    last_win: u16,
+    last_next_seq: u32,
+}
+
+/// How a connection attempt went, tracked as packets arrive.
+#[derive(Debug, Clone, Default)]
+pub struct TcpConn {
+    /// SYNs sent by the client.
+    pub syn_count: u32,
+    /// Time of the client's first and last SYN.
+    pub first_syn_us: Option<i64>,
+    /// See `first_syn_us`.
+    pub last_syn_us: Option<i64>,
+    /// Time of the server's (first) SYN/ACK.
+    pub synack_us: Option<i64>,
+    /// Time of the client's ACK that completed the handshake.
+    pub established_us: Option<i64>,
+    /// First RST: who sent it and when.
+    pub rst: Option<(Side, i64)>,
+    /// First FIN of each side.
+    pub fin_us: [Option<i64>; 2],
+    /// The first FIN or RST: who and whether it was a RST.
+    pub first_close: Option<(Side, bool)>,
+    /// The SYN/ACK's ISN and client ISN, to tell a new connection on the same
+    /// ports from a retransmitted SYN.
+    pub client_isn: Option<u32>,
+}
+
+fn lt(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) < 0
+}
+
+impl DirStats {
+    /// Updates this direction with a segment it sent.
+    pub fn on_segment(&mut self, seg: &TcpSeg<'_>, ts_us: i64) {
+        let len = seg.payload.len() as u32 + seg.missing;
+        self.packets += 1;
+        self.bytes += len as u64;
+        self.bytes_cut += seg.missing as u64;
+        let syn = seg.flags & SYN != 0;
+        let fin = seg.flags & FIN != 0;
+        let rst = seg.flags & RST != 0;
+        if len > 0 {
+            self.data_segments += 1;
+            self.first_data_us.get_or_insert(ts_us);
+            self.last_data_us = Some(ts_us);
+        }
+        if seg.window == 0 && !syn && !fin && !rst {
+            self.zero_windows += 1;
+        }
+        let seg_len = len + syn as u32 + fin as u32;
+        if !self.seq_init {
+            self.seq_init = true;
+            self.next_seq = seg.seq.wrapping_add(seg_len);
+            self.remember_ack(seg);
+            return;
+        }
+        if seg_len > 0 && !rst {
+            let keepalive = len <= 1 && !syn && !fin && seg.seq == self.next_seq.wrapping_sub(1);
+            if lt(seg.seq, self.next_seq) && !keepalive {
+                self.retransmissions += 1;
+                if len > 0 {
+                    self.data_retransmissions += 1;
+                }
+            }
+        } else if seg_len == 0
+            && !syn
+            && !fin
+            && !rst
+            && seg.flags & ACK != 0
+            && seg.window != 0
+            && seg.window == self.last_win
+            && seg.ack == self.last_ack
+            && seg.seq == self.last_next_seq
+        {
+            self.dup_acks += 1;
+        }
+        let end = seg.seq.wrapping_add(seg_len);
+        if lt(self.next_seq, end) {
+            self.next_seq = end;
+        }
+        self.remember_ack(seg);
+    }
+
+    fn remember_ack(&mut self, seg: &TcpSeg<'_>) {
+        if seg.flags & RST == 0 {
+            self.last_ack = seg.ack;
+            self.last_win = seg.window;
+            self.last_next_seq = self.next_seq;
+        }
+    }
+
+    /// Average rate of this direction's data, in kbit/s, from its first to its
+    /// last data segment; `None` with fewer than two data segments.
+    pub fn throughput_kbps(&self) -> Option<f64> {
+        let (a, b) = (self.first_data_us?, self.last_data_us?);
+        if b <= a || self.data_segments < 2 {
+            return None;
+        }
+        Some(self.bytes as f64 * 8.0 / 1000.0 / ((b - a) as f64 / 1e6))
+    }
+}
+
+impl TcpConn {
+    /// Updates the connection facts with a segment sent by `side`.
+    pub fn on_segment(&mut self, side: Side, seg: &TcpSeg<'_>, ts_us: i64) {
+        let syn = seg.flags & SYN != 0;
+        let ack = seg.flags & ACK != 0;
+        match side {
+            Side::Client => {
+                if syn && !ack {
+                    self.syn_count += 1;
+                    self.first_syn_us.get_or_insert(ts_us);
+                    if self.synack_us.is_none() {
+                        self.last_syn_us = Some(ts_us);
+                    }
+                    self.client_isn.get_or_insert(seg.seq);
+                } else if ack && self.synack_us.is_some() && self.established_us.is_none() {
+                    self.established_us = Some(ts_us);
+                }
+            }
+            Side::Server => {
+                if syn && ack && self.synack_us.is_none() {
+                    self.synack_us = Some(ts_us);
+                }
+            }
+        }
+        if seg.flags & RST != 0 {
+            if self.rst.is_none() {
+                self.rst = Some((side, ts_us));
+            }
+            self.first_close.get_or_insert((side, true));
+        }
+        if seg.flags & FIN != 0 {
+            self.fin_us[side.idx()].get_or_insert(ts_us);
+            self.first_close.get_or_insert((side, false));
+        }
+    }
+
+    /// True once both sides sent FIN, or either sent RST.
+    pub fn closed(&self) -> bool {
+        self.rst.is_some() || (self.fin_us[0].is_some() && self.fin_us[1].is_some())
+    }
+
+    /// Handshake round-trip time: from the client's last SYN before the
+    /// SYN/ACK to the ACK that completed the handshake (capture-point
+    /// independent, like tshark's initial RTT but Karn-safe), in µs.
+    pub fn handshake_rtt_us(&self) -> Option<i64> {
+        let a = self.last_syn_us?;
+        let b = self.established_us?;
+        (b >= a).then_some(b - a)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(seq: u32, ack: u32, flags: u8, window: u16, payload: &[u8]) -> TcpSeg<'_> {
+        TcpSeg {
+            sport: 50000,
+            dport: 443,
+            seq,
+            ack,
+            flags,
+            window,
+            payload,
+            missing: 0,
+        }
+    }
+
+    #[test]
+    fn retransmission_dup_ack_zero_window() {
+        let mut d = DirStats::default();
+        d.on_segment(&seg(100, 0, SYN, 64000, b""), 0);
+        d.on_segment(&seg(100, 0, SYN, 64000, b""), 1_000_000); // SYN again
+        assert_eq!(d.retransmissions, 1);
+        d.on_segment(&seg(101, 1, ACK, 500, b"hello"), 2_000_000);
+        d.on_segment(&seg(106, 1, ACK, 500, b"world"), 2_000_100);
+        d.on_segment(&seg(101, 1, ACK, 500, b"hello"), 2_200_000); // old data again
+        assert_eq!(d.retransmissions, 2);
+        assert_eq!(d.data_retransmissions, 1);
+        assert_eq!(d.bytes, 15);
+
+        let mut r = DirStats::default();
+        r.on_segment(&seg(9000, 101, SYN | ACK, 500, b""), 0);
+        r.on_segment(&seg(9001, 106, ACK, 500, b""), 1);
+        r.on_segment(&seg(9001, 106, ACK, 500, b""), 2); // same ack, same window
+        r.on_segment(&seg(9001, 106, ACK, 500, b""), 3);
+        assert_eq!(r.dup_acks, 2);
+        r.on_segment(&seg(9001, 111, ACK, 0, b""), 4);
+        assert_eq!(r.zero_windows, 1);
+        r.on_segment(&seg(9001, 111, ACK, 0, b""), 5); // zero window is never a dup ack
+        assert_eq!(r.dup_acks, 2);
+    }
+
+    #[test]
+    fn keepalive_is_not_a_retransmission() {
+        let mut d = DirStats::default();
+        d.on_segment(&seg(101, 1, ACK, 500, b"abc"), 0);
+        d.on_segment(&seg(103, 1, ACK, 500, b"\0"), 1);
+        assert_eq!(d.retransmissions, 0);
+    }
+
+    #[test]
+    fn handshake_and_close() {
+        let mut c = TcpConn::default();
+        c.on_segment(Side::Client, &seg(1, 0, SYN, 1, b""), 0);
+        c.on_segment(Side::Client, &seg(1, 0, SYN, 1, b""), 1_000_000);
+        c.on_segment(Side::Server, &seg(7, 2, SYN | ACK, 1, b""), 1_020_000);
+        c.on_segment(Side::Client, &seg(2, 8, ACK, 1, b""), 1_020_500);
+        assert_eq!(c.syn_count, 2);
+        assert_eq!(c.handshake_rtt_us(), Some(20_500));
+        c.on_segment(Side::Server, &seg(8, 2, RST | ACK, 0, b""), 2_000_000);
+        assert_eq!(c.first_close, Some((Side::Server, true)));
+        assert!(c.closed());
+    }
+}

@@ -1,0 +1,248 @@
+//! Names from DNS: which name each address was given by the answers seen so far,
+//! and what happened to each name asked (answered, NXDOMAIN, SERVFAIL, never
+//! answered).
+//!
+//! An address gets the name the client asked for: the head of the CNAME chain
+//! (`cache1.blob.core.windows.net`, not the `*.store.core.windows.net` it
+//! aliases to). Memory is bounded: addresses live in two generations of at most
+//! [`MAX_ADDRS`]/2 entries each (the older generation is dropped when the newer
+//! fills), each address keeps its [`NAMES_PER_ADDR`] latest names, and at most
+//! [`MAX_QUERY_NAMES`] distinct question names are tracked.
+
+use crate::proto::dns::{AnswerData, Message};
+use ahash::AHashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Addresses remembered (both generations).
+pub const MAX_ADDRS: usize = 200_000;
+/// Names kept per address.
+pub const NAMES_PER_ADDR: usize = 4;
+/// Distinct question names tracked.
+pub const MAX_QUERY_NAMES: usize = 50_000;
+/// Queries waiting for an answer.
+pub const MAX_PENDING: usize = 100_000;
+/// A query unanswered after this long is counted as unanswered.
+pub const ANSWER_TIMEOUT_US: i64 = 5_000_000;
+
+#[derive(Clone)]
+struct Named {
+    ts_us: i64,
+    name: Arc<str>,
+}
+
+/// What happened to one question name.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct NameLog {
+    /// The name asked.
+    pub name: String,
+    /// Query types asked (1 A, 28 AAAA, …), without repeats.
+    pub qtypes: Vec<u16>,
+    /// Queries seen.
+    pub queries: u32,
+    /// Responses seen.
+    pub responses: u32,
+    /// Responses with NOERROR and at least one address.
+    pub answered: u32,
+    /// NOERROR responses without any address (NODATA).
+    pub nodata: u32,
+    /// NXDOMAIN responses.
+    pub nxdomain: u32,
+    /// SERVFAIL responses.
+    pub servfail: u32,
+    /// Other error codes (REFUSED, FORMERR…).
+    pub other_errors: u32,
+    /// Queries that got no response within 5 s (or before the capture ended).
+    pub unanswered: u32,
+    /// Addresses given, first seen first (at most 8).
+    pub addresses: Vec<IpAddr>,
+    /// The CNAME chain below the name, first seen (at most 8 links).
+    pub cname_chain: Vec<String>,
+    /// DNS servers asked (at most 4).
+    pub servers: Vec<IpAddr>,
+    /// First query or response time, µs since the epoch.
+    #[serde(rename = "first_seen", serialize_with = "crate::model::ts")]
+    pub first_us: i64,
+    /// Last query or response time.
+    #[serde(rename = "last_seen", serialize_with = "crate::model::ts")]
+    pub last_us: i64,
+}
+
+#[derive(Hash, PartialEq, Eq, Clone, Copy)]
+struct PendingKey {
+    client: IpAddr,
+    client_port: u16,
+    id: u16,
+}
+
+struct Pending {
+    ts_us: i64,
+    name_idx: usize,
+}
+
+/// The DNS knowledge built from a capture.
+#[derive(Default)]
+pub struct DnsNames {
+    current: AHashMap<IpAddr, Vec<Named>>,
+    previous: AHashMap<IpAddr, Vec<Named>>,
+    logs: Vec<NameLog>,
+    log_index: AHashMap<String, usize>,
+    pending: AHashMap<PendingKey, Pending>,
+    /// Names not tracked because [`MAX_QUERY_NAMES`] was reached.
+    pub names_dropped: u64,
+    /// DNS messages that could not be parsed.
+    pub malformed: u64,
+}
+
+impl DnsNames {
+    /// Records one DNS message sent from `src:sport` to `dst:dport` at `ts_us`.
+    pub fn observe(
+        &mut self,
+        msg: &Message,
+        (src, sport): (IpAddr, u16),
+        (dst, dport): (IpAddr, u16),
+        ts_us: i64,
+    ) {
+        let Some((qname, qtype)) = &msg.question else {
+            return;
+        };
+        let idx = self.log_for(qname, ts_us);
+        if !msg.response {
+            if let Some(i) = idx {
+                let l = &mut self.logs[i];
+                l.queries += 1;
+                if !l.qtypes.contains(qtype) {
+                    l.qtypes.push(*qtype);
+                }
+                if l.servers.len() < 4 && !l.servers.contains(&dst) {
+                    l.servers.push(dst);
+                }
+                if self.pending.len() < MAX_PENDING {
+                    self.pending
+                        .entry(PendingKey {
+                            client: src,
+                            client_port: sport,
+                            id: msg.id,
+                        })
+                        .or_insert(Pending { ts_us, name_idx: i });
+                }
+            }
+            return;
+        }
+        // A response goes from the server back to the client's port.
+        self.pending.remove(&PendingKey {
+            client: dst,
+            client_port: dport,
+            id: msg.id,
+        });
+        let mut addrs = 0;
+        for a in &msg.answers {
+            if let AnswerData::Addr(ip) = a.data {
+                addrs += 1;
+                let head: Arc<str> = Arc::from(msg.chain_head(&a.name));
+                self.remember(ip, head, ts_us);
+            }
+        }
+        if let Some(i) = idx {
+            let l = &mut self.logs[i];
+            l.responses += 1;
+            match msg.rcode {
+                0 if addrs > 0 => l.answered += 1,
+                0 => l.nodata += 1,
+                2 => l.servfail += 1,
+                3 => l.nxdomain += 1,
+                _ => l.other_errors += 1,
+            }
+            for a in &msg.answers {
+                match &a.data {
+                    AnswerData::Addr(ip) => {
+                        if l.addresses.len() < 8 && !l.addresses.contains(ip) {
+                            l.addresses.push(*ip);
+                        }
+                    }
+                    AnswerData::Cname(t) => {
+                        if l.cname_chain.len() < 8 && !l.cname_chain.contains(t) {
+                            l.cname_chain.push(t.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn log_for(&mut self, name: &str, ts_us: i64) -> Option<usize> {
+        if let Some(&i) = self.log_index.get(name) {
+            let l = &mut self.logs[i];
+            l.last_us = l.last_us.max(ts_us);
+            return Some(i);
+        }
+        if self.logs.len() >= MAX_QUERY_NAMES {
+            self.names_dropped += 1;
+            return None;
+        }
+        self.logs.push(NameLog {
+            name: name.to_string(),
+            first_us: ts_us,
+            last_us: ts_us,
+            ..Default::default()
+        });
+        self.log_index.insert(name.to_string(), self.logs.len() - 1);
+        Some(self.logs.len() - 1)
+    }
+
+    fn remember(&mut self, ip: IpAddr, name: Arc<str>, ts_us: i64) {
+        if !self.current.contains_key(&ip) && self.current.len() >= MAX_ADDRS / 2 {
+            self.previous = std::mem::take(&mut self.current);
+        }
+        let v = self.current.entry(ip).or_default();
+        if let Some(e) = v.iter_mut().find(|e| e.name == name) {
+            e.ts_us = ts_us;
+            return;
+        }
+        if v.len() >= NAMES_PER_ADDR {
+            v.remove(0);
+        }
+        v.push(Named { ts_us, name });
+    }
+
+    /// The name DNS last gave for `ip` at or before `before_us`.
+    pub fn name_for(&self, ip: &IpAddr, before_us: i64) -> Option<Arc<str>> {
+        let best = |v: Option<&Vec<Named>>| {
+            v.and_then(|v| {
+                v.iter()
+                    .filter(|e| e.ts_us <= before_us)
+                    .max_by_key(|e| e.ts_us)
+                    .cloned()
+            })
+        };
+        match (best(self.current.get(ip)), best(self.previous.get(ip))) {
+            (Some(a), Some(b)) => Some(if a.ts_us >= b.ts_us { a.name } else { b.name }),
+            (a, b) => a.or(b).map(|e| e.name),
+        }
+    }
+
+    /// Counts queries older than the answer timeout as unanswered.
+    pub fn expire(&mut self, now_us: i64) {
+        let logs = &mut self.logs;
+        self.pending.retain(|_, p| {
+            if now_us - p.ts_us > ANSWER_TIMEOUT_US {
+                logs[p.name_idx].unanswered += 1;
+                false
+            } else {
+                true
+            }
+        });
+    }
+
+    /// Ends the capture: every query still waiting is unanswered.
+    pub fn finish(&mut self) {
+        for (_, p) in self.pending.drain() {
+            self.logs[p.name_idx].unanswered += 1;
+        }
+    }
+
+    /// Per-name logs, in order of first appearance.
+    pub fn logs(&self) -> &[NameLog] {
+        &self.logs
+    }
+}

@@ -1,0 +1,544 @@
+//! TLS handshakes in clear: the client's ClientHello (server name, offered
+//! versions, ALPN) and the server's ServerHello, plaintext alerts and, up to
+//! TLS 1.2, the certificate chain (subject, issuer, DNS names).
+//!
+//! Both parsers take the reassembled start of one direction of a TCP stream and
+//! walk its records themselves, so that a handshake message split over several
+//! records (and so over several segments) is joined before `tls-parser` reads it.
+
+use super::{Progress, printable};
+use tls_parser::{
+    TlsExtension, TlsMessage, TlsMessageHandshake, parse_tls_client_hello_extension,
+    parse_tls_message_handshake, parse_tls_server_hello_extension,
+};
+
+/// Largest handshake message accepted (a ClientHello with post-quantum key
+/// shares is ~1.8 KB; certificate chains run to ~10 KB).
+pub const MAX_HANDSHAKE_MSG: usize = 64 * 1024;
+const MAX_RECORD: usize = 16384 + 2048;
+
+const CT_CCS: u8 = 20;
+const CT_ALERT: u8 = 21;
+const CT_HANDSHAKE: u8 = 22;
+const CT_APPDATA: u8 = 23;
+
+/// What a ClientHello offers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClientHello {
+    /// The server_name (host name type), as sent.
+    pub sni: Option<String>,
+    /// The record-layer hello version (`client_version`).
+    pub legacy_version: u16,
+    /// Versions offered: the supported_versions extension without GREASE, or
+    /// the legacy version when the extension is absent.
+    pub versions: Vec<u16>,
+    /// ALPN protocol names, in order.
+    pub alpn: Vec<String>,
+    /// True for an SSLv2-format hello.
+    pub sslv2: bool,
+    /// True when the hello was read whole; false when only its start was there
+    /// (see [`client_hello_partial`]).
+    pub complete: bool,
+    /// Stream offset just after the record that completed the hello.
+    pub end: usize,
+}
+
+impl ClientHello {
+    /// The highest version offered.
+    pub fn max_version(&self) -> Option<u16> {
+        self.versions
+            .iter()
+            .copied()
+            .max_by_key(|v| version_rank(*v))
+    }
+}
+
+/// A certificate's names.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CertNames {
+    /// Subject distinguished name.
+    pub subject: String,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// Issuer common name (or organisation when there is no CN).
+    pub issuer_cn: String,
+    /// DNS names of the subjectAltName extension.
+    pub san: Vec<String>,
+}
+
+/// A TLS alert seen in clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Alert {
+    /// 1 warning, 2 fatal.
+    pub level: u8,
+    /// Alert description code.
+    pub description: u8,
+}
+
+impl Alert {
+    /// The description's name (RFC 8446 §6).
+    pub fn name(&self) -> &'static str {
+        alert_name(self.description)
+    }
+}
+
+/// What the server's first flight shows in clear.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServerFacts {
+    /// A ServerHello was seen.
+    pub hello: bool,
+    /// The negotiated version (supported_versions in the ServerHello, else its
+    /// version field).
+    pub version: Option<u16>,
+    /// The first plaintext alert.
+    pub alert: Option<Alert>,
+    /// The certificate chain, leaf first (TLS 1.2 and older).
+    pub certs: Vec<CertNames>,
+}
+
+/// Name of a TLS version code.
+pub fn version_name(v: u16) -> String {
+    match v {
+        0x0002 => "SSL2.0".into(),
+        0x0300 => "SSL3.0".into(),
+        0x0301 => "TLS1.0".into(),
+        0x0302 => "TLS1.1".into(),
+        0x0303 => "TLS1.2".into(),
+        0x0304 => "TLS1.3".into(),
+        0x7f00..=0x7fff => format!("TLS1.3-draft{}", v & 0xff),
+        0xfb00..=0xfbff | 0x7e00..=0x7eff => "TLS1.3-draft".into(),
+        other => format!("0x{other:04x}"),
+    }
+}
+
+fn version_rank(v: u16) -> u32 {
+    match v {
+        0x7f00..=0x7fff | 0xfb00..=0xfbff | 0x7e00..=0x7eff => 0x0003_0380 + (v as u32 & 0xff),
+        other => (other as u32) << 8,
+    }
+}
+
+fn is_grease(v: u16) -> bool {
+    v & 0x0f0f == 0x0a0a && (v >> 8) == (v & 0xff)
+}
+
+/// Record walk outcome.
+enum Walk {
+    /// The callback asked to stop.
+    Stopped,
+    /// Ran out of bytes; this many in all would complete the next record.
+    Incomplete(usize),
+    /// Not a TLS record.
+    NotTls,
+}
+
+/// Calls `f(content_type, fragment, record_end)` for each whole record from the
+/// start of `buf`, until it returns false.
+fn walk_records<'a>(buf: &'a [u8], mut f: impl FnMut(u8, &'a [u8], usize) -> bool) -> Walk {
+    let mut off = 0;
+    loop {
+        let Some(h) = buf.get(off..off + 5) else {
+            return Walk::Incomplete(off + 5);
+        };
+        let ct = h[0];
+        if !(CT_CCS..=24).contains(&ct) || h[1] != 3 {
+            return Walk::NotTls;
+        }
+        let len = u16::from_be_bytes([h[3], h[4]]) as usize;
+        if len > MAX_RECORD {
+            return Walk::NotTls;
+        }
+        let end = off + 5 + len;
+        let Some(frag) = buf.get(off + 5..end) else {
+            return Walk::Incomplete(end);
+        };
+        if !f(ct, frag, end) {
+            return Walk::Stopped;
+        }
+        off = end;
+    }
+}
+
+/// Joins handshake fragments into whole messages. Allocates only when a
+/// message spans records.
+#[derive(Default)]
+struct Joiner {
+    carry: Vec<u8>,
+    bad: bool,
+}
+
+impl Joiner {
+    /// Feeds a handshake record fragment; calls `on_msg` with each whole
+    /// message (header included). `on_msg` returns false to stop.
+    fn feed(&mut self, frag: &[u8], on_msg: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+        if self.carry.is_empty() {
+            let (n, go) = Self::split(frag, on_msg, &mut self.bad);
+            if go && n < frag.len() {
+                self.carry.extend_from_slice(&frag[n..]);
+            }
+            go
+        } else {
+            self.carry.extend_from_slice(frag);
+            let carry = std::mem::take(&mut self.carry);
+            let (n, go) = Self::split(&carry, on_msg, &mut self.bad);
+            if go && n < carry.len() {
+                self.carry = carry[n..].to_vec();
+            }
+            go
+        }
+    }
+
+    fn split(d: &[u8], on_msg: &mut dyn FnMut(&[u8]) -> bool, bad: &mut bool) -> (usize, bool) {
+        let mut off = 0;
+        while let Some(h) = d.get(off..off + 4) {
+            let len = u32::from_be_bytes([0, h[1], h[2], h[3]]) as usize;
+            if len > MAX_HANDSHAKE_MSG {
+                *bad = true;
+                return (off, false);
+            }
+            let Some(msg) = d.get(off..off + 4 + len) else {
+                break;
+            };
+            if !on_msg(msg) {
+                return (off + 4 + len, false);
+            }
+            off += 4 + len;
+        }
+        (off, true)
+    }
+}
+
+/// Parses the ClientHello at the start of a client stream.
+pub fn parse_client(buf: &[u8]) -> Progress<ClientHello> {
+    if buf.first().is_some_and(|b| b & 0x80 != 0) {
+        return sslv2_hello(buf);
+    }
+    let mut joiner = Joiner::default();
+    let mut found: Option<ClientHello> = None;
+    let mut not_hello = false;
+    let walk = walk_records(buf, |ct, frag, end| {
+        if ct != CT_HANDSHAKE {
+            not_hello = true;
+            return false;
+        }
+        joiner.feed(frag, &mut |msg| {
+            if msg[0] != 1 {
+                not_hello = true;
+                return false;
+            }
+            found = Some(client_hello_from_msg(msg, end).unwrap_or_default());
+            false
+        })
+    });
+    if let Some(h) = found {
+        return Progress::Done(h);
+    }
+    if not_hello || joiner.bad {
+        return Progress::NotThis;
+    }
+    match walk {
+        Walk::Incomplete(n) => Progress::NeedMore(n),
+        Walk::NotTls | Walk::Stopped => Progress::NotThis,
+    }
+}
+
+fn client_hello_from_msg(msg: &[u8], end: usize) -> Option<ClientHello> {
+    let (_, parsed) = parse_tls_message_handshake(msg).ok()?;
+    let TlsMessage::Handshake(TlsMessageHandshake::ClientHello(ch)) = parsed else {
+        return None;
+    };
+    let mut h = ClientHello {
+        legacy_version: ch.version.0,
+        complete: true,
+        end,
+        ..Default::default()
+    };
+    if let Some(ext) = ch.ext {
+        read_client_extensions(ext, &mut h);
+    }
+    if h.versions.is_empty() {
+        h.versions.push(h.legacy_version);
+    }
+    Some(h)
+}
+
+/// Reads extensions one at a time, so that one malformed extension (or a cut)
+/// does not hide the others.
+fn read_client_extensions(mut ext: &[u8], h: &mut ClientHello) {
+    while ext.len() >= 4 {
+        let len = u16::from_be_bytes([ext[2], ext[3]]) as usize;
+        let Some(one) = ext.get(..4 + len) else {
+            // Cut: try the SNI from what is there.
+            if ext[0..2] == [0, 0] {
+                h.sni = sni_from_cut_extension(&ext[4..]).or(h.sni.take());
+            }
+            return;
+        };
+        if let Ok((_, e)) = parse_tls_client_hello_extension(one) {
+            match e {
+                TlsExtension::SNI(names) => {
+                    if let Some((_, n)) = names.iter().find(|(t, _)| t.0 == 0) {
+                        h.sni = Some(printable(n));
+                    }
+                }
+                TlsExtension::SupportedVersions(vs) => {
+                    h.versions = vs.iter().map(|v| v.0).filter(|v| !is_grease(*v)).collect();
+                }
+                TlsExtension::ALPN(ps) => h.alpn = ps.iter().map(|p| printable(p)).collect(),
+                _ => {}
+            }
+        }
+        ext = &ext[4 + len..];
+    }
+}
+
+fn sni_from_cut_extension(d: &[u8]) -> Option<String> {
+    // server_name_list length (2), then type (1), name length (2), name.
+    let t = *d.get(2)?;
+    if t != 0 {
+        return None;
+    }
+    let len = u16::from_be_bytes([*d.get(3)?, *d.get(4)?]) as usize;
+    d.get(5..5 + len).map(printable)
+}
+
+/// Reads what it can of a ClientHello that is not whole (the rest was never
+/// captured, or was cut by the snap length): versions and, when its bytes are
+/// there, the server name. Returns `None` when the bytes don't start a hello.
+pub fn client_hello_partial(buf: &[u8]) -> Option<ClientHello> {
+    let h = buf.get(..5)?;
+    if h[0] != CT_HANDSHAKE || h[1] != 3 {
+        return None;
+    }
+    let body = &buf[5..];
+    if *body.first()? != 1 {
+        return None;
+    }
+    let mut c = ClientHello {
+        legacy_version: u16::from_be_bytes([*body.get(4)?, *body.get(5)?]),
+        complete: false,
+        end: buf.len(),
+        ..Default::default()
+    };
+    // version(2) random(32) at 4.., then session id, ciphers, compression.
+    let mut off = 4 + 2 + 32;
+    off += 1 + *body.get(off)? as usize;
+    off += 2 + u16::from_be_bytes([*body.get(off)?, *body.get(off + 1)?]) as usize;
+    off += 1 + *body.get(off)? as usize;
+    off += 2; // extensions length
+    if let Some(ext) = body.get(off..) {
+        read_client_extensions(ext, &mut c);
+    }
+    if c.versions.is_empty() {
+        c.versions.push(c.legacy_version);
+    }
+    Some(c)
+}
+
+fn sslv2_hello(buf: &[u8]) -> Progress<ClientHello> {
+    // 2-byte length with the high bit set, msg type 1, then the version.
+    let Some(h) = buf.get(..5) else {
+        return Progress::NeedMore(5);
+    };
+    if h[2] != 1 || !(h[3] == 0 || h[3] == 3) {
+        return Progress::NotThis;
+    }
+    let len = (u16::from_be_bytes([h[0], h[1]]) & 0x7fff) as usize;
+    let v = u16::from_be_bytes([h[3], h[4]]);
+    Progress::Done(ClientHello {
+        sni: None,
+        legacy_version: v,
+        versions: vec![v],
+        alpn: vec![],
+        sslv2: true,
+        complete: buf.len() >= 2 + len,
+        end: 2 + len,
+    })
+}
+
+/// Parses the server's first flight. `Done` once the certificate chain was
+/// read, encryption started, or an alert was seen; `NeedMore` while it could
+/// still show one of those.
+pub fn parse_server(buf: &[u8]) -> Progress<ServerFacts> {
+    let mut facts = ServerFacts::default();
+    let mut joiner = Joiner::default();
+    let mut done = false;
+    let walk = walk_records(buf, |ct, frag, _| match ct {
+        CT_HANDSHAKE => {
+            if facts.hello && facts.version == Some(0x0304) {
+                // TLS 1.3 hides the rest of the flight.
+                done = true;
+                return false;
+            }
+            joiner.feed(frag, &mut |msg| {
+                match msg[0] {
+                    2 => server_hello(msg, &mut facts),
+                    11 => {
+                        facts.certs = certificate_chain(msg);
+                        done = true;
+                        return false;
+                    }
+                    // ServerHelloDone or anything after the hello with no certificate.
+                    14 => {
+                        done = true;
+                        return false;
+                    }
+                    _ => {}
+                }
+                true
+            })
+        }
+        CT_ALERT => {
+            if frag.len() == 2 && !(facts.hello && facts.version == Some(0x0304)) {
+                facts.alert = Some(Alert {
+                    level: frag[0],
+                    description: frag[1],
+                });
+            }
+            done = true;
+            false
+        }
+        CT_CCS | CT_APPDATA => {
+            done = true;
+            false
+        }
+        _ => true,
+    });
+    if done || joiner.bad {
+        return if facts.hello || facts.alert.is_some() {
+            Progress::Done(facts)
+        } else if joiner.bad {
+            Progress::NotThis
+        } else {
+            Progress::Done(facts)
+        };
+    }
+    match walk {
+        Walk::Incomplete(n) => Progress::NeedMore(n),
+        _ if facts.hello => Progress::Done(facts),
+        _ => Progress::NotThis,
+    }
+}
+
+/// What could be read of a server flight that ended early.
+pub fn server_partial(buf: &[u8]) -> Option<ServerFacts> {
+    let mut facts = ServerFacts::default();
+    let mut joiner = Joiner::default();
+    walk_records(buf, |ct, frag, _| {
+        if ct == CT_HANDSHAKE {
+            joiner.feed(frag, &mut |msg| {
+                if msg[0] == 2 {
+                    server_hello(msg, &mut facts);
+                }
+                true
+            })
+        } else {
+            false
+        }
+    });
+    facts.hello.then_some(facts)
+}
+
+fn server_hello(msg: &[u8], facts: &mut ServerFacts) {
+    let Ok((_, TlsMessage::Handshake(hs))) = parse_tls_message_handshake(msg) else {
+        return;
+    };
+    let (version, ext) = match hs {
+        TlsMessageHandshake::ServerHello(sh) => (sh.version.0, sh.ext),
+        TlsMessageHandshake::ServerHelloV13Draft18(sh) => (sh.version.0, sh.ext),
+        TlsMessageHandshake::HelloRetryRequest(_) => return,
+        _ => return,
+    };
+    facts.hello = true;
+    facts.version = Some(version);
+    let mut ext = ext.unwrap_or(&[]);
+    while ext.len() >= 4 {
+        let len = u16::from_be_bytes([ext[2], ext[3]]) as usize;
+        let Some(one) = ext.get(..4 + len) else { break };
+        if let Ok((_, TlsExtension::SupportedVersions(vs))) = parse_tls_server_hello_extension(one)
+            && let Some(v) = vs.first()
+        {
+            facts.version = Some(v.0);
+        }
+        ext = &ext[4 + len..];
+    }
+}
+
+fn certificate_chain(msg: &[u8]) -> Vec<CertNames> {
+    let Ok((_, TlsMessage::Handshake(TlsMessageHandshake::Certificate(c)))) =
+        parse_tls_message_handshake(msg)
+    else {
+        return Vec::new();
+    };
+    c.cert_chain
+        .iter()
+        .take(8)
+        .filter_map(|raw| cert_names(raw.data))
+        .collect()
+}
+
+/// Subject, issuer and DNS names of a DER certificate.
+pub fn cert_names(der: &[u8]) -> Option<CertNames> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let issuer = cert.issuer();
+    let issuer_cn = issuer
+        .iter_common_name()
+        .next()
+        .or_else(|| issuer.iter_organization().next())
+        .and_then(|a| a.as_str().ok())
+        .map(|s| printable(s.as_bytes()))
+        .unwrap_or_default();
+    let san = match cert.subject_alternative_name() {
+        Ok(Some(ext)) => ext
+            .value
+            .general_names
+            .iter()
+            .filter_map(|g| match g {
+                x509_parser::extensions::GeneralName::DNSName(n) => Some(printable(n.as_bytes())),
+                _ => None,
+            })
+            .take(64)
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some(CertNames {
+        subject: printable(cert.subject().to_string().as_bytes()),
+        issuer: printable(issuer.to_string().as_bytes()),
+        issuer_cn,
+        san,
+    })
+}
+
+/// Name of an alert description (RFC 8446 §6, RFC 5246 §7.2).
+pub fn alert_name(d: u8) -> &'static str {
+    match d {
+        0 => "close_notify",
+        10 => "unexpected_message",
+        20 => "bad_record_mac",
+        22 => "record_overflow",
+        40 => "handshake_failure",
+        42 => "bad_certificate",
+        43 => "unsupported_certificate",
+        44 => "certificate_revoked",
+        45 => "certificate_expired",
+        46 => "certificate_unknown",
+        47 => "illegal_parameter",
+        48 => "unknown_ca",
+        49 => "access_denied",
+        50 => "decode_error",
+        51 => "decrypt_error",
+        70 => "protocol_version",
+        71 => "insufficient_security",
+        80 => "internal_error",
+        86 => "inappropriate_fallback",
+        90 => "user_canceled",
+        109 => "missing_extension",
+        110 => "unsupported_extension",
+        112 => "unrecognized_name",
+        113 => "bad_certificate_status_response",
+        115 => "unknown_psk_identity",
+        116 => "certificate_required",
+        120 => "no_application_protocol",
+        _ => "other",
+    }
+}
