@@ -13,6 +13,8 @@ use crate::proto::tls::{self, ClientHello, ServerFacts};
 pub const CLIENT_CAP: usize = 32 * 1024;
 /// Bytes kept from the start of the server's stream.
 pub const SERVER_CAP: usize = 32 * 1024;
+/// How far into a stream that does not start with TLS a hello is looked for.
+pub const SEARCH_WINDOW: usize = 4 * 1024;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -50,6 +52,23 @@ impl AppState {
         })
     }
 
+    /// Exchanges the two directions (see `Flow::swap_sides`).
+    pub fn swap_sides(&mut self) {
+        if let Some(s) = self.streams.as_mut() {
+            s.swap(0, 1);
+        }
+        self.phase.swap(0, 1);
+        self.need.swap(0, 1);
+    }
+
+    /// True when nothing was parsed yet.
+    pub fn untouched(&self) -> bool {
+        self.hello.is_none()
+            && self.server.is_none()
+            && self.connect.is_none()
+            && self.proxy_response.is_none()
+    }
+
     /// True while either direction still wants bytes.
     pub fn wants_bytes(&self) -> bool {
         self.phase.iter().any(|p| *p != Phase::Done)
@@ -63,7 +82,7 @@ impl AppState {
     }
 
     /// Adds a segment's payload from `side` and runs the parsers when the
-    /// stream grew far enough. Returns a DNS message read from a TCP stream.
+    /// stream grew far enough. Returns the DNS messages read from a TCP stream.
     pub fn on_payload(
         &mut self,
         side: Side,
@@ -71,22 +90,22 @@ impl AppState {
         data: &[u8],
         missing: u32,
         dns_port: bool,
-    ) -> Option<Message> {
+    ) -> Vec<Message> {
         let i = side.idx();
         if self.phase[i] == Phase::Done {
-            return None;
+            return Vec::new();
         }
         if missing > 0 {
             self.snap_cut = true;
         }
         let grew = self.streams()[i].insert(seq, data, missing);
         if !grew {
-            return None;
+            return Vec::new();
         }
         let len = self.streams()[i].bytes().len();
         let full = self.streams()[i].is_full();
         if len < self.need[i] && !full {
-            return None;
+            return Vec::new();
         }
         let out = if dns_port {
             self.parse_dns(i)
@@ -95,7 +114,7 @@ impl AppState {
                 Side::Client => self.parse_client(),
                 Side::Server => self.parse_server(),
             };
-            None
+            Vec::new()
         };
         if self.phase[i] != Phase::Done && self.streams()[i].is_full() {
             self.give_up(side);
@@ -113,22 +132,36 @@ impl AppState {
         }
     }
 
-    fn parse_dns(&mut self, i: usize) -> Option<Message> {
-        let b = self.streams.as_ref()?[i].bytes();
-        match dns::parse_tcp(b) {
-            Progress::NeedMore(n) => {
-                self.need[i] = n;
-                None
-            }
-            Progress::Done((m, _)) => {
-                self.done(i);
-                Some(m)
-            }
-            Progress::NotThis => {
-                self.done(i);
-                None
+    /// DNS over TCP: a stream carries one message after another.
+    fn parse_dns(&mut self, i: usize) -> Vec<Message> {
+        let mut out = Vec::new();
+        let Some(streams) = self.streams.as_ref() else {
+            return out;
+        };
+        let b = streams[i].bytes();
+        let mut off = match self.phase[i] {
+            Phase::Tunnel(o) => o,
+            _ => 0,
+        };
+        // Each message moves `off` forward by at least 14 bytes.
+        loop {
+            match dns::parse_tcp(&b[off.min(b.len())..]) {
+                Progress::NeedMore(n) => {
+                    self.need[i] = off + n;
+                    self.phase[i] = Phase::Tunnel(off);
+                    break;
+                }
+                Progress::Done((m, used)) => {
+                    out.push(m);
+                    off += used;
+                }
+                Progress::NotThis => {
+                    self.done(i);
+                    break;
+                }
             }
         }
+        out
     }
 
     fn parse_client(&mut self) {
@@ -165,7 +198,7 @@ impl AppState {
                 self.hello = Some(h);
                 self.done(0);
             }
-            Progress::NotThis => self.done(0),
+            Progress::NotThis => self.search(0, off, 1),
         }
     }
 
@@ -207,7 +240,30 @@ impl AppState {
                 self.server = Some(f);
                 self.done(1);
             }
-            Progress::NotThis => self.done(1),
+            Progress::NotThis => self.search(1, off, 2),
+        }
+    }
+
+    /// The stream does not start with TLS: it may begin with another protocol
+    /// that upgrades to TLS (STARTTLS in SMTP, LDAP, PostgreSQL; a SOCKS or
+    /// PROXY-protocol header). Look for the hello's record header within the
+    /// first [`SEARCH_WINDOW`] bytes; give up past it.
+    fn search(&mut self, i: usize, from: usize, hs_type: u8) {
+        let Some(streams) = self.streams.as_ref() else {
+            return;
+        };
+        let b = streams[i].bytes();
+        let window = &b[..b.len().min(SEARCH_WINDOW)];
+        match tls::find_hello(window, from + 1, hs_type) {
+            Some(at) => {
+                self.phase[i] = Phase::Tunnel(at);
+                match i {
+                    0 => self.parse_client(),
+                    _ => self.parse_server(),
+                }
+            }
+            None if b.len() < SEARCH_WINDOW => self.need[i] = b.len() + 1,
+            None => self.done(i),
         }
     }
 

@@ -17,6 +17,7 @@
 
 use crate::app_layer::AppState;
 use crate::decode::{self, DecodeError, L4};
+use crate::flow::copies::CopyFilter;
 use crate::flow::{Flow, FlowTable, Side, Timeouts, Transport};
 use crate::frame::Frame;
 use crate::model::*;
@@ -53,6 +54,7 @@ pub struct Engine {
     names: DnsNames,
     stats: CaptureStats,
     undecoded: AHashMap<DecodeError, u64>,
+    copies: CopyFilter,
     done: Vec<Flow<AppState>>,
     finished: Vec<FlowRecord>,
     last_sweep_us: Option<i64>,
@@ -73,6 +75,7 @@ impl Engine {
             names: DnsNames::default(),
             stats: CaptureStats::default(),
             undecoded: AHashMap::default(),
+            copies: CopyFilter::default(),
             done: Vec::new(),
             finished: Vec::new(),
             last_sweep_us: None,
@@ -106,7 +109,32 @@ impl Engine {
     fn packet(&mut self, pkt: &decode::Packet<'_>, ts: i64) {
         match &pkt.l4 {
             L4::Tcp(seg) => {
-                let (f, side) = self.table.tcp(pkt, seg, ts, &mut self.done);
+                let sig = (
+                    pkt.src,
+                    pkt.dst,
+                    seg.sport,
+                    seg.dport,
+                    seg.seq,
+                    seg.ack,
+                    seg.flags,
+                    seg.payload.len(),
+                );
+                if self.copies.is_copy(sig, pkt.ttl, ts) {
+                    self.stats.packets_seen_twice += 1;
+                    return;
+                }
+                let (f, mut side) = self.table.tcp(pkt, seg, ts, &mut self.done);
+                if side == Side::Server
+                    && f.began_before_capture
+                    && f.app.untouched()
+                    && looks_like_client_hello(seg.payload)
+                {
+                    // Began before the capture and oriented by port: the hello
+                    // shows who the client really is.
+                    f.swap_sides();
+                    f.app.swap_sides();
+                    side = Side::Client;
+                }
                 let syn = seg.flags & decode::tcp_flags::SYN != 0;
                 if syn {
                     f.app.set_base(side, seg.seq.wrapping_add(1));
@@ -118,19 +146,24 @@ impl Engine {
                     } else {
                         seg.seq
                     };
-                    if let Some(m) = f
+                    let msgs = f
                         .app
-                        .on_payload(side, seq, seg.payload, seg.missing, dns_port)
-                    {
-                        let (src, dst) = match side {
-                            Side::Client => (f.client, f.server),
-                            Side::Server => (f.server, f.client),
-                        };
-                        self.names.observe(&m, src, dst, ts);
+                        .on_payload(side, seq, seg.payload, seg.missing, dns_port);
+                    let (src, dst) = match side {
+                        Side::Client => (f.client, f.server),
+                        Side::Server => (f.server, f.client),
+                    };
+                    for m in &msgs {
+                        self.names.observe(m, src, dst, ts);
                     }
                 }
             }
             L4::Udp(u) => {
+                let sig = (pkt.src, pkt.dst, u.sport, u.dport, u.payload);
+                if self.copies.is_copy(sig, pkt.ttl, ts) {
+                    self.stats.packets_seen_twice += 1;
+                    return;
+                }
                 let bytes = u.payload.len() as u64 + u.missing as u64;
                 self.table
                     .udp(pkt, u.sport, u.dport, bytes, ts, &mut self.done);
@@ -190,6 +223,20 @@ impl Engine {
     /// Flows currently in the table.
     pub fn live_flows(&self) -> usize {
         self.table.len()
+    }
+
+    /// The name DNS gave for `ip` at or before `before_us`.
+    pub fn name_for(&self, ip: &std::net::IpAddr, before_us: i64) -> Option<String> {
+        self.names.name_for(ip, before_us).map(|n| n.to_string())
+    }
+
+    /// Every name DNS gave for `ip` that is still remembered.
+    pub fn names_for(&self, ip: &std::net::IpAddr) -> Vec<String> {
+        self.names
+            .names_for(ip)
+            .iter()
+            .map(|n| n.to_string())
+            .collect()
     }
 
     /// The DNS log.
@@ -305,6 +352,10 @@ impl Engine {
             },
         }
     }
+}
+
+fn looks_like_client_hello(p: &[u8]) -> bool {
+    p.len() >= 6 && p[0] == 0x16 && p[1] == 3 && p[5] == 1
 }
 
 fn dir_record(d: &crate::flow::tcp::DirStats) -> DirRecord {

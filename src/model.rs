@@ -324,6 +324,9 @@ pub struct CaptureStats {
     pub peak_live_flows: u64,
     /// DNS messages that could not be parsed.
     pub dns_malformed: u64,
+    /// Packets captured twice (on both sides of a router, as on an NVA
+    /// captured on two interfaces) and counted once.
+    pub packets_seen_twice: u64,
 }
 
 /// The whole offline analysis.

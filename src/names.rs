@@ -54,7 +54,7 @@ pub struct NameLog {
     pub other_errors: u32,
     /// Queries that got no response within 5 s (or before the capture ended).
     pub unanswered: u32,
-    /// Addresses given, first seen first (at most 8).
+    /// Addresses given, first seen first (at most 16).
     pub addresses: Vec<IpAddr>,
     /// The CNAME chain below the name, first seen (at most 8 links).
     pub cname_chain: Vec<String>,
@@ -156,7 +156,7 @@ impl DnsNames {
             for a in &msg.answers {
                 match &a.data {
                     AnswerData::Addr(ip) => {
-                        if l.addresses.len() < 8 && !l.addresses.contains(ip) {
+                        if l.addresses.len() < 16 && !l.addresses.contains(ip) {
                             l.addresses.push(*ip);
                         }
                     }
@@ -219,6 +219,19 @@ impl DnsNames {
             (Some(a), Some(b)) => Some(if a.ts_us >= b.ts_us { a.name } else { b.name }),
             (a, b) => a.or(b).map(|e| e.name),
         }
+    }
+
+    /// Every name kept for `ip` (at most [`NAMES_PER_ADDR`] per generation).
+    pub fn names_for(&self, ip: &IpAddr) -> Vec<Arc<str>> {
+        let mut v: Vec<Arc<str>> = Vec::new();
+        for g in [&self.current, &self.previous] {
+            for e in g.get(ip).into_iter().flatten() {
+                if !v.contains(&e.name) {
+                    v.push(e.name.clone());
+                }
+            }
+        }
+        v
     }
 
     /// Counts queries older than the answer timeout as unanswered.

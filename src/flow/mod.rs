@@ -2,6 +2,7 @@
 //! Knows TCP, not TLS or Azure. State is bounded per flow and the table is
 //! bounded in flows; finished flows leave the table.
 
+pub mod copies;
 pub mod reassembly;
 pub mod table;
 pub mod tcp;

@@ -86,6 +86,23 @@ pub struct Flow<A> {
     pub app: A,
 }
 
+impl<A> Flow<A> {
+    /// Exchanges the roles of client and server; used when a flow that began
+    /// before the capture turns out to have been oriented the wrong way (the
+    /// "server" sends a ClientHello). The caller swaps its own state.
+    pub fn swap_sides(&mut self) {
+        std::mem::swap(&mut self.client, &mut self.server);
+        self.dirs.swap(0, 1);
+        let flip = |s: Side| match s {
+            Side::Client => Side::Server,
+            Side::Server => Side::Client,
+        };
+        self.tcp.rst = self.tcp.rst.map(|(s, t)| (flip(s), t));
+        self.tcp.first_close = self.tcp.first_close.map(|(s, r)| (flip(s), r));
+        self.tcp.fin_us.swap(0, 1);
+    }
+}
+
 /// The table.
 pub struct FlowTable<A> {
     map: AHashMap<FlowKey, Flow<A>>,

@@ -147,7 +147,8 @@ pub fn parse(msg: &[u8]) -> Option<Message> {
                 }
                 (rtype::CNAME, _) => match read_name(msg, start) {
                     Some((n, _)) => AnswerData::Cname(n),
-                    None => break,
+                    // An unreadable target: skip the record, its length is known.
+                    None => continue,
                 },
                 _ => continue,
             };

@@ -208,6 +208,31 @@ impl Joiner {
     }
 }
 
+/// Finds, at or after `from`, the start of a TLS record that opens a handshake
+/// message of type `hs_type` (1 ClientHello, 2 ServerHello) with consistent
+/// lengths. Used when TLS starts after another protocol's bytes.
+pub fn find_hello(b: &[u8], from: usize, hs_type: u8) -> Option<usize> {
+    let mut i = from;
+    while i + 9 <= b.len() {
+        let at = i + memchr_16(&b[i..])?;
+        i = at + 1;
+        let h = b.get(at..at + 9)?;
+        if h[1] != 3 || h[2] > 4 || h[5] != hs_type {
+            continue;
+        }
+        let rec = u16::from_be_bytes([h[3], h[4]]) as usize;
+        let msg = u32::from_be_bytes([0, h[6], h[7], h[8]]) as usize;
+        if (38..=MAX_RECORD).contains(&rec) && msg >= 34 && msg <= MAX_HANDSHAKE_MSG {
+            return Some(at);
+        }
+    }
+    None
+}
+
+fn memchr_16(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&x| x == CT_HANDSHAKE)
+}
+
 /// Parses the ClientHello at the start of a client stream.
 pub fn parse_client(buf: &[u8]) -> Progress<ClientHello> {
     if buf.first().is_some_and(|b| b & 0x80 != 0) {

@@ -76,6 +76,12 @@ pub fn write(out: &mut dyn Write, a: &Analysis) -> std::io::Result<()> {
             c.flows_one_direction
         ));
     }
+    if c.packets_seen_twice > 0 {
+        q.push(format!(
+            "{} packets captured twice (both sides of a router: a capture on an NVA?), counted once",
+            c.packets_seen_twice
+        ));
+    }
     if c.ip_fragments > 0 {
         q.push(format!("{} IP fragments (not reassembled)", c.ip_fragments));
     }
@@ -145,8 +151,8 @@ pub fn write(out: &mut dyn Write, a: &Analysis) -> std::io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "{:<15} {:<31} {:<30} {:<16} {:>6}",
-        "TIME (UTC)", "SERVER", "NAME (SOURCE)", "HANDSHAKE", "RETR"
+        "{:<12} {:<22} {:<33} {:<7} {:<16} {:>4}",
+        "TIME (UTC)", "SERVER", "NAME", "SOURCE", "HANDSHAKE", "RETR"
     )?;
     let mut listed: Vec<&FlowRecord> = a
         .flows
@@ -159,21 +165,23 @@ pub fn write(out: &mut dyn Write, a: &Analysis) -> std::io::Result<()> {
     listed.sort_by_key(|f| f.first_seen);
     for f in listed {
         let t = rfc3339_us(f.first_seen);
-        let time = &t[11..26];
+        let time = &t[11..23];
         let server = match f.dst_ip {
             std::net::IpAddr::V6(ip) => format!("[{ip}]:{}", f.dst_port),
             ip => format!("{ip}:{}", f.dst_port),
         };
-        let name = match &f.server_name {
-            Some(n) => format!("{} ({})", for_terminal(n), f.name_source.as_str()),
-            None => "-".into(),
-        };
+        let name = f
+            .server_name
+            .as_deref()
+            .map(for_terminal)
+            .unwrap_or_else(|| "-".into());
         writeln!(
             out,
-            "{:<15} {:<31} {:<30} {:<16} {:>6}",
+            "{:<12} {:<22} {:<33} {:<7} {:<16} {:>4}",
             time,
-            trunc(&server, 31),
-            trunc(&name, 30),
+            trunc(&server, 22),
+            trunc(&name, 33),
+            f.name_source.as_str(),
             f.handshake.as_str(),
             f.out.retransmissions + f.inbound.retransmissions
         )?;
