@@ -25,9 +25,12 @@ pub const MAX_PENDING: usize = 100_000;
 /// A query unanswered after this long is counted as unanswered.
 pub const ANSWER_TIMEOUT_US: i64 = 5_000_000;
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 struct Named {
+    /// First answer that gave this name.
     ts_us: i64,
+    /// Latest answer that gave it.
+    last_us: i64,
     name: Arc<str>,
 }
 
@@ -173,6 +176,7 @@ impl DnsNames {
     fn log_for(&mut self, name: &str, ts_us: i64) -> Option<usize> {
         if let Some(&i) = self.log_index.get(name) {
             let l = &mut self.logs[i];
+            l.first_us = l.first_us.min(ts_us);
             l.last_us = l.last_us.max(ts_us);
             return Some(i);
         }
@@ -196,28 +200,37 @@ impl DnsNames {
         }
         let v = self.current.entry(ip).or_default();
         if let Some(e) = v.iter_mut().find(|e| e.name == name) {
-            e.ts_us = ts_us;
+            e.ts_us = e.ts_us.min(ts_us);
+            e.last_us = e.last_us.max(ts_us);
             return;
         }
         if v.len() >= NAMES_PER_ADDR {
-            v.remove(0);
+            // Forget the name answered longest ago.
+            if let Some(i) = (0..v.len()).min_by_key(|&i| v[i].last_us) {
+                v.remove(i);
+            }
         }
-        v.push(Named { ts_us, name });
+        v.push(Named {
+            ts_us,
+            last_us: ts_us,
+            name,
+        });
     }
 
-    /// The name DNS last gave for `ip` at or before `before_us`.
+    /// The name DNS gave for `ip` at or before `before_us` (among names first
+    /// given by then, the one given most recently, as far as `before_us`).
     pub fn name_for(&self, ip: &IpAddr, before_us: i64) -> Option<Arc<str>> {
         let best = |v: Option<&Vec<Named>>| {
             v.and_then(|v| {
                 v.iter()
                     .filter(|e| e.ts_us <= before_us)
-                    .max_by_key(|e| e.ts_us)
-                    .cloned()
+                    .max_by_key(|e| e.last_us.min(before_us))
+                    .map(|e| (e.last_us.min(before_us), e.name.clone()))
             })
         };
         match (best(self.current.get(ip)), best(self.previous.get(ip))) {
-            (Some(a), Some(b)) => Some(if a.ts_us >= b.ts_us { a.name } else { b.name }),
-            (a, b) => a.or(b).map(|e| e.name),
+            (Some(a), Some(b)) => Some(if a.0 >= b.0 { a.1 } else { b.1 }),
+            (a, b) => a.or(b).map(|e| e.1),
         }
     }
 
@@ -257,5 +270,66 @@ impl DnsNames {
     /// Per-name logs, in order of first appearance.
     pub fn logs(&self) -> &[NameLog] {
         &self.logs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::dns::{Answer, AnswerData, Message};
+
+    fn answer(name: &str, ip: &str) -> Message {
+        Message {
+            id: 7,
+            response: true,
+            rcode: 0,
+            question: Some((name.into(), 1)),
+            answers: vec![Answer {
+                name: name.into(),
+                ttl: 60,
+                data: AnswerData::Addr(ip.parse().unwrap()),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_name_counts_from_the_first_answer_that_gave_it() {
+        let mut n = DnsNames::default();
+        let c = ("10.1.0.4".parse().unwrap(), 40000);
+        let s = ("168.63.129.16".parse().unwrap(), 53);
+        let ip: IpAddr = "13.68.163.36".parse().unwrap();
+        n.observe(
+            &answer("cache1.blob.core.windows.net", "13.68.163.36"),
+            s,
+            c,
+            1_000,
+        );
+        assert_eq!(n.name_for(&ip, 999), None, "not before the answer");
+        // The same answer again later must not hide the first one.
+        n.observe(
+            &answer("cache1.blob.core.windows.net", "13.68.163.36"),
+            s,
+            c,
+            9_000,
+        );
+        assert_eq!(
+            n.name_for(&ip, 5_000).as_deref(),
+            Some("cache1.blob.core.windows.net")
+        );
+        // Another name for the same address, later: the latest wins after it.
+        n.observe(
+            &answer("other.blob.core.windows.net", "13.68.163.36"),
+            s,
+            c,
+            10_000,
+        );
+        assert_eq!(
+            n.name_for(&ip, 9_500).as_deref(),
+            Some("cache1.blob.core.windows.net")
+        );
+        assert_eq!(
+            n.name_for(&ip, 20_000).as_deref(),
+            Some("other.blob.core.windows.net")
+        );
     }
 }

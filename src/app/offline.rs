@@ -31,7 +31,10 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let keep_flows = args.format == Format::Json || args.csv.is_none() || csv_out.is_none();
+    // JSON holds every flow; the text summary needs counts and a few flows only,
+    // so that with --csv memory follows live flows, not all flows.
+    let keep_flows = args.format == Format::Json;
+    let mut summary = report::text::Summary::default();
     let mut engine = Engine::default();
     let mut inputs: Vec<ReadSummary> = Vec::new();
     let mut problems: Vec<String> = Vec::new();
@@ -81,6 +84,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             if let Some(w) = csv_out.as_mut() {
                 w.write(&r)?;
             }
+            summary.add(&r);
             if keep_flows {
                 flows.push(r);
             }
@@ -91,6 +95,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         if let Some(w) = csv_out.as_mut() {
             w.write(&r)?;
         }
+        summary.add(&r);
         if keep_flows {
             flows.push(r);
         }
@@ -112,7 +117,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if !analysis.inputs.is_empty() {
         match args.format {
             Format::Json => report::json::write(&mut out, &analysis)?,
-            Format::Text if !csv_on_stdout => report::text::write(&mut out, &analysis)?,
+            Format::Text if !csv_on_stdout => report::text::write(&mut out, &analysis, &summary)?,
             Format::Text => {}
         }
     }

@@ -4,13 +4,18 @@
 //! is, each copy would look like a retransmission. This filter recognises the
 //! second copy so that it is counted once.
 //!
-//! Memory is constant: a direct-mapped table of recent packet signatures
-//! (collisions simply forget the older entry).
+//! Memory is constant: a 4-way set-associative table of recent packet
+//! signatures; a full set forgets its oldest entry. A capture written by
+//! `dumpcap` with several interfaces can hold a burst of one interface's
+//! packets before the other's copies, so the table is sized for bursts of
+//! thousands of packets.
 
 use std::hash::Hash;
 
-/// Slots in the table.
-pub const SLOTS: usize = 4096;
+/// Sets in the table.
+pub const SETS: usize = 4096;
+/// Slots per set.
+pub const WAYS: usize = 4;
 /// Longest gap between a packet and its forwarded copy.
 pub const COPY_WINDOW_US: i64 = 10_000;
 
@@ -18,6 +23,9 @@ pub const COPY_WINDOW_US: i64 = 10_000;
 struct Slot {
     key: u64,
     ttl: u8,
+    /// Identical packets seen with `ttl` and not yet matched by a copy (a
+    /// host can send the same duplicate ACK twice before either is forwarded).
+    pending: u8,
     ts_us: i64,
 }
 
@@ -30,7 +38,7 @@ pub struct CopyFilter {
 impl Default for CopyFilter {
     fn default() -> Self {
         CopyFilter {
-            slots: vec![Slot::default(); SLOTS].into_boxed_slice(),
+            slots: vec![Slot::default(); SETS * WAYS].into_boxed_slice(),
             hasher: ahash::RandomState::new(),
         }
     }
@@ -43,12 +51,38 @@ impl CopyFilter {
     /// different TTL. Remembers the packet otherwise.
     pub fn is_copy(&mut self, sig: impl Hash, ttl: u8, ts_us: i64) -> bool {
         let key = self.hasher.hash_one(sig) | 1;
-        let slot = &mut self.slots[(key as usize) % SLOTS];
-        if slot.key == key && slot.ttl != ttl && (ts_us - slot.ts_us).abs() <= COPY_WINDOW_US {
-            slot.key = 0;
-            return true;
+        let set = (key as usize) % SETS * WAYS;
+        let slots = &mut self.slots[set..set + WAYS];
+        let recent = |s: &Slot| (ts_us - s.ts_us).abs() <= COPY_WINDOW_US;
+        if let Some(slot) = slots
+            .iter_mut()
+            .find(|s| s.key == key && s.pending > 0 && recent(s))
+        {
+            slot.ts_us = ts_us;
+            if slot.ttl != ttl {
+                slot.pending -= 1;
+                return true;
+            }
+            slot.pending = slot.pending.saturating_add(1);
+            return false;
         }
-        *slot = Slot { key, ttl, ts_us };
+        // A free or stale slot, else the oldest.
+        let victim = slots
+            .iter_mut()
+            .min_by_key(|s| {
+                if s.pending == 0 || !recent(s) {
+                    i64::MIN
+                } else {
+                    s.ts_us
+                }
+            })
+            .expect("WAYS > 0");
+        *victim = Slot {
+            key,
+            ttl,
+            pending: 1,
+            ts_us,
+        };
         false
     }
 }
@@ -67,5 +101,15 @@ mod tests {
         assert!(!f.is_copy((9u32, 9u32, 1u16), 64, 0));
         assert!(!f.is_copy((9u32, 9u32, 1u16), 64, 200_000));
         assert!(!f.is_copy((9u32, 9u32, 1u16), 63, 900_000));
+    }
+
+    #[test]
+    fn the_same_packet_sent_twice_then_forwarded_twice() {
+        let mut f = CopyFilter::default();
+        assert!(!f.is_copy("dup ack", 64, 0));
+        assert!(!f.is_copy("dup ack", 64, 5));
+        assert!(f.is_copy("dup ack", 63, 10));
+        assert!(f.is_copy("dup ack", 63, 15));
+        assert!(!f.is_copy("dup ack", 63, 20), "a third copy was never sent");
     }
 }

@@ -21,8 +21,42 @@ fn trunc(s: &str, n: usize) -> String {
     }
 }
 
+/// What the summary needs of the flows, gathered as they finish, in bounded
+/// memory: counts, and at most [`MAX_LISTED`] flows of each kind to list
+/// (flows that did not establish first).
+#[derive(Debug, Default)]
+pub struct Summary {
+    by_handshake: BTreeMap<&'static str, u64>,
+    tcp: u64,
+    udp: u64,
+    problems: Vec<FlowRecord>,
+    normal: Vec<FlowRecord>,
+}
+
+impl Summary {
+    /// Accounts one flow.
+    pub fn add(&mut self, f: &FlowRecord) {
+        *self.by_handshake.entry(f.handshake.as_str()).or_default() += 1;
+        match f.transport {
+            crate::flow::Transport::Tcp => self.tcp += 1,
+            crate::flow::Transport::Udp => {
+                self.udp += 1;
+                return;
+            }
+        }
+        let v = if f.handshake == Handshake::Established {
+            &mut self.normal
+        } else {
+            &mut self.problems
+        };
+        if v.len() < MAX_LISTED {
+            v.push(f.clone());
+        }
+    }
+}
+
 /// Writes the summary.
-pub fn write(out: &mut dyn Write, a: &Analysis) -> std::io::Result<()> {
+pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Result<()> {
     let c = &a.capture;
     let span = match (c.first_seen, c.last_seen) {
         (Some(f), Some(l)) => format!("{} + {:.1} s", rfc3339_us(f), (l - f) as f64 / 1e6),
@@ -111,20 +145,17 @@ pub fn write(out: &mut dyn Write, a: &Analysis) -> std::io::Result<()> {
             writeln!(out, "  - {l}")?;
         }
     }
-    let mut by_hs: BTreeMap<&str, u64> = BTreeMap::new();
-    let (mut tcp, mut udp) = (0, 0);
-    for f in &a.flows {
-        *by_hs.entry(f.handshake.as_str()).or_default() += 1;
-        match f.transport {
-            crate::flow::Transport::Tcp => tcp += 1,
-            crate::flow::Transport::Udp => udp += 1,
-        }
-    }
-    let hs: Vec<String> = by_hs.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let hs: Vec<String> = sum
+        .by_handshake
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
     writeln!(
         out,
-        "flows: {} (tcp {tcp}, udp {udp}): {}",
-        a.flows.len(),
+        "flows: {} (tcp {}, udp {}): {}",
+        sum.tcp + sum.udp,
+        sum.tcp,
+        sum.udp,
         hs.join(", ")
     )?;
     let failed: Vec<String> = a
@@ -154,15 +185,14 @@ pub fn write(out: &mut dyn Write, a: &Analysis) -> std::io::Result<()> {
         "{:<12} {:<22} {:<33} {:<7} {:<16} {:>4}",
         "TIME (UTC)", "SERVER", "NAME", "SOURCE", "HANDSHAKE", "RETR"
     )?;
-    let mut listed: Vec<&FlowRecord> = a
-        .flows
+    let mut listed: Vec<&FlowRecord> = sum
+        .problems
         .iter()
-        .filter(|f| f.transport == crate::flow::Transport::Tcp)
+        .chain(sum.normal.iter())
+        .take(MAX_LISTED)
         .collect();
-    listed.sort_by_key(|f| (f.handshake == Handshake::Established, f.first_seen));
-    let more = listed.len().saturating_sub(MAX_LISTED);
-    listed.truncate(MAX_LISTED);
-    listed.sort_by_key(|f| f.first_seen);
+    let more = sum.tcp.saturating_sub(listed.len() as u64);
+    listed.sort_by_key(|f| (f.first_seen, f.id));
     for f in listed {
         let t = rfc3339_us(f.first_seen);
         let time = &t[11..23];
