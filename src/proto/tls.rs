@@ -222,7 +222,7 @@ pub fn find_hello(b: &[u8], from: usize, hs_type: u8) -> Option<usize> {
         }
         let rec = u16::from_be_bytes([h[3], h[4]]) as usize;
         let msg = u32::from_be_bytes([0, h[6], h[7], h[8]]) as usize;
-        if (38..=MAX_RECORD).contains(&rec) && msg >= 34 && msg <= MAX_HANDSHAKE_MSG {
+        if (38..=MAX_RECORD).contains(&rec) && (34..=MAX_HANDSHAKE_MSG).contains(&msg) {
             return Some(at);
         }
     }
