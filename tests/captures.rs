@@ -26,6 +26,25 @@ struct Run {
     code: i32,
 }
 
+fn tcp_flows(v: &serde_json::Value) -> Vec<&serde_json::Value> {
+    v["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["transport"] == "tcp")
+        .collect()
+}
+
+fn only_tcp_flow(v: &serde_json::Value) -> &serde_json::Value {
+    let t = tcp_flows(v);
+    assert_eq!(t.len(), 1, "{t:#?}");
+    t[0]
+}
+
+fn frames_where(name: &str, col: &str, pred: impl Fn(&str) -> bool) -> Vec<Row> {
+    truth(name).into_iter().filter(|r| pred(&r[col])).collect()
+}
+
 fn asrscope(args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_asrscope"))
         .args(args)
@@ -102,12 +121,14 @@ struct TruthFlow {
     syns: u64,
 }
 
+type Endpoint = (IpAddr, u16);
+
 /// TCP flows from the truth, keyed by the unordered pair of endpoints.
-fn truth_tcp_flows(name: &str) -> BTreeMap<((IpAddr, u16), (IpAddr, u16)), TruthFlow> {
+fn truth_tcp_flows(name: &str) -> BTreeMap<(Endpoint, Endpoint), TruthFlow> {
     let mut flows: BTreeMap<_, TruthFlow> = BTreeMap::new();
     let frames = truth(name);
     // Frames of a flow seen on several interfaces are counted on the first only.
-    let mut first_if: HashMap<((IpAddr, u16), (IpAddr, u16)), String> = HashMap::new();
+    let mut first_if: HashMap<(Endpoint, Endpoint), String> = HashMap::new();
     for pass in 0..2 {
         for f in &frames {
             if f["frame.protocols"].contains("icmp") || f["tcp.srcport"].is_empty() {
@@ -184,7 +205,7 @@ fn truth_tcp_flows(name: &str) -> BTreeMap<((IpAddr, u16), (IpAddr, u16)), Truth
     flows
 }
 
-fn our_flow<'a>(rows: &'a [Row], a: (IpAddr, u16), b: (IpAddr, u16)) -> Option<&'a Row> {
+fn our_flow(rows: &[Row], a: Endpoint, b: Endpoint) -> Option<&Row> {
     rows.iter().find(|r| {
         r["transport"] == "tcp" && {
             let s: (IpAddr, u16) = (r["src_ip"].parse().unwrap(), r["src_port"].parse().unwrap());
@@ -252,4 +273,429 @@ fn every_tcp_flow_matches_tshark_field_by_field() {
         }
     }
     assert!(checked >= 20, "only {checked} flows checked");
+}
+
+#[test]
+fn csv_header_is_exact() {
+    let r = asrscope(&["analyze", "--csv", "-", &capture("syn-rst.pcap")]);
+    assert_eq!(r.code, 0);
+    assert_eq!(
+        r.stdout.lines().next().unwrap(),
+        "first_seen,last_seen,src_ip,src_port,dst_ip,dst_port,transport,server_name,name_source,handshake,packets_out,packets_in,bytes_out,bytes_in,retransmissions,dup_acks,zero_windows,rtt_ms,throughput_out_kbps,tls_version,cert_issuer,proxy_status"
+    );
+}
+
+#[test]
+fn healthy_vm_names_every_flow_by_sni_and_dns() {
+    let name = "healthy-tls12-dns.pcap";
+    let v = json(name);
+    let flows = tcp_flows(&v);
+    let snis: Vec<String> = frames_where(name, "tls.handshake.extensions_server_name", |s| {
+        !s.is_empty()
+    })
+    .iter()
+    .map(|r| r["tls.handshake.extensions_server_name"].clone())
+    .collect();
+    assert_eq!(flows.len(), snis.len());
+    for f in &flows {
+        assert_eq!(f["handshake"], "established");
+        assert_eq!(f["name_source"], "sni");
+        assert!(snis.contains(&f["server_name"].as_str().unwrap().to_string()));
+        // DNS named the address before the flow began, with the name asked.
+        assert_eq!(f["dns_name"], f["server_name"], "{f:#}");
+        assert!(f["close"].as_str().unwrap().starts_with("fin-"));
+        assert!(f["rtt_ms"].as_f64().unwrap() > 0.0);
+    }
+    // The TLS 1.2 flow shows its certificate chain; its issuer is in tshark's x509 names.
+    let x509: Vec<String> = frames_where(name, "x509sat.uTF8String", |s| !s.is_empty())
+        .iter()
+        .flat_map(|r| {
+            r["x509sat.uTF8String"]
+                .split('|')
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let tls12: Vec<_> = flows
+        .iter()
+        .filter(|f| f["tls"]["server_version"] == "TLS1.2")
+        .collect();
+    assert_eq!(tls12.len(), 1);
+    let certs = tls12[0]["tls"]["certificates"].as_array().unwrap();
+    assert!(!certs.is_empty());
+    assert!(
+        x509.contains(&certs[0]["issuer_cn"].as_str().unwrap().to_string()),
+        "{x509:?}"
+    );
+    let host = tls12[0]["server_name"].as_str().unwrap();
+    let covers = |san: &str| match san.strip_prefix("*.") {
+        Some(parent) => host.split_once('.').is_some_and(|(_, rest)| rest == parent),
+        None => san == host,
+    };
+    assert!(
+        certs[0]["san"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| covers(s.as_str().unwrap()))
+    );
+    // DNS: every name asked was answered, with the CNAME chain tshark reads.
+    for d in v["dns"].as_array().unwrap() {
+        assert!(d["answered"].as_u64().unwrap() >= 1, "{d:#}");
+        let responses: Vec<Row> =
+            frames_where(name, "dns.qry.name", |q| q == d["name"].as_str().unwrap())
+                .into_iter()
+                .filter(|r| r["dns.flags.response"] == "1" || r["dns.flags.response"] == "True")
+                .collect();
+        let chain: Vec<&str> = responses[0]["dns.cname"]
+            .split('|')
+            .filter(|c| !c.is_empty())
+            .collect();
+        let ours: Vec<&str> = d["cname_chain"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        assert_eq!(ours, chain, "{d:#}");
+    }
+}
+
+#[test]
+fn dropped_syns_are_no_reply_with_their_count_and_span() {
+    let name = "syn-dropped.pcap";
+    let v = json(name);
+    let f = only_tcp_flow(&v);
+    assert_eq!(f["handshake"], "no-reply");
+    let syns = frames_where(name, "tcp.flags.syn", |s| s == "1" || s == "True");
+    assert_eq!(
+        f["evidence"]["syn_count"].as_u64().unwrap(),
+        syns.len() as u64
+    );
+    let t0: f64 = syns[0]["frame.time_epoch"].parse().unwrap();
+    let t1: f64 = syns[syns.len() - 1]["frame.time_epoch"].parse().unwrap();
+    let span = f["evidence"]["syn_span_ms"].as_f64().unwrap();
+    assert!((span - (t1 - t0) * 1000.0).abs() < 0.01, "{span}");
+    assert_eq!(
+        f["out"]["retransmissions"].as_u64().unwrap(),
+        syns.len() as u64 - 1
+    );
+    assert_eq!(f["name_source"], "dns");
+    assert_eq!(f["server_name"], "asrmon-eus.servicebus.windows.net");
+    assert_eq!(f["quality"]["one_direction"], true);
+}
+
+#[test]
+fn syn_answered_by_rst_is_rejected() {
+    let v = json("syn-rst.pcap");
+    let f = only_tcp_flow(&v);
+    assert_eq!(f["handshake"], "rejected");
+    assert_eq!(f["evidence"]["rst_by"], "server");
+    assert_eq!(f["close"], "rst-server");
+    assert_eq!(f["server_name"], "login.microsoftonline.com");
+}
+
+#[test]
+fn icmp_admin_prohibited_is_attributed_to_the_quoted_flow() {
+    let name = "icmp-admin-prohibited.pcap";
+    let v = json(name);
+    let f = only_tcp_flow(&v);
+    assert_eq!(f["handshake"], "unreachable");
+    let icmp = frames_where(name, "icmp.type", |t| t == "3");
+    assert_eq!(icmp.len(), 1);
+    let e = &f["evidence"]["icmp"];
+    assert_eq!(e["icmp_type"], 3);
+    assert_eq!(
+        e["code"].as_u64().unwrap().to_string(),
+        icmp[0]["icmp.code"]
+    );
+    assert_eq!(
+        e["from"].as_str().unwrap(),
+        icmp[0]["ip.src"].split('|').next().unwrap()
+    );
+    assert_eq!(v["capture"]["icmp_errors_unmatched"], 0);
+}
+
+#[test]
+fn reset_right_after_the_client_hello() {
+    let v = json("rst-after-clienthello.pcap");
+    let f = only_tcp_flow(&v);
+    assert_eq!(f["handshake"], "reset-after-data");
+    assert_eq!(f["tls"]["sni"], "asrcache1.blob.core.windows.net");
+    assert!(f["tls"]["server_version"].is_null());
+    assert_eq!(f["evidence"]["rst_by"], "server");
+    assert!(f["evidence"]["rst_after_client_data_ms"].as_f64().unwrap() < 1000.0);
+    assert_eq!(f["in"]["bytes"], 0);
+}
+
+#[test]
+fn proxy_407_then_200_with_tls_inside() {
+    let name = "proxy-407.pcap";
+    let v = json(name);
+    let flows = tcp_flows(&v);
+    assert_eq!(flows.len(), 2);
+    let codes: Vec<String> = frames_where(name, "http.response.code", |c| !c.is_empty())
+        .iter()
+        .map(|r| r["http.response.code"].clone())
+        .collect();
+    let denied = flows
+        .iter()
+        .find(|f| f["proxy"]["status"] == 407)
+        .expect("a 407 flow");
+    assert!(codes.contains(&"407".to_string()));
+    assert_eq!(
+        denied["proxy"]["target_host"],
+        "asrcache1.blob.core.windows.net"
+    );
+    assert_eq!(denied["proxy"]["target_port"], 443);
+    assert_eq!(denied["proxy"]["auth_scheme"], "Basic");
+    assert_eq!(denied["proxy"]["credentials_sent"], false);
+    assert_eq!(denied["name_source"], "connect");
+    let ok = flows
+        .iter()
+        .find(|f| f["proxy"]["status"] == 200)
+        .expect("a 200 flow");
+    assert_eq!(ok["proxy"]["credentials_sent"], true);
+    assert_eq!(ok["tls"]["sni"], "asrcache1.blob.core.windows.net");
+    assert_eq!(ok["name_source"], "sni");
+    assert!(!ok["tls"]["server_version"].is_null());
+    let rows = csv_rows(name);
+    let mut statuses: Vec<&str> = rows.iter().map(|r| r["proxy_status"].as_str()).collect();
+    statuses.sort();
+    assert_eq!(statuses, ["200", "407"]);
+}
+
+#[test]
+fn loss_and_rate_limit_show_in_retransmissions_and_throughput() {
+    let name = "loss-ratelimit.pcap";
+    let v = json(name);
+    let f = only_tcp_flow(&v);
+    assert!(f["out"]["retransmissions"].as_u64().unwrap() > 0);
+    assert!(f["in"]["dup_acks"].as_u64().unwrap() > 0);
+    // tbf at 3 Mbit/s: the upload cannot go faster (allow the bucket's burst).
+    let kbps = f["out"]["throughput_kbps"].as_f64().unwrap();
+    assert!(kbps > 300.0 && kbps < 3600.0, "{kbps}");
+    // Snap length 320 cuts payloads, the ClientHello too (tshark decodes no
+    // hello here), but its start still holds the server name.
+    assert!(v["capture"]["frames_cut_by_snaplen"].as_u64().unwrap() > 0);
+    assert!(
+        frames_where(name, "tls.handshake.type", |t| t
+            .split('|')
+            .any(|x| x == "1"))
+        .is_empty()
+    );
+    assert_eq!(f["quality"]["hello_cut_by_snaplen"], true);
+    assert_eq!(f["tls"]["hello_complete"], false);
+    assert_eq!(f["tls"]["sni"], "asrcache1.blob.core.windows.net");
+}
+
+#[test]
+fn client_hello_over_several_segments_is_reassembled() {
+    let name = "split-clienthello.pcap";
+    let v = json(name);
+    let f = only_tcp_flow(&v);
+    // The hello really spans segments: the client sent several data segments
+    // before the server's first data.
+    let frames = truth(name);
+    let client_data_first = frames
+        .iter()
+        .take_while(|r| {
+            !(r["tcp.srcport"] == "443" && r["tcp.len"] != "0" && !r["tcp.len"].is_empty())
+        })
+        .filter(|r| r["tcp.dstport"] == "443" && r["tcp.len"] != "0" && !r["tcp.len"].is_empty())
+        .count();
+    assert!(client_data_first >= 2, "{client_data_first}");
+    assert_eq!(f["tls"]["sni"], "myvault.vault.azure.net");
+    assert_eq!(f["tls"]["hello_complete"], true);
+    assert_eq!(f["tls"]["server_version"], "TLS1.3");
+}
+
+#[test]
+fn ipv6_vlan_qinq_sll2_vxlan_and_multi_interface_pcapng() {
+    let v = json("ipv6-tls.pcap");
+    let f = only_tcp_flow(&v);
+    assert!(f["dst_ip"].as_str().unwrap().starts_with("2603:1030:213:"));
+    assert_eq!(f["server_name"], "asrcache1.blob.core.windows.net");
+    assert_eq!(f["dns_name"], "asrcache1.blob.core.windows.net");
+
+    let f = json("vlan-tls.pcap");
+    assert_eq!(only_tcp_flow(&f)["vlan"], 100);
+    let f = json("qinq-tls.pcap");
+    assert_eq!(only_tcp_flow(&f)["vlan"], 200, "the outer tag");
+
+    let v = json("any-sll2.pcap");
+    assert_eq!(v["inputs"][0]["linktypes"], serde_json::json!([276]));
+    assert!(tcp_flows(&v).iter().all(|f| f["name_source"] == "sni"));
+
+    let v = json("nva-vxlan.pcap");
+    let f = only_tcp_flow(&v);
+    assert_eq!(f["tunnel"]["kind"], "vxlan");
+    assert!(
+        f["tunnel"]["outer_src"]
+            .as_str()
+            .unwrap()
+            .starts_with("172.16.0.")
+    );
+    assert_eq!(f["server_name"], "asrcache1.blob.core.windows.net");
+
+    let v = json("multi-if.pcapng");
+    let lts = v["inputs"][0]["linktypes"].as_array().unwrap();
+    assert!(
+        lts.contains(&serde_json::json!(1)) && lts.contains(&serde_json::json!(276)),
+        "{lts:?}"
+    );
+    assert_eq!(
+        only_tcp_flow(&v)["server_name"],
+        "pod01-srs1.eus.hypervrecoverymanager.windowsazure.com"
+    );
+}
+
+#[test]
+fn dns_failures_are_logged_by_name() {
+    let name = "dns-failures.pcap";
+    let v = json(name);
+    let dns = v["dns"].as_array().unwrap();
+    let get = |n: &str| {
+        dns.iter()
+            .find(|d| d["name"] == n)
+            .unwrap_or_else(|| panic!("{n}"))
+    };
+    let rcode = |q: &str| -> Vec<String> {
+        frames_where(name, "dns.qry.name", |x| x == q)
+            .iter()
+            .filter(|r| r["dns.flags.response"] == "1" || r["dns.flags.response"] == "True")
+            .map(|r| r["dns.flags.rcode"].clone())
+            .collect()
+    };
+    let sb = get("asrmon-eus.servicebus.windows.net");
+    assert_eq!(rcode("asrmon-eus.servicebus.windows.net"), ["3"]);
+    assert_eq!(sb["nxdomain"], 1);
+    assert_eq!(sb["answered"], 0);
+    let kv = get("myvault.vault.azure.net");
+    assert_eq!(
+        kv["other_errors"].as_u64().unwrap() as usize,
+        rcode("myvault.vault.azure.net").len()
+    );
+    let asr = get("pod01-srs1.eus.hypervrecoverymanager.windowsazure.com");
+    assert_eq!(asr["responses"], 0);
+    assert!(asr["unanswered"].as_u64().unwrap() >= 1);
+    assert_eq!(
+        asr["queries"].as_u64().unwrap() as usize,
+        frames_where(name, "dns.qry.name", |x| x
+            == "pod01-srs1.eus.hypervrecoverymanager.windowsazure.com")
+        .len()
+    );
+}
+
+#[test]
+fn intercepting_firewall_shows_in_the_certificate_issuer() {
+    let v = json("tls-intercepted.pcap");
+    let f = only_tcp_flow(&v);
+    assert_eq!(
+        f["tls"]["certificates"][0]["issuer_cn"],
+        "Contoso Firewall Inspection CA"
+    );
+    assert!(
+        f["tls"]["certificates"][0]["subject"]
+            .as_str()
+            .unwrap()
+            .contains("login.microsoftonline.com")
+    );
+    let rows = csv_rows("tls-intercepted.pcap");
+    let tcp: Vec<_> = rows.iter().filter(|r| r["transport"] == "tcp").collect();
+    assert_eq!(tcp[0]["cert_issuer"], "Contoso Firewall Inspection CA");
+    assert_eq!(tcp[0]["tls_version"], "TLS1.2");
+}
+
+#[test]
+fn outside_azure_and_private_endpoint_keep_the_asked_name() {
+    let v = json("outside-azure.pcap");
+    let f = only_tcp_flow(&v);
+    assert_eq!(f["dst_ip"], "203.0.113.25");
+    assert_eq!(f["dns_name"], "asrcache1.blob.core.windows.net");
+
+    let v = json("private-endpoint.pcap");
+    let f = only_tcp_flow(&v);
+    assert_eq!(f["dst_ip"], "10.1.1.5");
+    assert_eq!(f["dns_name"], "asrcache1.blob.core.windows.net");
+    let d = &v["dns"][0];
+    assert!(
+        d["cname_chain"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c.as_str().unwrap().contains(".privatelink."))
+    );
+}
+
+#[test]
+fn snap_length_cuts_are_reported() {
+    let v = json("snaplen-96.pcap");
+    assert!(v["capture"]["frames_cut_by_snaplen"].as_u64().unwrap() > 0);
+    let flows = tcp_flows(&v);
+    assert!(!flows.is_empty());
+    assert_eq!(
+        v["capture"]["hellos_cut_by_snaplen"].as_u64().unwrap(),
+        flows.len() as u64
+    );
+    for f in flows {
+        assert_eq!(f["quality"]["hello_cut_by_snaplen"], true);
+        assert_ne!(f["name_source"], "sni");
+        assert_eq!(f["handshake"], "established");
+    }
+}
+
+#[test]
+fn nva_capture_on_two_interfaces_counts_each_packet_once() {
+    let name = "nva-forwarded.pcapng";
+    let v = json(name);
+    let second = frames_where(name, "frame.interface_id", |i| i == "1").len() as u64;
+    assert!(second > 0);
+    assert_eq!(v["capture"]["packets_seen_twice"].as_u64().unwrap(), second);
+    let f = only_tcp_flow(&v);
+    assert_eq!(f["server_name"], "asrcachecus.blob.core.windows.net");
+}
+
+#[test]
+fn stdin_filter_and_several_files() {
+    let path = capture("healthy-tls12-dns.pcap");
+    let out = Command::new(env!("CARGO_BIN_EXE_asrscope"))
+        .args(["analyze", "--format", "json", "-"])
+        .stdin(std::fs::File::open(&path).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let from_stdin: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let from_file = json("healthy-tls12-dns.pcap");
+    assert_eq!(from_stdin["flows"], from_file["flows"]);
+
+    let r = asrscope(&[
+        "analyze",
+        "--format",
+        "json",
+        "--filter",
+        "udp port 53",
+        &path,
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(
+        v["flows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["transport"] == "udp")
+    );
+    assert!(!v["flows"].as_array().unwrap().is_empty());
+
+    // Two files are one analysis: flows of both, DNS of one naming flows of the other.
+    let r = asrscope(&[
+        "analyze",
+        "--format",
+        "json",
+        &capture("syn-rst.pcap"),
+        &capture("syn-dropped.pcap"),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["inputs"].as_array().unwrap().len(), 2);
+    assert_eq!(tcp_flows(&v).len(), 2);
 }
