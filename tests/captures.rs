@@ -475,7 +475,7 @@ fn loss_and_rate_limit_show_in_retransmissions_and_throughput() {
     // tbf at 3 Mbit/s: the upload cannot go faster (allow the bucket's burst).
     let kbps = f["out"]["throughput_kbps"].as_f64().unwrap();
     assert!(kbps > 300.0 && kbps < 3600.0, "{kbps}");
-    // Snap length 320 cuts payloads, the ClientHello too (tshark decodes no
+    // Snap length 256 cuts payloads, the ClientHello too (tshark decodes no
     // hello here), but its start still holds the server name.
     assert!(v["capture"]["frames_cut_by_snaplen"].as_u64().unwrap() > 0);
     assert!(

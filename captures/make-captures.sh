@@ -1,0 +1,814 @@
+#!/usr/bin/env bash
+# make-captures.sh - regenerate asrscope's sample captures from real traffic.
+#
+# Builds a small lab out of three network namespaces on this machine:
+#
+#   asrs-vm  (the Azure VM being protected by Site Recovery: 10.1.0.4)
+#      | vm0 <-> nva-in
+#   asrs-nva (a router / network virtual appliance: 10.1.0.1, 10.0.0.1;
+#      |      the firewall faults of the scenarios live here, and a squid
+#      |      proxy on 10.1.0.100:3128)
+#      | nva-out <-> az0
+#   asrs-az  ("Azure": dnsmasq on 10.2.0.53 as the VNet's DNS, HTTPS
+#             endpoints of storage, AAD, ASR, Service Bus, Key Vault,
+#             Automation on 10.2.x.10 and fd00:2::1:10)
+#
+# Each scenario captures real traffic of real programs (curl, openssl,
+# dnsmasq, squid, the Linux stack) with tcpdump/dumpcap.  Afterwards
+# rewrite.py moves the private "Azure" addresses into real Azure
+# service-tag ranges (also inside DNS answers and ICMP quotes) so that
+# asrscope's service-tag classifier sees realistic addresses.  tshark then
+# writes an independent per-frame ground truth next to each capture.
+#
+# No packet leaves the namespaces: they have no link to the host or any
+# other network, and everything is removed on exit (also on failure).
+# Run as root on Debian/Ubuntu; takes about 1.5 minutes.
+#
+# Output (in the folder of this script): *.pcap, *.pcapng, truth/*.tsv,
+# manifest.tsv.
+
+set -euo pipefail
+cd "$(dirname "$0")"
+HERE=$(pwd)
+PY=/usr/bin/python3
+
+NS_VM=asrs-vm
+NS_NVA=asrs-nva
+NS_AZ=asrs-az
+ALL_NS="$NS_VM $NS_NVA $NS_AZ"
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run as root (network namespaces, iptables, tcpdump)"
+
+# ---------------------------------------------------------------- packages
+# Debian package per needed command; installed only when missing.
+need_pkgs=()
+for pair in tcpdump:tcpdump tshark:tshark dumpcap:wireshark-common reordercap:wireshark-common \
+            dnsmasq:dnsmasq-base iptables:iptables ip:iproute2 tc:iproute2 \
+            ss:iproute2 squid:squid openssl:openssl curl:curl ethtool:ethtool \
+            sysctl:procps timeout:coreutils; do
+    cmd=${pair%%:*}
+    command -v "$cmd" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin command -v "$cmd" >/dev/null 2>&1 \
+        || need_pkgs+=("${pair#*:}")
+done
+[ -x "$PY" ] || need_pkgs+=(python3)
+[ -x /usr/lib/squid/basic_ncsa_auth ] || need_pkgs+=(squid)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+    log "installing: ${need_pkgs[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    timeout 300 apt-get update -q
+    timeout 600 apt-get install -y -q --no-install-recommends "${need_pkgs[@]}"
+fi
+export PATH=$PATH:/usr/sbin:/sbin
+
+# ---------------------------------------------------------------- cleanup
+PIDS=()
+ETC_NETNS_CREATED=0
+
+kill_ns_procs() {   # processes still running inside one of our namespaces
+    local ns=$1 p
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && return 0
+        sleep 0.2
+    done
+    for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+}
+
+teardown() {
+    local ns pid
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for ns in $ALL_NS; do
+        if [ -e "/var/run/netns/$ns" ]; then
+            kill_ns_procs "$ns"
+            ip netns del "$ns" 2>/dev/null || true
+        fi
+        rm -rf "/etc/netns/$ns"
+    done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    PIDS=()
+}
+
+cleanup() {
+    local rc=$?
+    set +e
+    teardown
+    [ "$ETC_NETNS_CREATED" = 1 ] && rmdir /etc/netns 2>/dev/null
+    if [ -n "${TMP:-}" ]; then
+        if [ "${ASRS_KEEP_TMP:-0}" = 1 ]; then log "kept $TMP"; else rm -rf "$TMP"; fi
+    fi
+    [ $rc -ne 0 ] && log "FAILED (exit $rc) after ${SECONDS}s; lab removed"
+    exit $rc
+}
+
+teardown                       # leftovers of an aborted earlier run
+rm -rf /tmp/asrscope-captures.??????
+TMP=$(mktemp -d /tmp/asrscope-captures.XXXXXX)
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+chmod 755 "$TMP"               # squid drops to user proxy and must read its files
+mkdir -p "$TMP/raw" "$TMP/out/truth" "$TMP/pki" "$TMP/www/common" "$TMP/squid"
+
+# ---------------------------------------------------------------- address plan
+# Private address inside the lab -> address in the published capture.
+# Azure ranges come from Microsoft's ServiceTags_Public.json, changeNumber 375.
+DNS_P=10.2.0.53;      DNS_A=168.63.129.16   # Azure-provided DNS (the platform's virtual IP)
+BLOB_P=10.2.1.10;     BLOB_A=13.68.163.36   # Storage.EastUS 13.68.163.32/28 (cache account asrcache1)
+BLOB6_P=fd00:2::1:10; BLOB6_A=2603:1030:213::1:10  # Storage.EastUS 2603:1030:213::/49
+CUS_P=10.2.1.20;      CUS_A=20.33.144.20    # Storage.CentralUS 20.33.144.0/24 (account asrcachecus)
+AAD_P=10.2.2.10;      AAD_A=4.149.98.200    # AzureActiveDirectory 4.149.98.192/27
+ASR_P=10.2.3.10;      ASR_A=4.149.21.202    # AzureSiteRecovery 4.149.21.200/29
+SB_P=10.2.4.10;       SB_A=20.42.68.70      # EventHub.EastUS 20.42.68.64/26 (Service Bus)
+KV_P=10.2.5.10;       KV_A=4.190.147.141    # AzureKeyVault 4.190.147.140/30
+AUTO_P=10.2.6.10;     AUTO_A=4.174.145.40   # GuestAndHybridManagement 4.174.145.32/27
+OUT_P=10.2.9.10;      OUT_A=203.0.113.25    # not Azure: TEST-NET-3 203.0.113.0/24
+# Kept private on purpose (not rewritten):
+VM_IP=10.1.0.4; VM_IP6=fd00:1::4            # the VM (IPv6: ULA, as in a dual-stack VNet)
+NVA_IP=10.1.0.1; NVA_IP6=fd00:1::1          # the NVA, also source of its ICMP errors
+PROXY_IP=10.1.0.100                         # squid on the NVA
+PE_IP=10.1.1.5                              # private endpoint of the cache storage account
+CUSTOM_DNS=10.10.0.4                        # a custom DNS server the NVA blocks
+DEAD_FWD=10.77.0.1                          # unreachable conditional forwarder for vault.azure.net
+
+MAP_ARGS=()
+for v in DNS BLOB BLOB6 CUS AAD ASR SB KV AUTO OUT; do
+    p=${v}_P; a=${v}_A
+    MAP_ARGS+=(--map "${!p}=${!a}")
+done
+FORBID_ARGS=()
+for v in DNS BLOB BLOB6 CUS AAD ASR SB KV AUTO OUT; do p=${v}_P; FORBID_ARGS+=(--forbid "${!p}"); done
+
+BLOB_NAME=asrcache1.blob.core.windows.net
+CUS_NAME=asrcachecus.blob.core.windows.net
+AAD_NAME=login.microsoftonline.com
+ASR_NAME=pod01-srs1.eus.hypervrecoverymanager.windowsazure.com
+SB_NAME=asrmon-eus.servicebus.windows.net
+KV_NAME=myvault.vault.azure.net
+AUTO_NAME=eus-jobruntimedata-prod-su1.azure-automation.net
+
+# ---------------------------------------------------------------- test PKI
+# A root and an issuing CA like Azure's (servers send leaf + issuing CA, so the
+# chain is visible in TLS 1.2), and a separate "Contoso Firewall Inspection CA"
+# for the TLS-interception scenario.
+pki() { timeout 30 openssl "$@" 2>/dev/null; }
+P=$TMP/pki
+pki req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -keyout "$P/root.key" -out "$P/root.pem" \
+    -subj "/C=US/O=asrscope test/CN=asrscope Test Root CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+pki req -new -newkey rsa:2048 -nodes -sha256 -keyout "$P/issuing.key" -out "$P/issuing.csr" \
+    -subj "/C=US/O=asrscope test/CN=asrscope Test TLS Issuing CA 01"
+printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' > "$P/ca.ext"
+pki x509 -req -sha256 -days 3650 -in "$P/issuing.csr" -CA "$P/root.pem" -CAkey "$P/root.key" \
+    -set_serial "0x$(openssl rand -hex 8)" -extfile "$P/ca.ext" -out "$P/issuing.pem"
+pki req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -keyout "$P/contoso-ca.key" -out "$P/contoso-ca.pem" \
+    -subj "/C=US/O=Contoso Ltd/OU=Network Security/CN=Contoso Firewall Inspection CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+
+leaf() {  # name CN issuer SAN...
+    local name=$1 cn=$2 ca=$3; shift 3
+    local san; san=$(printf 'DNS:%s,' "$@"); san=${san%,}
+    pki req -new -newkey rsa:2048 -nodes -sha256 -keyout "$P/$name.key" -out "$P/$name.csr" \
+        -subj "/C=US/ST=WA/L=Redmond/O=asrscope test/CN=$cn"
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=%s\n' \
+        "$san" > "$P/$name.ext"
+    pki x509 -req -sha256 -days 825 -in "$P/$name.csr" -CA "$P/$ca.pem" -CAkey "$P/$ca.key" \
+        -set_serial "0x$(openssl rand -hex 8)" -extfile "$P/$name.ext" -out "$P/$name.pem"
+    if [ "$ca" = issuing ]; then cat "$P/$name.pem" "$P/issuing.pem" > "$P/$name.chain.pem"
+    else cp "$P/$name.pem" "$P/$name.chain.pem"; fi
+}
+leaf storage '*.blob.core.windows.net' issuing '*.blob.core.windows.net' '*.blob.storage.azure.net' \
+    '*.privatelink.blob.core.windows.net'
+leaf aad 'stamp2.login.microsoftonline.com' issuing login.microsoftonline.com login.microsoft.com \
+    login.windows.net stamp2.login.microsoftonline.com
+leaf asr '*.eus.hypervrecoverymanager.windowsazure.com' issuing '*.eus.hypervrecoverymanager.windowsazure.com'
+leaf sb '*.servicebus.windows.net' issuing '*.servicebus.windows.net'
+leaf kv '*.vault.azure.net' issuing '*.vault.azure.net' '*.vaultcore.azure.net'
+leaf auto '*.azure-automation.net' issuing '*.azure-automation.net' '*.automation.ext.azure.com'
+leaf contoso-login 'login.microsoftonline.com' contoso-ca login.microsoftonline.com
+CA=$P/root.pem
+
+# ---------------------------------------------------------------- topology
+mkdir_etc_netns() {
+    [ -d /etc/netns ] || { mkdir -p /etc/netns; ETC_NETNS_CREATED=1; }
+}
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+for ns in $ALL_NS; do
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    in_ns "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+        net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+        net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+        net.ipv6.conf.default.router_solicitations=0
+done
+in_ns $NS_NVA sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+# Classic exponential SYN backoff (1, 2, 4 s) in the VM; newer kernels retry
+# the first SYNs linearly every second.
+in_ns $NS_VM sysctl -qw net.ipv4.tcp_syn_linear_timeouts=0 2>/dev/null || true
+ip link add vm0 netns $NS_VM type veth peer name nva-in netns $NS_NVA
+ip link add nva-out netns $NS_NVA type veth peer name az0 netns $NS_AZ
+# Azure-like MACs: 00:0d:3a is Microsoft's OUI for VM NICs, 12:34:56:78:9a:bc
+# is what a VM sees as its gateway's MAC in Azure.
+ip -n $NS_VM link set vm0 address 00:0d:3a:10:00:04
+ip -n $NS_NVA link set nva-in address 12:34:56:78:9a:bc
+ip -n $NS_NVA link set nva-out address 00:0d:3a:20:00:01
+ip -n $NS_AZ link set az0 address 12:34:56:78:9a:bd
+# Checksums and segmentation in software, so captured frames carry final
+# checksums and wire-sized segments (also when cut by a snap length).
+for pair in $NS_VM:vm0 $NS_NVA:nva-in $NS_NVA:nva-out $NS_AZ:az0 $NS_VM:lo; do
+    in_ns "${pair%%:*}" ethtool -K "${pair#*:}" tx off tso off gso off gro off >/dev/null 2>&1 || true
+done
+ip -n $NS_VM addr add $VM_IP/24 dev vm0
+ip -n $NS_VM addr add $VM_IP6/64 dev vm0 nodad
+ip -n $NS_NVA addr add $NVA_IP/24 dev nva-in
+ip -n $NS_NVA addr add $PROXY_IP/24 dev nva-in
+ip -n $NS_NVA addr add $NVA_IP6/64 dev nva-in nodad
+ip -n $NS_NVA addr add 10.0.0.1/24 dev nva-out
+ip -n $NS_NVA addr add fd00:ff::1/64 dev nva-out nodad
+ip -n $NS_AZ addr add 10.0.0.2/24 dev az0
+ip -n $NS_AZ addr add fd00:ff::2/64 dev az0 nodad
+for a in $DNS_P $BLOB_P $CUS_P $AAD_P $ASR_P $SB_P $KV_P $AUTO_P $OUT_P $PE_IP; do
+    ip -n $NS_AZ addr add $a/32 dev lo
+done
+ip -n $NS_AZ addr add $BLOB6_P/128 dev lo nodad
+for pair in $NS_VM:vm0 $NS_NVA:nva-in $NS_NVA:nva-out $NS_AZ:az0; do
+    ip -n "${pair%%:*}" link set "${pair#*:}" up
+done
+ip -n $NS_VM route add default via $NVA_IP
+ip -n $NS_VM -6 route add default via $NVA_IP6
+ip -n $NS_NVA route add default via 10.0.0.2
+ip -n $NS_NVA -6 route add default via fd00:ff::2
+ip -n $NS_AZ route add 10.1.0.0/16 via 10.0.0.1
+ip -n $NS_AZ -6 route add fd00:1::/64 via fd00:ff::1
+
+mkdir_etc_netns
+mkdir -p /etc/netns/$NS_VM
+printf '127.0.0.1 localhost\n::1 localhost\n' > /etc/netns/$NS_VM/hosts
+set_vm_dns() {  # the VM's resolver: glibc, 2 s timeout, 2 tries
+    printf 'nameserver %s\noptions timeout:2 attempts:2\n' "$1" > /etc/netns/$NS_VM/resolv.conf
+}
+set_vm_dns $DNS_P
+
+# ---------------------------------------------------------------- services
+wait_listen() {  # ns proto(t|u) addr:port  -- bounded wait for a listening socket
+    local i
+    for i in $(seq 1 50); do
+        in_ns "$1" ss -Hln"$2" 2>/dev/null | grep -qF " $3 " && return 0
+        sleep 0.2
+    done
+    die "nothing listens on $3 in $1"
+}
+
+# dnsmasq as the VNet's DNS.  Names carry CNAME chains like Azure's.
+DNS_PID=
+dns_start() {  # variant: normal | outside | privlink | failures
+    local conf=$TMP/dnsmasq-$1.conf
+    {
+        echo "no-resolv"; echo "no-hosts"; echo "bind-interfaces"
+        echo "listen-address=$DNS_P"; echo "user=root"; echo "local-ttl=60"
+        echo "log-queries"; echo "log-facility=$TMP/dnsmasq.log"
+        echo "local=/#/"                       # unknown names: NXDOMAIN
+        case $1 in
+            outside)  echo "host-record=blob.bl2prdstr01a.store.core.windows.net,$OUT_P" ;;
+            privlink) echo "host-record=asrcache1.privatelink.blob.core.windows.net,$PE_IP" ;;
+            *)        echo "host-record=blob.bl2prdstr01a.store.core.windows.net,$BLOB_P,$BLOB6_P" ;;
+        esac
+        if [ "$1" = privlink ]; then
+            echo "cname=$BLOB_NAME,asrcache1.privatelink.blob.core.windows.net"
+        else
+            echo "cname=$BLOB_NAME,blob.bl2prdstr01a.store.core.windows.net"
+        fi
+        echo "host-record=blob.dm5prdstr12a.store.core.windows.net,$CUS_P"
+        echo "cname=$CUS_NAME,blob.dm5prdstr12a.store.core.windows.net"
+        echo "host-record=www.tm.ak.prd.aadg.trafficmanager.net,$AAD_P"
+        echo "cname=login.mso.msidentity.com,www.tm.ak.prd.aadg.trafficmanager.net"
+        echo "cname=$AAD_NAME,login.mso.msidentity.com"
+        echo "host-record=eus-pod01-srs1.cloudapp.net,$ASR_P"
+        echo "cname=$ASR_NAME,eus-pod01-srs1.cloudapp.net"
+        echo "host-record=$AUTO_NAME,$AUTO_P"
+        if [ "$1" = failures ]; then
+            # Service Bus name missing -> NXDOMAIN; vault.azure.net forwarded to
+            # a conditional forwarder that cannot be reached -> REFUSED.
+            echo "server=/vault.azure.net/$DEAD_FWD"
+        else
+            echo "host-record=ns-sb2-prod-bl3-005.cloudapp.net,$SB_P"
+            echo "cname=$SB_NAME,ns-sb2-prod-bl3-005.cloudapp.net"
+            echo "host-record=data-prod-eus-region.vaultcore.azure.net,$KV_P"
+            echo "cname=data-prod-eus.vaultcore.azure.net,data-prod-eus-region.vaultcore.azure.net"
+            echo "cname=$KV_NAME,data-prod-eus.vaultcore.azure.net"
+        fi
+    } > "$conf"
+    dns_stop
+    timeout 240 ip netns exec $NS_AZ dnsmasq -k -C "$conf" --pid-file="$TMP/dnsmasq.pid" &
+    DNS_PID=$!; PIDS+=("$DNS_PID")
+    wait_listen $NS_AZ u "$DNS_P:53"
+}
+dns_stop() {
+    if [ -n "$DNS_PID" ]; then
+        kill "$DNS_PID" 2>/dev/null || true
+        wait "$DNS_PID" 2>/dev/null || true
+        DNS_PID=
+    fi
+}
+
+# HTTPS endpoints of the Azure services (storage: TLS 1.2 max, others 1.3).
+timeout 240 ip netns exec $NS_AZ $PY "$HERE/azsrv.py" --certdir "$P" --lifetime 230 \
+    --listen "$BLOB_P,443,storage,1.2" --listen "$BLOB6_P,443,storage,1.2" \
+    --listen "$CUS_P,443,storage,1.2" --listen "$OUT_P,443,storage,1.2" \
+    --listen "$PE_IP,443,storage,1.2" --listen "$AAD_P,443,aad,1.3" \
+    --listen "$ASR_P,443,asr,1.3" --listen "$SB_P,443,sb,1.3" \
+    --listen "$KV_P,443,kv,1.3" --listen "$AUTO_P,443,auto,1.3" >/dev/null &
+PIDS+=($!)
+wait_listen $NS_AZ t "$KV_P:443"
+dns_start normal
+
+# ---------------------------------------------------------------- capture helpers
+# ARP and IPv6 neighbour discovery / MLD are left out so that the captures
+# hold the same frames every run whatever the neighbour caches contain.
+CAPFILTER='not arp and not (ip6 and (ip6[6] == 0 or (ip6[6] == 58 and ip6[40] >= 133 and ip6[40] <= 137)))'
+CAP_PID=
+cap_wait_ready() {
+    local i
+    for i in $(seq 1 50); do
+        grep -qE 'listening on|Capturing on' "$1" 2>/dev/null && { sleep 0.3; return 0; }
+        sleep 0.1
+    done
+    die "capture did not start: $(cat "$1")"
+}
+tcpdump_start() {  # ns iface rawname [tcpdump options...] -- uses CAPFILTER (+ FILTER_EXTRA)
+    local ns=$1 ifc=$2 raw=$TMP/raw/$3; shift 3
+    local filter=$CAPFILTER
+    [ -n "${FILTER_EXTRA:-}" ] && filter="($CAPFILTER) and ($FILTER_EXTRA)"
+    timeout 120 ip netns exec "$ns" tcpdump -i "$ifc" -n -U --immediate-mode -Z root "$@" -w "$raw" "$filter" 2>"$raw.log" &
+    CAP_PID=$!; PIDS+=("$CAP_PID"); CAP_TOOL=tcpdump
+    cap_wait_ready "$raw.log"
+}
+dumpcap_start() {  # ns rawname dumpcap-interface-options...
+    local ns=$1 raw=$TMP/raw/$2; shift 2
+    timeout 120 ip netns exec "$ns" dumpcap -q "$@" -w "$raw" 2>"$raw.log" &
+    CAP_PID=$!; PIDS+=("$CAP_PID"); CAP_TOOL=dumpcap
+    cap_wait_ready "$raw.log"
+}
+cap_stop() {
+    local i
+    # let the last FIN/ACKs land; dumpcap has no immediate mode and hands
+    # packets over at its 250 ms read timeout
+    if [ "$CAP_TOOL" = dumpcap ]; then sleep 1.2; else sleep 0.5; fi
+    kill -TERM "$CAP_PID" 2>/dev/null || true
+    for i in $(seq 1 50); do kill -0 "$CAP_PID" 2>/dev/null || break; sleep 0.1; done
+    wait "$CAP_PID" 2>/dev/null || true
+    CAP_PID=
+}
+publish() {  # rawname outname [rewrite options]
+    local raw=$1 out=$2; shift 2
+    timeout 60 $PY "$HERE/rewrite.py" rewrite "$TMP/raw/$raw" "$TMP/out/$out" "${MAP_ARGS[@]}" "$@" >&2
+}
+
+# ---------------------------------------------------------------- client helpers
+# Every client runs inside the VM namespace under a timeout.  ok/fail check
+# that the scenario really behaved as intended, so a broken lab cannot
+# silently produce wrong samples.
+vm_curl() { timeout 60 ip netns exec $NS_VM curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' "$@"; }
+ok() {
+    local out
+    out=$("$@" 2>&1) || die "expected success: ${*: -1} -> $out"
+    log "    ok   ${*: -1} -> $out"
+}
+fail() {  # pattern command...
+    local pat=$1 out; shift
+    if out=$("$@" 2>&1); then die "expected failure: ${*: -1} -> $out"; fi
+    printf '%s' "$out" | grep -qE "$pat" || die "unexpected failure: ${*: -1} -> $out"
+    log "    fail ${*: -1} -> $(printf '%s' "$out" | tr '\n' ' ')"
+}
+nva_fw() { ip netns exec $NS_NVA iptables "$@"; }
+nva_fw_flush() { nva_fw -F FORWARD; nva_fw -t nat -F PREROUTING; }
+
+head -c 160000 /dev/urandom > "$TMP/blob-160k.bin"
+head -c 100000 /dev/urandom > "$TMP/blob-100k.bin"
+head -c 20000 /dev/urandom > "$TMP/blob-20k.bin"
+head -c 1048576 /dev/urandom > "$TMP/blob-1m.bin"
+PAGE="https://$BLOB_NAME/asr-cache/vm01-disk0/00000001.log"
+TOKEN_BODY='grant_type=client_credentials&client_id=11111111-2222-3333-4444-555555555555&scope=https%3A%2F%2Fmanagement.azure.com%2F.default'
+
+MANIFEST=()
+manifest() {  # file | scenario | client | servers | tags | fault | expected
+    local IFS=$'\t'
+    MANIFEST+=("$*")
+}
+T_BLOB="Storage.EastUS 13.68.163.32/28"
+T_BLOB6="Storage.EastUS 2603:1030:213::/49"
+T_CUS="Storage.CentralUS 20.33.144.0/24"
+T_AAD="AzureActiveDirectory 4.149.98.192/27"
+T_ASR="AzureSiteRecovery 4.149.21.200/29"
+T_SB="EventHub.EastUS 20.42.68.64/26"
+T_KV="AzureKeyVault 4.190.147.140/30"
+T_AUTO="GuestAndHybridManagement 4.174.145.32/27"
+T_DNS="Azure DNS 168.63.129.16"
+CLIENT="VM $VM_IP (curl 7.88/OpenSSL 3, glibc resolver)"
+
+# ================================================================ scenarios
+
+# 1. A healthy protected VM: every ASR dependency resolves through a CNAME
+# chain and answers over TLS; a 160 KB cache write over TLS 1.2 (certificate
+# chain readable) and TLS 1.3 to AAD, ASR, Service Bus and Automation.
+log "[1] healthy-tls12-dns"
+tcpdump_start $NS_VM vm0 healthy.pcap
+ok vm_curl -4 --tlsv1.2 --tls-max 1.2 -T "$TMP/blob-160k.bin" "$PAGE"
+ok vm_curl -4 --tlsv1.3 --data-binary "$TOKEN_BODY" "https://$AAD_NAME/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"
+ok vm_curl -4 --tlsv1.3 "https://$ASR_NAME/Subscriptions/00000000-0000-0000-0000-000000000000/registration"
+ok vm_curl -4 --tlsv1.3 --data-binary '{"vm":"vm01","rpo_seconds":30}' "https://$SB_NAME/asrmonitoring/messages"
+ok vm_curl -4 --tlsv1.3 "https://$AUTO_NAME/automationAccounts/asr-mobility-update/jobs"
+cap_stop
+publish healthy.pcap healthy-tls12-dns.pcap
+manifest healthy-tls12-dns.pcap "healthy VM: DNS (CNAME chains) then HTTPS to every ASR dependency; 160 KB PUT to the cache account over TLS 1.2" \
+    "$CLIENT" "$BLOB_NAME=$BLOB_A; $AAD_NAME=$AAD_A; $ASR_NAME=$ASR_A; $SB_NAME=$SB_A; $AUTO_NAME=$AUTO_A; DNS $DNS_A" \
+    "$T_BLOB; $T_AAD; $T_ASR; $T_SB; $T_AUTO; $T_DNS" "none" \
+    "5 A queries answered (CNAME chains); storage TLS 1.2 with leaf+issuing CA certs in clear, ~160 KB up, 201; TLS 1.3 to the other 4; all closed with FIN"
+
+# 2. The NVA silently drops SYNs to Service Bus (a missing allow rule):
+# the VM retransmits its SYN and gives up.
+log "[2] syn-dropped"
+nva_fw -A FORWARD -d $SB_P -p tcp --syn -j DROP
+tcpdump_start $NS_VM vm0 syn-dropped.pcap
+fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 6.5 "https://$SB_NAME/asrmonitoring/messages"
+cap_stop; nva_fw_flush
+publish syn-dropped.pcap syn-dropped.pcap
+manifest syn-dropped.pcap "NVA drops the SYNs to Service Bus" "$CLIENT" "$SB_NAME=$SB_A; DNS $DNS_A" "$T_SB; $T_DNS" \
+    "iptables FORWARD -d <servicebus> --syn -j DROP on the NVA" "DNS ok, then 3 SYNs (t=0, ~1 s, ~3 s) with no answer; curl gives up at 6.5 s"
+
+# 3. The NVA refuses the connection to AAD with a TCP reset "from" AAD.
+log "[3] syn-rst"
+nva_fw -A FORWARD -d $AAD_P -p tcp --dport 443 --syn -j REJECT --reject-with tcp-reset
+tcpdump_start $NS_VM vm0 syn-rst.pcap
+fail 'refused|Couldn' vm_curl -4 "https://$AAD_NAME/common/discovery/instance"
+cap_stop; nva_fw_flush
+publish syn-rst.pcap syn-rst.pcap
+manifest syn-rst.pcap "NVA answers the SYN to AAD with a RST" "$CLIENT" "$AAD_NAME=$AAD_A; DNS $DNS_A" "$T_AAD; $T_DNS" \
+    "iptables REJECT --reject-with tcp-reset on the NVA" "DNS ok, SYN answered by RST/ACK from the AAD address; connection refused"
+
+# 4. The NVA answers with ICMP "communication administratively prohibited";
+# the ICMP comes from the NVA and quotes the VM's SYN to the ASR service.
+log "[4] icmp-admin-prohibited"
+nva_fw -A FORWARD -d $ASR_P -p tcp --dport 443 -j REJECT --reject-with icmp-admin-prohibited
+tcpdump_start $NS_VM vm0 icmp.pcap
+fail 'route|Couldn|unreachable' vm_curl -4 "https://$ASR_NAME/Subscriptions/00000000-0000-0000-0000-000000000000/registration"
+cap_stop; nva_fw_flush
+publish icmp.pcap icmp-admin-prohibited.pcap
+manifest icmp-admin-prohibited.pcap "NVA rejects the connection to ASR with ICMP 3/13" "$CLIENT" "$ASR_NAME=$ASR_A; DNS $DNS_A; NVA $NVA_IP (private)" \
+    "$T_ASR; $T_DNS" "iptables REJECT --reject-with icmp-admin-prohibited on the NVA" \
+    "DNS ok, SYN answered by ICMP type 3 code 13 from $NVA_IP quoting $VM_IP -> $ASR_A:443; no route to host"
+
+# 5. A URL-filtering firewall: the TCP handshake passes, the segment carrying
+# the ClientHello with the blocked SNI is answered by a RST "from" storage.
+log "[5] rst-after-clienthello"
+nva_fw -A FORWARD -p tcp --dport 443 -m string --algo bm --string "$BLOB_NAME" -j REJECT --reject-with tcp-reset
+tcpdump_start $NS_VM vm0 rst-ch.pcap
+fail 'reset|SSL|35' vm_curl -4 "$PAGE"
+sleep 4      # the server side never saw the ClientHello: its 3 s handshake timeout ends it
+cap_stop; nva_fw_flush
+publish rst-ch.pcap rst-after-clienthello.pcap
+manifest rst-after-clienthello.pcap "URL-filtering NVA resets the connection when it sees the storage SNI" "$CLIENT" "$BLOB_NAME=$BLOB_A; DNS $DNS_A" \
+    "$T_BLOB; $T_DNS" "iptables -m string --string $BLOB_NAME -j REJECT --reject-with tcp-reset on the NVA" \
+    "DNS ok, 3-way handshake ok, ClientHello (SNI $BLOB_NAME) answered at once by RST from the storage address, no ServerHello; ~3 s later the server's half-open side times out: FIN from server, RST from VM"
+
+# 6. An authenticating proxy: CONNECT without credentials gets 407, with
+# credentials 200 and TLS to storage runs inside the tunnel.  The VM asks the
+# proxy, not DNS, so there is no DNS in this capture.
+log "[6] proxy-407"
+openssl passwd -apr1 -salt asrscope 'Passw0rd!' | sed 's/^/asrproxy:/' > "$TMP/squid/passwd"
+cat > "$TMP/squid/squid.conf" <<EOF
+http_port $PROXY_IP:3128
+visible_hostname proxy.contoso.example
+auth_param basic program /usr/lib/squid/basic_ncsa_auth $TMP/squid/passwd
+auth_param basic children 2 startup=1
+auth_param basic realm Contoso outbound proxy
+acl SSL_ports port 443
+acl CONNECT method CONNECT
+acl authed proxy_auth REQUIRED
+http_access deny CONNECT !SSL_ports
+http_access allow authed
+http_access deny all
+dns_nameservers $DNS_P
+hosts_file none
+cache deny all
+cache_mem 4 MB
+pid_filename $TMP/squid/squid.pid
+access_log stdio:$TMP/squid/access.log
+cache_log $TMP/squid/cache.log
+cache_store_log none
+netdb_filename none
+coredump_dir $TMP/squid
+pinger_enable off
+shutdown_lifetime 1 seconds
+cache_effective_user proxy
+EOF
+chown -R proxy "$TMP/squid"
+timeout 120 ip netns exec $NS_NVA squid -N -f "$TMP/squid/squid.conf" >"$TMP/squid/stdout.log" 2>&1 &
+SQUID_PID=$!; PIDS+=("$SQUID_PID")
+wait_listen $NS_NVA t "$PROXY_IP:3128"
+tcpdump_start $NS_VM vm0 proxy.pcap
+fail '407' vm_curl -4 -x "http://$PROXY_IP:3128" "$PAGE"
+ok vm_curl -4 -x "http://$PROXY_IP:3128" --proxy-user 'asrproxy:Passw0rd!' -T "$TMP/blob-20k.bin" "$PAGE"
+cap_stop
+kill "$SQUID_PID" 2>/dev/null || true; wait "$SQUID_PID" 2>/dev/null || true
+publish proxy.pcap proxy-407.pcap
+manifest proxy-407.pcap "explicit proxy on the NVA: CONNECT without credentials -> 407, with Basic credentials -> 200 and TLS inside the tunnel" \
+    "$CLIENT via proxy $PROXY_IP:3128" "$BLOB_NAME (resolved by the proxy, not in the capture); proxy $PROXY_IP (private)" "$T_BLOB (only as TLS SNI; no server address in capture)" \
+    "squid with basic auth (user asrproxy)" \
+    "CONNECT $BLOB_NAME:443 -> 407 Proxy Authentication Required; second connection CONNECT with Proxy-Authorization -> 200, then TLS 1.2 (SNI $BLOB_NAME) and a 20 KB PUT -> 201"
+
+# 7. A congested, lossy path: 3% random loss on the NVA and a 3 Mbit/s token
+# bucket toward Azure while a 1 MiB cache write runs: retransmissions,
+# duplicate ACKs, low throughput.  Snap length 256 keeps the file small but
+# the whole ClientHello up to and including the SNI.
+log "[7] loss-ratelimit"
+nva_fw -A FORWARD -p tcp ! --syn -d $BLOB_P -m statistic --mode random --probability 0.03 -j DROP
+nva_fw -A FORWARD -p tcp ! --syn -s $BLOB_P -m statistic --mode random --probability 0.03 -j DROP
+ip netns exec $NS_NVA tc qdisc add dev nva-out root tbf rate 3mbit burst 10kb latency 400ms
+tcpdump_start $NS_VM vm0 loss.pcap -s 256
+ok vm_curl -4 --max-time 90 -T "$TMP/blob-1m.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000002.log"
+cap_stop; nva_fw_flush
+ip netns exec $NS_NVA tc qdisc del dev nva-out root
+publish loss.pcap loss-ratelimit.pcap
+manifest loss-ratelimit.pcap "1 MiB cache write over a lossy, rate-limited path" "$CLIENT" "$BLOB_NAME=$BLOB_A; DNS $DNS_A" "$T_BLOB; $T_DNS" \
+    "NVA: iptables statistic 3% random drop (both directions, not SYNs) + tc tbf 3 Mbit/s (400 ms queue) toward Azure" \
+    "retransmissions, fast retransmissions and duplicate ACKs; goodput <= ~3 Mbit/s; upload completes (201). Snap length 256: payloads cut; the ClientHello's bytes are captured up to and including the SNI, but tshark does not decode a cut ClientHello, so truth has no SNI for it"
+
+# 8. A ClientHello that does not fit in one segment: the server side clamps
+# the MSS to 200, so the TLS 1.3 ClientHello to Key Vault spans 3 segments.
+log "[8] split-clienthello"
+ip netns exec $NS_AZ iptables -t mangle -A OUTPUT -s $KV_P -p tcp --tcp-flags SYN,ACK SYN,ACK -j TCPMSS --set-mss 200
+tcpdump_start $NS_VM vm0 split.pcap
+ok vm_curl -4 --tlsv1.3 "https://$KV_NAME/secrets/asr-mobility-passphrase?api-version=7.4"
+cap_stop
+ip netns exec $NS_AZ iptables -t mangle -F OUTPUT
+publish split.pcap split-clienthello.pcap
+manifest split-clienthello.pcap "TLS 1.3 ClientHello split over several TCP segments (server MSS 200)" "$CLIENT" "$KV_NAME=$KV_A; DNS $DNS_A" "$T_KV; $T_DNS" \
+    "server SYN/ACK MSS clamped to 200 (iptables TCPMSS in the Azure namespace)" \
+    "ClientHello with SNI $KV_NAME in 2-3 segments of <= 200 bytes; handshake completes; 200"
+
+# 9. The same over IPv6: AAAA answer (over IPv4 DNS, as with Azure DNS), TLS
+# 1.2 to the storage account's IPv6 front end.
+log "[9] ipv6-tls"
+tcpdump_start $NS_VM vm0 ipv6.pcap
+ok vm_curl -6 --tlsv1.2 -T "$TMP/blob-20k.bin" "$PAGE"
+cap_stop
+publish ipv6.pcap ipv6-tls.pcap
+manifest ipv6-tls.pcap "IPv6: AAAA lookup then TLS 1.2 to storage over IPv6" "VM $VM_IP6 (ULA, not rewritten) / $VM_IP for DNS" \
+    "$BLOB_NAME=$BLOB6_A; DNS $DNS_A" "$T_BLOB6; $T_DNS" "none" "glibc asks A and AAAA (both answered, CNAME chain); the VM connects to the AAAA address; 20 KB PUT -> 201"
+
+# 10. 802.1Q: this kernel has no VLAN device support, so the frames of a real
+# healthy exchange are tagged afterwards (VLAN 100; and a QinQ copy with an
+# 802.1ad outer tag 200) - the parser must skip tags to find IP.
+log "[10] vlan-tls / qinq-tls"
+tcpdump_start $NS_VM vm0 vlan.pcap
+ok vm_curl -4 "$PAGE"
+cap_stop
+publish vlan.pcap vlan-tls.pcap --vlan 100
+tcpdump_start $NS_VM vm0 qinq.pcap
+ok vm_curl -4 --data-binary '{"vm":"vm01","rpo_seconds":30}' "https://$SB_NAME/asrmonitoring/messages"
+cap_stop
+publish qinq.pcap qinq-tls.pcap --qinq 200:100
+manifest vlan-tls.pcap "healthy DNS + TLS 1.2 GET to storage, every frame 802.1Q-tagged" "$CLIENT" "$BLOB_NAME=$BLOB_A; DNS $DNS_A" "$T_BLOB; $T_DNS" \
+    "802.1Q tag VID 100 inserted after capture (no 8021q in the capture kernel)" "every frame: VLAN 100 then IPv4; SNI and DNS as healthy"
+manifest qinq-tls.pcap "healthy DNS + TLS 1.3 POST to Service Bus, QinQ-tagged" "$CLIENT" "$SB_NAME=$SB_A; DNS $DNS_A" "$T_SB; $T_DNS" \
+    "802.1ad outer VID 200 + 802.1Q inner VID 100 inserted after capture" "every frame: 0x88a8 VID 200, 0x8100 VID 100, then IPv4"
+
+# 11. tcpdump -i any in the VM: LINUX_SLL2 link layer.
+log "[11] any-sll2"
+tcpdump_start $NS_VM any sll2.pcap -y LINUX_SLL2
+ok vm_curl -4 "$PAGE"
+ok vm_curl -4 --data-binary "$TOKEN_BODY" "https://$AAD_NAME/common/oauth2/v2.0/token"
+cap_stop
+publish sll2.pcap any-sll2.pcap
+manifest any-sll2.pcap "tcpdump -i any (cooked v2) in the VM: DNS + TLS 1.2 to storage + TLS 1.3 to AAD" "$CLIENT" \
+    "$BLOB_NAME=$BLOB_A; $AAD_NAME=$AAD_A; DNS $DNS_A" "$T_BLOB; $T_AAD; $T_DNS" "none" "link type LINUX_SLL2; 2 DNS lookups, 2 healthy TLS sessions"
+
+# 12. pcapng with two interfaces of different link types: the VM runs a local
+# stub resolver (127.0.0.53, like systemd-resolved) forwarding to Azure DNS;
+# dumpcap records DNS on "any" (loopback + vm0 legs, LINUX_SLL2) and TLS on
+# vm0 (Ethernet).
+log "[12] multi-if"
+timeout 120 ip netns exec $NS_VM dnsmasq -k --no-resolv --no-hosts --bind-interfaces --listen-address=127.0.0.53 \
+    --server=$DNS_P --user=root --pid-file="$TMP/stub.pid" 2>/dev/null &
+STUB_PID=$!; PIDS+=("$STUB_PID")
+wait_listen $NS_VM u "127.0.0.53:53"
+set_vm_dns 127.0.0.53
+dumpcap_start $NS_VM multi.pcapng -i vm0 -f "tcp port 443" -i any -y LINUX_SLL2 -f "udp port 53"
+ok vm_curl -4 "https://$ASR_NAME/Subscriptions/00000000-0000-0000-0000-000000000000/registration"
+cap_stop
+set_vm_dns $DNS_P
+kill "$STUB_PID" 2>/dev/null || true; wait "$STUB_PID" 2>/dev/null || true
+publish multi.pcapng multi-if.pcapng
+manifest multi-if.pcapng "pcapng, 2 interfaces: vm0 (Ethernet, TLS) and any (LINUX_SLL2, DNS via a local stub resolver)" "$CLIENT; stub resolver 127.0.0.53" \
+    "$ASR_NAME=$ASR_A; DNS $DNS_A" "$T_ASR; $T_DNS" "none" \
+    "interface 0 EN10MB: TLS 1.3 to ASR; interface 1 LINUX_SLL2: DNS on lo (127.0.0.1->127.0.0.53) and on vm0 (VM->Azure DNS). Records are in dumpcap's write order, NOT time order (the DNS records come after the TLS ones): sort by timestamp"
+
+# 13. An NVA behind a Gateway Load Balancer sees the VM's traffic in VXLAN
+# (VNI 800, UDP 4789): the VM's routes to DNS and storage go through a VXLAN
+# link whose underlay (172.16.0.0/24) is captured on the NVA.
+log "[13] nva-vxlan"
+ip -n $NS_VM addr add 172.16.0.4/24 dev vm0
+ip -n $NS_NVA addr add 172.16.0.1/24 dev nva-in
+ip -n $NS_VM link add vxlan800 type vxlan id 800 local 172.16.0.4 remote 172.16.0.1 dstport 4789 dev vm0
+ip -n $NS_NVA link add vxlan800 type vxlan id 800 local 172.16.0.1 remote 172.16.0.4 dstport 4789 dev nva-in
+ip -n $NS_VM link set vxlan800 address 00:0d:3a:10:08:04
+ip -n $NS_NVA link set vxlan800 address 00:0d:3a:20:08:01
+in_ns $NS_VM sysctl -qw net.ipv6.conf.vxlan800.disable_ipv6=1     # no MLD inside the tunnel
+in_ns $NS_NVA sysctl -qw net.ipv6.conf.vxlan800.disable_ipv6=1
+ip -n $NS_VM addr add 169.254.80.2/30 dev vxlan800
+ip -n $NS_NVA addr add 169.254.80.1/30 dev vxlan800
+ip -n $NS_VM link set vxlan800 up
+ip -n $NS_NVA link set vxlan800 up
+in_ns $NS_VM ethtool -K vxlan800 tx off tso off gso off >/dev/null 2>&1 || true
+in_ns $NS_NVA ethtool -K vxlan800 tx off tso off gso off >/dev/null 2>&1 || true
+ip -n $NS_VM route add $DNS_P/32 via 169.254.80.1 dev vxlan800 src $VM_IP
+ip -n $NS_VM route add $BLOB_P/32 via 169.254.80.1 dev vxlan800 src $VM_IP
+ip -n $NS_NVA route add $VM_IP/32 via 169.254.80.2 dev vxlan800
+FILTER_EXTRA='udp port 4789' tcpdump_start $NS_NVA nva-in vxlan.pcap
+ok vm_curl -4 -T "$TMP/blob-20k.bin" "$PAGE"
+cap_stop
+ip -n $NS_NVA route del $VM_IP/32
+ip -n $NS_VM route del $DNS_P/32; ip -n $NS_VM route del $BLOB_P/32
+ip -n $NS_VM link del vxlan800; ip -n $NS_NVA link del vxlan800
+ip -n $NS_VM addr del 172.16.0.4/24 dev vm0; ip -n $NS_NVA addr del 172.16.0.1/24 dev nva-in
+publish vxlan.pcap nva-vxlan.pcap
+manifest nva-vxlan.pcap "NVA underlay: VM traffic tunnelled in VXLAN VNI 800 (as behind a Gateway Load Balancer)" "$CLIENT (inner); VTEPs 172.16.0.4 <-> 172.16.0.1 (outer, private)" \
+    "$BLOB_NAME=$BLOB_A; DNS $DNS_A (inner addresses)" "$T_BLOB; $T_DNS" "none" \
+    "every frame Ethernet/IPv4/UDP 4789/VXLAN/Ethernet/...; inner: ARP for the tunnel's link addresses 169.254.80.1/.2, DNS, TLS 1.2 with SNI, 20 KB PUT -> 201"
+
+# 14. DNS failures: Service Bus name missing (NXDOMAIN), vault.azure.net sent
+# to an unreachable conditional forwarder (REFUSED), and a custom DNS server
+# the NVA blocks (queries never answered) - each followed by no connection.
+log "[14] dns-failures"
+dns_start failures
+nva_fw -A FORWARD -d $CUSTOM_DNS -j DROP
+tcpdump_start $NS_VM vm0 dnsfail.pcap
+fail 'resolve' vm_curl -4 "https://$SB_NAME/asrmonitoring/messages"
+fail 'resolve' vm_curl -4 "https://$KV_NAME/secrets/asr-mobility-passphrase?api-version=7.4"
+set_vm_dns $CUSTOM_DNS
+fail 'resolve' vm_curl -4 "https://$ASR_NAME/Subscriptions/00000000-0000-0000-0000-000000000000/registration"
+set_vm_dns $DNS_P
+cap_stop; nva_fw_flush
+dns_start normal
+publish dnsfail.pcap dns-failures.pcap
+manifest dns-failures.pcap "DNS failures: NXDOMAIN, REFUSED, and a DNS server that never answers" "$CLIENT" \
+    "$SB_NAME (NXDOMAIN), $KV_NAME (REFUSED) via DNS $DNS_A; $ASR_NAME via custom DNS $CUSTOM_DNS (private, blocked)" "$T_DNS" \
+    "dnsmasq without the Service Bus record; vault.azure.net forwarded to unreachable $DEAD_FWD; NVA drops all to $CUSTOM_DNS" \
+    "A $SB_NAME -> rcode 3; A $KV_NAME -> rcode 5 (glibc asks twice); A $ASR_NAME to $CUSTOM_DNS twice, 2 s apart, no answer; no TCP at all"
+
+# 15. TLS inspection: the NVA transparently redirects AAD traffic to its own
+# TLS server, which presents a certificate from "Contoso Firewall Inspection
+# CA" (trusted by the VM, as enterprises deploy it).  TLS 1.2 so the forged
+# chain is readable.
+log "[15] tls-intercepted"
+nva_fw -t nat -A PREROUTING -i nva-in -p tcp -d $AAD_P --dport 443 -j REDIRECT --to-ports 8443
+printf '{"tenant_discovery_endpoint":"https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"}\n' \
+    > "$TMP/www/common/discovery.json"
+(cd "$TMP/www" && exec timeout 60 ip netns exec $NS_NVA openssl s_server -accept 8443 -naccept 1 -quiet -WWW -tls1_2 \
+    -cert "$P/contoso-login.pem" -key "$P/contoso-login.key" >/dev/null 2>&1) &
+SSRV_PID=$!; PIDS+=("$SSRV_PID")
+wait_listen $NS_NVA t "*:8443"
+tcpdump_start $NS_VM vm0 intercept.pcap
+ok vm_curl -4 --cacert "$P/contoso-ca.pem" "https://$AAD_NAME/common/discovery.json"
+cap_stop; nva_fw_flush
+wait "$SSRV_PID" 2>/dev/null || true
+publish intercept.pcap tls-intercepted.pcap
+manifest tls-intercepted.pcap "TLS inspection on the NVA: AAD answered with a certificate issued by Contoso Firewall Inspection CA" "$CLIENT (trusts the Contoso CA)" \
+    "$AAD_NAME=$AAD_A; DNS $DNS_A" "$T_AAD; $T_DNS" "NVA REDIRECTs AAD:443 to openssl s_server with a forged cert (TLS 1.2)" \
+    "ServerHello TLS 1.2; Certificate subject CN login.microsoftonline.com, issuer CN Contoso Firewall Inspection CA (O Contoso Ltd); HTTP/1.0 200"
+
+# 16. Forced tunnelling / DNS pointing elsewhere: the cache storage name
+# resolves to an address outside Azure; TLS is otherwise healthy.
+log "[16] outside-azure"
+dns_start outside
+tcpdump_start $NS_VM vm0 outside.pcap
+ok vm_curl -4 -T "$TMP/blob-20k.bin" "$PAGE"
+cap_stop
+dns_start normal
+publish outside.pcap outside-azure.pcap
+manifest outside-azure.pcap "cache storage name resolves outside Azure (forced tunnelling / on-prem path)" "$CLIENT" \
+    "$BLOB_NAME=$OUT_A; DNS $DNS_A" "not Azure: TEST-NET-3 203.0.113.0/24; $T_DNS" "DNS answer outside Azure ranges" \
+    "CNAME chain ending in A $OUT_A; TLS 1.2 (SNI $BLOB_NAME) to it; 20 KB PUT -> 201"
+
+# 17. Private endpoint: privatelink CNAME and a private VNet address, which
+# stays private in the capture.
+log "[17] private-endpoint"
+dns_start privlink
+tcpdump_start $NS_VM vm0 pe.pcap
+ok vm_curl -4 -T "$TMP/blob-20k.bin" "$PAGE"
+cap_stop
+dns_start normal
+publish pe.pcap private-endpoint.pcap
+manifest private-endpoint.pcap "cache storage account behind a private endpoint" "$CLIENT" \
+    "$BLOB_NAME -> asrcache1.privatelink.blob.core.windows.net=$PE_IP (private, not rewritten); DNS $DNS_A" "private (no service tag); $T_DNS" "none" \
+    "CNAME to privatelink name, A $PE_IP; TLS 1.2 (SNI $BLOB_NAME) to $PE_IP; 20 KB PUT -> 201"
+
+# 18. A capture with a 96-byte snap length: hellos and DNS answers are cut.
+log "[18] snaplen-96"
+tcpdump_start $NS_VM vm0 snap96.pcap -s 96
+ok vm_curl -4 "$PAGE"
+ok vm_curl -4 --data-binary "$TOKEN_BODY" "https://$AAD_NAME/common/oauth2/v2.0/token"
+cap_stop
+publish snap96.pcap snaplen-96.pcap
+manifest snaplen-96.pcap "healthy DNS + TLS captured with tcpdump -s 96" "$CLIENT" "$BLOB_NAME=$BLOB_A; $AAD_NAME=$AAD_A; DNS $DNS_A" \
+    "$T_BLOB; $T_AAD; $T_DNS" "snap length 96" \
+    "every frame <= 96 bytes captured; DNS answers and TLS hellos cut (no SNI, no A rdata); TCP handshakes and FINs complete"
+
+# 19. Replication traffic as the NVA sees it: dumpcap on both NVA interfaces,
+# each packet appears twice (inside and outside, TTL one lower, other MACs).
+log "[19] nva-forwarded"
+dumpcap_start $NS_NVA nvafwd.pcapng -i nva-in -f "$CAPFILTER" -i nva-out -f "$CAPFILTER"
+ok vm_curl -4 -T "$TMP/blob-100k.bin" "https://$CUS_NAME/asr-cache/vm01-disk1/00000001.log"
+cap_stop
+# dumpcap writes per-interface batches; put the records in time order.
+timeout 60 reordercap "$TMP/raw/nvafwd.pcapng" "$TMP/raw/nvafwd-sorted.pcapng" >/dev/null
+publish nvafwd-sorted.pcapng nva-forwarded.pcapng
+manifest nva-forwarded.pcapng "NVA's view of a 100 KB cache write: dumpcap on nva-in and nva-out" "$CLIENT (routed by NVA $NVA_IP / 10.0.0.1)" \
+    "$CUS_NAME=$CUS_A; DNS $DNS_A" "$T_CUS; $T_DNS" "none" \
+    "pcapng, 2 Ethernet interfaces, records time-ordered (reordercap); every packet twice: VM->Azure on interface 0 then 1, Azure->VM on 1 then 0, TTL one lower and other MACs after forwarding; TLS 1.2, 201"
+
+# 20. A damaged file: a copy of the private-endpoint capture cut in the middle
+# of a packet record.
+log "[20] truncated"
+CUT=$(timeout 30 $PY "$HERE/rewrite.py" cut "$TMP/out/private-endpoint.pcap" "$TMP/out/truncated.pcap")
+IFS=$'\t' read -r CUT_OK CUT_REC CUT_HAVE CUT_LEN <<<"$CUT"
+manifest truncated.pcap "damaged file: private-endpoint.pcap cut inside a packet record" "$CLIENT" \
+    "$BLOB_NAME -> $PE_IP (private); DNS $DNS_A" "private; $T_DNS" "file cut with head -c style truncation" \
+    "$CUT_OK complete records, then record $CUT_REC ends after $CUT_HAVE of its $CUT_LEN bytes (readers must report a short record, keep the first $CUT_OK)"
+
+teardown                      # the lab is no longer needed
+log "captures done after ${SECONDS}s; writing ground truth"
+
+# ================================================================ ground truth
+# One line per frame, straight from tshark.  All fields use occurrence=a
+# with '|' between occurrences (see the manifest's header).
+FIELDS=(frame.number frame.time_epoch frame.len frame.cap_len frame.interface_id frame.protocols
+    ieee8021ad.id vlan.id vxlan.vni ip.src ip.dst ipv6.src ipv6.dst
+    udp.srcport udp.dstport udp.length tcp.stream tcp.srcport tcp.dstport tcp.seq tcp.ack
+    tcp.flags.syn tcp.flags.ack tcp.flags.reset tcp.flags.fin tcp.len
+    tcp.analysis.retransmission tcp.analysis.fast_retransmission tcp.analysis.duplicate_ack
+    tcp.analysis.zero_window tcp.analysis.out_of_order tcp.analysis.lost_segment
+    tls.handshake.type tls.handshake.extensions_server_name tls.handshake.version
+    tls.handshake.extensions.supported_version tls.alert_message.desc
+    x509sat.uTF8String x509sat.printableString x509sat.CountryName x509ce.dNSName
+    dns.qry.name dns.qry.type dns.flags.response dns.flags.rcode dns.a dns.aaaa dns.cname
+    icmp.type icmp.code icmpv6.type icmpv6.code
+    http.request.method http.request.uri http.response.code)
+TS_ARGS=()
+for f in "${FIELDS[@]}"; do TS_ARGS+=(-e "$f"); done
+
+ts() { timeout 120 tshark -n -r "$@" 2>/dev/null; }
+problems=0
+for row in "${MANIFEST[@]}"; do
+    file=${row%%$'\t'*}
+    f=$TMP/out/$file
+    base=${file%.*}
+    ts "$f" -T fields -E header=y -E separator=/t -E occurrence=a -E aggregator='|' -E quote=n \
+        "${TS_ARGS[@]}" > "$TMP/out/truth/$base.tsv" || true
+    [ "$(wc -l < "$TMP/out/truth/$base.tsv")" -gt 1 ] || { log "  $file: tshark read no frame"; problems=$((problems+1)); }
+    [ "$file" = truncated.pcap ] && continue
+    mal=$(ts "$f" -Y '_ws.malformed' -T fields -e frame.number | wc -l)
+    bad=$(ts "$f" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE \
+        -Y 'ip.checksum.status == 0 || tcp.checksum.status == 0 || udp.checksum.status == 0 || icmp.checksum.status == 0 || icmpv6.checksum.status == 0' \
+        -T fields -e frame.number | wc -l)
+    [ "$mal" = 0 ] || { log "  $file: $mal malformed frames"; problems=$((problems+1)); }
+    [ "$bad" = 0 ] || { log "  $file: $bad frames with a bad checksum"; problems=$((problems+1)); }
+    timeout 60 $PY "$HERE/rewrite.py" verify "$TMP/out/truth/$base.tsv" "${FORBID_ARGS[@]}" --allow "$PROXY_IP" >&2 \
+        || problems=$((problems+1))
+done
+[ "$problems" = 0 ] || die "$problems verification problem(s); captures/ left unchanged"
+
+# ================================================================ manifest
+{
+    echo "# asrscope sample captures, made by make-captures.sh (real traffic in network namespaces, addresses rewritten by rewrite.py)."
+    echo "# Address map (lab -> capture): $DNS_P->$DNS_A (Azure DNS); $BLOB_P->$BLOB_A ($T_BLOB); $BLOB6_P->$BLOB6_A ($T_BLOB6);"
+    echo "#   $CUS_P->$CUS_A ($T_CUS); $AAD_P->$AAD_A ($T_AAD); $ASR_P->$ASR_A ($T_ASR); $SB_P->$SB_A ($T_SB);"
+    echo "#   $KV_P->$KV_A ($T_KV); $AUTO_P->$AUTO_A ($T_AUTO); $OUT_P->$OUT_A (not Azure, TEST-NET-3). Service tags: ServiceTags_Public.json changeNumber 375."
+    echo "# Not rewritten: VM $VM_IP / $VM_IP6, NVA $NVA_IP / $NVA_IP6 / 10.0.0.1, proxy $PROXY_IP, private endpoint $PE_IP, custom DNS $CUSTOM_DNS, VXLAN underlay 172.16.0.0/24."
+    echo "# Capture filter everywhere: no ARP, no IPv6 ND/MLD (inner ARP inside VXLAN remains)."
+    echo "# truth/<name>.tsv: tshark 4.0 -T fields -E header=y -E occurrence=a -E aggregator='|' for every field, one row per frame."
+    echo "#   Multi-valued cells use '|': ip.src/ip.dst list outer then inner header (ICMP error quote, VXLAN inner packet);"
+    echo "#   tls.handshake.type lists every handshake message of the frame; dns.a/dns.aaaa/dns.cname list every answer;"
+    echo "#   x509sat.uTF8String lists every UTF8String name component (subject and issuer, O/OU/CN/ST/L) of every certificate in the frame;"
+    echo "#   x509sat.printableString is empty here (C= is in x509sat.CountryName); x509ce.dNSName lists the SANs. tcp.seq/tcp.ack are relative."
+    echo "#   tcp.analysis.* are tshark's own flags ('1', or '1|1' for duplicate_ack; empty = not flagged). tcp.len is the (inner) TCP payload length."
+    echo "#   ieee8021ad.id is the 802.1ad (QinQ outer) VID, vlan.id the 802.1Q VID. frame.interface_id only in pcapng."
+    printf 'file\tlink_type\tsnaplen\tframes\tbytes\tscenario\tclient\tservers\tazure_tags\tfault\texpected\n'
+    for row in "${MANIFEST[@]}"; do
+        file=${row%%$'\t'*}
+        rest=${row#*$'\t'}
+        info=$(timeout 30 $PY "$HERE/rewrite.py" info "$TMP/out/$file")
+        frames=$(( $(wc -l < "$TMP/out/truth/${file%.*}.tsv") - 1 ))
+        printf '%s\t%s\t%s\t%s\t%s\n' "$file" "$info" "$frames" "$(stat -c %s "$TMP/out/$file")" "$rest"
+    done
+} > "$TMP/out/manifest.tsv"
+
+# ================================================================ publish
+rm -f ./*.pcap ./*.pcapng manifest.tsv
+rm -rf truth
+mv "$TMP"/out/*.pcap "$TMP"/out/*.pcapng "$TMP/out/manifest.tsv" .
+mv "$TMP/out/truth" truth
+log "done in ${SECONDS}s: $(ls ./*.pcap ./*.pcapng | wc -l) captures, $(du -ch ./*.pcap ./*.pcapng | tail -1 | cut -f1) total"
