@@ -180,26 +180,38 @@ impl Engine {
             L4::IcmpError(e) => {
                 let q = e.quoted;
                 let transport = match q.proto {
-                    6 => Some(Transport::Tcp),
-                    17 => Some(Transport::Udp),
-                    _ => None,
+                    6 => Transport::Tcp,
+                    17 => Transport::Udp,
+                    _ => {
+                        self.stats.icmp_errors_unmatched += 1;
+                        return;
+                    }
                 };
-                let found = transport
-                    .and_then(|t| self.table.get_mut(t, (q.src, q.sport), (q.dst, q.dport)))
-                    .map(|(f, _)| {
-                        f.icmp.get_or_insert(crate::flow::table::IcmpSeen {
-                            v6: e.v6,
-                            icmp_type: e.icmp_type,
-                            code: e.code,
-                            from: pkt.src,
-                            ts_us: ts,
-                        });
-                        f.last_us = f.last_us.max(ts);
-                    })
+                let known = self
+                    .table
+                    .get_mut(transport, (q.src, q.sport), (q.dst, q.dport))
                     .is_some();
-                if !found {
+                if !known {
+                    // The quoted packet was not captured: the error still tells
+                    // that this flow was refused.
                     self.stats.icmp_errors_unmatched += 1;
                 }
+                let f = self.table.quoted(
+                    pkt,
+                    transport,
+                    (q.src, q.sport),
+                    (q.dst, q.dport),
+                    ts,
+                    &mut self.done,
+                );
+                f.icmp.get_or_insert(crate::flow::table::IcmpSeen {
+                    v6: e.v6,
+                    icmp_type: e.icmp_type,
+                    code: e.code,
+                    from: pkt.src,
+                    ts_us: ts,
+                });
+                f.last_us = f.last_us.max(ts);
             }
             L4::Fragment => self.stats.ip_fragments += 1,
             L4::Icmp | L4::Other(_) => {}
@@ -442,6 +454,8 @@ fn handshake(f: &Flow<AppState>) -> (Handshake, HandshakeEvidence) {
         } else {
             Handshake::NoReply
         }
+    } else if f.icmp.is_some() && f.dirs[1].packets == 0 {
+        Handshake::Unreachable
     } else {
         Handshake::MidFlow
     };

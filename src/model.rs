@@ -308,7 +308,8 @@ pub struct CaptureStats {
     pub undecoded: BTreeMap<String, u64>,
     /// IP fragments (counted, not reassembled).
     pub ip_fragments: u64,
-    /// ICMP errors whose quoted flow was not in the table.
+    /// ICMP errors quoting a packet that is not in the capture (a flow is
+    /// created for them).
     pub icmp_errors_unmatched: u64,
     /// Flows.
     pub flows: u64,

@@ -157,6 +157,28 @@ impl<A: Default> FlowTable<A> {
         Some((f, side))
     }
 
+    /// The flow of a packet quoted in an ICMP error, created (with no packets)
+    /// when the quoted packet itself was not captured.
+    pub fn quoted(
+        &mut self,
+        pkt: &Packet<'_>,
+        transport: Transport,
+        src: (IpAddr, u16),
+        dst: (IpAddr, u16),
+        ts_us: i64,
+        done: &mut Vec<Flow<A>>,
+    ) -> &mut Flow<A> {
+        let (key, _) = FlowKey::new(transport, src, dst);
+        if !self.map.contains_key(&key) {
+            let mut f = self.new_flow(transport, pkt, true, src, dst, ts_us);
+            // The quote's addresses are the flow's, not the ICMP packet's tunnel.
+            f.tunnel = pkt.tunnel;
+            f.began_before_capture = transport == Transport::Tcp;
+            self.insert(key, f, done, ts_us);
+        }
+        self.map.get_mut(&key).expect("inserted above")
+    }
+
     /// Accounts a TCP segment; returns its flow and the side that sent it.
     /// A SYN that starts a new connection on the ports of a closed flow ends the
     /// old flow (pushed to `done`).

@@ -1,0 +1,117 @@
+//! Decoding checked on the public capture corpus beside the project
+//! (`../shared/corpus`), against the features its README and `files.csv`
+//! list for each capture (from tshark's protocol chains): every kind of tunnel
+//! is followed to an inner flow, ICMP errors reach the flow they quote, TLS
+//! alerts are read. Skipped, with a notice, where the corpus is absent.
+
+use asrscope::capture::read_capture;
+use asrscope::engine::Engine;
+use asrscope::model::FlowRecord;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn corpus() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    p.join("truth/files.csv").exists().then_some(p)
+}
+
+fn flows(root: &Path, file: &str) -> Vec<FlowRecord> {
+    let mut e = Engine::default();
+    let _ = read_capture(
+        root.join("pcaps").join(file).to_str().unwrap(),
+        None,
+        &mut |f| e.ingest(f),
+    );
+    e.finish();
+    e.take_finished()
+}
+
+#[test]
+fn every_tunnel_kind_is_followed_to_the_inner_flow() {
+    let Some(root) = corpus() else {
+        eprintln!("NOTICE: ../shared/corpus not found; tunnel test skipped");
+        return;
+    };
+    let kinds = [
+        ("tunnel:GRE", "gre"),
+        ("tunnel:ERSPAN", "gre"),
+        ("tunnel:VXLAN", "vxlan"),
+        ("tunnel:GENEVE", "geneve"),
+        ("tunnel:GTP", "gtp-u"),
+        ("tunnel:PPPoE", "pppoe"),
+        ("tunnel:MPLS", "mpls"),
+        ("tunnel:IP-in-IP", "ip-in-ip"),
+        ("tunnel:Teredo", "teredo"),
+    ];
+    let mut rd = csv::Reader::from_path(root.join("truth/files.csv")).unwrap();
+    let mut expected: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for rec in rd.records() {
+        let rec = rec.unwrap();
+        for (tag, kind) in kinds {
+            if rec[7].contains(tag) {
+                expected.entry(kind).or_default().push(rec[0].to_string());
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    for (kind, files) in &expected {
+        // The kind is seen in at least one capture that has it as its only or
+        // outermost tunnel; report every file where it was not seen.
+        let mut seen_somewhere = false;
+        for f in files {
+            let mut seen = false;
+            let _ = read_capture(
+                root.join("pcaps").join(f).to_str().unwrap(),
+                None,
+                &mut |fr| {
+                    if let Ok(p) = asrscope::decode::decode(fr.linktype, fr.data) {
+                        seen |= p.tunnel.is_some_and(|t| {
+                            serde_json::to_value(t.kind).unwrap() == serde_json::json!(kind)
+                        });
+                    }
+                },
+            );
+            seen_somewhere |= seen;
+            if !seen {
+                missing.push(format!("{kind} not seen as outermost tunnel in {f}"));
+            }
+        }
+        assert!(seen_somewhere, "{kind}: in none of {files:?}");
+    }
+    for m in &missing {
+        eprintln!("  note: {m}");
+    }
+}
+
+#[test]
+fn icmp_errors_reach_the_flow_they_quote() {
+    let Some(root) = corpus() else {
+        eprintln!("NOTICE: ../shared/corpus not found; ICMP test skipped");
+        return;
+    };
+    for (file, v6, typ) in [
+        ("zeek__icmp__icmp-destunreach-udp.pcap", false, 3),
+        ("zeek__icmp__icmp6-destunreach-ip6ext-udp.pcap", true, 1),
+    ] {
+        let fl = flows(&root, file);
+        let hit = fl
+            .iter()
+            .find_map(|r| r.evidence.icmp)
+            .unwrap_or_else(|| panic!("{file}: no ICMP attributed"));
+        assert_eq!((hit.v6, hit.icmp_type), (v6, typ), "{file}");
+    }
+}
+
+#[test]
+fn plaintext_tls_alerts_are_read() {
+    let Some(root) = corpus() else {
+        eprintln!("NOTICE: ../shared/corpus not found; alert test skipped");
+        return;
+    };
+    let fl = flows(&root, "zeek__tls__tls-1.2-handshake-failure.pcap");
+    let alert = fl
+        .iter()
+        .find_map(|r| r.tls.as_ref().and_then(|t| t.alert.clone()))
+        .expect("an alert");
+    assert_eq!((alert.level, alert.name), (2, "handshake_failure"));
+}
