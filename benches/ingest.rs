@@ -14,21 +14,24 @@ fn main() {
     let files: Vec<String> = match std::env::var("ASRSCOPE_BENCH_FILES") {
         Ok(v) => v.split(':').map(str::to_string).collect(),
         Err(_) => {
-            let mut v: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/captures"))
-                .map(|d| {
-                    d.filter_map(|e| e.ok())
-                        .map(|e| e.path().to_string_lossy().to_string())
-                        .filter(|p| p.ends_with(".pcap") || p.ends_with(".pcapng"))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let mut v: Vec<String> =
+                std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/captures"))
+                    .map(|d| {
+                        d.filter_map(|e| e.ok())
+                            .map(|e| e.path().to_string_lossy().to_string())
+                            .filter(|p| p.ends_with(".pcap") || p.ends_with(".pcapng"))
+                            .collect()
+                    })
+                    .unwrap_or_default();
             v.sort();
             v
         }
     };
     let mut frames: Vec<(i64, u32, u32, Vec<u8>)> = Vec::new();
     for f in &files {
-        let _ = read_capture(f, None, &mut |fr| frames.push((fr.ts_us, fr.linktype, fr.wire_len, fr.data.to_vec())));
+        let _ = read_capture(f, None, &mut |fr| {
+            frames.push((fr.ts_us, fr.linktype, fr.wire_len, fr.data.to_vec()))
+        });
     }
     let bytes: usize = frames.iter().map(|f| f.3.len()).sum();
     if frames.is_empty() {
