@@ -120,7 +120,7 @@ BLOB6_P=fd00:2::1:10; BLOB6_A=2603:1030:213::1:10  # Storage.EastUS 2603:1030:21
 CUS_P=10.2.1.20;      CUS_A=20.33.144.20    # Storage.CentralUS 20.33.144.0/24 (account asrcachecus)
 AAD_P=10.2.2.10;      AAD_A=4.149.98.200    # AzureActiveDirectory 4.149.98.192/27
 ASR_P=10.2.3.10;      ASR_A=4.149.21.202    # AzureSiteRecovery 4.149.21.200/29
-SB_P=10.2.4.10;       SB_A=20.42.68.70      # EventHub.EastUS 20.42.68.64/26 (Service Bus)
+SB_P=10.2.4.10;       SB_A=13.89.170.130    # EventHub.CentralUS 13.89.170.128/26 (Service Bus, target region)
 KV_P=10.2.5.10;       KV_A=4.190.147.141    # AzureKeyVault 4.190.147.140/30
 AUTO_P=10.2.6.10;     AUTO_A=4.174.145.40   # GuestAndHybridManagement 4.174.145.32/27
 OUT_P=10.2.9.10;      OUT_A=203.0.113.25    # not Azure: TEST-NET-3 203.0.113.0/24
@@ -146,19 +146,21 @@ AAD_NAME=login.microsoftonline.com
 ASR_NAME=pod01-srs1.eus.hypervrecoverymanager.windowsazure.com
 SB_NAME=asrmon-eus.servicebus.windows.net
 KV_NAME=myvault.vault.azure.net
-AUTO_NAME=eus-jobruntimedata-prod-su1.azure-automation.net
+AUTO_NAME=eus-agentsvc.automation.ext.azure.com
 
 # ---------------------------------------------------------------- test PKI
 # A root and an issuing CA like Azure's (servers send leaf + issuing CA, so the
 # chain is visible in TLS 1.2), and a separate "Contoso Firewall Inspection CA"
-# for the TLS-interception scenario.
+# for the TLS-interception scenario. The issuing CA carries the name of the CA
+# that issues Azure's storage certificates, so that the captures show what a
+# capture of the real service shows; the root is the lab's own.
 pki() { timeout 30 openssl "$@" 2>/dev/null; }
 P=$TMP/pki
 pki req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -keyout "$P/root.key" -out "$P/root.pem" \
-    -subj "/C=US/O=asrscope test/CN=asrscope Test Root CA" \
+    -subj "/C=US/O=asrscope lab/CN=asrscope Lab Root CA" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
 pki req -new -newkey rsa:2048 -nodes -sha256 -keyout "$P/issuing.key" -out "$P/issuing.csr" \
-    -subj "/C=US/O=asrscope test/CN=asrscope Test TLS Issuing CA 01"
+    -subj "/C=US/O=Microsoft Corporation/CN=Microsoft Azure RSA TLS Issuing CA 03"
 printf 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' > "$P/ca.ext"
 pki x509 -req -sha256 -days 3650 -in "$P/issuing.csr" -CA "$P/root.pem" -CAkey "$P/root.key" \
     -set_serial "0x$(openssl rand -hex 8)" -extfile "$P/ca.ext" -out "$P/issuing.pem"
@@ -402,7 +404,7 @@ T_BLOB6="Storage.EastUS 2603:1030:213::/49"
 T_CUS="Storage.CentralUS 20.33.144.0/24"
 T_AAD="AzureActiveDirectory 4.149.98.192/27"
 T_ASR="AzureSiteRecovery 4.149.21.200/29"
-T_SB="EventHub.EastUS 20.42.68.64/26"
+T_SB="EventHub.CentralUS 13.89.170.128/26"
 T_KV="AzureKeyVault 4.190.147.140/30"
 T_AUTO="GuestAndHybridManagement 4.174.145.32/27"
 T_DNS="Azure DNS 168.63.129.16"

@@ -1,5 +1,6 @@
 //! Command-line flags (clap derive): the raw arguments, checked later by `app`.
 
+use crate::diagnosis::CapturePoint;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -18,15 +19,47 @@ pub struct Cli {
 pub enum Command {
     /// Analyse saved captures (pcap or pcapng; `-` reads standard input).
     Analyze(AnalyzeArgs),
+    /// Service tags: import Microsoft's file, look addresses up, show the data in use.
+    #[command(subcommand)]
+    Tags(TagsCommand),
+    /// Print Site Recovery's network requirements for a region pair.
+    Requirements(RequirementsArgs),
 }
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// A short human summary.
+    /// A human report.
     Text,
     /// The full model as JSON.
     Json,
+}
+
+/// Formats of `requirements`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RequirementsFormat {
+    /// A human checklist.
+    Text,
+    /// JSON.
+    Json,
+    /// `az network nsg rule create` commands.
+    Az,
+}
+
+/// Service-tag data and regions, shared by several commands.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AzureArgs {
+    /// Microsoft's ServiceTags_Public_*.json or `az network list-service-tags`
+    /// output (default: the snapshot built into asrscope).
+    #[arg(long, value_name = "FILE")]
+    pub service_tags: Option<PathBuf>,
+    /// Region of the replicated VMs (eastus, EastUS or "East US"); inferred
+    /// from the cache storage traffic when not given.
+    #[arg(long, value_name = "REGION")]
+    pub source_region: Option<String>,
+    /// Region replicated to; inferred from the monitoring traffic when not given.
+    #[arg(long, value_name = "REGION")]
+    pub target_region: Option<String>,
 }
 
 /// `asrscope analyze`.
@@ -44,4 +77,74 @@ pub struct AnalyzeArgs {
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Service tags and regions.
+    #[command(flatten)]
+    pub azure: AzureArgs,
+    /// Where the capture was taken: on the VM, or on a network virtual appliance.
+    #[arg(long, value_enum, default_value_t = CapturePoint::Vm)]
+    pub capture_point: CapturePoint,
+    /// Percent of client data segments retransmitted from which a flow is throttled.
+    #[arg(long, value_name = "PCT", default_value_t = 2.0)]
+    pub retrans_threshold: f64,
+    /// Fewest client data segments before retransmissions are judged.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub min_segments: u64,
+    /// Zero-window advertisements from the server from which a flow is throttled.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub zero_window_threshold: u64,
+    /// Also trust certificates whose issuer contains NAME (a private CA of
+    /// your own); repeatable. Azure's own CAs are always trusted.
+    #[arg(long, value_name = "NAME")]
+    pub trusted_issuer: Vec<String>,
+}
+
+/// `asrscope tags …`.
+#[derive(Debug, Subcommand)]
+pub enum TagsCommand {
+    /// Build the compact snapshot asrscope embeds from Microsoft's service tags file.
+    Import {
+        /// ServiceTags_Public_*.json or `az network list-service-tags` output.
+        file: PathBuf,
+        /// Where to write the snapshot (default: standard output).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+        /// Publication date (YYYY-MM-DD) when the file name does not carry it.
+        #[arg(long, value_name = "DATE")]
+        published: Option<String>,
+    },
+    /// List every tag containing each address, most specific first.
+    Lookup {
+        /// IPv4 or IPv6 addresses.
+        #[arg(required = true)]
+        ips: Vec<String>,
+        /// Service tags file (default: the built-in snapshot).
+        #[arg(long, value_name = "FILE")]
+        service_tags: Option<PathBuf>,
+    },
+    /// Describe the service-tag data in use.
+    Info {
+        /// Service tags file (default: the built-in snapshot).
+        #[arg(long, value_name = "FILE")]
+        service_tags: Option<PathBuf>,
+        /// Also list the regions.
+        #[arg(long)]
+        regions: bool,
+    },
+}
+
+/// `asrscope requirements`.
+#[derive(Debug, clap::Args)]
+pub struct RequirementsArgs {
+    /// Region of the replicated VMs.
+    #[arg(long, value_name = "REGION", required = true)]
+    pub source_region: String,
+    /// Region replicated to.
+    #[arg(long, value_name = "REGION", required = true)]
+    pub target_region: String,
+    /// Output.
+    #[arg(long, value_enum, default_value_t = RequirementsFormat::Text)]
+    pub format: RequirementsFormat,
+    /// Service tags file (default: the built-in snapshot).
+    #[arg(long, value_name = "FILE")]
+    pub service_tags: Option<PathBuf>,
 }

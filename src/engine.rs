@@ -232,6 +232,11 @@ impl Engine {
         v
     }
 
+    /// Flows finished and not yet taken.
+    pub fn finished_len(&self) -> usize {
+        self.finished.len()
+    }
+
     /// Flows currently in the table.
     pub fn live_flows(&self) -> usize {
         self.table.len()

@@ -41,6 +41,25 @@ pub fn rfc3339_us(ts_us: i64) -> String {
     )
 }
 
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (Howard Hinnant's
+/// `days_from_civil`); `None` when it is not such a date.
+pub fn days_from_ymd(s: &str) -> Option<i64> {
+    let mut it = s.split('-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: i64 = it.next()?.parse().ok()?;
+    let d: i64 = it.next()?.parse().ok()?;
+    if it.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
 /// Days since 1970-01-01 to a proleptic Gregorian (year, month, day)
 /// (Howard Hinnant's `civil_from_days`).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -74,5 +93,12 @@ mod tests {
             "2000-02-29T00:00:00.000000Z"
         );
         assert_eq!(rfc3339_us(-1), "1969-12-31T23:59:59.999999Z");
+        assert_eq!(days_from_ymd("1970-01-01"), Some(0));
+        assert_eq!(days_from_ymd("2000-02-29"), Some(11_016));
+        assert_eq!(
+            days_from_ymd("2025-11-06").map(|d| d * 86_400),
+            Some(1_762_387_200)
+        );
+        assert_eq!(days_from_ymd("2025-13-01"), None);
     }
 }

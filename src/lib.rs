@@ -16,9 +16,11 @@
 
 pub mod app;
 pub mod app_layer;
+pub mod azure;
 pub mod capture;
 pub mod cli;
 pub mod decode;
+pub mod diagnosis;
 pub mod engine;
 pub mod flow;
 pub mod frame;
@@ -26,3 +28,4 @@ pub mod model;
 pub mod names;
 pub mod proto;
 pub mod report;
+pub mod verdict;

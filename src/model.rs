@@ -14,14 +14,15 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 /// Version of the JSON layout; bumped on incompatible changes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Serialises µs since the epoch as RFC 3339.
 pub fn ts<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&crate::frame::rfc3339_us(*v))
 }
 
-fn ts_opt<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+/// Serialises optional µs since the epoch as RFC 3339.
+pub fn ts_opt<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
     match v {
         Some(v) => ts(v, s),
         None => s.serialize_none(),
@@ -330,6 +331,17 @@ pub struct CaptureStats {
     pub packets_seen_twice: u64,
 }
 
+/// A flow with its verdict, as the views show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct JudgedFlow {
+    /// The flow.
+    #[serde(flatten)]
+    pub flow: FlowRecord,
+    /// What the diagnosis says of it.
+    #[serde(flatten)]
+    pub verdict: crate::verdict::FlowVerdict,
+}
+
 /// The whole offline analysis.
 #[derive(Debug, Clone, Serialize)]
 pub struct Analysis {
@@ -339,8 +351,10 @@ pub struct Analysis {
     pub inputs: Vec<ReadSummary>,
     /// Capture quality and counts.
     pub capture: CaptureStats,
+    /// Site Recovery requirements, findings and fixes.
+    pub diagnosis: crate::diagnosis::Diagnosis,
     /// DNS names asked and what happened to them.
     pub dns: Vec<NameLog>,
-    /// Flows in order of first packet.
-    pub flows: Vec<FlowRecord>,
+    /// Flows in order of first packet, with their verdicts.
+    pub flows: Vec<JudgedFlow>,
 }

@@ -1,19 +1,77 @@
-//! `asrscope analyze`: files → engine → model → the chosen views.
+//! `asrscope analyze`: files → engine → verdicts → diagnosis → the chosen views.
+//!
+//! When both regions are known, flows are judged and written to the CSV as
+//! they finish, so memory follows live flows. When a region must be inferred
+//! from the traffic, flows are kept until the end (the inference needs them).
 
-use super::{EXIT_ERROR, EXIT_OK};
+use super::config::{self, Tags};
+use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+use crate::azure::regions::Region;
 use crate::capture::{CaptureEnd, ReadSummary, read_capture};
 use crate::cli::{AnalyzeArgs, Format};
 use crate::decode::{SUPPORTED_LINKTYPES, linktype_name, linktype_supported};
+use crate::diagnosis::{self, Diagnoser, Finding, RegionChoice, Severity};
 use crate::engine::Engine;
-use crate::model::{Analysis, SCHEMA_VERSION};
+use crate::model::{Analysis, FlowRecord, JudgedFlow, SCHEMA_VERSION};
+use crate::names::NameLog;
 use crate::report;
-use anyhow::Context;
+use crate::verdict::{self, Context, Thresholds};
+use anyhow::Context as _;
 use std::io::Write;
 use std::process::ExitCode;
 
+/// A capture newer than the service-tag data by more than this many days
+/// gets a warning (tags change weekly).
+pub const STALE_TAGS_DAYS: i64 = 60;
+
+struct Sink {
+    csv: Option<report::csv::CsvWriter<Box<dyn Write>>>,
+    keep_all: bool,
+    kept: Vec<JudgedFlow>,
+    summary: report::text::Summary,
+    diag: Diagnoser,
+}
+
+impl Sink {
+    fn judged(&mut self, flow: FlowRecord, ctx: &Context<'_>) -> anyhow::Result<()> {
+        let v = verdict::judge(&flow, ctx);
+        if let Some(w) = self.csv.as_mut() {
+            w.write(&flow, &v)?;
+        }
+        self.diag.add(&flow, &v);
+        let j = JudgedFlow { flow, verdict: v };
+        self.summary.add(&j);
+        if self.keep_all {
+            self.kept.push(j);
+        }
+        Ok(())
+    }
+}
+
+fn context<'a>(
+    tags: &'a Tags,
+    source: Option<&'a Region>,
+    target: Option<&'a Region>,
+    th: &'a Thresholds,
+    trusted: &'a [String],
+    dns: &'a [NameLog],
+) -> Context<'a> {
+    Context {
+        tags: tags.db(),
+        source,
+        target,
+        thresholds: th,
+        trusted_issuers: trusted,
+        dns,
+    }
+}
+
 /// Runs the offline analysis.
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    let mut csv_out: Option<report::csv::CsvWriter<Box<dyn Write>>> = match &args.csv {
+    let tags = config::load_tags(args.azure.service_tags.as_deref())?;
+    let (given_source, given_target) = config::regions(tags.db(), &args.azure)?;
+    let th = config::thresholds(args)?;
+    let csv = match &args.csv {
         Some(p) if p.as_os_str() == "-" => Some(report::csv::CsvWriter::new(Box::new(
             std::io::stdout(),
         )
@@ -31,22 +89,52 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    // JSON holds every flow; the text summary needs counts and a few flows only,
-    // so that with --csv memory follows live flows, not all flows.
-    let keep_flows = args.format == Format::Json;
-    let mut summary = report::text::Summary::default();
+    if args.captures.iter().filter(|c| *c == "-").count() > 1 {
+        anyhow::bail!("standard input (`-`) can be given only once");
+    }
+    let streaming = given_source.is_some() && given_target.is_some();
+    let mut sink = Sink {
+        csv,
+        keep_all: args.format == Format::Json,
+        kept: Vec::new(),
+        summary: report::text::Summary::default(),
+        diag: Diagnoser::default(),
+    };
+    let mut pending: Vec<FlowRecord> = Vec::new();
     let mut engine = Engine::default();
     let mut inputs: Vec<ReadSummary> = Vec::new();
     let mut problems: Vec<String> = Vec::new();
-    let mut flows = Vec::new();
-    let stdin_count = args.captures.iter().filter(|c| *c == "-").count();
-    if stdin_count > 1 {
-        anyhow::bail!("standard input (`-`) can be given only once");
-    }
+    let mut sink_err: Option<anyhow::Error> = None;
     for path in &args.captures {
+        let mut frames = 0u64;
         let res = read_capture(path, args.filter.as_deref(), &mut |frame| {
-            engine.ingest(frame)
+            engine.ingest(frame);
+            frames += 1;
+            // Finished flows leave as the analysis goes.
+            if frames.is_multiple_of(4096) && engine.finished_len() >= 1024 {
+                let done = engine.take_finished();
+                if streaming {
+                    let ctx = context(
+                        &tags,
+                        given_source.as_ref(),
+                        given_target.as_ref(),
+                        &th,
+                        &args.trusted_issuer,
+                        engine.dns_logs(),
+                    );
+                    for r in done {
+                        if let Err(e) = sink.judged(r, &ctx) {
+                            sink_err.get_or_insert(e);
+                        }
+                    }
+                } else {
+                    pending.extend(done);
+                }
+            }
         });
+        if let Some(e) = sink_err.take() {
+            return Err(e);
+        }
         match res {
             Ok(summary) => {
                 if let CaptureEnd::Damaged {
@@ -79,36 +167,91 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
             }
             Err(e) => problems.push(e.to_string()),
         }
-        // Flows finished while reading go out now, so memory follows live flows.
-        for r in engine.take_finished() {
-            if let Some(w) = csv_out.as_mut() {
-                w.write(&r)?;
-            }
-            summary.add(&r);
-            if keep_flows {
-                flows.push(r);
-            }
-        }
     }
     engine.finish();
-    for r in engine.take_finished() {
-        if let Some(w) = csv_out.as_mut() {
-            w.write(&r)?;
+    pending.extend(engine.take_finished());
+    let dns = engine.dns_logs();
+
+    // Regions: given, else inferred from the traffic.
+    let (inf_s, inf_t) = if streaming {
+        (None, None)
+    } else {
+        diagnosis::infer_regions(&pending, dns, tags.db())
+    };
+    let known = config::known_regions(tags.db());
+    let pick = |given: &Option<Region>, inferred: Option<String>| -> Option<RegionChoice> {
+        match given {
+            Some(r) => Some(RegionChoice {
+                region: r.clone(),
+                how: "given",
+            }),
+            None => inferred
+                .and_then(|id| known.iter().find(|r| r.id == id).cloned())
+                .map(|region| RegionChoice {
+                    region,
+                    how: "inferred from the traffic",
+                }),
         }
-        summary.add(&r);
-        if keep_flows {
-            flows.push(r);
+    };
+    let source = pick(&given_source, inf_s);
+    let target = pick(&given_target, inf_t);
+    {
+        let ctx = context(
+            &tags,
+            source.as_ref().map(|r| &r.region),
+            target.as_ref().map(|r| &r.region),
+            &th,
+            &args.trusted_issuer,
+            dns,
+        );
+        pending.sort_by_key(|r| (r.first_seen, r.id));
+        for r in pending {
+            sink.judged(r, &ctx)?;
         }
     }
-    if let Some(w) = csv_out.as_mut() {
+    if let Some(w) = sink.csv.as_mut() {
         w.flush()?;
     }
-    flows.sort_by_key(|r| (r.first_seen, r.id));
+    let stats = engine.stats();
+    let mut diagnosis = sink.diag.finish(
+        dns,
+        tags.db(),
+        &tags.origin(),
+        source,
+        target,
+        args.capture_point,
+        &th,
+    );
+    if let (Some(first), Some(published)) = (
+        stats.first_seen,
+        diagnosis.service_tags.published.as_deref(),
+    ) && let Some(pub_days) = crate::frame::days_from_ymd(published)
+    {
+        let age = first.div_euclid(86_400_000_000) - pub_days;
+        if age > STALE_TAGS_DAYS {
+            diagnosis.findings.push(Finding {
+                severity: Severity::Warning,
+                asr: false,
+                title: format!("the service-tag data is {age} days older than the capture"),
+                endpoint: None,
+                error_codes: vec![],
+                evidence: vec![format!(
+                    "service tags published {published} (changeNumber {}); tags change weekly",
+                    diagnosis.service_tags.change_number
+                )],
+                fix: vec!["download the current ServiceTags_Public_*.json (or `az network list-service-tags --location <region>`) and pass it with --service-tags FILE".into()],
+            });
+        }
+    }
+    let mut flows = sink.kept;
+    flows.sort_by_key(|j| (j.flow.first_seen, j.flow.id));
+    let findings = diagnosis.has_asr_findings();
     let analysis = Analysis {
         schema_version: SCHEMA_VERSION,
         inputs,
-        capture: engine.stats(),
-        dns: engine.dns_logs().to_vec(),
+        capture: stats,
+        diagnosis,
+        dns: dns.to_vec(),
         flows,
     };
     let stdout = std::io::stdout();
@@ -117,7 +260,9 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if !analysis.inputs.is_empty() {
         match args.format {
             Format::Json => report::json::write(&mut out, &analysis)?,
-            Format::Text if !csv_on_stdout => report::text::write(&mut out, &analysis, &summary)?,
+            Format::Text if !csv_on_stdout => {
+                report::text::write(&mut out, &analysis, &sink.summary)?
+            }
             Format::Text => {}
         }
     }
@@ -125,9 +270,11 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     for p in &problems {
         eprintln!("asrscope: {}", crate::report::sanitize::for_terminal(p));
     }
-    Ok(ExitCode::from(if problems.is_empty() {
-        EXIT_OK
-    } else {
+    Ok(ExitCode::from(if !problems.is_empty() {
         EXIT_ERROR
+    } else if findings {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
     }))
 }

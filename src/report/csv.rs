@@ -3,10 +3,11 @@
 use super::sanitize::for_csv;
 use crate::frame::rfc3339_us;
 use crate::model::FlowRecord;
+use crate::verdict::FlowVerdict;
 use std::io::Write;
 
 /// The header, in order. Later columns are only ever appended.
-pub const HEADER: [&str; 22] = [
+pub const HEADER: [&str; 27] = [
     "first_seen",
     "last_seen",
     "src_ip",
@@ -29,6 +30,11 @@ pub const HEADER: [&str; 22] = [
     "tls_version",
     "cert_issuer",
     "proxy_status",
+    "endpoint",
+    "required_tag",
+    "service_tag",
+    "verdict",
+    "reason",
 ];
 
 /// Writes flows as CSV.
@@ -46,10 +52,10 @@ impl<W: Write> CsvWriter<W> {
         Ok(CsvWriter { w })
     }
 
-    /// Writes one flow.
-    pub fn write(&mut self, f: &FlowRecord) -> csv::Result<()> {
+    /// Writes one flow and its verdict.
+    pub fn write(&mut self, f: &FlowRecord, v: &FlowVerdict) -> csv::Result<()> {
         let opt = |v: Option<String>| v.unwrap_or_default();
-        let row: [String; 22] = [
+        let row: [String; 27] = [
             rfc3339_us(f.first_seen),
             rfc3339_us(f.last_seen),
             f.src_ip.to_string(),
@@ -76,6 +82,11 @@ impl<W: Write> CsvWriter<W> {
                 .as_ref()
                 .and_then(|p| p.status)
                 .map(|s| s.to_string())),
+            v.endpoint_pattern.unwrap_or("").to_string(),
+            for_csv(v.required_tag.as_deref().unwrap_or("")),
+            for_csv(v.service_tag.as_deref().unwrap_or("")),
+            v.verdict.as_str().to_string(),
+            for_csv(&v.reason),
         ];
         self.w.write_record(&row)
     }

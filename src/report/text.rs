@@ -1,15 +1,21 @@
-//! A short human summary, readable in 100 columns.
+//! The human report, readable in 100 columns: what was analysed, the
+//! requirement checklist, findings with their fixes (most severe first), and
+//! the flows that matter.
 
 use super::sanitize::for_terminal;
 use crate::capture::CaptureEnd;
 use crate::decode::linktype_name;
+use crate::diagnosis::{Severity, Status};
 use crate::frame::rfc3339_us;
-use crate::model::{Analysis, FlowRecord, Handshake};
+use crate::model::{Analysis, JudgedFlow};
+use crate::verdict::Verdict;
 use std::collections::BTreeMap;
 use std::io::Write;
 
 /// Most flows listed; the rest are counted.
 pub const MAX_LISTED: usize = 40;
+/// Width of the report.
+pub const WIDTH: usize = 100;
 
 fn trunc(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
@@ -21,50 +27,88 @@ fn trunc(s: &str, n: usize) -> String {
     }
 }
 
-/// What the summary needs of the flows, gathered as they finish, in bounded
-/// memory: counts, and at most [`MAX_LISTED`] flows of each kind to list
-/// (flows that did not establish first).
+/// Writes `text` wrapped at [`WIDTH`], the first line after `first`, the
+/// others indented by `indent` spaces.
+fn wrapped(out: &mut dyn Write, first: &str, indent: usize, text: &str) -> std::io::Result<()> {
+    let mut line = first.to_string();
+    if !line.is_empty() && !line.ends_with(' ') {
+        line.push(' ');
+    }
+    let mut col = line.chars().count();
+    let mut empty = true;
+    for word in text.split(' ') {
+        let w = word.chars().count();
+        if !empty && col + 1 + w > WIDTH {
+            writeln!(out, "{line}")?;
+            line = " ".repeat(indent);
+            col = indent;
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+            col += 1;
+        }
+        line.push_str(word);
+        col += w;
+        empty = false;
+    }
+    writeln!(out, "{line}")
+}
+
+/// What the report needs of the flows, gathered as they finish, in bounded
+/// memory: counts, and at most [`MAX_LISTED`] flows that matter (Site
+/// Recovery flows and flows that did not work), failures first.
 #[derive(Debug, Default)]
 pub struct Summary {
-    by_handshake: BTreeMap<&'static str, u64>,
+    by_verdict: BTreeMap<&'static str, u64>,
     tcp: u64,
     udp: u64,
-    problems: Vec<FlowRecord>,
-    normal: Vec<FlowRecord>,
+    problems: Vec<JudgedFlow>,
+    asr_ok: Vec<JudgedFlow>,
+    matter: u64,
 }
 
 impl Summary {
     /// Accounts one flow.
-    pub fn add(&mut self, f: &FlowRecord) {
-        *self.by_handshake.entry(f.handshake.as_str()).or_default() += 1;
-        match f.transport {
+    pub fn add(&mut self, j: &JudgedFlow) {
+        *self
+            .by_verdict
+            .entry(j.verdict.verdict.as_str())
+            .or_default() += 1;
+        match j.flow.transport {
             crate::flow::Transport::Tcp => self.tcp += 1,
-            crate::flow::Transport::Udp => {
-                self.udp += 1;
-                return;
-            }
+            crate::flow::Transport::Udp => self.udp += 1,
         }
-        let v = if f.handshake == Handshake::Established {
-            &mut self.normal
-        } else {
+        let bad = !matches!(j.verdict.verdict, Verdict::Allowed | Verdict::Incomplete);
+        let v = if bad {
             &mut self.problems
+        } else if j.verdict.endpoint.is_some() {
+            &mut self.asr_ok
+        } else {
+            return;
         };
+        self.matter += 1;
         if v.len() < MAX_LISTED {
-            v.push(f.clone());
+            v.push(j.clone());
         }
     }
 }
 
-/// Writes the summary.
+/// Writes the report.
 pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Result<()> {
     let c = &a.capture;
+    let d = &a.diagnosis;
     let span = match (c.first_seen, c.last_seen) {
         (Some(f), Some(l)) => format!("{} + {:.1} s", rfc3339_us(f), (l - f) as f64 / 1e6),
         _ => "no frames".into(),
     };
+    let cp = match d.capture_point {
+        crate::diagnosis::CapturePoint::Vm => "VM",
+        crate::diagnosis::CapturePoint::Nva => "NVA",
+    };
     writeln!(
         out,
-        "asrscope: {} capture(s), {} frames, {span}",
+        "asrscope: {} capture(s), {} frames, {span}, taken on the {cp}",
         a.inputs.len(),
         c.frames
     )?;
@@ -82,15 +126,183 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
                 )
             }
         };
-        writeln!(
+        wrapped(
             out,
-            "  {}  {:?}  {}  {} frames  {end}",
-            for_terminal(&i.path),
-            i.format,
-            lts.join(", "),
-            i.frames
+            &format!("  {}:", for_terminal(&i.path)),
+            4,
+            &format!(
+                "{:?}, {}, {} frames, {end}",
+                i.format,
+                lts.join(", "),
+                i.frames
+            ),
         )?;
     }
+    let region = |r: &Option<crate::diagnosis::RegionChoice>, what: &str| match r {
+        Some(r) => format!("{} ({})", r.region.tag_suffix, r.how),
+        None => format!("unknown (give --{what}-region)"),
+    };
+    writeln!(
+        out,
+        "regions: source {}, target {}",
+        region(&d.source_region, "source"),
+        region(&d.target_region, "target")
+    )?;
+    let t = &d.service_tags;
+    writeln!(
+        out,
+        "service tags: changeNumber {}, published {}, {} ({} tags)",
+        t.change_number,
+        t.published.as_deref().unwrap_or("unknown"),
+        for_terminal(&d.service_tags_origin),
+        t.tags
+    )?;
+    quality(out, a)?;
+    let hs: Vec<String> = sum
+        .by_verdict
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    writeln!(
+        out,
+        "flows: {} (tcp {}, udp {}): {}",
+        sum.tcp + sum.udp,
+        sum.tcp,
+        sum.udp,
+        hs.join(", ")
+    )?;
+
+    writeln!(out)?;
+    writeln!(out, "SITE RECOVERY REQUIREMENTS")?;
+    writeln!(
+        out,
+        "  {:<15} {:<42} {:<28} {:>5}",
+        "STATUS", "ENDPOINT", "TAG (NSG)", "FLOWS"
+    )?;
+    for r in &d.requirements {
+        let mark = match r.status {
+            Status::Ok => "[ok]",
+            Status::NotSeen => "[--]",
+            _ => "[!!]",
+        };
+        let ep = match r.need {
+            crate::azure::endpoints::Need::Always => r.endpoint.to_string(),
+            crate::azure::endpoints::Need::AdeVms => format!("{} (ADE VMs)", r.endpoint),
+            crate::azure::endpoints::Need::AgentAutoUpgrade => {
+                format!("{} (auto-upgrade)", r.endpoint)
+            }
+        };
+        writeln!(
+            out,
+            "  {:<15} {:<42} {:<28} {:>5}",
+            format!("{mark} {}", r.status.as_str()),
+            trunc(&ep, 42),
+            trunc(&r.tag, 28),
+            r.flows
+        )?;
+        if !r.evidence.is_empty() {
+            wrapped(out, "                  ", 18, &for_terminal(&r.evidence))?;
+        }
+    }
+    if let Some(u) = &d.cache_upload {
+        wrapped(
+            out,
+            "  upload to the cache account:",
+            4,
+            &format!(
+                "{:.2} MB/s ({} bytes in {:.1} s, {:.1}% retransmitted); Site Recovery needs at least {:.2} MB/s (4 MB in 3 s); churn limit {:.0} MB/s per VM, {:.0} MB/s with High Churn",
+                u.mbps,
+                u.bytes,
+                u.seconds,
+                u.retrans_pct,
+                d.thresholds.cache_upload_mbps,
+                d.thresholds.churn_limit_mbps,
+                d.thresholds.high_churn_limit_mbps
+            ),
+        )?;
+    }
+
+    writeln!(out)?;
+    if d.findings.is_empty() {
+        writeln!(out, "FINDINGS: none")?;
+    } else {
+        writeln!(out, "FINDINGS (most severe first)")?;
+        for (n, f) in d.findings.iter().enumerate() {
+            let sev = match f.severity {
+                Severity::Critical => "CRITICAL",
+                Severity::Warning => "WARNING",
+                Severity::Info => "INFO",
+            };
+            let codes = if f.error_codes.is_empty() {
+                String::new()
+            } else {
+                format!(" [Site Recovery error {}]", f.error_codes.join(", "))
+            };
+            wrapped(
+                out,
+                &format!("{:>2}. {sev}:", n + 1),
+                4,
+                &format!("{}{codes}", for_terminal(&f.title)),
+            )?;
+            for e in &f.evidence {
+                wrapped(out, "    evidence:", 14, &for_terminal(e))?;
+            }
+            for x in &f.fix {
+                wrapped(out, "    fix:", 9, &for_terminal(x))?;
+            }
+        }
+    }
+
+    writeln!(out)?;
+    writeln!(out, "FLOWS THAT MATTER")?;
+    writeln!(
+        out,
+        "{:<12} {:<22} {:<33} {:<13} TAG",
+        "TIME (UTC)", "SERVER", "NAME", "VERDICT"
+    )?;
+    let mut listed: Vec<&JudgedFlow> = sum
+        .problems
+        .iter()
+        .chain(sum.asr_ok.iter())
+        .take(MAX_LISTED)
+        .collect();
+    listed.sort_by_key(|j| (j.flow.first_seen, j.flow.id));
+    for j in &listed {
+        let f = &j.flow;
+        let t = rfc3339_us(f.first_seen);
+        let server = match f.dst_ip {
+            std::net::IpAddr::V6(ip) => format!("[{ip}]:{}", f.dst_port),
+            ip => format!("{ip}:{}", f.dst_port),
+        };
+        let name = crate::verdict::flow_name(f)
+            .map(for_terminal)
+            .unwrap_or_else(|| "-".into());
+        writeln!(
+            out,
+            "{:<12} {:<22} {:<33} {:<13} {}",
+            &t[11..23],
+            trunc(&server, 22),
+            trunc(&name, 33),
+            j.verdict.verdict.as_str(),
+            trunc(j.verdict.service_tag.as_deref().unwrap_or("-"), 16)
+        )?;
+        wrapped(out, "             ", 13, &for_terminal(&j.verdict.reason))?;
+    }
+    let more = sum.matter.saturating_sub(listed.len() as u64);
+    if more > 0 {
+        writeln!(
+            out,
+            "... {more} more (all flows: --csv FILE or --format json)"
+        )?;
+    }
+    if listed.is_empty() {
+        writeln!(out, "(no Site Recovery flow and no failed flow)")?;
+    }
+    Ok(())
+}
+
+fn quality(out: &mut dyn Write, a: &Analysis) -> std::io::Result<()> {
+    let c = &a.capture;
     let mut q = Vec::new();
     if c.frames_cut_by_snaplen > 0 {
         q.push(format!(
@@ -138,89 +350,12 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
         ));
     }
     if q.is_empty() {
-        writeln!(out, "capture quality: nothing missing")?;
+        writeln!(out, "capture quality: nothing missing")
     } else {
         writeln!(out, "capture quality:")?;
         for l in q {
-            writeln!(out, "  - {l}")?;
+            wrapped(out, "  -", 4, &l)?;
         }
+        Ok(())
     }
-    let hs: Vec<String> = sum
-        .by_handshake
-        .iter()
-        .map(|(k, v)| format!("{k} {v}"))
-        .collect();
-    writeln!(
-        out,
-        "flows: {} (tcp {}, udp {}): {}",
-        sum.tcp + sum.udp,
-        sum.tcp,
-        sum.udp,
-        hs.join(", ")
-    )?;
-    let failed: Vec<String> = a
-        .dns
-        .iter()
-        .filter(|d| d.nxdomain + d.servfail + d.unanswered > 0 && d.answered == 0)
-        .map(|d| {
-            let why = if d.nxdomain > 0 {
-                "NXDOMAIN"
-            } else if d.servfail > 0 {
-                "SERVFAIL"
-            } else {
-                "no answer"
-            };
-            format!("{} ({why})", for_terminal(&d.name))
-        })
-        .collect();
-    write!(out, "dns: {} names asked", a.dns.len())?;
-    if failed.is_empty() {
-        writeln!(out)?;
-    } else {
-        writeln!(out, "; failed: {}", failed.join(", "))?;
-    }
-    writeln!(out)?;
-    writeln!(
-        out,
-        "{:<12} {:<22} {:<33} {:<7} {:<16} {:>4}",
-        "TIME (UTC)", "SERVER", "NAME", "SOURCE", "HANDSHAKE", "RETR"
-    )?;
-    let mut listed: Vec<&FlowRecord> = sum
-        .problems
-        .iter()
-        .chain(sum.normal.iter())
-        .take(MAX_LISTED)
-        .collect();
-    let more = sum.tcp.saturating_sub(listed.len() as u64);
-    listed.sort_by_key(|f| (f.first_seen, f.id));
-    for f in listed {
-        let t = rfc3339_us(f.first_seen);
-        let time = &t[11..23];
-        let server = match f.dst_ip {
-            std::net::IpAddr::V6(ip) => format!("[{ip}]:{}", f.dst_port),
-            ip => format!("{ip}:{}", f.dst_port),
-        };
-        let name = f
-            .server_name
-            .as_deref()
-            .map(for_terminal)
-            .unwrap_or_else(|| "-".into());
-        writeln!(
-            out,
-            "{:<12} {:<22} {:<33} {:<7} {:<16} {:>4}",
-            time,
-            trunc(&server, 22),
-            trunc(&name, 33),
-            f.name_source.as_str(),
-            f.handshake.as_str(),
-            f.out.retransmissions + f.inbound.retransmissions
-        )?;
-    }
-    if more > 0 {
-        writeln!(
-            out,
-            "... {more} more TCP flows (all flows: --csv FILE or --format json)"
-        )?;
-    }
-    Ok(())
 }

@@ -1,0 +1,94 @@
+//! Arguments and files turned into a checked configuration: the service-tag
+//! data, the regions, the thresholds.
+
+use crate::azure::regions::{self, Region};
+use crate::azure::tags::TagDb;
+use crate::cli::{AnalyzeArgs, AzureArgs};
+use crate::verdict::Thresholds;
+use anyhow::Context;
+use std::path::Path;
+
+/// Service-tag data: the embedded snapshot or a file given.
+pub enum Tags {
+    /// Built into the binary.
+    Embedded(&'static TagDb),
+    /// Read from a file.
+    File(Box<TagDb>, String),
+}
+
+impl Tags {
+    /// The database.
+    pub fn db(&self) -> &TagDb {
+        match self {
+            Tags::Embedded(d) => d,
+            Tags::File(d, _) => d,
+        }
+    }
+
+    /// Where it came from, for the report.
+    pub fn origin(&self) -> String {
+        match self {
+            Tags::Embedded(_) => "embedded snapshot".into(),
+            Tags::File(_, p) => p.clone(),
+        }
+    }
+}
+
+/// Loads `--service-tags FILE`, or the embedded snapshot.
+pub fn load_tags(path: Option<&Path>) -> anyhow::Result<Tags> {
+    let Some(p) = path else {
+        return Ok(Tags::Embedded(TagDb::embedded()));
+    };
+    let bytes = std::fs::read(p).with_context(|| {
+        format!(
+            "{}: cannot read the service tags file; check the path and permissions",
+            p.display()
+        )
+    })?;
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let db = TagDb::from_json(&bytes, &name, None)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+    Ok(Tags::File(Box::new(db), p.display().to_string()))
+}
+
+/// The regions a database knows.
+pub fn known_regions(db: &TagDb) -> Vec<Region> {
+    db.regions()
+        .into_iter()
+        .map(|(id, tag_suffix)| Region { id, tag_suffix })
+        .collect()
+}
+
+/// Resolves `--source-region` and `--target-region`.
+pub fn regions(db: &TagDb, a: &AzureArgs) -> anyhow::Result<(Option<Region>, Option<Region>)> {
+    let known = known_regions(db);
+    let one = |v: &Option<String>, flag: &str| -> anyhow::Result<Option<Region>> {
+        match v {
+            None => Ok(None),
+            Some(s) => Ok(Some(regions::resolve(&known, s, flag)?.clone())),
+        }
+    };
+    Ok((
+        one(&a.source_region, "--source-region")?,
+        one(&a.target_region, "--target-region")?,
+    ))
+}
+
+/// The thresholds from the flags.
+pub fn thresholds(a: &AnalyzeArgs) -> anyhow::Result<Thresholds> {
+    if !(0.0..=100.0).contains(&a.retrans_threshold) {
+        anyhow::bail!(
+            "--retrans-threshold {} is not a percentage between 0 and 100",
+            a.retrans_threshold
+        );
+    }
+    Ok(Thresholds {
+        retrans_pct: a.retrans_threshold,
+        min_segments: a.min_segments,
+        zero_windows: a.zero_window_threshold,
+        ..Thresholds::default()
+    })
+}

@@ -1,0 +1,172 @@
+//! `asrscope requirements`: Site Recovery's network requirements for a region
+//! pair, without any capture: the URLs, and the NSG rules for both regions
+//! (the target region's rules are what replication needs after failover, to
+//! replicate back).
+
+use super::config;
+use crate::azure::endpoints::{CATALOG, Need};
+use crate::azure::regions::{self, Region};
+use crate::cli::{RequirementsArgs, RequirementsFormat};
+use serde::Serialize;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// One NSG rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct NsgRule {
+    /// The region whose NSG gets the rule.
+    pub region: String,
+    /// Endpoint URL pattern.
+    pub endpoint: &'static str,
+    /// Destination service tag.
+    pub tag: String,
+    /// Why.
+    pub purpose: &'static str,
+    /// When it is needed.
+    pub need: Need,
+    /// Whether the tag exists in the service-tag data.
+    pub tag_known: bool,
+}
+
+/// Rules for the NSG of `here`, replicating to `there`.
+pub fn rules(here: &Region, there: &Region, db: &crate::azure::tags::TagDb) -> Vec<NsgRule> {
+    CATALOG
+        .iter()
+        .map(|e| {
+            let tag = e.tag.tag(Some(&here.tag_suffix), Some(&there.tag_suffix));
+            NsgRule {
+                region: here.tag_suffix.clone(),
+                endpoint: e.pattern,
+                tag_known: db.tag(&tag).is_some(),
+                tag,
+                purpose: e.purpose,
+                need: e.need,
+            }
+        })
+        .collect()
+}
+
+/// Runs `requirements`.
+pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
+    let tags = config::load_tags(a.service_tags.as_deref())?;
+    let known = config::known_regions(tags.db());
+    let s = regions::resolve(&known, &a.source_region, "--source-region")?.clone();
+    let t = regions::resolve(&known, &a.target_region, "--target-region")?.clone();
+    let mut all = rules(&s, &t, tags.db());
+    all.extend(rules(&t, &s, tags.db()));
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match a.format {
+        RequirementsFormat::Json => {
+            #[derive(Serialize)]
+            struct Doc<'a> {
+                source_region: &'a Region,
+                target_region: &'a Region,
+                urls: Vec<(&'static str, &'static str, Need)>,
+                nsg_rules: &'a [NsgRule],
+                notes: &'a [&'a str],
+            }
+            let doc = Doc {
+                source_region: &s,
+                target_region: &t,
+                urls: CATALOG
+                    .iter()
+                    .map(|e| (e.pattern, e.purpose, e.need))
+                    .collect(),
+                nsg_rules: &all,
+                notes: NOTES,
+            };
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+        RequirementsFormat::Text => {
+            writeln!(
+                out,
+                "Site Recovery network requirements: {} -> {}",
+                s.tag_suffix, t.tag_suffix
+            )?;
+            writeln!(out, "All outbound, HTTPS (TCP 443).")?;
+            writeln!(out)?;
+            writeln!(out, "URLs (URL-filtering firewall or proxy):")?;
+            for e in CATALOG {
+                writeln!(
+                    out,
+                    "  {:<42} {}{}",
+                    e.pattern,
+                    e.purpose,
+                    need_note(e.need)
+                )?;
+            }
+            for (here, there) in [(&s, &t), (&t, &s)] {
+                writeln!(out)?;
+                let why = if here.id == s.id {
+                    "replication"
+                } else {
+                    "replication back after failover"
+                };
+                writeln!(out, "NSG rules in {} ({why}):", here.tag_suffix)?;
+                for r in all
+                    .iter()
+                    .filter(|r| r.region == here.tag_suffix && std::ptr::eq(here, here))
+                {
+                    let _ = there;
+                    let unknown = if r.tag_known {
+                        ""
+                    } else {
+                        "  (tag not in the service-tag data)"
+                    };
+                    writeln!(
+                        out,
+                        "  allow {:<28} {}{}{unknown}",
+                        r.tag,
+                        r.endpoint,
+                        need_note(r.need)
+                    )?;
+                }
+            }
+            writeln!(out)?;
+            for n in NOTES {
+                writeln!(out, "- {n}")?;
+            }
+        }
+        RequirementsFormat::Az => {
+            writeln!(
+                out,
+                "# Site Recovery outbound rules, {} -> {}. Set RG, NSG names and priorities first.",
+                s.tag_suffix, t.tag_suffix
+            )?;
+            for (i, r) in all.iter().enumerate() {
+                let nsg = format!("$NSG_{}", r.region.to_ascii_uppercase());
+                let name = format!("Allow-ASR-{}", r.tag.replace('.', "-"));
+                if r.need != Need::Always {
+                    writeln!(out, "# only{}", need_note(r.need))?;
+                }
+                writeln!(
+                    out,
+                    "az network nsg rule create --resource-group \"$RG\" --nsg-name \"{nsg}\" --name {name} --priority {} --direction Outbound --access Allow --protocol Tcp --source-address-prefixes VirtualNetwork --source-port-ranges '*' --destination-address-prefixes {} --destination-port-ranges 443 --description \"Site Recovery: {}\"",
+                    200 + (i % CATALOG.len()) * 10,
+                    r.tag,
+                    r.endpoint
+                )?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn need_note(n: Need) -> &'static str {
+    match n {
+        Need::Always => "",
+        Need::AdeVms => " (only for ADE-enabled VMs via the portal)",
+        Need::AgentAutoUpgrade => " (only for Mobility agent auto-upgrade via the portal)",
+    }
+}
+
+/// What the documentation adds to the rules.
+pub const NOTES: &[&str] = &[
+    "Allow service tags or URLs, never IP address lists: IP-based filtering should not be used for Site Recovery, and its IP addresses should not be added to route tables.",
+    "An authenticated proxy is not supported; only unauthenticated proxies work.",
+    "With an NVA in the path, create a virtual network service endpoint for Microsoft.Storage so that replication traffic does not go through (and throttle) the appliance; with forced tunnelling, the same keeps it inside the Azure boundary.",
+    "Do not restrict the storage accounts used by Site Recovery to selected networks: allow access from all networks.",
+    "Create the rules on a test NSG first and check that nothing breaks before changing the production NSG.",
+];

@@ -1,0 +1,224 @@
+//! The endpoints Azure Site Recovery needs, from "About networking in Azure VM
+//! disaster recovery": each URL pattern with the service tag an NSG must allow
+//! for it, what it is for, when it is needed, and the Site Recovery error a
+//! user sees when it is unreachable.
+
+/// Which service tag an NSG rule needs for an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagRule {
+    /// A global tag.
+    Global(&'static str),
+    /// The tag family's variant for the source region (`Storage.<source>`).
+    SourceRegion(&'static str),
+    /// The tag family's variant for the target region (`EventHub.<target>`).
+    TargetRegion(&'static str),
+}
+
+impl TagRule {
+    /// The tag's family (`Storage`, `AzureActiveDirectory`…).
+    pub fn family(&self) -> &'static str {
+        match self {
+            TagRule::Global(f) | TagRule::SourceRegion(f) | TagRule::TargetRegion(f) => f,
+        }
+    }
+
+    /// The tag for a region pair, given each region's tag suffix (`EastUS`);
+    /// `<source>`/`<target>` stand in for a region not known.
+    pub fn tag(&self, source: Option<&str>, target: Option<&str>) -> String {
+        match self {
+            TagRule::Global(f) => f.to_string(),
+            TagRule::SourceRegion(f) => format!("{f}.{}", source.unwrap_or("<source>")),
+            TagRule::TargetRegion(f) => format!("{f}.{}", target.unwrap_or("<target>")),
+        }
+    }
+}
+
+/// When an endpoint is required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Need {
+    /// Always.
+    Always,
+    /// Only to enable replication of Azure Disk Encryption (ADE) VMs from the portal.
+    AdeVms,
+    /// Only to let the portal auto-upgrade the Mobility agent.
+    AgentAutoUpgrade,
+}
+
+/// One required endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Short stable id (`cache-storage`, `azure-ad`…).
+    pub id: &'static str,
+    /// URL pattern as the documentation writes it.
+    pub pattern: &'static str,
+    /// The NSG service tag.
+    pub tag: TagRule,
+    /// What the endpoint is for.
+    pub purpose: &'static str,
+    /// When it is required.
+    pub need: Need,
+    /// Site Recovery error codes seen when it is unreachable.
+    pub error_codes: &'static [&'static str],
+}
+
+/// The catalog, in the documentation's order.
+pub const CATALOG: &[Endpoint] = &[
+    Endpoint {
+        id: "cache-storage",
+        pattern: "*.blob.core.windows.net",
+        tag: TagRule::SourceRegion("Storage"),
+        purpose: "replicated data is written to the cache storage account in the source region",
+        need: Need::Always,
+        error_codes: &["151037", "151072", "153007"],
+    },
+    Endpoint {
+        id: "azure-ad",
+        pattern: "login.microsoftonline.com",
+        tag: TagRule::Global("AzureActiveDirectory"),
+        purpose: "authorization and authentication to the Site Recovery service URLs",
+        need: Need::Always,
+        error_codes: &["151196", "151072"],
+    },
+    Endpoint {
+        id: "site-recovery",
+        pattern: "*.hypervrecoverymanager.windowsazure.com",
+        tag: TagRule::Global("AzureSiteRecovery"),
+        purpose: "Site Recovery service communication from the VM",
+        need: Need::Always,
+        error_codes: &["151197", "151037", "151072"],
+    },
+    Endpoint {
+        id: "monitoring",
+        pattern: "*.servicebus.windows.net",
+        tag: TagRule::TargetRegion("EventHub"),
+        purpose: "Site Recovery monitoring and diagnostics data written from the VM",
+        need: Need::Always,
+        error_codes: &["151037", "151072"],
+    },
+    Endpoint {
+        id: "key-vault",
+        pattern: "*.vault.azure.net",
+        tag: TagRule::Global("AzureKeyVault"),
+        purpose: "enabling replication of ADE-enabled VMs via the portal",
+        need: Need::AdeVms,
+        error_codes: &["151037", "151072"],
+    },
+    Endpoint {
+        id: "automation",
+        pattern: "*.automation.ext.azure.com",
+        tag: TagRule::Global("GuestAndHybridManagement"),
+        purpose: "auto-upgrade of the Mobility agent for a replicated item via the portal",
+        need: Need::AgentAutoUpgrade,
+        error_codes: &["151037", "151072"],
+    },
+];
+
+/// Normalises a host name for matching: lower case, no trailing dot.
+pub fn normalise(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// True when `name` matches `pattern`: names match case-insensitively, with
+/// or without a trailing dot; `*.x` matches any name at any depth below `x`
+/// (not `x` itself).
+pub fn matches(pattern: &str, name: &str) -> bool {
+    let name = normalise(name);
+    let pattern = normalise(pattern);
+    match pattern.strip_prefix("*.") {
+        Some(parent) => {
+            name.len() > parent.len() + 1
+                && name.ends_with(&parent)
+                && name.as_bytes()[name.len() - parent.len() - 1] == b'.'
+        }
+        None => name == pattern,
+    }
+}
+
+/// The catalog entry a server name belongs to.
+pub fn classify(name: &str) -> Option<&'static Endpoint> {
+    CATALOG.iter().find(|e| matches(e.pattern, name))
+}
+
+/// The catalog entry with this id.
+pub fn by_id(id: &str) -> Option<&'static Endpoint> {
+    CATALOG.iter().find(|e| e.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_match_any_depth_below_but_not_the_parent() {
+        assert!(matches(
+            "*.blob.core.windows.net",
+            "cache1.blob.core.windows.net"
+        ));
+        assert!(matches(
+            "*.blob.core.windows.net",
+            "CACHE1.Blob.Core.Windows.Net."
+        ));
+        assert!(matches(
+            "*.blob.core.windows.net",
+            "a.b.blob.core.windows.net"
+        ));
+        assert!(!matches("*.blob.core.windows.net", "blob.core.windows.net"));
+        assert!(!matches(
+            "*.blob.core.windows.net",
+            "evilblob.core.windows.net"
+        ));
+        assert!(!matches(
+            "*.blob.core.windows.net",
+            "cache1.blob.core.windows.net.evil.com"
+        ));
+        assert!(matches(
+            "login.microsoftonline.com",
+            "login.microsoftonline.com."
+        ));
+        assert!(!matches(
+            "login.microsoftonline.com",
+            "xlogin.microsoftonline.com"
+        ));
+    }
+
+    #[test]
+    fn names_are_classified() {
+        assert_eq!(
+            classify("asrcache1.blob.core.windows.net").unwrap().id,
+            "cache-storage"
+        );
+        assert_eq!(
+            classify("pod01-srs1.eus.hypervrecoverymanager.windowsazure.com")
+                .unwrap()
+                .id,
+            "site-recovery"
+        );
+        assert_eq!(
+            classify("asrmon-eus.servicebus.windows.net").unwrap().id,
+            "monitoring"
+        );
+        assert_eq!(classify("myvault.vault.azure.net").unwrap().id, "key-vault");
+        assert_eq!(
+            classify("eus.agentsvc.automation.ext.azure.com")
+                .unwrap()
+                .id,
+            "automation"
+        );
+        assert_eq!(
+            classify("eus-agentsvc.automation.ext.azure.com")
+                .unwrap()
+                .id,
+            "automation"
+        );
+        assert!(classify("www.example.com").is_none());
+        assert_eq!(
+            TagRule::SourceRegion("Storage").tag(Some("EastUS"), None),
+            "Storage.EastUS"
+        );
+        assert_eq!(
+            TagRule::TargetRegion("EventHub").tag(None, None),
+            "EventHub.<target>"
+        );
+    }
+}

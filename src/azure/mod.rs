@@ -1,0 +1,6 @@
+//! Azure knowledge, with no packets: service tags, the endpoint catalog
+//! of Site Recovery, regions.
+
+pub mod endpoints;
+pub mod regions;
+pub mod tags;
