@@ -90,9 +90,11 @@ pub struct FlowVerdict {
     /// The flow's id.
     #[serde(skip)]
     pub flow: u64,
-    /// The catalog endpoint the server name matched.
+    /// The catalog endpoint the server name matched (its id).
+    #[serde(rename = "endpoint_id")]
     pub endpoint: Option<&'static str>,
-    /// Its URL pattern (the CSV's `endpoint`).
+    /// Its URL pattern (the CSV's and the JSON's `endpoint`).
+    #[serde(rename = "endpoint")]
     pub endpoint_pattern: Option<&'static str>,
     /// The tag an NSG must allow for the endpoint and these regions.
     pub required_tag: Option<String>,

@@ -1,0 +1,637 @@
+//! The diagnosis on the sample captures: each fault the capture script made
+//! gives the expected requirement status, verdict, reason, Site Recovery
+//! error code and fix. Numbers in reasons are recomputed from tshark's
+//! reading of the capture (`captures/truth/`), not copied from the code.
+
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+fn cap(name: &str) -> String {
+    root()
+        .join("captures")
+        .join(name)
+        .to_string_lossy()
+        .to_string()
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_asrscope"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const REGIONS: [&str; 4] = ["--source-region", "eastus", "--target-region", "Central US"];
+
+fn analyze(name: &str, extra: &[&str]) -> (i32, Value) {
+    let c = cap(name);
+    let mut args = vec!["analyze", "--format", "json"];
+    args.extend_from_slice(extra);
+    args.push(&c);
+    let (code, out, err) = run(&args);
+    assert!(code == 0 || code == 1, "{name}: {err}");
+    (code, serde_json::from_str(&out).unwrap())
+}
+
+fn req<'a>(v: &'a Value, id: &str) -> &'a Value {
+    v["diagnosis"]["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap()
+}
+
+fn asr_findings(v: &Value) -> Vec<&Value> {
+    v["diagnosis"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["asr"] == true)
+        .collect()
+}
+
+fn codes(f: &Value) -> Vec<String> {
+    f["error_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn truth(name: &str) -> Vec<HashMap<String, String>> {
+    let stem = name.rsplit_once('.').unwrap().0;
+    let text =
+        std::fs::read_to_string(root().join("captures/truth").join(format!("{stem}.tsv"))).unwrap();
+    let mut lines = text.lines().filter(|l| !l.starts_with('#'));
+    let h: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    lines
+        .map(|l| {
+            h.iter()
+                .zip(l.split('\t'))
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+fn epoch(r: &HashMap<String, String>) -> f64 {
+    r["frame.time_epoch"].parse().unwrap()
+}
+
+fn statuses(v: &Value) -> Vec<(String, String, String)> {
+    v["diagnosis"]["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().into(),
+                r["tag"].as_str().unwrap().into(),
+                r["status"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn healthy_vm_meets_every_requirement_it_uses() {
+    let (code, v) = analyze("healthy-tls12-dns.pcap", &REGIONS);
+    assert_eq!(code, 0, "{:#}", v["diagnosis"]["findings"]);
+    let want = [
+        ("cache-storage", "Storage.EastUS", "ok"),
+        ("azure-ad", "AzureActiveDirectory", "ok"),
+        ("site-recovery", "AzureSiteRecovery", "ok"),
+        ("monitoring", "EventHub.CentralUS", "ok"),
+        ("key-vault", "AzureKeyVault", "not-seen"),
+        ("automation", "GuestAndHybridManagement", "ok"),
+    ];
+    let got = statuses(&v);
+    for (w, g) in want.iter().zip(&got) {
+        assert_eq!((w.0, w.1, w.2), (g.0.as_str(), g.1.as_str(), g.2.as_str()));
+    }
+    // The lab put each service in the range of the tag it needs: the tag that
+    // holds each destination is the required one.
+    for f in v["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["endpoint"].is_string())
+    {
+        assert_eq!(f["verdict"], "allowed");
+        assert_eq!(f["service_tag"], f["required_tag"], "{f:#}");
+    }
+    assert!(asr_findings(&v).is_empty());
+    let u = &v["diagnosis"]["cache_upload"];
+    assert!(u["bytes"].as_u64().unwrap() > 100_000);
+}
+
+#[test]
+fn regions_are_inferred_from_the_traffic() {
+    let (_, v) = analyze("healthy-tls12-dns.pcap", &[]);
+    let d = &v["diagnosis"];
+    assert_eq!(d["source_region"]["region"]["tag_suffix"], "EastUS");
+    assert_eq!(d["target_region"]["region"]["tag_suffix"], "CentralUS");
+    assert_eq!(d["source_region"]["how"], "inferred from the traffic");
+    let (_, v) = analyze("healthy-tls12-dns.pcap", &["--source-region", "EastUS"]);
+    assert_eq!(v["diagnosis"]["source_region"]["how"], "given");
+}
+
+#[test]
+fn silent_drop_is_blocked_with_syn_count_and_span() {
+    let name = "syn-dropped.pcap";
+    let (code, v) = analyze(name, &REGIONS);
+    assert_eq!(code, 1);
+    let syns: Vec<_> = truth(name)
+        .into_iter()
+        .filter(|r| r["tcp.flags.syn"] == "1" && r["tcp.flags.ack"] == "0")
+        .collect();
+    let span = epoch(&syns[syns.len() - 1]) - epoch(&syns[0]);
+    let r = req(&v, "monitoring");
+    assert_eq!(r["status"], "blocked");
+    assert_eq!(
+        r["evidence"],
+        format!(
+            "{} SYNs over {:.1} s, no answer from 13.89.170.130:443",
+            syns.len(),
+            span
+        )
+    );
+    let f = asr_findings(&v);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["severity"], "critical");
+    assert_eq!(codes(f[0]), ["151037", "151072"]);
+    let fix = f[0]["fix"].to_string();
+    assert!(
+        fix.contains(
+            "--destination-address-prefixes EventHub.CentralUS --destination-port-ranges 443"
+        ),
+        "{fix}"
+    );
+    assert!(fix.contains("allow *.servicebus.windows.net"), "{fix}");
+}
+
+#[test]
+fn refused_connection_to_azure_ad() {
+    let (_, v) = analyze("syn-rst.pcap", &REGIONS);
+    let r = req(&v, "azure-ad");
+    assert_eq!(r["status"], "blocked");
+    assert_eq!(r["evidence"], "SYN answered by RST from 4.149.98.200:443");
+    assert!(codes(asr_findings(&v)[0]).contains(&"151196".to_string()));
+}
+
+#[test]
+fn icmp_prohibited_to_site_recovery() {
+    let name = "icmp-admin-prohibited.pcap";
+    let (_, v) = analyze(name, &REGIONS);
+    let icmp = truth(name)
+        .into_iter()
+        .find(|r| r["icmp.type"] == "3")
+        .unwrap();
+    let from = icmp["ip.src"].split('|').next().unwrap().to_string();
+    let r = req(&v, "site-recovery");
+    assert_eq!(r["status"], "blocked");
+    assert_eq!(
+        r["evidence"],
+        format!(
+            "ICMP 3/{} from {from} for 4.149.21.202:443",
+            icmp["icmp.code"]
+        )
+    );
+    assert_eq!(codes(asr_findings(&v)[0])[0], "151197");
+}
+
+#[test]
+fn url_filter_reset_at_the_hello() {
+    let name = "rst-after-clienthello.pcap";
+    let (_, v) = analyze(name, &REGIONS);
+    let t = truth(name);
+    let hello = t
+        .iter()
+        .find(|r| r["tls.handshake.type"].split('|').any(|x| x == "1"))
+        .unwrap();
+    let rst = t
+        .iter()
+        .find(|r| r["tcp.flags.reset"] == "1" && r["tcp.srcport"] == "443")
+        .unwrap();
+    let ms = (epoch(rst) - epoch(hello)) * 1000.0;
+    let r = req(&v, "cache-storage");
+    assert_eq!(r["status"], "blocked");
+    assert_eq!(
+        r["evidence"],
+        format!("RST from server {ms:.0} ms after ClientHello for asrcache1.blob.core.windows.net")
+    );
+    let f = asr_findings(&v);
+    assert!(
+        f[0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("resets the connection at the TLS hello")
+    );
+    assert!(
+        f[0]["fix"][0]
+            .as_str()
+            .unwrap()
+            .contains("allow *.blob.core.windows.net")
+    );
+}
+
+#[test]
+fn authenticating_proxy() {
+    let (code, v) = analyze("proxy-407.pcap", &REGIONS);
+    assert_eq!(code, 1);
+    let r = req(&v, "cache-storage");
+    assert_eq!(r["status"], "proxy-auth");
+    assert_eq!(
+        r["evidence"],
+        "proxy 10.1.0.100:3128 answered 407 (Basic) to CONNECT asrcache1.blob.core.windows.net:443"
+    );
+    assert_eq!(codes(asr_findings(&v)[0]), ["151072"]);
+    let flows = v["flows"].as_array().unwrap();
+    let denied = flows.iter().find(|f| f["verdict"] == "proxy-auth").unwrap();
+    assert_eq!(
+        denied["required_tag"], "Storage.EastUS",
+        "the tag the NSG needs, even through a proxy"
+    );
+    assert!(
+        denied["service_tag"].is_null(),
+        "the proxy's address is in no tag"
+    );
+    let ok = flows.iter().find(|f| f["proxy"]["status"] == 200).unwrap();
+    assert_eq!(ok["verdict"], "allowed");
+}
+
+#[test]
+fn loss_and_rate_limit_throttle_the_cache_upload() {
+    let (_, v) = analyze("loss-ratelimit.pcap", &REGIONS);
+    let f = v["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["endpoint"] == "*.blob.core.windows.net")
+        .unwrap();
+    assert_eq!(f["verdict"], "throttled");
+    let pct = f["out"]["data_retransmissions"].as_f64().unwrap() * 100.0
+        / f["out"]["data_segments"].as_f64().unwrap();
+    assert!(
+        f["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{pct:.1}% of data segments retransmitted")),
+        "{}",
+        f["reason"]
+    );
+    assert_eq!(req(&v, "cache-storage")["status"], "throttled");
+    let u = &v["diagnosis"]["cache_upload"];
+    assert!(
+        u["mbps"].as_f64().unwrap() < 4.0 / 3.0,
+        "a 3 Mbit/s limit is below what replication needs"
+    );
+    let fnd = asr_findings(&v);
+    assert_eq!(codes(fnd[0]), ["153007"]);
+    assert!(
+        fnd[0]["evidence"]
+            .to_string()
+            .contains("below the 1.33 MB/s Site Recovery needs")
+    );
+    assert!(
+        fnd[0]["fix"][0]
+            .as_str()
+            .unwrap()
+            .contains("Microsoft.Storage")
+    );
+}
+
+#[test]
+fn names_that_do_not_resolve() {
+    let (code, v) = analyze("dns-failures.pcap", &REGIONS);
+    assert_eq!(code, 1);
+    assert_eq!(req(&v, "monitoring")["status"], "blocked");
+    assert_eq!(
+        req(&v, "monitoring")["evidence"],
+        "DNS answered NXDOMAIN for asrmon-eus.servicebus.windows.net"
+    );
+    assert_eq!(req(&v, "site-recovery")["status"], "blocked");
+    assert_eq!(req(&v, "key-vault")["status"], "blocked");
+    let f = asr_findings(&v);
+    assert_eq!(f.len(), 3);
+    assert!(f.iter().all(|f| codes(f) == ["151195"]));
+}
+
+#[test]
+fn tls_inspection_is_intercepted_unless_its_ca_is_trusted() {
+    let (_, v) = analyze("tls-intercepted.pcap", &REGIONS);
+    let r = req(&v, "azure-ad");
+    assert_eq!(r["status"], "intercepted");
+    assert_eq!(
+        r["evidence"],
+        "certificate for login.microsoftonline.com issued by 'Contoso Firewall Inspection CA'"
+    );
+    assert_eq!(codes(asr_findings(&v)[0]), ["151066"]);
+    let (code, v) = analyze(
+        "tls-intercepted.pcap",
+        &[
+            "--trusted-issuer",
+            "Contoso Firewall",
+            "--source-region",
+            "eastus",
+            "--target-region",
+            "centralus",
+        ],
+    );
+    assert_eq!(req(&v, "azure-ad")["status"], "ok");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn outside_the_azure_boundary() {
+    let (_, v) = analyze("outside-azure.pcap", &REGIONS);
+    let r = req(&v, "cache-storage");
+    assert_eq!(r["status"], "outside-azure");
+    assert_eq!(
+        r["evidence"],
+        "asrcache1.blob.core.windows.net went to 203.0.113.25, outside every Azure range"
+    );
+    assert!(
+        asr_findings(&v)[0]["fix"]
+            .to_string()
+            .contains("service endpoint for Microsoft.Storage")
+    );
+}
+
+#[test]
+fn private_endpoint_is_allowed_and_said_so() {
+    let (code, v) = analyze("private-endpoint.pcap", &REGIONS);
+    assert_eq!(code, 0);
+    let r = req(&v, "cache-storage");
+    assert_eq!(r["status"], "ok");
+    assert_eq!(
+        r["evidence"],
+        "private endpoint: asrcache1.blob.core.windows.net -> asrcache1.privatelink.blob.core.windows.net -> 10.1.1.5"
+    );
+    let info: Vec<_> = v["diagnosis"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "info")
+        .collect();
+    assert_eq!(info.len(), 1);
+}
+
+#[test]
+fn capture_on_the_nva_and_cache_in_another_region() {
+    let (code, v) = analyze(
+        "nva-forwarded.pcapng",
+        &[
+            "--capture-point",
+            "nva",
+            "--source-region",
+            "eastus",
+            "--target-region",
+            "centralus",
+        ],
+    );
+    assert_eq!(code, 1);
+    let titles: Vec<String> = asr_findings(&v)
+        .iter()
+        .map(|f| f["title"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        titles
+            .iter()
+            .any(|t| t == "replication traffic passes through the network virtual appliance"),
+        "{titles:?}"
+    );
+    assert!(
+        titles
+            .iter()
+            .any(|t| t
+                == "cache storage traffic goes to region CentralUS, not the source region EastUS"),
+        "{titles:?}"
+    );
+    // On the VM, with the right source region, the same traffic is fine.
+    let (code, v) = analyze(
+        "nva-forwarded.pcapng",
+        &["--source-region", "centralus", "--target-region", "eastus"],
+    );
+    assert_eq!(code, 0, "{:#}", v["diagnosis"]["findings"]);
+}
+
+#[test]
+fn stale_service_tags_warn_but_do_not_count_as_asr_findings() {
+    let (code, v) = analyze("healthy-tls12-dns.pcap", &REGIONS);
+    assert_eq!(code, 0);
+    let stale: Vec<_> = v["diagnosis"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["title"]
+                .as_str()
+                .unwrap()
+                .contains("older than the capture")
+        })
+        .collect();
+    // The sample captures are newer than the shipped snapshot by far more than 60 days.
+    assert_eq!(stale.len(), 1);
+    assert_eq!(stale[0]["asr"], false);
+}
+
+#[test]
+fn csv_carries_the_verdict_columns() {
+    let (_, out, _) = run(&[
+        "analyze",
+        "--csv",
+        "-",
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+        &cap("syn-dropped.pcap"),
+    ]);
+    let mut rd = csv::Reader::from_reader(out.as_bytes());
+    let h = rd.headers().unwrap().clone();
+    let rows: Vec<HashMap<String, String>> = rd
+        .records()
+        .map(|r| {
+            h.iter()
+                .zip(r.unwrap().iter())
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        })
+        .collect();
+    let r = rows.iter().find(|r| r["transport"] == "tcp").unwrap();
+    assert_eq!(r["endpoint"], "*.servicebus.windows.net");
+    assert_eq!(r["required_tag"], "EventHub.CentralUS");
+    assert_eq!(r["service_tag"], "EventHub.CentralUS");
+    assert_eq!(r["verdict"], "blocked");
+    assert!(r["reason"].starts_with("3 SYNs over "));
+    let dns = rows.iter().find(|r| r["transport"] == "udp").unwrap();
+    assert_eq!(dns["endpoint"], "");
+}
+
+#[test]
+fn requirements_for_a_region_pair() {
+    let (code, out, _) = run(&[
+        "requirements",
+        "--source-region",
+        "East US",
+        "--target-region",
+        "centralus",
+        "--format",
+        "az",
+    ]);
+    assert_eq!(code, 0);
+    let cmds: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("az network nsg rule create"))
+        .collect();
+    assert_eq!(cmds.len(), 12, "6 rules in each region's NSG");
+    for tag in [
+        "Storage.EastUS",
+        "Storage.CentralUS",
+        "EventHub.CentralUS",
+        "EventHub.EastUS",
+        "AzureActiveDirectory",
+        "AzureSiteRecovery",
+    ] {
+        assert!(
+            cmds.iter()
+                .any(|c| c.contains(&format!("--destination-address-prefixes {tag} "))),
+            "{tag}"
+        );
+    }
+    assert!(
+        cmds.iter()
+            .all(|c| c.contains("--direction Outbound")
+                && c.contains("--destination-port-ranges 443"))
+    );
+    let (_, out, _) = run(&[
+        "requirements",
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["nsg_rules"].as_array().unwrap().len(), 12);
+    assert!(
+        v["nsg_rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["tag_known"] == true)
+    );
+    let (code, out, _) = run(&[
+        "requirements",
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("NSG rules in CentralUS (replication back after failover)"));
+    assert!(out.contains("IP-based filtering should not be used"));
+    let (code, _, err) = run(&[
+        "requirements",
+        "--source-region",
+        "estus",
+        "--target-region",
+        "centralus",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean EastUS"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1);
+}
+
+#[test]
+fn tags_lookup_info_and_errors() {
+    let (code, out, _) = run(&[
+        "tags",
+        "lookup",
+        "13.68.163.36",
+        "203.0.113.25",
+        "2603:1030:213::1:10",
+    ]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("13.68.163.36: Storage.EastUS (eastus)"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("AzureCloud"));
+    assert_eq!(
+        lines[1],
+        "203.0.113.25: none (outside every Azure range in the data)"
+    );
+    assert!(lines[2].contains("Storage.EastUS"));
+    let (code, _, err) = run(&["tags", "lookup", "13.68.163"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not an IPv4 or IPv6 address"));
+    let (code, out, _) = run(&["tags", "info", "--regions"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("changeNumber: 375"));
+    assert!(out.contains("eastus") && out.contains("CentralUS"));
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("tags.json");
+    std::fs::write(&bad, b"{\"values\": 3}").unwrap();
+    let (code, _, err) = run(&[
+        "analyze",
+        "--service-tags",
+        bad.to_str().unwrap(),
+        &cap("syn-rst.pcap"),
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("tags.json"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn import_rebuilds_the_shipped_snapshot() {
+    let src = root().join("../shared/servicetags/ServiceTags_Public.json");
+    if !src.exists() {
+        eprintln!("NOTICE: ../shared/servicetags absent; import test skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap.txt");
+    let (code, _, err) = run(&[
+        "tags",
+        "import",
+        src.to_str().unwrap(),
+        "--published",
+        "2025-11-06",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(out).unwrap(),
+        std::fs::read_to_string(root().join("data/servicetags.txt")).unwrap()
+    );
+    // The full file used directly gives the same lookups.
+    let (_, a, _) = run(&[
+        "tags",
+        "lookup",
+        "--service-tags",
+        src.to_str().unwrap(),
+        "13.68.163.36",
+    ]);
+    let (_, b, _) = run(&["tags", "lookup", "13.68.163.36"]);
+    assert!(a.starts_with(b.trim().split(',').next().unwrap()));
+}
