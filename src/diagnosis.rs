@@ -465,8 +465,13 @@ fn finding_for(
         "allow outbound TCP 443 to service tag {tag} in the VM's NSG: az network nsg rule create -g <resource-group> --nsg-name <nsg> -n Allow-ASR-{} --priority <priority> --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes {tag} --destination-port-ranges 443",
         tag.replace(['.', '<', '>'], "")
     );
+    let specific = if e.id == "cache-storage" {
+        " (or only the cache accounts, e.g. cache1.blob.core.windows.net)"
+    } else {
+        ""
+    };
     let url = format!(
-        "on a URL-filtering firewall or proxy, allow {} (not IP addresses: IP-based filtering is not supported for Site Recovery)",
+        "on a URL-filtering firewall or proxy, allow {}{specific} (not IP addresses: IP-based filtering is not supported for Site Recovery)",
         e.pattern
     );
     let (severity, title, codes, fix): (Severity, String, Vec<&'static str>, Vec<String>) = match status {

@@ -635,3 +635,27 @@ fn import_rebuilds_the_shipped_snapshot() {
     let (_, b, _) = run(&["tags", "lookup", "13.68.163.36"]);
     assert!(a.starts_with(b.trim().split(',').next().unwrap()));
 }
+
+#[test]
+fn text_report_fits_in_100_columns() {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("captures"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".pcap") || n.ends_with(".pcapng"))
+        .collect();
+    names.sort();
+    for n in names {
+        let (_, out, _) = run(&["analyze", "--source-region", "eastus", &cap(&n)]);
+        assert!(out.contains("SITE RECOVERY REQUIREMENTS"), "{n}");
+        for l in out.lines() {
+            // The capture's own path is the only thing that may not fit.
+            if !l.contains("captures/") {
+                assert!(
+                    l.chars().count() <= 100,
+                    "{n}: {} columns: {l}",
+                    l.chars().count()
+                );
+            }
+        }
+    }
+}
