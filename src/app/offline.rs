@@ -66,8 +66,47 @@ fn context<'a>(
     }
 }
 
-/// Runs the offline analysis.
+/// What an offline analysis produced.
+pub struct Outcome {
+    /// The model.
+    pub analysis: Analysis,
+    /// Counts and the flows that matter, for the text report.
+    pub summary: report::text::Summary,
+    /// One line per input problem (damaged or unreadable files).
+    pub problems: Vec<String>,
+}
+
+/// Runs the offline analysis and prints the chosen views.
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    let o = analyse(args, args.format == Format::Json)?;
+    let (analysis, summary, problems) = (o.analysis, o.summary, o.problems);
+    let findings = analysis.diagnosis.has_asr_findings();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let csv_on_stdout = args.csv.as_ref().is_some_and(|p| p.as_os_str() == "-");
+    if !analysis.inputs.is_empty() {
+        match args.format {
+            Format::Json => report::json::write(&mut out, &analysis)?,
+            Format::Text if !csv_on_stdout => report::text::write(&mut out, &analysis, &summary)?,
+            Format::Text => {}
+        }
+    }
+    out.flush()?;
+    for p in &problems {
+        eprintln!("asrscope: {}", crate::report::sanitize::for_terminal(p));
+    }
+    Ok(ExitCode::from(if !problems.is_empty() {
+        EXIT_ERROR
+    } else if findings {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }))
+}
+
+/// Analyses the captures of `args` (writing the CSV if asked); keeps every
+/// flow in the model when `keep_all`.
+pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
     let tags = config::load_tags(args.azure.service_tags.as_deref())?;
     let (given_source, given_target) = config::regions(tags.db(), &args.azure)?;
     let th = config::thresholds(args)?;
@@ -95,7 +134,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let streaming = given_source.is_some() && given_target.is_some();
     let mut sink = Sink {
         csv,
-        keep_all: args.format == Format::Json,
+        keep_all,
         kept: Vec::new(),
         summary: report::text::Summary::default(),
         diag: Diagnoser::default(),
@@ -245,7 +284,6 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     }
     let mut flows = sink.kept;
     flows.sort_by_key(|j| (j.flow.first_seen, j.flow.id));
-    let findings = diagnosis.has_asr_findings();
     let analysis = Analysis {
         schema_version: SCHEMA_VERSION,
         inputs,
@@ -254,27 +292,9 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
         dns: dns.to_vec(),
         flows,
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let csv_on_stdout = args.csv.as_ref().is_some_and(|p| p.as_os_str() == "-");
-    if !analysis.inputs.is_empty() {
-        match args.format {
-            Format::Json => report::json::write(&mut out, &analysis)?,
-            Format::Text if !csv_on_stdout => {
-                report::text::write(&mut out, &analysis, &sink.summary)?
-            }
-            Format::Text => {}
-        }
-    }
-    out.flush()?;
-    for p in &problems {
-        eprintln!("asrscope: {}", crate::report::sanitize::for_terminal(p));
-    }
-    Ok(ExitCode::from(if !problems.is_empty() {
-        EXIT_ERROR
-    } else if findings {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    }))
+    Ok(Outcome {
+        analysis,
+        summary: sink.summary,
+        problems,
+    })
 }
