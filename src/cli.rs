@@ -24,6 +24,12 @@ pub enum Command {
     Tags(TagsCommand),
     /// Print Site Recovery's network requirements for a region pair.
     Requirements(RequirementsArgs),
+    /// Capture live and watch Site Recovery traffic (terminal UI, or lines with --no-tui).
+    Live(LiveArgs),
+    /// List the interfaces live capture can use.
+    Interfaces,
+    /// Open saved captures in the terminal UI.
+    Tui(TuiArgs),
 }
 
 /// Output formats.
@@ -80,6 +86,14 @@ pub struct AnalyzeArgs {
     /// Service tags and regions.
     #[command(flatten)]
     pub azure: AzureArgs,
+    /// Rules and thresholds.
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+}
+
+/// Where the capture was taken, and the thresholds of the verdicts.
+#[derive(Debug, Clone, clap::Args)]
+pub struct JudgeArgs {
     /// Where the capture was taken: on the VM, or on a network virtual appliance.
     #[arg(long, value_enum, default_value_t = CapturePoint::Vm)]
     pub capture_point: CapturePoint,
@@ -147,4 +161,56 @@ pub struct RequirementsArgs {
     /// Service tags file (default: the built-in snapshot).
     #[arg(long, value_name = "FILE")]
     pub service_tags: Option<PathBuf>,
+}
+
+/// `asrscope live`.
+#[derive(Debug, clap::Args)]
+pub struct LiveArgs {
+    /// Interface to capture on (default: the one holding the default route).
+    #[arg(short, long, value_name = "IFACE")]
+    pub interface: Option<String>,
+    /// BPF filter (default: TCP, DNS, ICMP and the UDP tunnels of NVAs).
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Service tags and regions.
+    #[command(flatten)]
+    pub azure: AzureArgs,
+    /// Rules and thresholds.
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+    /// Print lines instead of the terminal UI (automatic when standard output is not a terminal).
+    #[arg(long)]
+    pub no_tui: bool,
+    /// With --no-tui: text lines, or JSON lines.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// With --no-tui: seconds between summaries.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub interval: u64,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<u64>,
+    /// Write one CSV row per flow to FILE (flows as they finish, the rest on exit).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Keep the packets seen as pcapng in FILE, for a support ticket.
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+}
+
+/// `asrscope tui`.
+#[derive(Debug, clap::Args)]
+pub struct TuiArgs {
+    /// Capture files, read in the order given.
+    #[arg(required = true, value_name = "CAPTURE")]
+    pub captures: Vec<String>,
+    /// BPF filter applied while reading.
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Service tags and regions.
+    #[command(flatten)]
+    pub azure: AzureArgs,
+    /// Rules and thresholds.
+    #[command(flatten)]
+    pub judge: JudgeArgs,
 }

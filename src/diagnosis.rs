@@ -186,7 +186,7 @@ impl Diagnosis {
     }
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Agg {
     flows: u64,
     worst: Option<(Verdict, String)>,
@@ -195,7 +195,7 @@ struct Agg {
 }
 
 /// Gathers verdicts into the diagnosis.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Diagnoser {
     per: BTreeMap<&'static str, Agg>,
     storage_regions: BTreeMap<String, u64>,

@@ -232,6 +232,15 @@ impl Engine {
         v
     }
 
+    /// Records of the flows still in the table (not finished), the most
+    /// recently active first, at most `max`.
+    pub fn live_records(&self, max: usize) -> Vec<FlowRecord> {
+        let mut v: Vec<&Flow<AppState>> = self.table.iter().collect();
+        v.sort_by_key(|f| std::cmp::Reverse(f.last_us));
+        v.truncate(max);
+        v.into_iter().map(|f| self.record(f, self.now_us)).collect()
+    }
+
     /// Flows finished and not yet taken.
     pub fn finished_len(&self) -> usize {
         self.finished.len()

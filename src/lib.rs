@@ -28,4 +28,5 @@ pub mod model;
 pub mod names;
 pub mod proto;
 pub mod report;
+pub mod tui;
 pub mod verdict;

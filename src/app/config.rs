@@ -3,7 +3,7 @@
 
 use crate::azure::regions::{self, Region};
 use crate::azure::tags::TagDb;
-use crate::cli::{AnalyzeArgs, AzureArgs};
+use crate::cli::{AzureArgs, JudgeArgs};
 use crate::verdict::Thresholds;
 use anyhow::Context;
 use std::path::Path;
@@ -78,7 +78,7 @@ pub fn regions(db: &TagDb, a: &AzureArgs) -> anyhow::Result<(Option<Region>, Opt
 }
 
 /// The thresholds from the flags.
-pub fn thresholds(a: &AnalyzeArgs) -> anyhow::Result<Thresholds> {
+pub fn thresholds(a: &JudgeArgs) -> anyhow::Result<Thresholds> {
     if !(0.0..=100.0).contains(&a.retrans_threshold) {
         anyhow::bail!(
             "--retrans-threshold {} is not a percentage between 0 and 100",

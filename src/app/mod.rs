@@ -2,6 +2,7 @@
 //! picks the views.
 
 pub mod config;
+pub mod live;
 pub mod offline;
 pub mod requirements;
 pub mod tags;
@@ -22,5 +23,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Analyze(args) => offline::run(&args),
         Command::Tags(t) => tags::run(&t),
         Command::Requirements(r) => requirements::run(&r),
+        Command::Live(l) => live::run(&l),
+        Command::Interfaces => live::interfaces(),
+        Command::Tui(t) => offline::tui(&t),
     }
 }

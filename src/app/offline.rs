@@ -109,7 +109,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
 pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
     let tags = config::load_tags(args.azure.service_tags.as_deref())?;
     let (given_source, given_target) = config::regions(tags.db(), &args.azure)?;
-    let th = config::thresholds(args)?;
+    let th = config::thresholds(&args.judge)?;
     let csv = match &args.csv {
         Some(p) if p.as_os_str() == "-" => Some(report::csv::CsvWriter::new(Box::new(
             std::io::stdout(),
@@ -158,7 +158,7 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
                         given_source.as_ref(),
                         given_target.as_ref(),
                         &th,
-                        &args.trusted_issuer,
+                        &args.judge.trusted_issuer,
                         engine.dns_logs(),
                     );
                     for r in done {
@@ -240,7 +240,7 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
             source.as_ref().map(|r| &r.region),
             target.as_ref().map(|r| &r.region),
             &th,
-            &args.trusted_issuer,
+            &args.judge.trusted_issuer,
             dns,
         );
         pending.sort_by_key(|r| (r.first_seen, r.id));
@@ -258,7 +258,7 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
         &tags.origin(),
         source,
         target,
-        args.capture_point,
+        args.judge.capture_point,
         &th,
     );
     if let (Some(first), Some(published)) = (
@@ -297,4 +297,33 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
         summary: sink.summary,
         problems,
     })
+}
+
+/// `asrscope tui`: the offline analysis, browsed in the terminal UI.
+pub fn tui(t: &crate::cli::TuiArgs) -> anyhow::Result<ExitCode> {
+    let args = AnalyzeArgs {
+        captures: t.captures.clone(),
+        filter: t.filter.clone(),
+        csv: None,
+        format: Format::Text,
+        azure: t.azure.clone(),
+        judge: t.judge.clone(),
+    };
+    let o = analyse(&args, true)?;
+    for p in &o.problems {
+        eprintln!("asrscope: {}", crate::report::sanitize::for_terminal(p));
+    }
+    if o.analysis.inputs.is_empty() {
+        return Ok(ExitCode::from(EXIT_ERROR));
+    }
+    let snap = crate::model::Snapshot::from_analysis(&o.analysis, t.captures.join(", "));
+    let (tx, rx) = std::sync::mpsc::channel();
+    tx.send(std::sync::Arc::new(snap))?;
+    drop(tx);
+    crate::tui::run(rx, false)?;
+    Ok(ExitCode::from(if o.problems.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    }))
 }

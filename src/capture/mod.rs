@@ -5,5 +5,7 @@
 //! damage ([`CaptureEnd`]).
 
 pub mod file;
+pub mod live;
+pub mod pcapng_writer;
 
 pub use file::{CaptureEnd, CaptureError, FileFormat, ReadSummary, read_capture};

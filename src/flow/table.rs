@@ -349,6 +349,11 @@ impl<A: Default> FlowTable<A> {
         done.extend(self.map.drain().map(|(_, f)| f));
     }
 
+    /// The flows still in the table.
+    pub fn iter(&self) -> impl Iterator<Item = &Flow<A>> {
+        self.map.values()
+    }
+
     /// Visits every flow still in the table.
     pub fn for_each(&self, f: impl FnMut(&Flow<A>)) {
         self.map.values().for_each(f);

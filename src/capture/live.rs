@@ -1,0 +1,280 @@
+//! Live capture: interface choice, the default BPF filter, snap length and
+//! immediate mode, and the capture thread, which never waits for analysis:
+//! frames go to a bounded queue, and when it is full they are dropped and
+//! counted.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::thread::JoinHandle;
+
+/// What the analysis needs, so that the kernel does the cutting: TCP, DNS,
+/// ICMP, and the UDP tunnels an NVA carries (VXLAN, GENEVE).
+pub const DEFAULT_FILTER: &str =
+    "tcp or udp port 53 or icmp or icmp6 or udp port 4789 or udp port 6081";
+/// Large enough for hellos and certificate chains.
+pub const SNAPLEN: i32 = 65_535;
+/// Frames waiting for analysis; past it, frames are dropped and counted.
+pub const QUEUE: usize = 65_536;
+
+/// A frame copied out of the capture buffer.
+#[derive(Debug, Clone)]
+pub struct OwnedFrame {
+    /// µs since the epoch.
+    pub ts_us: i64,
+    /// Length on the wire.
+    pub wire_len: u32,
+    /// The captured bytes.
+    pub data: Vec<u8>,
+}
+
+/// Why live capture could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LiveError {
+    /// Missing privileges.
+    #[error(
+        "capturing on {iface} needs the CAP_NET_RAW and CAP_NET_ADMIN capabilities ({message}); run it with sudo, or grant them once: sudo setcap cap_net_raw,cap_net_admin=eip {exe}"
+    )]
+    Permission {
+        /// Interface.
+        iface: String,
+        /// libpcap's words.
+        message: String,
+        /// This program's path.
+        exe: String,
+    },
+    /// No such interface.
+    #[error("no interface named '{0}'; list them with `asrscope interfaces`")]
+    NoSuchInterface(String),
+    /// No interface to default to.
+    #[error("no capture interface found; name one with -i (see `asrscope interfaces`)")]
+    NoInterface,
+    /// The filter does not compile.
+    #[error("invalid --filter '{filter}': {message}; see `man pcap-filter` for the syntax")]
+    Filter {
+        /// The expression.
+        filter: String,
+        /// libpcap's words.
+        message: String,
+    },
+    /// Anything else libpcap said.
+    #[error("{iface}: {message}")]
+    Libpcap {
+        /// Interface.
+        iface: String,
+        /// libpcap's words.
+        message: String,
+    },
+}
+
+/// An interface as `asrscope interfaces` lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Interface {
+    /// Name.
+    pub name: String,
+    /// Addresses.
+    pub addresses: Vec<std::net::IpAddr>,
+    /// Up.
+    pub up: bool,
+    /// Loopback.
+    pub loopback: bool,
+    /// Holds the default route.
+    pub default_route: bool,
+}
+
+/// The interface holding the IPv4 default route (from `/proc/net/route`).
+pub fn default_route_interface() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/net/route").ok()?;
+    text.lines().skip(1).find_map(|l| {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        (f.len() > 2 && f[1] == "00000000").then(|| f[0].to_string())
+    })
+}
+
+/// Interfaces libpcap can capture on.
+pub fn interfaces() -> Result<Vec<Interface>, LiveError> {
+    let def = default_route_interface();
+    let list = pcap::Device::list().map_err(|e| LiveError::Libpcap {
+        iface: "interfaces".into(),
+        message: e.to_string(),
+    })?;
+    Ok(list
+        .into_iter()
+        .map(|d| Interface {
+            default_route: def.as_deref() == Some(d.name.as_str()),
+            addresses: d.addresses.iter().map(|a| a.addr).collect(),
+            up: d.flags.is_up(),
+            loopback: d.flags.is_loopback(),
+            name: d.name,
+        })
+        .collect())
+}
+
+/// Picks the interface: the one named, else the default route's, else
+/// libpcap's default. Returns it and why it was chosen.
+pub fn choose_interface(named: Option<&str>) -> Result<(String, &'static str), LiveError> {
+    let all = interfaces()?;
+    if let Some(n) = named {
+        return if all.iter().any(|i| i.name == n) {
+            Ok((n.to_string(), "given"))
+        } else {
+            Err(LiveError::NoSuchInterface(n.to_string()))
+        };
+    }
+    if let Some(i) = all.iter().find(|i| i.default_route) {
+        return Ok((i.name.clone(), "holds the default route"));
+    }
+    match pcap::Device::lookup() {
+        Ok(Some(d)) => Ok((d.name, "libpcap's default")),
+        _ => Err(LiveError::NoInterface),
+    }
+}
+
+/// Counters shared by the capture thread and the rest.
+#[derive(Debug, Default)]
+pub struct LiveCounters {
+    /// Frames captured.
+    pub captured: AtomicU64,
+    /// Frames dropped because the queue was full.
+    pub queue_drops: AtomicU64,
+    /// Kernel drops (pcap stats).
+    pub kernel_drops: AtomicU64,
+    /// Interface drops (pcap stats).
+    pub if_drops: AtomicU64,
+}
+
+/// A running capture.
+pub struct LiveCapture {
+    /// The interface.
+    pub iface: String,
+    /// Its link type.
+    pub linktype: u32,
+    /// Frames, in order.
+    pub frames: Receiver<OwnedFrame>,
+    /// Counters.
+    pub counters: Arc<LiveCounters>,
+    /// Set to stop.
+    pub stop: Arc<AtomicBool>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl LiveCapture {
+    /// Opens the interface (snap length [`SNAPLEN`], immediate mode, not
+    /// promiscuous: only the host's own traffic is needed) and starts the
+    /// capture thread.
+    pub fn start(iface: &str, filter: &str) -> Result<LiveCapture, LiveError> {
+        let lib = |e: pcap::Error| LiveError::Libpcap {
+            iface: iface.to_string(),
+            message: e.to_string(),
+        };
+        let inactive = pcap::Capture::from_device(iface).map_err(lib)?;
+        let mut cap = match inactive
+            .snaplen(SNAPLEN)
+            .immediate_mode(true)
+            .promisc(false)
+            .timeout(200)
+            .buffer_size(32 << 20)
+            .open()
+        {
+            Ok(c) => c,
+            Err(e) => {
+                let m = e.to_string();
+                if m.contains("ermission") || m.contains("not permitted") {
+                    let exe = std::env::current_exe()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|_| "$(which asrscope)".into());
+                    return Err(LiveError::Permission {
+                        iface: iface.to_string(),
+                        message: m,
+                        exe,
+                    });
+                }
+                return Err(lib(e));
+            }
+        };
+        cap.filter(filter, true).map_err(|e| LiveError::Filter {
+            filter: filter.to_string(),
+            message: e.to_string(),
+        })?;
+        let linktype = cap.get_datalink().0 as u32;
+        // Non-blocking reads: on a quiet interface a blocking read in immediate
+        // mode can wait forever, and the thread must see the stop flag.
+        let cap = cap.setnonblock().map_err(lib)?;
+        let (tx, rx) = std::sync::mpsc::sync_channel(QUEUE);
+        let counters = Arc::new(LiveCounters::default());
+        let stop = Arc::new(AtomicBool::new(false));
+        let (c2, s2) = (counters.clone(), stop.clone());
+        let handle = std::thread::Builder::new()
+            .name("capture".into())
+            .spawn(move || capture_loop(cap, tx, c2, s2))
+            .map_err(|e| LiveError::Libpcap {
+                iface: iface.to_string(),
+                message: e.to_string(),
+            })?;
+        Ok(LiveCapture {
+            iface: iface.to_string(),
+            linktype,
+            frames: rx,
+            counters,
+            stop,
+            handle: Some(handle),
+        })
+    }
+
+    /// Stops the capture thread and waits for it.
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for LiveCapture {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn capture_loop(
+    mut cap: pcap::Capture<pcap::Active>,
+    tx: SyncSender<OwnedFrame>,
+    c: Arc<LiveCounters>,
+    stop: Arc<AtomicBool>,
+) {
+    let mut last_stats = std::time::Instant::now();
+    while !stop.load(Ordering::Relaxed) {
+        match cap.next_packet() {
+            Ok(p) => {
+                c.captured.fetch_add(1, Ordering::Relaxed);
+                let f = OwnedFrame {
+                    ts_us: p.header.ts.tv_sec * 1_000_000 + p.header.ts.tv_usec,
+                    wire_len: p.header.len,
+                    data: p.data.to_vec(),
+                };
+                match tx.try_send(f) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(_)) => {
+                        c.queue_drops.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(TrySendError::Disconnected(_)) => break,
+                }
+            }
+            Err(pcap::Error::TimeoutExpired) => {
+                std::thread::sleep(std::time::Duration::from_millis(2))
+            }
+            Err(_) => break,
+        }
+        if last_stats.elapsed().as_millis() >= 500 {
+            last_stats = std::time::Instant::now();
+            if let Ok(s) = cap.stats() {
+                c.kernel_drops.store(s.dropped as u64, Ordering::Relaxed);
+                c.if_drops.store(s.if_dropped as u64, Ordering::Relaxed);
+            }
+        }
+    }
+    if let Ok(s) = cap.stats() {
+        c.kernel_drops.store(s.dropped as u64, Ordering::Relaxed);
+        c.if_drops.store(s.if_dropped as u64, Ordering::Relaxed);
+    }
+}

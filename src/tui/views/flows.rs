@@ -1,0 +1,149 @@
+//! The flows table: time, server, name, verdict, service tag and bytes sent,
+//! in the order, filter and scope (Site Recovery only or all) of the UI state.
+
+use super::{
+    Col, below_title, clean, fit_columns, glyphs, hms, human_bytes, table_row, title_line,
+    verdict_mark, width,
+};
+use crate::model::{JudgedFlow, Snapshot};
+use crate::tui::state::{Pane, UiState};
+use crate::verdict::flow_name;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+/// Rows of the table body in a pane of `height` rows (title and header off).
+pub fn body_rows(height: u16) -> usize {
+    match height {
+        0 | 1 => 0,
+        2 => 1,
+        h => h as usize - 2,
+    }
+}
+
+/// The pane's title: counts, scope, order, filter.
+fn title(shown: usize, snap: &Snapshot, ui: &UiState) -> String {
+    let mut t = format!(
+        "Flows: {shown} of {} · {} · sort {}",
+        snap.flows.len(),
+        if ui.asr_only {
+            "ASR only"
+        } else {
+            "all traffic"
+        },
+        ui.sort.label()
+    );
+    if !ui.filter.is_empty() {
+        t.push_str(&format!(" · filter \"{}\"", clean(&ui.filter)));
+    }
+    t
+}
+
+/// Draws the flows table.
+pub fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let g = glyphs(ui.ascii);
+    let flows = ui.visible_flows(snap);
+    let focused = ui.focus == Pane::Flows;
+    title_line(f, area, &title(flows.len(), snap, ui), focused, g);
+    let body = below_title(area);
+    if body.height == 0 {
+        return;
+    }
+    if flows.is_empty() {
+        let why = if !ui.filter.is_empty() {
+            "no flow matches the filter (Esc clears it)".to_string()
+        } else if ui.asr_only && !snap.flows.is_empty() {
+            "no Site Recovery flow yet (a: show all traffic)".to_string()
+        } else {
+            "no flow yet".to_string()
+        };
+        f.render_widget(
+            Paragraph::new(Line::styled(why, Style::new().fg(Color::DarkGray))),
+            body,
+        );
+        return;
+    }
+    struct Cells {
+        time: String,
+        server: String,
+        name: String,
+        verdict: (String, Style),
+        tag: String,
+        bytes: String,
+    }
+    let rows_room = body_rows(area.height);
+    let offset = ui.flow_offset.min(flows.len().saturating_sub(1));
+    let page: Vec<&JudgedFlow> = flows.iter().skip(offset).take(rows_room).copied().collect();
+    let cells: Vec<Cells> = page
+        .iter()
+        .map(|j| Cells {
+            time: hms(j.flow.first_seen),
+            server: if j.flow.dst_port == 443 {
+                j.flow.dst_ip.to_string()
+            } else {
+                std::net::SocketAddr::new(j.flow.dst_ip, j.flow.dst_port).to_string()
+            },
+            name: clean(flow_name(&j.flow).unwrap_or("-")),
+            verdict: verdict_mark(j.verdict.verdict, g),
+            tag: clean(j.verdict.service_tag.as_deref().unwrap_or("-")),
+            bytes: human_bytes(j.flow.out.bytes),
+        })
+        .collect();
+    let nat =
+        |h: &str, get: &dyn Fn(&Cells) -> usize| cells.iter().map(get).fold(width(h), usize::max);
+    let name_nat = nat("name", &|c| width(&c.name));
+    let cols = [
+        Col::fixed(8, 5),
+        Col::new(12, 15, nat("server", &|c| width(&c.server)), 4),
+        Col::new(12, name_nat.min(34), name_nat, 1).keep(),
+        Col::new(2, 9, nat("verdict", &|c| width(&c.verdict.0)), 0).keep(),
+        Col::new(8, 14, nat("service tag", &|c| width(&c.tag)), 2),
+        Col::fixed(nat("out", &|c| width(&c.bytes)), 3).right(),
+    ];
+    let widths = fit_columns(body.width as usize, &cols);
+    let mut lines = Vec::new();
+    if body.height >= 2 {
+        let head = Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
+        lines.push(table_row(
+            &widths,
+            &cols,
+            ["time", "server", "name", "verdict", "service tag", "out"]
+                .iter()
+                .map(|h| (h.to_string(), head))
+                .collect(),
+            g,
+        ));
+    }
+    let sel = ui.flow_index(&flows).unwrap_or(0);
+    let plain = Style::new();
+    for (k, c) in cells.into_iter().enumerate() {
+        let mut line = table_row(
+            &widths,
+            &cols,
+            vec![
+                (c.time, plain),
+                (c.server, plain),
+                (c.name, plain),
+                c.verdict,
+                (c.tag, plain),
+                (c.bytes, plain),
+            ],
+            g,
+        );
+        if offset + k == sel {
+            let st = if focused {
+                Style::new().add_modifier(Modifier::REVERSED)
+            } else {
+                Style::new().add_modifier(Modifier::UNDERLINED)
+            };
+            line = line.style(st);
+        }
+        lines.push(line);
+    }
+    f.render_widget(Paragraph::new(lines), body);
+}

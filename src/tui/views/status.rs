@@ -1,0 +1,234 @@
+//! The status bar: what is analysed (interface or files, live or file),
+//! frames, drops, capture point, regions, the age of the service-tag data,
+//! PAUSED; and the bottom line (filter being typed, last message, key hints).
+
+use super::{clean, cut, cut_left, glyphs, width};
+use crate::diagnosis::{CapturePoint, RegionChoice};
+use crate::frame::days_from_ymd;
+use crate::model::Snapshot;
+use crate::tui::state::UiState;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// Service-tag data older than the capture by more than this many days is
+/// shown as stale (as `asrscope analyze` warns).
+pub const STALE_TAGS_DAYS: i64 = 60;
+
+/// `DROPPED 123 packets (kernel 100, interface 23)`, when packets were dropped.
+pub fn drops_text(snap: &Snapshot) -> Option<String> {
+    let d = snap.drops?;
+    if d.total() == 0 {
+        return None;
+    }
+    let mut parts = vec![
+        format!("kernel {}", d.kernel),
+        format!("interface {}", d.interface),
+    ];
+    if d.queue > 0 {
+        parts.push(format!("analysis queue {}", d.queue));
+    }
+    Some(format!(
+        "DROPPED {} packets ({})",
+        d.total(),
+        parts.join(", ")
+    ))
+}
+
+/// `EastUS → CentralUS (given)`.
+pub fn regions_text(snap: &Snapshot, arrow: &str) -> String {
+    let d = &snap.diagnosis;
+    let name = |r: &Option<RegionChoice>| {
+        r.as_ref()
+            .map(|r| clean(&r.region.tag_suffix))
+            .unwrap_or_else(|| "?".into())
+    };
+    let how = |r: &Option<RegionChoice>| r.as_ref().map(|r| r.how).unwrap_or("unknown");
+    let (hs, ht) = (how(&d.source_region), how(&d.target_region));
+    if hs == ht {
+        format!(
+            "{} {arrow} {} ({hs})",
+            name(&d.source_region),
+            name(&d.target_region)
+        )
+    } else {
+        format!(
+            "{} ({hs}) {arrow} {} ({ht})",
+            name(&d.source_region),
+            name(&d.target_region)
+        )
+    }
+}
+
+/// Days from the service tags' publication to the capture's last frame.
+pub fn tags_age_days(snap: &Snapshot) -> Option<i64> {
+    let published = days_from_ymd(snap.diagnosis.service_tags.published.as_deref()?)?;
+    let last = snap.capture.last_seen?.div_euclid(86_400 * 1_000_000);
+    Some(last - published)
+}
+
+fn sep() -> Span<'static> {
+    Span::styled(" │ ", Style::new().fg(Color::DarkGray))
+}
+
+/// Draws the status bar: two lines when `area` has them, else one.
+pub fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let g = glyphs(ui.ascii);
+    let w = area.width as usize;
+    let bar = Style::new().bg(Color::Blue).fg(Color::White);
+    let mode = if snap.live { "LIVE" } else { "FILE" };
+    let mode_style = if snap.live {
+        Style::new()
+            .bg(Color::Green)
+            .fg(Color::Black)
+            .add_modifier(Modifier::BOLD)
+    } else {
+        Style::new()
+            .bg(Color::Cyan)
+            .fg(Color::Black)
+            .add_modifier(Modifier::BOLD)
+    };
+    // Line 1: mode, source, frames, flows, drops, PAUSED.
+    let mut tail: Vec<Span<'static>> = vec![
+        sep(),
+        Span::raw(format!("{} frames", snap.frames)),
+        sep(),
+        Span::raw(if snap.live {
+            format!("{} flows ({} live)", snap.total_flows, snap.live_flows)
+        } else {
+            format!("{} flows", snap.total_flows)
+        }),
+    ];
+    let compact = area.height < 2;
+    if compact {
+        tail.push(sep());
+        tail.push(Span::raw(regions_text(snap, g.arrow)));
+    }
+    if let Some(d) = drops_text(snap)
+        && compact
+    {
+        tail.push(Span::raw(" "));
+        tail.push(Span::styled(
+            d,
+            Style::new()
+                .bg(Color::Red)
+                .fg(Color::White)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+    if ui.paused {
+        tail.push(Span::raw(" "));
+        tail.push(Span::styled(
+            " PAUSED ",
+            Style::new()
+                .bg(Color::Yellow)
+                .fg(Color::Black)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+    let tail_w: usize = tail.iter().map(|s| s.width()).sum();
+    let head_w = mode.len() + 2;
+    let src_room = w.saturating_sub(head_w + tail_w).max(12);
+    let source = cut_left(&clean(&snap.source), src_room, g.ellipsis);
+    let mut spans = vec![
+        Span::styled(format!(" {mode} "), mode_style),
+        Span::raw(" "),
+        Span::styled(source, Style::new().add_modifier(Modifier::BOLD)),
+    ];
+    spans.extend(tail);
+    let mut lines = vec![Line::from(spans).style(bar)];
+    if !compact {
+        // Line 2: capture point, regions, service-tag age.
+        let point = match snap.diagnosis.capture_point {
+            CapturePoint::Vm => "VM",
+            CapturePoint::Nva => "NVA",
+        };
+        let mut spans = vec![
+            Span::raw(format!(" captured on {point}")),
+            sep(),
+            Span::raw(format!("regions {}", regions_text(snap, g.arrow))),
+            sep(),
+        ];
+        let tags = &snap.diagnosis.service_tags;
+        let date = tags
+            .published
+            .as_deref()
+            .map(clean)
+            .unwrap_or_else(|| "undated".into());
+        match tags_age_days(snap) {
+            Some(age) if age > STALE_TAGS_DAYS => spans.push(Span::styled(
+                format!("tags STALE: {age} d old"),
+                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            )),
+            Some(age) if age >= 0 => spans.push(Span::raw(format!("tags {date} ({age} d old)"))),
+            _ => spans.push(Span::raw(format!("tags {date}"))),
+        }
+        lines.push(Line::from(spans).style(bar));
+    }
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+/// Draws the drops warning line (only when packets were dropped).
+pub fn draw_drops(f: &mut Frame, area: Rect, snap: &Snapshot) {
+    if let Some(d) = drops_text(snap) {
+        let style = Style::new()
+            .bg(Color::Red)
+            .fg(Color::White)
+            .add_modifier(Modifier::BOLD);
+        let more = ": the analysis misses traffic; narrow the capture with a filter";
+        let text = if width(&d) + width(more) + 2 <= area.width as usize {
+            format!(" {d}{more} ")
+        } else {
+            format!(" {d} ")
+        };
+        f.render_widget(Paragraph::new(Line::styled(text, style)).style(style), area);
+    }
+}
+
+/// Draws the bottom line: the filter being typed, else the last message, else
+/// the main keys.
+pub fn draw_footer(f: &mut Frame, area: Rect, snap: Option<&Snapshot>, ui: &UiState) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let g = glyphs(ui.ascii);
+    let w = area.width as usize;
+    let line = if ui.filter_editing {
+        let hint = "  Enter keep · Esc clear";
+        let room = w.saturating_sub(width(hint) + 8 + width(g.cursor));
+        let text = cut_left(&clean(&ui.filter), room, g.ellipsis);
+        Line::from(vec![
+            Span::styled("filter: ", Style::new().add_modifier(Modifier::BOLD)),
+            Span::raw(text),
+            Span::styled(
+                g.cursor.to_string(),
+                Style::new().add_modifier(Modifier::SLOW_BLINK),
+            ),
+            Span::styled(hint, Style::new().fg(Color::DarkGray)),
+        ])
+    } else if let Some(m) = &ui.status {
+        Line::styled(
+            cut(&clean(m), w, g.ellipsis),
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        )
+    } else {
+        let live = snap.is_some_and(|s| s.live);
+        let keys = if ui.help {
+            "Esc or ? close · arrows scroll · q quit".to_string()
+        } else if ui.detail.is_some() {
+            "Esc back · arrows PgUp PgDn scroll · ? help · q quit".to_string()
+        } else {
+            format!(
+                "?:help Tab:pane Enter:detail /:filter s:sort a:ASR/all e:export{} q:quit",
+                if live { " p:pause" } else { "" }
+            )
+        };
+        Line::styled(cut(&keys, w, g.ellipsis), Style::new().fg(Color::DarkGray))
+    };
+    f.render_widget(Paragraph::new(line), area);
+}

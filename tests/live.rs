@@ -1,0 +1,148 @@
+//! End to end live capture on the loopback interface: a real TLS server and
+//! client (openssl) talk on 127.0.0.x with an Azure server name while
+//! `asrscope live --no-tui --format json --duration` captures on `lo`; the
+//! flow, its SNI and its verdict must appear. Needs root (capture rights) and
+//! openssl; skipped with a notice otherwise. Traffic stays on loopback.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn have(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+#[test]
+fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
+    if !is_root() || !have("openssl") {
+        eprintln!("NOTICE: live capture test skipped (needs root and openssl)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = (dir.path().join("k.pem"), dir.path().join("c.pem"));
+    let ok = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=asrtest.blob.core.windows.net",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    // A port unlikely to be in use; the server accepts a bounded number of clients.
+    let port = 20000 + (std::process::id() % 20000) as u16;
+    let addr = format!("127.0.0.3:{port}");
+    let mut server = Command::new("timeout")
+        .args([
+            "30", "openssl", "s_server", "-accept", &addr, "-tls1_3", "-quiet", "-naccept", "3",
+        ])
+        .arg("-cert")
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let live = Command::new(env!("CARGO_BIN_EXE_asrscope"))
+        .args([
+            "live",
+            "-i",
+            "lo",
+            "--no-tui",
+            "--format",
+            "json",
+            "--duration",
+            "6",
+            "--filter",
+        ])
+        .arg(format!("tcp port {port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    for _ in 0..2 {
+        let mut c = Command::new("timeout")
+            .args([
+                "5",
+                "openssl",
+                "s_client",
+                "-connect",
+                &addr,
+                "-servername",
+                "asrtest.blob.core.windows.net",
+                "-tls1_3",
+                "-quiet",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let _ = c.stdin.take().unwrap().write_all(b"hello\n");
+        let _ = c.wait();
+    }
+    let started = Instant::now();
+    let out = live.wait_with_output().unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("capturing on lo"), "{stderr}");
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON lines"))
+        .collect();
+    let flows: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["type"] == "flow" && l["dst_port"] == port && l["dst_ip"] == "127.0.0.3")
+        .collect();
+    assert!(!flows.is_empty(), "{stdout}\n{stderr}");
+    for f in &flows {
+        assert_eq!(f["tls"]["sni"], "asrtest.blob.core.windows.net");
+        assert_eq!(f["endpoint"], "*.blob.core.windows.net");
+        assert_eq!(f["handshake"], "established");
+        assert_eq!(
+            f["verdict"], "allowed",
+            "TLS 1.3 on loopback: nothing blocked"
+        );
+    }
+    let summary = lines
+        .iter()
+        .find(|l| l["type"] == "summary" && l["final"] == true)
+        .expect("a final summary");
+    let cache = summary["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "cache-storage")
+        .unwrap();
+    assert_eq!(cache["status"], "ok");
+    assert!(cache["flows"].as_u64().unwrap() >= flows.len() as u64);
+}

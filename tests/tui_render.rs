@@ -1,0 +1,474 @@
+//! The terminal UI rendered into ratatui's `TestBackend` from snapshots of the
+//! sample captures in `captures/`: what each pane shows, what the keys do, and
+//! that tiny terminals and hostile strings do no harm.
+
+use asrscope::model::{Drops, Snapshot};
+use asrscope::tui::{self, Detail, Effect, Pane, UiState};
+use clap::Parser;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
+
+fn capture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("captures")
+        .join(name)
+        .to_string_lossy()
+        .to_string()
+}
+
+/// The snapshot of a sample capture (analysed once per test binary).
+fn snapshot(name: &str) -> Snapshot {
+    static CACHE: OnceLock<Mutex<HashMap<String, Snapshot>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(s) = cache.lock().unwrap().get(name) {
+        return s.clone();
+    }
+    let path = capture(name);
+    let cli = asrscope::cli::Cli::try_parse_from([
+        "asrscope",
+        "analyze",
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+        &path,
+    ])
+    .unwrap();
+    let asrscope::cli::Command::Analyze(args) = cli.command else {
+        panic!("not analyze")
+    };
+    let o = asrscope::app::offline::analyse(&args, true).unwrap();
+    let snap = Snapshot::from_analysis(&o.analysis, path.clone());
+    cache.lock().unwrap().insert(name.to_string(), snap.clone());
+    snap
+}
+
+/// Renders and returns the screen, one string per row.
+fn render(snap: &Snapshot, ui: &mut UiState, w: u16, h: u16) -> Vec<String> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| tui::draw(f, snap, ui)).unwrap();
+    let buf = t.backend().buffer();
+    let mut rows = Vec::new();
+    for y in 0..buf.area.height {
+        let mut row = String::new();
+        for x in 0..buf.area.width {
+            row.push_str(buf[(x, y)].symbol());
+        }
+        rows.push(row);
+    }
+    rows
+}
+
+fn key(ui: &mut UiState, snap: &Snapshot, code: KeyCode) -> Option<Effect> {
+    tui::handle_key(ui, KeyEvent::new(code, KeyModifiers::NONE), snap)
+}
+
+fn typed(ui: &mut UiState, snap: &Snapshot, text: &str) {
+    for c in text.chars() {
+        key(ui, snap, KeyCode::Char(c));
+    }
+}
+
+fn row_with<'a>(screen: &'a [String], needle: &str) -> &'a str {
+    screen
+        .iter()
+        .find(|r| r.contains(needle))
+        .unwrap_or_else(|| panic!("no row with {needle:?}:\n{}", screen.join("\n")))
+}
+
+/// Opens the detail of the first flow whose name contains `name` and returns
+/// every row of it, scrolling page by page at 80x24.
+fn detail_text(snap: &Snapshot, name: &str) -> String {
+    let mut ui = UiState::new();
+    render(snap, &mut ui, 80, 24);
+    let n = ui.visible_flows(snap).len();
+    for _ in 0..n {
+        let sel = ui.selected_flow(snap).unwrap();
+        if asrscope::verdict::flow_name(&sel.flow).is_some_and(|s| s.contains(name)) {
+            break;
+        }
+        key(&mut ui, snap, KeyCode::Down);
+    }
+    let sel = ui.selected_flow(snap).unwrap();
+    assert!(
+        asrscope::verdict::flow_name(&sel.flow)
+            .unwrap()
+            .contains(name)
+    );
+    assert_eq!(key(&mut ui, snap, KeyCode::Enter), None);
+    assert_eq!(ui.detail, Some(Detail::Flow(sel.flow.id)));
+    let mut all = Vec::new();
+    let mut last = usize::MAX;
+    for _ in 0..20 {
+        let screen = render(snap, &mut ui, 80, 24);
+        all.extend(screen);
+        if ui.detail_scroll == last {
+            break;
+        }
+        last = ui.detail_scroll;
+        key(&mut ui, snap, KeyCode::PageDown);
+    }
+    // Esc goes back to the main screen, a second Esc quits.
+    assert_eq!(key(&mut ui, snap, KeyCode::Esc), None);
+    assert_eq!(ui.detail, None);
+    assert_eq!(key(&mut ui, snap, KeyCode::Esc), Some(Effect::Quit));
+    all.join("\n")
+}
+
+/// The text with wrapped lines joined and runs of spaces collapsed.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn checklist_shows_blocked_monitoring_and_unseen_rows() {
+    let snap = snapshot("syn-dropped.pcap");
+    let screen = render(&snap, &mut UiState::new(), 80, 24);
+    let row = row_with(&screen, "*.servicebus.windows.net");
+    assert!(row.contains("✗ blocked"), "{row}");
+    assert!(row.contains("EventHub.CentralUS"), "{row}");
+    let row = row_with(&screen, "*.vault.azure.net");
+    assert!(row.contains("? not seen"), "{row}");
+    assert!(row_with(&screen, "login.microsoftonline.com").contains("? not seen"));
+}
+
+#[test]
+fn healthy_capture_shows_storage_ok_and_its_flow() {
+    let snap = snapshot("healthy-tls12-dns.pcap");
+    let screen = render(&snap, &mut UiState::new(), 80, 24);
+    let row = row_with(&screen, "*.blob.core.windows.net");
+    assert!(row.contains("✓ ok"), "{row}");
+    assert!(row.contains("Storage.EastUS"), "{row}");
+    let flow = row_with(&screen, "asrcache1.blob.core.windows.net");
+    assert!(flow.contains("✓ allowed"), "{flow}");
+    // The sparkline's title gives the rates and what Site Recovery needs.
+    row_with(&screen, "ASR needs 1.33");
+}
+
+#[test]
+fn status_bar_names_file_frames_and_regions() {
+    let snap = snapshot("syn-dropped.pcap");
+    let screen = render(&snap, &mut UiState::new(), 80, 24);
+    let bar = format!("{}\n{}", screen[0], screen[1]);
+    assert!(bar.contains("syn-dropped.pcap"), "{bar}");
+    assert!(bar.contains(&format!("{} frames", snap.frames)), "{bar}");
+    assert!(bar.contains("EastUS → CentralUS (given)"), "{bar}");
+    assert!(bar.contains("FILE"), "{bar}");
+    assert!(bar.contains("tags "), "{bar}");
+}
+
+#[test]
+fn live_status_shows_drops_and_pause() {
+    let mut snap = snapshot("healthy-tls12-dns.pcap");
+    snap.live = true;
+    snap.source = "interface eth0".into();
+    snap.drops = Some(Drops {
+        kernel: 100,
+        interface: 23,
+        queue: 0,
+    });
+    let mut ui = UiState::new();
+    let screen = render(&snap, &mut ui, 80, 24).join("\n");
+    assert!(screen.contains("LIVE"), "{screen}");
+    assert!(screen.contains("interface eth0"), "{screen}");
+    assert!(
+        screen.contains("DROPPED 123 packets (kernel 100, interface 23)"),
+        "{screen}"
+    );
+    assert_eq!(
+        key(&mut ui, &snap, KeyCode::Char('p')),
+        Some(Effect::Pause(true))
+    );
+    assert!(render(&snap, &mut ui, 80, 24)[0].contains("PAUSED"));
+    assert_eq!(
+        key(&mut ui, &snap, KeyCode::Char('p')),
+        Some(Effect::Pause(false))
+    );
+    assert!(!render(&snap, &mut ui, 80, 24)[0].contains("PAUSED"));
+    // A saved capture cannot be paused.
+    let file = snapshot("healthy-tls12-dns.pcap");
+    assert_eq!(key(&mut ui, &file, KeyCode::Char('p')), None);
+    assert!(!ui.paused);
+}
+
+#[test]
+fn detail_of_dropped_syns_gives_evidence_verdict_and_fix() {
+    let snap = snapshot("syn-dropped.pcap");
+    let text = detail_text(&snap, "servicebus");
+    assert!(text.contains("3 SYNs over"), "{text}");
+    assert!(text.contains("no answer"), "{text}");
+    assert!(text.contains("✗ blocked"), "{text}");
+    assert!(text.contains("DNS"), "{text}");
+    let fix = text
+        .lines()
+        .find(|l| l.contains("fix") && l.contains("EventHub.CentralUS"))
+        .unwrap_or_else(|| panic!("no fix naming EventHub.CentralUS:\n{text}"));
+    assert!(fix.contains("443"), "{fix}");
+}
+
+#[test]
+fn detail_of_intercepted_tls_names_the_issuer() {
+    let snap = snapshot("tls-intercepted.pcap");
+    let text = flat(&detail_text(&snap, "login.microsoftonline.com"));
+    assert!(
+        text.contains(
+            "issuer C=US, O=Contoso Ltd, OU=Network Security, CN=Contoso Firewall Inspection CA"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("issued by 'Contoso Firewall Inspection CA'"),
+        "{text}"
+    );
+    assert!(text.contains("intercepted"), "{text}");
+    assert!(text.contains("exclude"), "{text}");
+}
+
+#[test]
+fn detail_of_reset_hello_shows_the_rst() {
+    let snap = snapshot("rst-after-clienthello.pcap");
+    let text = detail_text(&snap, "asrcache1");
+    assert!(text.contains("RST from the server"), "{text}");
+    assert!(text.contains("after the client's first data"), "{text}");
+    assert!(
+        text.contains("SNI asrcache1.blob.core.windows.net"),
+        "{text}"
+    );
+}
+
+#[test]
+fn requirement_detail_from_the_checklist() {
+    let snap = snapshot("syn-dropped.pcap");
+    let mut ui = UiState::new();
+    key(&mut ui, &snap, KeyCode::Tab);
+    assert_eq!(ui.focus, Pane::Checklist);
+    let idx = snap
+        .diagnosis
+        .requirements
+        .iter()
+        .position(|r| r.endpoint == "*.servicebus.windows.net")
+        .unwrap();
+    for _ in 0..idx {
+        key(&mut ui, &snap, KeyCode::Char('j'));
+    }
+    key(&mut ui, &snap, KeyCode::Enter);
+    assert_eq!(ui.detail, Some(Detail::Requirement(idx)));
+    let screen = render(&snap, &mut ui, 100, 40).join("\n");
+    assert!(
+        screen.contains("Requirement *.servicebus.windows.net"),
+        "{screen}"
+    );
+    assert!(screen.contains("EventHub.CentralUS"), "{screen}");
+}
+
+/// The flow rows of the screen, as the table shows them ("Flows: N of M").
+fn shown_count(screen: &[String]) -> usize {
+    let t = row_with(screen, "Flows: ");
+    let n = t.split("Flows: ").nth(1).unwrap();
+    n.split(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn asr_toggle_changes_the_rows() {
+    let snap = snapshot("healthy-tls12-dns.pcap");
+    let mut ui = UiState::new();
+    let asr = render(&snap, &mut ui, 80, 24);
+    assert!(!asr.join("\n").contains(":53 "));
+    assert_eq!(key(&mut ui, &snap, KeyCode::Char('a')), None);
+    let all = render(&snap, &mut ui, 160, 60);
+    assert!(shown_count(&all) > shown_count(&asr), "{}", all.join("\n"));
+    assert_eq!(shown_count(&all), snap.flows.len());
+    assert!(
+        all.join("\n").contains("168.63.129.16:53"),
+        "{}",
+        all.join("\n")
+    );
+    key(&mut ui, &snap, KeyCode::Char('a'));
+    assert_eq!(
+        shown_count(&render(&snap, &mut ui, 80, 24)),
+        shown_count(&asr)
+    );
+}
+
+#[test]
+fn filter_narrows_to_login() {
+    let snap = snapshot("healthy-tls12-dns.pcap");
+    let mut ui = UiState::new();
+    key(&mut ui, &snap, KeyCode::Char('/'));
+    typed(&mut ui, &snap, "loginx");
+    key(&mut ui, &snap, KeyCode::Backspace);
+    let screen = render(&snap, &mut ui, 80, 24);
+    assert!(
+        screen.last().unwrap().contains("filter: login"),
+        "{screen:?}"
+    );
+    key(&mut ui, &snap, KeyCode::Enter);
+    assert!(!ui.filter_editing);
+    let screen = render(&snap, &mut ui, 80, 24).join("\n");
+    assert!(screen.contains("login.microsoftonline.com"), "{screen}");
+    assert!(!screen.contains("asrcache1.blob"), "{screen}");
+    let shown = ui.visible_flows(&snap);
+    assert!(!shown.is_empty());
+    assert!(
+        shown.iter().all(|j| {
+            asrscope::verdict::flow_name(&j.flow).is_some_and(|n| n.contains("login"))
+        })
+    );
+    // Esc clears the filter before it quits.
+    assert_eq!(key(&mut ui, &snap, KeyCode::Esc), None);
+    assert!(ui.filter.is_empty());
+}
+
+#[test]
+fn sort_key_changes_the_order() {
+    let snap = snapshot("healthy-tls12-dns.pcap");
+    let mut ui = UiState::new();
+    let ids =
+        |ui: &UiState| -> Vec<u64> { ui.visible_flows(&snap).iter().map(|j| j.flow.id).collect() };
+    let before = ids(&ui);
+    let first_before = render(&snap, &mut ui, 80, 24);
+    key(&mut ui, &snap, KeyCode::Char('s'));
+    assert_eq!(ui.sort, asrscope::tui::SortKey::Bytes);
+    let after = ids(&ui);
+    assert_ne!(before, after);
+    let screen = render(&snap, &mut ui, 80, 24);
+    assert_ne!(first_before, screen);
+    assert!(row_with(&screen, "Flows: ").contains("sort bytes"));
+    // The biggest upload comes first.
+    let top = ui.visible_flows(&snap)[0];
+    assert!(
+        asrscope::verdict::flow_name(&top.flow)
+            .unwrap()
+            .contains("asrcache1")
+    );
+}
+
+#[test]
+fn help_lists_every_key() {
+    let snap = snapshot("healthy-tls12-dns.pcap");
+    let mut ui = UiState::new();
+    key(&mut ui, &snap, KeyCode::Char('?'));
+    assert!(ui.help);
+    let screen = render(&snap, &mut ui, 80, 24).join("\n");
+    for b in asrscope::tui::keys::BINDINGS {
+        assert!(screen.contains(b.label), "{} missing:\n{screen}", b.label);
+        assert!(screen.contains(b.help), "{} missing:\n{screen}", b.help);
+    }
+    key(&mut ui, &snap, KeyCode::Esc);
+    assert!(!ui.help);
+}
+
+#[test]
+fn export_writes_the_flows_shown() {
+    let snap = snapshot("healthy-tls12-dns.pcap");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.csv");
+    let mut ui = UiState {
+        export_path: Some(path.clone()),
+        ..UiState::new()
+    };
+    render(&snap, &mut ui, 80, 24);
+    assert_eq!(
+        key(&mut ui, &snap, KeyCode::Char('e')),
+        Some(Effect::Export(path.clone()))
+    );
+    let shown = ui.visible_flows(&snap).len();
+    let mut r = csv::Reader::from_path(&path).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, asrscope::report::csv::HEADER);
+    assert_eq!(header.len(), 27);
+    let rows = r.records().count();
+    assert_eq!(rows, shown);
+    let screen = render(&snap, &mut ui, 200, 24);
+    let msg = format!("exported {shown} flows to {}", path.display());
+    assert!(screen.last().unwrap().contains(&msg), "{screen:?}");
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let sizes = [
+        (40, 10),
+        (20, 5),
+        (10, 3),
+        (1, 1),
+        (0, 0),
+        (80, 24),
+        (3, 40),
+        (200, 60),
+    ];
+    for name in ["syn-dropped.pcap", "healthy-tls12-dns.pcap"] {
+        let mut snap = snapshot(name);
+        snap.drops = Some(Drops {
+            kernel: 1,
+            interface: 2,
+            queue: 3,
+        });
+        let setups: [fn(&mut UiState); 6] = [
+            |_| {},
+            |u| u.focus = Pane::Checklist,
+            |u| u.help = true,
+            |u| u.detail = Some(Detail::Requirement(3)),
+            |u| {
+                u.filter_editing = true;
+                u.filter = "x".repeat(300);
+            },
+            |u| u.ascii = true,
+        ];
+        for setup in setups {
+            for (w, h) in sizes {
+                let mut ui = UiState::new();
+                setup(&mut ui);
+                render(&snap, &mut ui, w, h);
+                // Keys after a tiny render still behave.
+                for code in [
+                    KeyCode::Down,
+                    KeyCode::PageDown,
+                    KeyCode::End,
+                    KeyCode::Enter,
+                ] {
+                    key(&mut ui, &snap, code);
+                }
+                render(&snap, &mut ui, w, h);
+            }
+        }
+    }
+}
+
+#[test]
+fn control_characters_never_reach_the_screen() {
+    let mut snap = snapshot("syn-dropped.pcap");
+    let evil = "evil\u{1b}[2Jname";
+    snap.source = format!("{evil}.pcap");
+    let j = snap
+        .flows
+        .iter_mut()
+        .find(|j| j.verdict.endpoint.is_some())
+        .unwrap();
+    j.flow.server_name = Some(evil.into());
+    j.verdict.reason = format!("reason {evil}");
+    if let Some(d) = snap.dns.first_mut() {
+        d.name = evil.into();
+    }
+    if let Some(f) = snap.diagnosis.findings.first_mut() {
+        f.evidence.push(evil.into());
+        f.fix.push(format!("fix \u{9b}31m {evil}"));
+    }
+    snap.diagnosis.requirements[0].tag = evil.into();
+    let mut ui = UiState::new();
+    let mut screens = vec![render(&snap, &mut ui, 80, 24)];
+    key(&mut ui, &snap, KeyCode::Enter);
+    assert!(matches!(ui.detail, Some(Detail::Flow(_))));
+    screens.push(render(&snap, &mut ui, 120, 60));
+    key(&mut ui, &snap, KeyCode::Esc);
+    key(&mut ui, &snap, KeyCode::Char('/'));
+    typed(&mut ui, &snap, "evil");
+    screens.push(render(&snap, &mut ui, 80, 24));
+    let text = screens.concat().join("\n");
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert!(!text.contains('\u{9b}'), "{text}");
+    assert!(text.contains("evil\\027[2Jname"), "{text}");
+}
