@@ -146,3 +146,83 @@ fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
     assert_eq!(cache["status"], "ok");
     assert!(cache["flows"].as_u64().unwrap() >= flows.len() as u64);
 }
+
+#[test]
+fn without_capture_rights_one_line_says_what_to_do() {
+    if !is_root() || !have("setpriv") {
+        eprintln!("NOTICE: privilege test skipped (needs root to drop privileges, and setpriv)");
+        return;
+    }
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_asrscope"))
+        .args(["live", "-i", "lo", "--no-tui", "--duration", "1"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("CAP_NET_RAW") && err.contains("setcap cap_net_raw,cap_net_admin=eip"),
+        "{err}"
+    );
+}
+
+#[test]
+fn sigterm_stops_cleanly_and_still_writes_the_files() {
+    if !is_root() {
+        eprintln!("NOTICE: SIGTERM test skipped (needs root)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (csv, pcap) = (dir.path().join("flows.csv"), dir.path().join("seen.pcapng"));
+    let child = Command::new(env!("CARGO_BIN_EXE_asrscope"))
+        .args(["live", "-i", "lo", "--no-tui", "--duration", "30", "--csv"])
+        .arg(&csv)
+        .arg("--write")
+        .arg(&pcap)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    // Some loopback traffic of our own: a bounded number of TCP attempts to a closed port.
+    for _ in 0..3 {
+        let _ = std::net::TcpStream::connect_timeout(
+            &"127.0.0.4:9".parse().unwrap(),
+            Duration::from_millis(200),
+        );
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "stopped promptly"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.code() == Some(0) || out.status.code() == Some(1),
+        "{err}"
+    );
+    assert!(err.contains("packets written to"), "{err}");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("first_seen,last_seen,src_ip"));
+    assert!(
+        text.contains("127.0.0.4"),
+        "the refused attempts are flows: {text}"
+    );
+    // The pcapng reads back with the same flows.
+    let r = Command::new(env!("CARGO_BIN_EXE_asrscope"))
+        .args(["analyze", "--csv", "-"])
+        .arg(&pcap)
+        .output()
+        .unwrap();
+    let again = String::from_utf8_lossy(&r.stdout);
+    assert!(again.contains("127.0.0.4"), "{again}");
+}
