@@ -218,6 +218,22 @@ impl Engine {
         }
     }
 
+    /// Advances the analysis clock without a packet (live capture on a quiet
+    /// interface), so that idle flows still expire.
+    pub fn tick(&mut self, now_us: i64) {
+        if now_us <= self.now_us {
+            return;
+        }
+        self.now_us = now_us;
+        let last = *self.last_sweep_us.get_or_insert(now_us);
+        if now_us - last >= SWEEP_US {
+            self.last_sweep_us = Some(now_us);
+            self.table.expire(now_us, &mut self.done);
+            self.names.expire(now_us);
+            self.records_from_done();
+        }
+    }
+
     /// Ends the analysis: every flow still open is finished.
     pub fn finish(&mut self) {
         self.table.drain(&mut self.done);

@@ -402,7 +402,12 @@ fn analysis_loop(
                     }
                 }
             }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                // A quiet interface: let idle flows expire on the wall clock.
+                if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+                    s.engine.tick(d.as_micros() as i64);
+                }
+            }
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
         }
         let mut out = stdout.lock();
