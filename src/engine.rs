@@ -109,9 +109,9 @@ impl Engine {
     fn packet(&mut self, pkt: &decode::Packet<'_>, ts: i64) {
         match &pkt.l4 {
             L4::Tcp(seg) => {
-                let sig = (
-                    pkt.src,
-                    pkt.dst,
+                let sig = self.copies.tcp_key(
+                    &pkt.src,
+                    &pkt.dst,
                     seg.sport,
                     seg.dport,
                     seg.seq,
@@ -159,7 +159,9 @@ impl Engine {
                 }
             }
             L4::Udp(u) => {
-                let sig = (pkt.src, pkt.dst, u.sport, u.dport, u.payload);
+                let sig = self
+                    .copies
+                    .udp_key(&pkt.src, &pkt.dst, u.sport, u.dport, u.payload);
                 if self.copies.is_copy(sig, pkt.ttl, ts) {
                     self.stats.packets_seen_twice += 1;
                     return;
@@ -243,9 +245,7 @@ impl Engine {
 
     /// Takes the flows finished so far (in order of first packet).
     pub fn take_finished(&mut self) -> Vec<FlowRecord> {
-        let mut v = std::mem::take(&mut self.finished);
-        v.sort_by_key(|r| (r.first_seen, r.id));
-        v
+        crate::model::sort_flows(std::mem::take(&mut self.finished))
     }
 
     /// Records of the flows still in the table (not finished), the most
@@ -370,6 +370,10 @@ impl Engine {
             transport: f.transport,
             server_name,
             name_source,
+            dns_cnames: dns_name
+                .as_deref()
+                .map(|n| self.names.chain_of(n).to_vec())
+                .unwrap_or_default(),
             dns_name,
             handshake,
             evidence,

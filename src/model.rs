@@ -250,6 +250,8 @@ pub struct FlowRecord {
     pub name_source: NameSource,
     /// The name DNS gave for `dst_ip` before the flow began.
     pub dns_name: Option<String>,
+    /// The CNAME chain DNS gave below `dns_name` (as far as it was seen).
+    pub dns_cnames: Vec<String>,
     /// Handshake outcome.
     pub handshake: Handshake,
     /// The evidence for it.
@@ -452,4 +454,20 @@ impl Snapshot {
             bucket_secs: (bucket_us / 1_000_000) as u64,
         }
     }
+}
+
+/// Orders flows by first packet (then id), moving each record once: records
+/// are large, and a comparison sort would move them many times.
+pub fn sort_flows(v: Vec<FlowRecord>) -> Vec<FlowRecord> {
+    let mut keys: Vec<(i64, u64, usize)> = v
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.first_seen, r.id, i))
+        .collect();
+    if keys.windows(2).all(|w| w[0] <= w[1]) {
+        return v;
+    }
+    keys.sort_unstable();
+    let mut slots: Vec<Option<FlowRecord>> = v.into_iter().map(Some).collect();
+    keys.iter().filter_map(|k| slots[k.2].take()).collect()
 }

@@ -267,6 +267,14 @@ impl DnsNames {
         }
     }
 
+    /// The CNAME chain DNS gave below `name` (empty when none is known).
+    pub fn chain_of(&self, name: &str) -> &[String] {
+        self.log_index
+            .get(name)
+            .map(|&i| self.logs[i].cname_chain.as_slice())
+            .unwrap_or(&[])
+    }
+
     /// Per-name logs, in order of first appearance.
     pub fn logs(&self) -> &[NameLog] {
         &self.logs

@@ -8,7 +8,6 @@ use crate::azure::endpoints::{self, Endpoint};
 use crate::azure::regions::Region;
 use crate::azure::tags::TagDb;
 use crate::model::{FlowRecord, Handshake};
-use crate::names::NameLog;
 use std::net::IpAddr;
 
 /// Thresholds of the rules.
@@ -122,8 +121,6 @@ pub struct Context<'a> {
     pub thresholds: &'a Thresholds,
     /// Extra trusted certificate issuers.
     pub trusted_issuers: &'a [String],
-    /// The DNS log.
-    pub dns: &'a [NameLog],
 }
 
 /// True for addresses that are not routed on the internet (private, shared,
@@ -336,11 +333,7 @@ fn decide(
         }
         let private = is_private(&f.dst_ip);
         if private {
-            let wanted = name.map(endpoints::normalise);
-            let chain = wanted.and_then(|n| ctx.dns.iter().find(|l| l.name == n));
-            if let Some(link) =
-                chain.and_then(|l| l.cname_chain.iter().find(|c| c.contains(".privatelink.")))
-            {
+            if let Some(link) = f.dns_cnames.iter().find(|c| c.contains(".privatelink.")) {
                 return (
                     Verdict::Allowed,
                     format!("private endpoint: {shown} -> {link} -> {}", f.dst_ip),

@@ -117,7 +117,6 @@ impl Session {
             target: t.as_ref().map(|r| &r.region),
             thresholds: &self.th,
             trusted_issuers: &self.trusted,
-            dns: self.engine.dns_logs(),
         };
         let mut judged = Vec::with_capacity(done.len());
         for f in done {
@@ -154,7 +153,6 @@ impl Session {
             target: t.as_ref().map(|r| &r.region),
             thresholds: &self.th,
             trusted_issuers: &self.trusted,
-            dns: self.engine.dns_logs(),
         };
         let mut diag = self.diag.clone();
         let mut flows: Vec<JudgedFlow> = Vec::with_capacity(live.len() + self.recent.len());

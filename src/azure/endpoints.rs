@@ -123,15 +123,17 @@ pub fn normalise(name: &str) -> String {
 /// or without a trailing dot; `*.x` matches any name at any depth below `x`
 /// (not `x` itself).
 pub fn matches(pattern: &str, name: &str) -> bool {
-    let name = normalise(name);
-    let pattern = normalise(pattern);
+    // Compared in place, without allocating: this runs for every flow.
+    let name = name.trim_end_matches('.').as_bytes();
+    let pattern = pattern.trim_end_matches('.');
     match pattern.strip_prefix("*.") {
         Some(parent) => {
+            let parent = parent.as_bytes();
             name.len() > parent.len() + 1
-                && name.ends_with(&parent)
-                && name.as_bytes()[name.len() - parent.len() - 1] == b'.'
+                && name[name.len() - parent.len()..].eq_ignore_ascii_case(parent)
+                && name[name.len() - parent.len() - 1] == b'.'
         }
-        None => name == pattern,
+        None => name.eq_ignore_ascii_case(pattern.as_bytes()),
     }
 }
 

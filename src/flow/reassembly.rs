@@ -91,6 +91,10 @@ impl Stream {
             return false;
         }
         let before = self.buf.len();
+        if self.buf.capacity() == 0 {
+            // Most hellos and first flights fit: one allocation, no regrowth.
+            self.buf.reserve(data.len().max(2048).min(self.cap));
+        }
         let have = self.buf.len() - off;
         if data.len() > have {
             self.buf.extend_from_slice(&data[have..]);

@@ -497,7 +497,7 @@ fn certificate_chain(msg: &[u8]) -> Vec<CertNames> {
     };
     c.cert_chain
         .iter()
-        .take(8)
+        .take(4)
         .filter_map(|raw| cert_names(raw.data))
         .collect()
 }

@@ -40,6 +40,7 @@ pub const HEADER: [&str; 27] = [
 /// Writes flows as CSV.
 pub struct CsvWriter<W: Write> {
     w: csv::Writer<W>,
+    buf: String,
 }
 
 impl<W: Write> CsvWriter<W> {
@@ -49,46 +50,89 @@ impl<W: Write> CsvWriter<W> {
             .has_headers(false)
             .from_writer(out);
         w.write_record(HEADER)?;
-        Ok(CsvWriter { w })
+        Ok(CsvWriter {
+            w,
+            buf: String::with_capacity(512),
+        })
     }
 
     /// Writes one flow and its verdict.
     pub fn write(&mut self, f: &FlowRecord, v: &FlowVerdict) -> csv::Result<()> {
-        let opt = |v: Option<String>| v.unwrap_or_default();
-        let row: [String; 27] = [
-            rfc3339_us(f.first_seen),
-            rfc3339_us(f.last_seen),
-            f.src_ip.to_string(),
-            f.src_port.to_string(),
-            f.dst_ip.to_string(),
-            f.dst_port.to_string(),
-            f.transport.as_str().to_string(),
-            for_csv(f.server_name.as_deref().unwrap_or("")),
-            f.name_source.as_str().to_string(),
-            f.handshake.as_str().to_string(),
-            f.out.packets.to_string(),
-            f.inbound.packets.to_string(),
-            f.out.bytes.to_string(),
-            f.inbound.bytes.to_string(),
-            (f.out.retransmissions + f.inbound.retransmissions).to_string(),
-            (f.out.dup_acks + f.inbound.dup_acks).to_string(),
-            (f.out.zero_windows + f.inbound.zero_windows).to_string(),
-            opt(f.rtt_ms.map(|v| format!("{v:.3}"))),
-            opt(f.out.throughput_kbps.map(|v| format!("{v:.1}"))),
-            for_csv(f.tls_version().unwrap_or("")),
-            for_csv(f.cert_issuer().unwrap_or("")),
-            opt(f
-                .proxy
-                .as_ref()
-                .and_then(|p| p.status)
-                .map(|s| s.to_string())),
-            v.endpoint_pattern.unwrap_or("").to_string(),
-            for_csv(v.required_tag.as_deref().unwrap_or("")),
-            for_csv(v.service_tag.as_deref().unwrap_or("")),
-            v.verdict.as_str().to_string(),
-            for_csv(&v.reason),
-        ];
-        self.w.write_record(&row)
+        use std::fmt::Write as _;
+        // One reused buffer for the numbers; text cells are escaped only when
+        // they need it.
+        let b = &mut self.buf;
+        b.clear();
+        let mut ends = [0usize; 27];
+        let mut i = 0;
+        let mut mark = |b: &mut String, ends: &mut [usize; 27]| {
+            ends[i] = b.len();
+            i += 1;
+        };
+        b.push_str(&rfc3339_us(f.first_seen));
+        mark(b, &mut ends);
+        b.push_str(&rfc3339_us(f.last_seen));
+        mark(b, &mut ends);
+        let _ = write!(b, "{}", f.src_ip);
+        mark(b, &mut ends);
+        let _ = write!(b, "{}", f.src_port);
+        mark(b, &mut ends);
+        let _ = write!(b, "{}", f.dst_ip);
+        mark(b, &mut ends);
+        let _ = write!(b, "{}", f.dst_port);
+        mark(b, &mut ends);
+        b.push_str(f.transport.as_str());
+        mark(b, &mut ends);
+        b.push_str(&for_csv(f.server_name.as_deref().unwrap_or("")));
+        mark(b, &mut ends);
+        b.push_str(f.name_source.as_str());
+        mark(b, &mut ends);
+        b.push_str(f.handshake.as_str());
+        mark(b, &mut ends);
+        for n in [
+            f.out.packets,
+            f.inbound.packets,
+            f.out.bytes,
+            f.inbound.bytes,
+            f.out.retransmissions + f.inbound.retransmissions,
+            f.out.dup_acks + f.inbound.dup_acks,
+            f.out.zero_windows + f.inbound.zero_windows,
+        ] {
+            let _ = write!(b, "{n}");
+            mark(b, &mut ends);
+        }
+        if let Some(r) = f.rtt_ms {
+            let _ = write!(b, "{r:.3}");
+        }
+        mark(b, &mut ends);
+        if let Some(t) = f.out.throughput_kbps {
+            let _ = write!(b, "{t:.1}");
+        }
+        mark(b, &mut ends);
+        b.push_str(&for_csv(f.tls_version().unwrap_or("")));
+        mark(b, &mut ends);
+        b.push_str(&for_csv(f.cert_issuer().unwrap_or("")));
+        mark(b, &mut ends);
+        if let Some(s) = f.proxy.as_ref().and_then(|p| p.status) {
+            let _ = write!(b, "{s}");
+        }
+        mark(b, &mut ends);
+        b.push_str(v.endpoint_pattern.unwrap_or(""));
+        mark(b, &mut ends);
+        b.push_str(&for_csv(v.required_tag.as_deref().unwrap_or("")));
+        mark(b, &mut ends);
+        b.push_str(&for_csv(v.service_tag.as_deref().unwrap_or("")));
+        mark(b, &mut ends);
+        b.push_str(v.verdict.as_str());
+        mark(b, &mut ends);
+        b.push_str(&for_csv(&v.reason));
+        mark(b, &mut ends);
+        let mut start = 0;
+        for end in ends {
+            self.w.write_field(&b[start..end])?;
+            start = end;
+        }
+        self.w.write_record(None::<&[u8]>)
     }
 
     /// Flushes.

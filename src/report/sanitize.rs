@@ -4,6 +4,9 @@
 /// Replaces control characters (C0, DEL, C1) with `\DDD` escapes so that no
 /// captured string can move the cursor or change colours on a terminal.
 pub fn for_terminal(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_control() {
