@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Measures asrscope side by side with ndpiReader, tshark and a libpcap-only
+# read (tcpdump -r F -w /dev/null) on the two benchmark captures, after
+# checking that the tools agree on the TLS server names found.
+#
+#   benches/compare.sh                 # generates the inputs, 5 rounds
+#   RUNS=7 WORK=/var/tmp/asrbench benches/compare.sh
+#
+# GEN names the capture generator (default: ../shared/bench/make-bench-pcap.py,
+# beside the repository). Tools run one after another in each round, in
+# alternating order, and the table gives the median time and peak memory
+# (/usr/bin/time -v's maximum resident set size). Run it on an idle machine;
+# it prints the numbers, it does not judge them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
+WORK=${WORK:-$(mktemp -d)}
+GEN=${GEN:-../shared/bench/make-bench-pcap.py}
+mkdir -p "$WORK"
+
+need=()
+command -v tshark >/dev/null || need+=(tshark)
+command -v ndpiReader >/dev/null || need+=(libndpi-bin)
+command -v tcpdump >/dev/null || need+=(tcpdump)
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+fi
+cargo build --release -q
+BIN=$PWD/target/release/asrscope
+
+for mix in handshakes replication; do
+    [ -s "$WORK/$mix.pcap" ] || python3 "$GEN" "$WORK/$mix.pcap" --mix "$mix" >/dev/null
+done
+
+# Agreement: (destination, port, server name) of every TLS hello, per tool.
+agree() {
+    local f=$1
+    "$BIN" analyze "$f" --csv "$WORK/a.csv" >/dev/null || true
+    python3 - "$WORK/a.csv" > "$WORK/a.sni" <<'PY'
+import csv, sys
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["name_source"] == "sni":
+        print(r["dst_ip"], r["dst_port"], r["server_name"])
+PY
+    sort -u -o "$WORK/a.sni" "$WORK/a.sni"
+    tshark -n -r "$f" -Y 'tls.handshake.type == 1' -T fields -e ip.dst -e tcp.dstport \
+        -e tls.handshake.extensions_server_name 2>/dev/null | awk 'NF==3 {print $1, $2, $3}' | sort -u > "$WORK/t.sni"
+    ndpiReader -q -i "$f" -C "$WORK/n.csv" >/dev/null 2>&1 || true
+    python3 - "$WORK/n.csv" > "$WORK/n.sni" <<'PY'
+import csv, sys
+rows = csv.reader(open(sys.argv[1]))
+head = next(rows)
+head[0] = head[0].lstrip("#")
+i = {k: n for n, k in enumerate(head)}
+for r in rows:
+    if len(r) > i["server_name_sni"] and r[i["server_name_sni"]] and r[i["dst_port"]] == "443":
+        print(r[i["dst_ip"]], r[i["dst_port"]], r[i["server_name_sni"]])
+PY
+    sort -u -o "$WORK/n.sni" "$WORK/n.sni"
+    local a t n at an
+    a=$(wc -l < "$WORK/a.sni"); t=$(wc -l < "$WORK/t.sni"); n=$(wc -l < "$WORK/n.sni")
+    at=$(comm -12 "$WORK/a.sni" "$WORK/t.sni" | wc -l); an=$(comm -12 "$WORK/a.sni" "$WORK/n.sni" | wc -l)
+    echo "  server names (distinct dst, port, SNI): asrscope $a, tshark $t, ndpiReader $n; asrscope and tshark share $at, asrscope and ndpiReader share $an"
+}
+
+measure() {  # label command... -> appends "label seconds kilobytes"
+    local label=$1; shift
+    /usr/bin/time -f "%e %M" -o "$WORK/time.out" "$@" >/dev/null 2>&1 || true
+    echo "$label $(cat "$WORK/time.out" | tail -1)" >> "$WORK/runs.txt"
+}
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "tools: $("$BIN" --version), ndpiReader $(dpkg-query -W -f '${Version}' libndpi-bin 2>/dev/null || echo '?'), $(tshark --version 2>/dev/null | head -1), $(tcpdump --version 2>&1 | head -1)"
+for mix in handshakes replication; do
+    f=$WORK/$mix.pcap
+    echo
+    echo "$mix: $(du -m "$f" | cut -f1) MB, $(capinfos -c -M "$f" 2>/dev/null | awk '/Number of packets/ {print $NF}') packets"
+    agree "$f"
+    : > "$WORK/runs.txt"
+    for ((i = 0; i < RUNS; i++)); do
+        # Alternate the order each round, so that no tool always runs first.
+        if ((i % 2 == 0)); then order="asr ndpi tshark pcap"; else order="pcap tshark ndpi asr"; fi
+        for t in $order; do
+            case $t in
+                asr) measure asrscope "$BIN" analyze "$f" --csv "$WORK/out.csv" ;;
+                ndpi) measure ndpiReader ndpiReader -q -i "$f" -C "$WORK/ndpi.csv" ;;
+                tshark) measure tshark tshark -n -r "$f" -Y 'tls.handshake.type == 1' -T fields -e tls.handshake.extensions_server_name ;;
+                pcap) measure libpcap-read tcpdump -r "$f" -w /dev/null ;;
+            esac
+        done
+    done
+    python3 - "$WORK/runs.txt" "$mix" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    name, secs, kb = line.split()
+    runs.setdefault(name, []).append((float(secs), int(kb)))
+med = {k: (statistics.median(s for s, _ in v), max(m for _, m in v)) for k, v in runs.items()}
+a = med["asrscope"]
+print(f"  {'tool':<14} {'median s':>9} {'peak MB':>8}   asrscope is")
+for k in ["asrscope", "ndpiReader", "tshark", "libpcap-read"]:
+    s, m = med[k]
+    rel = "" if k == "asrscope" else (f"{s / a[0]:.1f}x faster" if k != "libpcap-read" else f"{a[0] / s:.1f}x its time")
+    print(f"  {k:<14} {s:>9.2f} {m / 1024:>8.0f}   {rel}")
+print(f"  asrscope peak memory / ndpiReader's: {a[1] / med['ndpiReader'][1]:.2f}")
+PY
+done
