@@ -10,7 +10,7 @@
 use super::config::{self, Tags};
 use super::{EXIT_FINDINGS, EXIT_OK};
 use crate::azure::regions::Region;
-use crate::capture::live::{self, LiveCapture, OwnedFrame};
+use crate::capture::live::{self, FrameBatch, LiveCapture};
 use crate::capture::pcapng_writer::PcapngWriter;
 use crate::cli::{Format, LiveArgs};
 use crate::diagnosis::{self, Diagnoser, Diagnosis, RegionChoice};
@@ -349,7 +349,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
 #[allow(clippy::too_many_arguments)]
 fn analysis_loop(
     s: &mut Session,
-    rx: std::sync::mpsc::Receiver<OwnedFrame>,
+    rx: std::sync::mpsc::Receiver<FrameBatch>,
     counters: &live::LiveCounters,
     linktype: u32,
     stop: &AtomicBool,
@@ -372,32 +372,18 @@ fn analysis_loop(
             break;
         }
         match rx.recv_timeout(Duration::from_millis(50)) {
-            Ok(f) => {
-                frames += 1;
-                if let Some(w) = pcap_out.as_mut() {
-                    w.write(f.ts_us, f.wire_len, &f.data)?;
-                }
-                s.engine.ingest(&Frame {
-                    ts_us: f.ts_us,
-                    linktype,
-                    wire_len: f.wire_len,
-                    data: &f.data,
-                });
-                // Drain what is queued without waiting, then look at the clock.
-                while let Ok(f) = rx.try_recv() {
+            Ok(b) => {
+                for (ts_us, wire_len, data) in b.iter() {
                     frames += 1;
                     if let Some(w) = pcap_out.as_mut() {
-                        w.write(f.ts_us, f.wire_len, &f.data)?;
+                        w.write(ts_us, wire_len, data)?;
                     }
                     s.engine.ingest(&Frame {
-                        ts_us: f.ts_us,
+                        ts_us,
                         linktype,
-                        wire_len: f.wire_len,
-                        data: &f.data,
+                        wire_len,
+                        data,
                     });
-                    if frames.is_multiple_of(4096) {
-                        break;
-                    }
                 }
             }
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {

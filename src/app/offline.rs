@@ -183,7 +183,7 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
 
     let (sink, regions) = std::thread::scope(|sc| -> anyhow::Result<(Sink, Regions)> {
         // The judging thread.
-        let (to_sink, from_engine) = std::sync::mpsc::sync_channel::<ToSink>(8);
+        let (to_sink, from_engine) = std::sync::mpsc::sync_channel::<ToSink>(4);
         let (tags_ref, th_ref, trusted_ref) = (&tags, &th, &trusted);
         let judge = sc.spawn(move || -> anyhow::Result<(Sink, Regions)> {
             let mut sink = Sink {

@@ -14,18 +14,33 @@ pub const DEFAULT_FILTER: &str =
     "tcp or udp port 53 or icmp or icmp6 or udp port 4789 or udp port 6081";
 /// Large enough for hellos and certificate chains.
 pub const SNAPLEN: i32 = 65_535;
-/// Frames waiting for analysis; past it, frames are dropped and counted.
-pub const QUEUE: usize = 65_536;
+/// Batches waiting for analysis; past it, frames are dropped and counted.
+pub const QUEUE: usize = 256;
+/// A batch is handed over when it holds this many bytes...
+pub const BATCH_BYTES: usize = 256 * 1024;
+/// ...or when its first frame is this old (µs), so a quiet link still updates.
+pub const BATCH_AGE_US: u128 = 20_000;
 
-/// A frame copied out of the capture buffer.
-#[derive(Debug, Clone)]
-pub struct OwnedFrame {
-    /// µs since the epoch.
-    pub ts_us: i64,
-    /// Length on the wire.
-    pub wire_len: u32,
-    /// The captured bytes.
+/// Frames copied out of the capture buffer, in one allocation: handing them
+/// over one by one costs more than capturing them.
+#[derive(Debug, Clone, Default)]
+pub struct FrameBatch {
+    /// The captured bytes of all frames.
     pub data: Vec<u8>,
+    /// Per frame: µs since the epoch, length on the wire, end offset in `data`.
+    pub frames: Vec<(i64, u32, usize)>,
+}
+
+impl FrameBatch {
+    /// The frames: (µs since the epoch, wire length, bytes).
+    pub fn iter(&self) -> impl Iterator<Item = (i64, u32, &[u8])> {
+        let mut start = 0;
+        self.frames.iter().map(move |&(ts, wl, end)| {
+            let d = &self.data[start..end];
+            start = end;
+            (ts, wl, d)
+        })
+    }
 }
 
 /// Why live capture could not start.
@@ -149,8 +164,8 @@ pub struct LiveCapture {
     pub iface: String,
     /// Its link type.
     pub linktype: u32,
-    /// Frames, in order.
-    pub frames: Receiver<OwnedFrame>,
+    /// Frames, in order, in batches.
+    pub frames: Receiver<FrameBatch>,
     /// Counters.
     pub counters: Arc<LiveCounters>,
     /// Set to stop.
@@ -173,7 +188,7 @@ impl LiveCapture {
             .immediate_mode(true)
             .promisc(false)
             .timeout(200)
-            .buffer_size(32 << 20)
+            .buffer_size(128 << 20)
             .open()
         {
             Ok(c) => c,
@@ -238,32 +253,61 @@ impl Drop for LiveCapture {
 
 fn capture_loop(
     mut cap: pcap::Capture<pcap::Active>,
-    tx: SyncSender<OwnedFrame>,
+    tx: SyncSender<FrameBatch>,
     c: Arc<LiveCounters>,
     stop: Arc<AtomicBool>,
 ) {
     let mut last_stats = std::time::Instant::now();
+    let mut batch = FrameBatch::default();
+    let mut born = std::time::Instant::now();
+    let send = |batch: &mut FrameBatch| -> bool {
+        let n = batch.frames.len() as u64;
+        let full = std::mem::replace(
+            batch,
+            FrameBatch {
+                data: Vec::with_capacity(BATCH_BYTES + 65_536),
+                frames: Vec::with_capacity(2048),
+            },
+        );
+        match tx.try_send(full) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) => {
+                c.queue_drops.fetch_add(n, Ordering::Relaxed);
+                true
+            }
+            Err(TrySendError::Disconnected(_)) => false,
+        }
+    };
     while !stop.load(Ordering::Relaxed) {
         match cap.next_packet() {
             Ok(p) => {
                 c.captured.fetch_add(1, Ordering::Relaxed);
-                let f = OwnedFrame {
-                    ts_us: p.header.ts.tv_sec * 1_000_000 + p.header.ts.tv_usec,
-                    wire_len: p.header.len,
-                    data: p.data.to_vec(),
-                };
-                match tx.try_send(f) {
-                    Ok(()) => {}
-                    Err(TrySendError::Full(_)) => {
-                        c.queue_drops.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Err(TrySendError::Disconnected(_)) => break,
+                if batch.frames.is_empty() {
+                    born = std::time::Instant::now();
+                }
+                batch.data.extend_from_slice(p.data);
+                batch.frames.push((
+                    p.header.ts.tv_sec * 1_000_000 + p.header.ts.tv_usec,
+                    p.header.len,
+                    batch.data.len(),
+                ));
+                if batch.data.len() >= BATCH_BYTES && !send(&mut batch) {
+                    break;
                 }
             }
             Err(pcap::Error::TimeoutExpired) => {
-                std::thread::sleep(std::time::Duration::from_millis(2))
+                if !batch.frames.is_empty() && !send(&mut batch) {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
             }
             Err(_) => break,
+        }
+        if !batch.frames.is_empty()
+            && born.elapsed().as_micros() >= BATCH_AGE_US
+            && !send(&mut batch)
+        {
+            break;
         }
         if last_stats.elapsed().as_millis() >= 500 {
             last_stats = std::time::Instant::now();
@@ -272,6 +316,9 @@ fn capture_loop(
                 c.if_drops.store(s.if_dropped as u64, Ordering::Relaxed);
             }
         }
+    }
+    if !batch.frames.is_empty() {
+        let _ = send(&mut batch);
     }
     if let Ok(s) = cap.stats() {
         c.kernel_drops.store(s.dropped as u64, Ordering::Relaxed);
