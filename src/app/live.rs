@@ -259,7 +259,12 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     };
     let stop = cap.stop.clone();
     let stop_sig = stop.clone();
-    let _ = ctrlc::set_handler(move || stop_sig.store(true, Ordering::SeqCst));
+    let signalled = Arc::new(AtomicBool::new(false));
+    let signalled_h = signalled.clone();
+    let _ = ctrlc::set_handler(move || {
+        signalled_h.store(true, Ordering::SeqCst);
+        stop_sig.store(true, Ordering::SeqCst);
+    });
     let mut session = Session {
         engine: Engine::default(),
         tags,
@@ -306,7 +311,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
             .map(|d| (session, d, pcap_out))
         })?;
     if tui {
-        ui(ui_rx)?;
+        ui(ui_rx, &signalled)?;
         ui_stop.store(true, Ordering::SeqCst);
     }
     let result = worker
@@ -548,7 +553,7 @@ fn print_summary(
 }
 
 /// Runs the terminal UI on snapshots.
-fn ui(rx: std::sync::mpsc::Receiver<Arc<Snapshot>>) -> anyhow::Result<()> {
-    crate::tui::run(rx, true)?;
+fn ui(rx: std::sync::mpsc::Receiver<Arc<Snapshot>>, signalled: &AtomicBool) -> anyhow::Result<()> {
+    crate::tui::run_until(rx, true, signalled)?;
     Ok(())
 }

@@ -443,6 +443,16 @@ const TICK: Duration = Duration::from_millis(250);
 /// Returns an error when the terminal cannot be set up, or when `rx` is
 /// closed before any snapshot arrived.
 pub fn run(rx: Receiver<Arc<Snapshot>>, live: bool) -> std::io::Result<()> {
+    run_until(rx, live, &std::sync::atomic::AtomicBool::new(false))
+}
+
+/// As [`run`], and also returns as soon as `quit` is set (SIGTERM or SIGINT
+/// delivered to the process while the UI runs).
+pub fn run_until(
+    rx: Receiver<Arc<Snapshot>>,
+    live: bool,
+    quit: &std::sync::atomic::AtomicBool,
+) -> std::io::Result<()> {
     let mut terminal = match ratatui::try_init() {
         Ok(t) => t,
         Err(e) => {
@@ -450,7 +460,7 @@ pub fn run(rx: Receiver<Arc<Snapshot>>, live: bool) -> std::io::Result<()> {
             return Err(e);
         }
     };
-    let result = event_loop(&mut terminal, &rx, live);
+    let result = event_loop(&mut terminal, &rx, live, quit);
     let restored = ratatui::try_restore();
     result.and(restored)
 }
@@ -459,6 +469,7 @@ fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     rx: &Receiver<Arc<Snapshot>>,
     live: bool,
+    quit: &std::sync::atomic::AtomicBool,
 ) -> std::io::Result<()> {
     let mut ui = UiState {
         ascii: !utf8_locale(),
@@ -468,6 +479,9 @@ fn event_loop(
     let mut shown: Option<Arc<Snapshot>> = None;
     let mut closed = false;
     loop {
+        if quit.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(());
+        }
         // Drain the channel: the latest snapshot wins.
         while !closed {
             match rx.try_recv() {
