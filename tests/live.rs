@@ -16,6 +16,30 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// Waits (at most 30 s) until asrscope says it is capturing, and keeps
+/// reading its standard error in the background; returns what it read.
+fn wait_capturing(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let err = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            if line.contains("capturing on") {
+                let _ = ready_tx.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        let _ = tx.send(all);
+    });
+    ready_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("asrscope started capturing");
+    rx
+}
+
 fn have(cmd: &str) -> bool {
     Command::new("sh")
         .args(["-c", &format!("command -v {cmd}")])
@@ -68,7 +92,7 @@ fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let live = Command::new(env!("CARGO_BIN_EXE_asrscope"))
+    let mut live = Command::new(env!("CARGO_BIN_EXE_asrscope"))
         .args([
             "live",
             "-i",
@@ -77,7 +101,7 @@ fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
             "--format",
             "json",
             "--duration",
-            "6",
+            "8",
             "--filter",
         ])
         .arg(format!("tcp port {port}"))
@@ -85,7 +109,7 @@ fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    let stderr_rx = wait_capturing(&mut live);
     for _ in 0..2 {
         let mut c = Command::new("timeout")
             .args([
@@ -113,7 +137,9 @@ fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
     let _ = server.wait();
     assert!(started.elapsed() < Duration::from_secs(20));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = stderr_rx
+        .recv_timeout(Duration::from_secs(5))
+        .unwrap_or_default();
     assert!(stderr.contains("capturing on lo"), "{stderr}");
     let lines: Vec<serde_json::Value> = stdout
         .lines()
@@ -176,8 +202,8 @@ fn sigterm_stops_cleanly_and_still_writes_the_files() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (csv, pcap) = (dir.path().join("flows.csv"), dir.path().join("seen.pcapng"));
-    let child = Command::new(env!("CARGO_BIN_EXE_asrscope"))
-        .args(["live", "-i", "lo", "--no-tui", "--duration", "30", "--csv"])
+    let mut child = Command::new(env!("CARGO_BIN_EXE_asrscope"))
+        .args(["live", "-i", "lo", "--no-tui", "--duration", "60", "--csv"])
         .arg(&csv)
         .arg("--write")
         .arg(&pcap)
@@ -185,7 +211,7 @@ fn sigterm_stops_cleanly_and_still_writes_the_files() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    let stderr_rx = wait_capturing(&mut child);
     // Some loopback traffic of our own: a bounded number of TCP attempts to a closed port.
     for _ in 0..3 {
         let _ = std::net::TcpStream::connect_timeout(
@@ -205,7 +231,9 @@ fn sigterm_stops_cleanly_and_still_writes_the_files() {
         started.elapsed() < Duration::from_secs(10),
         "stopped promptly"
     );
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr_rx
+        .recv_timeout(Duration::from_secs(5))
+        .unwrap_or_default();
     assert!(
         out.status.code() == Some(0) || out.status.code() == Some(1),
         "{err}"

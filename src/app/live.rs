@@ -264,6 +264,13 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     let _ = ctrlc::set_handler(move || {
         signalled_h.store(true, Ordering::SeqCst);
         stop_sig.store(true, Ordering::SeqCst);
+        // When the terminal has gone (SIGHUP), crossterm's input poll can spin
+        // without returning; the analysis thread completes the files within
+        // moments, so do not outlive the signal by more than a few seconds.
+        std::thread::spawn(|| {
+            std::thread::sleep(Duration::from_secs(5));
+            std::process::exit(i32::from(EXIT_OK));
+        });
     });
     let mut session = Session {
         engine: Engine::default(),
@@ -308,7 +315,22 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
                 interval,
                 pcap_out.as_mut(),
             )
-            .map(|d| (session, d, pcap_out))
+            .and_then(|d| {
+                // Files are completed here, on the analysis thread, so that
+                // they are whole even if the UI thread cannot return.
+                let written = match pcap_out {
+                    Some(w) => {
+                        let n = w.packets();
+                        w.finish()?;
+                        Some(n)
+                    }
+                    None => None,
+                };
+                if let Some(w) = session.csv.as_mut() {
+                    w.flush()?;
+                }
+                Ok((d, written))
+            })
         })?;
     if tui {
         ui(ui_rx, &signalled)?;
@@ -318,10 +340,8 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         .join()
         .map_err(|_| anyhow::anyhow!("the analysis thread stopped unexpectedly"))?;
     cap.stop();
-    let (mut session, diagnosis, pcap_out) = result?;
-    if let Some(w) = pcap_out {
-        let n = w.packets();
-        w.finish()?;
+    let (diagnosis, written) = result?;
+    if let Some(n) = written {
         eprintln!(
             "asrscope: {n} packets written to {}",
             args.write
@@ -329,9 +349,6 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default()
         );
-    }
-    if let Some(w) = session.csv.as_mut() {
-        w.flush()?;
     }
     let d = drops(&cap.counters);
     if d.total() > 0 {
