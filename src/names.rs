@@ -15,7 +15,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 /// Addresses remembered (both generations).
-pub const MAX_ADDRS: usize = 200_000;
+pub const MAX_ADDRS: usize = 8_192;
 /// Names kept per address.
 pub const NAMES_PER_ADDR: usize = 4;
 /// Distinct question names tracked.
