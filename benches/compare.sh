@@ -5,6 +5,7 @@
 #
 #   benches/compare.sh                 # generates the inputs, 5 rounds
 #   RUNS=7 WORK=/var/tmp/asrbench benches/compare.sh
+#   LIVE_PPS="100000 200000 300000" benches/compare.sh   # as root: also live capture
 #
 # GEN names the capture generator (default: ../shared/bench/make-bench-pcap.py,
 # beside the repository). Tools run one after another in each round, in
@@ -22,6 +23,7 @@ need=()
 command -v tshark >/dev/null || need+=(tshark)
 command -v ndpiReader >/dev/null || need+=(libndpi-bin)
 command -v tcpdump >/dev/null || need+=(tcpdump)
+command -v tcpreplay >/dev/null || need+=(tcpreplay)
 [ -x /usr/bin/time ] || need+=(time)
 if [ ${#need[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -108,3 +110,25 @@ for k in ["asrscope", "ndpiReader", "tshark", "libpcap-read"]:
 print(f"  asrscope peak memory / ndpiReader's: {a[1] / med['ndpiReader'][1]:.2f}")
 PY
 done
+
+# Live capture (as root): the handshakes capture replayed on the loopback
+# interface at each rate while `asrscope live` captures; the share captured
+# and the drops (kernel, interface, asrscope's own queue) as it reports them.
+if [ "$(id -u)" -eq 0 ] && [ -n "${LIVE_PPS:-100000 200000 300000}" ]; then
+    echo
+    echo "live capture on lo, handshakes replayed with tcpreplay (which itself takes a core):"
+    for pps in ${LIVE_PPS:-100000 200000 300000}; do
+        n=$((pps * 3))
+        "$BIN" live -i lo --no-tui --format json --duration $((n / pps + 6)) \
+            --source-region eastus --target-region centralus > "$WORK/live.json" 2> "$WORK/live.err" &
+        live=$!
+        for _ in $(seq 100); do grep -q "capturing on" "$WORK/live.err" && break; sleep 0.1; done
+        timeout 60 tcpreplay -i lo --pps "$pps" --limit "$n" "$WORK/handshakes.pcap" > /dev/null 2>&1 || true
+        wait "$live" || true
+        tail -1 "$WORK/live.json" | python3 -c "
+import json, sys
+d = json.load(sys.stdin); dr = d['drops']; sent = $n
+print(f'  {$pps:>7} packets/s: captured {d[\"frames\"]:,} of {sent:,} ({100 * d[\"frames\"] / sent:.2f}%), drops kernel {dr[\"kernel\"]}, interface {dr[\"interface\"]}, queue {dr[\"queue\"]}')
+"
+    done
+fi
