@@ -459,7 +459,12 @@ fn finding_for(
     let counts: Vec<String> = a.verdicts.iter().map(|(k, v)| format!("{v} {k}")).collect();
     let mut ev = vec![
         evidence.to_string(),
-        format!("{} flows: {}", a.flows, counts.join(", ")),
+        format!(
+            "{} flow{}: {}",
+            a.flows,
+            if a.flows == 1 { "" } else { "s" },
+            counts.join(", ")
+        ),
     ];
     let nsg = format!(
         "allow outbound TCP 443 to service tag {tag} in the VM's NSG: az network nsg rule create -g <resource-group> --nsg-name <nsg> -n Allow-ASR-{} --priority <priority> --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes {tag} --destination-port-ranges 443",

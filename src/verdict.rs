@@ -145,6 +145,15 @@ fn secs(ms: f64) -> String {
     format!("{:.1} s", ms / 1000.0)
 }
 
+/// Milliseconds as a reason shows them: one decimal below 10 ms.
+pub fn ms_text(ms: f64) -> String {
+    if ms < 10.0 {
+        format!("{ms:.1}")
+    } else {
+        format!("{ms:.0}")
+    }
+}
+
 /// The name a flow is known by for classification: its server name, else
 /// the DNS name of its destination, else the CONNECT target.
 pub fn flow_name(f: &FlowRecord) -> Option<&str> {
@@ -278,7 +287,7 @@ fn decide(
             };
             return (
                 Verdict::Blocked,
-                format!("RST from server {ms:.0} ms after {what}"),
+                format!("RST from server {} ms after {what}", ms_text(ms)),
                 false,
             );
         }

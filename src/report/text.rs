@@ -204,7 +204,8 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
             wrapped(out, "                  ", 18, &for_terminal(&r.evidence))?;
         }
     }
-    if let Some(u) = &d.cache_upload {
+    // The rate means something only once there was data to upload.
+    if let Some(u) = d.cache_upload.as_ref().filter(|u| u.bytes >= 64 * 1024) {
         wrapped(
             out,
             "  upload to the cache account:",
