@@ -98,7 +98,7 @@ impl AppState {
         if missing > 0 {
             self.snap_cut = true;
         }
-        let grew = self.streams()[i].insert(seq, data, missing);
+        let grew = self.streams()[i].insert(seq, data);
         if !grew {
             return Vec::new();
         }

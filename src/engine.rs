@@ -254,7 +254,7 @@ impl Engine {
         let mut v: Vec<&Flow<AppState>> = self.table.iter().collect();
         v.sort_by_key(|f| std::cmp::Reverse(f.last_us));
         v.truncate(max);
-        v.into_iter().map(|f| self.record(f, self.now_us)).collect()
+        v.into_iter().map(|f| self.record(f)).collect()
     }
 
     /// Flows finished and not yet taken.
@@ -265,11 +265,6 @@ impl Engine {
     /// Flows currently in the table.
     pub fn live_flows(&self) -> usize {
         self.table.len()
-    }
-
-    /// The name DNS gave for `ip` at or before `before_us`.
-    pub fn name_for(&self, ip: &std::net::IpAddr, before_us: i64) -> Option<String> {
-        self.names.name_for(ip, before_us).map(|n| n.to_string())
     }
 
     /// Every name DNS gave for `ip` that is still remembered.
@@ -298,10 +293,9 @@ impl Engine {
 
     fn records_from_done(&mut self) {
         let done = std::mem::take(&mut self.done);
-        let still_open = self.now_us;
         for mut f in done {
             f.app.finish();
-            let r = self.record(&f, still_open);
+            let r = self.record(&f);
             self.stats.flows += 1;
             if r.quality.one_direction {
                 self.stats.flows_one_direction += 1;
@@ -316,7 +310,7 @@ impl Engine {
         }
     }
 
-    fn record(&self, f: &Flow<AppState>, _now: i64) -> FlowRecord {
+    fn record(&self, f: &Flow<AppState>) -> FlowRecord {
         let app = &f.app;
         let dns_name = self
             .names

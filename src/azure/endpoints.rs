@@ -114,11 +114,6 @@ pub const CATALOG: &[Endpoint] = &[
     },
 ];
 
-/// Normalises a host name for matching: lower case, no trailing dot.
-pub fn normalise(name: &str) -> String {
-    name.trim_end_matches('.').to_ascii_lowercase()
-}
-
 /// True when `name` matches `pattern`: names match case-insensitively, with
 /// or without a trailing dot; `*.x` matches any name at any depth below `x`
 /// (not `x` itself).
@@ -140,11 +135,6 @@ pub fn matches(pattern: &str, name: &str) -> bool {
 /// The catalog entry a server name belongs to.
 pub fn classify(name: &str) -> Option<&'static Endpoint> {
     CATALOG.iter().find(|e| matches(e.pattern, name))
-}
-
-/// The catalog entry with this id.
-pub fn by_id(id: &str) -> Option<&'static Endpoint> {
-    CATALOG.iter().find(|e| e.id == id)
 }
 
 #[cfg(test)]

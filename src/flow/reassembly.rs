@@ -12,8 +12,6 @@ pub struct Stream {
     pieces: Vec<(usize, Vec<u8>)>,
     cap: usize,
     closed: bool,
-    /// Part of the collected range was cut by the snap length.
-    pub cut: bool,
 }
 
 fn seq_diff(a: u32, b: u32) -> i64 {
@@ -36,11 +34,6 @@ impl Stream {
         }
     }
 
-    /// Whether the stream still collects bytes.
-    pub fn is_open(&self) -> bool {
-        !self.closed
-    }
-
     /// The contiguous bytes from the start of the stream.
     pub fn bytes(&self) -> &[u8] {
         &self.buf
@@ -58,10 +51,10 @@ impl Stream {
         self.pieces = Vec::new();
     }
 
-    /// Adds a segment's captured payload (and how many bytes of it the snap
-    /// length cut). Returns true when the contiguous prefix grew.
-    pub fn insert(&mut self, seq: u32, data: &[u8], missing: u32) -> bool {
-        if self.closed || (data.is_empty() && missing == 0) {
+    /// Adds a segment's captured payload. Returns true when the contiguous
+    /// prefix grew.
+    pub fn insert(&mut self, seq: u32, data: &[u8]) -> bool {
+        if self.closed || data.is_empty() {
             return false;
         }
         let base = *self.base.get_or_insert(seq);
@@ -78,9 +71,6 @@ impl Stream {
         let off = off as usize;
         if off >= self.cap {
             return false;
-        }
-        if missing > 0 {
-            self.cut = true;
         }
         let room = self.cap - off;
         let data = &data[..data.len().min(room)];
@@ -120,33 +110,26 @@ mod tests {
     fn in_order_out_of_order_and_overlap() {
         let mut s = Stream::with_cap(16);
         s.set_base(1000);
-        assert!(s.insert(1000, b"abc", 0));
-        assert!(!s.insert(1006, b"ghi", 0)); // hole at 1003..1006
+        assert!(s.insert(1000, b"abc"));
+        assert!(!s.insert(1006, b"ghi")); // hole at 1003..1006
         assert_eq!(s.bytes(), b"abc");
-        assert!(s.insert(1002, b"cdef", 0)); // overlaps and fills the hole
+        assert!(s.insert(1002, b"cdef")); // overlaps and fills the hole
         assert_eq!(s.bytes(), b"abcdefghi");
-        assert!(!s.insert(1000, b"abc", 0)); // retransmission adds nothing
-        assert!(s.insert(1009, b"0123456789", 0));
+        assert!(!s.insert(1000, b"abc")); // retransmission adds nothing
+        assert!(s.insert(1009, b"0123456789"));
         assert_eq!(s.bytes().len(), 16); // capped
         assert!(s.is_full());
         s.close();
         assert!(s.bytes().is_empty());
-        assert!(!s.insert(1020, b"x", 0));
+        assert!(!s.insert(1020, b"x"));
     }
 
     #[test]
     fn sequence_wraps() {
         let mut s = Stream::with_cap(8);
         s.set_base(u32::MAX - 1);
-        assert!(s.insert(u32::MAX - 1, b"ab", 0));
-        assert!(s.insert(0, b"cd", 0));
+        assert!(s.insert(u32::MAX - 1, b"ab"));
+        assert!(s.insert(0, b"cd"));
         assert_eq!(s.bytes(), b"abcd");
-    }
-
-    #[test]
-    fn snap_cut_is_remembered() {
-        let mut s = Stream::with_cap(64);
-        s.insert(1, b"abc", 100);
-        assert!(s.cut);
     }
 }

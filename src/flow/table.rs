@@ -353,11 +353,6 @@ impl<A: Default> FlowTable<A> {
     pub fn iter(&self) -> impl Iterator<Item = &Flow<A>> {
         self.map.values()
     }
-
-    /// Visits every flow still in the table.
-    pub fn for_each(&self, f: impl FnMut(&Flow<A>)) {
-        self.map.values().for_each(f);
-    }
 }
 
 fn scaled(t: Timeouts, div: i64) -> Timeouts {
