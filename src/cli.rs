@@ -68,15 +68,23 @@ pub struct AzureArgs {
     pub target_region: Option<String>,
 }
 
-/// `asrscope analyze`.
-#[derive(Debug, clap::Args)]
-pub struct AnalyzeArgs {
+/// Saved captures to read, shared by `analyze` and `tui`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InputArgs {
     /// Capture files, read in the order given (`-` for standard input).
     #[arg(required = true, value_name = "CAPTURE")]
     pub captures: Vec<String>,
     /// BPF filter applied while reading (pcap-filter syntax, as for tcpdump).
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,
+}
+
+/// `asrscope analyze`.
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    /// The captures.
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Write one CSV row per flow to FILE (`-` for standard output).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
@@ -201,12 +209,9 @@ pub struct LiveArgs {
 /// `asrscope tui`.
 #[derive(Debug, clap::Args)]
 pub struct TuiArgs {
-    /// Capture files, read in the order given.
-    #[arg(required = true, value_name = "CAPTURE")]
-    pub captures: Vec<String>,
-    /// BPF filter applied while reading.
-    #[arg(long, value_name = "EXPR")]
-    pub filter: Option<String>,
+    /// The captures.
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Service tags and regions.
     #[command(flatten)]
     pub azure: AzureArgs,

@@ -417,13 +417,7 @@ fn analysis_loop(
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
         }
         let mut out = stdout.lock();
-        s.judge_finished(&mut |j| {
-            if lines && json {
-                let mut v = serde_json::to_value(j).unwrap_or_default();
-                v["type"] = "flow".into();
-                let _ = writeln!(out, "{v}");
-            }
-        })?;
+        s.judge_finished(&mut |j| print_flow(&mut out, j, lines && json))?;
         drop(out);
         let tick = last_tick.elapsed() >= Duration::from_secs(1);
         if tick {
@@ -456,13 +450,7 @@ fn analysis_loop(
     s.engine.finish();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    s.judge_finished(&mut |j| {
-        if lines && json {
-            let mut v = serde_json::to_value(j).unwrap_or_default();
-            v["type"] = "flow".into();
-            let _ = writeln!(out, "{v}");
-        }
-    })?;
+    s.judge_finished(&mut |j| print_flow(&mut out, j, lines && json))?;
     let snap = s.snapshot(frames, drops(counters), false);
     if lines {
         for f in snap.diagnosis.findings.iter().filter(|f| f.asr) {
@@ -491,6 +479,15 @@ fn analysis_loop(
     }
     out.flush()?;
     Ok(snap.diagnosis)
+}
+
+/// A finished flow as a JSON line (`"type":"flow"`), when JSON lines are on.
+fn print_flow(out: &mut dyn Write, j: &JudgedFlow, on: bool) {
+    if on {
+        let mut v = serde_json::to_value(j).unwrap_or_default();
+        v["type"] = "flow".into();
+        let _ = writeln!(out, "{v}");
+    }
 }
 
 fn print_finding(

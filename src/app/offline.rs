@@ -158,7 +158,7 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
         }
         None => None,
     };
-    if args.captures.iter().filter(|c| *c == "-").count() > 1 {
+    if args.input.captures.iter().filter(|c| *c == "-").count() > 1 {
         anyhow::bail!("standard input (`-`) can be given only once");
     }
     let known = config::known_regions(tags.db());
@@ -236,13 +236,13 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
                 }
             };
 
-        for path in &args.captures {
+        for path in &args.input.captures {
             // The reading thread: libpcap (and the BPF filter) into batches.
             // Used batches come back to be filled again, so their memory is
             // allocated once.
             let (to_engine, batches) = std::sync::mpsc::sync_channel::<Batch>(4);
             let (recycle, reuse) = std::sync::mpsc::channel::<Batch>();
-            let filter = args.filter.as_deref();
+            let filter = args.input.filter.as_deref();
             let reader = sc.spawn(move || {
                 let fresh = || Batch {
                     data: Vec::with_capacity(BATCH_BYTES + 65_536),
@@ -383,8 +383,7 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
 /// `asrscope tui`: the offline analysis, browsed in the terminal UI.
 pub fn tui(t: &crate::cli::TuiArgs) -> anyhow::Result<ExitCode> {
     let args = AnalyzeArgs {
-        captures: t.captures.clone(),
-        filter: t.filter.clone(),
+        input: t.input.clone(),
         csv: None,
         format: Format::Text,
         azure: t.azure.clone(),
@@ -397,7 +396,7 @@ pub fn tui(t: &crate::cli::TuiArgs) -> anyhow::Result<ExitCode> {
     if o.analysis.inputs.is_empty() {
         return Ok(ExitCode::from(EXIT_ERROR));
     }
-    let snap = crate::model::Snapshot::from_analysis(&o.analysis, t.captures.join(", "));
+    let snap = crate::model::Snapshot::from_analysis(&o.analysis, t.input.captures.join(", "));
     let (tx, rx) = std::sync::mpsc::channel();
     tx.send(std::sync::Arc::new(snap))?;
     drop(tx);
