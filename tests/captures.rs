@@ -3,22 +3,12 @@
 //! capture holds: tshark's per-frame ground truth in `captures/truth/` and the
 //! fault the script applied (`captures/manifest.tsv`).
 
+mod common;
+
+use common::{Row, capture, root, truth};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
-fn capture(name: &str) -> String {
-    root()
-        .join("captures")
-        .join(name)
-        .to_string_lossy()
-        .to_string()
-}
 
 struct Run {
     stdout: String,
@@ -46,14 +36,11 @@ fn frames_where(name: &str, col: &str, pred: impl Fn(&str) -> bool) -> Vec<Row> 
 }
 
 fn asrscope(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_asrscope"))
-        .args(args)
-        .output()
-        .expect("runs");
+    let (code, stdout, stderr) = common::run(args);
     Run {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        code: out.status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+        code,
     }
 }
 
@@ -63,8 +50,6 @@ fn json(name: &str) -> serde_json::Value {
     assert!(r.code == 0 || r.code == 1, "{name}: {}", r.stderr);
     serde_json::from_str(&r.stdout).expect("valid JSON")
 }
-
-type Row = HashMap<String, String>;
 
 fn csv_rows(name: &str) -> Vec<Row> {
     let dir = tempfile::tempdir().unwrap();
@@ -82,23 +67,6 @@ fn csv_rows(name: &str) -> Vec<Row> {
             h.iter()
                 .zip(x.unwrap().iter())
                 .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect()
-        })
-        .collect()
-}
-
-fn truth(name: &str) -> Vec<Row> {
-    let stem = name.rsplit_once('.').unwrap().0;
-    let path = root().join("captures/truth").join(format!("{stem}.tsv"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{}", path.display()));
-    let mut lines = text.lines().filter(|l| !l.starts_with('#'));
-    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
-    lines
-        .map(|l| {
-            header
-                .iter()
-                .zip(l.split('\t'))
-                .map(|(h, v)| (h.to_string(), v.to_string()))
                 .collect()
         })
         .collect()

@@ -3,34 +3,11 @@
 //! error code and fix. Numbers in reasons are recomputed from tshark's
 //! reading of the capture (`captures/truth/`), not copied from the code.
 
+mod common;
+
+use common::{capture as cap, root, run, truth};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
-fn cap(name: &str) -> String {
-    root()
-        .join("captures")
-        .join(name)
-        .to_string_lossy()
-        .to_string()
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_asrscope"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 const REGIONS: [&str; 4] = ["--source-region", "eastus", "--target-region", "Central US"];
 
@@ -68,22 +45,6 @@ fn codes(f: &Value) -> Vec<String> {
         .unwrap()
         .iter()
         .map(|c| c.as_str().unwrap().to_string())
-        .collect()
-}
-
-fn truth(name: &str) -> Vec<HashMap<String, String>> {
-    let stem = name.rsplit_once('.').unwrap().0;
-    let text =
-        std::fs::read_to_string(root().join("captures/truth").join(format!("{stem}.tsv"))).unwrap();
-    let mut lines = text.lines().filter(|l| !l.starts_with('#'));
-    let h: Vec<&str> = lines.next().unwrap().split('\t').collect();
-    lines
-        .map(|l| {
-            h.iter()
-                .zip(l.split('\t'))
-                .map(|(a, b)| (a.to_string(), b.to_string()))
-                .collect()
-        })
         .collect()
 }
 

@@ -2,27 +2,13 @@
 //! unsupported files, wrong flags, and frames from real captures mutated at
 //! random (deterministic seed, bounded count) fed to the whole analysis.
 
+mod common;
+
 use asrscope::capture::read_capture;
 use asrscope::engine::Engine;
 use asrscope::frame::Frame;
+use common::{root, run};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_asrscope"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// xorshift64*: a fixed, dependency-free pseudo-random sequence.
 struct Rng(u64);
