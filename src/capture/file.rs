@@ -3,15 +3,16 @@
 //! The format is told by the magic number, never by the file name. Files are read
 //! through libpcap (the `pcap` crate). libpcap refuses pcapng files whose interfaces
 //! differ in link type or snap length, which happens with captures from several
-//! interfaces at once (`dumpcap -i any -i eth0`); those are read with `pcap-parser`,
-//! interface by interface, and the BPF filter is applied with libpcap's own
-//! compiler per link type, so both paths give the same result.
+//! interfaces at once (`dumpcap -i any -i eth0`): it stops at the first such
+//! interface, and `pcap-parser` reads on from the next frame, interface by
+//! interface, with the BPF filter compiled by libpcap per link type, so both
+//! paths give the same result. The file is read once either way.
 
 use crate::frame::Frame;
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{Block, PcapBlockOwned, PcapError, PcapNGReader};
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::Read;
 
 /// How the file is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -152,11 +153,20 @@ pub fn read_capture(
             magic: hex(&magic),
         });
     }
-    if pcapng_interfaces_uniform(file) {
-        read_with_libpcap(path, FileFormat::Pcapng, filter, on_frame)
-    } else {
-        read_pcapng_mixed(path, filter, on_frame)
+    drop(file);
+    let summary = read_with_libpcap(path, FileFormat::Pcapng, filter, on_frame)?;
+    // libpcap stops at the first interface whose link type or snap length
+    // differs from the first one's; pcap-parser reads on from there.
+    if let CaptureEnd::Damaged {
+        after_frame,
+        message,
+    } = &summary.end
+        && message.contains("different from the")
+        && message.contains("first interface")
+    {
+        return read_pcapng_mixed(path, filter, on_frame, *after_frame);
     }
+    Ok(summary)
 }
 
 fn hex(b: &[u8]) -> String {
@@ -229,73 +239,6 @@ fn read_with_libpcap(
     })
 }
 
-/// Walks the pcapng block headers (without reading packet data) and tells whether
-/// every interface has the same link type and snap length, which libpcap requires.
-fn pcapng_interfaces_uniform(file: File) -> bool {
-    let mut r = BufReader::with_capacity(64 * 1024, file);
-    if r.seek(SeekFrom::Start(0)).is_err() {
-        return true;
-    }
-    let mut first: Option<(u16, u32)> = None;
-    let mut big_endian = false;
-    let mut hdr = [0u8; 16];
-    // Bounded by the file size: every step moves forward by at least 12 bytes.
-    loop {
-        if r.read_exact(&mut hdr[..8]).is_err() {
-            return true;
-        }
-        let btype = u32::from_le_bytes(hdr[0..4].try_into().unwrap_or_default());
-        if btype == 0x0a0d0d0a {
-            // Section header: the byte-order magic follows.
-            let mut bom = [0u8; 4];
-            if r.read_exact(&mut bom).is_err() {
-                return true;
-            }
-            big_endian = bom == [0x1a, 0x2b, 0x3c, 0x4d];
-            let len = rd32(&hdr[4..8], big_endian) as i64;
-            if len < 12 || r.seek_relative(len - 12).is_err() {
-                return true;
-            }
-            continue;
-        }
-        let btype = rd32(&hdr[0..4], big_endian);
-        let len = rd32(&hdr[4..8], big_endian) as i64;
-        if len < 12 {
-            return true;
-        }
-        if btype == 1 {
-            if len < 16 || r.read_exact(&mut hdr[8..16]).is_err() {
-                return true;
-            }
-            let lt = if big_endian {
-                u16::from_be_bytes([hdr[8], hdr[9]])
-            } else {
-                u16::from_le_bytes([hdr[8], hdr[9]])
-            };
-            let snap = rd32(&hdr[12..16], big_endian);
-            match first {
-                None => first = Some((lt, snap)),
-                Some(f) if f != (lt, snap) => return false,
-                _ => {}
-            }
-            if r.seek_relative(len - 16).is_err() {
-                return true;
-            }
-        } else if r.seek_relative(len - 8).is_err() {
-            return true;
-        }
-    }
-}
-
-fn rd32(b: &[u8], be: bool) -> u32 {
-    let a = [b[0], b[1], b[2], b[3]];
-    if be {
-        u32::from_be_bytes(a)
-    } else {
-        u32::from_le_bytes(a)
-    }
-}
-
 struct Iface {
     linktype: u32,
     ts_offset: i64,
@@ -303,10 +246,13 @@ struct Iface {
     filter: Option<pcap::BpfProgram>,
 }
 
+/// Reads a pcapng file with pcap-parser, handing over only the frames after
+/// the first `skip` (those libpcap already delivered).
 fn read_pcapng_mixed(
     path: &str,
     filter: Option<&str>,
     on_frame: &mut dyn FnMut(&Frame<'_>),
+    skip: u64,
 ) -> Result<ReadSummary, CaptureError> {
     let file = File::open(path).map_err(|source| CaptureError::Open {
         path: path.to_string(),
@@ -349,12 +295,14 @@ fn read_pcapng_mixed(
                                 frames += 1;
                                 let ts = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
                                 let ts_us = to_micros(ts, ifc.ts_resol) + ifc.ts_offset * 1_000_000;
-                                on_frame(&Frame {
-                                    ts_us,
-                                    linktype: ifc.linktype,
-                                    wire_len: epb.origlen,
-                                    data,
-                                });
+                                if frames > skip {
+                                    on_frame(&Frame {
+                                        ts_us,
+                                        linktype: ifc.linktype,
+                                        wire_len: epb.origlen,
+                                        data,
+                                    });
+                                }
                             } else {
                                 filtered_out += 1;
                             }
@@ -365,12 +313,14 @@ fn read_pcapng_mixed(
                             let pass = ifc.filter.as_ref().is_none_or(|p| p.filter(spb.data));
                             if pass {
                                 frames += 1;
-                                on_frame(&Frame {
-                                    ts_us: 0,
-                                    linktype: ifc.linktype,
-                                    wire_len: spb.origlen,
-                                    data: spb.data,
-                                });
+                                if frames > skip {
+                                    on_frame(&Frame {
+                                        ts_us: 0,
+                                        linktype: ifc.linktype,
+                                        wire_len: spb.origlen,
+                                        data: spb.data,
+                                    });
+                                }
                             } else {
                                 filtered_out += 1;
                             }
