@@ -5,8 +5,8 @@
 //! Run with `cargo bench --bench ingest`. Prints frames per second and MB/s,
 //! best of five rounds. Timing is reported, never asserted.
 
+use asrscope::analysis::engine::Engine;
 use asrscope::capture::read_capture;
-use asrscope::engine::Engine;
 use asrscope::frame::Frame;
 use std::time::Instant;
 

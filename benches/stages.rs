@@ -36,10 +36,10 @@ use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
+use asrscope::analysis::engine::Engine;
 use asrscope::azure::tags::TagDb;
 use asrscope::capture::read_capture;
 use asrscope::decode::{L4, decode};
-use asrscope::engine::Engine;
 use asrscope::frame::Frame;
 use asrscope::proto::{Progress, dns, tls};
 use criterion::{

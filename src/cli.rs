@@ -1,6 +1,5 @@
 //! Command-line flags (clap derive): the raw arguments, checked later by `app`.
 
-use crate::diagnosis::CapturePoint;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -99,12 +98,21 @@ pub struct AnalyzeArgs {
     pub judge: JudgeArgs,
 }
 
+/// `--capture-point`: where the capture was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CapturePointArg {
+    /// On the replicated VM.
+    Vm,
+    /// On a network virtual appliance in the VM's path.
+    Nva,
+}
+
 /// Where the capture was taken, and the thresholds of the verdicts.
 #[derive(Debug, Clone, clap::Args)]
 pub struct JudgeArgs {
     /// Where the capture was taken: on the VM, or on a network virtual appliance.
-    #[arg(long, value_enum, default_value_t = CapturePoint::Vm)]
-    pub capture_point: CapturePoint,
+    #[arg(long, value_enum, default_value_t = CapturePointArg::Vm)]
+    pub capture_point: CapturePointArg,
     /// Percent of client data segments retransmitted from which a flow is throttled.
     #[arg(long, value_name = "PCT", default_value_t = 2.0)]
     pub retrans_threshold: f64,

@@ -14,19 +14,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod app;
-pub mod app_layer;
 pub mod azure;
 pub mod capture;
 pub mod cli;
 pub mod decode;
 pub mod diagnosis;
-pub mod engine;
 pub mod flow;
 pub mod frame;
 pub mod model;
-pub mod names;
 pub mod proto;
 pub mod report;
 pub mod tui;
-pub mod verdict;

@@ -4,10 +4,10 @@
 //! capture there is also read to prove that none makes the analysis panic.
 //! Skipped, with a notice, where the corpus is absent.
 
+use asrscope::analysis::engine::Engine;
 use asrscope::capture::read_capture;
-use asrscope::engine::Engine;
 use asrscope::model::FlowRecord;
-use asrscope::names::NameLog;
+use asrscope::model::NameLog;
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};

@@ -4,8 +4,8 @@
 //! is followed to an inner flow, ICMP errors reach the flow they quote, TLS
 //! alerts are read. Skipped, with a notice, where the corpus is absent.
 
+use asrscope::analysis::engine::Engine;
 use asrscope::capture::read_capture;
-use asrscope::engine::Engine;
 use asrscope::model::FlowRecord;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

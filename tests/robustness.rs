@@ -4,8 +4,8 @@
 
 mod common;
 
+use asrscope::analysis::engine::Engine;
 use asrscope::capture::read_capture;
-use asrscope::engine::Engine;
 use asrscope::frame::Frame;
 use common::{root, run};
 use std::path::{Path, PathBuf};

@@ -88,14 +88,14 @@ fn detail_text(snap: &Snapshot, name: &str) -> String {
     let n = ui.visible_flows(snap).len();
     for _ in 0..n {
         let sel = ui.selected_flow(snap).unwrap();
-        if asrscope::verdict::flow_name(&sel.flow).is_some_and(|s| s.contains(name)) {
+        if asrscope::model::FlowRecord::name(&sel.flow).is_some_and(|s| s.contains(name)) {
             break;
         }
         key(&mut ui, snap, KeyCode::Down);
     }
     let sel = ui.selected_flow(snap).unwrap();
     assert!(
-        asrscope::verdict::flow_name(&sel.flow)
+        asrscope::model::FlowRecord::name(&sel.flow)
             .unwrap()
             .contains(name)
     );
@@ -313,11 +313,9 @@ fn filter_narrows_to_login() {
     assert!(!screen.contains("asrcache1.blob"), "{screen}");
     let shown = ui.visible_flows(&snap);
     assert!(!shown.is_empty());
-    assert!(
-        shown.iter().all(|j| {
-            asrscope::verdict::flow_name(&j.flow).is_some_and(|n| n.contains("login"))
-        })
-    );
+    assert!(shown.iter().all(|j| {
+        asrscope::model::FlowRecord::name(&j.flow).is_some_and(|n| n.contains("login"))
+    }));
     // Esc clears the filter before it quits.
     assert_eq!(key(&mut ui, &snap, KeyCode::Esc), None);
     assert!(ui.filter.is_empty());
@@ -341,7 +339,7 @@ fn sort_key_changes_the_order() {
     // The biggest upload comes first.
     let top = ui.visible_flows(&snap)[0];
     assert!(
-        asrscope::verdict::flow_name(&top.flow)
+        asrscope::model::FlowRecord::name(&top.flow)
             .unwrap()
             .contains("asrcache1")
     );

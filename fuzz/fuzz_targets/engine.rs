@@ -1,7 +1,7 @@
 //! Whole engine over Ethernet frames, each after a 2-byte big-endian header: 4 bits time step, 12 bits length.
 #![no_main]
 
-use asrscope::engine::Engine;
+use asrscope::analysis::engine::Engine;
 use asrscope::frame::Frame;
 use libfuzzer_sys::fuzz_target;
 

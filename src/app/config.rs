@@ -1,10 +1,12 @@
 //! Arguments and files turned into a checked configuration: the service-tag
 //! data, the regions, the thresholds.
 
-use crate::azure::regions::{self, Region};
+use crate::azure::regions;
 use crate::azure::tags::TagDb;
-use crate::cli::{AzureArgs, JudgeArgs};
-use crate::verdict::Thresholds;
+use crate::cli::{AzureArgs, CapturePointArg, JudgeArgs};
+use crate::diagnosis::Settings;
+use crate::model::Region;
+use crate::model::{CapturePoint, Thresholds};
 use anyhow::Context;
 use std::path::Path;
 
@@ -90,5 +92,20 @@ pub fn thresholds(a: &JudgeArgs) -> anyhow::Result<Thresholds> {
         min_segments: a.min_segments,
         zero_windows: a.zero_window_threshold,
         ..Thresholds::default()
+    })
+}
+
+/// Everything the judge needs from the flags: thresholds, trusted issuers,
+/// capture point, the regions given.
+pub fn settings(tags: &Tags, azure: &AzureArgs, judge: &JudgeArgs) -> anyhow::Result<Settings> {
+    Ok(Settings {
+        thresholds: thresholds(judge)?,
+        trusted_issuers: judge.trusted_issuer.clone(),
+        capture_point: match judge.capture_point {
+            CapturePointArg::Vm => CapturePoint::Vm,
+            CapturePointArg::Nva => CapturePoint::Nva,
+        },
+        given: regions(tags.db(), azure)?,
+        tags_origin: tags.origin(),
     })
 }

@@ -9,16 +9,16 @@
 
 use super::config::{self, Tags};
 use super::{EXIT_FINDINGS, EXIT_OK};
-use crate::azure::regions::Region;
+use crate::analysis::Engine;
 use crate::capture::live::{self, FrameBatch, LiveCapture};
 use crate::capture::pcapng_writer::PcapngWriter;
 use crate::cli::{Format, LiveArgs};
-use crate::diagnosis::{self, Diagnoser, Diagnosis, RegionChoice};
-use crate::engine::Engine;
+use crate::diagnosis::{Judge, regions};
 use crate::frame::Frame;
-use crate::model::{Analysis, Drops, FlowRecord, JudgedFlow, SCHEMA_VERSION, Snapshot};
-use crate::report;
-use crate::verdict::{self, Context, Thresholds};
+use crate::model::{
+    Analysis, Diagnosis, Drops, EndpointId, FlowRecord, JudgedFlow, SCHEMA_VERSION, Snapshot,
+};
+use crate::report::{self, lines};
 use std::collections::{HashSet, VecDeque};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -65,11 +65,7 @@ pub fn interfaces() -> anyhow::Result<ExitCode> {
 struct Session {
     engine: Engine,
     tags: Tags,
-    given: (Option<Region>, Option<Region>),
-    th: Thresholds,
-    trusted: Vec<String>,
-    capture_point: crate::diagnosis::CapturePoint,
-    diag: Diagnoser,
+    judge: Judge,
     recent: VecDeque<JudgedFlow>,
     total_flows: u64,
     csv: Option<report::csv::CsvWriter<Box<dyn Write + Send>>>,
@@ -80,29 +76,17 @@ struct Session {
 }
 
 impl Session {
-    fn regions(&self, live: &[FlowRecord]) -> (Option<RegionChoice>, Option<RegionChoice>) {
-        let known = config::known_regions(self.tags.db());
+    /// Re-chooses the regions not given from the recent flows, the live ones
+    /// and the DNS log.
+    fn update_regions(&mut self, live: &[FlowRecord]) {
+        let given = &self.judge.settings().given;
+        if given.0.is_some() && given.1.is_some() {
+            return;
+        }
         let mut flows: Vec<FlowRecord> = self.recent.iter().map(|j| j.flow.clone()).collect();
         flows.extend_from_slice(live);
-        let need = self.given.0.is_none() || self.given.1.is_none();
-        let (s, t) = if need {
-            diagnosis::infer_regions(&flows, self.engine.dns_logs(), self.tags.db())
-        } else {
-            (None, None)
-        };
-        let pick = |g: &Option<Region>, i: Option<String>| match g {
-            Some(r) => Some(RegionChoice {
-                region: r.clone(),
-                how: "given",
-            }),
-            None => i
-                .and_then(|id| known.iter().find(|r| r.id == id).cloned())
-                .map(|region| RegionChoice {
-                    region,
-                    how: "inferred from the traffic",
-                }),
-        };
-        (pick(&self.given.0, s), pick(&self.given.1, t))
+        let r = regions::infer_and_choose(given, &flows, self.engine.dns_logs(), self.tags.db());
+        self.judge.set_regions(r);
     }
 
     fn judge_finished(&mut self, out: &mut dyn FnMut(&JudgedFlow)) -> anyhow::Result<()> {
@@ -110,28 +94,13 @@ impl Session {
         if done.is_empty() {
             return Ok(());
         }
-        let (s, t) = self.regions(&[]);
-        let ctx = Context {
-            tags: self.tags.db(),
-            source: s.as_ref().map(|r| &r.region),
-            target: t.as_ref().map(|r| &r.region),
-            thresholds: &self.th,
-            trusted_issuers: &self.trusted,
-        };
-        let mut judged = Vec::with_capacity(done.len());
+        self.update_regions(&[]);
         for f in done {
-            let v = verdict::judge(&f, &ctx);
-            judged.push(JudgedFlow {
-                flow: f,
-                verdict: v,
-            });
-        }
-        for j in judged {
+            let j = self.judge.finished(self.tags.db(), f);
             if let Some(w) = self.csv.as_mut() {
                 w.write(&j.flow, &j.verdict)?;
             }
-            self.diag.add(&j.flow, &j.verdict);
-            if j.verdict.endpoint == Some("cache-storage") {
+            if j.verdict.endpoint == Some(EndpointId::CacheStorage) {
                 self.upload_finished += j.flow.out.bytes;
             }
             self.total_flows += 1;
@@ -146,29 +115,14 @@ impl Session {
 
     fn snapshot(&mut self, frames: u64, drops: Drops, tick: bool) -> Snapshot {
         let live = self.engine.live_records(LIVE_FLOWS_SHOWN);
-        let (s, t) = self.regions(&live);
-        let ctx = Context {
-            tags: self.tags.db(),
-            source: s.as_ref().map(|r| &r.region),
-            target: t.as_ref().map(|r| &r.region),
-            thresholds: &self.th,
-            trusted_issuers: &self.trusted,
-        };
-        let mut diag = self.diag.clone();
-        let mut flows: Vec<JudgedFlow> = Vec::with_capacity(live.len() + self.recent.len());
-        let mut upload_live = 0;
-        for f in live {
-            let v = verdict::judge(&f, &ctx);
-            diag.add(&f, &v);
-            if v.endpoint == Some("cache-storage") {
-                upload_live += f.out.bytes;
-            }
-            flows.push(JudgedFlow {
-                flow: f,
-                verdict: v,
-            });
-        }
-        flows.extend(self.recent.iter().rev().cloned());
+        self.update_regions(&live);
+        let db = self.tags.db();
+        let open: Vec<JudgedFlow> = live.into_iter().map(|f| self.judge.judge(db, f)).collect();
+        let upload_live: u64 = open
+            .iter()
+            .filter(|j| j.verdict.endpoint == Some(EndpointId::CacheStorage))
+            .map(|j| j.flow.out.bytes)
+            .sum();
         let total = self.upload_finished + upload_live;
         if tick {
             self.series
@@ -178,16 +132,12 @@ impl Session {
             }
             self.last_upload_total = total;
         }
-        let d = diag.finish(
-            self.engine.dns_logs(),
-            self.tags.db(),
-            &self.tags.origin(),
-            s,
-            t,
-            self.capture_point,
-            &self.th,
-        );
         let capture = self.engine.stats();
+        let diagnosis = self
+            .judge
+            .diagnosis(db, self.engine.dns_logs(), &capture, &open);
+        let mut flows = open;
+        flows.extend(self.recent.iter().rev().cloned());
         Snapshot {
             source: self.source.clone(),
             live: true,
@@ -196,7 +146,7 @@ impl Session {
             total_flows: self.total_flows + self.engine.live_flows() as u64,
             live_flows: self.engine.live_flows() as u64,
             capture,
-            diagnosis: d,
+            diagnosis,
             dns: self.engine.dns_logs().iter().take(1_000).cloned().collect(),
             flows,
             upload_series: self.series.iter().copied().collect(),
@@ -213,19 +163,10 @@ fn drops(c: &live::LiveCounters) -> Drops {
     }
 }
 
-fn now_hms() -> String {
-    let us = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0);
-    crate::frame::rfc3339_us(us)[11..19].to_string()
-}
-
 /// `asrscope live`.
 pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     let tags = config::load_tags(args.azure.service_tags.as_deref())?;
-    let given = config::regions(tags.db(), &args.azure)?;
-    let th = config::thresholds(&args.judge)?;
+    let settings = config::settings(&tags, &args.azure, &args.judge)?;
     let tui = !args.no_tui && std::io::stdout().is_terminal();
     let (iface, why) = live::choose_interface(args.interface.as_deref())?;
     let filter = args
@@ -274,12 +215,8 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     });
     let mut session = Session {
         engine: Engine::default(),
+        judge: Judge::new(settings, tags.db()),
         tags,
-        given,
-        th,
-        trusted: args.judge.trusted_issuer.clone(),
-        capture_point: args.judge.capture_point,
-        diag: Diagnoser::default(),
         recent: VecDeque::new(),
         total_flows: 0,
         csv,
@@ -417,7 +354,7 @@ fn analysis_loop(
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
         }
         let mut out = stdout.lock();
-        s.judge_finished(&mut |j| print_flow(&mut out, j, lines && json))?;
+        s.judge_finished(&mut |j| lines::flow(&mut out, j, lines && json))?;
         drop(out);
         let tick = last_tick.elapsed() >= Duration::from_secs(1);
         if tick {
@@ -436,12 +373,12 @@ fn analysis_loop(
                 let mut out = stdout.lock();
                 for f in snap.diagnosis.findings.iter().filter(|f| f.asr) {
                     if seen_findings.insert(f.title.clone()) {
-                        print_finding(&mut out, f, json)?;
+                        lines::finding(&mut out, f, json)?;
                     }
                 }
                 if last_summary.elapsed() >= interval {
                     last_summary = Instant::now();
-                    print_summary(&mut out, &snap, json, false)?;
+                    lines::summary(&mut out, &snap, json, false)?;
                 }
             }
         }
@@ -450,16 +387,16 @@ fn analysis_loop(
     s.engine.finish();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    s.judge_finished(&mut |j| print_flow(&mut out, j, lines && json))?;
+    s.judge_finished(&mut |j| lines::flow(&mut out, j, lines && json))?;
     let snap = s.snapshot(frames, drops(counters), false);
     if lines {
         for f in snap.diagnosis.findings.iter().filter(|f| f.asr) {
             if seen_findings.insert(f.title.clone()) {
-                print_finding(&mut out, f, json)?;
+                lines::finding(&mut out, f, json)?;
             }
         }
         if json {
-            print_summary(&mut out, &snap, json, true)?;
+            lines::summary(&mut out, &snap, json, true)?;
         } else {
             let analysis = Analysis {
                 schema_version: SCHEMA_VERSION,
@@ -479,91 +416,6 @@ fn analysis_loop(
     }
     out.flush()?;
     Ok(snap.diagnosis)
-}
-
-/// A finished flow as a JSON line (`"type":"flow"`), when JSON lines are on.
-fn print_flow(out: &mut dyn Write, j: &JudgedFlow, on: bool) {
-    if on {
-        let mut v = serde_json::to_value(j).unwrap_or_default();
-        v["type"] = "flow".into();
-        let _ = writeln!(out, "{v}");
-    }
-}
-
-fn print_finding(
-    out: &mut dyn Write,
-    f: &crate::diagnosis::Finding,
-    json: bool,
-) -> std::io::Result<()> {
-    if json {
-        let mut v = serde_json::to_value(f).unwrap_or_default();
-        v["type"] = "finding".into();
-        writeln!(out, "{v}")
-    } else {
-        let sev = format!("{:?}", f.severity).to_uppercase();
-        let ev = f
-            .evidence
-            .first()
-            .map(|e| format!(": {e}"))
-            .unwrap_or_default();
-        writeln!(
-            out,
-            "{} {sev} {}{}",
-            now_hms(),
-            report::sanitize::for_terminal(&f.title),
-            report::sanitize::for_terminal(&ev)
-        )
-    }
-}
-
-fn print_summary(
-    out: &mut dyn Write,
-    snap: &Snapshot,
-    json: bool,
-    last: bool,
-) -> std::io::Result<()> {
-    let d = snap.drops.unwrap_or_default();
-    if json {
-        let v = serde_json::json!({
-            "type": "summary",
-            "final": last,
-            "source": snap.source,
-            "frames": snap.frames,
-            "drops": d,
-            "live_flows": snap.live_flows,
-            "total_flows": snap.total_flows,
-            "source_region": snap.diagnosis.source_region,
-            "target_region": snap.diagnosis.target_region,
-            "requirements": snap.diagnosis.requirements,
-        });
-        writeln!(out, "{v}")
-    } else {
-        let reqs: Vec<String> = snap
-            .diagnosis
-            .requirements
-            .iter()
-            .filter(|r| r.status != crate::diagnosis::Status::NotSeen)
-            .map(|r| format!("{} {}", r.id, r.status.as_str()))
-            .collect();
-        let dropped = if d.total() > 0 {
-            format!(" DROPPED {}", d.total())
-        } else {
-            String::new()
-        };
-        writeln!(
-            out,
-            "{} {} frames{dropped}, {} live / {} flows; {}",
-            now_hms(),
-            snap.frames,
-            snap.live_flows,
-            snap.total_flows,
-            if reqs.is_empty() {
-                "no Site Recovery traffic yet".to_string()
-            } else {
-                reqs.join(", ")
-            }
-        )
-    }
 }
 
 /// Runs the terminal UI on snapshots.

@@ -4,9 +4,10 @@
 //! replicate back).
 
 use super::config;
-use crate::azure::endpoints::{CATALOG, Need};
-use crate::azure::regions::{self, Region};
+use crate::azure::endpoints::CATALOG;
+use crate::azure::regions;
 use crate::cli::{RequirementsArgs, RequirementsFormat};
+use crate::model::{Need, Region};
 use serde::Serialize;
 use std::io::Write;
 use std::process::ExitCode;

@@ -3,6 +3,8 @@
 //! for it, what it is for, when it is needed, and the Site Recovery error a
 //! user sees when it is unreachable.
 
+use crate::model::{EndpointId, Need};
+
 /// Which service tag an NSG rule needs for an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TagRule {
@@ -33,23 +35,11 @@ impl TagRule {
     }
 }
 
-/// When an endpoint is required.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Need {
-    /// Always.
-    Always,
-    /// Only to enable replication of Azure Disk Encryption (ADE) VMs from the portal.
-    AdeVms,
-    /// Only to let the portal auto-upgrade the Mobility agent.
-    AgentAutoUpgrade,
-}
-
 /// One required endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Endpoint {
-    /// Short stable id (`cache-storage`, `azure-ad`…).
-    pub id: &'static str,
+    /// Stable id.
+    pub id: EndpointId,
     /// URL pattern as the documentation writes it.
     pub pattern: &'static str,
     /// The NSG service tag.
@@ -65,7 +55,7 @@ pub struct Endpoint {
 /// The catalog, in the documentation's order.
 pub const CATALOG: &[Endpoint] = &[
     Endpoint {
-        id: "cache-storage",
+        id: EndpointId::CacheStorage,
         pattern: "*.blob.core.windows.net",
         tag: TagRule::SourceRegion("Storage"),
         purpose: "replicated data is written to the cache storage account in the source region",
@@ -73,7 +63,7 @@ pub const CATALOG: &[Endpoint] = &[
         error_codes: &["151037", "151072", "153007"],
     },
     Endpoint {
-        id: "azure-ad",
+        id: EndpointId::AzureAd,
         pattern: "login.microsoftonline.com",
         tag: TagRule::Global("AzureActiveDirectory"),
         purpose: "authorization and authentication to the Site Recovery service URLs",
@@ -81,7 +71,7 @@ pub const CATALOG: &[Endpoint] = &[
         error_codes: &["151196", "151072"],
     },
     Endpoint {
-        id: "site-recovery",
+        id: EndpointId::SiteRecovery,
         pattern: "*.hypervrecoverymanager.windowsazure.com",
         tag: TagRule::Global("AzureSiteRecovery"),
         purpose: "Site Recovery service communication from the VM",
@@ -89,7 +79,7 @@ pub const CATALOG: &[Endpoint] = &[
         error_codes: &["151197", "151037", "151072"],
     },
     Endpoint {
-        id: "monitoring",
+        id: EndpointId::Monitoring,
         pattern: "*.servicebus.windows.net",
         tag: TagRule::TargetRegion("EventHub"),
         purpose: "Site Recovery monitoring and diagnostics data written from the VM",
@@ -97,7 +87,7 @@ pub const CATALOG: &[Endpoint] = &[
         error_codes: &["151037", "151072"],
     },
     Endpoint {
-        id: "key-vault",
+        id: EndpointId::KeyVault,
         pattern: "*.vault.azure.net",
         tag: TagRule::Global("AzureKeyVault"),
         purpose: "enabling replication of ADE-enabled VMs via the portal",
@@ -105,7 +95,7 @@ pub const CATALOG: &[Endpoint] = &[
         error_codes: &["151037", "151072"],
     },
     Endpoint {
-        id: "automation",
+        id: EndpointId::Automation,
         pattern: "*.automation.ext.azure.com",
         tag: TagRule::Global("GuestAndHybridManagement"),
         purpose: "auto-upgrade of the Mobility agent for a replicated item via the portal",
@@ -178,30 +168,33 @@ mod tests {
     fn names_are_classified() {
         assert_eq!(
             classify("asrcache1.blob.core.windows.net").unwrap().id,
-            "cache-storage"
+            EndpointId::CacheStorage
         );
         assert_eq!(
             classify("pod01-srs1.eus.hypervrecoverymanager.windowsazure.com")
                 .unwrap()
                 .id,
-            "site-recovery"
+            EndpointId::SiteRecovery
         );
         assert_eq!(
             classify("asrmon-eus.servicebus.windows.net").unwrap().id,
-            "monitoring"
+            EndpointId::Monitoring
         );
-        assert_eq!(classify("myvault.vault.azure.net").unwrap().id, "key-vault");
+        assert_eq!(
+            classify("myvault.vault.azure.net").unwrap().id,
+            EndpointId::KeyVault
+        );
         assert_eq!(
             classify("eus.agentsvc.automation.ext.azure.com")
                 .unwrap()
                 .id,
-            "automation"
+            EndpointId::Automation
         );
         assert_eq!(
             classify("eus-agentsvc.automation.ext.azure.com")
                 .unwrap()
                 .id,
-            "automation"
+            EndpointId::Automation
         );
         assert!(classify("www.example.com").is_none());
         assert_eq!(

@@ -2,14 +2,7 @@
 //! into the region id and the suffix of regional service tags, and close
 //! matches for a name that is not a region.
 
-/// A known region.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Region {
-    /// Lower-case id, as in the service tags' `region` property (`eastus`).
-    pub id: String,
-    /// Suffix of regional service tags (`EastUS`, as in `Storage.EastUS`).
-    pub tag_suffix: String,
-}
+use crate::model::Region;
 
 /// Why a region name was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -58,6 +58,7 @@
 //! (about 20 comparisons) and the copy of that list. IPv4-mapped IPv6 addresses
 //! (`::ffff:a.b.c.d`) are looked up as the IPv4 address they carry.
 
+use crate::model::SnapshotMeta;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -99,23 +100,6 @@ pub struct TagInfo {
     pub v4_prefixes: usize,
     /// Number of IPv6 prefixes listed for the tag.
     pub v6_prefixes: usize,
-}
-
-/// What a database was built from.
-#[derive(serde::Serialize, Clone, Debug)]
-pub struct SnapshotMeta {
-    /// The file's top-level change number.
-    pub change_number: u64,
-    /// The cloud, e.g. `Public`.
-    pub cloud: String,
-    /// Publication date, `YYYY-MM-DD`, when known.
-    pub published: Option<String>,
-    /// The source file's name, without directories.
-    pub source: String,
-    /// Number of tags in the database.
-    pub tags: usize,
-    /// Number of address prefixes in the database (over all tags).
-    pub prefixes: usize,
 }
 
 /// Why a service tags file or snapshot could not be read.

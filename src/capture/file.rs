@@ -9,22 +9,11 @@
 //! paths give the same result. The file is read once either way.
 
 use crate::frame::Frame;
+use crate::model::{CaptureEnd, FileFormat, ReadSummary};
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{Block, PcapBlockOwned, PcapError, PcapNGReader};
 use std::fs::File;
 use std::io::Read;
-
-/// How the file is laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FileFormat {
-    /// Classic libpcap format (micro- or nanosecond).
-    Pcap,
-    /// pcapng.
-    Pcapng,
-    /// Standard input; the format is whatever libpcap found there.
-    Stdin,
-}
 
 /// Why a capture could not be read at all.
 #[derive(Debug, thiserror::Error)]
@@ -63,38 +52,6 @@ pub enum CaptureError {
         /// libpcap's message.
         message: String,
     },
-}
-
-/// How reading ended.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "status", rename_all = "lowercase")]
-pub enum CaptureEnd {
-    /// The whole input was read.
-    Complete,
-    /// Reading stopped at damage; what came before was analysed.
-    Damaged {
-        /// Frames read before the damage.
-        after_frame: u64,
-        /// What the reader said.
-        message: String,
-    },
-}
-
-/// What a source read.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ReadSummary {
-    /// The file name as given (`-` for standard input).
-    pub path: String,
-    /// Its format.
-    pub format: FileFormat,
-    /// Link types of its interfaces, in order of appearance, without repeats.
-    pub linktypes: Vec<u32>,
-    /// Frames handed to the callback (after the filter).
-    pub frames: u64,
-    /// Frames the filter left out.
-    pub filtered_out: u64,
-    /// How reading ended.
-    pub end: CaptureEnd,
 }
 
 const PCAP_MAGICS: [[u8; 4]; 4] = [

@@ -92,8 +92,8 @@ mod tests {
             got.push((f.ts_us, f.wire_len, f.data.to_vec()))
         })
         .unwrap();
-        assert_eq!(s.format, crate::capture::FileFormat::Pcapng);
-        assert_eq!(s.end, crate::capture::CaptureEnd::Complete);
+        assert_eq!(s.format, crate::model::FileFormat::Pcapng);
+        assert_eq!(s.end, crate::model::CaptureEnd::Complete);
         assert_eq!(got.len(), 2);
         assert_eq!(got[0], (1_700_000_000_123_456, 60, vec![0xaa; 42]));
         assert_eq!(got[1].1, 1514);

@@ -1,9 +1,8 @@
 //! IPv4 and IPv6 (with extension headers, via etherparse's lax slicer, which
 //! tolerates packets cut by the snap length), then TCP, UDP and ICMP.
 
-use super::{
-    Ctx, DecodeError, IcmpError, L4, Packet, QuotedFlow, TcpSeg, TunnelKind, UdpDgram, tunnel,
-};
+use super::{Ctx, DecodeError, IcmpError, L4, Packet, QuotedFlow, TcpSeg, UdpDgram, tunnel};
+use crate::model::TunnelKind;
 use etherparse::{LaxIpSlice, TcpSlice, UdpSlice};
 use std::net::IpAddr;
 

@@ -1,7 +1,8 @@
 //! Link layers and the encapsulations that sit at link level (VLAN tags, MPLS,
 //! PPPoE, PPP).
 
-use super::{Ctx, DecodeError, Packet, TunnelKind, ip};
+use super::{Ctx, DecodeError, Packet, ip};
+use crate::model::TunnelKind;
 
 const ETH_IPV4: u16 = 0x0800;
 const ETH_IPV6: u16 = 0x86dd;

@@ -10,6 +10,7 @@ mod ip;
 mod link;
 mod tunnel;
 
+use crate::model::{Tunnel, TunnelKind};
 use std::net::IpAddr;
 
 pub use ip::quoted_flow;
@@ -67,39 +68,6 @@ pub struct Packet<'a> {
     pub tunnel: Option<Tunnel>,
     /// The outermost 802.1Q VLAN id, if any.
     pub vlan: Option<u16>,
-}
-
-/// The kind of encapsulation around the innermost IP packet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TunnelKind {
-    /// IPv4 or IPv6 directly inside IPv4 or IPv6 (4in4, 6in4, 4in6, 6in6).
-    IpInIp,
-    /// Generic Routing Encapsulation (also ERSPAN).
-    Gre,
-    /// VXLAN (UDP 4789), as used by Azure Gateway Load Balancer.
-    Vxlan,
-    /// GENEVE (UDP 6081).
-    Geneve,
-    /// GTP-U (UDP 2152).
-    GtpU,
-    /// Teredo (UDP 3544).
-    Teredo,
-    /// PPP over Ethernet.
-    Pppoe,
-    /// MPLS label stack.
-    Mpls,
-}
-
-/// A tunnel: its kind and, when it runs over IP, the outer addresses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Tunnel {
-    /// Encapsulation.
-    pub kind: TunnelKind,
-    /// Outer source address (IP-based tunnels only).
-    pub outer_src: Option<IpAddr>,
-    /// Outer destination address (IP-based tunnels only).
-    pub outer_dst: Option<IpAddr>,
 }
 
 /// TCP flag bits.

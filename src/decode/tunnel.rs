@@ -1,7 +1,8 @@
 //! Tunnels over IP: GRE (and ERSPAN), VXLAN, GENEVE, GTP-U and Teredo.
 //! IP-in-IP is handled in `ip.rs`; link-level encapsulations in `link.rs`.
 
-use super::{Ctx, DecodeError, Packet, TunnelKind, ip, link};
+use super::{Ctx, DecodeError, Packet, ip, link};
+use crate::model::TunnelKind;
 use std::net::IpAddr;
 
 pub(super) fn decode_gre(ctx: Ctx, d: &[u8]) -> Result<Packet<'_>, DecodeError> {

@@ -4,10 +4,11 @@
 //! `A` is the per-flow application state owned by the layer above (the table
 //! never looks inside it).
 
+use super::FlowKey;
 use super::tcp::{DirStats, TcpConn};
-use super::{FlowKey, Side, Transport};
 use crate::decode::tcp_flags::{ACK, SYN};
-use crate::decode::{Packet, TcpSeg, Tunnel};
+use crate::decode::{Packet, TcpSeg};
+use crate::model::{IcmpSeen, Side, Transport, Tunnel};
 use ahash::AHashMap;
 use std::net::IpAddr;
 
@@ -36,21 +37,6 @@ impl Default for Timeouts {
             dns_us: 5_000_000,
         }
     }
-}
-
-/// An ICMP error attributed to a flow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct IcmpSeen {
-    /// True for ICMPv6.
-    pub v6: bool,
-    /// ICMP type.
-    pub icmp_type: u8,
-    /// ICMP code.
-    pub code: u8,
-    /// Who sent the error.
-    pub from: IpAddr,
-    /// When (µs).
-    pub ts_us: i64,
 }
 
 /// One flow.

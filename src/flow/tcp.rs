@@ -2,9 +2,9 @@
 //! duplicate ACKs and zero windows (with tshark's definitions), the handshake
 //! and who closed the connection.
 
-use super::Side;
 use crate::decode::TcpSeg;
 use crate::decode::tcp_flags::{ACK, FIN, RST, SYN};
+use crate::model::Side;
 
 /// Counters and sequence state of one direction.
 #[derive(Debug, Clone, Default)]

@@ -7,6 +7,7 @@
 //! records (and so over several segments) is joined before `tls-parser` reads it.
 
 use super::{Progress, printable};
+use crate::model::CertNames;
 use tls_parser::{
     TlsExtension, TlsMessage, TlsMessageHandshake, parse_tls_client_hello_extension,
     parse_tls_message_handshake, parse_tls_server_hello_extension,
@@ -51,19 +52,6 @@ impl ClientHello {
             .copied()
             .max_by_key(|v| version_rank(*v))
     }
-}
-
-/// A certificate's names.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct CertNames {
-    /// Subject distinguished name.
-    pub subject: String,
-    /// Issuer distinguished name.
-    pub issuer: String,
-    /// Issuer common name (or organisation when there is no CN).
-    pub issuer_cn: String,
-    /// DNS names of the subjectAltName extension.
-    pub san: Vec<String>,
 }
 
 /// A TLS alert seen in clear.

@@ -3,7 +3,7 @@
 use super::sanitize::for_csv;
 use crate::frame::rfc3339_us;
 use crate::model::FlowRecord;
-use crate::verdict::FlowVerdict;
+use crate::model::FlowVerdict;
 use std::io::Write;
 
 /// The header, in order. Later columns are only ever appended.

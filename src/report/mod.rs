@@ -3,5 +3,6 @@
 
 pub mod csv;
 pub mod json;
+pub mod lines;
 pub mod sanitize;
 pub mod text;

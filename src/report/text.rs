@@ -3,12 +3,12 @@
 //! the flows that matter.
 
 use super::sanitize::for_terminal;
-use crate::capture::CaptureEnd;
 use crate::decode::linktype_name;
-use crate::diagnosis::{Severity, Status};
 use crate::frame::rfc3339_us;
+use crate::model::CaptureEnd;
+use crate::model::Verdict;
 use crate::model::{Analysis, JudgedFlow};
-use crate::verdict::Verdict;
+use crate::model::{Severity, Status};
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -76,8 +76,8 @@ impl Summary {
             .entry(j.verdict.verdict.as_str())
             .or_default() += 1;
         match j.flow.transport {
-            crate::flow::Transport::Tcp => self.tcp += 1,
-            crate::flow::Transport::Udp => self.udp += 1,
+            crate::model::Transport::Tcp => self.tcp += 1,
+            crate::model::Transport::Udp => self.udp += 1,
         }
         let bad = !matches!(j.verdict.verdict, Verdict::Allowed | Verdict::Incomplete);
         let v = if bad {
@@ -103,8 +103,8 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
         _ => "no frames".into(),
     };
     let cp = match d.capture_point {
-        crate::diagnosis::CapturePoint::Vm => "VM",
-        crate::diagnosis::CapturePoint::Nva => "NVA",
+        crate::model::CapturePoint::Vm => "VM",
+        crate::model::CapturePoint::Nva => "NVA",
     };
     writeln!(
         out,
@@ -138,7 +138,7 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
             ),
         )?;
     }
-    let region = |r: &Option<crate::diagnosis::RegionChoice>, what: &str| match r {
+    let region = |r: &Option<crate::model::RegionChoice>, what: &str| match r {
         Some(r) => format!("{} ({})", r.region.tag_suffix, r.how),
         None => format!("unknown (give --{what}-region)"),
     };
@@ -186,9 +186,9 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
             _ => "[!!]",
         };
         let ep = match r.need {
-            crate::azure::endpoints::Need::Always => r.endpoint.to_string(),
-            crate::azure::endpoints::Need::AdeVms => format!("{} (ADE VMs)", r.endpoint),
-            crate::azure::endpoints::Need::AgentAutoUpgrade => {
+            crate::model::Need::Always => r.endpoint.to_string(),
+            crate::model::Need::AdeVms => format!("{} (ADE VMs)", r.endpoint),
+            crate::model::Need::AgentAutoUpgrade => {
                 format!("{} (auto-upgrade)", r.endpoint)
             }
         };
@@ -275,7 +275,7 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
             std::net::IpAddr::V6(ip) => format!("[{ip}]:{}", f.dst_port),
             ip => format!("{ip}:{}", f.dst_port),
         };
-        let name = crate::verdict::flow_name(f)
+        let name = crate::model::FlowRecord::name(f)
             .map(for_terminal)
             .unwrap_or_else(|| "-".into());
         writeln!(

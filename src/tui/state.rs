@@ -4,7 +4,6 @@
 //! [`crate::tui::draw`] reads it.
 
 use crate::model::{JudgedFlow, Snapshot};
-use crate::verdict::flow_name;
 use std::path::PathBuf;
 
 /// The pane that has the focus on the main screen.
@@ -138,7 +137,7 @@ fn matches(j: &JudgedFlow, needle: &str) -> bool {
     let f = &j.flow;
     let v = &j.verdict;
     let hit = |s: &str| s.to_lowercase().contains(needle);
-    flow_name(f).is_some_and(hit)
+    f.name().is_some_and(hit)
         || f.server_name.as_deref().is_some_and(hit)
         || f.dns_name.as_deref().is_some_and(hit)
         || hit(&format!("{}:{}", f.dst_ip, f.dst_port))
@@ -181,7 +180,7 @@ impl UiState {
                     .then(time(a).cmp(&time(b)))
             }),
             SortKey::Name => v.sort_by(|a, b| {
-                let key = |j: &JudgedFlow| flow_name(&j.flow).map(|n| n.to_lowercase());
+                let key = |j: &JudgedFlow| j.flow.name().map(|n| n.to_lowercase());
                 match (key(a), key(b)) {
                     (Some(x), Some(y)) => x.cmp(&y),
                     (Some(_), None) => std::cmp::Ordering::Less,

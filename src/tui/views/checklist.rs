@@ -5,8 +5,8 @@
 use super::{
     Col, below_title, clean, fit_columns, glyphs, hms, status_mark, table_row, title_line, width,
 };
-use crate::diagnosis::Status;
 use crate::model::Snapshot;
+use crate::model::Status;
 use crate::tui::state::{Pane, UiState};
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -8,12 +8,11 @@ use super::{
     below_title, clean, glyphs, hms, hms_ms, human_bytes, status_mark, title_line, verdict_mark,
     wrap,
 };
-use crate::diagnosis::{Finding, Severity};
-use crate::flow::{Side, Transport};
+use crate::model::NameLog;
 use crate::model::{DirRecord, Handshake, JudgedFlow, Snapshot};
-use crate::names::NameLog;
+use crate::model::{Finding, Severity};
+use crate::model::{Side, Transport};
 use crate::tui::state::{Detail, UiState};
-use crate::verdict::flow_name;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -195,7 +194,7 @@ pub fn flow_lines(snap: &Snapshot, j: &JudgedFlow, ascii: bool) -> Vec<Line<'sta
     let g = glyphs(ascii);
     let f = &j.flow;
     let v = &j.verdict;
-    let name = flow_name(f);
+    let name = f.name();
     let mut out = Vec::new();
     let plain = Style::new();
     let red = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
@@ -435,7 +434,7 @@ pub fn flow_lines(snap: &Snapshot, j: &JudgedFlow, ascii: bool) -> Vec<Line<'sta
                 let san: Vec<String> = c.san.iter().take(4).map(|x| clean(x)).collect();
                 s.push_str(&format!(" · SAN {}", san.join(" ")));
             }
-            let st = if k == 0 && v.verdict == crate::verdict::Verdict::Intercepted {
+            let st = if k == 0 && v.verdict == crate::model::Verdict::Intercepted {
                 red
             } else {
                 plain
@@ -576,11 +575,11 @@ pub fn requirement_lines(snap: &Snapshot, idx: usize, ascii: bool) -> Vec<Line<'
     out.push(field(
         "needed",
         match r.need {
-            crate::azure::endpoints::Need::Always => "always".into(),
-            crate::azure::endpoints::Need::AdeVms => {
+            crate::model::Need::Always => "always".into(),
+            crate::model::Need::AdeVms => {
                 "only to enable replication of Azure Disk Encryption VMs from the portal".into()
             }
-            crate::azure::endpoints::Need::AgentAutoUpgrade => {
+            crate::model::Need::AgentAutoUpgrade => {
                 "only for the Mobility agent's auto-upgrade from the portal".to_string()
             }
         },
@@ -633,7 +632,7 @@ pub fn requirement_lines(snap: &Snapshot, idx: usize, ascii: bool) -> Vec<Line<'
                 Span::styled(m, st),
                 Span::raw(format!(
                     " {}: {}",
-                    clean(flow_name(&j.flow).unwrap_or("-")),
+                    clean(j.flow.name().unwrap_or("-")),
                     clean(&j.verdict.reason)
                 )),
             ]));
@@ -648,7 +647,7 @@ pub fn title(snap: &Snapshot, ui: &UiState) -> String {
         Some(Detail::Flow(id)) => match snap.flows.iter().find(|j| j.flow.id == id) {
             Some(j) => format!(
                 "Flow #{id}: {} (Esc back)",
-                clean(flow_name(&j.flow).unwrap_or("unnamed"))
+                clean(j.flow.name().unwrap_or("unnamed"))
             ),
             None => format!("Flow #{id} (Esc back)"),
         },

@@ -7,7 +7,6 @@ use super::{
 };
 use crate::model::{JudgedFlow, Snapshot};
 use crate::tui::state::{Pane, UiState};
-use crate::verdict::flow_name;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -88,7 +87,7 @@ pub fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
             } else {
                 std::net::SocketAddr::new(j.flow.dst_ip, j.flow.dst_port).to_string()
             },
-            name: clean(flow_name(&j.flow).unwrap_or("-")),
+            name: clean(j.flow.name().unwrap_or("-")),
             verdict: verdict_mark(j.verdict.verdict, g),
             tag: clean(j.verdict.service_tag.as_deref().unwrap_or("-")),
             bytes: human_bytes(j.flow.out.bytes),

@@ -11,9 +11,9 @@ pub mod help;
 pub mod sparkline;
 pub mod status;
 
-use crate::diagnosis::Status;
+use crate::model::Status;
+use crate::model::Verdict;
 use crate::report::sanitize::for_terminal;
-use crate::verdict::Verdict;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};

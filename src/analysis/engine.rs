@@ -6,7 +6,7 @@
 //! into records then, so memory follows live flows, not packets.
 //!
 //! ```no_run
-//! use asrscope::engine::Engine;
+//! use asrscope::analysis::engine::Engine;
 //! let mut engine = Engine::default();
 //! asrscope::capture::read_capture("captures/healthy-tls12-dns.pcap", None, &mut |f| engine.ingest(f)).unwrap();
 //! engine.finish();
@@ -15,14 +15,15 @@
 //! }
 //! ```
 
-use crate::app_layer::AppState;
+use super::app_state::AppState;
+use super::names::DnsNames;
+use super::record;
 use crate::decode::{self, DecodeError, L4};
 use crate::flow::copies::CopyFilter;
-use crate::flow::{Flow, FlowTable, Side, Timeouts, Transport};
+use crate::flow::{Flow, FlowTable, Timeouts};
 use crate::frame::Frame;
 use crate::model::*;
-use crate::names::DnsNames;
-use crate::proto::{dns, tls};
+use crate::proto::dns;
 use ahash::AHashMap;
 
 /// Most flows held at once by default.
@@ -206,7 +207,7 @@ impl Engine {
                     ts,
                     &mut self.done,
                 );
-                f.icmp.get_or_insert(crate::flow::table::IcmpSeen {
+                f.icmp.get_or_insert(crate::model::IcmpSeen {
                     v6: e.v6,
                     icmp_type: e.icmp_type,
                     code: e.code,
@@ -254,7 +255,9 @@ impl Engine {
         let mut v: Vec<&Flow<AppState>> = self.table.iter().collect();
         v.sort_by_key(|f| std::cmp::Reverse(f.last_us));
         v.truncate(max);
-        v.into_iter().map(|f| self.record(f)).collect()
+        v.into_iter()
+            .map(|f| record::record(f, &self.names))
+            .collect()
     }
 
     /// Flows finished and not yet taken.
@@ -277,7 +280,7 @@ impl Engine {
     }
 
     /// The DNS log.
-    pub fn dns_logs(&self) -> &[crate::names::NameLog] {
+    pub fn dns_logs(&self) -> &[crate::model::NameLog] {
         self.names.logs()
     }
 
@@ -295,7 +298,7 @@ impl Engine {
         let done = std::mem::take(&mut self.done);
         for mut f in done {
             f.app.finish();
-            let r = self.record(&f);
+            let r = record::record(&f, &self.names);
             self.stats.flows += 1;
             if r.quality.one_direction {
                 self.stats.flows_one_direction += 1;
@@ -309,188 +312,8 @@ impl Engine {
             self.finished.push(r);
         }
     }
-
-    fn record(&self, f: &Flow<AppState>) -> FlowRecord {
-        let app = &f.app;
-        let dns_name = self
-            .names
-            .name_for(&f.server.0, f.first_us)
-            .map(|n| n.to_string());
-        let tls_rec = tls_record(app);
-        let proxy = app.connect.as_ref().map(|c| ProxyRecord {
-            target_host: c.host.clone(),
-            target_port: c.port,
-            credentials_sent: c.has_credentials,
-            status: app.proxy_response.as_ref().map(|r| r.status),
-            auth_scheme: app
-                .proxy_response
-                .as_ref()
-                .and_then(|r| r.auth_scheme.clone()),
-        });
-        let sni = tls_rec.as_ref().and_then(|t| t.sni.clone());
-        let cert_name = tls_rec
-            .as_ref()
-            .and_then(|t| t.certificates.first())
-            .and_then(|c| c.san.first().cloned());
-        let (server_name, name_source) = if let Some(s) = sni {
-            (Some(s), NameSource::Sni)
-        } else if let Some(p) = &proxy {
-            (Some(p.target_host.clone()), NameSource::Connect)
-        } else if let Some(d) = &dns_name {
-            (Some(d.clone()), NameSource::Dns)
-        } else if let Some(c) = cert_name {
-            (Some(c), NameSource::Cert)
-        } else {
-            (None, NameSource::None)
-        };
-        let (handshake, evidence) = handshake(f);
-        let close = match f.tcp.first_close {
-            Some((Side::Client, false)) => Close::FinClient,
-            Some((Side::Server, false)) => Close::FinServer,
-            Some((Side::Client, true)) => Close::RstClient,
-            Some((Side::Server, true)) => Close::RstServer,
-            None if f.idle_expired => Close::Idle,
-            None => Close::Open,
-        };
-        let one_direction = f.dirs[0].packets == 0 || f.dirs[1].packets == 0;
-        FlowRecord {
-            id: f.id,
-            first_seen: f.first_us,
-            last_seen: f.last_us,
-            src_ip: f.client.0,
-            src_port: f.client.1,
-            dst_ip: f.server.0,
-            dst_port: f.server.1,
-            transport: f.transport,
-            server_name,
-            name_source,
-            dns_cnames: dns_name
-                .as_deref()
-                .map(|n| self.names.chain_of(n).to_vec())
-                .unwrap_or_default(),
-            dns_name,
-            handshake,
-            evidence,
-            close: if f.transport == Transport::Udp {
-                Close::Open
-            } else {
-                close
-            },
-            out: dir_record(&f.dirs[0]),
-            inbound: dir_record(&f.dirs[1]),
-            rtt_ms: f.tcp.handshake_rtt_us().map(|u| u as f64 / 1000.0),
-            tls: tls_rec,
-            proxy,
-            tunnel: f.tunnel,
-            vlan: f.vlan,
-            quality: FlowQuality {
-                began_before_capture: f.began_before_capture,
-                one_direction,
-                hello_cut_by_snaplen: app.snap_cut
-                    && app.hello.as_ref().is_none_or(|h| !h.complete),
-                bytes_cut: f.dirs[0].bytes_cut + f.dirs[1].bytes_cut,
-            },
-        }
-    }
 }
 
 fn looks_like_client_hello(p: &[u8]) -> bool {
     p.len() >= 6 && p[0] == 0x16 && p[1] == 3 && p[5] == 1
-}
-
-fn dir_record(d: &crate::flow::tcp::DirStats) -> DirRecord {
-    DirRecord {
-        packets: d.packets,
-        bytes: d.bytes,
-        data_segments: d.data_segments,
-        retransmissions: d.retransmissions,
-        data_retransmissions: d.data_retransmissions,
-        dup_acks: d.dup_acks,
-        zero_windows: d.zero_windows,
-        throughput_kbps: d.throughput_kbps(),
-    }
-}
-
-fn tls_record(app: &AppState) -> Option<TlsRecord> {
-    if app.hello.is_none() && app.server.is_none() {
-        return None;
-    }
-    let mut t = TlsRecord::default();
-    if let Some(h) = &app.hello {
-        t.sni = h.sni.clone();
-        t.hello_complete = h.complete;
-        t.client_versions = h.versions.iter().map(|v| tls::version_name(*v)).collect();
-        t.alpn = h.alpn.clone();
-    }
-    if let Some(s) = &app.server {
-        t.server_version = s.version.map(tls::version_name);
-        t.alert = s.alert.map(|a| AlertRecord {
-            level: a.level,
-            description: a.description,
-            name: a.name(),
-        });
-        t.certificates = s.certs.clone();
-    }
-    Some(t)
-}
-
-fn ms(us: i64) -> f64 {
-    us as f64 / 1000.0
-}
-
-fn handshake(f: &Flow<AppState>) -> (Handshake, HandshakeEvidence) {
-    let t = &f.tcp;
-    let mut ev = HandshakeEvidence {
-        syn_count: t.syn_count,
-        syn_span_ms: match (t.first_syn_us, t.last_syn_us) {
-            (Some(a), Some(b)) if t.syn_count > 0 => Some(ms(b - a)),
-            _ => None,
-        },
-        rst_by: t.rst.map(|r| r.0),
-        rst_after_client_data_ms: match (t.rst, f.dirs[0].first_data_us) {
-            (Some((_, r)), Some(d)) if r >= d => Some(ms(r - d)),
-            _ => None,
-        },
-        icmp: f.icmp,
-    };
-    if f.transport == Transport::Udp {
-        let h = if f.dirs[1].packets > 0 {
-            Handshake::Answered
-        } else if f.icmp.is_some() {
-            Handshake::Unreachable
-        } else {
-            Handshake::NoReply
-        };
-        return (h, ev);
-    }
-    let server_rst = matches!(t.rst, Some((Side::Server, _)));
-    let h = if t.synack_us.is_some() {
-        if t.established_us.is_some() || f.dirs[0].data_segments > 0 {
-            if server_rst && f.dirs[0].data_segments > 0 && f.dirs[1].data_segments == 0 {
-                Handshake::ResetAfterData
-            } else {
-                Handshake::Established
-            }
-        } else {
-            Handshake::Incomplete
-        }
-    } else if t.syn_count > 0 {
-        if server_rst {
-            Handshake::Rejected
-        } else if f.icmp.is_some() {
-            Handshake::Unreachable
-        } else {
-            Handshake::NoReply
-        }
-    } else if f.icmp.is_some() && f.dirs[1].packets == 0 {
-        Handshake::Unreachable
-    } else {
-        Handshake::MidFlow
-    };
-    if h != Handshake::ResetAfterData {
-        ev.rst_after_client_data_ms = ev
-            .rst_after_client_data_ms
-            .filter(|_| server_rst && f.dirs[1].data_segments == 0);
-    }
-    (h, ev)
 }

@@ -2,8 +2,8 @@
 //! to the parsers in [`crate::proto`] (HTTP CONNECT, TLS, DNS over TCP) and
 //! keeps what they found. Buffers are released as soon as a parser is done.
 
-use crate::flow::Side;
 use crate::flow::reassembly::Stream;
+use crate::model::Side;
 use crate::proto::Progress;
 use crate::proto::dns::{self, Message};
 use crate::proto::http_connect::{self, ConnectRequest, ProxyResponse};

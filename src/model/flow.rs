@@ -1,32 +1,110 @@
-//! The analysis model every view reads: one [`FlowRecord`] per flow, the DNS
-//! log and the capture's own quality. Plain data with `serde::Serialize`; the
-//! analysis core fills it, the text, JSON and CSV views (and later the TUI) read
-//! it. Times are µs since the Unix epoch and serialise as RFC 3339 UTC.
+//! One flow as every view sees it: addresses, handshake and its evidence,
+//! per-direction health, TLS, proxy and tunnel facts, and what the capture
+//! could not show.
 
-use crate::capture::ReadSummary;
-use crate::decode::Tunnel;
-use crate::flow::table::IcmpSeen;
-use crate::flow::{Side, Transport};
-use crate::names::NameLog;
-use crate::proto::tls::CertNames;
-use serde::{Serialize, Serializer};
-use std::collections::BTreeMap;
+use super::ts;
+use serde::Serialize;
 use std::net::IpAddr;
 
-/// Version of the JSON layout; bumped on incompatible changes.
-pub const SCHEMA_VERSION: u32 = 2;
-
-/// Serialises µs since the epoch as RFC 3339.
-pub fn ts<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&crate::frame::rfc3339_us(*v))
+/// IP protocol numbers of the transports tracked as flows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// TCP
+    Tcp,
+    /// UDP
+    Udp,
 }
 
-/// Serialises optional µs since the epoch as RFC 3339.
-pub fn ts_opt<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(v) => ts(v, s),
-        None => s.serialize_none(),
+impl Transport {
+    /// Lower-case name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::Udp => "udp",
+        }
     }
+}
+
+/// Which end of a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// The end that opened the connection (sent the SYN), or the higher port.
+    Client,
+    /// The other end.
+    Server,
+}
+
+impl Side {
+    /// Index into per-direction arrays: 0 client→server, 1 server→client.
+    pub fn idx(self) -> usize {
+        match self {
+            Side::Client => 0,
+            Side::Server => 1,
+        }
+    }
+}
+
+/// The kind of encapsulation around the innermost IP packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TunnelKind {
+    /// IPv4 or IPv6 directly inside IPv4 or IPv6 (4in4, 6in4, 4in6, 6in6).
+    IpInIp,
+    /// Generic Routing Encapsulation (also ERSPAN).
+    Gre,
+    /// VXLAN (UDP 4789), as used by Azure Gateway Load Balancer.
+    Vxlan,
+    /// GENEVE (UDP 6081).
+    Geneve,
+    /// GTP-U (UDP 2152).
+    GtpU,
+    /// Teredo (UDP 3544).
+    Teredo,
+    /// PPP over Ethernet.
+    Pppoe,
+    /// MPLS label stack.
+    Mpls,
+}
+
+/// A tunnel: its kind and, when it runs over IP, the outer addresses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Tunnel {
+    /// Encapsulation.
+    pub kind: TunnelKind,
+    /// Outer source address (IP-based tunnels only).
+    pub outer_src: Option<IpAddr>,
+    /// Outer destination address (IP-based tunnels only).
+    pub outer_dst: Option<IpAddr>,
+}
+
+/// An ICMP error attributed to a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct IcmpSeen {
+    /// True for ICMPv6.
+    pub v6: bool,
+    /// ICMP type.
+    pub icmp_type: u8,
+    /// ICMP code.
+    pub code: u8,
+    /// Who sent the error.
+    pub from: IpAddr,
+    /// When (µs).
+    pub ts_us: i64,
+}
+
+/// A certificate's names.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CertNames {
+    /// Subject distinguished name.
+    pub subject: String,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// Issuer common name (or organisation when there is no CN).
+    pub issuer_cn: String,
+    /// DNS names of the subjectAltName extension.
+    pub san: Vec<String>,
 }
 
 /// Where the flow's server name came from, in order of preference.
@@ -278,6 +356,15 @@ pub struct FlowRecord {
 }
 
 impl FlowRecord {
+    /// The name the flow is known by for classification: its server name,
+    /// else the DNS name of its destination, else the CONNECT target.
+    pub fn name(&self) -> Option<&str> {
+        self.server_name
+            .as_deref()
+            .or(self.dns_name.as_deref())
+            .or(self.proxy.as_ref().map(|p| p.target_host.as_str()))
+    }
+
     /// The leaf certificate's issuer (common name), if a chain was seen.
     pub fn cert_issuer(&self) -> Option<&str> {
         self.tls
@@ -291,168 +378,6 @@ impl FlowRecord {
     pub fn tls_version(&self) -> Option<&str> {
         let t = self.tls.as_ref()?;
         t.server_version.as_deref()
-    }
-}
-
-/// What the capture itself shows about its quality, and what was read.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct CaptureStats {
-    /// Frames read.
-    pub frames: u64,
-    /// First frame time.
-    #[serde(serialize_with = "ts_opt")]
-    pub first_seen: Option<i64>,
-    /// Last frame time.
-    #[serde(serialize_with = "ts_opt")]
-    pub last_seen: Option<i64>,
-    /// Frames cut by the snap length.
-    pub frames_cut_by_snaplen: u64,
-    /// Frames that could not be decoded, by reason.
-    pub undecoded: BTreeMap<String, u64>,
-    /// IP fragments (counted, not reassembled).
-    pub ip_fragments: u64,
-    /// ICMP errors quoting a packet that is not in the capture (a flow is
-    /// created for them).
-    pub icmp_errors_unmatched: u64,
-    /// Flows.
-    pub flows: u64,
-    /// Flows seen in one direction only.
-    pub flows_one_direction: u64,
-    /// TCP flows that began before the capture.
-    pub flows_began_before_capture: u64,
-    /// Flows whose hello the snap length cut.
-    pub hellos_cut_by_snaplen: u64,
-    /// Flows expired early because the flow table was full.
-    pub flows_evicted: u64,
-    /// Most flows held at once.
-    pub peak_live_flows: u64,
-    /// DNS messages that could not be parsed.
-    pub dns_malformed: u64,
-    /// Packets captured twice (on both sides of a router, as on an NVA
-    /// captured on two interfaces) and counted once.
-    pub packets_seen_twice: u64,
-}
-
-/// A flow with its verdict, as the views show it.
-#[derive(Debug, Clone, Serialize)]
-pub struct JudgedFlow {
-    /// The flow.
-    #[serde(flatten)]
-    pub flow: FlowRecord,
-    /// What the diagnosis says of it.
-    #[serde(flatten)]
-    pub verdict: crate::verdict::FlowVerdict,
-}
-
-/// The whole offline analysis.
-#[derive(Debug, Clone, Serialize)]
-pub struct Analysis {
-    /// Layout version.
-    pub schema_version: u32,
-    /// The captures read, in order.
-    pub inputs: Vec<ReadSummary>,
-    /// Capture quality and counts.
-    pub capture: CaptureStats,
-    /// Site Recovery requirements, findings and fixes.
-    pub diagnosis: crate::diagnosis::Diagnosis,
-    /// DNS names asked and what happened to them.
-    pub dns: Vec<NameLog>,
-    /// Flows in order of first packet, with their verdicts.
-    pub flows: Vec<JudgedFlow>,
-}
-
-/// Packet drops reported by the capture (live capture only).
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
-pub struct Drops {
-    /// Dropped by the kernel (buffer full): pcap_stats `ps_drop`.
-    pub kernel: u64,
-    /// Dropped by the interface or driver: pcap_stats `ps_ifdrop`.
-    pub interface: u64,
-    /// Dropped by asrscope because analysis fell behind capture.
-    pub queue: u64,
-}
-
-impl Drops {
-    /// All drops.
-    pub fn total(&self) -> u64 {
-        self.kernel + self.interface + self.queue
-    }
-}
-
-/// What the terminal UI and the live outputs read: one consistent picture of
-/// the analysis at a moment. Bounded: `flows` holds the live flows and the
-/// most recent finished ones, the totals count everything.
-#[derive(Debug, Clone, Serialize)]
-pub struct Snapshot {
-    /// What is analysed: `interface eth0`, or the capture files.
-    pub source: String,
-    /// True for a live capture.
-    pub live: bool,
-    /// Frames captured (live) or read.
-    pub frames: u64,
-    /// Drops (live capture).
-    pub drops: Option<Drops>,
-    /// Capture quality and counts.
-    pub capture: CaptureStats,
-    /// Requirements, findings, regions, service-tag data.
-    pub diagnosis: crate::diagnosis::Diagnosis,
-    /// DNS names asked.
-    pub dns: Vec<NameLog>,
-    /// Flows to show: live ones first, then the most recent finished ones.
-    pub flows: Vec<JudgedFlow>,
-    /// Flows in the flow table now.
-    pub live_flows: u64,
-    /// Flows seen in all.
-    pub total_flows: u64,
-    /// Bytes uploaded to the cache storage account per bucket, oldest first.
-    pub upload_series: Vec<u64>,
-    /// Length of one bucket of `upload_series`, seconds.
-    pub bucket_secs: u64,
-}
-
-impl Snapshot {
-    /// A snapshot of a finished offline analysis (the series is built from
-    /// each cache-storage flow's bytes spread over its duration).
-    pub fn from_analysis(a: &Analysis, source: String) -> Snapshot {
-        const BUCKETS: usize = 60;
-        let (first, last) = (
-            a.capture.first_seen.unwrap_or(0),
-            a.capture.last_seen.unwrap_or(0),
-        );
-        let span = (last - first).max(1);
-        let bucket_us = (span / BUCKETS as i64).max(1_000_000);
-        let n = ((span / bucket_us) as usize + 1).min(BUCKETS * 2);
-        let mut series = vec![0u64; n];
-        for j in a
-            .flows
-            .iter()
-            .filter(|j| j.verdict.endpoint == Some("cache-storage"))
-        {
-            let f = &j.flow;
-            let (s, e) = (
-                ((f.first_seen - first) / bucket_us) as usize,
-                ((f.last_seen - first) / bucket_us) as usize,
-            );
-            let (s, e) = (s.min(n - 1), e.min(n - 1));
-            let per = f.out.bytes / (e - s + 1) as u64;
-            for b in &mut series[s..=e] {
-                *b += per;
-            }
-        }
-        Snapshot {
-            source,
-            live: false,
-            frames: a.capture.frames,
-            drops: None,
-            capture: a.capture.clone(),
-            diagnosis: a.diagnosis.clone(),
-            dns: a.dns.clone(),
-            flows: a.flows.clone(),
-            live_flows: 0,
-            total_flows: a.capture.flows,
-            upload_series: series,
-            bucket_secs: (bucket_us / 1_000_000) as u64,
-        }
     }
 }
 

@@ -1,0 +1,235 @@
+//! From flow verdicts to the requirement checklist (one line per Site
+//! Recovery endpoint), the upload rate to the cache account, and the findings
+//! drawn from them. Aggregates are bounded: they grow with the catalog and the
+//! regions seen, not with flows.
+
+use super::findings;
+use crate::azure::endpoints::{self, CATALOG};
+use crate::azure::tags::TagDb;
+use crate::model::{
+    CapturePoint, Cause, Diagnosis, DnsFailure, EndpointId, FlowRecord, FlowVerdict, NameLog,
+    RegionChoice, Requirement, Status, Thresholds, Upload, Verdict,
+};
+use std::collections::BTreeMap;
+
+/// What one endpoint's flows add up to.
+#[derive(Default, Clone)]
+pub(super) struct Agg {
+    pub flows: u64,
+    pub worst: Option<(Verdict, Cause, String)>,
+    pub verdicts: BTreeMap<Verdict, u64>,
+    pub last_seen: Option<i64>,
+}
+
+impl Agg {
+    /// Flows by verdict name, in name order (as the views list them).
+    pub fn counts(&self) -> BTreeMap<&'static str, u64> {
+        self.verdicts
+            .iter()
+            .map(|(v, n)| (v.as_str(), *n))
+            .collect()
+    }
+}
+
+/// Gathers verdicts into the diagnosis.
+#[derive(Default, Clone)]
+pub struct Diagnoser {
+    per: BTreeMap<EndpointId, Agg>,
+    storage_regions: BTreeMap<String, u64>,
+    upload: Upload,
+    upload_span: Option<(i64, i64)>,
+    upload_segments: (u64, u64),
+    rtts: Vec<f64>,
+    asr_flows_total: u64,
+    private: Vec<String>,
+}
+
+/// What the diagnosis is built with besides the verdicts.
+pub struct Setting<'a> {
+    /// The DNS log.
+    pub dns: &'a [NameLog],
+    /// Service tags.
+    pub tags: &'a TagDb,
+    /// `embedded snapshot` or the file given.
+    pub tags_origin: &'a str,
+    /// The regions.
+    pub regions: (Option<RegionChoice>, Option<RegionChoice>),
+    /// Where the capture was taken.
+    pub capture_point: CapturePoint,
+    /// Thresholds.
+    pub thresholds: &'a Thresholds,
+}
+
+impl Diagnoser {
+    /// Accounts one judged flow.
+    pub fn add(&mut self, f: &FlowRecord, v: &FlowVerdict) {
+        let Some(id) = v.endpoint else { return };
+        self.asr_flows_total += 1;
+        let a = self.per.entry(id).or_default();
+        a.flows += 1;
+        *a.verdicts.entry(v.verdict).or_default() += 1;
+        a.last_seen = Some(a.last_seen.map_or(f.last_seen, |l| l.max(f.last_seen)));
+        if a.worst.as_ref().is_none_or(|(w, _, _)| v.verdict > *w) {
+            a.worst = Some((v.verdict, v.cause.clone(), v.reason.clone()));
+        }
+        if v.private_endpoint && self.private.len() < 8 {
+            self.private.push(v.reason.clone());
+        }
+        if id == EndpointId::CacheStorage && f.out.bytes > 0 {
+            self.add_upload(f, v);
+        }
+    }
+
+    fn add_upload(&mut self, f: &FlowRecord, v: &FlowVerdict) {
+        if let (Some(tag), Some(region)) = (&v.service_tag, &v.service_region)
+            && tag.starts_with("Storage")
+        {
+            *self.storage_regions.entry(region.clone()).or_default() += f.out.bytes;
+        }
+        let u = &mut self.upload;
+        u.flows += 1;
+        u.bytes += f.out.bytes;
+        u.zero_windows += f.inbound.zero_windows;
+        self.upload_segments.0 += f.out.data_segments;
+        self.upload_segments.1 += f.out.data_retransmissions;
+        let (a, b) = (f.first_seen, f.last_seen);
+        self.upload_span = Some(
+            self.upload_span
+                .map_or((a, b), |(x, y)| (x.min(a), y.max(b))),
+        );
+        if let Some(r) = f.rtt_ms
+            && self.rtts.len() < 10_000
+        {
+            self.rtts.push(r);
+        }
+    }
+
+    /// The upload rate to the cache account, when there was data.
+    fn cache_upload(&mut self) -> Option<Upload> {
+        let (a, b) = self.upload_span?;
+        let mut u = std::mem::take(&mut self.upload);
+        u.seconds = (b - a) as f64 / 1e6;
+        u.mbps = if u.seconds > 0.0 {
+            u.bytes as f64 / 1e6 / u.seconds
+        } else {
+            0.0
+        };
+        u.retrans_pct = if self.upload_segments.0 > 0 {
+            self.upload_segments.1 as f64 * 100.0 / self.upload_segments.0 as f64
+        } else {
+            0.0
+        };
+        self.rtts.sort_by(|x, y| x.total_cmp(y));
+        u.rtt_ms = self.rtts.get(self.rtts.len() / 2).copied();
+        Some(u)
+    }
+
+    /// Builds the diagnosis.
+    pub fn finish(mut self, s: Setting<'_>) -> Diagnosis {
+        let (source, target) = s.regions;
+        let src = source.as_ref().map(|r| r.region.tag_suffix.as_str());
+        let dst = target.as_ref().map(|r| r.region.tag_suffix.as_str());
+        let cache_upload = self.cache_upload();
+        let upload_now = cache_upload.clone().unwrap_or_default();
+        let mut requirements = Vec::new();
+        let mut found = Vec::new();
+        for e in CATALOG {
+            let a = self.per.remove(&e.id).unwrap_or_default();
+            let failed_dns: Vec<&NameLog> = s
+                .dns
+                .iter()
+                .filter(|d| {
+                    endpoints::matches(e.pattern, &d.name)
+                        && d.answered == 0
+                        && d.nxdomain + d.servfail + d.other_errors + d.unanswered > 0
+                })
+                .collect();
+            let (mut status, mut cause) = match &a.worst {
+                Some((v, c, _)) => (Status::of(*v), Some(c.clone())),
+                None => (Status::NotSeen, None),
+            };
+            if status == Status::NotSeen && !failed_dns.is_empty() {
+                status = Status::Blocked;
+                cause = Some(dns_failure(failed_dns[0]));
+            }
+            if status == Status::Ok && a.verdicts.keys().all(|v| *v == Verdict::Incomplete) {
+                status = Status::NotSeen;
+                cause = Some(Cause::NothingToJudge { flows: a.flows });
+            }
+            let tag = e.tag.tag(src, dst);
+            // A name that never resolved is a DNS problem, not an NSG one.
+            if let (Some((_, worst, _)), true) = (&a.worst, status.is_problem()) {
+                let evidence = cause
+                    .as_ref()
+                    .map(super::reason::render)
+                    .unwrap_or_default();
+                found.push(findings::for_endpoint(
+                    e,
+                    status,
+                    worst,
+                    &tag,
+                    &evidence,
+                    &a,
+                    &upload_now,
+                    s.thresholds,
+                ));
+            }
+            for d in &failed_dns {
+                found.push(findings::dns(e, d, &dns_failure(d)));
+            }
+            requirements.push(Requirement {
+                id: e.id,
+                endpoint: e.pattern,
+                tag,
+                purpose: e.purpose,
+                need: e.need,
+                status,
+                flows: a.flows,
+                verdicts: a.counts(),
+                evidence: cause
+                    .as_ref()
+                    .map(super::reason::render)
+                    .unwrap_or_default(),
+                cause,
+                last_seen: a.last_seen,
+            });
+        }
+        if let Some(src) = &source {
+            found.extend(findings::cache_region(src, &self.storage_regions, s.tags));
+        }
+        if s.capture_point == CapturePoint::Nva && self.asr_flows_total > 0 {
+            found.push(findings::nva(self.asr_flows_total));
+        }
+        found.extend(self.private.iter().map(|p| findings::private_endpoint(p)));
+        found.sort_by_key(|f| (f.severity, !f.asr));
+        Diagnosis {
+            source_region: source,
+            target_region: target,
+            capture_point: s.capture_point,
+            service_tags: s.tags.meta().clone(),
+            service_tags_origin: s.tags_origin.to_string(),
+            thresholds: s.thresholds.clone(),
+            requirements,
+            findings: found,
+            cache_upload,
+        }
+    }
+}
+
+/// How a name failed to resolve.
+pub fn dns_failure(d: &NameLog) -> Cause {
+    let (failure, count) = if d.nxdomain > 0 {
+        (DnsFailure::Nxdomain, d.nxdomain)
+    } else if d.servfail > 0 {
+        (DnsFailure::Servfail, d.servfail)
+    } else if d.other_errors > 0 {
+        (DnsFailure::Refused, d.other_errors)
+    } else {
+        (DnsFailure::Unanswered, d.unanswered)
+    };
+    Cause::DnsFailed {
+        name: d.name.clone(),
+        failure,
+        count,
+    }
+}

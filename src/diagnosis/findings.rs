@@ -1,0 +1,297 @@
+//! Findings: what is wrong, the Site Recovery error codes a user will have
+//! seen, the evidence, and the concrete fix. The kind of finding is chosen by
+//! matching on the typed [`Cause`], never on the reason sentence.
+
+use super::checklist::Agg;
+use super::reason;
+use crate::azure::endpoints::Endpoint;
+use crate::azure::tags::TagDb;
+use crate::model::{
+    Cause, EndpointId, Finding, NameLog, RegionChoice, Severity, Side, Status, Thresholds, Upload,
+};
+use std::collections::BTreeMap;
+
+const SERVICE_ENDPOINT_AZ: &str = "az network vnet subnet update -g <resource-group> --vnet-name <vnet> -n <subnet> --service-endpoints Microsoft.Storage";
+
+/// The NSG rule that allows an endpoint's tag, as an `az` command.
+fn nsg_fix(tag: &str) -> String {
+    format!(
+        "allow outbound TCP 443 to service tag {tag} in the VM's NSG: az network nsg rule create -g <resource-group> --nsg-name <nsg> -n Allow-ASR-{} --priority <priority> --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes {tag} --destination-port-ranges 443",
+        tag.replace(['.', '<', '>'], "")
+    )
+}
+
+/// The URL a filtering firewall or proxy must allow.
+fn url_fix(e: &Endpoint) -> String {
+    let specific = if e.id == EndpointId::CacheStorage {
+        " (or only the cache accounts, e.g. cache1.blob.core.windows.net)"
+    } else {
+        ""
+    };
+    format!(
+        "on a URL-filtering firewall or proxy, allow {}{specific} (not IP addresses: IP-based filtering is not supported for Site Recovery)",
+        e.pattern
+    )
+}
+
+/// What a finding says beyond its evidence.
+struct Kind {
+    severity: Severity,
+    title: String,
+    codes: Vec<&'static str>,
+    fix: Vec<String>,
+}
+
+/// A blocked endpoint: what blocked it decides the title, codes and fix.
+fn blocked(e: &Endpoint, cause: &Cause, tag: &str) -> Kind {
+    let critical = |title: String, codes: Vec<&'static str>, fix: Vec<String>| Kind {
+        severity: Severity::Critical,
+        title,
+        codes,
+        fix,
+    };
+    match cause {
+        Cause::ResetAfterFirstData { tls_hello, .. } => critical(
+            format!(
+                "{} is blocked: a filter resets the connection at the {}",
+                e.pattern,
+                if *tls_hello {
+                    "TLS hello"
+                } else {
+                    "client's first data"
+                }
+            ),
+            e.error_codes.to_vec(),
+            vec![url_fix(e), nsg_fix(tag)],
+        ),
+        Cause::ProxyRefused { .. } => critical(
+            format!("{} is refused by the proxy", e.pattern),
+            vec!["151072"],
+            vec![format!(
+                "allow {} on the proxy, or bypass the proxy for the Site Recovery URLs",
+                e.pattern
+            )],
+        ),
+        Cause::TlsAlert {
+            side: Side::Server, ..
+        } => critical(
+            format!("TLS to {} fails", e.pattern),
+            vec!["151066"],
+            vec!["update the VM's trusted root certificates (Windows Update; on Linux the distribution's CA bundle) and check that no device in the path alters TLS".into()],
+        ),
+        Cause::TlsAlert {
+            side: Side::Client, ..
+        } => critical(
+            format!("the VM rejects the certificate of {}", e.pattern),
+            vec!["151066"],
+            vec![
+                "update the VM's trusted root certificates (Windows Update; on Linux the distribution's CA bundle)".into(),
+                "or stop the TLS inspection that re-signs the traffic with a certificate the VM does not trust".into(),
+            ],
+        ),
+        _ => critical(
+            format!("{} is blocked", e.pattern),
+            e.error_codes.to_vec(),
+            vec![
+                nsg_fix(tag),
+                url_fix(e),
+                "a Standard internal load balancer gives no outbound access by default: add a NAT gateway".into(),
+            ],
+        ),
+    }
+}
+
+fn throttled(e: &Endpoint, upload: &Upload, th: &Thresholds, ev: &mut Vec<String>) -> Kind {
+    if e.id == EndpointId::CacheStorage {
+        let below = if upload.mbps < th.cache_upload_mbps {
+            "below"
+        } else {
+            "above"
+        };
+        ev.push(format!(
+            "upload to the cache account {:.2} MB/s over {:.1} s: {below} the {:.2} MB/s Site Recovery needs (4 MB in 3 s); churn limit {:.0} MB/s per VM ({:.0} MB/s with High Churn)",
+            upload.mbps, upload.seconds, th.cache_upload_mbps, th.churn_limit_mbps, th.high_churn_limit_mbps
+        ));
+    }
+    Kind {
+        severity: Severity::Warning,
+        title: format!("{} is throttled", e.pattern),
+        codes: vec!["153007"],
+        fix: vec![
+            "if a network virtual appliance is in the path, it may be throttling replication: create a virtual network service endpoint for Microsoft.Storage so that replication bypasses it".into(),
+            "measure an upload to the cache account (AzCopy); if the disks' write rate is above the churn limits, exclude disks or enable High Churn".into(),
+        ],
+    }
+}
+
+/// The finding for an endpoint whose status is a problem; `cause` is the
+/// cause of its worst flow.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn for_endpoint(
+    e: &Endpoint,
+    status: Status,
+    cause: &Cause,
+    tag: &str,
+    evidence: &str,
+    a: &Agg,
+    upload: &Upload,
+    th: &Thresholds,
+) -> Finding {
+    let counts: Vec<String> = a.counts().iter().map(|(k, v)| format!("{v} {k}")).collect();
+    let mut ev = vec![
+        evidence.to_string(),
+        format!(
+            "{} flow{}: {}",
+            a.flows,
+            if a.flows == 1 { "" } else { "s" },
+            counts.join(", ")
+        ),
+    ];
+    let k = match status {
+        Status::Blocked => blocked(e, cause, tag),
+        Status::ProxyAuth => Kind {
+            severity: Severity::Critical,
+            title: format!("{} goes through an authenticating proxy, which Site Recovery does not support", e.pattern),
+            codes: vec!["151072"],
+            fix: vec![
+                format!("let {} through the proxy without authentication, or bypass the proxy for the Site Recovery URLs", e.pattern),
+                "the Mobility agent reads its proxy from ProxyInfo.conf (Linux /usr/local/InMage/config/ProxyInfo.conf, Windows C:\\ProgramData\\Microsoft Azure Site Recovery\\Config\\ProxyInfo.conf), else /etc/environment or Internet Explorer's settings".into(),
+            ],
+        },
+        Status::Intercepted => Kind {
+            severity: Severity::Critical,
+            title: format!("TLS to {} is intercepted", e.pattern),
+            codes: vec!["151066"],
+            fix: vec![format!("exclude {} from TLS inspection on the firewall or proxy", e.pattern)],
+        },
+        Status::OutsideAzure => Kind {
+            severity: Severity::Critical,
+            title: format!("traffic to {} leaves the Azure boundary", e.pattern),
+            codes: e.error_codes.to_vec(),
+            fix: vec![
+                "forced tunnelling (a 0.0.0.0/0 route to an on-premises appliance) is not recommended for Site Recovery: create a virtual network service endpoint for Microsoft.Storage so that replication traffic stays in Azure".into(),
+                SERVICE_ENDPOINT_AZ.into(),
+                "check that DNS answers with the service's Azure addresses".into(),
+            ],
+        },
+        _ => throttled(e, upload, th, &mut ev),
+    };
+    Finding {
+        severity: k.severity,
+        asr: true,
+        title: k.title,
+        endpoint: Some(e.id),
+        error_codes: k.codes,
+        evidence: ev,
+        fix: k.fix,
+    }
+}
+
+/// A Site Recovery name that does not resolve.
+pub(super) fn dns(e: &Endpoint, d: &NameLog, cause: &Cause) -> Finding {
+    let servers: Vec<String> = d.servers.iter().map(|s| s.to_string()).collect();
+    Finding {
+        severity: Severity::Critical,
+        asr: true,
+        title: format!("{} does not resolve", d.name),
+        endpoint: Some(e.id),
+        error_codes: vec!["151195"],
+        evidence: vec![format!(
+            "{} (DNS server {})",
+            reason::render(cause),
+            servers.join(", ")
+        )],
+        fix: vec![
+            "make the VM's DNS servers resolve the Site Recovery URLs: a custom DNS server must be reachable from this region (during reprotection, from the DR region), or use Azure-provided DNS".into(),
+            "with private endpoints, make sure the VM can resolve the private DNS zone records".into(),
+        ],
+    }
+}
+
+/// Cache storage traffic that goes to another region than the source.
+pub(super) fn cache_region(
+    source: &RegionChoice,
+    bytes_by_region: &BTreeMap<String, u64>,
+    tags: &TagDb,
+) -> Vec<Finding> {
+    let s = &source.region;
+    bytes_by_region
+        .iter()
+        .filter(|(region, _)| **region != s.id)
+        .map(|(region, bytes)| {
+            let other = tags
+                .regions()
+                .into_iter()
+                .find(|(id, _)| id == region)
+                .map(|(_, sfx)| sfx)
+                .unwrap_or(region.clone());
+            Finding {
+                severity: Severity::Warning,
+                asr: true,
+                title: format!(
+                    "cache storage traffic goes to region {other}, not the source region {}",
+                    s.tag_suffix
+                ),
+                endpoint: Some(EndpointId::CacheStorage),
+                error_codes: vec!["151037"],
+                evidence: vec![format!(
+                    "{bytes} bytes uploaded to addresses of Storage.{other}"
+                )],
+                fix: vec![
+                    format!(
+                        "the cache storage account must be in the source region ({}); allow Storage.{} in the NSG",
+                        s.tag_suffix, s.tag_suffix
+                    ),
+                    format!(
+                        "if {other} is really the source region, run again with --source-region {other}"
+                    ),
+                ],
+            }
+        })
+        .collect()
+}
+
+/// Replication traffic seen on a network virtual appliance.
+pub(super) fn nva(asr_flows: u64) -> Finding {
+    Finding {
+        severity: Severity::Warning,
+        asr: true,
+        title: "replication traffic passes through the network virtual appliance".into(),
+        endpoint: Some(EndpointId::CacheStorage),
+        error_codes: vec!["153007"],
+        evidence: vec![format!("{asr_flows} Site Recovery flows seen on the NVA")],
+        fix: vec![
+            "the appliance might get throttled if all the replication traffic passes through it: create a virtual network service endpoint for Microsoft.Storage on the VM's subnet so that replication traffic does not go to the NVA".into(),
+            SERVICE_ENDPOINT_AZ.into(),
+            "do not restrict the storage accounts used by Site Recovery to selected networks: allow access from all networks".into(),
+        ],
+    }
+}
+
+/// A Site Recovery endpoint reached through a private endpoint.
+pub(super) fn private_endpoint(reason: &str) -> Finding {
+    Finding {
+        severity: Severity::Info,
+        asr: false,
+        title: "reached through a private endpoint: allowed".into(),
+        endpoint: None,
+        error_codes: vec![],
+        evidence: vec![reason.to_string()],
+        fix: vec!["nothing to change; Azure AD (login.microsoftonline.com) has no private endpoint and must still be allowed outbound".into()],
+    }
+}
+
+/// The service-tag data is much older than the capture.
+pub(super) fn stale_tags(age_days: i64, published: &str, change_number: u64) -> Finding {
+    Finding {
+        severity: Severity::Warning,
+        asr: false,
+        title: format!("the service-tag data is {age_days} days older than the capture"),
+        endpoint: None,
+        error_codes: vec![],
+        evidence: vec![format!(
+            "service tags published {published} (changeNumber {change_number}); tags change weekly"
+        )],
+        fix: vec!["download the current ServiceTags_Public_*.json (or `az network list-service-tags --location <region>`) and pass it with --service-tags FILE".into()],
+    }
+}

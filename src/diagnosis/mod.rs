@@ -1,0 +1,18 @@
+//! The diagnosis: from flow records to what users came for.
+//!
+//! - [`verdict`]: the rules that give each flow a verdict and a typed cause;
+//! - [`reason`]: the one place a cause becomes a sentence;
+//! - [`regions`]: source and target regions, given or inferred;
+//! - [`checklist`]: verdicts gathered into the requirement checklist and the
+//!   cache upload rate;
+//! - [`findings`]: findings with error codes and fixes, chosen by cause;
+//! - [`judge`]: the pipeline `analyze`, `tui` and `live` share.
+
+pub mod checklist;
+pub mod findings;
+pub mod judge;
+pub mod reason;
+pub mod regions;
+pub mod verdict;
+
+pub use judge::{Judge, Settings};

@@ -1,0 +1,165 @@
+//! The one place where a [`Cause`] becomes the sentence users read (the
+//! `reason` of a flow, the evidence of a requirement). Nothing decides on
+//! these sentences: decisions match on the cause.
+
+use crate::model::{Cause, DnsFailure, Side};
+
+/// Milliseconds as a reason shows them: one decimal below 10 ms.
+pub fn ms_text(ms: f64) -> String {
+    if ms < 10.0 {
+        format!("{ms:.1}")
+    } else {
+        format!("{ms:.0}")
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The sentence for a cause.
+pub fn render(c: &Cause) -> String {
+    match c {
+        Cause::ProxyAuthRequired {
+            proxy,
+            target,
+            scheme,
+        } => {
+            let scheme = scheme
+                .as_deref()
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default();
+            format!("proxy {proxy} answered 407{scheme} to CONNECT {target}")
+        }
+        Cause::ProxyRefused {
+            proxy,
+            status,
+            target,
+        } => format!("proxy {proxy} answered {status} to CONNECT {target}"),
+        Cause::NoSynAnswer {
+            syns,
+            span_ms,
+            server,
+        } => format!(
+            "{} over {:.1} s, no answer from {server}",
+            plural(u64::from(*syns), "SYN", "SYNs"),
+            span_ms / 1000.0
+        ),
+        Cause::NoDnsAnswer { server } => format!("DNS query to {server} got no answer"),
+        Cause::SynReset { server } => format!("SYN answered by RST from {server}"),
+        Cause::IcmpError {
+            v6,
+            icmp_type,
+            code,
+            from,
+            server,
+        } => {
+            let v = if *v6 { "ICMPv6" } else { "ICMP" };
+            match from {
+                Some(from) => format!("{v} {icmp_type}/{code} from {from} for {server}"),
+                None => format!("{v} {icmp_type}/{code} for {server}"),
+            }
+        }
+        Cause::ResetAfterFirstData {
+            after_ms,
+            tls_hello,
+            name,
+        } => {
+            let what = if *tls_hello {
+                format!(
+                    "ClientHello for {}",
+                    name.as_deref().unwrap_or("the server")
+                )
+            } else {
+                "the client's first data".to_string()
+            };
+            format!("RST from server {} ms after {what}", ms_text(*after_ms))
+        }
+        Cause::AckNeverSeen => "SYN/ACK seen, never the client's ACK".into(),
+        Cause::TlsAlert {
+            side,
+            description,
+            name,
+            ..
+        } => {
+            let who = match side {
+                Side::Client => "client",
+                Side::Server => "server",
+            };
+            format!("{who} sent TLS alert {name} ({description})")
+        }
+        Cause::UdpAnswered => "answered".into(),
+        Cause::UdpNoAnswer => "no answer seen".into(),
+        Cause::MidFlowOneDirection => "began before the capture, one direction only".into(),
+        Cause::UntrustedIssuer { name, issuer } => format!(
+            "certificate for {} issued by '{issuer}'",
+            name.as_deref().unwrap_or("the server")
+        ),
+        Cause::PrivateEndpoint { name, via, address } => format!(
+            "private endpoint: {} -> {via} -> {address}",
+            name.as_deref().unwrap_or("the server")
+        ),
+        Cause::OutsideAzure {
+            name,
+            address,
+            resolved,
+        } => format!(
+            "{} {} {address}, outside every Azure range",
+            name.as_deref().unwrap_or("the server"),
+            if *resolved { "resolved to" } else { "went to" }
+        ),
+        Cause::Throttled {
+            retrans_pct,
+            zero_windows,
+            upload_mbit_s,
+            rtt_ms,
+        } => {
+            let mut parts = Vec::new();
+            if let Some(p) = retrans_pct {
+                parts.push(format!("{p:.1}% of data segments retransmitted"));
+            }
+            if let Some(z) = zero_windows {
+                parts.push(format!("{z} zero windows from the server"));
+            }
+            if let Some(m) = upload_mbit_s {
+                parts.push(format!("upload {m:.1} Mbit/s"));
+            }
+            if let Some(r) = rtt_ms {
+                parts.push(format!("handshake RTT {r:.1} ms"));
+            }
+            parts.join(", ")
+        }
+        Cause::MidFlowWorking => "data both ways (began before the capture)".into(),
+        Cause::Established {
+            tls_version,
+            proxy,
+            proxy_status,
+        } => {
+            let mut why = String::from("established");
+            if let Some(v) = tls_version {
+                why.push_str(&format!(", {v}"));
+            }
+            if let Some(p) = proxy {
+                let status = proxy_status.map_or("-".to_string(), |s| s.to_string());
+                why.push_str(&format!(", through proxy {p} (status {status})"));
+            }
+            why
+        }
+        Cause::DnsFailed {
+            name,
+            failure,
+            count,
+        } => match failure {
+            DnsFailure::Nxdomain => format!("DNS answered NXDOMAIN for {name}"),
+            DnsFailure::Servfail => format!("DNS answered SERVFAIL for {name}"),
+            DnsFailure::Refused => format!("DNS refused or failed {name} ({count} responses)"),
+            DnsFailure::Unanswered => format!(
+                "{} for {name} never answered",
+                plural(u64::from(*count), "DNS query", "DNS queries")
+            ),
+        },
+        Cause::NothingToJudge { flows } => {
+            format!("{flows} flows, none complete enough to judge")
+        }
+    }
+}

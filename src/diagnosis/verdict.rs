@@ -1,0 +1,263 @@
+//! The verdict rules: one verdict per flow, with the typed cause that led to
+//! it. A flow is judged from what the capture shows (proxy answers,
+//! handshake, resets, ICMP, TLS alerts, certificates, retransmissions) and
+//! from where its destination sits in the Azure service-tag ranges. The rules
+//! are tried in the order the README lists them; the first that applies
+//! decides. Thresholds are set by flags.
+
+use super::reason;
+use crate::azure::endpoints::{self, Endpoint};
+use crate::azure::tags::TagDb;
+use crate::model::{
+    Cause, FlowRecord, FlowVerdict, Handshake, NameSource, Region, Side, Thresholds, Transport,
+    Verdict,
+};
+use std::net::{IpAddr, SocketAddr};
+
+/// Issuer names (substrings of the leaf certificate's issuer) of the CAs that
+/// sign Azure's own certificates; anything else on an Azure endpoint is a
+/// TLS-inspecting device.
+pub const TRUSTED_ISSUERS: &[&str] = &["Microsoft", "DigiCert", "Baltimore CyberTrust"];
+
+/// What the judge needs besides the flow.
+pub struct Context<'a> {
+    /// Service tags.
+    pub tags: &'a TagDb,
+    /// Source region, when known.
+    pub source: Option<&'a Region>,
+    /// Target region, when known.
+    pub target: Option<&'a Region>,
+    /// Thresholds.
+    pub thresholds: &'a Thresholds,
+    /// Extra trusted certificate issuers.
+    pub trusted_issuers: &'a [String],
+}
+
+/// True for addresses that are not routed on the internet (private, shared,
+/// loopback, link-local, unique-local).
+pub fn is_private(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v) => {
+            let o = v.octets();
+            v.is_private()
+                || v.is_loopback()
+                || v.is_link_local()
+                || (o[0] == 100 && (o[1] & 0xc0) == 64)
+        }
+        IpAddr::V6(v) => {
+            let s = v.segments();
+            v.is_loopback() || (s[0] & 0xfe00) == 0xfc00 || (s[0] & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// Judges one flow.
+pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
+    let name = f.name();
+    let ep: Option<&'static Endpoint> = name.and_then(endpoints::classify);
+    let source = ctx.source.map(|r| r.tag_suffix.as_str());
+    let target = ctx.target.map(|r| r.tag_suffix.as_str());
+    let required_tag = ep.map(|e| e.tag.tag(source, target));
+    let tags = ctx.tags.lookup(f.dst_ip);
+    let family = ep.map(|e| e.tag.family());
+    let relevant = tags
+        .iter()
+        .find(|t| family.is_some_and(|fam| t.name == fam || t.name.starts_with(&format!("{fam}."))))
+        .or_else(|| tags.iter().find(|t| !t.name.starts_with("AzureCloud")))
+        .or_else(|| tags.first());
+    let service_tag = relevant.map(|t| t.name.clone());
+    let service_region = relevant.and_then(|t| t.region.clone());
+    let (verdict, cause) = decide(f, ep.is_some(), tags.is_empty(), ctx);
+    FlowVerdict {
+        flow: f.id,
+        endpoint: ep.map(|e| e.id),
+        endpoint_pattern: ep.map(|e| e.pattern),
+        required_tag,
+        service_tag,
+        service_region,
+        verdict,
+        reason: reason::render(&cause),
+        private_endpoint: matches!(cause, Cause::PrivateEndpoint { .. }),
+        cause,
+    }
+}
+
+/// The rules, in order: the first that applies decides.
+fn decide(f: &FlowRecord, asr: bool, in_no_tag: bool, ctx: &Context<'_>) -> (Verdict, Cause) {
+    proxy_answer(f)
+        .or_else(|| handshake_failure(f))
+        .or_else(|| tls_alert(f))
+        .or_else(|| udp_outcome(f))
+        .or_else(|| {
+            (f.handshake == Handshake::MidFlow && f.quality.one_direction)
+                .then_some((Verdict::Incomplete, Cause::MidFlowOneDirection))
+        })
+        .or_else(|| asr.then(|| where_it_went(f, in_no_tag, ctx)).flatten())
+        .or_else(|| throttling(f, ctx.thresholds))
+        .unwrap_or_else(|| working(f))
+}
+
+fn server(f: &FlowRecord) -> SocketAddr {
+    SocketAddr::new(f.dst_ip, f.dst_port)
+}
+
+/// A proxy that refused CONNECT or asked for credentials.
+fn proxy_answer(f: &FlowRecord) -> Option<(Verdict, Cause)> {
+    let p = f.proxy.as_ref()?;
+    let target = format!("{}:{}", p.target_host, p.target_port);
+    match p.status? {
+        407 => Some((
+            Verdict::ProxyAuth,
+            Cause::ProxyAuthRequired {
+                proxy: server(f),
+                target,
+                scheme: p.auth_scheme.clone(),
+            },
+        )),
+        s if !(200..300).contains(&s) => Some((
+            Verdict::Blocked,
+            Cause::ProxyRefused {
+                proxy: server(f),
+                status: s,
+                target,
+            },
+        )),
+        _ => None,
+    }
+}
+
+/// A connection attempt that failed: no answer, RST, ICMP, reset at the
+/// first data, or a handshake that never completed.
+fn handshake_failure(f: &FlowRecord) -> Option<(Verdict, Cause)> {
+    let ev = &f.evidence;
+    let blocked = |c| Some((Verdict::Blocked, c));
+    match f.handshake {
+        Handshake::NoReply if f.transport == Transport::Tcp => blocked(Cause::NoSynAnswer {
+            syns: ev.syn_count,
+            span_ms: ev.syn_span_ms.unwrap_or(0.0),
+            server: server(f),
+        }),
+        Handshake::NoReply if f.dst_port == 53 => blocked(Cause::NoDnsAnswer { server: server(f) }),
+        Handshake::Rejected => blocked(Cause::SynReset { server: server(f) }),
+        Handshake::Unreachable => blocked(Cause::IcmpError {
+            v6: ev.icmp.is_some_and(|i| i.v6),
+            icmp_type: ev.icmp.map_or(0, |i| i.icmp_type),
+            code: ev.icmp.map_or(0, |i| i.code),
+            from: ev.icmp.map(|i| i.from),
+            server: server(f),
+        }),
+        Handshake::ResetAfterData => blocked(Cause::ResetAfterFirstData {
+            after_ms: ev.rst_after_client_data_ms.unwrap_or(0.0),
+            tls_hello: f.tls.is_some(),
+            name: f.name().map(str::to_string),
+        }),
+        Handshake::Incomplete => Some((Verdict::Incomplete, Cause::AckNeverSeen)),
+        _ => None,
+    }
+}
+
+/// A fatal TLS alert.
+fn tls_alert(f: &FlowRecord) -> Option<(Verdict, Cause)> {
+    let a = f.tls.as_ref()?.alert.as_ref().filter(|a| a.level == 2)?;
+    Some((
+        Verdict::Blocked,
+        Cause::TlsAlert {
+            side: Side::Server,
+            level: a.level,
+            description: a.description,
+            name: a.name.to_string(),
+        },
+    ))
+}
+
+/// UDP flows are judged by whether the server answered.
+fn udp_outcome(f: &FlowRecord) -> Option<(Verdict, Cause)> {
+    if f.transport != Transport::Udp {
+        return None;
+    }
+    Some(match f.handshake {
+        Handshake::Answered => (Verdict::Allowed, Cause::UdpAnswered),
+        _ => (Verdict::Incomplete, Cause::UdpNoAnswer),
+    })
+}
+
+/// For Site Recovery flows: an untrusted certificate issuer, a private
+/// endpoint, or an address outside every Azure range.
+fn where_it_went(f: &FlowRecord, in_no_tag: bool, ctx: &Context<'_>) -> Option<(Verdict, Cause)> {
+    let name = f.name().map(str::to_string);
+    if let Some(cert) = f.tls.as_ref().and_then(|t| t.certificates.first()) {
+        let trusted = TRUSTED_ISSUERS.iter().any(|t| cert.issuer.contains(t))
+            || ctx
+                .trusted_issuers
+                .iter()
+                .any(|t| cert.issuer.contains(t.as_str()));
+        if !trusted {
+            return Some((
+                Verdict::Intercepted,
+                Cause::UntrustedIssuer {
+                    name,
+                    issuer: cert.issuer_cn.clone(),
+                },
+            ));
+        }
+    }
+    if is_private(&f.dst_ip) {
+        let link = f.dns_cnames.iter().find(|c| c.contains(".privatelink."))?;
+        return Some((
+            Verdict::Allowed,
+            Cause::PrivateEndpoint {
+                name,
+                via: link.clone(),
+                address: f.dst_ip,
+            },
+        ));
+    }
+    (in_no_tag && f.proxy.is_none()).then(|| {
+        (
+            Verdict::OutsideAzure,
+            Cause::OutsideAzure {
+                name,
+                address: f.dst_ip,
+                resolved: f.name_source == NameSource::Dns,
+            },
+        )
+    })
+}
+
+/// Retransmissions or zero windows at or above the thresholds.
+fn throttling(f: &FlowRecord, th: &Thresholds) -> Option<(Verdict, Cause)> {
+    let out = &f.out;
+    let retrans_pct = if out.data_segments > 0 {
+        out.data_retransmissions as f64 * 100.0 / out.data_segments as f64
+    } else {
+        0.0
+    };
+    let slow_tcp = out.data_segments >= th.min_segments && retrans_pct >= th.retrans_pct;
+    let zero = f.inbound.zero_windows >= th.zero_windows.max(1);
+    (slow_tcp || zero).then(|| {
+        (
+            Verdict::Throttled,
+            Cause::Throttled {
+                retrans_pct: slow_tcp.then_some(retrans_pct),
+                zero_windows: zero.then_some(f.inbound.zero_windows),
+                upload_mbit_s: out.throughput_kbps.map(|k| k / 1000.0),
+                rtt_ms: f.rtt_ms,
+            },
+        )
+    })
+}
+
+/// Nothing went wrong.
+fn working(f: &FlowRecord) -> (Verdict, Cause) {
+    if f.handshake == Handshake::MidFlow {
+        return (Verdict::Allowed, Cause::MidFlowWorking);
+    }
+    (
+        Verdict::Allowed,
+        Cause::Established {
+            tls_version: f.tls.as_ref().and_then(|t| t.server_version.clone()),
+            proxy: f.proxy.as_ref().map(|_| server(f)),
+            proxy_status: f.proxy.as_ref().and_then(|p| p.status),
+        },
+    )
+}

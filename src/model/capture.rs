@@ -1,0 +1,106 @@
+//! What was read and what the capture itself shows about its quality.
+
+use super::ts_opt;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How the file is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileFormat {
+    /// Classic libpcap format (micro- or nanosecond).
+    Pcap,
+    /// pcapng.
+    Pcapng,
+    /// Standard input; the format is whatever libpcap found there.
+    Stdin,
+}
+
+/// How reading ended.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum CaptureEnd {
+    /// The whole input was read.
+    Complete,
+    /// Reading stopped at damage; what came before was analysed.
+    Damaged {
+        /// Frames read before the damage.
+        after_frame: u64,
+        /// What the reader said.
+        message: String,
+    },
+}
+
+/// What a source read.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReadSummary {
+    /// The file name as given (`-` for standard input).
+    pub path: String,
+    /// Its format.
+    pub format: FileFormat,
+    /// Link types of its interfaces, in order of appearance, without repeats.
+    pub linktypes: Vec<u32>,
+    /// Frames handed to the callback (after the filter).
+    pub frames: u64,
+    /// Frames the filter left out.
+    pub filtered_out: u64,
+    /// How reading ended.
+    pub end: CaptureEnd,
+}
+
+/// What the capture itself shows about its quality, and what was read.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CaptureStats {
+    /// Frames read.
+    pub frames: u64,
+    /// First frame time.
+    #[serde(serialize_with = "ts_opt")]
+    pub first_seen: Option<i64>,
+    /// Last frame time.
+    #[serde(serialize_with = "ts_opt")]
+    pub last_seen: Option<i64>,
+    /// Frames cut by the snap length.
+    pub frames_cut_by_snaplen: u64,
+    /// Frames that could not be decoded, by reason.
+    pub undecoded: BTreeMap<String, u64>,
+    /// IP fragments (counted, not reassembled).
+    pub ip_fragments: u64,
+    /// ICMP errors quoting a packet that is not in the capture (a flow is
+    /// created for them).
+    pub icmp_errors_unmatched: u64,
+    /// Flows.
+    pub flows: u64,
+    /// Flows seen in one direction only.
+    pub flows_one_direction: u64,
+    /// TCP flows that began before the capture.
+    pub flows_began_before_capture: u64,
+    /// Flows whose hello the snap length cut.
+    pub hellos_cut_by_snaplen: u64,
+    /// Flows expired early because the flow table was full.
+    pub flows_evicted: u64,
+    /// Most flows held at once.
+    pub peak_live_flows: u64,
+    /// DNS messages that could not be parsed.
+    pub dns_malformed: u64,
+    /// Packets captured twice (on both sides of a router, as on an NVA
+    /// captured on two interfaces) and counted once.
+    pub packets_seen_twice: u64,
+}
+
+/// Packet drops reported by the capture (live capture only).
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Drops {
+    /// Dropped by the kernel (buffer full): pcap_stats `ps_drop`.
+    pub kernel: u64,
+    /// Dropped by the interface or driver: pcap_stats `ps_ifdrop`.
+    pub interface: u64,
+    /// Dropped by asrscope because analysis fell behind capture.
+    pub queue: u64,
+}
+
+impl Drops {
+    /// All drops.
+    pub fn total(&self) -> u64 {
+        self.kernel + self.interface + self.queue
+    }
+}

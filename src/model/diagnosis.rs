@@ -1,0 +1,266 @@
+//! The diagnosis: the Site Recovery requirement checklist, findings with their
+//! error codes and fixes, the regions and service-tag data used, and the
+//! upload rate to the cache account.
+
+use super::{Cause, EndpointId, Verdict, ts_opt};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Thresholds of the rules.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Thresholds {
+    /// A flow with at least this share of its data segments retransmitted
+    /// (percent, client to server) is throttled.
+    pub retrans_pct: f64,
+    /// Fewest client data segments before the retransmission share is judged.
+    pub min_segments: u64,
+    /// A flow whose server advertised a zero window at least this often is
+    /// throttled.
+    pub zero_windows: u64,
+    /// Upload rate to the cache storage account that Site Recovery needs, MB/s
+    /// ("slower than 4 MB in 3 seconds" is too slow: 1.33 MB/s).
+    pub cache_upload_mbps: f64,
+    /// Per-VM data churn limit, MB/s (Site Recovery's standard limit).
+    pub churn_limit_mbps: f64,
+    /// Per-VM data churn limit with High Churn, MB/s.
+    pub high_churn_limit_mbps: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            retrans_pct: 2.0,
+            min_segments: 20,
+            zero_windows: 1,
+            cache_upload_mbps: 4.0 / 3.0,
+            churn_limit_mbps: 54.0,
+            high_churn_limit_mbps: 100.0,
+        }
+    }
+}
+
+/// A known region.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Region {
+    /// Lower-case id, as in the service tags' `region` property (`eastus`).
+    pub id: String,
+    /// Suffix of regional service tags (`EastUS`, as in `Storage.EastUS`).
+    pub tag_suffix: String,
+}
+
+/// When an endpoint is required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Need {
+    /// Always.
+    Always,
+    /// Only to enable replication of Azure Disk Encryption (ADE) VMs from the portal.
+    AdeVms,
+    /// Only to let the portal auto-upgrade the Mobility agent.
+    AgentAutoUpgrade,
+}
+
+/// What a database was built from.
+#[derive(serde::Serialize, Clone, Debug)]
+pub struct SnapshotMeta {
+    /// The file's top-level change number.
+    pub change_number: u64,
+    /// The cloud, e.g. `Public`.
+    pub cloud: String,
+    /// Publication date, `YYYY-MM-DD`, when known.
+    pub published: Option<String>,
+    /// The source file's name, without directories.
+    pub source: String,
+    /// Number of tags in the database.
+    pub tags: usize,
+    /// Number of address prefixes in the database (over all tags).
+    pub prefixes: usize,
+}
+
+/// Where the capture was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CapturePoint {
+    /// On the replicated VM.
+    Vm,
+    /// On a network virtual appliance in the VM's path.
+    Nva,
+}
+
+/// A requirement's status in the checklist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Seen working.
+    Ok,
+    /// No flow and no DNS query for it in the capture.
+    NotSeen,
+    /// Slow.
+    Throttled,
+    /// Leaves the Azure boundary.
+    OutsideAzure,
+    /// TLS intercepted.
+    Intercepted,
+    /// An authenticating proxy is in the way.
+    ProxyAuth,
+    /// Blocked.
+    Blocked,
+}
+
+impl Status {
+    /// Kebab-case name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::NotSeen => "not seen",
+            Status::Throttled => "throttled",
+            Status::OutsideAzure => "outside-azure",
+            Status::Intercepted => "intercepted",
+            Status::ProxyAuth => "proxy-auth",
+            Status::Blocked => "blocked",
+        }
+    }
+
+    /// True for the statuses that make a finding.
+    pub fn is_problem(&self) -> bool {
+        matches!(
+            self,
+            Status::Blocked
+                | Status::ProxyAuth
+                | Status::Intercepted
+                | Status::OutsideAzure
+                | Status::Throttled
+        )
+    }
+
+    /// The checklist status a flow verdict gives.
+    pub fn of(v: Verdict) -> Status {
+        match v {
+            Verdict::Allowed | Verdict::Incomplete => Status::Ok,
+            Verdict::Throttled => Status::Throttled,
+            Verdict::OutsideAzure => Status::OutsideAzure,
+            Verdict::Intercepted => Status::Intercepted,
+            Verdict::ProxyAuth => Status::ProxyAuth,
+            Verdict::Blocked => Status::Blocked,
+        }
+    }
+}
+
+/// How a region was chosen.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionChoice {
+    /// The region.
+    pub region: Region,
+    /// `given` (by flag) or `inferred` (from the traffic).
+    pub how: &'static str,
+}
+
+/// One line of the checklist.
+#[derive(Debug, Clone, Serialize)]
+pub struct Requirement {
+    /// Catalog id.
+    pub id: EndpointId,
+    /// URL pattern.
+    pub endpoint: &'static str,
+    /// The tag an NSG must allow.
+    pub tag: String,
+    /// What it is for.
+    pub purpose: &'static str,
+    /// When it is needed.
+    pub need: Need,
+    /// Status.
+    pub status: Status,
+    /// Flows to it.
+    pub flows: u64,
+    /// Flows by verdict.
+    pub verdicts: BTreeMap<&'static str, u64>,
+    /// The strongest evidence.
+    pub evidence: String,
+    /// Why, machine-readable (absent when not seen).
+    pub cause: Option<Cause>,
+    /// Last flow seen.
+    #[serde(serialize_with = "ts_opt")]
+    pub last_seen: Option<i64>,
+}
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Replication cannot work this way.
+    Critical,
+    /// Replication works but is at risk (throttling, NVA in the path, region).
+    Warning,
+    /// Worth knowing; nothing to fix.
+    Info,
+}
+
+/// A finding with its evidence and fix.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Severity.
+    pub severity: Severity,
+    /// About Site Recovery traffic (counts for the exit status).
+    pub asr: bool,
+    /// One line.
+    pub title: String,
+    /// The endpoint concerned.
+    pub endpoint: Option<EndpointId>,
+    /// Site Recovery error codes a user will have seen.
+    pub error_codes: Vec<&'static str>,
+    /// Evidence lines.
+    pub evidence: Vec<String>,
+    /// What to change.
+    pub fix: Vec<String>,
+}
+
+/// Upload to the cache storage account, beside what replication needs.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Upload {
+    /// Flows to the cache account with data.
+    pub flows: u64,
+    /// Bytes uploaded.
+    pub bytes: u64,
+    /// From the first to the last data segment, seconds.
+    pub seconds: f64,
+    /// Average rate, MB/s.
+    pub mbps: f64,
+    /// Data segments retransmitted, percent.
+    pub retrans_pct: f64,
+    /// Zero windows from the storage side.
+    pub zero_windows: u64,
+    /// Median handshake RTT, ms.
+    pub rtt_ms: Option<f64>,
+}
+
+/// The diagnosis.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnosis {
+    /// Source region.
+    pub source_region: Option<RegionChoice>,
+    /// Target region.
+    pub target_region: Option<RegionChoice>,
+    /// Where the capture was taken.
+    pub capture_point: CapturePoint,
+    /// The service-tag data used.
+    pub service_tags: SnapshotMeta,
+    /// `embedded` or the file given.
+    pub service_tags_origin: String,
+    /// Thresholds used.
+    pub thresholds: Thresholds,
+    /// The checklist.
+    pub requirements: Vec<Requirement>,
+    /// Findings, most severe first.
+    pub findings: Vec<Finding>,
+    /// Upload to the cache account.
+    pub cache_upload: Option<Upload>,
+}
+
+impl Diagnosis {
+    /// True when a finding concerns Site Recovery traffic (exit status 1).
+    pub fn has_asr_findings(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.asr && f.severity <= Severity::Warning)
+    }
+}

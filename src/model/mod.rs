@@ -1,0 +1,45 @@
+//! The analysis model every view reads: plain data with `serde::Serialize`,
+//! filled by the layers below and read by the views above. It imports nothing
+//! else of the crate, so that any layer can produce or read it without a cycle.
+//!
+//! - [`flow`]: one [`FlowRecord`] per flow, with its handshake, health, TLS,
+//!   proxy and tunnel facts;
+//! - [`capture`]: what was read and the capture's own quality;
+//! - [`dns`]: what happened to each name asked;
+//! - [`verdict`]: a flow's verdict with its typed [`Cause`];
+//! - [`diagnosis`]: the Site Recovery checklist, findings and fixes;
+//! - [`snapshot`]: the whole offline [`Analysis`] and the live [`Snapshot`].
+//!
+//! Times are µs since the Unix epoch and serialise as RFC 3339 UTC.
+
+pub mod capture;
+pub mod diagnosis;
+pub mod dns;
+pub mod flow;
+pub mod snapshot;
+pub mod verdict;
+
+pub use capture::*;
+pub use diagnosis::*;
+pub use dns::*;
+pub use flow::*;
+pub use snapshot::*;
+pub use verdict::*;
+
+use serde::Serializer;
+
+/// Version of the JSON layout; bumped on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// Serialises µs since the epoch as RFC 3339.
+pub fn ts<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::frame::rfc3339_us(*v))
+}
+
+/// Serialises optional µs since the epoch as RFC 3339.
+pub fn ts_opt<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => ts(v, s),
+        None => s.serialize_none(),
+    }
+}

@@ -1,0 +1,305 @@
+//! A flow's verdict and its typed cause: which rule decided and the numbers
+//! it decided on. Reason sentences are rendered from the cause in one place
+//! (`diagnosis::reason`); findings, error codes and fixes are chosen by
+//! matching on the cause, never on the sentence.
+
+use super::{FlowRecord, Side};
+use serde::Serialize;
+use std::net::{IpAddr, SocketAddr};
+
+/// The Site Recovery endpoints of the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EndpointId {
+    /// The cache storage account in the source region (`*.blob.core.windows.net`).
+    CacheStorage,
+    /// Microsoft Entra ID (`login.microsoftonline.com`).
+    AzureAd,
+    /// The Site Recovery service.
+    SiteRecovery,
+    /// Monitoring and diagnostics (`*.servicebus.windows.net`).
+    Monitoring,
+    /// Key Vault (ADE-enabled VMs).
+    KeyVault,
+    /// Automation (Mobility agent auto-upgrade).
+    Automation,
+}
+
+impl EndpointId {
+    /// The stable kebab-case id (`cache-storage`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EndpointId::CacheStorage => "cache-storage",
+            EndpointId::AzureAd => "azure-ad",
+            EndpointId::SiteRecovery => "site-recovery",
+            EndpointId::Monitoring => "monitoring",
+            EndpointId::KeyVault => "key-vault",
+            EndpointId::Automation => "automation",
+        }
+    }
+}
+
+/// A flow's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Worked.
+    Allowed,
+    /// Could not be judged from the capture.
+    Incomplete,
+    /// Slow: retransmissions or zero windows above the thresholds.
+    Throttled,
+    /// Went to an address outside every Azure range.
+    OutsideAzure,
+    /// A certificate from a CA that is not the service's.
+    Intercepted,
+    /// An authenticating proxy asked for credentials.
+    ProxyAuth,
+    /// Dropped, refused, reset or answered by ICMP.
+    Blocked,
+}
+
+impl Verdict {
+    /// Kebab-case name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Verdict::Allowed => "allowed",
+            Verdict::Incomplete => "incomplete",
+            Verdict::Throttled => "throttled",
+            Verdict::OutsideAzure => "outside-azure",
+            Verdict::Intercepted => "intercepted",
+            Verdict::ProxyAuth => "proxy-auth",
+            Verdict::Blocked => "blocked",
+        }
+    }
+}
+
+/// How a DNS name failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DnsFailure {
+    /// The name does not exist.
+    Nxdomain,
+    /// The server failed to resolve it.
+    Servfail,
+    /// Refused, FORMERR or another error code.
+    Refused,
+    /// Queries got no response.
+    Unanswered,
+}
+
+/// Why a flow (or a requirement of the checklist) got its verdict, with the
+/// numbers that decided it. Serialised as an object whose `kind` is the
+/// stable machine-readable name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Cause {
+    /// An authenticating proxy answered 407 to CONNECT.
+    ProxyAuthRequired {
+        /// The proxy.
+        proxy: SocketAddr,
+        /// The CONNECT target, `host:port`.
+        target: String,
+        /// The scheme it asked for (Proxy-Authenticate).
+        scheme: Option<String>,
+    },
+    /// The proxy refused CONNECT with another status.
+    ProxyRefused {
+        /// The proxy.
+        proxy: SocketAddr,
+        /// Its status code.
+        status: u16,
+        /// The CONNECT target, `host:port`.
+        target: String,
+    },
+    /// The client's SYNs got no answer.
+    NoSynAnswer {
+        /// SYNs sent.
+        syns: u32,
+        /// From the first to the last SYN, ms.
+        span_ms: f64,
+        /// The server.
+        server: SocketAddr,
+    },
+    /// A DNS query over UDP got no answer.
+    NoDnsAnswer {
+        /// The DNS server.
+        server: SocketAddr,
+    },
+    /// The SYN was answered by a RST.
+    SynReset {
+        /// The server.
+        server: SocketAddr,
+    },
+    /// An ICMP error answered the flow.
+    IcmpError {
+        /// ICMPv6.
+        v6: bool,
+        /// ICMP type.
+        icmp_type: u8,
+        /// ICMP code.
+        code: u8,
+        /// Who sent the error.
+        from: Option<IpAddr>,
+        /// The server.
+        server: SocketAddr,
+    },
+    /// The server side reset the connection right after the client's first
+    /// data, before sending any (a filtering firewall or proxy).
+    ResetAfterFirstData {
+        /// From the client's first data to the RST, ms.
+        after_ms: f64,
+        /// The first data was a TLS ClientHello.
+        tls_hello: bool,
+        /// The name the hello was for.
+        name: Option<String>,
+    },
+    /// SYN/ACK seen, never the client's ACK.
+    AckNeverSeen,
+    /// A fatal TLS alert ended the handshake.
+    TlsAlert {
+        /// Who sent it.
+        side: Side,
+        /// 1 warning, 2 fatal.
+        level: u8,
+        /// Description code.
+        description: u8,
+        /// Description name.
+        name: String,
+    },
+    /// UDP: the server answered.
+    UdpAnswered,
+    /// UDP: no answer seen.
+    UdpNoAnswer,
+    /// Began before the capture and was seen in one direction only.
+    MidFlowOneDirection,
+    /// The server's certificate was issued by a CA that is not the service's.
+    UntrustedIssuer {
+        /// The name the flow is known by.
+        name: Option<String>,
+        /// The leaf certificate's issuer (common name).
+        issuer: String,
+    },
+    /// Reached through a private endpoint.
+    PrivateEndpoint {
+        /// The name the flow is known by.
+        name: Option<String>,
+        /// The `privatelink` CNAME.
+        via: String,
+        /// The private address.
+        address: IpAddr,
+    },
+    /// A Site Recovery name went to an address outside every Azure range.
+    OutsideAzure {
+        /// The name.
+        name: Option<String>,
+        /// The address.
+        address: IpAddr,
+        /// The address came from a DNS answer for the name.
+        resolved: bool,
+    },
+    /// Retransmissions or zero windows above the thresholds.
+    Throttled {
+        /// Share of client data segments retransmitted, percent (when above
+        /// the threshold).
+        retrans_pct: Option<f64>,
+        /// Zero windows from the server (when at or above the threshold).
+        zero_windows: Option<u64>,
+        /// Upload rate, Mbit/s.
+        upload_mbit_s: Option<f64>,
+        /// Handshake round-trip time, ms.
+        rtt_ms: Option<f64>,
+    },
+    /// Began before the capture, data both ways.
+    MidFlowWorking,
+    /// Established (and, with TLS, the version the server chose).
+    Established {
+        /// The TLS version the server chose.
+        tls_version: Option<String>,
+        /// The explicit proxy it went through.
+        proxy: Option<SocketAddr>,
+        /// The proxy's status code.
+        proxy_status: Option<u16>,
+    },
+    /// Checklist only: a name of the endpoint failed to resolve.
+    DnsFailed {
+        /// The name.
+        name: String,
+        /// How it failed.
+        failure: DnsFailure,
+        /// Responses (or unanswered queries) of that kind.
+        count: u32,
+    },
+    /// Checklist only: flows were seen, none complete enough to judge.
+    NothingToJudge {
+        /// Flows seen.
+        flows: u64,
+    },
+}
+
+impl Cause {
+    /// The stable machine-readable name (the JSON `kind`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Cause::ProxyAuthRequired { .. } => "proxy-auth-required",
+            Cause::ProxyRefused { .. } => "proxy-refused",
+            Cause::NoSynAnswer { .. } => "no-syn-answer",
+            Cause::NoDnsAnswer { .. } => "no-dns-answer",
+            Cause::SynReset { .. } => "syn-reset",
+            Cause::IcmpError { .. } => "icmp-error",
+            Cause::ResetAfterFirstData { .. } => "reset-after-first-data",
+            Cause::AckNeverSeen => "ack-never-seen",
+            Cause::TlsAlert { .. } => "tls-alert",
+            Cause::UdpAnswered => "udp-answered",
+            Cause::UdpNoAnswer => "udp-no-answer",
+            Cause::MidFlowOneDirection => "mid-flow-one-direction",
+            Cause::UntrustedIssuer { .. } => "untrusted-issuer",
+            Cause::PrivateEndpoint { .. } => "private-endpoint",
+            Cause::OutsideAzure { .. } => "outside-azure",
+            Cause::Throttled { .. } => "throttled",
+            Cause::MidFlowWorking => "mid-flow-working",
+            Cause::Established { .. } => "established",
+            Cause::DnsFailed { .. } => "dns-failed",
+            Cause::NothingToJudge { .. } => "nothing-to-judge",
+        }
+    }
+}
+
+/// What the judge says of a flow.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlowVerdict {
+    /// The flow's id.
+    #[serde(skip)]
+    pub flow: u64,
+    /// The catalog endpoint the flow belongs to.
+    #[serde(rename = "endpoint_id")]
+    pub endpoint: Option<EndpointId>,
+    /// Its URL pattern (the CSV's and the JSON's `endpoint`).
+    #[serde(rename = "endpoint")]
+    pub endpoint_pattern: Option<&'static str>,
+    /// The tag an NSG must allow for the endpoint and these regions.
+    pub required_tag: Option<String>,
+    /// The tag that really contains the destination (the most relevant one).
+    pub service_tag: Option<String>,
+    /// The region of `service_tag`, when regional.
+    pub service_region: Option<String>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// One line of evidence, rendered from `cause`.
+    pub reason: String,
+    /// Why, machine-readable.
+    pub cause: Cause,
+    /// Reached through a private endpoint (CNAME to `privatelink.*`, private address).
+    pub private_endpoint: bool,
+}
+
+/// A flow with its verdict, as the views show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct JudgedFlow {
+    /// The flow.
+    #[serde(flatten)]
+    pub flow: FlowRecord,
+    /// What the diagnosis says of it.
+    #[serde(flatten)]
+    pub verdict: FlowVerdict,
+}
