@@ -345,7 +345,7 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
     if let (Some(first), Some(published)) = (
         stats.first_seen,
         diagnosis.service_tags.published.as_deref(),
-    ) && let Some(pub_days) = crate::frame::days_from_ymd(published)
+    ) && let Some(pub_days) = crate::dates::days_from_ymd(published)
     {
         let age = first.div_euclid(86_400_000_000) - pub_days;
         if age > STALE_TAGS_DAYS {

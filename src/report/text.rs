@@ -4,9 +4,9 @@
 
 use super::sanitize::for_terminal;
 use crate::capture::CaptureEnd;
+use crate::dates::rfc3339_us;
 use crate::decode::linktype_name;
 use crate::diagnosis::{Severity, Status};
-use crate::frame::rfc3339_us;
 use crate::model::{Analysis, JudgedFlow};
 use crate::verdict::Verdict;
 use std::collections::BTreeMap;

@@ -3,8 +3,8 @@
 //! PAUSED; and the bottom line (filter being typed, last message, key hints).
 
 use super::{clean, cut, cut_left, glyphs, width};
+use crate::dates::days_from_ymd;
 use crate::diagnosis::{CapturePoint, RegionChoice};
-use crate::frame::days_from_ymd;
 use crate::model::Snapshot;
 use crate::tui::state::UiState;
 use ratatui::Frame;
