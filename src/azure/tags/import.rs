@@ -1,7 +1,10 @@
 //! Reading Microsoft's service tags JSON (`ServiceTags_Public_*.json`, or the output of
 //! `az network list-service-tags`).
 
-use super::{Prefix, SnapshotMeta, TagDb, TagInfo, TagsError, digits, is_token};
+use super::{
+    Prefix, SnapshotMeta, TagDb, TagInfo, TagsError, digits, is_publication_date, is_token,
+};
+use crate::dates::Date;
 
 #[derive(serde::Deserialize)]
 struct RawFile {
@@ -37,50 +40,22 @@ fn change_number(v: &serde_json::Value) -> Option<u64> {
     }
 }
 
-/// `YYYY-MM-DD` from `YYYY`, `MM`, `DD` digits, if they make a date.
-fn make_date(y: &str, m: &str, d: &str) -> Option<String> {
-    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if y.len() != 4
-        || m.len() != 2
-        || d.len() != 2
-        || !all_digits(y)
-        || !all_digits(m)
-        || !all_digits(d)
-    {
-        return None;
-    }
-    let (year, month, day): (u32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    if !(2000..=2999).contains(&year) || day == 0 || day > days {
-        return None;
-    }
-    Some(format!("{y}-{m}-{d}"))
-}
-
-/// A `YYYY-MM-DD` or `YYYYMMDD` date, normalised to `YYYY-MM-DD`.
-pub(super) fn parse_date(text: &str) -> Option<String> {
+/// A `YYYY-MM-DD` or `YYYYMMDD` publication date (surrounding whitespace ignored),
+/// normalised to `YYYY-MM-DD`.
+fn parse_published(text: &str) -> Option<String> {
     let t = text.trim();
-    match t.len() {
-        10 if t.as_bytes()[4] == b'-' && t.as_bytes()[7] == b'-' => {
-            make_date(t.get(0..4)?, t.get(5..7)?, t.get(8..10)?)
-        }
-        8 => make_date(t.get(0..4)?, t.get(4..6)?, t.get(6..8)?),
-        _ => None,
-    }
+    Date::parse(t)
+        .or_else(|| Date::parse_basic(t))
+        .filter(is_publication_date)
+        .map(|d| d.to_string())
 }
 
-/// The first run of exactly eight digits in `name` that is a date (`..._20251106.json`).
+/// The first run of exactly eight digits in `name` that is a publication date
+/// (`..._20251106.json`).
 fn date_in_name(name: &str) -> Option<String> {
     name.split(|c: char| !c.is_ascii_digit())
         .filter(|run| run.len() == 8)
-        .find_map(parse_date)
+        .find_map(parse_published)
 }
 
 /// The file name without directories (either separator).
@@ -140,7 +115,7 @@ impl TagDb {
             value: top.to_string(),
         })?;
         let published = match published {
-            Some(p) => Some(parse_date(p).ok_or_else(|| TagsError::BadPublished {
+            Some(p) => Some(parse_published(p).ok_or_else(|| TagsError::BadPublished {
                 file: file.clone(),
                 value: p.to_string(),
             })?),
@@ -236,9 +211,17 @@ mod unit {
         );
         assert_eq!(date_in_name("ServiceTags_Public.json"), None);
         assert_eq!(date_in_name("x_20251306.json"), None);
+        assert_eq!(date_in_name("x_20250231.json"), None);
         assert_eq!(date_in_name("x_123456789.json"), None);
-        assert_eq!(parse_date("2024-02-29").as_deref(), Some("2024-02-29"));
-        assert_eq!(parse_date("2025-02-29"), None);
+        assert_eq!(
+            date_in_name("v19991231_20240229.json").as_deref(),
+            Some("2024-02-29")
+        );
+        assert_eq!(parse_published("2024-02-29").as_deref(), Some("2024-02-29"));
+        assert_eq!(parse_published(" 20240229 ").as_deref(), Some("2024-02-29"));
+        assert_eq!(parse_published("2025-02-29"), None);
+        assert_eq!(parse_published("1999-12-31"), None);
+        assert_eq!(parse_published("2025-2-28"), None);
         assert_eq!(
             base_name("a/b\\c/ServiceTags_Public.json"),
             "ServiceTags_Public.json"

@@ -66,6 +66,7 @@ mod snapshot;
 
 pub use error::TagsError;
 
+use crate::dates::Date;
 use index::RangeIndex;
 use prefix::Prefix;
 use std::collections::HashMap;
@@ -154,6 +155,13 @@ fn digits<T: std::str::FromStr>(s: &str) -> Option<T> {
     } else {
         None
     }
+}
+
+/// Whether a date can be a publication date of service tags: the years 2000 to 2999. This
+/// keeps most other runs of eight digits in a file name (`19991231`, `00010101`) from
+/// passing for a date.
+fn is_publication_date(date: &Date) -> bool {
+    (2000..=2999).contains(&date.year())
 }
 
 /// A name or field usable in a snapshot line: non-empty, no whitespace.

@@ -1,8 +1,10 @@
 //! The compact text snapshot (`data/servicetags.txt`): reading and writing. The format is
 //! described in the docs of the parent module.
 
-use super::import::parse_date;
-use super::{Prefix, SnapshotMeta, TagDb, TagInfo, TagsError, digits, is_token};
+use super::{
+    Prefix, SnapshotMeta, TagDb, TagInfo, TagsError, digits, is_publication_date, is_token,
+};
+use crate::dates::Date;
 use std::fmt::Write as _;
 
 /// First line of every snapshot.
@@ -107,15 +109,13 @@ impl TagDb {
                     }
                     "published" => {
                         dup(published.is_some())?;
-                        published =
-                            Some(parse_date(value).filter(|_| value.len() == 10).ok_or_else(
-                                || {
-                                    err(
-                                        n,
-                                        format!("published \"{value}\" is not a YYYY-MM-DD date"),
-                                    )
-                                },
-                            )?);
+                        let Some(date) = Date::parse(value).filter(is_publication_date) else {
+                            return Err(err(
+                                n,
+                                format!("published \"{value}\" is not a YYYY-MM-DD date"),
+                            ));
+                        };
+                        published = Some(date.to_string());
                     }
                     "source" => {
                         dup(source.is_some())?;
@@ -226,5 +226,38 @@ impl TagDb {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn published_is_a_day_that_exists() {
+        let snap = |published: &str| {
+            format!(
+                "{MAGIC}\nchangeNumber=1\ncloud=Public\npublished={published}\nsource=s.json\ntag A - - 1\n10.0.0.0/8\n"
+            )
+        };
+        let db = TagDb::from_snapshot(&snap("2024-02-29")).unwrap();
+        assert_eq!(db.meta().published.as_deref(), Some("2024-02-29"));
+        for bad in [
+            "2025-02-29",
+            "2025-04-31",
+            "2100-02-29",
+            "1999-12-31",
+            "20251106",
+            "  20251106",
+            " 2025-11-06",
+        ] {
+            assert!(
+                matches!(
+                    TagDb::from_snapshot(&snap(bad)),
+                    Err(TagsError::Snapshot { line: 4, .. })
+                ),
+                "{bad:?}"
+            );
+        }
     }
 }
