@@ -19,6 +19,7 @@ pub mod app;
 pub mod azure;
 pub mod capture;
 pub mod cli;
+pub mod dates;
 pub mod decode;
 pub mod diagnosis;
 pub mod flow;

@@ -19,7 +19,7 @@ pub fn run(cmd: &TagsCommand) -> anyhow::Result<ExitCode> {
             published,
         } => {
             if let Some(p) = published
-                && crate::frame::days_from_ymd(p).is_none()
+                && crate::dates::days_from_ymd(p).is_none()
             {
                 anyhow::bail!("--published '{p}' is not a date like 2025-11-06");
             }

@@ -102,7 +102,7 @@ impl Judge {
         });
         if let (Some(first), Some(published)) =
             (capture.first_seen, d.service_tags.published.clone())
-            && let Some(pub_days) = crate::frame::days_from_ymd(&published)
+            && let Some(pub_days) = crate::dates::days_from_ymd(&published)
         {
             let age = first.div_euclid(86_400_000_000) - pub_days;
             if age > STALE_TAGS_DAYS {

@@ -33,7 +33,7 @@ pub const SCHEMA_VERSION: u32 = 2;
 
 /// Serialises µs since the epoch as RFC 3339.
 pub fn ts<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&crate::frame::rfc3339_us(*v))
+    s.serialize_str(&crate::dates::rfc3339_us(*v))
 }
 
 /// Serialises optional µs since the epoch as RFC 3339.

@@ -1,7 +1,7 @@
 //! One CSV row per flow, with a fixed header (documented in the README).
 
 use super::sanitize::for_csv;
-use crate::frame::rfc3339_us;
+use crate::dates::rfc3339_us;
 use crate::model::FlowRecord;
 use crate::model::FlowVerdict;
 use std::io::Write;

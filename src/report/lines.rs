@@ -11,7 +11,7 @@ fn now_hms() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_micros() as i64)
         .unwrap_or(0);
-    crate::frame::rfc3339_us(us)[11..19].to_string()
+    crate::dates::rfc3339_us(us)[11..19].to_string()
 }
 
 /// A finished flow as a JSON line (`"type":"flow"`), when JSON lines are on.

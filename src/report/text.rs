@@ -3,8 +3,8 @@
 //! the flows that matter.
 
 use super::sanitize::for_terminal;
+use crate::dates::rfc3339_us;
 use crate::decode::linktype_name;
-use crate::frame::rfc3339_us;
 use crate::model::CaptureEnd;
 use crate::model::Verdict;
 use crate::model::{Analysis, JudgedFlow};

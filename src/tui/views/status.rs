@@ -3,7 +3,7 @@
 //! PAUSED; and the bottom line (filter being typed, last message, key hints).
 
 use super::{clean, cut, cut_left, glyphs, width};
-use crate::frame::days_from_ymd;
+use crate::dates::days_from_ymd;
 use crate::model::Snapshot;
 use crate::model::{CapturePoint, RegionChoice};
 use crate::tui::state::UiState;
