@@ -3,13 +3,19 @@
 //! Data flows one way:
 //!
 //! ```text
-//! capture (files, stdin) ─▶ frame ─▶ decode (link, tunnels, IP, TCP/UDP/ICMP)
-//!   ─▶ flow (table, TCP health, reassembly) ─▶ app_layer ─▶ proto (TLS, DNS, CONNECT)
-//!   ─▶ names (DNS answers) ─▶ engine ─▶ model ─▶ report (text, JSON, CSV)
+//! capture (files, stdin, live) ─▶ frame ─▶ decode (link, tunnels, IP, TCP/UDP/ICMP)
+//!   ─▶ flow (table, TCP health, reassembly)
+//!   ─▶ analysis (engine; per-flow app state ─▶ proto: TLS, DNS, CONNECT; DNS names)
+//!   ─▶ model::FlowRecord
+//!   ─▶ diagnosis (azure: tags, endpoints, regions ─▶ verdict + cause per flow
+//!                 ─▶ checklist, findings and fixes)
+//!   ─▶ model::{Analysis, Snapshot} ─▶ report (text, JSON, CSV, live lines) and tui
 //! ```
 //!
-//! The analysis core (`frame` … `engine`, `model`) knows nothing of its views or
-//! of the command line; `app` is the only module that knows every layer.
+//! `model` is plain data and imports nothing else of the crate; every layer
+//! fills or reads it. The core (`capture` … `diagnosis`, `model`) knows
+//! nothing of its views or of the command line; `app` is the only module that
+//! knows every layer, and `cli` the only one that knows clap.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

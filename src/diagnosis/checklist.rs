@@ -14,16 +14,16 @@ use std::collections::BTreeMap;
 
 /// What one endpoint's flows add up to.
 #[derive(Default, Clone)]
-pub(super) struct Agg {
+pub(crate) struct Agg {
     pub flows: u64,
-    pub worst: Option<(Verdict, Cause, String)>,
+    pub worst: Option<(Verdict, Cause)>,
     pub verdicts: BTreeMap<Verdict, u64>,
     pub last_seen: Option<i64>,
 }
 
 impl Agg {
     /// Flows by verdict name, in name order (as the views list them).
-    pub fn counts(&self) -> BTreeMap<&'static str, u64> {
+    pub(crate) fn counts(&self) -> BTreeMap<&'static str, u64> {
         self.verdicts
             .iter()
             .map(|(v, n)| (v.as_str(), *n))
@@ -69,8 +69,8 @@ impl Diagnoser {
         a.flows += 1;
         *a.verdicts.entry(v.verdict).or_default() += 1;
         a.last_seen = Some(a.last_seen.map_or(f.last_seen, |l| l.max(f.last_seen)));
-        if a.worst.as_ref().is_none_or(|(w, _, _)| v.verdict > *w) {
-            a.worst = Some((v.verdict, v.cause.clone(), v.reason.clone()));
+        if a.worst.as_ref().is_none_or(|(w, _)| v.verdict > *w) {
+            a.worst = Some((v.verdict, v.cause.clone()));
         }
         if v.private_endpoint && self.private.len() < 8 {
             self.private.push(v.reason.clone());
@@ -145,7 +145,7 @@ impl Diagnoser {
                 })
                 .collect();
             let (mut status, mut cause) = match &a.worst {
-                Some((v, c, _)) => (Status::of(*v), Some(c.clone())),
+                Some((v, c)) => (Status::of(*v), Some(c.clone())),
                 None => (Status::NotSeen, None),
             };
             if status == Status::NotSeen && !failed_dns.is_empty() {
@@ -158,7 +158,7 @@ impl Diagnoser {
             }
             let tag = e.tag.tag(src, dst);
             // A name that never resolved is a DNS problem, not an NSG one.
-            if let (Some((_, worst, _)), true) = (&a.worst, status.is_problem()) {
+            if let (Some((_, worst)), true) = (&a.worst, status.is_problem()) {
                 let evidence = cause
                     .as_ref()
                     .map(super::reason::render)

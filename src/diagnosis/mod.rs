@@ -16,3 +16,6 @@ pub mod regions;
 pub mod verdict;
 
 pub use judge::{Judge, Settings};
+
+#[cfg(test)]
+mod tests;

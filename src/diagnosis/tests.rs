@@ -1,0 +1,680 @@
+//! Every verdict rule and every finding branch, on flow records built field
+//! by field (the sample-capture tests in `tests/diagnosis.rs` cover the same
+//! rules end to end on real traffic). Addresses are real ones of the embedded
+//! service-tag data: 20.60.0.1 is in `Storage.EastUS`, 13.89.170.130 in
+//! `EventHub.CentralUS`, 4.149.98.200 in `AzureActiveDirectory`.
+
+use super::{Judge, Settings};
+use crate::azure::tags::TagDb;
+use crate::model::*;
+use std::net::IpAddr;
+
+const BLOB: &str = "asrcache1.blob.core.windows.net";
+const STORAGE_IP: &str = "20.60.0.1";
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+/// A healthy TLS 1.2 upload to the cache account: 100 data segments out.
+fn flow(name: &str, dst: &str) -> FlowRecord {
+    FlowRecord {
+        id: 1,
+        first_seen: 1_700_000_000_000_000,
+        last_seen: 1_700_000_010_000_000,
+        src_ip: ip("10.1.0.4"),
+        src_port: 50_000,
+        dst_ip: ip(dst),
+        dst_port: 443,
+        transport: Transport::Tcp,
+        server_name: Some(name.to_string()),
+        name_source: NameSource::Sni,
+        dns_name: None,
+        dns_cnames: vec![],
+        handshake: Handshake::Established,
+        evidence: HandshakeEvidence::default(),
+        close: Close::FinClient,
+        out: DirRecord {
+            packets: 120,
+            bytes: 10_000_000,
+            data_segments: 100,
+            throughput_kbps: Some(8_000.0),
+            ..Default::default()
+        },
+        inbound: DirRecord {
+            packets: 100,
+            bytes: 5_000,
+            data_segments: 5,
+            ..Default::default()
+        },
+        rtt_ms: Some(1.5),
+        tls: Some(TlsRecord {
+            sni: Some(name.to_string()),
+            hello_complete: true,
+            server_version: Some("TLS1.2".into()),
+            ..Default::default()
+        }),
+        proxy: None,
+        tunnel: None,
+        vlan: None,
+        quality: FlowQuality::default(),
+    }
+}
+
+fn settings() -> Settings {
+    let eastus = Region {
+        id: "eastus".into(),
+        tag_suffix: "EastUS".into(),
+    };
+    let centralus = Region {
+        id: "centralus".into(),
+        tag_suffix: "CentralUS".into(),
+    };
+    Settings {
+        thresholds: Thresholds::default(),
+        trusted_issuers: vec![],
+        capture_point: CapturePoint::Vm,
+        given: (Some(eastus), Some(centralus)),
+        tags_origin: "embedded snapshot".into(),
+    }
+}
+
+/// Judges the flows and builds the diagnosis.
+fn run_with(s: Settings, flows: Vec<FlowRecord>, dns: &[NameLog]) -> (Vec<JudgedFlow>, Diagnosis) {
+    let tags = TagDb::embedded();
+    let mut judge = Judge::new(s, tags);
+    let judged: Vec<JudgedFlow> = flows.into_iter().map(|f| judge.finished(tags, f)).collect();
+    let stats = CaptureStats::default();
+    let d = judge.diagnosis(tags, dns, &stats, &[]);
+    (judged, d)
+}
+
+fn run(f: FlowRecord) -> (JudgedFlow, Diagnosis) {
+    let (mut j, d) = run_with(settings(), vec![f], &[]);
+    (j.remove(0), d)
+}
+
+fn requirement(d: &Diagnosis, id: EndpointId) -> &Requirement {
+    d.requirements.iter().find(|r| r.id == id).unwrap()
+}
+
+fn finding(d: &Diagnosis, id: EndpointId) -> &Finding {
+    d.findings
+        .iter()
+        .find(|f| f.endpoint == Some(id) && f.asr)
+        .unwrap_or_else(|| panic!("no finding for {id:?}: {:#?}", d.findings))
+}
+
+#[test]
+fn a_healthy_upload_is_allowed_with_no_finding() {
+    let (j, d) = run(flow(BLOB, STORAGE_IP));
+    assert_eq!(j.verdict.verdict, Verdict::Allowed);
+    assert_eq!(j.verdict.endpoint, Some(EndpointId::CacheStorage));
+    assert_eq!(j.verdict.required_tag.as_deref(), Some("Storage.EastUS"));
+    assert_eq!(j.verdict.service_tag.as_deref(), Some("Storage.EastUS"));
+    assert_eq!(j.verdict.reason, "established, TLS1.2");
+    assert_eq!(j.verdict.cause.kind(), "established");
+    assert_eq!(requirement(&d, EndpointId::CacheStorage).status, Status::Ok);
+    assert!(!d.has_asr_findings(), "{:#?}", d.findings);
+    let u = d.cache_upload.unwrap();
+    assert_eq!(u.bytes, 10_000_000);
+    assert!((u.mbps - 1.0).abs() < 1e-9, "{}", u.mbps);
+}
+
+#[test]
+fn no_syn_answer_is_blocked_with_the_nsg_rule_as_fix() {
+    let mut f = flow(BLOB, STORAGE_IP);
+    f.handshake = Handshake::NoReply;
+    f.evidence.syn_count = 3;
+    f.evidence.syn_span_ms = Some(3_000.0);
+    f.tls = None;
+    let (j, d) = run(f);
+    assert_eq!(j.verdict.verdict, Verdict::Blocked);
+    assert_eq!(
+        j.verdict.cause,
+        Cause::NoSynAnswer {
+            syns: 3,
+            span_ms: 3_000.0,
+            server: "20.60.0.1:443".parse().unwrap()
+        }
+    );
+    assert_eq!(
+        j.verdict.reason,
+        "3 SYNs over 3.0 s, no answer from 20.60.0.1:443"
+    );
+    let r = requirement(&d, EndpointId::CacheStorage);
+    assert_eq!(r.status, Status::Blocked);
+    assert_eq!(r.evidence, j.verdict.reason);
+    assert_eq!(r.cause.as_ref(), Some(&j.verdict.cause));
+    let fd = finding(&d, EndpointId::CacheStorage);
+    assert_eq!(fd.severity, Severity::Critical);
+    assert_eq!(fd.title, "*.blob.core.windows.net is blocked");
+    assert_eq!(fd.error_codes, vec!["151037", "151072", "153007"]);
+    assert!(fd.fix[0].contains("--destination-address-prefixes Storage.EastUS"));
+    assert!(fd.fix[1].starts_with("on a URL-filtering firewall"));
+    assert!(fd.fix[2].contains("NAT gateway"));
+    assert_eq!(fd.evidence[1], "1 flow: 1 blocked");
+}
+
+#[test]
+fn syn_rst_and_icmp_errors_are_blocked() {
+    let mut f = flow(BLOB, STORAGE_IP);
+    f.handshake = Handshake::Rejected;
+    let (j, _) = run(f);
+    assert_eq!(j.verdict.reason, "SYN answered by RST from 20.60.0.1:443");
+
+    let mut f = flow(BLOB, STORAGE_IP);
+    f.handshake = Handshake::Unreachable;
+    f.evidence.icmp = Some(IcmpSeen {
+        v6: false,
+        icmp_type: 3,
+        code: 13,
+        from: ip("10.1.0.1"),
+        ts_us: 0,
+    });
+    let (j, d) = run(f);
+    assert_eq!(j.verdict.verdict, Verdict::Blocked);
+    assert_eq!(
+        j.verdict.reason,
+        "ICMP 3/13 from 10.1.0.1 for 20.60.0.1:443"
+    );
+    assert_eq!(
+        finding(&d, EndpointId::CacheStorage).title,
+        "*.blob.core.windows.net is blocked"
+    );
+}
+
+#[test]
+fn a_reset_at_the_hello_points_at_the_url_filter() {
+    let mut f = flow(BLOB, STORAGE_IP);
+    f.handshake = Handshake::ResetAfterData;
+    f.evidence.rst_after_client_data_ms = Some(1.2);
+    let (j, d) = run(f);
+    assert_eq!(
+        j.verdict.reason,
+        format!("RST from server 1.2 ms after ClientHello for {BLOB}")
+    );
+    let fd = finding(&d, EndpointId::CacheStorage);
+    assert_eq!(
+        fd.title,
+        "*.blob.core.windows.net is blocked: a filter resets the connection at the TLS hello"
+    );
+    assert!(fd.fix[0].starts_with("on a URL-filtering firewall"));
+
+    // Without TLS, the reset is at the client's first data.
+    let mut f = flow(BLOB, STORAGE_IP);
+    f.handshake = Handshake::ResetAfterData;
+    f.evidence.rst_after_client_data_ms = Some(25.0);
+    f.tls = None;
+    let (j, d) = run(f);
+    assert_eq!(
+        j.verdict.reason,
+        "RST from server 25 ms after the client's first data"
+    );
+    assert!(
+        finding(&d, EndpointId::CacheStorage)
+            .title
+            .ends_with("at the client's first data")
+    );
+}
+
+fn through_proxy(status: u16, scheme: Option<&str>) -> FlowRecord {
+    let mut f = flow(BLOB, "10.1.0.100");
+    f.dst_port = 3128;
+    f.server_name = Some(BLOB.into());
+    f.name_source = NameSource::Connect;
+    f.tls = None;
+    f.proxy = Some(ProxyRecord {
+        target_host: BLOB.into(),
+        target_port: 443,
+        credentials_sent: false,
+        status: Some(status),
+        auth_scheme: scheme.map(str::to_string),
+    });
+    f
+}
+
+#[test]
+fn a_proxy_asking_for_credentials_is_proxy_auth() {
+    let (j, d) = run(through_proxy(407, Some("Basic")));
+    assert_eq!(j.verdict.verdict, Verdict::ProxyAuth);
+    assert_eq!(
+        j.verdict.reason,
+        format!("proxy 10.1.0.100:3128 answered 407 (Basic) to CONNECT {BLOB}:443")
+    );
+    let fd = finding(&d, EndpointId::CacheStorage);
+    assert_eq!(fd.error_codes, vec!["151072"]);
+    assert!(fd.title.contains("authenticating proxy"));
+    assert!(fd.fix[1].contains("ProxyInfo.conf"));
+}
+
+#[test]
+fn a_proxy_refusing_connect_is_blocked_by_the_proxy() {
+    let (j, d) = run(through_proxy(403, None));
+    assert_eq!(j.verdict.verdict, Verdict::Blocked);
+    assert_eq!(
+        j.verdict.cause,
+        Cause::ProxyRefused {
+            proxy: "10.1.0.100:3128".parse().unwrap(),
+            status: 403,
+            target: format!("{BLOB}:443"),
+        }
+    );
+    assert_eq!(
+        j.verdict.reason,
+        format!("proxy 10.1.0.100:3128 answered 403 to CONNECT {BLOB}:443")
+    );
+    let fd = finding(&d, EndpointId::CacheStorage);
+    assert_eq!(fd.title, "*.blob.core.windows.net is refused by the proxy");
+    assert_eq!(fd.error_codes, vec!["151072"]);
+    assert!(fd.fix[0].contains("bypass the proxy"));
+}
+
+#[test]
+fn a_proxy_that_lets_connect_through_is_allowed_and_named() {
+    let (j, d) = run(through_proxy(200, None));
+    assert_eq!(j.verdict.verdict, Verdict::Allowed);
+    assert_eq!(
+        j.verdict.reason,
+        "established, through proxy 10.1.0.100:3128 (status 200)"
+    );
+    // A proxy address is in no Azure range, yet the flow is not outside Azure.
+    assert!(!d.has_asr_findings(), "{:#?}", d.findings);
+}
+
+#[test]
+fn a_fatal_server_alert_fails_tls_with_151066() {
+    let mut f = flow(BLOB, STORAGE_IP);
+    f.tls.as_mut().unwrap().alert = Some(AlertRecord {
+        level: 2,
+        description: 40,
+        name: "handshake_failure",
+    });
+    let (j, d) = run(f);
+    assert_eq!(j.verdict.verdict, Verdict::Blocked);
+    assert_eq!(
+        j.verdict.cause,
+        Cause::TlsAlert {
+            side: Side::Server,
+            level: 2,
+            description: 40,
+            name: "handshake_failure".into()
+        }
+    );
+    assert_eq!(
+        j.verdict.reason,
+        "server sent TLS alert handshake_failure (40)"
+    );
+    let fd = finding(&d, EndpointId::CacheStorage);
+    assert_eq!(fd.title, "TLS to *.blob.core.windows.net fails");
+    assert_eq!(fd.error_codes, vec!["151066"]);
+    assert!(fd.fix[0].contains("trusted root certificates"));
+
+    // A warning alert decides nothing.
+    let mut f = flow(BLOB, STORAGE_IP);
+    f.tls.as_mut().unwrap().alert = Some(AlertRecord {
+        level: 1,
+        description: 0,
+        name: "close_notify",
+    });
+    assert_eq!(run(f).0.verdict.verdict, Verdict::Allowed);
+}
+
+#[test]
+fn a_client_alert_finding_says_the_vm_rejects_the_certificate() {
+    // No rule gives a client-side alert yet (only the server's alert is read
+    // in clear); the finding for it is chosen by the cause's side.
+    let e = crate::azure::endpoints::classify(BLOB).unwrap();
+    let cause = Cause::TlsAlert {
+        side: Side::Client,
+        level: 2,
+        description: 48,
+        name: "unknown_ca".into(),
+    };
+    let fd = super::findings::for_endpoint(
+        e,
+        Status::Blocked,
+        &cause,
+        "Storage.EastUS",
+        &super::reason::render(&cause),
+        &super::checklist::Agg::default(),
+        &Upload::default(),
+        &Thresholds::default(),
+    );
+    assert_eq!(fd.evidence[0], "client sent TLS alert unknown_ca (48)");
+    assert_eq!(
+        fd.title,
+        "the VM rejects the certificate of *.blob.core.windows.net"
+    );
+    assert_eq!(fd.error_codes, vec!["151066"]);
+    assert!(fd.fix[1].contains("TLS inspection"));
+}
+
+#[test]
+fn an_untrusted_issuer_is_intercepted_unless_trusted_by_flag() {
+    let mut f = flow("login.microsoftonline.com", "4.149.98.200");
+    f.tls.as_mut().unwrap().certificates = vec![CertNames {
+        subject: "CN=login.microsoftonline.com".into(),
+        issuer: "CN=Contoso Firewall Inspection CA".into(),
+        issuer_cn: "Contoso Firewall Inspection CA".into(),
+        san: vec!["login.microsoftonline.com".into()],
+    }];
+    let (j, d) = run(f.clone());
+    assert_eq!(j.verdict.verdict, Verdict::Intercepted);
+    assert_eq!(
+        j.verdict.reason,
+        "certificate for login.microsoftonline.com issued by 'Contoso Firewall Inspection CA'"
+    );
+    let fd = finding(&d, EndpointId::AzureAd);
+    assert_eq!(fd.title, "TLS to login.microsoftonline.com is intercepted");
+    assert_eq!(fd.error_codes, vec!["151066"]);
+
+    let mut s = settings();
+    s.trusted_issuers = vec!["Contoso".into()];
+    let (j, _) = run_with(s, vec![f], &[]);
+    assert_eq!(j[0].verdict.verdict, Verdict::Allowed);
+}
+
+#[test]
+fn a_public_address_in_no_azure_range_is_outside_azure() {
+    let mut f = flow(BLOB, "203.0.113.25");
+    f.server_name = Some(BLOB.into());
+    f.name_source = NameSource::Dns;
+    f.tls = None;
+    let (j, d) = run(f);
+    assert_eq!(j.verdict.verdict, Verdict::OutsideAzure);
+    assert_eq!(
+        j.verdict.reason,
+        format!("{BLOB} resolved to 203.0.113.25, outside every Azure range")
+    );
+    let fd = finding(&d, EndpointId::CacheStorage);
+    assert_eq!(
+        fd.title,
+        "traffic to *.blob.core.windows.net leaves the Azure boundary"
+    );
+    assert!(fd.fix[0].contains("forced tunnelling"));
+    assert!(fd.fix[1].contains("--service-endpoints Microsoft.Storage"));
+
+    // Other traffic to such an address is not Site Recovery's concern.
+    let (j, d) = run(flow("www.example.com", "203.0.113.25"));
+    assert_eq!(j.verdict.verdict, Verdict::Allowed);
+    assert_eq!(j.verdict.endpoint, None);
+    assert!(!d.has_asr_findings());
+}
+
+#[test]
+fn a_private_endpoint_is_allowed_with_an_info_finding() {
+    let mut f = flow(BLOB, "10.1.1.5");
+    f.dns_cnames = vec!["asrcache1.privatelink.blob.core.windows.net".into()];
+    let (j, d) = run(f);
+    assert_eq!(j.verdict.verdict, Verdict::Allowed);
+    assert!(j.verdict.private_endpoint);
+    assert_eq!(
+        j.verdict.reason,
+        format!(
+            "private endpoint: {BLOB} -> asrcache1.privatelink.blob.core.windows.net -> 10.1.1.5"
+        )
+    );
+    let info = d
+        .findings
+        .iter()
+        .find(|f| f.severity == Severity::Info)
+        .unwrap();
+    assert_eq!(info.evidence, vec![j.verdict.reason.clone()]);
+    assert!(!d.has_asr_findings());
+
+    // A private address without a privatelink CNAME is judged on its health.
+    let (j, _) = run(flow(BLOB, "10.1.1.5"));
+    assert!(!j.verdict.private_endpoint);
+    assert_eq!(j.verdict.cause.kind(), "established");
+}
+
+#[test]
+fn retransmissions_and_zero_windows_throttle_with_the_upload_rate() {
+    let mut f = flow(BLOB, STORAGE_IP);
+    f.out.data_retransmissions = 10;
+    let (j, d) = run(f);
+    assert_eq!(j.verdict.verdict, Verdict::Throttled);
+    assert_eq!(
+        j.verdict.reason,
+        "10.0% of data segments retransmitted, upload 8.0 Mbit/s, handshake RTT 1.5 ms"
+    );
+    let fd = finding(&d, EndpointId::CacheStorage);
+    assert_eq!(fd.severity, Severity::Warning);
+    assert_eq!(fd.error_codes, vec!["153007"]);
+    assert!(
+        fd.evidence[2]
+            .starts_with("upload to the cache account 1.00 MB/s over 10.0 s: below the 1.33 MB/s"),
+        "{}",
+        fd.evidence[2]
+    );
+
+    // Below --min-segments, retransmissions are not judged.
+    let mut f = flow(BLOB, STORAGE_IP);
+    f.out.data_segments = 10;
+    f.out.data_retransmissions = 5;
+    assert_eq!(run(f).0.verdict.verdict, Verdict::Allowed);
+
+    // Zero windows from the server; another endpoint gets no upload line.
+    let mut f = flow("asrmon.servicebus.windows.net", "13.89.170.130");
+    f.inbound.zero_windows = 2;
+    let (j, d) = run(f);
+    assert_eq!(
+        j.verdict.cause,
+        Cause::Throttled {
+            retrans_pct: None,
+            zero_windows: Some(2),
+            upload_mbit_s: Some(8.0),
+            rtt_ms: Some(1.5)
+        }
+    );
+    let fd = finding(&d, EndpointId::Monitoring);
+    assert_eq!(fd.title, "*.servicebus.windows.net is throttled");
+    assert_eq!(fd.evidence.len(), 2);
+}
+
+#[test]
+fn flows_that_cannot_be_judged_leave_the_requirement_not_seen() {
+    let mut f = flow(BLOB, STORAGE_IP);
+    f.handshake = Handshake::Incomplete;
+    let (j, d) = run(f);
+    assert_eq!(j.verdict.verdict, Verdict::Incomplete);
+    assert_eq!(j.verdict.reason, "SYN/ACK seen, never the client's ACK");
+    let r = requirement(&d, EndpointId::CacheStorage);
+    assert_eq!(r.status, Status::NotSeen);
+    assert_eq!(r.cause, Some(Cause::NothingToJudge { flows: 1 }));
+    assert_eq!(r.evidence, "1 flows, none complete enough to judge");
+
+    let mut f = flow(BLOB, STORAGE_IP);
+    f.handshake = Handshake::MidFlow;
+    f.quality.one_direction = true;
+    assert_eq!(
+        run(f).0.verdict.reason,
+        "began before the capture, one direction only"
+    );
+
+    let mut f = flow(BLOB, STORAGE_IP);
+    f.handshake = Handshake::MidFlow;
+    assert_eq!(
+        run(f).0.verdict.reason,
+        "data both ways (began before the capture)"
+    );
+}
+
+#[test]
+fn udp_flows_are_judged_by_the_answer() {
+    let mut f = flow("dns", "168.63.129.16");
+    f.server_name = None;
+    f.transport = Transport::Udp;
+    f.dst_port = 53;
+    f.tls = None;
+    f.handshake = Handshake::Answered;
+    assert_eq!(run(f.clone()).0.verdict.cause, Cause::UdpAnswered);
+    f.handshake = Handshake::NoReply;
+    let (j, _) = run(f.clone());
+    assert_eq!(j.verdict.verdict, Verdict::Blocked);
+    assert_eq!(
+        j.verdict.reason,
+        "DNS query to 168.63.129.16:53 got no answer"
+    );
+    f.dst_port = 123;
+    assert_eq!(run(f).0.verdict.cause, Cause::UdpNoAnswer);
+}
+
+fn failed_name(name: &str, nx: u32, servfail: u32, other: u32, unanswered: u32) -> NameLog {
+    NameLog {
+        name: name.into(),
+        queries: 2,
+        nxdomain: nx,
+        servfail,
+        other_errors: other,
+        unanswered,
+        servers: vec![ip("10.1.0.2")],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_name_that_does_not_resolve_blocks_the_requirement() {
+    let cases = [
+        (failed_name(BLOB, 1, 0, 0, 0), "DNS answered NXDOMAIN for"),
+        (failed_name(BLOB, 0, 2, 0, 0), "DNS answered SERVFAIL for"),
+        (failed_name(BLOB, 0, 0, 2, 0), "DNS refused or failed"),
+        (failed_name(BLOB, 0, 0, 0, 2), "2 DNS queries for"),
+    ];
+    for (log, text) in cases {
+        let (_, d) = run_with(settings(), vec![], std::slice::from_ref(&log));
+        let r = requirement(&d, EndpointId::CacheStorage);
+        assert_eq!(r.status, Status::Blocked);
+        assert!(r.evidence.starts_with(text), "{}", r.evidence);
+        assert_eq!(r.cause.as_ref().unwrap().kind(), "dns-failed");
+        let fd = finding(&d, EndpointId::CacheStorage);
+        assert_eq!(fd.title, format!("{BLOB} does not resolve"));
+        assert_eq!(fd.error_codes, vec!["151195"]);
+        assert!(fd.evidence[0].ends_with("(DNS server 10.1.0.2)"));
+    }
+    let (_, d) = run_with(settings(), vec![], &[failed_name(BLOB, 0, 0, 0, 1)]);
+    assert_eq!(
+        requirement(&d, EndpointId::CacheStorage).evidence,
+        format!("1 DNS query for {BLOB} never answered")
+    );
+}
+
+#[test]
+fn cache_storage_in_another_region_than_the_source_is_a_finding() {
+    let mut s = settings();
+    s.given.0 = Some(Region {
+        id: "westeurope".into(),
+        tag_suffix: "WestEurope".into(),
+    });
+    let (_, d) = run_with(s, vec![flow(BLOB, STORAGE_IP)], &[]);
+    let fd = d
+        .findings
+        .iter()
+        .find(|f| f.error_codes == vec!["151037"])
+        .unwrap();
+    assert_eq!(
+        fd.title,
+        "cache storage traffic goes to region EastUS, not the source region WestEurope"
+    );
+    assert_eq!(
+        fd.evidence,
+        vec!["10000000 bytes uploaded to addresses of Storage.EastUS"]
+    );
+}
+
+#[test]
+fn replication_seen_on_an_nva_is_a_warning() {
+    let mut s = settings();
+    s.capture_point = CapturePoint::Nva;
+    let (_, d) = run_with(s, vec![flow(BLOB, STORAGE_IP)], &[]);
+    let fd = finding(&d, EndpointId::CacheStorage);
+    assert_eq!(
+        fd.title,
+        "replication traffic passes through the network virtual appliance"
+    );
+    assert_eq!(fd.evidence, vec!["1 Site Recovery flows seen on the NVA"]);
+    assert!(d.has_asr_findings());
+}
+
+#[test]
+fn old_service_tag_data_is_a_warning_not_about_replication() {
+    let tags = TagDb::embedded();
+    let judge = Judge::new(settings(), tags);
+    let published = tags.meta().published.clone().unwrap();
+    let days = crate::dates::days_from_ymd(&published).unwrap();
+    let stats = |age: i64| CaptureStats {
+        first_seen: Some((days + age) * 86_400_000_000),
+        ..Default::default()
+    };
+    let d = judge.diagnosis(tags, &[], &stats(61), &[]);
+    let fd = d.findings.last().unwrap();
+    assert_eq!(
+        fd.title,
+        "the service-tag data is 61 days older than the capture"
+    );
+    assert!(!fd.asr);
+    assert!(!d.has_asr_findings());
+    let d = judge.diagnosis(tags, &[], &stats(60), &[]);
+    assert!(d.findings.is_empty(), "{:#?}", d.findings);
+}
+
+#[test]
+fn open_flows_count_in_a_snapshot_diagnosis_but_are_not_accounted() {
+    let tags = TagDb::embedded();
+    let mut judge = Judge::new(settings(), tags);
+    let mut f = flow(BLOB, STORAGE_IP);
+    f.handshake = Handshake::NoReply;
+    let open = vec![judge.judge(tags, f)];
+    let stats = CaptureStats::default();
+    let d = judge.diagnosis(tags, &[], &stats, &open);
+    assert_eq!(
+        requirement(&d, EndpointId::CacheStorage).status,
+        Status::Blocked
+    );
+    let d = judge.diagnosis(tags, &[], &stats, &[]);
+    assert_eq!(
+        requirement(&d, EndpointId::CacheStorage).status,
+        Status::NotSeen
+    );
+    judge.finished(tags, flow(BLOB, STORAGE_IP));
+    let d = judge.diagnosis(tags, &[], &stats, &[]);
+    assert_eq!(requirement(&d, EndpointId::CacheStorage).status, Status::Ok);
+}
+
+#[test]
+fn the_worst_flow_gives_the_requirement_its_status() {
+    let mut bad = flow(BLOB, STORAGE_IP);
+    bad.id = 2;
+    bad.handshake = Handshake::Rejected;
+    let (_, d) = run_with(settings(), vec![flow(BLOB, STORAGE_IP), bad], &[]);
+    let r = requirement(&d, EndpointId::CacheStorage);
+    assert_eq!(r.status, Status::Blocked);
+    assert_eq!(r.flows, 2);
+    assert_eq!(r.verdicts.get("allowed"), Some(&1));
+    assert_eq!(r.verdicts.get("blocked"), Some(&1));
+    assert_eq!(
+        finding(&d, EndpointId::CacheStorage).evidence[1],
+        "2 flows: 1 allowed, 1 blocked"
+    );
+}
+
+#[test]
+fn regions_are_inferred_from_cache_and_monitoring_traffic() {
+    let tags = TagDb::embedded();
+    let flows = vec![
+        flow(BLOB, STORAGE_IP),
+        flow("asrmon.servicebus.windows.net", "13.89.170.130"),
+    ];
+    let (s, t) = super::regions::infer_and_choose(&(None, None), &flows, &[], tags);
+    let (s, t) = (s.unwrap(), t.unwrap());
+    assert_eq!(
+        (s.region.id.as_str(), s.how),
+        ("eastus", "inferred from the traffic")
+    );
+    assert_eq!(t.region.tag_suffix, "CentralUS");
+    // A given region wins.
+    let given = settings().given;
+    let (s, _) = super::regions::infer_and_choose(&(None, given.1), &flows, &[], tags);
+    assert_eq!(s.unwrap().region.tag_suffix, "EastUS");
+}
