@@ -23,6 +23,9 @@ enum Phase {
     Start,
     /// A CONNECT head was read; the tunnel starts at this offset.
     Tunnel(usize),
+    /// The hello was read; the direction's TLS records are followed from
+    /// this offset (see [`tls::follow`]).
+    Trail(usize),
     /// Finished with this direction.
     Done,
 }
@@ -43,6 +46,9 @@ pub struct AppState {
     pub proxy_response: Option<ProxyResponse>,
     /// The snap length cut bytes a parser was still waiting for.
     pub snap_cut: bool,
+    /// The record types each side sent from the start of its TLS stream
+    /// (client, server), while they were followed.
+    pub trail: [tls::Trail; 2],
 }
 
 impl AppState {
@@ -107,7 +113,10 @@ impl AppState {
         if len < self.need[i] && !full {
             return Vec::new();
         }
-        let out = if dns_port {
+        let out = if let Phase::Trail(at) = self.phase[i] {
+            self.follow(i, at);
+            Vec::new()
+        } else if dns_port {
             self.parse_dns(i)
         } else {
             match side {
@@ -196,7 +205,7 @@ impl AppState {
             Progress::Done(mut h) => {
                 h.end += off;
                 self.hello = Some(h);
-                self.done(0);
+                self.follow(0, off);
             }
             Progress::NotThis => self.search(0, off, 1),
         }
@@ -238,9 +247,25 @@ impl AppState {
             Progress::NeedMore(n) => self.need[1] = off + n,
             Progress::Done(f) => {
                 self.server = Some(f);
-                self.done(1);
+                self.follow(1, off);
             }
             Progress::NotThis => self.search(1, off, 2),
+        }
+    }
+
+    /// Follows direction `i`'s TLS records from stream offset `at` until the
+    /// trail is settled, the stream is not TLS, or the stream fills.
+    fn follow(&mut self, i: usize, at: usize) {
+        let Some(streams) = self.streams.as_ref() else {
+            return;
+        };
+        let b = streams[i].bytes();
+        match tls::follow(b.get(at..).unwrap_or(&[]), &mut self.trail[i]) {
+            Some(n) if !self.trail[i].settled() => {
+                self.phase[i] = Phase::Trail(at + n);
+                self.need[i] = at + n + 5;
+            }
+            _ => self.done(i),
         }
     }
 
@@ -277,6 +302,10 @@ impl AppState {
         if let Some(streams) = self.streams.as_ref() {
             let off = match self.phase[i] {
                 Phase::Tunnel(o) => o,
+                Phase::Trail(_) => {
+                    self.done(i);
+                    return;
+                }
                 _ => 0,
             };
             let b = streams[i].bytes();

@@ -14,7 +14,7 @@ pub fn record(f: &Flow<AppState>, names: &DnsNames) -> FlowRecord {
     let dns_name = names
         .name_for(&f.server.0, f.first_us)
         .map(|n| n.to_string());
-    let tls_rec = tls_record(app);
+    let mut tls_rec = tls_record(app);
     let proxy = app.connect.as_ref().map(|c| ProxyRecord {
         target_host: c.host.clone(),
         target_port: c.port,
@@ -51,6 +51,9 @@ pub fn record(f: &Flow<AppState>, names: &DnsNames) -> FlowRecord {
         None => Close::Open,
     };
     let one_direction = f.dirs[0].packets == 0 || f.dirs[1].packets == 0;
+    if let Some(t) = tls_rec.as_mut() {
+        t.handshake_end = tls_end(f, handshake, close);
+    }
     FlowRecord {
         id: f.id,
         first_seen: f.first_us,
@@ -103,6 +106,87 @@ fn dir_record(d: &crate::flow::tcp::DirStats) -> DirRecord {
     }
 }
 
+fn alert_record(a: tls::Alert) -> AlertRecord {
+    AlertRecord {
+        level: a.level,
+        description: a.description,
+        name: a.name(),
+    }
+}
+
+/// Length of a TLS 1.3 record that holds an encrypted alert: two bytes, the
+/// inner content type and a 16-byte AEAD tag.
+const TLS13_ALERT_RECORD: u16 = 2 + 1 + 16;
+
+/// Longest gap between the server's flight and the client's close for the
+/// close to count as the client stopping the handshake.
+const ABORT_WINDOW_US: i64 = 1_000_000;
+
+/// How the handshake ended (see [`TlsEnd`]). The ends that blame a side for
+/// stopping are only concluded from what the capture fully shows: no snap
+/// length cut, and for the client, no payload after the hello beyond what its
+/// trail accounts for.
+fn tls_end(f: &Flow<AppState>, handshake: Handshake, close: Close) -> TlsEnd {
+    let app = &f.app;
+    let (c, s) = (&app.trail[0], &app.trail[1]);
+    let fatal = |a: &Option<tls::Alert>| a.is_some_and(|a| a.level == 2);
+    let server_alert = app.server.as_ref().and_then(|s| s.alert).or(s.alert);
+    let tls13 = app.server.as_ref().and_then(|s| s.version) == Some(0x0304);
+    if handshake == Handshake::ResetAfterData {
+        return TlsEnd::ResetAtHello;
+    }
+    if fatal(&c.alert) {
+        return TlsEnd::ClientAlert;
+    }
+    if fatal(&server_alert) {
+        return TlsEnd::ServerAlert;
+    }
+    let completed = if tls13 {
+        c.app >= 2 || c.first_app_len.is_some_and(|l| l != TLS13_ALERT_RECORD)
+    } else {
+        (c.ccs && c.after_ccs > 0 && s.ccs && s.after_ccs > 0) || (c.app > 0 && s.app > 0)
+    };
+    if completed {
+        return TlsEnd::Completed;
+    }
+    let Some(hello) = app.hello.as_ref().filter(|h| h.complete) else {
+        return TlsEnd::Unknown;
+    };
+    let by_client = matches!(close, Close::FinClient | Close::RstClient);
+    if app.snap_cut || !by_client {
+        return TlsEnd::Unknown;
+    }
+    // Payload the client sent beyond its hello (a TLS 1.3 compatibility
+    // ChangeCipherSpec is 6 bytes).
+    let after_hello = f.dirs[0].bytes.saturating_sub(hello.end as u64);
+    // A client that rejects a certificate stops as soon as the server's flight
+    // is in; one that closes before it, or a while later, abandoned the
+    // connection (a browser's spare preconnection).
+    let close_us = match close {
+        Close::RstClient => f.tcp.rst.map(|r| r.1),
+        _ => f.tcp.fin_us[0],
+    };
+    let prompt = match (close_us, f.dirs[1].last_data_us) {
+        (Some(c), Some(s)) => (0..=ABORT_WINDOW_US).contains(&(c - s)),
+        _ => false,
+    };
+    let server_flight = prompt && app.server.as_ref().is_some_and(|s| s.hello);
+    if server_flight && after_hello <= 6 && c.app == 0 && !c.encrypted_alert {
+        return if close == Close::RstClient {
+            TlsEnd::ClientResetAfterServerFlight
+        } else {
+            TlsEnd::ClientClosedAfterServerFlight
+        };
+    }
+    if server_flight && tls13 && c.app == 1 && c.first_app_len == Some(TLS13_ALERT_RECORD) {
+        return TlsEnd::ClientEncryptedAlert;
+    }
+    if app.server.is_none() && f.dirs[1].bytes == 0 {
+        return TlsEnd::ServerSilent;
+    }
+    TlsEnd::Unknown
+}
+
 fn tls_record(app: &AppState) -> Option<TlsRecord> {
     if app.hello.is_none() && app.server.is_none() {
         return None;
@@ -116,13 +200,11 @@ fn tls_record(app: &AppState) -> Option<TlsRecord> {
     }
     if let Some(s) = &app.server {
         t.server_version = s.version.map(tls::version_name);
-        t.alert = s.alert.map(|a| AlertRecord {
-            level: a.level,
-            description: a.description,
-            name: a.name(),
-        });
         t.certificates = s.certs.clone();
     }
+    let server_alert = app.server.as_ref().and_then(|s| s.alert);
+    t.alert = server_alert.or(app.trail[1].alert).map(alert_record);
+    t.client_alert = app.trail[0].alert.map(alert_record);
     Some(t)
 }
 

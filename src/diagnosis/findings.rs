@@ -7,7 +7,7 @@ use super::reason;
 use crate::azure::endpoints::Endpoint;
 use crate::azure::tags::TagDb;
 use crate::model::{
-    Cause, EndpointId, Finding, NameLog, RegionChoice, Severity, Side, Status, Thresholds, Upload,
+    Cause, EndpointId, Finding, NameLog, RegionChoice, Severity, Status, Thresholds, Upload,
 };
 use std::collections::BTreeMap;
 
@@ -72,22 +72,30 @@ fn blocked(e: &Endpoint, cause: &Cause, tag: &str) -> Kind {
                 e.pattern
             )],
         ),
-        Cause::TlsAlert {
-            side: Side::Server, ..
-        } => critical(
+        Cause::TlsAlert { .. } => critical(
             format!("TLS to {} fails", e.pattern),
             vec!["151066"],
             vec!["update the VM's trusted root certificates (Windows Update; on Linux the distribution's CA bundle) and check that no device in the path alters TLS".into()],
         ),
-        Cause::TlsAlert {
-            side: Side::Client, ..
-        } => critical(
-            format!("the VM rejects the certificate of {}", e.pattern),
-            vec!["151066"],
-            vec![
-                "update the VM's trusted root certificates (Windows Update; on Linux the distribution's CA bundle)".into(),
-                "or stop the TLS inspection that re-signs the traffic with a certificate the VM does not trust".into(),
-            ],
+        Cause::CertificateRejected { issuer, .. } => {
+            let resigned = issuer
+                .as_deref()
+                .filter(|i| !super::verdict::TRUSTED_ISSUERS.iter().any(|t| i.contains(t)))
+                .map(|i| format!(" (the certificate was issued by '{i}', not by Azure's CAs)"))
+                .unwrap_or_default();
+            critical(
+                format!("the VM rejects the certificate of {}", e.pattern),
+                vec!["151066"],
+                vec![
+                    "update the VM's trusted root certificates (Windows Update; on Linux the distribution's CA bundle, e.g. update-ca-certificates)".into(),
+                    format!("or stop the TLS inspection that re-signs the traffic to {}{resigned}", e.pattern),
+                ],
+            )
+        }
+        Cause::ServerSilent { .. } => critical(
+            format!("{} is blocked: the TLS hello gets no answer", e.pattern),
+            e.error_codes.to_vec(),
+            vec![url_fix(e), nsg_fix(tag)],
         ),
         _ => critical(
             format!("{} is blocked", e.pattern),

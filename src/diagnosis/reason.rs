@@ -2,7 +2,7 @@
 //! `reason` of a flow, the evidence of a requirement). Nothing decides on
 //! these sentences: decisions match on the cause.
 
-use crate::model::{Cause, DnsFailure, Side};
+use crate::model::{Cause, DnsFailure, Rejection, Side};
 
 /// Milliseconds as a reason shows them: one decimal below 10 ms.
 pub fn ms_text(ms: f64) -> String {
@@ -88,6 +88,34 @@ pub fn render(c: &Cause) -> String {
             };
             format!("{who} sent TLS alert {name} ({description})")
         }
+        Cause::CertificateRejected { how, name, issuer } => {
+            let name = name.as_deref().unwrap_or("the server");
+            let issuer = issuer
+                .as_deref()
+                .map(|i| format!(" (issued by '{i}')"))
+                .unwrap_or_default();
+            match how {
+                Rejection::Alert {
+                    description,
+                    name: alert,
+                } => format!(
+                    "client rejected the certificate of {name}{issuer}: TLS alert {alert} ({description})"
+                ),
+                Rejection::EncryptedAlert => format!(
+                    "client answered the TLS 1.3 flight of {name} with an encrypted alert and closed, without finishing the handshake"
+                ),
+                Rejection::Closed => format!(
+                    "client closed right after the certificate of {name}{issuer}, without finishing the handshake"
+                ),
+                Rejection::Reset => format!(
+                    "client reset right after the certificate of {name}{issuer}, without finishing the handshake"
+                ),
+            }
+        }
+        Cause::ServerSilent { name } => format!(
+            "no answer to the ClientHello for {}; the client gave up",
+            name.as_deref().unwrap_or("the server")
+        ),
         Cause::UdpAnswered => "answered".into(),
         Cause::UdpNoAnswer => "no answer seen".into(),
         Cause::MidFlowOneDirection => "began before the capture, one direction only".into(),

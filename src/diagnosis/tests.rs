@@ -285,11 +285,13 @@ fn a_proxy_that_lets_connect_through_is_allowed_and_named() {
 #[test]
 fn a_fatal_server_alert_fails_tls_with_151066() {
     let mut f = flow(BLOB, STORAGE_IP);
-    f.tls.as_mut().unwrap().alert = Some(AlertRecord {
+    let t = f.tls.as_mut().unwrap();
+    t.alert = Some(AlertRecord {
         level: 2,
         description: 40,
         name: "handshake_failure",
     });
+    t.handshake_end = TlsEnd::ServerAlert;
     let (j, d) = run(f);
     assert_eq!(j.verdict.verdict, Verdict::Blocked);
     assert_eq!(
@@ -320,34 +322,124 @@ fn a_fatal_server_alert_fails_tls_with_151066() {
     assert_eq!(run(f).0.verdict.verdict, Verdict::Allowed);
 }
 
-#[test]
-fn a_client_alert_finding_says_the_vm_rejects_the_certificate() {
-    // No rule gives a client-side alert yet (only the server's alert is read
-    // in clear); the finding for it is chosen by the cause's side.
-    let e = crate::azure::endpoints::classify(BLOB).unwrap();
-    let cause = Cause::TlsAlert {
-        side: Side::Client,
+fn client_alert(description: u8, name: &'static str) -> FlowRecord {
+    let mut f = flow(BLOB, STORAGE_IP);
+    let t = f.tls.as_mut().unwrap();
+    t.client_alert = Some(AlertRecord {
         level: 2,
-        description: 48,
-        name: "unknown_ca".into(),
-    };
-    let fd = super::findings::for_endpoint(
-        e,
-        Status::Blocked,
-        &cause,
-        "Storage.EastUS",
-        &super::reason::render(&cause),
-        &super::checklist::Agg::default(),
-        &Upload::default(),
-        &Thresholds::default(),
+        description,
+        name,
+    });
+    t.handshake_end = TlsEnd::ClientAlert;
+    t.certificates = vec![CertNames {
+        subject: format!("CN={BLOB}"),
+        issuer: "CN=Microsoft Azure RSA TLS Issuing CA 03".into(),
+        issuer_cn: "Microsoft Azure RSA TLS Issuing CA 03".into(),
+        san: vec![],
+    }];
+    f
+}
+
+#[test]
+fn a_client_rejecting_the_certificate_is_blocked_with_151066() {
+    let (j, d) = run(client_alert(48, "unknown_ca"));
+    assert_eq!(j.verdict.verdict, Verdict::Blocked);
+    assert_eq!(
+        j.verdict.cause,
+        Cause::CertificateRejected {
+            how: Rejection::Alert {
+                description: 48,
+                name: "unknown_ca".into()
+            },
+            name: Some(BLOB.into()),
+            issuer: Some("Microsoft Azure RSA TLS Issuing CA 03".into()),
+        }
     );
-    assert_eq!(fd.evidence[0], "client sent TLS alert unknown_ca (48)");
+    assert_eq!(
+        j.verdict.reason,
+        format!(
+            "client rejected the certificate of {BLOB} (issued by 'Microsoft Azure RSA TLS Issuing CA 03'): TLS alert unknown_ca (48)"
+        )
+    );
+    let fd = finding(&d, EndpointId::CacheStorage);
     assert_eq!(
         fd.title,
         "the VM rejects the certificate of *.blob.core.windows.net"
     );
     assert_eq!(fd.error_codes, vec!["151066"]);
+    assert!(fd.fix[0].contains("trusted root certificates"));
     assert!(fd.fix[1].contains("TLS inspection"));
+    assert!(!fd.fix[1].contains("not by Azure's CAs"));
+
+    // A re-signing device's issuer is named in the fix.
+    let mut f = client_alert(42, "bad_certificate");
+    f.tls.as_mut().unwrap().certificates[0].issuer_cn = "Contoso Firewall Inspection CA".into();
+    let (_, d) = run(f);
+    assert!(
+        finding(&d, EndpointId::CacheStorage).fix[1]
+            .contains("issued by 'Contoso Firewall Inspection CA', not by Azure's CAs")
+    );
+
+    // A client alert that is not about the certificate: TLS fails.
+    let (j, d) = run(client_alert(70, "protocol_version"));
+    assert_eq!(
+        j.verdict.reason,
+        "client sent TLS alert protocol_version (70)"
+    );
+    assert_eq!(
+        finding(&d, EndpointId::CacheStorage).title,
+        "TLS to *.blob.core.windows.net fails"
+    );
+}
+
+#[test]
+fn a_client_stopping_after_the_server_flight_rejected_the_certificate() {
+    for (end, how, text) in [
+        (
+            TlsEnd::ClientClosedAfterServerFlight,
+            Rejection::Closed,
+            "client closed right after the certificate of",
+        ),
+        (
+            TlsEnd::ClientResetAfterServerFlight,
+            Rejection::Reset,
+            "client reset right after the certificate of",
+        ),
+        (
+            TlsEnd::ClientEncryptedAlert,
+            Rejection::EncryptedAlert,
+            "client answered the TLS 1.3 flight of",
+        ),
+    ] {
+        let mut f = flow(BLOB, STORAGE_IP);
+        f.tls.as_mut().unwrap().handshake_end = end;
+        let (j, d) = run(f);
+        assert_eq!(j.verdict.verdict, Verdict::Blocked);
+        assert!(matches!(&j.verdict.cause, Cause::CertificateRejected { how: h, .. } if *h == how));
+        assert!(j.verdict.reason.starts_with(text), "{}", j.verdict.reason);
+        assert_eq!(
+            finding(&d, EndpointId::CacheStorage).error_codes,
+            vec!["151066"]
+        );
+    }
+}
+
+#[test]
+fn a_server_silent_after_the_hello_is_blocked() {
+    let mut f = flow(BLOB, STORAGE_IP);
+    f.tls.as_mut().unwrap().handshake_end = TlsEnd::ServerSilent;
+    let (j, d) = run(f);
+    assert_eq!(j.verdict.verdict, Verdict::Blocked);
+    assert_eq!(
+        j.verdict.reason,
+        format!("no answer to the ClientHello for {BLOB}; the client gave up")
+    );
+    let fd = finding(&d, EndpointId::CacheStorage);
+    assert_eq!(
+        fd.title,
+        "*.blob.core.windows.net is blocked: the TLS hello gets no answer"
+    );
+    assert!(fd.fix[0].starts_with("on a URL-filtering firewall"));
 }
 
 #[test]

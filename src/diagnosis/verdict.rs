@@ -9,8 +9,8 @@ use super::reason;
 use crate::azure::endpoints::{self, Endpoint};
 use crate::azure::tags::TagDb;
 use crate::model::{
-    Cause, FlowRecord, FlowVerdict, Handshake, NameSource, Region, Side, Thresholds, Transport,
-    Verdict,
+    Cause, FlowRecord, FlowVerdict, Handshake, NameSource, Region, Rejection, Side, Thresholds,
+    TlsEnd, Transport, Verdict,
 };
 use std::net::{IpAddr, SocketAddr};
 
@@ -86,7 +86,7 @@ pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
 fn decide(f: &FlowRecord, asr: bool, in_no_tag: bool, ctx: &Context<'_>) -> (Verdict, Cause) {
     proxy_answer(f)
         .or_else(|| handshake_failure(f))
-        .or_else(|| tls_alert(f))
+        .or_else(|| tls_outcome(f))
         .or_else(|| udp_outcome(f))
         .or_else(|| {
             (f.handshake == Handshake::MidFlow && f.quality.one_direction)
@@ -156,18 +156,56 @@ fn handshake_failure(f: &FlowRecord) -> Option<(Verdict, Cause)> {
     }
 }
 
-/// A fatal TLS alert.
-fn tls_alert(f: &FlowRecord) -> Option<(Verdict, Cause)> {
-    let a = f.tls.as_ref()?.alert.as_ref().filter(|a| a.level == 2)?;
-    Some((
-        Verdict::Blocked,
-        Cause::TlsAlert {
-            side: Side::Server,
-            level: a.level,
-            description: a.description,
-            name: a.name.to_string(),
-        },
-    ))
+/// Alert descriptions a client sends when it does not accept the server's
+/// certificate: bad_certificate, unsupported_certificate, certificate_revoked,
+/// certificate_expired, certificate_unknown, unknown_ca, decrypt_error.
+pub const CERTIFICATE_ALERTS: &[u8] = &[42, 43, 44, 45, 46, 48, 51];
+
+/// How the TLS handshake ended: a fatal alert from either side, a client
+/// that rejected the certificate, or a server that never answered the hello.
+fn tls_outcome(f: &FlowRecord) -> Option<(Verdict, Cause)> {
+    let t = f.tls.as_ref()?;
+    let name = || f.name().map(str::to_string);
+    let rejected = |how| {
+        Some((
+            Verdict::Blocked,
+            Cause::CertificateRejected {
+                how,
+                name: name(),
+                issuer: t.certificates.first().map(|c| c.issuer_cn.clone()),
+            },
+        ))
+    };
+    let alert = |side, a: &crate::model::AlertRecord| {
+        Some((
+            Verdict::Blocked,
+            Cause::TlsAlert {
+                side,
+                level: a.level,
+                description: a.description,
+                name: a.name.to_string(),
+            },
+        ))
+    };
+    match t.handshake_end {
+        TlsEnd::ClientAlert => {
+            let a = t.client_alert.as_ref()?;
+            if CERTIFICATE_ALERTS.contains(&a.description) {
+                rejected(Rejection::Alert {
+                    description: a.description,
+                    name: a.name.to_string(),
+                })
+            } else {
+                alert(Side::Client, a)
+            }
+        }
+        TlsEnd::ServerAlert => alert(Side::Server, t.alert.as_ref()?),
+        TlsEnd::ClientEncryptedAlert => rejected(Rejection::EncryptedAlert),
+        TlsEnd::ClientClosedAfterServerFlight => rejected(Rejection::Closed),
+        TlsEnd::ClientResetAfterServerFlight => rejected(Rejection::Reset),
+        TlsEnd::ServerSilent => Some((Verdict::Blocked, Cause::ServerSilent { name: name() })),
+        _ => None,
+    }
 }
 
 /// UDP flows are judged by whether the server answered.

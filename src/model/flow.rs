@@ -269,8 +269,43 @@ pub struct TlsRecord {
     pub server_version: Option<String>,
     /// The server's plaintext alert.
     pub alert: Option<AlertRecord>,
+    /// The client's plaintext alert.
+    pub client_alert: Option<AlertRecord>,
     /// Certificate chain, leaf first (TLS 1.2 and older).
     pub certificates: Vec<CertNames>,
+    /// How the handshake ended, from what both sides sent.
+    pub handshake_end: TlsEnd,
+}
+
+/// How a TLS handshake ended, judged from the record types both sides sent
+/// (their contents are encrypted) and from how the TCP connection closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TlsEnd {
+    /// Both sides finished: TLS 1.2, each side's ChangeCipherSpec and
+    /// Finished, or data both ways; TLS 1.3, the client's encrypted flight
+    /// after the server's.
+    Completed,
+    /// The server sent a fatal alert (`alert`).
+    ServerAlert,
+    /// The client sent a fatal alert (`client_alert`).
+    ClientAlert,
+    /// The client answered the server's flight with one encrypted record of
+    /// an alert's size and closed (TLS 1.3 hides the alert's description).
+    ClientEncryptedAlert,
+    /// The client closed the connection right after the server's flight
+    /// (its certificate) without sending anything more.
+    ClientClosedAfterServerFlight,
+    /// The client reset the connection right after the server's flight.
+    ClientResetAfterServerFlight,
+    /// The server sent nothing after the ClientHello; the client gave up.
+    ServerSilent,
+    /// Reset at the ClientHello (see the handshake).
+    ResetAtHello,
+    /// The capture does not show how it ended (it ended first, or the snap
+    /// length cut the records).
+    #[default]
+    Unknown,
 }
 
 /// Explicit-proxy facts of a flow.

@@ -88,6 +88,25 @@ pub enum DnsFailure {
     Unanswered,
 }
 
+/// How a client showed that it rejected the server's certificate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "by", rename_all = "kebab-case")]
+pub enum Rejection {
+    /// A fatal certificate alert in clear.
+    Alert {
+        /// Description code.
+        description: u8,
+        /// Description name.
+        name: String,
+    },
+    /// TLS 1.3: one encrypted record of an alert's size, then closed.
+    EncryptedAlert,
+    /// Closed (FIN) right after the server's flight.
+    Closed,
+    /// Reset right after the server's flight.
+    Reset,
+}
+
 /// Why a flow (or a requirement of the checklist) got its verdict, with the
 /// numbers that decided it. Serialised as an object whose `kind` is the
 /// stable machine-readable name.
@@ -166,6 +185,21 @@ pub enum Cause {
         description: u8,
         /// Description name.
         name: String,
+    },
+    /// The client rejected the server's certificate: a certificate alert, or
+    /// it stopped right after the server's flight without finishing.
+    CertificateRejected {
+        /// How it showed.
+        how: Rejection,
+        /// The name the flow is known by.
+        name: Option<String>,
+        /// The leaf certificate's issuer (common name), when TLS 1.2 showed it.
+        issuer: Option<String>,
+    },
+    /// The server sent nothing after the ClientHello and the client gave up.
+    ServerSilent {
+        /// The name the hello was for.
+        name: Option<String>,
     },
     /// UDP: the server answered.
     UdpAnswered,
@@ -250,6 +284,8 @@ impl Cause {
             Cause::ResetAfterFirstData { .. } => "reset-after-first-data",
             Cause::AckNeverSeen => "ack-never-seen",
             Cause::TlsAlert { .. } => "tls-alert",
+            Cause::CertificateRejected { .. } => "certificate-rejected",
+            Cause::ServerSilent { .. } => "server-silent",
             Cause::UdpAnswered => "udp-answered",
             Cause::UdpNoAnswer => "udp-no-answer",
             Cause::MidFlowOneDirection => "mid-flow-one-direction",

@@ -147,6 +147,78 @@ fn walk_records<'a>(buf: &'a [u8], mut f: impl FnMut(u8, &'a [u8], usize) -> boo
     }
 }
 
+/// The record types one side sent, counted from the start of its TLS stream:
+/// how its handshake went on after the hello, without decrypting anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Trail {
+    /// Plaintext handshake records (the hello included).
+    pub handshake: u16,
+    /// ChangeCipherSpec seen.
+    pub ccs: bool,
+    /// Handshake-type records after the ChangeCipherSpec (TLS 1.2's
+    /// encrypted Finished).
+    pub after_ccs: u16,
+    /// application_data-type records (TLS 1.3's whole encrypted flight, or
+    /// TLS 1.2's data).
+    pub app: u16,
+    /// Length of the first application_data record.
+    pub first_app_len: Option<u16>,
+    /// A plaintext alert.
+    pub alert: Option<Alert>,
+    /// An alert record that is encrypted (longer than two bytes).
+    pub encrypted_alert: bool,
+}
+
+impl Trail {
+    /// True once the trail tells all it can: an alert, a Finished after the
+    /// ChangeCipherSpec, or a second encrypted record.
+    pub fn settled(&self) -> bool {
+        self.alert.is_some() || self.encrypted_alert || self.after_ccs > 0 || self.app >= 2
+    }
+}
+
+/// Follows the records of a TLS stream from `buf`'s start (a record
+/// boundary) into `t`, reading only their headers (and an alert's two
+/// bytes): a record is counted as soon as its header is there. Returns the
+/// offset of the next record's header, which may lie beyond `buf` (continue
+/// from there when the stream has grown); stops early once the trail is
+/// [settled](Trail::settled). `None` at anything that is not a TLS record.
+pub fn follow(buf: &[u8], t: &mut Trail) -> Option<usize> {
+    let mut off = 0;
+    while !t.settled() {
+        let Some(h) = buf.get(off..off + 5) else {
+            break;
+        };
+        let (ct, len) = (h[0], u16::from_be_bytes([h[3], h[4]]));
+        if !(CT_CCS..=24).contains(&ct) || h[1] != 3 || len as usize > MAX_RECORD {
+            return None;
+        }
+        let end = off + 5 + len as usize;
+        match ct {
+            CT_CCS => t.ccs = true,
+            CT_HANDSHAKE if t.ccs => t.after_ccs += 1,
+            CT_HANDSHAKE => t.handshake = t.handshake.saturating_add(1),
+            CT_APPDATA => {
+                t.first_app_len.get_or_insert(len);
+                t.app = t.app.saturating_add(1);
+            }
+            CT_ALERT if len == 2 => {
+                let Some(a) = buf.get(off + 5..end) else {
+                    break;
+                };
+                t.alert = Some(Alert {
+                    level: a[0],
+                    description: a[1],
+                });
+            }
+            CT_ALERT => t.encrypted_alert = true,
+            _ => {}
+        }
+        off = end;
+    }
+    Some(off)
+}
+
 /// Joins handshake fragments into whole messages. Allocates only when a
 /// message spans records.
 #[derive(Default)]
