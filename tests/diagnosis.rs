@@ -570,11 +570,10 @@ fn tags_lookup_info_and_errors() {
 
 #[test]
 fn import_rebuilds_the_shipped_snapshot() {
-    let src = root().join("../shared/servicetags/ServiceTags_Public.json");
-    if !src.exists() {
-        eprintln!("NOTICE: ../shared/servicetags absent; import test skipped");
-        return;
-    }
+    let rel = "servicetags/ServiceTags_Public.json";
+    let Some(src) = common::shared(rel) else {
+        return common::skip(&common::no_shared(rel));
+    };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("snap.txt");
     let (code, _, err) = run(&[
