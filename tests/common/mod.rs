@@ -114,3 +114,34 @@ pub fn have(cmd: &str) -> bool {
         .map(|o| o.status.success() && o.stdout.starts_with(b"/"))
         .unwrap_or(false)
 }
+
+/// The CSV columns as the README documents them ("### CSV columns"): the
+/// names in the first cell of each row of its table, then the five diagnosis
+/// columns its opening sentence lists. This is the published contract the
+/// written header is checked against.
+pub fn readme_csv_columns() -> Vec<String> {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("### CSV columns")
+        .expect("README has a CSV columns section");
+    let section = &readme[start + 3..];
+    let section = &section[..section.find("\n#").unwrap_or(section.len())];
+    let ticked = |s: &str| -> Vec<String> {
+        s.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    let mut cols: Vec<String> = section
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .flat_map(|l| ticked(l.split('|').nth(1).unwrap()))
+        .collect();
+    let last = ticked(section)
+        .into_iter()
+        .find(|t| t.contains(','))
+        .expect("README lists the diagnosis columns");
+    cols.extend(last.split(',').map(str::to_string));
+    cols
+}
