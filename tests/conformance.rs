@@ -2,7 +2,9 @@
 //! and destination of every TCP flow that carries one) and DNS answers over the
 //! public capture corpus kept beside the project (`../shared/corpus`). Every
 //! capture there is also read to prove that none makes the analysis panic.
-//! Skipped, with a notice, where the corpus is absent.
+//! Skipped where the corpus is absent (a failure with `ASRSCOPE_REQUIRE_ALL=1`).
+
+mod common;
 
 use asrscope::analysis::engine::Engine;
 use asrscope::capture::read_capture;
@@ -13,8 +15,8 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    p.join("truth/sni_detail.csv").exists().then_some(p)
+    common::shared("corpus/truth/sni_detail.csv")?;
+    common::shared("corpus")
 }
 
 struct Analysed {
@@ -50,8 +52,7 @@ fn read_csv(path: &Path) -> Vec<HashMap<String, String>> {
 #[test]
 fn server_names_and_destinations_agree_with_tshark() {
     let Some(root) = corpus() else {
-        eprintln!("NOTICE: ../shared/corpus not found; conformance test skipped");
-        return;
+        return common::skip(&common::no_shared("corpus"));
     };
     // Every capture in the corpus: no panic, and keep the results for the comparison.
     let mut results: BTreeMap<String, Analysed> = BTreeMap::new();
@@ -133,8 +134,7 @@ fn server_names_and_destinations_agree_with_tshark() {
 #[test]
 fn dns_answers_agree_with_tshark() {
     let Some(root) = corpus() else {
-        eprintln!("NOTICE: ../shared/corpus not found; DNS conformance test skipped");
-        return;
+        return common::skip(&common::no_shared("corpus"));
     };
     let rows = read_csv(&root.join("truth/dns.csv"));
     let mut by_file: BTreeMap<String, Vec<HashMap<String, String>>> = BTreeMap::new();

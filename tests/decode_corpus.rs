@@ -2,7 +2,10 @@
 //! (`../shared/corpus`), against the features its README and `files.csv`
 //! list for each capture (from tshark's protocol chains): every kind of tunnel
 //! is followed to an inner flow, ICMP errors reach the flow they quote, TLS
-//! alerts are read. Skipped, with a notice, where the corpus is absent.
+//! alerts are read. Skipped where the corpus is absent (a failure with
+//! `ASRSCOPE_REQUIRE_ALL=1`).
+
+mod common;
 
 use asrscope::analysis::engine::Engine;
 use asrscope::capture::read_capture;
@@ -11,8 +14,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    p.join("truth/files.csv").exists().then_some(p)
+    common::shared("corpus/truth/files.csv")?;
+    common::shared("corpus")
 }
 
 fn flows(root: &Path, file: &str) -> Vec<FlowRecord> {
@@ -29,8 +32,7 @@ fn flows(root: &Path, file: &str) -> Vec<FlowRecord> {
 #[test]
 fn every_tunnel_kind_is_followed_to_the_inner_flow() {
     let Some(root) = corpus() else {
-        eprintln!("NOTICE: ../shared/corpus not found; tunnel test skipped");
-        return;
+        return common::skip(&common::no_shared("corpus"));
     };
     let kinds = [
         ("tunnel:GRE", "gre"),
@@ -86,8 +88,7 @@ fn every_tunnel_kind_is_followed_to_the_inner_flow() {
 #[test]
 fn icmp_errors_reach_the_flow_they_quote() {
     let Some(root) = corpus() else {
-        eprintln!("NOTICE: ../shared/corpus not found; ICMP test skipped");
-        return;
+        return common::skip(&common::no_shared("corpus"));
     };
     for (file, v6, typ) in [
         ("zeek__icmp__icmp-destunreach-udp.pcap", false, 3),
@@ -105,8 +106,7 @@ fn icmp_errors_reach_the_flow_they_quote() {
 #[test]
 fn plaintext_tls_alerts_are_read() {
     let Some(root) = corpus() else {
-        eprintln!("NOTICE: ../shared/corpus not found; alert test skipped");
-        return;
+        return common::skip(&common::no_shared("corpus"));
     };
     let fl = flows(&root, "zeek__tls__tls-1.2-handshake-failure.pcap");
     let alert = fl

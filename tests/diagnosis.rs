@@ -80,9 +80,11 @@ fn healthy_vm_meets_every_requirement_it_uses() {
         ("automation", "GuestAndHybridManagement", "ok"),
     ];
     let got = statuses(&v);
-    for (w, g) in want.iter().zip(&got) {
-        assert_eq!((w.0, w.1, w.2), (g.0.as_str(), g.1.as_str(), g.2.as_str()));
-    }
+    let got: Vec<(&str, &str, &str)> = got
+        .iter()
+        .map(|g| (g.0.as_str(), g.1.as_str(), g.2.as_str()))
+        .collect();
+    assert_eq!(got, want, "every requirement, in order");
     // The lab put each service in the range of the tag it needs: the tag that
     // holds each destination is the required one.
     for f in v["flows"]
@@ -570,11 +572,10 @@ fn tags_lookup_info_and_errors() {
 
 #[test]
 fn import_rebuilds_the_shipped_snapshot() {
-    let src = root().join("../shared/servicetags/ServiceTags_Public.json");
-    if !src.exists() {
-        eprintln!("NOTICE: ../shared/servicetags absent; import test skipped");
-        return;
-    }
+    let rel = "servicetags/ServiceTags_Public.json";
+    let Some(src) = common::shared(rel) else {
+        return common::skip(&common::no_shared(rel));
+    };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("snap.txt");
     let (code, _, err) = run(&[

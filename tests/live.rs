@@ -1,19 +1,24 @@
 //! End to end live capture on the loopback interface: a real TLS server and
 //! client (openssl) talk on 127.0.0.x with an Azure server name while
 //! `asrscope live --no-tui --format json --duration` captures on `lo`; the
-//! flow, its SNI and its verdict must appear. Needs root (capture rights) and
-//! openssl; skipped with a notice otherwise. Traffic stays on loopback.
+//! flow, its SNI and its verdict must appear. Needs root (capture rights),
+//! openssl and setpriv; skipped otherwise (a failure with
+//! `ASRSCOPE_REQUIRE_ALL=1`). Traffic stays on loopback.
 
+mod common;
+
+use common::{have, is_root, skip};
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
+/// Why a test that captures on `lo` was skipped.
+const NOT_ROOT: &str = "not running as root: capturing on lo needs root (CI runs as root; \
+     locally: sudo -E cargo test --test live)";
+
+/// Why a test that runs `cmd` from `package` was skipped.
+fn no_command(cmd: &str, package: &str) -> String {
+    format!("the {cmd} command is not installed: apt-get install {package}")
 }
 
 /// Waits (at most 30 s) until asrscope says it is capturing, and keeps
@@ -40,19 +45,13 @@ fn wait_capturing(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<
     rx
 }
 
-fn have(cmd: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {cmd}")])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-}
-
 #[test]
 fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
-    if !is_root() || !have("openssl") {
-        eprintln!("NOTICE: live capture test skipped (needs root and openssl)");
-        return;
+    if !is_root() {
+        return skip(NOT_ROOT);
+    }
+    if !have("openssl") {
+        return skip(&no_command("openssl", "openssl"));
     }
     let dir = tempfile::tempdir().unwrap();
     let (key, cert) = (dir.path().join("k.pem"), dir.path().join("c.pem"));
@@ -175,9 +174,15 @@ fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
 
 #[test]
 fn without_capture_rights_one_line_says_what_to_do() {
-    if !is_root() || !have("setpriv") {
-        eprintln!("NOTICE: privilege test skipped (needs root to drop privileges, and setpriv)");
-        return;
+    if !is_root() {
+        return skip(
+            "not running as root: the test drops root's privileges to show the \
+             message of a user without capture rights (CI runs as root; locally: \
+             sudo -E cargo test --test live)",
+        );
+    }
+    if !have("setpriv") {
+        return skip(&no_command("setpriv", "util-linux"));
     }
     let out = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
@@ -197,8 +202,7 @@ fn without_capture_rights_one_line_says_what_to_do() {
 #[test]
 fn sigterm_stops_cleanly_and_still_writes_the_files() {
     if !is_root() {
-        eprintln!("NOTICE: SIGTERM test skipped (needs root)");
-        return;
+        return skip(NOT_ROOT);
     }
     let dir = tempfile::tempdir().unwrap();
     let (csv, pcap) = (dir.path().join("flows.csv"), dir.path().join("seen.pcapng"));
@@ -220,8 +224,9 @@ fn sigterm_stops_cleanly_and_still_writes_the_files() {
         );
     }
     std::thread::sleep(Duration::from_millis(500));
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+    // The shell's own kill: no package needed beyond the shell.
+    let killed = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {}", child.id())])
         .status()
         .unwrap();
     assert!(killed.success());

@@ -39,14 +39,20 @@ fn mutated_frames_never_panic() {
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "pcap" || e == "pcapng"))
         .collect();
-    let corpus = root().join("../shared/corpus/pcaps");
+    // Three corpus captures with odd link layers and tunnels, where present;
+    // the project's captures are mutated either way.
     for n in [
         "arkime__arkime_synthetic.pcap",
         "ndpi__dns.pcap",
         "zeek__tunnels__vxlan-encapsulated-http.pcap",
     ] {
-        if corpus.join(n).exists() {
-            inputs.push(corpus.join(n));
+        let rel = format!("corpus/pcaps/{n}");
+        match common::shared(&rel) {
+            Some(p) => inputs.push(p),
+            None => common::skip(&format!(
+                "{n} left out, the project's captures are mutated without it: {}",
+                common::no_shared(&rel)
+            )),
         }
     }
     inputs.sort();
@@ -160,11 +166,10 @@ fn one_bad_file_does_not_hide_the_good_one() {
 
 #[test]
 fn unsupported_link_type_is_named() {
-    let p = root().join("../shared/corpus/pcaps/tcpdump__brcm-tag.pcap");
-    if !p.exists() {
-        eprintln!("NOTICE: ../shared/corpus absent; unsupported link type test skipped");
-        return;
-    }
+    let rel = "corpus/pcaps/tcpdump__brcm-tag.pcap";
+    let Some(p) = common::shared(rel) else {
+        return common::skip(&common::no_shared(rel));
+    };
     let (code, _out, err) = run(&["analyze", p.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(err.contains("link type 281"), "{err}");

@@ -2,17 +2,17 @@
 //! index checked against a plain scan of the JSON (parsed here independently).
 //!
 //! The full-file tests use Microsoft's file at `../shared/servicetags/ServiceTags_Public.json`
-//! when it is present and print a NOTICE and pass when it is not.
+//! when it is present, and are skipped when it is not (a failure with `ASRSCOPE_REQUIRE_ALL=1`).
+
+mod common;
 
 use asrscope::azure::tags::{SNAPSHOT_FAMILIES, TagDb, TagsError};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::OnceLock;
 
-const SHARED_JSON: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/servicetags/ServiceTags_Public.json"
-);
+/// Microsoft's file, below `../shared`.
+const SHARED_REL: &str = "servicetags/ServiceTags_Public.json";
 const SNAPSHOT_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/servicetags.txt");
 
 // ---------------------------------------------------------------------------------------
@@ -21,7 +21,7 @@ const SNAPSHOT_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/data/serviceta
 fn shared_bytes() -> Option<&'static [u8]> {
     static BYTES: OnceLock<Option<Vec<u8>>> = OnceLock::new();
     BYTES
-        .get_or_init(|| std::fs::read(SHARED_JSON).ok())
+        .get_or_init(|| common::shared(SHARED_REL).and_then(|p| std::fs::read(p).ok()))
         .as_deref()
 }
 
@@ -42,9 +42,9 @@ fn reference() -> Option<&'static Reference> {
         .as_ref()
 }
 
-fn skipped(test: &str) {
-    println!("NOTICE: {test} skipped: {SHARED_JSON} is absent");
-    eprintln!("NOTICE: {test} skipped: {SHARED_JSON} is absent");
+/// Skips (or, with `ASRSCOPE_REQUIRE_ALL=1`, fails) a test that needs Microsoft's file.
+fn skipped() {
+    common::skip(&common::no_shared(SHARED_REL));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -793,12 +793,12 @@ fn embedded_snapshot_holds_asr_tags() {
 #[test]
 fn embedded_snapshot_is_current() {
     let Some(db) = full_db() else {
-        return skipped("embedded_snapshot_is_current");
+        return skipped();
     };
     let shipped = std::fs::read_to_string(SNAPSHOT_FILE).unwrap();
     assert!(
         db.to_snapshot(SNAPSHOT_FAMILIES) == shipped,
-        "data/servicetags.txt differs from what the code derives from {SHARED_JSON}; \
+        "data/servicetags.txt differs from what the code derives from ../shared/{SHARED_REL}; \
          run ASRSCOPE_REGENERATE=1 cargo test --test tags regenerate_snapshot -- --ignored"
     );
 }
@@ -811,8 +811,9 @@ fn regenerate_snapshot() {
         println!("NOTICE: regenerate_snapshot skipped: set ASRSCOPE_REGENERATE=1");
         return;
     }
+    // Asked for explicitly: fail rather than skip.
     let Some(bytes) = shared_bytes() else {
-        return skipped("regenerate_snapshot");
+        panic!("{}", common::no_shared(SHARED_REL));
     };
     let db = TagDb::from_json(bytes, "ServiceTags_Public.json", Some("2025-11-06")).unwrap();
     let text = db.to_snapshot(SNAPSHOT_FAMILIES);
@@ -830,7 +831,7 @@ fn regenerate_snapshot() {
 #[test]
 fn index_matches_linear_scan_full_file() {
     let (Some(db), Some(r)) = (full_db(), reference()) else {
-        return skipped("index_matches_linear_scan_full_file");
+        return skipped();
     };
     assert_eq!(db.meta().tags, r.tags.len());
     assert_eq!(db.meta().prefixes, r.prefixes.len());
@@ -845,7 +846,7 @@ fn index_matches_linear_scan_full_file() {
 #[test]
 fn embedded_index_matches_linear_scan() {
     let Some(r) = reference() else {
-        return skipped("embedded_index_matches_linear_scan");
+        return skipped();
     };
     let r = r.restricted(SNAPSHOT_FAMILIES);
     assert_eq!(TagDb::embedded().meta().tags, r.tags.len());
@@ -857,7 +858,7 @@ fn embedded_index_matches_linear_scan() {
 #[test]
 fn known_answers() {
     let (Some(db), Some(r)) = (full_db(), reference()) else {
-        return skipped("known_answers");
+        return skipped();
     };
     let check = |ip: &str, want: &[&str], not: &[&str]| {
         let addr = addr_of(ip.parse().unwrap());
@@ -922,7 +923,7 @@ fn known_answers() {
 #[test]
 fn regions_of_the_full_file() {
     let Some(db) = full_db() else {
-        return skipped("regions_of_the_full_file");
+        return skipped();
     };
     let regions = db.regions();
     for pair in [

@@ -627,3 +627,6 @@ pub fn alert_name(d: u8) -> &'static str {
         _ => "other",
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,5 +1,6 @@
 //! What the integration tests share: where the repository and its sample
-//! captures are, running the binary, and reading tshark's per-frame truth.
+//! captures are, running the binary, reading tshark's per-frame truth, and
+//! what a test does when this machine lacks something it needs (see [`skip`]).
 //! Each test file uses a part of it.
 #![allow(dead_code)]
 
@@ -54,4 +55,93 @@ pub fn truth(name: &str) -> Vec<Row> {
                 .collect()
         })
         .collect()
+}
+
+/// The environment variable that turns every skipped test into a failure.
+/// CI sets it (`.ci/run`), so that a test cannot pass there without running.
+pub const REQUIRE_ALL: &str = "ASRSCOPE_REQUIRE_ALL";
+
+/// Called by a test that cannot run here, with what is missing and how to
+/// provide it. With `ASRSCOPE_REQUIRE_ALL=1` the test fails with that message;
+/// otherwise it prints `SKIPPED: <test>: <why>` on standard error and the
+/// caller returns (`return skip(…)`).
+pub fn skip(why: &str) {
+    use std::io::Write;
+    // The test harness names each test's thread after the test.
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    if std::env::var_os(REQUIRE_ALL).is_some_and(|v| v == "1") {
+        panic!("{test} cannot run: {why} ({REQUIRE_ALL}=1 requires every test to run)");
+    }
+    // Straight to the process's standard error: the harness captures
+    // `eprintln!` of passing tests, and a skip must be seen.
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED: {test}: {why}");
+}
+
+/// `../shared/<rel>`, the reference data kept beside the repository (the
+/// public capture corpus, Microsoft's service-tags file), when it is there.
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    let p = root().join("../shared").join(rel);
+    p.exists().then_some(p)
+}
+
+/// Why a test needing `../shared/<rel>` was skipped: what is missing and
+/// where it goes.
+pub fn no_shared(rel: &str) -> String {
+    let what = if rel.starts_with("corpus") {
+        "the public capture corpus (../shared/corpus)"
+    } else {
+        "Microsoft's service-tags file (../shared/servicetags)"
+    };
+    format!("../shared/{rel} is absent: put {what} beside the repository")
+}
+
+/// True when the tests run as root (live capture, dropping privileges).
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// True when the program `cmd` is on the PATH (a shell builtin of the same
+/// name does not count: the tests run programs, not shell commands).
+pub fn have(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .output()
+        .map(|o| o.status.success() && o.stdout.starts_with(b"/"))
+        .unwrap_or(false)
+}
+
+/// The CSV columns as the README documents them ("### CSV columns"): the
+/// names in the first cell of each row of its table, then the five diagnosis
+/// columns its opening sentence lists. This is the published contract the
+/// written header is checked against.
+pub fn readme_csv_columns() -> Vec<String> {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("### CSV columns")
+        .expect("README has a CSV columns section");
+    let section = &readme[start + 3..];
+    let section = &section[..section.find("\n#").unwrap_or(section.len())];
+    let ticked = |s: &str| -> Vec<String> {
+        s.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    let mut cols: Vec<String> = section
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .flat_map(|l| ticked(l.split('|').nth(1).unwrap()))
+        .collect();
+    let last = ticked(section)
+        .into_iter()
+        .find(|t| t.contains(','))
+        .expect("README lists the diagnosis columns");
+    cols.extend(last.split(',').map(str::to_string));
+    cols
 }
