@@ -17,6 +17,12 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// What a reason adds for a flow tied to its endpoint by address, so that
+/// no one mistakes it for a name.
+pub fn by_address(pattern: &str, tag: &str) -> String {
+    format!(" [no name seen: {pattern} by its address in {tag}]")
+}
+
 /// The sentence for a cause.
 pub fn render(c: &Cause) -> String {
     match c {
@@ -157,7 +163,14 @@ pub fn render(c: &Cause) -> String {
             }
             parts.join(", ")
         }
-        Cause::MidFlowWorking => "data both ways (began before the capture)".into(),
+        Cause::MidFlowWorking { data_out, data_in } => match (data_out, data_in) {
+            (true, true) => "data both ways (began before the capture)".into(),
+            (true, false) => "data sent and acknowledged (began before the capture)".into(),
+            _ => "data received and acknowledged (began before the capture)".into(),
+        },
+        Cause::MidFlowNoData => {
+            "began before the capture, no data seen either way: nothing to judge".into()
+        }
         Cause::Established {
             tls_version,
             proxy,

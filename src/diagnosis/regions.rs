@@ -34,7 +34,8 @@ pub fn infer(
         }
     };
     for f in flows {
-        match f.name().and_then(endpoints::classify).map(|e| e.id) {
+        let dst_tags = tags.lookup(f.dst_ip);
+        match super::verdict::endpoint_of(f, &dst_tags).map(|(e, _)| e.id) {
             Some(EndpointId::CacheStorage) => count(0, "Storage", &f.dst_ip, 1 + f.out.bytes),
             Some(EndpointId::Monitoring) => count(1, "EventHub", &f.dst_ip, 1 + f.out.bytes),
             _ => {}

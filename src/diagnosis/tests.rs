@@ -588,9 +588,16 @@ fn flows_that_cannot_be_judged_leave_the_requirement_not_seen() {
     let mut f = flow(BLOB, STORAGE_IP);
     f.handshake = Handshake::MidFlow;
     assert_eq!(
-        run(f).0.verdict.reason,
+        run(f.clone()).0.verdict.reason,
         "data both ways (began before the capture)"
     );
+    f.inbound.data_segments = 0;
+    assert_eq!(
+        run(f.clone()).0.verdict.reason,
+        "data sent and acknowledged (began before the capture)"
+    );
+    f.out.data_segments = 0;
+    assert_eq!(run(f).0.verdict.cause, Cause::MidFlowNoData);
 }
 
 #[test]
@@ -769,4 +776,68 @@ fn regions_are_inferred_from_cache_and_monitoring_traffic() {
     let given = settings().given;
     let (s, _) = super::regions::infer_and_choose(&(None, given.1), &flows, &[], tags);
     assert_eq!(s.unwrap().region.tag_suffix, "EastUS");
+}
+
+/// A flow seen mid-way, with no name at all: an upload to the cache account.
+fn unnamed(dst: &str) -> FlowRecord {
+    let mut f = flow(BLOB, dst);
+    f.server_name = None;
+    f.name_source = NameSource::None;
+    f.tls = None;
+    f.handshake = Handshake::MidFlow;
+    f.quality.began_before_capture = true;
+    f.inbound.data_segments = 0;
+    f
+}
+
+#[test]
+fn an_unnamed_flow_is_tied_to_its_endpoint_by_address() {
+    let mut f = unnamed(STORAGE_IP);
+    f.out.data_retransmissions = 10;
+    let (j, d) = run(f);
+    assert_eq!(j.verdict.endpoint, Some(EndpointId::CacheStorage));
+    assert_eq!(j.verdict.endpoint_by, Some(EndpointBy::Address));
+    assert_eq!(j.verdict.required_tag.as_deref(), Some("Storage.EastUS"));
+    assert_eq!(j.verdict.verdict, Verdict::Throttled);
+    assert!(
+        j.verdict
+            .reason
+            .ends_with("[no name seen: *.blob.core.windows.net by its address in Storage.EastUS]"),
+        "{}",
+        j.verdict.reason
+    );
+    // It counts for the checklist, the upload rate and the exit status.
+    assert_eq!(
+        requirement(&d, EndpointId::CacheStorage).status,
+        Status::Throttled
+    );
+    assert_eq!(d.cache_upload.as_ref().unwrap().bytes, 10_000_000);
+    assert!(d.has_asr_findings());
+
+    // Other tags tie to their endpoints; a named flow keeps its name's.
+    assert_eq!(
+        run(unnamed("4.149.98.200")).0.verdict.endpoint,
+        Some(EndpointId::AzureAd)
+    );
+    assert_eq!(
+        run(unnamed("13.89.170.130")).0.verdict.endpoint,
+        Some(EndpointId::Monitoring)
+    );
+    let mut named = unnamed(STORAGE_IP);
+    named.server_name = Some("www.example.com".into());
+    let (j, _) = run(named);
+    assert_eq!(j.verdict.endpoint, None);
+    assert_eq!(j.verdict.endpoint_by, None);
+    // Only HTTPS: another port at a Storage address is not the cache account.
+    let mut other = unnamed(STORAGE_IP);
+    other.dst_port = 445;
+    assert_eq!(run(other).0.verdict.endpoint, None);
+    // Region inference counts it too.
+    let (s, _) = super::regions::infer_and_choose(
+        &(None, None),
+        &[unnamed(STORAGE_IP)],
+        &[],
+        TagDb::embedded(),
+    );
+    assert_eq!(s.unwrap().region.id, "eastus");
 }

@@ -7,10 +7,10 @@
 
 use super::reason;
 use crate::azure::endpoints::{self, Endpoint};
-use crate::azure::tags::TagDb;
+use crate::azure::tags::{TagDb, TagInfo};
 use crate::model::{
-    Cause, FlowRecord, FlowVerdict, Handshake, NameSource, Region, Rejection, Side, Thresholds,
-    TlsEnd, Transport, Verdict,
+    Cause, EndpointBy, FlowRecord, FlowVerdict, Handshake, NameSource, Region, Rejection, Side,
+    Thresholds, TlsEnd, Transport, Verdict,
 };
 use std::net::{IpAddr, SocketAddr};
 
@@ -51,32 +51,65 @@ pub fn is_private(ip: &IpAddr) -> bool {
     }
 }
 
+/// The port Site Recovery's endpoints listen on.
+pub const HTTPS: u16 = 443;
+
+/// True when tag `name` belongs to `family` (`Storage`, `Storage.EastUS`).
+fn in_family(name: &str, family: &str) -> bool {
+    name.strip_prefix(family)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+}
+
+/// The catalog endpoint a flow belongs to: by its name when it has one (a
+/// named flow never changes hands by address); else, for TCP to port 443,
+/// by the service tag its destination is in (`Storage.<region>` or `Storage`
+/// → cache storage, `AzureActiveDirectory` → Entra ID…). `tags` are the
+/// destination's tags.
+pub fn endpoint_of(f: &FlowRecord, tags: &[&TagInfo]) -> Option<(&'static Endpoint, EndpointBy)> {
+    if let Some(name) = f.name() {
+        return endpoints::classify(name).map(|e| (e, EndpointBy::Name));
+    }
+    if f.transport != Transport::Tcp || f.dst_port != HTTPS {
+        return None;
+    }
+    endpoints::CATALOG
+        .iter()
+        .find(|e| tags.iter().any(|t| in_family(&t.name, e.tag.family())))
+        .map(|e| (e, EndpointBy::Address))
+}
+
 /// Judges one flow.
 pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
-    let name = f.name();
-    let ep: Option<&'static Endpoint> = name.and_then(endpoints::classify);
+    let tags = ctx.tags.lookup(f.dst_ip);
+    let found = endpoint_of(f, &tags);
+    let ep: Option<&'static Endpoint> = found.map(|(e, _)| e);
     let source = ctx.source.map(|r| r.tag_suffix.as_str());
     let target = ctx.target.map(|r| r.tag_suffix.as_str());
     let required_tag = ep.map(|e| e.tag.tag(source, target));
-    let tags = ctx.tags.lookup(f.dst_ip);
     let family = ep.map(|e| e.tag.family());
     let relevant = tags
         .iter()
-        .find(|t| family.is_some_and(|fam| t.name == fam || t.name.starts_with(&format!("{fam}."))))
+        .find(|t| family.is_some_and(|fam| in_family(&t.name, fam)))
         .or_else(|| tags.iter().find(|t| !t.name.starts_with("AzureCloud")))
         .or_else(|| tags.first());
     let service_tag = relevant.map(|t| t.name.clone());
     let service_region = relevant.and_then(|t| t.region.clone());
     let (verdict, cause) = decide(f, ep.is_some(), tags.is_empty(), ctx);
+    let endpoint_by = found.map(|(_, by)| by);
+    let mut reason = reason::render(&cause);
+    if let (Some(e), Some(EndpointBy::Address), Some(tag)) = (ep, endpoint_by, &service_tag) {
+        reason.push_str(&reason::by_address(e.pattern, tag));
+    }
     FlowVerdict {
         flow: f.id,
         endpoint: ep.map(|e| e.id),
         endpoint_pattern: ep.map(|e| e.pattern),
+        endpoint_by,
         required_tag,
         service_tag,
         service_region,
         verdict,
-        reason: reason::render(&cause),
+        reason,
         private_endpoint: matches!(cause, Cause::PrivateEndpoint { .. }),
         cause,
     }
@@ -288,7 +321,14 @@ fn throttling(f: &FlowRecord, th: &Thresholds) -> Option<(Verdict, Cause)> {
 /// Nothing went wrong.
 fn working(f: &FlowRecord) -> (Verdict, Cause) {
     if f.handshake == Handshake::MidFlow {
-        return (Verdict::Allowed, Cause::MidFlowWorking);
+        let (data_out, data_in) = (f.out.data_segments > 0, f.inbound.data_segments > 0);
+        if !data_out && !data_in {
+            return (Verdict::Incomplete, Cause::MidFlowNoData);
+        }
+        return (
+            Verdict::Allowed,
+            Cause::MidFlowWorking { data_out, data_in },
+        );
     }
     (
         Verdict::Allowed,

@@ -39,6 +39,27 @@ impl EndpointId {
     }
 }
 
+/// How a flow was tied to its catalog endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EndpointBy {
+    /// Its name (SNI, CONNECT, DNS answer or certificate) matched the pattern.
+    Name,
+    /// It had no name: its destination is on port 443 in the endpoint's
+    /// service tag (a capture started after the connection was made).
+    Address,
+}
+
+impl EndpointBy {
+    /// Lower-case name, as in the CSV.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EndpointBy::Name => "name",
+            EndpointBy::Address => "address",
+        }
+    }
+}
+
 /// A flow's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -244,8 +265,15 @@ pub enum Cause {
         /// Handshake round-trip time, ms.
         rtt_ms: Option<f64>,
     },
-    /// Began before the capture, data both ways.
-    MidFlowWorking,
+    /// Began before the capture; data flowed and was acknowledged.
+    MidFlowWorking {
+        /// The client sent data.
+        data_out: bool,
+        /// The server sent data.
+        data_in: bool,
+    },
+    /// Began before the capture; only acknowledgments or keep-alives seen.
+    MidFlowNoData,
     /// Established (and, with TLS, the version the server chose).
     Established {
         /// The TLS version the server chose.
@@ -293,7 +321,8 @@ impl Cause {
             Cause::PrivateEndpoint { .. } => "private-endpoint",
             Cause::OutsideAzure { .. } => "outside-azure",
             Cause::Throttled { .. } => "throttled",
-            Cause::MidFlowWorking => "mid-flow-working",
+            Cause::MidFlowWorking { .. } => "mid-flow-working",
+            Cause::MidFlowNoData => "mid-flow-no-data",
             Cause::Established { .. } => "established",
             Cause::DnsFailed { .. } => "dns-failed",
             Cause::NothingToJudge { .. } => "nothing-to-judge",
@@ -313,6 +342,8 @@ pub struct FlowVerdict {
     /// Its URL pattern (the CSV's and the JSON's `endpoint`).
     #[serde(rename = "endpoint")]
     pub endpoint_pattern: Option<&'static str>,
+    /// Whether the endpoint was found by the flow's name or by its address.
+    pub endpoint_by: Option<EndpointBy>,
     /// The tag an NSG must allow for the endpoint and these regions.
     pub required_tag: Option<String>,
     /// The tag that really contains the destination (the most relevant one).

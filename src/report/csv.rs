@@ -7,7 +7,7 @@ use crate::model::FlowVerdict;
 use std::io::Write;
 
 /// The header, in order. Later columns are only ever appended.
-pub const HEADER: [&str; 27] = [
+pub const HEADER: [&str; 28] = [
     "first_seen",
     "last_seen",
     "src_ip",
@@ -35,6 +35,7 @@ pub const HEADER: [&str; 27] = [
     "service_tag",
     "verdict",
     "reason",
+    "endpoint_by",
 ];
 
 /// Writes flows as CSV.
@@ -63,9 +64,9 @@ impl<W: Write> CsvWriter<W> {
         // they need it.
         let b = &mut self.buf;
         b.clear();
-        let mut ends = [0usize; 27];
+        let mut ends = [0usize; HEADER.len()];
         let mut i = 0;
-        let mut mark = |b: &mut String, ends: &mut [usize; 27]| {
+        let mut mark = |b: &mut String, ends: &mut [usize; HEADER.len()]| {
             ends[i] = b.len();
             i += 1;
         };
@@ -126,6 +127,8 @@ impl<W: Write> CsvWriter<W> {
         b.push_str(v.verdict.as_str());
         mark(b, &mut ends);
         b.push_str(&for_csv(&v.reason));
+        mark(b, &mut ends);
+        b.push_str(v.endpoint_by.map_or("", |e| e.as_str()));
         mark(b, &mut ends);
         let mut start = 0;
         for end in ends {

@@ -5,6 +5,7 @@ use super::{
     Col, below_title, clean, fit_columns, glyphs, hms, human_bytes, table_row, title_line,
     verdict_mark, width,
 };
+use crate::model::EndpointBy;
 use crate::model::{JudgedFlow, Snapshot};
 use crate::tui::state::{Pane, UiState};
 use ratatui::Frame;
@@ -87,7 +88,16 @@ pub fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
             } else {
                 std::net::SocketAddr::new(j.flow.dst_ip, j.flow.dst_port).to_string()
             },
-            name: clean(j.flow.name().unwrap_or("-")),
+            name: match (
+                j.flow.name(),
+                j.verdict.endpoint_by,
+                j.verdict.endpoint_pattern,
+            ) {
+                (Some(n), _, _) => clean(n),
+                // No name: say the endpoint was found by address.
+                (None, Some(EndpointBy::Address), Some(p)) => format!("by address: {p}"),
+                (None, _, _) => "-".to_string(),
+            },
             verdict: verdict_mark(j.verdict.verdict, g),
             tag: clean(j.verdict.service_tag.as_deref().unwrap_or("-")),
             bytes: human_bytes(j.flow.out.bytes),
