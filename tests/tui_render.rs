@@ -247,6 +247,58 @@ fn detail_of_reset_hello_shows_the_rst() {
     );
 }
 
+/// The detail of the flow reset at its ClientHello, as logical lines (before
+/// wrapping): the timeline in the order things happened, the traffic, the
+/// verdict with its reason, then the finding.
+#[test]
+fn detail_lines_of_reset_hello_in_order() {
+    let snap = snapshot("rst-after-clienthello.pcap");
+    let j = snap
+        .flows
+        .iter()
+        .find(|j| j.flow.server_name.as_deref() == Some("asrcache1.blob.core.windows.net"))
+        .unwrap();
+    let text = |ascii| -> Vec<String> {
+        tui::views::detail::flow_lines(&snap, j, ascii)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    };
+    let lines = text(false);
+    let from = lines.iter().position(|l| l == "Timeline (UTC)").unwrap();
+    let want = [
+        "Timeline (UTC)",
+        "16:39:53.855 DNS         asrcache1.blob.core.windows.net: CNAME \
+         blob.bl2prdstr01a.store.core.windows.net; answer 13.68.163.36 \
+         (1 query, 1 response; server 168.63.129.16)",
+        "16:39:53.856 SYN         1 SYN",
+        "             SYN/ACK     handshake complete, RTT 0.0 ms",
+        "             ClientHello SNI asrcache1.blob.core.windows.net, \
+         offers TLS1.3 TLS1.2 TLS1.1 TLS1.0, ALPN h2 http/1.1",
+        "             RST         RST from the server, 0 ms after the client's first data",
+        "16:39:56.858 end         last packet, 3.0 s after the first; closed: rst-server",
+        "",
+        "Traffic",
+        "out         4 packets, 517 bytes, 0 retransmitted (0 with data), 0 dup ACKs, 0 zero windows",
+        "in          3 packets, 0 bytes, 0 retransmitted (0 with data), 0 dup ACKs, 0 zero windows",
+        "",
+        "Verdict",
+        "✗ blocked: RST from server 0.0 ms after ClientHello for asrcache1.blob.core.windows.net",
+        "",
+        "Finding and fix",
+    ];
+    assert_eq!(lines[from..from + want.len()], want, "{lines:#?}");
+    assert!(lines[from + want.len()].starts_with("CRITICAL *.blob.core.windows.net is blocked"));
+    // The ASCII variant differs only in its symbols.
+    let ascii = text(true);
+    assert_eq!(ascii.len(), lines.len());
+    assert_eq!(
+        ascii[0],
+        "flow        #1 tcp 10.1.0.4:56034 -> 13.68.163.36:443"
+    );
+    assert_eq!(ascii[from + 13], want[13].replace('✗', "x"));
+}
+
 #[test]
 fn requirement_detail_from_the_checklist() {
     let snap = snapshot("syn-dropped.pcap");

@@ -243,67 +243,85 @@ pub fn handle_key(ui: &mut UiState, key: KeyEvent, snap: &Snapshot) -> Option<Ef
     if key.kind == KeyEventKind::Release {
         return None;
     }
-    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
     if ui.filter_editing {
-        match key.code {
-            _ if ctrl_c => return Some(Effect::Quit),
-            KeyCode::Enter => ui.filter_editing = false,
-            KeyCode::Esc => {
-                ui.filter.clear();
-                ui.filter_editing = false;
-            }
-            KeyCode::Backspace => {
-                ui.filter.pop();
-            }
-            KeyCode::Char(c)
-                if !key
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-                    && !c.is_control()
-                    && ui.filter.chars().count() < 200 =>
-            {
-                ui.filter.push(c)
-            }
-            _ => {}
-        }
-        ui.flow_offset = 0;
-        return None;
+        return filter_key(ui, key);
     }
     let action = keys::action_for(&key)?;
     ui.status = None;
     if ui.help {
-        match action {
-            Action::Quit => return Some(Effect::Quit),
-            Action::Help | Action::Back | Action::Open => ui.help = false,
-            a => {
-                if let Some(d) = delta(a, 10) {
-                    scroll(&mut ui.help_scroll, d)
-                }
+        help_key(ui, action)
+    } else if ui.detail.is_some() {
+        detail_key(ui, action, snap)
+    } else {
+        main_key(ui, action, snap)
+    }
+}
+
+/// A key while the filter is typed: edit it, keep it (Enter) or clear it (Esc).
+fn filter_key(ui: &mut UiState, key: KeyEvent) -> Option<Effect> {
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        _ if ctrl_c => return Some(Effect::Quit),
+        KeyCode::Enter => ui.filter_editing = false,
+        KeyCode::Esc => {
+            ui.filter.clear();
+            ui.filter_editing = false;
+        }
+        KeyCode::Backspace => {
+            ui.filter.pop();
+        }
+        KeyCode::Char(c)
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                && !c.is_control()
+                && ui.filter.chars().count() < 200 =>
+        {
+            ui.filter.push(c)
+        }
+        _ => {}
+    }
+    ui.flow_offset = 0;
+    None
+}
+
+/// An action on the help screen: close it, or scroll.
+fn help_key(ui: &mut UiState, action: Action) -> Option<Effect> {
+    match action {
+        Action::Quit => return Some(Effect::Quit),
+        Action::Help | Action::Back | Action::Open => ui.help = false,
+        a => {
+            if let Some(d) = delta(a, 10) {
+                scroll(&mut ui.help_scroll, d)
             }
         }
-        return None;
     }
-    if ui.detail.is_some() {
-        match action {
-            Action::Quit => return Some(Effect::Quit),
-            Action::Back | Action::Open => {
-                ui.detail = None;
-                ui.detail_scroll = 0;
-            }
-            Action::Help => {
-                ui.help = true;
-                ui.help_scroll = 0;
-            }
-            Action::Export => return export(ui, snap),
-            Action::Pause => return pause(ui, snap),
-            a => {
-                if let Some(d) = delta(a, ui.detail_page) {
-                    scroll(&mut ui.detail_scroll, d)
-                }
+    None
+}
+
+/// An action on the detail screen: close it, open the help, export, pause,
+/// or scroll.
+fn detail_key(ui: &mut UiState, action: Action, snap: &Snapshot) -> Option<Effect> {
+    match action {
+        Action::Quit => return Some(Effect::Quit),
+        Action::Back | Action::Open => {
+            ui.detail = None;
+            ui.detail_scroll = 0;
+        }
+        Action::Help => open_help(ui),
+        Action::Export => return export(ui, snap),
+        Action::Pause => return pause(ui, snap),
+        a => {
+            if let Some(d) = delta(a, ui.detail_page) {
+                scroll(&mut ui.detail_scroll, d)
             }
         }
-        return None;
     }
+    None
+}
+
+/// An action on the main screen (checklist and flows).
+fn main_key(ui: &mut UiState, action: Action, snap: &Snapshot) -> Option<Effect> {
     match action {
         Action::Quit => return Some(Effect::Quit),
         Action::Back => {
@@ -318,37 +336,8 @@ pub fn handle_key(ui: &mut UiState, key: KeyEvent, snap: &Snapshot) -> Option<Ef
         | Action::PageUp
         | Action::PageDown
         | Action::Home
-        | Action::End => match ui.focus {
-            Pane::Checklist => {
-                let d = delta(action, snap.diagnosis.requirements.len()).unwrap_or(0);
-                if let Some(i) = moved(ui.checklist_sel, snap.diagnosis.requirements.len(), d) {
-                    ui.checklist_sel = i;
-                }
-            }
-            Pane::Flows => {
-                let visible = ui.visible_flows(snap);
-                let d = delta(action, ui.flow_page).unwrap_or(0);
-                let cur = ui.flow_index(&visible).unwrap_or(0);
-                if let Some(i) = moved(cur, visible.len(), d) {
-                    ui.flow_sel = Some(visible[i].flow.id);
-                }
-            }
-        },
-        Action::Open => match ui.focus {
-            Pane::Flows => {
-                if let Some(j) = ui.selected_flow(snap) {
-                    ui.flow_sel = Some(j.flow.id);
-                    ui.detail = Some(Detail::Flow(j.flow.id));
-                    ui.detail_scroll = 0;
-                }
-            }
-            Pane::Checklist => {
-                if ui.checklist_sel < snap.diagnosis.requirements.len() {
-                    ui.detail = Some(Detail::Requirement(ui.checklist_sel));
-                    ui.detail_scroll = 0;
-                }
-            }
-        },
+        | Action::End => move_selection(ui, action, snap),
+        Action::Open => open_detail(ui, snap),
         Action::NextPane => {
             ui.focus = match ui.focus {
                 Pane::Checklist => Pane::Flows,
@@ -363,26 +352,70 @@ pub fn handle_key(ui: &mut UiState, key: KeyEvent, snap: &Snapshot) -> Option<Ef
             ui.sort = ui.sort.next();
             ui.status = Some(format!("flows sorted by {}", ui.sort.label()));
         }
-        Action::ToggleAsr => {
-            ui.asr_only = !ui.asr_only;
-            ui.flow_offset = 0;
-            ui.status = Some(
-                if ui.asr_only {
-                    "showing Site Recovery flows only"
-                } else {
-                    "showing all traffic"
-                }
-                .into(),
-            );
-        }
+        Action::ToggleAsr => toggle_asr(ui),
         Action::Export => return export(ui, snap),
         Action::Pause => return pause(ui, snap),
-        Action::Help => {
-            ui.help = true;
-            ui.help_scroll = 0;
-        }
+        Action::Help => open_help(ui),
     }
     None
+}
+
+/// Moves the selection of the focused pane by a row, a page, or to an end.
+fn move_selection(ui: &mut UiState, action: Action, snap: &Snapshot) {
+    match ui.focus {
+        Pane::Checklist => {
+            let d = delta(action, snap.diagnosis.requirements.len()).unwrap_or(0);
+            if let Some(i) = moved(ui.checklist_sel, snap.diagnosis.requirements.len(), d) {
+                ui.checklist_sel = i;
+            }
+        }
+        Pane::Flows => {
+            let visible = ui.visible_flows(snap);
+            let d = delta(action, ui.flow_page).unwrap_or(0);
+            let cur = ui.flow_index(&visible).unwrap_or(0);
+            if let Some(i) = moved(cur, visible.len(), d) {
+                ui.flow_sel = Some(visible[i].flow.id);
+            }
+        }
+    }
+}
+
+/// Opens the detail of the selected flow or requirement (of the focused pane).
+fn open_detail(ui: &mut UiState, snap: &Snapshot) {
+    match ui.focus {
+        Pane::Flows => {
+            if let Some(j) = ui.selected_flow(snap) {
+                ui.flow_sel = Some(j.flow.id);
+                ui.detail = Some(Detail::Flow(j.flow.id));
+                ui.detail_scroll = 0;
+            }
+        }
+        Pane::Checklist => {
+            if ui.checklist_sel < snap.diagnosis.requirements.len() {
+                ui.detail = Some(Detail::Requirement(ui.checklist_sel));
+                ui.detail_scroll = 0;
+            }
+        }
+    }
+}
+
+fn open_help(ui: &mut UiState) {
+    ui.help = true;
+    ui.help_scroll = 0;
+}
+
+/// Site Recovery flows only, or all traffic.
+fn toggle_asr(ui: &mut UiState) {
+    ui.asr_only = !ui.asr_only;
+    ui.flow_offset = 0;
+    ui.status = Some(
+        if ui.asr_only {
+            "showing Site Recovery flows only"
+        } else {
+            "showing all traffic"
+        }
+        .into(),
+    );
 }
 
 fn pause(ui: &mut UiState, snap: &Snapshot) -> Option<Effect> {

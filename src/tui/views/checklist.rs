@@ -3,10 +3,10 @@
 //! time its last flow was seen.
 
 use super::{
-    Col, below_title, clean, fit_columns, glyphs, hms, status_mark, table_row, title_line, width,
+    Col, below_title, clean, fit_columns, glyphs, header_row, hms, status_mark, table_row,
+    title_line, width,
 };
-use crate::model::Snapshot;
-use crate::model::Status;
+use crate::model::{Requirement, Snapshot, Status};
 use crate::tui::state::{Pane, UiState};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -18,34 +18,21 @@ pub fn wanted_height(snap: &Snapshot) -> u16 {
     (snap.diagnosis.requirements.len() as u16).saturating_add(2)
 }
 
-/// Draws the checklist.
-pub fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
-    if area.width == 0 || area.height == 0 {
-        return;
-    }
-    let g = glyphs(ui.ascii);
-    let reqs = &snap.diagnosis.requirements;
+/// The pane's title: how many requirements are met and how many fail.
+fn title(reqs: &[Requirement]) -> String {
     let failing = reqs
         .iter()
         .filter(|r| !matches!(r.status, Status::Ok | Status::NotSeen))
         .count();
     let ok = reqs.iter().filter(|r| r.status == Status::Ok).count();
-    let focused = ui.focus == Pane::Checklist;
-    title_line(
-        f,
-        area,
-        &format!("Requirements: {ok} ok, {failing} failing"),
-        focused,
-        g,
-    );
-    let body = below_title(area);
-    if body.height == 0 {
-        return;
-    }
-    let marks: Vec<(String, Style)> = reqs.iter().map(|r| status_mark(r.status, g)).collect();
-    let tags: Vec<String> = reqs.iter().map(|r| clean(&r.tag)).collect();
+    format!("Requirements: {ok} ok, {failing} failing")
+}
+
+/// The columns, sized for their content: status and endpoint are kept
+/// longest, the last-seen time is dropped first.
+fn columns(reqs: &[Requirement], marks: &[(String, Style)], tags: &[String]) -> [Col; 5] {
     let max = |it: &mut dyn Iterator<Item = usize>, h: &str| it.fold(width(h), usize::max);
-    let cols = [
+    [
         Col::new(
             2,
             10,
@@ -68,21 +55,31 @@ pub fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
         ),
         Col::fixed(5, 3).right(),
         Col::fixed(9, 4),
-    ];
+    ]
+}
+
+/// Draws the checklist.
+pub fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let g = glyphs(ui.ascii);
+    let reqs = &snap.diagnosis.requirements;
+    let focused = ui.focus == Pane::Checklist;
+    title_line(f, area, &title(reqs), focused, g);
+    let body = below_title(area);
+    if body.height == 0 {
+        return;
+    }
+    let marks: Vec<(String, Style)> = reqs.iter().map(|r| status_mark(r.status, g)).collect();
+    let tags: Vec<String> = reqs.iter().map(|r| clean(&r.tag)).collect();
+    let cols = columns(reqs, &marks, &tags);
     let widths = fit_columns(body.width as usize, &cols);
     let mut lines = Vec::new();
     let mut rows_room = body.height as usize;
     if body.height >= 2 {
-        let head = Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
-        lines.push(table_row(
-            &widths,
-            &cols,
-            ["status", "endpoint", "NSG tag", "flows", "last seen"]
-                .iter()
-                .map(|h| (h.to_string(), head))
-                .collect(),
-            g,
-        ));
+        let names = ["status", "endpoint", "NSG tag", "flows", "last seen"];
+        lines.push(header_row(&widths, &cols, &names, g));
         rows_room -= 1;
     }
     let sel = ui.checklist_sel.min(reqs.len().saturating_sub(1));

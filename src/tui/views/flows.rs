@@ -2,8 +2,8 @@
 //! in the order, filter and scope (Site Recovery only or all) of the UI state.
 
 use super::{
-    Col, below_title, clean, fit_columns, glyphs, hms, human_bytes, table_row, title_line,
-    verdict_mark, width,
+    Col, Glyphs, below_title, clean, fit_columns, glyphs, header_row, hms, human_bytes, table_row,
+    title_line, verdict_mark, width,
 };
 use crate::model::EndpointBy;
 use crate::model::{JudgedFlow, Snapshot};
@@ -41,47 +41,30 @@ fn title(shown: usize, snap: &Snapshot, ui: &UiState) -> String {
     t
 }
 
-/// Draws the flows table.
-pub fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
-    if area.width == 0 || area.height == 0 {
-        return;
+/// What the table shows when no flow is to be shown.
+fn empty_text(snap: &Snapshot, ui: &UiState) -> &'static str {
+    if !ui.filter.is_empty() {
+        "no flow matches the filter (Esc clears it)"
+    } else if ui.asr_only && !snap.flows.is_empty() {
+        "no Site Recovery flow yet (a: show all traffic)"
+    } else {
+        "no flow yet"
     }
-    let g = glyphs(ui.ascii);
-    let flows = ui.visible_flows(snap);
-    let focused = ui.focus == Pane::Flows;
-    title_line(f, area, &title(flows.len(), snap, ui), focused, g);
-    let body = below_title(area);
-    if body.height == 0 {
-        return;
-    }
-    if flows.is_empty() {
-        let why = if !ui.filter.is_empty() {
-            "no flow matches the filter (Esc clears it)".to_string()
-        } else if ui.asr_only && !snap.flows.is_empty() {
-            "no Site Recovery flow yet (a: show all traffic)".to_string()
-        } else {
-            "no flow yet".to_string()
-        };
-        f.render_widget(
-            Paragraph::new(Line::styled(why, Style::new().fg(Color::DarkGray))),
-            body,
-        );
-        return;
-    }
-    struct Cells {
-        time: String,
-        server: String,
-        name: String,
-        verdict: (String, Style),
-        tag: String,
-        bytes: String,
-    }
-    let rows_room = body_rows(area.height);
-    let offset = ui.flow_offset.min(flows.len().saturating_sub(1));
-    let page: Vec<&JudgedFlow> = flows.iter().skip(offset).take(rows_room).copied().collect();
-    let cells: Vec<Cells> = page
-        .iter()
-        .map(|j| Cells {
+}
+
+/// The cells of one flow's row.
+struct Cells {
+    time: String,
+    server: String,
+    name: String,
+    verdict: (String, Style),
+    tag: String,
+    bytes: String,
+}
+
+impl Cells {
+    fn of(j: &JudgedFlow, g: &Glyphs) -> Cells {
+        Cells {
             time: hms(j.flow.first_seen),
             server: if j.flow.dst_port == 443 {
                 j.flow.dst_ip.to_string()
@@ -101,58 +84,83 @@ pub fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
             verdict: verdict_mark(j.verdict.verdict, g),
             tag: clean(j.verdict.service_tag.as_deref().unwrap_or("-")),
             bytes: human_bytes(j.flow.out.bytes),
-        })
-        .collect();
+        }
+    }
+
+    fn row(self) -> Vec<(String, Style)> {
+        let plain = Style::new();
+        vec![
+            (self.time, plain),
+            (self.server, plain),
+            (self.name, plain),
+            self.verdict,
+            (self.tag, plain),
+            (self.bytes, plain),
+        ]
+    }
+}
+
+/// The columns, sized for the rows shown: the name and verdict are kept
+/// longest, the time is dropped first.
+fn columns(cells: &[Cells]) -> [Col; 6] {
     let nat =
         |h: &str, get: &dyn Fn(&Cells) -> usize| cells.iter().map(get).fold(width(h), usize::max);
     let name_nat = nat("name", &|c| width(&c.name));
-    let cols = [
+    [
         Col::fixed(8, 5),
         Col::new(12, 15, nat("server", &|c| width(&c.server)), 4),
         Col::new(12, name_nat.min(34), name_nat, 1).keep(),
         Col::new(2, 9, nat("verdict", &|c| width(&c.verdict.0)), 0).keep(),
         Col::new(8, 14, nat("service tag", &|c| width(&c.tag)), 2),
         Col::fixed(nat("out", &|c| width(&c.bytes)), 3).right(),
-    ];
+    ]
+}
+
+/// Draws the flows table.
+pub fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let g = glyphs(ui.ascii);
+    let flows = ui.visible_flows(snap);
+    let focused = ui.focus == Pane::Flows;
+    title_line(f, area, &title(flows.len(), snap, ui), focused, g);
+    let body = below_title(area);
+    if body.height == 0 {
+        return;
+    }
+    if flows.is_empty() {
+        let why = Line::styled(empty_text(snap, ui), Style::new().fg(Color::DarkGray));
+        f.render_widget(Paragraph::new(why), body);
+        return;
+    }
+    let offset = ui.flow_offset.min(flows.len().saturating_sub(1));
+    let cells: Vec<Cells> = flows
+        .iter()
+        .skip(offset)
+        .take(body_rows(area.height))
+        .map(|j| Cells::of(j, g))
+        .collect();
+    let cols = columns(&cells);
     let widths = fit_columns(body.width as usize, &cols);
     let mut lines = Vec::new();
     if body.height >= 2 {
-        let head = Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
-        lines.push(table_row(
-            &widths,
-            &cols,
-            ["time", "server", "name", "verdict", "service tag", "out"]
-                .iter()
-                .map(|h| (h.to_string(), head))
-                .collect(),
-            g,
-        ));
+        let names = ["time", "server", "name", "verdict", "service tag", "out"];
+        lines.push(header_row(&widths, &cols, &names, g));
     }
     let sel = ui.flow_index(&flows).unwrap_or(0);
-    let plain = Style::new();
+    let sel_style = if focused {
+        Style::new().add_modifier(Modifier::REVERSED)
+    } else {
+        Style::new().add_modifier(Modifier::UNDERLINED)
+    };
     for (k, c) in cells.into_iter().enumerate() {
-        let mut line = table_row(
-            &widths,
-            &cols,
-            vec![
-                (c.time, plain),
-                (c.server, plain),
-                (c.name, plain),
-                c.verdict,
-                (c.tag, plain),
-                (c.bytes, plain),
-            ],
-            g,
-        );
-        if offset + k == sel {
-            let st = if focused {
-                Style::new().add_modifier(Modifier::REVERSED)
-            } else {
-                Style::new().add_modifier(Modifier::UNDERLINED)
-            };
-            line = line.style(st);
-        }
-        lines.push(line);
+        let line = table_row(&widths, &cols, c.row(), g);
+        lines.push(if offset + k == sel {
+            line.style(sel_style)
+        } else {
+            line
+        });
     }
     f.render_widget(Paragraph::new(lines), body);
 }

@@ -348,6 +348,17 @@ pub fn table_row(
     Line::from(spans)
 }
 
+/// The header row of a table: the column names, bold and underlined.
+pub fn header_row(widths: &[usize], cols: &[Col], names: &[&str], g: &Glyphs) -> Line<'static> {
+    let head = Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
+    table_row(
+        widths,
+        cols,
+        names.iter().map(|h| (h.to_string(), head)).collect(),
+        g,
+    )
+}
+
 /// Draws a pane's title line: `── Title ─────` (bold and highlighted when the
 /// pane has the focus).
 pub fn title_line(f: &mut Frame, area: Rect, title: &str, focused: bool, g: &Glyphs) {

@@ -2,7 +2,7 @@
 //! frames, drops, capture point, regions, the age of the service-tag data,
 //! PAUSED; and the bottom line (filter being typed, last message, key hints).
 
-use super::{clean, cut, cut_left, glyphs, width};
+use super::{Glyphs, clean, cut, cut_left, glyphs, width};
 use crate::dates::days_from_ymd;
 use crate::model::Snapshot;
 use crate::model::{CapturePoint, RegionChoice};
@@ -79,21 +79,30 @@ pub fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
         return;
     }
     let g = glyphs(ui.ascii);
-    let w = area.width as usize;
     let bar = Style::new().bg(Color::Blue).fg(Color::White);
+    let compact = area.height < 2;
+    let mut lines = vec![source_line(snap, ui, g, area.width as usize, compact).style(bar)];
+    if !compact {
+        lines.push(context_line(snap, g).style(bar));
+    }
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+/// Line 1: mode, source (cut to what room is left), frames, flows, PAUSED;
+/// when `compact` (one line only) also the regions and drops.
+fn source_line(
+    snap: &Snapshot,
+    ui: &UiState,
+    g: &Glyphs,
+    w: usize,
+    compact: bool,
+) -> Line<'static> {
     let mode = if snap.live { "LIVE" } else { "FILE" };
-    let mode_style = if snap.live {
-        Style::new()
-            .bg(Color::Green)
-            .fg(Color::Black)
-            .add_modifier(Modifier::BOLD)
-    } else {
-        Style::new()
-            .bg(Color::Cyan)
-            .fg(Color::Black)
-            .add_modifier(Modifier::BOLD)
-    };
-    // Line 1: mode, source, frames, flows, drops, PAUSED.
+    let mode_bg = if snap.live { Color::Green } else { Color::Cyan };
+    let mode_style = Style::new()
+        .bg(mode_bg)
+        .fg(Color::Black)
+        .add_modifier(Modifier::BOLD);
     let mut tail: Vec<Span<'static>> = vec![
         sep(),
         Span::raw(format!("{} frames", snap.frames)),
@@ -104,7 +113,6 @@ pub fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
             format!("{} flows", snap.total_flows)
         }),
     ];
-    let compact = area.height < 2;
     if compact {
         tail.push(sep());
         tail.push(Span::raw(regions_text(snap, g.arrow)));
@@ -141,36 +149,37 @@ pub fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
         Span::styled(source, Style::new().add_modifier(Modifier::BOLD)),
     ];
     spans.extend(tail);
-    let mut lines = vec![Line::from(spans).style(bar)];
-    if !compact {
-        // Line 2: capture point, regions, service-tag age.
-        let point = match snap.diagnosis.capture_point {
-            CapturePoint::Vm => "VM",
-            CapturePoint::Nva => "NVA",
-        };
-        let mut spans = vec![
-            Span::raw(format!(" captured on {point}")),
-            sep(),
-            Span::raw(format!("regions {}", regions_text(snap, g.arrow))),
-            sep(),
-        ];
-        let tags = &snap.diagnosis.service_tags;
-        let date = tags
-            .published
-            .as_deref()
-            .map(clean)
-            .unwrap_or_else(|| "undated".into());
-        match tags_age_days(snap) {
-            Some(age) if age > STALE_TAGS_DAYS => spans.push(Span::styled(
-                format!("tags STALE: {age} d old"),
-                Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
-            )),
-            Some(age) if age >= 0 => spans.push(Span::raw(format!("tags {date} ({age} d old)"))),
-            _ => spans.push(Span::raw(format!("tags {date}"))),
-        }
-        lines.push(Line::from(spans).style(bar));
-    }
-    f.render_widget(Paragraph::new(lines), area);
+    Line::from(spans)
+}
+
+/// Line 2: capture point, regions, and the service tags' date and age
+/// (STALE when older than [`STALE_TAGS_DAYS`]).
+fn context_line(snap: &Snapshot, g: &Glyphs) -> Line<'static> {
+    let point = match snap.diagnosis.capture_point {
+        CapturePoint::Vm => "VM",
+        CapturePoint::Nva => "NVA",
+    };
+    let tags = &snap.diagnosis.service_tags;
+    let date = tags
+        .published
+        .as_deref()
+        .map(clean)
+        .unwrap_or_else(|| "undated".into());
+    let age = match tags_age_days(snap) {
+        Some(age) if age > STALE_TAGS_DAYS => Span::styled(
+            format!("tags STALE: {age} d old"),
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        ),
+        Some(age) if age >= 0 => Span::raw(format!("tags {date} ({age} d old)")),
+        _ => Span::raw(format!("tags {date}")),
+    };
+    Line::from(vec![
+        Span::raw(format!(" captured on {point}")),
+        sep(),
+        Span::raw(format!("regions {}", regions_text(snap, g.arrow))),
+        sep(),
+        age,
+    ])
 }
 
 /// Draws the drops warning line (only when packets were dropped).
