@@ -19,7 +19,7 @@ use super::app_state::AppState;
 use super::names::DnsNames;
 use super::record;
 use crate::decode::{self, DecodeError, L4};
-use crate::flow::copies::CopyFilter;
+use crate::flow::copies::{CopyFilter, Seen, Sig};
 use crate::flow::{Flow, FlowTable, Timeouts};
 use crate::frame::Frame;
 use crate::model::*;
@@ -110,18 +110,14 @@ impl Engine {
     fn packet(&mut self, pkt: &decode::Packet<'_>, ts: i64) {
         match &pkt.l4 {
             L4::Tcp(seg) => {
-                let sig = self.copies.tcp_key(
-                    &pkt.src,
-                    &pkt.dst,
-                    seg.sport,
-                    seg.dport,
+                if self.copies.tcp(
+                    &sig(pkt, seg.sport, seg.dport, ts),
                     seg.seq,
                     seg.ack,
                     seg.flags,
                     seg.payload.len(),
-                );
-                if self.copies.is_copy(sig, pkt.ttl, ts) {
-                    self.stats.packets_seen_twice += 1;
+                ) != Seen::Original
+                {
                     return;
                 }
                 let (f, mut side) = self.table.tcp(pkt, seg, ts, &mut self.done);
@@ -160,11 +156,7 @@ impl Engine {
                 }
             }
             L4::Udp(u) => {
-                let sig = self
-                    .copies
-                    .udp_key(&pkt.src, &pkt.dst, u.sport, u.dport, u.payload);
-                if self.copies.is_copy(sig, pkt.ttl, ts) {
-                    self.stats.packets_seen_twice += 1;
+                if self.copies.udp(&sig(pkt, u.sport, u.dport, ts), u.payload) != Seen::Original {
                     return;
                 }
                 let bytes = u.payload.len() as u64 + u.missing as u64;
@@ -291,6 +283,13 @@ impl Engine {
         s.flows_evicted = self.table.evicted;
         s.peak_live_flows = self.table.peak as u64;
         s.dns_malformed = self.names.malformed;
+        let c = &self.copies.copies;
+        s.copies = CopyStats {
+            forwarded: c.forwarded,
+            recorded: c.recorded,
+            times_recorded: c.usual_times().map(|n| n as u8),
+            interfaces: c.interfaces.clone(),
+        };
         s
     }
 
@@ -316,4 +315,18 @@ impl Engine {
 
 fn looks_like_client_hello(p: &[u8]) -> bool {
     p.len() >= 6 && p[0] == 0x16 && p[1] == 3 && p[5] == 1
+}
+
+/// What the copy filter reads of a packet.
+fn sig<'a>(pkt: &'a decode::Packet<'_>, sport: u16, dport: u16, ts_us: i64) -> Sig<'a> {
+    Sig {
+        src: &pkt.src,
+        dst: &pkt.dst,
+        sport,
+        dport,
+        ttl: pkt.ttl,
+        ip_id: pkt.ip_id,
+        ifindex: pkt.ifindex,
+        ts_us,
+    }
 }

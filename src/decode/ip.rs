@@ -11,16 +11,17 @@ pub(super) fn decode_ip(ctx: Ctx, d: &[u8]) -> Result<Packet<'_>, DecodeError> {
     let (ip, _ext_err) = LaxIpSlice::from_slice(d).map_err(|_| DecodeError::BadIp)?;
     let src = ip.source_addr();
     let dst = ip.destination_addr();
-    let (ttl, declared) = match &ip {
+    let (ttl, declared, ip_id) = match &ip {
         LaxIpSlice::Ipv4(v4) => {
             let h = v4.header();
-            (h.ttl(), h.total_len() as usize)
+            (h.ttl(), h.total_len() as usize, Some(h.identification()))
         }
         LaxIpSlice::Ipv6(v6) => {
             let h = v6.header();
-            (h.hop_limit(), 40 + h.payload_length() as usize)
+            (h.hop_limit(), 40 + h.payload_length() as usize, None)
         }
     };
+    let ctx = Ctx { ip_id, ..ctx };
     let pl = ip.payload();
     let missing = if pl.incomplete {
         declared.saturating_sub(d.len()) as u32
@@ -89,6 +90,8 @@ fn packet<'a>(ctx: Ctx, src: IpAddr, dst: IpAddr, ttl: u8, l4: L4<'a>) -> Packet
         src,
         dst,
         ttl,
+        ip_id: ctx.ip_id,
+        ifindex: ctx.ifindex,
         l4,
         tunnel: ctx.tunnel,
         vlan: ctx.vlan,

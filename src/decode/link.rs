@@ -36,7 +36,8 @@ pub(super) fn decode_link(ctx: Ctx, linktype: u32, d: &[u8]) -> Result<Packet<'_
             // Linux cooked v2: 20-byte header, protocol first.
             let h = d.get(..20).ok_or(DecodeError::TruncatedLink)?;
             let proto = u16::from_be_bytes([h[0], h[1]]);
-            decode_ethertype(ctx, proto, &d[20..])
+            let ifindex = Some(u32::from_be_bytes([h[4], h[5], h[6], h[7]]));
+            decode_ethertype(Ctx { ifindex, ..ctx }, proto, &d[20..])
         }
         other => Err(DecodeError::UnsupportedLinkType(other)),
     }

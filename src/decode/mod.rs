@@ -62,6 +62,13 @@ pub struct Packet<'a> {
     pub dst: IpAddr,
     /// IPv4 TTL or IPv6 hop limit of the innermost header.
     pub ttl: u8,
+    /// IPv4 identification of the innermost header (`None` for IPv6): a
+    /// retransmission is a new datagram with a new identification, a copy
+    /// of the same datagram keeps it.
+    pub ip_id: Option<u16>,
+    /// The interface index a Linux cooked (SLL2) header names: which
+    /// interface of the capturing host the packet was seen on.
+    pub ifindex: Option<u32>,
     /// The transport layer.
     pub l4: L4<'a>,
     /// The outermost tunnel the packet came through, if any.
@@ -221,6 +228,9 @@ struct Ctx {
     depth: u8,
     vlan: Option<u16>,
     tunnel: Option<Tunnel>,
+    ifindex: Option<u32>,
+    /// The identification of the IPv4 header being decoded.
+    ip_id: Option<u16>,
 }
 
 impl Ctx {

@@ -1,12 +1,33 @@
-//! Packets captured twice. A capture taken on a router (an NVA captured on its
-//! inside and outside interfaces, or with `tcpdump -i any`) holds every
-//! forwarded packet twice, a moment apart, with the TTL one lower. Counted as
-//! is, each copy would look like a retransmission. This filter recognises the
-//! second copy so that it is counted once.
+//! Packets recorded more than once. Counted as is, each copy would look like a
+//! retransmission (and double packets, bytes and rates), so the copies are
+//! recognised and set aside before any flow sees them. Two kinds, one
+//! mechanism: a packet whose signature (addresses, ports, TCP sequence and
+//! acknowledgment numbers, flags, length, and the IPv4 identification) was
+//! seen moments before is
+//!
+//! - a **forwarded** copy when its TTL is lower (or higher: capture files can
+//!   hold the later copy first): the same packet one hop later, as on an NVA
+//!   captured on its inside and outside interfaces;
+//! - a **recorded** copy when its TTL is the same and it is the same IP
+//!   datagram: the capturing host logged it again (Windows `pktmon` logs a
+//!   packet at each component it passes; `tcpdump -i any` on a VM with
+//!   Accelerated Networking sees it on the Mellanox VF and on the synthetic
+//!   NIC; a port mirror of both directions of two ports).
+//!
+//! A retransmission is a new IP datagram. With IPv4 it carries a new
+//! identification (Linux counts per socket, Windows per host, both for every
+//! datagram sent), so an identical identification within the window is the
+//! same datagram. IPv6 has no identification (nor does an IPv4 header with
+//! identification 0): there the copy must come within [`RECORDED_GAP_US`] and
+//! the peer must have sent nothing in between. No real stack retransmits that
+//! fast unprompted (Linux's shortest timer, the tail-loss probe, waits at
+//! least 2 ms; RTOs are 200 ms and more), and a fast retransmission always
+//! follows the peer's duplicate ACKs.
 //!
 //! Memory is constant: a 4-way set-associative table of recent packet
-//! signatures; a full set forgets its oldest entry. A capture written by
-//! `dumpcap` with several interfaces can hold a burst of one interface's
+//! signatures (a full set forgets its oldest entry), and a table of counters
+//! of packets per direction for "the peer sent something". A capture written
+//! by `dumpcap` with several interfaces can hold a burst of one interface's
 //! packets before the other's copies, so the table is sized for bursts of
 //! thousands of packets while staying small enough for the CPU cache.
 
@@ -16,32 +37,118 @@ use std::net::IpAddr;
 pub const SETS: usize = 1024;
 /// Slots per set.
 pub const WAYS: usize = 4;
-/// Longest gap between a packet and its forwarded copy.
+/// Longest gap between a packet and its copy.
 pub const COPY_WINDOW_US: i64 = 10_000;
+/// Longest gap between a packet and a copy recorded by the same host, when
+/// the packet has no IPv4 identification to tell.
+pub const RECORDED_GAP_US: i64 = 1_000;
+/// Counters of packets per direction (hashed).
+const ACTIVITY: usize = 4096;
+/// Most times one packet is counted as recorded, in [`Copies::times`].
+pub const MAX_TIMES: usize = 8;
+
+/// What a packet is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seen {
+    /// The first time (or a real retransmission).
+    Original,
+    /// The same packet one hop later (TTL lower or higher).
+    Forwarded,
+    /// The same datagram recorded again by the capturing host.
+    Recorded,
+}
+
+/// A packet as the filter sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Sig<'a> {
+    /// Source address.
+    pub src: &'a IpAddr,
+    /// Destination address.
+    pub dst: &'a IpAddr,
+    /// Source port.
+    pub sport: u16,
+    /// Destination port.
+    pub dport: u16,
+    /// TTL or hop limit.
+    pub ttl: u8,
+    /// IPv4 identification.
+    pub ip_id: Option<u16>,
+    /// Interface index of the capturing host, when the link header names it.
+    pub ifindex: Option<u32>,
+    /// Capture time.
+    pub ts_us: i64,
+}
+
+/// Copies set aside so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Copies {
+    /// Forwarded copies.
+    pub forwarded: u64,
+    /// Recorded copies.
+    pub recorded: u64,
+    /// `times[n]`: packets recorded `n` times in all (2 ≤ n < [`MAX_TIMES`];
+    /// the last slot counts `MAX_TIMES - 1` times or more).
+    pub times: [u64; MAX_TIMES],
+    /// Interface indexes recorded copies were seen on (first 8).
+    pub interfaces: Vec<u32>,
+}
+
+impl Copies {
+    /// How many times most packets that were recorded more than once were
+    /// recorded.
+    pub fn usual_times(&self) -> Option<usize> {
+        (2..MAX_TIMES)
+            .filter(|n| self.times[*n] > 0)
+            .max_by_key(|n| (self.times[*n], std::cmp::Reverse(*n)))
+    }
+
+    fn note_interface(&mut self, i: Option<u32>) {
+        if let Some(i) = i
+            && !self.interfaces.contains(&i)
+            && self.interfaces.len() < 8
+        {
+            self.interfaces.push(i);
+            self.interfaces.sort_unstable();
+        }
+    }
+}
 
 #[derive(Clone, Copy, Default)]
 struct Slot {
     key: u64,
     ttl: u8,
-    /// Identical packets seen with `ttl` and not yet matched by a copy (a
-    /// host can send the same duplicate ACK twice before either is forwarded).
+    /// Identical packets seen with `ttl` and not yet matched by a forwarded
+    /// copy (a host can send the same duplicate ACK twice before either is
+    /// forwarded).
     pending: u8,
+    /// Times this datagram was recorded with `ttl`.
+    recorded: u8,
+    /// The packet had an IPv4 identification (part of `key`).
+    has_id: bool,
+    ifindex: Option<u32>,
+    /// The reverse direction's packet counter when the packet was seen.
+    peer_mark: u32,
     ts_us: i64,
 }
 
 /// The filter.
 pub struct CopyFilter {
     slots: Box<[Slot]>,
+    activity: Box<[u32]>,
     seed: u64,
+    /// What was set aside.
+    pub copies: Copies,
 }
 
 impl Default for CopyFilter {
     fn default() -> Self {
         CopyFilter {
             slots: vec![Slot::default(); SETS * WAYS].into_boxed_slice(),
+            activity: vec![0; ACTIVITY].into_boxed_slice(),
             // A per-run seed: crafted collisions could only hide copies, but
             // there is no reason to make them easy.
             seed: std::hash::BuildHasher::hash_one(&ahash::RandomState::new(), 0x5eed_u64),
+            copies: Copies::default(),
         }
     }
 }
@@ -64,84 +171,124 @@ fn fold(ip: &IpAddr) -> u64 {
 }
 
 impl CopyFilter {
-    /// The signature of a TCP segment: what a router does not change.
-    #[allow(clippy::too_many_arguments)]
-    pub fn tcp_key(
-        &self,
-        src: &IpAddr,
-        dst: &IpAddr,
-        sport: u16,
-        dport: u16,
-        seq: u32,
-        ack: u32,
-        flags: u8,
-        len: usize,
-    ) -> u64 {
-        let mut h = mix(self.seed ^ fold(src));
-        h = mix(h ^ fold(dst));
-        h = mix(h ^ ((sport as u64) << 48 | (dport as u64) << 32 | seq as u64));
-        mix(h ^ ((ack as u64) << 32 | (flags as u64) << 24 | (len as u64 & 0xff_ffff)))
+    fn head(&self, s: &Sig<'_>) -> u64 {
+        let mut h = mix(self.seed ^ fold(s.src));
+        h = mix(h ^ fold(s.dst));
+        let id = s
+            .ip_id
+            .filter(|i| *i != 0)
+            .map_or(0, |i| 0x1_0000 | i as u64);
+        mix(h ^ ((s.sport as u64) << 48 | (s.dport as u64) << 32 | id))
     }
 
-    /// The signature of a UDP datagram: addresses, ports, length and the
-    /// first 16 payload bytes.
-    pub fn udp_key(
-        &self,
-        src: &IpAddr,
-        dst: &IpAddr,
-        sport: u16,
-        dport: u16,
-        payload: &[u8],
-    ) -> u64 {
-        let mut h = mix(self.seed ^ fold(src));
-        h = mix(h ^ fold(dst));
-        h = mix(h ^ ((sport as u64) << 48 | (dport as u64) << 32 | payload.len() as u64));
+    fn direction(&self, src: &IpAddr, dst: &IpAddr, sport: u16, dport: u16) -> usize {
+        let h = mix(self.seed ^ fold(src) ^ fold(dst).rotate_left(17));
+        (mix(h ^ ((sport as u64) << 16 | dport as u64)) % ACTIVITY as u64) as usize
+    }
+
+    /// A TCP segment: what a router does not change.
+    #[allow(clippy::too_many_arguments)]
+    pub fn tcp(&mut self, s: &Sig<'_>, seq: u32, ack: u32, flags: u8, len: usize) -> Seen {
+        let h = self.head(s);
+        let key = mix(h ^ ((seq as u64) << 32 | ack as u64));
+        let key = mix(key ^ ((flags as u64) << 24 | (len as u64 & 0xff_ffff)));
+        self.check(key, s)
+    }
+
+    /// A UDP datagram: addresses, ports, length and the first 16 payload bytes.
+    pub fn udp(&mut self, s: &Sig<'_>, payload: &[u8]) -> Seen {
+        let mut h = mix(self.head(s) ^ payload.len() as u64);
         for c in payload[..payload.len().min(16)].chunks(8) {
             let mut w = [0u8; 8];
             w[..c.len()].copy_from_slice(c);
             h = mix(h ^ u64::from_le_bytes(w));
         }
-        h
+        self.check(h, s)
     }
 
-    /// True when a packet with the same signature (from [`CopyFilter::tcp_key`]
-    /// or [`CopyFilter::udp_key`]) was seen within [`COPY_WINDOW_US`] with a
-    /// different TTL. Remembers the packet otherwise.
-    pub fn is_copy(&mut self, key: u64, ttl: u8, ts_us: i64) -> bool {
+    fn check(&mut self, key: u64, s: &Sig<'_>) -> Seen {
         let key = key | 1;
+        let ts_us = s.ts_us;
+        let has_id = s.ip_id.is_some_and(|i| i != 0);
+        let peer = self.activity[self.direction(s.dst, s.src, s.dport, s.sport)];
         let set = (key as usize) % SETS * WAYS;
         let slots = &mut self.slots[set..set + WAYS];
-        let recent = |s: &Slot| (ts_us - s.ts_us).abs() <= COPY_WINDOW_US;
+        let recent = |sl: &Slot| (ts_us - sl.ts_us).abs() <= COPY_WINDOW_US;
+        let mut seen = Seen::Original;
+        let mut matched = false;
         if let Some(slot) = slots
             .iter_mut()
-            .find(|s| s.key == key && s.pending > 0 && recent(s))
+            .find(|sl| sl.key == key && (sl.pending > 0 || sl.recorded > 0) && recent(sl))
         {
-            slot.ts_us = ts_us;
-            if slot.ttl != ttl {
+            matched = true;
+            let gap = (ts_us - slot.ts_us).abs();
+            if slot.ttl != s.ttl && slot.pending > 0 {
                 slot.pending -= 1;
-                return true;
+                slot.ts_us = ts_us;
+                seen = Seen::Forwarded;
+            } else if slot.ttl == s.ttl
+                && (slot.has_id || (gap <= RECORDED_GAP_US && slot.peer_mark == peer))
+            {
+                slot.ts_us = ts_us;
+                slot.recorded = slot.recorded.saturating_add(1);
+                let n = slot.recorded as usize + 1;
+                let c = &mut self.copies;
+                c.times[(n - 1).min(MAX_TIMES - 1)] =
+                    c.times[(n - 1).min(MAX_TIMES - 1)].saturating_sub((n > 2) as u64);
+                c.times[n.min(MAX_TIMES - 1)] += 1;
+                if slot.ifindex != s.ifindex {
+                    c.note_interface(slot.ifindex);
+                    c.note_interface(s.ifindex);
+                }
+                seen = Seen::Recorded;
+            } else if slot.ttl == s.ttl {
+                // Sent again by the host: another original.
+                slot.ts_us = ts_us;
+                slot.pending = slot.pending.saturating_add(1);
+                slot.peer_mark = peer;
+            } else {
+                matched = false;
             }
-            slot.pending = slot.pending.saturating_add(1);
-            return false;
         }
+        match seen {
+            Seen::Forwarded => self.copies.forwarded += 1,
+            Seen::Recorded => self.copies.recorded += 1,
+            Seen::Original => {
+                let d = self.direction(s.src, s.dst, s.sport, s.dport);
+                self.activity[d] = self.activity[d].wrapping_add(1);
+                if !matched {
+                    self.remember(key, s, has_id, peer);
+                }
+            }
+        }
+        seen
+    }
+
+    fn remember(&mut self, key: u64, s: &Sig<'_>, has_id: bool, peer: u32) {
+        let set = (key as usize) % SETS * WAYS;
+        let ts_us = s.ts_us;
+        let recent = |sl: &Slot| (ts_us - sl.ts_us).abs() <= COPY_WINDOW_US;
         // A free or stale slot, else the oldest.
-        let victim = slots
+        let victim = self.slots[set..set + WAYS]
             .iter_mut()
-            .min_by_key(|s| {
-                if s.pending == 0 || !recent(s) {
+            .min_by_key(|sl| {
+                if (sl.pending == 0 && sl.recorded == 0) || !recent(sl) {
                     i64::MIN
                 } else {
-                    s.ts_us
+                    sl.ts_us
                 }
             })
             .expect("WAYS > 0");
         *victim = Slot {
             key,
-            ttl,
+            ttl: s.ttl,
             pending: 1,
+            recorded: 0,
+            has_id,
+            ifindex: s.ifindex,
+            peer_mark: peer,
             ts_us,
         };
-        false
     }
 }
 
@@ -149,33 +296,133 @@ impl CopyFilter {
 mod tests {
     use super::*;
 
-    fn k(f: &CopyFilter, seq: u32) -> u64 {
-        let (a, b) = ("10.1.0.4".parse().unwrap(), "13.68.163.36".parse().unwrap());
-        f.tcp_key(&a, &b, 50000, 443, seq, 7, 0x10, 1448)
+    fn ips() -> (IpAddr, IpAddr) {
+        ("10.1.0.4".parse().unwrap(), "13.68.163.36".parse().unwrap())
+    }
+
+    /// A data segment from the VM (`ttl`, `id`) at `ts`.
+    fn out(f: &mut CopyFilter, seq: u32, ttl: u8, id: Option<u16>, ts: i64) -> Seen {
+        let (a, b) = ips();
+        let s = Sig {
+            src: &a,
+            dst: &b,
+            sport: 50000,
+            dport: 443,
+            ttl,
+            ip_id: id,
+            ifindex: None,
+            ts_us: ts,
+        };
+        f.tcp(&s, seq, 7, 0x10, 1448)
+    }
+
+    /// An ACK from the server at `ts`.
+    fn ack(f: &mut CopyFilter, n: u32, ts: i64) -> Seen {
+        let (a, b) = ips();
+        let s = Sig {
+            src: &b,
+            dst: &a,
+            sport: 443,
+            dport: 50000,
+            ttl: 50,
+            ip_id: Some(n as u16 + 100),
+            ifindex: None,
+            ts_us: ts,
+        };
+        f.tcp(&s, 7, n, 0x10, 0)
     }
 
     #[test]
-    fn second_copy_with_lower_ttl_is_recognised() {
+    fn second_copy_with_lower_ttl_is_forwarded() {
         let mut f = CopyFilter::default();
-        let (a, b, c) = (k(&f, 1), k(&f, 2), k(&f, 9));
-        assert_ne!(a, b);
-        assert!(!f.is_copy(a, 64, 0));
-        assert!(!f.is_copy(b, 64, 10));
-        assert!(f.is_copy(a, 63, 50));
-        // A real retransmission: same TTL, or much later.
-        assert!(!f.is_copy(c, 64, 0));
-        assert!(!f.is_copy(c, 64, 200_000));
-        assert!(!f.is_copy(c, 63, 900_000));
+        assert_eq!(out(&mut f, 1, 64, Some(1), 0), Seen::Original);
+        assert_eq!(out(&mut f, 2, 64, Some(2), 10), Seen::Original);
+        assert_eq!(out(&mut f, 1, 63, Some(1), 50), Seen::Forwarded);
+        // Much later, the same bytes are not a copy.
+        assert_eq!(out(&mut f, 9, 64, Some(9), 0), Seen::Original);
+        assert_eq!(out(&mut f, 9, 63, Some(9), 900_000), Seen::Original);
+        assert_eq!(f.copies.forwarded, 1);
+    }
+
+    #[test]
+    fn ipv4_retransmissions_carry_a_new_identification() {
+        let mut f = CopyFilter::default();
+        assert_eq!(out(&mut f, 1, 64, Some(10), 0), Seen::Original);
+        // A fast retransmission 1 ms later: a new datagram.
+        assert_eq!(out(&mut f, 1, 64, Some(11), 1_000), Seen::Original);
+        // A retransmission 50 µs later on a LAN: still a new datagram.
+        assert_eq!(out(&mut f, 1, 64, Some(12), 1_050), Seen::Original);
+        assert_eq!(f.copies, Copies::default());
+    }
+
+    #[test]
+    fn pktmon_logs_each_packet_three_times() {
+        let mut f = CopyFilter::default();
+        for seq in 0..50u32 {
+            let t = seq as i64 * 1_000;
+            let id = Some(seq as u16 + 1);
+            assert_eq!(out(&mut f, seq, 128, id, t), Seen::Original);
+            assert_eq!(out(&mut f, seq, 128, id, t + 3), Seen::Recorded);
+            assert_eq!(out(&mut f, seq, 128, id, t + 7), Seen::Recorded);
+        }
+        assert_eq!(f.copies.recorded, 100);
+        assert_eq!(f.copies.times[3], 50);
+        assert_eq!(f.copies.times[2], 0);
+        assert_eq!(f.copies.usual_times(), Some(3));
+    }
+
+    #[test]
+    fn ipv6_copies_need_a_short_gap_and_a_silent_peer() {
+        let mut f = CopyFilter::default();
+        // Recorded twice, 5 µs apart: a copy.
+        assert_eq!(out(&mut f, 1, 64, None, 0), Seen::Original);
+        assert_eq!(out(&mut f, 1, 64, None, 5), Seen::Recorded);
+        // Sent, the peer answers with duplicate ACKs, sent again 300 µs
+        // later: a fast retransmission.
+        assert_eq!(out(&mut f, 2, 64, None, 10_000), Seen::Original);
+        assert_eq!(ack(&mut f, 2, 10_100), Seen::Original);
+        assert_eq!(out(&mut f, 2, 64, None, 10_300), Seen::Original);
+        // Sent again 3 ms later with the peer silent: a retransmission.
+        assert_eq!(out(&mut f, 3, 64, None, 20_000), Seen::Original);
+        assert_eq!(out(&mut f, 3, 64, None, 23_000), Seen::Original);
+        // Identification 0 is no identification.
+        assert_eq!(out(&mut f, 4, 64, Some(0), 40_000), Seen::Original);
+        assert_eq!(out(&mut f, 4, 64, Some(0), 42_000), Seen::Original);
+        assert_eq!(f.copies.recorded, 1);
+    }
+
+    #[test]
+    fn copies_on_two_interfaces_are_named() {
+        let mut f = CopyFilter::default();
+        let (a, b) = ips();
+        let sig = |ifindex, ts_us| Sig {
+            src: &a,
+            dst: &b,
+            sport: 50000,
+            dport: 443,
+            ttl: 64,
+            ip_id: Some(77),
+            ifindex: Some(ifindex),
+            ts_us,
+        };
+        assert_eq!(f.tcp(&sig(3, 0), 1, 1, 0x18, 100), Seen::Original);
+        assert_eq!(f.tcp(&sig(2, 4), 1, 1, 0x18, 100), Seen::Recorded);
+        assert_eq!(f.copies.interfaces, vec![2, 3]);
     }
 
     #[test]
     fn the_same_packet_sent_twice_then_forwarded_twice() {
         let mut f = CopyFilter::default();
-        let d = k(&f, 5);
-        assert!(!f.is_copy(d, 64, 0));
-        assert!(!f.is_copy(d, 64, 5));
-        assert!(f.is_copy(d, 63, 10));
-        assert!(f.is_copy(d, 63, 15));
-        assert!(!f.is_copy(d, 63, 20), "a third copy was never sent");
+        // A duplicate ACK sent twice (IPv6: no identification), each forwarded.
+        assert_eq!(out(&mut f, 5, 64, None, 0), Seen::Original);
+        assert_eq!(ack(&mut f, 1, 2), Seen::Original);
+        assert_eq!(out(&mut f, 5, 64, None, 5), Seen::Original);
+        assert_eq!(out(&mut f, 5, 63, None, 10), Seen::Forwarded);
+        assert_eq!(out(&mut f, 5, 63, None, 15), Seen::Forwarded);
+        assert_eq!(
+            out(&mut f, 5, 63, None, 20),
+            Seen::Original,
+            "a third copy was never sent"
+        );
     }
 }

@@ -82,9 +82,24 @@ pub struct CaptureStats {
     pub peak_live_flows: u64,
     /// DNS messages that could not be parsed.
     pub dns_malformed: u64,
-    /// Packets captured twice (on both sides of a router, as on an NVA
-    /// captured on two interfaces) and counted once.
-    pub packets_seen_twice: u64,
+    /// Packets recorded more than once, counted once.
+    pub copies: CopyStats,
+}
+
+/// Copies of packets set aside, so that each packet counts once.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct CopyStats {
+    /// Copies of a packet one hop later, TTL one lower: the capture holds
+    /// both sides of a router (an NVA captured on two interfaces).
+    pub forwarded: u64,
+    /// Copies of the same IP datagram with the same TTL: the capturing host
+    /// logged each packet more than once (pktmon's components, `-i any` on
+    /// Accelerated Networking, a port mirror of both directions).
+    pub recorded: u64,
+    /// How many times most of those packets were logged.
+    pub times_recorded: Option<u8>,
+    /// The interfaces (SLL2 interface indexes) the logged copies came from.
+    pub interfaces: Vec<u32>,
 }
 
 /// Packet drops reported by the capture (live capture only).

@@ -29,7 +29,7 @@ pub use verdict::*;
 use serde::Serializer;
 
 /// Version of the JSON layout; bumped on incompatible changes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Serialises µs since the epoch as RFC 3339.
 pub fn ts<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {

@@ -4,5 +4,6 @@
 pub mod csv;
 pub mod json;
 pub mod lines;
+pub mod quality;
 pub mod sanitize;
 pub mod text;

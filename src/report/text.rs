@@ -303,53 +303,7 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
 }
 
 fn quality(out: &mut dyn Write, a: &Analysis) -> std::io::Result<()> {
-    let c = &a.capture;
-    let mut q = Vec::new();
-    if c.frames_cut_by_snaplen > 0 {
-        q.push(format!(
-            "{} frames cut by the snap length ({} flows lost hello bytes to it)",
-            c.frames_cut_by_snaplen, c.hellos_cut_by_snaplen
-        ));
-    }
-    if c.flows_began_before_capture > 0 {
-        q.push(format!(
-            "{} flows began before the capture",
-            c.flows_began_before_capture
-        ));
-    }
-    if c.flows_one_direction > 0 {
-        q.push(format!(
-            "{} flows seen in one direction only",
-            c.flows_one_direction
-        ));
-    }
-    if c.packets_seen_twice > 0 {
-        q.push(format!(
-            "{} packets captured twice (both sides of a router: a capture on an NVA?), counted once",
-            c.packets_seen_twice
-        ));
-    }
-    if c.ip_fragments > 0 {
-        q.push(format!("{} IP fragments (not reassembled)", c.ip_fragments));
-    }
-    let undecoded: u64 = c.undecoded.values().sum();
-    if undecoded > 0 {
-        let kinds: Vec<String> = c
-            .undecoded
-            .iter()
-            .map(|(k, v)| format!("{v} {k}"))
-            .collect();
-        q.push(format!(
-            "{undecoded} frames not decoded: {}",
-            kinds.join(", ")
-        ));
-    }
-    if c.flows_evicted > 0 {
-        q.push(format!(
-            "{} flows ended early: flow table full",
-            c.flows_evicted
-        ));
-    }
+    let q = super::quality::notes(&a.capture);
     if q.is_empty() {
         writeln!(out, "capture quality: nothing missing")
     } else {

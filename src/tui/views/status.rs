@@ -173,13 +173,36 @@ fn context_line(snap: &Snapshot, g: &Glyphs) -> Line<'static> {
         Some(age) if age >= 0 => Span::raw(format!("tags {date} ({age} d old)")),
         _ => Span::raw(format!("tags {date}")),
     };
-    Line::from(vec![
+    let mut spans = vec![
         Span::raw(format!(" captured on {point}")),
         sep(),
         Span::raw(format!("regions {}", regions_text(snap, g.arrow))),
         sep(),
         age,
-    ])
+    ];
+    if let Some(c) = copies_text(snap) {
+        spans.push(sep());
+        spans.push(Span::styled(c, Style::new().fg(Color::Yellow)));
+    }
+    Line::from(spans)
+}
+
+/// Copies of packets set aside, in a few words (the capture report says
+/// more).
+pub fn copies_text(snap: &Snapshot) -> Option<String> {
+    let c = &snap.capture.copies;
+    let mut parts = Vec::new();
+    if c.recorded > 0 {
+        let times = c
+            .times_recorded
+            .map(|n| format!(", each logged {n}x"))
+            .unwrap_or_default();
+        parts.push(format!("{} copies set aside{times}", c.recorded));
+    }
+    if c.forwarded > 0 {
+        parts.push(format!("{} forwarded copies set aside", c.forwarded));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// Draws the drops warning line (only when packets were dropped).

@@ -1,0 +1,117 @@
+//! What the capture itself could not show, or showed more than once: one
+//! sentence per problem, the same in every view.
+
+use crate::model::{CaptureStats, CopyStats};
+
+/// "2 and 3", "2, 3 and 5".
+fn and_list(v: &[u32]) -> String {
+    let s: Vec<String> = v.iter().map(|i| i.to_string()).collect();
+    match s.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        Some((last, _)) => last.clone(),
+        None => String::new(),
+    }
+}
+
+/// The sentences about copies set aside.
+pub fn copies(c: &CopyStats) -> Vec<String> {
+    let mut q = Vec::new();
+    if c.recorded > 0 {
+        let times = c
+            .times_recorded
+            .map(|n| format!("each packet logged {n} times by the capturing host"))
+            .unwrap_or_else(|| "packets logged more than once by the capturing host".into());
+        let on = if c.interfaces.len() > 1 {
+            format!(", seen on interfaces {}", and_list(&c.interfaces))
+        } else {
+            String::new()
+        };
+        q.push(format!(
+            "{} copies set aside: {times}{on} (pktmon without --comp nics, tcpdump -i any on Accelerated Networking, or a mirror of both directions); each packet counted once",
+            c.recorded
+        ));
+    }
+    if c.forwarded > 0 {
+        q.push(format!(
+            "{} forwarded copies set aside: each packet seen again one hop later, TTL one lower (both sides of a router, as on an NVA captured on two interfaces); each packet counted once",
+            c.forwarded
+        ));
+    }
+    q
+}
+
+/// Every note about the capture's quality, most important first.
+pub fn notes(c: &CaptureStats) -> Vec<String> {
+    let mut q = Vec::new();
+    if c.frames_cut_by_snaplen > 0 {
+        q.push(format!(
+            "{} frames cut by the snap length ({} flows lost hello bytes to it)",
+            c.frames_cut_by_snaplen, c.hellos_cut_by_snaplen
+        ));
+    }
+    if c.flows_began_before_capture > 0 {
+        q.push(format!(
+            "{} flows began before the capture",
+            c.flows_began_before_capture
+        ));
+    }
+    if c.flows_one_direction > 0 {
+        q.push(format!(
+            "{} flows seen in one direction only",
+            c.flows_one_direction
+        ));
+    }
+    q.extend(copies(&c.copies));
+    if c.ip_fragments > 0 {
+        q.push(format!("{} IP fragments (not reassembled)", c.ip_fragments));
+    }
+    let undecoded: u64 = c.undecoded.values().sum();
+    if undecoded > 0 {
+        let kinds: Vec<String> = c
+            .undecoded
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect();
+        q.push(format!(
+            "{undecoded} frames not decoded: {}",
+            kinds.join(", ")
+        ));
+    }
+    if c.flows_evicted > 0 {
+        q.push(format!(
+            "{} flows ended early: flow table full",
+            c.flows_evicted
+        ));
+    }
+    q
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_say_how_often_and_where() {
+        let c = CopyStats {
+            forwarded: 0,
+            recorded: 120,
+            times_recorded: Some(3),
+            interfaces: vec![],
+        };
+        assert!(copies(&c)[0].starts_with(
+            "120 copies set aside: each packet logged 3 times by the capturing host (pktmon"
+        ));
+        let c = CopyStats {
+            recorded: 40,
+            times_recorded: Some(2),
+            interfaces: vec![2, 3],
+            ..Default::default()
+        };
+        assert!(
+            copies(&c)[0]
+                .contains("logged 2 times by the capturing host, seen on interfaces 2 and 3")
+        );
+        assert_eq!(and_list(&[2, 3, 5]), "2, 3 and 5");
+        assert!(copies(&CopyStats::default()).is_empty());
+    }
+}
