@@ -76,6 +76,21 @@ pub struct InputArgs {
     /// BPF filter applied while reading (pcap-filter syntax, as for tcpdump).
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,
+    /// Tunnel ports.
+    #[command(flatten)]
+    pub tunnels: TunnelArgs,
+}
+
+/// UDP ports tunnels are decoded on, besides the well-known ones.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TunnelArgs {
+    /// Also decode VXLAN on UDP port N (repeatable, up to 8; 4789, 8472 and
+    /// Gateway Load Balancer's 10800 and 10801 always are).
+    #[arg(long = "vxlan-port", value_name = "N")]
+    pub vxlan_port: Vec<u16>,
+    /// Also decode GENEVE on UDP port N (repeatable, up to 8; 6081 always is).
+    #[arg(long = "geneve-port", value_name = "N")]
+    pub geneve_port: Vec<u16>,
 }
 
 /// `asrscope analyze`.
@@ -185,6 +200,9 @@ pub struct LiveArgs {
     /// Interface to capture on (default: the one holding the default route).
     #[arg(short, long, value_name = "IFACE")]
     pub interface: Option<String>,
+    /// Tunnel ports.
+    #[command(flatten)]
+    pub tunnels: TunnelArgs,
     /// BPF filter (default: TCP, DNS, ICMP and the UDP tunnels of NVAs).
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,

@@ -627,3 +627,38 @@ fn text_report_fits_in_100_columns() {
         }
     }
 }
+
+#[test]
+fn replication_inside_an_nva_tunnel_is_an_nva_finding_naming_the_tunnel() {
+    // The capture holds the VM's traffic inside VXLAN between two VTEPs: it
+    // was taken on the tunnel's path, so no --capture-point is needed.
+    let name = "nva-vxlan.pcap";
+    let t = truth(name);
+    let vni = t
+        .iter()
+        .find(|r| !r["vxlan.vni"].is_empty())
+        .map(|r| r["vxlan.vni"].clone())
+        .unwrap();
+    let tunnel = t.iter().find(|r| !r["vxlan.vni"].is_empty()).unwrap();
+    let outer_src = tunnel["ip.src"].split('|').next().unwrap();
+    let port = &tunnel["udp.dstport"];
+    let (code, v) = analyze(name, &REGIONS);
+    assert_eq!(code, 1);
+    let f = asr_findings(&v)
+        .into_iter()
+        .find(|f| f["title"] == "replication traffic passes through the network virtual appliance")
+        .unwrap_or_else(|| panic!("{:#}", v["diagnosis"]["findings"]));
+    let ev = f["evidence"][1].as_str().unwrap();
+    assert!(ev.contains(&format!("UDP {port} VNI {vni}")), "{ev}");
+    assert!(ev.contains(outer_src), "{ev}");
+    // The flow's tunnel carries the port and the VNI.
+    let flow = v["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["transport"] == "tcp")
+        .unwrap();
+    assert_eq!(flow["tunnel"]["vni"].to_string(), vni);
+    assert_eq!(flow["tunnel"]["port"].to_string(), *port);
+    assert_eq!(flow["endpoint_id"], "cache-storage");
+}

@@ -38,6 +38,8 @@ pub struct EngineConfig {
     pub timeouts: Timeouts,
     /// Flow table cap.
     pub max_flows: usize,
+    /// UDP ports tunnels are decoded on.
+    pub tunnel_ports: decode::TunnelPorts,
 }
 
 impl Default for EngineConfig {
@@ -45,6 +47,7 @@ impl Default for EngineConfig {
         EngineConfig {
             timeouts: Timeouts::default(),
             max_flows: DEFAULT_MAX_FLOWS,
+            tunnel_ports: decode::TunnelPorts::default(),
         }
     }
 }
@@ -60,7 +63,16 @@ pub struct Engine {
     finished: Vec<FlowRecord>,
     last_sweep_us: Option<i64>,
     now_us: i64,
+    tunnel_ports: decode::TunnelPorts,
+    /// UDP destination ports not decoded as a tunnel: (port, datagrams that
+    /// parse strictly as VXLAN, datagrams that do not).
+    vxlan_like: Vec<(u16, u64, u64)>,
 }
+
+/// Distinct UDP ports watched for VXLAN on a port it is not decoded on.
+const VXLAN_WATCH: usize = 64;
+/// Distinct tunnels listed in the capture statistics.
+const TUNNELS_LISTED: usize = 8;
 
 impl Default for Engine {
     fn default() -> Self {
@@ -81,6 +93,28 @@ impl Engine {
             finished: Vec::new(),
             last_sweep_us: None,
             now_us: 0,
+            tunnel_ports: cfg.tunnel_ports,
+            vxlan_like: Vec::new(),
+        }
+    }
+
+    /// Notes a tunnel seen, and counts what a plain UDP datagram looks like
+    /// on its port.
+    fn watch_tunnels(&mut self, pkt: &decode::Packet<'_>) {
+        if let Some(t) = pkt.tunnel {
+            let seen = &mut self.stats.tunnels;
+            if seen.last() != Some(&t) && !seen.contains(&t) && seen.len() < TUNNELS_LISTED {
+                seen.push(t);
+            }
+        } else if let L4::Udp(u) = &pkt.l4 {
+            let like = decode::looks_like_vxlan(u.payload);
+            let watched = self.vxlan_like.len();
+            match self.vxlan_like.iter_mut().find(|(p, _, _)| *p == u.dport) {
+                Some(e) if like => e.1 += 1,
+                Some(e) => e.2 += 1,
+                None if like && watched < VXLAN_WATCH => self.vxlan_like.push((u.dport, 1, 0)),
+                None => {}
+            }
         }
     }
 
@@ -94,7 +128,7 @@ impl Engine {
         self.stats.first_seen = Some(self.stats.first_seen.map_or(ts, |f| f.min(ts)));
         self.stats.last_seen = Some(self.stats.last_seen.map_or(ts, |l| l.max(ts)));
         self.now_us = self.now_us.max(ts);
-        match decode::decode(frame.linktype, frame.data) {
+        match decode::decode_with(frame.linktype, frame.data, self.tunnel_ports) {
             Ok(pkt) => self.packet(&pkt, ts),
             Err(e) => *self.undecoded.entry(e).or_insert(0) += 1,
         }
@@ -108,6 +142,9 @@ impl Engine {
     }
 
     fn packet(&mut self, pkt: &decode::Packet<'_>, ts: i64) {
+        if pkt.tunnel.is_some() || matches!(pkt.l4, L4::Udp(_)) {
+            self.watch_tunnels(pkt);
+        }
         match &pkt.l4 {
             L4::Tcp(seg) => {
                 if self.copies.tcp(
@@ -283,6 +320,15 @@ impl Engine {
         s.flows_evicted = self.table.evicted;
         s.peak_live_flows = self.table.peak as u64;
         s.dns_malformed = self.names.malformed;
+        s.vxlan_elsewhere = self
+            .vxlan_like
+            .iter()
+            .filter(|(_, like, unlike)| *like >= 2 && *unlike == 0)
+            .map(|(port, like, _)| PortHint {
+                port: *port,
+                datagrams: *like,
+            })
+            .collect();
         let c = &self.copies.copies;
         s.copies = CopyStats {
             forwarded: c.forwarded,
@@ -327,6 +373,9 @@ fn sig<'a>(pkt: &'a decode::Packet<'_>, sport: u16, dport: u16, ts_us: i64) -> S
         ttl: pkt.ttl,
         ip_id: pkt.ip_id,
         ifindex: pkt.ifindex,
+        tunnel: pkt
+            .tunnel
+            .and_then(|t| t.port.map(|p| (p, t.vni.unwrap_or(0)))),
         ts_us,
     }
 }

@@ -3,7 +3,8 @@
 
 use crate::azure::regions;
 use crate::azure::tags::TagDb;
-use crate::cli::{AzureArgs, CapturePointArg, JudgeArgs};
+use crate::cli::{AzureArgs, CapturePointArg, JudgeArgs, TunnelArgs};
+use crate::decode::{MAX_EXTRA_PORTS, TunnelPorts};
 use crate::diagnosis::Settings;
 use crate::model::Region;
 use crate::model::{CapturePoint, Thresholds};
@@ -108,4 +109,23 @@ pub fn settings(tags: &Tags, azure: &AzureArgs, judge: &JudgeArgs) -> anyhow::Re
         given: regions(tags.db(), azure)?,
         tags_origin: tags.origin(),
     })
+}
+
+/// The tunnel ports from `--vxlan-port` and `--geneve-port`.
+pub fn tunnel_ports(a: &TunnelArgs) -> anyhow::Result<TunnelPorts> {
+    TunnelPorts::with(&a.vxlan_port, &a.geneve_port).ok_or_else(|| {
+        anyhow::anyhow!(
+            "at most {MAX_EXTRA_PORTS} --vxlan-port and {MAX_EXTRA_PORTS} --geneve-port values can be given"
+        )
+    })
+}
+
+/// The live capture's kernel filter: what the analysis reads, tunnels on
+/// all their ports included.
+pub fn live_filter(ports: &TunnelPorts) -> String {
+    let mut f = String::from("tcp or udp port 53 or icmp or icmp6");
+    for p in ports.vxlan().iter().chain(ports.geneve()) {
+        f.push_str(&format!(" or udp port {p}"));
+    }
+    f
 }

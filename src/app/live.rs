@@ -9,7 +9,7 @@
 
 use super::config::{self, Tags};
 use super::{EXIT_FINDINGS, EXIT_OK};
-use crate::analysis::Engine;
+use crate::analysis::{Engine, EngineConfig};
 use crate::capture::live::{self, FrameBatch, LiveCapture};
 use crate::capture::pcapng_writer::PcapngWriter;
 use crate::cli::{Format, LiveArgs};
@@ -169,10 +169,11 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     let settings = config::settings(&tags, &args.azure, &args.judge)?;
     let tui = !args.no_tui && std::io::stdout().is_terminal();
     let (iface, why) = live::choose_interface(args.interface.as_deref())?;
+    let tunnel_ports = config::tunnel_ports(&args.tunnels)?;
     let filter = args
         .filter
         .clone()
-        .unwrap_or_else(|| live::DEFAULT_FILTER.to_string());
+        .unwrap_or_else(|| config::live_filter(&tunnel_ports));
     let mut cap = LiveCapture::start(&iface, &filter)?;
     eprintln!("asrscope: capturing on {iface} ({why}), filter '{filter}'");
     let csv = match &args.csv {
@@ -214,7 +215,10 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         });
     });
     let mut session = Session {
-        engine: Engine::default(),
+        engine: Engine::new(EngineConfig {
+            tunnel_ports,
+            ..EngineConfig::default()
+        }),
         judge: Judge::new(settings, tags.db()),
         tags,
         recent: VecDeque::new(),

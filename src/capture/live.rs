@@ -8,10 +8,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::thread::JoinHandle;
 
-/// What the analysis needs, so that the kernel does the cutting: TCP, DNS,
-/// ICMP, and the UDP tunnels an NVA carries (VXLAN, GENEVE).
-pub const DEFAULT_FILTER: &str =
-    "tcp or udp port 53 or icmp or icmp6 or udp port 4789 or udp port 6081";
 /// Large enough for hellos and certificate chains.
 pub const SNAPLEN: i32 = 65_535;
 /// Batches waiting for analysis; past it, frames are dropped and counted.

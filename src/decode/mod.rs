@@ -223,9 +223,77 @@ fn ethertype_name(et: u16) -> &'static str {
 pub const MAX_DEPTH: u8 = 8;
 
 /// Decoding state carried down the layers.
+/// Most extra ports of one tunnel kind.
+pub const MAX_EXTRA_PORTS: usize = 8;
+
+/// The UDP ports tunnels are decoded on: the well-known ones and those given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TunnelPorts {
+    vxlan: [u16; 4 + MAX_EXTRA_PORTS],
+    n_vxlan: usize,
+    geneve: [u16; 1 + MAX_EXTRA_PORTS],
+    n_geneve: usize,
+}
+
+/// VXLAN's ports: IANA's 4789, Linux's old default 8472, and Azure Gateway
+/// Load Balancer's internal (10800) and external (10801) tunnels.
+pub const VXLAN_PORTS: [u16; 4] = [4789, 8472, 10800, 10801];
+/// GENEVE's port.
+pub const GENEVE_PORT: u16 = 6081;
+
+impl Default for TunnelPorts {
+    fn default() -> Self {
+        let mut vxlan = [0; 4 + MAX_EXTRA_PORTS];
+        vxlan[..4].copy_from_slice(&VXLAN_PORTS);
+        let mut geneve = [0; 1 + MAX_EXTRA_PORTS];
+        geneve[0] = GENEVE_PORT;
+        TunnelPorts {
+            vxlan,
+            n_vxlan: 4,
+            geneve,
+            n_geneve: 1,
+        }
+    }
+}
+
+impl TunnelPorts {
+    /// The default ports and these; `None` when more than
+    /// [`MAX_EXTRA_PORTS`] of one kind are given.
+    pub fn with(vxlan: &[u16], geneve: &[u16]) -> Option<Self> {
+        if vxlan.len() > MAX_EXTRA_PORTS || geneve.len() > MAX_EXTRA_PORTS {
+            return None;
+        }
+        let mut t = TunnelPorts::default();
+        for p in vxlan {
+            if !t.vxlan().contains(p) {
+                t.vxlan[t.n_vxlan] = *p;
+                t.n_vxlan += 1;
+            }
+        }
+        for p in geneve {
+            if !t.geneve().contains(p) {
+                t.geneve[t.n_geneve] = *p;
+                t.n_geneve += 1;
+            }
+        }
+        Some(t)
+    }
+
+    /// Ports VXLAN is decoded on.
+    pub fn vxlan(&self) -> &[u16] {
+        &self.vxlan[..self.n_vxlan]
+    }
+
+    /// Ports GENEVE is decoded on.
+    pub fn geneve(&self) -> &[u16] {
+        &self.geneve[..self.n_geneve]
+    }
+}
+
 #[derive(Default, Clone, Copy)]
 struct Ctx {
     depth: u8,
+    ports: TunnelPorts,
     vlan: Option<u16>,
     tunnel: Option<Tunnel>,
     ifindex: Option<u32>,
@@ -248,15 +316,63 @@ impl Ctx {
                 kind,
                 outer_src: outer.map(|o| o.0),
                 outer_dst: outer.map(|o| o.1),
+                port: None,
+                vni: None,
             });
         }
         self
     }
+
+    /// Enters a UDP tunnel on `port`, with its network identifier.
+    fn enter_udp(
+        self,
+        kind: TunnelKind,
+        outer: (IpAddr, IpAddr),
+        port: u16,
+        vni: Option<u32>,
+    ) -> Self {
+        let first = self.tunnel.is_none();
+        let mut c = self.enter(kind, Some(outer));
+        if first && let Some(t) = c.tunnel.as_mut() {
+            t.port = Some(port);
+            t.vni = vni;
+        }
+        c
+    }
 }
 
-/// Decodes a frame of the given link type.
+/// Decodes a frame of the given link type, with tunnels on their default ports.
 pub fn decode(linktype: u32, data: &[u8]) -> Result<Packet<'_>, DecodeError> {
-    link::decode_link(Ctx::default(), linktype, data)
+    decode_with(linktype, data, TunnelPorts::default())
+}
+
+/// Decodes a frame of the given link type, with tunnels on `ports`.
+pub fn decode_with(
+    linktype: u32,
+    data: &[u8],
+    ports: TunnelPorts,
+) -> Result<Packet<'_>, DecodeError> {
+    let ctx = Ctx {
+        ports,
+        ..Ctx::default()
+    };
+    link::decode_link(ctx, linktype, data)
+}
+
+/// True when a UDP payload parses strictly as VXLAN carrying Ethernet and
+/// IP: the I flag alone, reserved bytes zero, an inner EtherType of IPv4 or
+/// IPv6 and a matching IP version. Used to spot VXLAN on a port it is not
+/// decoded on.
+pub fn looks_like_vxlan(d: &[u8]) -> bool {
+    d.len() >= 8 + 14 + 20
+        && d[0] == 0x08
+        && d[1..4] == [0, 0, 0]
+        && d[7] == 0
+        && match u16::from_be_bytes([d[20], d[21]]) {
+            0x0800 => d[22] >> 4 == 4,
+            0x86dd => d[22] >> 4 == 6,
+            _ => false,
+        }
 }
 
 #[cfg(test)]

@@ -346,7 +346,18 @@ fn tunnel(kind: TunnelKind, outer: Option<(&str, &str)>) -> Option<Tunnel> {
         kind,
         outer_src: outer.map(|o| ip(o.0)),
         outer_dst: outer.map(|o| ip(o.1)),
+        port: None,
+        vni: None,
     })
+}
+
+fn udp_tunnel(kind: TunnelKind, outer: (&str, &str), port: u16, vni: u32) -> Option<Tunnel> {
+    let mut t = tunnel(kind, Some(outer));
+    if let Some(t) = t.as_mut() {
+        t.port = Some(port);
+        t.vni = Some(vni);
+    }
+    t
 }
 
 // ---------------------------------------------------------------------------
@@ -801,7 +812,7 @@ fn vxlan_is_followed_to_the_inner_flow() {
     let p = decode(1, VXLAN_SYN).unwrap();
     assert_eq!(
         p.tunnel,
-        tunnel(TunnelKind::Vxlan, Some(("172.16.0.4", "172.16.0.1")))
+        udp_tunnel(TunnelKind::Vxlan, ("172.16.0.4", "172.16.0.1"), 4789, 800)
     );
     assert_eq!(
         (p.src, p.dst, p.ttl),
@@ -817,6 +828,27 @@ fn vxlan_is_followed_to_the_inner_flow() {
         decode(1, &f).unwrap().tunnel.unwrap().kind,
         TunnelKind::Vxlan
     );
+    // Azure Gateway Load Balancer's internal and external tunnels.
+    for port in [10800u16, 10801] {
+        f[36..38].copy_from_slice(&port.to_be_bytes());
+        let t = decode(1, &f).unwrap().tunnel.unwrap();
+        assert_eq!(
+            (t.kind, t.port, t.vni),
+            (TunnelKind::Vxlan, Some(port), Some(800))
+        );
+    }
+    // Another port only when given.
+    f[36..38].copy_from_slice(&10900u16.to_be_bytes());
+    let p = decode(1, &f).unwrap();
+    assert_eq!(p.tunnel, None);
+    assert!(crate::decode::looks_like_vxlan(udp_of(&p).payload));
+    let ports = crate::decode::TunnelPorts::with(&[10900], &[]).unwrap();
+    let t = crate::decode::decode_with(1, &f, ports)
+        .unwrap()
+        .tunnel
+        .unwrap();
+    assert_eq!((t.port, t.vni), (Some(10900), Some(800)));
+    assert!(crate::decode::TunnelPorts::with(&[1; 9], &[]).is_none());
 }
 
 #[test]
@@ -904,7 +936,7 @@ fn gre_in_every_header_layout() {
 
 #[test]
 fn geneve_with_and_without_options() {
-    let outer = Some(("172.16.0.4", "172.16.0.1"));
+    let outer = ("172.16.0.4", "172.16.0.1");
     // RFC 8926: version 0, no options, Ethernet inside, VNI 800.
     let hdr = [0x00, 0x00, 0x65, 0x58, 0x00, 0x03, 0x20, 0x00];
     let f = eth(
@@ -913,7 +945,7 @@ fn geneve_with_and_without_options() {
     );
     let p = decode(1, &f).unwrap();
     assert_is_the_syn(&p);
-    assert_eq!(p.tunnel, tunnel(TunnelKind::Geneve, outer));
+    assert_eq!(p.tunnel, udp_tunnel(TunnelKind::Geneve, outer, 6081, 800));
     // Two 4-byte words of options, then IPv4 directly.
     let opt = [
         0x02, 0x00, 0x08, 0x00, 0x00, 0x03, 0x20, 0x00, 0x01, 0x02, 0x80, 0x01, 0, 0, 0, 0,
@@ -929,7 +961,7 @@ fn geneve_with_and_without_options() {
     );
     let p = decode(1, &f).unwrap();
     assert_is_the_syn(&p);
-    assert_eq!(p.tunnel, tunnel(TunnelKind::Geneve, outer));
+    assert_eq!(p.tunnel, udp_tunnel(TunnelKind::Geneve, outer, 6081, 800));
     // Version 1 is not GENEVE as we know it: left as UDP.
     let v1 = [0x40, 0x00, 0x65, 0x58, 0x00, 0x03, 0x20, 0x00];
     let f = eth(
@@ -1048,7 +1080,7 @@ fn the_outermost_tunnel_is_kept() {
     assert_is_the_syn(&p);
     assert_eq!(
         p.tunnel,
-        tunnel(TunnelKind::Vxlan, Some(("172.16.0.4", "172.16.0.1")))
+        udp_tunnel(TunnelKind::Vxlan, ("172.16.0.4", "172.16.0.1"), 4789, 7)
     );
 }
 

@@ -77,13 +77,24 @@ pub(super) fn try_udp_tunnel<'a>(
 ) -> Option<Result<Packet<'a>, DecodeError>> {
     let outer = Some((src, dst));
     let is = |p: u16| sport == p || dport == p;
-    let r = if is(4789) || is(8472) {
+    // The tunnel's port: the one of the list (the other is the sender's
+    // flow-entropy port).
+    let on = |ports: &[u16]| {
+        ports
+            .iter()
+            .find(|p| dport == **p)
+            .or_else(|| ports.iter().find(|p| sport == **p))
+            .copied()
+    };
+    let r = if let Some(port) = on(ctx.ports.vxlan()) {
         // VXLAN: flags with the I bit, 3 reserved, VNI, reserved.
         if d.len() < 16 || d[0] & 0x08 == 0 {
             return None;
         }
-        link::decode_ethernet(ctx.enter(TunnelKind::Vxlan, outer), &d[8..])
-    } else if is(6081) {
+        let vni = u32::from_be_bytes([0, d[4], d[5], d[6]]);
+        let ctx = ctx.enter_udp(TunnelKind::Vxlan, (src, dst), port, Some(vni));
+        link::decode_ethernet(ctx, &d[8..])
+    } else if let Some(port) = on(ctx.ports.geneve()) {
         // GENEVE: version 0, options length in 4-byte words, protocol type.
         if d.len() < 8 || d[0] >> 6 != 0 {
             return None;
@@ -91,7 +102,8 @@ pub(super) fn try_udp_tunnel<'a>(
         let off = 8 + (d[0] & 0x3f) as usize * 4;
         let proto = u16::from_be_bytes([d[2], d[3]]);
         let rest = d.get(off..)?;
-        let ctx = ctx.enter(TunnelKind::Geneve, outer);
+        let vni = u32::from_be_bytes([0, d[4], d[5], d[6]]);
+        let ctx = ctx.enter_udp(TunnelKind::Geneve, (src, dst), port, Some(vni));
         match proto {
             0x6558 => link::decode_ethernet(ctx, rest),
             0x0800 | 0x86dd => ip::decode_ip(ctx, rest),

@@ -8,7 +8,7 @@ use crate::azure::endpoints::{self, CATALOG};
 use crate::azure::tags::TagDb;
 use crate::model::{
     CapturePoint, Cause, Diagnosis, DnsFailure, EndpointId, FlowRecord, FlowVerdict, NameLog,
-    RegionChoice, Requirement, Status, Thresholds, Upload, Verdict,
+    RegionChoice, Requirement, Status, Thresholds, Tunnel, TunnelKind, Upload, Verdict,
 };
 use std::collections::BTreeMap;
 
@@ -41,6 +41,8 @@ pub struct Diagnoser {
     upload_segments: (u64, u64),
     rtts: Vec<f64>,
     asr_flows_total: u64,
+    /// Site Recovery flows seen inside a VXLAN or GENEVE tunnel.
+    asr_flows_tunnelled: u64,
     private: Vec<String>,
 }
 
@@ -58,6 +60,8 @@ pub struct Setting<'a> {
     pub capture_point: CapturePoint,
     /// Thresholds.
     pub thresholds: &'a Thresholds,
+    /// The tunnels the capture holds.
+    pub tunnels: &'a [Tunnel],
 }
 
 impl Diagnoser {
@@ -65,6 +69,11 @@ impl Diagnoser {
     pub fn add(&mut self, f: &FlowRecord, v: &FlowVerdict) {
         let Some(id) = v.endpoint else { return };
         self.asr_flows_total += 1;
+        if f.tunnel
+            .is_some_and(|t| matches!(t.kind, TunnelKind::Vxlan | TunnelKind::Geneve))
+        {
+            self.asr_flows_tunnelled += 1;
+        }
         let a = self.per.entry(id).or_default();
         a.flows += 1;
         *a.verdicts.entry(v.verdict).or_default() += 1;
@@ -197,8 +206,14 @@ impl Diagnoser {
         if let Some(src) = &source {
             found.extend(findings::cache_region(src, &self.storage_regions, s.tags));
         }
-        if s.capture_point == CapturePoint::Nva && self.asr_flows_total > 0 {
-            found.push(findings::nva(self.asr_flows_total));
+        if (s.capture_point == CapturePoint::Nva && self.asr_flows_total > 0)
+            || self.asr_flows_tunnelled > 0
+        {
+            found.push(findings::nva(
+                self.asr_flows_total,
+                self.asr_flows_tunnelled,
+                s.tunnels,
+            ));
         }
         found.extend(self.private.iter().map(|p| findings::private_endpoint(p)));
         found.sort_by_key(|f| (f.severity, !f.asr));

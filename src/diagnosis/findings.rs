@@ -7,7 +7,8 @@ use super::reason;
 use crate::azure::endpoints::Endpoint;
 use crate::azure::tags::TagDb;
 use crate::model::{
-    Cause, EndpointId, Finding, NameLog, RegionChoice, Severity, Status, Thresholds, Upload,
+    Cause, EndpointId, Finding, NameLog, RegionChoice, Severity, Status, Thresholds, Tunnel,
+    TunnelKind, Upload,
 };
 use std::collections::BTreeMap;
 
@@ -259,15 +260,53 @@ pub(super) fn cache_region(
         .collect()
 }
 
-/// Replication traffic seen on a network virtual appliance.
-pub(super) fn nva(asr_flows: u64) -> Finding {
+/// A tunnel as the NVA finding names it.
+fn tunnel_text(t: &Tunnel) -> String {
+    let kind = match t.kind {
+        TunnelKind::Vxlan => "VXLAN",
+        TunnelKind::Geneve => "GENEVE",
+        _ => "tunnel",
+    };
+    let mut s = kind.to_string();
+    if let (Some(a), Some(b)) = (t.outer_src, t.outer_dst) {
+        s.push_str(&format!(" {a} -> {b}"));
+    }
+    if let Some(p) = t.port {
+        s.push_str(&format!(" UDP {p}"));
+    }
+    if let Some(v) = t.vni {
+        s.push_str(&format!(" VNI {v}"));
+    }
+    if matches!(t.port, Some(10800 | 10801)) {
+        s.push_str(" (Gateway Load Balancer)");
+    }
+    s
+}
+
+/// Replication traffic seen on a network virtual appliance: given by
+/// `--capture-point nva`, or shown by Site Recovery flows inside the VXLAN or
+/// GENEVE tunnels that bring traffic to an NVA (a Gateway Load Balancer's
+/// chain).
+pub(super) fn nva(asr_flows: u64, tunnelled: u64, tunnels: &[Tunnel]) -> Finding {
+    let mut evidence = vec![format!("{asr_flows} Site Recovery flows seen on the NVA")];
+    if tunnelled > 0 {
+        let listed: Vec<String> = tunnels
+            .iter()
+            .filter(|t| matches!(t.kind, TunnelKind::Vxlan | TunnelKind::Geneve))
+            .map(tunnel_text)
+            .collect();
+        evidence.push(format!(
+            "{tunnelled} of them inside the tunnels that bring traffic to an NVA: {}",
+            listed.join("; ")
+        ));
+    }
     Finding {
         severity: Severity::Warning,
         asr: true,
         title: "replication traffic passes through the network virtual appliance".into(),
         endpoint: Some(EndpointId::CacheStorage),
         error_codes: vec!["153007"],
-        evidence: vec![format!("{asr_flows} Site Recovery flows seen on the NVA")],
+        evidence,
         fix: vec![
             "the appliance might get throttled if all the replication traffic passes through it: create a virtual network service endpoint for Microsoft.Storage on the VM's subnet so that replication traffic does not go to the NVA".into(),
             SERVICE_ENDPOINT_AZ.into(),

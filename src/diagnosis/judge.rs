@@ -99,6 +99,7 @@ impl Judge {
             regions: self.regions.clone(),
             capture_point: self.settings.capture_point,
             thresholds: &self.settings.thresholds,
+            tunnels: &capture.tunnels,
         });
         if let (Some(first), Some(published)) =
             (capture.first_seen, d.service_tags.published.clone())

@@ -6,8 +6,10 @@
 //! seen moments before is
 //!
 //! - a **forwarded** copy when its TTL is lower (or higher: capture files can
-//!   hold the later copy first): the same packet one hop later, as on an NVA
-//!   captured on its inside and outside interfaces;
+//!   hold the later copy first), or when it came through another tunnel: the
+//!   same packet one hop later, as on an NVA captured on its inside and
+//!   outside interfaces, or an NVA behind a Gateway Load Balancer, which
+//!   receives each packet on one VXLAN tunnel and returns it on the other;
 //! - a **recorded** copy when its TTL is the same and it is the same IP
 //!   datagram: the capturing host logged it again (Windows `pktmon` logs a
 //!   packet at each component it passes; `tcpdump -i any` on a VM with
@@ -75,6 +77,8 @@ pub struct Sig<'a> {
     pub ip_id: Option<u16>,
     /// Interface index of the capturing host, when the link header names it.
     pub ifindex: Option<u32>,
+    /// The UDP tunnel the packet came through: port and network identifier.
+    pub tunnel: Option<(u16, u32)>,
     /// Capture time.
     pub ts_us: i64,
 }
@@ -126,6 +130,7 @@ struct Slot {
     /// The packet had an IPv4 identification (part of `key`).
     has_id: bool,
     ifindex: Option<u32>,
+    tunnel: Option<(u16, u32)>,
     /// The reverse direction's packet counter when the packet was seen.
     peer_mark: u32,
     ts_us: i64,
@@ -222,7 +227,7 @@ impl CopyFilter {
         {
             matched = true;
             let gap = (ts_us - slot.ts_us).abs();
-            if slot.ttl != s.ttl && slot.pending > 0 {
+            if (slot.ttl != s.ttl || slot.tunnel != s.tunnel) && slot.pending > 0 {
                 slot.pending -= 1;
                 slot.ts_us = ts_us;
                 seen = Seen::Forwarded;
@@ -286,6 +291,7 @@ impl CopyFilter {
             recorded: 0,
             has_id,
             ifindex: s.ifindex,
+            tunnel: s.tunnel,
             peer_mark: peer,
             ts_us,
         };
@@ -311,6 +317,7 @@ mod tests {
             ttl,
             ip_id: id,
             ifindex: None,
+            tunnel: None,
             ts_us: ts,
         };
         f.tcp(&s, seq, 7, 0x10, 1448)
@@ -327,6 +334,7 @@ mod tests {
             ttl: 50,
             ip_id: Some(n as u16 + 100),
             ifindex: None,
+            tunnel: None,
             ts_us: ts,
         };
         f.tcp(&s, 7, n, 0x10, 0)
@@ -403,11 +411,40 @@ mod tests {
             ttl: 64,
             ip_id: Some(77),
             ifindex: Some(ifindex),
+            tunnel: None,
             ts_us,
         };
         assert_eq!(f.tcp(&sig(3, 0), 1, 1, 0x18, 100), Seen::Original);
         assert_eq!(f.tcp(&sig(2, 4), 1, 1, 0x18, 100), Seen::Recorded);
         assert_eq!(f.copies.interfaces, vec![2, 3]);
+    }
+
+    #[test]
+    fn a_packet_back_through_the_other_tunnel_is_forwarded() {
+        // Gateway Load Balancer: in on the internal tunnel, out on the
+        // external one, TTL and identification unchanged (the NVA bridges).
+        let mut f = CopyFilter::default();
+        let (a, b) = ips();
+        let sig = |tunnel, ts_us| Sig {
+            src: &a,
+            dst: &b,
+            sport: 50000,
+            dport: 443,
+            ttl: 64,
+            ip_id: Some(9),
+            ifindex: None,
+            tunnel: Some(tunnel),
+            ts_us,
+        };
+        assert_eq!(
+            f.tcp(&sig((10800, 800), 0), 1, 1, 0x18, 100),
+            Seen::Original
+        );
+        assert_eq!(
+            f.tcp(&sig((10801, 801), 40), 1, 1, 0x18, 100),
+            Seen::Forwarded
+        );
+        assert_eq!(f.copies.forwarded, 1);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What was read and what the capture itself shows about its quality.
 
-use super::ts_opt;
+use super::{Tunnel, ts_opt};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -84,6 +84,20 @@ pub struct CaptureStats {
     pub dns_malformed: u64,
     /// Packets recorded more than once, counted once.
     pub copies: CopyStats,
+    /// The tunnels packets came through (first 8 distinct).
+    pub tunnels: Vec<Tunnel>,
+    /// UDP ports whose datagrams all parse as VXLAN, but on which VXLAN is
+    /// not decoded (pass the port with `--vxlan-port`).
+    pub vxlan_elsewhere: Vec<PortHint>,
+}
+
+/// A UDP port that looks like it carries a tunnel.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct PortHint {
+    /// The UDP destination port.
+    pub port: u16,
+    /// Datagrams that parse as the tunnel.
+    pub datagrams: u64,
 }
 
 /// Copies of packets set aside, so that each packet counts once.

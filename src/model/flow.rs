@@ -54,7 +54,7 @@ pub enum TunnelKind {
     IpInIp,
     /// Generic Routing Encapsulation (also ERSPAN).
     Gre,
-    /// VXLAN (UDP 4789), as used by Azure Gateway Load Balancer.
+    /// VXLAN (UDP 4789, 8472; Azure Gateway Load Balancer's 10800 and 10801).
     Vxlan,
     /// GENEVE (UDP 6081).
     Geneve,
@@ -77,6 +77,10 @@ pub struct Tunnel {
     pub outer_src: Option<IpAddr>,
     /// Outer destination address (IP-based tunnels only).
     pub outer_dst: Option<IpAddr>,
+    /// The tunnel's UDP port (VXLAN, GENEVE).
+    pub port: Option<u16>,
+    /// The network identifier (VXLAN and GENEVE VNI).
+    pub vni: Option<u32>,
 }
 
 /// An ICMP error attributed to a flow.

@@ -62,6 +62,12 @@ pub fn notes(c: &CaptureStats) -> Vec<String> {
         ));
     }
     q.extend(copies(&c.copies));
+    for h in &c.vxlan_elsewhere {
+        q.push(format!(
+            "UDP port {}: {} datagrams look like VXLAN (inner Ethernet and IP) on a port VXLAN is not decoded on: pass --vxlan-port {} to see inside",
+            h.port, h.datagrams, h.port
+        ));
+    }
     if c.ip_fragments > 0 {
         q.push(format!("{} IP fragments (not reassembled)", c.ip_fragments));
     }
