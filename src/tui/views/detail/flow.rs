@@ -5,6 +5,7 @@
 //! finding(s) for its endpoint with their fix.
 
 use super::{event, field, findings_for, findings_section, section};
+use crate::model::TlsEnd;
 use crate::model::{
     DirRecord, FlowQuality, FlowRecord, FlowVerdict, Handshake, IcmpSeen, JudgedFlow, NameLog,
     ProxyRecord, Side, Snapshot, TlsRecord, Transport, Verdict,
@@ -385,6 +386,42 @@ fn tls_lines(t: &TlsRecord, v: &FlowVerdict) -> Vec<Line<'static>> {
             ),
             if a.level == 2 { RED } else { YELLOW },
         ));
+    }
+    if let Some(a) = &t.client_alert {
+        out.push(event(
+            None,
+            "TLS alert",
+            format!(
+                "{} {} ({}) from the client",
+                if a.level == 2 { "fatal" } else { "warning" },
+                a.name,
+                a.description
+            ),
+            if a.level == 2 { RED } else { YELLOW },
+        ));
+    }
+    let (end, style) = match t.handshake_end {
+        TlsEnd::Completed => ("completed by both sides", PLAIN),
+        TlsEnd::ServerAlert => ("ended by the server's alert", RED),
+        TlsEnd::ClientAlert => ("ended by the client's alert", RED),
+        TlsEnd::ClientEncryptedAlert => (
+            "the client answered the server's flight with an encrypted alert and closed",
+            RED,
+        ),
+        TlsEnd::ClientClosedAfterServerFlight => (
+            "the client closed right after the server's certificate",
+            RED,
+        ),
+        TlsEnd::ClientResetAfterServerFlight => {
+            ("the client reset right after the server's certificate", RED)
+        }
+        TlsEnd::ServerSilent => ("the server never answered the hello", RED),
+        // The RST line tells it.
+        TlsEnd::ResetAtHello => ("", PLAIN),
+        TlsEnd::Unknown => ("end not in the capture", PLAIN),
+    };
+    if !end.is_empty() {
+        out.push(event(None, "handshake", end.to_string(), style));
     }
     out
 }
