@@ -147,14 +147,7 @@ impl Engine {
         }
         match &pkt.l4 {
             L4::Tcp(seg) => {
-                if self.copies.tcp(
-                    &sig(pkt, seg.sport, seg.dport, ts),
-                    seg.seq,
-                    seg.ack,
-                    seg.flags,
-                    seg.payload.len(),
-                ) != Seen::Original
-                {
+                if self.copies.tcp(&sig(pkt, seg.sport, seg.dport, ts), seg) != Seen::Original {
                     return;
                 }
                 let (f, mut side) = self.table.tcp(pkt, seg, ts, &mut self.done);
@@ -193,7 +186,7 @@ impl Engine {
                 }
             }
             L4::Udp(u) => {
-                if self.copies.udp(&sig(pkt, u.sport, u.dport, ts), u.payload) != Seen::Original {
+                if self.copies.udp(&sig(pkt, u.sport, u.dport, ts), u) != Seen::Original {
                     return;
                 }
                 let bytes = u.payload.len() as u64 + u.missing as u64;

@@ -54,6 +54,7 @@ pub(super) fn decode_ip(ctx: Ctx, d: &[u8]) -> Result<Packet<'_>, DecodeError> {
                     ack: t.acknowledgment_number(),
                     flags: t.header_slice()[13],
                     window: t.window_size(),
+                    checksum: t.checksum(),
                     payload: t.payload(),
                     missing,
                 }),
@@ -75,6 +76,7 @@ pub(super) fn decode_ip(ctx: Ctx, d: &[u8]) -> Result<Packet<'_>, DecodeError> {
                 L4::Udp(UdpDgram {
                     sport,
                     dport,
+                    checksum: u.checksum(),
                     payload: u.payload(),
                     missing,
                 }),

@@ -123,6 +123,9 @@ pub struct TcpSeg<'a> {
     pub flags: u8,
     /// Advertised window (unscaled).
     pub window: u16,
+    /// The TCP checksum as captured (with checksum offload, only the
+    /// pseudo-header's part).
+    pub checksum: u16,
     /// The captured payload.
     pub payload: &'a [u8],
     /// Payload bytes the IP header announces but the capture does not hold
@@ -139,6 +142,8 @@ pub struct UdpDgram<'a> {
     pub dport: u16,
     /// The captured payload.
     pub payload: &'a [u8],
+    /// The UDP checksum as captured (0: none).
+    pub checksum: u16,
     /// Payload bytes cut by the snap length.
     pub missing: u32,
 }

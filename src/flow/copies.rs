@@ -33,6 +33,7 @@
 //! packets before the other's copies, so the table is sized for bursts of
 //! thousands of packets while staying small enough for the CPU cache.
 
+use crate::decode::{TcpSeg, UdpDgram};
 use std::net::IpAddr;
 
 /// Sets in the table.
@@ -191,19 +192,23 @@ impl CopyFilter {
         (mix(h ^ ((sport as u64) << 16 | dport as u64)) % ACTIVITY as u64) as usize
     }
 
-    /// A TCP segment: what a router does not change.
-    #[allow(clippy::too_many_arguments)]
-    pub fn tcp(&mut self, s: &Sig<'_>, seq: u32, ack: u32, flags: u8, len: usize) -> Seen {
+    /// A TCP segment: what a router does not change (the window and the
+    /// checksum tell a window update from a copy).
+    pub fn tcp(&mut self, s: &Sig<'_>, t: &TcpSeg<'_>) -> Seen {
         let h = self.head(s);
-        let key = mix(h ^ ((seq as u64) << 32 | ack as u64));
-        let key = mix(key ^ ((flags as u64) << 24 | (len as u64 & 0xff_ffff)));
+        let key = mix(h ^ ((t.seq as u64) << 32 | t.ack as u64));
+        let len = t.payload.len() as u64 + t.missing as u64;
+        let key = mix(key ^ ((t.flags as u64) << 24 | (len & 0xff_ffff)));
+        let key = mix(key ^ ((t.window as u64) << 16 | t.checksum as u64));
         self.check(key, s)
     }
 
-    /// A UDP datagram: addresses, ports, length and the first 16 payload bytes.
-    pub fn udp(&mut self, s: &Sig<'_>, payload: &[u8]) -> Seen {
-        let mut h = mix(self.head(s) ^ payload.len() as u64);
-        for c in payload[..payload.len().min(16)].chunks(8) {
+    /// A UDP datagram: addresses, ports, length, checksum and the first 64
+    /// payload bytes.
+    pub fn udp(&mut self, s: &Sig<'_>, u: &UdpDgram<'_>) -> Seen {
+        let payload = u.payload;
+        let mut h = mix(self.head(s) ^ (payload.len() as u64) << 16 ^ u.checksum as u64);
+        for c in payload[..payload.len().min(64)].chunks(8) {
             let mut w = [0u8; 8];
             w[..c.len()].copy_from_slice(c);
             h = mix(h ^ u64::from_le_bytes(w));
@@ -302,6 +307,22 @@ impl CopyFilter {
 mod tests {
     use super::*;
 
+    const PAYLOAD: [u8; 1448] = [0x17; 1448];
+
+    fn seg(seq: u32, ack: u32, flags: u8, len: usize) -> TcpSeg<'static> {
+        TcpSeg {
+            sport: 0,
+            dport: 0,
+            seq,
+            ack,
+            flags,
+            window: 501,
+            checksum: 0x1234,
+            payload: &PAYLOAD[..len],
+            missing: 0,
+        }
+    }
+
     fn ips() -> (IpAddr, IpAddr) {
         ("10.1.0.4".parse().unwrap(), "13.68.163.36".parse().unwrap())
     }
@@ -320,7 +341,7 @@ mod tests {
             tunnel: None,
             ts_us: ts,
         };
-        f.tcp(&s, seq, 7, 0x10, 1448)
+        f.tcp(&s, &seg(seq, 7, 0x10, 1448))
     }
 
     /// An ACK from the server at `ts`.
@@ -337,7 +358,7 @@ mod tests {
             tunnel: None,
             ts_us: ts,
         };
-        f.tcp(&s, 7, n, 0x10, 0)
+        f.tcp(&s, &seg(7, n, 0x10, 0))
     }
 
     #[test]
@@ -414,8 +435,8 @@ mod tests {
             tunnel: None,
             ts_us,
         };
-        assert_eq!(f.tcp(&sig(3, 0), 1, 1, 0x18, 100), Seen::Original);
-        assert_eq!(f.tcp(&sig(2, 4), 1, 1, 0x18, 100), Seen::Recorded);
+        assert_eq!(f.tcp(&sig(3, 0), &seg(1, 1, 0x18, 100)), Seen::Original);
+        assert_eq!(f.tcp(&sig(2, 4), &seg(1, 1, 0x18, 100)), Seen::Recorded);
         assert_eq!(f.copies.interfaces, vec![2, 3]);
     }
 
@@ -437,11 +458,11 @@ mod tests {
             ts_us,
         };
         assert_eq!(
-            f.tcp(&sig((10800, 800), 0), 1, 1, 0x18, 100),
+            f.tcp(&sig((10800, 800), 0), &seg(1, 1, 0x18, 100)),
             Seen::Original
         );
         assert_eq!(
-            f.tcp(&sig((10801, 801), 40), 1, 1, 0x18, 100),
+            f.tcp(&sig((10801, 801), 40), &seg(1, 1, 0x18, 100)),
             Seen::Forwarded
         );
         assert_eq!(f.copies.forwarded, 1);

@@ -200,6 +200,7 @@ mod tests {
             ack,
             flags,
             window,
+            checksum: 0,
             payload,
             missing: 0,
         }
