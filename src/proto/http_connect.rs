@@ -1,7 +1,7 @@
 //! Explicit proxies: the `CONNECT host:port` request a client sends to an HTTP
 //! proxy, and the proxy's status line (200, 403, 407…).
 
-use super::Progress;
+use super::{Progress, printable};
 
 /// Longest request or response head looked at.
 pub const MAX_HEAD: usize = 8 * 1024;
@@ -51,9 +51,14 @@ pub fn parse_request(b: &[u8]) -> Progress<ConnectRequest> {
     };
     let head = &b[..end];
     let line_end = head.windows(2).position(|w| w == b"\r\n").unwrap_or(end);
-    let line = String::from_utf8_lossy(&head[M.len()..line_end]);
-    let target = line.split_whitespace().next().unwrap_or("");
-    let (host, port) = split_host_port(target);
+    // The target is the request line's first word; captured bytes are made
+    // printable like every other string from a capture.
+    let line = &head[M.len()..line_end];
+    let target = line
+        .split(|c| *c == b' ' || *c == b'\t')
+        .find(|w| !w.is_empty())
+        .unwrap_or(&[]);
+    let (host, port) = split_host_port(&printable(target));
     let lower = String::from_utf8_lossy(head).to_ascii_lowercase();
     Progress::Done(ConnectRequest {
         host: host.to_ascii_lowercase(),
@@ -73,9 +78,15 @@ fn split_host_port(t: &str) -> (String, Option<u16>) {
             return (rest[..close].to_string(), port);
         }
     }
+    // host:port (authority form; an IPv6 host must be bracketed). A host
+    // that holds a colon itself keeps it, and the port is still the last
+    // field, so that the target is never shown with its port twice.
     match t.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') => (h.to_string(), p.parse().ok()),
-        _ => (t.to_string(), None),
+        Some((h, p)) => match p.parse() {
+            Ok(port) => (h.to_string(), Some(port)),
+            Err(_) => (t.to_string(), None),
+        },
+        None => (t.to_string(), None),
     }
 }
 
@@ -105,7 +116,7 @@ pub fn parse_response(b: &[u8]) -> Progress<ProxyResponse> {
     let auth_scheme = lines.find_map(|l| {
         let (k, v) = l.split_once(':')?;
         if k.trim().eq_ignore_ascii_case("proxy-authenticate") {
-            v.split_whitespace().next().map(|s| s.to_string())
+            v.split_whitespace().next().map(|s| printable(s.as_bytes()))
         } else {
             None
         }
@@ -147,6 +158,24 @@ mod tests {
             ("2603:1030::1".into(), Some(8443))
         );
         assert_eq!(split_host_port("example.net"), ("example.net".into(), None));
+        // A colon inside the host: the port is the last field, once.
+        assert_eq!(split_host_port("a:b:8443"), ("a:b".into(), Some(8443)));
+        assert_eq!(split_host_port("a:b"), ("a:b".into(), None));
+    }
+
+    #[test]
+    fn hostile_bytes_become_printable() {
+        let req = b"CONNECT evil\x1b[2J\x07host.example:443 HTTP/1.1\r\n\r\n";
+        let Progress::Done(r) = parse_request(req) else {
+            panic!()
+        };
+        assert_eq!(r.host, "evil\\027[2j\\007host.example");
+        assert!(r.host.chars().all(|c| (' '..='~').contains(&c)));
+        let resp = b"HTTP/1.1 407 x\r\nProxy-Authenticate: Ba\x1bsic realm=x\r\n\r\n";
+        let Progress::Done(p) = parse_response(resp) else {
+            panic!()
+        };
+        assert_eq!(p.auth_scheme.as_deref(), Some("Ba\\027sic"));
     }
 
     #[test]
