@@ -13,8 +13,17 @@
 #             endpoints of storage, AAD, ASR, Service Bus, Key Vault,
 #             Automation on 10.2.x.10 and fd00:2::1:10)
 #
+#   asrs-gwlb (used by the gwlb-vxlan scenario only: the tunnel end points
+#             of an Azure Gateway Load Balancer, bridged between the VM,
+#             Azure and two VXLAN tunnels to the NVA)
+#
 # Each scenario captures real traffic of real programs (curl, openssl,
-# dnsmasq, squid, the Linux stack) with tcpdump/dumpcap.  Afterwards
+# dnsmasq, squid, the Linux stack) with tcpdump/dumpcap.  Two captures
+# record what capture tools Linux does not have would record (Windows
+# pktmon's per-component copies; tcpdump -i any on a VM with Accelerated
+# Networking, which sees the synthetic NIC and its VF): they are derived from
+# a real capture by rewrite.py, which changes only how the packets were
+# recorded, never the packets.  Afterwards
 # rewrite.py moves the private "Azure" addresses into real Azure
 # service-tag ranges (also inside DNS answers and ICMP quotes) so that
 # asrscope's service-tag classifier sees realistic addresses.  tshark then
@@ -22,7 +31,7 @@
 #
 # No packet leaves the namespaces: they have no link to the host or any
 # other network, and everything is removed on exit (also on failure).
-# Run as root on Debian/Ubuntu; takes about 1.5 minutes.
+# Run as root on Debian/Ubuntu; takes about 2 minutes.
 #
 # Output (in the folder of this script): *.pcap, *.pcapng, truth/*.tsv,
 # manifest.tsv.
@@ -35,7 +44,8 @@ PY=/usr/bin/python3
 NS_VM=asrs-vm
 NS_NVA=asrs-nva
 NS_AZ=asrs-az
-ALL_NS="$NS_VM $NS_NVA $NS_AZ"
+NS_GW=asrs-gwlb
+ALL_NS="$NS_VM $NS_NVA $NS_AZ $NS_GW"
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -206,6 +216,8 @@ for ns in $ALL_NS; do
         net.ipv6.conf.default.router_solicitations=0
 done
 in_ns $NS_NVA sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+# The Gateway Load Balancer's namespace carries only bridged IPv4 (no IPv6 noise).
+in_ns $NS_GW sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 # Classic exponential SYN backoff (1, 2, 4 s) in the VM; newer kernels retry
 # the first SYNs linearly every second.
 in_ns $NS_VM sysctl -qw net.ipv4.tcp_syn_linear_timeouts=0 2>/dev/null || true
@@ -385,16 +397,31 @@ fail() {  # pattern command...
     log "    fail ${*: -1} -> $(printf '%s' "$out" | tr '\n' ' ')"
 }
 nva_fw() { ip netns exec $NS_NVA iptables "$@"; }
-nva_fw_flush() { nva_fw -F FORWARD; nva_fw -t nat -F PREROUTING; }
+nva_fw6() { ip netns exec $NS_NVA ip6tables "$@"; }
+nva_fw_flush() { nva_fw -F FORWARD; nva_fw -t nat -F PREROUTING; nva_fw6 -F FORWARD; }
+# tshark's count of the frames of a capture that match a display filter
+tcount() {  # file filter [tshark options...]
+    local f=$1 flt=$2; shift 2
+    timeout 60 tshark -n -r "$f" "$@" -Y "$flt" -T fields -e frame.number 2>/dev/null | wc -l
+}
+expect() {  # description file filter op number [tshark options...] -- die unless count op number
+    local what=$1 f=$2 flt=$3 op=$4 n=$5 c; shift 5
+    c=$(tcount "$f" "$flt" "$@")
+    [ "$c" "$op" "$n" ] || die "$(basename "$f"): $what: $c frames match '$flt' (want $op $n)"
+    log "    check $what: $c"
+}
 
 head -c 160000 /dev/urandom > "$TMP/blob-160k.bin"
 head -c 100000 /dev/urandom > "$TMP/blob-100k.bin"
 head -c 20000 /dev/urandom > "$TMP/blob-20k.bin"
 head -c 1048576 /dev/urandom > "$TMP/blob-1m.bin"
+head -c 262144 /dev/urandom > "$TMP/blob-256k.bin"
+head -c 4194304 /dev/urandom > "$TMP/blob-4m.bin"
 PAGE="https://$BLOB_NAME/asr-cache/vm01-disk0/00000001.log"
 TOKEN_BODY='grant_type=client_credentials&client_id=11111111-2222-3333-4444-555555555555&scope=https%3A%2F%2Fmanagement.azure.com%2F.default'
 
 MANIFEST=()
+declare -A TSHARK_EXTRA=()     # capture -> extra tshark options (decode-as) for its truth and checks
 manifest() {  # file | scenario | client | servers | tags | fault | expected
     local IFS=$'\t'
     MANIFEST+=("$*")
@@ -741,6 +768,212 @@ manifest truncated.pcap "damaged file: private-endpoint.pcap cut inside a packet
     "$BLOB_NAME -> $PE_IP (private); DNS $DNS_A" "private; $T_DNS" "file cut with head -c style truncation" \
     "$CUT_OK complete records, then record $CUT_REC ends after $CUT_HAVE of its $CUT_LEN bytes (readers must report a short record, keep the first $CUT_OK)"
 
+# 21. A VM that lacks the trusted root: its CA bundle holds only the Contoso
+# inspection CA, not the root that issued Azure's (here: the lab's) issuing
+# CA.  The servers send leaf + issuing CA; curl/OpenSSL cannot build a chain
+# to a trusted root, answers with a fatal alert and closes.  TLS 1.2 to the
+# cache storage account and TLS 1.3 to AAD.  In TLS 1.3 too the alert is in
+# clear: OpenSSL rejects the certificate before it has switched its own
+# sending side to the handshake keys.  The server's unread records are still
+# in the client's socket buffer when curl closes, so Linux sends a RST; the
+# server's FIN (sent on reading the alert) comes just before or after it.
+log "[21] cert-rejected"
+tcpdump_start $NS_VM vm0 certrej.pcap
+# (the later --cacert wins over vm_curl's own)
+fail 'certificate|SSL' vm_curl -4 --tlsv1.2 --tls-max 1.2 --cacert "$P/contoso-ca.pem" -T "$TMP/blob-20k.bin" "$PAGE"
+fail 'certificate|SSL' vm_curl -4 --tlsv1.3 --cacert "$P/contoso-ca.pem" --data-binary "$TOKEN_BODY" \
+    "https://$AAD_NAME/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"
+cap_stop
+publish certrej.pcap cert-rejected.pcap
+f=$TMP/out/cert-rejected.pcap
+expect "TLS 1.2 certificates sent by storage" "$f" "ip.src==$BLOB_A && tls.handshake.type==11" -eq 1
+expect "TLS 1.2 client alert unknown_ca (48) to storage" "$f" "ip.dst==$BLOB_A && tls.alert_message.desc==48" -eq 1
+expect "client RST to storage" "$f" "ip.dst==$BLOB_A && tcp.flags.reset==1" -ge 1
+expect "TLS 1.3 ServerHello from AAD" "$f" "ip.src==$AAD_A && tls.handshake.type==2 && tls.handshake.extensions.supported_version==0x0304" -eq 1
+expect "TLS 1.3 client alert unknown_ca (48) to AAD, in clear" "$f" "ip.dst==$AAD_A && tls.alert_message.desc==48" -eq 1
+expect "client RST to AAD" "$f" "ip.dst==$AAD_A && tcp.flags.reset==1" -ge 1
+expect "client records other than hello and alert" "$f" "ip.src==$VM_IP && tls.record.content_type!=22 && tls.record.content_type!=21" -eq 0
+manifest cert-rejected.pcap "VM without the trusted root: curl rejects the servers' chains (TLS 1.2 to storage, TLS 1.3 to AAD)" \
+    "$CLIENT, CA bundle = Contoso Firewall Inspection CA only" "$BLOB_NAME=$BLOB_A; $AAD_NAME=$AAD_A; DNS $DNS_A" \
+    "$T_BLOB; $T_AAD; $T_DNS" "client's trust store lacks the root of the servers' chain (leaf + Microsoft Azure RSA TLS Issuing CA 03, issued by the lab root)" \
+    "storage: TLS 1.2, Certificate (leaf + issuing CA) in clear, the client answers with a fatal alert unknown_ca (48) (7-byte record: type 21, version 0x0303, length 2: level 2 fatal, description 48); AAD: TLS 1.3, after the server's ServerHello+CCS and encrypted flight the client sends the same 7-byte alert 48 UNENCRYPTED (OpenSSL has not switched its write keys yet; no ChangeCipherSpec, no application_data record); on both the client then closes with RST/ACK (unread server records), and the server's FIN/ACK (sent on reading the alert) comes just before or after it (if after, the client answers it with a bare RST); no request on either; curl: (60) SSL certificate problem: unable to get local issuer certificate"
+
+# 22. A capture started while a replication upload already runs, on a lossy,
+# rate-limited path (as loss-ratelimit, 1 Mbit/s): 4 MiB PUT over TLS 1.2;
+# tcpdump starts once >= 256 KiB are acknowledged and >= 1.5 s have passed,
+# records ~3.5 s, stops; then the upload is stopped.  No handshake, no DNS, no TLS
+# hellos in the capture: flows start in the middle.  Full snap length.
+log "[22] midflow-throttled"
+nva_fw -A FORWARD -p tcp ! --syn -d $BLOB_P -m statistic --mode random --probability 0.03 -j DROP
+nva_fw -A FORWARD -p tcp ! --syn -s $BLOB_P -m statistic --mode random --probability 0.03 -j DROP
+ip netns exec $NS_NVA tc qdisc add dev nva-out root tbf rate 1mbit burst 10kb latency 400ms
+timeout 40 ip netns exec $NS_VM curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' -4 --tlsv1.2 --tls-max 1.2 \
+    -T "$TMP/blob-4m.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000003.log" >"$TMP/midflow.out" 2>&1 &
+UP_PID=$!; PIDS+=("$UP_PID")
+up_start=$(date +%s%N); acked=0
+for i in $(seq 1 150); do
+    sleep 0.1
+    acked=$(in_ns $NS_VM ss -Hti state established dst $BLOB_P 2>/dev/null | grep -o 'bytes_acked:[0-9]*' \
+        | cut -d: -f2 | sort -n | tail -1 || true)
+    if [ "${acked:-0}" -ge 262144 ] && [ $(( $(date +%s%N) - up_start )) -ge 1500000000 ]; then break; fi
+done
+[ "${acked:-0}" -ge 262144 ] || die "upload not under way: $(cat "$TMP/midflow.out")"
+log "    upload under way: $acked bytes acknowledged after $(( ($(date +%s%N) - up_start) / 1000000 )) ms"
+tcpdump_start $NS_VM vm0 midflow.pcap
+sleep 3
+cap_stop
+kill -0 "$UP_PID" 2>/dev/null || die "upload ended during the capture: $(cat "$TMP/midflow.out")"
+kill "$UP_PID" 2>/dev/null || true; wait "$UP_PID" 2>/dev/null || true
+nva_fw_flush
+ip netns exec $NS_NVA tc qdisc del dev nva-out root
+# curl is gone, but its socket still sends what is in its send buffer, then
+# FIN: wait for that (bounded) so it does not run into the next capture.
+for i in $(seq 1 100); do
+    in_ns $NS_VM ss -Htn dst $BLOB_P | grep -qv TIME-WAIT || break
+    sleep 0.1
+done
+log "    stopped the upload after the capture ($(( i / 10 )).$(( i % 10 )) s to drain the socket)"
+publish midflow.pcap midflow-throttled.pcap
+f=$TMP/out/midflow-throttled.pcap
+expect "no SYN" "$f" "tcp.flags.syn==1" -eq 0
+expect "no DNS" "$f" "dns || udp" -eq 0
+expect "no TLS handshake" "$f" "tls.handshake" -eq 0
+expect "retransmissions" "$f" "tcp.analysis.retransmission" -gt 0
+expect "data segments to storage" "$f" "ip.dst==$BLOB_A && tcp.len>0" -gt 100
+manifest midflow-throttled.pcap "capture started in the middle of a 4 MiB cache write over a lossy, rate-limited path" "$CLIENT" \
+    "$BLOB_NAME=$BLOB_A (no DNS in the capture)" "$T_BLOB" \
+    "NVA: iptables statistic 3% random drop (both directions, not SYNs) + tc tbf 1 Mbit/s (400 ms queue) toward Azure; tcpdump started >= 1.5 s after curl (>= 256 KiB acknowledged) and stopped after ~3.5 s, upload then aborted" \
+    "one TCP flow VM -> storage:443 without SYN, DNS or TLS hellos: the first frames are mid-stream data/ACKs (the first frame may be the server's ACK, so tshark may take the server for the client), TLS application data only; many retransmissions (SACK recovery after tbf tail drops and random loss; the server's ACKs carry SACK blocks); no FIN/RST (capture ends with data in flight); full snap length"
+
+# 23. IPv6 upload over a lossy path (ip6tables statistic drop on the NVA):
+# IPv6 retransmissions (no IP ID to tell a retransmission from a copy).
+log "[23] ipv6-retrans"
+nva_fw6 -A FORWARD -p tcp ! --syn -d $BLOB6_P -m statistic --mode random --probability 0.04 -j DROP
+nva_fw6 -A FORWARD -p tcp ! --syn -s $BLOB6_P -m statistic --mode random --probability 0.04 -j DROP
+tcpdump_start $NS_VM vm0 ipv6r.pcap
+ok vm_curl -6 --tlsv1.2 --tls-max 1.2 -T "$TMP/blob-256k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000005.log"
+cap_stop; nva_fw_flush
+publish ipv6r.pcap ipv6-retrans.pcap
+f=$TMP/out/ipv6-retrans.pcap
+expect "IPv6 retransmissions" "$f" "ipv6 && tcp.analysis.retransmission" -gt 0
+manifest ipv6-retrans.pcap "IPv6: 256 KiB cache write over a lossy path" "VM $VM_IP6 (ULA, not rewritten) / $VM_IP for DNS" \
+    "$BLOB_NAME=$BLOB6_A; DNS $DNS_A" "$T_BLOB6; $T_DNS" \
+    "NVA: ip6tables statistic 4% random drop (both directions, not SYNs)" \
+    "A+AAAA lookup over IPv4; TLS 1.2 to the AAAA address; IPv6 retransmissions (and dup ACKs); upload completes (201), FIN; full snap length"
+
+# 24. pktmon-style copies: a healthy 100 KB cache write captured on vm0,
+# then every packet logged 3 times (+0, +3, +7 us) on one pcapng interface
+# by rewrite.py copies -- what "pktmon start --capture" (all components)
+# and "pktmon etl2pcap" give.  Only the recording is derived; the packets
+# are the captured ones, byte for byte.
+log "[24] pktmon-copies"
+tcpdump_start $NS_VM vm0 pktsrc.pcap
+ok vm_curl -4 --tlsv1.2 --tls-max 1.2 -T "$TMP/blob-100k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000004.log"
+cap_stop
+timeout 60 $PY "$HERE/rewrite.py" copies "$TMP/raw/pktsrc.pcap" "$TMP/raw/pktmon.pcapng" --offsets-us 0,3,7 >&2
+publish pktmon.pcapng pktmon-copies.pcapng
+manifest pktmon-copies.pcapng "Windows pktmon's view: every packet logged 3 times (one copy per component), identical bytes" "$CLIENT" \
+    "$BLOB_NAME=$BLOB_A; DNS $DNS_A" "$T_BLOB; $T_DNS" \
+    "derived: a real tcpdump capture of a healthy 100 KB PUT, each record written 3 times (+0, +3, +7 us) on ONE pcapng interface (rewrite.py copies)" \
+    "pcapng, 1 Ethernet interface; each packet 3 times with identical bytes (same IP ID, TTL, seq), at +0, +3 and +7 us; records in time order, so the copies of back-to-back segments (1 us apart) interleave; tshark flags copies as retransmissions/out-of-order/dup ACKs; underneath: DNS, TLS 1.2 (SNI $BLOB_NAME), 100 KB PUT -> 201"
+
+# 25. tcpdump -i any on a VM with Accelerated Networking: every packet twice,
+# on the synthetic NIC (eth0, ifindex 2) and on the Mellanox VF (ifindex 3).
+# Derived from a real "tcpdump -i any" (LINUX_SLL2) capture in the VM by
+# rewrite.py vfcopies: only the SLL2 interface index and the timestamp of
+# the second copy differ.
+log "[25] an-any-copies"
+tcpdump_start $NS_VM any ansrc.pcap -y LINUX_SLL2
+ok vm_curl -4 --tlsv1.2 --tls-max 1.2 -T "$TMP/blob-20k.bin" "$PAGE"
+cap_stop
+timeout 60 $PY "$HERE/rewrite.py" vfcopies "$TMP/raw/ansrc.pcap" "$TMP/raw/an.pcap" --ifindex-a 2 --ifindex-b 3 --gap-us 5 >&2
+publish an.pcap an-any-copies.pcap
+manifest an-any-copies.pcap "tcpdump -i any on an Accelerated Networking VM: each packet on eth0 (synthetic) and on the VF" "$CLIENT" \
+    "$BLOB_NAME=$BLOB_A; DNS $DNS_A" "$T_BLOB; $T_DNS" \
+    "derived: a real tcpdump -i any (LINUX_SLL2) capture, each record written twice with SLL2 ifindex 2 (eth0, hv_netvsc) and 3 (VF, mlx5), 5 us apart (rewrite.py vfcopies)" \
+    "LINUX_SLL2; every packet twice, identical IP packet (same TTL, IP ID); outgoing: ifindex 2 then 3, incoming: ifindex 3 then 2; DNS, TLS 1.2 (SNI $BLOB_NAME), 20 KB PUT -> 201"
+
+# 26. An NVA behind an Azure Gateway Load Balancer.  The GWLB (namespace
+# asrs-gwlb, frontend 172.16.0.100) carries the VM's traffic to the NVA in
+# VXLAN on its internal tunnel (UDP 10800, VNI 800) and takes it back on the
+# external tunnel (UDP 10801, VNI 801); return traffic the other way round.
+# The NVA is configured as in Microsoft's Linux sample for Gateway Load
+# Balancer: vxlan800 and vxlan801 to the frontend, joined by a bridge.
+# Inside asrs-gwlb, the VM's side is bridged to the internal tunnel and
+# Azure's side to the external one, so the tunnels are a bump in the wire
+# between the VM (second NIC vm-gw) and Azure (az-gw).  The underlay MTU is
+# 1550 (as GWLB asks of NVAs), so the inner packets keep 1500 bytes.
+# Neighbours are static: a GWLB tunnel carries IP packets only, no ARP.
+# Captured on the NVA's underlay NIC: every inner packet twice.
+log "[26] gwlb-vxlan"
+GW_FE=172.16.0.100; NVA_UL=172.16.0.1
+ip link add nva-ul netns $NS_NVA type veth peer name gwlb0 netns $NS_GW
+ip link add vm-gw netns $NS_VM type veth peer name gw-int netns $NS_GW
+ip link add az-gw netns $NS_AZ type veth peer name gw-ext netns $NS_GW
+in_ns $NS_NVA sysctl -qw net.ipv6.conf.nva-ul.disable_ipv6=1
+in_ns $NS_VM sysctl -qw net.ipv6.conf.vm-gw.disable_ipv6=1
+in_ns $NS_AZ sysctl -qw net.ipv6.conf.az-gw.disable_ipv6=1
+ip -n $NS_NVA link set nva-ul address 00:0d:3a:20:0c:01 mtu 1550
+ip -n $NS_GW link set gwlb0 address 12:34:56:78:9a:bc mtu 1550
+ip -n $NS_VM link set vm-gw address 00:0d:3a:10:00:04        # the VM's NIC MAC
+ip -n $NS_AZ link set az-gw address 12:34:56:78:9a:bc        # Azure's gateway MAC
+ip -n $NS_NVA addr add $NVA_UL/24 dev nva-ul
+ip -n $NS_GW addr add $GW_FE/24 dev gwlb0
+for side in "$NS_NVA $NVA_UL $GW_FE nva-ul 00:0d:3a:20:0c" "$NS_GW $GW_FE $NVA_UL gwlb0 12:34:56:78:9b"; do
+    read -r ns loc rem dev mac <<<"$side"
+    ip -n "$ns" link add vxlan800 type vxlan id 800 dev "$dev" local "$loc" remote "$rem" dstport 10800   # internal
+    ip -n "$ns" link add vxlan801 type vxlan id 801 dev "$dev" local "$loc" remote "$rem" dstport 10801   # external
+    ip -n "$ns" link set vxlan800 address "$mac:08"
+    ip -n "$ns" link set vxlan801 address "$mac:09"
+done
+in_ns $NS_NVA sysctl -qw net.ipv6.conf.vxlan800.disable_ipv6=1 net.ipv6.conf.vxlan801.disable_ipv6=1
+# NVA: one bridge joins both tunnels (traffic in on one leaves on the other)
+ip -n $NS_NVA link add br-gwlb type bridge mcast_snooping 0      # no IGMP of its own in the tunnels
+in_ns $NS_NVA sysctl -qw net.ipv6.conf.br-gwlb.disable_ipv6=1
+ip -n $NS_NVA link set br-gwlb address 00:0d:3a:20:0c:0b
+ip -n $NS_NVA link set vxlan800 master br-gwlb
+ip -n $NS_NVA link set vxlan801 master br-gwlb
+# GWLB: the VM's side <-> internal tunnel, Azure's side <-> external tunnel
+ip -n $NS_GW link add br-int type bridge mcast_snooping 0
+ip -n $NS_GW link add br-ext type bridge mcast_snooping 0
+ip -n $NS_GW link set br-int address 12:34:56:78:9b:0a
+ip -n $NS_GW link set br-ext address 12:34:56:78:9b:0b
+ip -n $NS_GW link set gw-int master br-int; ip -n $NS_GW link set vxlan800 master br-int
+ip -n $NS_GW link set gw-ext master br-ext; ip -n $NS_GW link set vxlan801 master br-ext
+for pair in $NS_NVA:nva-ul $NS_NVA:vxlan800 $NS_NVA:vxlan801 $NS_NVA:br-gwlb $NS_GW:gwlb0 $NS_GW:vxlan800 \
+            $NS_GW:vxlan801 $NS_GW:gw-int $NS_GW:gw-ext $NS_GW:br-int $NS_GW:br-ext $NS_VM:vm-gw $NS_AZ:az-gw; do
+    in_ns "${pair%%:*}" ethtool -K "${pair#*:}" tx off tso off gso off gro off >/dev/null 2>&1 || true
+    ip -n "${pair%%:*}" link set "${pair#*:}" up
+done
+ip -n $NS_VM addr add 169.254.81.2/30 dev vm-gw
+ip -n $NS_AZ addr add 169.254.81.1/30 dev az-gw
+ip -n $NS_VM neigh replace 169.254.81.1 lladdr 12:34:56:78:9a:bc dev vm-gw nud permanent
+ip -n $NS_AZ neigh replace 169.254.81.2 lladdr 00:0d:3a:10:00:04 dev az-gw nud permanent
+ip -n $NS_VM route add $DNS_P/32 via 169.254.81.1 dev vm-gw src $VM_IP
+ip -n $NS_VM route add $BLOB_P/32 via 169.254.81.1 dev vm-gw src $VM_IP
+ip -n $NS_AZ route add $VM_IP/32 via 169.254.81.2 dev az-gw
+FILTER_EXTRA='udp port 10800 or udp port 10801' tcpdump_start $NS_NVA nva-ul gwlb.pcap
+ok vm_curl -4 --tlsv1.2 --tls-max 1.2 -T "$TMP/blob-20k.bin" "$PAGE"
+cap_stop
+ip -n $NS_AZ route del $VM_IP/32
+ip -n $NS_NVA link del br-gwlb; ip -n $NS_NVA link del vxlan800; ip -n $NS_NVA link del vxlan801
+ip -n $NS_VM link del vm-gw; ip -n $NS_AZ link del az-gw; ip -n $NS_NVA link del nva-ul
+ip netns del $NS_GW
+publish gwlb.pcap gwlb-vxlan.pcap
+GWLB_DECODE="-d udp.port==10800,vxlan -d udp.port==10801,vxlan"
+TSHARK_EXTRA[gwlb-vxlan.pcap]=$GWLB_DECODE
+f=$TMP/out/gwlb-vxlan.pcap
+# shellcheck disable=SC2086  # GWLB_DECODE is a list of tshark options
+expect "internal tunnel frames (10800/VNI 800)" "$f" "udp.dstport==10800 && vxlan.vni==800 && ip.src==$GW_FE" -gt 10 $GWLB_DECODE
+expect "internal tunnel frames NVA -> GWLB" "$f" "udp.dstport==10800 && vxlan.vni==800 && ip.src==$NVA_UL" -gt 10 $GWLB_DECODE
+expect "VNI/port mismatches" "$f" "(udp.dstport==10800 && vxlan.vni!=800) || (udp.dstport==10801 && vxlan.vni!=801) || !vxlan" -eq 0 $GWLB_DECODE
+expect "inner ARP" "$f" "arp" -eq 0 $GWLB_DECODE
+expect "frames on the external tunnel" "$f" "udp.dstport==10801" -eq "$(tcount "$f" "udp.dstport==10800")"
+manifest gwlb-vxlan.pcap "NVA behind an Azure Gateway Load Balancer: VM traffic in VXLAN, internal tunnel UDP 10800/VNI 800 and external tunnel UDP 10801/VNI 801" \
+    "$CLIENT (inner); GWLB frontend $GW_FE <-> NVA $NVA_UL (outer, private)" \
+    "$BLOB_NAME=$BLOB_A; DNS $DNS_A (inner addresses)" "$T_BLOB; $T_DNS" "none (tshark needs $GWLB_DECODE)" \
+    "every frame Ethernet/IPv4/UDP/VXLAN/Ethernet/IPv4; each inner packet twice: VM->Azure arrives from $GW_FE on 10800 VNI 800 and leaves to $GW_FE on 10801 VNI 801, Azure->VM arrives on 10801 VNI 801 and leaves on 10800 VNI 800; outer UDP source port hashed per inner flow, outer UDP checksum 0, outer frames up to 1564 bytes (underlay MTU 1550, inner MTU 1500); no inner ARP; DNS, TLS 1.2 (SNI $BLOB_NAME), 20 KB PUT -> 201"
+
 teardown                      # the lab is no longer needed
 log "captures done after ${SECONDS}s; writing ground truth"
 
@@ -768,12 +1001,16 @@ for row in "${MANIFEST[@]}"; do
     file=${row%%$'\t'*}
     f=$TMP/out/$file
     base=${file%.*}
-    ts "$f" -T fields -E header=y -E separator=/t -E occurrence=a -E aggregator='|' -E quote=n \
+    read -r -a xopt <<<"${TSHARK_EXTRA[$file]:-}"
+    ts "$f" "${xopt[@]}" -T fields -E header=y -E separator=/t -E occurrence=a -E aggregator='|' -E quote=n \
         "${TS_ARGS[@]}" > "$TMP/out/truth/$base.tsv" || true
     [ "$(wc -l < "$TMP/out/truth/$base.tsv")" -gt 1 ] || { log "  $file: tshark read no frame"; problems=$((problems+1)); }
     [ "$file" = truncated.pcap ] && continue
-    mal=$(ts "$f" -Y '_ws.malformed' -T fields -e frame.number | wc -l)
-    bad=$(ts "$f" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE \
+    # Out-of-order reassembly for this check: tshark's default in-order TCP
+    # reassembly flags a retransmitted or duplicated segment that overlaps a
+    # pending reassembly as "Malformed" (retrans, pktmon and VF copies).
+    mal=$(ts "$f" "${xopt[@]}" -o tcp.reassemble_out_of_order:TRUE -Y '_ws.malformed' -T fields -e frame.number | wc -l)
+    bad=$(ts "$f" "${xopt[@]}" -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE \
         -Y 'ip.checksum.status == 0 || tcp.checksum.status == 0 || udp.checksum.status == 0 || icmp.checksum.status == 0 || icmpv6.checksum.status == 0' \
         -T fields -e frame.number | wc -l)
     [ "$mal" = 0 ] || { log "  $file: $mal malformed frames"; problems=$((problems+1)); }
@@ -798,6 +1035,9 @@ done
     echo "#   x509sat.printableString is empty here (C= is in x509sat.CountryName); x509ce.dNSName lists the SANs. tcp.seq/tcp.ack are relative."
     echo "#   tcp.analysis.* are tshark's own flags ('1', or '1|1' for duplicate_ack; empty = not flagged). tcp.len is the (inner) TCP payload length."
     echo "#   ieee8021ad.id is the 802.1ad (QinQ outer) VID, vlan.id the 802.1Q VID. frame.interface_id only in pcapng."
+    for file in "${!TSHARK_EXTRA[@]}"; do
+        echo "#   truth/${file%.*}.tsv was written with tshark ${TSHARK_EXTRA[$file]} (tshark decodes VXLAN only on UDP 4789 by itself)."
+    done
     printf 'file\tlink_type\tsnaplen\tframes\tbytes\tscenario\tclient\tservers\tazure_tags\tfault\texpected\n'
     for row in "${MANIFEST[@]}"; do
         file=${row%%$'\t'*}

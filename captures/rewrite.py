@@ -11,13 +11,42 @@ payloads untouched.  This tool patches the bytes in place (nothing is
 re-encoded, so the packets stay exactly as the programs sent them apart from
 the addresses) and recomputes every checksum that covers a changed byte:
 IPv4 header, TCP/UDP/ICMP/ICMPv6, and the IPv4 header and L4 checksum of a
-quoted packet inside an ICMP error.  When a packet is cut by the snap length
+quoted packet inside an ICMP error.  VXLAN is recognised by its UDP
+destination port: 4789 (IANA) and 10800/10801, the internal and external
+tunnel ports of Azure Gateway Load Balancer (more with --vxlan-port).  When a packet is cut by the snap length
 the L4 checksum is adjusted incrementally (RFC 1624) instead; an address that
 lies beyond the cut (e.g. a DNS answer's rdata) is unknown and stays as it was,
 so such a checksum still describes the original uncaptured bytes.
 
+Two sub-commands derive, from a real capture, what a capture tool that Linux
+does not have would have recorded of the same packets.  They change only how
+the packets were recorded (record headers, timestamps, the interface a record
+is on, the capturing host's link-layer header fields); every packet's bytes
+stay as they were captured, and no packet is invented:
+
+  copies: Windows "pktmon start --capture" logs a packet at every networking
+    component it passes (by default all of them), so one packet appears
+    several times, byte for byte identical, microseconds apart, in the pcapng
+    file that "pktmon etl2pcap" writes.  Each record of IN is written
+    --times times (or once per --offsets-us entry) to a pcapng file with ONE
+    interface of IN's link type, the copies --gap-us microseconds apart (or at
+    the given offsets); records are put in time order (stable: copies of one
+    packet keep their order).
+  vfcopies: on an Azure VM with Accelerated Networking, "tcpdump -i any" sees
+    every packet twice: on the synthetic NIC (hv_netvsc eth0) and on the
+    Mellanox virtual function bonded to it, which has the same MAC.  For a
+    LINUX_SLL2 capture, each record on the --match interface index (default:
+    the most frequent one) is written twice, the copies differing only in the
+    SLL2 interface index (--ifindex-a = eth0, --ifindex-b = the VF) and the
+    timestamp: an outgoing packet (SLL2 packet type 4) is seen on eth0 first
+    and on the VF --gap-us later (netvsc hands it to the VF), an incoming one
+    on the VF first and on eth0 --gap-us later (the VF's receive handler
+    passes it up to eth0).  Records on other interfaces are kept once.
+
 Sub-commands (standard library only):
-  rewrite IN OUT --map OLD=NEW ... [--vlan ID] [--qinq OUTER:INNER]
+  rewrite IN OUT --map OLD=NEW ... [--vlan ID] [--qinq OUTER:INNER] [--vxlan-port N ...]
+  copies IN OUT [--times N --gap-us US | --offsets-us 0,3,7]   (IN: classic pcap)
+  vfcopies IN OUT --ifindex-a A --ifindex-b B [--gap-us US] [--match IDX]   (IN: LINUX_SLL2 pcap)
   info FILE               link type(s) and snap length(s), one line
   cut IN OUT              copy IN, cut in the middle of one packet record
   verify TRUTH.tsv --forbid ADDR ... [--allow ADDR ...]
@@ -26,6 +55,10 @@ import argparse
 import ipaddress
 import struct
 import sys
+
+# UDP destination ports that carry VXLAN: IANA's, then Azure Gateway Load
+# Balancer's internal (VNI 800 by default) and external (VNI 801) tunnels.
+VXLAN_PORTS = {4789, 10800, 10801}
 
 LINKTYPES = {0: "NULL", 1: "EN10MB", 101: "RAW", 113: "LINUX_SLL", 228: "IPV4",
              229: "IPV6", 276: "LINUX_SLL2"}
@@ -67,8 +100,9 @@ def put16(b, o, v):
 
 
 class Rewriter:
-    def __init__(self, mapping):
+    def __init__(self, mapping, vxlan_ports=VXLAN_PORTS):
         self.map = mapping          # bytes (4 or 16) -> bytes
+        self.vxlan_ports = set(vxlan_ports)
         self.stats = {"addr": 0, "dns": 0, "icmp_quote": 0, "vxlan": 0}
 
     def sub(self, buf, off, n):
@@ -167,7 +201,8 @@ class Rewriter:
                 sport, dport = u16(buf, l4), u16(buf, l4 + 2)
                 if 53 in (sport, dport):
                     self.dns(buf, l4 + 8, end_cap)
-                if dport == 4789 and end_cap - l4 >= 16:
+                # VXLAN header: flags with the I bit (0x08), VNI valid
+                if dport in self.vxlan_ports and end_cap - l4 >= 16 and buf[l4 + 8] & 0x08:
                     self.stats["vxlan"] += 1
                     self.ether(buf, l4 + 16, end_cap)
         elif proto == 1 and not v6:
@@ -303,7 +338,7 @@ def do_rewrite(args):
         if a.version != b.version:
             sys.exit("address family mismatch in %s" % m)
         mapping[a.packed] = b.packed
-    rw = Rewriter(mapping)
+    rw = Rewriter(mapping, VXLAN_PORTS | set(args.vxlan_port))
     tags = vlan_tags(args)
     data = read_file(args.input)
     out = bytearray()
@@ -345,6 +380,101 @@ def do_rewrite(args):
     with open(args.output, "wb") as f:
         f.write(out)
     print("rewrote %s: %s" % (args.output, " ".join("%s=%d" % kv for kv in sorted(rw.stats.items()))))
+
+
+# ---------------------------------------------------------------- derived recordings
+
+
+def read_pcap(path):
+    """Classic pcap -> (endian, nanosecond?, linktype, snaplen, [(ts_ns, orig_len, bytes)])."""
+    data = read_file(path)
+    if is_pcapng(data):
+        sys.exit("%s: classic pcap expected" % path)
+    magic = data[:4]
+    if magic not in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d"):
+        sys.exit("%s: not a pcap file" % path)
+    nano = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+    e = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    snap, lt = struct.unpack(e + "II", data[16:24])
+    recs = []
+    for _, _, (ts, tf, incl, orig), pkt in pcap_records(data):
+        recs.append((ts * 1_000_000_000 + (tf if nano else tf * 1000), orig, pkt))
+    return e, nano, data[:24], lt & 0x0FFFFFFF, snap, recs
+
+
+def pcapng_option(code, value):
+    pad = (-len(value)) % 4
+    return struct.pack("<HH", code, len(value)) + value + b"\0" * pad
+
+
+def pcapng_block(btype, body):
+    blen = 12 + len(body)
+    return struct.pack("<II", btype, blen) + body + struct.pack("<I", blen)
+
+
+def do_copies(args):
+    _, _, _, lt, snap, recs = read_pcap(args.input)
+    if args.offsets_us:
+        offsets = [int(x) for x in args.offsets_us.split(",")]
+    else:
+        offsets = [i * args.gap_us for i in range(args.times)]
+    if not offsets or offsets != sorted(offsets):
+        sys.exit("offsets must be given in increasing order")
+    out = []
+    for n, (ts_ns, orig, pkt) in enumerate(recs):
+        for k, off in enumerate(offsets):
+            out.append((ts_ns + off * 1000, n, k, orig, pkt))
+    out.sort(key=lambda r: (r[0], r[1], r[2]))
+    app = b"asrscope rewrite.py copies: each packet of a real capture logged %d times (%s us)" % (
+        len(offsets), ",".join(str(o) for o in offsets).encode())
+    shb = struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1) + pcapng_option(4, app) + pcapng_option(0, b"")
+    idb = struct.pack("<HHI", lt, 0, snap)      # if_tsresol absent: microseconds
+    blob = bytearray(pcapng_block(0x0A0D0D0A, shb) + pcapng_block(1, idb))
+    for ts_ns, _, _, orig, pkt in out:
+        us = ts_ns // 1000
+        body = struct.pack("<IIIII", 0, us >> 32, us & 0xFFFFFFFF, len(pkt), orig)
+        body += pkt + b"\0" * ((-len(pkt)) % 4)
+        blob += pcapng_block(6, body)
+    with open(args.output, "wb") as f:
+        f.write(blob)
+    print("copies %s: %d packets -> %d records on 1 interface, offsets %s us" % (
+        args.output, len(recs), len(out), ",".join(map(str, offsets))))
+
+
+def do_vfcopies(args):
+    e, nano, hdr, lt, _, recs = read_pcap(args.input)
+    if lt != 276:
+        sys.exit("%s: LINUX_SLL2 capture expected" % args.input)
+    count = {}
+    for _, _, pkt in recs:
+        if len(pkt) >= 20:
+            i = struct.unpack("!I", pkt[4:8])[0]
+            count[i] = count.get(i, 0) + 1
+    match = args.match if args.match is not None else max(count, key=count.get)
+    gap = args.gap_us * 1000
+    out = []
+    doubled = 0
+    for n, (ts_ns, orig, pkt) in enumerate(recs):
+        if len(pkt) < 20 or struct.unpack("!I", pkt[4:8])[0] != match:
+            out.append((ts_ns, n, 0, orig, pkt))
+            continue
+        outgoing = pkt[10] == 4                   # SLL2 packet type PACKET_OUTGOING
+        first, second = (args.ifindex_a, args.ifindex_b) if outgoing else (args.ifindex_b, args.ifindex_a)
+        for k, (idx, t) in enumerate(((first, ts_ns), (second, ts_ns + gap))):
+            out.append((t, n, k, orig, pkt[:4] + struct.pack("!I", idx) + pkt[8:]))
+        doubled += 1
+    out.sort(key=lambda r: (r[0], r[1], r[2]))
+    blob = bytearray(hdr)
+    for ts_ns, _, _, orig, pkt in out:
+        if nano:
+            sec, frac = divmod(ts_ns, 1_000_000_000)
+        else:
+            sec, frac = divmod(ts_ns // 1000, 1_000_000)
+        blob += struct.pack(e + "IIII", sec, frac, len(pkt), orig) + pkt
+    with open(args.output, "wb") as f:
+        f.write(blob)
+    print("vfcopies %s: %d of %d records on ifindex %d doubled (ifindex %d/%d, %d us apart) -> %d records" % (
+        args.output, doubled, len(recs), match, args.ifindex_a, args.ifindex_b, args.gap_us, len(out)))
 
 
 def do_info(args):
@@ -419,6 +549,20 @@ def main():
     r.add_argument("--map", action="append", default=[])
     r.add_argument("--vlan", type=int)
     r.add_argument("--qinq")
+    r.add_argument("--vxlan-port", type=int, action="append", default=[])
+    cp = sp.add_parser("copies")
+    cp.add_argument("input")
+    cp.add_argument("output")
+    cp.add_argument("--times", type=int, default=3)
+    cp.add_argument("--gap-us", type=int, default=3)
+    cp.add_argument("--offsets-us")
+    vf = sp.add_parser("vfcopies")
+    vf.add_argument("input")
+    vf.add_argument("output")
+    vf.add_argument("--ifindex-a", type=int, required=True)
+    vf.add_argument("--ifindex-b", type=int, required=True)
+    vf.add_argument("--gap-us", type=int, default=5)
+    vf.add_argument("--match", type=int)
     i = sp.add_parser("info")
     i.add_argument("file")
     c = sp.add_parser("cut")
@@ -429,7 +573,8 @@ def main():
     v.add_argument("--forbid", action="append")
     v.add_argument("--allow", action="append")
     a = ap.parse_args()
-    {"rewrite": do_rewrite, "info": do_info, "cut": do_cut, "verify": do_verify}[a.cmd](a)
+    {"rewrite": do_rewrite, "copies": do_copies, "vfcopies": do_vfcopies, "info": do_info,
+     "cut": do_cut, "verify": do_verify}[a.cmd](a)
 
 
 if __name__ == "__main__":
