@@ -991,7 +991,8 @@ FIELDS=(frame.number frame.time_epoch frame.len frame.cap_len frame.interface_id
     x509sat.uTF8String x509sat.printableString x509sat.CountryName x509ce.dNSName
     dns.qry.name dns.qry.type dns.flags.response dns.flags.rcode dns.a dns.aaaa dns.cname
     icmp.type icmp.code icmpv6.type icmpv6.code
-    http.request.method http.request.uri http.response.code)
+    http.request.method http.request.uri http.response.code
+    ip.id ip.ttl ipv6.hlim tcp.window_size_value tcp.checksum)
 TS_ARGS=()
 for f in "${FIELDS[@]}"; do TS_ARGS+=(-e "$f"); done
 
@@ -1035,6 +1036,7 @@ done
     echo "#   x509sat.printableString is empty here (C= is in x509sat.CountryName); x509ce.dNSName lists the SANs. tcp.seq/tcp.ack are relative."
     echo "#   tcp.analysis.* are tshark's own flags ('1', or '1|1' for duplicate_ack; empty = not flagged). tcp.len is the (inner) TCP payload length."
     echo "#   ieee8021ad.id is the 802.1ad (QinQ outer) VID, vlan.id the 802.1Q VID. frame.interface_id only in pcapng."
+    echo "#   ip.id, ip.ttl, ipv6.hlim list outer then inner header like ip.src; tcp.window_size_value is the unscaled window, tcp.checksum as captured."
     for file in "${!TSHARK_EXTRA[@]}"; do
         echo "#   truth/${file%.*}.tsv was written with tshark ${TSHARK_EXTRA[$file]} (tshark decodes VXLAN only on UDP 4789 by itself)."
     done

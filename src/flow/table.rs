@@ -217,7 +217,9 @@ impl<A: Default> FlowTable<A> {
             Side::Server
         };
         f.last_us = f.last_us.max(ts_us);
-        f.dirs[side.idx()].on_segment(seg, ts_us);
+        let rtt = f.tcp.handshake_rtt_us();
+        let peer = f.dirs[1 - side.idx()].as_peer(rtt);
+        f.dirs[side.idx()].on_segment(seg, ts_us, peer);
         f.tcp.on_segment(side, seg, ts_us);
         (f, side)
     }

@@ -33,10 +33,36 @@ pub struct DirStats {
     pub bytes_cut: u64,
     seq_init: bool,
     next_seq: u32,
+    /// When `next_seq` last moved forward.
+    next_seq_us: i64,
     last_ack: u32,
+    /// When `last_ack` took its value.
+    last_ack_us: i64,
+    /// Duplicate ACKs in a row for `last_ack`.
+    dup_run: u32,
     last_win: u16,
     last_next_seq: u32,
 }
+
+/// What a direction needs to know of the other one to tell a fast
+/// retransmission (prompted by the peer's duplicate ACKs) from a segment
+/// that is merely out of order.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Peer {
+    /// The peer's duplicate ACKs in a row.
+    pub dup_run: u32,
+    /// The sequence number the peer acknowledges.
+    pub last_ack: u32,
+    /// When the peer first acknowledged it.
+    pub last_ack_us: i64,
+    /// The connection's initial round-trip time (µs), when the handshake was seen.
+    pub initial_rtt_us: Option<i64>,
+}
+
+/// tshark's window for a fast retransmission after the duplicate ACKs.
+const FAST_RETRANS_US: i64 = 20_000;
+/// tshark's out-of-order threshold without an initial RTT.
+const OOO_DEFAULT_US: i64 = 3_000;
 
 /// How a connection attempt went, tracked as packets arrive.
 #[derive(Debug, Clone, Default)]
@@ -67,8 +93,22 @@ fn lt(a: u32, b: u32) -> bool {
 }
 
 impl DirStats {
-    /// Updates this direction with a segment it sent.
-    pub fn on_segment(&mut self, seg: &TcpSeg<'_>, ts_us: i64) {
+    /// What the other direction needs of this one (see [`Peer`]).
+    pub fn as_peer(&self, initial_rtt_us: Option<i64>) -> Peer {
+        Peer {
+            dup_run: self.dup_run,
+            last_ack: self.last_ack,
+            last_ack_us: self.last_ack_us,
+            initial_rtt_us,
+        }
+    }
+
+    /// Updates this direction with a segment it sent. A segment that repeats
+    /// sequence space is a retransmission, unless (as tshark says) it is out
+    /// of order: it came within the initial RTT (3 ms without one) of the
+    /// segment that last advanced the sequence, does not end where that one
+    /// did, and no run of the peer's duplicate ACKs asked for it.
+    pub fn on_segment(&mut self, seg: &TcpSeg<'_>, ts_us: i64, peer: Peer) {
         let len = seg.payload.len() as u32 + seg.missing;
         self.packets += 1;
         self.bytes += len as u64;
@@ -88,15 +128,28 @@ impl DirStats {
         if !self.seq_init {
             self.seq_init = true;
             self.next_seq = seg.seq.wrapping_add(seg_len);
-            self.remember_ack(seg);
+            self.next_seq_us = ts_us;
+            self.remember_ack(seg, ts_us);
             return;
         }
         if seg_len > 0 && !rst {
             let keepalive = len <= 1 && !syn && !fin && seg.seq == self.next_seq.wrapping_sub(1);
             if lt(seg.seq, self.next_seq) && !keepalive {
-                self.retransmissions += 1;
-                if len > 0 {
-                    self.data_retransmissions += 1;
+                let fast = peer.dup_run >= 2
+                    && peer.last_ack == seg.seq
+                    && ts_us - peer.last_ack_us < FAST_RETRANS_US;
+                let ooo_us = peer
+                    .initial_rtt_us
+                    .filter(|r| *r > 0)
+                    .unwrap_or(OOO_DEFAULT_US);
+                let out_of_order = !fast
+                    && ts_us - self.next_seq_us < ooo_us
+                    && self.next_seq != seg.seq.wrapping_add(seg_len);
+                if !out_of_order {
+                    self.retransmissions += 1;
+                    if len > 0 {
+                        self.data_retransmissions += 1;
+                    }
                 }
             }
         } else if seg_len == 0
@@ -110,16 +163,22 @@ impl DirStats {
             && seg.seq == self.last_next_seq
         {
             self.dup_acks += 1;
+            self.dup_run += 1;
         }
         let end = seg.seq.wrapping_add(seg_len);
         if lt(self.next_seq, end) {
             self.next_seq = end;
+            self.next_seq_us = ts_us;
         }
-        self.remember_ack(seg);
+        self.remember_ack(seg, ts_us);
     }
 
-    fn remember_ack(&mut self, seg: &TcpSeg<'_>) {
+    fn remember_ack(&mut self, seg: &TcpSeg<'_>, ts_us: i64) {
         if seg.flags & RST == 0 {
+            if seg.ack != self.last_ack || self.last_ack_us == 0 {
+                self.last_ack_us = ts_us;
+                self.dup_run = 0;
+            }
             self.last_ack = seg.ack;
             self.last_win = seg.window;
             self.last_next_seq = self.next_seq;
@@ -209,33 +268,61 @@ mod tests {
     #[test]
     fn retransmission_dup_ack_zero_window() {
         let mut d = DirStats::default();
-        d.on_segment(&seg(100, 0, SYN, 64000, b""), 0);
-        d.on_segment(&seg(100, 0, SYN, 64000, b""), 1_000_000); // SYN again
+        d.on_segment(&seg(100, 0, SYN, 64000, b""), 0, Peer::default());
+        d.on_segment(&seg(100, 0, SYN, 64000, b""), 1_000_000, Peer::default()); // SYN again
         assert_eq!(d.retransmissions, 1);
-        d.on_segment(&seg(101, 1, ACK, 500, b"hello"), 2_000_000);
-        d.on_segment(&seg(106, 1, ACK, 500, b"world"), 2_000_100);
-        d.on_segment(&seg(101, 1, ACK, 500, b"hello"), 2_200_000); // old data again
+        d.on_segment(&seg(101, 1, ACK, 500, b"hello"), 2_000_000, Peer::default());
+        d.on_segment(&seg(106, 1, ACK, 500, b"world"), 2_000_100, Peer::default());
+        d.on_segment(&seg(101, 1, ACK, 500, b"hello"), 2_200_000, Peer::default()); // old data again
         assert_eq!(d.retransmissions, 2);
         assert_eq!(d.data_retransmissions, 1);
         assert_eq!(d.bytes, 15);
 
         let mut r = DirStats::default();
-        r.on_segment(&seg(9000, 101, SYN | ACK, 500, b""), 0);
-        r.on_segment(&seg(9001, 106, ACK, 500, b""), 1);
-        r.on_segment(&seg(9001, 106, ACK, 500, b""), 2); // same ack, same window
-        r.on_segment(&seg(9001, 106, ACK, 500, b""), 3);
+        r.on_segment(&seg(9000, 101, SYN | ACK, 500, b""), 0, Peer::default());
+        r.on_segment(&seg(9001, 106, ACK, 500, b""), 1, Peer::default());
+        r.on_segment(&seg(9001, 106, ACK, 500, b""), 2, Peer::default()); // same ack, same window
+        r.on_segment(&seg(9001, 106, ACK, 500, b""), 3, Peer::default());
         assert_eq!(r.dup_acks, 2);
-        r.on_segment(&seg(9001, 111, ACK, 0, b""), 4);
+        r.on_segment(&seg(9001, 111, ACK, 0, b""), 4, Peer::default());
         assert_eq!(r.zero_windows, 1);
-        r.on_segment(&seg(9001, 111, ACK, 0, b""), 5); // zero window is never a dup ack
+        r.on_segment(&seg(9001, 111, ACK, 0, b""), 5, Peer::default()); // zero window is never a dup ack
         assert_eq!(r.dup_acks, 2);
+    }
+
+    #[test]
+    fn out_of_order_is_not_a_retransmission_but_a_fast_retransmission_is() {
+        let peer = Peer {
+            initial_rtt_us: Some(1_000),
+            ..Peer::default()
+        };
+        let mut d = DirStats::default();
+        d.on_segment(&seg(101, 1, ACK, 500, b"aaaa"), 0, peer);
+        d.on_segment(&seg(109, 1, ACK, 500, b"cccc"), 10, peer);
+        // The segment that filled the gap, 200 µs later, within the initial
+        // RTT: out of order.
+        d.on_segment(&seg(105, 1, ACK, 500, b"bbbb"), 210, peer);
+        assert_eq!(d.retransmissions, 0);
+        // The same after the peer's duplicate ACKs for it: a fast
+        // retransmission.
+        let dup = Peer {
+            dup_run: 2,
+            last_ack: 105,
+            last_ack_us: 100,
+            initial_rtt_us: Some(1_000),
+        };
+        d.on_segment(&seg(105, 1, ACK, 500, b"bbbb"), 300, dup);
+        assert_eq!(d.retransmissions, 1);
+        // Long after: a retransmission.
+        d.on_segment(&seg(105, 1, ACK, 500, b"bbbb"), 900_000, peer);
+        assert_eq!(d.retransmissions, 2);
     }
 
     #[test]
     fn keepalive_is_not_a_retransmission() {
         let mut d = DirStats::default();
-        d.on_segment(&seg(101, 1, ACK, 500, b"abc"), 0);
-        d.on_segment(&seg(103, 1, ACK, 500, b"\0"), 1);
+        d.on_segment(&seg(101, 1, ACK, 500, b"abc"), 0, Peer::default());
+        d.on_segment(&seg(103, 1, ACK, 500, b"\0"), 1, Peer::default());
         assert_eq!(d.retransmissions, 0);
     }
 
