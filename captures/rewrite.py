@@ -12,8 +12,9 @@ re-encoded, so the packets stay exactly as the programs sent them apart from
 the addresses) and recomputes every checksum that covers a changed byte:
 IPv4 header, TCP/UDP/ICMP/ICMPv6, and the IPv4 header and L4 checksum of a
 quoted packet inside an ICMP error.  VXLAN is recognised by its UDP
-destination port: 4789 (IANA) and 10800/10801, the internal and external
-tunnel ports of Azure Gateway Load Balancer (more with --vxlan-port).  When a packet is cut by the snap length
+destination port: 4789 (IANA), 10800/10801 (the internal and external
+tunnel ports of Azure Gateway Load Balancer) and 10900 (the lab's tunnel on
+a port decoders do not know).  When a packet is cut by the snap length
 the L4 checksum is adjusted incrementally (RFC 1624) instead; an address that
 lies beyond the cut (e.g. a DNS answer's rdata) is unknown and stays as it was,
 so such a checksum still describes the original uncaptured bytes.
@@ -57,8 +58,9 @@ import struct
 import sys
 
 # UDP destination ports that carry VXLAN: IANA's, then Azure Gateway Load
-# Balancer's internal (VNI 800 by default) and external (VNI 801) tunnels.
-VXLAN_PORTS = {4789, 10800, 10801}
+# Balancer's internal (VNI 800 by default) and external (VNI 801) tunnels,
+# and 10900, the lab's tunnel on a port decoders do not know.
+VXLAN_PORTS = {4789, 10800, 10801, 10900}
 
 LINKTYPES = {0: "NULL", 1: "EN10MB", 101: "RAW", 113: "LINUX_SLL", 228: "IPV4",
              229: "IPV6", 276: "LINUX_SLL2"}

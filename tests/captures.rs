@@ -54,7 +54,12 @@ fn json(name: &str) -> serde_json::Value {
 fn csv_rows(name: &str) -> Vec<Row> {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("flows.csv");
-    let r = asrscope(&["analyze", "--csv", out.to_str().unwrap(), &capture(name)]);
+    let extra = common::decode_as_args(name);
+    let mut args: Vec<&str> = vec!["analyze", "--csv", out.to_str().unwrap()];
+    args.extend(extra.iter().map(String::as_str));
+    let c = capture(name);
+    args.push(&c);
+    let r = asrscope(&args);
     assert!(
         r.code == 0 || r.code == 1 || name == "truncated.pcap",
         "{name}: {}",

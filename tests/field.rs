@@ -290,3 +290,52 @@ fn an_nva_behind_a_gateway_load_balancer() {
             .contains("Microsoft.Storage")
     );
 }
+
+#[test]
+fn vxlan_on_an_unknown_port_is_noted_and_decoded_when_given() {
+    let name = "vxlan-port-10900.pcap";
+    let rows = truth(name);
+    let vxlan = rows
+        .iter()
+        .filter(|r| r["udp.dstport"] == "10900" && !r["vxlan.vni"].is_empty())
+        .count();
+    assert!(vxlan > 0);
+    let (_, v) = analyze(name, &[]);
+    assert!(tcp_flows(&v).is_empty(), "nothing decoded inside");
+    let hint = &v["capture"]["vxlan_elsewhere"][0];
+    assert_eq!(hint["port"], 10900);
+    assert!(hint["datagrams"].as_u64().unwrap() > 0);
+    let (_, text, _) = run(&["analyze", &capture(name)]);
+    assert!(
+        unwrapped(&text).contains("UDP port 10900:")
+            && unwrapped(&text).contains("pass --vxlan-port 10900"),
+        "{text}"
+    );
+    // With the flag, the flow inside is there, with its tunnel.
+    let (code, v) = analyze(name, &["--vxlan-port", "10900"]);
+    assert_eq!(code, 1, "replication inside an NVA tunnel");
+    let f = flow_to(&v, 443);
+    assert_eq!(f["server_name"], "asrcache1.blob.core.windows.net");
+    assert_eq!(f["tunnel"]["port"], 10900);
+    assert_eq!(
+        f["tunnel"]["vni"].to_string(),
+        rows.iter().find(|r| !r["vxlan.vni"].is_empty()).unwrap()["vxlan.vni"]
+    );
+    assert!(
+        v["capture"]["vxlan_elsewhere"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // Too many ports is a clear error.
+    let mut args = vec!["analyze".to_string()];
+    for p in 20000..20009 {
+        args.push("--vxlan-port".into());
+        args.push(p.to_string());
+    }
+    args.push(capture(name));
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, _, err) = run(&a);
+    assert_eq!(code, 2);
+    assert!(err.contains("at most 8 --vxlan-port"), "{err}");
+}

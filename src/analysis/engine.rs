@@ -109,11 +109,17 @@ impl Engine {
         } else if let L4::Udp(u) = &pkt.l4 {
             let like = decode::looks_like_vxlan(u.payload);
             let watched = self.vxlan_like.len();
-            match self.vxlan_like.iter_mut().find(|(p, _, _)| *p == u.dport) {
-                Some(e) if like => e.1 += 1,
-                Some(e) => e.2 += 1,
-                None if like && watched < VXLAN_WATCH => self.vxlan_like.push((u.dport, 1, 0)),
-                None => {}
+            match (
+                self.vxlan_like.iter_mut().find(|(p, _, _)| *p == u.dport),
+                like,
+            ) {
+                (_, decode::VxlanLike::Other) => {}
+                (Some(e), decode::VxlanLike::Ip) => e.1 += 1,
+                (Some(e), decode::VxlanLike::No) => e.2 += 1,
+                (None, decode::VxlanLike::Ip) if watched < VXLAN_WATCH => {
+                    self.vxlan_like.push((u.dport, 1, 0))
+                }
+                (None, _) => {}
             }
         }
     }

@@ -364,20 +364,32 @@ pub fn decode_with(
     link::decode_link(ctx, linktype, data)
 }
 
-/// True when a UDP payload parses strictly as VXLAN carrying Ethernet and
-/// IP: the I flag alone, reserved bytes zero, an inner EtherType of IPv4 or
-/// IPv6 and a matching IP version. Used to spot VXLAN on a port it is not
+/// What a UDP payload looks like to a strict VXLAN reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VxlanLike {
+    /// Not VXLAN.
+    No,
+    /// VXLAN carrying Ethernet and IP: the I flag alone, reserved bytes
+    /// zero, an inner EtherType of IPv4 or IPv6 and a matching IP version.
+    Ip,
+    /// VXLAN carrying Ethernet with ARP or a VLAN tag (a tunnel's own
+    /// neighbour discovery): neither for nor against.
+    Other,
+}
+
+/// Reads a UDP payload strictly as VXLAN, to spot VXLAN on a port it is not
 /// decoded on.
-pub fn looks_like_vxlan(d: &[u8]) -> bool {
-    d.len() >= 8 + 14 + 20
-        && d[0] == 0x08
-        && d[1..4] == [0, 0, 0]
-        && d[7] == 0
-        && match u16::from_be_bytes([d[20], d[21]]) {
-            0x0800 => d[22] >> 4 == 4,
-            0x86dd => d[22] >> 4 == 6,
-            _ => false,
-        }
+pub fn looks_like_vxlan(d: &[u8]) -> VxlanLike {
+    if d.len() < 8 + 14 || d[0] != 0x08 || d[1..4] != [0, 0, 0] || d[7] != 0 {
+        return VxlanLike::No;
+    }
+    let ip = |v: u8| d.get(22).is_some_and(|b| b >> 4 == v) && d.len() >= 8 + 14 + 20;
+    match u16::from_be_bytes([d[20], d[21]]) {
+        0x0800 if ip(4) => VxlanLike::Ip,
+        0x86dd if ip(6) => VxlanLike::Ip,
+        0x0806 | 0x8100 | 0x88a8 => VxlanLike::Other,
+        _ => VxlanLike::No,
+    }
 }
 
 #[cfg(test)]

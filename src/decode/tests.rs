@@ -841,7 +841,10 @@ fn vxlan_is_followed_to_the_inner_flow() {
     f[36..38].copy_from_slice(&10900u16.to_be_bytes());
     let p = decode(1, &f).unwrap();
     assert_eq!(p.tunnel, None);
-    assert!(crate::decode::looks_like_vxlan(udp_of(&p).payload));
+    assert_eq!(
+        crate::decode::looks_like_vxlan(udp_of(&p).payload),
+        crate::decode::VxlanLike::Ip
+    );
     let ports = crate::decode::TunnelPorts::with(&[10900], &[]).unwrap();
     let t = crate::decode::decode_with(1, &f, ports)
         .unwrap()

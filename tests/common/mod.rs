@@ -145,3 +145,27 @@ pub fn readme_csv_columns() -> Vec<String> {
     cols.extend(last.split(',').map(str::to_string));
     cols
 }
+
+/// The flags that make asrscope decode what tshark was told to decode for a
+/// sample capture's truth (the manifest names its `-d udp.port==N,vxlan`
+/// options): `--vxlan-port N` for each.
+pub fn decode_as_args(name: &str) -> Vec<String> {
+    let stem = name.rsplit_once('.').unwrap().0;
+    let manifest = std::fs::read_to_string(root().join("captures/manifest.tsv")).unwrap();
+    let needle = format!("truth/{stem}.tsv was written with tshark ");
+    let Some(line) = manifest.lines().find(|l| l.contains(&needle)) else {
+        return Vec::new();
+    };
+    line.split_whitespace()
+        .filter_map(|w| w.strip_prefix("udp.port=="))
+        .filter_map(|w| w.split_once(','))
+        .flat_map(|(port, proto)| {
+            let flag = match proto {
+                "vxlan" => "--vxlan-port",
+                "geneve" => "--geneve-port",
+                _ => return Vec::new(),
+            };
+            vec![flag.to_string(), port.to_string()]
+        })
+        .collect()
+}
