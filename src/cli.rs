@@ -76,14 +76,15 @@ pub struct InputArgs {
     /// BPF filter applied while reading (pcap-filter syntax, as for tcpdump).
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,
-    /// Tunnel ports.
+    /// Tunnel ports and the memory budget.
     #[command(flatten)]
-    pub tunnels: TunnelArgs,
+    pub engine: EngineArgs,
 }
 
-/// UDP ports tunnels are decoded on, besides the well-known ones.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct TunnelArgs {
+/// How the analysis runs: UDP ports tunnels are decoded on besides the
+/// well-known ones, and the memory budget.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EngineArgs {
     /// Also decode VXLAN on UDP port N (repeatable, up to 8; 4789, 8472 and
     /// Gateway Load Balancer's 10800 and 10801 always are).
     #[arg(long = "vxlan-port", value_name = "N")]
@@ -91,6 +92,38 @@ pub struct TunnelArgs {
     /// Also decode GENEVE on UDP port N (repeatable, up to 8; 6081 always is).
     #[arg(long = "geneve-port", value_name = "N")]
     pub geneve_port: Vec<u16>,
+    /// Memory budget for everything the analysis holds (flows, reassembly
+    /// buffers): a number of bytes with an optional K, M or G suffix.
+    #[arg(long = "max-memory", value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
+    pub max_memory: u64,
+}
+
+/// `512M`, `2G`, `65536`: a size in bytes (K, M, G are powers of 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let m = match c.to_ascii_uppercase() {
+                'K' => 1u64 << 10,
+                'M' => 1 << 20,
+                'G' => 1 << 30,
+                _ => return Err(format!("'{s}': the suffix must be K, M or G")),
+            };
+            (&t[..i], m)
+        }
+        _ => (t, 1),
+    };
+    let n: u64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size such as 512M or 2G"))?;
+    let v = n
+        .checked_mul(mult)
+        .ok_or_else(|| format!("'{s}' is too large"))?;
+    if v < 16 << 20 {
+        return Err(format!("'{s}' is below the smallest budget, 16M"));
+    }
+    Ok(v)
 }
 
 /// `asrscope analyze`.
@@ -200,9 +233,9 @@ pub struct LiveArgs {
     /// Interface to capture on (default: the one holding the default route).
     #[arg(short, long, value_name = "IFACE")]
     pub interface: Option<String>,
-    /// Tunnel ports.
+    /// Tunnel ports and the memory budget.
     #[command(flatten)]
-    pub tunnels: TunnelArgs,
+    pub engine: EngineArgs,
     /// BPF filter (default: TCP, DNS, ICMP and the UDP tunnels of NVAs).
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,

@@ -13,6 +13,10 @@ use crate::proto::tls::{self, ClientHello, ServerFacts};
 pub const CLIENT_CAP: usize = 32 * 1024;
 /// Bytes kept from the start of the server's stream.
 pub const SERVER_CAP: usize = 32 * 1024;
+/// Largest first record a ClientHello is waited for in (real hellos, even
+/// with post-quantum key shares, stay under 4 KB); a larger record is read
+/// for what its first bytes hold and not buffered.
+pub const MAX_HELLO_RECORD: usize = 8 * 1024;
 /// How far into a stream that does not start with TLS a hello is looked for.
 pub const SEARCH_WINDOW: usize = 4 * 1024;
 
@@ -36,14 +40,17 @@ pub struct AppState {
     streams: Option<Box<[Stream; 2]>>,
     phase: [Phase; 2],
     need: [usize; 2],
+    /// Where each direction's stream starts (ISN + 1), until its buffer
+    /// exists: a flow that never carries data never allocates one.
+    base: [Option<u32>; 2],
     /// The ClientHello.
-    pub hello: Option<ClientHello>,
+    pub hello: Option<Box<ClientHello>>,
     /// The server's first flight.
-    pub server: Option<ServerFacts>,
+    pub server: Option<Box<ServerFacts>>,
     /// The CONNECT request, when the flow goes to an explicit proxy.
-    pub connect: Option<ConnectRequest>,
+    pub connect: Option<Box<ConnectRequest>>,
     /// The proxy's answer.
-    pub proxy_response: Option<ProxyResponse>,
+    pub proxy_response: Option<Box<ProxyResponse>>,
     /// The snap length cut bytes a parser was still waiting for.
     pub snap_cut: bool,
     /// The record types each side sent from the start of its TLS stream
@@ -53,9 +60,23 @@ pub struct AppState {
 
 impl AppState {
     fn streams(&mut self) -> &mut [Stream; 2] {
+        let base = self.base;
         self.streams.get_or_insert_with(|| {
-            Box::new([Stream::with_cap(CLIENT_CAP), Stream::with_cap(SERVER_CAP)])
+            let mut s = Box::new([Stream::with_cap(CLIENT_CAP), Stream::with_cap(SERVER_CAP)]);
+            for (st, b) in s.iter_mut().zip(base) {
+                if let Some(b) = b {
+                    st.set_base(b);
+                }
+            }
+            s
         })
+    }
+
+    /// Bytes held in reassembly buffers.
+    pub fn buffered(&self) -> usize {
+        self.streams
+            .as_ref()
+            .map_or(0, |s| s.iter().map(Stream::held).sum())
     }
 
     /// Exchanges the two directions (see `Flow::swap_sides`).
@@ -65,6 +86,7 @@ impl AppState {
         }
         self.phase.swap(0, 1);
         self.need.swap(0, 1);
+        self.base.swap(0, 1);
     }
 
     /// True when nothing was parsed yet.
@@ -82,8 +104,14 @@ impl AppState {
 
     /// Sets where a direction's stream starts (ISN + 1).
     pub fn set_base(&mut self, side: Side, seq: u32) {
-        if self.phase[side.idx()] != Phase::Done {
-            self.streams()[side.idx()].set_base(seq);
+        let i = side.idx();
+        if self.phase[i] != Phase::Done {
+            match self.streams.as_mut() {
+                Some(s) => s[i].set_base(seq),
+                None => {
+                    self.base[i].get_or_insert(seq);
+                }
+            }
         }
     }
 
@@ -190,7 +218,7 @@ impl AppState {
                 Progress::Done(req) => {
                     off = req.head_len;
                     self.phase[0] = Phase::Tunnel(off);
-                    self.connect = Some(req);
+                    self.connect = Some(Box::new(req));
                 }
                 Progress::NotThis => {}
             }
@@ -200,11 +228,19 @@ impl AppState {
             self.need[0] = off + 1;
             return;
         }
+        if b.len() >= 5
+            && b[0] == 0x16
+            && u16::from_be_bytes([b[3], b[4]]) as usize > MAX_HELLO_RECORD
+        {
+            // No hello is that large: read what is there, hold nothing more.
+            self.give_up(Side::Client);
+            return;
+        }
         match tls::parse_client(b) {
             Progress::NeedMore(n) => self.need[0] = off + n,
             Progress::Done(mut h) => {
                 h.end += off;
-                self.hello = Some(h);
+                self.hello = Some(Box::new(h));
                 self.follow(0, off);
             }
             Progress::NotThis => self.search(0, off, 1),
@@ -228,7 +264,7 @@ impl AppState {
                 Progress::Done(r) => {
                     off = r.head_len;
                     let ok = (200..300).contains(&r.status);
-                    self.proxy_response = Some(r);
+                    self.proxy_response = Some(Box::new(r));
                     if !ok {
                         self.done(1);
                         return;
@@ -246,7 +282,7 @@ impl AppState {
         match tls::parse_server(b) {
             Progress::NeedMore(n) => self.need[1] = off + n,
             Progress::Done(f) => {
-                self.server = Some(f);
+                self.server = Some(Box::new(f));
                 self.follow(1, off);
             }
             Progress::NotThis => self.search(1, off, 2),
@@ -311,8 +347,12 @@ impl AppState {
             let b = streams[i].bytes();
             let b = &b[off.min(b.len())..];
             match side {
-                Side::Client if self.hello.is_none() => self.hello = tls::client_hello_partial(b),
-                Side::Server if self.server.is_none() => self.server = tls::server_partial(b),
+                Side::Client if self.hello.is_none() => {
+                    self.hello = tls::client_hello_partial(b).map(Box::new)
+                }
+                Side::Server if self.server.is_none() => {
+                    self.server = tls::server_partial(b).map(Box::new)
+                }
                 _ => {}
             }
         }

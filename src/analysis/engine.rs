@@ -28,6 +28,15 @@ use ahash::AHashMap;
 
 /// Most flows held at once by default.
 pub const DEFAULT_MAX_FLOWS: usize = 1_000_000;
+/// The default memory budget: what suits a small VM.
+pub const DEFAULT_MAX_MEMORY: usize = 512 << 20;
+/// What one flow costs in the table, with its slot, its index entry and the
+/// allocator's rounding (measured; see the README).
+pub const FLOW_COST: usize = std::mem::size_of::<Flow<AppState>>() + 136;
+/// Flows turned into records at a time when the capture ends.
+pub const FINISH_BATCH: usize = 4096;
+/// Flows that left the table turned into records as soon as this many wait.
+const DONE_BATCH: usize = 256;
 /// How often (capture time) idle flows are swept.
 const SWEEP_US: i64 = 1_000_000;
 
@@ -36,10 +45,13 @@ const SWEEP_US: i64 = 1_000_000;
 pub struct EngineConfig {
     /// Flow expiry.
     pub timeouts: Timeouts,
-    /// Flow table cap.
+    /// Flow table cap (the budget may lower it).
     pub max_flows: usize,
     /// UDP ports tunnels are decoded on.
     pub tunnel_ports: decode::TunnelPorts,
+    /// The memory budget for everything the analysis holds, bytes: three
+    /// quarters for the flows at most, the rest for reassembly buffers.
+    pub max_memory: usize,
 }
 
 impl Default for EngineConfig {
@@ -48,6 +60,7 @@ impl Default for EngineConfig {
             timeouts: Timeouts::default(),
             max_flows: DEFAULT_MAX_FLOWS,
             tunnel_ports: decode::TunnelPorts::default(),
+            max_memory: DEFAULT_MAX_MEMORY,
         }
     }
 }
@@ -64,6 +77,10 @@ pub struct Engine {
     last_sweep_us: Option<i64>,
     now_us: i64,
     tunnel_ports: decode::TunnelPorts,
+    /// The memory budget, bytes.
+    max_memory: usize,
+    /// Bytes held in reassembly buffers, all flows together.
+    buffered: usize,
     /// UDP destination ports not decoded as a tunnel: (port, datagrams that
     /// parse strictly as VXLAN, datagrams that do not).
     vxlan_like: Vec<(u16, u64, u64)>,
@@ -83,8 +100,9 @@ impl Default for Engine {
 impl Engine {
     /// A new engine.
     pub fn new(cfg: EngineConfig) -> Self {
+        let by_budget = (cfg.max_memory / 4 * 3 / FLOW_COST).max(1_000);
         Engine {
-            table: FlowTable::new(cfg.timeouts, cfg.max_flows),
+            table: FlowTable::new(cfg.timeouts, cfg.max_flows.min(by_budget)),
             names: DnsNames::default(),
             stats: CaptureStats::default(),
             undecoded: AHashMap::default(),
@@ -94,6 +112,8 @@ impl Engine {
             last_sweep_us: None,
             now_us: 0,
             tunnel_ports: cfg.tunnel_ports,
+            max_memory: cfg.max_memory,
+            buffered: 0,
             vxlan_like: Vec::new(),
         }
     }
@@ -134,9 +154,14 @@ impl Engine {
         self.stats.first_seen = Some(self.stats.first_seen.map_or(ts, |f| f.min(ts)));
         self.stats.last_seen = Some(self.stats.last_seen.map_or(ts, |l| l.max(ts)));
         self.now_us = self.now_us.max(ts);
-        match decode::decode_with(frame.linktype, frame.data, self.tunnel_ports) {
+        match decode::decode_with(frame.linktype, frame.data, &self.tunnel_ports) {
             Ok(pkt) => self.packet(&pkt, ts),
             Err(e) => *self.undecoded.entry(e).or_insert(0) += 1,
+        }
+        // Flows that left a full table become records at once: a flood must
+        // not pile them up until the next sweep.
+        if self.done.len() >= DONE_BATCH {
+            self.records_from_done();
         }
         let last = *self.last_sweep_us.get_or_insert(self.now_us);
         if self.now_us - last >= SWEEP_US {
@@ -179,15 +204,21 @@ impl Engine {
                     } else {
                         seg.seq
                     };
+                    let before = f.app.buffered();
                     let msgs = f
                         .app
                         .on_payload(side, seq, seg.payload, seg.missing, dns_port);
+                    let after = f.app.buffered();
                     let (src, dst) = match side {
                         Side::Client => (f.client, f.server),
                         Side::Server => (f.server, f.client),
                     };
                     for m in &msgs {
                         self.names.observe(m, src, dst, ts);
+                    }
+                    self.buffered = (self.buffered + after).saturating_sub(before);
+                    if after > before {
+                        self.keep_within_budget();
                     }
                 }
             }
@@ -267,9 +298,22 @@ impl Engine {
 
     /// Ends the analysis: every flow still open is finished.
     pub fn finish(&mut self) {
-        self.table.drain(&mut self.done);
+        self.finish_with(|_| {});
+    }
+
+    /// Ends the capture a batch at a time: the flows still in the table
+    /// become records [`FINISH_BATCH`] at a time, and `each` is called after
+    /// each batch to take them ([`Engine::take_finished`]), so that a full
+    /// table is never held twice over.
+    pub fn finish_with(&mut self, mut each: impl FnMut(&mut Self)) {
         self.names.finish();
         self.records_from_done();
+        each(self);
+        while !self.table.is_empty() {
+            self.table.drain_some(FINISH_BATCH, &mut self.done);
+            self.records_from_done();
+            each(self);
+        }
     }
 
     /// Takes the flows finished so far (in order of first packet).
@@ -338,9 +382,31 @@ impl Engine {
         s
     }
 
+    /// Past the memory budget, the reassembly buffers of the least recently
+    /// active flows are read for what they hold and released, until the
+    /// analysis is back under nine tenths of it.
+    fn keep_within_budget(&mut self) {
+        let flows = self.table.len() * FLOW_COST;
+        if flows + self.buffered <= self.max_memory {
+            return;
+        }
+        let goal = (self.max_memory / 10 * 9).saturating_sub(flows);
+        let (buffered, dropped) = (&mut self.buffered, &mut self.stats.buffers_dropped);
+        self.table.for_each_mut(|f| {
+            let held = f.app.buffered();
+            if held > 0 {
+                f.app.finish();
+                *buffered = buffered.saturating_sub(held);
+                *dropped += 1;
+            }
+            *buffered > goal
+        });
+    }
+
     fn records_from_done(&mut self) {
         let done = std::mem::take(&mut self.done);
         for mut f in done {
+            self.buffered = self.buffered.saturating_sub(f.app.buffered());
             f.app.finish();
             let r = record::record(&f, &self.names);
             self.stats.flows += 1;
@@ -376,5 +442,104 @@ fn sig<'a>(pkt: &'a decode::Packet<'_>, sport: u16, dport: u16, ts_us: i64) -> S
             .tunnel
             .and_then(|t| t.port.map(|p| (p, t.vni.unwrap_or(0)))),
         ts_us,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The engine's bounds under load, on frames built here (the load
+    //! captures of `benches/make-load-pcap.py` measure the same at scale).
+    use super::*;
+
+    /// An Ethernet/IPv4/TCP frame from 10.x.y.z:port to 13.68.163.36:443.
+    fn frame(client: u32, port: u16, seq: u32, flags: u8, payload: &[u8]) -> Vec<u8> {
+        let mut f = vec![0u8; 14];
+        f[12..14].copy_from_slice(&[0x08, 0x00]);
+        let total = 20 + 20 + payload.len();
+        let mut ip = vec![
+            0x45,
+            0,
+            (total >> 8) as u8,
+            total as u8,
+            0,
+            1,
+            0x40,
+            0,
+            64,
+            6,
+            0,
+            0,
+        ];
+        ip.extend_from_slice(&(0x0a00_0000 | client).to_be_bytes());
+        ip.extend_from_slice(&[13, 68, 163, 36]);
+        let mut tcp = Vec::new();
+        tcp.extend_from_slice(&port.to_be_bytes());
+        tcp.extend_from_slice(&443u16.to_be_bytes());
+        tcp.extend_from_slice(&seq.to_be_bytes());
+        tcp.extend_from_slice(&[0, 0, 0, 1, 0x50, flags, 0xfa, 0xf0, 0, 0, 0, 0]);
+        f.extend(ip);
+        f.extend(tcp);
+        f.extend_from_slice(payload);
+        f
+    }
+
+    fn feed(e: &mut Engine, ts: i64, data: &[u8]) {
+        e.ingest(&Frame {
+            ts_us: ts,
+            linktype: 1,
+            wire_len: data.len() as u32,
+            data,
+        });
+    }
+
+    #[test]
+    fn a_flood_is_evicted_and_reported() {
+        let mut e = Engine::new(EngineConfig {
+            max_flows: 500,
+            ..EngineConfig::default()
+        });
+        for i in 0..5_000u32 {
+            feed(&mut e, 1_000 + i as i64, &frame(i, 40_000, i, 0x02, &[]));
+        }
+        e.finish();
+        let s = e.stats();
+        assert_eq!(s.flows, 5_000);
+        assert_eq!(s.flows_evicted, 4_500);
+        assert_eq!(s.peak_live_flows, 500);
+        let notes = crate::report::quality::notes(&s);
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.starts_with("4500 flows evicted early under load")),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn half_open_records_stay_within_the_budget() {
+        let budget = 4 << 20;
+        let mut e = Engine::new(EngineConfig {
+            max_memory: budget,
+            ..EngineConfig::default()
+        });
+        // 2,000 connections, each sending 4 KB of a 6,000-byte hello record
+        // that never completes: 8 MB of buffers without a budget.
+        let mut hello = vec![0x16, 0x03, 0x01, 0x17, 0x70];
+        hello.resize(4_000, 0);
+        for i in 0..2_000u32 {
+            let t = i as i64 * 10;
+            feed(&mut e, t, &frame(i, 40_000, 100, 0x02, &[]));
+            feed(&mut e, t + 1, &frame(i, 40_000, 101, 0x18, &hello));
+            assert!(e.buffered + e.table.len() * FLOW_COST <= budget + 8 * 1024);
+        }
+        assert!(e.stats().buffers_dropped > 0);
+        // A record larger than any hello is not buffered at all.
+        let mut e = Engine::default();
+        let mut big = vec![0x16, 0x03, 0x01, 0x40, 0x00];
+        big.resize(1_448, 0);
+        feed(&mut e, 0, &frame(1, 40_000, 100, 0x02, &[]));
+        feed(&mut e, 1, &frame(1, 40_000, 101, 0x18, &big));
+        assert_eq!(e.buffered, 0);
+        assert_eq!(e.stats().buffers_dropped, 0);
     }
 }

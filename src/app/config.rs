@@ -1,9 +1,10 @@
 //! Arguments and files turned into a checked configuration: the service-tag
 //! data, the regions, the thresholds.
 
+use crate::analysis::EngineConfig;
 use crate::azure::regions;
 use crate::azure::tags::TagDb;
-use crate::cli::{AzureArgs, CapturePointArg, JudgeArgs, TunnelArgs};
+use crate::cli::{AzureArgs, CapturePointArg, EngineArgs, JudgeArgs};
 use crate::decode::{MAX_EXTRA_PORTS, TunnelPorts};
 use crate::diagnosis::Settings;
 use crate::model::Region;
@@ -112,7 +113,7 @@ pub fn settings(tags: &Tags, azure: &AzureArgs, judge: &JudgeArgs) -> anyhow::Re
 }
 
 /// The tunnel ports from `--vxlan-port` and `--geneve-port`.
-pub fn tunnel_ports(a: &TunnelArgs) -> anyhow::Result<TunnelPorts> {
+pub fn tunnel_ports(a: &EngineArgs) -> anyhow::Result<TunnelPorts> {
     TunnelPorts::with(&a.vxlan_port, &a.geneve_port).ok_or_else(|| {
         anyhow::anyhow!(
             "at most {MAX_EXTRA_PORTS} --vxlan-port and {MAX_EXTRA_PORTS} --geneve-port values can be given"
@@ -128,4 +129,13 @@ pub fn live_filter(ports: &TunnelPorts) -> String {
         f.push_str(&format!(" or udp port {p}"));
     }
     f
+}
+
+/// The engine's settings from the flags.
+pub fn engine(a: &EngineArgs) -> anyhow::Result<EngineConfig> {
+    Ok(EngineConfig {
+        tunnel_ports: tunnel_ports(a)?,
+        max_memory: usize::try_from(a.max_memory).unwrap_or(usize::MAX),
+        ..EngineConfig::default()
+    })
 }

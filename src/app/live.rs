@@ -9,7 +9,7 @@
 
 use super::config::{self, Tags};
 use super::{EXIT_FINDINGS, EXIT_OK};
-use crate::analysis::{Engine, EngineConfig};
+use crate::analysis::Engine;
 use crate::capture::live::{self, FrameBatch, LiveCapture};
 use crate::capture::pcapng_writer::PcapngWriter;
 use crate::cli::{Format, LiveArgs};
@@ -169,7 +169,8 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     let settings = config::settings(&tags, &args.azure, &args.judge)?;
     let tui = !args.no_tui && std::io::stdout().is_terminal();
     let (iface, why) = live::choose_interface(args.interface.as_deref())?;
-    let tunnel_ports = config::tunnel_ports(&args.tunnels)?;
+    let engine_cfg = config::engine(&args.engine)?;
+    let tunnel_ports = engine_cfg.tunnel_ports;
     let filter = args
         .filter
         .clone()
@@ -215,10 +216,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         });
     });
     let mut session = Session {
-        engine: Engine::new(EngineConfig {
-            tunnel_ports,
-            ..EngineConfig::default()
-        }),
+        engine: Engine::new(engine_cfg),
         judge: Judge::new(settings, tags.db()),
         tags,
         recent: VecDeque::new(),

@@ -7,7 +7,7 @@
 
 use super::config;
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
-use crate::analysis::{Engine, EngineConfig};
+use crate::analysis::Engine;
 use crate::azure::tags::TagDb;
 use crate::capture::read_capture;
 use crate::cli::{AnalyzeArgs, Format};
@@ -244,10 +244,7 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
         kept: Vec::new(),
         summary: report::text::Summary::default(),
     };
-    let mut engine = Engine::new(EngineConfig {
-        tunnel_ports: config::tunnel_ports(&args.input.tunnels)?,
-        ..EngineConfig::default()
-    });
+    let mut engine = Engine::new(config::engine(&args.input.engine)?);
     let mut inputs: Vec<ReadSummary> = Vec::new();
     let mut problems: Vec<String> = Vec::new();
 
@@ -310,7 +307,7 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
                 Err(e) => problems.push(e.to_string()),
             }
         }
-        engine.finish();
+        engine.finish_with(|e| handover.send(e, false));
         handover.send(&mut engine, true);
         drop(handover);
         judging

@@ -6,7 +6,7 @@ use crate::model::TunnelKind;
 use etherparse::{LaxIpSlice, TcpSlice, UdpSlice};
 use std::net::IpAddr;
 
-pub(super) fn decode_ip(ctx: Ctx, d: &[u8]) -> Result<Packet<'_>, DecodeError> {
+pub(super) fn decode_ip<'a>(ctx: Ctx<'_>, d: &'a [u8]) -> Result<Packet<'a>, DecodeError> {
     let ctx = ctx.deeper()?;
     let (ip, _ext_err) = LaxIpSlice::from_slice(d).map_err(|_| DecodeError::BadIp)?;
     let src = ip.source_addr();
@@ -87,7 +87,7 @@ pub(super) fn decode_ip(ctx: Ctx, d: &[u8]) -> Result<Packet<'_>, DecodeError> {
     }
 }
 
-fn packet<'a>(ctx: Ctx, src: IpAddr, dst: IpAddr, ttl: u8, l4: L4<'a>) -> Packet<'a> {
+fn packet<'a>(ctx: Ctx<'_>, src: IpAddr, dst: IpAddr, ttl: u8, l4: L4<'a>) -> Packet<'a> {
     Packet {
         src,
         dst,

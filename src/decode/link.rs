@@ -7,7 +7,11 @@ use crate::model::TunnelKind;
 const ETH_IPV4: u16 = 0x0800;
 const ETH_IPV6: u16 = 0x86dd;
 
-pub(super) fn decode_link(ctx: Ctx, linktype: u32, d: &[u8]) -> Result<Packet<'_>, DecodeError> {
+pub(super) fn decode_link<'a>(
+    ctx: Ctx<'_>,
+    linktype: u32,
+    d: &'a [u8],
+) -> Result<Packet<'a>, DecodeError> {
     match linktype {
         1 => decode_ethernet(ctx, d),
         // BSD NULL: 4-byte address family in the capturing host's byte order.
@@ -43,18 +47,18 @@ pub(super) fn decode_link(ctx: Ctx, linktype: u32, d: &[u8]) -> Result<Packet<'_
     }
 }
 
-pub(super) fn decode_ethernet(ctx: Ctx, d: &[u8]) -> Result<Packet<'_>, DecodeError> {
+pub(super) fn decode_ethernet<'a>(ctx: Ctx<'_>, d: &'a [u8]) -> Result<Packet<'a>, DecodeError> {
     let h = d.get(..14).ok_or(DecodeError::TruncatedLink)?;
     let et = u16::from_be_bytes([h[12], h[13]]);
     decode_ethertype(ctx.deeper()?, et, &d[14..])
 }
 
 /// Follows an EtherType through VLAN tags, MPLS and PPPoE to IP.
-pub(super) fn decode_ethertype(
-    mut ctx: Ctx,
+pub(super) fn decode_ethertype<'a>(
+    mut ctx: Ctx<'_>,
     mut et: u16,
-    mut d: &[u8],
-) -> Result<Packet<'_>, DecodeError> {
+    mut d: &'a [u8],
+) -> Result<Packet<'a>, DecodeError> {
     // Each pass consumes at least 4 bytes, so this ends; the cap guards odd stacks.
     for _ in 0..16 {
         match et {
@@ -87,7 +91,7 @@ pub(super) fn decode_ethertype(
     Err(DecodeError::TooDeep)
 }
 
-fn decode_mpls(ctx: Ctx, mut d: &[u8]) -> Result<Packet<'_>, DecodeError> {
+fn decode_mpls<'a>(ctx: Ctx<'_>, mut d: &'a [u8]) -> Result<Packet<'a>, DecodeError> {
     for _ in 0..16 {
         let h = d.get(..4).ok_or(DecodeError::TruncatedLink)?;
         let bottom = h[2] & 0x01 != 0;
@@ -105,7 +109,7 @@ fn decode_mpls(ctx: Ctx, mut d: &[u8]) -> Result<Packet<'_>, DecodeError> {
     Err(DecodeError::TooDeep)
 }
 
-fn decode_ppp(ctx: Ctx, mut d: &[u8]) -> Result<Packet<'_>, DecodeError> {
+fn decode_ppp<'a>(ctx: Ctx<'_>, mut d: &'a [u8]) -> Result<Packet<'a>, DecodeError> {
     if d.len() >= 2 && d[0] == 0xff && d[1] == 0x03 {
         d = &d[2..];
     }
@@ -118,7 +122,11 @@ fn decode_ppp(ctx: Ctx, mut d: &[u8]) -> Result<Packet<'_>, DecodeError> {
     ppp_protocol(ctx, u16::from_be_bytes([h[0], h[1]]), &d[2..])
 }
 
-pub(super) fn ppp_protocol(ctx: Ctx, proto: u16, d: &[u8]) -> Result<Packet<'_>, DecodeError> {
+pub(super) fn ppp_protocol<'a>(
+    ctx: Ctx<'_>,
+    proto: u16,
+    d: &'a [u8],
+) -> Result<Packet<'a>, DecodeError> {
     match proto {
         0x0021 | 0x0057 => ip::decode_ip(ctx, d),
         0x0281 => decode_mpls(ctx.enter(TunnelKind::Mpls, None), d),

@@ -246,18 +246,30 @@ pub const VXLAN_PORTS: [u16; 4] = [4789, 8472, 10800, 10801];
 /// GENEVE's port.
 pub const GENEVE_PORT: u16 = 6081;
 
+/// The well-known ports only.
+const DEFAULT_PORTS: TunnelPorts = TunnelPorts {
+    vxlan: [
+        VXLAN_PORTS[0],
+        VXLAN_PORTS[1],
+        VXLAN_PORTS[2],
+        VXLAN_PORTS[3],
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+    ],
+    n_vxlan: 4,
+    geneve: [GENEVE_PORT, 0, 0, 0, 0, 0, 0, 0, 0],
+    n_geneve: 1,
+};
+
 impl Default for TunnelPorts {
     fn default() -> Self {
-        let mut vxlan = [0; 4 + MAX_EXTRA_PORTS];
-        vxlan[..4].copy_from_slice(&VXLAN_PORTS);
-        let mut geneve = [0; 1 + MAX_EXTRA_PORTS];
-        geneve[0] = GENEVE_PORT;
-        TunnelPorts {
-            vxlan,
-            n_vxlan: 4,
-            geneve,
-            n_geneve: 1,
-        }
+        DEFAULT_PORTS
     }
 }
 
@@ -295,10 +307,13 @@ impl TunnelPorts {
     }
 }
 
-#[derive(Default, Clone, Copy)]
-struct Ctx {
+/// What the decoders pass down as they go deeper: the nesting depth, the
+/// outermost VLAN and tunnel, the interface and IP identification seen, and
+/// the tunnel ports (by reference: the context is copied at every layer).
+#[derive(Clone, Copy)]
+struct Ctx<'p> {
     depth: u8,
-    ports: TunnelPorts,
+    ports: &'p TunnelPorts,
     vlan: Option<u16>,
     tunnel: Option<Tunnel>,
     ifindex: Option<u32>,
@@ -306,7 +321,18 @@ struct Ctx {
     ip_id: Option<u16>,
 }
 
-impl Ctx {
+impl<'p> Ctx<'p> {
+    fn new(ports: &'p TunnelPorts) -> Self {
+        Ctx {
+            depth: 0,
+            ports,
+            vlan: None,
+            tunnel: None,
+            ifindex: None,
+            ip_id: None,
+        }
+    }
+
     fn deeper(mut self) -> Result<Self, DecodeError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -348,20 +374,16 @@ impl Ctx {
 
 /// Decodes a frame of the given link type, with tunnels on their default ports.
 pub fn decode(linktype: u32, data: &[u8]) -> Result<Packet<'_>, DecodeError> {
-    decode_with(linktype, data, TunnelPorts::default())
+    decode_with(linktype, data, &DEFAULT_PORTS)
 }
 
 /// Decodes a frame of the given link type, with tunnels on `ports`.
-pub fn decode_with(
+pub fn decode_with<'a>(
     linktype: u32,
-    data: &[u8],
-    ports: TunnelPorts,
-) -> Result<Packet<'_>, DecodeError> {
-    let ctx = Ctx {
-        ports,
-        ..Ctx::default()
-    };
-    link::decode_link(ctx, linktype, data)
+    data: &'a [u8],
+    ports: &TunnelPorts,
+) -> Result<Packet<'a>, DecodeError> {
+    link::decode_link(Ctx::new(ports), linktype, data)
 }
 
 /// What a UDP payload looks like to a strict VXLAN reading.

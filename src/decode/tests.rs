@@ -846,7 +846,7 @@ fn vxlan_is_followed_to_the_inner_flow() {
         crate::decode::VxlanLike::Ip
     );
     let ports = crate::decode::TunnelPorts::with(&[10900], &[]).unwrap();
-    let t = crate::decode::decode_with(1, &f, ports)
+    let t = crate::decode::decode_with(1, &f, &ports)
         .unwrap()
         .tunnel
         .unwrap();

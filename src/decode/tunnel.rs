@@ -5,7 +5,7 @@ use super::{Ctx, DecodeError, Packet, ip, link};
 use crate::model::TunnelKind;
 use std::net::IpAddr;
 
-pub(super) fn decode_gre(ctx: Ctx, d: &[u8]) -> Result<Packet<'_>, DecodeError> {
+pub(super) fn decode_gre<'a>(ctx: Ctx<'_>, d: &'a [u8]) -> Result<Packet<'a>, DecodeError> {
     let h = d.get(..4).ok_or(DecodeError::TruncatedLink)?;
     let flags = u16::from_be_bytes([h[0], h[1]]);
     let proto = u16::from_be_bytes([h[2], h[3]]);
@@ -68,7 +68,7 @@ fn ppp_proto(d: &[u8]) -> Result<(u16, &[u8]), DecodeError> {
 /// Tries the UDP tunnels by port. Returns `None` when the datagram is not a
 /// well-formed tunnel packet, so that it is analysed as plain UDP.
 pub(super) fn try_udp_tunnel<'a>(
-    ctx: Ctx,
+    ctx: Ctx<'_>,
     src: IpAddr,
     dst: IpAddr,
     sport: u16,

@@ -45,7 +45,7 @@ pub const COPY_WINDOW_US: i64 = 10_000;
 /// Longest gap between a packet and a copy recorded by the same host, when
 /// the packet has no IPv4 identification to tell.
 pub const RECORDED_GAP_US: i64 = 1_000;
-/// Counters of packets per direction (hashed).
+/// Counters of packets per direction (hashed; a power of two).
 const ACTIVITY: usize = 4096;
 /// Most times one packet is counted as recorded, in [`Copies::times`].
 pub const MAX_TIMES: usize = 8;
@@ -187,9 +187,15 @@ impl CopyFilter {
         mix(h ^ ((s.sport as u64) << 48 | (s.dport as u64) << 32 | id))
     }
 
-    fn direction(&self, src: &IpAddr, dst: &IpAddr, sport: u16, dport: u16) -> usize {
-        let h = mix(self.seed ^ fold(src) ^ fold(dst).rotate_left(17));
-        (mix(h ^ ((sport as u64) << 16 | dport as u64)) % ACTIVITY as u64) as usize
+    /// The slot of the packet counter of one direction (a cheap
+    /// multiply-shift hash: a collision only makes a copy count as a packet).
+    fn direction(&self, src: u64, dst: u64, sport: u16, dport: u16) -> usize {
+        let h = (src ^ self.seed)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .wrapping_add(dst.rotate_left(17))
+            .wrapping_add((sport as u64) << 16 | dport as u64)
+            .wrapping_mul(0xff51_afd7_ed55_8ccd);
+        (h >> (64 - ACTIVITY.trailing_zeros())) as usize
     }
 
     /// A TCP segment: what a router does not change (the window and the
@@ -220,7 +226,8 @@ impl CopyFilter {
         let key = key | 1;
         let ts_us = s.ts_us;
         let has_id = s.ip_id.is_some_and(|i| i != 0);
-        let peer = self.activity[self.direction(s.dst, s.src, s.dport, s.sport)];
+        let (fs, fd) = (fold(s.src), fold(s.dst));
+        let peer = self.activity[self.direction(fd, fs, s.dport, s.sport)];
         let set = (key as usize) % SETS * WAYS;
         let slots = &mut self.slots[set..set + WAYS];
         let recent = |sl: &Slot| (ts_us - sl.ts_us).abs() <= COPY_WINDOW_US;
@@ -264,7 +271,7 @@ impl CopyFilter {
             Seen::Forwarded => self.copies.forwarded += 1,
             Seen::Recorded => self.copies.recorded += 1,
             Seen::Original => {
-                let d = self.direction(s.src, s.dst, s.sport, s.dport);
+                let d = self.direction(fs, fd, s.sport, s.dport);
                 self.activity[d] = self.activity[d].wrapping_add(1);
                 if !matched {
                     self.remember(key, s, has_id, peer);

@@ -39,6 +39,11 @@ impl Stream {
         &self.buf
     }
 
+    /// Bytes of memory held (the buffer and the pieces waiting for a hole).
+    pub fn held(&self) -> usize {
+        self.buf.capacity() + self.pieces.iter().map(|(_, p)| p.capacity()).sum::<usize>()
+    }
+
     /// True when the buffer is full.
     pub fn is_full(&self) -> bool {
         self.buf.len() >= self.cap

@@ -89,15 +89,34 @@ impl<A> Flow<A> {
     }
 }
 
-/// The table.
+/// No slot (the end of the activity list).
+const NIL: u32 = u32::MAX;
+
+/// A slot of the table: a flow, and its neighbours in the order of activity.
+struct Node<A> {
+    flow: Option<Box<Flow<A>>>,
+    prev: u32,
+    next: u32,
+}
+
+/// The table. Flows live in slots, found by key through a small index and
+/// chained in the order of their last packet (least recently active first),
+/// so that a new flow in a full table takes the place of the least recently
+/// active one in constant time, whatever the timestamps, and the expiry sweep
+/// stops at the first flow too recent to expire.
 pub struct FlowTable<A> {
-    map: AHashMap<FlowKey, Flow<A>>,
+    index: AHashMap<FlowKey, u32>,
+    nodes: Vec<Node<A>>,
+    free: Vec<u32>,
+    head: u32,
+    tail: u32,
     next_id: u64,
     /// Expiry rules.
     pub timeouts: Timeouts,
-    /// Most flows held at once; past it, idle flows are expired early.
+    /// Most flows held at once; past it, the least recently active flow
+    /// leaves to make room.
     pub max_flows: usize,
-    /// Flows expired early because the table was full.
+    /// Flows that left early because the table was full.
     pub evicted: u64,
     /// Highest number of flows held at once.
     pub peak: usize,
@@ -107,10 +126,14 @@ impl<A: Default> FlowTable<A> {
     /// An empty table.
     pub fn new(timeouts: Timeouts, max_flows: usize) -> Self {
         FlowTable {
-            map: AHashMap::default(),
+            index: AHashMap::default(),
+            nodes: Vec::new(),
+            free: Vec::new(),
+            head: NIL,
+            tail: NIL,
             next_id: 0,
             timeouts,
-            max_flows,
+            max_flows: max_flows.max(1),
             evicted: 0,
             peak: 0,
         }
@@ -118,12 +141,62 @@ impl<A: Default> FlowTable<A> {
 
     /// Flows currently held.
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.index.len()
     }
 
     /// True when no flow is held.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.index.is_empty()
+    }
+
+    fn flow_mut(&mut self, i: u32) -> &mut Flow<A> {
+        self.nodes[i as usize]
+            .flow
+            .as_deref_mut()
+            .expect("indexed slots hold a flow")
+    }
+
+    fn unlink(&mut self, i: u32) {
+        let (prev, next) = (self.nodes[i as usize].prev, self.nodes[i as usize].next);
+        match prev {
+            NIL => self.head = next,
+            p => self.nodes[p as usize].next = next,
+        }
+        match next {
+            NIL => self.tail = prev,
+            n => self.nodes[n as usize].prev = prev,
+        }
+    }
+
+    fn push_back(&mut self, i: u32) {
+        self.nodes[i as usize].prev = self.tail;
+        self.nodes[i as usize].next = NIL;
+        match self.tail {
+            NIL => self.head = i,
+            t => self.nodes[t as usize].next = i,
+        }
+        self.tail = i;
+    }
+
+    /// Marks slot `i` the most recently active.
+    fn touch(&mut self, i: u32) {
+        if self.tail != i {
+            self.unlink(i);
+            self.push_back(i);
+        }
+    }
+
+    /// Takes the flow of slot `i` out of the table.
+    fn take(&mut self, i: u32) -> Box<Flow<A>> {
+        self.unlink(i);
+        let f = self.nodes[i as usize]
+            .flow
+            .take()
+            .expect("indexed slots hold a flow");
+        let (key, _) = FlowKey::new(f.transport, f.client, f.server);
+        self.index.remove(&key);
+        self.free.push(i);
+        f
     }
 
     /// Looks up a flow by the addresses of one of its packets.
@@ -134,7 +207,8 @@ impl<A: Default> FlowTable<A> {
         dst: (IpAddr, u16),
     ) -> Option<(&mut Flow<A>, Side)> {
         let (key, _) = FlowKey::new(transport, src, dst);
-        let f = self.map.get_mut(&key)?;
+        let i = *self.index.get(&key)?;
+        let f = self.flow_mut(i);
         let side = if f.client == src {
             Side::Client
         } else {
@@ -155,14 +229,17 @@ impl<A: Default> FlowTable<A> {
         done: &mut Vec<Flow<A>>,
     ) -> &mut Flow<A> {
         let (key, _) = FlowKey::new(transport, src, dst);
-        if !self.map.contains_key(&key) {
-            let mut f = self.new_flow(transport, pkt, true, src, dst, ts_us);
-            // The quote's addresses are the flow's, not the ICMP packet's tunnel.
-            f.tunnel = pkt.tunnel;
-            f.began_before_capture = transport == Transport::Tcp;
-            self.insert(key, f, done, ts_us);
-        }
-        self.map.get_mut(&key).expect("inserted above")
+        let i = match self.index.get(&key) {
+            Some(i) => *i,
+            None => {
+                let mut f = self.new_flow(transport, pkt, true, src, dst, ts_us);
+                // The quote's addresses are the flow's, not the ICMP packet's tunnel.
+                f.tunnel = pkt.tunnel;
+                f.began_before_capture = transport == Transport::Tcp;
+                self.insert(key, f, done)
+            }
+        };
+        self.flow_mut(i)
     }
 
     /// Accounts a TCP segment; returns its flow and the side that sent it.
@@ -179,38 +256,37 @@ impl<A: Default> FlowTable<A> {
         let dst = (pkt.dst, seg.dport);
         let (key, _) = FlowKey::new(Transport::Tcp, src, dst);
         let is_syn = seg.flags & SYN != 0 && seg.flags & ACK == 0;
-        if is_syn {
-            let reuse = self.map.get(&key).is_some_and(|f| {
-                f.client == src
-                    && f.tcp.closed()
-                    && f.tcp.client_isn.is_some_and(|isn| isn != seg.seq)
-                    || f.client != src && f.tcp.closed()
-            });
-            if reuse && let Some(old) = self.map.remove(&key) {
-                done.push(old);
+        let mut slot = self.index.get(&key).copied();
+        if is_syn && let Some(i) = slot {
+            let f = self.flow_mut(i);
+            let reuse = f.client == src
+                && f.tcp.closed()
+                && f.tcp.client_isn.is_some_and(|isn| isn != seg.seq)
+                || f.client != src && f.tcp.closed();
+            if reuse {
+                done.push(*self.take(i));
+                slot = None;
             }
         }
-        if !self.map.contains_key(&key) {
-            let client_is_src = if seg.flags & SYN != 0 {
-                seg.flags & ACK == 0
-            } else if seg.sport != seg.dport {
-                seg.sport > seg.dport
-            } else {
-                true
-            };
-            let f = self.new_flow(Transport::Tcp, pkt, client_is_src, src, dst, ts_us);
-            let began_mid = seg.flags & SYN == 0;
-            self.insert(
-                key,
-                Flow {
-                    began_before_capture: began_mid,
-                    ..f
-                },
-                done,
-                ts_us,
-            );
-        }
-        let f = self.map.get_mut(&key).expect("inserted above");
+        let i = match slot {
+            Some(i) => {
+                self.touch(i);
+                i
+            }
+            None => {
+                let client_is_src = if seg.flags & SYN != 0 {
+                    seg.flags & ACK == 0
+                } else if seg.sport != seg.dport {
+                    seg.sport > seg.dport
+                } else {
+                    true
+                };
+                let mut f = self.new_flow(Transport::Tcp, pkt, client_is_src, src, dst, ts_us);
+                f.began_before_capture = seg.flags & SYN == 0;
+                self.insert(key, f, done)
+            }
+        };
+        let f = self.flow_mut(i);
         let side = if f.client == src {
             Side::Client
         } else {
@@ -237,16 +313,23 @@ impl<A: Default> FlowTable<A> {
         let src = (pkt.src, sport);
         let dst = (pkt.dst, dport);
         let (key, _) = FlowKey::new(Transport::Udp, src, dst);
-        if !self.map.contains_key(&key) {
-            let client_is_src = match (sport < 1024, dport < 1024) {
-                (false, true) => true,
-                (true, false) => false,
-                _ => true,
-            };
-            let f = self.new_flow(Transport::Udp, pkt, client_is_src, src, dst, ts_us);
-            self.insert(key, f, done, ts_us);
-        }
-        let f = self.map.get_mut(&key).expect("inserted above");
+        let i = match self.index.get(&key) {
+            Some(i) => {
+                let i = *i;
+                self.touch(i);
+                i
+            }
+            None => {
+                let client_is_src = match (sport < 1024, dport < 1024) {
+                    (false, true) => true,
+                    (true, false) => false,
+                    _ => true,
+                };
+                let f = self.new_flow(Transport::Udp, pkt, client_is_src, src, dst, ts_us);
+                self.insert(key, f, done)
+            }
+        };
+        let f = self.flow_mut(i);
         let side = if f.client == src {
             Side::Client
         } else {
@@ -298,62 +381,129 @@ impl<A: Default> FlowTable<A> {
         }
     }
 
-    fn insert(&mut self, key: FlowKey, f: Flow<A>, done: &mut Vec<Flow<A>>, ts_us: i64) {
-        if self.map.len() >= self.max_flows {
-            // Full: expire with a tenth of the usual idle times, then, if still
-            // full, the idlest flows go.
-            let before = done.len();
-            let t = self.timeouts;
-            self.expire_with(ts_us, |f| scaled(t, 10).limit(f), done);
-            if self.map.len() >= self.max_flows {
-                self.expire_with(ts_us, |_| 1_000_000, done);
-            }
-            self.evicted += (done.len() - before) as u64;
+    /// Adds a flow as the most recently active; in a full table the least
+    /// recently active flow leaves first (counted in `evicted`).
+    fn insert(&mut self, key: FlowKey, f: Flow<A>, done: &mut Vec<Flow<A>>) -> u32 {
+        while self.index.len() >= self.max_flows && self.head != NIL {
+            let mut old = self.take(self.head);
+            old.idle_expired = !old.tcp.closed();
+            done.push(*old);
+            self.evicted += 1;
         }
-        self.map.insert(key, f);
-        self.peak = self.peak.max(self.map.len());
+        let node = Node {
+            flow: Some(Box::new(f)),
+            prev: NIL,
+            next: NIL,
+        };
+        let i = match self.free.pop() {
+            Some(i) => {
+                self.nodes[i as usize] = node;
+                i
+            }
+            None => {
+                self.nodes.push(node);
+                (self.nodes.len() - 1) as u32
+            }
+        };
+        self.push_back(i);
+        self.index.insert(key, i);
+        self.peak = self.peak.max(self.index.len());
+        i
     }
 
-    /// Moves flows past their timeout into `done`.
+    /// Moves flows past their timeout into `done`. The walk goes from the
+    /// least recently active flow and stops at the first one that has been
+    /// idle for less than the shortest timeout.
     pub fn expire(&mut self, now_us: i64, done: &mut Vec<Flow<A>>) {
         let t = self.timeouts;
-        self.expire_with(now_us, |f| t.limit(f), done);
-    }
-
-    fn expire_with(
-        &mut self,
-        now_us: i64,
-        limit: impl Fn(&Flow<A>) -> i64,
-        done: &mut Vec<Flow<A>>,
-    ) {
-        for (_, mut f) in self.map.extract_if(|_, f| now_us - f.last_us > limit(f)) {
-            f.idle_expired = !f.tcp.closed();
-            done.push(f);
+        let shortest = t.shortest();
+        let mut i = self.head;
+        while i != NIL {
+            let next = self.nodes[i as usize].next;
+            let f = self.nodes[i as usize]
+                .flow
+                .as_deref()
+                .expect("linked slots hold a flow");
+            let idle = now_us - f.last_us;
+            if idle <= shortest {
+                break;
+            }
+            if idle > t.limit(f) {
+                let mut f = self.take(i);
+                f.idle_expired = !f.tcp.closed();
+                done.push(*f);
+            }
+            i = next;
         }
     }
 
-    /// Ends the capture: every flow goes to `done`.
+    /// Moves at most `n` flows to `done`, least recently active first.
+    pub fn drain_some(&mut self, n: usize, done: &mut Vec<Flow<A>>) {
+        for _ in 0..n {
+            if self.head == NIL {
+                break;
+            }
+            done.push(*self.take(self.head));
+        }
+        if self.head == NIL {
+            self.nodes.clear();
+            self.free.clear();
+        }
+    }
+
+    /// Ends the capture: every flow goes to `done`, least recently active
+    /// first.
     pub fn drain(&mut self, done: &mut Vec<Flow<A>>) {
-        done.extend(self.map.drain().map(|(_, f)| f));
+        while self.head != NIL {
+            done.push(*self.take(self.head));
+        }
+        self.nodes.clear();
+        self.free.clear();
     }
 
-    /// The flows still in the table.
+    /// The flows still in the table, least recently active first.
     pub fn iter(&self) -> impl Iterator<Item = &Flow<A>> {
-        self.map.values()
+        let mut i = self.head;
+        std::iter::from_fn(move || {
+            if i == NIL {
+                return None;
+            }
+            let n = &self.nodes[i as usize];
+            i = n.next;
+            n.flow.as_deref()
+        })
     }
-}
 
-fn scaled(t: Timeouts, div: i64) -> Timeouts {
-    Timeouts {
-        closed_us: t.closed_us / div,
-        unestablished_us: t.unestablished_us / div,
-        established_us: t.established_us / div,
-        udp_us: t.udp_us / div,
-        dns_us: t.dns_us / div,
+    /// The flows still in the table, least recently active first, mutably.
+    pub fn for_each_mut(&mut self, mut f: impl FnMut(&mut Flow<A>) -> bool) {
+        let mut i = self.head;
+        while i != NIL {
+            let next = self.nodes[i as usize].next;
+            if let Some(flow) = self.nodes[i as usize].flow.as_deref_mut()
+                && !f(flow)
+            {
+                return;
+            }
+            i = next;
+        }
     }
 }
 
 impl Timeouts {
+    /// The shortest of the timeouts.
+    fn shortest(&self) -> i64 {
+        [
+            self.closed_us,
+            self.unestablished_us,
+            self.established_us,
+            self.udp_us,
+            self.dns_us,
+        ]
+        .into_iter()
+        .min()
+        .unwrap_or(0)
+    }
+
     fn limit<A>(&self, f: &Flow<A>) -> i64 {
         match f.transport {
             Transport::Tcp if f.tcp.closed() => self.closed_us,
@@ -366,5 +516,99 @@ impl Timeouts {
             }
             Transport::Udp => self.udp_us,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::tcp_flags::SYN;
+
+    fn syn_from(port: u16) -> (Packet<'static>, TcpSeg<'static>) {
+        let seg = TcpSeg {
+            sport: port,
+            dport: 443,
+            seq: port as u32,
+            ack: 0,
+            flags: SYN,
+            window: 64240,
+            checksum: 0,
+            payload: &[],
+            missing: 0,
+        };
+        let pkt = Packet {
+            src: "10.1.0.4".parse().unwrap(),
+            dst: "13.68.163.36".parse().unwrap(),
+            ttl: 64,
+            ip_id: None,
+            ifindex: None,
+            l4: crate::decode::L4::Tcp(seg),
+            tunnel: None,
+            vlan: None,
+        };
+        (pkt, seg)
+    }
+
+    fn table(max: usize) -> FlowTable<()> {
+        FlowTable::new(Timeouts::default(), max)
+    }
+
+    fn ports(done: &[Flow<()>]) -> Vec<u16> {
+        done.iter().map(|f| f.client.1).collect()
+    }
+
+    #[test]
+    fn a_full_table_lets_the_least_recently_active_flow_go() {
+        let mut t = table(3);
+        let mut done = Vec::new();
+        for p in [1000, 1001, 1002] {
+            let (pkt, seg) = syn_from(p);
+            t.tcp(&pkt, &seg, 0, &mut done);
+        }
+        // 1000 is the oldest, but active again: 1001 goes first.
+        let (pkt, seg) = syn_from(1000);
+        t.tcp(&pkt, &seg, 0, &mut done);
+        let (pkt, seg) = syn_from(1003);
+        t.tcp(&pkt, &seg, 0, &mut done);
+        assert_eq!(ports(&done), vec![1001]);
+        assert_eq!((t.len(), t.evicted), (3, 1));
+        assert!(done[0].idle_expired);
+    }
+
+    #[test]
+    fn the_cap_holds_whatever_the_timestamps() {
+        // A flood with one timestamp for every packet: nothing is idle, the
+        // table still never grows past its cap.
+        let mut t = table(100);
+        let mut done = Vec::new();
+        for p in 0..10_000u16 {
+            let (pkt, seg) = syn_from(p);
+            t.tcp(&pkt, &seg, 42, &mut done);
+            assert!(t.len() <= 100);
+        }
+        assert_eq!(t.evicted, 9_900);
+        assert_eq!(t.peak, 100);
+        assert_eq!(done.len(), 9_900);
+        t.drain(&mut done);
+        assert!(t.is_empty());
+        assert_eq!(done.len(), 10_000);
+    }
+
+    #[test]
+    fn expiry_takes_idle_flows_and_stops_at_recent_ones() {
+        let mut t = table(10);
+        let mut done = Vec::new();
+        let (pkt, seg) = syn_from(1);
+        t.tcp(&pkt, &seg, 0, &mut done);
+        let (pkt, seg) = syn_from(2);
+        t.tcp(&pkt, &seg, 59_000_000, &mut done);
+        // Unanswered SYNs expire after 60 s of silence.
+        t.expire(61_000_000, &mut done);
+        assert_eq!(ports(&done), vec![1]);
+        assert_eq!(t.len(), 1);
+        t.expire(120_000_000, &mut done);
+        assert_eq!(ports(&done), vec![1, 2]);
+        assert!(t.is_empty());
+        assert_eq!(t.evicted, 0);
     }
 }

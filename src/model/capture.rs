@@ -78,6 +78,9 @@ pub struct CaptureStats {
     pub hellos_cut_by_snaplen: u64,
     /// Flows expired early because the flow table was full.
     pub flows_evicted: u64,
+    /// Flows whose reassembly buffers were released early to stay within the
+    /// memory budget (their hellos read from the bytes held).
+    pub buffers_dropped: u64,
     /// Most flows held at once.
     pub peak_live_flows: u64,
     /// DNS messages that could not be parsed.

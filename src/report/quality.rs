@@ -83,9 +83,15 @@ pub fn notes(c: &CaptureStats) -> Vec<String> {
             kinds.join(", ")
         ));
     }
+    if c.buffers_dropped > 0 {
+        q.push(format!(
+            "{} flows' reassembly buffers released early to stay within the memory budget (--max-memory): what they held was read, what came later was not",
+            c.buffers_dropped
+        ));
+    }
     if c.flows_evicted > 0 {
         q.push(format!(
-            "{} flows ended early: flow table full",
+            "{} flows evicted early under load (the least recently active, when the flow table was full): the capture holds a flood or scan",
             c.flows_evicted
         ));
     }
