@@ -195,3 +195,76 @@ fn bad_flags_and_filters() {
     assert_eq!(code, 2);
     assert!(err.contains("cannot create the CSV file"), "{err}");
 }
+
+/// `analyze --format json` with standard input from `input`, through a
+/// shell so that fifos and process substitution are real.
+fn json_of(shell: &str) -> (i32, serde_json::Value, String) {
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(shell)
+        .env("ASRSCOPE", env!("CARGO_BIN_EXE_asrscope"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let v = serde_json::from_str(&stdout).unwrap_or(serde_json::Value::Null);
+    (
+        out.status.code().unwrap_or(-1),
+        v,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn frames_and_flows(v: &serde_json::Value) -> (u64, usize) {
+    (
+        v["capture"]["frames"].as_u64().unwrap(),
+        v["flows"].as_array().unwrap().len(),
+    )
+}
+
+#[test]
+fn streams_are_read_once_fifo_process_substitution_and_stdin() {
+    for name in [
+        "healthy-tls12-dns.pcap",
+        "multi-if.pcapng",
+        "pktmon-copies.pcapng",
+    ] {
+        let path = common::capture(name);
+        let (code, file, err) = json_of(&format!("\"$ASRSCOPE\" analyze --format json '{path}'"));
+        assert!(code == 0 || code == 1, "{name}: {err}");
+        let want = frames_and_flows(&file);
+        // Process substitution: a pipe that can be opened once.
+        let (code, v, err) = json_of(&format!(
+            "\"$ASRSCOPE\" analyze --format json <(cat '{path}')"
+        ));
+        assert!(code == 0 || code == 1, "{name} <(…): {err}");
+        assert_eq!(frames_and_flows(&v), want, "{name} <(…)");
+        // Standard input, pcapng with two link types included.
+        let (code, v, err) = json_of(&format!("\"$ASRSCOPE\" analyze --format json - < '{path}'"));
+        assert!(code == 0 || code == 1, "{name} stdin: {err}");
+        assert_eq!(frames_and_flows(&v), want, "{name} stdin");
+        assert_eq!(v["inputs"][0]["format"], "stdin");
+        // A fifo, with its writer started after asrscope opened it.
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("f");
+        let (code, v, err) = json_of(&format!(
+            "mkfifo '{f}' || exit 9; (sleep 0.2; cat '{path}' > '{f}') & \
+             timeout 20 \"$ASRSCOPE\" analyze --format json '{f}'",
+            f = fifo.display()
+        ));
+        assert!(code == 0 || code == 1, "{name} fifo: {err}");
+        assert_eq!(frames_and_flows(&v), want, "{name} fifo");
+    }
+}
+
+#[test]
+fn a_stream_cut_short_is_reported_with_what_came_before() {
+    let path = common::capture("truncated.pcap");
+    let (code, v, err) = json_of(&format!("\"$ASRSCOPE\" analyze --format json - < '{path}'"));
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(v["inputs"][0]["end"]["status"], "damaged");
+    assert!(v["capture"]["frames"].as_u64().unwrap() > 0);
+    assert!(err.contains("stopped after frame"), "{err}");
+    let (code, _, err) = json_of("printf '' | \"$ASRSCOPE\" analyze -");
+    assert_eq!(code, 2);
+    assert!(err.contains("the input is empty"), "{err}");
+}

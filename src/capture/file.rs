@@ -61,6 +61,8 @@ const PCAP_MAGICS: [[u8; 4]; 4] = [
     [0xa1, 0xb2, 0x3c, 0x4d],
 ];
 const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+/// Bytes read from a stream before pcap-parser takes it over.
+const STREAM_HEAD: usize = 64 * 1024;
 
 /// Reads one capture (`-` is standard input), calling `on_frame` for each frame that
 /// passes `filter`. Errors that prevent reading at all are returned; damage part-way
@@ -71,12 +73,17 @@ pub fn read_capture(
     on_frame: &mut dyn FnMut(&Frame<'_>),
 ) -> Result<ReadSummary, CaptureError> {
     if path == "-" {
-        return read_with_libpcap(path, FileFormat::Stdin, filter, on_frame);
+        return read_stream(path, std::io::stdin(), FileFormat::Stdin, filter, on_frame);
     }
     let mut file = File::open(path).map_err(|source| CaptureError::Open {
         path: path.to_string(),
         source,
     })?;
+    // A fifo, `<(…)` or a device can be read only once: it is read as a
+    // stream, from the same open file.
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return read_stream(path, file, FileFormat::Pcap, filter, on_frame);
+    }
     let mut magic = [0u8; 4];
     let mut got = 0;
     while got < 4 {
@@ -215,10 +222,94 @@ fn read_pcapng_mixed(
         path: path.to_string(),
         source,
     })?;
-    let mut reader = PcapNGReader::new(1 << 20, file).map_err(|e| CaptureError::Libpcap {
+    let reader = PcapNGReader::new(1 << 20, file).map_err(|e| CaptureError::Libpcap {
         path: path.to_string(),
         message: format!("pcapng: {e:?}"),
     })?;
+    read_with_parser(
+        path,
+        Box::new(reader),
+        FileFormat::Pcapng,
+        filter,
+        on_frame,
+        skip,
+    )
+}
+
+/// Reads a stream that can be read only once (standard input, a fifo,
+/// process substitution): its magic number is read from the stream itself
+/// and handed back to pcap-parser with the rest, so nothing is read twice.
+/// pcap and pcapng, mixed link types included.
+fn read_stream<R: Read + Send>(
+    path: &str,
+    mut input: R,
+    format: FileFormat,
+    filter: Option<&str>,
+    on_frame: &mut dyn FnMut(&Frame<'_>),
+) -> Result<ReadSummary, CaptureError> {
+    let shown = if path == "-" { "standard input" } else { path };
+    // The head of the stream: enough for pcap-parser to recognise the file
+    // and read its first header in one go.
+    let mut head = vec![0u8; STREAM_HEAD];
+    let mut got = 0;
+    while got < head.len() {
+        match input.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(source) => {
+                return Err(CaptureError::Open {
+                    path: shown.to_string(),
+                    source,
+                });
+            }
+        }
+    }
+    head.truncate(got);
+    let mut magic = [0u8; 4];
+    magic[..got.min(4)].copy_from_slice(&head[..got.min(4)]);
+    let format = match magic {
+        _ if got < 4 => {
+            return Err(CaptureError::NotACapture {
+                path: shown.to_string(),
+                magic: if got == 0 {
+                    "none: the input is empty".to_string()
+                } else {
+                    hex(&magic[..got])
+                },
+            });
+        }
+        m if m == PCAPNG_MAGIC && format != FileFormat::Stdin => FileFormat::Pcapng,
+        m if PCAP_MAGICS.contains(&m) || m == PCAPNG_MAGIC => format,
+        _ => {
+            return Err(CaptureError::NotACapture {
+                path: shown.to_string(),
+                magic: hex(&magic),
+            });
+        }
+    };
+    let whole = std::io::Cursor::new(head).chain(input);
+    let reader = pcap_parser::create_reader(1 << 20, whole).map_err(|e| CaptureError::Libpcap {
+        path: shown.to_string(),
+        message: format!("cannot read the capture: {e:?}"),
+    })?;
+    let mut summary = read_with_parser(path, reader, format, filter, on_frame, 0)?;
+    summary.path = path.to_string();
+    Ok(summary)
+}
+
+/// Reads pcap or pcapng blocks with pcap-parser, handing over only the frames
+/// after the first `skip`.
+fn read_with_parser(
+    path: &str,
+    mut reader: Box<dyn PcapReaderIterator + '_>,
+    format: FileFormat,
+    filter: Option<&str>,
+    on_frame: &mut dyn FnMut(&Frame<'_>),
+    skip: u64,
+) -> Result<ReadSummary, CaptureError> {
+    // The legacy format's single link type, and whether its times are in ns.
+    let mut legacy: Option<(Iface, bool)> = None;
     let mut ifaces: Vec<Iface> = Vec::new();
     let mut linktypes: Vec<u32> = Vec::new();
     let mut frames = 0u64;
@@ -227,6 +318,46 @@ fn read_pcapng_mixed(
         match reader.next() {
             Ok((offset, block)) => {
                 match block {
+                    PcapBlockOwned::LegacyHeader(h) => {
+                        let lt = h.network.0 as u32;
+                        if !linktypes.contains(&lt) {
+                            linktypes.push(lt);
+                        }
+                        let prog = match filter {
+                            Some(expr) => Some(compile_for(expr, lt)?),
+                            None => None,
+                        };
+                        let ifc = Iface {
+                            linktype: lt,
+                            ts_offset: 0,
+                            ts_resol: 1_000_000,
+                            filter: prog,
+                        };
+                        legacy = Some((ifc, h.is_nanosecond_precision()));
+                    }
+                    PcapBlockOwned::Legacy(b) => {
+                        if let Some((ifc, ns)) = &legacy {
+                            let data = &b.data[..(b.caplen as usize).min(b.data.len())];
+                            if ifc.filter.as_ref().is_none_or(|p| p.filter(data)) {
+                                frames += 1;
+                                let frac = if *ns {
+                                    b.ts_usec as i64 / 1_000
+                                } else {
+                                    b.ts_usec as i64
+                                };
+                                if frames > skip {
+                                    on_frame(&Frame {
+                                        ts_us: b.ts_sec as i64 * 1_000_000 + frac,
+                                        linktype: ifc.linktype,
+                                        wire_len: b.origlen,
+                                        data,
+                                    });
+                                }
+                            } else {
+                                filtered_out += 1;
+                            }
+                        }
+                    }
                     PcapBlockOwned::NG(Block::SectionHeader(_)) => ifaces.clear(),
                     PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
                         let lt = idb.linktype.0 as u32;
@@ -304,24 +435,30 @@ fn read_pcapng_mixed(
                         Err(PcapError::Incomplete(_)) => {
                             break CaptureEnd::Damaged {
                                 after_frame: frames,
-                                message: "truncated pcapng block at the end of the file".into(),
+                                message: "truncated block at the end of the input".into(),
                             };
                         }
                         _ => continue,
                     }
                 }
             }
+            Err(PcapError::UnexpectedEof) => {
+                break CaptureEnd::Damaged {
+                    after_frame: frames,
+                    message: "the input ends inside a record".into(),
+                };
+            }
             Err(e) => {
                 break CaptureEnd::Damaged {
                     after_frame: frames,
-                    message: format!("pcapng: {e:?}"),
+                    message: format!("{e:?}"),
                 };
             }
         }
     };
     Ok(ReadSummary {
         path: path.to_string(),
-        format: FileFormat::Pcapng,
+        format,
         linktypes,
         frames,
         filtered_out,
