@@ -30,29 +30,59 @@ fn trunc(s: &str, n: usize) -> String {
 /// Writes `text` wrapped at [`WIDTH`], the first line after `first`, the
 /// others indented by `indent` spaces.
 fn wrapped(out: &mut dyn Write, first: &str, indent: usize, text: &str) -> std::io::Result<()> {
+    for l in wrap_lines(first, indent, text) {
+        writeln!(out, "{l}")?;
+    }
+    Ok(())
+}
+
+/// A no-break space between words that must stay on one line; written as a
+/// plain space.
+const NBSP: char = '\u{a0}';
+
+/// Lines of at most [`WIDTH`] columns: `first` then `text`, wrapped at spaces
+/// with `indent` before each continuation line. A word longer than a line
+/// (a hostile server name) is cut into pieces that fit; words joined by
+/// [`NBSP`] move together.
+fn wrap_lines(first: &str, indent: usize, text: &str) -> Vec<String> {
+    let mut lines = Vec::new();
     let mut line = first.to_string();
     if !line.is_empty() && !line.ends_with(' ') {
         line.push(' ');
     }
     let mut col = line.chars().count();
     let mut empty = true;
+    let room = WIDTH.saturating_sub(indent).max(20);
     for word in text.split(' ') {
-        let w = word.chars().count();
-        if !empty && col + 1 + w > WIDTH {
-            writeln!(out, "{line}")?;
-            line = " ".repeat(indent);
-            col = indent;
-            empty = true;
+        let mut rest: Vec<char> = word.chars().collect();
+        loop {
+            let w = rest.len();
+            if !empty && col + 1 + w > WIDTH {
+                lines.push(std::mem::replace(&mut line, " ".repeat(indent)));
+                col = indent;
+                empty = true;
+            }
+            if !empty {
+                line.push(' ');
+                col += 1;
+            }
+            // A word too long for any line is cut where the line ends.
+            let fits = WIDTH.saturating_sub(col).max(1);
+            if w > fits && w > room {
+                line.extend(rest.drain(..fits));
+                lines.push(std::mem::replace(&mut line, " ".repeat(indent)));
+                col = indent;
+                empty = true;
+                continue;
+            }
+            line.extend(rest.iter());
+            col += w;
+            empty = false;
+            break;
         }
-        if !empty {
-            line.push(' ');
-            col += 1;
-        }
-        line.push_str(word);
-        col += w;
-        empty = false;
     }
-    writeln!(out, "{line}")
+    lines.push(line);
+    lines.into_iter().map(|l| l.replace(NBSP, " ")).collect()
 }
 
 /// What the report needs of the flows, gathered as they finish, in bounded
@@ -120,8 +150,9 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
                 after_frame,
                 message,
             } => {
+                // The phrase users and scripts look for stays on one line.
                 format!(
-                    "STOPPED after frame {after_frame}: {}",
+                    "STOPPED{NBSP}after{NBSP}frame{NBSP}{after_frame}: {}",
                     for_terminal(message)
                 )
             }
@@ -312,5 +343,43 @@ fn quality(out: &mut dyn Write, a: &Analysis) -> std::io::Result<()> {
             wrapped(out, "  -", 4, &l)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_words_are_cut_and_no_line_is_wider_than_the_report() {
+        let name = "a".repeat(4_013);
+        let lines = wrap_lines(
+            "             ",
+            13,
+            &format!("certificate for {name} issued by 'x'"),
+        );
+        assert!(
+            lines.iter().all(|l| l.chars().count() <= WIDTH),
+            "{lines:?}"
+        );
+        let joined: String = lines.iter().map(|l| l.trim()).collect();
+        assert!(joined.contains(&name), "the name is cut, not lost");
+        assert!(lines.len() > 40);
+    }
+
+    #[test]
+    fn the_stopped_phrase_is_never_split() {
+        for pad in 0..60 {
+            let first = format!("  {}:", "p".repeat(pad));
+            let text = format!(
+                "Pcap, ETHERNET, 37 frames, STOPPED{NBSP}after{NBSP}frame{NBSP}37: truncated"
+            );
+            let lines = wrap_lines(&first, 4, &text);
+            assert!(
+                lines.iter().any(|l| l.contains("STOPPED after frame 37")),
+                "{lines:?}"
+            );
+            assert!(lines.iter().all(|l| l.chars().count() <= WIDTH));
+        }
     }
 }
