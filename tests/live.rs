@@ -259,3 +259,90 @@ fn sigterm_stops_cleanly_and_still_writes_the_files() {
     let again = String::from_utf8_lossy(&r.stdout);
     assert!(again.contains("127.0.0.4"), "{again}");
 }
+
+#[test]
+fn an_interface_that_vanishes_is_an_error_and_the_files_are_still_written() {
+    if !is_root() {
+        return skip(NOT_ROOT);
+    }
+    if !have("ip") {
+        return skip(&no_command("ip", "iproute2"));
+    }
+    // A veth pair of this test's own, deleted while asrscope captures on it.
+    let (a, b) = (
+        format!("asrt{}a", std::process::id() % 10_000),
+        format!("asrt{}b", std::process::id() % 10_000),
+    );
+    let ip = |args: &[&str]| Command::new("ip").args(args).status().unwrap().success();
+    assert!(ip(&["link", "add", &a, "type", "veth", "peer", "name", &b]));
+    assert!(ip(&["link", "set", &a, "up"]));
+    let dir = tempfile::tempdir().unwrap();
+    let (csv, pcap) = (dir.path().join("f.csv"), dir.path().join("f.pcapng"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_asrscope"))
+        .args(["live", "-i", &a, "--no-tui", "--duration", "30", "--csv"])
+        .arg(&csv)
+        .arg("--write")
+        .arg(&pcap)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = wait_capturing(&mut child);
+    std::thread::sleep(Duration::from_millis(500));
+    let deleted = ip(&["link", "del", &a]);
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("asrscope did not stop when its interface vanished");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(deleted);
+    let err = err.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("interface {a}:")), "{err}");
+    assert!(
+        err.contains("what was captured is reported and written"),
+        "{err}"
+    );
+    // The summary was printed, and the files are whole.
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    assert!(out.contains("SITE RECOVERY REQUIREMENTS"), "{out}");
+    let header = std::fs::read_to_string(&csv).unwrap();
+    assert!(header.starts_with("first_seen,last_seen,"), "{header}");
+    let bytes = std::fs::read(&pcap).unwrap();
+    assert_eq!(&bytes[..4], &[0x0a, 0x0d, 0x0d, 0x0a]);
+}
+
+#[test]
+fn a_full_disk_names_the_file_and_the_capture_is_still_reported() {
+    if !is_root() {
+        return skip(NOT_ROOT);
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_asrscope"))
+        .args([
+            "live",
+            "-i",
+            "lo",
+            "--no-tui",
+            "--duration",
+            "2",
+            "--csv",
+            "/dev/full",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = wait_capturing(&mut child);
+    let status = child.wait().unwrap();
+    let err = err.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(err.contains("/dev/full: cannot write the CSV"), "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+}

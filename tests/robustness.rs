@@ -268,3 +268,14 @@ fn a_stream_cut_short_is_reported_with_what_came_before() {
     assert_eq!(code, 2);
     assert!(err.contains("the input is empty"), "{err}");
 }
+
+#[test]
+fn a_full_disk_names_the_csv_and_the_report_is_still_printed() {
+    let f = common::capture("loss-ratelimit.pcap");
+    let (code, out, err) = run(&["analyze", "--csv", "/dev/full", &f]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("/dev/full: cannot write the CSV"), "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(out.contains("SITE RECOVERY REQUIREMENTS"), "{out}");
+}

@@ -8,7 +8,7 @@
 //! recent are kept for display, so memory stays bounded however long it runs.
 
 use super::config::{self, Tags};
-use super::{EXIT_FINDINGS, EXIT_OK};
+use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use crate::analysis::Engine;
 use crate::capture::live::{self, FrameBatch, LiveCapture};
 use crate::capture::pcapng_writer::PcapngWriter;
@@ -69,6 +69,13 @@ struct Session {
     recent: VecDeque<JudgedFlow>,
     total_flows: u64,
     csv: Option<report::csv::CsvWriter<Box<dyn Write + Send>>>,
+    /// `--csv`'s path, for messages.
+    csv_path: String,
+    /// `--write`'s path, for messages.
+    write_path: String,
+    /// Files that could not be written (a full disk), one line each: the
+    /// analysis goes on without them.
+    failures: Vec<String>,
     series: VecDeque<u64>,
     upload_finished: u64,
     last_upload_total: u64,
@@ -97,8 +104,14 @@ impl Session {
         self.update_regions(&[]);
         for f in done {
             let j = self.judge.finished(self.tags.db(), f);
-            if let Some(w) = self.csv.as_mut() {
-                w.write(&j.flow, &j.verdict)?;
+            if let Some(w) = self.csv.as_mut()
+                && let Err(e) = w.write(&j.flow, &j.verdict)
+            {
+                self.failures.push(format!(
+                    "{}: cannot write the CSV ({e}); the analysis went on without it",
+                    self.csv_path
+                ));
+                self.csv = None;
             }
             if j.verdict.endpoint == Some(EndpointId::CacheStorage) {
                 self.upload_finished += j.flow.out.bytes;
@@ -222,6 +235,17 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         recent: VecDeque::new(),
         total_flows: 0,
         csv,
+        csv_path: args
+            .csv
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        write_path: args
+            .write
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        failures: Vec::new(),
         series: VecDeque::new(),
         upload_finished: 0,
         last_upload_total: 0,
@@ -254,21 +278,34 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
                 interval,
                 pcap_out.as_mut(),
             )
-            .and_then(|d| {
+            .map(|d| {
                 // Files are completed here, on the analysis thread, so that
                 // they are whole even if the UI thread cannot return.
                 let written = match pcap_out {
                     Some(w) => {
                         let n = w.packets();
-                        w.finish()?;
-                        Some(n)
+                        match w.finish().and_then(|mut b| b.flush()) {
+                            Ok(()) => Some(n),
+                            Err(e) => {
+                                let p = &session.write_path;
+                                session
+                                    .failures
+                                    .push(format!("{p}: cannot write the capture ({e})"));
+                                None
+                            }
+                        }
                     }
                     None => None,
                 };
-                if let Some(w) = session.csv.as_mut() {
-                    w.flush()?;
+                if let Some(w) = session.csv.as_mut()
+                    && let Err(e) = w.flush()
+                {
+                    let p = &session.csv_path;
+                    session
+                        .failures
+                        .push(format!("{p}: cannot write the CSV ({e})"));
                 }
-                Ok((d, written))
+                (d, written, std::mem::take(&mut session.failures))
             })
         })?;
     if tui {
@@ -279,7 +316,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         .join()
         .map_err(|_| anyhow::anyhow!("the analysis thread stopped unexpectedly"))?;
     cap.stop();
-    let (diagnosis, written) = result?;
+    let (diagnosis, written, failures) = result?;
     if let Some(n) = written {
         eprintln!(
             "asrscope: {n} packets written to {}",
@@ -299,12 +336,26 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
             d.queue
         );
     }
+    let capture_error = cap.counters.error.lock().ok().and_then(|e| e.clone());
+    if let Some(e) = &capture_error {
+        eprintln!(
+            "asrscope: interface {iface}: {}: the capture stopped there; what was captured is reported and written",
+            report::sanitize::for_terminal(e)
+        );
+    }
+    for f in &failures {
+        eprintln!("asrscope: {}", report::sanitize::for_terminal(f));
+    }
     let findings = diagnosis.has_asr_findings();
-    Ok(ExitCode::from(if findings {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    }))
+    Ok(ExitCode::from(
+        if capture_error.is_some() || !failures.is_empty() {
+            EXIT_ERROR
+        } else if findings {
+            EXIT_FINDINGS
+        } else {
+            EXIT_OK
+        },
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -336,8 +387,14 @@ fn analysis_loop(
             Ok(b) => {
                 for (ts_us, wire_len, data) in b.iter() {
                     frames += 1;
-                    if let Some(w) = pcap_out.as_mut() {
-                        w.write(ts_us, wire_len, data)?;
+                    if let Some(w) = pcap_out.as_mut()
+                        && let Err(e) = w.write(ts_us, wire_len, data)
+                    {
+                        let p = &s.write_path;
+                        s.failures.push(format!(
+                            "{p}: cannot write the capture ({e}); the analysis went on without it"
+                        ));
+                        pcap_out = None;
                     }
                     s.engine.ingest(&Frame {
                         ts_us,

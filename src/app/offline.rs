@@ -29,6 +29,10 @@ pub const INFER_AFTER: usize = 2_000;
 struct Sink {
     judge: Judge,
     csv: Option<Csv>,
+    /// `--csv`'s path, for messages.
+    csv_path: String,
+    /// The CSV could not be written (a full disk): the analysis goes on.
+    csv_failure: Option<String>,
     keep_all: bool,
     kept: Vec<JudgedFlow>,
     summary: report::text::Summary,
@@ -37,11 +41,21 @@ struct Sink {
 type Csv = report::csv::CsvWriter<Box<dyn Write + Send>>;
 
 impl Sink {
+    fn csv_failed(&mut self, e: &str) {
+        self.csv_failure = Some(format!(
+            "{}: cannot write the CSV ({e}); the analysis went on without it",
+            self.csv_path
+        ));
+        self.csv = None;
+    }
+
     fn flows(&mut self, tags: &TagDb, flows: Vec<FlowRecord>) -> anyhow::Result<()> {
         for flow in flows {
             let j = self.judge.finished(tags, flow);
-            if let Some(w) = self.csv.as_mut() {
-                w.write(&j.flow, &j.verdict)?;
+            if let Some(w) = self.csv.as_mut()
+                && let Err(e) = w.write(&j.flow, &j.verdict)
+            {
+                self.csv_failed(&e.to_string());
             }
             self.summary.add(&j);
             if self.keep_all {
@@ -240,6 +254,12 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
     let mut sink = Sink {
         judge: Judge::new(settings, db),
         csv,
+        csv_path: args
+            .csv
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        csv_failure: None,
         keep_all,
         kept: Vec::new(),
         summary: report::text::Summary::default(),
@@ -259,8 +279,10 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
                     ToSink::Flows(v) => sink.flows(db, v)?,
                 }
             }
-            if let Some(w) = sink.csv.as_mut() {
-                w.flush()?;
+            if let Some(w) = sink.csv.as_mut()
+                && let Err(e) = w.flush()
+            {
+                sink.csv_failed(&e.to_string());
             }
             Ok(())
         });
@@ -315,6 +337,7 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
             .map_err(|_| anyhow::anyhow!("the judging thread stopped unexpectedly"))?
     })?;
 
+    problems.extend(sink.csv_failure.take());
     let dns = engine.dns_logs();
     let stats = engine.stats();
     let diagnosis = sink.judge.diagnosis(db, dns, &stats, &[]);

@@ -152,6 +152,9 @@ pub struct LiveCounters {
     pub kernel_drops: AtomicU64,
     /// Interface drops (pcap stats).
     pub if_drops: AtomicU64,
+    /// Why the capture stopped by itself (the interface went away, libpcap
+    /// failed), if it did.
+    pub error: std::sync::Mutex<Option<String>>,
 }
 
 /// A running capture.
@@ -297,7 +300,14 @@ fn capture_loop(
                 }
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }
-            Err(_) => break,
+            Err(e) => {
+                // The interface went down or away, or libpcap failed: the
+                // capture ends here, and the error is told.
+                if let Ok(mut slot) = c.error.lock() {
+                    *slot = Some(e.to_string());
+                }
+                break;
+            }
         }
         if !batch.frames.is_empty()
             && born.elapsed().as_micros() >= BATCH_AGE_US
