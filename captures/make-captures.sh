@@ -221,6 +221,10 @@ in_ns $NS_GW sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.d
 # Classic exponential SYN backoff (1, 2, 4 s) in the VM; newer kernels retry
 # the first SYNs linearly every second.
 in_ns $NS_VM sysctl -qw net.ipv4.tcp_syn_linear_timeouts=0 2>/dev/null || true
+# The "Azure" servers start with a 1 MB receive buffer, as a storage front end
+# effectively has: a healthy upload must not see a zero window just because
+# a Python server read the first 160 KB more slowly than veth delivered them.
+in_ns $NS_AZ sysctl -qw net.ipv4.tcp_rmem="4096 1048576 6291456"
 ip link add vm0 netns $NS_VM type veth peer name nva-in netns $NS_NVA
 ip link add nva-out netns $NS_NVA type veth peer name az0 netns $NS_AZ
 # Azure-like MACs: 00:0d:3a is Microsoft's OUI for VM NICs, 12:34:56:78:9a:bc
@@ -451,6 +455,7 @@ ok vm_curl -4 --tlsv1.3 --data-binary '{"vm":"vm01","rpo_seconds":30}' "https://
 ok vm_curl -4 --tlsv1.3 "https://$AUTO_NAME/automationAccounts/asr-mobility-update/jobs"
 cap_stop
 publish healthy.pcap healthy-tls12-dns.pcap
+expect "no zero window in the healthy capture" "$TMP/out/healthy-tls12-dns.pcap" "tcp.analysis.zero_window" -eq 0
 manifest healthy-tls12-dns.pcap "healthy VM: DNS (CNAME chains) then HTTPS to every ASR dependency; 160 KB PUT to the cache account over TLS 1.2" \
     "$CLIENT" "$BLOB_NAME=$BLOB_A; $AAD_NAME=$AAD_A; $ASR_NAME=$ASR_A; $SB_NAME=$SB_A; $AUTO_NAME=$AUTO_A; DNS $DNS_A" \
     "$T_BLOB; $T_AAD; $T_ASR; $T_SB; $T_AUTO; $T_DNS" "none" \
@@ -986,6 +991,46 @@ manifest gwlb-vxlan.pcap "NVA behind an Azure Gateway Load Balancer: VM traffic 
     "$CLIENT (inner); GWLB frontend $GW_FE <-> NVA $NVA_UL (outer, private)" \
     "$BLOB_NAME=$BLOB_A; DNS $DNS_A (inner addresses)" "$T_BLOB; $T_DNS" "none (tshark needs $GWLB_DECODE)" \
     "every frame Ethernet/IPv4/UDP/VXLAN/Ethernet/IPv4; each inner packet twice: VM->Azure arrives from $GW_FE on 10800 VNI 800 and leaves to $GW_FE on 10801 VNI 801, Azure->VM arrives on 10801 VNI 801 and leaves on 10800 VNI 800; outer UDP source port hashed per inner flow, outer UDP checksum 0, outer frames up to 1564 bytes (underlay MTU 1550, inner MTU 1500); no inner ARP; DNS, TLS 1.2 (SNI $BLOB_NAME), 20 KB PUT -> 201"
+
+# 27. Hostile names: what a broken client or someone on the path can put in
+# the names asrscope shows. A CONNECT whose host holds terminal escape
+# sequences (bash's /dev/tcp to an open squid, which refuses it), a
+# ClientHello whose server name holds them (openssl s_client), and a DNS
+# query for such a name (a few lines of Python's standard library; dnsmasq
+# answers it). Every view must show these bytes escaped, never raw.
+log "[27] hostile-names"
+EVIL=$'evil\x1b[2J\x1b]0;pwned\x07.blob.core.windows.net'
+sed -e '/^auth_param/d' -e 's/^acl authed .*//' -e 's/^http_access allow authed/http_access allow all/' \
+    -e "s#squid.pid#squid-open.pid#" "$TMP/squid/squid.conf" > "$TMP/squid/squid-open.conf"
+timeout 60 ip netns exec $NS_NVA squid -N -f "$TMP/squid/squid-open.conf" >"$TMP/squid/stdout-open.log" 2>&1 &
+SQUID_PID=$!; PIDS+=("$SQUID_PID")
+wait_listen $NS_NVA t "$PROXY_IP:3128"
+tcpdump_start $NS_VM vm0 hostile.pcap
+EVIL="$EVIL" PROXY="$PROXY_IP" timeout 20 ip netns exec $NS_VM bash -c \
+    'exec 3<>"/dev/tcp/$PROXY/3128"; printf "CONNECT %s:443 HTTP/1.1\r\nHost: %s:443\r\n\r\n" "$EVIL" "$EVIL" >&3; timeout 5 head -c 200 <&3 >/dev/null' || true
+timeout 10 ip netns exec $NS_VM openssl s_client -connect "$BLOB_P:443" -servername "$EVIL" </dev/null >/dev/null 2>&1 || true
+EVIL="$EVIL" DNS="$DNS_P" timeout 10 ip netns exec $NS_VM $PY - <<'PY' || true
+import os, socket, struct
+name = os.environ["EVIL"].encode("latin-1")
+q = struct.pack("!HHHHHH", 0x4a5b, 0x0100, 1, 0, 0, 0)
+q += b"".join(bytes([len(l)]) + l for l in name.split(b".")) + b"\0" + struct.pack("!HH", 1, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.sendto(q, (os.environ["DNS"], 53))
+try:
+    s.recv(512)
+except OSError:
+    pass
+PY
+cap_stop
+kill "$SQUID_PID" 2>/dev/null || true; wait "$SQUID_PID" 2>/dev/null || true
+publish hostile.pcap hostile-names.pcap
+f=$TMP/out/hostile-names.pcap
+expect "CONNECT with ESC in its host" "$f" 'http.request.method == "CONNECT"' -ge 1
+manifest hostile-names.pcap "names holding terminal escape sequences (ESC [2J, an OSC title, BEL) in a CONNECT host, a TLS server name and a DNS question" "$CLIENT; proxy $PROXY_IP:3128 (open squid)" \
+    "proxy $PROXY_IP (private); $BLOB_NAME's address for the TLS flow; DNS $DNS_A" "$T_BLOB; $T_DNS" \
+    "bash /dev/tcp CONNECT, openssl s_client -servername, a Python DNS query, each with the name evil<ESC>[2J<ESC>]0;pwned<BEL>.blob.core.windows.net" \
+    "CONNECT refused by squid (non-2xx); a ClientHello with the escape bytes in its SNI; a DNS query with them in the question"
 
 teardown                      # the lab is no longer needed
 log "captures done after ${SECONDS}s; writing ground truth"

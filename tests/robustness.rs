@@ -279,3 +279,71 @@ fn a_full_disk_names_the_csv_and_the_report_is_still_printed() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(out.contains("SITE RECOVERY REQUIREMENTS"), "{out}");
 }
+
+/// Every string of a JSON value, with its path.
+fn strings<'a>(v: &'a serde_json::Value, path: String, out: &mut Vec<(String, &'a str)>) {
+    match v {
+        serde_json::Value::String(s) => out.push((path, s)),
+        serde_json::Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                strings(x, format!("{path}[{i}]"), out);
+            }
+        }
+        serde_json::Value::Object(o) => {
+            for (k, x) in o {
+                strings(x, format!("{path}.{k}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn hostile_names_are_escaped_in_every_view() {
+    // A CONNECT host, a TLS server name and a DNS question holding ESC [2J,
+    // an OSC title sequence and BEL, made by bash, openssl and Python.
+    let name = "hostile-names.pcap";
+    let rows = common::truth(name);
+    assert!(
+        rows.iter()
+            .any(|r| r["tls.handshake.extensions_server_name"].contains('\u{1b}'))
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r["http.request.uri"].contains('\u{1b}'))
+    );
+    let f = common::capture(name);
+    let (code, out, err) = run(&["analyze", "--format", "json", &f]);
+    assert!(code == 0 || code == 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let mut all = Vec::new();
+    strings(&v, String::new(), &mut all);
+    assert!(all.len() > 100);
+    for (path, s) in &all {
+        assert!(
+            !s.chars().any(|c| c.is_control()),
+            "{path} holds a control character: {s:?}"
+        );
+    }
+    let escaped = "evil\\027[2j\\027]0;pwned\\007.blob.core.windows.net";
+    let seen: Vec<&str> = all.iter().map(|(_, s)| *s).collect();
+    assert!(
+        seen.contains(&escaped),
+        "the CONNECT host, escaped: {seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|s| s.eq_ignore_ascii_case(escaped) && s.contains("2J")),
+        "the SNI, escaped"
+    );
+    // The text report and the CSV carry no control character but newlines.
+    let (_, text, _) = run(&["analyze", &f]);
+    assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text}");
+    assert!(text.contains("evil\\027[2"));
+    let (_, csv, _) = run(&["analyze", "--csv", "-", &f]);
+    assert!(
+        !csv.chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r')
+    );
+    assert!(csv.contains("evil\\027[2"), "{csv}");
+}

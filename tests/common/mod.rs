@@ -169,3 +169,17 @@ pub fn decode_as_args(name: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// A captured string as asrscope shows it everywhere: printable ASCII kept,
+/// a backslash doubled, any other byte as `\DDD` (decimal).
+pub fn printable(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\{b:03}")),
+        }
+    }
+    out
+}
