@@ -662,3 +662,42 @@ fn replication_inside_an_nva_tunnel_is_an_nva_finding_naming_the_tunnel() {
     assert_eq!(flow["tunnel"]["port"].to_string(), *port);
     assert_eq!(flow["endpoint_id"], "cache-storage");
 }
+
+#[test]
+fn azure_platform_addresses_are_named_not_outside_azure() {
+    let (_, out, _) = run(&["tags", "lookup", "168.63.129.16", "169.254.169.254"]);
+    assert!(
+        out.contains("168.63.129.16: Azure platform (168.63.129.16)"),
+        "{out}"
+    );
+    assert!(out.contains("Azure-provided DNS"), "{out}");
+    assert!(
+        out.contains("169.254.169.254: Azure Instance Metadata Service"),
+        "{out}"
+    );
+    assert!(!out.contains("outside every Azure range"), "{out}");
+    // DNS flows to Azure DNS carry the name in the JSON.
+    let (_, v) = analyze("healthy-tls12-dns.pcap", &REGIONS);
+    let dns: Vec<&Value> = v["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["dst_port"] == 53)
+        .collect();
+    assert!(!dns.is_empty());
+    for f in dns {
+        assert_eq!(f["dst_ip"], "168.63.129.16");
+        assert_eq!(f["platform"], "Azure platform (168.63.129.16)");
+    }
+    // A name Azure DNS did not resolve: the finding says it was Azure DNS.
+    let (_, v) = analyze("dns-failures.pcap", &REGIONS);
+    let ev: Vec<String> = asr_findings(&v)
+        .iter()
+        .map(|f| f["evidence"][0].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        ev.iter()
+            .any(|e| e.contains("168.63.129.16, Azure-provided DNS")),
+        "{ev:?}"
+    );
+}

@@ -66,7 +66,9 @@ pub fn run(cmd: &TagsCommand) -> anyhow::Result<ExitCode> {
             }
             for ip in parsed {
                 let found = tags.db().lookup(ip);
-                if found.is_empty() {
+                if let Some(p) = crate::azure::platform::platform(&ip) {
+                    writeln!(out, "{ip}: {} ({})", p.label, p.what)?;
+                } else if found.is_empty() {
                     writeln!(out, "{ip}: none (outside every Azure range in the data)")?;
                 } else {
                     let names: Vec<String> = found

@@ -2,5 +2,6 @@
 //! of Site Recovery, regions.
 
 pub mod endpoints;
+pub mod platform;
 pub mod regions;
 pub mod tags;

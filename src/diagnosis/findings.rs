@@ -198,7 +198,14 @@ pub(super) fn for_endpoint(
 
 /// A Site Recovery name that does not resolve.
 pub(super) fn dns(e: &Endpoint, d: &NameLog, cause: &Cause) -> Finding {
-    let servers: Vec<String> = d.servers.iter().map(|s| s.to_string()).collect();
+    let servers: Vec<String> = d
+        .servers
+        .iter()
+        .map(|s| match crate::azure::platform::platform(s) {
+            Some(_) => format!("{s}, Azure-provided DNS"),
+            None => s.to_string(),
+        })
+        .collect();
     Finding {
         severity: Severity::Critical,
         asr: true,

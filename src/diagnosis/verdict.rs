@@ -94,7 +94,8 @@ pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
         .or_else(|| tags.first());
     let service_tag = relevant.map(|t| t.name.clone());
     let service_region = relevant.and_then(|t| t.region.clone());
-    let (verdict, cause) = decide(f, ep.is_some(), tags.is_empty(), ctx);
+    let platform = crate::azure::platform::platform(&f.dst_ip);
+    let (verdict, cause) = decide(f, ep.is_some(), tags.is_empty() && platform.is_none(), ctx);
     let endpoint_by = found.map(|(_, by)| by);
     let mut reason = reason::render(&cause);
     if let (Some(e), Some(EndpointBy::Address), Some(tag)) = (ep, endpoint_by, &service_tag) {
@@ -108,6 +109,7 @@ pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
         required_tag,
         service_tag,
         service_region,
+        platform: platform.map(|p| p.label),
         verdict,
         reason,
         private_endpoint: matches!(cause, Cause::PrivateEndpoint { .. }),

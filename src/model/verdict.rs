@@ -350,6 +350,9 @@ pub struct FlowVerdict {
     pub service_tag: Option<String>,
     /// The region of `service_tag`, when regional.
     pub service_region: Option<String>,
+    /// An Azure platform address (168.63.129.16, 169.254.169.254), named:
+    /// in no service tag, yet never outside Azure.
+    pub platform: Option<&'static str>,
     /// The verdict.
     pub verdict: Verdict,
     /// One line of evidence, rendered from `cause`.

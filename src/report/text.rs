@@ -316,7 +316,14 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
             trunc(&server, 22),
             trunc(&name, 33),
             j.verdict.verdict.as_str(),
-            trunc(j.verdict.service_tag.as_deref().unwrap_or("-"), 16)
+            trunc(
+                j.verdict
+                    .service_tag
+                    .as_deref()
+                    .or(j.verdict.platform)
+                    .unwrap_or("-"),
+                16
+            )
         )?;
         wrapped(out, "             ", 13, &for_terminal(&j.verdict.reason))?;
     }

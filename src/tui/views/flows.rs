@@ -82,7 +82,13 @@ impl Cells {
                 (None, _, _) => "-".to_string(),
             },
             verdict: verdict_mark(j.verdict.verdict, g),
-            tag: clean(j.verdict.service_tag.as_deref().unwrap_or("-")),
+            tag: clean(
+                j.verdict
+                    .service_tag
+                    .as_deref()
+                    .or(j.verdict.platform)
+                    .unwrap_or("-"),
+            ),
             bytes: human_bytes(j.flow.out.bytes),
         }
     }

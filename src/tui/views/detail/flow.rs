@@ -96,6 +96,7 @@ fn endpoint_line(v: &FlowVerdict) -> Line<'static> {
                 "not a Site Recovery endpoint · destination in {}",
                 v.service_tag
                     .as_deref()
+                    .or(v.platform)
                     .map(clean)
                     .unwrap_or_else(|| "no Azure service tag".into())
             ),
@@ -105,7 +106,10 @@ fn endpoint_line(v: &FlowVerdict) -> Line<'static> {
     let destination = match (&v.service_tag, &v.service_region) {
         (Some(t), Some(r)) => format!("{} ({})", clean(t), clean(r)),
         (Some(t), None) => clean(t),
-        _ => "no Azure service tag".into(),
+        _ => v
+            .platform
+            .map(clean)
+            .unwrap_or_else(|| "no Azure service tag".into()),
     };
     field(
         "endpoint",
