@@ -139,7 +139,7 @@ fn silent_drop_is_blocked_with_syn_count_and_span() {
     let fix = f[0]["fix"].to_string();
     assert!(
         fix.contains(
-            "--destination-address-prefixes EventHub.CentralUS --destination-port-ranges 443"
+            "--destination-address-prefixes 'EventHub.CentralUS' --destination-port-ranges 443"
         ),
         "{fix}"
     );
@@ -478,7 +478,7 @@ fn requirements_for_a_region_pair() {
     ] {
         assert!(
             cmds.iter()
-                .any(|c| c.contains(&format!("--destination-address-prefixes {tag} "))),
+                .any(|c| c.contains(&format!("--destination-address-prefixes '{tag}' "))),
             "{tag}"
         );
     }
@@ -700,4 +700,59 @@ fn azure_platform_addresses_are_named_not_outside_azure() {
             .any(|e| e.contains("168.63.129.16, Azure-provided DNS")),
         "{ev:?}"
     );
+}
+
+/// True when bash parses `script` without running it.
+fn bash_parses(script: &str) -> bool {
+    let mut child = std::process::Command::new("bash")
+        .arg("-n")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    child.wait().unwrap().success()
+}
+
+#[test]
+fn az_commands_paste_into_a_shell_as_they_are() {
+    let (code, out, err) = run(&[
+        "requirements",
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+        "--format",
+        "az",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(bash_parses(&out), "{out}");
+    // The variables the commands use are set first.
+    for var in ["RG=", "NSG_EASTUS=", "NSG_CENTRALUS="] {
+        let set = out.find(&format!("\n{var}")).unwrap_or(usize::MAX);
+        let used = out
+            .find(&format!("${}", var.trim_end_matches('=')))
+            .unwrap();
+        assert!(set < used, "{var} is set before it is used:\n{out}");
+    }
+    assert!(!out.contains("only (only"), "{out}");
+    // A finding's command: every placeholder quoted, so that no shell reads
+    // `<resource-group>` as a redirection.
+    let (_, v) = analyze("syn-dropped.pcap", &[]);
+    let fixes: Vec<String> = asr_findings(&v)
+        .iter()
+        .flat_map(|f| f["fix"].as_array().unwrap().clone())
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect();
+    let cmd = fixes
+        .iter()
+        .find_map(|f| f.split_once(": az ").map(|(_, c)| format!("az {c}")))
+        .unwrap();
+    assert!(cmd.contains("'EventHub.CentralUS'"), "{cmd}");
+    assert!(bash_parses(&cmd), "{cmd}");
 }

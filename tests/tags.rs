@@ -385,7 +385,7 @@ fn json_without_values_is_rejected() {
     assert!(matches!(e, TagsError::NotServiceTags { .. }), "{e:?}");
     assert_eq!(
         e.to_string(),
-        "x.json: not a service tags file: no \"values\" array; pass Microsoft's ServiceTags_Public_*.json or the output of `az network list-service-tags --location <region>`"
+        "x.json: not a service tags file: no \"values\" array; pass Microsoft's ServiceTags_Public_*.json or the output of `az network list-service-tags --location '<region>'`"
     );
     for bad in [
         r#"[1, 2]"#,

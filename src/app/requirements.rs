@@ -133,18 +133,39 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
         RequirementsFormat::Az => {
             writeln!(
                 out,
-                "# Site Recovery outbound rules, {} -> {}. Set RG, NSG names and priorities first.",
+                "# Site Recovery outbound rules, {} -> {} (paste into a POSIX shell).",
                 s.tag_suffix, t.tag_suffix
+            )?;
+            writeln!(
+                out,
+                "# Set the resource group and the NSG of each region's subnet first:"
+            )?;
+            writeln!(out, "RG='<resource-group>'")?;
+            for r in [&s, &t] {
+                writeln!(
+                    out,
+                    "NSG_{}='<nsg-of-the-subnet-in-{}>'",
+                    r.tag_suffix.to_ascii_uppercase(),
+                    r.id
+                )?;
+            }
+            writeln!(
+                out,
+                "# Priorities 200-250: change them if rules of yours already use them."
             )?;
             for (i, r) in all.iter().enumerate() {
                 let nsg = format!("$NSG_{}", r.region.to_ascii_uppercase());
                 let name = format!("Allow-ASR-{}", r.tag.replace('.', "-"));
                 if r.need != Need::Always {
-                    writeln!(out, "# only{}", need_note(r.need))?;
+                    writeln!(
+                        out,
+                        "# {}:",
+                        need_note(r.need).trim().trim_matches(['(', ')'])
+                    )?;
                 }
                 writeln!(
                     out,
-                    "az network nsg rule create --resource-group \"$RG\" --nsg-name \"{nsg}\" --name {name} --priority {} --direction Outbound --access Allow --protocol Tcp --source-address-prefixes VirtualNetwork --source-port-ranges '*' --destination-address-prefixes {} --destination-port-ranges 443 --description \"Site Recovery: {}\"",
+                    "az network nsg rule create --resource-group \"$RG\" --nsg-name \"{nsg}\" --name '{name}' --priority {} --direction Outbound --access Allow --protocol Tcp --source-address-prefixes VirtualNetwork --source-port-ranges '*' --destination-address-prefixes '{}' --destination-port-ranges 443 --description 'Site Recovery: {}'",
                     200 + (i % CATALOG.len()) * 10,
                     r.tag,
                     r.endpoint
@@ -168,6 +189,6 @@ pub const NOTES: &[&str] = &[
     "Allow service tags or URLs, never IP address lists: IP-based filtering should not be used for Site Recovery, and its IP addresses should not be added to route tables.",
     "An authenticated proxy is not supported; only unauthenticated proxies work.",
     "With an NVA in the path, create a virtual network service endpoint for Microsoft.Storage so that replication traffic does not go through (and throttle) the appliance; with forced tunnelling, the same keeps it inside the Azure boundary.",
-    "Do not restrict the storage accounts used by Site Recovery to selected networks: allow access from all networks.",
+    "With a firewall on the cache or target storage account, enable \"Allow trusted Microsoft services\" and allow access to at least one subnet of the source virtual network (with a user-assigned managed identity on the vault, allow access from all networks instead).",
     "Create the rules on a test NSG first and check that nothing breaks before changing the production NSG.",
 ];

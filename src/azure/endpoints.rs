@@ -66,7 +66,7 @@ pub const CATALOG: &[Endpoint] = &[
         id: EndpointId::AzureAd,
         pattern: "login.microsoftonline.com",
         tag: TagRule::Global("AzureActiveDirectory"),
-        purpose: "authorization and authentication to the Site Recovery service URLs",
+        purpose: "Microsoft Entra ID (tag AzureActiveDirectory): authorization and authentication to the Site Recovery service URLs",
         need: Need::Always,
         error_codes: &["151196", "151072"],
     },

@@ -12,12 +12,16 @@ use crate::model::{
 };
 use std::collections::BTreeMap;
 
-const SERVICE_ENDPOINT_AZ: &str = "az network vnet subnet update -g <resource-group> --vnet-name <vnet> -n <subnet> --service-endpoints Microsoft.Storage";
+const SERVICE_ENDPOINT_AZ: &str = "az network vnet subnet update -g '<resource-group>' --vnet-name '<vnet>' -n '<subnet>' --service-endpoints Microsoft.Storage";
+
+/// Today's advice for a storage account behind a firewall ("About networking
+/// in Azure VM disaster recovery", "Support matrix").
+const STORAGE_FIREWALL: &str = "with a firewall on the cache or target storage account, enable \"Allow trusted Microsoft services\" and allow access to at least one subnet of the source virtual network (with a user-assigned managed identity on the vault, allow access from all networks)";
 
 /// The NSG rule that allows an endpoint's tag, as an `az` command.
-fn nsg_fix(tag: &str) -> String {
+pub(super) fn nsg_fix(tag: &str) -> String {
     format!(
-        "allow outbound TCP 443 to service tag {tag} in the VM's NSG: az network nsg rule create -g <resource-group> --nsg-name <nsg> -n Allow-ASR-{} --priority <priority> --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes {tag} --destination-port-ranges 443",
+        "allow outbound TCP 443 to service tag {tag} in the VM's NSG: az network nsg rule create -g '<resource-group>' --nsg-name '<nsg>' -n 'Allow-ASR-{}' --priority '<priority>' --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes '{tag}' --destination-port-ranges 443",
         tag.replace(['.', '<', '>'], "")
     )
 }
@@ -33,6 +37,18 @@ fn url_fix(e: &Endpoint) -> String {
         "on a URL-filtering firewall or proxy, allow {}{specific} (not IP addresses: IP-based filtering is not supported for Site Recovery)",
         e.pattern
     )
+}
+
+/// For the cache account, a refusal right at the hello can also be the
+/// storage account's own firewall (its HTTP 403 is inside TLS, but the reset
+/// or silence is not): one more cause to check.
+fn with_storage_firewall(e: &Endpoint, mut fix: Vec<String>) -> Vec<String> {
+    if e.id == EndpointId::CacheStorage {
+        fix.push(format!(
+            "if the cache storage account has a firewall, it may be the one refusing: {STORAGE_FIREWALL}"
+        ));
+    }
+    fix
 }
 
 /// What a finding says beyond its evidence.
@@ -63,7 +79,7 @@ fn blocked(e: &Endpoint, cause: &Cause, tag: &str) -> Kind {
                 }
             ),
             e.error_codes.to_vec(),
-            vec![url_fix(e), nsg_fix(tag)],
+            with_storage_firewall(e, vec![url_fix(e), nsg_fix(tag)]),
         ),
         Cause::ProxyRefused { .. } => critical(
             format!("{} is refused by the proxy", e.pattern),
@@ -96,7 +112,7 @@ fn blocked(e: &Endpoint, cause: &Cause, tag: &str) -> Kind {
         Cause::ServerSilent { .. } => critical(
             format!("{} is blocked: the TLS hello gets no answer", e.pattern),
             e.error_codes.to_vec(),
-            vec![url_fix(e), nsg_fix(tag)],
+            with_storage_firewall(e, vec![url_fix(e), nsg_fix(tag)]),
         ),
         _ => critical(
             format!("{} is blocked", e.pattern),
@@ -317,7 +333,7 @@ pub(super) fn nva(asr_flows: u64, tunnelled: u64, tunnels: &[Tunnel]) -> Finding
         fix: vec![
             "the appliance might get throttled if all the replication traffic passes through it: create a virtual network service endpoint for Microsoft.Storage on the VM's subnet so that replication traffic does not go to the NVA".into(),
             SERVICE_ENDPOINT_AZ.into(),
-            "do not restrict the storage accounts used by Site Recovery to selected networks: allow access from all networks".into(),
+            STORAGE_FIREWALL.into(),
         ],
     }
 }
@@ -331,7 +347,7 @@ pub(super) fn private_endpoint(reason: &str) -> Finding {
         endpoint: None,
         error_codes: vec![],
         evidence: vec![reason.to_string()],
-        fix: vec!["nothing to change; Azure AD (login.microsoftonline.com) has no private endpoint and must still be allowed outbound".into()],
+        fix: vec!["nothing to change; Microsoft Entra ID (login.microsoftonline.com, tag AzureActiveDirectory) has no private endpoint and must still be allowed outbound".into()],
     }
 }
 
@@ -346,6 +362,6 @@ pub(super) fn stale_tags(age_days: i64, published: &str, change_number: u64) -> 
         evidence: vec![format!(
             "service tags published {published} (changeNumber {change_number}); tags change weekly"
         )],
-        fix: vec!["download the current ServiceTags_Public_*.json (or `az network list-service-tags --location <region>`) and pass it with --service-tags FILE".into()],
+        fix: vec!["download the current ServiceTags_Public_*.json (or `az network list-service-tags --location '<region>'`) and pass it with --service-tags FILE".into()],
     }
 }

@@ -150,7 +150,7 @@ fn no_syn_answer_is_blocked_with_the_nsg_rule_as_fix() {
     assert_eq!(fd.severity, Severity::Critical);
     assert_eq!(fd.title, "*.blob.core.windows.net is blocked");
     assert_eq!(fd.error_codes, vec!["151037", "151072", "153007"]);
-    assert!(fd.fix[0].contains("--destination-address-prefixes Storage.EastUS"));
+    assert!(fd.fix[0].contains("--destination-address-prefixes 'Storage.EastUS'"));
     assert!(fd.fix[1].starts_with("on a URL-filtering firewall"));
     assert!(fd.fix[2].contains("NAT gateway"));
     assert_eq!(fd.evidence[1], "1 flow: 1 blocked");
@@ -840,4 +840,15 @@ fn an_unnamed_flow_is_tied_to_its_endpoint_by_address() {
         TagDb::embedded(),
     );
     assert_eq!(s.unwrap().region.id, "eastus");
+}
+
+#[test]
+fn an_unknown_region_placeholder_is_quoted_in_the_command() {
+    let fix = super::findings::nsg_fix("Storage.<source>");
+    assert!(
+        fix.contains("--destination-address-prefixes 'Storage.<source>'"),
+        "{fix}"
+    );
+    assert!(fix.contains("-g '<resource-group>'"), "{fix}");
+    assert!(!fix.contains(" <"), "no bare placeholder: {fix}");
 }

@@ -46,7 +46,7 @@ pub const COPY_WINDOW_US: i64 = 10_000;
 /// the packet has no IPv4 identification to tell.
 pub const RECORDED_GAP_US: i64 = 1_000;
 /// Counters of packets per direction (hashed; a power of two).
-const ACTIVITY: usize = 4096;
+const ACTIVITY: usize = 1 << 16;
 /// Most times one packet is counted as recorded, in [`Copies::times`].
 pub const MAX_TIMES: usize = 8;
 
@@ -187,15 +187,20 @@ impl CopyFilter {
         mix(h ^ ((s.sport as u64) << 48 | (s.dport as u64) << 32 | id))
     }
 
-    /// The slot of the packet counter of one direction (a cheap
-    /// multiply-shift hash: a collision only makes a copy count as a packet).
+    /// The slot of the packet counter of one direction: the pair of
+    /// endpoints picks two neighbouring slots (a cheap multiply-shift hash of
+    /// both, in a fixed order), the direction one of them, so that a flow's
+    /// two directions never share a counter. A collision with another flow
+    /// only makes a copy without an IP identification count as a packet.
     fn direction(&self, src: u64, dst: u64, sport: u16, dport: u16) -> usize {
-        let h = (src ^ self.seed)
+        let (a, b) = ((src, sport), (dst, dport));
+        let (lo, hi, dir) = if a <= b { (a, b, 0) } else { (b, a, 1) };
+        let h = (lo.0 ^ self.seed)
             .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-            .wrapping_add(dst.rotate_left(17))
-            .wrapping_add((sport as u64) << 16 | dport as u64)
+            .wrapping_add(hi.0.rotate_left(17))
+            .wrapping_add((lo.1 as u64) << 16 | hi.1 as u64)
             .wrapping_mul(0xff51_afd7_ed55_8ccd);
-        (h >> (64 - ACTIVITY.trailing_zeros())) as usize
+        ((h >> (64 - ACTIVITY.trailing_zeros())) as usize & !1) | dir
     }
 
     /// A TCP segment: what a router does not change (the window and the

@@ -1,7 +1,7 @@
 //! Why a service tags file or snapshot could not be read.
 
 /// What users are told to pass when a file is not a service tags file.
-const PASS_HINT: &str = "pass Microsoft's ServiceTags_Public_*.json or the output of `az network list-service-tags --location <region>`";
+const PASS_HINT: &str = "pass Microsoft's ServiceTags_Public_*.json or the output of `az network list-service-tags --location '<region>'`";
 
 /// Why a service tags file or snapshot could not be read.
 #[derive(thiserror::Error, Debug)]
