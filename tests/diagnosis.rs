@@ -756,3 +756,59 @@ fn az_commands_paste_into_a_shell_as_they_are() {
     assert!(cmd.contains("'EventHub.CentralUS'"), "{cmd}");
     assert!(bash_parses(&cmd), "{cmd}");
 }
+
+#[test]
+fn churn_limits_per_disk_are_in_the_throttling_finding_and_requirements() {
+    let (_, v) = analyze("loss-ratelimit.pcap", &REGIONS);
+    let f = asr_findings(&v)
+        .into_iter()
+        .find(|f| f["title"] == "*.blob.core.windows.net is throttled")
+        .unwrap();
+    let ev: Vec<&str> = f["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    assert!(ev.iter().any(|e| e.starts_with("per-disk churn limits (support matrix), standard: Standard storage 8 KB 2 MB/s; Premium SSD, 128 GiB or more 8 KB 2 MB/s")), "{ev:?}");
+    assert!(
+        ev.iter()
+            .any(|e| e.starts_with("per-disk churn limits with High Churn:")
+                && e.contains("Premium SSD, 1 TiB or more 24 KB or more 50 MB/s")),
+        "{ev:?}"
+    );
+    let (_, out, _) = run(&[
+        "requirements",
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+    ]);
+    assert!(
+        out.contains("Data churn limits: 54 MB/s per VM (100 MB/s with High Churn)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Premium SSD, 512 GiB or more   16 KB or more    20 MB/s"),
+        "{out}"
+    );
+    let (_, out, _) = run(&[
+        "requirements",
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["churn_limits"]["per_vm_mbps"], 54.0);
+    assert_eq!(v["churn_limits"]["per_disk"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        v["churn_limits"]["per_disk_high_churn"]
+            .as_array()
+            .unwrap()
+            .len(),
+        13
+    );
+}

@@ -4,6 +4,7 @@
 //! replicate back).
 
 use super::config;
+use crate::azure::churn;
 use crate::azure::endpoints::CATALOG;
 use crate::azure::regions;
 use crate::cli::{RequirementsArgs, RequirementsFormat};
@@ -66,6 +67,14 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
                 urls: Vec<(&'static str, &'static str, Need)>,
                 nsg_rules: &'a [NsgRule],
                 notes: &'a [&'a str],
+                churn_limits: Churn,
+            }
+            #[derive(Serialize)]
+            struct Churn {
+                per_vm_mbps: f64,
+                per_vm_high_churn_mbps: f64,
+                per_disk: &'static [churn::DiskLimit],
+                per_disk_high_churn: &'static [churn::DiskLimit],
             }
             let doc = Doc {
                 source_region: &s,
@@ -76,6 +85,12 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
                     .collect(),
                 nsg_rules: &all,
                 notes: NOTES,
+                churn_limits: Churn {
+                    per_vm_mbps: churn::PER_VM_MBPS,
+                    per_vm_high_churn_mbps: churn::PER_VM_HIGH_CHURN_MBPS,
+                    per_disk: churn::STANDARD,
+                    per_disk_high_churn: churn::HIGH_CHURN,
+                },
             };
             serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
@@ -123,6 +138,22 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
                         r.endpoint,
                         need_note(r.need)
                     )?;
+                }
+            }
+            writeln!(out)?;
+            writeln!(
+                out,
+                "Data churn limits: {} MB/s per VM ({} MB/s with High Churn); per disk:",
+                churn::PER_VM_MBPS,
+                churn::PER_VM_HIGH_CHURN_MBPS
+            )?;
+            for (title, table) in [
+                ("standard churn", churn::STANDARD),
+                ("High Churn", churn::HIGH_CHURN),
+            ] {
+                writeln!(out, "  {title}:")?;
+                for r in table {
+                    writeln!(out, "    {:<30} {:<15} {:>3} MB/s", r.disk, r.io, r.mbps)?;
                 }
             }
             writeln!(out)?;

@@ -1,6 +1,7 @@
 //! Azure knowledge, with no packets: service tags, the endpoint catalog
 //! of Site Recovery, regions.
 
+pub mod churn;
 pub mod endpoints;
 pub mod platform;
 pub mod regions;

@@ -133,9 +133,22 @@ fn throttled(e: &Endpoint, upload: &Upload, th: &Thresholds, ev: &mut Vec<String
         } else {
             "above"
         };
+        let flows = if upload.flows > 1 {
+            format!(" ({} parallel flows together)", upload.flows)
+        } else {
+            String::new()
+        };
         ev.push(format!(
-            "upload to the cache account {:.2} MB/s over {:.1} s: {below} the {:.2} MB/s Site Recovery needs (4 MB in 3 s); churn limit {:.0} MB/s per VM ({:.0} MB/s with High Churn)",
+            "upload to the cache account {:.2} MB/s over {:.1} s{flows}: {below} the {:.2} MB/s Site Recovery needs (4 MB in 3 s); churn limit {:.0} MB/s per VM ({:.0} MB/s with High Churn)",
             upload.mbps, upload.seconds, th.cache_upload_mbps, th.churn_limit_mbps, th.high_churn_limit_mbps
+        ));
+        ev.push(format!(
+            "per-disk churn limits (support matrix), standard: {}",
+            crate::azure::churn::one_line(crate::azure::churn::STANDARD)
+        ));
+        ev.push(format!(
+            "per-disk churn limits with High Churn: {}",
+            crate::azure::churn::one_line(crate::azure::churn::HIGH_CHURN)
         ));
     }
     Kind {
