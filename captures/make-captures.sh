@@ -139,6 +139,7 @@ VM_IP=10.1.0.4; VM_IP6=fd00:1::4            # the VM (IPv6: ULA, as in a dual-st
 NVA_IP=10.1.0.1; NVA_IP6=fd00:1::1          # the NVA, also source of its ICMP errors
 PROXY_IP=10.1.0.100                         # squid on the NVA
 PE_IP=10.1.1.5                              # private endpoint of the cache storage account
+PE_ASR_IP=10.1.1.6                          # private endpoint of the Recovery Services vault
 CUSTOM_DNS=10.10.0.4                        # a custom DNS server the NVA blocks
 DEAD_FWD=10.77.0.1                          # unreachable conditional forwarder for vault.azure.net
 
@@ -154,6 +155,8 @@ BLOB_NAME=asrcache1.blob.core.windows.net
 CUS_NAME=asrcachecus.blob.core.windows.net
 AAD_NAME=login.microsoftonline.com
 ASR_NAME=pod01-srs1.eus.hypervrecoverymanager.windowsazure.com
+VAULT_NAME=3216540987123456789-asr-pod01-rcm1.eus.siterecovery.windowsazure.com   # behind the vault's private endpoint
+VAULT_PL_NAME=3216540987123456789-asr-pod01-rcm1.eus.privatelink.siterecovery.windowsazure.com
 SB_NAME=asrmon-eus.servicebus.windows.net
 KV_NAME=myvault.vault.azure.net
 AUTO_NAME=eus-agentsvc.automation.ext.azure.com
@@ -195,6 +198,8 @@ leaf storage '*.blob.core.windows.net' issuing '*.blob.core.windows.net' '*.blob
 leaf aad 'stamp2.login.microsoftonline.com' issuing login.microsoftonline.com login.microsoft.com \
     login.windows.net stamp2.login.microsoftonline.com
 leaf asr '*.eus.hypervrecoverymanager.windowsazure.com' issuing '*.eus.hypervrecoverymanager.windowsazure.com'
+leaf asr-pe '*.eus.siterecovery.windowsazure.com' issuing '*.eus.siterecovery.windowsazure.com' \
+    '*.eus.privatelink.siterecovery.windowsazure.com'
 leaf sb '*.servicebus.windows.net' issuing '*.servicebus.windows.net'
 leaf kv '*.vault.azure.net' issuing '*.vault.azure.net' '*.vaultcore.azure.net'
 leaf auto '*.azure-automation.net' issuing '*.azure-automation.net' '*.automation.ext.azure.com'
@@ -247,7 +252,7 @@ ip -n $NS_NVA addr add 10.0.0.1/24 dev nva-out
 ip -n $NS_NVA addr add fd00:ff::1/64 dev nva-out nodad
 ip -n $NS_AZ addr add 10.0.0.2/24 dev az0
 ip -n $NS_AZ addr add fd00:ff::2/64 dev az0 nodad
-for a in $DNS_P $BLOB_P $CUS_P $AAD_P $ASR_P $SB_P $KV_P $AUTO_P $OUT_P $PE_IP; do
+for a in $DNS_P $BLOB_P $CUS_P $AAD_P $ASR_P $SB_P $KV_P $AUTO_P $OUT_P $PE_IP $PE_ASR_IP; do
     ip -n $NS_AZ addr add $a/32 dev lo
 done
 ip -n $NS_AZ addr add $BLOB6_P/128 dev lo nodad
@@ -295,6 +300,10 @@ dns_start() {  # variant: normal | outside | privlink | failures
         esac
         if [ "$1" = privlink ]; then
             echo "cname=$BLOB_NAME,asrcache1.privatelink.blob.core.windows.net"
+            # The vault's private endpoint: the name the VM asks is a CNAME
+            # into the private DNS zone privatelink.siterecovery.windowsazure.com.
+            echo "host-record=$VAULT_PL_NAME,$PE_ASR_IP"
+            echo "cname=$VAULT_NAME,$VAULT_PL_NAME"
         else
             echo "cname=$BLOB_NAME,blob.bl2prdstr01a.store.core.windows.net"
         fi
@@ -335,7 +344,7 @@ dns_stop() {
 timeout 240 ip netns exec $NS_AZ $PY "$HERE/azsrv.py" --certdir "$P" --lifetime 230 \
     --listen "$BLOB_P,443,storage,1.2" --listen "$BLOB6_P,443,storage,1.2" \
     --listen "$CUS_P,443,storage,1.2" --listen "$OUT_P,443,storage,1.2" \
-    --listen "$PE_IP,443,storage,1.2" --listen "$AAD_P,443,aad,1.3" \
+    --listen "$PE_IP,443,storage,1.2" --listen "$PE_ASR_IP,443,asr-pe,1.3" --listen "$AAD_P,443,aad,1.3" \
     --listen "$ASR_P,443,asr,1.3" --listen "$SB_P,443,sb,1.3" \
     --listen "$KV_P,443,kv,1.3" --listen "$AUTO_P,443,auto,1.3" >/dev/null &
 PIDS+=($!)
@@ -1032,6 +1041,21 @@ manifest hostile-names.pcap "names holding terminal escape sequences (ESC [2J, a
     "bash /dev/tcp CONNECT, openssl s_client -servername, a Python DNS query, each with the name evil<ESC>[2J<ESC>]0;pwned<BEL>.blob.core.windows.net" \
     "CONNECT refused by squid (non-2xx); a ClientHello with the escape bytes in its SNI; a DNS query with them in the question"
 
+# 28. A Recovery Services vault behind a private endpoint: the VM talks to Site
+# Recovery at {vault-id}-asr-pod01-{type}.{geo}.siterecovery.windowsazure.com,
+# a CNAME into privatelink.siterecovery.windowsazure.com that resolves to the
+# private endpoint's address in the VM's network (private, not rewritten).
+log "[28] vault-private-endpoint"
+dns_start privlink
+tcpdump_start $NS_VM vm0 vaultpe.pcap
+ok vm_curl -4 --tlsv1.3 "https://$VAULT_NAME/Subscriptions/00000000-0000-0000-0000-000000000000/registration"
+cap_stop
+dns_start normal
+publish vaultpe.pcap vault-private-endpoint.pcap
+manifest vault-private-endpoint.pcap "Recovery Services vault behind a private endpoint: Site Recovery's name resolves through privatelink.siterecovery.windowsazure.com" "$CLIENT" \
+    "$VAULT_NAME -> $VAULT_PL_NAME=$PE_ASR_IP (private, not rewritten); DNS $DNS_A" "private (no service tag); $T_DNS" "none" \
+    "CNAME to the privatelink name, A $PE_ASR_IP; TLS 1.3 (SNI $VAULT_NAME) to $PE_ASR_IP; 200"
+
 teardown                      # the lab is no longer needed
 log "captures done after ${SECONDS}s; writing ground truth"
 
@@ -1085,7 +1109,7 @@ done
     echo "# Address map (lab -> capture): $DNS_P->$DNS_A (Azure DNS); $BLOB_P->$BLOB_A ($T_BLOB); $BLOB6_P->$BLOB6_A ($T_BLOB6);"
     echo "#   $CUS_P->$CUS_A ($T_CUS); $AAD_P->$AAD_A ($T_AAD); $ASR_P->$ASR_A ($T_ASR); $SB_P->$SB_A ($T_SB);"
     echo "#   $KV_P->$KV_A ($T_KV); $AUTO_P->$AUTO_A ($T_AUTO); $OUT_P->$OUT_A (not Azure, TEST-NET-3). Service tags: ServiceTags_Public.json changeNumber 375."
-    echo "# Not rewritten: VM $VM_IP / $VM_IP6, NVA $NVA_IP / $NVA_IP6 / 10.0.0.1, proxy $PROXY_IP, private endpoint $PE_IP, custom DNS $CUSTOM_DNS, VXLAN underlay 172.16.0.0/24."
+    echo "# Not rewritten: VM $VM_IP / $VM_IP6, NVA $NVA_IP / $NVA_IP6 / 10.0.0.1, proxy $PROXY_IP, private endpoints $PE_IP (cache storage) and $PE_ASR_IP (vault), custom DNS $CUSTOM_DNS, VXLAN underlay 172.16.0.0/24."
     echo "# Capture filter everywhere: no ARP, no IPv6 ND/MLD (inner ARP inside VXLAN remains)."
     echo "# truth/<name>.tsv: tshark 4.0 -T fields -E header=y -E occurrence=a -E aggregator='|' for every field, one row per frame."
     echo "#   Multi-valued cells use '|': ip.src/ip.dst list outer then inner header (ICMP error quote, VXLAN inner packet);"

@@ -812,3 +812,59 @@ fn churn_limits_per_disk_are_in_the_throttling_finding_and_requirements() {
         13
     );
 }
+
+#[test]
+fn a_vault_behind_a_private_endpoint_is_site_recovery_reached_privately() {
+    let name = "vault-private-endpoint.pcap";
+    let rows = truth(name);
+    // tshark reads the CNAME into the private DNS zone.
+    assert!(
+        rows.iter()
+            .any(|r| r["dns.cname"].contains(".privatelink.siterecovery.windowsazure.com"))
+    );
+    let (code, v) = analyze(name, &REGIONS);
+    assert_eq!(code, 0, "{:#}", v["diagnosis"]["findings"]);
+    let f = v["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["transport"] == "tcp")
+        .unwrap();
+    assert!(
+        f["server_name"]
+            .as_str()
+            .unwrap()
+            .ends_with("-asr-pod01-rcm1.eus.siterecovery.windowsazure.com")
+    );
+    assert_eq!(f["endpoint_id"], "site-recovery");
+    assert_eq!(f["verdict"], "allowed");
+    assert_eq!(f["private_endpoint"], true);
+    assert_eq!(f["cause"]["kind"], "private-endpoint");
+    assert_eq!(req(&v, "site-recovery")["status"], "ok");
+    let info = v["diagnosis"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["endpoint"] == "site-recovery" && f["severity"] == "info")
+        .unwrap();
+    let fix = info["fix"].to_string();
+    for needed in [
+        "sub-resource AzureSiteRecovery",
+        "privatelink.siterecovery.windowsazure.com",
+        "two private endpoints",
+        "Microsoft Entra ID",
+    ] {
+        assert!(fix.contains(needed), "{needed}: {fix}");
+    }
+    // The cache account behind its private endpoint: what storage needs.
+    let (_, v) = analyze("private-endpoint.pcap", &REGIONS);
+    let info = v["diagnosis"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["endpoint"] == "cache-storage" && f["severity"] == "info")
+        .unwrap();
+    let fix = info["fix"].to_string();
+    assert!(fix.contains("General Purpose v2"), "{fix}");
+    assert!(fix.contains("Storage Blob Data Contributor"), "{fix}");
+}

@@ -42,6 +42,9 @@ pub struct Endpoint {
     pub id: EndpointId,
     /// URL pattern as the documentation writes it.
     pub pattern: &'static str,
+    /// Other patterns of the same endpoint (Site Recovery behind the vault's
+    /// private endpoint).
+    pub also: &'static [&'static str],
     /// The NSG service tag.
     pub tag: TagRule,
     /// What the endpoint is for.
@@ -57,6 +60,7 @@ pub const CATALOG: &[Endpoint] = &[
     Endpoint {
         id: EndpointId::CacheStorage,
         pattern: "*.blob.core.windows.net",
+        also: &[],
         tag: TagRule::SourceRegion("Storage"),
         purpose: "replicated data is written to the cache storage account in the source region",
         need: Need::Always,
@@ -65,6 +69,7 @@ pub const CATALOG: &[Endpoint] = &[
     Endpoint {
         id: EndpointId::AzureAd,
         pattern: "login.microsoftonline.com",
+        also: &[],
         tag: TagRule::Global("AzureActiveDirectory"),
         purpose: "Microsoft Entra ID (tag AzureActiveDirectory): authorization and authentication to the Site Recovery service URLs",
         need: Need::Always,
@@ -73,6 +78,10 @@ pub const CATALOG: &[Endpoint] = &[
     Endpoint {
         id: EndpointId::SiteRecovery,
         pattern: "*.hypervrecoverymanager.windowsazure.com",
+        // With a private endpoint on the vault: {vault-id}-asr-pod01-{type}
+        // .{geo}.siterecovery.windowsazure.com, private DNS zone
+        // privatelink.siterecovery.windowsazure.com.
+        also: &["*.siterecovery.windowsazure.com"],
         tag: TagRule::Global("AzureSiteRecovery"),
         purpose: "Site Recovery service communication from the VM",
         need: Need::Always,
@@ -81,6 +90,7 @@ pub const CATALOG: &[Endpoint] = &[
     Endpoint {
         id: EndpointId::Monitoring,
         pattern: "*.servicebus.windows.net",
+        also: &[],
         tag: TagRule::TargetRegion("EventHub"),
         purpose: "Site Recovery monitoring and diagnostics data written from the VM",
         need: Need::Always,
@@ -89,6 +99,7 @@ pub const CATALOG: &[Endpoint] = &[
     Endpoint {
         id: EndpointId::KeyVault,
         pattern: "*.vault.azure.net",
+        also: &[],
         tag: TagRule::Global("AzureKeyVault"),
         purpose: "enabling replication of ADE-enabled VMs via the portal",
         need: Need::AdeVms,
@@ -97,6 +108,7 @@ pub const CATALOG: &[Endpoint] = &[
     Endpoint {
         id: EndpointId::Automation,
         pattern: "*.automation.ext.azure.com",
+        also: &[],
         tag: TagRule::Global("GuestAndHybridManagement"),
         purpose: "auto-upgrade of the Mobility agent for a replicated item via the portal",
         need: Need::AgentAutoUpgrade,
@@ -122,9 +134,16 @@ pub fn matches(pattern: &str, name: &str) -> bool {
     }
 }
 
+impl Endpoint {
+    /// True when `name` matches the endpoint's pattern or one of its others.
+    pub fn matches(&self, name: &str) -> bool {
+        matches(self.pattern, name) || self.also.iter().any(|p| matches(p, name))
+    }
+}
+
 /// The catalog entry a server name belongs to.
 pub fn classify(name: &str) -> Option<&'static Endpoint> {
-    CATALOG.iter().find(|e| matches(e.pattern, name))
+    CATALOG.iter().find(|e| e.matches(name))
 }
 
 #[cfg(test)]
@@ -197,6 +216,12 @@ mod tests {
             EndpointId::Automation
         );
         assert!(classify("www.example.com").is_none());
+        assert_eq!(
+            classify("1234567890-asr-pod01-rcm1.eus.siterecovery.windowsazure.com")
+                .unwrap()
+                .id,
+            EndpointId::SiteRecovery
+        );
         assert_eq!(
             TagRule::SourceRegion("Storage").tag(Some("EastUS"), None),
             "Storage.EastUS"

@@ -4,7 +4,7 @@
 //! regions seen, not with flows.
 
 use super::findings;
-use crate::azure::endpoints::{self, CATALOG};
+use crate::azure::endpoints::CATALOG;
 use crate::azure::tags::TagDb;
 use crate::model::{
     CapturePoint, Cause, Diagnosis, DnsFailure, EndpointId, FlowRecord, FlowVerdict, NameLog,
@@ -43,7 +43,7 @@ pub struct Diagnoser {
     asr_flows_total: u64,
     /// Site Recovery flows seen inside a VXLAN or GENEVE tunnel.
     asr_flows_tunnelled: u64,
-    private: Vec<String>,
+    private: Vec<(EndpointId, String)>,
 }
 
 /// What the diagnosis is built with besides the verdicts.
@@ -81,8 +81,11 @@ impl Diagnoser {
         if a.worst.as_ref().is_none_or(|(w, _)| v.verdict > *w) {
             a.worst = Some((v.verdict, v.cause.clone()));
         }
-        if v.private_endpoint && self.private.len() < 8 {
-            self.private.push(v.reason.clone());
+        if v.private_endpoint
+            && self.private.len() < 8
+            && !self.private.iter().any(|(e, _)| *e == id)
+        {
+            self.private.push((id, v.reason.clone()));
         }
         if id == EndpointId::CacheStorage && f.out.bytes > 0 {
             self.add_upload(f, v);
@@ -148,7 +151,7 @@ impl Diagnoser {
                 .dns
                 .iter()
                 .filter(|d| {
-                    endpoints::matches(e.pattern, &d.name)
+                    e.matches(&d.name)
                         && d.answered == 0
                         && d.nxdomain + d.servfail + d.other_errors + d.unanswered > 0
                 })
@@ -215,7 +218,11 @@ impl Diagnoser {
                 s.tunnels,
             ));
         }
-        found.extend(self.private.iter().map(|p| findings::private_endpoint(p)));
+        found.extend(
+            self.private
+                .iter()
+                .map(|(id, p)| findings::private_endpoint(*id, p)),
+        );
         found.sort_by_key(|f| (f.severity, !f.asr));
         Diagnosis {
             source_region: source,

@@ -351,16 +351,29 @@ pub(super) fn nva(asr_flows: u64, tunnelled: u64, tunnels: &[Tunnel]) -> Finding
     }
 }
 
-/// A Site Recovery endpoint reached through a private endpoint.
-pub(super) fn private_endpoint(reason: &str) -> Finding {
+/// A Site Recovery endpoint reached through a private endpoint, with what
+/// "Replicate Azure VMs with private endpoints" requires around it.
+pub(super) fn private_endpoint(id: EndpointId, reason: &str) -> Finding {
+    let mut fix = match id {
+        EndpointId::SiteRecovery => vec![
+            "nothing to change in the capture; the vault's private endpoint uses the target sub-resource AzureSiteRecovery and the private DNS zone privatelink.siterecovery.windowsazure.com".to_string(),
+            "the vault needs two private endpoints: one in the source network for protection, one in the recovery network for reprotection after failover; each subnet needs at least seven free IP addresses".into(),
+        ],
+        EndpointId::CacheStorage => vec![
+            "nothing to change in the capture; a private endpoint for storage needs a General Purpose v2 account: one in the source virtual network for the cache account, and a second at reprotection".to_string(),
+            "the vault's managed identity needs Contributor and Storage Blob Data Contributor on the cache account (Storage Blob Data Owner for a premium account)".into(),
+        ],
+        _ => vec!["nothing to change".to_string()],
+    };
+    fix.push("Microsoft Entra ID (login.microsoftonline.com, tag AzureActiveDirectory) has no private endpoint and must still be allowed outbound".into());
     Finding {
         severity: Severity::Info,
         asr: false,
         title: "reached through a private endpoint: allowed".into(),
-        endpoint: None,
+        endpoint: Some(id),
         error_codes: vec![],
         evidence: vec![reason.to_string()],
-        fix: vec!["nothing to change; Microsoft Entra ID (login.microsoftonline.com, tag AzureActiveDirectory) has no private endpoint and must still be allowed outbound".into()],
+        fix,
     }
 }
 
