@@ -158,6 +158,8 @@ ASR_NAME=pod01-srs1.eus.hypervrecoverymanager.windowsazure.com
 VAULT_NAME=3216540987123456789-asr-pod01-rcm1.eus.siterecovery.windowsazure.com   # behind the vault's private endpoint
 VAULT_PL_NAME=3216540987123456789-asr-pod01-rcm1.eus.privatelink.siterecovery.windowsazure.com
 SB_NAME=asrmon-eus.servicebus.windows.net
+GOV_BLOB_NAME=asrcachegov.blob.core.usgovcloudapi.net
+GOV_AAD_NAME=login.microsoftonline.us
 KV_NAME=myvault.vault.azure.net
 AUTO_NAME=eus-agentsvc.automation.ext.azure.com
 
@@ -194,9 +196,10 @@ leaf() {  # name CN issuer SAN...
     else cp "$P/$name.pem" "$P/$name.chain.pem"; fi
 }
 leaf storage '*.blob.core.windows.net' issuing '*.blob.core.windows.net' '*.blob.storage.azure.net' \
+    '*.blob.core.usgovcloudapi.net' \
     '*.privatelink.blob.core.windows.net'
 leaf aad 'stamp2.login.microsoftonline.com' issuing login.microsoftonline.com login.microsoft.com \
-    login.windows.net stamp2.login.microsoftonline.com
+    login.windows.net stamp2.login.microsoftonline.com login.microsoftonline.us
 leaf asr '*.eus.hypervrecoverymanager.windowsazure.com' issuing '*.eus.hypervrecoverymanager.windowsazure.com'
 leaf asr-pe '*.eus.siterecovery.windowsazure.com' issuing '*.eus.siterecovery.windowsazure.com' \
     '*.eus.privatelink.siterecovery.windowsazure.com'
@@ -315,6 +318,10 @@ dns_start() {  # variant: normal | outside | privlink | failures
         echo "host-record=eus-pod01-srs1.cloudapp.net,$ASR_P"
         echo "cname=$ASR_NAME,eus-pod01-srs1.cloudapp.net"
         echo "host-record=$AUTO_NAME,$AUTO_P"
+        # Azure Government's names for the same services (gov-names scenario).
+        echo "host-record=blob.usgovvirginia.store.core.usgovcloudapi.net,$BLOB_P"
+        echo "cname=$GOV_BLOB_NAME,blob.usgovvirginia.store.core.usgovcloudapi.net"
+        echo "host-record=$GOV_AAD_NAME,$AAD_P"
         if [ "$1" = failures ]; then
             # Service Bus name missing -> NXDOMAIN; vault.azure.net forwarded to
             # a conditional forwarder that cannot be reached -> REFUSED.
@@ -1055,6 +1062,20 @@ publish vaultpe.pcap vault-private-endpoint.pcap
 manifest vault-private-endpoint.pcap "Recovery Services vault behind a private endpoint: Site Recovery's name resolves through privatelink.siterecovery.windowsazure.com" "$CLIENT" \
     "$VAULT_NAME -> $VAULT_PL_NAME=$PE_ASR_IP (private, not rewritten); DNS $DNS_A" "private (no service tag); $T_DNS" "none" \
     "CNAME to the privatelink name, A $PE_ASR_IP; TLS 1.3 (SNI $VAULT_NAME) to $PE_ASR_IP; 200"
+
+# 29. The same replication traffic with Azure Government's names: the cache
+# account in *.blob.core.usgovcloudapi.net and Entra ID at
+# login.microsoftonline.us (the addresses are the lab's, moved like every
+# other capture's; a test pairs them with a Government-format tag file).
+log "[29] gov-names"
+tcpdump_start $NS_VM vm0 gov.pcap
+ok vm_curl -4 --tlsv1.2 --tls-max 1.2 -T "$TMP/blob-20k.bin" "https://$GOV_BLOB_NAME/asr-cache/vm01-disk0/00000001.log"
+ok vm_curl -4 --tlsv1.3 --data-binary "$TOKEN_BODY" "https://$GOV_AAD_NAME/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"
+cap_stop
+publish gov.pcap gov-names.pcap
+manifest gov-names.pcap "replication with Azure Government's names: cache account and Entra ID" "$CLIENT" \
+    "$GOV_BLOB_NAME=$BLOB_A; $GOV_AAD_NAME=$AAD_A; DNS $DNS_A" "addresses as in the public captures ($T_BLOB; $T_AAD)" "none" \
+    "DNS (CNAME for the storage name), TLS 1.2 with a 20 KB PUT to $GOV_BLOB_NAME, TLS 1.3 POST to $GOV_AAD_NAME"
 
 teardown                      # the lab is no longer needed
 log "captures done after ${SECONDS}s; writing ground truth"

@@ -65,6 +65,32 @@ pub struct AzureArgs {
     /// Region replicated to; inferred from the monitoring traffic when not given.
     #[arg(long, value_name = "REGION")]
     pub target_region: Option<String>,
+    /// The Azure cloud (default: from --service-tags, the regions, or the
+    /// names seen).
+    #[arg(long, value_enum)]
+    pub cloud: Option<CloudArg>,
+}
+
+/// `--cloud`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CloudArg {
+    /// The public cloud.
+    Public,
+    /// Azure Government.
+    Usgov,
+    /// Azure operated by 21Vianet (China).
+    China,
+}
+
+impl CloudArg {
+    /// The model's cloud.
+    pub fn cloud(self) -> crate::model::Cloud {
+        match self {
+            CloudArg::Public => crate::model::Cloud::Public,
+            CloudArg::Usgov => crate::model::Cloud::Usgov,
+            CloudArg::China => crate::model::Cloud::China,
+        }
+    }
 }
 
 /// Saved captures to read, shared by `analyze` and `tui`.
@@ -225,6 +251,9 @@ pub struct RequirementsArgs {
     /// Service tags file (default: the built-in snapshot).
     #[arg(long, value_name = "FILE")]
     pub service_tags: Option<PathBuf>,
+    /// The Azure cloud (default: the regions').
+    #[arg(long, value_enum)]
+    pub cloud: Option<CloudArg>,
 }
 
 /// `asrscope live`.

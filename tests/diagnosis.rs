@@ -868,3 +868,108 @@ fn a_vault_behind_a_private_endpoint_is_site_recovery_reached_privately() {
     assert!(fix.contains("General Purpose v2"), "{fix}");
     assert!(fix.contains("Storage Blob Data Contributor"), "{fix}");
 }
+
+#[test]
+fn government_names_are_judged_as_azure_government() {
+    let name = "gov-names.pcap";
+    // With the public service-tag data: the names tell the cloud, and the
+    // addresses are not checked (never outside Azure for want of the file).
+    let (code, v) = analyze(name, &[]);
+    assert_eq!(code, 0, "{:#}", v["diagnosis"]["findings"]);
+    let c = &v["diagnosis"]["cloud"];
+    assert_eq!(c["cloud"], "usgov");
+    assert_eq!(c["how"], "inferred from the names seen");
+    assert_eq!(c["addresses_checked"], false);
+    let tcp: Vec<&Value> = v["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["transport"] == "tcp")
+        .collect();
+    assert_eq!(tcp.len(), 2);
+    for f in &tcp {
+        assert_eq!(f["cloud"], "usgov");
+        assert_eq!(f["verdict"], "allowed", "{f:#}");
+        assert_eq!(f["service_tag"], Value::Null);
+    }
+    assert_eq!(
+        req(&v, "cache-storage")["endpoint"],
+        "*.blob.core.usgovcloudapi.net"
+    );
+    assert_eq!(req(&v, "cache-storage")["status"], "ok");
+    assert_eq!(req(&v, "azure-ad")["endpoint"], "login.microsoftonline.us");
+    let (_, text, _) = run(&["analyze", &cap(name)]);
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        joined.contains(
+            "cloud: Azure Government (inferred from the names seen); addresses NOT checked"
+        ),
+        "{text}"
+    );
+    // With a Government-format tag file the addresses are checked and the
+    // regions are Government's.
+    let dir = tempfile::tempdir().unwrap();
+    let Some(gov) = common::government_tag_file(dir.path()) else {
+        return common::skip(&common::no_shared("servicetags"));
+    };
+    let (code, v) = analyze(name, &["--service-tags", gov.to_str().unwrap()]);
+    assert_eq!(code, 0, "{:#}", v["diagnosis"]["findings"]);
+    assert_eq!(v["diagnosis"]["cloud"]["addresses_checked"], true);
+    assert_eq!(
+        v["diagnosis"]["source_region"]["region"]["id"],
+        "usgovvirginia"
+    );
+    let blob = v["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["endpoint_id"] == "cache-storage")
+        .unwrap();
+    assert_eq!(blob["service_tag"], "Storage.USGovVirginia");
+    assert_eq!(blob["required_tag"], "Storage.USGovVirginia");
+}
+
+#[test]
+fn requirements_for_a_government_region_pair() {
+    let (code, out, err) = run(&[
+        "requirements",
+        "--cloud",
+        "usgov",
+        "--source-region",
+        "usgovvirginia",
+        "--target-region",
+        "usgovtexas",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for url in [
+        "*.blob.core.usgovcloudapi.net",
+        "login.microsoftonline.us",
+        "*.hypervrecoverymanager.windowsazure.us",
+        "*.servicebus.usgovcloudapi.net",
+    ] {
+        assert!(out.contains(url), "{url}: {out}");
+    }
+    for tag in [
+        "Storage.USGovVirginia",
+        "EventHub.USGovTexas",
+        "Storage.USGovTexas",
+        "EventHub.USGovVirginia",
+    ] {
+        assert!(out.contains(&format!("allow {tag}")), "{tag}: {out}");
+    }
+    assert!(out.contains("(Azure Government)"), "{out}");
+    assert!(
+        out.contains("pass ServiceTags_AzureGovernment_*.json"),
+        "{out}"
+    );
+    // The region names alone tell the cloud.
+    let (_, out, _) = run(&[
+        "requirements",
+        "--source-region",
+        "chinanorth3",
+        "--target-region",
+        "chinaeast3",
+    ]);
+    assert!(out.contains("*.blob.core.chinacloudapi.cn"), "{out}");
+    assert!(out.contains("login.chinacloudapi.cn"), "{out}");
+}

@@ -4,7 +4,7 @@
 use crate::analysis::EngineConfig;
 use crate::azure::regions;
 use crate::azure::tags::TagDb;
-use crate::cli::{AzureArgs, CapturePointArg, EngineArgs, JudgeArgs};
+use crate::cli::{AzureArgs, CapturePointArg, CloudArg, EngineArgs, JudgeArgs};
 use crate::decode::{MAX_EXTRA_PORTS, TunnelPorts};
 use crate::diagnosis::Settings;
 use crate::model::Region;
@@ -58,12 +58,20 @@ pub fn load_tags(path: Option<&Path>) -> anyhow::Result<Tags> {
     Ok(Tags::File(Box::new(db), p.display().to_string()))
 }
 
-/// The regions a database knows.
+/// The regions a database knows, and the sovereign clouds' regions (whose
+/// names are known without their service-tag files).
 pub fn known_regions(db: &TagDb) -> Vec<Region> {
-    db.regions()
+    let mut v: Vec<Region> = db
+        .regions()
         .into_iter()
         .map(|(id, tag_suffix)| Region { id, tag_suffix })
-        .collect()
+        .collect();
+    for r in crate::azure::clouds::sovereign_regions() {
+        if !v.iter().any(|k| k.id == r.id) {
+            v.push(r);
+        }
+    }
+    v
 }
 
 /// Resolves `--source-region` and `--target-region`.
@@ -109,6 +117,7 @@ pub fn settings(tags: &Tags, azure: &AzureArgs, judge: &JudgeArgs) -> anyhow::Re
         },
         given: regions(tags.db(), azure)?,
         tags_origin: tags.origin(),
+        cloud: azure.cloud.map(CloudArg::cloud),
     })
 }
 

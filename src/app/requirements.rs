@@ -31,8 +31,13 @@ pub struct NsgRule {
 }
 
 /// Rules for the NSG of `here`, replicating to `there`.
-pub fn rules(here: &Region, there: &Region, db: &crate::azure::tags::TagDb) -> Vec<NsgRule> {
-    CATALOG
+pub fn rules(
+    here: &Region,
+    there: &Region,
+    db: &crate::azure::tags::TagDb,
+    catalog: &[crate::azure::endpoints::Endpoint],
+) -> Vec<NsgRule> {
+    catalog
         .iter()
         .map(|e| {
             let tag = e.tag.tag(Some(&here.tag_suffix), Some(&there.tag_suffix));
@@ -54,14 +59,21 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
     let known = config::known_regions(tags.db());
     let s = regions::resolve(&known, &a.source_region, "--source-region")?.clone();
     let t = regions::resolve(&known, &a.target_region, "--target-region")?.clone();
-    let mut all = rules(&s, &t, tags.db());
-    all.extend(rules(&t, &s, tags.db()));
+    let cloud = a
+        .cloud
+        .map(|c| c.cloud())
+        .unwrap_or_else(|| crate::azure::clouds::of_region(&s.id));
+    let catalog: Vec<crate::azure::endpoints::Endpoint> =
+        CATALOG.iter().map(|e| e.in_cloud(cloud)).collect();
+    let mut all = rules(&s, &t, tags.db(), &catalog);
+    all.extend(rules(&t, &s, tags.db(), &catalog));
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match a.format {
         RequirementsFormat::Json => {
             #[derive(Serialize)]
             struct Doc<'a> {
+                cloud: crate::model::Cloud,
                 source_region: &'a Region,
                 target_region: &'a Region,
                 urls: Vec<(&'static str, &'static str, Need)>,
@@ -77,9 +89,10 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
                 per_disk_high_churn: &'static [churn::DiskLimit],
             }
             let doc = Doc {
+                cloud,
                 source_region: &s,
                 target_region: &t,
-                urls: CATALOG
+                urls: catalog
                     .iter()
                     .map(|e| (e.pattern, e.purpose, e.need))
                     .collect(),
@@ -98,13 +111,15 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
         RequirementsFormat::Text => {
             writeln!(
                 out,
-                "Site Recovery network requirements: {} -> {}",
-                s.tag_suffix, t.tag_suffix
+                "Site Recovery network requirements: {} -> {} ({})",
+                s.tag_suffix,
+                t.tag_suffix,
+                crate::azure::clouds::display(cloud)
             )?;
             writeln!(out, "All outbound, HTTPS (TCP 443).")?;
             writeln!(out)?;
             writeln!(out, "URLs (URL-filtering firewall or proxy):")?;
-            for e in CATALOG {
+            for e in &catalog {
                 writeln!(
                     out,
                     "  {:<42} {}{}",
@@ -126,10 +141,15 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
                     .filter(|r| r.region == here.tag_suffix && std::ptr::eq(here, here))
                 {
                     let _ = there;
+                    let file = crate::azure::clouds::tag_file(cloud);
                     let unknown = if r.tag_known {
-                        ""
+                        String::new()
+                    } else if crate::azure::clouds::of_tag_file(&tags.db().meta().cloud)
+                        != Some(cloud)
+                    {
+                        format!("  (not checked: pass {file} with --service-tags)")
                     } else {
-                        "  (tag not in the service-tag data)"
+                        "  (tag not in the service-tag data)".to_string()
                     };
                     writeln!(
                         out,

@@ -3,7 +3,7 @@
 //! for it, what it is for, when it is needed, and the Site Recovery error a
 //! user sees when it is unreachable.
 
-use crate::model::{EndpointId, Need};
+use crate::model::{Cloud, EndpointId, Need};
 
 /// Which service tag an NSG rule needs for an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +45,10 @@ pub struct Endpoint {
     /// Other patterns of the same endpoint (Site Recovery behind the vault's
     /// private endpoint).
     pub also: &'static [&'static str],
+    /// The patterns in Azure Government, first the one shown.
+    pub usgov: &'static [&'static str],
+    /// The patterns in Azure China, first the one shown.
+    pub china: &'static [&'static str],
     /// The NSG service tag.
     pub tag: TagRule,
     /// What the endpoint is for.
@@ -61,6 +65,8 @@ pub const CATALOG: &[Endpoint] = &[
         id: EndpointId::CacheStorage,
         pattern: "*.blob.core.windows.net",
         also: &[],
+        usgov: &["*.blob.core.usgovcloudapi.net"],
+        china: &["*.blob.core.chinacloudapi.cn"],
         tag: TagRule::SourceRegion("Storage"),
         purpose: "replicated data is written to the cache storage account in the source region",
         need: Need::Always,
@@ -70,6 +76,8 @@ pub const CATALOG: &[Endpoint] = &[
         id: EndpointId::AzureAd,
         pattern: "login.microsoftonline.com",
         also: &[],
+        usgov: &["login.microsoftonline.us"],
+        china: &["login.chinacloudapi.cn"],
         tag: TagRule::Global("AzureActiveDirectory"),
         purpose: "Microsoft Entra ID (tag AzureActiveDirectory): authorization and authentication to the Site Recovery service URLs",
         need: Need::Always,
@@ -82,6 +90,11 @@ pub const CATALOG: &[Endpoint] = &[
         // .{geo}.siterecovery.windowsazure.com, private DNS zone
         // privatelink.siterecovery.windowsazure.com.
         also: &["*.siterecovery.windowsazure.com"],
+        usgov: &[
+            "*.hypervrecoverymanager.windowsazure.us",
+            "*.siterecovery.windowsazure.us",
+        ],
+        china: &["*.hypervrecoverymanager.windowsazure.cn"],
         tag: TagRule::Global("AzureSiteRecovery"),
         purpose: "Site Recovery service communication from the VM",
         need: Need::Always,
@@ -91,6 +104,8 @@ pub const CATALOG: &[Endpoint] = &[
         id: EndpointId::Monitoring,
         pattern: "*.servicebus.windows.net",
         also: &[],
+        usgov: &["*.servicebus.usgovcloudapi.net"],
+        china: &["*.servicebus.chinacloudapi.cn"],
         tag: TagRule::TargetRegion("EventHub"),
         purpose: "Site Recovery monitoring and diagnostics data written from the VM",
         need: Need::Always,
@@ -100,6 +115,8 @@ pub const CATALOG: &[Endpoint] = &[
         id: EndpointId::KeyVault,
         pattern: "*.vault.azure.net",
         also: &[],
+        usgov: &["*.vault.usgovcloudapi.net"],
+        china: &["*.vault.azure.cn"],
         tag: TagRule::Global("AzureKeyVault"),
         purpose: "enabling replication of ADE-enabled VMs via the portal",
         need: Need::AdeVms,
@@ -109,6 +126,8 @@ pub const CATALOG: &[Endpoint] = &[
         id: EndpointId::Automation,
         pattern: "*.automation.ext.azure.com",
         also: &[],
+        usgov: &["*.azure-automation.us"],
+        china: &["*.azure-automation.cn"],
         tag: TagRule::Global("GuestAndHybridManagement"),
         purpose: "auto-upgrade of the Mobility agent for a replicated item via the portal",
         need: Need::AgentAutoUpgrade,
@@ -135,15 +154,52 @@ pub fn matches(pattern: &str, name: &str) -> bool {
 }
 
 impl Endpoint {
-    /// True when `name` matches the endpoint's pattern or one of its others.
+    /// The cloud `name` belongs to, if it is one of this endpoint's names in
+    /// any cloud.
+    pub fn cloud_of(&self, name: &str) -> Option<Cloud> {
+        let any = |ps: &[&str]| ps.iter().any(|p| matches(p, name));
+        if matches(self.pattern, name) || any(self.also) {
+            Some(Cloud::Public)
+        } else if any(self.usgov) {
+            Some(Cloud::Usgov)
+        } else if any(self.china) {
+            Some(Cloud::China)
+        } else {
+            None
+        }
+    }
+
+    /// True when `name` is one of this endpoint's names, in any cloud.
     pub fn matches(&self, name: &str) -> bool {
-        matches(self.pattern, name) || self.also.iter().any(|p| matches(p, name))
+        self.cloud_of(name).is_some()
+    }
+
+    /// The endpoint as a cloud names it: its pattern is that cloud's.
+    pub fn in_cloud(&self, c: Cloud) -> Endpoint {
+        let (pattern, also): (&'static str, &'static [&'static str]) = match c {
+            Cloud::Public => (self.pattern, self.also),
+            Cloud::Usgov => (self.usgov[0], &self.usgov[1..]),
+            Cloud::China => (self.china[0], &self.china[1..]),
+        };
+        Endpoint {
+            pattern,
+            also,
+            ..*self
+        }
     }
 }
 
-/// The catalog entry a server name belongs to.
+/// The catalog entry a server name belongs to, in any cloud.
 pub fn classify(name: &str) -> Option<&'static Endpoint> {
     CATALOG.iter().find(|e| e.matches(name))
+}
+
+/// The catalog entry a server name belongs to, with the cloud the name is
+/// from.
+pub fn classify_cloud(name: &str) -> Option<(&'static Endpoint, Cloud)> {
+    CATALOG
+        .iter()
+        .find_map(|e| e.cloud_of(name).map(|c| (e, c)))
 }
 
 #[cfg(test)]
@@ -216,6 +272,17 @@ mod tests {
             EndpointId::Automation
         );
         assert!(classify("www.example.com").is_none());
+        let (e, c) = classify_cloud("asrcache1.blob.core.usgovcloudapi.net").unwrap();
+        assert_eq!((e.id, c), (EndpointId::CacheStorage, Cloud::Usgov));
+        assert_eq!(e.in_cloud(c).pattern, "*.blob.core.usgovcloudapi.net");
+        let (e, c) = classify_cloud("login.chinacloudapi.cn").unwrap();
+        assert_eq!((e.id, c), (EndpointId::AzureAd, Cloud::China));
+        assert_eq!(
+            classify_cloud("pod01-srs1.usgv.hypervrecoverymanager.windowsazure.us")
+                .unwrap()
+                .1,
+            Cloud::Usgov
+        );
         assert_eq!(
             classify("1234567890-asr-pod01-rcm1.eus.siterecovery.windowsazure.com")
                 .unwrap()

@@ -2,6 +2,7 @@
 //! of Site Recovery, regions.
 
 pub mod churn;
+pub mod clouds;
 pub mod endpoints;
 pub mod platform;
 pub mod regions;

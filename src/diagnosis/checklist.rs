@@ -7,8 +7,9 @@ use super::findings;
 use crate::azure::endpoints::CATALOG;
 use crate::azure::tags::TagDb;
 use crate::model::{
-    CapturePoint, Cause, Diagnosis, DnsFailure, EndpointId, FlowRecord, FlowVerdict, NameLog,
-    RegionChoice, Requirement, Status, Thresholds, Tunnel, TunnelKind, Upload, Verdict,
+    CapturePoint, Cause, Cloud, CloudChoice, Diagnosis, DnsFailure, EndpointId, FlowRecord,
+    FlowVerdict, NameLog, RegionChoice, Requirement, Status, Thresholds, Tunnel, TunnelKind,
+    Upload, Verdict,
 };
 use std::collections::BTreeMap;
 
@@ -43,6 +44,8 @@ pub struct Diagnoser {
     asr_flows_total: u64,
     /// Site Recovery flows seen inside a VXLAN or GENEVE tunnel.
     asr_flows_tunnelled: u64,
+    /// Site Recovery flows by the cloud of their name.
+    clouds: BTreeMap<Cloud, u64>,
     private: Vec<(EndpointId, String)>,
 }
 
@@ -62,6 +65,10 @@ pub struct Setting<'a> {
     pub thresholds: &'a Thresholds,
     /// The tunnels the capture holds.
     pub tunnels: &'a [Tunnel],
+    /// The cloud given by flag.
+    pub cloud_given: Option<Cloud>,
+    /// The cloud of the analysis when the names do not say.
+    pub cloud_default: Cloud,
 }
 
 impl Diagnoser {
@@ -69,6 +76,9 @@ impl Diagnoser {
     pub fn add(&mut self, f: &FlowRecord, v: &FlowVerdict) {
         let Some(id) = v.endpoint else { return };
         self.asr_flows_total += 1;
+        if let (Some(c), Some(crate::model::EndpointBy::Name)) = (v.cloud, v.endpoint_by) {
+            *self.clouds.entry(c).or_default() += 1;
+        }
         if f.tunnel
             .is_some_and(|t| matches!(t.kind, TunnelKind::Vxlan | TunnelKind::Geneve))
         {
@@ -136,8 +146,30 @@ impl Diagnoser {
         Some(u)
     }
 
+    /// The cloud: given, else the one most Site Recovery names were from,
+    /// else the analysis's default.
+    fn cloud(&self, s: &Setting<'_>) -> CloudChoice {
+        let tags_cloud = crate::azure::clouds::of_tag_file(&s.tags.meta().cloud);
+        let (cloud, how) = match s.cloud_given {
+            Some(c) => (c, "given"),
+            None => match self.clouds.iter().max_by_key(|(_, n)| **n) {
+                Some((c, _)) => (*c, "inferred from the names seen"),
+                None if tags_cloud == Some(s.cloud_default) => {
+                    (s.cloud_default, "from the service-tag data")
+                }
+                None => (s.cloud_default, "from the regions"),
+            },
+        };
+        CloudChoice {
+            cloud,
+            how,
+            addresses_checked: tags_cloud == Some(cloud),
+        }
+    }
+
     /// Builds the diagnosis.
     pub fn finish(mut self, s: Setting<'_>) -> Diagnosis {
+        let cloud = self.cloud(&s);
         let (source, target) = s.regions;
         let src = source.as_ref().map(|r| r.region.tag_suffix.as_str());
         let dst = target.as_ref().map(|r| r.region.tag_suffix.as_str());
@@ -146,6 +178,7 @@ impl Diagnoser {
         let mut requirements = Vec::new();
         let mut found = Vec::new();
         for e in CATALOG {
+            let e = &e.in_cloud(cloud.cloud);
             let a = self.per.remove(&e.id).unwrap_or_default();
             let failed_dns: Vec<&NameLog> = s
                 .dns
@@ -228,6 +261,7 @@ impl Diagnoser {
             source_region: source,
             target_region: target,
             capture_point: s.capture_point,
+            cloud,
             service_tags: s.tags.meta().clone(),
             service_tags_origin: s.tags_origin.to_string(),
             thresholds: s.thresholds.clone(),

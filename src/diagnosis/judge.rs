@@ -9,7 +9,7 @@ use super::regions::{Given, Regions};
 use super::verdict::{self, Context};
 use crate::azure::tags::TagDb;
 use crate::model::{
-    CapturePoint, CaptureStats, Diagnosis, FlowRecord, JudgedFlow, NameLog, Thresholds,
+    CapturePoint, CaptureStats, Cloud, Diagnosis, FlowRecord, JudgedFlow, NameLog, Thresholds,
 };
 
 /// A capture newer than the service-tag data by more than this many days
@@ -29,6 +29,8 @@ pub struct Settings {
     pub given: Given,
     /// Where the service-tag data came from, for the report.
     pub tags_origin: String,
+    /// The cloud given by flag.
+    pub cloud: Option<Cloud>,
 }
 
 /// Judges flows and gathers the diagnosis.
@@ -63,6 +65,7 @@ impl Judge {
     pub fn judge(&self, tags: &TagDb, flow: FlowRecord) -> JudgedFlow {
         let ctx = Context {
             tags,
+            cloud: self.default_cloud(tags),
             source: self.regions.0.as_ref().map(|r| &r.region),
             target: self.regions.1.as_ref().map(|r| &r.region),
             thresholds: &self.settings.thresholds,
@@ -77,6 +80,22 @@ impl Judge {
         let j = self.judge(tags, flow);
         self.diag.add(&j.flow, &j.verdict);
         j
+    }
+
+    /// The cloud of flows that do not say by their name: the one given, else
+    /// the regions', else the service-tag data's.
+    fn default_cloud(&self, tags: &TagDb) -> Cloud {
+        let by_region = self
+            .settings
+            .given
+            .0
+            .as_ref()
+            .map(|r| crate::azure::clouds::of_region(&r.id));
+        self.settings
+            .cloud
+            .or(by_region)
+            .or_else(|| crate::azure::clouds::of_tag_file(&tags.meta().cloud))
+            .unwrap_or(Cloud::Public)
     }
 
     /// The diagnosis of the flows accounted so far and of `open` (flows
@@ -100,6 +119,8 @@ impl Judge {
             capture_point: self.settings.capture_point,
             thresholds: &self.settings.thresholds,
             tunnels: &capture.tunnels,
+            cloud_given: self.settings.cloud,
+            cloud_default: self.default_cloud(tags),
         });
         if let (Some(first), Some(published)) =
             (capture.first_seen, d.service_tags.published.clone())

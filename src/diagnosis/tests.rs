@@ -76,6 +76,7 @@ fn settings() -> Settings {
         capture_point: CapturePoint::Vm,
         given: (Some(eastus), Some(centralus)),
         tags_origin: "embedded snapshot".into(),
+        cloud: None,
     }
 }
 

@@ -9,8 +9,8 @@ use super::reason;
 use crate::azure::endpoints::{self, Endpoint};
 use crate::azure::tags::{TagDb, TagInfo};
 use crate::model::{
-    Cause, EndpointBy, FlowRecord, FlowVerdict, Handshake, NameSource, Region, Rejection, Side,
-    Thresholds, TlsEnd, Transport, Verdict,
+    Cause, Cloud, EndpointBy, FlowRecord, FlowVerdict, Handshake, NameSource, Region, Rejection,
+    Side, Thresholds, TlsEnd, Transport, Verdict,
 };
 use std::net::{IpAddr, SocketAddr};
 
@@ -23,6 +23,8 @@ pub const TRUSTED_ISSUERS: &[&str] = &["Microsoft", "DigiCert", "Baltimore Cyber
 pub struct Context<'a> {
     /// Service tags.
     pub tags: &'a TagDb,
+    /// The cloud of flows whose name does not say.
+    pub cloud: Cloud,
     /// Source region, when known.
     pub source: Option<&'a Region>,
     /// Target region, when known.
@@ -80,9 +82,22 @@ pub fn endpoint_of(f: &FlowRecord, tags: &[&TagInfo]) -> Option<(&'static Endpoi
 
 /// Judges one flow.
 pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
-    let tags = ctx.tags.lookup(f.dst_ip);
+    // The flow's cloud: its name's, else the analysis's. Its addresses are
+    // checked only against that cloud's service tags: a Government or China
+    // address is never "outside Azure" for want of the public file.
+    let cloud = f
+        .name()
+        .and_then(endpoints::classify_cloud)
+        .map_or(ctx.cloud, |(_, c)| c);
+    let checked = crate::azure::clouds::of_tag_file(&ctx.tags.meta().cloud) == Some(cloud);
+    let tags = if checked {
+        ctx.tags.lookup(f.dst_ip)
+    } else {
+        Vec::new()
+    };
     let found = endpoint_of(f, &tags);
-    let ep: Option<&'static Endpoint> = found.map(|(e, _)| e);
+    let ep: Option<Endpoint> = found.map(|(e, _)| e.in_cloud(cloud));
+    let ep = ep.as_ref();
     let source = ctx.source.map(|r| r.tag_suffix.as_str());
     let target = ctx.target.map(|r| r.tag_suffix.as_str());
     let required_tag = ep.map(|e| e.tag.tag(source, target));
@@ -95,7 +110,8 @@ pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
     let service_tag = relevant.map(|t| t.name.clone());
     let service_region = relevant.and_then(|t| t.region.clone());
     let platform = crate::azure::platform::platform(&f.dst_ip);
-    let (verdict, cause) = decide(f, ep.is_some(), tags.is_empty() && platform.is_none(), ctx);
+    let outside = checked && tags.is_empty() && platform.is_none();
+    let (verdict, cause) = decide(f, ep.is_some(), outside, ctx);
     let endpoint_by = found.map(|(_, by)| by);
     let mut reason = reason::render(&cause);
     if let (Some(e), Some(EndpointBy::Address), Some(tag)) = (ep, endpoint_by, &service_tag) {
@@ -106,6 +122,7 @@ pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
         endpoint: ep.map(|e| e.id),
         endpoint_pattern: ep.map(|e| e.pattern),
         endpoint_by,
+        cloud: ep.map(|_| cloud),
         required_tag,
         service_tag,
         service_region,

@@ -77,6 +77,32 @@ pub struct SnapshotMeta {
     pub prefixes: usize,
 }
 
+/// An Azure cloud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cloud {
+    /// The public cloud.
+    Public,
+    /// Azure Government.
+    Usgov,
+    /// Azure operated by 21Vianet (China).
+    China,
+}
+
+/// The cloud the diagnosis speaks of, and whether the addresses could be
+/// checked against that cloud's service tags.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct CloudChoice {
+    /// The cloud.
+    pub cloud: Cloud,
+    /// `given`, `from the service-tag file`, `from the regions`, `inferred
+    /// from the names seen`, or `default`.
+    pub how: &'static str,
+    /// False when the service-tag data is another cloud's: addresses were
+    /// not checked (never called outside Azure).
+    pub addresses_checked: bool,
+}
+
 /// Where the capture was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -242,6 +268,8 @@ pub struct Diagnosis {
     pub target_region: Option<RegionChoice>,
     /// Where the capture was taken.
     pub capture_point: CapturePoint,
+    /// The cloud.
+    pub cloud: CloudChoice,
     /// The service-tag data used.
     pub service_tags: SnapshotMeta,
     /// `embedded` or the file given.

@@ -344,6 +344,8 @@ pub struct FlowVerdict {
     pub endpoint_pattern: Option<&'static str>,
     /// Whether the endpoint was found by the flow's name or by its address.
     pub endpoint_by: Option<EndpointBy>,
+    /// The cloud of the endpoint's name (or of the analysis).
+    pub cloud: Option<super::Cloud>,
     /// The tag an NSG must allow for the endpoint and these regions.
     pub required_tag: Option<String>,
     /// The tag that really contains the destination (the most relevant one).

@@ -188,6 +188,27 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
         for_terminal(&d.service_tags_origin),
         t.tags
     )?;
+    let c = &d.cloud;
+    if c.cloud != crate::model::Cloud::Public || !c.addresses_checked {
+        let unchecked = if c.addresses_checked {
+            String::new()
+        } else {
+            format!(
+                "; addresses NOT checked: the service-tag data is another cloud's (pass {} with --service-tags)",
+                crate::azure::clouds::tag_file(c.cloud)
+            )
+        };
+        wrapped(
+            out,
+            "cloud:",
+            4,
+            &format!(
+                "{} ({}){unchecked}",
+                crate::azure::clouds::display(c.cloud),
+                c.how
+            ),
+        )?;
+    }
     quality(out, a)?;
     let hs: Vec<String> = sum
         .by_verdict

@@ -183,3 +183,54 @@ pub fn printable(s: &str) -> String {
     }
     out
 }
+
+/// A Government-format service-tag file, built from the layout of
+/// Microsoft's public file (`../shared/servicetags`): the entries the sample
+/// captures' addresses fall in, renamed to Azure Government's regions
+/// (`Storage.EastUS` → `Storage.USGovVirginia`, `…CentralUS` →
+/// `…USGovTexas`), with `"cloud": "AzureGovernment"` as that cloud's file
+/// says. `None` when the public file is absent.
+pub fn government_tag_file(dir: &Path) -> Option<PathBuf> {
+    let public = shared("servicetags/ServiceTags_Public.json")?;
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(public).ok()?).ok()?;
+    let keep = [
+        "Storage.EastUS",
+        "Storage.CentralUS",
+        "AzureActiveDirectory",
+        "EventHub.CentralUS",
+        "AzureSiteRecovery",
+        "AzureCloud.eastus",
+        "AzureCloud.centralus",
+    ];
+    let rename = |s: &str| {
+        s.replace("EastUS", "USGovVirginia")
+            .replace("CentralUS", "USGovTexas")
+            .replace("eastus", "usgovvirginia")
+            .replace("centralus", "usgovtexas")
+    };
+    let values: Vec<serde_json::Value> = v["values"]
+        .as_array()?
+        .iter()
+        .filter(|t| keep.contains(&t["name"].as_str().unwrap_or("")))
+        .map(|t| {
+            let mut t = t.clone();
+            for k in ["name", "id"] {
+                if let Some(s) = t[k].as_str() {
+                    t[k] = rename(s).into();
+                }
+            }
+            if let Some(r) = t["properties"]["region"].as_str() {
+                t["properties"]["region"] = rename(r).into();
+            }
+            t
+        })
+        .collect();
+    let gov = serde_json::json!({
+        "changeNumber": v["changeNumber"],
+        "cloud": "AzureGovernment",
+        "values": values,
+    });
+    let path = dir.join("ServiceTags_AzureGovernment_20251103.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&gov).ok()?).ok()?;
+    Some(path)
+}

@@ -180,6 +180,19 @@ fn context_line(snap: &Snapshot, g: &Glyphs) -> Line<'static> {
         sep(),
         age,
     ];
+    let c = &snap.diagnosis.cloud;
+    if c.cloud != crate::model::Cloud::Public || !c.addresses_checked {
+        spans.push(sep());
+        let unchecked = if c.addresses_checked {
+            ""
+        } else {
+            ", addresses not checked"
+        };
+        spans.push(Span::styled(
+            format!("{}{unchecked}", crate::azure::clouds::display(c.cloud)),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
     if let Some(c) = copies_text(snap) {
         spans.push(sep());
         spans.push(Span::styled(c, Style::new().fg(Color::Yellow)));
