@@ -306,14 +306,27 @@ impl Engine {
     /// each batch to take them ([`Engine::take_finished`]), so that a full
     /// table is never held twice over.
     pub fn finish_with(&mut self, mut each: impl FnMut(&mut Self)) {
-        self.names.finish();
-        self.records_from_done();
+        self.finish_names();
         each(self);
-        while !self.table.is_empty() {
-            self.table.drain_some(FINISH_BATCH, &mut self.done);
-            self.records_from_done();
+        while self.finish_some(FINISH_BATCH) {
             each(self);
         }
+        each(self);
+    }
+
+    /// The first step of ending the capture: queries still waiting are
+    /// unanswered, flows that already left become records.
+    pub fn finish_names(&mut self) {
+        self.names.finish();
+        self.records_from_done();
+    }
+
+    /// The next step: at most `n` flows still in the table become records.
+    /// Returns whether flows remain.
+    pub fn finish_some(&mut self, n: usize) -> bool {
+        self.table.drain_some(n, &mut self.done);
+        self.records_from_done();
+        !self.table.is_empty()
     }
 
     /// Takes the flows finished so far (in order of first packet).

@@ -442,11 +442,18 @@ fn analysis_loop(
             }
         }
     }
-    // Finish: every flow still open is judged, written and counted.
-    s.engine.finish();
+    // Finish: every flow still open is judged, written and counted, a batch
+    // at a time so that a full table is never held twice over.
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    s.judge_finished(&mut |j| lines::flow(&mut out, j, lines && json))?;
+    s.engine.finish_names();
+    loop {
+        let more = s.engine.finish_some(crate::analysis::engine::FINISH_BATCH);
+        s.judge_finished(&mut |j| lines::flow(&mut out, j, lines && json))?;
+        if !more {
+            break;
+        }
+    }
     let snap = s.snapshot(frames, drops(counters), false);
     if lines {
         for f in snap.diagnosis.findings.iter().filter(|f| f.asr) {
