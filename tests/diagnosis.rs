@@ -5,21 +5,11 @@
 
 mod common;
 
-use common::{capture as cap, root, run, truth};
+use common::{analyze, capture as cap, root, run, truth};
 use serde_json::Value;
 use std::collections::HashMap;
 
 const REGIONS: [&str; 4] = ["--source-region", "eastus", "--target-region", "Central US"];
-
-fn analyze(name: &str, extra: &[&str]) -> (i32, Value) {
-    let c = cap(name);
-    let mut args = vec!["analyze", "--format", "json"];
-    args.extend_from_slice(extra);
-    args.push(&c);
-    let (code, out, err) = run(&args);
-    assert!(code == 0 || code == 1, "{name}: {err}");
-    (code, serde_json::from_str(&out).unwrap())
-}
 
 fn req<'a>(v: &'a Value, id: &str) -> &'a Value {
     v["diagnosis"]["requirements"]

@@ -7,19 +7,9 @@
 
 mod common;
 
-use common::{Row, capture, run, truth};
+use common::{Row, analyze, capture, run, truth};
 use serde_json::Value;
 use std::collections::HashSet;
-
-fn analyze(name: &str, extra: &[&str]) -> (i32, Value) {
-    let c = capture(name);
-    let mut args = vec!["analyze", "--format", "json"];
-    args.extend_from_slice(extra);
-    args.push(&c);
-    let (code, out, err) = run(&args);
-    assert!(code == 0 || code == 1, "{name}: {err}");
-    (code, serde_json::from_str(&out).unwrap())
-}
 
 fn tcp_flows(v: &Value) -> Vec<&Value> {
     v["flows"]

@@ -234,3 +234,15 @@ pub fn government_tag_file(dir: &Path) -> Option<PathBuf> {
     std::fs::write(&path, serde_json::to_vec_pretty(&gov).ok()?).ok()?;
     Some(path)
 }
+
+/// `asrscope analyze --format json EXTRA… <capture>`: the exit status (0 or 1,
+/// asserted) and the parsed JSON.
+pub fn analyze(name: &str, extra: &[&str]) -> (i32, serde_json::Value) {
+    let c = capture(name);
+    let mut args = vec!["analyze", "--format", "json"];
+    args.extend_from_slice(extra);
+    args.push(&c);
+    let (code, out, err) = run(&args);
+    assert!(code == 0 || code == 1, "{name}: {err}");
+    (code, serde_json::from_str(&out).unwrap())
+}
