@@ -200,6 +200,14 @@ pub struct JudgeArgs {
     /// your own); repeatable. Azure's own CAs are always trusted.
     #[arg(long, value_name = "NAME")]
     pub trusted_issuer: Vec<String>,
+    /// The VM's NSG rules: `az network nic list-effective-nsg` or `az network
+    /// nsg show` output; repeatable.
+    #[arg(long = "nsg", value_name = "FILE")]
+    pub nsg: Vec<PathBuf>,
+    /// The VM's routes: `az network nic show-effective-route-table` or `az
+    /// network route-table show` output; repeatable.
+    #[arg(long = "routes", value_name = "FILE")]
+    pub routes: Vec<PathBuf>,
 }
 
 /// `asrscope tags …`.

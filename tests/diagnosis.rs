@@ -963,3 +963,177 @@ fn requirements_for_a_government_region_pair() {
     assert!(out.contains("*.blob.core.chinacloudapi.cn"), "{out}");
     assert!(out.contains("login.chinacloudapi.cn"), "{out}");
 }
+
+/// An Azure configuration export of `tests/data/`.
+fn data(name: &str) -> String {
+    root()
+        .join("tests/data")
+        .join(name)
+        .to_string_lossy()
+        .into()
+}
+
+fn finding_for<'a>(v: &'a Value, endpoint: &str) -> &'a Value {
+    asr_findings(v)
+        .into_iter()
+        .find(|f| f["endpoint"] == endpoint)
+        .unwrap_or_else(|| panic!("no finding for {endpoint}: {v}"))
+}
+
+#[test]
+fn nsg_export_names_the_rule_that_denies() {
+    let nsg = data("nsg-deny-eventhub.json");
+    let mut args = REGIONS.to_vec();
+    args.extend(["--nsg", &nsg]);
+    let (code, v) = analyze("syn-dropped.pcap", &args);
+    assert_eq!(code, 1);
+    let flow = v["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["endpoint"] == "*.servicebus.windows.net")
+        .unwrap();
+    assert_eq!(flow["nsg"]["allowed"], false);
+    assert_eq!(flow["nsg"]["nsg"], "vm01-nic-nsg");
+    assert_eq!(flow["nsg"]["priority"], 200);
+    let f = finding_for(&v, "monitoring");
+    assert_eq!(
+        f["evidence"][0],
+        "denied by NSG vm01-nic-nsg rule securityRules/Deny-EventHub (priority 200), as the NSG export shows"
+    );
+    let fix = f["fix"][0].as_str().unwrap();
+    assert!(fix.contains("--nsg-name 'vm01-nic-nsg'"), "{fix}");
+    assert!(
+        fix.contains("--priority 190"),
+        "an allow rule must come before the deny at 200: {fix}"
+    );
+    assert!(
+        fix.contains("--destination-address-prefixes 'EventHub.CentralUS'"),
+        "{fix}"
+    );
+    // Without the export the same capture gives no rule.
+    let (_, plain) = analyze("syn-dropped.pcap", &REGIONS);
+    assert!(!plain.to_string().contains("Deny-EventHub"));
+}
+
+#[test]
+fn nsg_that_allows_points_past_the_nsg_to_the_route() {
+    let (nsg, routes) = (data("nsg-allow-all.json"), data("routes-udr-nva.json"));
+    let mut args = REGIONS.to_vec();
+    args.extend(["--nsg", &nsg, "--routes", &routes]);
+    let (_, v) = analyze("syn-dropped.pcap", &args);
+    let f = finding_for(&v, "monitoring");
+    let ev = f["evidence"][0].as_str().unwrap();
+    assert!(ev.contains("the NSG is not the cause"), "{ev}");
+    assert!(ev.contains("VirtualAppliance 10.1.0.1"), "{ev}");
+    let fixes = f["fix"].to_string();
+    assert!(
+        fixes.contains("check the network virtual appliance"),
+        "{fixes}"
+    );
+    assert!(
+        !fixes.contains("az network nsg rule create"),
+        "no NSG rule advice when the export shows the NSG allows it: {fixes}"
+    );
+}
+
+#[test]
+fn route_export_proves_forced_tunnelling() {
+    let routes = data("routes-forced-tunnel.json");
+    let mut args = REGIONS.to_vec();
+    args.extend(["--routes", &routes]);
+    let (_, v) = analyze("outside-azure.pcap", &args);
+    let flow = v["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["endpoint"] == "*.blob.core.windows.net")
+        .unwrap();
+    assert_eq!(flow["route"]["prefix"], "0.0.0.0/0");
+    assert_eq!(flow["route"]["next_hop"], "VirtualNetworkGateway");
+    let ev = finding_for(&v, "cache-storage")["evidence"].to_string();
+    assert!(
+        ev.contains("forced tunnelling proven by the route export: 0.0.0.0/0 goes to the virtual network gateway"),
+        "{ev}"
+    );
+    let (_, plain) = analyze("outside-azure.pcap", &REGIONS);
+    assert!(!plain.to_string().contains("proven by the route export"));
+}
+
+#[test]
+fn route_to_an_appliance_is_evidence_for_throttling() {
+    let routes = data("routes-udr-nva.json");
+    let mut args = REGIONS.to_vec();
+    args.extend(["--routes", &routes]);
+    let (_, v) = analyze("loss-ratelimit.pcap", &args);
+    let ev = finding_for(&v, "cache-storage")["evidence"].to_string();
+    assert!(
+        ev.contains("to the virtual appliance 10.1.0.1: the appliance may throttle it"),
+        "{ev}"
+    );
+    let out = run(&[
+        "analyze",
+        "--csv",
+        "-",
+        "--routes",
+        &routes,
+        &cap("loss-ratelimit.pcap"),
+    ])
+    .1;
+    let mut rd = csv::Reader::from_reader(out.as_bytes());
+    let col = rd
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "route_next_hop")
+        .unwrap();
+    let hops: Vec<String> = rd.records().map(|r| r.unwrap()[col].to_string()).collect();
+    assert!(
+        hops.iter().any(|h| h == "VirtualAppliance 10.1.0.1"),
+        "{hops:?}"
+    );
+}
+
+#[test]
+fn bad_configuration_exports_are_one_line_and_exit_2() {
+    let dir = std::env::temp_dir().join(format!("asrscope-nsg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{bad").unwrap();
+    let bad = bad.to_string_lossy().to_string();
+    let routes = data("routes-udr-nva.json");
+    let missing = dir.join("absent.json").to_string_lossy().to_string();
+    let c = cap("syn-dropped.pcap");
+    for (flag, file, says) in [
+        ("--nsg", &bad, "not JSON"),
+        ("--routes", &bad, "not JSON"),
+        ("--nsg", &routes, "az network nic list-effective-nsg"),
+        ("--routes", &missing, "cannot read the file"),
+    ] {
+        let (code, out, err) = run(&["analyze", flag, file, &c]);
+        assert_eq!(code, 2, "{flag} {file}: {err}");
+        assert!(out.is_empty());
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(file.as_str()) && err.contains(says), "{err}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn nsg_export_contradicted_by_the_capture_is_said_not_believed() {
+    let nsg = data("nsg-deny-eventhub.json");
+    let mut args = REGIONS.to_vec();
+    args.extend(["--nsg", &nsg]);
+    let (code, v) = analyze("healthy-tls12-dns.pcap", &args);
+    assert_eq!(code, 0, "the capture shows Service Bus working");
+    assert_eq!(req(&v, "monitoring")["status"], "ok");
+    let f = v["diagnosis"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["endpoint"] == "monitoring")
+        .unwrap();
+    assert_eq!(f["severity"], "info");
+    assert_eq!(f["asr"], false);
+    assert!(f["fix"][0].to_string().contains("list-effective-nsg"));
+}

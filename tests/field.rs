@@ -189,10 +189,17 @@ fn a_capture_started_mid_replication_ties_the_upload_to_cache_storage() {
     );
     assert!(d["cache_upload"]["bytes"].as_u64().unwrap() > 0);
     assert!(asr_titles(&v).contains(&"*.blob.core.windows.net is throttled".to_string()));
-    // The CSV says so in its last column.
-    let (_, csv, _) = run(&["analyze", "--csv", "-", &capture(name)]);
-    let row = csv.lines().find(|l| l.contains(",443,tcp,")).unwrap();
-    assert!(row.ends_with(",address"), "{row}");
+    // The CSV says so in its `endpoint_by` column.
+    let (_, out, _) = run(&["analyze", "--csv", "-", &capture(name)]);
+    let mut rd = csv::Reader::from_reader(out.as_bytes());
+    let h = rd.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|c| c == n).unwrap();
+    let row = rd
+        .records()
+        .map(|r| r.unwrap())
+        .find(|r| &r[col("transport")] == "tcp" && &r[col("dst_port")] == "443")
+        .unwrap();
+    assert_eq!(&row[col("endpoint_by")], "address", "{row:?}");
 }
 
 #[test]

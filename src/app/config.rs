@@ -118,6 +118,7 @@ pub fn settings(tags: &Tags, azure: &AzureArgs, judge: &JudgeArgs) -> anyhow::Re
         given: regions(tags.db(), azure)?,
         tags_origin: tags.origin(),
         cloud: azure.cloud.map(CloudArg::cloud),
+        network: network(judge)?,
     })
 }
 
@@ -147,4 +148,29 @@ pub fn engine(a: &EngineArgs) -> anyhow::Result<EngineConfig> {
         max_memory: usize::try_from(a.max_memory).unwrap_or(usize::MAX),
         ..EngineConfig::default()
     })
+}
+
+/// Reads `--nsg` and `--routes`: one line naming the file and what was
+/// expected when one cannot be used.
+pub fn network(a: &JudgeArgs) -> anyhow::Result<crate::azure::Network> {
+    let read = |p: &Path| {
+        std::fs::read_to_string(p).with_context(|| {
+            format!(
+                "{}: cannot read the file; check the path and permissions",
+                p.display()
+            )
+        })
+    };
+    let mut n = crate::azure::Network::default();
+    for p in &a.nsg {
+        let got = crate::azure::nsg::parse_nsgs(&read(p)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+        n.nsgs.extend(got);
+    }
+    for p in &a.routes {
+        let got = crate::azure::routes::parse_routes(&read(p)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+        n.routes.extend(got);
+    }
+    Ok(n)
 }

@@ -8,8 +8,8 @@ use crate::azure::endpoints::CATALOG;
 use crate::azure::tags::TagDb;
 use crate::model::{
     CapturePoint, Cause, Cloud, CloudChoice, Diagnosis, DnsFailure, EndpointId, FlowRecord,
-    FlowVerdict, NameLog, RegionChoice, Requirement, Status, Thresholds, Tunnel, TunnelKind,
-    Upload, Verdict,
+    FlowVerdict, NameLog, NsgVerdict, RegionChoice, Requirement, RouteVerdict, Status, Thresholds,
+    Tunnel, TunnelKind, Upload, Verdict,
 };
 use std::collections::BTreeMap;
 
@@ -18,6 +18,10 @@ use std::collections::BTreeMap;
 pub(crate) struct Agg {
     pub flows: u64,
     pub worst: Option<(Verdict, Cause)>,
+    /// The worst flow's NSG and route verdicts (with `--nsg`, `--routes`).
+    pub config: (Option<NsgVerdict>, Option<RouteVerdict>),
+    /// A flow that worked although the NSG exports deny it.
+    pub works_though_denied: Option<NsgVerdict>,
     pub verdicts: BTreeMap<Verdict, u64>,
     pub last_seen: Option<i64>,
 }
@@ -90,6 +94,12 @@ impl Diagnoser {
         a.last_seen = Some(a.last_seen.map_or(f.last_seen, |l| l.max(f.last_seen)));
         if a.worst.as_ref().is_none_or(|(w, _)| v.verdict > *w) {
             a.worst = Some((v.verdict, v.cause.clone()));
+            a.config = (v.nsg.clone(), v.route.clone());
+        }
+        if v.verdict == Verdict::Allowed
+            && let Some(n) = v.nsg.as_ref().filter(|n| n.allowed == Some(false))
+        {
+            a.works_though_denied.get_or_insert_with(|| n.clone());
         }
         if v.private_endpoint
             && self.private.len() < 8
@@ -221,6 +231,9 @@ impl Diagnoser {
             }
             for d in &failed_dns {
                 found.push(findings::dns(e, d, &dns_failure(d)));
+            }
+            if let (Status::Ok, Some(n)) = (status, &a.works_though_denied) {
+                found.push(findings::stale_nsg(e, n));
             }
             requirements.push(Requirement {
                 id: e.id,

@@ -7,8 +7,8 @@ use super::reason;
 use crate::azure::endpoints::Endpoint;
 use crate::azure::tags::TagDb;
 use crate::model::{
-    Cause, EndpointId, Finding, NameLog, RegionChoice, Severity, Status, Thresholds, Tunnel,
-    TunnelKind, Upload,
+    Cause, EndpointId, Finding, NameLog, NsgVerdict, RegionChoice, RouteVerdict, Severity, Status,
+    Thresholds, Tunnel, TunnelKind, Upload,
 };
 use std::collections::BTreeMap;
 
@@ -214,6 +214,8 @@ pub(super) fn for_endpoint(
         },
         _ => throttled(e, upload, th, &mut ev),
     };
+    let mut k = k;
+    network_evidence(e, status, cause, tag, a, &mut ev, &mut k.fix);
     Finding {
         severity: k.severity,
         asr: true,
@@ -222,6 +224,132 @@ pub(super) fn for_endpoint(
         error_codes: k.codes,
         evidence: ev,
         fix: k.fix,
+    }
+}
+
+/// What the NSG and route exports (`--nsg`, `--routes`) add to a finding:
+/// the rule that denies, or that no NSG is the cause and where the route
+/// goes; forced tunnelling proven by a default route to a gateway.
+fn network_evidence(
+    e: &Endpoint,
+    status: Status,
+    cause: &Cause,
+    tag: &str,
+    a: &Agg,
+    ev: &mut Vec<String>,
+    fix: &mut Vec<String>,
+) {
+    let (nsg, route) = &a.config;
+    let refused = matches!(
+        cause,
+        Cause::NoSynAnswer { .. }
+            | Cause::SynReset { .. }
+            | Cause::IcmpError { .. }
+            | Cause::ResetAfterFirstData { .. }
+            | Cause::ServerSilent { .. }
+    );
+    if let (Status::Blocked, true, Some(n)) = (status, refused, nsg) {
+        let rule = format!(
+            "NSG {} rule {} (priority {})",
+            n.nsg.as_deref().unwrap_or("?"),
+            n.rule.as_deref().unwrap_or("none matched"),
+            n.priority.map_or("-".to_string(), |p| p.to_string())
+        );
+        match n.allowed {
+            Some(false) => {
+                ev.insert(0, format!("denied by {rule}, as the NSG export shows"));
+                let priority = n.priority.map_or(100, |p| p.saturating_sub(10).max(100));
+                fix.insert(
+                    0,
+                    format!(
+                        "{rule} denies it: add an allow rule with a lower priority number: az network nsg rule create -g '<resource-group>' --nsg-name '{}' -n 'Allow-ASR-{}' --priority {priority} --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes '{tag}' --destination-port-ranges 443",
+                        n.nsg.as_deref().unwrap_or("<nsg>"),
+                        tag.replace(['.', '<', '>'], "")
+                    ),
+                );
+            }
+            Some(true) => {
+                let hop = route.as_ref().map(hop_text).unwrap_or_default();
+                ev.insert(
+                    0,
+                    format!("every NSG allows it ({rule}): the NSG is not the cause{hop}"),
+                );
+                let look = match route.as_ref().map(|r| r.next_hop.as_str()) {
+                    Some("VirtualAppliance") => {
+                        "check the network virtual appliance or firewall the route leads to"
+                    }
+                    Some("VirtualNetworkGateway") => {
+                        "check the on-premises firewall behind the gateway (forced tunnelling)"
+                    }
+                    Some("None") => {
+                        "the route drops the traffic: remove or fix the route with next hop None"
+                    }
+                    _ => "check a firewall or proxy in the path, DNS, and the service itself",
+                };
+                // The export proves the NSG allows it: advice to add an
+                // NSG rule would send the admin the wrong way.
+                fix.retain(|f| !f.contains("az network nsg rule create"));
+                fix.insert(0, format!("the NSG allows it: {look}"));
+            }
+            None => ev.push(format!(
+                "the NSG export cannot tell: {}",
+                n.notes.join("; ")
+            )),
+        }
+    }
+    if let Some(r) = route {
+        let default_to_gateway = r.next_hop == "VirtualNetworkGateway"
+            && (r.prefix == "0.0.0.0/0" || r.prefix == "::/0");
+        match status {
+            Status::OutsideAzure if default_to_gateway => ev.push(format!(
+                "forced tunnelling proven by the route export: {} goes to the virtual network gateway ({})",
+                r.prefix, r.source
+            )),
+            Status::Throttled if r.next_hop == "VirtualAppliance" => ev.push(format!(
+                "the route export sends {} traffic to the virtual appliance{}: the appliance may throttle it",
+                e.pattern,
+                r.next_hop_address
+                    .as_deref()
+                    .map(|a| format!(" {a}"))
+                    .unwrap_or_default()
+            )),
+            _ => {}
+        }
+    }
+}
+
+/// ", next hop VirtualAppliance 10.0.0.4 (route 0.0.0.0/0)".
+fn hop_text(r: &RouteVerdict) -> String {
+    format!(
+        "; the route {} goes to {}{}",
+        r.prefix,
+        r.next_hop,
+        r.next_hop_address
+            .as_deref()
+            .map(|a| format!(" {a}"))
+            .unwrap_or_default()
+    )
+}
+
+/// The capture shows an endpoint working although the NSG exports deny it:
+/// the exports are from another NIC, or older than the capture.
+pub(super) fn stale_nsg(e: &Endpoint, n: &NsgVerdict) -> Finding {
+    Finding {
+        severity: Severity::Info,
+        asr: false,
+        title: format!(
+            "the NSG export denies {} but the capture shows it working",
+            e.pattern
+        ),
+        endpoint: Some(e.id),
+        error_codes: vec![],
+        evidence: vec![format!(
+            "NSG {} rule {} (priority {}) denies it",
+            n.nsg.as_deref().unwrap_or("?"),
+            n.rule.as_deref().unwrap_or("?"),
+            n.priority.map_or("-".to_string(), |p| p.to_string())
+        )],
+        fix: vec!["the export is from another NIC or older than the capture: export the effective rules of this VM's NIC again (az network nic list-effective-nsg)".into()],
     }
 }
 

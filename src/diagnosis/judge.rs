@@ -31,6 +31,8 @@ pub struct Settings {
     pub tags_origin: String,
     /// The cloud given by flag.
     pub cloud: Option<Cloud>,
+    /// The NSG and route exports given (`--nsg`, `--routes`).
+    pub network: crate::azure::Network,
 }
 
 /// Judges flows and gathers the diagnosis.
@@ -66,6 +68,7 @@ impl Judge {
         let ctx = Context {
             tags,
             cloud: self.default_cloud(tags),
+            network: &self.settings.network,
             source: self.regions.0.as_ref().map(|r| &r.region),
             target: self.regions.1.as_ref().map(|r| &r.region),
             thresholds: &self.settings.thresholds,

@@ -77,6 +77,7 @@ fn settings() -> Settings {
         given: (Some(eastus), Some(centralus)),
         tags_origin: "embedded snapshot".into(),
         cloud: None,
+        network: crate::azure::Network::default(),
     }
 }
 

@@ -9,8 +9,8 @@ use super::reason;
 use crate::azure::endpoints::{self, Endpoint};
 use crate::azure::tags::{TagDb, TagInfo};
 use crate::model::{
-    Cause, Cloud, EndpointBy, FlowRecord, FlowVerdict, Handshake, NameSource, Region, Rejection,
-    Side, Thresholds, TlsEnd, Transport, Verdict,
+    Cause, Cloud, EndpointBy, FlowRecord, FlowVerdict, Handshake, NameSource, NsgVerdict, Region,
+    Rejection, RouteVerdict, Side, Thresholds, TlsEnd, Transport, Verdict,
 };
 use std::net::{IpAddr, SocketAddr};
 
@@ -25,6 +25,8 @@ pub struct Context<'a> {
     pub tags: &'a TagDb,
     /// The cloud of flows whose name does not say.
     pub cloud: Cloud,
+    /// The NSG and route exports.
+    pub network: &'a crate::azure::Network,
     /// Source region, when known.
     pub source: Option<&'a Region>,
     /// Target region, when known.
@@ -130,8 +132,75 @@ pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
         verdict,
         reason,
         private_endpoint: matches!(cause, Cause::PrivateEndpoint { .. }),
+        nsg: ep.and_then(|_| nsg_verdict(f, ctx)),
+        route: ep.and_then(|_| route_verdict(f, ctx)),
         cause,
     }
+}
+
+/// Whether the service-tag data puts `ip` in `tag`; `None` for the names
+/// NSGs give meanings of their own, and for tags the data does not hold.
+fn tag_holds(tags: &TagDb, tag: &str, ip: IpAddr) -> Option<bool> {
+    match tag {
+        "VirtualNetwork" | "Internet" | "AzureLoadBalancer" | "*" => None,
+        t if tags.tag(t).is_some() => Some(tags.lookup(ip).iter().any(|x| x.name == t)),
+        _ => None,
+    }
+}
+
+/// The NSGs' verdict on a flow, from the exports given.
+fn nsg_verdict(f: &FlowRecord, ctx: &Context<'_>) -> Option<NsgVerdict> {
+    use crate::azure::nsg;
+    if ctx.network.nsgs.is_empty() {
+        return None;
+    }
+    let flow = nsg::Flow {
+        protocol: match f.transport {
+            Transport::Tcp => nsg::Protocol::Tcp,
+            Transport::Udp => nsg::Protocol::Udp,
+        },
+        source: Some(f.src_ip),
+        source_port: Some(f.src_port),
+        destination: f.dst_ip,
+        destination_port: f.dst_port,
+    };
+    let holds = |tag: &str, ip: IpAddr| tag_holds(ctx.tags, tag, ip);
+    let e = nsg::evaluate_outbound(&ctx.network.nsgs, &flow, &holds);
+    let decided = e.steps.last();
+    let mut notes: Vec<String> = e.steps.iter().flat_map(|d| d.notes.clone()).collect();
+    if let Some(nsg::Outcome::NotEvaluable(why)) = decided.map(|d| &d.outcome) {
+        notes.push(why.clone());
+    }
+    Some(NsgVerdict {
+        allowed: e.allowed,
+        nsg: decided.map(|d| d.nsg.clone()),
+        rule: decided.and_then(|d| d.rule.clone()),
+        priority: decided.and_then(|d| d.priority),
+        notes,
+    })
+}
+
+/// The effective route of a flow's destination, from the exports given.
+fn route_verdict(f: &FlowRecord, ctx: &Context<'_>) -> Option<RouteVerdict> {
+    if ctx.network.routes.is_empty() {
+        return None;
+    }
+    let holds = |tag: &str, ip: IpAddr| tag_holds(ctx.tags, tag, ip);
+    let Some(r) = crate::azure::routes::effective_route(&ctx.network.routes, f.dst_ip, &holds)
+    else {
+        return Some(RouteVerdict {
+            prefix: "-".into(),
+            next_hop: "None".into(),
+            next_hop_address: None,
+            source: "no route".into(),
+        });
+    };
+    Some(RouteVerdict {
+        prefix: r.prefix.to_string(),
+        next_hop: r.next_hop().to_string(),
+        next_hop_address: r.next_hop_address().map(str::to_string),
+        source: format!("{:?}", r.source()),
+    })
 }
 
 /// The rules, in order: the first that applies decides.

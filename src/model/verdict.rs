@@ -330,6 +330,39 @@ impl Cause {
     }
 }
 
+/// What the NSG exports (`--nsg`) say of a flow: the NSG and rule that
+/// decided, as Azure evaluates outbound traffic (the NIC's NSG, then the
+/// subnet's; the lowest priority that matches).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NsgVerdict {
+    /// True when every NSG allows it, false when one denies it, absent when
+    /// a rule could not be evaluated (an application security group, an
+    /// unknown service tag).
+    pub allowed: Option<bool>,
+    /// The NSG that decided (the one that denied, else the last that allowed).
+    pub nsg: Option<String>,
+    /// Its deciding rule.
+    pub rule: Option<String>,
+    /// The rule's priority.
+    pub priority: Option<u32>,
+    /// Why a rule could not be evaluated, or the approximations made.
+    pub notes: Vec<String>,
+}
+
+/// The effective route (`--routes`) a flow's destination takes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RouteVerdict {
+    /// The matching prefix (a CIDR or a service tag).
+    pub prefix: String,
+    /// Next hop type: Internet, VirtualNetworkServiceEndpoint,
+    /// VirtualAppliance, VirtualNetworkGateway, VnetLocal, None…
+    pub next_hop: String,
+    /// The next hop's address (a virtual appliance's).
+    pub next_hop_address: Option<String>,
+    /// Who made the route (User, VirtualNetworkGateway for BGP, Default).
+    pub source: String,
+}
+
 /// What the judge says of a flow.
 #[derive(Debug, Clone, Serialize)]
 pub struct FlowVerdict {
@@ -363,6 +396,10 @@ pub struct FlowVerdict {
     pub cause: Cause,
     /// Reached through a private endpoint (CNAME to `privatelink.*`, private address).
     pub private_endpoint: bool,
+    /// The NSG exports' verdict (Site Recovery flows, with `--nsg`).
+    pub nsg: Option<NsgVerdict>,
+    /// The effective route (Site Recovery flows, with `--routes`).
+    pub route: Option<RouteVerdict>,
 }
 
 /// A flow with its verdict, as the views show it.

@@ -7,7 +7,7 @@ use crate::model::FlowVerdict;
 use std::io::Write;
 
 /// The header, in order. Later columns are only ever appended.
-pub const HEADER: [&str; 28] = [
+pub const HEADER: [&str; 30] = [
     "first_seen",
     "last_seen",
     "src_ip",
@@ -36,6 +36,8 @@ pub const HEADER: [&str; 28] = [
     "verdict",
     "reason",
     "endpoint_by",
+    "nsg_rule",
+    "route_next_hop",
 ];
 
 /// Writes flows as CSV.
@@ -129,6 +131,28 @@ impl<W: Write> CsvWriter<W> {
         b.push_str(&for_csv(&v.reason));
         mark(b, &mut ends);
         b.push_str(v.endpoint_by.map_or("", |e| e.as_str()));
+        mark(b, &mut ends);
+        if let Some(n) = &v.nsg {
+            let access = match n.allowed {
+                Some(true) => "allow",
+                Some(false) => "deny",
+                None => "unknown",
+            };
+            let rule = format!(
+                "{}/{} {access}",
+                n.nsg.as_deref().unwrap_or("-"),
+                n.rule.as_deref().unwrap_or("-")
+            );
+            b.push_str(&for_csv(&rule));
+        }
+        mark(b, &mut ends);
+        if let Some(r) = &v.route {
+            let hop = match &r.next_hop_address {
+                Some(a) => format!("{} {a}", r.next_hop),
+                None => r.next_hop.clone(),
+            };
+            b.push_str(&for_csv(&hop));
+        }
         mark(b, &mut ends);
         let mut start = 0;
         for end in ends {
