@@ -23,6 +23,8 @@ pub enum Command {
     Tags(TagsCommand),
     /// Print Site Recovery's network requirements for a region pair.
     Requirements(RequirementsArgs),
+    /// Judge the requirements against exported NSG rules and routes, without a capture.
+    Check(CheckArgs),
     /// Capture live and watch Site Recovery traffic (terminal UI, or lines with --no-tui).
     Live(LiveArgs),
     /// List the interfaces live capture can use.
@@ -256,6 +258,34 @@ pub struct RequirementsArgs {
     /// Output.
     #[arg(long, value_enum, default_value_t = RequirementsFormat::Text)]
     pub format: RequirementsFormat,
+    /// Service tags file (default: the built-in snapshot).
+    #[arg(long, value_name = "FILE")]
+    pub service_tags: Option<PathBuf>,
+    /// The Azure cloud (default: the regions').
+    #[arg(long, value_enum)]
+    pub cloud: Option<CloudArg>,
+}
+
+/// `asrscope check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The VM's NSG rules: `az network nic list-effective-nsg` or `az network
+    /// nsg show` output; repeatable.
+    #[arg(long = "nsg", value_name = "FILE", required = true)]
+    pub nsg: Vec<PathBuf>,
+    /// The VM's routes: `az network nic show-effective-route-table` or `az
+    /// network route-table show` output; repeatable.
+    #[arg(long = "routes", value_name = "FILE")]
+    pub routes: Vec<PathBuf>,
+    /// Region of the replicated VMs.
+    #[arg(long, value_name = "REGION", required = true)]
+    pub source_region: String,
+    /// Region replicated to.
+    #[arg(long, value_name = "REGION", required = true)]
+    pub target_region: String,
+    /// Output.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     /// Service tags file (default: the built-in snapshot).
     #[arg(long, value_name = "FILE")]
     pub service_tags: Option<PathBuf>,

@@ -24,28 +24,35 @@ fn capture(name: &str) -> String {
 
 /// The snapshot of a sample capture (analysed once per test binary).
 fn snapshot(name: &str) -> Snapshot {
+    snapshot_with(name, &[])
+}
+
+/// The snapshot of a sample capture analysed with extra arguments.
+fn snapshot_with(name: &str, extra: &[&str]) -> Snapshot {
     static CACHE: OnceLock<Mutex<HashMap<String, Snapshot>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
-    if let Some(s) = cache.lock().unwrap().get(name) {
+    let key = format!("{name} {}", extra.join(" "));
+    if let Some(s) = cache.lock().unwrap().get(&key) {
         return s.clone();
     }
     let path = capture(name);
-    let cli = asrscope::cli::Cli::try_parse_from([
+    let mut args = vec![
         "asrscope",
         "analyze",
         "--source-region",
         "eastus",
         "--target-region",
         "centralus",
-        &path,
-    ])
-    .unwrap();
+    ];
+    args.extend_from_slice(extra);
+    args.push(&path);
+    let cli = asrscope::cli::Cli::try_parse_from(args).unwrap();
     let asrscope::cli::Command::Analyze(args) = cli.command else {
         panic!("not analyze")
     };
     let o = asrscope::app::offline::analyse(&args, true).unwrap();
     let snap = Snapshot::from_analysis(&o.analysis, path.clone());
-    cache.lock().unwrap().insert(name.to_string(), snap.clone());
+    cache.lock().unwrap().insert(key, snap.clone());
     snap
 }
 
@@ -555,4 +562,45 @@ fn control_characters_never_reach_the_screen() {
     assert!(!text.contains('\u{1b}'), "{text}");
     assert!(!text.contains('\u{9b}'), "{text}");
     assert!(text.contains("evil\\027[2Jname"), "{text}");
+}
+
+#[test]
+fn details_show_the_deciding_nsg_rule_and_the_route() {
+    let data = |n: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(n)
+            .to_string_lossy()
+            .to_string()
+    };
+    let (nsg, routes) = (data("nsg-deny-eventhub.json"), data("routes-udr-nva.json"));
+    let snap = snapshot_with("syn-dropped.pcap", &["--nsg", &nsg, "--routes", &routes]);
+    let text = detail_text(&snap, "servicebus");
+    let rule = text
+        .lines()
+        .find(|l| l.contains("NSG") && l.contains("Deny-EventHub"))
+        .unwrap_or_else(|| panic!("no NSG line:\n{text}"));
+    assert!(rule.contains("(priority 200) denies"), "{rule}");
+    assert!(
+        text.contains("0.0.0.0/0 → VirtualAppliance 10.1.0.1 (User)"),
+        "{text}"
+    );
+    // The requirement's detail carries the same rule.
+    let mut ui = UiState::new();
+    key(&mut ui, &snap, KeyCode::Tab);
+    let idx = snap
+        .diagnosis
+        .requirements
+        .iter()
+        .position(|r| r.endpoint == "*.servicebus.windows.net")
+        .unwrap();
+    for _ in 0..idx {
+        key(&mut ui, &snap, KeyCode::Char('j'));
+    }
+    key(&mut ui, &snap, KeyCode::Enter);
+    let screen = render(&snap, &mut ui, 120, 40).join("\n");
+    assert!(screen.contains("securityRules/Deny-EventHub"), "{screen}");
+    // Without the exports there is no such line.
+    let plain = detail_text(&snapshot("syn-dropped.pcap"), "servicebus");
+    assert!(!plain.contains("Deny-EventHub") && !plain.contains("VirtualAppliance"));
 }

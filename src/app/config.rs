@@ -10,7 +10,7 @@ use crate::diagnosis::Settings;
 use crate::model::Region;
 use crate::model::{CapturePoint, Thresholds};
 use anyhow::Context;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Service-tag data: the embedded snapshot or a file given.
 pub enum Tags {
@@ -153,6 +153,11 @@ pub fn engine(a: &EngineArgs) -> anyhow::Result<EngineConfig> {
 /// Reads `--nsg` and `--routes`: one line naming the file and what was
 /// expected when one cannot be used.
 pub fn network(a: &JudgeArgs) -> anyhow::Result<crate::azure::Network> {
+    network_from(&a.nsg, &a.routes)
+}
+
+/// Reads NSG and route exports; the error names the file.
+pub fn network_from(nsgs: &[PathBuf], routes: &[PathBuf]) -> anyhow::Result<crate::azure::Network> {
     let read = |p: &Path| {
         std::fs::read_to_string(p).with_context(|| {
             format!(
@@ -162,12 +167,12 @@ pub fn network(a: &JudgeArgs) -> anyhow::Result<crate::azure::Network> {
         })
     };
     let mut n = crate::azure::Network::default();
-    for p in &a.nsg {
+    for p in nsgs {
         let got = crate::azure::nsg::parse_nsgs(&read(p)?)
             .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
         n.nsgs.extend(got);
     }
-    for p in &a.routes {
+    for p in routes {
         let got = crate::azure::routes::parse_routes(&read(p)?)
             .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
         n.routes.extend(got);

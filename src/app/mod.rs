@@ -1,6 +1,7 @@
 //! The only module that knows every layer: turns arguments into work and
 //! picks the views.
 
+pub mod check;
 pub mod config;
 pub mod live;
 pub mod offline;
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Analyze(args) => offline::run(&args),
         Command::Tags(t) => tags::run(&t),
         Command::Requirements(r) => requirements::run(&r),
+        Command::Check(c) => check::run(&c),
         Command::Live(l) => live::run(&l),
         Command::Interfaces => live::interfaces(),
         Command::Tui(t) => offline::tui(&t),

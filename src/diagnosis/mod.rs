@@ -6,9 +6,12 @@
 //! - [`checklist`]: verdicts gathered into the requirement checklist and the
 //!   cache upload rate;
 //! - [`findings`]: findings with error codes and fixes, chosen by cause;
+//! - [`configuration`]: the checklist judged from NSG and route exports
+//!   alone (`asrscope check`);
 //! - [`judge`]: the pipeline `analyze`, `tui` and `live` share.
 
 pub mod checklist;
+pub mod configuration;
 pub mod findings;
 pub mod judge;
 pub mod reason;

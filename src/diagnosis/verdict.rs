@@ -164,20 +164,30 @@ fn nsg_verdict(f: &FlowRecord, ctx: &Context<'_>) -> Option<NsgVerdict> {
         destination: f.dst_ip,
         destination_port: f.dst_port,
     };
-    let holds = |tag: &str, ip: IpAddr| tag_holds(ctx.tags, tag, ip);
-    let e = nsg::evaluate_outbound(&ctx.network.nsgs, &flow, &holds);
+    Some(nsg_decision(ctx.network, ctx.tags, &flow))
+}
+
+/// What the exported NSGs do with an outbound flow.
+pub fn nsg_decision(
+    network: &crate::azure::Network,
+    tags: &TagDb,
+    flow: &crate::azure::nsg::Flow,
+) -> NsgVerdict {
+    use crate::azure::nsg;
+    let holds = |tag: &str, ip: IpAddr| tag_holds(tags, tag, ip);
+    let e = nsg::evaluate_outbound(&network.nsgs, flow, &holds);
     let decided = e.steps.last();
     let mut notes: Vec<String> = e.steps.iter().flat_map(|d| d.notes.clone()).collect();
     if let Some(nsg::Outcome::NotEvaluable(why)) = decided.map(|d| &d.outcome) {
         notes.push(why.clone());
     }
-    Some(NsgVerdict {
+    NsgVerdict {
         allowed: e.allowed,
         nsg: decided.map(|d| d.nsg.clone()),
         rule: decided.and_then(|d| d.rule.clone()),
         priority: decided.and_then(|d| d.priority),
         notes,
-    })
+    }
 }
 
 /// The effective route of a flow's destination, from the exports given.
@@ -185,22 +195,27 @@ fn route_verdict(f: &FlowRecord, ctx: &Context<'_>) -> Option<RouteVerdict> {
     if ctx.network.routes.is_empty() {
         return None;
     }
-    let holds = |tag: &str, ip: IpAddr| tag_holds(ctx.tags, tag, ip);
-    let Some(r) = crate::azure::routes::effective_route(&ctx.network.routes, f.dst_ip, &holds)
-    else {
-        return Some(RouteVerdict {
+    Some(route_to(ctx.network, ctx.tags, f.dst_ip))
+}
+
+/// The exported route that carries traffic to `ip` (next hop `None`, source
+/// `no route`, when no active route contains it: Azure drops that traffic).
+pub fn route_to(network: &crate::azure::Network, tags: &TagDb, ip: IpAddr) -> RouteVerdict {
+    let holds = |tag: &str, ip: IpAddr| tag_holds(tags, tag, ip);
+    let Some(r) = crate::azure::routes::effective_route(&network.routes, ip, &holds) else {
+        return RouteVerdict {
             prefix: "-".into(),
             next_hop: "None".into(),
             next_hop_address: None,
             source: "no route".into(),
-        });
+        };
     };
-    Some(RouteVerdict {
+    RouteVerdict {
         prefix: r.prefix.to_string(),
         next_hop: r.next_hop().to_string(),
         next_hop_address: r.next_hop_address().map(str::to_string),
         source: format!("{:?}", r.source()),
-    })
+    }
 }
 
 /// The rules, in order: the first that applies decides.

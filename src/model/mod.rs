@@ -8,11 +8,13 @@
 //! - [`dns`]: what happened to each name asked;
 //! - [`verdict`]: a flow's verdict with its typed [`Cause`];
 //! - [`diagnosis`]: the Site Recovery checklist, findings and fixes;
+//! - [`configuration`]: the checklist judged from NSG and route exports alone;
 //! - [`snapshot`]: the whole offline [`Analysis`] and the live [`Snapshot`].
 //!
 //! Times are µs since the Unix epoch and serialise as RFC 3339 UTC.
 
 pub mod capture;
+pub mod configuration;
 pub mod diagnosis;
 pub mod dns;
 pub mod flow;
@@ -20,6 +22,7 @@ pub mod snapshot;
 pub mod verdict;
 
 pub use capture::*;
+pub use configuration::*;
 pub use diagnosis::*;
 pub use dns::*;
 pub use flow::*;

@@ -196,6 +196,21 @@ impl TagDb {
             .map(|&i| &self.tags[i as usize])
     }
 
+    /// The IPv4 prefixes of a tag (ASCII case-insensitive), as `(network address,
+    /// length)` in source order; empty for a tag the data does not hold.
+    pub fn v4_prefixes(&self, name: &str) -> Vec<(std::net::Ipv4Addr, u8)> {
+        let Some(&i) = self.by_name.get(&name.to_ascii_lowercase()) else {
+            return Vec::new();
+        };
+        self.prefixes[i as usize]
+            .iter()
+            .filter_map(|p| match *p {
+                Prefix::V4(a, l) => Some((std::net::Ipv4Addr::from(a), l)),
+                Prefix::V6(..) => None,
+            })
+            .collect()
+    }
+
     /// All tags, in the order of the source file.
     pub fn tags(&self) -> impl Iterator<Item = &TagInfo> {
         self.tags.iter()

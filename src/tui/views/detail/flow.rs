@@ -77,6 +77,7 @@ fn identity_lines(f: &FlowRecord, v: &FlowVerdict, g: &Glyphs) -> Vec<Line<'stat
         ),
         endpoint_line(v),
     ];
+    out.extend(config_lines(v, g));
     if let Some(vlan) = f.vlan {
         out.push(field("vlan", vlan.to_string(), PLAIN));
     }
@@ -120,6 +121,52 @@ fn endpoint_line(v: &FlowVerdict) -> Line<'static> {
         ),
         PLAIN,
     )
+}
+
+/// What the NSG and route exports (`--nsg`, `--routes`) say of a flow: the
+/// deciding rule and the route its destination takes.
+pub(super) fn config_lines(v: &FlowVerdict, g: &Glyphs) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    if let Some(n) = &v.nsg {
+        let (word, style) = match n.allowed {
+            Some(true) => ("allows", PLAIN),
+            Some(false) => ("denies", Style::new().fg(Color::Red)),
+            None => ("may decide (cannot tell)", YELLOW),
+        };
+        let mut text = format!(
+            "{} rule {} (priority {}) {word}",
+            clean(n.nsg.as_deref().unwrap_or("?")),
+            clean(n.rule.as_deref().unwrap_or("none matched")),
+            n.priority.map_or("-".to_string(), |p| p.to_string())
+        );
+        if !n.notes.is_empty() {
+            text.push_str(&format!(" · {}", clean(&n.notes.join("; "))));
+        }
+        out.push(field("NSG", text, style));
+    }
+    if let Some(r) = &v.route {
+        let style = match r.next_hop.as_str() {
+            "VirtualAppliance" | "VirtualNetworkGateway" => YELLOW,
+            "None" => Style::new().fg(Color::Red),
+            _ => PLAIN,
+        };
+        out.push(field(
+            "route",
+            format!(
+                "{} {} {}{} ({})",
+                clean(&r.prefix),
+                g.arrow,
+                clean(&r.next_hop),
+                r.next_hop_address
+                    .as_deref()
+                    .map(|a| format!(" {}", clean(a)))
+                    .unwrap_or_default(),
+                clean(&r.source)
+            ),
+            style,
+        ));
+    }
+    out
 }
 
 /// The DNS log entry for a name (case-insensitive, trailing dot ignored).

@@ -1,0 +1,41 @@
+//! `asrscope check`: the requirement checklist judged from NSG and route
+//! exports, without a capture.
+
+use super::config;
+use crate::azure::endpoints::CATALOG;
+use crate::azure::regions;
+use crate::cli::{CheckArgs, Format};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Runs `check`: exit 0 when everything Site Recovery always needs is allowed
+/// and routed well, 1 otherwise; errors (exit 2) on unreadable input.
+pub fn run(a: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let tags = config::load_tags(a.service_tags.as_deref())?;
+    let known = config::known_regions(tags.db());
+    let s = regions::resolve(&known, &a.source_region, "--source-region")?.clone();
+    let t = regions::resolve(&known, &a.target_region, "--target-region")?.clone();
+    let network = config::network_from(&a.nsg, &a.routes)?;
+    let cloud = a
+        .cloud
+        .map(|c| c.cloud())
+        .unwrap_or_else(|| crate::azure::clouds::of_region(&s.id));
+    let catalog: Vec<crate::azure::endpoints::Endpoint> =
+        CATALOG.iter().map(|e| e.in_cloud(cloud)).collect();
+    let c = crate::diagnosis::configuration::check(&network, tags.db(), &s, &t, &catalog);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match a.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &c)?;
+            writeln!(out)?;
+        }
+        Format::Text => crate::report::configuration::write(&c, &mut out)?,
+    }
+    out.flush()?;
+    Ok(ExitCode::from(if c.ok {
+        super::EXIT_OK
+    } else {
+        super::EXIT_FINDINGS
+    }))
+}

@@ -1,0 +1,77 @@
+//! The requirement checklist judged from Azure configuration alone
+//! (`asrscope check`): each endpoint's service tag against the exported NSG
+//! rules and routes, without a capture.
+
+use super::{EndpointId, Need, NsgVerdict, Region, RouteVerdict};
+use serde::Serialize;
+
+/// How the configuration treats one requirement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConfigStatus {
+    /// Every NSG allows TCP 443 to every prefix of the tag, and no route
+    /// sends it where Site Recovery should not go.
+    Ok,
+    /// An NSG denies TCP 443 to some or all of the tag's prefixes.
+    Denied,
+    /// Allowed, but a route sends it to a virtual appliance (throttling risk).
+    ViaAppliance,
+    /// Allowed, but a route sends it to the virtual network gateway: it leaves
+    /// the Azure boundary (forced tunnelling).
+    ForcedTunnel,
+    /// Allowed, but a route drops it (next hop `None`, or no route).
+    Dropped,
+    /// The exports cannot tell (an application security group, a tag the
+    /// service-tag data does not hold).
+    Unknown,
+}
+
+/// One requirement, judged from the configuration.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigRequirement {
+    /// The endpoint.
+    pub id: EndpointId,
+    /// Its URL pattern.
+    pub endpoint: &'static str,
+    /// The service tag the NSG must allow.
+    pub tag: String,
+    /// When it is required.
+    pub need: Need,
+    /// The verdict.
+    pub status: ConfigStatus,
+    /// IPv4 prefixes of the tag evaluated (one address of each).
+    pub prefixes: usize,
+    /// Of those, how many every NSG allows, one denies, or cannot be told.
+    pub allowed: usize,
+    /// See `allowed`.
+    pub denied: usize,
+    /// See `allowed`.
+    pub unknown: usize,
+    /// The deciding rule: the first deny, else the rule that allowed.
+    pub nsg: Option<NsgVerdict>,
+    /// The route the worst-routed prefix takes (absent without `--routes`).
+    pub route: Option<RouteVerdict>,
+    /// Next hop types and how many of the prefixes take each.
+    pub next_hops: Vec<(String, usize)>,
+    /// What the verdict rests on, as sentences.
+    pub evidence: Vec<String>,
+    /// What to do (`az` commands where one applies).
+    pub fix: Vec<String>,
+}
+
+/// `asrscope check`: the whole answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigCheck {
+    /// Region of the replicated VMs.
+    pub source_region: Region,
+    /// Region replicated to.
+    pub target_region: Region,
+    /// NSGs read.
+    pub nsgs: Vec<String>,
+    /// Routes read.
+    pub routes: usize,
+    /// One entry per endpoint of the catalog.
+    pub requirements: Vec<ConfigRequirement>,
+    /// True when every endpoint needed always is `ok`.
+    pub ok: bool,
+}

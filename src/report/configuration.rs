@@ -1,0 +1,76 @@
+//! `asrscope check` as text: one block per requirement, its verdict, the
+//! rule and route it rests on, and the fix.
+
+use super::sanitize::for_terminal;
+use crate::model::{ConfigCheck, ConfigStatus, Need};
+use std::io::{self, Write};
+
+fn status_word(s: ConfigStatus) -> &'static str {
+    match s {
+        ConfigStatus::Ok => "ok",
+        ConfigStatus::Denied => "DENIED",
+        ConfigStatus::ViaAppliance => "VIA NVA",
+        ConfigStatus::ForcedTunnel => "TUNNELLED",
+        ConfigStatus::Dropped => "DROPPED",
+        ConfigStatus::Unknown => "UNKNOWN",
+    }
+}
+
+/// Writes the check as text.
+pub fn write(c: &ConfigCheck, out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "Site Recovery requirements against the exported configuration: {} -> {}",
+        c.source_region.tag_suffix, c.target_region.tag_suffix
+    )?;
+    writeln!(
+        out,
+        "NSGs: {}; routes: {}",
+        for_terminal(&c.nsgs.join(", ")),
+        if c.routes == 0 {
+            "none given (--routes)".to_string()
+        } else {
+            c.routes.to_string()
+        }
+    )?;
+    for r in &c.requirements {
+        let need = match r.need {
+            Need::Always => "",
+            Need::AdeVms => " (only for Azure Disk Encryption VMs)",
+            Need::AgentAutoUpgrade => " (only for agent auto-upgrade)",
+        };
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{:<9} {}  TCP 443 to {}{need}",
+            status_word(r.status),
+            r.endpoint,
+            r.tag
+        )?;
+        for e in &r.evidence {
+            writeln!(out, "          {}", for_terminal(e))?;
+        }
+        for f in &r.fix {
+            writeln!(out, "    fix:  {}", for_terminal(f))?;
+        }
+    }
+    writeln!(out)?;
+    if c.ok {
+        writeln!(
+            out,
+            "Every endpoint Site Recovery always needs is allowed and routed well."
+        )
+    } else {
+        let bad: Vec<&str> = c
+            .requirements
+            .iter()
+            .filter(|r| r.need == Need::Always && r.status != ConfigStatus::Ok)
+            .map(|r| r.endpoint)
+            .collect();
+        writeln!(
+            out,
+            "Not ready for replication: {} (see above).",
+            bad.join(", ")
+        )
+    }
+}

@@ -1,0 +1,161 @@
+//! `asrscope check`: the requirement checklist judged from NSG and route
+//! exports alone (`tests/data/`), with the embedded service-tag data.
+
+mod common;
+
+use common::{root, run};
+use serde_json::Value;
+
+fn data(name: &str) -> String {
+    root()
+        .join("tests/data")
+        .join(name)
+        .to_string_lossy()
+        .into()
+}
+
+fn check(extra: &[&str]) -> (i32, Value, String) {
+    let mut args = vec![
+        "check",
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let (code, out, err) = run(&args);
+    assert!(code == 0 || code == 1, "{err}");
+    (code, serde_json::from_str(&out).unwrap(), err)
+}
+
+fn requirement<'a>(v: &'a Value, id: &str) -> &'a Value {
+    v["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap()
+}
+
+#[test]
+fn a_compliant_configuration_passes() {
+    let nsg = data("nsg-allow-all.json");
+    let (code, v, _) = check(&["--nsg", &nsg]);
+    assert_eq!(code, 0);
+    assert_eq!(v["ok"], true);
+    for r in v["requirements"].as_array().unwrap() {
+        assert_eq!(r["status"], "ok", "{r}");
+        assert!(r["prefixes"].as_u64().unwrap() > 0, "{r}");
+        assert_eq!(r["allowed"], r["prefixes"]);
+        assert_eq!(r["nsg"]["rule"], "Allow-All-Outbound");
+    }
+    let (code, text, _) = run(&[
+        "check",
+        "--nsg",
+        &nsg,
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+    ]);
+    assert_eq!(code, 0);
+    assert!(text.contains("Every endpoint Site Recovery always needs is allowed"));
+}
+
+#[test]
+fn a_deny_is_named_with_the_rule_that_wins_over_it() {
+    let nsg = data("nsg-deny-eventhub.json");
+    let (code, v, _) = check(&["--nsg", &nsg]);
+    assert_eq!(code, 1);
+    assert_eq!(v["ok"], false);
+    let m = requirement(&v, "monitoring");
+    assert_eq!(m["tag"], "EventHub.CentralUS");
+    assert_eq!(m["status"], "denied");
+    assert_eq!(m["nsg"]["rule"], "securityRules/Deny-EventHub");
+    assert_eq!(m["nsg"]["priority"], 200);
+    // The export expands the tag to two prefixes; the denied count is the
+    // tag's prefixes inside them, as the tag data gives them.
+    let denied = m["denied"].as_u64().unwrap();
+    assert!(
+        denied >= 1 && denied < m["prefixes"].as_u64().unwrap(),
+        "{m}"
+    );
+    let fix = m["fix"][0].as_str().unwrap();
+    assert!(
+        fix.starts_with(
+            "az network nsg rule create -g '<resource-group>' --nsg-name 'vm01-nic-nsg'"
+        ),
+        "{fix}"
+    );
+    assert!(fix.contains("--priority 190"), "{fix}");
+    // The other requirements fall to the default AllowInternetOutBound.
+    let s = requirement(&v, "cache-storage");
+    assert_eq!(s["status"], "ok");
+    assert_eq!(
+        s["nsg"]["rule"],
+        "defaultSecurityRules/AllowInternetOutBound"
+    );
+}
+
+#[test]
+fn routes_to_a_gateway_or_an_appliance_are_not_routed_well() {
+    let nsg = data("nsg-allow-all.json");
+    let tunnel = data("routes-forced-tunnel.json");
+    let (code, v, _) = check(&["--nsg", &nsg, "--routes", &tunnel]);
+    assert_eq!(code, 1);
+    let s = requirement(&v, "cache-storage");
+    assert_eq!(s["status"], "forced-tunnel");
+    assert_eq!(s["route"]["next_hop"], "VirtualNetworkGateway");
+    assert!(
+        s["fix"]
+            .to_string()
+            .contains("--service-endpoints Microsoft.Storage")
+    );
+    let nva = data("routes-udr-nva.json");
+    let (_, v, _) = check(&["--nsg", &nsg, "--routes", &nva]);
+    let s = requirement(&v, "site-recovery");
+    assert_eq!(s["status"], "via-appliance");
+    assert_eq!(s["route"]["next_hop_address"], "10.1.0.1");
+    assert!(s["fix"].to_string().contains("--next-hop-type Internet"));
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let routes = data("routes-udr-nva.json");
+    for args in [
+        vec![
+            "check",
+            "--nsg",
+            &routes,
+            "--source-region",
+            "eastus",
+            "--target-region",
+            "centralus",
+        ],
+        vec![
+            "check",
+            "--nsg",
+            &routes,
+            "--source-region",
+            "nowhere",
+            "--target-region",
+            "centralus",
+        ],
+    ] {
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 2, "{err}");
+        assert!(out.is_empty());
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    // --nsg is required: clap's usage error.
+    let (code, _, _) = run(&[
+        "check",
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+    ]);
+    assert_eq!(code, 2);
+}
