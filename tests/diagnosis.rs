@@ -996,6 +996,9 @@ fn nsg_export_names_the_rule_that_denies() {
     assert_eq!(flow["nsg"]["allowed"], false);
     assert_eq!(flow["nsg"]["nsg"], "vm01-nic-nsg");
     assert_eq!(flow["nsg"]["priority"], 200);
+    let r = req(&v, "monitoring");
+    assert_eq!(r["nsg"]["rule"], "securityRules/Deny-EventHub");
+    assert_eq!(r["nsg"]["allowed"], false);
     let f = finding_for(&v, "monitoring");
     assert_eq!(
         f["evidence"][0],

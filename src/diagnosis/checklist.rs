@@ -249,6 +249,8 @@ impl Diagnoser {
                     .map(super::reason::render)
                     .unwrap_or_default(),
                 cause,
+                nsg: a.config.0.clone(),
+                route: a.config.1.clone(),
                 last_seen: a.last_seen,
             });
         }

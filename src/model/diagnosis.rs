@@ -2,7 +2,7 @@
 //! error codes and fixes, the regions and service-tag data used, and the
 //! upload rate to the cache account.
 
-use super::{Cause, EndpointId, Verdict, ts_opt};
+use super::{Cause, EndpointId, NsgVerdict, RouteVerdict, Verdict, ts_opt};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -204,6 +204,10 @@ pub struct Requirement {
     pub evidence: String,
     /// Why, machine-readable (absent when not seen).
     pub cause: Option<Cause>,
+    /// What the NSG exports (`--nsg`) say of the flow that set the status.
+    pub nsg: Option<NsgVerdict>,
+    /// The route (`--routes`) that flow's destination takes.
+    pub route: Option<RouteVerdict>,
     /// Last flow seen.
     #[serde(serialize_with = "ts_opt")]
     pub last_seen: Option<i64>,

@@ -8,7 +8,7 @@ use super::{event, field, findings_for, findings_section, section};
 use crate::model::TlsEnd;
 use crate::model::{
     DirRecord, FlowQuality, FlowRecord, FlowVerdict, Handshake, IcmpSeen, JudgedFlow, NameLog,
-    ProxyRecord, Side, Snapshot, TlsRecord, Transport, Verdict,
+    NsgVerdict, ProxyRecord, RouteVerdict, Side, Snapshot, TlsRecord, Transport, Verdict,
 };
 use crate::tui::views::{Glyphs, clean, glyphs, human_bytes, verdict_mark};
 use ratatui::style::{Color, Modifier, Style};
@@ -77,7 +77,7 @@ fn identity_lines(f: &FlowRecord, v: &FlowVerdict, g: &Glyphs) -> Vec<Line<'stat
         ),
         endpoint_line(v),
     ];
-    out.extend(config_lines(v, g));
+    out.extend(config_lines(v.nsg.as_ref(), v.route.as_ref(), g));
     if let Some(vlan) = f.vlan {
         out.push(field("vlan", vlan.to_string(), PLAIN));
     }
@@ -125,9 +125,13 @@ fn endpoint_line(v: &FlowVerdict) -> Line<'static> {
 
 /// What the NSG and route exports (`--nsg`, `--routes`) say of a flow: the
 /// deciding rule and the route its destination takes.
-pub(super) fn config_lines(v: &FlowVerdict, g: &Glyphs) -> Vec<Line<'static>> {
+pub(super) fn config_lines(
+    nsg: Option<&NsgVerdict>,
+    route: Option<&RouteVerdict>,
+    g: &Glyphs,
+) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    if let Some(n) = &v.nsg {
+    if let Some(n) = nsg {
         let (word, style) = match n.allowed {
             Some(true) => ("allows", PLAIN),
             Some(false) => ("denies", Style::new().fg(Color::Red)),
@@ -144,7 +148,7 @@ pub(super) fn config_lines(v: &FlowVerdict, g: &Glyphs) -> Vec<Line<'static>> {
         }
         out.push(field("NSG", text, style));
     }
-    if let Some(r) = &v.route {
+    if let Some(r) = route {
         let style = match r.next_hop.as_str() {
             "VirtualAppliance" | "VirtualNetworkGateway" => YELLOW,
             "None" => Style::new().fg(Color::Red),

@@ -16,22 +16,7 @@ pub fn requirement_lines(snap: &Snapshot, idx: usize, ascii: bool) -> Vec<Line<'
     let Some(r) = snap.diagnosis.requirements.get(idx) else {
         return vec![Line::from("no such requirement")];
     };
-    // The NSG and route exports' word on the endpoint, from its flows: a
-    // denying rule first.
-    let judged = snap.flows.iter().filter(|j| {
-        j.verdict.endpoint == Some(r.id) && (j.verdict.nsg.is_some() || j.verdict.route.is_some())
-    });
-    let config = judged
-        .clone()
-        .find(|j| {
-            j.verdict
-                .nsg
-                .as_ref()
-                .is_some_and(|n| n.allowed == Some(false))
-        })
-        .or_else(|| judged.clone().next())
-        .map(|j| super::flow::config_lines(&j.verdict, g))
-        .unwrap_or_default();
+    let config = super::flow::config_lines(r.nsg.as_ref(), r.route.as_ref(), g);
     [
         field_lines(r, g),
         config,
