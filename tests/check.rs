@@ -159,3 +159,21 @@ fn bad_input_is_one_line_and_exit_2() {
     ]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn tui_and_live_take_the_exports_and_refuse_bad_ones() {
+    let dir = std::env::temp_dir().join(format!("asrscope-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "[1, 2").unwrap();
+    let bad = bad.to_string_lossy().to_string();
+    let capture = root().join("captures/syn-dropped.pcap");
+    // `tui` with no terminal says so, in one line; `analyze` shares the flags.
+    let (code, _, err) = run(&["tui", "--nsg", &bad, &capture.to_string_lossy()]);
+    assert_eq!(code, 2);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let (code, _, err) = run(&["live", "--no-tui", "--nsg", &bad, "-i", "lo"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(&bad) && err.contains("not JSON"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -360,6 +360,14 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
 
 /// `asrscope tui`: the offline analysis, browsed in the terminal UI.
 pub fn tui(t: &crate::cli::TuiArgs) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    // Standard input may carry the capture (`-`); keys then come from the
+    // controlling terminal. Standard output must be the screen.
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "the terminal UI needs a terminal on standard output: run it in one, or use `asrscope analyze` for a report"
+        );
+    }
     let args = AnalyzeArgs {
         input: t.input.clone(),
         csv: None,
