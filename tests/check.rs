@@ -177,3 +177,21 @@ fn tui_and_live_take_the_exports_and_refuse_bad_ones() {
     assert!(err.contains(&bad) && err.contains("not JSON"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_route_that_drops_part_of_a_tag_is_named() {
+    let nsg = data("nsg-allow-all.json");
+    let routes = data("routes-drop-eventhub.json");
+    let (code, v, _) = check(&["--nsg", &nsg, "--routes", &routes]);
+    assert_eq!(code, 1);
+    let m = requirement(&v, "monitoring");
+    assert_eq!(m["status"], "dropped");
+    assert_eq!(m["route"]["prefix"], "13.89.170.128/26");
+    let hops: Vec<(String, u64)> = serde_json::from_value(m["next_hops"].clone()).unwrap();
+    let none = hops.iter().find(|(h, _)| h == "None").unwrap().1;
+    let internet = hops.iter().find(|(h, _)| h == "Internet").unwrap().1;
+    assert_eq!(none + internet, m["prefixes"].as_u64().unwrap());
+    assert!(none >= 1);
+    assert!(m["fix"][0].as_str().unwrap().contains("13.89.170.128/26"));
+    assert_eq!(requirement(&v, "cache-storage")["status"], "ok");
+}

@@ -1140,3 +1140,20 @@ fn nsg_export_contradicted_by_the_capture_is_said_not_believed() {
     assert_eq!(f["asr"], false);
     assert!(f["fix"][0].to_string().contains("list-effective-nsg"));
 }
+
+#[test]
+fn route_with_next_hop_none_is_evidence_for_a_block() {
+    let routes = data("routes-drop-eventhub.json");
+    let mut args = REGIONS.to_vec();
+    args.extend(["--routes", &routes]);
+    let (code, v) = analyze("syn-dropped.pcap", &args);
+    assert_eq!(code, 1);
+    let f = finding_for(&v, "monitoring");
+    assert!(
+        f["evidence"]
+            .to_string()
+            .contains("the route export drops this traffic: 13.89.170.128/26 has next hop None"),
+        "{f}"
+    );
+    assert!(f["fix"][0].as_str().unwrap().contains("next hop None"));
+}

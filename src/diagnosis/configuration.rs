@@ -226,6 +226,14 @@ fn route_judgement(r: &mut ConfigRequirement, route: &RouteVerdict, tag: &str) {
     if r.status == ConfigStatus::Unknown && r.denied == 0 && r.unknown == 0 {
         r.status = status;
     }
+    if status == ConfigStatus::Dropped {
+        // A tag route would lose to a more specific drop route.
+        r.fix.push(format!(
+            "remove or correct the route {} with next hop None ({}): Site Recovery needs every address of {tag}",
+            route.prefix, route.source
+        ));
+        return;
+    }
     if r.id == EndpointId::CacheStorage {
         r.fix.push("create a virtual network service endpoint for Microsoft.Storage so that replication to the cache account stays in Azure: az network vnet subnet update -g '<resource-group>' --vnet-name '<vnet>' -n '<subnet>' --service-endpoints Microsoft.Storage".into());
     }

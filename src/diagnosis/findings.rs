@@ -305,6 +305,18 @@ fn network_evidence(
                 "forced tunnelling proven by the route export: {} goes to the virtual network gateway ({})",
                 r.prefix, r.source
             )),
+            Status::Blocked if r.next_hop == "None" => {
+                ev.push(format!(
+                    "the route export drops this traffic: {} has next hop None ({})",
+                    r.prefix, r.source
+                ));
+                if !fix.iter().any(|f| f.contains("next hop None")) {
+                    fix.insert(
+                        0,
+                        "remove or correct the route with next hop None, or add a more specific route for the service tag with next hop Internet".into(),
+                    );
+                }
+            }
             Status::Throttled if r.next_hop == "VirtualAppliance" => ev.push(format!(
                 "the route export sends {} traffic to the virtual appliance{}: the appliance may throttle it",
                 e.pattern,
