@@ -651,6 +651,15 @@ fn replication_inside_an_nva_tunnel_is_an_nva_finding_naming_the_tunnel() {
     assert_eq!(flow["tunnel"]["vni"].to_string(), vni);
     assert_eq!(flow["tunnel"]["port"].to_string(), *port);
     assert_eq!(flow["endpoint_id"], "cache-storage");
+    // The report says where the capture was taken, as the tunnel shows.
+    assert_eq!(v["diagnosis"]["capture_point"], "nva");
+    let (_, text, _) = run(&["analyze", &cap(name)]);
+    assert!(
+        text.lines().next().unwrap().ends_with("taken on the NVA"),
+        "{text}"
+    );
+    let (_, plain) = analyze("healthy-tls12-dns.pcap", &REGIONS);
+    assert_eq!(plain["diagnosis"]["capture_point"], "vm");
 }
 
 #[test]

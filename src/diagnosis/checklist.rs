@@ -275,7 +275,14 @@ impl Diagnoser {
         Diagnosis {
             source_region: source,
             target_region: target,
-            capture_point: s.capture_point,
+            // Site Recovery traffic inside VXLAN or GENEVE was seen on the
+            // tunnel's path: the capture point is the appliance's, whatever
+            // --capture-point said.
+            capture_point: if self.asr_flows_tunnelled > 0 {
+                CapturePoint::Nva
+            } else {
+                s.capture_point
+            },
             cloud,
             service_tags: s.tags.meta().clone(),
             service_tags_origin: s.tags_origin.to_string(),
