@@ -195,3 +195,53 @@ fn a_route_that_drops_part_of_a_tag_is_named() {
     assert!(m["fix"][0].as_str().unwrap().contains("13.89.170.128/26"));
     assert_eq!(requirement(&v, "cache-storage")["status"], "ok");
 }
+
+#[test]
+fn every_truncation_and_corruption_of_the_exports_is_refused_or_read_without_panic() {
+    use asrscope::azure::{nsg, routes};
+    use std::net::IpAddr;
+    let tags = |_: &str, _: IpAddr| None;
+    let ip: IpAddr = "13.89.170.130".parse().unwrap();
+    let mut refused = 0;
+    for name in [
+        "nsg-deny-eventhub.json",
+        "nsg-allow-all.json",
+        "routes-forced-tunnel.json",
+        "routes-udr-nva.json",
+        "routes-drop-eventhub.json",
+    ] {
+        let text = std::fs::read_to_string(data(name)).unwrap();
+        let mut variants: Vec<String> = (0..text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .map(|i| text[..i].to_string())
+            .collect();
+        // Each value-bearing character swapped for one that changes its type.
+        for (i, c) in text.char_indices() {
+            for r in ['"', '1', '[', '}', '-', ':'] {
+                if c != r && (c == '"' || c == ':' || c.is_ascii_digit() || c == '[') {
+                    let mut s = text.clone();
+                    s.replace_range(i..i + c.len_utf8(), &r.to_string());
+                    variants.push(s);
+                }
+            }
+        }
+        for v in &variants {
+            match nsg::parse_nsgs(v) {
+                Ok(n) => {
+                    let _ = nsg::evaluate_outbound(&n, &nsg::Flow::tcp(ip, 443), &tags);
+                }
+                Err(e) => {
+                    assert!(!e.to_string().contains('\n'));
+                    refused += 1;
+                }
+            }
+            match routes::parse_routes(v) {
+                Ok(r) => {
+                    let _ = routes::effective_route(&r, ip, &tags);
+                }
+                Err(e) => assert!(!e.to_string().contains('\n')),
+            }
+        }
+    }
+    assert!(refused > 0);
+}
