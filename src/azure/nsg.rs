@@ -46,7 +46,9 @@
 //!   load balancer health probes come from.
 //!
 //! Rules naming application security groups cannot be evaluated from an export (the
-//! VM's membership is not in it): evaluation stops there and says so.
+//! VM's membership is not in it): evaluation stops there and says so. A group holds
+//! VM network interfaces, so a public address (an Azure service's) is taken as in no
+//! group, and the result says so.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -781,7 +783,18 @@ fn rule_matches(
         &mut local,
     );
     let src = match dst {
-        Tri::No => return Tri::No,
+        Tri::No => {
+            if let Some(asg) = rule.destination_asgs.first()
+                && is_public(flow.destination)
+            {
+                let name = asg.rsplit('/').next().unwrap_or(asg);
+                notes.push(format!(
+                    "application security group {name} (rule {}) taken as not holding the public address {}",
+                    rule.name, flow.destination
+                ));
+            }
+            return Tri::No;
+        }
         _ => addresses_match(
             &rule.source_prefixes,
             &rule.expanded_source,
@@ -834,7 +847,12 @@ fn addresses_match(
         }
     }
     if let Some(asg) = asgs.first() {
-        return asg_unknown(asg);
+        // An application security group groups VM network interfaces, whose
+        // addresses are the virtual network's: a public address (an Azure
+        // service's) is taken as outside every group.
+        if !is_public(ip) {
+            return asg_unknown(asg);
+        }
     }
     unknown.map(Tri::Unknown).unwrap_or(Tri::No)
 }
@@ -1365,6 +1383,18 @@ mod tests {
         let e = evaluate_outbound(&nsgs, &Flow::tcp(ip("10.0.0.5"), 80), &no_tags);
         assert_eq!(e.steps[0].outcome, Outcome::NoRuleMatched);
         assert_eq!(e.steps[0].rule, None);
+        // A public destination (an Azure service) is in no group: the rule does
+        // not match, and the result says why.
+        let e = evaluate_outbound(&nsgs, &Flow::tcp(ip("52.1.2.3"), 443), &no_tags);
+        assert_eq!(e.steps[0].outcome, Outcome::NoRuleMatched);
+        assert!(
+            e.steps[0]
+                .notes
+                .iter()
+                .any(|n| n.contains("app-servers (rule AllowToAppServers) taken as not holding the public address 52.1.2.3")),
+            "{:?}",
+            e.steps[0].notes
+        );
     }
 
     #[test]

@@ -132,11 +132,21 @@ fn requirement(
         ));
         r.fix.push(allow_fix(d, &tag));
     } else if let Some(u) = &unknown {
-        r.evidence.push(format!(
-            "{} of the {n} prefixes of {tag} cannot be judged from the export: {}",
-            r.unknown,
-            u.notes.join("; ")
-        ));
+        let why = match &u.rule {
+            None => format!(
+                "no rule of NSG {} matches (the export lacks the default rules)",
+                u.nsg.as_deref().unwrap_or("?")
+            ),
+            Some(_) => rule_text(u),
+        };
+        let mut text = format!(
+            "{} of the {n} prefixes of {tag} cannot be judged from the export: {why}",
+            r.unknown
+        );
+        if !u.notes.is_empty() {
+            text.push_str(&format!("; {}", u.notes.join("; ")));
+        }
+        r.evidence.push(text);
         r.fix.push("export the NIC's effective rules (az network nic list-effective-nsg), which expand service tags, or check the rule in the portal's effective security rules".into());
     } else if let Some(a) = &allow {
         r.evidence.push(format!(
