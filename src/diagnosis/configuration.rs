@@ -1,8 +1,10 @@
 //! The requirement checklist judged from the NSG and route exports alone
 //! (`asrscope check`). Each endpoint's service tag stands for its addresses:
-//! one address of every IPv4 prefix of the tag is evaluated as an outbound TCP
-//! 443 flow against the NSGs, and routed through the exported routes, with the
-//! same evaluation a captured flow gets.
+//! every IPv4 prefix of the tag is cut where an exported CIDR (rule, tag map,
+//! route) begins or ends, and one address of each piece is evaluated as an
+//! outbound TCP 443 flow against the NSGs and routed through the exported
+//! routes, with the same evaluation a captured flow gets. A prefix counts as
+//! its worst piece.
 
 use super::verdict::{nsg_decision, route_to};
 use crate::azure::Network;
@@ -88,25 +90,49 @@ fn requirement(
     let (mut deny, mut unknown, mut allow): (Option<NsgVerdict>, _, _) = (None, None, None);
     let mut worst: Option<RouteVerdict> = None;
     let mut hops: Vec<(String, usize)> = Vec::new();
-    for (addr, _) in &prefixes {
-        let ip = IpAddr::V4(*addr);
-        let v = nsg_decision(network, tags, &crate::azure::nsg::Flow::tcp(ip, 443));
-        match v.allowed {
-            Some(false) => {
-                r.denied += 1;
-                deny.get_or_insert(v);
+    let points = boundaries(network);
+    for &(addr, len) in &prefixes {
+        // Each probe stands for a run of addresses that every exported CIDR
+        // treats alike; the prefix counts as its worst probe.
+        let mut verdict: Option<NsgVerdict> = None;
+        let mut prefix_route: Option<RouteVerdict> = None;
+        for ip in probes(&points, addr, len) {
+            let v = nsg_decision(network, tags, &crate::azure::nsg::Flow::tcp(ip, 443));
+            let rank = |v: &NsgVerdict| match v.allowed {
+                Some(false) => 2,
+                None => 1,
+                Some(true) => 0,
+            };
+            if verdict.as_ref().is_none_or(|w| rank(&v) > rank(w)) {
+                verdict = Some(v);
             }
-            None => {
-                r.unknown += 1;
-                unknown.get_or_insert(v);
-            }
-            Some(true) => {
-                r.allowed += 1;
-                allow.get_or_insert(v);
+            if !network.routes.is_empty() {
+                let route = route_to(network, tags, ip);
+                if prefix_route
+                    .as_ref()
+                    .is_none_or(|w| hop_rank(&route.next_hop) > hop_rank(&w.next_hop))
+                {
+                    prefix_route = Some(route);
+                }
             }
         }
-        if !network.routes.is_empty() {
-            let route = route_to(network, tags, ip);
+        if let Some(v) = verdict {
+            match v.allowed {
+                Some(false) => {
+                    r.denied += 1;
+                    deny.get_or_insert(v);
+                }
+                None => {
+                    r.unknown += 1;
+                    unknown.get_or_insert(v);
+                }
+                Some(true) => {
+                    r.allowed += 1;
+                    allow.get_or_insert(v);
+                }
+            }
+        }
+        if let Some(route) = prefix_route {
             match hops.iter_mut().find(|(h, _)| *h == route.next_hop) {
                 Some((_, n)) => *n += 1,
                 None => hops.push((route.next_hop.clone(), 1)),
@@ -164,6 +190,59 @@ fn requirement(
         r.status = ConfigStatus::Ok;
     }
     r
+}
+
+/// Every IPv4 address where an exported CIDR (a rule's prefix or expanded
+/// list, a tag map entry, a route) begins or ends, as the first address of the
+/// next run: between two such points every CIDR treats addresses alike.
+/// Sorted, without duplicates.
+fn boundaries(network: &Network) -> Vec<u32> {
+    use crate::azure::nsg::{Cidr, Prefix};
+    use crate::azure::routes::Destination;
+    let mut cidrs: Vec<Cidr> = Vec::new();
+    for n in &network.nsgs {
+        for rule in &n.rules {
+            cidrs.extend(rule.destination_prefixes.iter().filter_map(|p| match p {
+                Prefix::Cidr(c) => Some(*c),
+                _ => None,
+            }));
+            cidrs.extend(rule.expanded_destination.iter().copied());
+        }
+        cidrs.extend(n.tag_map.values().flatten().copied());
+    }
+    for r in &network.routes {
+        cidrs.extend(r.prefixes.iter().filter_map(|d| match d {
+            Destination::Cidr(c) => Some(*c),
+            Destination::Tag(_) => None,
+        }));
+    }
+    let mut points: Vec<u32> = Vec::new();
+    for c in cidrs {
+        if let IpAddr::V4(a) = c.addr {
+            let start = u32::from(a);
+            let size = 1u64 << (32 - u32::from(c.len.min(32)));
+            points.push(start);
+            if let Ok(next) = u32::try_from(u64::from(start) + size) {
+                points.push(next);
+            }
+        }
+    }
+    points.sort_unstable();
+    points.dedup();
+    points
+}
+
+/// The addresses to evaluate for one prefix of a tag: its first address and
+/// every boundary inside it.
+fn probes(points: &[u32], addr: std::net::Ipv4Addr, len: u8) -> Vec<IpAddr> {
+    let start = u32::from(addr);
+    let end = u64::from(start) + (1u64 << (32 - u32::from(len.min(32))));
+    let from = points.partition_point(|&p| p <= start);
+    let to = points.partition_point(|&p| u64::from(p) < end);
+    std::iter::once(start)
+        .chain(points[from..to.max(from)].iter().copied())
+        .map(|p| IpAddr::V4(p.into()))
+        .collect()
 }
 
 /// "NSG vm01-nic-nsg rule securityRules/Deny-EventHub (priority 200)".
@@ -274,6 +353,81 @@ mod tests {
         let f = allow_fix(&deny(100), "Storage.EastUS");
         assert!(!f.contains("az network"), "{f}");
         assert!(f.contains("narrow it"), "{f}");
+    }
+
+    #[test]
+    fn probes_cut_a_prefix_where_exported_blocks_begin_and_end() {
+        let c = |t: &str| {
+            let (a, l) = t.split_once('/').unwrap();
+            (
+                u32::from(a.parse::<std::net::Ipv4Addr>().unwrap()),
+                l.parse::<u8>().unwrap(),
+            )
+        };
+        // A /28 inside the /20, one block overlapping its start, one outside.
+        let mut points = Vec::new();
+        for t in ["10.0.5.16/28", "9.255.255.0/23", "11.0.0.0/8"] {
+            let (start, len) = c(t);
+            points.push(start);
+            points.push(start + (1u32 << (32 - len)));
+        }
+        points.sort_unstable();
+        let got: Vec<String> = probes(&points, "10.0.0.0".parse().unwrap(), 20)
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        assert_eq!(got, ["10.0.0.0", "10.0.1.0", "10.0.5.16", "10.0.5.32"]);
+        // A /32 at the very top of the address space.
+        assert_eq!(probes(&[], "255.255.255.255".parse().unwrap(), 32).len(), 1);
+        assert_eq!(probes(&[0], "0.0.0.0".parse().unwrap(), 0).len(), 1);
+    }
+
+    #[test]
+    fn a_deny_on_a_small_block_inside_a_tag_prefix_is_found() {
+        let json = r#"{"value": [{"networkSecurityGroup": {"id": "/x/networkSecurityGroups/nic-nsg"},
+            "association": {"networkInterface": {"id": "/x/networkInterfaces/nic"}},
+            "effectiveSecurityRules": [
+              {"name": "securityRules/Deny-Slice", "protocol": "Tcp", "sourcePortRange": "0-65535",
+               "destinationPortRange": "443-443", "sourceAddressPrefix": "0.0.0.0/0",
+               "destinationAddressPrefix": "SLICE", "access": "Deny", "priority": 300,
+               "direction": "Outbound"},
+              {"name": "securityRules/Allow-All", "protocol": "All", "sourcePortRange": "0-65535",
+               "destinationPortRange": "0-65535", "sourceAddressPrefix": "0.0.0.0/0",
+               "destinationAddressPrefix": "0.0.0.0/0", "access": "Allow", "priority": 400,
+               "direction": "Outbound"}]}]}"#;
+        let tags = TagDb::embedded();
+        let region = |id: &str, s: &str| Region {
+            id: id.into(),
+            tag_suffix: s.into(),
+        };
+        let e = crate::azure::endpoints::CATALOG
+            .iter()
+            .find(|e| e.id == EndpointId::CacheStorage)
+            .copied()
+            .unwrap();
+        // The last /28 of the tag's first prefix that is wider than a /28.
+        let (addr, len) = tags
+            .v4_prefixes("Storage.EastUS")
+            .into_iter()
+            .find(|(_, l)| *l < 28)
+            .unwrap();
+        let last = u32::from(addr) + (1u32 << (32 - len)) - 16;
+        let slice = format!("{}/28", std::net::Ipv4Addr::from(last));
+        let network = Network {
+            nsgs: crate::azure::nsg::parse_nsgs(&json.replace("SLICE", &slice)).unwrap(),
+            routes: vec![],
+        };
+        let c = check(
+            &network,
+            tags,
+            &region("eastus", "EastUS"),
+            &region("centralus", "CentralUS"),
+            &[e],
+        );
+        let r = &c.requirements[0];
+        assert_eq!(r.status, ConfigStatus::Denied, "{:?}", r.evidence);
+        assert_eq!(r.denied, 1);
+        assert!(r.evidence[0].contains("Deny-Slice"));
     }
 
     #[test]
