@@ -246,7 +246,7 @@ fn probes(points: &[u32], addr: std::net::Ipv4Addr, len: u8) -> Vec<IpAddr> {
 }
 
 /// "NSG vm01-nic-nsg rule securityRules/Deny-EventHub (priority 200)".
-fn rule_text(v: &NsgVerdict) -> String {
+pub(super) fn rule_text(v: &NsgVerdict) -> String {
     format!(
         "NSG {} rule {} (priority {})",
         v.nsg.as_deref().unwrap_or("?"),
@@ -256,7 +256,7 @@ fn rule_text(v: &NsgVerdict) -> String {
 }
 
 /// The allow rule that wins over a deny, as an `az` command.
-fn allow_fix(d: &NsgVerdict, tag: &str) -> String {
+pub(super) fn allow_fix(d: &NsgVerdict, tag: &str) -> String {
     let nsg = d.nsg.as_deref().unwrap_or("<nsg>");
     match d.priority {
         Some(p) if p <= 100 => format!(

@@ -249,23 +249,18 @@ fn network_evidence(
             | Cause::ServerSilent { .. }
     );
     if let (Status::Blocked, true, Some(n)) = (status, refused, nsg) {
-        let rule = format!(
-            "NSG {} rule {} (priority {})",
-            n.nsg.as_deref().unwrap_or("?"),
-            n.rule.as_deref().unwrap_or("none matched"),
-            n.priority.map_or("-".to_string(), |p| p.to_string())
-        );
+        let rule = super::configuration::rule_text(n);
         match n.allowed {
             Some(false) => {
                 ev.insert(0, format!("denied by {rule}, as the NSG export shows"));
-                let priority = n.priority.map_or(100, |p| p.saturating_sub(10).max(100));
+                let allow = super::configuration::allow_fix(n, tag);
                 fix.insert(
                     0,
-                    format!(
-                        "{rule} denies it: add an allow rule with a lower priority number: az network nsg rule create -g '<resource-group>' --nsg-name '{}' -n 'Allow-ASR-{}' --priority {priority} --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes '{tag}' --destination-port-ranges 443",
-                        n.nsg.as_deref().unwrap_or("<nsg>"),
-                        tag.replace(['.', '<', '>'], "")
-                    ),
+                    if allow.starts_with("az ") {
+                        format!("{rule} denies it: add an allow rule with a lower priority number: {allow}")
+                    } else {
+                        allow
+                    },
                 );
             }
             Some(true) => {
@@ -356,10 +351,8 @@ pub(super) fn stale_nsg(e: &Endpoint, n: &NsgVerdict) -> Finding {
         endpoint: Some(e.id),
         error_codes: vec![],
         evidence: vec![format!(
-            "NSG {} rule {} (priority {}) denies it",
-            n.nsg.as_deref().unwrap_or("?"),
-            n.rule.as_deref().unwrap_or("?"),
-            n.priority.map_or("-".to_string(), |p| p.to_string())
+            "{} denies it",
+            super::configuration::rule_text(n)
         )],
         fix: vec!["the export is from another NIC or older than the capture: export the effective rules of this VM's NIC again (az network nic list-effective-nsg)".into()],
     }
