@@ -20,3 +20,17 @@ pub struct Network {
     /// route-table show`).
     pub routes: Vec<routes::Route>,
 }
+
+/// What a JSON value is, for the one-line errors of the export readers: `null`,
+/// `a number`…, and for an object `an object without {missing}`.
+pub(crate) fn json_kind(v: &serde_json::Value, missing: &str) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(_) => "a boolean".into(),
+        Value::Number(_) => "a number".into(),
+        Value::String(_) => "a string".into(),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => format!("an object without {missing}"),
+    }
+}

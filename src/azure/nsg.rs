@@ -314,20 +314,13 @@ pub fn parse_nsgs(json: &str) -> Result<Vec<Nsg>, NsgError> {
                 None => vec![&v],
             }
         }
-        other => return Err(NsgError::Shape(kind(other).to_string())),
+        other => return Err(NsgError::Shape(kind(other))),
     };
     items.into_iter().map(parse_one).collect()
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object without security rules",
-    }
+fn kind(v: &Value) -> String {
+    super::json_kind(v, "security rules")
 }
 
 #[derive(Deserialize, Default)]
@@ -409,7 +402,7 @@ fn parse_one(v: &Value) -> Result<Nsg, NsgError> {
     let own = props.get("securityRules").filter(|x| !x.is_null());
     let default = props.get("defaultSecurityRules").filter(|x| !x.is_null());
     if own.is_none() && default.is_none() {
-        return Err(NsgError::Shape(kind(v).to_string()));
+        return Err(NsgError::Shape(kind(v)));
     }
     let mut rules = Vec::new();
     for list in [own, default].into_iter().flatten() {

@@ -151,7 +151,7 @@ pub struct Route {
 /// Reads either export; see the module documentation for the shapes.
 pub fn parse_routes(json: &str) -> Result<Vec<Route>, RoutesError> {
     let v: Value = serde_json::from_str(json).map_err(|e| RoutesError::Json(e.to_string()))?;
-    let shape = |v: &Value| RoutesError::Shape(kind(v).to_string());
+    let shape = |v: &Value| RoutesError::Shape(kind(v));
     // A route table: its routes; else a list of routes (or of route tables).
     if let Some(routes) = table_routes(&v) {
         return routes_of(routes, true);
@@ -171,11 +171,7 @@ pub fn parse_routes(json: &str) -> Result<Vec<Route>, RoutesError> {
         }
         return Ok(out);
     }
-    routes_of(&v_list(list), false)
-}
-
-fn v_list(list: &[Value]) -> Value {
-    Value::Array(list.to_vec())
+    routes_in(list, false)
 }
 
 fn table_routes(v: &Value) -> Option<&Value> {
@@ -186,15 +182,8 @@ fn table_routes(v: &Value) -> Option<&Value> {
         .filter(|r| r.is_array())
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object without routes",
-    }
+fn kind(v: &Value) -> String {
+    super::json_kind(v, "routes")
 }
 
 /// A string or a list of strings (`addressPrefix` is a list in effective routes, a string
@@ -232,9 +221,11 @@ struct RawRoute {
 }
 
 fn routes_of(v: &Value, from_table: bool) -> Result<Vec<Route>, RoutesError> {
-    let list = v
-        .as_array()
-        .ok_or_else(|| RoutesError::Shape(kind(v).into()))?;
+    let list = v.as_array().ok_or_else(|| RoutesError::Shape(kind(v)))?;
+    routes_in(list, from_table)
+}
+
+fn routes_in(list: &[Value], from_table: bool) -> Result<Vec<Route>, RoutesError> {
     let mut out = Vec::new();
     for (i, item) in list.iter().enumerate() {
         if !item.is_object() {
