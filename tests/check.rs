@@ -3,16 +3,8 @@
 
 mod common;
 
-use common::{root, run};
+use common::{data, root, run};
 use serde_json::Value;
-
-fn data(name: &str) -> String {
-    root()
-        .join("tests/data")
-        .join(name)
-        .to_string_lossy()
-        .into()
-}
 
 fn check(extra: &[&str]) -> (i32, Value, String) {
     let mut args = vec![

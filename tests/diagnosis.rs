@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{analyze, capture as cap, root, run, truth};
+use common::{analyze, capture as cap, data, root, run, truth};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -18,6 +18,16 @@ fn req<'a>(v: &'a Value, id: &str) -> &'a Value {
         .iter()
         .find(|r| r["id"] == id)
         .unwrap()
+}
+
+/// The first flow to a Site Recovery endpoint (by URL pattern).
+fn flow_to<'a>(v: &'a Value, endpoint: &str) -> &'a Value {
+    v["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["endpoint"] == endpoint)
+        .unwrap_or_else(|| panic!("no flow to {endpoint}"))
 }
 
 fn asr_findings(v: &Value) -> Vec<&Value> {
@@ -235,12 +245,7 @@ fn authenticating_proxy() {
 #[test]
 fn loss_and_rate_limit_throttle_the_cache_upload() {
     let (_, v) = analyze("loss-ratelimit.pcap", &REGIONS);
-    let f = v["flows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["endpoint"] == "*.blob.core.windows.net")
-        .unwrap();
+    let f = flow_to(&v, "*.blob.core.windows.net");
     assert_eq!(f["verdict"], "throttled");
     let pct = f["out"]["data_retransmissions"].as_f64().unwrap() * 100.0
         / f["out"]["data_segments"].as_f64().unwrap();
@@ -973,15 +978,6 @@ fn requirements_for_a_government_region_pair() {
     assert!(out.contains("login.chinacloudapi.cn"), "{out}");
 }
 
-/// An Azure configuration export of `tests/data/`.
-fn data(name: &str) -> String {
-    root()
-        .join("tests/data")
-        .join(name)
-        .to_string_lossy()
-        .into()
-}
-
 fn finding_for<'a>(v: &'a Value, endpoint: &str) -> &'a Value {
     asr_findings(v)
         .into_iter()
@@ -996,12 +992,7 @@ fn nsg_export_names_the_rule_that_denies() {
     args.extend(["--nsg", &nsg]);
     let (code, v) = analyze("syn-dropped.pcap", &args);
     assert_eq!(code, 1);
-    let flow = v["flows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["endpoint"] == "*.servicebus.windows.net")
-        .unwrap();
+    let flow = flow_to(&v, "*.servicebus.windows.net");
     assert_eq!(flow["nsg"]["allowed"], false);
     assert_eq!(flow["nsg"]["nsg"], "vm01-nic-nsg");
     assert_eq!(flow["nsg"]["priority"], 200);
@@ -1055,12 +1046,7 @@ fn route_export_proves_forced_tunnelling() {
     let mut args = REGIONS.to_vec();
     args.extend(["--routes", &routes]);
     let (_, v) = analyze("outside-azure.pcap", &args);
-    let flow = v["flows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["endpoint"] == "*.blob.core.windows.net")
-        .unwrap();
+    let flow = flow_to(&v, "*.blob.core.windows.net");
     assert_eq!(flow["route"]["prefix"], "0.0.0.0/0");
     assert_eq!(flow["route"]["next_hop"], "VirtualNetworkGateway");
     let ev = finding_for(&v, "cache-storage")["evidence"].to_string();

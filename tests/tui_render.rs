@@ -566,13 +566,7 @@ fn control_characters_never_reach_the_screen() {
 
 #[test]
 fn details_show_the_deciding_nsg_rule_and_the_route() {
-    let data = |n: &str| {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data")
-            .join(n)
-            .to_string_lossy()
-            .to_string()
-    };
+    let data = common::data;
     let (nsg, routes) = (data("nsg-deny-eventhub.json"), data("routes-udr-nva.json"));
     let snap = snapshot_with("syn-dropped.pcap", &["--nsg", &nsg, "--routes", &routes]);
     let text = detail_text(&snap, "servicebus");

@@ -38,6 +38,16 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// The path of an Azure configuration export of `tests/data/` (NSG rules,
+/// routes).
+pub fn data(name: &str) -> String {
+    root()
+        .join("tests/data")
+        .join(name)
+        .to_string_lossy()
+        .to_string()
+}
+
 /// tshark's reading of a sample capture (`captures/truth/<stem>.tsv`), one
 /// row per frame.
 pub fn truth(name: &str) -> Vec<Row> {
