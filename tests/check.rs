@@ -154,18 +154,41 @@ fn bad_input_is_one_line_and_exit_2() {
 
 #[test]
 fn tui_and_live_take_the_exports_and_refuse_bad_ones() {
+    use clap::Parser;
+    let capture = root().join("captures/syn-dropped.pcap");
+    let capture = capture.to_string_lossy();
+    // Both parse --nsg and --routes (repeatable) into the arguments they judge with.
+    let (nsg, routes) = (data("nsg-deny-eventhub.json"), data("routes-udr-nva.json"));
+    for argv in [
+        vec![
+            "asrscope", "tui", "--nsg", &nsg, "--nsg", &nsg, "--routes", &routes, &capture,
+        ],
+        vec![
+            "asrscope", "live", "--nsg", &nsg, "--nsg", &nsg, "--routes", &routes,
+        ],
+    ] {
+        let judge = match asrscope::cli::Cli::try_parse_from(&argv).unwrap().command {
+            asrscope::cli::Command::Tui(t) => t.judge,
+            asrscope::cli::Command::Live(l) => l.judge,
+            _ => panic!("{argv:?}"),
+        };
+        assert_eq!(judge.nsg.len(), 2, "{argv:?}");
+        assert_eq!(judge.routes.len(), 1, "{argv:?}");
+    }
     let dir = std::env::temp_dir().join(format!("asrscope-check-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.json");
     std::fs::write(&bad, "[1, 2").unwrap();
     let bad = bad.to_string_lossy().to_string();
-    let capture = root().join("captures/syn-dropped.pcap");
-    // `tui` with no terminal says so, in one line; `analyze` shares the flags.
-    let (code, _, err) = run(&["tui", "--nsg", &bad, &capture.to_string_lossy()]);
+    // `tui` with no terminal says so, in one line, before reading anything.
+    let (code, _, err) = run(&["tui", "--nsg", &bad, &capture]);
     assert_eq!(code, 2);
     assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("needs a terminal"), "{err}");
+    // `live` reads the exports before it opens the interface.
     let (code, _, err) = run(&["live", "--no-tui", "--nsg", &bad, "-i", "lo"]);
     assert_eq!(code, 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains(&bad) && err.contains("not JSON"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
