@@ -25,9 +25,10 @@ pub fn check(
     target: &Region,
     catalog: &[Endpoint],
 ) -> ConfigCheck {
+    let points = boundaries(network);
     let requirements: Vec<ConfigRequirement> = catalog
         .iter()
-        .map(|e| requirement(network, tags, e, source, target))
+        .map(|e| requirement(network, &points, tags, e, source, target))
         .collect();
     ConfigCheck {
         source_region: source.clone(),
@@ -53,6 +54,7 @@ fn hop_rank(hop: &str) -> u8 {
 
 fn requirement(
     network: &Network,
+    points: &[u32],
     tags: &TagDb,
     e: &Endpoint,
     source: &Region,
@@ -90,13 +92,12 @@ fn requirement(
     let (mut deny, mut unknown, mut allow): (Option<NsgVerdict>, _, _) = (None, None, None);
     let mut worst: Option<RouteVerdict> = None;
     let mut hops: Vec<(String, usize)> = Vec::new();
-    let points = boundaries(network);
     for &(addr, len) in &prefixes {
         // Each probe stands for a run of addresses that every exported CIDR
         // treats alike; the prefix counts as its worst probe.
         let mut verdict: Option<NsgVerdict> = None;
         let mut prefix_route: Option<RouteVerdict> = None;
-        for ip in probes(&points, addr, len) {
+        for ip in probes(points, addr, len) {
             let v = nsg_decision(network, tags, &crate::azure::nsg::Flow::tcp(ip, 443));
             let rank = |v: &NsgVerdict| match v.allowed {
                 Some(false) => 2,
