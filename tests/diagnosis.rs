@@ -1007,6 +1007,10 @@ fn nsg_export_names_the_rule_that_denies() {
     let fix = f["fix"][0].as_str().unwrap();
     assert!(fix.contains("--nsg-name 'vm01-nic-nsg'"), "{fix}");
     assert!(
+        !f["fix"].to_string().contains("--nsg-name '<nsg>'"),
+        "the export names the NSG: no placeholder rule beside it: {f}"
+    );
+    assert!(
         fix.contains("--priority 190"),
         "an allow rule must come before the deny at 200: {fix}"
     );

@@ -253,6 +253,10 @@ fn network_evidence(
         match n.allowed {
             Some(false) => {
                 ev.insert(0, format!("denied by {rule}, as the NSG export shows"));
+                // The export names the NSG and the priority to beat: that
+                // replaces the generic rule with its placeholders.
+                let generic = nsg_fix(tag);
+                fix.retain(|f| *f != generic);
                 let allow = super::configuration::allow_fix(n, tag);
                 fix.insert(
                     0,
@@ -283,7 +287,8 @@ fn network_evidence(
                 };
                 // The export proves the NSG allows it: advice to add an
                 // NSG rule would send the admin the wrong way.
-                fix.retain(|f| !f.contains("az network nsg rule create"));
+                let generic = nsg_fix(tag);
+                fix.retain(|f| *f != generic);
                 fix.insert(0, format!("the NSG allows it: {look}"));
             }
             None => ev.push(format!(
