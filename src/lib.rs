@@ -33,4 +33,5 @@ pub mod frame;
 pub mod model;
 pub mod proto;
 pub mod report;
+pub mod sanitize;
 pub mod tui;

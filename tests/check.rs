@@ -76,12 +76,13 @@ fn a_deny_is_named_with_the_rule_that_wins_over_it() {
     );
     let fix = m["fix"][0].as_str().unwrap();
     assert!(
-        fix.starts_with(
-            "az network nsg rule create -g '<resource-group>' --nsg-name 'vm01-nic-nsg'"
+        fix.contains(
+            "az network nsg rule create --resource-group '<resource-group>' --nsg-name 'vm01-nic-nsg' --name 'Allow-ASR-EventHub-CentralUS' --priority 190"
         ),
         "{fix}"
     );
-    assert!(fix.contains("--priority 190"), "{fix}");
+    assert_eq!(m["fixes"][0]["kind"], "nsg-allow-rule");
+    assert_eq!(m["fixes"][0]["priority"], 190);
     // The other requirements fall to the default AllowInternetOutBound.
     let s = requirement(&v, "cache-storage");
     assert_eq!(s["status"], "ok");
@@ -100,17 +101,27 @@ fn routes_to_a_gateway_or_an_appliance_are_not_routed_well() {
     let s = requirement(&v, "cache-storage");
     assert_eq!(s["status"], "forced-tunnel");
     assert_eq!(s["route"]["next_hop"], "VirtualNetworkGateway");
-    assert!(
-        s["fix"]
-            .to_string()
-            .contains("--service-endpoints Microsoft.Storage")
-    );
+    // A Storage service endpoint, added to the subnet's list (never set over
+    // it), and the URL allowed on premises; never a route around.
+    let fix = s["fix"].to_string();
+    assert!(fix.contains("--add serviceEndpoints"), "{fix}");
+    assert!(!fix.contains("--service-endpoints"), "{fix}");
+    assert!(fix.contains("on-premises firewall"), "{fix}");
     let nva = data("routes-udr-nva.json");
     let (_, v, _) = check(&["--nsg", &nsg, "--routes", &nva]);
+    for r in v["requirements"].as_array().unwrap() {
+        let fix = r["fix"].to_string();
+        assert!(!fix.contains("route-table route"), "{fix}");
+        assert!(!fix.contains("--next-hop-type Internet"), "{fix}");
+    }
     let s = requirement(&v, "site-recovery");
     assert_eq!(s["status"], "via-appliance");
     assert_eq!(s["route"]["next_hop_address"], "10.1.0.1");
-    assert!(s["fix"].to_string().contains("--next-hop-type Internet"));
+    let fix = s["fix"].to_string();
+    assert!(
+        fix.contains("allow *.hypervrecoverymanager.windowsazure.com on it"),
+        "{fix}"
+    );
 }
 
 #[test]
@@ -213,9 +224,10 @@ fn a_route_that_drops_part_of_a_tag_is_named() {
 
 #[test]
 fn every_truncation_and_corruption_of_the_exports_is_refused_or_read_without_panic() {
-    use asrscope::azure::{nsg, routes};
+    use asrscope::azure::tags::TagDb;
+    use asrscope::azure::{Network, nsg, routes};
     use std::net::IpAddr;
-    let tags = |_: &str, _: IpAddr| None;
+    let tags = TagDb::embedded();
     let ip: IpAddr = "13.89.170.130".parse().unwrap();
     let mut refused = 0;
     for name in [
@@ -243,7 +255,8 @@ fn every_truncation_and_corruption_of_the_exports_is_refused_or_read_without_pan
         for v in &variants {
             match nsg::parse_nsgs(v) {
                 Ok(n) => {
-                    let _ = nsg::evaluate_outbound(&n, &nsg::Flow::tcp(ip, 443), &tags);
+                    let _ =
+                        Network::new(n, vec![], tags).nsg_verdict(&nsg::Flow::tcp(ip, 443), tags);
                 }
                 Err(e) => {
                     assert!(!e.to_string().contains('\n'));
@@ -252,7 +265,7 @@ fn every_truncation_and_corruption_of_the_exports_is_refused_or_read_without_pan
             }
             match routes::parse_routes(v) {
                 Ok(r) => {
-                    let _ = routes::effective_route(&r, ip, &tags);
+                    let _ = Network::new(vec![], r, tags).route(ip, tags);
                 }
                 Err(e) => assert!(!e.to_string().contains('\n')),
             }

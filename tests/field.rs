@@ -280,11 +280,10 @@ fn an_nva_behind_a_gateway_load_balancer() {
         ev.contains("UDP 10801 VNI 801 (Gateway Load Balancer)"),
         "{ev}"
     );
+    let fix = nva["fix"][0].as_str().unwrap();
     assert!(
-        nva["fix"][1]
-            .as_str()
-            .unwrap()
-            .contains("Microsoft.Storage")
+        fix.contains(r#"--add serviceEndpoints '{"service":"Microsoft.Storage"}'"#),
+        "{fix}"
     );
 }
 

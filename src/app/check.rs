@@ -15,14 +15,19 @@ pub fn run(a: &CheckArgs) -> anyhow::Result<ExitCode> {
     let known = config::known_regions(tags.db());
     let s = regions::resolve(&known, &a.source_region, "--source-region")?.clone();
     let t = regions::resolve(&known, &a.target_region, "--target-region")?.clone();
-    let network = config::network_from(&a.nsg, &a.routes)?;
+    let network = config::network_from(&a.nsg, &a.routes, tags.db())?;
     let cloud = a
         .cloud
         .map(|c| c.cloud())
         .unwrap_or_else(|| crate::azure::clouds::of_region(&s.id));
     let catalog: Vec<crate::azure::endpoints::Endpoint> =
         CATALOG.iter().map(|e| e.in_cloud(cloud)).collect();
-    let c = crate::diagnosis::configuration::check(&network, tags.db(), &s, &t, &catalog);
+    let today = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| (d.as_secs() / 86_400) as i64);
+    let c =
+        crate::diagnosis::configuration::check(&network, tags.db(), &s, &t, &catalog, cloud, today);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match a.format {

@@ -118,7 +118,7 @@ pub fn settings(tags: &Tags, azure: &AzureArgs, judge: &JudgeArgs) -> anyhow::Re
         given: regions(tags.db(), azure)?,
         tags_origin: tags.origin(),
         cloud: azure.cloud.map(CloudArg::cloud),
-        network: network(judge)?,
+        network: network(judge, tags.db())?,
     })
 }
 
@@ -152,12 +152,17 @@ pub fn engine(a: &EngineArgs) -> anyhow::Result<EngineConfig> {
 
 /// Reads `--nsg` and `--routes`: one line naming the file and what was
 /// expected when one cannot be used.
-pub fn network(a: &JudgeArgs) -> anyhow::Result<crate::azure::Network> {
-    network_from(&a.nsg, &a.routes)
+pub fn network(a: &JudgeArgs, tags: &TagDb) -> anyhow::Result<crate::azure::Network> {
+    network_from(&a.nsg, &a.routes, tags)
 }
 
-/// Reads NSG and route exports; the error names the file.
-pub fn network_from(nsgs: &[PathBuf], routes: &[PathBuf]) -> anyhow::Result<crate::azure::Network> {
+/// Reads NSG and route exports and indexes them (routes naming service tags
+/// through `tags`); the error names the file.
+pub fn network_from(
+    nsgs: &[PathBuf],
+    routes: &[PathBuf],
+    tags: &TagDb,
+) -> anyhow::Result<crate::azure::Network> {
     let read = |p: &Path| {
         std::fs::read_to_string(p).with_context(|| {
             format!(
@@ -166,16 +171,17 @@ pub fn network_from(nsgs: &[PathBuf], routes: &[PathBuf]) -> anyhow::Result<crat
             )
         })
     };
-    let mut n = crate::azure::Network::default();
+    let name = |p: &Path| crate::sanitize::for_terminal(&p.display().to_string());
+    let (mut all_nsgs, mut all_routes) = (Vec::new(), Vec::new());
     for p in nsgs {
         let got = crate::azure::nsg::parse_nsgs(&read(p)?)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
-        n.nsgs.extend(got);
+            .map_err(|e| anyhow::anyhow!("{}: {e}", name(p)))?;
+        all_nsgs.extend(got);
     }
     for p in routes {
         let got = crate::azure::routes::parse_routes(&read(p)?)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
-        n.routes.extend(got);
+            .map_err(|e| anyhow::anyhow!("{}: {e}", name(p)))?;
+        all_routes.extend(got);
     }
-    Ok(n)
+    Ok(crate::azure::Network::new(all_nsgs, all_routes, tags))
 }

@@ -340,11 +340,11 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     if let Some(e) = &capture_error {
         eprintln!(
             "asrscope: interface {iface}: {}: the capture stopped there; what was captured is reported and written",
-            report::sanitize::for_terminal(e)
+            crate::sanitize::for_terminal(e)
         );
     }
     for f in &failures {
-        eprintln!("asrscope: {}", report::sanitize::for_terminal(f));
+        eprintln!("asrscope: {}", crate::sanitize::for_terminal(f));
     }
     let findings = diagnosis.has_asr_findings();
     Ok(ExitCode::from(
@@ -375,7 +375,7 @@ fn analysis_loop(
     let mut last_snap = Instant::now();
     let mut last_tick = Instant::now();
     let mut last_summary = Instant::now();
-    let mut seen_findings: HashSet<String> = HashSet::new();
+    let mut seen_findings: HashSet<crate::model::FindingKind> = HashSet::new();
     let stdout = std::io::stdout();
     let lines = ui.is_none();
     loop {
@@ -431,7 +431,7 @@ fn analysis_loop(
             } else {
                 let mut out = stdout.lock();
                 for f in snap.diagnosis.findings.iter().filter(|f| f.asr) {
-                    if seen_findings.insert(f.title.clone()) {
+                    if seen_findings.insert(f.about.clone()) {
                         lines::finding(&mut out, f, json)?;
                     }
                 }
@@ -457,7 +457,7 @@ fn analysis_loop(
     let snap = s.snapshot(frames, drops(counters), false);
     if lines {
         for f in snap.diagnosis.findings.iter().filter(|f| f.asr) {
-            if seen_findings.insert(f.title.clone()) {
+            if seen_findings.insert(f.about.clone()) {
                 lines::finding(&mut out, f, json)?;
             }
         }

@@ -112,7 +112,7 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     for p in &problems {
-        eprintln!("asrscope: {}", crate::report::sanitize::for_terminal(p));
+        eprintln!("asrscope: {}", crate::sanitize::for_terminal(p));
     }
     Ok(ExitCode::from(if !problems.is_empty() {
         EXIT_ERROR
@@ -377,7 +377,7 @@ pub fn tui(t: &crate::cli::TuiArgs) -> anyhow::Result<ExitCode> {
     };
     let o = analyse(&args, true)?;
     for p in &o.problems {
-        eprintln!("asrscope: {}", crate::report::sanitize::for_terminal(p));
+        eprintln!("asrscope: {}", crate::sanitize::for_terminal(p));
     }
     if o.analysis.inputs.is_empty() {
         return Ok(ExitCode::from(EXIT_ERROR));

@@ -8,7 +8,8 @@ use crate::azure::churn;
 use crate::azure::endpoints::CATALOG;
 use crate::azure::regions;
 use crate::cli::{RequirementsArgs, RequirementsFormat};
-use crate::model::{Need, Region};
+use crate::diagnosis::advice;
+use crate::model::{Cloud, Need, Region, TagName};
 use serde::Serialize;
 use std::io::Write;
 use std::process::ExitCode;
@@ -21,22 +22,25 @@ pub struct NsgRule {
     /// Endpoint URL pattern.
     pub endpoint: &'static str,
     /// Destination service tag.
-    pub tag: String,
+    pub tag: TagName,
     /// Why.
     pub purpose: &'static str,
     /// When it is needed.
     pub need: Need,
-    /// Whether the tag exists in the service-tag data.
-    pub tag_known: bool,
+    /// Whether the tag exists in the service-tag data; absent (null) when
+    /// the data is another cloud's and cannot tell.
+    pub tag_known: Option<bool>,
 }
 
-/// Rules for the NSG of `here`, replicating to `there`.
+/// Rules for the NSG of `here`, replicating to `there`, in `cloud`.
 pub fn rules(
     here: &Region,
     there: &Region,
     db: &crate::azure::tags::TagDb,
     catalog: &[crate::azure::endpoints::Endpoint],
+    cloud: Cloud,
 ) -> Vec<NsgRule> {
+    let same_cloud = crate::azure::clouds::of_tag_file(&db.meta().cloud) == Some(cloud);
     catalog
         .iter()
         .map(|e| {
@@ -44,7 +48,7 @@ pub fn rules(
             NsgRule {
                 region: here.tag_suffix.clone(),
                 endpoint: e.pattern,
-                tag_known: db.tag(&tag).is_some(),
+                tag_known: same_cloud.then(|| db.tag(tag.as_str()).is_some()),
                 tag,
                 purpose: e.purpose,
                 need: e.need,
@@ -65,8 +69,8 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| crate::azure::clouds::of_region(&s.id));
     let catalog: Vec<crate::azure::endpoints::Endpoint> =
         CATALOG.iter().map(|e| e.in_cloud(cloud)).collect();
-    let mut all = rules(&s, &t, tags.db(), &catalog);
-    all.extend(rules(&t, &s, tags.db(), &catalog));
+    let mut all = rules(&s, &t, tags.db(), &catalog, cloud);
+    all.extend(rules(&t, &s, tags.db(), &catalog, cloud));
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match a.format {
@@ -76,7 +80,7 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
                 cloud: crate::model::Cloud,
                 source_region: &'a Region,
                 target_region: &'a Region,
-                urls: Vec<(&'static str, &'static str, Need)>,
+                urls: Vec<(String, &'static str, Need)>,
                 nsg_rules: &'a [NsgRule],
                 notes: &'a [&'a str],
                 churn_limits: Churn,
@@ -87,6 +91,16 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
                 per_vm_high_churn_mbps: f64,
                 per_disk: &'static [churn::DiskLimit],
                 per_disk_high_churn: &'static [churn::DiskLimit],
+                enhanced_churn: Enhanced,
+            }
+            #[derive(Serialize)]
+            struct Enhanced {
+                per_vm_mbps: f64,
+                per_disk_max_mbps: f64,
+                regions: &'static [&'static str],
+                requires: &'static str,
+                io_sizes: &'static [&'static str],
+                per_disk_by_source_size: &'static [churn::SizeLimit],
             }
             let doc = Doc {
                 cloud,
@@ -94,7 +108,7 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
                 target_region: &t,
                 urls: catalog
                     .iter()
-                    .map(|e| (e.pattern, e.purpose, e.need))
+                    .map(|e| (e.urls().join(" "), e.purpose, e.need))
                     .collect(),
                 nsg_rules: &all,
                 notes: NOTES,
@@ -103,6 +117,14 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
                     per_vm_high_churn_mbps: churn::PER_VM_HIGH_CHURN_MBPS,
                     per_disk: churn::STANDARD,
                     per_disk_high_churn: churn::HIGH_CHURN,
+                    enhanced_churn: Enhanced {
+                        per_vm_mbps: churn::PER_VM_ENHANCED_CHURN_MBPS,
+                        per_disk_max_mbps: churn::PER_DISK_ENHANCED_CHURN_MBPS,
+                        regions: churn::ENHANCED_CHURN_REGIONS,
+                        requires: churn::ENHANCED_CHURN_NEEDS,
+                        io_sizes: churn::ENHANCED_CHURN_IO,
+                        per_disk_by_source_size: churn::ENHANCED_CHURN,
+                    },
                 },
             };
             serde_json::to_writer_pretty(&mut out, &doc)?;
@@ -127,8 +149,11 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
                     e.purpose,
                     need_note(e.need)
                 )?;
+                for u in e.url_also {
+                    writeln!(out, "  {u:<42} (also documented for this endpoint)")?;
+                }
             }
-            for (here, there) in [(&s, &t), (&t, &s)] {
+            for (here, list) in [(&s, &all[..catalog.len()]), (&t, &all[catalog.len()..])] {
                 writeln!(out)?;
                 let why = if here.id == s.id {
                     "replication"
@@ -136,20 +161,12 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
                     "replication back after failover"
                 };
                 writeln!(out, "NSG rules in {} ({why}):", here.tag_suffix)?;
-                for r in all
-                    .iter()
-                    .filter(|r| r.region == here.tag_suffix && std::ptr::eq(here, here))
-                {
-                    let _ = there;
+                for r in list {
                     let file = crate::azure::clouds::tag_file(cloud);
-                    let unknown = if r.tag_known {
-                        String::new()
-                    } else if crate::azure::clouds::of_tag_file(&tags.db().meta().cloud)
-                        != Some(cloud)
-                    {
-                        format!("  (not checked: pass {file} with --service-tags)")
-                    } else {
-                        "  (tag not in the service-tag data)".to_string()
+                    let unknown = match r.tag_known {
+                        Some(true) => String::new(),
+                        None => format!("  (not checked: pass {file} with --service-tags)"),
+                        Some(false) => "  (tag not in the service-tag data)".to_string(),
                     };
                     writeln!(
                         out,
@@ -175,6 +192,31 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
                 for r in table {
                     writeln!(out, "    {:<30} {:<15} {:>3} MB/s", r.disk, r.io, r.mbps)?;
                 }
+            }
+            writeln!(
+                out,
+                "  Enhanced Churn (preview): up to {} MB/s per VM and {} MB/s per disk, in {}; needs {}.",
+                churn::PER_VM_ENHANCED_CHURN_MBPS,
+                churn::PER_DISK_ENHANCED_CHURN_MBPS,
+                churn::ENHANCED_CHURN_REGIONS.join(", "),
+                churn::ENHANCED_CHURN_NEEDS
+            )?;
+            writeln!(
+                out,
+                "    {:<18} {}",
+                "source disk, MB/s",
+                churn::ENHANCED_CHURN_IO
+                    .iter()
+                    .map(|io| format!("{io:>8}"))
+                    .collect::<String>()
+            )?;
+            for r in churn::ENHANCED_CHURN {
+                writeln!(
+                    out,
+                    "    {:<18} {}",
+                    format!("{} GiB", r.source_disk_gib),
+                    r.mbps.iter().map(|m| format!("{m:>8}")).collect::<String>()
+                )?;
             }
             writeln!(out)?;
             for n in NOTES {
@@ -205,8 +247,7 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
                 "# Priorities 200-250: change them if rules of yours already use them."
             )?;
             for (i, r) in all.iter().enumerate() {
-                let nsg = format!("$NSG_{}", r.region.to_ascii_uppercase());
-                let name = format!("Allow-ASR-{}", r.tag.replace('.', "-"));
+                let nsg = format!("\"$NSG_{}\"", r.region.to_ascii_uppercase());
                 if r.need != Need::Always {
                     writeln!(
                         out,
@@ -216,10 +257,14 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
                 }
                 writeln!(
                     out,
-                    "az network nsg rule create --resource-group \"$RG\" --nsg-name \"{nsg}\" --name '{name}' --priority {} --direction Outbound --access Allow --protocol Tcp --source-address-prefixes VirtualNetwork --source-port-ranges '*' --destination-address-prefixes '{}' --destination-port-ranges 443 --description 'Site Recovery: {}'",
-                    200 + (i % CATALOG.len()) * 10,
-                    r.tag,
-                    r.endpoint
+                    "{}",
+                    advice::nsg_rule_command(
+                        "\"$RG\"",
+                        &nsg,
+                        &(200 + (i % CATALOG.len()) * 10).to_string(),
+                        &r.tag,
+                        Some(r.endpoint),
+                    )
                 )?;
             }
         }

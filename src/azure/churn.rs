@@ -1,7 +1,7 @@
 //! Site Recovery's data churn limits: per VM, and per disk by disk type and
 //! average I/O size, for Standard churn ("Support matrix for Azure VM
-//! disaster recovery") and High Churn ("Azure VM Disaster Recovery - High
-//! Churn Support").
+//! disaster recovery"), High Churn and the Enhanced Churn preview ("Azure VM
+//! Disaster Recovery - High Churn Support", 2025-11-04).
 
 use serde::Serialize;
 
@@ -9,6 +9,70 @@ use serde::Serialize;
 pub const PER_VM_MBPS: f64 = 54.0;
 /// Per-VM churn limit with High Churn, MB/s.
 pub const PER_VM_HIGH_CHURN_MBPS: f64 = 100.0;
+
+/// Per-VM churn limit with the Enhanced Churn preview, MB/s (VMs with 256 GB
+/// of memory or more; 100 MB/s below).
+pub const PER_VM_ENHANCED_CHURN_MBPS: f64 = 500.0;
+/// Per-disk churn limit with the Enhanced Churn preview, MB/s.
+pub const PER_DISK_ENHANCED_CHURN_MBPS: f64 = 250.0;
+
+/// The regions of the Enhanced Churn preview (source and target must both be
+/// among them).
+pub const ENHANCED_CHURN_REGIONS: &[&str] = &[
+    "westcentralus",
+    "centralus",
+    "northcentralus",
+    "westus",
+    "eastus2",
+    "westus2",
+    "eastasia",
+    "southeastasia",
+    "australiaeast",
+    "australiasoutheast",
+];
+
+/// What the Enhanced Churn preview requires besides the regions.
+pub const ENHANCED_CHURN_NEEDS: &str = "High Churn with a Premium Block Blob cache, Azure-to-Azure only; VM memory of 256 GB or more (else 100 MB/s); Windows, RHEL 9, SLES 15 or Ubuntu 24.04; source disks Premium SSD v1, Premium SSD v2 or Ultra; enabled by itself when churn exceeds 100 MB/s";
+
+/// The average I/O sizes of the Enhanced Churn per-disk table.
+pub const ENHANCED_CHURN_IO: &[&str] = &[
+    "8 KB",
+    "16 KB",
+    "32 KB",
+    "64 KB",
+    "128 KB",
+    "256 KB or more",
+];
+
+/// One row of the Enhanced Churn per-disk table: the source disk's size and
+/// the churn it supports at each I/O size of [`ENHANCED_CHURN_IO`].
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SizeLimit {
+    /// The source disk's size, GiB.
+    pub source_disk_gib: u32,
+    /// MB/s at each I/O size.
+    pub mbps: [f64; 6],
+}
+
+const fn size(source_disk_gib: u32, mbps: [f64; 6]) -> SizeLimit {
+    SizeLimit {
+        source_disk_gib,
+        mbps,
+    }
+}
+
+/// Per-disk limits with the Enhanced Churn preview, by source disk size.
+pub const ENHANCED_CHURN: &[SizeLimit] = &[
+    size(128, [3.9, 7.8, 11.5, 33.1, 66.1, 100.0]),
+    size(256, [8.6, 17.2, 34.4, 68.8, 125.0, 125.0]),
+    size(512, [18.0, 35.9, 71.9, 143.8, 150.0, 150.0]),
+    size(1024, [39.1, 78.1, 156.3, 200.0, 200.0, 200.0]),
+    size(2048, [58.6, 117.2, 234.4, 250.0, 250.0, 250.0]),
+    size(4096, [58.6, 117.2, 234.4, 250.0, 250.0, 250.0]),
+    size(8192, [125.0, 250.0, 250.0, 250.0, 250.0, 250.0]),
+    size(16384, [140.6, 250.0, 250.0, 250.0, 250.0, 250.0]),
+    size(32767, [156.3, 250.0, 250.0, 250.0, 250.0, 250.0]),
+];
 
 /// One row of a per-disk table.
 #[derive(Debug, Clone, Copy, Serialize)]

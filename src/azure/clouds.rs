@@ -76,6 +76,15 @@ pub fn tag_file(c: Cloud) -> &'static str {
     }
 }
 
+/// The page a cloud's service-tag file is downloaded from.
+pub fn tag_download(c: Cloud) -> &'static str {
+    match c {
+        Cloud::Public => "https://www.microsoft.com/download/details.aspx?id=56519",
+        Cloud::Usgov => "https://www.microsoft.com/download/details.aspx?id=57063",
+        Cloud::China => "https://www.microsoft.com/download/details.aspx?id=57062",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

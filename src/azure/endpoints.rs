@@ -3,7 +3,7 @@
 //! for it, what it is for, when it is needed, and the Site Recovery error a
 //! user sees when it is unreachable.
 
-use crate::model::{Cloud, EndpointId, Need};
+use crate::model::{Cloud, EndpointId, Need, TagName};
 
 /// Which service tag an NSG rule needs for an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,12 +26,12 @@ impl TagRule {
 
     /// The tag for a region pair, given each region's tag suffix (`EastUS`);
     /// `<source>`/`<target>` stand in for a region not known.
-    pub fn tag(&self, source: Option<&str>, target: Option<&str>) -> String {
-        match self {
+    pub fn tag(&self, source: Option<&str>, target: Option<&str>) -> TagName {
+        TagName::new(match self {
             TagRule::Global(f) => f.to_string(),
             TagRule::SourceRegion(f) => format!("{f}.{}", source.unwrap_or("<source>")),
             TagRule::TargetRegion(f) => format!("{f}.{}", target.unwrap_or("<target>")),
-        }
+        })
     }
 }
 
@@ -49,6 +49,10 @@ pub struct Endpoint {
     pub usgov: &'static [&'static str],
     /// The patterns in Azure China, first the one shown.
     pub china: &'static [&'static str],
+    /// Other URLs Microsoft's pages give for this endpoint in the cloud of
+    /// `pattern`, which a URL filter should allow too (filled by
+    /// [`Endpoint::in_cloud`]).
+    pub url_also: &'static [&'static str],
     /// The NSG service tag.
     pub tag: TagRule,
     /// What the endpoint is for.
@@ -67,6 +71,7 @@ pub const CATALOG: &[Endpoint] = &[
         also: &[],
         usgov: &["*.blob.core.usgovcloudapi.net"],
         china: &["*.blob.core.chinacloudapi.cn"],
+        url_also: &[],
         tag: TagRule::SourceRegion("Storage"),
         purpose: "replicated data is written to the cache storage account in the source region",
         need: Need::Always,
@@ -78,6 +83,7 @@ pub const CATALOG: &[Endpoint] = &[
         also: &[],
         usgov: &["login.microsoftonline.us"],
         china: &["login.chinacloudapi.cn"],
+        url_also: &[],
         tag: TagRule::Global("AzureActiveDirectory"),
         purpose: "Microsoft Entra ID (tag AzureActiveDirectory): authorization and authentication to the Site Recovery service URLs",
         need: Need::Always,
@@ -95,6 +101,7 @@ pub const CATALOG: &[Endpoint] = &[
             "*.siterecovery.windowsazure.us",
         ],
         china: &["*.hypervrecoverymanager.windowsazure.cn"],
+        url_also: &[],
         tag: TagRule::Global("AzureSiteRecovery"),
         purpose: "Site Recovery service communication from the VM",
         need: Need::Always,
@@ -106,6 +113,7 @@ pub const CATALOG: &[Endpoint] = &[
         also: &[],
         usgov: &["*.servicebus.usgovcloudapi.net"],
         china: &["*.servicebus.chinacloudapi.cn"],
+        url_also: &[],
         tag: TagRule::TargetRegion("EventHub"),
         purpose: "Site Recovery monitoring and diagnostics data written from the VM",
         need: Need::Always,
@@ -117,6 +125,7 @@ pub const CATALOG: &[Endpoint] = &[
         also: &[],
         usgov: &["*.vault.usgovcloudapi.net"],
         china: &["*.vault.azure.cn"],
+        url_also: &[],
         tag: TagRule::Global("AzureKeyVault"),
         purpose: "enabling replication of ADE-enabled VMs via the portal",
         need: Need::AdeVms,
@@ -128,6 +137,7 @@ pub const CATALOG: &[Endpoint] = &[
         also: &[],
         usgov: &["*.azure-automation.us"],
         china: &["*.azure-automation.cn"],
+        url_also: &[],
         tag: TagRule::Global("GuestAndHybridManagement"),
         purpose: "auto-upgrade of the Mobility agent for a replicated item via the portal",
         need: Need::AgentAutoUpgrade,
@@ -181,11 +191,29 @@ impl Endpoint {
             Cloud::Usgov => (self.usgov[0], &self.usgov[1..]),
             Cloud::China => (self.china[0], &self.china[1..]),
         };
+        // Azure Government's Site Recovery URL is *.hypervrecoverymanager
+        // .windowsazure.us on the troubleshooting page and the commercial
+        // .com on the networking tutorial: a URL filter allows both.
+        let url_also: &'static [&'static str] = match (c, self.id) {
+            (Cloud::Usgov, EndpointId::SiteRecovery) => {
+                &["*.hypervrecoverymanager.windowsazure.com"]
+            }
+            _ => &[],
+        };
         Endpoint {
             pattern,
             also,
+            url_also,
             ..*self
         }
+    }
+
+    /// Every URL a URL filter must allow for this endpoint, the one shown
+    /// first.
+    pub fn urls(&self) -> Vec<&'static str> {
+        std::iter::once(self.pattern)
+            .chain(self.url_also.iter().copied())
+            .collect()
     }
 }
 
@@ -291,11 +319,11 @@ mod tests {
         );
         assert_eq!(
             TagRule::SourceRegion("Storage").tag(Some("EastUS"), None),
-            "Storage.EastUS"
+            TagName::new("storage.eastus")
         );
         assert_eq!(
             TagRule::TargetRegion("EventHub").tag(None, None),
-            "EventHub.<target>"
+            TagName::new("EventHub.<target>")
         );
     }
 }

@@ -73,6 +73,8 @@ pub struct Setting<'a> {
     pub cloud_given: Option<Cloud>,
     /// The cloud of the analysis when the names do not say.
     pub cloud_default: Cloud,
+    /// The NSG and route exports.
+    pub network: &'a crate::azure::Network,
 }
 
 impl Diagnoser {
@@ -114,7 +116,7 @@ impl Diagnoser {
 
     fn add_upload(&mut self, f: &FlowRecord, v: &FlowVerdict) {
         if let (Some(tag), Some(region)) = (&v.service_tag, &v.service_region)
-            && tag.starts_with("Storage")
+            && tag.in_family("Storage")
         {
             *self.storage_regions.entry(region.clone()).or_default() += f.out.bytes;
         }
@@ -227,6 +229,7 @@ impl Diagnoser {
                     &a,
                     &upload_now,
                     s.thresholds,
+                    s.network,
                 ));
             }
             for d in &failed_dns {
@@ -271,6 +274,14 @@ impl Diagnoser {
                 .iter()
                 .map(|(id, p)| findings::private_endpoint(*id, p)),
         );
+        // One finding per kind: the first one made stands.
+        let mut kept: Vec<crate::model::Finding> = Vec::with_capacity(found.len());
+        for f in found {
+            if !kept.iter().any(|k| k.about == f.about) {
+                kept.push(f);
+            }
+        }
+        let mut found = kept;
         found.sort_by_key(|f| (f.severity, !f.asr));
         Diagnosis {
             source_region: source,

@@ -1,40 +1,96 @@
 //! The requirement checklist judged from the NSG and route exports alone
 //! (`asrscope check`). Each endpoint's service tag stands for its addresses:
-//! every IPv4 prefix of the tag is cut where an exported CIDR (rule, tag map,
-//! route) begins or ends, and one address of each piece is evaluated as an
-//! outbound TCP 443 flow against the NSGs and routed through the exported
-//! routes, with the same evaluation a captured flow gets. A prefix counts as
-//! its worst piece.
+//! every IPv4 prefix of the tag is cut where a block of the configuration
+//! (a rule's prefix or expanded list, a tag map entry, a tag a rule leaves to
+//! the service-tag data, a route) begins or ends, and one address of each
+//! piece is evaluated as an outbound TCP 443 flow against the NSGs and routed
+//! through the routes, with the same evaluation a captured flow gets. A
+//! prefix counts as its worst piece. Rules and routes are indexed once, so
+//! the cost follows the pieces, not pieces times rules.
+//!
+//! Every verdict is per prefix of the service-tag data: `check` says which
+//! data, how old it is, and gives no verdict from another cloud's data.
 
-use super::verdict::{nsg_decision, route_to};
+use super::advice::{self, beat_deny, steps_text};
+use super::findings::{cannot_tell_fix, correct_route, past_the_nsg, tags_file_fix};
 use crate::azure::Network;
 use crate::azure::endpoints::Endpoint;
-use crate::azure::tags::TagDb;
+use crate::azure::tags::{TagDb, TagSource, for_cloud};
 use crate::model::{
-    ConfigCheck, ConfigRequirement, ConfigStatus, EndpointId, Need, NsgVerdict, Region,
+    Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, Fix, Need, NextHop, NsgVerdict, Region,
     RouteVerdict,
 };
 use std::net::IpAddr;
 
-/// Judges every endpoint of `catalog` for a VM in `source` replicating to
-/// `target`.
+/// The service-tag data is called stale past this many days.
+pub const STALE_DAYS: i64 = super::judge::STALE_TAGS_DAYS;
+
+/// Judges every endpoint of `catalog` (already in `cloud`'s names) for a VM
+/// in `source` replicating to `target`; `today` is the day number (days
+/// since 1970-01-01) the data's age is told against.
 pub fn check(
     network: &Network,
     tags: &TagDb,
     source: &Region,
     target: &Region,
     catalog: &[Endpoint],
+    cloud: Cloud,
+    today: Option<i64>,
 ) -> ConfigCheck {
-    let points = boundaries(network);
+    let source_tags = for_cloud(tags, cloud);
+    let data_cloud = crate::azure::clouds::of_tag_file(&tags.meta().cloud);
+    let points = boundaries(network, tags);
     let requirements: Vec<ConfigRequirement> = catalog
         .iter()
-        .map(|e| requirement(network, &points, tags, e, source, target))
+        .map(|e| {
+            let mut r = requirement(network, &points, tags, &source_tags, e, source, target);
+            if data_cloud != Some(cloud) {
+                other_cloud(&mut r, tags, cloud);
+            }
+            r.fix = advice::render_all(&r.fixes);
+            r
+        })
         .collect();
+    let meta = tags.meta().clone();
+    let age = today
+        .zip(
+            meta.published
+                .as_deref()
+                .and_then(crate::dates::days_from_ymd),
+        )
+        .map(|(t, p)| t - p);
+    let mut notes = Vec::new();
+    if data_cloud != Some(cloud) {
+        notes.push(format!(
+            "the service-tag data is {}'s, not {}'s: no verdict is given from it; pass {} with --service-tags",
+            meta.cloud,
+            crate::azure::clouds::display(cloud),
+            crate::azure::clouds::tag_file(cloud)
+        ));
+    }
+    if let Some(m) = network
+        .nsgs
+        .list()
+        .iter()
+        .find_map(|n| n.network_manager.as_ref())
+    {
+        notes.push(format!(
+            "the NICs' NSGs are under the Virtual Network Manager {m}: its security admin rules are evaluated first (Deny and Always Allow end the evaluation) and are not in the export, so every NSG verdict below holds only where no admin rule matches"
+        ));
+    }
+    if network.routes.completed() {
+        notes.push("the routes are route tables as written: Azure combines them with the subnet's system routes, which asrscope adds (0.0.0.0/0 to Internet; 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 and 100.64.0.0/10 to None); the virtual network's own prefixes, peerings and service endpoints are not in them".into());
+    }
     ConfigCheck {
         source_region: source.clone(),
         target_region: target.clone(),
-        nsgs: network.nsgs.iter().map(|n| n.name.clone()).collect(),
-        routes: network.routes.len(),
+        cloud,
+        service_tags_stale: age.is_some_and(|a| a > STALE_DAYS),
+        service_tags_age_days: age,
+        service_tags: meta,
+        notes,
+        nsgs: network.nsgs.list().iter().map(|n| n.name.clone()).collect(),
+        routes: network.routes.list().iter().filter(|r| !r.assumed).count(),
         ok: requirements
             .iter()
             .all(|r| r.need != Need::Always || r.status == ConfigStatus::Ok),
@@ -42,20 +98,30 @@ pub fn check(
     }
 }
 
-/// How bad a next hop is for Site Recovery traffic; 0 is fine.
-fn hop_rank(hop: &str) -> u8 {
-    match hop {
-        "None" => 3,
-        "VirtualNetworkGateway" => 2,
-        "VirtualAppliance" => 1,
-        _ => 0,
-    }
+/// The data is another cloud's: no verdict, and how to get the right one.
+fn other_cloud(r: &mut ConfigRequirement, tags: &TagDb, cloud: Cloud) {
+    r.status = ConfigStatus::Unknown;
+    r.prefixes = 0;
+    r.allowed = 0;
+    r.denied = 0;
+    r.unknown = 0;
+    r.nsg = None;
+    r.route = None;
+    r.next_hops.clear();
+    r.evidence = vec![format!(
+        "unknown: the service-tag data is {}'s, and {} holds other addresses in {}",
+        tags.meta().cloud,
+        r.tag,
+        crate::azure::clouds::display(cloud)
+    )];
+    r.fixes = vec![tags_file_fix(cloud)];
 }
 
 fn requirement(
     network: &Network,
     points: &[u32],
     tags: &TagDb,
+    source_tags: &dyn TagSource,
     e: &Endpoint,
     source: &Region,
     target: &Region,
@@ -63,7 +129,7 @@ fn requirement(
     let tag = e
         .tag
         .tag(Some(&source.tag_suffix), Some(&target.tag_suffix));
-    let prefixes = tags.v4_prefixes(&tag);
+    let prefixes = tags.v4_prefixes(tag.as_str());
     let mut r = ConfigRequirement {
         id: e.id,
         endpoint: e.pattern,
@@ -78,60 +144,60 @@ fn requirement(
         route: None,
         next_hops: Vec::new(),
         evidence: Vec::new(),
+        fixes: Vec::new(),
         fix: Vec::new(),
     };
     if prefixes.is_empty() {
         r.evidence.push(format!(
             "the service-tag data holds no IPv4 prefix of {tag}: nothing to evaluate"
         ));
-        r.fix.push(
-            "pass a current service-tags file with --service-tags (az network list-service-tags --location '<region>')".into(),
-        );
+        r.fixes
+            .push(tags_file_fix(crate::azure::clouds::of_region(&source.id)));
         return r;
     }
     let (mut deny, mut unknown, mut allow): (Option<NsgVerdict>, _, _) = (None, None, None);
     let mut worst: Option<RouteVerdict> = None;
-    let mut hops: Vec<(String, usize)> = Vec::new();
+    let mut hops: Vec<(NextHop, usize)> = Vec::new();
     for &(addr, len) in &prefixes {
-        // Each probe stands for a run of addresses that every exported CIDR
-        // treats alike; the prefix counts as its worst probe.
+        // Each probe stands for a run of addresses that every block of the
+        // configuration treats alike; the prefix counts as its worst probe.
         let mut verdict: Option<NsgVerdict> = None;
         let mut prefix_route: Option<RouteVerdict> = None;
         for ip in probes(points, addr, len) {
-            let v = nsg_decision(network, tags, &crate::azure::nsg::Flow::tcp(ip, 443));
-            let rank = |v: &NsgVerdict| match v.allowed {
-                Some(false) => 2,
-                None => 1,
-                Some(true) => 0,
-            };
-            if verdict.as_ref().is_none_or(|w| rank(&v) > rank(w)) {
-                verdict = Some(v);
-            }
-            if !network.routes.is_empty() {
-                let route = route_to(network, tags, ip);
-                if prefix_route
-                    .as_ref()
-                    .is_none_or(|w| hop_rank(&route.next_hop) > hop_rank(&w.next_hop))
-                {
-                    prefix_route = Some(route);
+            if let Some(v) =
+                network.nsg_verdict(&crate::azure::nsg::Flow::tcp(ip, 443), source_tags)
+            {
+                let rank = |v: &NsgVerdict| match v.allowed {
+                    Some(false) => 2,
+                    None => 1,
+                    Some(true) => 0,
+                };
+                if verdict.as_ref().is_none_or(|w| rank(&v) > rank(w)) {
+                    verdict = Some(v);
                 }
+            }
+            if let Some(route) = network.route(ip, source_tags)
+                && prefix_route
+                    .as_ref()
+                    .is_none_or(|w| route.next_hop.harm() > w.next_hop.harm())
+            {
+                prefix_route = Some(route);
             }
         }
-        if let Some(v) = verdict {
-            match v.allowed {
-                Some(false) => {
-                    r.denied += 1;
-                    deny.get_or_insert(v);
-                }
-                None => {
-                    r.unknown += 1;
-                    unknown.get_or_insert(v);
-                }
-                Some(true) => {
-                    r.allowed += 1;
-                    allow.get_or_insert(v);
-                }
+        match verdict.map(|v| (v.allowed, v)) {
+            Some((Some(false), v)) => {
+                r.denied += 1;
+                deny.get_or_insert(v);
             }
+            Some((None, v)) => {
+                r.unknown += 1;
+                unknown.get_or_insert(v);
+            }
+            Some((Some(true), v)) => {
+                r.allowed += 1;
+                allow.get_or_insert(v);
+            }
+            None => r.allowed += 1,
         }
         if let Some(route) = prefix_route {
             match hops.iter_mut().find(|(h, _)| *h == route.next_hop) {
@@ -140,7 +206,7 @@ fn requirement(
             }
             if worst
                 .as_ref()
-                .is_none_or(|w| hop_rank(&route.next_hop) > hop_rank(&w.next_hop))
+                .is_none_or(|w| route.next_hop.harm() > w.next_hop.harm())
             {
                 worst = Some(route);
             }
@@ -153,39 +219,39 @@ fn requirement(
     if let Some(d) = &deny {
         r.status = ConfigStatus::Denied;
         r.evidence.push(format!(
-            "{} denies TCP 443 to {} of the {n} IPv4 prefixes of {tag}",
-            rule_text(d),
+            "denied: {} (TCP 443 to {} of the {n} IPv4 prefixes of {tag})",
+            steps_text(d),
             r.denied
         ));
-        r.fix.push(allow_fix(d, &tag));
+        r.fixes.extend(beat_deny(d, &network.nsgs, &tag));
     } else if let Some(u) = &unknown {
-        let why = match &u.rule {
-            None => format!(
-                "no rule of NSG {} matches (the export lacks the default rules)",
-                u.nsg.as_deref().unwrap_or("?")
-            ),
-            Some(_) => rule_text(u),
-        };
         let mut text = format!(
-            "{} of the {n} prefixes of {tag} cannot be judged from the export: {why}",
-            r.unknown
+            "{} of the {n} prefixes of {tag} cannot be judged from the export: {}",
+            r.unknown,
+            steps_text(u)
         );
         if !u.notes.is_empty() {
             text.push_str(&format!("; {}", u.notes.join("; ")));
         }
         r.evidence.push(text);
-        r.fix.push("export the NIC's effective rules (az network nic list-effective-nsg), which expand service tags, or check the rule in the portal's effective security rules".into());
+        r.fixes.push(cannot_tell_fix(u));
     } else if let Some(a) = &allow {
         r.evidence.push(format!(
             "every NSG allows TCP 443 to all {n} IPv4 prefixes of {tag} ({})",
-            rule_text(a)
+            steps_text(a)
         ));
         for note in &a.notes {
             r.evidence.push(format!("approximation: {note}"));
         }
     }
+    if let Some(m) = r.nsg.as_ref().and_then(|v| v.network_manager.clone()) {
+        r.evidence.push(format!(
+            "security admin rules of the Virtual Network Manager {m} apply before these NSGs and are not in the export"
+        ));
+        r.fixes.push(Fix::NetworkManagerRules { manager: m });
+    }
     if let Some(route) = r.route.clone() {
-        route_judgement(&mut r, &route, &tag);
+        route_judgement(&mut r, e, &route);
     }
     if deny.is_none() && unknown.is_none() && r.status == ConfigStatus::Unknown {
         r.status = ConfigStatus::Ok;
@@ -193,39 +259,26 @@ fn requirement(
     r
 }
 
-/// Every IPv4 address where an exported CIDR (a rule's prefix or expanded
-/// list, a tag map entry, a route) begins or ends, as the first address of the
-/// next run: between two such points every CIDR treats addresses alike.
-/// Sorted, without duplicates.
-fn boundaries(network: &Network) -> Vec<u32> {
-    use crate::azure::nsg::{Cidr, Prefix};
-    use crate::azure::routes::Destination;
-    let mut cidrs: Vec<Cidr> = Vec::new();
-    for n in &network.nsgs {
-        for rule in &n.rules {
-            cidrs.extend(rule.destination_prefixes.iter().filter_map(|p| match p {
-                Prefix::Cidr(c) => Some(*c),
-                _ => None,
-            }));
-            cidrs.extend(rule.expanded_destination.iter().copied());
-        }
-        cidrs.extend(n.tag_map.values().flatten().copied());
-    }
-    for r in &network.routes {
-        cidrs.extend(r.prefixes.iter().filter_map(|d| match d {
-            Destination::Cidr(c) => Some(*c),
-            Destination::Tag(_) => None,
-        }));
-    }
+/// Every IPv4 address where a block of the configuration begins or ends, as
+/// the first address of the next run: between two such points every block
+/// treats addresses alike. Sorted, without duplicates.
+fn boundaries(network: &Network, tags: &TagDb) -> Vec<u32> {
     let mut points: Vec<u32> = Vec::new();
-    for c in cidrs {
-        if let IpAddr::V4(a) = c.addr {
-            let start = u32::from(a);
-            let size = 1u64 << (32 - u32::from(c.len.min(32)));
+    let mut add = |b: crate::azure::address::Block| {
+        if let Some((start, end)) = b.v4_span() {
             points.push(start);
-            if let Ok(next) = u32::try_from(u64::from(start) + size) {
+            if let Ok(next) = u32::try_from(end) {
                 points.push(next);
             }
+        }
+    };
+    network.nsgs.destination_blocks().for_each(&mut add);
+    network.routes.blocks().for_each(&mut add);
+    let mut seen: Vec<&crate::model::TagName> = Vec::new();
+    for t in network.nsgs.data_tags() {
+        if !seen.contains(&t) {
+            seen.push(t);
+            tags.prefixes_of(t.as_str()).into_iter().for_each(&mut add);
         }
     }
     points.sort_unstable();
@@ -246,41 +299,17 @@ fn probes(points: &[u32], addr: std::net::Ipv4Addr, len: u8) -> Vec<IpAddr> {
         .collect()
 }
 
-/// "NSG vm01-nic-nsg rule securityRules/Deny-EventHub (priority 200)".
-pub(super) fn rule_text(v: &NsgVerdict) -> String {
-    format!(
-        "NSG {} rule {} (priority {})",
-        v.nsg.as_deref().unwrap_or("?"),
-        v.rule.as_deref().unwrap_or("none matched"),
-        v.priority.map_or("-".to_string(), |p| p.to_string())
-    )
-}
-
-/// The allow rule that wins over a deny, as an `az` command.
-pub(super) fn allow_fix(d: &NsgVerdict, tag: &str) -> String {
-    let nsg = d.nsg.as_deref().unwrap_or("<nsg>");
-    match d.priority {
-        Some(p) if p <= 100 => format!(
-            "{} has the lowest priority an allow rule can have: narrow it so that it does not cover {tag} on TCP 443",
-            rule_text(d)
-        ),
-        p => format!(
-            "az network nsg rule create -g '<resource-group>' --nsg-name '{nsg}' -n 'Allow-ASR-{}' --priority {} --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes '{tag}' --destination-port-ranges 443",
-            tag.replace(['.', '<', '>'], ""),
-            p.map_or(100, |p| p.saturating_sub(10).max(100))
-        ),
-    }
-}
-
-/// What the worst route of a requirement does to its status and advice.
-fn route_judgement(r: &mut ConfigRequirement, route: &RouteVerdict, tag: &str) {
+/// What the worst route of a requirement does to its status and advice:
+/// never a route around the appliance or gateway, but the URLs to allow on
+/// it and, for the cache account, a Storage service endpoint.
+fn route_judgement(r: &mut ConfigRequirement, e: &Endpoint, route: &RouteVerdict) {
     let count = r
         .next_hops
         .iter()
         .find(|(h, _)| *h == route.next_hop)
         .map_or(0, |(_, c)| *c);
     let via = format!(
-        "{count} of the {} prefixes route to {}{} (route {}, {})",
+        "{count} of the {} prefixes route to {}{} (route {}{}, {})",
         r.prefixes,
         route.next_hop,
         route
@@ -288,13 +317,21 @@ fn route_judgement(r: &mut ConfigRequirement, route: &RouteVerdict, tag: &str) {
             .as_deref()
             .map(|a| format!(" {a}"))
             .unwrap_or_default(),
+        route
+            .name
+            .as_deref()
+            .map(|n| format!("{n} "))
+            .unwrap_or_default(),
         route.prefix,
         route.source
     );
-    let status = match route.next_hop.as_str() {
-        "None" => ConfigStatus::Dropped,
-        "VirtualNetworkGateway" => ConfigStatus::ForcedTunnel,
-        "VirtualAppliance" => ConfigStatus::ViaAppliance,
+    for n in &route.notes {
+        r.evidence.push(format!("route: {n}"));
+    }
+    let status = match &route.next_hop {
+        NextHop::None if !route.assumed => ConfigStatus::Dropped,
+        NextHop::VirtualNetworkGateway => ConfigStatus::ForcedTunnel,
+        h if h.is_appliance() => ConfigStatus::ViaAppliance,
         _ => {
             let hops: Vec<String> = r
                 .next_hops
@@ -317,43 +354,80 @@ fn route_judgement(r: &mut ConfigRequirement, route: &RouteVerdict, tag: &str) {
         r.status = status;
     }
     if status == ConfigStatus::Dropped {
-        // A tag route would lose to a more specific drop route.
-        r.fix.push(format!(
-            "remove or correct the route {} with next hop None ({}): Site Recovery needs every address of {tag}",
-            route.prefix, route.source
-        ));
+        r.fixes.push(correct_route(route, &r.tag));
         return;
     }
-    if r.id == EndpointId::CacheStorage {
-        r.fix.push("create a virtual network service endpoint for Microsoft.Storage so that replication to the cache account stays in Azure: az network vnet subnet update -g '<resource-group>' --vnet-name '<vnet>' -n '<subnet>' --service-endpoints Microsoft.Storage".into());
-    }
-    r.fix.push(format!(
-        "route the tag to the internet, past the appliance or gateway: az network route-table route create -g '<resource-group>' --route-table-name '<route-table>' -n 'ASR-{}' --address-prefix '{tag}' --next-hop-type Internet",
-        tag.replace(['.', '<', '>'], "")
-    ));
+    let (_, fixes) = past_the_nsg(e, &r.tag, Some(route));
+    r.fixes.extend(fixes);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{EndpointId, TagName};
 
-    fn deny(priority: u32) -> NsgVerdict {
-        NsgVerdict {
-            allowed: Some(false),
-            nsg: Some("nic-nsg".into()),
-            rule: Some("Deny-All".into()),
-            priority: Some(priority),
-            notes: vec![],
+    /// The NIC's NSG: a deny of everything at `deny`, and allow rules of
+    /// other ports at each of `taken`.
+    fn nsg(deny: u32, taken: &[u32]) -> Network {
+        let mut rules = vec![format!(
+            r#"{{"name": "securityRules/Deny-All", "protocol": "All", "sourcePortRange": "0-65535",
+               "destinationPortRange": "0-65535", "sourceAddressPrefix": "0.0.0.0/0",
+               "destinationAddressPrefix": "0.0.0.0/0", "access": "Deny", "priority": {deny},
+               "direction": "Outbound"}}"#
+        )];
+        for p in taken {
+            rules.push(format!(
+                r#"{{"name": "securityRules/Other-{p}", "protocol": "Udp", "sourcePortRange": "0-65535",
+                   "destinationPortRange": "53-53", "sourceAddressPrefix": "0.0.0.0/0",
+                   "destinationAddressPrefix": "0.0.0.0/0", "access": "Allow", "priority": {p},
+                   "direction": "Outbound"}}"#
+            ));
         }
+        let json = format!(
+            r#"{{"value": [{{"networkSecurityGroup": {{"id": "/x/networkSecurityGroups/nic-nsg"}},
+                "association": {{"networkInterface": {{"id": "/x/networkInterfaces/nic"}}}},
+                "effectiveSecurityRules": [{}]}}]}}"#,
+            rules.join(",")
+        );
+        Network::new(
+            crate::azure::nsg::parse_nsgs(&json).unwrap(),
+            vec![],
+            TagDb::embedded(),
+        )
+    }
+
+    fn fix_for(network: &Network) -> Fix {
+        let v = network
+            .nsg_verdict(
+                &crate::azure::nsg::Flow::tcp("20.38.100.1".parse().unwrap(), 443),
+                TagDb::embedded(),
+            )
+            .unwrap();
+        beat_deny(&v, &network.nsgs, &TagName::new("Storage.EastUS")).unwrap()
     }
 
     #[test]
-    fn an_allow_rule_goes_ten_below_the_deny_but_not_under_100() {
-        assert!(allow_fix(&deny(4000), "Storage.EastUS").contains("--priority 3990"));
-        assert!(allow_fix(&deny(105), "Storage.EastUS").contains("--priority 100"));
-        let f = allow_fix(&deny(100), "Storage.EastUS");
-        assert!(!f.contains("az network"), "{f}");
-        assert!(f.contains("narrow it"), "{f}");
+    fn an_allow_rule_goes_before_the_deny_at_a_free_priority() {
+        let priority = |f: Fix| match f {
+            Fix::NsgAllowRule { priority, .. } => priority,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(priority(fix_for(&nsg(4000, &[]))), Some(3990));
+        // 3990 is taken: the nearest free number below the deny.
+        assert_eq!(priority(fix_for(&nsg(4000, &[3990, 3999]))), Some(3998));
+        assert_eq!(priority(fix_for(&nsg(105, &[]))), Some(104));
+        let text = advice::render(&fix_for(&nsg(4000, &[])));
+        assert!(text.contains("--priority 3990"), "{text}");
+        assert!(text.contains("--nsg-name 'nic-nsg'"), "{text}");
+        // Nothing can come before priority 100, nor before 102 when 100 and
+        // 101 are taken: the deny itself must change.
+        for n in [nsg(100, &[]), nsg(102, &[100, 101])] {
+            let f = fix_for(&n);
+            assert!(matches!(f, Fix::ChangeDenyRule { .. }), "{f:?}");
+            let text = advice::render(&f);
+            assert!(!text.contains("az network"), "{text}");
+            assert!(!text.contains("lowest priority"), "{text}");
+        }
     }
 
     #[test]
@@ -414,16 +488,19 @@ mod tests {
             .unwrap();
         let last = u32::from(addr) + (1u32 << (32 - len)) - 16;
         let slice = format!("{}/28", std::net::Ipv4Addr::from(last));
-        let network = Network {
-            nsgs: crate::azure::nsg::parse_nsgs(&json.replace("SLICE", &slice)).unwrap(),
-            routes: vec![],
-        };
+        let network = Network::new(
+            crate::azure::nsg::parse_nsgs(&json.replace("SLICE", &slice)).unwrap(),
+            vec![],
+            tags,
+        );
         let c = check(
             &network,
             tags,
             &region("eastus", "EastUS"),
             &region("centralus", "CentralUS"),
             &[e],
+            Cloud::Public,
+            None,
         );
         let r = &c.requirements[0];
         assert_eq!(r.status, ConfigStatus::Denied, "{:?}", r.evidence);
@@ -434,19 +511,19 @@ mod tests {
     #[test]
     fn the_worst_hop_is_the_one_that_drops() {
         let mut hops = [
-            "Internet",
-            "VirtualAppliance",
-            "None",
-            "VirtualNetworkGateway",
+            NextHop::Internet,
+            NextHop::VirtualAppliance,
+            NextHop::None,
+            NextHop::VirtualNetworkGateway,
         ];
-        hops.sort_by_key(|h| hop_rank(h));
+        hops.sort_by_key(|h| h.harm());
         assert_eq!(
             hops,
             [
-                "Internet",
-                "VirtualAppliance",
-                "VirtualNetworkGateway",
-                "None"
+                NextHop::Internet,
+                NextHop::VirtualAppliance,
+                NextHop::VirtualNetworkGateway,
+                NextHop::None
             ]
         );
     }
@@ -466,6 +543,8 @@ mod tests {
             &region("nowhere", "Nowhere"),
             &region("centralus", "CentralUS"),
             &[e],
+            Cloud::Public,
+            None,
         );
         assert_eq!(c.requirements[0].status, ConfigStatus::Unknown);
         assert_eq!(c.requirements[0].prefixes, 0);

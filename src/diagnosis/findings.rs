@@ -2,51 +2,65 @@
 //! seen, the evidence, and the concrete fix. The kind of finding is chosen by
 //! matching on the typed [`Cause`], never on the reason sentence.
 
+use super::advice::{self, beat_deny, steps_text};
 use super::checklist::Agg;
 use super::reason;
+use crate::azure::Network;
 use crate::azure::endpoints::Endpoint;
 use crate::azure::tags::TagDb;
 use crate::model::{
-    Cause, EndpointId, Finding, NameLog, NsgVerdict, RegionChoice, RouteVerdict, Severity, Status,
+    Cause, EndpointId, Finding, FindingKind, Fix, NameLog, NextHop, NsgOutcome, NsgVerdict,
+    PastTheNsg, RegionChoice, RouteVerdict, ServiceEndpointWhy, Severity, Status, TagName,
     Thresholds, Tunnel, TunnelKind, Upload,
 };
 use std::collections::BTreeMap;
 
-const SERVICE_ENDPOINT_AZ: &str = "az network vnet subnet update -g '<resource-group>' --vnet-name '<vnet>' -n '<subnet>' --service-endpoints Microsoft.Storage";
+/// A finding, its fixes rendered by the one renderer.
+fn finding(
+    about: FindingKind,
+    asr: bool,
+    endpoint: Option<EndpointId>,
+    k: Kind,
+    evidence: Vec<String>,
+) -> Finding {
+    Finding {
+        about,
+        severity: k.severity,
+        asr,
+        title: k.title,
+        endpoint,
+        error_codes: k.codes,
+        evidence,
+        fix: advice::render_all(&k.fix),
+        fixes: k.fix,
+    }
+}
 
-/// Today's advice for a storage account behind a firewall ("About networking
-/// in Azure VM disaster recovery", "Support matrix").
-const STORAGE_FIREWALL: &str = "with a firewall on the cache or target storage account, enable \"Allow trusted Microsoft services\" and allow access to at least one subnet of the source virtual network (with a user-assigned managed identity on the vault, allow access from all networks)";
-
-/// The NSG rule that allows an endpoint's tag, as an `az` command.
-pub(super) fn nsg_fix(tag: &str) -> String {
-    format!(
-        "allow outbound TCP 443 to service tag {tag} in the VM's NSG: az network nsg rule create -g '<resource-group>' --nsg-name '<nsg>' -n 'Allow-ASR-{}' --priority '<priority>' --direction Outbound --access Allow --protocol Tcp --destination-address-prefixes '{tag}' --destination-port-ranges 443",
-        tag.replace(['.', '<', '>'], "")
-    )
+/// The generic NSG rule that allows an endpoint's tag.
+fn nsg_fix(tag: &TagName) -> Fix {
+    Fix::NsgAllowRule {
+        tag: tag.clone(),
+        nsg: None,
+        priority: None,
+        beats: None,
+    }
 }
 
 /// The URL a filtering firewall or proxy must allow.
-fn url_fix(e: &Endpoint) -> String {
-    let specific = if e.id == EndpointId::CacheStorage {
-        " (or only the cache accounts, e.g. cache1.blob.core.windows.net)"
-    } else {
-        ""
-    };
-    format!(
-        "on a URL-filtering firewall or proxy, allow {}{specific} (not IP addresses: IP-based filtering is not supported for Site Recovery)",
-        e.pattern
-    )
+fn url_fix(e: &Endpoint) -> Fix {
+    Fix::AllowUrl {
+        pattern: e.pattern.to_string(),
+        also: e.url_also.iter().map(|u| u.to_string()).collect(),
+        cache_accounts: e.id == EndpointId::CacheStorage,
+    }
 }
 
 /// For the cache account, a refusal right at the hello can also be the
 /// storage account's own firewall (its HTTP 403 is inside TLS, but the reset
 /// or silence is not): one more cause to check.
-fn with_storage_firewall(e: &Endpoint, mut fix: Vec<String>) -> Vec<String> {
+fn with_storage_firewall(e: &Endpoint, mut fix: Vec<Fix>) -> Vec<Fix> {
     if e.id == EndpointId::CacheStorage {
-        fix.push(format!(
-            "if the cache storage account has a firewall, it may be the one refusing: {STORAGE_FIREWALL}"
-        ));
+        fix.push(Fix::StorageFirewall { may_refuse: true });
     }
     fix
 }
@@ -56,12 +70,12 @@ struct Kind {
     severity: Severity,
     title: String,
     codes: Vec<&'static str>,
-    fix: Vec<String>,
+    fix: Vec<Fix>,
 }
 
 /// A blocked endpoint: what blocked it decides the title, codes and fix.
-fn blocked(e: &Endpoint, cause: &Cause, tag: &str) -> Kind {
-    let critical = |title: String, codes: Vec<&'static str>, fix: Vec<String>| Kind {
+fn blocked(e: &Endpoint, cause: &Cause, tag: &TagName) -> Kind {
+    let critical = |title: String, codes: Vec<&'static str>, fix: Vec<Fix>| Kind {
         severity: Severity::Critical,
         title,
         codes,
@@ -84,28 +98,35 @@ fn blocked(e: &Endpoint, cause: &Cause, tag: &str) -> Kind {
         Cause::ProxyRefused { .. } => critical(
             format!("{} is refused by the proxy", e.pattern),
             vec!["151072"],
-            vec![format!(
-                "allow {} on the proxy, or bypass the proxy for the Site Recovery URLs",
-                e.pattern
-            )],
+            vec![Fix::ProxyAllow {
+                pattern: e.pattern.to_string(),
+            }],
         ),
         Cause::TlsAlert { .. } => critical(
             format!("TLS to {} fails", e.pattern),
             vec!["151066"],
-            vec!["update the VM's trusted root certificates (Windows Update; on Linux the distribution's CA bundle) and check that no device in the path alters TLS".into()],
+            vec![Fix::TrustedRoots { and_the_path: true }],
         ),
         Cause::CertificateRejected { issuer, .. } => {
             let resigned = issuer
                 .as_deref()
-                .filter(|i| !super::verdict::TRUSTED_ISSUERS.iter().any(|t| i.contains(t)))
-                .map(|i| format!(" (the certificate was issued by '{i}', not by Azure's CAs)"))
-                .unwrap_or_default();
+                .filter(|i| {
+                    !super::verdict::TRUSTED_ISSUERS
+                        .iter()
+                        .any(|t| i.contains(t))
+                })
+                .map(str::to_string);
             critical(
                 format!("the VM rejects the certificate of {}", e.pattern),
                 vec!["151066"],
                 vec![
-                    "update the VM's trusted root certificates (Windows Update; on Linux the distribution's CA bundle, e.g. update-ca-certificates)".into(),
-                    format!("or stop the TLS inspection that re-signs the traffic to {}{resigned}", e.pattern),
+                    Fix::TrustedRoots {
+                        and_the_path: false,
+                    },
+                    Fix::StopTlsInspection {
+                        pattern: e.pattern.to_string(),
+                        issuer: resigned,
+                    },
                 ],
             )
         }
@@ -114,15 +135,19 @@ fn blocked(e: &Endpoint, cause: &Cause, tag: &str) -> Kind {
             e.error_codes.to_vec(),
             with_storage_firewall(e, vec![url_fix(e), nsg_fix(tag)]),
         ),
-        _ => critical(
-            format!("{} is blocked", e.pattern),
-            e.error_codes.to_vec(),
-            vec![
-                nsg_fix(tag),
-                url_fix(e),
-                "a Standard internal load balancer gives no outbound access by default: add a NAT gateway".into(),
-            ],
-        ),
+        _ => {
+            let mut fix = vec![nsg_fix(tag), url_fix(e)];
+            // The documentation gives the NAT gateway for Entra ID (151196):
+            // a Standard internal load balancer gives no outbound access.
+            if e.id == EndpointId::AzureAd {
+                fix.push(Fix::NatGateway);
+            }
+            critical(
+                format!("{} is blocked", e.pattern),
+                e.error_codes.to_vec(),
+                fix,
+            )
+        }
     }
 }
 
@@ -150,14 +175,22 @@ fn throttled(e: &Endpoint, upload: &Upload, th: &Thresholds, ev: &mut Vec<String
             "per-disk churn limits with High Churn: {}",
             crate::azure::churn::one_line(crate::azure::churn::HIGH_CHURN)
         ));
+        ev.push(format!(
+            "Enhanced Churn (preview, in {} regions): up to {:.0} MB/s per VM and {:.0} MB/s per disk by source disk size and I/O size (asrscope requirements lists them)",
+            crate::azure::churn::ENHANCED_CHURN_REGIONS.len(),
+            crate::azure::churn::PER_VM_ENHANCED_CHURN_MBPS,
+            crate::azure::churn::PER_DISK_ENHANCED_CHURN_MBPS
+        ));
     }
     Kind {
         severity: Severity::Warning,
         title: format!("{} is throttled", e.pattern),
         codes: vec!["153007"],
         fix: vec![
-            "if a network virtual appliance is in the path, it may be throttling replication: create a virtual network service endpoint for Microsoft.Storage so that replication bypasses it".into(),
-            "measure an upload to the cache account (AzCopy); if the disks' write rate is above the churn limits, exclude disks or enable High Churn".into(),
+            Fix::StorageServiceEndpoint {
+                why: ServiceEndpointWhy::Throttled,
+            },
+            Fix::MeasureUpload,
         ],
     }
 }
@@ -169,11 +202,12 @@ pub(super) fn for_endpoint(
     e: &Endpoint,
     status: Status,
     cause: &Cause,
-    tag: &str,
+    tag: &TagName,
     evidence: &str,
     a: &Agg,
     upload: &Upload,
     th: &Thresholds,
+    network: &Network,
 ) -> Finding {
     let counts: Vec<String> = a.counts().iter().map(|(k, v)| format!("{v} {k}")).collect();
     let mut ev = vec![
@@ -189,55 +223,69 @@ pub(super) fn for_endpoint(
         Status::Blocked => blocked(e, cause, tag),
         Status::ProxyAuth => Kind {
             severity: Severity::Critical,
-            title: format!("{} goes through an authenticating proxy, which Site Recovery does not support", e.pattern),
+            title: format!(
+                "{} goes through an authenticating proxy, which Site Recovery does not support",
+                e.pattern
+            ),
             codes: vec!["151072"],
             fix: vec![
-                format!("let {} through the proxy without authentication, or bypass the proxy for the Site Recovery URLs", e.pattern),
-                "the Mobility agent reads its proxy from ProxyInfo.conf (Linux /usr/local/InMage/config/ProxyInfo.conf, Windows C:\\ProgramData\\Microsoft Azure Site Recovery\\Config\\ProxyInfo.conf), else /etc/environment or Internet Explorer's settings".into(),
+                Fix::ProxyWithoutAuthentication {
+                    pattern: e.pattern.to_string(),
+                },
+                Fix::ProxyConfiguration,
             ],
         },
         Status::Intercepted => Kind {
             severity: Severity::Critical,
             title: format!("TLS to {} is intercepted", e.pattern),
             codes: vec!["151066"],
-            fix: vec![format!("exclude {} from TLS inspection on the firewall or proxy", e.pattern)],
+            fix: vec![Fix::StopTlsInspection {
+                pattern: e.pattern.to_string(),
+                issuer: None,
+            }],
         },
         Status::OutsideAzure => Kind {
             severity: Severity::Critical,
             title: format!("traffic to {} leaves the Azure boundary", e.pattern),
             codes: e.error_codes.to_vec(),
             fix: vec![
-                "forced tunnelling (a 0.0.0.0/0 route to an on-premises appliance) is not recommended for Site Recovery: create a virtual network service endpoint for Microsoft.Storage so that replication traffic stays in Azure".into(),
-                SERVICE_ENDPOINT_AZ.into(),
-                "check that DNS answers with the service's Azure addresses".into(),
+                Fix::StorageServiceEndpoint {
+                    why: ServiceEndpointWhy::OutsideAzure,
+                },
+                Fix::CheckDnsAnswers,
             ],
         },
         _ => throttled(e, upload, th, &mut ev),
     };
     let mut k = k;
-    network_evidence(e, status, cause, tag, a, &mut ev, &mut k.fix);
-    Finding {
-        severity: k.severity,
-        asr: true,
-        title: k.title,
-        endpoint: Some(e.id),
-        error_codes: k.codes,
-        evidence: ev,
-        fix: k.fix,
-    }
+    network_evidence(e, status, cause, tag, a, network, &mut ev, &mut k.fix);
+    finding(
+        FindingKind::Endpoint {
+            endpoint: e.id,
+            status,
+        },
+        true,
+        Some(e.id),
+        k,
+        ev,
+    )
 }
 
 /// What the NSG and route exports (`--nsg`, `--routes`) add to a finding:
-/// the rule that denies, or that no NSG is the cause and where the route
-/// goes; forced tunnelling proven by a default route to a gateway.
+/// every NSG on the path and the rule that decided in each, the rule that
+/// denies (and the allow rule that beats it), or that no NSG is the cause
+/// and where the route goes; forced tunnelling proven by a default route to
+/// a gateway.
+#[allow(clippy::too_many_arguments)]
 fn network_evidence(
     e: &Endpoint,
     status: Status,
     cause: &Cause,
-    tag: &str,
+    tag: &TagName,
     a: &Agg,
+    network: &Network,
     ev: &mut Vec<String>,
-    fix: &mut Vec<String>,
+    fix: &mut Vec<Fix>,
 ) {
     let (nsg, route) = &a.config;
     let refused = matches!(
@@ -248,76 +296,77 @@ fn network_evidence(
             | Cause::ResetAfterFirstData { .. }
             | Cause::ServerSilent { .. }
     );
+    let generic = nsg_fix(tag);
     if let (Status::Blocked, true, Some(n)) = (status, refused, nsg) {
-        let rule = super::configuration::rule_text(n);
         match n.allowed {
             Some(false) => {
-                ev.insert(0, format!("denied by {rule}, as the NSG export shows"));
+                ev.insert(
+                    0,
+                    format!("denied, as the NSG export shows: {}", steps_text(n)),
+                );
                 // The export names the NSG and the priority to beat: that
                 // replaces the generic rule with its placeholders.
-                let generic = nsg_fix(tag);
-                fix.retain(|f| *f != generic);
-                let allow = super::configuration::allow_fix(n, tag);
-                fix.insert(
-                    0,
-                    if allow.starts_with("az ") {
-                        format!("{rule} denies it: add an allow rule with a lower priority number: {allow}")
-                    } else {
-                        allow
-                    },
-                );
+                if let Some(f) = beat_deny(n, &network.nsgs, tag) {
+                    fix.retain(|f| *f != generic);
+                    fix.insert(0, f);
+                }
             }
             Some(true) => {
                 let hop = route.as_ref().map(hop_text).unwrap_or_default();
                 ev.insert(
                     0,
-                    format!("every NSG allows it ({rule}): the NSG is not the cause{hop}"),
+                    format!(
+                        "every NSG allows it ({}): the NSG is not the cause{hop}",
+                        steps_text(n)
+                    ),
                 );
-                let look = match route.as_ref().map(|r| r.next_hop.as_str()) {
-                    Some("VirtualAppliance") => {
-                        "check the network virtual appliance or firewall the route leads to"
-                    }
-                    Some("VirtualNetworkGateway") => {
-                        "check the on-premises firewall behind the gateway (forced tunnelling)"
-                    }
-                    Some("None") => {
-                        "the route drops the traffic: remove or fix the route with next hop None"
-                    }
-                    _ => "check a firewall or proxy in the path, DNS, and the service itself",
-                };
                 // The export proves the NSG allows it: advice to add an
                 // NSG rule would send the admin the wrong way.
-                let generic = nsg_fix(tag);
                 fix.retain(|f| *f != generic);
-                fix.insert(0, format!("the NSG allows it: {look}"));
+                let (to, more) = past_the_nsg(e, tag, route.as_ref());
+                fix.insert(0, Fix::LookPastTheNsg { to });
+                for (i, m) in more.into_iter().enumerate() {
+                    fix.insert(1 + i, m);
+                }
             }
-            None => ev.push(format!(
-                "the NSG export cannot tell: {}",
-                n.notes.join("; ")
-            )),
+            None => {
+                ev.push(format!(
+                    "the NSG export cannot tell ({}): {}",
+                    steps_text(n),
+                    n.notes.join("; ")
+                ));
+                fix.push(cannot_tell_fix(n));
+            }
         }
     }
+    if let Some(n) = nsg
+        && let Some(m) = &n.network_manager
+        && status.is_problem()
+    {
+        ev.push(format!(
+            "security admin rules of the Virtual Network Manager {m} apply before these NSGs and are not in the export"
+        ));
+        fix.push(Fix::NetworkManagerRules { manager: m.clone() });
+    }
     if let Some(r) = route {
-        let default_to_gateway = r.next_hop == "VirtualNetworkGateway"
+        let default_to_gateway = r.next_hop == NextHop::VirtualNetworkGateway
             && (r.prefix == "0.0.0.0/0" || r.prefix == "::/0");
         match status {
             Status::OutsideAzure if default_to_gateway => ev.push(format!(
                 "forced tunnelling proven by the route export: {} goes to the virtual network gateway ({})",
                 r.prefix, r.source
             )),
-            Status::Blocked if r.next_hop == "None" => {
+            Status::Blocked if r.next_hop == NextHop::None && !r.assumed => {
                 ev.push(format!(
                     "the route export drops this traffic: {} has next hop None ({})",
                     r.prefix, r.source
                 ));
-                if !fix.iter().any(|f| f.contains("next hop None")) {
-                    fix.insert(
-                        0,
-                        "remove or correct the route with next hop None, or add a more specific route for the service tag with next hop Internet".into(),
-                    );
+                let correct = correct_route(r, tag);
+                if !fix.contains(&correct) {
+                    fix.insert(0, correct);
                 }
             }
-            Status::Throttled if r.next_hop == "VirtualAppliance" => ev.push(format!(
+            Status::Throttled if r.next_hop.is_appliance() => ev.push(format!(
                 "the route export sends {} traffic to the virtual appliance{}: the appliance may throttle it",
                 e.pattern,
                 r.next_hop_address
@@ -327,10 +376,78 @@ fn network_evidence(
             )),
             _ => {}
         }
+        if status.is_problem() {
+            ev.extend(r.notes.iter().map(|n| format!("route: {n}")));
+        }
     }
 }
 
-/// ", next hop VirtualAppliance 10.0.0.4 (route 0.0.0.0/0)".
+/// Where to look when every NSG allows a blocked flow, and the fixes that
+/// go with the route it takes (never a route around the appliance).
+pub(super) fn past_the_nsg(
+    e: &Endpoint,
+    tag: &TagName,
+    route: Option<&RouteVerdict>,
+) -> (PastTheNsg, Vec<Fix>) {
+    let Some(r) = route else {
+        return (PastTheNsg::Path, Vec::new());
+    };
+    let storage = |why| {
+        (e.id == EndpointId::CacheStorage)
+            .then_some(Fix::StorageServiceEndpoint { why })
+            .into_iter()
+    };
+    match &r.next_hop {
+        h if h.is_appliance() => (
+            PastTheNsg::Appliance {
+                address: r.next_hop_address.clone(),
+            },
+            std::iter::once(Fix::AllowUrlOnAppliance {
+                pattern: e.pattern.to_string(),
+                address: r.next_hop_address.clone(),
+            })
+            .chain(storage(ServiceEndpointWhy::Appliance))
+            .collect(),
+        ),
+        NextHop::VirtualNetworkGateway => (
+            PastTheNsg::Gateway,
+            std::iter::once(Fix::AllowUrlOnPremises {
+                pattern: e.pattern.to_string(),
+            })
+            .chain(storage(ServiceEndpointWhy::ForcedTunnel))
+            .collect(),
+        ),
+        NextHop::None if !r.assumed => (PastTheNsg::Dropped, vec![correct_route(r, tag)]),
+        _ => (PastTheNsg::Path, Vec::new()),
+    }
+}
+
+/// The route to remove or correct.
+pub(super) fn correct_route(r: &RouteVerdict, tag: &TagName) -> Fix {
+    Fix::CorrectRoute {
+        name: r.name.clone(),
+        prefix: r.prefix.clone(),
+        next_hop: r.next_hop.clone(),
+        tag: tag.clone(),
+    }
+}
+
+/// What to do when the NSG export cannot tell: the effective rules when an
+/// `nsg show` export was given, else the portal's view of the rule.
+pub(super) fn cannot_tell_fix(n: &NsgVerdict) -> Fix {
+    let undecided = n.steps.iter().find(|s| {
+        matches!(
+            s.outcome,
+            NsgOutcome::CannotTell | NsgOutcome::NoRuleMatched
+        )
+    });
+    match undecided.map(|s| s.export) {
+        Some(crate::model::NsgExport::NsgShow) => Fix::ExportEffectiveRules,
+        _ => Fix::CheckRuleInPortal,
+    }
+}
+
+/// ", the route 0.0.0.0/0 goes to VirtualAppliance 10.0.0.4".
 fn hop_text(r: &RouteVerdict) -> String {
     format!(
         "; the route {} goes to {}{}",
@@ -346,21 +463,34 @@ fn hop_text(r: &RouteVerdict) -> String {
 /// The capture shows an endpoint working although the NSG exports deny it:
 /// the exports are from another NIC, or older than the capture.
 pub(super) fn stale_nsg(e: &Endpoint, n: &NsgVerdict) -> Finding {
-    Finding {
-        severity: Severity::Info,
-        asr: false,
-        title: format!(
-            "the NSG export denies {} but the capture shows it working",
-            e.pattern
-        ),
-        endpoint: Some(e.id),
-        error_codes: vec![],
-        evidence: vec![format!(
-            "{} denies it",
-            super::configuration::rule_text(n)
-        )],
-        fix: vec!["the export is from another NIC or older than the capture: export the effective rules of this VM's NIC again (az network nic list-effective-nsg)".into()],
+    let export = n
+        .steps
+        .iter()
+        .find(|s| s.outcome == NsgOutcome::Deny)
+        .map_or(crate::model::NsgExport::Effective, |s| s.export);
+    let mut evidence = vec![format!("denied: {}", steps_text(n))];
+    let mut fixes = vec![Fix::ExportAgain { export }];
+    if let Some(m) = &n.network_manager {
+        evidence.push(format!(
+            "an Always Allow security admin rule of the Virtual Network Manager {m} would let it through whatever the NSGs say"
+        ));
+        fixes.push(Fix::NetworkManagerRules { manager: m.clone() });
     }
+    finding(
+        FindingKind::NsgExportContradicted { endpoint: e.id },
+        false,
+        Some(e.id),
+        Kind {
+            severity: Severity::Info,
+            title: format!(
+                "the NSG export denies {} but the capture shows it working",
+                e.pattern
+            ),
+            codes: vec![],
+            fix: fixes,
+        },
+        evidence,
+    )
 }
 
 /// A Site Recovery name that does not resolve.
@@ -373,22 +503,27 @@ pub(super) fn dns(e: &Endpoint, d: &NameLog, cause: &Cause) -> Finding {
             None => s.to_string(),
         })
         .collect();
-    Finding {
-        severity: Severity::Critical,
-        asr: true,
-        title: format!("{} does not resolve", d.name),
-        endpoint: Some(e.id),
-        error_codes: vec!["151195"],
-        evidence: vec![format!(
+    // The troubleshooting pages file a DNS failure under 151195 and under
+    // the outbound-connectivity codes 151037 and 151072.
+    finding(
+        FindingKind::NameDoesNotResolve {
+            endpoint: e.id,
+            name: d.name.clone(),
+        },
+        true,
+        Some(e.id),
+        Kind {
+            severity: Severity::Critical,
+            title: format!("{} does not resolve", d.name),
+            codes: vec!["151195", "151037", "151072"],
+            fix: vec![Fix::DnsReachable, Fix::PrivateDnsRecords],
+        },
+        vec![format!(
             "{} (DNS server {})",
             reason::render(cause),
             servers.join(", ")
         )],
-        fix: vec![
-            "make the VM's DNS servers resolve the Site Recovery URLs: a custom DNS server must be reachable from this region (during reprotection, from the DR region), or use Azure-provided DNS".into(),
-            "with private endpoints, make sure the VM can resolve the private DNS zone records".into(),
-        ],
-    }
+    )
 }
 
 /// Cache storage traffic that goes to another region than the source.
@@ -408,28 +543,28 @@ pub(super) fn cache_region(
                 .find(|(id, _)| id == region)
                 .map(|(_, sfx)| sfx)
                 .unwrap_or(region.clone());
-            Finding {
-                severity: Severity::Warning,
-                asr: true,
-                title: format!(
-                    "cache storage traffic goes to region {other}, not the source region {}",
-                    s.tag_suffix
-                ),
-                endpoint: Some(EndpointId::CacheStorage),
-                error_codes: vec!["151037"],
-                evidence: vec![format!(
+            finding(
+                FindingKind::CacheRegion {
+                    region: region.clone(),
+                },
+                true,
+                Some(EndpointId::CacheStorage),
+                Kind {
+                    severity: Severity::Warning,
+                    title: format!(
+                        "cache storage traffic goes to region {other}, not the source region {}",
+                        s.tag_suffix
+                    ),
+                    codes: vec!["151037"],
+                    fix: vec![Fix::CacheInSourceRegion {
+                        source: s.tag_suffix.clone(),
+                        other: other.clone(),
+                    }],
+                },
+                vec![format!(
                     "{bytes} bytes uploaded to addresses of Storage.{other}"
                 )],
-                fix: vec![
-                    format!(
-                        "the cache storage account must be in the source region ({}); allow Storage.{} in the NSG",
-                        s.tag_suffix, s.tag_suffix
-                    ),
-                    format!(
-                        "if {other} is really the source region, run again with --source-region {other}"
-                    ),
-                ],
-            }
+            )
         })
         .collect()
 }
@@ -474,58 +609,72 @@ pub(super) fn nva(asr_flows: u64, tunnelled: u64, tunnels: &[Tunnel]) -> Finding
             listed.join("; ")
         ));
     }
-    Finding {
-        severity: Severity::Warning,
-        asr: true,
-        title: "replication traffic passes through the network virtual appliance".into(),
-        endpoint: Some(EndpointId::CacheStorage),
-        error_codes: vec!["153007"],
+    finding(
+        FindingKind::ThroughAppliance,
+        true,
+        Some(EndpointId::CacheStorage),
+        Kind {
+            severity: Severity::Warning,
+            title: "replication traffic passes through the network virtual appliance".into(),
+            codes: vec!["153007"],
+            fix: vec![
+                Fix::StorageServiceEndpoint {
+                    why: ServiceEndpointWhy::Appliance,
+                },
+                Fix::StorageFirewall { may_refuse: false },
+            ],
+        },
         evidence,
-        fix: vec![
-            "the appliance might get throttled if all the replication traffic passes through it: create a virtual network service endpoint for Microsoft.Storage on the VM's subnet so that replication traffic does not go to the NVA".into(),
-            SERVICE_ENDPOINT_AZ.into(),
-            STORAGE_FIREWALL.into(),
-        ],
-    }
+    )
 }
 
 /// A Site Recovery endpoint reached through a private endpoint, with what
 /// "Replicate Azure VMs with private endpoints" requires around it.
 pub(super) fn private_endpoint(id: EndpointId, reason: &str) -> Finding {
-    let mut fix = match id {
-        EndpointId::SiteRecovery => vec![
-            "nothing to change in the capture; the vault's private endpoint uses the target sub-resource AzureSiteRecovery and the private DNS zone privatelink.siterecovery.windowsazure.com".to_string(),
-            "the vault needs two private endpoints: one in the source network for protection, one in the recovery network for reprotection after failover; each subnet needs at least seven free IP addresses".into(),
-        ],
-        EndpointId::CacheStorage => vec![
-            "nothing to change in the capture; a private endpoint for storage needs a General Purpose v2 account: one in the source virtual network for the cache account, and a second at reprotection".to_string(),
-            "the vault's managed identity needs Contributor and Storage Blob Data Contributor on the cache account (Storage Blob Data Owner for a premium account)".into(),
-        ],
-        _ => vec!["nothing to change".to_string()],
-    };
-    fix.push("Microsoft Entra ID (login.microsoftonline.com, tag AzureActiveDirectory) has no private endpoint and must still be allowed outbound".into());
-    Finding {
-        severity: Severity::Info,
-        asr: false,
-        title: "reached through a private endpoint: allowed".into(),
-        endpoint: Some(id),
-        error_codes: vec![],
-        evidence: vec![reason.to_string()],
-        fix,
-    }
+    finding(
+        FindingKind::PrivateEndpoint { endpoint: id },
+        false,
+        Some(id),
+        Kind {
+            severity: Severity::Info,
+            title: "reached through a private endpoint: allowed".into(),
+            codes: vec![],
+            fix: vec![
+                Fix::PrivateEndpointNeeds { endpoint: id },
+                Fix::EntraIdStaysPublic,
+            ],
+        },
+        vec![reason.to_string()],
+    )
 }
 
 /// The service-tag data is much older than the capture.
-pub(super) fn stale_tags(age_days: i64, published: &str, change_number: u64) -> Finding {
-    Finding {
-        severity: Severity::Warning,
-        asr: false,
-        title: format!("the service-tag data is {age_days} days older than the capture"),
-        endpoint: None,
-        error_codes: vec![],
-        evidence: vec![format!(
+pub(super) fn stale_tags(
+    age_days: i64,
+    published: &str,
+    change_number: u64,
+    cloud: crate::model::Cloud,
+) -> Finding {
+    finding(
+        FindingKind::StaleTags,
+        false,
+        None,
+        Kind {
+            severity: Severity::Warning,
+            title: format!("the service-tag data is {age_days} days older than the capture"),
+            codes: vec![],
+            fix: vec![tags_file_fix(cloud)],
+        },
+        vec![format!(
             "service tags published {published} (changeNumber {change_number}); tags change weekly"
         )],
-        fix: vec!["download the current ServiceTags_Public_*.json (or `az network list-service-tags --location '<region>'`) and pass it with --service-tags FILE".into()],
+    )
+}
+
+/// Pass the cloud's current service-tag file.
+pub fn tags_file_fix(cloud: crate::model::Cloud) -> Fix {
+    Fix::ServiceTagsFile {
+        file: crate::azure::clouds::tag_file(cloud).to_string(),
+        download: crate::azure::clouds::tag_download(cloud).to_string(),
     }
 }

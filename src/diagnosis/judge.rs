@@ -124,6 +124,7 @@ impl Judge {
             tunnels: &capture.tunnels,
             cloud_given: self.settings.cloud,
             cloud_default: self.default_cloud(tags),
+            network: &self.settings.network,
         });
         if let (Some(first), Some(published)) =
             (capture.first_seen, d.service_tags.published.clone())
@@ -133,7 +134,7 @@ impl Judge {
             if age > STALE_TAGS_DAYS {
                 let change = d.service_tags.change_number;
                 d.findings
-                    .push(findings::stale_tags(age, &published, change));
+                    .push(findings::stale_tags(age, &published, change, d.cloud.cloud));
             }
         }
         d

@@ -2,6 +2,7 @@
 //!
 //! - [`verdict`]: the rules that give each flow a verdict and a typed cause;
 //! - [`reason`]: the one place a cause becomes a sentence;
+//! - [`advice`]: the one place a fix becomes a sentence and an `az` command;
 //! - [`regions`]: source and target regions, given or inferred;
 //! - [`checklist`]: verdicts gathered into the requirement checklist and the
 //!   cache upload rate;
@@ -10,6 +11,7 @@
 //!   alone (`asrscope check`);
 //! - [`judge`]: the pipeline `analyze`, `tui` and `live` share.
 
+pub mod advice;
 pub mod checklist;
 pub mod configuration;
 pub mod findings;

@@ -112,8 +112,20 @@ fn a_healthy_upload_is_allowed_with_no_finding() {
     let (j, d) = run(flow(BLOB, STORAGE_IP));
     assert_eq!(j.verdict.verdict, Verdict::Allowed);
     assert_eq!(j.verdict.endpoint, Some(EndpointId::CacheStorage));
-    assert_eq!(j.verdict.required_tag.as_deref(), Some("Storage.EastUS"));
-    assert_eq!(j.verdict.service_tag.as_deref(), Some("Storage.EastUS"));
+    assert_eq!(
+        j.verdict
+            .required_tag
+            .as_ref()
+            .map(crate::model::TagName::as_str),
+        Some("Storage.EastUS")
+    );
+    assert_eq!(
+        j.verdict
+            .service_tag
+            .as_ref()
+            .map(crate::model::TagName::as_str),
+        Some("Storage.EastUS")
+    );
     assert_eq!(j.verdict.reason, "established, TLS1.2");
     assert_eq!(j.verdict.cause.kind(), "established");
     assert_eq!(requirement(&d, EndpointId::CacheStorage).status, Status::Ok);
@@ -154,8 +166,20 @@ fn no_syn_answer_is_blocked_with_the_nsg_rule_as_fix() {
     assert_eq!(fd.error_codes, vec!["151037", "151072", "153007"]);
     assert!(fd.fix[0].contains("--destination-address-prefixes 'Storage.EastUS'"));
     assert!(fd.fix[1].starts_with("on a URL-filtering firewall"));
-    assert!(fd.fix[2].contains("NAT gateway"));
+    // The NAT gateway is the documented fix for Entra ID (151196) only.
+    assert_eq!(fd.fix.len(), 2, "{:?}", fd.fix);
     assert_eq!(fd.evidence[1], "1 flow: 1 blocked");
+    let mut f = flow("login.microsoftonline.com", "20.190.128.1");
+    f.handshake = Handshake::NoReply;
+    let (_, d) = run(f);
+    let fd = finding(&d, EndpointId::AzureAd);
+    assert_eq!(fd.error_codes, vec!["151196", "151072"]);
+    assert!(
+        fd.fixes.contains(&crate::model::Fix::NatGateway),
+        "{:?}",
+        fd.fixes
+    );
+    assert!(fd.fix.iter().any(|x| x.contains("NAT gateway")));
 }
 
 #[test]
@@ -487,7 +511,9 @@ fn a_public_address_in_no_azure_range_is_outside_azure() {
         "traffic to *.blob.core.windows.net leaves the Azure boundary"
     );
     assert!(fd.fix[0].contains("forced tunnelling"));
-    assert!(fd.fix[1].contains("--service-endpoints Microsoft.Storage"));
+    // The service endpoint is added to the subnet's list, never set over it.
+    assert!(fd.fix[0].contains(r#"--add serviceEndpoints '{"service":"Microsoft.Storage"}'"#));
+    assert!(!fd.fix.iter().any(|x| x.contains("--service-endpoints")));
 
     // Other traffic to such an address is not Site Recovery's concern.
     let (j, d) = run(flow("www.example.com", "203.0.113.25"));
@@ -651,7 +677,7 @@ fn a_name_that_does_not_resolve_blocks_the_requirement() {
         assert_eq!(r.cause.as_ref().unwrap().kind(), "dns-failed");
         let fd = finding(&d, EndpointId::CacheStorage);
         assert_eq!(fd.title, format!("{BLOB} does not resolve"));
-        assert_eq!(fd.error_codes, vec!["151195"]);
+        assert_eq!(fd.error_codes, vec!["151195", "151037", "151072"]);
         assert!(fd.evidence[0].ends_with("(DNS server 10.1.0.2)"));
     }
     let (_, d) = run_with(settings(), vec![], &[failed_name(BLOB, 0, 0, 0, 1)]);
@@ -799,7 +825,13 @@ fn an_unnamed_flow_is_tied_to_its_endpoint_by_address() {
     let (j, d) = run(f);
     assert_eq!(j.verdict.endpoint, Some(EndpointId::CacheStorage));
     assert_eq!(j.verdict.endpoint_by, Some(EndpointBy::Address));
-    assert_eq!(j.verdict.required_tag.as_deref(), Some("Storage.EastUS"));
+    assert_eq!(
+        j.verdict
+            .required_tag
+            .as_ref()
+            .map(crate::model::TagName::as_str),
+        Some("Storage.EastUS")
+    );
     assert_eq!(j.verdict.verdict, Verdict::Throttled);
     assert!(
         j.verdict
@@ -846,11 +878,16 @@ fn an_unnamed_flow_is_tied_to_its_endpoint_by_address() {
 
 #[test]
 fn an_unknown_region_placeholder_is_quoted_in_the_command() {
-    let fix = super::findings::nsg_fix("Storage.<source>");
+    let fix = super::advice::render(&crate::model::Fix::NsgAllowRule {
+        tag: crate::model::TagName::new("Storage.<source>"),
+        nsg: None,
+        priority: None,
+        beats: None,
+    });
     assert!(
         fix.contains("--destination-address-prefixes 'Storage.<source>'"),
         "{fix}"
     );
-    assert!(fix.contains("-g '<resource-group>'"), "{fix}");
+    assert!(fix.contains("--resource-group '<resource-group>'"), "{fix}");
     assert!(!fix.contains(" <"), "no bare placeholder: {fix}");
 }

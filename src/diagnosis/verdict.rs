@@ -10,7 +10,7 @@ use crate::azure::endpoints::{self, Endpoint};
 use crate::azure::tags::{TagDb, TagInfo};
 use crate::model::{
     Cause, Cloud, EndpointBy, FlowRecord, FlowVerdict, Handshake, NameSource, NsgVerdict, Region,
-    Rejection, RouteVerdict, Side, Thresholds, TlsEnd, Transport, Verdict,
+    Rejection, Side, TagName, Thresholds, TlsEnd, Transport, Verdict,
 };
 use std::net::{IpAddr, SocketAddr};
 
@@ -58,12 +58,6 @@ pub fn is_private(ip: &IpAddr) -> bool {
 /// The port Site Recovery's endpoints listen on.
 pub const HTTPS: u16 = 443;
 
-/// True when tag `name` belongs to `family` (`Storage`, `Storage.EastUS`).
-fn in_family(name: &str, family: &str) -> bool {
-    name.strip_prefix(family)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
-}
-
 /// The catalog endpoint a flow belongs to: by its name when it has one (a
 /// named flow never changes hands by address); else, for TCP to port 443,
 /// by the service tag its destination is in (`Storage.<region>` or `Storage`
@@ -78,7 +72,10 @@ pub fn endpoint_of(f: &FlowRecord, tags: &[&TagInfo]) -> Option<(&'static Endpoi
     }
     endpoints::CATALOG
         .iter()
-        .find(|e| tags.iter().any(|t| in_family(&t.name, e.tag.family())))
+        .find(|e| {
+            tags.iter()
+                .any(|t| TagName::new(t.name.as_str()).in_family(e.tag.family()))
+        })
         .map(|e| (e, EndpointBy::Address))
 }
 
@@ -104,12 +101,13 @@ pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
     let target = ctx.target.map(|r| r.tag_suffix.as_str());
     let required_tag = ep.map(|e| e.tag.tag(source, target));
     let family = ep.map(|e| e.tag.family());
+    let name_of = |t: &TagInfo| TagName::new(t.name.as_str());
     let relevant = tags
         .iter()
-        .find(|t| family.is_some_and(|fam| in_family(&t.name, fam)))
-        .or_else(|| tags.iter().find(|t| !t.name.starts_with("AzureCloud")))
+        .find(|t| family.is_some_and(|fam| name_of(t).in_family(fam)))
+        .or_else(|| tags.iter().find(|t| !name_of(t).in_family("AzureCloud")))
         .or_else(|| tags.first());
-    let service_tag = relevant.map(|t| t.name.clone());
+    let service_tag = relevant.map(|t| name_of(t));
     let service_region = relevant.and_then(|t| t.region.clone());
     let platform = crate::azure::platform::platform(&f.dst_ip);
     let outside = checked && tags.is_empty() && platform.is_none();
@@ -117,7 +115,7 @@ pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
     let endpoint_by = found.map(|(_, by)| by);
     let mut reason = reason::render(&cause);
     if let (Some(e), Some(EndpointBy::Address), Some(tag)) = (ep, endpoint_by, &service_tag) {
-        reason.push_str(&reason::by_address(e.pattern, tag));
+        reason.push_str(&reason::by_address(e.pattern, tag.as_str()));
     }
     FlowVerdict {
         flow: f.id,
@@ -132,28 +130,19 @@ pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
         verdict,
         reason,
         private_endpoint: matches!(cause, Cause::PrivateEndpoint { .. }),
-        nsg: ep.and_then(|_| nsg_verdict(f, ctx)),
-        route: ep.and_then(|_| route_verdict(f, ctx)),
+        nsg: ep.and_then(|_| nsg_verdict(f, cloud, ctx)),
+        route: ep.and_then(|_| {
+            ctx.network
+                .route(f.dst_ip, &crate::azure::tags::for_cloud(ctx.tags, cloud))
+        }),
         cause,
     }
 }
 
-/// Whether the service-tag data puts `ip` in `tag`; `None` for the names
-/// NSGs give meanings of their own, and for tags the data does not hold.
-fn tag_holds(tags: &TagDb, tag: &str, ip: IpAddr) -> Option<bool> {
-    match tag {
-        "VirtualNetwork" | "Internet" | "AzureLoadBalancer" | "*" => None,
-        t if tags.tag(t).is_some() => Some(tags.lookup(ip).iter().any(|x| x.name == t)),
-        _ => None,
-    }
-}
-
-/// The NSGs' verdict on a flow, from the exports given.
-fn nsg_verdict(f: &FlowRecord, ctx: &Context<'_>) -> Option<NsgVerdict> {
+/// The NSGs' verdict on a flow, from the exports given; tags are told only
+/// from the flow's own cloud's data.
+fn nsg_verdict(f: &FlowRecord, cloud: Cloud, ctx: &Context<'_>) -> Option<NsgVerdict> {
     use crate::azure::nsg;
-    if ctx.network.nsgs.is_empty() {
-        return None;
-    }
     let flow = nsg::Flow {
         protocol: match f.transport {
             Transport::Tcp => nsg::Protocol::Tcp,
@@ -164,58 +153,8 @@ fn nsg_verdict(f: &FlowRecord, ctx: &Context<'_>) -> Option<NsgVerdict> {
         destination: f.dst_ip,
         destination_port: f.dst_port,
     };
-    Some(nsg_decision(ctx.network, ctx.tags, &flow))
-}
-
-/// What the exported NSGs do with an outbound flow.
-pub fn nsg_decision(
-    network: &crate::azure::Network,
-    tags: &TagDb,
-    flow: &crate::azure::nsg::Flow,
-) -> NsgVerdict {
-    use crate::azure::nsg;
-    let holds = |tag: &str, ip: IpAddr| tag_holds(tags, tag, ip);
-    let e = nsg::evaluate_outbound(&network.nsgs, flow, &holds);
-    let decided = e.steps.last();
-    let mut notes: Vec<String> = e.steps.iter().flat_map(|d| d.notes.clone()).collect();
-    if let Some(nsg::Outcome::NotEvaluable(why)) = decided.map(|d| &d.outcome) {
-        notes.push(why.clone());
-    }
-    NsgVerdict {
-        allowed: e.allowed,
-        nsg: decided.map(|d| d.nsg.clone()),
-        rule: decided.and_then(|d| d.rule.clone()),
-        priority: decided.and_then(|d| d.priority),
-        notes,
-    }
-}
-
-/// The effective route of a flow's destination, from the exports given.
-fn route_verdict(f: &FlowRecord, ctx: &Context<'_>) -> Option<RouteVerdict> {
-    if ctx.network.routes.is_empty() {
-        return None;
-    }
-    Some(route_to(ctx.network, ctx.tags, f.dst_ip))
-}
-
-/// The exported route that carries traffic to `ip` (next hop `None`, source
-/// `no route`, when no active route contains it: Azure drops that traffic).
-pub fn route_to(network: &crate::azure::Network, tags: &TagDb, ip: IpAddr) -> RouteVerdict {
-    let holds = |tag: &str, ip: IpAddr| tag_holds(tags, tag, ip);
-    let Some(r) = crate::azure::routes::effective_route(&network.routes, ip, &holds) else {
-        return RouteVerdict {
-            prefix: "-".into(),
-            next_hop: "None".into(),
-            next_hop_address: None,
-            source: "no route".into(),
-        };
-    };
-    RouteVerdict {
-        prefix: r.prefix.to_string(),
-        next_hop: r.next_hop().to_string(),
-        next_hop_address: r.next_hop_address().map(str::to_string),
-        source: format!("{:?}", r.source()),
-    }
+    ctx.network
+        .nsg_verdict(&flow, &crate::azure::tags::for_cloud(ctx.tags, cloud))
 }
 
 /// The rules, in order: the first that applies decides.

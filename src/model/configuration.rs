@@ -2,7 +2,9 @@
 //! (`asrscope check`): each endpoint's service tag against the exported NSG
 //! rules and routes, without a capture.
 
-use super::{EndpointId, Need, NsgVerdict, Region, RouteVerdict};
+use super::{
+    Cloud, EndpointId, Fix, Need, NextHop, NsgVerdict, Region, RouteVerdict, SnapshotMeta, TagName,
+};
 use serde::Serialize;
 
 /// How the configuration treats one requirement.
@@ -22,7 +24,7 @@ pub enum ConfigStatus {
     /// Allowed, but a route drops it (next hop `None`, or no route).
     Dropped,
     /// The exports cannot tell (an application security group, a tag the
-    /// service-tag data does not hold).
+    /// service-tag data does not hold, another cloud's service-tag data).
     Unknown,
 }
 
@@ -34,7 +36,7 @@ pub struct ConfigRequirement {
     /// Its URL pattern.
     pub endpoint: &'static str,
     /// The service tag the NSG must allow.
-    pub tag: String,
+    pub tag: TagName,
     /// When it is required.
     pub need: Need,
     /// The verdict.
@@ -52,10 +54,12 @@ pub struct ConfigRequirement {
     /// The route the worst-routed prefix takes (absent without `--routes`).
     pub route: Option<RouteVerdict>,
     /// Next hop types and how many of the prefixes take each.
-    pub next_hops: Vec<(String, usize)>,
+    pub next_hops: Vec<(NextHop, usize)>,
     /// What the verdict rests on, as sentences.
     pub evidence: Vec<String>,
-    /// What to do (`az` commands where one applies).
+    /// What to do, as data.
+    pub fixes: Vec<Fix>,
+    /// What to do, as sentences and `az` commands (rendered from `fixes`).
     pub fix: Vec<String>,
 }
 
@@ -66,6 +70,18 @@ pub struct ConfigCheck {
     pub source_region: Region,
     /// Region replicated to.
     pub target_region: Region,
+    /// The cloud the regions are in.
+    pub cloud: Cloud,
+    /// The service-tag data every prefix comes from.
+    pub service_tags: SnapshotMeta,
+    /// Days from the data's publication to today, when its date is known.
+    pub service_tags_age_days: Option<i64>,
+    /// True when the data is older than the staleness limit: a verdict per
+    /// prefix is only as good as the prefixes.
+    pub service_tags_stale: bool,
+    /// What holds for every requirement (Virtual Network Manager, routes
+    /// completed with system routes, another cloud's tag data).
+    pub notes: Vec<String>,
     /// NSGs read.
     pub nsgs: Vec<String>,
     /// Routes read.

@@ -2,7 +2,9 @@
 //! error codes and fixes, the regions and service-tag data used, and the
 //! upload rate to the cache account.
 
-use super::{Cause, EndpointId, NsgVerdict, RouteVerdict, Verdict, ts_opt};
+use super::{
+    Cause, EndpointId, FindingKind, Fix, NsgVerdict, RouteVerdict, TagName, Verdict, ts_opt,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -114,7 +116,7 @@ pub enum CapturePoint {
 }
 
 /// A requirement's status in the checklist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     /// Seen working.
@@ -189,7 +191,7 @@ pub struct Requirement {
     /// URL pattern.
     pub endpoint: &'static str,
     /// The tag an NSG must allow.
-    pub tag: String,
+    pub tag: TagName,
     /// What it is for.
     pub purpose: &'static str,
     /// When it is needed.
@@ -228,6 +230,8 @@ pub enum Severity {
 /// A finding with its evidence and fix.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
+    /// What it is about: one finding per kind.
+    pub about: FindingKind,
     /// Severity.
     pub severity: Severity,
     /// About Site Recovery traffic (counts for the exit status).
@@ -240,7 +244,10 @@ pub struct Finding {
     pub error_codes: Vec<&'static str>,
     /// Evidence lines.
     pub evidence: Vec<String>,
-    /// What to change.
+    /// What to change, as data.
+    pub fixes: Vec<Fix>,
+    /// What to change, as sentences and `az` commands (rendered from
+    /// `fixes`).
     pub fix: Vec<String>,
 }
 

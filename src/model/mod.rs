@@ -8,24 +8,31 @@
 //! - [`dns`]: what happened to each name asked;
 //! - [`verdict`]: a flow's verdict with its typed [`Cause`];
 //! - [`diagnosis`]: the Site Recovery checklist, findings and fixes;
+//! - [`network`]: Azure settings as data: tag names, next hops, and what
+//!   the NSG and route exports say of a destination;
+//! - [`advice`]: typed fixes and finding kinds;
 //! - [`configuration`]: the checklist judged from NSG and route exports alone;
 //! - [`snapshot`]: the whole offline [`Analysis`] and the live [`Snapshot`].
 //!
 //! Times are µs since the Unix epoch and serialise as RFC 3339 UTC.
 
+pub mod advice;
 pub mod capture;
 pub mod configuration;
 pub mod diagnosis;
 pub mod dns;
 pub mod flow;
+pub mod network;
 pub mod snapshot;
 pub mod verdict;
 
+pub use advice::*;
 pub use capture::*;
 pub use configuration::*;
 pub use diagnosis::*;
 pub use dns::*;
 pub use flow::*;
+pub use network::*;
 pub use snapshot::*;
 pub use verdict::*;
 

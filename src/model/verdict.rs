@@ -3,7 +3,7 @@
 //! (`diagnosis::reason`); findings, error codes and fixes are chosen by
 //! matching on the cause, never on the sentence.
 
-use super::{FlowRecord, Side};
+use super::{FlowRecord, NsgVerdict, RouteVerdict, Side, TagName};
 use serde::Serialize;
 use std::net::{IpAddr, SocketAddr};
 
@@ -330,39 +330,6 @@ impl Cause {
     }
 }
 
-/// What the NSG exports (`--nsg`) say of a flow: the NSG and rule that
-/// decided, as Azure evaluates outbound traffic (the NIC's NSG, then the
-/// subnet's; the lowest priority that matches).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NsgVerdict {
-    /// True when every NSG allows it, false when one denies it, absent when
-    /// a rule could not be evaluated (an application security group, an
-    /// unknown service tag).
-    pub allowed: Option<bool>,
-    /// The NSG that decided (the one that denied, else the last that allowed).
-    pub nsg: Option<String>,
-    /// Its deciding rule.
-    pub rule: Option<String>,
-    /// The rule's priority.
-    pub priority: Option<u32>,
-    /// Why a rule could not be evaluated, or the approximations made.
-    pub notes: Vec<String>,
-}
-
-/// The effective route (`--routes`) a flow's destination takes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RouteVerdict {
-    /// The matching prefix (a CIDR or a service tag).
-    pub prefix: String,
-    /// Next hop type: Internet, VirtualNetworkServiceEndpoint,
-    /// VirtualAppliance, VirtualNetworkGateway, VnetLocal, None…
-    pub next_hop: String,
-    /// The next hop's address (a virtual appliance's).
-    pub next_hop_address: Option<String>,
-    /// Who made the route (User, VirtualNetworkGateway for BGP, Default).
-    pub source: String,
-}
-
 /// What the judge says of a flow.
 #[derive(Debug, Clone, Serialize)]
 pub struct FlowVerdict {
@@ -380,9 +347,9 @@ pub struct FlowVerdict {
     /// The cloud of the endpoint's name (or of the analysis).
     pub cloud: Option<super::Cloud>,
     /// The tag an NSG must allow for the endpoint and these regions.
-    pub required_tag: Option<String>,
+    pub required_tag: Option<TagName>,
     /// The tag that really contains the destination (the most relevant one).
-    pub service_tag: Option<String>,
+    pub service_tag: Option<TagName>,
     /// The region of `service_tag`, when regional.
     pub service_region: Option<String>,
     /// An Azure platform address (168.63.129.16, 169.254.169.254), named:

@@ -18,18 +18,4 @@ pub enum Progress<T> {
     NotThis,
 }
 
-/// Turns protocol bytes into a printable string: printable ASCII is kept, a
-/// backslash is doubled, and any other byte becomes `\DDD` (decimal, as `dig`
-/// writes DNS labels). Names from captures go through this before they are
-/// stored, so no control character ever reaches a view.
-pub fn printable(b: &[u8]) -> String {
-    let mut s = String::with_capacity(b.len());
-    for &c in b {
-        match c {
-            b'\\' => s.push_str("\\\\"),
-            0x20..=0x7e => s.push(c as char),
-            _ => s.push_str(&format!("\\{c:03}")),
-        }
-    }
-    s
-}
+pub use crate::sanitize::printable;

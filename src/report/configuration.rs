@@ -1,8 +1,8 @@
 //! `asrscope check` as text: one block per requirement, its verdict, the
 //! rule and route it rests on, and the fix.
 
-use super::sanitize::for_terminal;
 use crate::model::{ConfigCheck, ConfigStatus, Need};
+use crate::sanitize::for_terminal;
 use std::io::{self, Write};
 
 fn status_word(s: ConfigStatus) -> &'static str {
@@ -20,9 +20,33 @@ fn status_word(s: ConfigStatus) -> &'static str {
 pub fn write(c: &ConfigCheck, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
-        "Site Recovery requirements against the exported configuration: {} -> {}",
-        c.source_region.tag_suffix, c.target_region.tag_suffix
+        "Site Recovery requirements against the exported configuration: {} -> {} ({})",
+        c.source_region.tag_suffix,
+        c.target_region.tag_suffix,
+        crate::azure::clouds::display(c.cloud)
     )?;
+    let t = &c.service_tags;
+    let age = c
+        .service_tags_age_days
+        .map(|d| format!(", {d} days ago"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "Service-tag data: {} {}, changeNumber {}, published {}{age}; every verdict is per prefix of it",
+        for_terminal(&t.cloud),
+        for_terminal(&t.source),
+        t.change_number,
+        t.published.as_deref().unwrap_or("on an unknown date"),
+    )?;
+    if c.service_tags_stale {
+        writeln!(
+            out,
+            "  STALE: older than {} days; tags change weekly: pass the current {} with --service-tags ({})",
+            crate::diagnosis::configuration::STALE_DAYS,
+            crate::azure::clouds::tag_file(c.cloud),
+            crate::azure::clouds::tag_download(c.cloud)
+        )?;
+    }
     writeln!(
         out,
         "NSGs: {}; routes: {}",
@@ -33,6 +57,9 @@ pub fn write(c: &ConfigCheck, out: &mut impl Write) -> io::Result<()> {
             c.routes.to_string()
         }
     )?;
+    for n in &c.notes {
+        writeln!(out, "note: {}", for_terminal(n))?;
+    }
     for r in &c.requirements {
         let need = match r.need {
             Need::Always => "",

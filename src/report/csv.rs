@@ -1,9 +1,9 @@
 //! One CSV row per flow, with a fixed header (documented in the README).
 
-use super::sanitize::for_csv;
 use crate::dates::rfc3339_us;
 use crate::model::FlowRecord;
-use crate::model::FlowVerdict;
+use crate::model::{FlowVerdict, TagName};
+use crate::sanitize::for_csv;
 use std::io::Write;
 
 /// The header, in order. Later columns are only ever appended.
@@ -122,9 +122,11 @@ impl<W: Write> CsvWriter<W> {
         mark(b, &mut ends);
         b.push_str(v.endpoint_pattern.unwrap_or(""));
         mark(b, &mut ends);
-        b.push_str(&for_csv(v.required_tag.as_deref().unwrap_or("")));
+        b.push_str(&for_csv(
+            v.required_tag.as_ref().map_or("", TagName::as_str),
+        ));
         mark(b, &mut ends);
-        b.push_str(&for_csv(v.service_tag.as_deref().unwrap_or("")));
+        b.push_str(&for_csv(v.service_tag.as_ref().map_or("", TagName::as_str)));
         mark(b, &mut ends);
         b.push_str(v.verdict.as_str());
         mark(b, &mut ends);
@@ -133,23 +135,13 @@ impl<W: Write> CsvWriter<W> {
         b.push_str(v.endpoint_by.map_or("", |e| e.as_str()));
         mark(b, &mut ends);
         if let Some(n) = &v.nsg {
-            let access = match n.allowed {
-                Some(true) => "allow",
-                Some(false) => "deny",
-                None => "unknown",
-            };
-            let rule = format!(
-                "{}/{} {access}",
-                n.nsg.as_deref().unwrap_or("-"),
-                n.rule.as_deref().unwrap_or("-")
-            );
-            b.push_str(&for_csv(&rule));
+            b.push_str(&for_csv(&nsg_rule_cell(n)));
         }
         mark(b, &mut ends);
         if let Some(r) = &v.route {
             let hop = match &r.next_hop_address {
                 Some(a) => format!("{} {a}", r.next_hop),
-                None => r.next_hop.clone(),
+                None => r.next_hop.to_string(),
             };
             b.push_str(&for_csv(&hop));
         }
@@ -166,4 +158,23 @@ impl<W: Write> CsvWriter<W> {
     pub fn flush(&mut self) -> std::io::Result<()> {
         self.w.flush()
     }
+}
+
+/// The `nsg_rule` cell: every NSG on the path with the rule that decided in
+/// it and what it did, in evaluation order:
+/// `nic-nsg/Allow-Storage allow; subnet-nsg/AllowInternetOutBound allow`.
+pub fn nsg_rule_cell(n: &crate::model::NsgVerdict) -> String {
+    use crate::model::NsgOutcome;
+    n.steps
+        .iter()
+        .map(|s| {
+            let what = match s.outcome {
+                NsgOutcome::Allow => "allow",
+                NsgOutcome::Deny => "deny",
+                NsgOutcome::NoRuleMatched | NsgOutcome::CannotTell => "unknown",
+            };
+            format!("{}/{} {what}", s.nsg, s.rule.as_deref().unwrap_or("-"))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }

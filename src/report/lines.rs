@@ -1,8 +1,8 @@
 //! The lines `live --no-tui` prints: one per finished flow (JSON lines), one
 //! per new finding, and a periodic summary, as text or JSON.
 
-use super::sanitize::for_terminal;
 use crate::model::{Finding, JudgedFlow, Snapshot, Status};
+use crate::sanitize::for_terminal;
 use std::io::Write;
 
 /// The wall clock as `HH:MM:SS` (UTC), the prefix of text lines.

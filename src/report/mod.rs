@@ -6,5 +6,4 @@ pub mod csv;
 pub mod json;
 pub mod lines;
 pub mod quality;
-pub mod sanitize;
 pub mod text;

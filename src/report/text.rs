@@ -2,13 +2,13 @@
 //! requirement checklist, findings with their fixes (most severe first), and
 //! the flows that matter.
 
-use super::sanitize::for_terminal;
 use crate::dates::rfc3339_us;
 use crate::decode::linktype_name;
 use crate::model::CaptureEnd;
 use crate::model::Verdict;
 use crate::model::{Analysis, JudgedFlow};
 use crate::model::{Severity, Status};
+use crate::sanitize::for_terminal;
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -249,7 +249,7 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
             "  {:<15} {:<42} {:<28} {:>5}",
             format!("{mark} {}", r.status.as_str()),
             trunc(&ep, 42),
-            trunc(&r.tag, 28),
+            trunc(r.tag.as_str(), 28),
             r.flows
         )?;
         if !r.evidence.is_empty() {
@@ -340,7 +340,8 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
             trunc(
                 j.verdict
                     .service_tag
-                    .as_deref()
+                    .as_ref()
+                    .map(crate::model::TagName::as_str)
                     .or(j.verdict.platform)
                     .unwrap_or("-"),
                 16

@@ -143,8 +143,8 @@ fn matches(j: &JudgedFlow, needle: &str) -> bool {
         || hit(&format!("{}:{}", f.dst_ip, f.dst_port))
         || hit(&format!("{}:{}", f.src_ip, f.src_port))
         || hit(v.verdict.as_str())
-        || v.service_tag.as_deref().is_some_and(hit)
-        || v.required_tag.as_deref().is_some_and(hit)
+        || v.service_tag.as_ref().is_some_and(|t| hit(t.as_str()))
+        || v.required_tag.as_ref().is_some_and(|t| hit(t.as_str()))
         || v.endpoint_pattern.is_some_and(hit)
 }
 

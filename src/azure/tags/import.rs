@@ -2,7 +2,7 @@
 //! `az network list-service-tags`).
 
 use super::{
-    Prefix, SnapshotMeta, TagDb, TagInfo, TagsError, digits, is_publication_date, is_token,
+    Block, SnapshotMeta, TagDb, TagInfo, TagsError, digits, is_publication_date, is_token,
 };
 use crate::dates::Date;
 
@@ -161,7 +161,7 @@ impl TagDb {
                 .unwrap_or_default()
                 .iter()
                 .map(|text| {
-                    Prefix::parse(text).map_err(|problem| TagsError::BadPrefix {
+                    Block::parse(text).map_err(|problem| TagsError::BadPrefix {
                         file: file.clone(),
                         tag: raw_tag.name.clone(),
                         prefix: text.clone(),

@@ -2,8 +2,8 @@
 //! where every prefix of a family is cut into disjoint ranges, each mapped to its ordered
 //! list of tags.
 
-use super::prefix::{mask32, mask128};
-use super::{Prefix, SnapshotMeta, TagDb, TagInfo, is_token};
+use super::{Block, SnapshotMeta, TagDb, TagInfo, is_token};
+use crate::azure::address::{mask32, mask128};
 use std::collections::HashMap;
 
 /// Disjoint address ranges of one family: `starts[i]..starts[i+1]` maps to `sets[i]`.
@@ -35,7 +35,7 @@ impl TagDb {
     pub(super) fn build(
         mut meta: SnapshotMeta,
         mut tags: Vec<TagInfo>,
-        prefixes: Vec<Vec<Prefix>>,
+        prefixes: Vec<Vec<Block>>,
     ) -> Result<TagDb, (String, String)> {
         let mut by_name = HashMap::with_capacity(tags.len());
         for (i, t) in tags.iter_mut().enumerate() {
@@ -76,13 +76,13 @@ impl TagDb {
         for (t, list) in prefixes.iter().enumerate() {
             for p in list {
                 match *p {
-                    Prefix::V4(a, l) => v4_items.push(Item {
+                    Block::V4(a, l) => v4_items.push(Item {
                         start: u128::from(a),
                         end: u128::from(a | !mask32(l)),
                         tag: t as u32,
                         len: l,
                     }),
-                    Prefix::V6(a, l) => v6_items.push(Item {
+                    Block::V6(a, l) => v6_items.push(Item {
                         start: a,
                         end: a | !mask128(l),
                         tag: t as u32,

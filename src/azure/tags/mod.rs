@@ -61,15 +61,16 @@
 mod error;
 mod import;
 mod index;
-mod prefix;
 mod snapshot;
+mod source;
 
 pub use error::TagsError;
+pub use source::{CloudTags, NoTags, OtherCloud, TagSource, for_cloud};
 
+use crate::azure::address::Block;
 use crate::dates::Date;
 use crate::model::SnapshotMeta;
 use index::RangeIndex;
-use prefix::Prefix;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::OnceLock;
@@ -112,7 +113,7 @@ pub struct TagDb {
     meta: SnapshotMeta,
     tags: Vec<TagInfo>,
     /// Per tag, its prefixes in source order.
-    prefixes: Vec<Vec<Prefix>>,
+    prefixes: Vec<Vec<Block>>,
     /// Lowercase name → tag index.
     by_name: HashMap<String, u32>,
     /// Interned, ordered tag lists; `sets[0]` is empty.
@@ -205,10 +206,19 @@ impl TagDb {
         self.prefixes[i as usize]
             .iter()
             .filter_map(|p| match *p {
-                Prefix::V4(a, l) => Some((std::net::Ipv4Addr::from(a), l)),
-                Prefix::V6(..) => None,
+                Block::V4(a, l) => Some((std::net::Ipv4Addr::from(a), l)),
+                Block::V6(..) => None,
             })
             .collect()
+    }
+
+    /// Every prefix of a tag (ASCII case-insensitive), both families, in
+    /// source order; empty for a tag the data does not hold.
+    pub fn prefixes_of(&self, name: &str) -> Vec<Block> {
+        self.by_name
+            .get(&name.to_ascii_lowercase())
+            .map(|&i| self.prefixes[i as usize].clone())
+            .unwrap_or_default()
     }
 
     /// All tags, in the order of the source file.

@@ -2,7 +2,7 @@
 //! described in the docs of the parent module.
 
 use super::{
-    Prefix, SnapshotMeta, TagDb, TagInfo, TagsError, digits, is_publication_date, is_token,
+    Block, SnapshotMeta, TagDb, TagInfo, TagsError, digits, is_publication_date, is_token,
 };
 use crate::dates::Date;
 use std::fmt::Write as _;
@@ -40,7 +40,7 @@ impl TagDb {
         let mut count_tags: Option<usize> = None;
         let mut count_prefixes: Option<usize> = None;
         let mut tags: Vec<TagInfo> = Vec::new();
-        let mut prefixes: Vec<Vec<Prefix>> = Vec::new();
+        let mut prefixes: Vec<Vec<Block>> = Vec::new();
         let mut last_line = 1;
 
         for (n, line) in lines {
@@ -136,7 +136,7 @@ impl TagDb {
                 }
                 continue;
             }
-            let prefix = Prefix::parse(line.trim()).map_err(|p| {
+            let prefix = Block::parse(line.trim()).map_err(|p| {
                 err(
                     n,
                     format!("expected a tag line or an address prefix, found \"{line}\" ({p})"),

@@ -85,7 +85,8 @@ impl Cells {
             tag: clean(
                 j.verdict
                     .service_tag
-                    .as_deref()
+                    .as_ref()
+                    .map(crate::model::TagName::as_str)
                     .or(j.verdict.platform)
                     .unwrap_or("-"),
             ),

@@ -1,6 +1,6 @@
 //! The panes of the screen. Each `draw` paints one pane into its area from
 //! the snapshot and the UI state; every captured string goes through
-//! [`clean`] ([`crate::report::sanitize::for_terminal`]) before it is drawn.
+//! [`clean`] ([`crate::sanitize::for_terminal`]) before it is drawn.
 //! The helpers here lay out columns, cut text to a width and give statuses
 //! their symbol and colour (never colour alone).
 
@@ -13,7 +13,7 @@ pub mod status;
 
 use crate::model::Status;
 use crate::model::Verdict;
-use crate::report::sanitize::for_terminal;
+use crate::sanitize::for_terminal;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};

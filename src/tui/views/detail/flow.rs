@@ -7,8 +7,9 @@
 use super::{event, field, findings_for, findings_section, section};
 use crate::model::TlsEnd;
 use crate::model::{
-    DirRecord, FlowQuality, FlowRecord, FlowVerdict, Handshake, IcmpSeen, JudgedFlow, NameLog,
-    NsgVerdict, ProxyRecord, RouteVerdict, Side, Snapshot, TlsRecord, Transport, Verdict,
+    AppliedTo, DirRecord, FlowQuality, FlowRecord, FlowVerdict, Handshake, IcmpSeen, JudgedFlow,
+    NameLog, NsgOutcome, NsgVerdict, ProxyRecord, RouteVerdict, Side, Snapshot, TagName, TlsRecord,
+    Transport, Verdict,
 };
 use crate::tui::views::{Glyphs, clean, glyphs, human_bytes, verdict_mark};
 use ratatui::style::{Color, Modifier, Style};
@@ -96,7 +97,8 @@ fn endpoint_line(v: &FlowVerdict) -> Line<'static> {
             format!(
                 "not a Site Recovery endpoint · destination in {}",
                 v.service_tag
-                    .as_deref()
+                    .as_ref()
+                    .map(TagName::as_str)
                     .or(v.platform)
                     .map(clean)
                     .unwrap_or_else(|| "no Azure service tag".into())
@@ -105,8 +107,8 @@ fn endpoint_line(v: &FlowVerdict) -> Line<'static> {
         );
     };
     let destination = match (&v.service_tag, &v.service_region) {
-        (Some(t), Some(r)) => format!("{} ({})", clean(t), clean(r)),
-        (Some(t), None) => clean(t),
+        (Some(t), Some(r)) => format!("{} ({})", clean(t.as_str()), clean(r)),
+        (Some(t), None) => clean(t.as_str()),
         _ => v
             .platform
             .map(clean)
@@ -117,14 +119,15 @@ fn endpoint_line(v: &FlowVerdict) -> Line<'static> {
         format!(
             "{} · NSG tag needed {} · destination in {destination}",
             clean(p),
-            clean(v.required_tag.as_deref().unwrap_or("?")),
+            clean(v.required_tag.as_ref().map_or("?", TagName::as_str)),
         ),
         PLAIN,
     )
 }
 
-/// What the NSG and route exports (`--nsg`, `--routes`) say of a flow: the
-/// deciding rule and the route its destination takes.
+/// What the NSG and route exports (`--nsg`, `--routes`) say of a flow: every
+/// NSG on the path with the rule that decided in it, and the route its
+/// destination takes.
 pub(super) fn config_lines(
     nsg: Option<&NsgVerdict>,
     route: Option<&RouteVerdict>,
@@ -132,43 +135,72 @@ pub(super) fn config_lines(
 ) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     if let Some(n) = nsg {
-        let (word, style) = match n.allowed {
-            Some(true) => ("allows", PLAIN),
-            Some(false) => ("denies", Style::new().fg(Color::Red)),
-            None => ("may decide (cannot tell)", YELLOW),
-        };
-        let mut text = format!(
-            "{} rule {} (priority {}) {word}",
-            clean(n.nsg.as_deref().unwrap_or("?")),
-            clean(n.rule.as_deref().unwrap_or("none matched")),
-            n.priority.map_or("-".to_string(), |p| p.to_string())
-        );
-        if !n.notes.is_empty() {
-            text.push_str(&format!(" · {}", clean(&n.notes.join("; "))));
+        for s in &n.steps {
+            let (word, style) = match s.outcome {
+                NsgOutcome::Allow => ("allows", PLAIN),
+                NsgOutcome::Deny => ("denies", Style::new().fg(Color::Red)),
+                NsgOutcome::NoRuleMatched => ("no rule matches", YELLOW),
+                NsgOutcome::CannotTell => ("may decide (cannot tell)", YELLOW),
+            };
+            let label = match s.applied_to {
+                AppliedTo::Nic => "NIC NSG",
+                AppliedTo::Subnet => "subnet NSG",
+                AppliedTo::Unknown => "NSG",
+            };
+            out.push(field(
+                label,
+                format!(
+                    "{} rule {} (priority {}) {word}",
+                    clean(&s.nsg),
+                    clean(s.rule.as_deref().unwrap_or("-")),
+                    s.priority.map_or("-".to_string(), |p| p.to_string())
+                ),
+                style,
+            ));
         }
-        out.push(field("NSG", text, style));
+        if let Some(m) = &n.network_manager {
+            out.push(field(
+                "NSG",
+                format!(
+                    "admin rules of Virtual Network Manager {} come first (not in the export)",
+                    clean(m)
+                ),
+                YELLOW,
+            ));
+        }
+        if !n.notes.is_empty() {
+            out.push(field("NSG", clean(&n.notes.join("; ")), DIM));
+        }
     }
     if let Some(r) = route {
-        let style = match r.next_hop.as_str() {
-            "VirtualAppliance" | "VirtualNetworkGateway" => YELLOW,
-            "None" => Style::new().fg(Color::Red),
-            _ => PLAIN,
+        let style = match r.next_hop.harm() {
+            0 => PLAIN,
+            3 if !r.assumed => Style::new().fg(Color::Red),
+            _ => YELLOW,
         };
         out.push(field(
             "route",
             format!(
-                "{} {} {}{} ({})",
+                "{} {} {}{} ({}{})",
                 clean(&r.prefix),
                 g.arrow,
-                clean(&r.next_hop),
+                clean(r.next_hop.as_str()),
                 r.next_hop_address
                     .as_deref()
                     .map(|a| format!(" {}", clean(a)))
                     .unwrap_or_default(),
-                clean(&r.source)
+                clean(r.source.as_str()),
+                if r.assumed {
+                    ", system route assumed"
+                } else {
+                    ""
+                }
             ),
             style,
         ));
+        if !r.notes.is_empty() {
+            out.push(field("route", clean(&r.notes.join("; ")), DIM));
+        }
     }
     out
 }

@@ -1,5 +1,24 @@
-//! The one place where captured strings are made safe for a terminal or a
-//! spreadsheet.
+//! The one sanitiser: every string that comes from outside (a capture's
+//! bytes, an Azure export's names) passes [`printable`] or [`for_terminal`]
+//! when it is read, and every view passes it again ([`for_terminal`],
+//! [`for_csv`]) before it is shown, so no control character reaches a
+//! terminal, a JSON consumer or a spreadsheet.
+
+/// Turns protocol bytes into a printable string: printable ASCII is kept, a
+/// backslash is doubled, and any other byte becomes `\DDD` (decimal, as `dig`
+/// writes DNS labels). Names from captures go through this before they are
+/// stored, so no control character ever reaches a view.
+pub fn printable(b: &[u8]) -> String {
+    let mut s = String::with_capacity(b.len());
+    for &c in b {
+        match c {
+            b'\\' => s.push_str("\\\\"),
+            0x20..=0x7e => s.push(c as char),
+            _ => s.push_str(&format!("\\{c:03}")),
+        }
+    }
+    s
+}
 
 /// Replaces control characters (C0, DEL, C1) with `\DDD` escapes so that no
 /// captured string can move the cursor or change colours on a terminal.

@@ -1,0 +1,225 @@
+//! What asrscope advises, as data: each fix is a typed value with the
+//! settings it acts on, and each finding has a kind. Sentences and `az`
+//! commands are rendered from them in one place (`diagnosis::advice`);
+//! findings are kept and deduplicated by kind, fixes compared as values.
+
+use super::{EndpointId, NextHop, NsgExport, Status, TagName};
+use serde::Serialize;
+
+/// Why a Storage service endpoint is advised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServiceEndpointWhy {
+    /// A route or the capture shows a network virtual appliance in the path.
+    Appliance,
+    /// A route sends the traffic to the gateway (forced tunnelling).
+    ForcedTunnel,
+    /// The capture shows the traffic outside Azure's ranges.
+    OutsideAzure,
+    /// The upload is throttled and an appliance may be the cause.
+    Throttled,
+}
+
+/// Where the traffic goes when the NSGs allow it but it is still blocked.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "to", rename_all = "kebab-case")]
+pub enum PastTheNsg {
+    /// A route to a network virtual appliance.
+    Appliance {
+        /// Its address.
+        address: Option<String>,
+    },
+    /// A route to the gateway (forced tunnelling).
+    Gateway,
+    /// A route that drops it.
+    Dropped,
+    /// The internet or the virtual network: a firewall, proxy or DNS.
+    Path,
+}
+
+/// One fix.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Fix {
+    /// Allow outbound TCP 443 to a service tag in an NSG.
+    NsgAllowRule {
+        /// The tag.
+        tag: TagName,
+        /// The NSG (a placeholder when not known).
+        nsg: Option<String>,
+        /// The priority: a free number below the deny it must beat (a
+        /// placeholder when not known).
+        priority: Option<u32>,
+        /// The deny rule it wins over, with its priority.
+        beats: Option<(String, u32)>,
+    },
+    /// A deny at priority 100 (the highest an NSG rule can have) cannot be
+    /// beaten by an allow rule: the deny itself must change.
+    ChangeDenyRule {
+        /// The tag the deny must stop covering.
+        tag: TagName,
+        /// The NSG.
+        nsg: String,
+        /// The rule.
+        rule: String,
+        /// Its priority.
+        priority: u32,
+    },
+    /// Allow a URL on a URL-filtering firewall or proxy.
+    AllowUrl {
+        /// The URL pattern.
+        pattern: String,
+        /// Other URLs documented for the same endpoint.
+        also: Vec<String>,
+        /// The cache accounts alone may be allowed.
+        cache_accounts: bool,
+    },
+    /// Allow the URLs on the appliance a route leads to.
+    AllowUrlOnAppliance {
+        /// The URL pattern.
+        pattern: String,
+        /// The appliance's address.
+        address: Option<String>,
+    },
+    /// Allow the URLs on the on-premises firewall behind the gateway.
+    AllowUrlOnPremises {
+        /// The URL pattern.
+        pattern: String,
+    },
+    /// Add a service endpoint for Microsoft.Storage, keeping the subnet's
+    /// other service endpoints.
+    StorageServiceEndpoint {
+        /// Why.
+        why: ServiceEndpointWhy,
+    },
+    /// The storage account's own firewall.
+    StorageFirewall {
+        /// It may be the one refusing (a reset or silence at the hello).
+        may_refuse: bool,
+    },
+    /// A Standard internal load balancer gives no outbound access (151196).
+    NatGateway,
+    /// The NSGs allow it: look past them.
+    LookPastTheNsg {
+        /// Where the route goes.
+        to: PastTheNsg,
+    },
+    /// Remove or correct a route that drops the traffic.
+    CorrectRoute {
+        /// The route's name.
+        name: Option<String>,
+        /// Its prefix.
+        prefix: String,
+        /// Its next hop.
+        next_hop: NextHop,
+        /// The tag Site Recovery needs.
+        tag: TagName,
+    },
+    /// Update the VM's trusted root certificates.
+    TrustedRoots {
+        /// Also check that no device in the path alters TLS.
+        and_the_path: bool,
+    },
+    /// Stop TLS inspection of the endpoint.
+    StopTlsInspection {
+        /// The URL pattern.
+        pattern: String,
+        /// The issuer that re-signs it.
+        issuer: Option<String>,
+    },
+    /// Allow the URL on the proxy, or bypass the proxy.
+    ProxyAllow {
+        /// The URL pattern.
+        pattern: String,
+    },
+    /// Let the URL through the proxy without authentication.
+    ProxyWithoutAuthentication {
+        /// The URL pattern.
+        pattern: String,
+    },
+    /// Where the Mobility agent reads its proxy.
+    ProxyConfiguration,
+    /// Measure an upload; exclude disks or use High Churn.
+    MeasureUpload,
+    /// Check that DNS gives the service's Azure addresses.
+    CheckDnsAnswers,
+    /// Make the DNS servers resolve the Site Recovery URLs.
+    DnsReachable,
+    /// With private endpoints, resolve the private zone's records.
+    PrivateDnsRecords,
+    /// The cache account must be in the source region.
+    CacheInSourceRegion {
+        /// The source region's tag suffix.
+        source: String,
+        /// The region the traffic went to.
+        other: String,
+    },
+    /// Export the configuration again (another NIC, or older than the
+    /// capture).
+    ExportAgain {
+        /// Which export.
+        export: NsgExport,
+    },
+    /// Export the NIC's effective rules, which expand service tags.
+    ExportEffectiveRules,
+    /// Check the rule that cannot be judged in the portal.
+    CheckRuleInPortal,
+    /// Export the Virtual Network Manager's effective admin rules.
+    NetworkManagerRules {
+        /// The network manager.
+        manager: String,
+    },
+    /// Pass the cloud's current service-tag file.
+    ServiceTagsFile {
+        /// The file pattern (`ServiceTags_Public_*.json`).
+        file: String,
+        /// The page it is downloaded from.
+        download: String,
+    },
+    /// A private endpoint works; what it needs around it.
+    PrivateEndpointNeeds {
+        /// The endpoint.
+        endpoint: EndpointId,
+    },
+    /// Entra ID has no private endpoint.
+    EntraIdStaysPublic,
+}
+
+/// What a finding is about: findings are kept and deduplicated by kind.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// An endpoint's status is a problem (blocked, throttled…).
+    Endpoint {
+        /// The endpoint.
+        endpoint: EndpointId,
+        /// Its status.
+        status: Status,
+    },
+    /// A name of an endpoint does not resolve.
+    NameDoesNotResolve {
+        /// The endpoint.
+        endpoint: EndpointId,
+        /// The name.
+        name: String,
+    },
+    /// The NSG export denies what the capture shows working.
+    NsgExportContradicted {
+        /// The endpoint.
+        endpoint: EndpointId,
+    },
+    /// Cache storage traffic goes to another region.
+    CacheRegion {
+        /// That region.
+        region: String,
+    },
+    /// Replication traffic passes through a network virtual appliance.
+    ThroughAppliance,
+    /// An endpoint is reached through a private endpoint.
+    PrivateEndpoint {
+        /// The endpoint.
+        endpoint: EndpointId,
+    },
+    /// The service-tag data is older than the capture.
+    StaleTags,
+}
