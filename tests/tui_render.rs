@@ -598,3 +598,26 @@ fn details_show_the_deciding_nsg_rule_and_the_route() {
     let plain = detail_text(&snapshot("syn-dropped.pcap"), "servicebus");
     assert!(!plain.contains("Deny-EventHub") && !plain.contains("VirtualAppliance"));
 }
+
+#[test]
+fn details_name_every_nsg_on_the_path() {
+    let data = common::data;
+    let nsg = data("nsg-nic-and-subnet.json");
+    let snap = snapshot_with("syn-dropped.pcap", &["--nsg", &nsg]);
+    let text = detail_text(&snap, "servicebus");
+    let nic = text
+        .lines()
+        .find(|l| l.contains("NIC NSG"))
+        .unwrap_or_else(|| panic!("no NIC NSG line:\n{text}"));
+    assert!(
+        nic.contains("vm01-nic-nsg rule securityRules/Allow-EventHub"),
+        "{nic}"
+    );
+    assert!(nic.contains("allows"), "{nic}");
+    let subnet = text
+        .lines()
+        .find(|l| l.contains("subnet NSG"))
+        .unwrap_or_else(|| panic!("no subnet NSG line:\n{text}"));
+    assert!(subnet.contains("vm01-subnet-nsg"), "{subnet}");
+    assert!(subnet.contains("AllowInternetOutBound"), "{subnet}");
+}

@@ -253,12 +253,13 @@ pub fn render(fix: &Fix) -> String {
             NsgExport::NsgShow => "the export is from another NSG or older than the capture: export the NSGs of this VM's NIC and subnet again, or better their effective rules: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
         },
         Fix::ExportEffectiveRules => "export the NIC's effective rules whole, which expand service tags and give both NSGs with their default rules: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
+        Fix::ExportWhole => "the effective rules given lack the default rules every NSG ends with (AllowVnetOutBound, AllowInternetOutBound, DenyAllOutBound): the file was cut short or edited; export them again, whole: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
         Fix::CheckRuleInPortal => "check the rule against the VM's network interface in the portal (effective security rules) or with Network Watcher's IP flow verify, which evaluate it on Azure's side (application security groups included)".into(),
         Fix::NetworkManagerRules { manager } => format!(
             "security admin rules of the Virtual Network Manager {manager} are evaluated before these NSGs (a Deny or Always Allow admin rule ends the evaluation) and are not in the export: check the effective security admin rules of the VM's virtual network (portal, or Get-AzNetworkManagerEffectiveSecurityAdminRule -VirtualNetworkName '<vnet>' -VirtualNetworkResourceGroupName '<resource-group>')"
         ),
         Fix::ServiceTagsFile { file, download } => format!(
-            "pass this cloud's current service-tag file with --service-tags: {file} from {download}, or the output of az network list-service-tags --location '<region>' run while signed in to that cloud"
+            "pass this cloud's current service-tag file with --service-tags ({file}, from {download}); signed in to that cloud, this prints it too: az network list-service-tags --location '<region>'"
         ),
         Fix::PrivateEndpointNeeds { endpoint } => match endpoint {
             EndpointId::SiteRecovery => "nothing to change in the capture; the vault's private endpoint uses the target sub-resource AzureSiteRecovery and the private DNS zone privatelink.siterecovery.windowsazure.com. The vault needs two private endpoints: one in the source network for protection, one in the recovery network for reprotection after failover; each subnet needs at least seven free IP addresses".into(),

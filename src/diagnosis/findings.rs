@@ -433,16 +433,19 @@ pub(super) fn correct_route(r: &RouteVerdict, tag: &TagName) -> Fix {
 }
 
 /// What to do when the NSG export cannot tell: the effective rules when an
-/// `nsg show` export was given, else the portal's view of the rule.
+/// `nsg show` export was given; the effective rules again, whole, when they
+/// lack the default rules; else the portal's view of the rule.
 pub(super) fn cannot_tell_fix(n: &NsgVerdict) -> Fix {
+    use crate::model::NsgExport;
     let undecided = n.steps.iter().find(|s| {
         matches!(
             s.outcome,
             NsgOutcome::CannotTell | NsgOutcome::NoRuleMatched
         )
     });
-    match undecided.map(|s| s.export) {
-        Some(crate::model::NsgExport::NsgShow) => Fix::ExportEffectiveRules,
+    match undecided.map(|s| (s.outcome, s.export)) {
+        Some((_, NsgExport::NsgShow)) => Fix::ExportEffectiveRules,
+        Some((NsgOutcome::NoRuleMatched, NsgExport::Effective)) => Fix::ExportWhole,
         _ => Fix::CheckRuleInPortal,
     }
 }

@@ -162,6 +162,9 @@ pub enum Fix {
     },
     /// Export the NIC's effective rules, which expand service tags.
     ExportEffectiveRules,
+    /// The effective export lacks the default rules: it was cut; export it
+    /// again, whole.
+    ExportWhole,
     /// Check the rule that cannot be judged in the portal.
     CheckRuleInPortal,
     /// Export the Virtual Network Manager's effective admin rules.

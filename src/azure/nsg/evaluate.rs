@@ -334,6 +334,16 @@ impl Nsgs {
         }
     }
 
+    /// How many rules of each NSG could match `ip` and would be evaluated
+    /// for it at most.
+    #[cfg(test)]
+    pub(super) fn candidate_counts(&self, ip: IpAddr, tags: &dyn TagSource) -> Vec<usize> {
+        self.index
+            .iter()
+            .map(|i| i.candidates(ip, tags).count())
+            .collect()
+    }
+
     fn evaluate_one(
         &self,
         n: usize,

@@ -604,3 +604,46 @@ fn bad_json_gives_one_line_naming_what_was_expected() {
     .unwrap_err();
     assert!(e.to_string().contains("\"http\" is not a port"), "{e}");
 }
+
+#[test]
+fn a_flow_is_evaluated_against_the_rules_that_could_match_it_not_all_of_them() {
+    // 100,000 /32 denies, the default rules, and a few rules on tags and `*`.
+    let mut rules: Vec<String> = (0..100_000u32)
+        .map(|i| {
+            let a = std::net::Ipv4Addr::from(0x0d00_0000 + i * 7);
+            effective_rule(
+                &format!("securityRules/Deny-{i}"),
+                100 + i % 3900,
+                "Deny",
+                "Tcp",
+                "443",
+                &format!("{a}/32"),
+            )
+        })
+        .collect();
+    rules.extend(default_outbound());
+    rules.push(effective_rule(
+        "securityRules/Allow-Recovery",
+        4000,
+        "Allow",
+        "Tcp",
+        "443",
+        "AzureSiteRecovery",
+    ));
+    let nsgs = Nsgs::new(parse_nsgs(&format!("[{}]", effective("big", "nic", &rules))).unwrap());
+    let asr =
+        TagFn(|tag: &str, a: IpAddr| (tag == "AzureSiteRecovery").then(|| a == ip("13.0.0.7")));
+    // A denied address: its /32, the tag rule, the defaults that hold it.
+    let counts = nsgs.candidate_counts(ip("13.0.0.7"), &asr);
+    assert!(counts[0] <= 4, "{counts:?}");
+    let v = nsgs.evaluate(&Flow::tcp(ip("13.0.0.7"), 443), &asr);
+    assert_eq!(v.rule.as_deref(), Some("securityRules/Deny-1"));
+    // An address no /32 holds.
+    let counts = nsgs.candidate_counts(ip("13.0.0.8"), &asr);
+    assert!(counts[0] <= 3, "{counts:?}");
+    let v = nsgs.evaluate(&Flow::tcp(ip("13.0.0.8"), 443), &asr);
+    assert_eq!(
+        v.rule.as_deref(),
+        Some("defaultSecurityRules/AllowInternetOutBound")
+    );
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Measures how judging grows with the NSG rules given: `check` with 10,000,
+# 20,000 and 100,000 rules inside the Site Recovery tag, and `analyze --nsg`
+# with 100,000 rules on the handshakes benchmark capture (60,000 flows, from
+# ../shared/bench/make-bench-pcap.py), against no rules at all.
+#
+#   benches/nsg.sh                               # this build only
+#   PEER=/path/to/other/asrscope benches/nsg.sh  # and another build, same inputs
+#   RUNS=5 WORK=/var/tmp/asrnsg benches/nsg.sh
+#
+# Each run is capped at TIMEOUT seconds (default 180) and shown as ">TIMEOUT"
+# past it. Figures are medians of RUNS (default 3) wall times; it prints the
+# numbers, it does not judge them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-3}
+TIMEOUT=${TIMEOUT:-180}
+WORK=${WORK:-$(mktemp -d)}
+GEN=${GEN:-../shared/bench/make-bench-pcap.py}
+mkdir -p "$WORK"
+cargo build --release -q
+BINS=("$PWD/target/release/asrscope")
+[ -n "${PEER:-}" ] && BINS+=("$PEER")
+
+for n in 10000 20000 100000; do
+    [ -s "$WORK/nsg-$n.json" ] || python3 benches/make-nsg-export.py "$WORK/nsg-$n.json" --rules "$n"
+done
+[ -s "$WORK/handshakes.pcap" ] || python3 "$GEN" "$WORK/handshakes.pcap" --mix handshakes >/dev/null
+
+# median wall time of a command, in seconds, or >TIMEOUT
+measure() {
+    local times=() t
+    for _ in $(seq "$RUNS"); do
+        local s e
+        s=$(date +%s.%N)
+        if ! timeout "$TIMEOUT" "$@" >/dev/null 2>&1; then
+            [ $? -eq 124 ] && { echo ">$TIMEOUT"; return; }
+        fi
+        e=$(date +%s.%N)
+        times+=("$(echo "$e - $s" | bc)")
+    done
+    t=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
+    printf '%.2f' "$t"
+}
+
+printf '%-44s %14s' "input" "this build, s"
+[ -n "${PEER:-}" ] && printf ' %14s' "PEER, s"
+echo
+row() {
+    local label=$1; shift
+    printf '%-44s' "$label"
+    for b in "${BINS[@]}"; do printf ' %14s' "$(measure "$b" "$@")"; done
+    echo
+}
+REG=(--source-region eastus --target-region centralus)
+for n in 10000 20000 100000; do
+    row "check, $n rules" check --nsg "$WORK/nsg-$n.json" "${REG[@]}"
+done
+row "analyze handshakes, no rules" analyze "$WORK/handshakes.pcap" "${REG[@]}"
+row "analyze handshakes, 100000 rules" analyze --nsg "$WORK/nsg-100000.json" "$WORK/handshakes.pcap" "${REG[@]}"
