@@ -33,9 +33,9 @@ measure() {
     for _ in $(seq "$RUNS"); do
         local s e
         s=$(date +%s.%N)
-        if ! timeout "$TIMEOUT" "$@" >/dev/null 2>&1; then
-            [ $? -eq 124 ] && { echo ">$TIMEOUT"; return; }
-        fi
+        local rc=0
+        timeout "$TIMEOUT" "$@" >/dev/null 2>&1 || rc=$?
+        [ "$rc" -eq 124 ] && { echo ">$TIMEOUT"; return; }
         e=$(date +%s.%N)
         times+=("$(echo "$e - $s" | bc)")
     done

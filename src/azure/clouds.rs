@@ -58,6 +58,13 @@ pub fn of_region(id: &str) -> Cloud {
     }
 }
 
+/// The cloud a regional service tag belongs to, by its region
+/// (`Storage.USGovVirginia` is Azure Government's); `None` for a global tag
+/// (`AzureActiveDirectory` exists in every cloud, with other addresses).
+pub fn of_tag(tag: &crate::model::TagName) -> Option<Cloud> {
+    tag.region().map(|r| of_region(&r.to_ascii_lowercase()))
+}
+
 /// The name of a cloud as users know it.
 pub fn display(c: Cloud) -> &'static str {
     match c {
@@ -98,5 +105,16 @@ mod tests {
         assert_eq!(of_region("usgovvirginia"), Cloud::Usgov);
         assert_eq!(of_region("chinanorth3"), Cloud::China);
         assert_eq!(of_region("eastus"), Cloud::Public);
+        use crate::model::TagName;
+        assert_eq!(
+            of_tag(&TagName::new("Storage.USGovVirginia")),
+            Some(Cloud::Usgov)
+        );
+        assert_eq!(
+            of_tag(&TagName::new("EventHub.ChinaNorth3")),
+            Some(Cloud::China)
+        );
+        assert_eq!(of_tag(&TagName::new("Storage.EastUS")), Some(Cloud::Public));
+        assert_eq!(of_tag(&TagName::new("AzureActiveDirectory")), None);
     }
 }

@@ -350,7 +350,7 @@ fn network_evidence(
     }
     if let Some(r) = route {
         let default_to_gateway = r.next_hop == NextHop::VirtualNetworkGateway
-            && (r.prefix == "0.0.0.0/0" || r.prefix == "::/0");
+            && crate::azure::address::Block::parse(&r.prefix).is_ok_and(|b| b.prefix_len() == 0);
         match status {
             Status::OutsideAzure if default_to_gateway => ev.push(format!(
                 "forced tunnelling proven by the route export: {} goes to the virtual network gateway ({})",

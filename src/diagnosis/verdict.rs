@@ -74,7 +74,7 @@ pub fn endpoint_of(f: &FlowRecord, tags: &[&TagInfo]) -> Option<(&'static Endpoi
         .iter()
         .find(|e| {
             tags.iter()
-                .any(|t| TagName::new(t.name.as_str()).in_family(e.tag.family()))
+                .any(|t| TagName::name_in_family(&t.name, e.tag.family()))
         })
         .map(|e| (e, EndpointBy::Address))
 }
@@ -101,13 +101,13 @@ pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
     let target = ctx.target.map(|r| r.tag_suffix.as_str());
     let required_tag = ep.map(|e| e.tag.tag(source, target));
     let family = ep.map(|e| e.tag.family());
-    let name_of = |t: &TagInfo| TagName::new(t.name.as_str());
+    let in_family = |t: &TagInfo, fam: &str| TagName::name_in_family(&t.name, fam);
     let relevant = tags
         .iter()
-        .find(|t| family.is_some_and(|fam| name_of(t).in_family(fam)))
-        .or_else(|| tags.iter().find(|t| !name_of(t).in_family("AzureCloud")))
+        .find(|t| family.is_some_and(|fam| in_family(t, fam)))
+        .or_else(|| tags.iter().find(|t| !in_family(t, "AzureCloud")))
         .or_else(|| tags.first());
-    let service_tag = relevant.map(|t| name_of(t));
+    let service_tag = relevant.map(|t| TagName::new(t.name.as_str()));
     let service_region = relevant.and_then(|t| t.region.clone());
     let platform = crate::azure::platform::platform(&f.dst_ip);
     let outside = checked && tags.is_empty() && platform.is_none();

@@ -39,7 +39,15 @@ impl TagName {
 
     /// True when the tag is `family` or one of its regional variants.
     pub fn in_family(&self, family: &str) -> bool {
-        self.family().eq_ignore_ascii_case(family)
+        TagName::name_in_family(&self.0, family)
+    }
+
+    /// [`TagName::in_family`] for a name not (yet) held as a `TagName`,
+    /// without allocating.
+    pub fn name_in_family(name: &str, family: &str) -> bool {
+        name.split_once('.')
+            .map_or(name, |(f, _)| f)
+            .eq_ignore_ascii_case(family)
     }
 
     /// True when the tag is `name`, ignoring case.
