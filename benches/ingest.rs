@@ -29,7 +29,7 @@ fn main() {
     };
     let mut frames: Vec<(i64, u32, u32, Vec<u8>)> = Vec::new();
     for f in &files {
-        let _ = read_capture(f, None, &mut |fr| {
+        let _ = read_capture(std::path::Path::new(f), None, &mut |fr| {
             frames.push((fr.ts_us, fr.linktype, fr.wire_len, fr.data.to_vec()))
         });
     }

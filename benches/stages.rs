@@ -74,7 +74,7 @@ fn capture_path(name: &str) -> String {
 /// delivers everything before it).
 fn load(name: &str) -> Vec<OwnedFrame> {
     let mut frames = Vec::new();
-    read_capture(&capture_path(name), None, &mut |f| {
+    read_capture(std::path::Path::new(&capture_path(name)), None, &mut |f| {
         frames.push(OwnedFrame {
             ts_us: f.ts_us,
             linktype: f.linktype,

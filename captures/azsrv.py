@@ -83,6 +83,9 @@ def make_server(addr, port, ctx):
             # whose ClientHello never arrives (firewall scenarios) blocks nobody.
             # A handshake that has not finished after 3 s is given up (the
             # firewall scenarios leave such half-open connections behind).
+            # A handshake that fails (e.g. on the client's fatal alert) closes
+            # the connection at once: wrap_socket closes the socket when its
+            # handshake raises, so the server's FIN follows the alert.
             request.settimeout(3)
             try:
                 conn = ctx.wrap_socket(request, server_side=True)

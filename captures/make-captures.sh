@@ -11,14 +11,16 @@
 #      | nva-out <-> az0
 #   asrs-az  ("Azure": dnsmasq on 10.2.0.53 as the VNet's DNS, HTTPS
 #             endpoints of storage, AAD, ASR, Service Bus, Key Vault,
-#             Automation on 10.2.x.10 and fd00:2::1:10)
+#             Automation on 10.2.x.10 and fd00:2::1:10, the vault's public
+#             front end on 10.2.3.11)
 #
 #   asrs-gwlb (used by the gwlb-vxlan scenario only: the tunnel end points
 #             of an Azure Gateway Load Balancer, bridged between the VM,
 #             Azure and two VXLAN tunnels to the NVA)
 #
 # Each scenario captures real traffic of real programs (curl, openssl,
-# dnsmasq, squid, the Linux stack) with tcpdump/dumpcap.  Two captures
+# dnsmasq, squid, the Linux stack, and Java's TLS stack through the small
+# client Tls13Client.java beside this script) with tcpdump/dumpcap.  Two captures
 # record what capture tools Linux does not have would record (Windows
 # pktmon's per-component copies; tcpdump -i any on a VM with Accelerated
 # Networking, which sees the synthetic NIC and its VF): they are derived from
@@ -31,7 +33,7 @@
 #
 # No packet leaves the namespaces: they have no link to the host or any
 # other network, and everything is removed on exit (also on failure).
-# Run as root on Debian/Ubuntu; takes about 2 minutes.
+# Run as root on Debian/Ubuntu; takes about 3 minutes.
 #
 # Output (in the folder of this script): *.pcap, *.pcapng, truth/*.tsv,
 # manifest.tsv.
@@ -58,7 +60,7 @@ need_pkgs=()
 for pair in tcpdump:tcpdump tshark:tshark dumpcap:wireshark-common reordercap:wireshark-common \
             dnsmasq:dnsmasq-base iptables:iptables ip:iproute2 tc:iproute2 \
             ss:iproute2 squid:squid openssl:openssl curl:curl ethtool:ethtool \
-            sysctl:procps timeout:coreutils; do
+            sysctl:procps timeout:coreutils java:openjdk-17-jre-headless; do
     cmd=${pair%%:*}
     command -v "$cmd" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin command -v "$cmd" >/dev/null 2>&1 \
         || need_pkgs+=("${pair#*:}")
@@ -130,6 +132,7 @@ BLOB6_P=fd00:2::1:10; BLOB6_A=2603:1030:213::1:10  # Storage.EastUS 2603:1030:21
 CUS_P=10.2.1.20;      CUS_A=20.33.144.20    # Storage.CentralUS 20.33.144.0/24 (account asrcachecus)
 AAD_P=10.2.2.10;      AAD_A=4.149.98.200    # AzureActiveDirectory 4.149.98.192/27
 ASR_P=10.2.3.10;      ASR_A=4.149.21.202    # AzureSiteRecovery 4.149.21.200/29
+VAULTPUB_P=10.2.3.11; VAULTPUB_A=4.149.21.203  # AzureSiteRecovery 4.149.21.200/29 (the vault's public front end)
 SB_P=10.2.4.10;       SB_A=13.89.170.130    # EventHub.CentralUS 13.89.170.128/26 (Service Bus, target region)
 KV_P=10.2.5.10;       KV_A=4.190.147.141    # AzureKeyVault 4.190.147.140/30
 AUTO_P=10.2.6.10;     AUTO_A=4.174.145.40   # GuestAndHybridManagement 4.174.145.32/27
@@ -142,14 +145,16 @@ PE_IP=10.1.1.5                              # private endpoint of the cache stor
 PE_ASR_IP=10.1.1.6                          # private endpoint of the Recovery Services vault
 CUSTOM_DNS=10.10.0.4                        # a custom DNS server the NVA blocks
 DEAD_FWD=10.77.0.1                          # unreachable conditional forwarder for vault.azure.net
+NVA_OUT=10.0.0.1                            # the NVA's outside address; rewritten only in nva-snat:
+NVA_OUT_A=198.51.100.7                      #   TEST-NET-2, the appliance's public address (its SNAT source)
 
 MAP_ARGS=()
-for v in DNS BLOB BLOB6 CUS AAD ASR SB KV AUTO OUT; do
+for v in DNS BLOB BLOB6 CUS AAD ASR VAULTPUB SB KV AUTO OUT; do
     p=${v}_P; a=${v}_A
     MAP_ARGS+=(--map "${!p}=${!a}")
 done
 FORBID_ARGS=()
-for v in DNS BLOB BLOB6 CUS AAD ASR SB KV AUTO OUT; do p=${v}_P; FORBID_ARGS+=(--forbid "${!p}"); done
+for v in DNS BLOB BLOB6 CUS AAD ASR VAULTPUB SB KV AUTO OUT; do p=${v}_P; FORBID_ARGS+=(--forbid "${!p}"); done
 
 BLOB_NAME=asrcache1.blob.core.windows.net
 CUS_NAME=asrcachecus.blob.core.windows.net
@@ -157,6 +162,7 @@ AAD_NAME=login.microsoftonline.com
 ASR_NAME=pod01-srs1.eus.hypervrecoverymanager.windowsazure.com
 VAULT_NAME=3216540987123456789-asr-pod01-rcm1.eus.siterecovery.windowsazure.com   # behind the vault's private endpoint
 VAULT_PL_NAME=3216540987123456789-asr-pod01-rcm1.eus.privatelink.siterecovery.windowsazure.com
+VAULT_PUB_NAME=eus-pod01-rcm1.cloudapp.net  # the vault's public front end (privatelink-unlinked)
 SB_NAME=asrmon-eus.servicebus.windows.net
 GOV_BLOB_NAME=asrcachegov.blob.core.usgovcloudapi.net
 GOV_AAD_NAME=login.microsoftonline.us
@@ -251,11 +257,11 @@ ip -n $NS_VM addr add $VM_IP6/64 dev vm0 nodad
 ip -n $NS_NVA addr add $NVA_IP/24 dev nva-in
 ip -n $NS_NVA addr add $PROXY_IP/24 dev nva-in
 ip -n $NS_NVA addr add $NVA_IP6/64 dev nva-in nodad
-ip -n $NS_NVA addr add 10.0.0.1/24 dev nva-out
+ip -n $NS_NVA addr add $NVA_OUT/24 dev nva-out
 ip -n $NS_NVA addr add fd00:ff::1/64 dev nva-out nodad
 ip -n $NS_AZ addr add 10.0.0.2/24 dev az0
 ip -n $NS_AZ addr add fd00:ff::2/64 dev az0 nodad
-for a in $DNS_P $BLOB_P $CUS_P $AAD_P $ASR_P $SB_P $KV_P $AUTO_P $OUT_P $PE_IP $PE_ASR_IP; do
+for a in $DNS_P $BLOB_P $CUS_P $AAD_P $ASR_P $VAULTPUB_P $SB_P $KV_P $AUTO_P $OUT_P $PE_IP $PE_ASR_IP; do
     ip -n $NS_AZ addr add $a/32 dev lo
 done
 ip -n $NS_AZ addr add $BLOB6_P/128 dev lo nodad
@@ -266,7 +272,7 @@ ip -n $NS_VM route add default via $NVA_IP
 ip -n $NS_VM -6 route add default via $NVA_IP6
 ip -n $NS_NVA route add default via 10.0.0.2
 ip -n $NS_NVA -6 route add default via fd00:ff::2
-ip -n $NS_AZ route add 10.1.0.0/16 via 10.0.0.1
+ip -n $NS_AZ route add 10.1.0.0/16 via $NVA_OUT
 ip -n $NS_AZ -6 route add fd00:1::/64 via fd00:ff::1
 
 mkdir_etc_netns
@@ -289,7 +295,7 @@ wait_listen() {  # ns proto(t|u) addr:port  -- bounded wait for a listening sock
 
 # dnsmasq as the VNet's DNS.  Names carry CNAME chains like Azure's.
 DNS_PID=
-dns_start() {  # variant: normal | outside | privlink | failures
+dns_start() {  # variant: normal | outside | privlink | plpublic | failures
     local conf=$TMP/dnsmasq-$1.conf
     {
         echo "no-resolv"; echo "no-hosts"; echo "bind-interfaces"
@@ -306,6 +312,15 @@ dns_start() {  # variant: normal | outside | privlink | failures
             # The vault's private endpoint: the name the VM asks is a CNAME
             # into the private DNS zone privatelink.siterecovery.windowsazure.com.
             echo "host-record=$VAULT_PL_NAME,$PE_ASR_IP"
+            echo "cname=$VAULT_NAME,$VAULT_PL_NAME"
+        elif [ "$1" = plpublic ]; then
+            # Private endpoints exist, but their private DNS zones are not
+            # linked to the VNet: the names resolve as from the internet,
+            # through the privatelink names to the public front ends.
+            echo "cname=$BLOB_NAME,asrcache1.privatelink.blob.core.windows.net"
+            echo "cname=asrcache1.privatelink.blob.core.windows.net,blob.bl2prdstr01a.store.core.windows.net"
+            echo "host-record=$VAULT_PUB_NAME,$VAULTPUB_P"
+            echo "cname=$VAULT_PL_NAME,$VAULT_PUB_NAME"
             echo "cname=$VAULT_NAME,$VAULT_PL_NAME"
         else
             echo "cname=$BLOB_NAME,blob.bl2prdstr01a.store.core.windows.net"
@@ -347,12 +362,13 @@ dns_stop() {
     fi
 }
 
-# HTTPS endpoints of the Azure services (storage: TLS 1.2 max, others 1.3).
-timeout 240 ip netns exec $NS_AZ $PY "$HERE/azsrv.py" --certdir "$P" --lifetime 230 \
+# HTTPS endpoints of the Azure services (storage: TLS 1.2 max, others 1.3),
+# with a bounded life longer than the whole run.
+timeout 420 ip netns exec $NS_AZ $PY "$HERE/azsrv.py" --certdir "$P" --lifetime 400 \
     --listen "$BLOB_P,443,storage,1.2" --listen "$BLOB6_P,443,storage,1.2" \
     --listen "$CUS_P,443,storage,1.2" --listen "$OUT_P,443,storage,1.2" \
     --listen "$PE_IP,443,storage,1.2" --listen "$PE_ASR_IP,443,asr-pe,1.3" --listen "$AAD_P,443,aad,1.3" \
-    --listen "$ASR_P,443,asr,1.3" --listen "$SB_P,443,sb,1.3" \
+    --listen "$ASR_P,443,asr,1.3" --listen "$VAULTPUB_P,443,asr-pe,1.3" --listen "$SB_P,443,sb,1.3" \
     --listen "$KV_P,443,kv,1.3" --listen "$AUTO_P,443,auto,1.3" >/dev/null &
 PIDS+=($!)
 wait_listen $NS_AZ t "$KV_P:443"
@@ -418,7 +434,7 @@ fail() {  # pattern command...
 }
 nva_fw() { ip netns exec $NS_NVA iptables "$@"; }
 nva_fw6() { ip netns exec $NS_NVA ip6tables "$@"; }
-nva_fw_flush() { nva_fw -F FORWARD; nva_fw -t nat -F PREROUTING; nva_fw6 -F FORWARD; }
+nva_fw_flush() { nva_fw -F FORWARD; nva_fw -t nat -F PREROUTING; nva_fw -t nat -F POSTROUTING; nva_fw6 -F FORWARD; }
 # tshark's count of the frames of a capture that match a display filter
 tcount() {  # file filter [tshark options...]
     local f=$1 flt=$2; shift 2
@@ -430,6 +446,46 @@ expect() {  # description file filter op number [tshark options...] -- die unles
     [ "$c" "$op" "$n" ] || die "$(basename "$f"): $what: $c frames match '$flt' (want $op $n)"
     log "    check $what: $c"
 }
+# tshark's fields of the frames that match a display filter, one frame a line
+tfields() {  # file filter field... -- fields tab-separated
+    local f=$1 flt=$2 a=(); shift 2
+    for x in "$@"; do a+=(-e "$x"); done
+    timeout 60 tshark -n -r "$f" -Y "$flt" -T fields "${a[@]}" 2>/dev/null
+}
+# seconds from the first to the last frame that match a display filter
+tspan() {  # file filter
+    tfields "$1" "$2" frame.time_epoch | awk 'NR == 1 { a = $1 } { b = $1 } END { printf "%.3f\n", NR ? b - a : 0 }'
+}
+# Every TLS record of one TCP stream in tshark's order, one a line:
+# "frame source type length" (type: the record's content type, for TLS 1.3
+# encrypted records the outer "opaque" type 23).  From tshark's PDML, since
+# -T fields cannot pair a frame's content and opaque types with the lengths.
+tls_records() {  # file tcp.stream
+    timeout 60 tshark -n -r "$1" -Y "tcp.stream==$2 && tls.record" -T pdml 2>/dev/null | $PY -c '
+import sys, xml.etree.ElementTree as ET
+for pkt in ET.parse(sys.stdin).getroot().iter("packet"):
+    f = {x.get("name"): x.get("show") for x in pkt.iter("field") if x.get("name") in ("num", "ip.src")}
+    for rec in pkt.iter("field"):
+        if rec.get("name") != "tls.record":
+            continue
+        r = {x.get("name"): x.get("show") for x in rec.iter("field")}
+        t = r.get("tls.record.content_type") or r.get("tls.record.opaque_type")
+        print(f["num"], f["ip.src"], t, r.get("tls.record.length"))
+'
+}
+# tcpdump's own count of the packets the kernel dropped (printed on exit)
+cap_no_drops() {  # rawname
+    local n
+    n=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel$/\1/p' "$TMP/raw/$1.log")
+    [ "${n:-x}" = 0 ] || die "$1: tcpdump: ${n:-unknown number of} packets dropped by kernel"
+    log "    check packets dropped by kernel: 0"
+}
+# Tls13Client.java (Java 17's own TLS stack, JSSE) in the VM, IPv4 only like
+# the curl -4 clients; run from source, no build step.
+vm_java() {
+    timeout 40 ip netns exec $NS_VM java -XX:-UsePerfData -XX:TieredStopAtLevel=1 -Djava.net.preferIPv4Stack=true \
+        "$HERE/Tls13Client.java" "$@"
+}
 
 head -c 160000 /dev/urandom > "$TMP/blob-160k.bin"
 head -c 100000 /dev/urandom > "$TMP/blob-100k.bin"
@@ -437,6 +493,8 @@ head -c 20000 /dev/urandom > "$TMP/blob-20k.bin"
 head -c 1048576 /dev/urandom > "$TMP/blob-1m.bin"
 head -c 262144 /dev/urandom > "$TMP/blob-256k.bin"
 head -c 4194304 /dev/urandom > "$TMP/blob-4m.bin"
+head -c 2097152 /dev/urandom > "$TMP/blob-2m.bin"
+head -c 3145728 /dev/urandom > "$TMP/blob-3m.bin"
 PAGE="https://$BLOB_NAME/asr-cache/vm01-disk0/00000001.log"
 TOKEN_BODY='grant_type=client_credentials&client_id=11111111-2222-3333-4444-555555555555&scope=https%3A%2F%2Fmanagement.azure.com%2F.default'
 
@@ -1077,6 +1135,183 @@ manifest gov-names.pcap "replication with Azure Government's names: cache accoun
     "$GOV_BLOB_NAME=$BLOB_A; $GOV_AAD_NAME=$AAD_A; DNS $DNS_A" "addresses as in the public captures ($T_BLOB; $T_AAD)" "none" \
     "DNS (CNAME for the storage name), TLS 1.2 with a 20 KB PUT to $GOV_BLOB_NAME, TLS 1.3 POST to $GOV_AAD_NAME"
 
+# 30. An NVA that forwards and source-NATs: MASQUERADE on its outside NIC, so
+# Azure sees the NVA's address, not the VM's.  "tcpdump -i any" on the NVA
+# (LINUX_SLL2) records every packet twice: VM <-> server on nva-in, and
+# NVA <-> server on nva-out, with the same ports and TCP sequence numbers and
+# the TTL one lower (only the VM's address is replaced).  The NVA's outside
+# address is published as 198.51.100.7 (TEST-NET-2): the appliance's public
+# address, as a storage account's firewall would see it.
+log "[30] nva-snat"
+# Snap length 1600 (more than any frame here: SLL2 header + 1500) and a 64 MiB
+# buffer: on "any" in immediate mode libpcap makes every ring slot as large as
+# the snap length, and with the default 256 KiB slots tcpdump loses most of a
+# fast upload ("packets dropped by kernel").
+nva_fw -t nat -A POSTROUTING -o nva-out -j MASQUERADE
+tcpdump_start $NS_NVA any nvasnat.pcap -y LINUX_SLL2 -s 1600 -B 65536
+ok vm_curl -4 --tlsv1.2 --tls-max 1.2 -T "$TMP/blob-2m.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000006.log"
+ok vm_curl -4 --tlsv1.3 --data-binary "$TOKEN_BODY" "https://$AAD_NAME/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"
+ok vm_curl -4 --tlsv1.3 "https://$ASR_NAME/Subscriptions/00000000-0000-0000-0000-000000000000/registration"
+ok vm_curl -4 --tlsv1.3 --data-binary '{"vm":"vm01","rpo_seconds":30}' "https://$SB_NAME/asrmonitoring/messages"
+cap_stop; nva_fw_flush
+cap_no_drops nvasnat.pcap
+publish nvasnat.pcap nva-snat.pcap --map "$NVA_OUT=$NVA_OUT_A"
+f=$TMP/out/nva-snat.pcap
+SYN="tcp.flags.syn==1 && tcp.flags.ack==0"
+expect "SYNs from the VM (nva-in)" "$f" "$SYN && ip.src==$VM_IP" -eq 4
+expect "SYNs from the NVA's public address (nva-out)" "$f" "$SYN && ip.src==$NVA_OUT_A" -eq 4
+expect "SYNs of the VM with TTL 64" "$f" "$SYN && ip.src==$VM_IP && ip.ttl==64" -eq 4
+expect "SYNs after SNAT with TTL 63" "$f" "$SYN && ip.src==$NVA_OUT_A && ip.ttl==63" -eq 4
+expect "DNS queries after SNAT" "$f" "dns.flags.response==0 && ip.src==$NVA_OUT_A" -eq "$(tcount "$f" "dns.flags.response==0 && ip.src==$VM_IP")"
+expect "data segments after SNAT" "$f" "ip.src==$NVA_OUT_A && tcp.len>0" -eq "$(tcount "$f" "ip.src==$VM_IP && tcp.len>0")"
+expect "the NVA's lab address" "$f" "ip.addr==$NVA_OUT" -eq 0
+# Both legs of each connection: same source port, server port and initial
+# sequence number (MASQUERADE keeps the port when it is free).
+leg_in=$(tfields "$f" "$SYN && ip.src==$VM_IP" tcp.srcport ip.dst tcp.dstport tcp.seq_raw | sort)
+leg_out=$(tfields "$f" "$SYN && ip.src==$NVA_OUT_A" tcp.srcport ip.dst tcp.dstport tcp.seq_raw | sort)
+[ -n "$leg_in" ] && [ "$leg_in" = "$leg_out" ] || die "nva-snat.pcap: SYNs differ between the legs: [$leg_in] [$leg_out]"
+log "    check SYN port/server/tcp.seq_raw identical on both legs: $(printf '%s' "$leg_in" | tr '\t\n' ' ;')"
+manifest nva-snat.pcap "NVA that routes and source-NATs (MASQUERADE on its outside NIC), tcpdump -i any on the NVA: every connection twice, from the VM inside and from the NVA's public address outside" \
+    "$CLIENT, routed by NVA $NVA_IP and SNATed to its outside address $NVA_OUT (published as $NVA_OUT_A)" \
+    "$BLOB_NAME=$BLOB_A; $AAD_NAME=$AAD_A; $ASR_NAME=$ASR_A; $SB_NAME=$SB_A; DNS $DNS_A" \
+    "$T_BLOB; $T_AAD; $T_ASR; $T_SB; $T_DNS; $NVA_OUT_A is TEST-NET-2 (not Azure)" \
+    "iptables -t nat -A POSTROUTING -o nva-out -j MASQUERADE on the NVA; capture tcpdump -i any -y LINUX_SLL2 -s 1600 in the NVA" \
+    "LINUX_SLL2, SLL2 ifindex 2 = nva-in, 3 = nva-out; snap length 1600, no frame cut; 4 A lookups and 4 TCP connections (TLS 1.2 2 MiB PUT to storage -> 201; TLS 1.3 POST to AAD, GET to ASR, POST to Service Bus), every packet twice: VM->Azure arrives on nva-in from $VM_IP (TTL 64) and leaves nva-out from $NVA_OUT_A (TTL 63), same source port, server port and TCP sequence numbers (4 SYNs per leg, identical tcp.seq_raw); Azure->VM arrives on nva-out to $NVA_OUT_A and leaves nva-in to $VM_IP; DNS the same way (UDP from $NVA_OUT_A outside); the two legs are separate TCP streams for tshark"
+
+# 31. Java's TLS stack (JSSE, through Tls13Client.java) rejects the server's
+# certificate in TLS 1.3.  Unlike OpenSSL (cert-rejected), JSSE has switched
+# its sending side to the handshake keys by the time it checks the server's
+# Certificate, so its fatal alert leaves ENCRYPTED: after its
+# ChangeCipherSpec (middlebox compatibility), one record of outer type 23
+# (application data).  Its length is 35, not the 19 of a bare alert under
+# AES-GCM (2-byte alert + inner content type + 16-byte tag): JSSE adds 16
+# zero bytes of padding to every TLS 1.3 record it encrypts (so its Finished
+# is 4 + 48 + 1 + 16 + 16 = 85 bytes with TLS_AES_256_GCM_SHA384).  Twice
+# with a trust store holding only the Contoso inspection CA: first the client
+# closes at once (JSSE shuts the socket right after the alert; Nagle still
+# holds the alert behind the ChangeCipherSpec that the server's delayed ACK
+# has not acknowledged yet, so the FIN leaves in the alert's segment -
+# Tls13Client.java warms up its certificate code first, as a long-running
+# service has it, so that its check ends well within those 40 ms even on a
+# busy machine; otherwise the server's FIN could come first); then it keeps
+# the TCP connection open for
+# 2 s, so the server (which closes on reading the alert) closes first.  Then
+# once healthy (trust store: the lab root): Finished, GET, response, and
+# JSSE's TLS 1.3 close: user_canceled + close_notify.
+log "[31] tls13-encrypted-alert"
+AAD_PATH=/common/v2.0/.well-known/openid-configuration
+JSSE_TAIL=33                   # inner content type + 16 bytes padding + 16-byte AEAD tag
+tcpdump_start $NS_VM vm0 tls13alert.pcap
+fail 'handshake failed' vm_java --trust "$P/contoso-ca.pem" --path "$AAD_PATH" --host "$AAD_NAME"
+fail 'handshake failed' vm_java --trust "$P/contoso-ca.pem" --path "$AAD_PATH" --hold-ms 2000 --host "$AAD_NAME"
+ok vm_java --trust "$CA" --path "$AAD_PATH" --host "$AAD_NAME"
+cap_stop
+publish tls13alert.pcap tls13-encrypted-alert.pcap
+f=$TMP/out/tls13-encrypted-alert.pcap
+expect "TCP connections" "$f" "$SYN" -eq 3
+expect "TLS 1.3 ServerHellos" "$f" "tls.handshake.type==2 && tls.handshake.extensions.supported_version==0x0304" -eq 3
+expect "alerts in clear" "$f" "tls.alert_message" -eq 0
+read -r -a STREAMS <<<"$(tfields "$f" "$SYN" tcp.stream | tr '\n' ' ')"
+for i in 0 1; do
+    s=${STREAMS[$i]}
+    recs=$(tls_records "$f" "$s")
+    # the client's records: ClientHello, ChangeCipherSpec, one encrypted record
+    ctypes=$(printf '%s\n' "$recs" | awk -v c=$VM_IP '$2 == c { print $3 "/" $4 }' | paste -sd ' ')
+    case $ctypes in "22/"*" 20/1 23/$((2 + JSSE_TAIL))") ;;
+        *) die "tls13-encrypted-alert.pcap: stream $s: client's records (type/length) $ctypes, want ClientHello, CCS, one $((2 + JSSE_TAIL))-byte encrypted record" ;; esac
+    efr=$(printf '%s\n' "$recs" | awk -v c=$VM_IP '$2 == c && $3 == 23 { print $1 }')
+    sfr=$(printf '%s\n' "$recs" | awk -v c=$VM_IP '$2 != c && $3 == 23 { print $1; exit }')
+    [ -n "$sfr" ] && [ "$sfr" -lt "$efr" ] || die "tls13-encrypted-alert.pcap: stream $s: client record in frame $efr not after the server's encrypted flight ($sfr)"
+    closes=$(tfields "$f" "tcp.stream==$s && (tcp.flags.fin==1 || tcp.flags.reset==1)" frame.number ip.src tcp.flags.fin tcp.flags.reset frame.time_epoch)
+    first=$(printf '%s\n' "$closes" | head -1 | cut -f2)
+    read -r cfr _ cfin crst ctime <<<"$(printf '%s\n' "$closes" | awk -v c=$VM_IP '$2 == c { print; exit }')"
+    [ "${cfin:-}" = 1 ] && [ "${crst:-}" = 0 ] || die "tls13-encrypted-alert.pcap: stream $s: the client does not close with a FIN: [$closes]"
+    held=$(awk -v a="$(tfields "$f" "frame.number==$efr" frame.time_epoch)" -v b="$ctime" 'BEGIN { printf "%.3f", b - a }')
+    if [ "$i" = 0 ]; then
+        if [ "$cfr" = "$efr" ]; then close1="the client's FIN rides on the alert's segment"
+        else close1="the client's FIN follows its alert after $held s"; fi
+        [ "$first" = "$VM_IP" ] || die "tls13-encrypted-alert.pcap: stream $s: the first FIN/RST comes from $first, not the client: [$closes]"
+        awk -v d="$held" 'BEGIN { exit !(d < 0.5) }' || die "tls13-encrypted-alert.pcap: stream $s: the client closed $held s after its alert"
+    else
+        [ "$first" = "$AAD_A" ] || die "tls13-encrypted-alert.pcap: stream $s: the first FIN/RST comes from $first, not the server: [$closes]"
+        awk -v d="$held" 'BEGIN { exit !(d >= 1.5) }' || die "tls13-encrypted-alert.pcap: stream $s: the client closed $held s after its alert (want >= 1.5)"
+    fi
+    log "    check stream $s: client's records $ctypes (encrypted one in frame $efr, after the server's in frame $sfr); first FIN/RST from $first; client's FIN (frame $cfr) $held s after its alert"
+done
+s=${STREAMS[2]}
+recs=$(tls_records "$f" "$s")
+suite=$(tfields "$f" "tcp.stream==$s && tls.handshake.type==2" tls.handshake.ciphersuite)
+case $suite in 0x1302) hash=48 ;; *) hash=32 ;; esac
+cenc=$(printf '%s\n' "$recs" | awk -v c=$VM_IP '$2 == c && $3 == 23 { print $4 }' | paste -sd ' ')
+read -r -a CENC <<<"$cenc"
+[ "${CENC[0]:-}" = $((4 + hash + JSSE_TAIL)) ] && [ "${#CENC[@]}" -ge 2 ] && [ "${CENC[1]}" -gt $((2 + JSSE_TAIL)) ] \
+    || die "tls13-encrypted-alert.pcap: healthy stream $s (suite $suite): client's encrypted records $cenc (want Finished $((4 + hash + JSSE_TAIL)), then the request)"
+log "    check healthy stream $s: suite $suite, client's encrypted record lengths: $cenc"
+manifest tls13-encrypted-alert.pcap "Java (JSSE) TLS 1.3 client rejects AAD's certificate chain: its fatal alert is encrypted (client closes first / server closes first), then one healthy TLS 1.3 GET" \
+    "VM $VM_IP (Tls13Client.java on OpenJDK 17, JSSE, TLS 1.3 only; glibc resolver); trust store = Contoso Firewall Inspection CA only (connections 1 and 2), the lab root (connection 3)" \
+    "$AAD_NAME=$AAD_A; DNS $DNS_A" "$T_AAD; $T_DNS" \
+    "client's trust store lacks the root of the server's chain (connections 1, 2); connection 2: the client keeps TCP open 2 s after the failed handshake" \
+    "3 A lookups, 3 connections to $AAD_A:443, each TLS 1.3 (ServerHello $suite, then ChangeCipherSpec and the encrypted flight: EncryptedExtensions, Certificate, CertificateVerify, Finished as opaque type-23 records). Connections 1 and 2: the client answers with a ChangeCipherSpec (1 byte) and ONE encrypted record, outer type 23, length $((2 + JSSE_TAIL)) (its fatal alert: 2 bytes + inner type + JSSE's 16 zero bytes padding + 16-byte tag), no Finished, no application data; no alert in clear. Connection 1: $close1 (JSSE closes at once), the server's FIN follows. Connection 2: the server's FIN comes first (right after the alert), the client's FIN ~2 s later. Connection 3: client Finished $((4 + hash + JSSE_TAIL)) bytes, then the GET (application data) and the 200 response; client's encrypted record lengths $cenc (the last two: user_canceled + close_notify, FIN on the last)"
+
+# 32. Private endpoints whose private DNS zones are not linked to the VM's
+# VNet: the names still resolve through their privatelink CNAMEs, but to the
+# public front ends (what the internet sees), so the VM reaches the cache
+# account and the vault over their public addresses - which works while
+# public access is allowed.
+log "[32] privatelink-unlinked"
+dns_start plpublic
+tcpdump_start $NS_VM vm0 plunlinked.pcap
+ok vm_curl -4 -T "$TMP/blob-20k.bin" "$PAGE"
+ok vm_curl -4 --tlsv1.3 "https://$VAULT_NAME/Subscriptions/00000000-0000-0000-0000-000000000000/registration"
+cap_stop
+dns_start normal
+publish plunlinked.pcap privatelink-unlinked.pcap
+f=$TMP/out/privatelink-unlinked.pcap
+expect "storage answer: privatelink CNAME and public address" "$f" \
+    "dns.flags.response==1 && dns.cname==\"asrcache1.privatelink.blob.core.windows.net\" && dns.a==$BLOB_A" -eq 1
+expect "vault answer: privatelink CNAME and public address" "$f" \
+    "dns.flags.response==1 && dns.cname==\"$VAULT_PL_NAME\" && dns.cname==\"$VAULT_PUB_NAME\" && dns.a==$VAULTPUB_A" -eq 1
+expect "SYN to the storage public address" "$f" "$SYN && ip.dst==$BLOB_A" -eq 1
+expect "SYN to the vault public address" "$f" "$SYN && ip.dst==$VAULTPUB_A" -eq 1
+expect "private endpoint addresses" "$f" "ip.addr==$PE_IP || ip.addr==$PE_ASR_IP" -eq 0
+manifest privatelink-unlinked.pcap "private endpoints whose private DNS zones are not linked to the VNet: the names resolve through privatelink CNAMEs to the public front ends" "$CLIENT" \
+    "$BLOB_NAME -> asrcache1.privatelink.blob.core.windows.net -> blob.bl2prdstr01a.store.core.windows.net=$BLOB_A; $VAULT_NAME -> $VAULT_PL_NAME -> $VAULT_PUB_NAME=$VAULTPUB_A; DNS $DNS_A" \
+    "$T_BLOB; $T_ASR; $T_DNS" "privatelink.blob.core.windows.net / privatelink.siterecovery.windowsazure.com zones not linked to the VNet (DNS answers the public chain)" \
+    "A $BLOB_NAME: CNAME asrcache1.privatelink.blob.core.windows.net, CNAME blob.bl2prdstr01a.store.core.windows.net, A $BLOB_A (public, not $PE_IP); TLS 1.2 (SNI $BLOB_NAME) to $BLOB_A, 20 KB PUT -> 201; A $VAULT_NAME: CNAME $VAULT_PL_NAME, CNAME $VAULT_PUB_NAME, A $VAULTPUB_A (public, not $PE_ASR_IP); TLS 1.3 (SNI $VAULT_NAME) GET -> 200"
+
+# 33. Two captures of the same VM saved some time apart, as an engineer
+# would: a healthy 3 MiB cache write, then 30 s later the same write while
+# the NVA throttles toward Azure (tc tbf 4 Mbit/s, ~0.5 MB/s).
+# (A 64 MiB capture buffer, so that tcpdump keeps up with the healthy upload.)
+log "[33] upload-apart"
+tcpdump_start $NS_VM vm0 apart1.pcap -B 65536
+ok vm_curl -4 --tlsv1.2 --tls-max 1.2 -T "$TMP/blob-3m.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000007.log"
+cap_stop
+cap_no_drops apart1.pcap
+sleep 30
+ip netns exec $NS_NVA tc qdisc add dev nva-out root tbf rate 4mbit burst 10kb latency 400ms
+tcpdump_start $NS_VM vm0 apart2.pcap -B 65536
+ok vm_curl -4 --max-time 60 --tlsv1.2 --tls-max 1.2 -T "$TMP/blob-3m.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000007.log"
+cap_stop
+ip netns exec $NS_NVA tc qdisc del dev nva-out root
+cap_no_drops apart2.pcap
+publish apart1.pcap upload-apart-1.pcap
+publish apart2.pcap upload-apart-2.pcap
+UP="ip.dst==$BLOB_A && tcp.dstport==443 && tcp.len>0"
+d1=$(tspan "$TMP/out/upload-apart-1.pcap" "$UP"); d2=$(tspan "$TMP/out/upload-apart-2.pcap" "$UP")
+awk -v d="$d1" 'BEGIN { exit !(d < 2) }' || die "upload-apart-1.pcap: the upload took $d1 s (want < 2)"
+awk -v d="$d2" 'BEGIN { exit !(d >= 4) }' || die "upload-apart-2.pcap: the upload took $d2 s (want >= 4)"
+gap=$(awk -v a="$(tfields "$TMP/out/upload-apart-1.pcap" "frame" frame.time_epoch | tail -1)" \
+          -v b="$(tfields "$TMP/out/upload-apart-2.pcap" "frame" frame.time_epoch | head -1)" 'BEGIN { printf "%.1f", b - a }')
+log "    check upload span (first to last data segment to storage): capture 1 $d1 s, capture 2 $d2 s; capture 2 starts $gap s after capture 1 ends"
+manifest upload-apart-1.pcap "the first of two captures of the same VM taken ~30 s apart: a healthy 3 MiB cache write" "$CLIENT" \
+    "$BLOB_NAME=$BLOB_A; DNS $DNS_A" "$T_BLOB; $T_DNS" "none (compare with upload-apart-2.pcap)" \
+    "DNS, TLS 1.2 (SNI $BLOB_NAME), 3 MiB PUT -> 201, FIN; data segments to storage span ${d1} s (< 2 s)"
+manifest upload-apart-2.pcap "the second of two captures of the same VM, started ~30 s after the first ended: the same 3 MiB cache write, now throttled" "$CLIENT" \
+    "$BLOB_NAME=$BLOB_A; DNS $DNS_A" "$T_BLOB; $T_DNS" \
+    "NVA: tc tbf 4 Mbit/s (burst 10 KB, 400 ms queue) toward Azure, only during this capture" \
+    "DNS, TLS 1.2 (SNI $BLOB_NAME), the same 3 MiB PUT -> 201, FIN; data segments span ${d2} s (>= 4 s, ~0.5 MB/s); the tbf queue's tail drops cause some retransmissions; first frame ${gap} s after upload-apart-1.pcap's last"
+
 teardown                      # the lab is no longer needed
 log "captures done after ${SECONDS}s; writing ground truth"
 
@@ -1095,7 +1330,8 @@ FIELDS=(frame.number frame.time_epoch frame.len frame.cap_len frame.interface_id
     dns.qry.name dns.qry.type dns.flags.response dns.flags.rcode dns.a dns.aaaa dns.cname
     icmp.type icmp.code icmpv6.type icmpv6.code
     http.request.method http.request.uri http.response.code
-    ip.id ip.ttl ipv6.hlim tcp.window_size_value tcp.checksum)
+    ip.id ip.ttl ipv6.hlim tcp.window_size_value tcp.checksum
+    tcp.seq_raw tls.record.content_type tls.record.opaque_type tls.record.length)
 TS_ARGS=()
 for f in "${FIELDS[@]}"; do TS_ARGS+=(-e "$f"); done
 
@@ -1128,9 +1364,10 @@ done
 {
     echo "# asrscope sample captures, made by make-captures.sh (real traffic in network namespaces, addresses rewritten by rewrite.py)."
     echo "# Address map (lab -> capture): $DNS_P->$DNS_A (Azure DNS); $BLOB_P->$BLOB_A ($T_BLOB); $BLOB6_P->$BLOB6_A ($T_BLOB6);"
-    echo "#   $CUS_P->$CUS_A ($T_CUS); $AAD_P->$AAD_A ($T_AAD); $ASR_P->$ASR_A ($T_ASR); $SB_P->$SB_A ($T_SB);"
+    echo "#   $CUS_P->$CUS_A ($T_CUS); $AAD_P->$AAD_A ($T_AAD); $ASR_P->$ASR_A ($T_ASR); $VAULTPUB_P->$VAULTPUB_A ($T_ASR, vault front end); $SB_P->$SB_A ($T_SB);"
     echo "#   $KV_P->$KV_A ($T_KV); $AUTO_P->$AUTO_A ($T_AUTO); $OUT_P->$OUT_A (not Azure, TEST-NET-3). Service tags: ServiceTags_Public.json changeNumber 375."
-    echo "# Not rewritten: VM $VM_IP / $VM_IP6, NVA $NVA_IP / $NVA_IP6 / 10.0.0.1, proxy $PROXY_IP, private endpoints $PE_IP (cache storage) and $PE_ASR_IP (vault), custom DNS $CUSTOM_DNS, VXLAN underlay 172.16.0.0/24."
+    echo "#   In nva-snat.pcap only: the NVA's outside address $NVA_OUT->$NVA_OUT_A (TEST-NET-2, the appliance's public SNAT address)."
+    echo "# Not rewritten: VM $VM_IP / $VM_IP6, NVA $NVA_IP / $NVA_IP6 / $NVA_OUT (except in nva-snat.pcap), proxy $PROXY_IP, private endpoints $PE_IP (cache storage) and $PE_ASR_IP (vault), custom DNS $CUSTOM_DNS, VXLAN underlay 172.16.0.0/24."
     echo "# Capture filter everywhere: no ARP, no IPv6 ND/MLD (inner ARP inside VXLAN remains)."
     echo "# truth/<name>.tsv: tshark 4.0 -T fields -E header=y -E occurrence=a -E aggregator='|' for every field, one row per frame."
     echo "#   Multi-valued cells use '|': ip.src/ip.dst list outer then inner header (ICMP error quote, VXLAN inner packet);"
@@ -1140,6 +1377,7 @@ done
     echo "#   tcp.analysis.* are tshark's own flags ('1', or '1|1' for duplicate_ack; empty = not flagged). tcp.len is the (inner) TCP payload length."
     echo "#   ieee8021ad.id is the 802.1ad (QinQ outer) VID, vlan.id the 802.1Q VID. frame.interface_id only in pcapng."
     echo "#   ip.id, ip.ttl, ipv6.hlim list outer then inner header like ip.src; tcp.window_size_value is the unscaled window, tcp.checksum as captured."
+    echo "#   tcp.seq_raw is the absolute sequence number; tls.record.content_type / opaque_type / length list every TLS record of the frame (TLS 1.3 encrypted records have opaque_type 23 and no content_type)."
     for file in "${!TSHARK_EXTRA[@]}"; do
         echo "#   truth/${file%.*}.tsv was written with tshark ${TSHARK_EXTRA[$file]} (tshark decodes VXLAN only on UDP 4789 by itself)."
     done

@@ -100,7 +100,7 @@ impl CloudArg {
 pub struct InputArgs {
     /// Capture files, read in the order given (`-` for standard input).
     #[arg(required = true, value_name = "CAPTURE")]
-    pub captures: Vec<String>,
+    pub captures: Vec<PathBuf>,
     /// BPF filter applied while reading (pcap-filter syntax, as for tcpdump).
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,

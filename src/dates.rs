@@ -108,6 +108,25 @@ pub fn days_from_ymd(text: &str) -> Option<i64> {
     Date::parse(text).map(Date::days_since_epoch)
 }
 
+/// A duration a person reads at a glance: `850 µs`, `45 ms`, `5.8 s`,
+/// `3 min 12 s`, `2 h 05 min`.
+pub fn duration_text(seconds: f64) -> String {
+    let s = seconds.max(0.0);
+    if s < 0.001 {
+        format!("{:.0} µs", s * 1e6)
+    } else if s < 1.0 {
+        format!("{:.0} ms", s * 1e3)
+    } else if s < 60.0 {
+        format!("{s:.1} s")
+    } else if s < 3600.0 {
+        let m = (s / 60.0).floor();
+        format!("{m:.0} min {:.0} s", (s - m * 60.0).floor())
+    } else {
+        let h = (s / 3600.0).floor();
+        format!("{h:.0} h {:02.0} min", ((s - h * 3600.0) / 60.0).floor())
+    }
+}
+
 /// Formats microseconds since the epoch as RFC 3339 UTC with microseconds,
 /// e.g. `2026-11-28T16:03:47.123456Z`.
 ///
@@ -151,6 +170,21 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::duration_text;
+
+    #[test]
+    fn durations_read_at_a_glance() {
+        assert_eq!(duration_text(0.000_85), "850 µs");
+        assert_eq!(duration_text(0.045), "45 ms");
+        assert_eq!(duration_text(5.83), "5.8 s");
+        assert_eq!(duration_text(192.4), "3 min 12 s");
+        assert_eq!(duration_text(7_500.0), "2 h 05 min");
+        assert_eq!(duration_text(-1.0), "0 µs");
+    }
 }
 
 #[cfg(test)]

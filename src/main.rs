@@ -28,13 +28,15 @@ fn main() -> ExitCode {
     match asrscope::app::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            if e.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            }) {
+            if asrscope::app::broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("asrscope: {e:#}");
+            // One line, whatever the error holds (a file name, an export's
+            // field, a region argument): through the one sanitiser.
+            eprintln!(
+                "asrscope: {}",
+                asrscope::sanitize::for_terminal(&format!("{e:#}"))
+            );
             ExitCode::from(asrscope::app::EXIT_ERROR)
         }
     }

@@ -838,7 +838,8 @@ fn government_urls_and_the_enhanced_churn_preview_are_listed() {
 /// `nsg/rule/_create.py` with the wrapper `operations/latest/network/nsg/rule/_create.py`
 /// (which hides the singular forms such as `--destination-port-range`),
 /// `vnet/subnet/_update.py` (`AZ_SUPPORT_GENERIC_UPDATE`: `--add`),
-/// `nic/_list_effective_nsg.py`, `_list_service_tags.py`. The global
+/// `nic/_list_effective_nsg.py`, `_list_service_tags.py`, and
+/// `command_modules/privatedns/aaz/latest/network/private_dns/link/vnet/_create.py`. The global
 /// `-g/--resource-group` comes from `AAZResourceGroupNameArg`.
 const AZ: &[(&str, &[&str])] = &[
     (
@@ -876,6 +877,21 @@ const AZ: &[(&str, &[&str])] = &[
         &["--resource-group", "-g", "--name", "-n"],
     ),
     ("network list-service-tags", &["--location", "-l"]),
+    (
+        "network private-dns link vnet create",
+        &[
+            "--resource-group",
+            "-g",
+            "--zone-name",
+            "-z",
+            "--name",
+            "-n",
+            "--virtual-network",
+            "-v",
+            "--registration-enabled",
+            "-e",
+        ],
+    ),
 ];
 
 /// Splits a POSIX shell command line into words (single and double quotes).

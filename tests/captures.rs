@@ -96,9 +96,17 @@ struct TruthFlow {
     /// Frames that repeat an IPv4 datagram seen within 10 ms (same
     /// identification and TCP fields): copies the capture recorded.
     copies: u64,
+    /// This flow is the translated leg of another (source NAT on the
+    /// appliance the capture was taken on): that flow's key.
+    leg_of: Option<(Endpoint, Endpoint)>,
+    /// The client address and port the other leg shows: what this flow was
+    /// translated to.
+    translated_to: Option<Endpoint>,
 }
 
 type Endpoint = (IpAddr, u16);
+/// A flow's key: the unordered pair of its endpoints.
+type Key = (Endpoint, Endpoint);
 
 /// TCP flows from the truth, keyed by the unordered pair of endpoints.
 fn truth_tcp_flows(name: &str) -> BTreeMap<(Endpoint, Endpoint), TruthFlow> {
@@ -113,6 +121,11 @@ fn truth_tcp_flows(name: &str) -> BTreeMap<(Endpoint, Endpoint), TruthFlow> {
     // The last frame from each endpoint: a copy without an identification
     // needs the peer silent since the original.
     let mut last_from: HashMap<Endpoint, f64> = HashMap::new();
+    // First SYN per (server, absolute sequence number): its flow, client,
+    // TTL and time. A SYN repeating it from another client one hop later is
+    // the connection's translated leg.
+    let mut syns: HashMap<(Endpoint, String), (Key, Endpoint, i64, f64)> = HashMap::new();
+    let mut legs: Vec<(Key, Key, Endpoint)> = Vec::new();
     for pass in 0..2 {
         for f in &frames {
             if f["frame.protocols"].contains("icmp") || f["tcp.srcport"].is_empty() {
@@ -144,6 +157,28 @@ fn truth_tcp_flows(name: &str) -> BTreeMap<(Endpoint, Endpoint), TruthFlow> {
                 // The client sent the SYN; without one, it has the higher port.
                 if syn && !ack {
                     t.client.get_or_insert(s);
+                    let seq = last(&f["tcp.seq_raw"]).to_string();
+                    let ttl: i64 = last(if f["ipv6.hlim"].is_empty() {
+                        &f["ip.ttl"]
+                    } else {
+                        &f["ipv6.hlim"]
+                    })
+                    .parse()
+                    .unwrap_or(0);
+                    let at: f64 = f["frame.time_epoch"].parse().unwrap();
+                    match syns.get(&(d, seq.clone())) {
+                        Some(&(first, client, first_ttl, first_at))
+                            if client != s
+                                && (ttl - first_ttl).abs() == 1
+                                && (at - first_at).abs() <= 1.0 =>
+                        {
+                            legs.push((key, first, s));
+                        }
+                        Some(_) => {}
+                        None => {
+                            syns.insert((d, seq), (key, s, ttl, at));
+                        }
+                    }
                 }
                 if syn && ack {
                     t.client.get_or_insert(d);
@@ -223,6 +258,14 @@ fn truth_tcp_flows(name: &str) -> BTreeMap<(Endpoint, Endpoint), TruthFlow> {
             }
         }
     }
+    for (leg, first, to) in legs {
+        if let Some(l) = flows.get_mut(&leg) {
+            l.leg_of = Some(first);
+        }
+        if let Some(f) = flows.get_mut(&first) {
+            f.translated_to = Some(to);
+        }
+    }
     flows
 }
 
@@ -252,8 +295,25 @@ fn every_tcp_flow_matches_tshark_field_by_field() {
     for name in all_captures() {
         let rows = csv_rows(&name);
         for ((a, b), t) in truth_tcp_flows(&name) {
+            if t.leg_of.is_some() {
+                // The translated leg of a connection is the connection, once.
+                assert!(
+                    our_flow(&rows, a, b).is_none(),
+                    "{name}: the translated leg {a:?} <-> {b:?} is a flow of its own"
+                );
+                continue;
+            }
             let r =
                 our_flow(&rows, a, b).unwrap_or_else(|| panic!("{name}: no flow {a:?} <-> {b:?}"));
+            let translated = t
+                .translated_to
+                .map(|(ip, port)| (ip.to_string(), port.to_string()))
+                .unwrap_or_default();
+            assert_eq!(
+                (r["translated_ip"].clone(), r["translated_port"].clone()),
+                translated,
+                "{name} {a:?} <-> {b:?}: translated address"
+            );
             let ctx = format!(
                 "{name} {}:{} -> {}:{}",
                 r["src_ip"], r["src_port"], r["dst_ip"], r["dst_port"]
@@ -302,7 +362,7 @@ fn every_tcp_flow_matches_tshark_field_by_field() {
 
 #[test]
 fn csv_header_is_exact() {
-    const HEADER: &str = "first_seen,last_seen,src_ip,src_port,dst_ip,dst_port,transport,server_name,name_source,handshake,packets_out,packets_in,bytes_out,bytes_in,retransmissions,dup_acks,zero_windows,rtt_ms,throughput_out_kbps,tls_version,cert_issuer,proxy_status,endpoint,required_tag,service_tag,verdict,reason,endpoint_by,nsg_rule,route_next_hop";
+    const HEADER: &str = "first_seen,last_seen,src_ip,src_port,dst_ip,dst_port,transport,server_name,name_source,handshake,packets_out,packets_in,bytes_out,bytes_in,retransmissions,dup_acks,zero_windows,rtt_ms,throughput_out_kbps,tls_version,cert_issuer,proxy_status,endpoint,required_tag,service_tag,verdict,reason,endpoint_by,nsg_rule,route_next_hop,translated_ip,translated_port";
     let r = asrscope(&["analyze", "--csv", "-", &capture("syn-rst.pcap")]);
     assert_eq!(r.code, 1, "the capture holds a finding");
     assert_eq!(r.stdout.lines().next().unwrap(), HEADER);
@@ -743,7 +803,7 @@ fn several_files_give_the_output_of_one_file_holding_them_in_order() {
     )
     .unwrap();
     for f in files {
-        asrscope::capture::read_capture(&capture(f), None, &mut |fr| {
+        asrscope::capture::read_capture(std::path::Path::new(&capture(f)), None, &mut |fr| {
             assert_eq!(fr.linktype, 1);
             w.write(fr.ts_us, fr.wire_len, fr.data).unwrap();
         })

@@ -26,7 +26,7 @@ struct Analysed {
 
 fn analyse(path: &Path) -> Analysed {
     let mut engine = Engine::default();
-    let _ = read_capture(path.to_str().unwrap(), None, &mut |f| engine.ingest(f));
+    let _ = read_capture(path, None, &mut |f| engine.ingest(f));
     engine.finish();
     Analysed {
         flows: engine.take_finished(),

@@ -20,11 +20,7 @@ fn corpus() -> Option<PathBuf> {
 
 fn flows(root: &Path, file: &str) -> Vec<FlowRecord> {
     let mut e = Engine::default();
-    let _ = read_capture(
-        root.join("pcaps").join(file).to_str().unwrap(),
-        None,
-        &mut |f| e.ingest(f),
-    );
+    let _ = read_capture(&root.join("pcaps").join(file), None, &mut |f| e.ingest(f));
     e.finish();
     e.take_finished()
 }
@@ -62,17 +58,13 @@ fn every_tunnel_kind_is_followed_to_the_inner_flow() {
         let mut seen_somewhere = false;
         for f in files {
             let mut seen = false;
-            let _ = read_capture(
-                root.join("pcaps").join(f).to_str().unwrap(),
-                None,
-                &mut |fr| {
-                    if let Ok(p) = asrscope::decode::decode(fr.linktype, fr.data) {
-                        seen |= p.tunnel.is_some_and(|t| {
-                            serde_json::to_value(t.kind).unwrap() == serde_json::json!(kind)
-                        });
-                    }
-                },
-            );
+            let _ = read_capture(&root.join("pcaps").join(f), None, &mut |fr| {
+                if let Ok(p) = asrscope::decode::decode(fr.linktype, fr.data) {
+                    seen |= p.tunnel.is_some_and(|t| {
+                        serde_json::to_value(t.kind).unwrap() == serde_json::json!(kind)
+                    });
+                }
+            });
             seen_somewhere |= seen;
             if !seen {
                 missing.push(format!("{kind} not seen as outermost tunnel in {f}"));

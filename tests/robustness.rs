@@ -26,7 +26,7 @@ impl Rng {
 
 fn frames_of(path: &Path) -> Vec<(u32, i64, Vec<u8>)> {
     let mut v = Vec::new();
-    let _ = read_capture(path.to_str().unwrap(), None, &mut |f| {
+    let _ = read_capture(path, None, &mut |f| {
         v.push((f.linktype, f.ts_us, f.data.to_vec()))
     });
     v

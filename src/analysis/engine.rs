@@ -20,6 +20,7 @@ use super::names::DnsNames;
 use super::record;
 use crate::decode::{self, DecodeError, L4};
 use crate::flow::copies::{CopyFilter, Seen, Sig};
+use crate::flow::nat::NatLegs;
 use crate::flow::{Flow, FlowTable, Timeouts};
 use crate::frame::Frame;
 use crate::model::*;
@@ -72,6 +73,7 @@ pub struct Engine {
     stats: CaptureStats,
     undecoded: AHashMap<DecodeError, u64>,
     copies: CopyFilter,
+    nat: NatLegs,
     done: Vec<Flow<AppState>>,
     finished: Vec<FlowRecord>,
     last_sweep_us: Option<i64>,
@@ -107,6 +109,7 @@ impl Engine {
             stats: CaptureStats::default(),
             undecoded: AHashMap::default(),
             copies: CopyFilter::default(),
+            nat: NatLegs::default(),
             done: Vec::new(),
             finished: Vec::new(),
             last_sweep_us: None,
@@ -179,6 +182,21 @@ impl Engine {
         match &pkt.l4 {
             L4::Tcp(seg) => {
                 if self.copies.tcp(&sig(pkt, seg.sport, seg.dport, ts), seg) != Seen::Original {
+                    return;
+                }
+                let (src, dst) = ((pkt.src, seg.sport), (pkt.dst, seg.dport));
+                if self.nat.active() && self.nat.other_leg(src, dst) {
+                    return;
+                }
+                if seg.flags & (decode::tcp_flags::SYN | decode::tcp_flags::ACK)
+                    == decode::tcp_flags::SYN
+                    && let Some(first) = self.nat.syn(src, dst, seg.seq, pkt.ttl, pkt.ip_id, ts)
+                {
+                    // The translated leg of a connection seen already: the
+                    // first leg learns the address, this one is set aside.
+                    if let Some((f, _)) = self.table.get_mut(Transport::Tcp, first, dst) {
+                        f.translated = Some(src);
+                    }
                     return;
                 }
                 let (f, mut side) = self.table.tcp(pkt, seg, ts, &mut self.done);
@@ -385,6 +403,8 @@ impl Engine {
                 datagrams: *like,
             })
             .collect();
+        s.nat_legs = self.nat.tied;
+        s.nat_packets = self.nat.packets;
         let c = &self.copies.copies;
         s.copies = CopyStats {
             forwarded: c.forwarded,

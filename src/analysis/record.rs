@@ -62,6 +62,8 @@ pub fn record(f: &Flow<AppState>, names: &DnsNames) -> FlowRecord {
         src_port: f.client.1,
         dst_ip: f.server.0,
         dst_port: f.server.1,
+        translated_ip: f.translated.map(|t| t.0),
+        translated_port: f.translated.map(|t| t.1),
         transport: f.transport,
         server_name,
         name_source,
@@ -103,6 +105,8 @@ fn dir_record(d: &crate::flow::tcp::DirStats) -> DirRecord {
         dup_acks: d.dup_acks,
         zero_windows: d.zero_windows,
         throughput_kbps: d.throughput_kbps(),
+        first_data: d.first_data_us,
+        last_data: d.last_data_us,
     }
 }
 
@@ -114,9 +118,21 @@ fn alert_record(a: tls::Alert) -> AlertRecord {
     }
 }
 
-/// Length of a TLS 1.3 record that holds an encrypted alert: two bytes, the
-/// inner content type and a 16-byte AEAD tag.
-const TLS13_ALERT_RECORD: u16 = 2 + 1 + 16;
+/// The shortest TLS 1.3 record that can hold the client's Finished under
+/// the server's cipher suite: the message header, the verify_data (the
+/// suite's hash length), the inner content type and the AEAD tag; without
+/// the suite, the shortest of all (SHA-256 and AES-CCM-8's 8-byte tag). A
+/// client record shorter than this is not a Finished: after the server's
+/// flight it is an alert (19 bytes with AES-GCM or ChaCha20-Poly1305: two
+/// bytes, the content type, a 16-byte tag; Java pads it to 35).
+fn tls13_min_finished(cipher: Option<u16>) -> u16 {
+    let (hash, tag) = match cipher {
+        Some(0x1301 | 0x1303 | 0x1304) => (32, 16),
+        Some(0x1302) => (48, 16),
+        _ => (32, 8),
+    };
+    4 + hash + 1 + tag
+}
 
 /// Longest gap between the server's flight and the client's close for the
 /// close to count as the client stopping the handshake.
@@ -132,6 +148,7 @@ fn tls_end(f: &Flow<AppState>, handshake: Handshake, close: Close) -> TlsEnd {
     let fatal = |a: &Option<tls::Alert>| a.is_some_and(|a| a.level == 2);
     let server_alert = app.server.as_ref().and_then(|s| s.alert).or(s.alert);
     let tls13 = app.server.as_ref().and_then(|s| s.version) == Some(0x0304);
+    let min_finished = tls13_min_finished(app.server.as_ref().and_then(|s| s.cipher));
     if handshake == Handshake::ResetAfterData {
         return TlsEnd::ResetAtHello;
     }
@@ -142,7 +159,7 @@ fn tls_end(f: &Flow<AppState>, handshake: Handshake, close: Close) -> TlsEnd {
         return TlsEnd::ServerAlert;
     }
     let completed = if tls13 {
-        c.app >= 2 || c.first_app_len.is_some_and(|l| l != TLS13_ALERT_RECORD)
+        c.app >= 2 || c.first_app_len.is_some_and(|l| l >= min_finished)
     } else {
         (c.ccs && c.after_ccs > 0 && s.ccs && s.after_ccs > 0) || (c.app > 0 && s.app > 0)
     };
@@ -152,13 +169,26 @@ fn tls_end(f: &Flow<AppState>, handshake: Handshake, close: Close) -> TlsEnd {
     let Some(hello) = app.hello.as_ref().filter(|h| h.complete) else {
         return TlsEnd::Unknown;
     };
+    // Payload the client sent beyond its hello (a TLS 1.3 compatibility
+    // ChangeCipherSpec is 6 bytes).
+    let after_hello = f.dirs[0].bytes.saturating_sub(hello.end as u64);
+    // TLS 1.3: after the server's flight, the client's only record is too
+    // short to be its Finished: an alert, encrypted with the handshake keys
+    // (as Go, rustls, Java and Schannel send it), whichever side closes
+    // first. The records prove it; how the connection closed does not.
+    if tls13
+        && !app.snap_cut
+        && app.server.as_ref().is_some_and(|s| s.hello)
+        && c.app == 1
+        && let Some(len) = c.first_app_len.filter(|l| *l < min_finished)
+        && after_hello <= 6 + 5 + u64::from(len)
+    {
+        return TlsEnd::ClientEncryptedAlert;
+    }
     let by_client = matches!(close, Close::FinClient | Close::RstClient);
     if app.snap_cut || !by_client {
         return TlsEnd::Unknown;
     }
-    // Payload the client sent beyond its hello (a TLS 1.3 compatibility
-    // ChangeCipherSpec is 6 bytes).
-    let after_hello = f.dirs[0].bytes.saturating_sub(hello.end as u64);
     // A client that rejects a certificate stops as soon as the server's flight
     // is in; one that closes before it, or a while later, abandoned the
     // connection (a browser's spare preconnection).
@@ -177,9 +207,6 @@ fn tls_end(f: &Flow<AppState>, handshake: Handshake, close: Close) -> TlsEnd {
         } else {
             TlsEnd::ClientClosedAfterServerFlight
         };
-    }
-    if server_flight && tls13 && c.app == 1 && c.first_app_len == Some(TLS13_ALERT_RECORD) {
-        return TlsEnd::ClientEncryptedAlert;
     }
     if app.server.is_none() && f.dirs[1].bytes == 0 {
         return TlsEnd::ServerSilent;

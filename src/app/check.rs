@@ -28,8 +28,7 @@ pub fn run(a: &CheckArgs) -> anyhow::Result<ExitCode> {
         .map(|d| (d.as_secs() / 86_400) as i64);
     let c =
         crate::diagnosis::configuration::check(&network, tags.db(), &s, &t, &catalog, cloud, today);
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::stdout();
     match a.format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, &c)?;

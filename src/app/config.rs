@@ -9,7 +9,6 @@ use crate::decode::{MAX_EXTRA_PORTS, TunnelPorts};
 use crate::diagnosis::Settings;
 use crate::model::Region;
 use crate::model::{CapturePoint, Thresholds};
-use anyhow::Context;
 use std::path::{Path, PathBuf};
 
 /// Service-tag data: the embedded snapshot or a file given.
@@ -38,17 +37,97 @@ impl Tags {
     }
 }
 
+/// Most bytes read from an export or a service-tag file: the largest real
+/// ones are tens of MB (Microsoft's public tag file is about 5 MB).
+pub const MAX_INPUT_FILE: u64 = 256 << 20;
+
+/// Reads a JSON file a user gives (an `az` export, a service-tag file) as
+/// text: at most [`MAX_INPUT_FILE`] bytes, UTF-8 with or without a byte-order
+/// mark, or UTF-16 with one (what Windows PowerShell 5.1's `>` writes); any
+/// other encoding is named. `what` names the file in messages.
+pub fn read_text(p: &Path, what: &str) -> anyhow::Result<String> {
+    use std::io::Read;
+    let name = crate::sanitize::for_terminal(&p.display().to_string());
+    let file = std::fs::File::open(p).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file; check the path",
+            std::io::ErrorKind::PermissionDenied => {
+                "permission denied; check the file's permissions"
+            }
+            _ => "cannot open it; check the path and permissions",
+        };
+        anyhow::anyhow!("{name}: cannot read the {what}: {why} ({e})")
+    })?;
+    let mut bytes = Vec::new();
+    file.take(MAX_INPUT_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| anyhow::anyhow!("{name}: cannot read the {what}: {e}; give a regular file"))?;
+    if bytes.len() as u64 > MAX_INPUT_FILE {
+        anyhow::bail!(
+            "{name}: the {what} is larger than {} MiB, far more than any real one (tens of MB): give the file `az` wrote",
+            MAX_INPUT_FILE >> 20
+        );
+    }
+    decode_text(&bytes).map_err(|why| anyhow::anyhow!("{name}: the {what} {why}"))
+}
+
+/// Text from bytes: UTF-8 (a byte-order mark dropped), or UTF-16 with a
+/// byte-order mark; otherwise what the encoding is, in words.
+pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
+    let utf16 = |b: &[u8], le: bool| -> Result<String, String> {
+        if !b.len().is_multiple_of(2) {
+            return Err("is UTF-16 with an odd number of bytes: it was cut short".into());
+        }
+        let units = b.chunks_exact(2).map(|c| {
+            if le {
+                u16::from_le_bytes([c[0], c[1]])
+            } else {
+                u16::from_be_bytes([c[0], c[1]])
+            }
+        });
+        char::decode_utf16(units)
+            .collect::<Result<String, _>>()
+            .map_err(|_| "is UTF-16 with an invalid surrogate: the file is damaged".into())
+    };
+    const SAVE: &str = "save it as UTF-8 (in PowerShell: `| Out-File -Encoding utf8`, or run `az` in a shell that writes UTF-8)";
+    match bytes {
+        [0xff, 0xfe, 0, 0, ..] | [0, 0, 0xfe, 0xff, ..] => {
+            Err(format!("is UTF-32, which asrscope does not read: {SAVE}"))
+        }
+        [0xef, 0xbb, 0xbf, rest @ ..] => String::from_utf8(rest.to_vec()).map_err(|e| {
+            format!(
+                "is not valid UTF-8 (invalid byte at offset {}): {SAVE}",
+                e.utf8_error().valid_up_to() + 3
+            )
+        }),
+        [0xff, 0xfe, rest @ ..] => utf16(rest, true),
+        [0xfe, 0xff, rest @ ..] => utf16(rest, false),
+        _ => {
+            // JSON text never holds a zero byte; UTF-16 or UTF-32 of ASCII
+            // text is full of them.
+            let head = &bytes[..bytes.len().min(64)];
+            if head.iter().filter(|b| **b == 0).count() * 4 >= head.len().max(1) {
+                return Err(format!(
+                    "looks like UTF-16 or UTF-32 without a byte-order mark (zero bytes among the first {}): {SAVE}",
+                    head.len()
+                ));
+            }
+            String::from_utf8(bytes.to_vec()).map_err(|e| {
+                format!(
+                    "is not valid UTF-8 (invalid byte at offset {}): {SAVE}",
+                    e.utf8_error().valid_up_to()
+                )
+            })
+        }
+    }
+}
+
 /// Loads `--service-tags FILE`, or the embedded snapshot.
 pub fn load_tags(path: Option<&Path>) -> anyhow::Result<Tags> {
     let Some(p) = path else {
         return Ok(Tags::Embedded(TagDb::embedded()));
     };
-    let bytes = std::fs::read(p).with_context(|| {
-        format!(
-            "{}: cannot read the service tags file; check the path and permissions",
-            p.display()
-        )
-    })?;
+    let bytes = read_text(p, "service tags file")?.into_bytes();
     let name = p
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
@@ -108,6 +187,12 @@ pub fn thresholds(a: &JudgeArgs) -> anyhow::Result<Thresholds> {
 /// Everything the judge needs from the flags: thresholds, trusted issuers,
 /// capture point, the regions given.
 pub fn settings(tags: &Tags, azure: &AzureArgs, judge: &JudgeArgs) -> anyhow::Result<Settings> {
+    if let Some(bad) = judge.trusted_issuer.iter().find(|t| t.trim().is_empty()) {
+        anyhow::bail!(
+            "--trusted-issuer '{}' is empty: it would trust every certificate issuer; give part of the issuer's name (e.g. --trusted-issuer 'Contoso Firewall Inspection CA'), or leave the flag out",
+            crate::sanitize::for_terminal(bad)
+        );
+    }
     Ok(Settings {
         thresholds: thresholds(judge)?,
         trusted_issuers: judge.trusted_issuer.clone(),
@@ -163,14 +248,7 @@ pub fn network_from(
     routes: &[PathBuf],
     tags: &TagDb,
 ) -> anyhow::Result<crate::azure::Network> {
-    let read = |p: &Path| {
-        std::fs::read_to_string(p).with_context(|| {
-            format!(
-                "{}: cannot read the file; check the path and permissions",
-                p.display()
-            )
-        })
-    };
+    let read = |p: &Path| read_text(p, "export");
     let name = |p: &Path| crate::sanitize::for_terminal(&p.display().to_string());
     let (mut all_nsgs, mut all_routes) = (Vec::new(), Vec::new());
     for p in nsgs {
@@ -184,4 +262,37 @@ pub fn network_from(
         all_routes.extend(got);
     }
     Ok(crate::azure::Network::new(all_nsgs, all_routes, tags))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_text;
+
+    #[test]
+    fn exports_as_windows_tools_write_them() {
+        let text = r#"{"value": []}"#;
+        assert_eq!(decode_text(text.as_bytes()).unwrap(), text);
+        let mut bom = vec![0xef, 0xbb, 0xbf];
+        bom.extend_from_slice(text.as_bytes());
+        assert_eq!(decode_text(&bom).unwrap(), text);
+        for le in [true, false] {
+            let mut b = if le {
+                vec![0xff, 0xfe]
+            } else {
+                vec![0xfe, 0xff]
+            };
+            for u in text.encode_utf16() {
+                b.extend_from_slice(&if le { u.to_le_bytes() } else { u.to_be_bytes() });
+            }
+            assert_eq!(decode_text(&b).unwrap(), text);
+        }
+        let e = decode_text(&[0xff, 0xfe, 0, 0, b'{', 0, 0, 0]).unwrap_err();
+        assert!(e.contains("UTF-32"), "{e}");
+        let no_bom: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let e = decode_text(&no_bom).unwrap_err();
+        assert!(e.contains("without a byte-order mark"), "{e}");
+        let e = decode_text(b"{\"a\": \"\xe9\"}").unwrap_err();
+        assert!(e.contains("offset 7"), "{e}");
+        assert!(!e.contains('\n'));
+    }
 }

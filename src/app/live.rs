@@ -37,8 +37,7 @@ pub const SERIES: usize = 120;
 /// `asrscope interfaces`.
 pub fn interfaces() -> anyhow::Result<ExitCode> {
     let list = live::interfaces()?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::stdout();
     for i in list {
         let addrs: Vec<String> = i.addresses.iter().map(|a| a.to_string()).collect();
         let mut notes = Vec::new();
@@ -73,6 +72,8 @@ struct Session {
     csv_path: String,
     /// `--write`'s path, for messages.
     write_path: String,
+    /// Writing `--write` failed once: it is not tried (nor reported) again.
+    write_failed: bool,
     /// Files that could not be written (a full disk), one line each: the
     /// analysis goes on without them.
     failures: Vec<String>,
@@ -246,6 +247,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
         failures: Vec::new(),
+        write_failed: false,
         series: VecDeque::new(),
         upload_finished: 0,
         last_upload_total: 0,
@@ -282,7 +284,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
                 // Files are completed here, on the analysis thread, so that
                 // they are whole even if the UI thread cannot return.
                 let written = match pcap_out {
-                    Some(w) => {
+                    Some(w) if !session.write_failed => {
                         let n = w.packets();
                         match w.finish().and_then(|mut b| b.flush()) {
                             Ok(()) => Some(n),
@@ -295,7 +297,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
                             }
                         }
                     }
-                    None => None,
+                    _ => None,
                 };
                 if let Some(w) = session.csv.as_mut()
                     && let Err(e) = w.flush()
@@ -394,6 +396,7 @@ fn analysis_loop(
                         s.failures.push(format!(
                             "{p}: cannot write the capture ({e}); the analysis went on without it"
                         ));
+                        s.write_failed = true;
                         pcap_out = None;
                     }
                     s.engine.ingest(&Frame {
@@ -444,8 +447,7 @@ fn analysis_loop(
     }
     // Finish: every flow still open is judged, written and counted, a batch
     // at a time so that a full table is never held twice over.
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::stdout();
     s.engine.finish_names();
     loop {
         let more = s.engine.finish_some(crate::analysis::engine::FINISH_BATCH);

@@ -35,17 +35,29 @@ struct Sink {
     csv_failure: Option<String>,
     keep_all: bool,
     kept: Vec<JudgedFlow>,
+    /// `--format json`: flows written as they end.
+    json: Option<report::json::JsonStream<Box<dyn Write + Send>>>,
+    /// Writing the JSON failed: the error, the rest is not written.
+    json_failure: Option<anyhow::Error>,
     summary: report::text::Summary,
 }
 
 type Csv = report::csv::CsvWriter<Box<dyn Write + Send>>;
 
 impl Sink {
-    fn csv_failed(&mut self, e: &str) {
-        self.csv_failure = Some(format!(
-            "{}: cannot write the CSV ({e}); the analysis went on without it",
-            self.csv_path
-        ));
+    /// The CSV could not be written: a closed standard output (`--csv - |
+    /// head`) ends it quietly, anything else is a problem to report.
+    fn csv_failed(&mut self, e: anyhow::Error) {
+        if !super::broken_pipe(&e) {
+            let on = if self.csv_path == "-" {
+                "standard output".to_string()
+            } else {
+                self.csv_path.clone()
+            };
+            self.csv_failure = Some(format!(
+                "{on}: cannot write the CSV ({e}); the analysis went on without it"
+            ));
+        }
         self.csv = None;
     }
 
@@ -55,9 +67,15 @@ impl Sink {
             if let Some(w) = self.csv.as_mut()
                 && let Err(e) = w.write(&j.flow, &j.verdict)
             {
-                self.csv_failed(&e.to_string());
+                self.csv_failed(e.into());
             }
             self.summary.add(&j);
+            if let Some(s) = self.json.as_mut()
+                && let Err(e) = s.flow(&j)
+            {
+                self.json = None;
+                self.json_failure = Some(e.into());
+            }
             if self.keep_all {
                 self.kept.push(j);
             }
@@ -76,6 +94,9 @@ struct Batch {
 
 /// Bytes per batch of frames handed from the reader to the engine.
 const BATCH_BYTES: usize = 1 << 20;
+/// Most frames in a batch: zero-length records (a caplen of 0) add no bytes,
+/// and must not grow a batch without end.
+const BATCH_FRAMES: usize = 16_384;
 
 /// What the engine thread sends to the judging thread.
 enum ToSink {
@@ -93,21 +114,51 @@ pub struct Outcome {
     pub summary: report::text::Summary,
     /// One line per input problem (damaged or unreadable files).
     pub problems: Vec<String>,
+    /// The JSON stream, to finish with the summary.
+    pub json: Option<report::json::JsonStream<Box<dyn Write + Send>>>,
+    /// Writing the JSON failed.
+    pub json_failure: Option<anyhow::Error>,
 }
 
 /// Runs the offline analysis and prints the chosen views.
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    let o = analyse(args, args.format == Format::Json)?;
+    let csv_on_stdout = args.csv.as_ref().is_some_and(|p| p.as_os_str() == "-");
+    if csv_on_stdout && args.format == Format::Json {
+        anyhow::bail!(
+            "--csv - and --format json would both write to standard output: write the CSV to a file (--csv flows.csv), or leave out one of them"
+        );
+    }
+    let json = (args.format == Format::Json).then(|| {
+        report::json::JsonStream::new(Box::new(std::io::BufWriter::with_capacity(
+            1 << 16,
+            super::StdoutSend(std::io::stdout()),
+        )) as Box<dyn Write + Send>)
+    });
+    let o = analyse(args, false, json)?;
     let (analysis, summary, problems) = (o.analysis, o.summary, o.problems);
     let findings = analysis.diagnosis.has_asr_findings();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let csv_on_stdout = args.csv.as_ref().is_some_and(|p| p.as_os_str() == "-");
+    if let Some(e) = o.json_failure {
+        return Err(e);
+    }
+    let mut out = super::stdout();
     if !analysis.inputs.is_empty() {
         match args.format {
-            Format::Json => report::json::write(&mut out, &analysis)?,
+            Format::Json => {
+                if let Some(s) = o.json {
+                    s.finish(
+                        &analysis.inputs,
+                        &analysis.capture,
+                        &analysis.diagnosis,
+                        &analysis.dns,
+                    )?;
+                }
+            }
             Format::Text if !csv_on_stdout => report::text::write(&mut out, &analysis, &summary)?,
-            Format::Text => {}
+            // Standard output carries the CSV alone: the report goes to
+            // standard error.
+            Format::Text => {
+                report::text::write(&mut std::io::stderr().lock(), &analysis, &summary)?
+            }
         }
     }
     out.flush()?;
@@ -131,8 +182,8 @@ fn open_csv(path: Option<&std::path::Path>) -> anyhow::Result<Option<Csv>> {
         Some(p) => {
             let f = std::fs::File::create(p).with_context(|| {
                 format!(
-                    "{}: cannot create the CSV file; check the folder exists and is writable",
-                    p.display()
+                    "{}: cannot create the CSV file; check that the folder exists and is writable",
+                    crate::sanitize::for_terminal(&p.display().to_string())
                 )
             })?;
             Box::new(std::io::BufWriter::with_capacity(1 << 16, f))
@@ -145,7 +196,7 @@ fn open_csv(path: Option<&std::path::Path>) -> anyhow::Result<Option<Csv>> {
 /// to `to_engine`. Used batches come back through `reuse`, so their memory is
 /// allocated once.
 fn read_batches(
-    path: &str,
+    path: &std::path::Path,
     filter: Option<&str>,
     to_engine: std::sync::mpsc::SyncSender<Batch>,
     reuse: std::sync::mpsc::Receiver<Batch>,
@@ -159,7 +210,7 @@ fn read_batches(
         b.data.extend_from_slice(f.data);
         b.frames
             .push((f.ts_us, f.linktype, f.wire_len, b.data.len()));
-        if b.data.len() >= BATCH_BYTES {
+        if b.data.len() >= BATCH_BYTES || b.frames.len() >= BATCH_FRAMES {
             let mut next = reuse.try_recv().unwrap_or_else(|_| fresh());
             next.data.clear();
             next.frames.clear();
@@ -242,13 +293,25 @@ impl Handover<'_> {
 /// batches, one runs the engine (decoding, flows, parsers: strictly in
 /// capture order, so the result is the same as one thread's), and one judges
 /// the finished flows and writes the CSV.
-pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
+pub fn analyse(
+    args: &AnalyzeArgs,
+    keep_all: bool,
+    json: Option<report::json::JsonStream<Box<dyn Write + Send>>>,
+) -> anyhow::Result<Outcome> {
     let tags = config::load_tags(args.azure.service_tags.as_deref())?;
     let settings = config::settings(&tags, &args.azure, &args.judge)?;
-    let csv = open_csv(args.csv.as_deref())?;
     if args.input.captures.iter().filter(|c| *c == "-").count() > 1 {
         anyhow::bail!("standard input (`-`) can be given only once");
     }
+    // A CSV that cannot be created is reported with the analysis, which
+    // goes on without it.
+    let (csv, csv_open_failure) = match open_csv(args.csv.as_deref()) {
+        Ok(c) => (c, None),
+        Err(e) => (
+            None,
+            Some(format!("{e:#}; the analysis went on without it")),
+        ),
+    };
     let db = tags.db();
     let given = settings.given.clone();
     let mut sink = Sink {
@@ -259,9 +322,11 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
             .as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
-        csv_failure: None,
+        csv_failure: csv_open_failure,
         keep_all,
         kept: Vec::new(),
+        json,
+        json_failure: None,
         summary: report::text::Summary::default(),
     };
     let mut engine = Engine::new(config::engine(&args.input.engine)?);
@@ -282,7 +347,7 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
             if let Some(w) = sink.csv.as_mut()
                 && let Err(e) = w.flush()
             {
-                sink.csv_failed(&e.to_string());
+                sink.csv_failed(e.into());
             }
             Ok(())
         });
@@ -297,6 +362,7 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
             let (to_engine, batches) = std::sync::mpsc::sync_channel::<Batch>(4);
             let (recycle, reuse) = std::sync::mpsc::channel::<Batch>();
             let filter = args.input.filter.as_deref();
+            let shown = crate::sanitize::for_terminal(&path.to_string_lossy());
             let reader = sc.spawn(move || read_batches(path, filter, to_engine, reuse));
             let mut since_drain = 0usize;
             for b in batches {
@@ -320,10 +386,10 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
             }
             let res = reader
                 .join()
-                .map_err(|_| anyhow::anyhow!("{path}: the reading thread stopped unexpectedly"))?;
+                .map_err(|_| anyhow::anyhow!("{shown}: the reading thread stopped unexpectedly"))?;
             match res {
                 Ok(summary) => {
-                    problems.extend(input_problems(path, &summary));
+                    problems.extend(input_problems(&shown, &summary));
                     inputs.push(summary);
                 }
                 Err(e) => problems.push(e.to_string()),
@@ -355,6 +421,8 @@ pub fn analyse(args: &AnalyzeArgs, keep_all: bool) -> anyhow::Result<Outcome> {
         analysis,
         summary: sink.summary,
         problems,
+        json: sink.json,
+        json_failure: sink.json_failure,
     })
 }
 
@@ -375,14 +443,22 @@ pub fn tui(t: &crate::cli::TuiArgs) -> anyhow::Result<ExitCode> {
         azure: t.azure.clone(),
         judge: t.judge.clone(),
     };
-    let o = analyse(&args, true)?;
+    let o = analyse(&args, true, None)?;
     for p in &o.problems {
         eprintln!("asrscope: {}", crate::sanitize::for_terminal(p));
     }
     if o.analysis.inputs.is_empty() {
         return Ok(ExitCode::from(EXIT_ERROR));
     }
-    let snap = crate::model::Snapshot::from_analysis(&o.analysis, t.input.captures.join(", "));
+    let snap = crate::model::Snapshot::from_analysis(
+        &o.analysis,
+        t.input
+            .captures
+            .iter()
+            .map(|c| crate::sanitize::for_terminal(&c.to_string_lossy()))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
     let (tx, rx) = std::sync::mpsc::channel();
     tx.send(std::sync::Arc::new(snap))?;
     drop(tx);

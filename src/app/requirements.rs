@@ -71,8 +71,7 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
         CATALOG.iter().map(|e| e.in_cloud(cloud)).collect();
     let mut all = rules(&s, &t, tags.db(), &catalog, cloud);
     all.extend(rules(&t, &s, tags.db(), &catalog, cloud));
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::stdout();
     match a.format {
         RequirementsFormat::Json => {
             #[derive(Serialize)]

@@ -10,8 +10,7 @@ use std::process::ExitCode;
 
 /// Runs a `tags` subcommand.
 pub fn run(cmd: &TagsCommand) -> anyhow::Result<ExitCode> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = super::stdout();
     match cmd {
         TagsCommand::Import {
             file,
@@ -23,12 +22,7 @@ pub fn run(cmd: &TagsCommand) -> anyhow::Result<ExitCode> {
             {
                 anyhow::bail!("--published '{p}' is not a date like 2025-11-06");
             }
-            let bytes = std::fs::read(file).with_context(|| {
-                format!(
-                    "{}: cannot read the service tags file; check the path",
-                    file.display()
-                )
-            })?;
+            let bytes = super::config::read_text(file, "service tags file")?.into_bytes();
             let name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())

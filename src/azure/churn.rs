@@ -115,12 +115,3 @@ pub const HIGH_CHURN: &[DiskLimit] = &[
     row("Premium SSD, 1 TiB or more", "16 KB", 35.0),
     row("Premium SSD, 1 TiB or more", "24 KB or more", 50.0),
 ];
-
-/// A table in one line: `Standard storage 8 KB 2 MB/s; …`.
-pub fn one_line(table: &[DiskLimit]) -> String {
-    table
-        .iter()
-        .map(|r| format!("{} {} {} MB/s", r.disk, r.io, r.mbps))
-        .collect::<Vec<_>>()
-        .join("; ")
-}

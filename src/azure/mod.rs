@@ -7,6 +7,7 @@ pub mod clouds;
 pub mod endpoints;
 pub mod nsg;
 pub mod platform;
+pub mod privatelink;
 pub mod regions;
 pub mod routes;
 pub mod tags;

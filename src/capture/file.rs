@@ -68,20 +68,25 @@ const STREAM_HEAD: usize = 64 * 1024;
 /// passes `filter`. Errors that prevent reading at all are returned; damage part-way
 /// is reported in [`ReadSummary::end`] after everything before it was delivered.
 pub fn read_capture(
-    path: &str,
+    file_path: &std::path::Path,
     filter: Option<&str>,
     on_frame: &mut dyn FnMut(&Frame<'_>),
 ) -> Result<ReadSummary, CaptureError> {
-    if path == "-" {
+    // The name in messages: any file name works, whatever its bytes, and is
+    // shown through the one sanitiser.
+    let name = crate::sanitize::for_terminal(&file_path.to_string_lossy());
+    let path = name.as_str();
+    if file_path.as_os_str() == "-" {
         return read_stream(path, std::io::stdin(), FileFormat::Stdin, filter, on_frame);
     }
-    let mut file = File::open(path).map_err(|source| CaptureError::Open {
+    let mut file = File::open(file_path).map_err(|source| CaptureError::Open {
         path: path.to_string(),
         source,
     })?;
     // A fifo, `<(…)` or a device can be read only once: it is read as a
-    // stream, from the same open file.
-    if !file.metadata().is_ok_and(|m| m.is_file()) {
+    // stream, from the same open file. So is a file whose name is not UTF-8,
+    // which libpcap's binding cannot be given.
+    if !file.metadata().is_ok_and(|m| m.is_file()) || file_path.to_str().is_none() {
         return read_stream(path, file, FileFormat::Pcap, filter, on_frame);
     }
     let mut magic = [0u8; 4];
@@ -109,7 +114,7 @@ pub fn read_capture(
         });
     }
     if PCAP_MAGICS.contains(&magic) {
-        return read_with_libpcap(path, FileFormat::Pcap, filter, on_frame);
+        return read_with_libpcap(file_path, path, FileFormat::Pcap, filter, on_frame);
     }
     if magic != PCAPNG_MAGIC {
         return Err(CaptureError::NotACapture {
@@ -118,7 +123,7 @@ pub fn read_capture(
         });
     }
     drop(file);
-    let summary = read_with_libpcap(path, FileFormat::Pcapng, filter, on_frame)?;
+    let summary = read_with_libpcap(file_path, path, FileFormat::Pcapng, filter, on_frame)?;
     // libpcap stops at the first interface whose link type or snap length
     // differs from the first one's; pcap-parser reads on from there.
     if let CaptureEnd::Damaged {
@@ -128,7 +133,7 @@ pub fn read_capture(
         && message.contains("different from the")
         && message.contains("first interface")
     {
-        return read_pcapng_mixed(path, filter, on_frame, *after_frame);
+        return read_pcapng_mixed(file_path, path, filter, on_frame, *after_frame);
     }
     Ok(summary)
 }
@@ -148,12 +153,13 @@ fn libpcap_err(path: &str, e: pcap::Error) -> CaptureError {
 }
 
 fn read_with_libpcap(
+    file_path: &std::path::Path,
     path: &str,
     format: FileFormat,
     filter: Option<&str>,
     on_frame: &mut dyn FnMut(&Frame<'_>),
 ) -> Result<ReadSummary, CaptureError> {
-    let mut cap = pcap::Capture::from_file(path).map_err(|e| {
+    let mut cap = pcap::Capture::from_file(file_path).map_err(|e| {
         let msg = e.to_string();
         if path == "-" && msg.contains("unknown file format") {
             CaptureError::NotACapture {
@@ -186,9 +192,12 @@ fn read_with_libpcap(
             }
             Err(pcap::Error::NoMorePackets) => break CaptureEnd::Complete,
             Err(e) => {
+                let at = damage_offset(file_path, format)
+                    .map(|o| format!(" (the bad block or record begins at byte {o})"))
+                    .unwrap_or_default();
                 break CaptureEnd::Damaged {
                     after_frame: frames,
-                    message: e.to_string(),
+                    message: format!("{e}{at}"),
                 };
             }
         }
@@ -213,18 +222,19 @@ struct Iface {
 /// Reads a pcapng file with pcap-parser, handing over only the frames after
 /// the first `skip` (those libpcap already delivered).
 fn read_pcapng_mixed(
+    file_path: &std::path::Path,
     path: &str,
     filter: Option<&str>,
     on_frame: &mut dyn FnMut(&Frame<'_>),
     skip: u64,
 ) -> Result<ReadSummary, CaptureError> {
-    let file = File::open(path).map_err(|source| CaptureError::Open {
+    let file = File::open(file_path).map_err(|source| CaptureError::Open {
         path: path.to_string(),
         source,
     })?;
     let reader = PcapNGReader::new(1 << 20, file).map_err(|e| CaptureError::Libpcap {
         path: path.to_string(),
-        message: format!("pcapng: {e:?}"),
+        message: format!("pcapng: {}", describe(&e)),
     })?;
     read_with_parser(
         path,
@@ -291,7 +301,7 @@ fn read_stream<R: Read + Send>(
     let whole = std::io::Cursor::new(head).chain(input);
     let reader = pcap_parser::create_reader(1 << 20, whole).map_err(|e| CaptureError::Libpcap {
         path: shown.to_string(),
-        message: format!("cannot read the capture: {e:?}"),
+        message: format!("cannot read the capture: {}", describe(&e)),
     })?;
     let mut summary = read_with_parser(path, reader, format, filter, on_frame, 0)?;
     summary.path = path.to_string();
@@ -314,6 +324,8 @@ fn read_with_parser(
     let mut linktypes: Vec<u32> = Vec::new();
     let mut frames = 0u64;
     let mut filtered_out = 0u64;
+    // Bytes of whole blocks read: where a bad block begins.
+    let mut at = 0u64;
     let end = loop {
         match reader.next() {
             Ok((offset, block)) => {
@@ -414,16 +426,20 @@ fn read_with_parser(
                             }
                         }
                     }
+                    // Other block types (name resolution, statistics,
+                    // custom, and types newer than this code) are skipped,
+                    // as the pcapng specification says.
                     _ => {}
                 }
                 reader.consume(offset);
+                at += offset as u64;
             }
             Err(PcapError::Eof) => break CaptureEnd::Complete,
             Err(PcapError::Incomplete(_)) => {
                 if let Err(e) = reader.refill() {
                     break CaptureEnd::Damaged {
                         after_frame: frames,
-                        message: format!("{e:?}"),
+                        message: format!("cannot read on at byte {at}: {}", describe(&e)),
                     };
                 }
                 if reader.reader_exhausted() && reader.data().is_empty() {
@@ -435,7 +451,9 @@ fn read_with_parser(
                         Err(PcapError::Incomplete(_)) => {
                             break CaptureEnd::Damaged {
                                 after_frame: frames,
-                                message: "truncated block at the end of the input".into(),
+                                message: format!(
+                                    "the block at byte {at} is cut short by the end of the input"
+                                ),
                             };
                         }
                         _ => continue,
@@ -445,13 +463,13 @@ fn read_with_parser(
             Err(PcapError::UnexpectedEof) => {
                 break CaptureEnd::Damaged {
                     after_frame: frames,
-                    message: "the input ends inside a record".into(),
+                    message: format!("the input ends inside the record at byte {at}"),
                 };
             }
             Err(e) => {
                 break CaptureEnd::Damaged {
                     after_frame: frames,
-                    message: format!("{e:?}"),
+                    message: format!("invalid block at byte {at}: {}", describe(&e)),
                 };
             }
         }
@@ -464,6 +482,97 @@ fn read_with_parser(
         filtered_out,
         end,
     })
+}
+
+/// Where a damaged file's first bad block (pcapng) or record (pcap) begins,
+/// found by walking the block lengths or record headers of the file (libpcap
+/// does not say). `None` for a stream, or when the walk finds nothing wrong.
+fn damage_offset(path: &std::path::Path, format: FileFormat) -> Option<u64> {
+    use std::io::{Seek, SeekFrom};
+    if path.as_os_str() == "-" {
+        return None;
+    }
+    let mut f = File::open(path).ok()?;
+    let size = f.metadata().ok()?.len();
+    let mut head = [0u8; 24];
+    f.read_exact(&mut head).ok()?;
+    let mut at: u64;
+    match format {
+        FileFormat::Pcapng => {
+            let le = u32::from_le_bytes([head[8], head[9], head[10], head[11]]) == 0x1a2b_3c4d;
+            let word = |b: [u8; 4]| {
+                if le {
+                    u32::from_le_bytes(b)
+                } else {
+                    u32::from_be_bytes(b)
+                }
+            };
+            at = 0;
+            loop {
+                if at >= size {
+                    return None;
+                }
+                f.seek(SeekFrom::Start(at)).ok()?;
+                let mut h = [0u8; 8];
+                if f.read_exact(&mut h).is_err() {
+                    return Some(at);
+                }
+                let len = u64::from(word([h[4], h[5], h[6], h[7]]));
+                if len < 12 || len % 4 != 0 || at + len > size {
+                    return Some(at);
+                }
+                at += len;
+            }
+        }
+        _ => {
+            let magic = [head[0], head[1], head[2], head[3]];
+            let le = magic == [0xd4, 0xc3, 0xb2, 0xa1] || magic == [0x4d, 0x3c, 0xb2, 0xa1];
+            let word = |b: &[u8]| {
+                let b = [b[0], b[1], b[2], b[3]];
+                if le {
+                    u32::from_le_bytes(b)
+                } else {
+                    u32::from_be_bytes(b)
+                }
+            };
+            let snaplen = u64::from(word(&head[16..20])).max(65_535);
+            at = 24;
+            loop {
+                if at >= size {
+                    return None;
+                }
+                f.seek(SeekFrom::Start(at)).ok()?;
+                let mut h = [0u8; 16];
+                if f.read_exact(&mut h).is_err() {
+                    return Some(at);
+                }
+                let caplen = u64::from(word(&h[8..12]));
+                if caplen > snaplen.max(262_144) || at + 16 + caplen > size {
+                    return Some(at);
+                }
+                at += 16 + caplen;
+            }
+        }
+    }
+}
+
+/// A pcap-parser error in words, without the bytes it carries.
+fn describe<I>(e: &PcapError<I>) -> String {
+    match e {
+        PcapError::Eof => "end of the input".into(),
+        PcapError::BufferTooSmall => {
+            "a block larger than the 1 MiB read buffer (its length field is damaged)".into()
+        }
+        PcapError::UnexpectedEof | PcapError::Incomplete(_) => {
+            "the input ends inside a block".into()
+        }
+        PcapError::ReadError => "the input could not be read".into(),
+        PcapError::HeaderNotRecognized => "not a pcap or pcapng header".into(),
+        PcapError::NomError(_, kind) | PcapError::OwnedNomError(_, kind) => format!(
+            "not a valid block ({}: a length, type or magic field that does not fit)",
+            kind.description()
+        ),
+    }
 }
 
 fn to_micros(ts: u64, resol: u64) -> i64 {

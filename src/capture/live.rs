@@ -14,6 +14,8 @@ pub const SNAPLEN: i32 = 65_535;
 pub const QUEUE: usize = 256;
 /// A batch is handed over when it holds this many bytes...
 pub const BATCH_BYTES: usize = 256 * 1024;
+/// Most frames in a batch (zero-length records add no bytes).
+pub const BATCH_FRAMES: usize = 16_384;
 /// ...or when its first frame is this old (µs), so a quiet link still updates.
 pub const BATCH_AGE_US: u128 = 20_000;
 
@@ -290,7 +292,9 @@ fn capture_loop(
                     p.header.len,
                     batch.data.len(),
                 ));
-                if batch.data.len() >= BATCH_BYTES && !send(&mut batch) {
+                if (batch.data.len() >= BATCH_BYTES || batch.frames.len() >= BATCH_FRAMES)
+                    && !send(&mut batch)
+                {
                     break;
                 }
             }

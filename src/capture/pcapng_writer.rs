@@ -88,7 +88,7 @@ mod tests {
         w.write(1_700_000_001_000_000, 1514, &[0x55; 100]).unwrap();
         w.finish().unwrap();
         let mut got = Vec::new();
-        let s = crate::capture::read_capture(p.to_str().unwrap(), None, &mut |f| {
+        let s = crate::capture::read_capture(&p, None, &mut |f| {
             got.push((f.ts_us, f.wire_len, f.data.to_vec()))
         })
         .unwrap();

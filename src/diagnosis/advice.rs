@@ -266,6 +266,10 @@ pub fn render(fix: &Fix) -> String {
             EndpointId::CacheStorage => "nothing to change in the capture; a private endpoint for storage needs a General Purpose v2 account: one in the source virtual network for the cache account, and a second at reprotection. The vault's managed identity needs Contributor and Storage Blob Data Contributor on the cache account (Storage Blob Data Owner for a premium account)".into(),
             _ => "nothing to change".into(),
         },
+        Fix::LinkPrivateDnsZone { zone, forwarder } => format!(
+            "link the private DNS zone {zone} to the VM's virtual network (in the zone's resource group; the virtual network by name, or by ID when it is in another resource group): az network private-dns link vnet create --resource-group '<zone-resource-group>' --zone-name {} --name '<link-name>' --virtual-network '<vnet-name-or-id>' --registration-enabled false. With a custom DNS server, add a conditional forwarder for {forwarder} to Azure DNS (168.63.129.16) on it instead, from a DNS server in a virtual network linked to the zone",
+            quote(zone)
+        ),
         Fix::EntraIdStaysPublic => "Microsoft Entra ID (login.microsoftonline.com, tag AzureActiveDirectory) has no private endpoint and must still be allowed outbound".into(),
     }
 }

@@ -42,7 +42,10 @@ pub struct Diagnoser {
     per: BTreeMap<EndpointId, Agg>,
     storage_regions: BTreeMap<String, u64>,
     upload: Upload,
-    upload_span: Option<(i64, i64)>,
+    /// Disjoint transfer intervals of the cache flows, sorted.
+    upload_busy: Vec<(i64, i64)>,
+    /// Two transfer intervals overlapped.
+    upload_parallel: bool,
     upload_segments: (u64, u64),
     rtts: Vec<f64>,
     asr_flows_total: u64,
@@ -51,6 +54,9 @@ pub struct Diagnoser {
     /// Site Recovery flows by the cloud of their name.
     clouds: BTreeMap<Cloud, u64>,
     private: Vec<(EndpointId, String)>,
+    /// Addresses Site Recovery flows were translated to (source NAT), with
+    /// how many flows each (at most 8 addresses).
+    translated: BTreeMap<std::net::IpAddr, u64>,
 }
 
 /// What the diagnosis is built with besides the verdicts.
@@ -90,6 +96,11 @@ impl Diagnoser {
         {
             self.asr_flows_tunnelled += 1;
         }
+        if let Some(t) = f.translated_ip
+            && (self.translated.len() < 8 || self.translated.contains_key(&t))
+        {
+            *self.translated.entry(t).or_default() += 1;
+        }
         let a = self.per.entry(id).or_default();
         a.flows += 1;
         *a.verdicts.entry(v.verdict).or_default() += 1;
@@ -126,11 +137,9 @@ impl Diagnoser {
         u.zero_windows += f.inbound.zero_windows;
         self.upload_segments.0 += f.out.data_segments;
         self.upload_segments.1 += f.out.data_retransmissions;
-        let (a, b) = (f.first_seen, f.last_seen);
-        self.upload_span = Some(
-            self.upload_span
-                .map_or((a, b), |(x, y)| (x.min(a), y.max(b))),
-        );
+        let a = f.out.first_data.unwrap_or(f.first_seen);
+        let b = f.out.last_data.unwrap_or(f.last_seen).max(a);
+        self.add_busy(a, b);
         if let Some(r) = f.rtt_ms
             && self.rtts.len() < 10_000
         {
@@ -138,11 +147,44 @@ impl Diagnoser {
         }
     }
 
-    /// The upload rate to the cache account, when there was data.
+    /// Most transfer intervals kept; past it the two closest are joined,
+    /// which can only lengthen the time counted (a lower, never a higher,
+    /// rate).
+    const BUSY_MAX: usize = 1024;
+
+    /// Adds a transfer interval to the union.
+    fn add_busy(&mut self, a: i64, b: i64) {
+        let v = &mut self.upload_busy;
+        let i = v.partition_point(|&(_, e)| e < a);
+        let mut j = i;
+        let (mut s, mut e) = (a, b);
+        while j < v.len() && v[j].0 <= b {
+            if v[j].0 < b && a < v[j].1 {
+                self.upload_parallel = true;
+            }
+            s = s.min(v[j].0);
+            e = e.max(v[j].1);
+            j += 1;
+        }
+        v.splice(i..j, [(s, e)]);
+        if v.len() > Self::BUSY_MAX {
+            let k = (1..v.len())
+                .min_by_key(|&k| v[k].0 - v[k - 1].1)
+                .unwrap_or(1);
+            v[k - 1].1 = v[k].1;
+            v.remove(k);
+        }
+    }
+
+    /// The upload rate to the cache account, when there was data: over the
+    /// time data was in flight, with the span beside it.
     fn cache_upload(&mut self) -> Option<Upload> {
-        let (a, b) = self.upload_span?;
+        let (first, last) = (self.upload_busy.first()?.0, self.upload_busy.last()?.1);
         let mut u = std::mem::take(&mut self.upload);
-        u.seconds = (b - a) as f64 / 1e6;
+        let busy: i64 = self.upload_busy.iter().map(|(a, b)| b - a).sum();
+        u.seconds = busy as f64 / 1e6;
+        u.span_seconds = (last - first) as f64 / 1e6;
+        u.parallel = self.upload_parallel;
         u.mbps = if u.seconds > 0.0 {
             u.bytes as f64 / 1e6 / u.seconds
         } else {
@@ -235,6 +277,12 @@ impl Diagnoser {
             for d in &failed_dns {
                 found.push(findings::dns(e, d, &dns_failure(d)));
             }
+            found.extend(
+                s.dns
+                    .iter()
+                    .filter(|d| e.matches(&d.name) && d.answered > 0)
+                    .filter_map(|d| findings::resolves_publicly(e, d)),
+            );
             if let (Status::Ok, Some(n)) = (status, &a.works_though_denied) {
                 found.push(findings::stale_nsg(e, n));
             }
@@ -260,13 +308,18 @@ impl Diagnoser {
         if let Some(src) = &source {
             found.extend(findings::cache_region(src, &self.storage_regions, s.tags));
         }
+        // Both legs of translated Site Recovery connections: the capture was
+        // taken on the appliance that translates them.
+        let translating = !self.translated.is_empty();
         if (s.capture_point == CapturePoint::Nva && self.asr_flows_total > 0)
             || self.asr_flows_tunnelled > 0
+            || translating
         {
             found.push(findings::nva(
                 self.asr_flows_total,
                 self.asr_flows_tunnelled,
                 s.tunnels,
+                &self.translated,
             ));
         }
         found.extend(
@@ -289,7 +342,7 @@ impl Diagnoser {
             // Site Recovery traffic inside VXLAN or GENEVE was seen on the
             // tunnel's path: the capture point is the appliance's, whatever
             // --capture-point said.
-            capture_point: if self.asr_flows_tunnelled > 0 {
+            capture_point: if self.asr_flows_tunnelled > 0 || translating {
                 CapturePoint::Nva
             } else {
                 s.capture_point

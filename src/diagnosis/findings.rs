@@ -151,6 +151,47 @@ fn blocked(e: &Endpoint, cause: &Cause, tag: &TagName) -> Kind {
     }
 }
 
+/// "5.8 s of data in flight over a span of 43.8 s, 2 flows one after another".
+pub fn upload_time(u: &Upload) -> String {
+    use crate::dates::duration_text;
+    let mut s = format!("{} bytes in {}", u.bytes, duration_text(u.seconds));
+    if u.span_seconds > u.seconds * 1.05 + 0.001 {
+        s.push_str(&format!(
+            " of data in flight, over a span of {}",
+            duration_text(u.span_seconds)
+        ));
+    }
+    if u.flows > 1 {
+        s.push_str(&format!(
+            ", {} flows{}",
+            u.flows,
+            if u.parallel {
+                ", some in parallel"
+            } else {
+                " one after another"
+            }
+        ));
+    }
+    s
+}
+
+/// The churn limits in one line, with where the tables are: the report
+/// names the limits that bound replication, not every row.
+fn churn_line() -> String {
+    use crate::azure::churn;
+    let lo = churn::STANDARD
+        .iter()
+        .map(|r| r.mbps)
+        .fold(f64::MAX, f64::min);
+    let hi = churn::STANDARD.iter().map(|r| r.mbps).fold(0.0, f64::max);
+    let high = churn::HIGH_CHURN.iter().map(|r| r.mbps).fold(0.0, f64::max);
+    format!(
+        "per-disk churn limits: {lo:.0} to {hi:.0} MB/s by replica disk and I/O size ({high:.0} MB/s at most with High Churn, {:.0} MB/s with the Enhanced Churn preview in {} regions); `asrscope requirements` lists every row",
+        churn::PER_DISK_ENHANCED_CHURN_MBPS,
+        churn::ENHANCED_CHURN_REGIONS.len()
+    )
+}
+
 fn throttled(e: &Endpoint, upload: &Upload, th: &Thresholds, ev: &mut Vec<String>) -> Kind {
     if e.id == EndpointId::CacheStorage {
         let below = if upload.mbps < th.cache_upload_mbps {
@@ -158,29 +199,15 @@ fn throttled(e: &Endpoint, upload: &Upload, th: &Thresholds, ev: &mut Vec<String
         } else {
             "above"
         };
-        let flows = if upload.flows > 1 {
-            format!(" ({} parallel flows together)", upload.flows)
-        } else {
-            String::new()
-        };
         ev.push(format!(
-            "upload to the cache account {:.2} MB/s over {:.1} s{flows}: {below} the {:.2} MB/s Site Recovery needs (4 MB in 3 s); churn limit {:.0} MB/s per VM ({:.0} MB/s with High Churn)",
-            upload.mbps, upload.seconds, th.cache_upload_mbps, th.churn_limit_mbps, th.high_churn_limit_mbps
+            "upload to the cache account {:.2} MB/s while data moved ({}): {below} the {:.2} MB/s Site Recovery needs (4 MB in 3 s); churn limit {:.0} MB/s per VM ({:.0} MB/s with High Churn)",
+            upload.mbps,
+            upload_time(upload),
+            th.cache_upload_mbps,
+            th.churn_limit_mbps,
+            th.high_churn_limit_mbps
         ));
-        ev.push(format!(
-            "per-disk churn limits (support matrix), standard: {}",
-            crate::azure::churn::one_line(crate::azure::churn::STANDARD)
-        ));
-        ev.push(format!(
-            "per-disk churn limits with High Churn: {}",
-            crate::azure::churn::one_line(crate::azure::churn::HIGH_CHURN)
-        ));
-        ev.push(format!(
-            "Enhanced Churn (preview, in {} regions): up to {:.0} MB/s per VM and {:.0} MB/s per disk by source disk size and I/O size (asrscope requirements lists them)",
-            crate::azure::churn::ENHANCED_CHURN_REGIONS.len(),
-            crate::azure::churn::PER_VM_ENHANCED_CHURN_MBPS,
-            crate::azure::churn::PER_DISK_ENHANCED_CHURN_MBPS
-        ));
+        ev.push(churn_line());
     }
     Kind {
         severity: Severity::Warning,
@@ -529,6 +556,59 @@ pub(super) fn dns(e: &Endpoint, d: &NameLog, cause: &Cause) -> Finding {
     )
 }
 
+/// A name of an endpoint with a private endpoint (its CNAME chain goes
+/// through a Site Recovery private DNS zone) that resolves to a public
+/// address: the zone is not linked to the VM's virtual network, or a custom
+/// DNS server does not forward to Azure DNS. Replication may work today and
+/// fail the day the account's or vault's public access is turned off.
+pub(super) fn resolves_publicly(e: &Endpoint, d: &NameLog) -> Option<Finding> {
+    let (link, zone) = d
+        .cname_chain
+        .iter()
+        .find_map(|c| crate::azure::privatelink::zone_of(c).map(|z| (c, z)))?;
+    let public: Vec<String> = d
+        .addresses
+        .iter()
+        .filter(|a| !super::verdict::is_private(a))
+        .map(|a| a.to_string())
+        .collect();
+    if public.is_empty() {
+        return None;
+    }
+    let chain = std::iter::once(d.name.as_str())
+        .chain(d.cname_chain.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" -> ");
+    Some(finding(
+        FindingKind::ResolvesPublicly {
+            endpoint: e.id,
+            zone: zone.zone.to_string(),
+        },
+        true,
+        Some(e.id),
+        Kind {
+            severity: Severity::Warning,
+            title: format!(
+                "{} has a private endpoint but resolves to a public address",
+                d.name
+            ),
+            codes: e.error_codes.to_vec(),
+            fix: vec![Fix::LinkPrivateDnsZone {
+                zone: zone.zone.to_string(),
+                forwarder: zone.forwarder.to_string(),
+            }],
+        },
+        vec![
+            format!("DNS: {chain} -> {}", public.join(", ")),
+            format!(
+                "{link} is a record of the private DNS zone {}, which this VM's DNS does not answer from: the zone is not linked to the VM's virtual network, or a custom DNS server does not forward {} to Azure DNS (168.63.129.16)",
+                zone.zone, zone.forwarder
+            ),
+            "replication goes over the public endpoint today, and fails the day its public network access is turned off".into(),
+        ],
+    ))
+}
+
 /// Cache storage traffic that goes to another region than the source.
 pub(super) fn cache_region(
     source: &RegionChoice,
@@ -599,8 +679,23 @@ fn tunnel_text(t: &Tunnel) -> String {
 /// `--capture-point nva`, or shown by Site Recovery flows inside the VXLAN or
 /// GENEVE tunnels that bring traffic to an NVA (a Gateway Load Balancer's
 /// chain).
-pub(super) fn nva(asr_flows: u64, tunnelled: u64, tunnels: &[Tunnel]) -> Finding {
+pub(super) fn nva(
+    asr_flows: u64,
+    tunnelled: u64,
+    tunnels: &[Tunnel],
+    translated: &BTreeMap<std::net::IpAddr, u64>,
+) -> Finding {
     let mut evidence = vec![format!("{asr_flows} Site Recovery flows seen on the NVA")];
+    if !translated.is_empty() {
+        let to: Vec<String> = translated
+            .iter()
+            .map(|(a, n)| format!("{a} ({n} flows)"))
+            .collect();
+        evidence.push(format!(
+            "the appliance translates addresses (source NAT): Site Recovery connections leave from {}, both legs recorded; that is the address the services, and a storage account's firewall, see, not the VM's or its subnet's",
+            to.join(", ")
+        ));
+    }
     if tunnelled > 0 {
         let listed: Vec<String> = tunnels
             .iter()

@@ -108,7 +108,7 @@ pub fn render(c: &Cause) -> String {
                     "client rejected the certificate of {name}{issuer}: TLS alert {alert} ({description})"
                 ),
                 Rejection::EncryptedAlert => format!(
-                    "client answered the TLS 1.3 flight of {name} with an encrypted alert and closed, without finishing the handshake"
+                    "client answered the TLS 1.3 flight of {name} with an encrypted alert (one record too short to be its Finished), without finishing the handshake"
                 ),
                 Rejection::Closed => format!(
                     "client closed right after the certificate of {name}{issuer}, without finishing the handshake"

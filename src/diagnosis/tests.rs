@@ -26,6 +26,8 @@ fn flow(name: &str, dst: &str) -> FlowRecord {
         src_port: 50_000,
         dst_ip: ip(dst),
         dst_port: 443,
+        translated_ip: None,
+        translated_port: None,
         transport: Transport::Tcp,
         server_name: Some(name.to_string()),
         name_source: NameSource::Sni,
@@ -564,7 +566,7 @@ fn retransmissions_and_zero_windows_throttle_with_the_upload_rate() {
     assert_eq!(fd.error_codes, vec!["153007"]);
     assert!(
         fd.evidence[2]
-            .starts_with("upload to the cache account 1.00 MB/s over 10.0 s: below the 1.33 MB/s"),
+            .starts_with("upload to the cache account 1.00 MB/s while data moved (10000000 bytes in 10.0 s): below the 1.33 MB/s"),
         "{}",
         fd.evidence[2]
     );
@@ -890,4 +892,102 @@ fn an_unknown_region_placeholder_is_quoted_in_the_command() {
     );
     assert!(fix.contains("--resource-group '<resource-group>'"), "{fix}");
     assert!(!fix.contains(" <"), "no bare placeholder: {fix}");
+}
+
+#[test]
+fn the_upload_rate_is_over_the_time_data_moved_not_the_span() {
+    const S: i64 = 1_000_000;
+    let t0 = 1_700_000_000 * S;
+    let upload = |id: u64, from: i64, to: i64, bytes: u64| {
+        let mut f = flow(BLOB, STORAGE_IP);
+        f.id = id;
+        f.first_seen = from - S;
+        f.last_seen = to + S;
+        f.out.bytes = bytes;
+        f.out.first_data = Some(from);
+        f.out.last_data = Some(to);
+        f
+    };
+    // Two captures 30 s apart: 3 MB in 1 s, then 3 MB in 6 s.
+    let (_, d) = run_with(
+        settings(),
+        vec![
+            upload(1, t0, t0 + S, 3_000_000),
+            upload(2, t0 + 31 * S, t0 + 37 * S, 3_000_000),
+        ],
+        &[],
+    );
+    let u = d.cache_upload.unwrap();
+    assert!((u.seconds - 7.0).abs() < 1e-9, "{u:?}");
+    assert!((u.span_seconds - 37.0).abs() < 1e-9, "{u:?}");
+    assert!((u.mbps - 6.0 / 7.0).abs() < 1e-9, "{u:?}");
+    assert!(!u.parallel);
+    let text = super::findings::upload_time(&u);
+    assert!(
+        text.contains("7.0 s of data in flight, over a span of 37.0 s"),
+        "{text}"
+    );
+    assert!(text.contains("2 flows one after another"), "{text}");
+    // Overlapping flows count their common time once.
+    let (_, d) = run_with(
+        settings(),
+        vec![
+            upload(1, t0, t0 + 4 * S, 2_000_000),
+            upload(2, t0 + 2 * S, t0 + 6 * S, 2_000_000),
+        ],
+        &[],
+    );
+    let u = d.cache_upload.unwrap();
+    assert!((u.seconds - 6.0).abs() < 1e-9, "{u:?}");
+    assert!(u.parallel);
+    assert!(super::findings::upload_time(&u).contains("some in parallel"));
+}
+
+#[test]
+fn a_private_endpoint_name_resolving_publicly_names_the_zone_to_link() {
+    let log = |addr: &str| NameLog {
+        name: BLOB.into(),
+        qtypes: vec![1],
+        queries: 1,
+        responses: 1,
+        answered: 1,
+        addresses: vec![ip(addr)],
+        cname_chain: vec![
+            "asrcache1.privatelink.blob.core.windows.net".into(),
+            "blob.bl2prdstr01a.store.core.windows.net".into(),
+        ],
+        servers: vec![ip("168.63.129.16")],
+        ..Default::default()
+    };
+    let (_, d) = run_with(settings(), vec![flow(BLOB, STORAGE_IP)], &[log(STORAGE_IP)]);
+    let f = d
+        .findings
+        .iter()
+        .find(|f| matches!(&f.about, FindingKind::ResolvesPublicly { .. }))
+        .unwrap_or_else(|| panic!("{:#?}", d.findings));
+    assert_eq!(
+        f.about,
+        FindingKind::ResolvesPublicly {
+            endpoint: EndpointId::CacheStorage,
+            zone: "privatelink.blob.core.windows.net".into()
+        }
+    );
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.evidence[0].contains("asrcache1.privatelink.blob.core.windows.net"));
+    assert!(f.evidence[0].ends_with(STORAGE_IP), "{}", f.evidence[0]);
+    assert!(
+        f.fix[0].contains("--zone-name 'privatelink.blob.core.windows.net'"),
+        "{}",
+        f.fix[0]
+    );
+    assert!(f.fix[0].contains("conditional forwarder for blob.core.windows.net"));
+    // Linked: the same chain ends at the private endpoint's address.
+    let (_, d) = run_with(settings(), vec![], &[log("10.1.1.5")]);
+    assert!(
+        !d.findings
+            .iter()
+            .any(|f| matches!(&f.about, FindingKind::ResolvesPublicly { .. })),
+        "{:#?}",
+        d.findings
+    );
 }

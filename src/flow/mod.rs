@@ -3,6 +3,7 @@
 //! bounded in flows; finished flows leave the table.
 
 pub mod copies;
+pub mod nat;
 pub mod reassembly;
 pub mod table;
 pub mod tcp;

@@ -68,6 +68,9 @@ pub struct Flow<A> {
     pub began_before_capture: bool,
     /// The flow left the table because it was idle, not because it closed.
     pub idle_expired: bool,
+    /// The address and port an appliance translated the client to, when the
+    /// capture holds the translated leg too (see [`crate::flow::nat`]).
+    pub translated: Option<(IpAddr, u16)>,
     /// Application-layer state of the layer above.
     pub app: A,
 }
@@ -377,6 +380,7 @@ impl<A: Default> FlowTable<A> {
             vlan: pkt.vlan,
             began_before_capture: false,
             idle_expired: false,
+            translated: None,
             app: A::default(),
         }
     }

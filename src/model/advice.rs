@@ -186,6 +186,14 @@ pub enum Fix {
     },
     /// Entra ID has no private endpoint.
     EntraIdStaysPublic,
+    /// Link the private DNS zone to the VM's virtual network, or forward the
+    /// public zone to Azure DNS from a custom DNS server.
+    LinkPrivateDnsZone {
+        /// The private DNS zone.
+        zone: String,
+        /// The public zone to forward.
+        forwarder: String,
+    },
 }
 
 /// What a finding is about: findings are kept and deduplicated by kind.
@@ -225,4 +233,12 @@ pub enum FindingKind {
     },
     /// The service-tag data is older than the capture.
     StaleTags,
+    /// A name with a private endpoint resolves to a public address: the
+    /// private DNS zone is not linked to the VM's virtual network.
+    ResolvesPublicly {
+        /// The endpoint.
+        endpoint: EndpointId,
+        /// The private DNS zone.
+        zone: String,
+    },
 }

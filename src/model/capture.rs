@@ -87,6 +87,11 @@ pub struct CaptureStats {
     pub dns_malformed: u64,
     /// Packets recorded more than once, counted once.
     pub copies: CopyStats,
+    /// Connections recorded on both sides of an address-translating
+    /// appliance, tied and counted once.
+    pub nat_legs: u64,
+    /// Packets of the translated legs set aside.
+    pub nat_packets: u64,
     /// The tunnels packets came through (first 8 distinct).
     pub tunnels: Vec<Tunnel>,
     /// UDP ports whose datagrams all parse as VXLAN, but on which VXLAN is

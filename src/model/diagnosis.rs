@@ -258,9 +258,16 @@ pub struct Upload {
     pub flows: u64,
     /// Bytes uploaded.
     pub bytes: u64,
-    /// From the first to the last data segment, seconds.
+    /// How long data was in flight: the union of the flows' transfer
+    /// intervals (each from its first to its last data segment), seconds.
     pub seconds: f64,
-    /// Average rate, MB/s.
+    /// From the first data segment of any flow to the last, seconds: with
+    /// captures taken apart or a long live session, much longer than
+    /// `seconds`.
+    pub span_seconds: f64,
+    /// True when flows carried data at the same time.
+    pub parallel: bool,
+    /// Average rate while data was in flight (`bytes` over `seconds`), MB/s.
     pub mbps: f64,
     /// Data segments retransmitted, percent.
     pub retrans_pct: f64,

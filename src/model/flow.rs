@@ -230,6 +230,12 @@ pub struct DirRecord {
     pub zero_windows: u64,
     /// Payload rate from first to last data segment, kbit/s.
     pub throughput_kbps: Option<f64>,
+    /// The first data segment (µs since the epoch).
+    #[serde(serialize_with = "super::ts_opt")]
+    pub first_data: Option<i64>,
+    /// The last data segment (µs since the epoch).
+    #[serde(serialize_with = "super::ts_opt")]
+    pub last_data: Option<i64>,
 }
 
 /// The evidence behind [`Handshake`].
@@ -294,8 +300,9 @@ pub enum TlsEnd {
     ServerAlert,
     /// The client sent a fatal alert (`client_alert`).
     ClientAlert,
-    /// The client answered the server's flight with one encrypted record of
-    /// an alert's size and closed (TLS 1.3 hides the alert's description).
+    /// TLS 1.3: the client answered the server's flight with one encrypted
+    /// record too short to be its Finished, and nothing more: an alert, the
+    /// description hidden by the encryption (whichever side closed first).
     ClientEncryptedAlert,
     /// The client closed the connection right after the server's flight
     /// (its certificate) without sending anything more.
@@ -359,6 +366,12 @@ pub struct FlowRecord {
     pub dst_ip: IpAddr,
     /// Server port.
     pub dst_port: u16,
+    /// The address an appliance translated the client to (source NAT), when
+    /// the capture holds both legs of the connection: what the server, and a
+    /// storage firewall, saw.
+    pub translated_ip: Option<IpAddr>,
+    /// The port it was translated to.
+    pub translated_port: Option<u16>,
     /// tcp or udp.
     pub transport: Transport,
     /// Best server name (see `name_source`).

@@ -78,6 +78,8 @@ pub struct ServerFacts {
     /// The negotiated version (supported_versions in the ServerHello, else its
     /// version field).
     pub version: Option<u16>,
+    /// The cipher suite the server chose.
+    pub cipher: Option<u16>,
     /// The first plaintext alert.
     pub alert: Option<Alert>,
     /// The certificate chain, leaf first (TLS 1.2 and older).
@@ -528,14 +530,15 @@ fn server_hello(msg: &[u8], facts: &mut ServerFacts) {
     let Ok((_, TlsMessage::Handshake(hs))) = parse_tls_message_handshake(msg) else {
         return;
     };
-    let (version, ext) = match hs {
-        TlsMessageHandshake::ServerHello(sh) => (sh.version.0, sh.ext),
-        TlsMessageHandshake::ServerHelloV13Draft18(sh) => (sh.version.0, sh.ext),
+    let (version, cipher, ext) = match hs {
+        TlsMessageHandshake::ServerHello(sh) => (sh.version.0, sh.cipher.0, sh.ext),
+        TlsMessageHandshake::ServerHelloV13Draft18(sh) => (sh.version.0, sh.cipher.0, sh.ext),
         TlsMessageHandshake::HelloRetryRequest(_) => return,
         _ => return,
     };
     facts.hello = true;
     facts.version = Some(version);
+    facts.cipher = Some(cipher);
     let mut ext = ext.unwrap_or(&[]);
     while ext.len() >= 4 {
         let len = u16::from_be_bytes([ext[2], ext[3]]) as usize;

@@ -7,7 +7,7 @@ use crate::sanitize::for_csv;
 use std::io::Write;
 
 /// The header, in order. Later columns are only ever appended.
-pub const HEADER: [&str; 30] = [
+pub const HEADER: [&str; 32] = [
     "first_seen",
     "last_seen",
     "src_ip",
@@ -38,6 +38,8 @@ pub const HEADER: [&str; 30] = [
     "endpoint_by",
     "nsg_rule",
     "route_next_hop",
+    "translated_ip",
+    "translated_port",
 ];
 
 /// Writes flows as CSV.
@@ -144,6 +146,14 @@ impl<W: Write> CsvWriter<W> {
                 None => r.next_hop.to_string(),
             };
             b.push_str(&for_csv(&hop));
+        }
+        mark(b, &mut ends);
+        if let Some(a) = f.translated_ip {
+            let _ = write!(b, "{a}");
+        }
+        mark(b, &mut ends);
+        if let Some(p) = f.translated_port {
+            let _ = write!(b, "{p}");
         }
         mark(b, &mut ends);
         let mut start = 0;

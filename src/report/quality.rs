@@ -62,6 +62,12 @@ pub fn notes(c: &CaptureStats) -> Vec<String> {
         ));
     }
     q.extend(copies(&c.copies));
+    if c.nat_legs > 0 {
+        q.push(format!(
+            "{} connections recorded on both sides of an address-translating appliance (the same TCP sequence numbers from another source address): each counted once, its translated address kept ({} packets of the translated legs set aside)",
+            c.nat_legs, c.nat_packets
+        ));
+    }
     for h in &c.vxlan_elsewhere {
         q.push(format!(
             "UDP port {}: {} datagrams look like VXLAN (inner Ethernet and IP) on a port VXLAN is not decoded on: pass --vxlan-port {} to see inside",

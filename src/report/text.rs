@@ -263,10 +263,9 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
             "  upload to the cache account:",
             4,
             &format!(
-                "{:.2} MB/s ({} bytes in {:.1} s, {:.1}% retransmitted); Site Recovery needs at least {:.2} MB/s (4 MB in 3 s); churn limit {:.0} MB/s per VM, {:.0} MB/s with High Churn",
+                "{:.2} MB/s ({}; {:.1}% retransmitted); Site Recovery needs at least {:.2} MB/s (4 MB in 3 s); churn limit {:.0} MB/s per VM, {:.0} MB/s with High Churn",
                 u.mbps,
-                u.bytes,
-                u.seconds,
+                crate::diagnosis::findings::upload_time(u),
                 u.retrans_pct,
                 d.thresholds.cache_upload_mbps,
                 d.thresholds.churn_limit_mbps,

@@ -485,6 +485,8 @@ fn tls13_server_hello_then_encryption() {
     let want = ServerFacts {
         hello: true,
         version: Some(0x0304),
+        // TLS_AES_256_GCM_SHA384, as the hello's bytes say (…1302 00…).
+        cipher: Some(0x1302),
         alert: None,
         certs: vec![],
     };

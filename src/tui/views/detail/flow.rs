@@ -78,6 +78,16 @@ fn identity_lines(f: &FlowRecord, v: &FlowVerdict, g: &Glyphs) -> Vec<Line<'stat
         ),
         endpoint_line(v),
     ];
+    if let (Some(a), Some(p)) = (f.translated_ip, f.translated_port) {
+        out.push(field(
+            "NAT",
+            format!(
+                "translated by the appliance to {}: the server saw that address",
+                sock(a, p)
+            ),
+            YELLOW,
+        ));
+    }
     out.extend(config_lines(v.nsg.as_ref(), v.route.as_ref(), g));
     if let Some(vlan) = f.vlan {
         out.push(field("vlan", vlan.to_string(), PLAIN));
@@ -492,7 +502,7 @@ fn tls_lines(t: &TlsRecord, v: &FlowVerdict) -> Vec<Line<'static>> {
         TlsEnd::ServerAlert => ("ended by the server's alert", RED),
         TlsEnd::ClientAlert => ("ended by the client's alert", RED),
         TlsEnd::ClientEncryptedAlert => (
-            "the client answered the server's flight with an encrypted alert and closed",
+            "the client answered the server's flight with an encrypted alert (a record too short to be its Finished)",
             RED,
         ),
         TlsEnd::ClientClosedAfterServerFlight => (

@@ -1,0 +1,93 @@
+//! The private DNS zones of Site Recovery's private endpoints ("Azure Private
+//! Endpoint private DNS zone values", 2025-08-04): a name of an account or
+//! vault with a private endpoint answers with a CNAME into its zone
+//! (`cache1.blob.core.windows.net` → `cache1.privatelink.blob.core.windows.net`).
+//! A VNet linked to the zone resolves that name to the endpoint's private
+//! address; a VNet that is not (or a custom DNS server that does not forward
+//! to Azure DNS) follows the public chain to a public address.
+
+use crate::model::{Cloud, EndpointId};
+
+/// One private DNS zone Site Recovery uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Zone {
+    /// The cloud.
+    pub cloud: Cloud,
+    /// The endpoint whose names it holds.
+    pub endpoint: EndpointId,
+    /// The zone (`privatelink.blob.core.windows.net`).
+    pub zone: &'static str,
+    /// The public zone a custom DNS server forwards to Azure DNS
+    /// (168.63.129.16) for it.
+    pub forwarder: &'static str,
+}
+
+/// The zones, per cloud. Azure China documents no zone for Site Recovery's
+/// vault.
+pub const ZONES: &[Zone] = &[
+    Zone {
+        cloud: Cloud::Public,
+        endpoint: EndpointId::CacheStorage,
+        zone: "privatelink.blob.core.windows.net",
+        forwarder: "blob.core.windows.net",
+    },
+    Zone {
+        cloud: Cloud::Public,
+        endpoint: EndpointId::SiteRecovery,
+        zone: "privatelink.siterecovery.windowsazure.com",
+        forwarder: "siterecovery.windowsazure.com",
+    },
+    Zone {
+        cloud: Cloud::Usgov,
+        endpoint: EndpointId::CacheStorage,
+        zone: "privatelink.blob.core.usgovcloudapi.net",
+        forwarder: "blob.core.usgovcloudapi.net",
+    },
+    Zone {
+        cloud: Cloud::Usgov,
+        endpoint: EndpointId::SiteRecovery,
+        zone: "privatelink.siterecovery.windowsazure.us",
+        forwarder: "siterecovery.windowsazure.us",
+    },
+    Zone {
+        cloud: Cloud::China,
+        endpoint: EndpointId::CacheStorage,
+        zone: "privatelink.blob.core.chinacloudapi.cn",
+        forwarder: "blob.core.chinacloudapi.cn",
+    },
+];
+
+/// The zone a name is in (any case, trailing dot ignored): the name itself
+/// is a record of the zone (`a.privatelink.blob.core.windows.net`, or the
+/// vault's `….eus.privatelink.siterecovery.windowsazure.com`).
+pub fn zone_of(name: &str) -> Option<&'static Zone> {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    ZONES.iter().find(|z| {
+        name.strip_suffix(z.zone)
+            .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_in_the_zones() {
+        let z = zone_of("asrcache1.privatelink.blob.core.windows.net").unwrap();
+        assert_eq!(z.endpoint, EndpointId::CacheStorage);
+        let z = zone_of(
+            "3216540987123456789-asr-pod01-rcm1.eus.PRIVATELINK.siterecovery.windowsazure.com.",
+        )
+        .unwrap();
+        assert_eq!(z.zone, "privatelink.siterecovery.windowsazure.com");
+        assert_eq!(
+            zone_of("x.privatelink.blob.core.usgovcloudapi.net")
+                .unwrap()
+                .cloud,
+            Cloud::Usgov
+        );
+        assert!(zone_of("asrcache1.blob.core.windows.net").is_none());
+        assert!(zone_of("evilprivatelink.blob.core.windows.net").is_none());
+    }
+}

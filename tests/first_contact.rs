@@ -1,0 +1,546 @@
+//! First contact and hostile input: the README's first command as it is, a
+//! closed standard output for every command and format, inputs that would
+//! grow memory without bound, exports in the encodings Windows tools write,
+//! and the messages each of them gets. Every input is made here.
+
+mod common;
+
+use common::{capture, data, is_root, run, skip};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// A scratch directory, removed at the end of the test.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Scratch {
+        let d = std::env::temp_dir().join(format!("asrscope-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        Scratch(d)
+    }
+
+    fn file(&self, name: &str, bytes: &[u8]) -> String {
+        let p = self.0.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.to_string_lossy().to_string()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_asrscope")
+}
+
+/// The highest resident memory of a running process so far, in kB
+/// (`VmHWM`), or `None` once it has ended.
+fn peak_kb(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Runs asrscope with `args`, standard input from `input` (a function
+/// writing to it) when given; returns the exit code, standard error and the
+/// peak resident memory seen, in MB.
+/// What writes a test's input to asrscope's standard input.
+type Feed = Box<dyn FnOnce(&mut dyn Write) + Send>;
+
+fn run_measured(args: &[&str], input: Option<Feed>) -> (i32, String, u64) {
+    let mut child = Command::new(bin())
+        .args(args)
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let feeder = input.map(|f| {
+        let mut stdin = child.stdin.take().unwrap();
+        std::thread::spawn(move || f(&mut stdin))
+    });
+    let pid = child.id();
+    let mut peak = 0;
+    while let Some(kb) = peak_kb(pid) {
+        peak = peak.max(kb);
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let out = child.wait_with_output().unwrap();
+    if let Some(f) = feeder {
+        let _ = f.join();
+    }
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        peak / 1024,
+    )
+}
+
+/// A pcap header (Ethernet, microseconds).
+fn pcap_header() -> Vec<u8> {
+    let mut h = 0xa1b2_c3d4u32.to_le_bytes().to_vec();
+    h.extend_from_slice(&2u16.to_le_bytes());
+    h.extend_from_slice(&4u16.to_le_bytes());
+    h.extend_from_slice(&0i32.to_le_bytes());
+    h.extend_from_slice(&0u32.to_le_bytes());
+    h.extend_from_slice(&65_535u32.to_le_bytes());
+    h.extend_from_slice(&1u32.to_le_bytes());
+    h
+}
+
+#[test]
+fn the_readmes_first_command_works_verbatim_as_root_without_sudo() {
+    if !is_root() {
+        return skip("runs apt-get as root without sudo: run the tests as root");
+    }
+    if !common::have("git") {
+        return skip("git is needed to clone the repository");
+    }
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    let block = &readme[readme.find("```sh\n").unwrap() + 6..];
+    let first = block.lines().next().unwrap().to_string();
+    assert!(first.contains("cargo run"), "{first}");
+    let dir = Scratch::new("readme-first");
+    let clone = dir.0.join("clone");
+    let st = Command::new("git")
+        .args(["clone", "--quiet"])
+        .arg(common::root())
+        .arg(&clone)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    // A PATH with every program of this one but `sudo`.
+    let shim = dir.0.join("bin");
+    std::fs::create_dir_all(&shim).unwrap();
+    for d in std::env::split_paths(&std::env::var_os("PATH").unwrap()) {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let name = e.file_name();
+            let to = shim.join(&name);
+            if name != "sudo" && !to.exists() {
+                let _ = std::os::unix::fs::symlink(e.path(), to);
+            }
+        }
+    }
+    assert!(!shim.join("sudo").exists());
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(&first)
+        .current_dir(&clone)
+        .env("PATH", &shim)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        // Built once, beside this repository's own target directory.
+        .env(
+            "CARGO_TARGET_DIR",
+            common::root().join("target").join("readme-first-command"),
+        )
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(!stderr.contains("sudo: command not found"), "{stderr}");
+    // The healthy capture: exit 0 and its report.
+    assert!(out.status.success(), "{first}\n{stdout}\n{stderr}");
+    assert!(stdout.contains("REQUIREMENTS"), "{stdout}");
+}
+
+#[test]
+fn a_closed_standard_output_ends_every_command_quietly() {
+    let healthy = capture("healthy-tls12-dns.pcap");
+    let nsg = data("nsg-allow-all.json");
+    let region = ["--source-region", "eastus", "--target-region", "centralus"];
+    let mut cases: Vec<Vec<&str>> = vec![
+        vec!["analyze", &healthy],
+        vec!["analyze", "--format", "json", &healthy],
+        vec!["analyze", "--csv", "-", &healthy],
+        vec!["check", "--nsg", &nsg],
+        vec!["check", "--nsg", &nsg, "--format", "json"],
+        vec!["requirements"],
+        vec!["requirements", "--format", "json"],
+        vec!["requirements", "--format", "az"],
+        vec!["tags", "info", "--regions"],
+        vec!["tags", "lookup", "13.68.163.36", "4.149.98.200"],
+    ];
+    for c in cases.iter_mut() {
+        if matches!(c[0], "check" | "requirements") {
+            c.extend(region);
+        }
+    }
+    for args in &cases {
+        let mut child = Command::new(bin())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader goes away before anything is written.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        // Nothing about the pipe (with `--csv -` the report itself goes to
+        // standard error).
+        if args.contains(&"--csv") {
+            assert!(err.contains("REQUIREMENTS"), "{args:?}: {err}");
+            assert!(
+                !err.contains("pipe") && !err.contains("CSV"),
+                "{args:?}: {err}"
+            );
+        } else {
+            assert!(err.is_empty(), "{args:?}: {err}");
+        }
+    }
+}
+
+#[test]
+fn zero_length_records_do_not_grow_memory() {
+    // A pcap header and then 6 million records of caplen 0 on standard
+    // input (96 MB): before, each cost about 26 bytes outside the budget.
+    let (code, err, peak) = run_measured(
+        &["analyze", "--max-memory", "64M", "-"],
+        Some(Box::new(|w: &mut dyn Write| {
+            let mut buf = pcap_header();
+            let _ = w.write_all(&buf);
+            buf.clear();
+            for i in 0..65_536u32 {
+                buf.extend_from_slice(&i.to_le_bytes());
+                buf.extend_from_slice(&[0; 12]);
+            }
+            for _ in 0..(6_000_000 / 65_536) {
+                if w.write_all(&buf).is_err() {
+                    return;
+                }
+            }
+        })),
+    );
+    assert!(code == 0 || code == 1, "{err}");
+    assert!(peak < 96, "peak {peak} MB for 6,000,000 empty records");
+}
+
+#[test]
+fn the_json_report_streams_its_flows() {
+    // 60,000 SYN-only flows: the JSON held every one before it was written.
+    let dir = Scratch::new("json-flood");
+    let mut pcap = pcap_header();
+    for i in 0..60_000u32 {
+        let mut frame = vec![
+            0x00, 0x0d, 0x3a, 0x20, 0x00, 0x01, 0x00, 0x0d, 0x3a, 0x10, 0x00, 0x04, 0x08, 0x00,
+        ];
+        let ip: [u8; 20] = [
+            0x45,
+            0,
+            0,
+            40,
+            0,
+            1,
+            0,
+            0,
+            64,
+            6,
+            0,
+            0,
+            10,
+            1,
+            (i >> 8) as u8,
+            i as u8,
+            13,
+            68,
+            163,
+            36,
+        ];
+        frame.extend_from_slice(&ip);
+        let mut tcp = vec![0u8; 20];
+        tcp[0..2].copy_from_slice(&40_000u16.to_be_bytes());
+        tcp[2..4].copy_from_slice(&443u16.to_be_bytes());
+        tcp[4..8].copy_from_slice(&(i * 7919).to_be_bytes());
+        tcp[12] = 0x50;
+        tcp[13] = 0x02;
+        tcp[14..16].copy_from_slice(&64_240u16.to_be_bytes());
+        frame.extend_from_slice(&tcp);
+        pcap.extend_from_slice(&(1_700_000_000 + i / 1000).to_le_bytes());
+        pcap.extend_from_slice(&((i % 1000) * 1000).to_le_bytes());
+        pcap.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        pcap.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        pcap.extend_from_slice(&frame);
+    }
+    let f = dir.file("flood.pcap", &pcap);
+    let (code, err, text_peak) = run_measured(&["analyze", "--max-memory", "16M", &f], None);
+    assert!(code == 0 || code == 1, "{err}");
+    let (code, err, json_peak) = run_measured(
+        &["analyze", "--format", "json", "--max-memory", "16M", &f],
+        None,
+    );
+    assert!(code == 0 || code == 1, "{err}");
+    // Held whole, 60,000 judged flows take well over 100 MB; streamed, the
+    // JSON costs what the text report costs, give or take the writer.
+    assert!(
+        json_peak < text_peak + 32,
+        "json {json_peak} MB against text {text_peak} MB"
+    );
+    // And it is one JSON document with every flow.
+    let (_, out, _) = run(&["analyze", "--format", "json", &f]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["flows"].as_array().unwrap().len(), 60_000);
+    assert_eq!(v["capture"]["flows"], 60_000);
+    assert!(v["diagnosis"]["requirements"].is_array());
+}
+
+#[test]
+fn exports_and_tag_files_are_bounded_and_their_encoding_named() {
+    let dir = Scratch::new("exports");
+    let region = ["--source-region", "eastus", "--target-region", "centralus"];
+    let check = |nsg: &str| {
+        let mut args = vec!["check", "--nsg", nsg, "--format", "json"];
+        args.extend(region);
+        run(&args)
+    };
+    let text = std::fs::read_to_string(data("nsg-allow-all.json")).unwrap();
+    // UTF-8 with a byte-order mark, and UTF-16 with one (PowerShell 5.1's
+    // `>`), read as they are.
+    let mut bom = vec![0xef, 0xbb, 0xbf];
+    bom.extend_from_slice(text.as_bytes());
+    let mut utf16 = vec![0xff, 0xfe];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    for (name, bytes) in [("bom.json", bom), ("utf16.json", utf16)] {
+        let (code, out, err) = check(&dir.file(name, &bytes));
+        assert_eq!(code, 0, "{name}: {err}");
+        assert!(out.contains("\"ok\": true"), "{name}");
+    }
+    // UTF-32, UTF-16 without a mark, invalid UTF-8: one line naming it.
+    let mut utf32 = vec![0xff, 0xfe, 0, 0];
+    utf32.extend(text.chars().flat_map(|c| (c as u32).to_le_bytes()));
+    let no_mark: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let mut latin1 = text.as_bytes().to_vec();
+    latin1.insert(10, 0xe9);
+    for (name, bytes, says) in [
+        ("utf32.json", utf32, "UTF-32"),
+        ("nomark.json", no_mark, "without a byte-order mark"),
+        (
+            "latin1.json",
+            latin1,
+            "not valid UTF-8 (invalid byte at offset 10)",
+        ),
+    ] {
+        let (code, _, err) = check(&dir.file(name, &bytes));
+        assert_eq!(code, 2, "{name}");
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+        assert!(err.contains(says), "{name}: {err}");
+        assert!(err.contains("UTF-8"), "{name}: {err}");
+    }
+    // A device without end is refused before it fills memory.
+    for (flag, what) in [("--nsg", "export"), ("--service-tags", "service tags file")] {
+        let mut args = vec!["check", "--nsg", "/dev/zero"];
+        if flag == "--service-tags" {
+            args = vec!["check", "--nsg", "/dev/null", "--service-tags", "/dev/zero"];
+        }
+        args.extend(region);
+        let (code, err, peak) = run_measured(&args, None);
+        assert_eq!(code, 2, "{flag}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&format!("the {what} is larger than 256 MiB")),
+            "{err}"
+        );
+        assert!(peak < 600, "{flag}: peak {peak} MB");
+    }
+    // A wrong field names the rule and the field.
+    let bad = text.replacen("\"priority\": 100", "\"priority\": -1", 1);
+    assert_ne!(bad, text);
+    let (code, _, err) = check(&dir.file("prio.json", bad.as_bytes()));
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("security rule \"Allow-All-Outbound\": priority -1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn pcapng_blocks_unknown_are_skipped_and_invalid_ones_named_in_one_line() {
+    let dir = Scratch::new("pcapng-blocks");
+    let good = std::fs::read(capture("pktmon-copies.pcapng")).unwrap();
+    // Walk the blocks (little-endian) to find where the packets begin.
+    let mut at = 0;
+    let mut offsets = Vec::new();
+    while at + 8 <= good.len() {
+        offsets.push(at);
+        at += u32::from_le_bytes(good[at + 4..at + 8].try_into().unwrap()) as usize;
+    }
+    let third = offsets[3];
+    let splice = |block: &[u8]| {
+        let mut v = good[..third].to_vec();
+        v.extend_from_slice(block);
+        v.extend_from_slice(&good[third..]);
+        v
+    };
+    // A well-formed block of a type this code does not know.
+    let mut unknown = 0x0bad_b10cu32.to_le_bytes().to_vec();
+    unknown.extend_from_slice(&28u32.to_le_bytes());
+    unknown.extend_from_slice(&[7; 16]);
+    unknown.extend_from_slice(&28u32.to_le_bytes());
+    let (_, plain, _) = run(&[
+        "analyze",
+        "--format",
+        "json",
+        &capture("pktmon-copies.pcapng"),
+    ]);
+    let frames = |json: &str| {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        v["capture"]["frames"].as_u64().unwrap()
+    };
+    let unknown_file = dir.file("unknown.pcapng", &splice(&unknown));
+    let (code, out, err) = run(&["analyze", "--format", "json", &unknown_file]);
+    assert!(code == 0 || code == 1, "{err}");
+    assert_eq!(frames(&out), frames(&plain));
+    // A block whose length is not a multiple of 4, from a file and from a
+    // stream: one short line with the frame and the byte offset.
+    let mut bad = 6u32.to_le_bytes().to_vec();
+    bad.extend_from_slice(&13u32.to_le_bytes());
+    bad.extend_from_slice(&[0; 5]);
+    let bytes = splice(&bad);
+    let bad_file = dir.file("bad.pcapng", &bytes);
+    let (code, _, err) = run(&["analyze", &bad_file]);
+    assert_eq!(code, 2);
+    let line = err
+        .lines()
+        .find(|l| l.contains("stopped after frame"))
+        .unwrap();
+    assert!(line.contains(&format!("byte {third}")), "{line}");
+    assert!(err.len() < 600, "{err}");
+    let mut child = Command::new(bin())
+        .args(["analyze", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // asrscope stops reading at the bad block: the rest may not be taken.
+    let _ = child.stdin.take().unwrap().write_all(&bytes);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        err.contains(&format!("invalid block at byte {third}")),
+        "{err}"
+    );
+    assert!(
+        !err.contains("NomError") && !err.contains("[12, 0"),
+        "{err}"
+    );
+    assert!(err.len() < 600, "{err}");
+}
+
+#[test]
+fn arguments_that_would_mislead_are_refused_or_named() {
+    let healthy = capture("healthy-tls12-dns.pcap");
+    // An unset shell variable: it would trust every issuer.
+    for blank in ["", "  "] {
+        let (code, out, err) = run(&["analyze", "--trusted-issuer", blank, &healthy]);
+        assert_eq!(code, 2, "{err}");
+        assert!(out.is_empty());
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("--trusted-issuer"), "{err}");
+    }
+    // Two documents on one stream.
+    let (code, out, err) = run(&["analyze", "--format", "json", "--csv", "-", &healthy]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.contains("--csv - and --format json"), "{err}");
+    // The CSV on standard output alone, the report on standard error.
+    let (code, out, err) = run(&["analyze", "--csv", "-", &healthy]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("first_seen,"), "{out}");
+    assert!(err.contains("REQUIREMENTS"), "{err}");
+    // A CSV that cannot be created: the report first, then one line, exit 2.
+    let (code, out, err) = run(&["analyze", "--csv", "/nonexistent/dir/x.csv", &healthy]);
+    assert_eq!(code, 2);
+    assert!(out.contains("REQUIREMENTS"), "{out}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("/nonexistent/dir/x.csv: cannot create the CSV file"),
+        "{err}"
+    );
+    // A region holding an escape sequence is shown escaped.
+    let (code, _, err) = run(&[
+        "requirements",
+        "--source-region",
+        "east\u{1b}[2Jus",
+        "--target-region",
+        "centralus",
+    ]);
+    assert_eq!(code, 2);
+    assert!(!err.contains('\u{1b}'), "{err}");
+    assert!(err.contains("\\027[2J"), "{err}");
+    // A file name that is not UTF-8 is taken, and named.
+    use std::os::unix::ffi::OsStrExt;
+    let dir = Scratch::new("names");
+    let odd = dir.0.join(std::ffi::OsStr::from_bytes(b"cap\xff\x1b.pcap"));
+    std::fs::copy(&healthy, &odd).unwrap();
+    let out = Command::new(bin())
+        .arg("analyze")
+        .arg(&odd)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{:?}", out);
+    let missing = dir
+        .0
+        .join(std::ffi::OsStr::from_bytes(b"gone\xff\x1b.pcap"));
+    let out = Command::new(bin())
+        .arg("analyze")
+        .arg(&missing)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(err.contains("gone\u{fffd}\\027.pcap: cannot open"), "{err}");
+}
+
+#[test]
+fn a_full_disk_on_standard_output_is_named() {
+    let full = Path::new("/dev/full");
+    if !full.exists() {
+        return skip("/dev/full is needed");
+    }
+    let healthy = capture("healthy-tls12-dns.pcap");
+    let region = ["--source-region", "eastus", "--target-region", "centralus"];
+    let nsg = data("nsg-allow-all.json");
+    let mut cases: Vec<Vec<&str>> = vec![
+        vec!["analyze", &healthy],
+        vec!["analyze", "--format", "json", &healthy],
+        vec!["requirements", "--format", "json"],
+        vec!["check", "--nsg", &nsg],
+    ];
+    for c in cases.iter_mut().skip(2) {
+        c.extend(region);
+    }
+    for args in cases {
+        let out = Command::new(bin())
+            .args(&args)
+            .stdout(std::fs::File::create(full).unwrap())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.contains("standard output: No space left on device"),
+            "{args:?}: {err}"
+        );
+    }
+}
