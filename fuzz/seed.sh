@@ -6,7 +6,9 @@
 # (relative to the crate root). Needs tshark and python3 (standard library only).
 # Frames (for `decode` and `engine`) are read by a small pcap/pcapng reader below;
 # TCP/UDP payloads, reassembled TCP data and certificates (for the protocol
-# targets) come from tshark. Files are named by their SHA-1, so re-running only adds.
+# targets) come from tshark; whole files (the first 256 KB) seed `capture_stream`, and the
+# JSON exports of tests/data/ seed `azure_exports`. Files are named by their SHA-1, so
+# re-running only adds.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -155,8 +157,17 @@ for arg in inputs:
     else:
         files.append(arg)
 
+# capture_stream: whole capture files (their first 256 KB, gunzipped), as a
+# stream reader sees them.
+CAPTURE_SEED_BYTES = 262144
+
 for path in files:
     per_capture = {}
+    try:
+        raw = gzip.open(path).read() if path.endswith(".gz") else open(path, "rb").read()
+        save("capture_stream", raw[:CAPTURE_SEED_BYTES], per_capture)
+    except OSError as err:
+        print(f"seed.sh: {path}: {err}", file=sys.stderr)
     try:
         frames = list(read_frames(path))
     except (struct.error, OSError, EOFError) as err:
@@ -168,6 +179,14 @@ for path in files:
     for s in engine_seeds(frames):
         save("engine", s, per_capture)
     payloads(path, per_capture)
+
+# azure_exports: the exports of tests/data (hand-written, and Microsoft's
+# examples), as they are.
+data_dir = os.path.join(os.path.dirname(out_dir), "..", "tests", "data")
+for dirpath, _, names in os.walk(data_dir):
+    for n in sorted(names):
+        if n.endswith(".json"):
+            save("azure_exports", open(os.path.join(dirpath, n), "rb").read(), {})
 
 print(f"seed.sh: {len(files)} captures; new seeds: " +
       ", ".join(f"{t} {n}" for t, n in sorted(counts.items())))

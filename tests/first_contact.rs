@@ -444,6 +444,28 @@ fn pcapng_blocks_unknown_are_skipped_and_invalid_ones_named_in_one_line() {
         "{err}"
     );
     assert!(err.len() < 600, "{err}");
+    // A process information block (pktmon and Wireshark write them) that
+    // claims 8 bytes, fewer than a block's own header and trailer: named,
+    // on the stream path too, where pcap-parser would otherwise underflow.
+    let mut short = 0x8000_0001u32.to_le_bytes().to_vec();
+    short.extend_from_slice(&8u32.to_le_bytes());
+    let bytes = splice(&short);
+    let mut child = Command::new(bin())
+        .args(["analyze", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child.stdin.take().unwrap().write_all(&bytes);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("block at byte {third} claims a length of 8 bytes")),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
 }
 
 #[test]

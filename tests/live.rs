@@ -345,4 +345,30 @@ fn a_full_disk_names_the_file_and_the_capture_is_still_reported() {
     assert_eq!(status.code(), Some(2), "{err}");
     assert!(err.contains("/dev/full: cannot write the CSV"), "{err}");
     assert!(err.contains("No space left on device"), "{err}");
+    // The capture file on a full disk: said once, not again when the file
+    // is completed.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_asrscope"))
+        .args([
+            "live",
+            "-i",
+            "lo",
+            "--no-tui",
+            "--duration",
+            "2",
+            "--write",
+            "/dev/full",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = wait_capturing(&mut child);
+    let status = child.wait().unwrap();
+    let err = err.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert_eq!(
+        err.matches("/dev/full: cannot write the capture").count(),
+        1,
+        "{err}"
+    );
 }

@@ -370,7 +370,13 @@ fn asr_toggle_changes_the_rows() {
     let snap = snapshot("healthy-tls12-dns.pcap");
     let mut ui = UiState::new();
     let asr = render(&snap, &mut ui, 80, 24);
-    assert!(!asr.join("\n").contains(":53 "));
+    // No DNS row: the resolver only appears once all flows are shown (a
+    // clock time may well contain ":53").
+    assert!(
+        !asr.join("\n").contains("168.63.129.16"),
+        "{}",
+        asr.join("\n")
+    );
     assert_eq!(key(&mut ui, &snap, KeyCode::Char('a')), None);
     let all = render(&snap, &mut ui, 160, 60);
     assert!(shown_count(&all) > shown_count(&asr), "{}", all.join("\n"));

@@ -1,5 +1,7 @@
-//! The NSG and route exports (`--nsg`, `--routes`): any text either parses or
-//! is refused, and what parses can be indexed and evaluated.
+//! The NSG and route exports (`--nsg`, `--routes`): any bytes are decoded as
+//! asrscope reads a file (UTF-8 with or without a BOM, UTF-16 with one), and
+//! the text either parses or is refused in one line; what parses can be
+//! indexed and evaluated.
 #![no_main]
 
 use asrscope::azure::tags::TagDb;
@@ -8,16 +10,26 @@ use libfuzzer_sys::fuzz_target;
 use std::net::{IpAddr, Ipv4Addr};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
+    let text = match asrscope::app::config::decode_text(data) {
+        Ok(t) => t,
+        Err(why) => {
+            assert!(!why.contains('\n'));
+            return;
+        }
     };
     let tags = TagDb::embedded();
     let ip = IpAddr::V4(Ipv4Addr::new(13, 89, 170, 130));
-    if let Ok(n) = nsg::parse_nsgs(text) {
-        let network = Network::new(n, vec![], tags);
-        let _ = network.nsg_verdict(&nsg::Flow::tcp(ip, 443), tags);
+    match nsg::parse_nsgs(&text) {
+        Ok(n) => {
+            let network = Network::new(n, vec![], tags);
+            let _ = network.nsg_verdict(&nsg::Flow::tcp(ip, 443), tags);
+        }
+        Err(e) => assert!(!e.to_string().contains('\n')),
     }
-    if let Ok(r) = routes::parse_routes(text) {
-        let _ = Network::new(vec![], r, tags).route(ip, tags);
+    match routes::parse_routes(&text) {
+        Ok(r) => {
+            let _ = Network::new(vec![], r, tags).route(ip, tags);
+        }
+        Err(e) => assert!(!e.to_string().contains('\n')),
     }
 });

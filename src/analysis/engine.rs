@@ -8,7 +8,7 @@
 //! ```no_run
 //! use asrscope::analysis::engine::Engine;
 //! let mut engine = Engine::default();
-//! asrscope::capture::read_capture("captures/healthy-tls12-dns.pcap", None, &mut |f| engine.ingest(f)).unwrap();
+//! asrscope::capture::read_capture("captures/healthy-tls12-dns.pcap".as_ref(), None, &mut |f| engine.ingest(f)).unwrap();
 //! engine.finish();
 //! for flow in engine.take_finished() {
 //!     println!("{} {:?}", flow.dst_ip, flow.server_name);

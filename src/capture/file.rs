@@ -250,6 +250,18 @@ fn read_pcapng_mixed(
 /// process substitution): its magic number is read from the stream itself
 /// and handed back to pcap-parser with the rest, so nothing is read twice.
 /// pcap and pcapng, mixed link types included.
+/// Reads a capture (pcap or pcapng, any link types) from any reader, as a
+/// stream; `name` is what messages call it. What standard input, fifos and
+/// the fuzzer go through.
+pub fn read_from<R: Read + Send>(
+    name: &str,
+    input: R,
+    filter: Option<&str>,
+    on_frame: &mut dyn FnMut(&Frame<'_>),
+) -> Result<ReadSummary, CaptureError> {
+    read_stream(name, input, FileFormat::Stdin, filter, on_frame)
+}
+
 fn read_stream<R: Read + Send>(
     path: &str,
     mut input: R,
@@ -326,7 +338,22 @@ fn read_with_parser(
     let mut filtered_out = 0u64;
     // Bytes of whole blocks read: where a bad block begins.
     let mut at = 0u64;
+    // The byte order of the current pcapng section, once one has begun.
+    let mut section_big_endian: Option<bool> = None;
     let end = loop {
+        if let Some(big) = section_big_endian
+            && let Some(len) = short_block(reader.data(), big)
+        {
+            // pcap-parser 0.17 would underflow on such a block (a process
+            // information block shorter than its own header and trailer).
+            break CaptureEnd::Damaged {
+                after_frame: frames,
+                message: format!(
+                    "the block at byte {at} claims a length of {len} bytes, \
+                     less than the 12 of a block's header and trailer"
+                ),
+            };
+        }
         match reader.next() {
             Ok((offset, block)) => {
                 match block {
@@ -370,7 +397,10 @@ fn read_with_parser(
                             }
                         }
                     }
-                    PcapBlockOwned::NG(Block::SectionHeader(_)) => ifaces.clear(),
+                    PcapBlockOwned::NG(Block::SectionHeader(shb)) => {
+                        section_big_endian = Some(shb.big_endian());
+                        ifaces.clear();
+                    }
                     PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
                         let lt = idb.linktype.0 as u32;
                         if !linktypes.contains(&lt) {
@@ -482,6 +512,23 @@ fn read_with_parser(
         filtered_out,
         end,
     })
+}
+
+/// The length a pcapng block at the head of `data` claims, when it is too
+/// short to hold the block's own header and trailer. Section headers are
+/// left to the parser: they carry their own byte order.
+fn short_block(data: &[u8], big_endian: bool) -> Option<u32> {
+    let head: [u8; 8] = data.get(..8)?.try_into().ok()?;
+    if head[..4] == PCAPNG_MAGIC {
+        return None;
+    }
+    let len = [head[4], head[5], head[6], head[7]];
+    let len = if big_endian {
+        u32::from_be_bytes(len)
+    } else {
+        u32::from_le_bytes(len)
+    };
+    (len < 12).then_some(len)
 }
 
 /// Where a damaged file's first bad block (pcapng) or record (pcap) begins,
