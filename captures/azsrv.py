@@ -7,7 +7,11 @@ certificate chain (leaf + issuing CA, like Azure front ends send) and its
 own highest TLS version (storage front ends here speak TLS 1.2, the rest
 TLS 1.3).  GET returns a small JSON body; PUT and POST read the whole body
 (answering "Expect: 100-continue" first, as curl asks for large uploads),
-so the client finishes its upload and closes the connection itself.
+so the client finishes its upload and closes the connection itself.  Every
+answer's JSON names the request's host and path (the path with its query
+string, as received).  A listener whose TLSMAX is "plain" speaks plain HTTP
+without TLS (its CERTNAME is not used; "-" by convention): a web server's
+port 80, or a storage account that accepts HTTP.
 
   azsrv.py --certdir DIR --listen ADDR,PORT,CERTNAME,TLSMAX ... --lifetime SECONDS
 """
@@ -79,6 +83,13 @@ def make_server(addr, port, ctx):
                 return TLSServer._n
 
         def finish_request(self, request, client_address):
+            if ctx is None:                     # plain HTTP
+                request.settimeout(60)
+                try:
+                    self.RequestHandlerClass(request, client_address, self)
+                except OSError:
+                    pass
+                return
             # The TLS handshake runs in the connection's own thread, so a client
             # whose ClientHello never arrives (firewall scenarios) blocks nobody.
             # A handshake that has not finished after 3 s is given up (the
@@ -111,10 +122,13 @@ def main():
     a = ap.parse_args()
     for spec in a.listen:
         addr, port, name, tlsmax = spec.split(",")
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-        ctx.maximum_version = ssl.TLSVersion.TLSv1_3 if tlsmax == "1.3" else ssl.TLSVersion.TLSv1_2
-        ctx.load_cert_chain("%s/%s.chain.pem" % (a.certdir, name), "%s/%s.key" % (a.certdir, name))
+        if tlsmax == "plain":
+            ctx = None
+        else:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_3 if tlsmax == "1.3" else ssl.TLSVersion.TLSv1_2
+            ctx.load_cert_chain("%s/%s.chain.pem" % (a.certdir, name), "%s/%s.key" % (a.certdir, name))
         srv = make_server(addr, int(port), ctx)
         threading.Thread(target=srv.serve_forever, daemon=True).start()
     print("ready", flush=True)

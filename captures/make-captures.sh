@@ -12,7 +12,8 @@
 #   asrs-az  ("Azure": dnsmasq on 10.2.0.53 as the VNet's DNS, HTTPS
 #             endpoints of storage, AAD, ASR, Service Bus, Key Vault,
 #             Automation on 10.2.x.10 and fd00:2::1:10, the vault's public
-#             front end on 10.2.3.11)
+#             front end on 10.2.3.11; www.contoso.example, a web server
+#             outside Azure, on 10.2.8.10)
 #
 #   asrs-gwlb (used by the gwlb-vxlan scenario only: the tunnel end points
 #             of an Azure Gateway Load Balancer, bridged between the VM,
@@ -137,6 +138,7 @@ SB_P=10.2.4.10;       SB_A=13.89.170.130    # EventHub.CentralUS 13.89.170.128/2
 KV_P=10.2.5.10;       KV_A=4.190.147.141    # AzureKeyVault 4.190.147.140/30
 AUTO_P=10.2.6.10;     AUTO_A=4.174.145.40   # GuestAndHybridManagement 4.174.145.32/27
 OUT_P=10.2.9.10;      OUT_A=203.0.113.25    # not Azure: TEST-NET-3 203.0.113.0/24
+WEB_P=10.2.8.10;      WEB_A=198.51.100.80   # not Azure: TEST-NET-2 198.51.100.0/24 (www.contoso.example, bundle-privacy)
 # Kept private on purpose (not rewritten):
 VM_IP=10.1.0.4; VM_IP6=fd00:1::4            # the VM (IPv6: ULA, as in a dual-stack VNet)
 NVA_IP=10.1.0.1; NVA_IP6=fd00:1::1          # the NVA, also source of its ICMP errors
@@ -149,12 +151,12 @@ NVA_OUT=10.0.0.1                            # the NVA's outside address; rewritt
 NVA_OUT_A=198.51.100.7                      #   TEST-NET-2, the appliance's public address (its SNAT source)
 
 MAP_ARGS=()
-for v in DNS BLOB BLOB6 CUS AAD ASR VAULTPUB SB KV AUTO OUT; do
+for v in DNS BLOB BLOB6 CUS AAD ASR VAULTPUB SB KV AUTO OUT WEB; do
     p=${v}_P; a=${v}_A
     MAP_ARGS+=(--map "${!p}=${!a}")
 done
 FORBID_ARGS=()
-for v in DNS BLOB BLOB6 CUS AAD ASR VAULTPUB SB KV AUTO OUT; do p=${v}_P; FORBID_ARGS+=(--forbid "${!p}"); done
+for v in DNS BLOB BLOB6 CUS AAD ASR VAULTPUB SB KV AUTO OUT WEB; do p=${v}_P; FORBID_ARGS+=(--forbid "${!p}"); done
 
 BLOB_NAME=asrcache1.blob.core.windows.net
 CUS_NAME=asrcachecus.blob.core.windows.net
@@ -168,6 +170,7 @@ GOV_BLOB_NAME=asrcachegov.blob.core.usgovcloudapi.net
 GOV_AAD_NAME=login.microsoftonline.us
 KV_NAME=myvault.vault.azure.net
 AUTO_NAME=eus-agentsvc.automation.ext.azure.com
+WEB_NAME=www.contoso.example                # a web server outside Azure (bundle-privacy)
 
 # ---------------------------------------------------------------- test PKI
 # A root and an issuing CA like Azure's (servers send leaf + issuing CA, so the
@@ -213,6 +216,7 @@ leaf sb '*.servicebus.windows.net' issuing '*.servicebus.windows.net'
 leaf kv '*.vault.azure.net' issuing '*.vault.azure.net' '*.vaultcore.azure.net'
 leaf auto '*.azure-automation.net' issuing '*.azure-automation.net' '*.automation.ext.azure.com'
 leaf contoso-login 'login.microsoftonline.com' contoso-ca login.microsoftonline.com
+leaf web 'www.contoso.example' contoso-ca www.contoso.example   # Contoso's own web server (not Azure)
 CA=$P/root.pem
 
 # ---------------------------------------------------------------- topology
@@ -261,7 +265,7 @@ ip -n $NS_NVA addr add $NVA_OUT/24 dev nva-out
 ip -n $NS_NVA addr add fd00:ff::1/64 dev nva-out nodad
 ip -n $NS_AZ addr add 10.0.0.2/24 dev az0
 ip -n $NS_AZ addr add fd00:ff::2/64 dev az0 nodad
-for a in $DNS_P $BLOB_P $CUS_P $AAD_P $ASR_P $VAULTPUB_P $SB_P $KV_P $AUTO_P $OUT_P $PE_IP $PE_ASR_IP; do
+for a in $DNS_P $BLOB_P $CUS_P $AAD_P $ASR_P $VAULTPUB_P $SB_P $KV_P $AUTO_P $OUT_P $WEB_P $PE_IP $PE_ASR_IP; do
     ip -n $NS_AZ addr add $a/32 dev lo
 done
 ip -n $NS_AZ addr add $BLOB6_P/128 dev lo nodad
@@ -337,6 +341,8 @@ dns_start() {  # variant: normal | outside | privlink | plpublic | failures
         echo "host-record=blob.usgovvirginia.store.core.usgovcloudapi.net,$BLOB_P"
         echo "cname=$GOV_BLOB_NAME,blob.usgovvirginia.store.core.usgovcloudapi.net"
         echo "host-record=$GOV_AAD_NAME,$AAD_P"
+        # A web server outside Azure (bundle-privacy scenario).
+        echo "host-record=$WEB_NAME,$WEB_P"
         if [ "$1" = failures ]; then
             # Service Bus name missing -> NXDOMAIN; vault.azure.net forwarded to
             # a conditional forwarder that cannot be reached -> REFUSED.
@@ -1312,6 +1318,63 @@ manifest upload-apart-2.pcap "the second of two captures of the same VM, started
     "NVA: tc tbf 4 Mbit/s (burst 10 KB, 400 ms queue) toward Azure, only during this capture" \
     "DNS, TLS 1.2 (SNI $BLOB_NAME), the same 3 MiB PUT -> 201, FIN; data segments span ${d2} s (>= 4 s, ~0.5 MB/s); the tbf queue's tail drops cause some retransmissions; first frame ${gap} s after upload-apart-1.pcap's last"
 
+# 34. Material for a privacy test of asrscope's support bundle (a zip of only
+# the packets of the Site Recovery flows, with their application data
+# removed).  One capture in the VM holds traffic that must NOT reach a
+# bundle next to Site Recovery traffic whose payload must not either, each
+# with a marker string a test can search the bundle for:
+# MARKER-OTHER-9c41e7 in plain HTTP to a web server outside Azure
+# (www.contoso.example, published in TEST-NET-2): in the URL of a GET and of
+# a POST, in the POST's body, and in both answers (the server's JSON echoes
+# the path), so it crosses the wire in clear in both directions; then an
+# HTTPS GET to the same server (TLS 1.3, certificate from the Contoso CA)
+# with the marker in its (encrypted) URL.  MARKER-CACHE-5d2b88 in the
+# replicated data: a 20 KB text block repeating it, PUT to the cache account
+# over plain HTTP (port 80; a storage account that does not require secure
+# transfer accepts it), so the replicated bytes are in clear inside a Site
+# Recovery flow; then the usual 20 KB PUT over TLS 1.2.  The port-80
+# listeners and the web server run in a second azsrv.py for this scenario
+# only.
+log "[34] bundle-privacy"
+MARK_OTHER=MARKER-OTHER-9c41e7
+MARK_CACHE=MARKER-CACHE-5d2b88
+for i in $(seq 1 800); do printf '%s %04d\n' "$MARK_CACHE" "$i"; done > "$TMP/cache-marker-20k.txt"   # 800 x 25 bytes
+timeout 60 ip netns exec $NS_AZ $PY "$HERE/azsrv.py" --certdir "$P" --lifetime 50 \
+    --listen "$WEB_P,80,-,plain" --listen "$WEB_P,443,web,1.3" --listen "$BLOB_P,80,-,plain" >/dev/null &
+WEB_PID=$!; PIDS+=("$WEB_PID")
+wait_listen $NS_AZ t "$WEB_P:80"; wait_listen $NS_AZ t "$WEB_P:443"; wait_listen $NS_AZ t "$BLOB_P:80"
+tcpdump_start $NS_VM vm0 privacy.pcap
+ok vm_curl -4 "http://$WEB_NAME/search?q=$MARK_OTHER"
+ok vm_curl -4 --data-binary "comment=$MARK_OTHER" "http://$WEB_NAME/feedback?ref=$MARK_OTHER"
+ok vm_curl -4 --tlsv1.3 --cacert "$P/contoso-ca.pem" "https://$WEB_NAME/account?ref=$MARK_OTHER"
+ok vm_curl -4 -T "$TMP/cache-marker-20k.txt" "http://$BLOB_NAME/asr-cache/vm01-disk0/00000008.log"
+ok vm_curl -4 --tlsv1.2 --tls-max 1.2 -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000009.log"
+cap_stop
+kill "$WEB_PID" 2>/dev/null || true; wait "$WEB_PID" 2>/dev/null || true
+publish privacy.pcap bundle-privacy.pcap
+f=$TMP/out/bundle-privacy.pcap
+HAS_OTHER="frame contains \"$MARK_OTHER\""
+HAS_CACHE="frame contains \"$MARK_CACHE\""
+expect "DNS answer for $WEB_NAME outside Azure" "$f" "dns.flags.response==1 && dns.qry.name==\"$WEB_NAME\" && dns.a==$WEB_A" -eq 3
+expect "plain HTTP requests to the web server" "$f" "ip.dst==$WEB_A && tcp.dstport==80 && http.request" -eq 2
+expect "$MARK_OTHER in clear, VM -> web server:80" "$f" "$HAS_OTHER && ip.src==$VM_IP && ip.dst==$WEB_A && tcp.dstport==80" -ge 2
+expect "$MARK_OTHER in clear, web server:80 -> VM" "$f" "$HAS_OTHER && ip.src==$WEB_A && ip.dst==$VM_IP && tcp.srcport==80" -ge 2
+expect "$MARK_OTHER in the POST body" "$f" "http.request.method==\"POST\" && http.file_data contains \"$MARK_OTHER\"" -eq 1
+expect "$MARK_OTHER anywhere but web server:80" "$f" "$HAS_OTHER && !(ip.addr==$WEB_A && tcp.port==80)" -eq 0
+expect "TLS 1.3 to the web server (SNI $WEB_NAME)" "$f" "ip.dst==$WEB_A && tcp.dstport==443 && tls.handshake.extensions_server_name==\"$WEB_NAME\"" -eq 1
+expect "encrypted application data to/from the web server:443" "$f" "ip.addr==$WEB_A && tcp.port==443 && tls.record.opaque_type==23" -ge 4
+expect "plain HTTP PUT to the cache account:80" "$f" "ip.dst==$BLOB_A && tcp.dstport==80 && http.request.method==\"PUT\"" -eq 1
+expect "201 from the cache account:80" "$f" "ip.src==$BLOB_A && tcp.srcport==80 && http.response.code==201" -eq 1
+expect "$MARK_CACHE in clear, VM -> cache account:80" "$f" "$HAS_CACHE && ip.src==$VM_IP && ip.dst==$BLOB_A && tcp.dstport==80" -ge 13
+expect "$MARK_CACHE anywhere else" "$f" "$HAS_CACHE && !(ip.dst==$BLOB_A && tcp.dstport==80)" -eq 0
+expect "TLS 1.2 ServerHello from the cache account:443" "$f" "ip.src==$BLOB_A && tcp.srcport==443 && tls.handshake.type==2 && tls.handshake.version==0x0303" -eq 1
+expect "TCP connections" "$f" "$SYN" -eq 5
+manifest bundle-privacy.pcap "support-bundle privacy: traffic outside Site Recovery (plain HTTP and HTTPS to www.contoso.example) and replicated data in clear (plain HTTP PUT to the cache account), each with a marker string, next to a normal TLS 1.2 cache write" \
+    "$CLIENT" "$WEB_NAME=$WEB_A (not Azure); $BLOB_NAME=$BLOB_A (ports 80 and 443); DNS $DNS_A" \
+    "$T_BLOB; $T_DNS; $WEB_A is TEST-NET-2 (not Azure)" \
+    "none: the cache account accepts plain HTTP (secure transfer not required); web server and the port-80 listeners from a second azsrv.py for this scenario only" \
+    "5 A lookups, 5 TCP connections: (1) HTTP GET http://$WEB_NAME/search?q=$MARK_OTHER -> 200, JSON body echoing the path; (2) HTTP POST http://$WEB_NAME/feedback?ref=$MARK_OTHER, body comment=$MARK_OTHER -> 200, JSON echoing the path: $MARK_OTHER in clear in both directions of the port-80 flows to $WEB_A only; (3) TLS 1.3 (SNI $WEB_NAME, certificate from the Contoso CA, encrypted) GET /account?ref=$MARK_OTHER -> 200: the marker only encrypted; (4) HTTP PUT http://$BLOB_NAME/asr-cache/vm01-disk0/00000008.log of 20000 bytes of text, 800 lines '$MARK_CACHE nnnn' -> 201 (curl sends Expect: 100-continue, so the request headers go alone and the server answers 100 Continue first): the replicated data in clear, $MARK_CACHE in every segment of the body to $BLOB_A:80 and nowhere else; (5) TLS 1.2 (SNI $BLOB_NAME) 20 KB PUT -> 201. A support bundle must hold flows (4) and (5) without their payload and nothing of (1)-(3): no '$MARK_OTHER', no '$MARK_CACHE', no $WEB_A"
+
 teardown                      # the lab is no longer needed
 log "captures done after ${SECONDS}s; writing ground truth"
 
@@ -1365,7 +1428,7 @@ done
     echo "# asrscope sample captures, made by make-captures.sh (real traffic in network namespaces, addresses rewritten by rewrite.py)."
     echo "# Address map (lab -> capture): $DNS_P->$DNS_A (Azure DNS); $BLOB_P->$BLOB_A ($T_BLOB); $BLOB6_P->$BLOB6_A ($T_BLOB6);"
     echo "#   $CUS_P->$CUS_A ($T_CUS); $AAD_P->$AAD_A ($T_AAD); $ASR_P->$ASR_A ($T_ASR); $VAULTPUB_P->$VAULTPUB_A ($T_ASR, vault front end); $SB_P->$SB_A ($T_SB);"
-    echo "#   $KV_P->$KV_A ($T_KV); $AUTO_P->$AUTO_A ($T_AUTO); $OUT_P->$OUT_A (not Azure, TEST-NET-3). Service tags: ServiceTags_Public.json changeNumber 375."
+    echo "#   $KV_P->$KV_A ($T_KV); $AUTO_P->$AUTO_A ($T_AUTO); $OUT_P->$OUT_A (not Azure, TEST-NET-3); $WEB_P->$WEB_A (not Azure, TEST-NET-2: $WEB_NAME). Service tags: ServiceTags_Public.json changeNumber 375."
     echo "#   In nva-snat.pcap only: the NVA's outside address $NVA_OUT->$NVA_OUT_A (TEST-NET-2, the appliance's public SNAT address)."
     echo "# Not rewritten: VM $VM_IP / $VM_IP6, NVA $NVA_IP / $NVA_IP6 / $NVA_OUT (except in nva-snat.pcap), proxy $PROXY_IP, private endpoints $PE_IP (cache storage) and $PE_ASR_IP (vault), custom DNS $CUSTOM_DNS, VXLAN underlay 172.16.0.0/24."
     echo "# Capture filter everywhere: no ARP, no IPv6 ND/MLD (inner ARP inside VXLAN remains)."
