@@ -51,7 +51,8 @@ pub struct AppState {
     pub connect: Option<Box<ConnectRequest>>,
     /// The proxy's answer.
     pub proxy_response: Option<Box<ProxyResponse>>,
-    /// The snap length cut bytes a parser was still waiting for.
+    /// Bytes a parser needed were not captured (the snap length cut them,
+    /// or a support bundle removed them).
     pub snap_cut: bool,
     /// The record types each side sent from the start of its TLS stream
     /// (client, server), while they were followed.
@@ -129,10 +130,7 @@ impl AppState {
         if self.phase[i] == Phase::Done {
             return Vec::new();
         }
-        if missing > 0 {
-            self.snap_cut = true;
-        }
-        let grew = self.streams()[i].insert(seq, data);
+        let grew = self.streams()[i].insert(seq, data, missing as usize);
         if !grew {
             return Vec::new();
         }
@@ -153,6 +151,11 @@ impl AppState {
             };
             Vec::new()
         };
+        if self.phase[i] != Phase::Done && self.blocked(i) {
+            // The parser waits for bytes the capture does not hold.
+            self.snap_cut = true;
+            self.give_up(side);
+        }
         if self.phase[i] != Phase::Done && self.streams()[i].is_full() {
             self.give_up(side);
         }
@@ -160,6 +163,18 @@ impl AppState {
             self.streams = None;
         }
         out
+    }
+
+    /// True when direction `i`'s parser (not the trail, which steps over
+    /// cut record bodies) waits for bytes that were cut.
+    fn blocked(&self, i: usize) -> bool {
+        if matches!(self.phase[i], Phase::Trail(_) | Phase::Done) {
+            return false;
+        }
+        self.streams.as_ref().is_some_and(|s| {
+            let known = s[i].known_len();
+            known < s[i].bytes().len() && self.need[i] > known
+        })
     }
 
     fn done(&mut self, i: usize) {
@@ -175,7 +190,7 @@ impl AppState {
         let Some(streams) = self.streams.as_ref() else {
             return out;
         };
-        let b = streams[i].bytes();
+        let b = &streams[i].bytes()[..streams[i].known_len()];
         let mut off = match self.phase[i] {
             Phase::Tunnel(o) => o,
             _ => 0,
@@ -205,7 +220,7 @@ impl AppState {
         let Some(streams) = self.streams.as_ref() else {
             return;
         };
-        let b = streams[0].bytes();
+        let b = &streams[0].bytes()[..streams[0].known_len()];
         let mut off = 0;
         if let Phase::Tunnel(o) = self.phase[0] {
             off = o;
@@ -251,7 +266,7 @@ impl AppState {
         let Some(streams) = self.streams.as_ref() else {
             return;
         };
-        let b = streams[1].bytes();
+        let b = &streams[1].bytes()[..streams[1].known_len()];
         let mut off = 0;
         if let Phase::Tunnel(o) = self.phase[1] {
             off = o;
@@ -295,11 +310,20 @@ impl AppState {
         let Some(streams) = self.streams.as_ref() else {
             return;
         };
-        let b = streams[i].bytes();
-        match tls::follow(b.get(at..).unwrap_or(&[]), &mut self.trail[i]) {
-            Some(n) if !self.trail[i].settled() => {
+        let s = &streams[i];
+        let known = |a: usize, b: usize| s.known(at + a, at + b);
+        match tls::follow(
+            s.bytes().get(at..).unwrap_or(&[]),
+            &known,
+            &mut self.trail[i],
+        ) {
+            tls::Followed::Next(n) if !self.trail[i].settled() => {
                 self.phase[i] = Phase::Trail(at + n);
                 self.need[i] = at + n + 5;
+            }
+            tls::Followed::Cut => {
+                self.snap_cut = true;
+                self.done(i);
             }
             _ => self.done(i),
         }
@@ -313,7 +337,7 @@ impl AppState {
         let Some(streams) = self.streams.as_ref() else {
             return;
         };
-        let b = streams[i].bytes();
+        let b = &streams[i].bytes()[..streams[i].known_len()];
         let window = &b[..b.len().min(SEARCH_WINDOW)];
         match tls::find_hello(window, from + 1, hs_type) {
             Some(at) => {
@@ -344,7 +368,7 @@ impl AppState {
                 }
                 _ => 0,
             };
-            let b = streams[i].bytes();
+            let b = &streams[i].bytes()[..streams[i].known_len()];
             let b = &b[off.min(b.len())..];
             match side {
                 Side::Client if self.hello.is_none() => {

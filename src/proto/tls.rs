@@ -179,21 +179,36 @@ impl Trail {
     }
 }
 
+/// Where following a TLS stream's records stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Followed {
+    /// The next record's header is at this offset, which may lie beyond the
+    /// bytes given (continue from there when the stream has grown); or the
+    /// trail is [settled](Trail::settled).
+    Next(usize),
+    /// Something that is not a TLS record.
+    NotTls,
+    /// A header (or an alert's two bytes) the capture does not hold.
+    Cut,
+}
+
 /// Follows the records of a TLS stream from `buf`'s start (a record
 /// boundary) into `t`, reading only their headers (and an alert's two
-/// bytes): a record is counted as soon as its header is there. Returns the
-/// offset of the next record's header, which may lie beyond `buf` (continue
-/// from there when the stream has grown); stops early once the trail is
-/// [settled](Trail::settled). `None` at anything that is not a TLS record.
-pub fn follow(buf: &[u8], t: &mut Trail) -> Option<usize> {
+/// bytes): a record is counted as soon as its header is there, whether or not
+/// its body was captured. `known(start, end)` says whether bytes of `buf`
+/// were captured. Stops early once the trail is [settled](Trail::settled).
+pub fn follow(buf: &[u8], known: &dyn Fn(usize, usize) -> bool, t: &mut Trail) -> Followed {
     let mut off = 0;
     while !t.settled() {
         let Some(h) = buf.get(off..off + 5) else {
             break;
         };
+        if !known(off, off + 5) {
+            return Followed::Cut;
+        }
         let (ct, len) = (h[0], u16::from_be_bytes([h[3], h[4]]));
         if !(CT_CCS..=24).contains(&ct) || h[1] != 3 || len as usize > MAX_RECORD {
-            return None;
+            return Followed::NotTls;
         }
         let end = off + 5 + len as usize;
         match ct {
@@ -208,6 +223,9 @@ pub fn follow(buf: &[u8], t: &mut Trail) -> Option<usize> {
                 let Some(a) = buf.get(off + 5..end) else {
                     break;
                 };
+                if !known(off + 5, end) {
+                    return Followed::Cut;
+                }
                 t.alert = Some(Alert {
                     level: a[0],
                     description: a[1],
@@ -218,7 +236,7 @@ pub fn follow(buf: &[u8], t: &mut Trail) -> Option<usize> {
         }
         off = end;
     }
-    Some(off)
+    Followed::Next(off)
 }
 
 /// Joins handshake fragments into whole messages. Allocates only when a

@@ -719,3 +719,33 @@ fn garbage_and_damaged_records_never_panic() {
         }
     }
 }
+
+/// The trail steps over record bodies the capture does not hold (a support
+/// bundle removes application data; a snap length cuts it), and stops at a
+/// header it does not hold.
+#[test]
+fn follow_steps_over_cut_bodies_and_stops_at_cut_headers() {
+    // An application-data record of 100 bytes whose body was cut, then an
+    // alert in clear.
+    let mut stream = vec![0x17, 0x03, 0x03, 0x00, 0x64];
+    stream.extend_from_slice(&[0; 100]);
+    stream.extend_from_slice(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
+    let body_cut = |a: usize, b: usize| b <= 5 || a >= 105;
+    let mut t = Trail::default();
+    assert_eq!(follow(&stream, &body_cut, &mut t), Followed::Next(112));
+    assert_eq!(t.app, 1);
+    assert_eq!(t.first_app_len, Some(100));
+    assert_eq!(t.alert.map(|a| a.description), Some(0x28));
+    // The alert's header was cut too: the trail cannot go on.
+    let header_cut = |a: usize, b: usize| b <= 5 || a >= 110;
+    let mut t = Trail::default();
+    assert_eq!(follow(&stream, &header_cut, &mut t), Followed::Cut);
+    assert_eq!(t.app, 1);
+    assert!(t.alert.is_none());
+    // Not TLS.
+    let all = |_: usize, _: usize| true;
+    assert_eq!(
+        follow(b"GET / HTTP/1.1\r\n", &all, &mut Trail::default()),
+        Followed::NotTls
+    );
+}
