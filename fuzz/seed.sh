@@ -6,9 +6,9 @@
 # (relative to the crate root). Needs tshark and python3 (standard library only).
 # Frames (for `decode` and `engine`) are read by a small pcap/pcapng reader below;
 # TCP/UDP payloads, reassembled TCP data and certificates (for the protocol
-# targets) come from tshark; whole files (the first 256 KB) seed `capture_stream`, and the
-# JSON exports of tests/data/ seed `azure_exports`. Files are named by their SHA-1, so
-# re-running only adds.
+# targets) come from tshark; whole files (the first 256 KB) seed `capture_stream` and
+# `bundle`, and the JSON exports of tests/data/ seed `azure_exports`. Files are named by
+# their SHA-1, so re-running only adds.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -157,8 +157,8 @@ for arg in inputs:
     else:
         files.append(arg)
 
-# capture_stream: whole capture files (their first 256 KB, gunzipped), as a
-# stream reader sees them.
+# capture_stream and bundle: whole capture files (their first 256 KB,
+# gunzipped), as a stream reader sees them.
 CAPTURE_SEED_BYTES = 262144
 
 for path in files:
@@ -166,6 +166,7 @@ for path in files:
     try:
         raw = gzip.open(path).read() if path.endswith(".gz") else open(path, "rb").read()
         save("capture_stream", raw[:CAPTURE_SEED_BYTES], per_capture)
+        save("bundle", raw[:CAPTURE_SEED_BYTES], per_capture)
     except OSError as err:
         print(f"seed.sh: {path}: {err}", file=sys.stderr)
     try:

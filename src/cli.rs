@@ -18,6 +18,9 @@ pub struct Cli {
 pub enum Command {
     /// Analyse saved captures (pcap or pcapng; `-` reads standard input).
     Analyze(AnalyzeArgs),
+    /// Write a support bundle: the reports, the Site Recovery packets without
+    /// their application data, the exports and a manifest, in one zip file.
+    Bundle(BundleArgs),
     /// Service tags: import Microsoft's file, look addresses up, show the data in use.
     #[command(subcommand)]
     Tags(TagsCommand),
@@ -166,6 +169,23 @@ pub struct AnalyzeArgs {
     /// What to print on standard output.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Service tags and regions.
+    #[command(flatten)]
+    pub azure: AzureArgs,
+    /// Rules and thresholds.
+    #[command(flatten)]
+    pub judge: JudgeArgs,
+}
+
+/// `asrscope bundle`.
+#[derive(Debug, clap::Args)]
+pub struct BundleArgs {
+    /// The captures (files: each is read twice).
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The zip file to write (replaced if it exists).
+    #[arg(short, long, value_name = "CASE.zip")]
+    pub output: PathBuf,
     /// Service tags and regions.
     #[command(flatten)]
     pub azure: AzureArgs,
@@ -330,6 +350,10 @@ pub struct LiveArgs {
     /// Keep the packets seen as pcapng in FILE, for a support ticket.
     #[arg(long, value_name = "FILE")]
     pub write: Option<PathBuf>,
+    /// When the capture stops, write a support bundle to this zip file (see
+    /// `asrscope bundle`).
+    #[arg(long, value_name = "CASE.zip")]
+    pub bundle: Option<PathBuf>,
 }
 
 /// `asrscope tui`.

@@ -147,6 +147,22 @@ pub fn rfc3339_us(ts_us: i64) -> String {
     )
 }
 
+/// The UTC calendar date and time of µs since the epoch: (year, month,
+/// day, hour, minute, second).
+pub fn civil_utc(ts_us: i64) -> (i64, u8, u8, u8, u8, u8) {
+    let secs = ts_us.div_euclid(1_000_000);
+    let sod = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    (
+        y,
+        m as u8,
+        d as u8,
+        (sod / 3600) as u8,
+        ((sod / 60) % 60) as u8,
+        (sod % 60) as u8,
+    )
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian (year, month 1–12, day 1–31).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };

@@ -23,6 +23,7 @@
 pub mod analysis;
 pub mod app;
 pub mod azure;
+pub mod bundle;
 pub mod capture;
 pub mod cli;
 pub mod dates;

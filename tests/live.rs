@@ -91,6 +91,10 @@ fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // With a support bundle written when the capture stops; its packets are
+    // kept in a temporary file meanwhile.
+    let (spool_dir, zip) = (dir.path().join("tmp"), dir.path().join("case.zip"));
+    std::fs::create_dir(&spool_dir).unwrap();
     let mut live = Command::new(env!("CARGO_BIN_EXE_asrscope"))
         .args([
             "live",
@@ -104,6 +108,9 @@ fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
             "--filter",
         ])
         .arg(format!("tcp port {port}"))
+        .arg("--bundle")
+        .arg(&zip)
+        .env("TMPDIR", &spool_dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -170,6 +177,17 @@ fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
         .unwrap();
     assert_eq!(cache["status"], "ok");
     assert!(cache["flows"].as_u64().unwrap() >= flows.len() as u64);
+    // The bundle: the flows' packets, and the temporary file gone.
+    assert!(stderr.contains("wrote"), "{stderr}");
+    let mut z = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    let mut manifest = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("manifest.json").unwrap(), &mut manifest).unwrap();
+    let m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert!(m["packets"]["site_recovery_flows"].as_u64().unwrap() >= flows.len() as u64);
+    assert!(m["packets"]["kept"].as_u64().unwrap() >= 10, "{m}");
+    assert_eq!(m["command_line"][1], "live");
+    assert!(z.by_name("site-recovery.pcapng").is_ok());
+    assert_eq!(std::fs::read_dir(&spool_dir).unwrap().count(), 0);
 }
 
 #[test]

@@ -469,8 +469,18 @@ fn export_writes_the_flows_shown() {
         ..UiState::new()
     };
     render(&snap, &mut ui, 80, 24);
+    // `e` asks which export; `c` is the CSV.
+    assert_eq!(key(&mut ui, &snap, KeyCode::Char('e')), None);
+    let screen = render(&snap, &mut ui, 120, 24);
+    assert!(
+        screen
+            .last()
+            .unwrap()
+            .contains("c the flows shown to a CSV file · b a support bundle"),
+        "{screen:?}"
+    );
     assert_eq!(
-        key(&mut ui, &snap, KeyCode::Char('e')),
+        key(&mut ui, &snap, KeyCode::Char('c')),
         Some(Effect::Export(path.clone()))
     );
     let shown = ui.visible_flows(&snap).len();
@@ -483,6 +493,39 @@ fn export_writes_the_flows_shown() {
     let screen = render(&snap, &mut ui, 200, 24);
     let msg = format!("exported {shown} flows to {}", path.display());
     assert!(screen.last().unwrap().contains(&msg), "{screen:?}");
+}
+
+#[test]
+fn export_offers_the_support_bundle_beside_the_csv() {
+    let snap = snapshot("healthy-tls12-dns.pcap");
+    let path = std::path::PathBuf::from("case.zip");
+    let mut ui = UiState {
+        bundle_path: Some(path.clone()),
+        ..UiState::new()
+    };
+    render(&snap, &mut ui, 80, 24);
+    // From the detail screen too; any other key cancels.
+    key(&mut ui, &snap, KeyCode::Enter);
+    assert!(ui.detail.is_some());
+    assert_eq!(key(&mut ui, &snap, KeyCode::Char('e')), None);
+    assert_eq!(key(&mut ui, &snap, KeyCode::Char('x')), None);
+    assert_eq!(ui.status.as_deref(), Some("export cancelled"));
+    assert!(ui.detail.is_some());
+    assert_eq!(key(&mut ui, &snap, KeyCode::Char('e')), None);
+    assert_eq!(
+        key(&mut ui, &snap, KeyCode::Char('b')),
+        Some(Effect::Bundle(path))
+    );
+    let screen = render(&snap, &mut ui, 120, 24);
+    assert!(
+        screen
+            .last()
+            .unwrap()
+            .contains("writing the support bundle to case.zip"),
+        "{screen:?}"
+    );
+    // Nothing was written by the key itself: the caller writes the bundle.
+    assert!(!std::path::Path::new("case.zip").exists());
 }
 
 #[test]

@@ -201,17 +201,24 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let mut pcap_out = match &args.write {
-        Some(p) => {
-            let f = std::fs::File::create(p).map_err(|e| {
-                anyhow::anyhow!("{}: cannot create the capture file: {e}", p.display())
-            })?;
-            Some(PcapngWriter::new(
-                std::io::BufWriter::new(f),
-                cap.linktype as u16,
-                live::SNAPLEN as u32,
-            )?)
-        }
+    // A bundle is made from the packets kept: in --write's file, or in a
+    // temporary file removed once the bundle is written.
+    let spool = bundle_spool(args)?;
+    let pcap_file = match (&args.write, &spool) {
+        (Some(p), _) => Some(std::fs::File::create(p).map_err(|e| {
+            anyhow::anyhow!("{}: cannot create the capture file: {e}", p.display())
+        })?),
+        (None, Some(t)) => Some(t.reopen().map_err(|e| {
+            anyhow::anyhow!("cannot create a temporary file for the bundle's packets: {e}")
+        })?),
+        (None, None) => None,
+    };
+    let mut pcap_out = match pcap_file {
+        Some(f) => Some(PcapngWriter::new(
+            std::io::BufWriter::new(f),
+            cap.linktype as u16,
+            live::SNAPLEN as u32,
+        )?),
         None => None,
     };
     let stop = cap.stop.clone();
@@ -241,11 +248,11 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
             .as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
-        write_path: args
-            .write
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default(),
+        write_path: match (&args.write, &spool) {
+            (Some(p), _) => p.display().to_string(),
+            (None, Some(_)) => "the bundle's temporary packet file".into(),
+            (None, None) => String::new(),
+        },
         failures: Vec::new(),
         write_failed: false,
         series: VecDeque::new(),
@@ -311,15 +318,17 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
             })
         })?;
     if tui {
-        ui(ui_rx, &signalled)?;
+        ui(ui_rx, &signalled, args.bundle.as_deref())?;
         ui_stop.store(true, Ordering::SeqCst);
     }
     let result = worker
         .join()
         .map_err(|_| anyhow::anyhow!("the analysis thread stopped unexpectedly"))?;
     cap.stop();
-    let (diagnosis, written, failures) = result?;
-    if let Some(n) = written {
+    let (diagnosis, written, mut failures) = result?;
+    if let Some(n) = written
+        && args.write.is_some()
+    {
         eprintln!(
             "asrscope: {n} packets written to {}",
             args.write
@@ -345,6 +354,43 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
             crate::sanitize::for_terminal(e)
         );
     }
+    if let Some(out) = &args.bundle {
+        let spooled = match (&args.write, &spool) {
+            (Some(p), _) => Some(p.clone()),
+            (None, Some(t)) => Some(t.path().to_path_buf()),
+            (None, None) => None,
+        };
+        let spooled = spooled.filter(|_| written.is_some());
+        if let Some(spooled) = spooled {
+            let input = crate::cli::InputArgs {
+                captures: vec![spooled],
+                filter: None,
+                engine: args.engine.clone(),
+            };
+            let req = super::bundle::Request {
+                input: &input,
+                azure: &args.azure,
+                judge: &args.judge,
+                output: out,
+                command_line: std::env::args_os()
+                    .map(|a| a.to_string_lossy().into_owned())
+                    .collect(),
+            };
+            match super::bundle::write(&req) {
+                Ok(w) => {
+                    eprintln!("asrscope: {}", super::bundle::summary_line(out, &w));
+                    failures.extend(w.problems);
+                }
+                Err(e) => failures.push(format!("{e:#}")),
+            }
+        } else {
+            failures.push(format!(
+                "{}: no support bundle: the packets could not be kept",
+                out.display()
+            ));
+        }
+    }
+    drop(spool);
     for f in &failures {
         eprintln!("asrscope: {}", crate::sanitize::for_terminal(f));
     }
@@ -486,8 +532,55 @@ fn analysis_loop(
     Ok(snap.diagnosis)
 }
 
-/// Runs the terminal UI on snapshots.
-fn ui(rx: std::sync::mpsc::Receiver<Arc<Snapshot>>, signalled: &AtomicBool) -> anyhow::Result<()> {
-    crate::tui::run_until(rx, true, signalled)?;
+/// `--bundle`: checks that the zip can be written where it is asked for
+/// (before capturing), and makes the temporary file the packets go to when
+/// `--write` does not name one.
+fn bundle_spool(args: &LiveArgs) -> anyhow::Result<Option<tempfile::NamedTempFile>> {
+    let Some(out) = &args.bundle else {
+        return Ok(None);
+    };
+    if out.as_os_str() == "-" {
+        anyhow::bail!(
+            "a bundle is a zip file: give its name with --bundle, such as --bundle case.zip"
+        );
+    }
+    crate::bundle::Archive::create(out, 0).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: cannot write the bundle there ({e}); check that the folder exists and is writable",
+            crate::sanitize::for_terminal(&out.display().to_string())
+        )
+    })?;
+    if args.write.is_some() {
+        return Ok(None);
+    }
+    let t = tempfile::Builder::new()
+        .prefix("asrscope-live-")
+        .suffix(".pcapng")
+        .tempfile()
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create a temporary file for the bundle's packets ({e}); set TMPDIR to a writable folder"
+            )
+        })?;
+    Ok(Some(t))
+}
+
+/// Runs the terminal UI on snapshots; its export key's bundle is written
+/// when the capture stops.
+fn ui(
+    rx: std::sync::mpsc::Receiver<Arc<Snapshot>>,
+    signalled: &AtomicBool,
+    bundle: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let hint = |_: &std::path::Path| {
+        match bundle {
+        Some(p) => format!(
+            "the support bundle is written to {} when the capture stops (q)",
+            crate::sanitize::for_terminal(&p.display().to_string())
+        ),
+        None => "start live with --bundle CASE.zip: the support bundle is written when the capture stops".into(),
+    }
+    };
+    crate::tui::run_with(rx, true, signalled, Some(&hint))?;
     Ok(())
 }

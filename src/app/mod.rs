@@ -1,6 +1,7 @@
 //! The only module that knows every layer: turns arguments into work and
 //! picks the views.
 
+pub mod bundle;
 pub mod check;
 pub mod config;
 pub mod live;
@@ -22,6 +23,7 @@ pub const EXIT_ERROR: u8 = 2;
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Analyze(args) => offline::run(&args),
+        Command::Bundle(args) => bundle::run(&args),
         Command::Tags(t) => tags::run(&t),
         Command::Requirements(r) => requirements::run(&r),
         Command::Check(c) => check::run(&c),

@@ -26,8 +26,10 @@ use std::process::ExitCode;
 /// flows.
 pub const INFER_AFTER: usize = 2_000;
 
-struct Sink {
+struct Sink<'s> {
     judge: Judge,
+    /// A bundle's selection: the Site Recovery flows are added to it.
+    select: Option<&'s mut crate::bundle::Selection>,
     csv: Option<Csv>,
     /// `--csv`'s path, for messages.
     csv_path: String,
@@ -44,7 +46,7 @@ struct Sink {
 
 type Csv = report::csv::CsvWriter<Box<dyn Write + Send>>;
 
-impl Sink {
+impl Sink<'_> {
     /// The CSV could not be written: a closed standard output (`--csv - |
     /// head`) ends it quietly, anything else is a problem to report.
     fn csv_failed(&mut self, e: anyhow::Error) {
@@ -64,6 +66,11 @@ impl Sink {
     fn flows(&mut self, tags: &TagDb, flows: Vec<FlowRecord>) -> anyhow::Result<()> {
         for flow in flows {
             let j = self.judge.finished(tags, flow);
+            if let Some(s) = self.select.as_mut()
+                && j.verdict.endpoint.is_some()
+            {
+                s.add(&j.flow);
+            }
             if let Some(w) = self.csv.as_mut()
                 && let Err(e) = w.write(&j.flow, &j.verdict)
             {
@@ -298,6 +305,16 @@ pub fn analyse(
     keep_all: bool,
     json: Option<report::json::JsonStream<Box<dyn Write + Send>>>,
 ) -> anyhow::Result<Outcome> {
+    analyse_selecting(args, keep_all, json, None)
+}
+
+/// [`analyse`], adding each Site Recovery flow to `select` (a bundle's).
+pub fn analyse_selecting(
+    args: &AnalyzeArgs,
+    keep_all: bool,
+    json: Option<report::json::JsonStream<Box<dyn Write + Send>>>,
+    select: Option<&mut crate::bundle::Selection>,
+) -> anyhow::Result<Outcome> {
     let tags = config::load_tags(args.azure.service_tags.as_deref())?;
     let settings = config::settings(&tags, &args.azure, &args.judge)?;
     if args.input.captures.iter().filter(|c| *c == "-").count() > 1 {
@@ -316,6 +333,7 @@ pub fn analyse(
     let given = settings.given.clone();
     let mut sink = Sink {
         judge: Judge::new(settings, db),
+        select,
         csv,
         csv_path: args
             .csv
@@ -405,7 +423,12 @@ pub fn analyse(
 
     problems.extend(sink.csv_failure.take());
     let dns = engine.dns_logs();
-    let stats = engine.stats();
+    let mut stats = engine.stats();
+    stats.support_bundle = inputs.iter().any(|i| {
+        i.application
+            .as_deref()
+            .is_some_and(|a| a.ends_with(crate::model::BUNDLE_APPLICATION))
+    });
     let diagnosis = sink.judge.diagnosis(db, dns, &stats, &[]);
     let mut flows = sink.kept;
     flows.sort_by_key(|j| (j.flow.first_seen, j.flow.id));
@@ -462,7 +485,29 @@ pub fn tui(t: &crate::cli::TuiArgs) -> anyhow::Result<ExitCode> {
     let (tx, rx) = std::sync::mpsc::channel();
     tx.send(std::sync::Arc::new(snap))?;
     drop(tx);
-    crate::tui::run(rx, false)?;
+    // The export key's support bundle: the same captures and options.
+    let command_line: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let bundler = |path: &std::path::Path| {
+        let req = super::bundle::Request {
+            input: &t.input,
+            azure: &t.azure,
+            judge: &t.judge,
+            output: path,
+            command_line: command_line.clone(),
+        };
+        match super::bundle::write(&req) {
+            Ok(w) => super::bundle::summary_line(path, &w),
+            Err(e) => crate::sanitize::for_terminal(&format!("{e:#}")),
+        }
+    };
+    crate::tui::run_with(
+        rx,
+        false,
+        &std::sync::atomic::AtomicBool::new(false),
+        Some(&bundler),
+    )?;
     Ok(ExitCode::from(if o.problems.is_empty() {
         EXIT_OK
     } else {

@@ -122,8 +122,10 @@ pub fn read_capture(
             magic: hex(&magic),
         });
     }
+    let application = section_application(&mut file);
     drop(file);
-    let summary = read_with_libpcap(file_path, path, FileFormat::Pcapng, filter, on_frame)?;
+    let mut summary = read_with_libpcap(file_path, path, FileFormat::Pcapng, filter, on_frame)?;
+    summary.application = application;
     // libpcap stops at the first interface whose link type or snap length
     // differs from the first one's; pcap-parser reads on from there.
     if let CaptureEnd::Damaged {
@@ -133,9 +135,28 @@ pub fn read_capture(
         && message.contains("different from the")
         && message.contains("first interface")
     {
-        return read_pcapng_mixed(file_path, path, filter, on_frame, *after_frame);
+        let application = summary.application.take();
+        let mut s = read_pcapng_mixed(file_path, path, filter, on_frame, *after_frame)?;
+        s.application = s.application.or(application);
+        return Ok(s);
     }
     Ok(summary)
+}
+
+/// A section header's application, as every view may show it: sanitised
+/// and at most 200 characters.
+fn application_name(s: &str) -> String {
+    crate::sanitize::for_terminal(s).chars().take(200).collect()
+}
+
+/// The application a pcapng file's first section header names.
+fn section_application(file: &mut File) -> Option<String> {
+    use std::io::Seek;
+    file.rewind().ok()?;
+    let mut head = Vec::with_capacity(4096);
+    file.by_ref().take(64 * 1024).read_to_end(&mut head).ok()?;
+    let (_, shb) = pcap_parser::pcapng::parse_sectionheaderblock(&head).ok()?;
+    Some(application_name(shb.shb_userappl()?.ok()?))
 }
 
 fn hex(b: &[u8]) -> String {
@@ -182,7 +203,13 @@ fn read_with_libpcap(
         match cap.next_packet() {
             Ok(p) => {
                 frames += 1;
-                let ts_us = p.header.ts.tv_sec * 1_000_000 + p.header.ts.tv_usec;
+                let ts_us = crate::frame::clamp_ts(
+                    p.header
+                        .ts
+                        .tv_sec
+                        .saturating_mul(1_000_000)
+                        .saturating_add(p.header.ts.tv_usec),
+                );
                 on_frame(&Frame {
                     ts_us,
                     linktype,
@@ -209,6 +236,7 @@ fn read_with_libpcap(
         frames,
         filtered_out: 0,
         end,
+        application: None,
     })
 }
 
@@ -340,6 +368,7 @@ fn read_with_parser(
     let mut at = 0u64;
     // The byte order of the current pcapng section, once one has begun.
     let mut section_big_endian: Option<bool> = None;
+    let mut application: Option<String> = None;
     let end = loop {
         if let Some(big) = section_big_endian
             && let Some(len) = short_block(reader.data(), big)
@@ -399,6 +428,12 @@ fn read_with_parser(
                     }
                     PcapBlockOwned::NG(Block::SectionHeader(shb)) => {
                         section_big_endian = Some(shb.big_endian());
+                        if application.is_none() {
+                            application = shb
+                                .shb_userappl()
+                                .and_then(Result::ok)
+                                .map(application_name);
+                        }
                         ifaces.clear();
                     }
                     PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
@@ -424,7 +459,10 @@ fn read_with_parser(
                             if pass {
                                 frames += 1;
                                 let ts = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
-                                let ts_us = to_micros(ts, ifc.ts_resol) + ifc.ts_offset * 1_000_000;
+                                let ts_us = crate::frame::clamp_ts(
+                                    to_micros(ts, ifc.ts_resol)
+                                        .saturating_add(ifc.ts_offset.saturating_mul(1_000_000)),
+                                );
                                 if frames > skip {
                                     on_frame(&Frame {
                                         ts_us,
@@ -511,6 +549,7 @@ fn read_with_parser(
         frames,
         filtered_out,
         end,
+        application,
     })
 }
 
@@ -623,13 +662,12 @@ fn describe<I>(e: &PcapError<I>) -> String {
 }
 
 fn to_micros(ts: u64, resol: u64) -> i64 {
-    if resol == 1_000_000 {
-        ts as i64
-    } else if resol == 0 {
-        0
-    } else {
-        ((ts as u128) * 1_000_000 / resol as u128) as i64
-    }
+    let us = match resol {
+        0 => 0,
+        1_000_000 => ts as u128,
+        r => (ts as u128) * 1_000_000 / r as u128,
+    };
+    i64::try_from(us).unwrap_or(i64::MAX)
 }
 
 fn compile_for(expr: &str, linktype: u32) -> Result<pcap::BpfProgram, CaptureError> {

@@ -288,7 +288,13 @@ fn capture_loop(
                 }
                 batch.data.extend_from_slice(p.data);
                 batch.frames.push((
-                    p.header.ts.tv_sec * 1_000_000 + p.header.ts.tv_usec,
+                    crate::frame::clamp_ts(
+                        p.header
+                            .ts
+                            .tv_sec
+                            .saturating_mul(1_000_000)
+                            .saturating_add(p.header.ts.tv_usec),
+                    ),
                     p.header.len,
                     batch.data.len(),
                 ));

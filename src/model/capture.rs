@@ -31,6 +31,10 @@ pub enum CaptureEnd {
     },
 }
 
+/// What a support bundle's packet file names as its writing application
+/// (its section header's `shb_userappl` ends with it).
+pub const BUNDLE_APPLICATION: &str = "(support bundle)";
+
 /// What a source read.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ReadSummary {
@@ -46,6 +50,10 @@ pub struct ReadSummary {
     pub filtered_out: u64,
     /// How reading ended.
     pub end: CaptureEnd,
+    /// The application that wrote the file, as its pcapng section header
+    /// names it (`shb_userappl`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application: Option<String>,
 }
 
 /// What the capture itself shows about its quality, and what was read.
@@ -61,6 +69,11 @@ pub struct CaptureStats {
     pub last_seen: Option<i64>,
     /// Frames cut by the snap length.
     pub frames_cut_by_snaplen: u64,
+    /// The input is an asrscope support bundle: the frames it shortened
+    /// (counted in `frames_cut_by_snaplen`) lost application data on
+    /// purpose.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub support_bundle: bool,
     /// Frames that could not be decoded, by reason.
     pub undecoded: BTreeMap<String, u64>,
     /// IP fragments (counted, not reassembled).

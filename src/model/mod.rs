@@ -12,11 +12,13 @@
 //!   the NSG and route exports say of a destination;
 //! - [`advice`]: typed fixes and finding kinds;
 //! - [`configuration`]: the checklist judged from NSG and route exports alone;
+//! - [`bundle`]: a support bundle's manifest;
 //! - [`snapshot`]: the whole offline [`Analysis`] and the live [`Snapshot`].
 //!
 //! Times are µs since the Unix epoch and serialise as RFC 3339 UTC.
 
 pub mod advice;
+pub mod bundle;
 pub mod capture;
 pub mod configuration;
 pub mod diagnosis;
@@ -27,6 +29,7 @@ pub mod snapshot;
 pub mod verdict;
 
 pub use advice::*;
+pub use bundle::*;
 pub use capture::*;
 pub use configuration::*;
 pub use diagnosis::*;

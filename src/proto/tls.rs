@@ -16,7 +16,9 @@ use tls_parser::{
 /// Largest handshake message accepted (a ClientHello with post-quantum key
 /// shares is ~1.8 KB; certificate chains run to ~10 KB).
 pub const MAX_HANDSHAKE_MSG: usize = 64 * 1024;
-const MAX_RECORD: usize = 16384 + 2048;
+/// Largest record accepted: 2^14 bytes of plaintext plus the most a cipher
+/// may add (RFC 8446 5.2; RFC 5246 allows 2048).
+pub const MAX_RECORD: usize = 16384 + 2048;
 
 const CT_CCS: u8 = 20;
 const CT_ALERT: u8 = 21;

@@ -43,7 +43,12 @@ pub fn copies(c: &CopyStats) -> Vec<String> {
 /// Every note about the capture's quality, most important first.
 pub fn notes(c: &CaptureStats) -> Vec<String> {
     let mut q = Vec::new();
-    if c.frames_cut_by_snaplen > 0 {
+    if c.frames_cut_by_snaplen > 0 && c.support_bundle {
+        q.push(format!(
+            "{} frames shortened by the asrscope support bundle this file comes from: application data removed on purpose (TLS handshakes, alerts and record headers kept)",
+            c.frames_cut_by_snaplen
+        ));
+    } else if c.frames_cut_by_snaplen > 0 {
         q.push(format!(
             "{} frames cut by the snap length ({} flows lost hello bytes to it)",
             c.frames_cut_by_snaplen, c.hellos_cut_by_snaplen

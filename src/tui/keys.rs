@@ -29,7 +29,7 @@ pub enum Action {
     Sort,
     /// Toggle between Site Recovery flows only and every flow.
     ToggleAsr,
-    /// Write the flows shown to a CSV file.
+    /// Export: the flows shown to a CSV file, or a support bundle.
     Export,
     /// Freeze or unfreeze the display (live capture).
     Pause,
@@ -77,7 +77,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[k(KeyCode::Char('/'))], label: "/", action: Action::Filter, help: "filter flows by name, address, verdict or tag" },
     Binding { keys: &[k(KeyCode::Char('s'))], label: "s", action: Action::Sort, help: "sort flows: verdict, bytes, name, time" },
     Binding { keys: &[k(KeyCode::Char('a'))], label: "a", action: Action::ToggleAsr, help: "Site Recovery flows only / all traffic" },
-    Binding { keys: &[k(KeyCode::Char('e'))], label: "e", action: Action::Export, help: "export the flows shown to a CSV file" },
+    Binding { keys: &[k(KeyCode::Char('e'))], label: "e", action: Action::Export, help: "export: c the flows shown as CSV, b a support bundle (zip)" },
     Binding { keys: &[k(KeyCode::Char('p'))], label: "p", action: Action::Pause, help: "pause / resume the display (live capture)" },
     Binding { keys: &[k(KeyCode::Char('?')), k(KeyCode::F(1))], label: "? F1", action: Action::Help, help: "this help" },
     Binding { keys: &[k(KeyCode::Esc)], label: "Esc", action: Action::Back, help: "close detail, help or filter; else quit" },

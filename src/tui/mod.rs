@@ -35,6 +35,9 @@ pub enum Effect {
     /// The flows shown were written to this CSV file (already done; the
     /// status line says where).
     Export(PathBuf),
+    /// A support bundle is asked for, to this zip file: the caller writes it
+    /// (see [`run_with`]) and says how it went on the status line.
+    Bundle(PathBuf),
     /// The display was paused (`true`: keep showing the current snapshot) or
     /// resumed (`false`: show the latest one again).
     Pause(bool),
@@ -186,15 +189,50 @@ fn write_csv(path: &Path, flows: &[&JudgedFlow]) -> std::io::Result<()> {
     w.flush()
 }
 
+/// `e`: asks which export.
+fn export_choice(ui: &mut UiState) -> Option<Effect> {
+    ui.export_choice = true;
+    ui.status = Some(
+        "export: c the flows shown to a CSV file · b a support bundle (zip) · Esc cancel".into(),
+    );
+    None
+}
+
+/// The key after `e`: `c` the CSV, `b` the bundle, anything else cancels.
+fn export_choice_key(ui: &mut UiState, key: KeyEvent, snap: &Snapshot) -> Option<Effect> {
+    ui.export_choice = false;
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        return Some(Effect::Quit);
+    }
+    match key.code {
+        KeyCode::Char('c') => export(ui, snap),
+        KeyCode::Char('b') => {
+            let path = ui.bundle_path.clone().unwrap_or_else(|| {
+                PathBuf::from(format!("asrscope-bundle-{}.zip", unix_seconds()))
+            });
+            ui.status = Some(format!("writing the support bundle to {}…", path.display()));
+            Some(Effect::Bundle(path))
+        }
+        _ => {
+            ui.status = Some("export cancelled".into());
+            None
+        }
+    }
+}
+
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
 fn export(ui: &mut UiState, snap: &Snapshot) -> Option<Effect> {
     let flows = ui.visible_flows(snap);
-    let path = ui.export_path.clone().unwrap_or_else(|| {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        PathBuf::from(format!("asrscope-export-{secs}.csv"))
-    });
+    let path = ui
+        .export_path
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("asrscope-export-{}.csv", unix_seconds())));
     match write_csv(&path, &flows) {
         Ok(()) => {
             ui.status = Some(format!(
@@ -245,6 +283,9 @@ pub fn handle_key(ui: &mut UiState, key: KeyEvent, snap: &Snapshot) -> Option<Ef
     }
     if ui.filter_editing {
         return filter_key(ui, key);
+    }
+    if ui.export_choice {
+        return export_choice_key(ui, key, snap);
     }
     let action = keys::action_for(&key)?;
     ui.status = None;
@@ -309,7 +350,7 @@ fn detail_key(ui: &mut UiState, action: Action, snap: &Snapshot) -> Option<Effec
             ui.detail_scroll = 0;
         }
         Action::Help => open_help(ui),
-        Action::Export => return export(ui, snap),
+        Action::Export => return export_choice(ui),
         Action::Pause => return pause(ui, snap),
         a => {
             if let Some(d) = delta(a, ui.detail_page) {
@@ -353,7 +394,7 @@ fn main_key(ui: &mut UiState, action: Action, snap: &Snapshot) -> Option<Effect>
             ui.status = Some(format!("flows sorted by {}", ui.sort.label()));
         }
         Action::ToggleAsr => toggle_asr(ui),
-        Action::Export => return export(ui, snap),
+        Action::Export => return export_choice(ui),
         Action::Pause => return pause(ui, snap),
         Action::Help => open_help(ui),
     }
@@ -479,12 +520,27 @@ pub fn run(rx: Receiver<Arc<Snapshot>>, live: bool) -> std::io::Result<()> {
     run_until(rx, live, &std::sync::atomic::AtomicBool::new(false))
 }
 
+/// Writes a support bundle to a path (the export key's `b`); returns the
+/// line for the status bar.
+pub type Bundler<'a> = &'a dyn Fn(&Path) -> String;
+
 /// As [`run`], and also returns as soon as `quit` is set (SIGTERM or SIGINT
 /// delivered to the process while the UI runs).
 pub fn run_until(
     rx: Receiver<Arc<Snapshot>>,
     live: bool,
     quit: &std::sync::atomic::AtomicBool,
+) -> std::io::Result<()> {
+    run_with(rx, live, quit, None)
+}
+
+/// As [`run_until`], with what writes a support bundle when one is asked
+/// for (without it, the status bar says none can be written here).
+pub fn run_with(
+    rx: Receiver<Arc<Snapshot>>,
+    live: bool,
+    quit: &std::sync::atomic::AtomicBool,
+    bundler: Option<Bundler<'_>>,
 ) -> std::io::Result<()> {
     let mut terminal = match ratatui::try_init() {
         Ok(t) => t,
@@ -493,7 +549,7 @@ pub fn run_until(
             return Err(e);
         }
     };
-    let result = event_loop(&mut terminal, &rx, live, quit);
+    let result = event_loop(&mut terminal, &rx, live, quit, bundler);
     let restored = ratatui::try_restore();
     result.and(restored)
 }
@@ -503,6 +559,7 @@ fn event_loop(
     rx: &Receiver<Arc<Snapshot>>,
     live: bool,
     quit: &std::sync::atomic::AtomicBool,
+    bundler: Option<Bundler<'_>>,
 ) -> std::io::Result<()> {
     let mut ui = UiState {
         ascii: !utf8_locale(),
@@ -552,6 +609,14 @@ fn event_loop(
                     Some(s) => match handle_key(&mut ui, k, s) {
                         Some(Effect::Quit) => return Ok(()),
                         Some(Effect::Pause(false)) => shown.clone_from(&latest),
+                        Some(Effect::Bundle(path)) => {
+                            // Say what is happening, then do it (seconds).
+                            terminal.draw(|f| draw(f, s, &mut ui))?;
+                            ui.status = Some(match bundler {
+                                Some(b) => b(&path),
+                                None => "no support bundle can be written from here".into(),
+                            });
+                        }
                         _ => {}
                     },
                     None => {

@@ -99,6 +99,12 @@ pub struct UiState {
     /// Where `e` writes the CSV; `None`: `asrscope-export-<unix-seconds>.csv`
     /// in the current directory.
     pub export_path: Option<PathBuf>,
+    /// `e` was pressed: the next key chooses the CSV (`c`) or the support
+    /// bundle (`b`).
+    pub export_choice: bool,
+    /// Where `e` `b` writes the support bundle; `None`:
+    /// `asrscope-bundle-<unix-seconds>.zip` in the current directory.
+    pub bundle_path: Option<PathBuf>,
     /// Draw ASCII symbols instead of ✓ and ✗ (terminals without UTF-8).
     pub ascii: bool,
 }
@@ -123,6 +129,8 @@ impl Default for UiState {
             detail_page: 10,
             status: None,
             export_path: None,
+            export_choice: false,
+            bundle_path: None,
             ascii: false,
         }
     }

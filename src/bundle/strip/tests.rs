@@ -1,0 +1,223 @@
+//! The payload stripper on streams built record by record: what stays, what
+//! goes, and that no byte of an application-data body ever stays.
+
+use super::*;
+
+const ISN: u32 = 0xfff0_0000; // wraps inside the stream
+const BODY: u8 = 0xa5; // every application-data body byte
+
+fn record(ct: u8, body: &[u8]) -> Vec<u8> {
+    let mut r = vec![ct, 3, 3];
+    r.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    r.extend_from_slice(body);
+    r
+}
+
+/// A TLS 1.2 client stream: a 200-byte handshake record (its bytes 0x16
+/// after the header), then `n` application-data records of 16 KiB.
+fn tls_stream(n: usize) -> (Vec<u8>, Vec<(usize, usize)>) {
+    let mut s = record(22, &[0x01; 200]);
+    let mut headers = vec![(0, 205)];
+    for _ in 0..n {
+        headers.push((s.len(), s.len() + 5));
+        s.extend_from_slice(&record(23, &[BODY; 16_384]));
+    }
+    (s, headers)
+}
+
+/// Feeds `stream` in segments of `mss` after a SYN; returns each segment's
+/// (offset, plan) and the stream as the bundle keeps it (cut bytes absent:
+/// `None`).
+fn feed(d: &mut Direction, stream: &[u8], mss: usize) -> (Vec<(usize, Plan)>, Vec<Option<u8>>) {
+    assert_eq!(d.plan(false, ISN, true, &[]), Plan::whole(0));
+    let mut plans = Vec::new();
+    let mut kept = vec![None; stream.len()];
+    for (i, seg) in stream.chunks(mss).enumerate() {
+        let off = i * mss;
+        let seq = ISN.wrapping_add(1).wrapping_add(off as u32);
+        let plan = d.plan(false, seq, false, seg);
+        let mut out = Vec::new();
+        plan.apply(seg, &mut out);
+        for (k, b) in out.into_iter().enumerate() {
+            kept[off + k] = Some(b);
+        }
+        plans.push((off, plan));
+    }
+    (plans, kept)
+}
+
+#[test]
+fn tls_keeps_handshakes_and_headers_and_no_application_byte() {
+    let (stream, headers) = tls_stream(8);
+    let mut d = Direction::default();
+    let (plans, kept) = feed(&mut d, &stream, 1448);
+    // The handshake record and every record header stay as they were.
+    for &(a, b) in &headers {
+        for (i, k) in kept.iter().enumerate().take(b).skip(a) {
+            assert_eq!(*k, Some(stream[i]), "byte {i}");
+        }
+    }
+    // No body byte stays: below 64 KiB they are zeros, past it they are
+    // cut or (before a header in the same packet) zeros.
+    assert!(kept.iter().all(|k| *k != Some(BODY)));
+    let past = ZERO_FILL as usize;
+    assert!(kept[..past].iter().all(Option::is_some));
+    // Past 64 KiB, a segment inside a body keeps nothing; one holding a
+    // header keeps up to the header's end.
+    for (off, plan) in &plans {
+        if *off + 1448 <= past {
+            assert_eq!(plan.len, 1448, "at {off}");
+            continue;
+        }
+        if *off < past {
+            assert!(plan.len >= past - off, "at {off}");
+            continue;
+        }
+        let end = off + 1448;
+        match headers.iter().find(|(a, _)| (*off..end).contains(a)) {
+            Some(&(_, h_end)) => assert_eq!(plan.len, h_end.min(end) - off, "at {off}"),
+            None if headers.iter().any(|(_, b)| (*off + 1..=end).contains(b)) => {
+                // The end of a header that began in the previous segment.
+                assert!(plan.len <= 5, "at {off}");
+            }
+            None => assert_eq!(plan.len, 0, "at {off}"),
+        }
+    }
+}
+
+#[test]
+fn retransmissions_and_copies_are_treated_as_the_first_copy() {
+    let (stream, _) = tls_stream(6);
+    let mut d = Direction::default();
+    let (plans, _) = feed(&mut d, &stream, 1000);
+    // The same segments again (pktmon copies, or retransmissions), and a
+    // retransmission with another segmentation.
+    for (off, plan) in plans.iter().rev().take(40) {
+        let seq = ISN.wrapping_add(1).wrapping_add(*off as u32);
+        let seg = &stream[*off..(*off + 1000).min(stream.len())];
+        assert_eq!(&d.plan(false, seq, false, seg), plan, "at {off}");
+    }
+    let hdr = 205 + 16_389 * 4; // the fifth application record's header
+    let seg = &stream[hdr - 700..hdr + 700];
+    let plan = d.plan(false, ISN.wrapping_add(1 + (hdr - 700) as u32), false, seg);
+    let mut out = Vec::new();
+    plan.apply(seg, &mut out);
+    assert_eq!(out.len(), 705);
+    assert_eq!(&out[700..705], &stream[hdr..hdr + 5]);
+    assert!(out[..700].iter().all(|b| *b == 0));
+}
+
+#[test]
+fn a_gap_inside_a_body_keeps_the_records_a_gap_at_a_header_loses_them() {
+    let (stream, headers) = tls_stream(8);
+    let mut d = Direction::default();
+    d.plan(false, ISN, true, &[]);
+    let seg = |d: &mut Direction, a: usize, b: usize| {
+        let p = d.plan(false, ISN.wrapping_add(1 + a as u32), false, &stream[a..b]);
+        let mut out = Vec::new();
+        p.apply(&stream[a..b], &mut out);
+        out
+    };
+    seg(&mut d, 0, 1000);
+    // Skip to the middle of the first application body: still in step,
+    // the next header is found where it must be.
+    let h1 = headers[2].0;
+    let out = seg(&mut d, h1 - 100, h1 + 100);
+    assert_eq!(&out[100..105], &stream[h1..h1 + 5]);
+    // Skip over the next header: lost, until a segment starts with one.
+    let h2 = headers[3].0;
+    let h3 = headers[4].0;
+    let out = seg(&mut d, h2 + 10, h2 + 2000);
+    assert!(out.iter().all(|b| *b == 0));
+    let out = seg(&mut d, h3, h3 + 1000);
+    assert_eq!(&out[..5], &stream[h3..h3 + 5]);
+    let h4 = headers[5].0;
+    let out = seg(&mut d, h4 - 10, h4 + 10);
+    assert_eq!(&out[10..15], &stream[h4..h4 + 5]);
+}
+
+#[test]
+fn a_proxy_head_stays_without_its_credentials() {
+    let mut client = b"CONNECT asrcache1.blob.core.windows.net:443 HTTP/1.1\r\n\
+        Host: asrcache1.blob.core.windows.net:443\r\n\
+        Proxy-Authorization: Basic c2VjcmV0OnBhc3N3b3Jk\r\n\
+        User-Agent: test\r\n\r\n"
+        .to_vec();
+    let head_len = client.len();
+    client.extend_from_slice(&record(22, &[1; 100]));
+    client.extend_from_slice(&record(23, &[BODY; 300]));
+    let mut d = Direction::default();
+    // Sent in small pieces: the field name is split from its value.
+    let (_, kept) = feed(&mut d, &client, 37);
+    let out: Vec<u8> = kept.iter().map(|k| k.unwrap()).collect();
+    let text = String::from_utf8_lossy(&out[..head_len]).to_string();
+    let scrubbed = format!(
+        "Proxy-Authorization:{}\r\n",
+        "x".repeat(" Basic c2VjcmV0OnBhc3N3b3Jk".len())
+    );
+    assert!(text.contains(&scrubbed), "{text}");
+    assert!(!text.contains("c2VjcmV0"));
+    assert!(text.starts_with("CONNECT asrcache1.blob.core.windows.net:443 HTTP/1.1\r\n"));
+    assert!(text.ends_with("User-Agent: test\r\n\r\n"));
+    assert_eq!(
+        &out[head_len..head_len + 105],
+        &client[head_len..head_len + 105]
+    );
+    assert!(out[head_len + 110..].iter().all(|b| *b == 0));
+
+    // The proxy's answers: a 407's body goes, a 200 is followed by TLS.
+    let mut refused = b"HTTP/1.1 407 Proxy Authentication Required\r\n\
+        Proxy-Authenticate: Basic realm=\"corp\"\r\nContent-Length: 20\r\n\r\n"
+        .to_vec();
+    let head = refused.len();
+    refused.extend_from_slice(b"<html>secret!</html>");
+    let mut d = Direction::default();
+    d.plan(true, ISN, true, &[]);
+    let p = d.plan(true, ISN.wrapping_add(1), false, &refused);
+    assert_eq!(p.zero, vec![(head, refused.len())]);
+    let mut ok = b"HTTP/1.1 200 Connection established\r\n\r\n".to_vec();
+    let head = ok.len();
+    ok.extend_from_slice(&record(22, &[2; 60]));
+    let mut d = Direction::default();
+    d.plan(true, ISN, true, &[]);
+    let p = d.plan(true, ISN.wrapping_add(1), false, &ok);
+    assert_eq!(p, Plan::whole(head + 65));
+}
+
+#[test]
+fn other_protocols_keep_nothing() {
+    let mut put = b"PUT /asr-cache/disk0/00000008.log HTTP/1.1\r\nHost: x\r\n\r\n".to_vec();
+    put.extend_from_slice(&[b'M'; 100_000]);
+    let mut d = Direction::default();
+    let (_, kept) = feed(&mut d, &put, 1448);
+    // Zeros where the analysis reads (the first 64 KiB), nothing past it.
+    let z = ZERO_FILL as usize;
+    assert!(kept[..z].iter().all(|k| *k == Some(0)));
+    assert!(kept[z + 1448..].iter().all(Option::is_none));
+}
+
+#[test]
+fn a_stream_seen_from_its_middle_is_picked_up_at_a_header() {
+    let (stream, headers) = tls_stream(6);
+    let mut d = Direction::default();
+    let h = headers[3].0;
+    // No SYN: the first segment is inside a body, the third starts a record.
+    let at = |off: usize| ISN.wrapping_add(off as u32);
+    let p = d.plan(false, at(h - 3000), false, &stream[h - 3000..h - 1500]);
+    assert!(p.zero.iter().map(|(a, b)| b - a).sum::<usize>() == p.len);
+    d.plan(false, at(h - 1500), false, &stream[h - 1500..h]);
+    let p = d.plan(false, at(h), false, &stream[h..h + 1500]);
+    assert_eq!(p.len, 1500); // within the first 64 KiB seen: zeros after the header
+    assert_eq!(p.zero, vec![(5, 1500)]);
+}
+
+#[test]
+fn plausible_records_only() {
+    assert!(plausible_record(&[23, 3, 3, 0x40, 0x00]));
+    assert!(plausible_record(&[22, 3, 1, 0, 100, 1]));
+    assert!(!plausible_record(&[22, 3, 1, 0, 100, 0x99]));
+    assert!(!plausible_record(&[23, 3, 3, 0xff, 0xff]));
+    assert!(!plausible_record(&[20, 3, 3, 0, 2]));
+    assert!(!plausible_record(b"GET /"));
+    assert!(!plausible_record(&[23, 3]));
+}
