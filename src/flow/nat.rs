@@ -18,8 +18,10 @@
 //! first leg learns the address it was translated to. Legs that began
 //! before the capture (no SYN) are not tied.
 //!
-//! Memory is bounded: the recent SYNs and the translations each keep at most
-//! [`MAX_ENTRIES`], the oldest forgotten first.
+//! Memory is bounded: a SYN is remembered for [`LEG_WINDOW_US`] of capture
+//! time (its other leg cannot come later), and the recent SYNs and the
+//! translations each keep at most [`MAX_ENTRIES`], the oldest forgotten
+//! first.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -46,7 +48,8 @@ pub struct NatLegs {
     /// (server, ISN) → the SYN seen first: its client, time, TTL and IPv4
     /// identification.
     syns: HashMap<(Endpoint, u32), FirstSyn>,
-    syn_order: VecDeque<(Endpoint, u32)>,
+    /// The SYNs remembered, oldest first, with their times.
+    syn_order: VecDeque<((Endpoint, u32), i64)>,
     /// (translated client, server) → the first leg's client.
     legs: HashMap<(Endpoint, Endpoint), Endpoint>,
     leg_order: VecDeque<(Endpoint, Endpoint)>,
@@ -87,6 +90,15 @@ impl NatLegs {
         ip_id: Option<u16>,
         ts: i64,
     ) -> Option<Endpoint> {
+        // SYNs older than the window can tie no leg any more.
+        while let Some(&(old, at)) = self.syn_order.front()
+            && (at < ts.saturating_sub(LEG_WINDOW_US) || self.syn_order.len() >= MAX_ENTRIES)
+        {
+            self.syn_order.pop_front();
+            if self.syns.get(&old).is_some_and(|s| s.ts == at) {
+                self.syns.remove(&old);
+            }
+        }
         let key = (server, isn);
         if let Some(first) = self.syns.get(&key).copied()
             && first.client != client
@@ -116,14 +128,10 @@ impl NatLegs {
             ttl,
             ip_id,
         };
-        if self.syns.insert(key, syn).is_none() {
-            self.syn_order.push_back(key);
-            if self.syn_order.len() > MAX_ENTRIES
-                && let Some(old) = self.syn_order.pop_front()
-            {
-                self.syns.remove(&old);
-            }
-        }
+        // A repeated key (a retransmitted SYN) is remembered from its
+        // latest time; its older place in the order is then skipped.
+        self.syns.insert(key, syn);
+        self.syn_order.push_back((key, ts));
         None
     }
 }
@@ -195,5 +203,31 @@ mod tests {
         }
         assert!(n.syns.len() <= MAX_ENTRIES);
         assert!(n.syn_order.len() <= MAX_ENTRIES);
+    }
+
+    #[test]
+    fn a_syn_is_forgotten_once_its_window_has_passed() {
+        let mut n = NatLegs::default();
+        let srv = ep("13.68.163.36", 443);
+        for i in 0..1000u32 {
+            // One SYN every 10 ms: about 100 within the window.
+            n.syn(
+                ep("10.1.0.4", 40000 + i as u16),
+                srv,
+                i,
+                64,
+                None,
+                i as i64 * 10_000,
+            );
+        }
+        assert!(n.syns.len() <= 102, "{}", n.syns.len());
+        assert!(n.syn_order.len() <= 102);
+        // A retransmitted SYN is remembered from its latest time.
+        n.syn(ep("10.1.0.4", 39999), srv, 7_777, 64, None, 20_000_000);
+        n.syn(ep("10.1.0.4", 39999), srv, 7_777, 64, None, 20_900_000);
+        assert_eq!(
+            n.syn(ep("198.51.100.7", 39999), srv, 7_777, 63, None, 21_800_000),
+            Some(ep("10.1.0.4", 39999))
+        );
     }
 }
