@@ -417,7 +417,7 @@ fn unwritable_destinations_and_full_disks_are_one_line_and_leave_nothing() {
     let zip = out_dir.join("case.zip");
     std::fs::write(&zip, b"the previous bundle").unwrap();
     let script = format!(
-        "trap '' XFSZ; ulimit -f 64; exec '{}' bundle '{}' -o '{}'",
+        "trap '' XFSZ; ulimit -f 16; exec '{}' bundle '{}' -o '{}'",
         env!("CARGO_BIN_EXE_asrscope"),
         cap,
         zip.display()

@@ -1101,8 +1101,9 @@ fn route_to_an_appliance_is_evidence_for_throttling() {
 
 #[test]
 fn bad_configuration_exports_are_one_line_and_exit_2() {
-    let dir = std::env::temp_dir().join(format!("asrscope-nsg-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    // Removed when the test ends, whether or not it passed.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
     let bad = dir.join("bad.json");
     std::fs::write(&bad, "{bad").unwrap();
     let bad = bad.to_string_lossy().to_string();
@@ -1121,7 +1122,6 @@ fn bad_configuration_exports_are_one_line_and_exit_2() {
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains(file.as_str()) && err.contains(says), "{err}");
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

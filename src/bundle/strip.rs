@@ -15,9 +15,11 @@
 //! Bytes that go are cut off the end of the packet (the packet block keeps
 //! the original length, so TCP lengths, sequence numbers and rates read the
 //! same), or overwritten with zeros where kept bytes follow them in the same
-//! packet, or where they lie in the first [`ZERO_FILL`] bytes of a stream:
-//! there the analysis reads every byte, and zeros read as "not TLS, not
-//! HTTP" just as the removed bytes did.
+//! packet. Bytes that are not TLS and lie in the first [`ZERO_FILL`] bytes
+//! of a stream are overwritten with zeros too: there the analysis reads every
+//! byte to tell what the stream is, and zeros read as "not TLS, not HTTP"
+//! just as the removed bytes did. Application-data bodies are cut wherever
+//! they are: the analysis steps over them by their record headers.
 
 use crate::proto::tls::MAX_RECORD;
 use std::collections::VecDeque;
@@ -42,9 +44,16 @@ const SECRET_FIELDS: &[&[u8]] = &[
 /// What happens to a byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Dec {
+    /// Stays.
     Keep,
+    /// Stays as `x`.
     Scrub,
+    /// Goes; zeros in the first [`ZERO_FILL`] bytes of the stream, where
+    /// the analysis looks at every byte to tell what the stream is.
     Drop,
+    /// The body of a TLS application-data record: goes, wherever it is (the
+    /// analysis steps over such bodies by their record headers).
+    Cut,
 }
 
 /// What becomes of one segment's payload.
@@ -141,8 +150,9 @@ pub struct Direction {
     /// The next stream offset not yet decided.
     frontier: u64,
     mode: Mode,
-    /// Decided spans that stay: (start, end, scrub), ascending.
-    kept: VecDeque<(u64, u64, bool)>,
+    /// Decided spans (start, end, what became of them), ascending: those
+    /// that stay, stay as `x`, or were cut as application data.
+    kept: VecDeque<(u64, u64, Dec)>,
 }
 
 impl Direction {
@@ -232,7 +242,7 @@ impl Direction {
     fn recall(&self, from: u64, to: u64, start: i64, decs: &mut Vec<(usize, usize, Dec)>) {
         let idx = |o: u64| (o as i64 - start) as usize;
         let mut at = from;
-        for &(s, e, scrub) in &self.kept {
+        for &(s, e, dec) in &self.kept {
             if e <= at {
                 continue;
             }
@@ -243,12 +253,7 @@ impl Direction {
                 push(decs, idx(at), idx(s), Dec::Drop);
             }
             let (a, b) = (s.max(at), e.min(to));
-            push(
-                decs,
-                idx(a),
-                idx(b),
-                if scrub { Dec::Scrub } else { Dec::Keep },
-            );
+            push(decs, idx(a), idx(b), dec);
             at = b;
         }
         if at < to {
@@ -267,9 +272,8 @@ impl Direction {
                 body_left,
                 keep,
             } if g <= body_left => {
-                if keep {
-                    remember(&mut self.kept, self.frontier, at, false);
-                }
+                let dec = if keep { Dec::Keep } else { Dec::Cut };
+                remember(&mut self.kept, self.frontier, at, dec);
                 if g == body_left {
                     Mode::Tls {
                         hdr,
@@ -365,7 +369,7 @@ impl Direction {
                     }
                     if k > 0 {
                         out(0, k, Dec::Keep);
-                        remember(&mut self.kept, at, at + k as u64, false);
+                        remember(&mut self.kept, at, at + k as u64, Dec::Keep);
                         if let Mode::Tls {
                             hdr,
                             have: 5,
@@ -397,12 +401,9 @@ impl Direction {
                 if *body_left == 0 {
                     *have = 0;
                 }
-                if kept {
-                    out(0, k, Dec::Keep);
-                    remember(&mut self.kept, at, at + k as u64, false);
-                } else {
-                    out(0, k, Dec::Drop);
-                }
+                let dec = if kept { Dec::Keep } else { Dec::Cut };
+                out(0, k, dec);
+                remember(&mut self.kept, at, at + k as u64, dec);
                 k
             }
             Mode::Head(h) => {
@@ -416,12 +417,7 @@ impl Direction {
                     }
                     let (d, ended) = head_byte(h, b[k]);
                     out(k, k + 1, d);
-                    remember(
-                        &mut self.kept,
-                        at + k as u64,
-                        at + k as u64 + 1,
-                        d == Dec::Scrub,
-                    );
+                    remember(&mut self.kept, at + k as u64, at + k as u64 + 1, d);
                     k += 1;
                     if ended {
                         // TLS follows a CONNECT, and a proxy's 2xx answer.
@@ -448,16 +444,15 @@ impl Direction {
     }
 }
 
-/// Remembers that stream bytes `s..e` stay (`scrub`: as `x`), joining the
-/// previous span when they continue it; the oldest span goes when the ring
-/// is full.
-fn remember(kept: &mut VecDeque<(u64, u64, bool)>, s: u64, e: u64, scrub: bool) {
+/// Remembers what became of stream bytes `s..e`, joining the previous span
+/// when they continue it; the oldest span goes when the ring is full.
+fn remember(kept: &mut VecDeque<(u64, u64, Dec)>, s: u64, e: u64, dec: Dec) {
     if s >= e {
         return;
     }
     if let Some(last) = kept.back_mut()
         && last.1 == s
-        && last.2 == scrub
+        && last.2 == dec
     {
         last.1 = e;
         return;
@@ -465,7 +460,7 @@ fn remember(kept: &mut VecDeque<(u64, u64, bool)>, s: u64, e: u64, scrub: bool) 
     if kept.len() >= RING {
         kept.pop_front();
     }
-    kept.push_back((s, e, scrub));
+    kept.push_back((s, e, dec));
 }
 
 /// What the first bytes of a stream say it is.
@@ -591,7 +586,7 @@ fn finish(decs: &[(usize, usize, Dec)], start: i64, n: usize) -> Plan {
         .iter()
         .filter_map(|&(a, b, d)| match d {
             Dec::Drop if a < zero_until => Some(b.min(zero_until)),
-            Dec::Drop => None,
+            Dec::Drop | Dec::Cut => None,
             _ => Some(b),
         })
         .max()
@@ -608,7 +603,7 @@ fn finish(decs: &[(usize, usize, Dec)], start: i64, n: usize) -> Plan {
         match d {
             Dec::Keep => {}
             Dec::Scrub => plan.scrub.push((a, b)),
-            Dec::Drop => plan.zero.push((a, b)),
+            Dec::Drop | Dec::Cut => plan.zero.push((a, b)),
         }
     }
     plan
