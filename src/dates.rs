@@ -134,17 +134,37 @@ pub fn duration_text(seconds: f64) -> String {
 /// 8,000 years away) the year is printed as is, with a sign when negative, which RFC 3339
 /// does not allow but which never panics.
 pub fn rfc3339_us(ts_us: i64) -> String {
-    let secs = ts_us.div_euclid(1_000_000);
-    let micros = ts_us.rem_euclid(1_000_000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{micros:06}Z",
-        sod / 3600,
-        (sod / 60) % 60,
-        sod % 60
-    )
+    let mut s = String::with_capacity(27);
+    push_rfc3339_us(&mut s, ts_us);
+    s
+}
+
+/// [`rfc3339_us`], appended to `out` (what a CSV row does twice per flow).
+pub fn push_rfc3339_us(out: &mut String, ts_us: i64) {
+    let (y, m, d, h, mi, s) = civil_utc(ts_us);
+    let micros = ts_us.rem_euclid(1_000_000) as u32;
+    if !(0..=9999).contains(&y) {
+        let _ = std::fmt::Write::write_fmt(
+            out,
+            format_args!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{micros:06}Z"),
+        );
+        return;
+    }
+    let mut b = *b"0000-00-00T00:00:00.000000Z";
+    let mut put = |at: usize, width: usize, mut v: u32| {
+        for i in (0..width).rev() {
+            b[at + i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, y as u32);
+    put(5, 2, m.into());
+    put(8, 2, d.into());
+    put(11, 2, h.into());
+    put(14, 2, mi.into());
+    put(17, 2, s.into());
+    put(20, 6, micros);
+    out.push_str(std::str::from_utf8(&b).unwrap_or_default());
 }
 
 /// The UTC calendar date and time of µs since the epoch: (year, month,
@@ -190,7 +210,42 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 
 #[cfg(test)]
 mod duration_tests {
-    use super::duration_text;
+    use super::*;
+
+    /// The digits written one by one read as `format!` writes them, over
+    /// the whole range, negative times included.
+    #[test]
+    fn rfc3339_matches_format() {
+        let by_format = |ts_us: i64| {
+            let secs = ts_us.div_euclid(1_000_000);
+            let micros = ts_us.rem_euclid(1_000_000);
+            let sod = secs.rem_euclid(86_400);
+            let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+            format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{micros:06}Z",
+                sod / 3600,
+                (sod / 60) % 60,
+                sod % 60
+            )
+        };
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let ts = (x % 500_000_000_000_000_000) as i64 - 250_000_000_000_000_000;
+            assert_eq!(rfc3339_us(ts), by_format(ts), "{ts}");
+        }
+        for ts in [
+            0,
+            -1,
+            1_700_000_000_123_456,
+            crate::frame::MAX_TS_US,
+            -crate::frame::MAX_TS_US,
+        ] {
+            assert_eq!(rfc3339_us(ts), by_format(ts), "{ts}");
+        }
+    }
 
     #[test]
     fn durations_read_at_a_glance() {

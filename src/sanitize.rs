@@ -23,17 +23,8 @@ pub fn printable(b: &[u8]) -> String {
 /// Replaces control characters (C0, DEL, C1) with `\DDD` escapes so that no
 /// captured string can move the cursor or change colours on a terminal.
 pub fn for_terminal(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() {
-            out.push_str(&format!("\\{:03}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
+    push_terminal(&mut out, s);
     out
 }
 
@@ -41,9 +32,38 @@ pub fn for_terminal(s: &str) -> String {
 /// cell that begins with `=`, `+`, `-`, `@`, tab or CR gets a leading `'` so
 /// that it is read as text, never as a formula (OWASP "CSV injection").
 pub fn for_csv(s: &str) -> String {
-    let risky = matches!(s.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r'));
-    let clean = for_terminal(s);
-    if risky { format!("'{clean}") } else { clean }
+    let mut out = String::with_capacity(s.len() + 1);
+    push_csv(&mut out, s);
+    out
+}
+
+/// [`for_csv`], appended to `out` (no allocation when nothing needs
+/// escaping: what a CSV writer calls for every cell).
+pub fn push_csv(out: &mut String, s: &str) {
+    if matches!(
+        s.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    ) {
+        out.push('\'');
+    }
+    push_terminal(out, s);
+}
+
+/// [`for_terminal`], appended to `out`.
+pub fn push_terminal(out: &mut String, s: &str) {
+    // Control characters are all below 0x20, 0x7f, or two-byte C1 (0xc2
+    // 0x80..0x9f): ASCII text without them is copied as it is.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        out.push_str(s);
+        return;
+    }
+    for c in s.chars() {
+        if c.is_control() {
+            let _ = std::fmt::Write::write_fmt(out, format_args!("\\{:03}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
 }
 
 #[cfg(test)]

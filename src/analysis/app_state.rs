@@ -117,7 +117,8 @@ impl AppState {
     }
 
     /// Adds a segment's payload from `side` and runs the parsers when the
-    /// stream grew far enough. Returns the DNS messages read from a TCP stream.
+    /// stream grew far enough (certificates read through `certs`). Returns
+    /// the DNS messages read from a TCP stream.
     pub fn on_payload(
         &mut self,
         side: Side,
@@ -125,6 +126,7 @@ impl AppState {
         data: &[u8],
         missing: u32,
         dns_port: bool,
+        certs: &mut tls::CertCache,
     ) -> Vec<Message> {
         let i = side.idx();
         if self.phase[i] == Phase::Done {
@@ -146,8 +148,8 @@ impl AppState {
             self.parse_dns(i)
         } else {
             match side {
-                Side::Client => self.parse_client(),
-                Side::Server => self.parse_server(),
+                Side::Client => self.parse_client(certs),
+                Side::Server => self.parse_server(certs),
             };
             Vec::new()
         };
@@ -216,7 +218,7 @@ impl AppState {
         out
     }
 
-    fn parse_client(&mut self) {
+    fn parse_client(&mut self, certs: &mut tls::CertCache) {
         let Some(streams) = self.streams.as_ref() else {
             return;
         };
@@ -258,11 +260,11 @@ impl AppState {
                 self.hello = Some(Box::new(h));
                 self.follow(0, off);
             }
-            Progress::NotThis => self.search(0, off, 1),
+            Progress::NotThis => self.search(0, off, 1, certs),
         }
     }
 
-    fn parse_server(&mut self) {
+    fn parse_server(&mut self, certs: &mut tls::CertCache) {
         let Some(streams) = self.streams.as_ref() else {
             return;
         };
@@ -294,13 +296,13 @@ impl AppState {
             self.need[1] = off + 1;
             return;
         }
-        match tls::parse_server(b) {
+        match tls::parse_server_with(b, certs) {
             Progress::NeedMore(n) => self.need[1] = off + n,
             Progress::Done(f) => {
                 self.server = Some(Box::new(f));
                 self.follow(1, off);
             }
-            Progress::NotThis => self.search(1, off, 2),
+            Progress::NotThis => self.search(1, off, 2, certs),
         }
     }
 
@@ -333,7 +335,7 @@ impl AppState {
     /// that upgrades to TLS (STARTTLS in SMTP, LDAP, PostgreSQL; a SOCKS or
     /// PROXY-protocol header). Look for the hello's record header within the
     /// first [`SEARCH_WINDOW`] bytes; give up past it.
-    fn search(&mut self, i: usize, from: usize, hs_type: u8) {
+    fn search(&mut self, i: usize, from: usize, hs_type: u8, certs: &mut tls::CertCache) {
         let Some(streams) = self.streams.as_ref() else {
             return;
         };
@@ -343,8 +345,8 @@ impl AppState {
             Some(at) => {
                 self.phase[i] = Phase::Tunnel(at);
                 match i {
-                    0 => self.parse_client(),
-                    _ => self.parse_server(),
+                    0 => self.parse_client(certs),
+                    _ => self.parse_server(certs),
                 }
             }
             None if b.len() < SEARCH_WINDOW => self.need[i] = b.len() + 1,

@@ -74,6 +74,8 @@ pub struct Engine {
     undecoded: AHashMap<DecodeError, u64>,
     copies: CopyFilter,
     nat: NatLegs,
+    /// Certificates already read, by their bytes.
+    certs: crate::proto::tls::CertCache,
     done: Vec<Flow<AppState>>,
     finished: Vec<FlowRecord>,
     last_sweep_us: Option<i64>,
@@ -110,6 +112,7 @@ impl Engine {
             undecoded: AHashMap::default(),
             copies: CopyFilter::default(),
             nat: NatLegs::default(),
+            certs: Default::default(),
             done: Vec::new(),
             finished: Vec::new(),
             last_sweep_us: None,
@@ -223,9 +226,14 @@ impl Engine {
                         seg.seq
                     };
                     let before = f.app.buffered();
-                    let msgs = f
-                        .app
-                        .on_payload(side, seq, seg.payload, seg.missing, dns_port);
+                    let msgs = f.app.on_payload(
+                        side,
+                        seq,
+                        seg.payload,
+                        seg.missing,
+                        dns_port,
+                        &mut self.certs,
+                    );
                     let after = f.app.buffered();
                     let (src, dst) = match side {
                         Side::Client => (f.client, f.server),
@@ -349,7 +357,13 @@ impl Engine {
 
     /// Takes the flows finished so far (in order of first packet).
     pub fn take_finished(&mut self) -> Vec<FlowRecord> {
-        crate::model::sort_flows(std::mem::take(&mut self.finished))
+        // The next list gets the capacity this one needed: records are large,
+        // and growing a list of them moves them all.
+        let cap = self.finished.capacity();
+        crate::model::sort_flows(std::mem::replace(
+            &mut self.finished,
+            Vec::with_capacity(cap),
+        ))
     }
 
     /// Records of the flows still in the table (not finished), the most
@@ -437,8 +451,9 @@ impl Engine {
     }
 
     fn records_from_done(&mut self) {
-        let done = std::mem::take(&mut self.done);
-        for mut f in done {
+        // The list is used again: its memory stays allocated.
+        let mut done = std::mem::take(&mut self.done);
+        for mut f in done.drain(..) {
             self.buffered = self.buffered.saturating_sub(f.app.buffered());
             f.app.finish();
             let r = record::record(&f, &self.names);
@@ -454,6 +469,7 @@ impl Engine {
             }
             self.finished.push(r);
         }
+        self.done = done;
     }
 }
 

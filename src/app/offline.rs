@@ -9,12 +9,11 @@ use super::config;
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use crate::analysis::Engine;
 use crate::azure::tags::TagDb;
-use crate::capture::read_capture;
+use crate::capture::{Chunk, read_chunks};
 use crate::cli::{AnalyzeArgs, Format};
 use crate::decode::{SUPPORTED_LINKTYPES, linktype_name, linktype_supported};
 use crate::diagnosis::Judge;
 use crate::diagnosis::regions::{self, Given, Regions};
-use crate::frame::Frame;
 use crate::model::{Analysis, CaptureEnd, FlowRecord, JudgedFlow, ReadSummary, SCHEMA_VERSION};
 use crate::report;
 use anyhow::Context as _;
@@ -90,20 +89,6 @@ impl Sink<'_> {
         Ok(())
     }
 }
-
-/// Frames read ahead by the reader thread, in one buffer.
-#[derive(Default)]
-struct Batch {
-    data: Vec<u8>,
-    /// (ts_us, linktype, wire_len, end offset in `data`)
-    frames: Vec<(i64, u32, u32, usize)>,
-}
-
-/// Bytes per batch of frames handed from the reader to the engine.
-const BATCH_BYTES: usize = 1 << 20;
-/// Most frames in a batch: zero-length records (a caplen of 0) add no bytes,
-/// and must not grow a batch without end.
-const BATCH_FRAMES: usize = 16_384;
 
 /// What the engine thread sends to the judging thread.
 enum ToSink {
@@ -199,35 +184,18 @@ fn open_csv(path: Option<&std::path::Path>) -> anyhow::Result<Option<Csv>> {
     Ok(Some(report::csv::CsvWriter::new(out)?))
 }
 
-/// Reads one capture through libpcap (and the BPF filter) into batches sent
-/// to `to_engine`. Used batches come back through `reuse`, so their memory is
-/// allocated once.
+/// Reads one capture (with the BPF filter) chunk by chunk, sending each to
+/// `to_engine` as it was read: frames are not copied. Used chunks come back
+/// through `reuse`, so their memory is allocated once.
 fn read_batches(
     path: &std::path::Path,
     filter: Option<&str>,
-    to_engine: std::sync::mpsc::SyncSender<Batch>,
-    reuse: std::sync::mpsc::Receiver<Batch>,
+    to_engine: std::sync::mpsc::SyncSender<Chunk>,
+    reuse: std::sync::mpsc::Receiver<Chunk>,
 ) -> Result<ReadSummary, crate::capture::CaptureError> {
-    let fresh = || Batch {
-        data: Vec::with_capacity(BATCH_BYTES + 65_536),
-        frames: Vec::with_capacity(4096),
-    };
-    let mut b = fresh();
-    let res = read_capture(path, filter, &mut |f| {
-        b.data.extend_from_slice(f.data);
-        b.frames
-            .push((f.ts_us, f.linktype, f.wire_len, b.data.len()));
-        if b.data.len() >= BATCH_BYTES || b.frames.len() >= BATCH_FRAMES {
-            let mut next = reuse.try_recv().unwrap_or_else(|_| fresh());
-            next.data.clear();
-            next.frames.clear();
-            let _ = to_engine.send(std::mem::replace(&mut b, next));
-        }
-    });
-    if !b.frames.is_empty() {
-        let _ = to_engine.send(b);
-    }
-    res
+    read_chunks(path, filter, &mut || reuse.try_recv().ok(), &mut |c| {
+        let _ = to_engine.send(c);
+    })
 }
 
 /// What a user must hear about how a capture was read: damage, or a link
@@ -276,7 +244,15 @@ struct Handover<'a> {
 
 impl Handover<'_> {
     fn send(&mut self, engine: &mut Engine, last: bool) {
-        self.pending.extend(engine.take_finished());
+        let batch = engine.take_finished();
+        if self.regions_fixed && self.pending.is_empty() {
+            // In order already: straight to the judge.
+            if !batch.is_empty() {
+                let _ = self.to_sink.send(ToSink::Flows(batch));
+            }
+            return;
+        }
+        self.pending.extend(batch);
         if !self.regions_fixed {
             if self.pending.len() < INFER_AFTER && !last {
                 return;
@@ -377,22 +353,15 @@ pub fn analyse_selecting(
             tags: db,
         };
         for path in &args.input.captures {
-            let (to_engine, batches) = std::sync::mpsc::sync_channel::<Batch>(4);
-            let (recycle, reuse) = std::sync::mpsc::channel::<Batch>();
+            let (to_engine, batches) = std::sync::mpsc::sync_channel::<Chunk>(4);
+            let (recycle, reuse) = std::sync::mpsc::channel::<Chunk>();
             let filter = args.input.filter.as_deref();
             let shown = crate::sanitize::for_terminal(&path.to_string_lossy());
             let reader = sc.spawn(move || read_batches(path, filter, to_engine, reuse));
             let mut since_drain = 0usize;
             for b in batches {
-                let mut start = 0;
-                for &(ts_us, linktype, wire_len, end) in &b.frames {
-                    engine.ingest(&Frame {
-                        ts_us,
-                        linktype,
-                        wire_len,
-                        data: &b.data[start..end],
-                    });
-                    start = end;
+                for f in b.frames() {
+                    engine.ingest(&f);
                 }
                 since_drain += b.frames.len();
                 let _ = recycle.send(b);

@@ -1,17 +1,22 @@
-//! Saved captures: pcap and pcapng files, and standard input.
+//! Saved captures: pcap and pcapng files, standard input and fifos, all read
+//! the same way.
 //!
-//! The format is told by the magic number, never by the file name. Files are read
-//! through libpcap (the `pcap` crate). libpcap refuses pcapng files whose interfaces
-//! differ in link type or snap length, which happens with captures from several
-//! interfaces at once (`dumpcap -i any -i eth0`): it stops at the first such
-//! interface, and `pcap-parser` reads on from the next frame, interface by
-//! interface, with the BPF filter compiled by libpcap per link type, so both
-//! paths give the same result. The file is read once either way.
+//! The format is told by the magic number, never by the file name. The input
+//! is read in chunks of about [`CHUNK`] bytes (one copy, from the kernel into
+//! the chunk); pcap-parser reads the records or blocks in place, and each
+//! frame is handed over as a slice of its chunk, or, with [`read_chunks`], as
+//! a place in a chunk that is handed over whole (what lets the offline
+//! analysis read on one thread and analyse on another without copying a
+//! frame). A record that does not fit in what is left of a chunk begins the
+//! next one. pcapng with interfaces of several link types and snap lengths
+//! (`dumpcap -i any -i eth0`) is read as any other; the BPF filter is
+//! compiled by libpcap for each link type. Measured against libpcap's reader
+//! (which copies each record twice more) in the README's Performance.
 
 use crate::frame::Frame;
 use crate::model::{CaptureEnd, FileFormat, ReadSummary};
-use pcap_parser::traits::PcapReaderIterator;
-use pcap_parser::{Block, PcapBlockOwned, PcapError, PcapNGReader};
+use pcap_parser::nom;
+use pcap_parser::{Block, PcapError};
 use std::fs::File;
 use std::io::Read;
 
@@ -36,12 +41,12 @@ pub enum CaptureError {
         /// The first bytes, in hex.
         magic: String,
     },
-    /// libpcap refused the file or the filter.
+    /// The file's header could not be read.
     #[error("{path}: {message}")]
     Libpcap {
         /// File name as given.
         path: String,
-        /// libpcap's message.
+        /// What is wrong.
         message: String,
     },
     /// The BPF filter does not compile.
@@ -61,8 +66,51 @@ const PCAP_MAGICS: [[u8; 4]; 4] = [
     [0xa1, 0xb2, 0x3c, 0x4d],
 ];
 const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
-/// Bytes read from a stream before pcap-parser takes it over.
-const STREAM_HEAD: usize = 64 * 1024;
+
+/// Bytes read into a chunk at a time.
+pub const CHUNK: usize = 1 << 20;
+/// Largest record or block read: a longer one has a damaged length field.
+const MAX_BLOCK: usize = 64 << 20;
+/// Largest captured length of a classic pcap record when the file's snap
+/// length is smaller (libpcap's limit).
+const MAX_CAPLEN: u32 = 262_144;
+
+/// Where a frame lies in its chunk, and what the record said of it.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameAt {
+    /// Capture time, µs since the epoch.
+    pub ts_us: i64,
+    /// The link type of its interface.
+    pub linktype: u32,
+    /// Its length on the wire.
+    pub wire_len: u32,
+    /// Its bytes: `data[start..end]` of the chunk.
+    pub start: u32,
+    /// End of its bytes.
+    pub end: u32,
+}
+
+/// A piece of the input and the frames in it (each wholly inside).
+#[derive(Debug, Default)]
+pub struct Chunk {
+    /// The bytes read (a record header, block trailer or skipped block may
+    /// lie between frames).
+    pub data: Vec<u8>,
+    /// The frames, in order.
+    pub frames: Vec<FrameAt>,
+}
+
+impl Chunk {
+    /// A chunk's frames as [`Frame`]s.
+    pub fn frames(&self) -> impl Iterator<Item = Frame<'_>> {
+        self.frames.iter().map(|f| Frame {
+            ts_us: f.ts_us,
+            linktype: f.linktype,
+            wire_len: f.wire_len,
+            data: &self.data[f.start as usize..f.end as usize],
+        })
+    }
+}
 
 /// Reads one capture (`-` is standard input), calling `on_frame` for each frame that
 /// passes `filter`. Errors that prevent reading at all are returned; damage part-way
@@ -72,91 +120,61 @@ pub fn read_capture(
     filter: Option<&str>,
     on_frame: &mut dyn FnMut(&Frame<'_>),
 ) -> Result<ReadSummary, CaptureError> {
+    // One chunk, used again and again.
+    let slot = std::cell::Cell::new(Chunk::default());
+    read_chunks(file_path, filter, &mut || Some(slot.take()), &mut |c| {
+        for f in c.frames() {
+            on_frame(&f);
+        }
+        slot.set(c);
+    })
+}
+
+/// Reads one capture (`-` is standard input) chunk by chunk: `on_chunk` is
+/// given each chunk with the frames in it that pass `filter`; `spare` may
+/// hand back a chunk given before, for its memory to be used again.
+pub fn read_chunks(
+    file_path: &std::path::Path,
+    filter: Option<&str>,
+    spare: &mut dyn FnMut() -> Option<Chunk>,
+    on_chunk: &mut dyn FnMut(Chunk),
+) -> Result<ReadSummary, CaptureError> {
     // The name in messages: any file name works, whatever its bytes, and is
     // shown through the one sanitiser.
     let name = crate::sanitize::for_terminal(&file_path.to_string_lossy());
-    let path = name.as_str();
     if file_path.as_os_str() == "-" {
-        return read_stream(path, std::io::stdin(), FileFormat::Stdin, filter, on_frame);
+        let stdin = std::io::stdin();
+        return read_input(&name, stdin.lock(), true, filter, spare, on_chunk);
     }
-    let mut file = File::open(file_path).map_err(|source| CaptureError::Open {
-        path: path.to_string(),
+    let file = File::open(file_path).map_err(|source| CaptureError::Open {
+        path: name.clone(),
         source,
     })?;
-    // A fifo, `<(…)` or a device can be read only once: it is read as a
-    // stream, from the same open file. So is a file whose name is not UTF-8,
-    // which libpcap's binding cannot be given.
-    if !file.metadata().is_ok_and(|m| m.is_file()) || file_path.to_str().is_none() {
-        return read_stream(path, file, FileFormat::Pcap, filter, on_frame);
-    }
-    let mut magic = [0u8; 4];
-    let mut got = 0;
-    while got < 4 {
-        match file.read(&mut magic[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(source) => {
-                return Err(CaptureError::Open {
-                    path: path.to_string(),
-                    source,
-                });
+    read_input(&name, file, false, filter, spare, on_chunk)
+}
+
+/// Reads a capture (pcap or pcapng, any link types) from any reader, as a
+/// stream; `name` is what messages call it. What the fuzzer goes through.
+pub fn read_from<R: Read>(
+    name: &str,
+    input: R,
+    filter: Option<&str>,
+    on_frame: &mut dyn FnMut(&Frame<'_>),
+) -> Result<ReadSummary, CaptureError> {
+    let slot = std::cell::Cell::new(Chunk::default());
+    read_input(
+        name,
+        input,
+        true,
+        filter,
+        &mut || Some(slot.take()),
+        &mut |c| {
+            for f in c.frames() {
+                on_frame(&f);
             }
-        }
-    }
-    if got < 4 {
-        return Err(CaptureError::NotACapture {
-            path: path.to_string(),
-            magic: if got == 0 {
-                "none: the file is empty".to_string()
-            } else {
-                hex(&magic[..got])
-            },
-        });
-    }
-    if PCAP_MAGICS.contains(&magic) {
-        return read_with_libpcap(file_path, path, FileFormat::Pcap, filter, on_frame);
-    }
-    if magic != PCAPNG_MAGIC {
-        return Err(CaptureError::NotACapture {
-            path: path.to_string(),
-            magic: hex(&magic),
-        });
-    }
-    let application = section_application(&mut file);
-    drop(file);
-    let mut summary = read_with_libpcap(file_path, path, FileFormat::Pcapng, filter, on_frame)?;
-    summary.application = application;
-    // libpcap stops at the first interface whose link type or snap length
-    // differs from the first one's; pcap-parser reads on from there.
-    if let CaptureEnd::Damaged {
-        after_frame,
-        message,
-    } = &summary.end
-        && message.contains("different from the")
-        && message.contains("first interface")
-    {
-        let application = summary.application.take();
-        let mut s = read_pcapng_mixed(file_path, path, filter, on_frame, *after_frame)?;
-        s.application = s.application.or(application);
-        return Ok(s);
-    }
-    Ok(summary)
-}
-
-/// A section header's application, as every view may show it: sanitised
-/// and at most 200 characters.
-fn application_name(s: &str) -> String {
-    crate::sanitize::for_terminal(s).chars().take(200).collect()
-}
-
-/// The application a pcapng file's first section header names.
-fn section_application(file: &mut File) -> Option<String> {
-    use std::io::Seek;
-    file.rewind().ok()?;
-    let mut head = Vec::with_capacity(4096);
-    file.by_ref().take(64 * 1024).read_to_end(&mut head).ok()?;
-    let (_, shb) = pcap_parser::pcapng::parse_sectionheaderblock(&head).ok()?;
-    Some(application_name(shb.shb_userappl()?.ok()?))
+            slot.set(c);
+        },
+    )
 }
 
 fn hex(b: &[u8]) -> String {
@@ -166,80 +184,7 @@ fn hex(b: &[u8]) -> String {
         .join(" ")
 }
 
-fn libpcap_err(path: &str, e: pcap::Error) -> CaptureError {
-    CaptureError::Libpcap {
-        path: path.to_string(),
-        message: e.to_string(),
-    }
-}
-
-fn read_with_libpcap(
-    file_path: &std::path::Path,
-    path: &str,
-    format: FileFormat,
-    filter: Option<&str>,
-    on_frame: &mut dyn FnMut(&Frame<'_>),
-) -> Result<ReadSummary, CaptureError> {
-    let mut cap = pcap::Capture::from_file(file_path).map_err(|e| {
-        let msg = e.to_string();
-        if path == "-" && msg.contains("unknown file format") {
-            CaptureError::NotACapture {
-                path: "standard input".into(),
-                magic: "not recognised by libpcap".into(),
-            }
-        } else {
-            libpcap_err(path, e)
-        }
-    })?;
-    if let Some(expr) = filter {
-        cap.filter(expr, true).map_err(|e| CaptureError::Filter {
-            filter: expr.to_string(),
-            message: e.to_string(),
-        })?;
-    }
-    let linktype = cap.get_datalink().0 as u32;
-    let mut frames = 0u64;
-    let end = loop {
-        match cap.next_packet() {
-            Ok(p) => {
-                frames += 1;
-                let ts_us = crate::frame::clamp_ts(
-                    p.header
-                        .ts
-                        .tv_sec
-                        .saturating_mul(1_000_000)
-                        .saturating_add(p.header.ts.tv_usec),
-                );
-                on_frame(&Frame {
-                    ts_us,
-                    linktype,
-                    wire_len: p.header.len,
-                    data: p.data,
-                });
-            }
-            Err(pcap::Error::NoMorePackets) => break CaptureEnd::Complete,
-            Err(e) => {
-                let at = damage_offset(file_path, format)
-                    .map(|o| format!(" (the bad block or record begins at byte {o})"))
-                    .unwrap_or_default();
-                break CaptureEnd::Damaged {
-                    after_frame: frames,
-                    message: format!("{e}{at}"),
-                };
-            }
-        }
-    };
-    Ok(ReadSummary {
-        path: path.to_string(),
-        format,
-        linktypes: vec![linktype],
-        frames,
-        filtered_out: 0,
-        end,
-        application: None,
-    })
-}
-
+/// An interface of a pcapng section, or the one link type of a pcap file.
 struct Iface {
     linktype: u32,
     ts_offset: i64,
@@ -247,90 +192,78 @@ struct Iface {
     filter: Option<pcap::BpfProgram>,
 }
 
-/// Reads a pcapng file with pcap-parser, handing over only the frames after
-/// the first `skip` (those libpcap already delivered).
-fn read_pcapng_mixed(
-    file_path: &std::path::Path,
-    path: &str,
-    filter: Option<&str>,
-    on_frame: &mut dyn FnMut(&Frame<'_>),
-    skip: u64,
-) -> Result<ReadSummary, CaptureError> {
-    let file = File::open(file_path).map_err(|source| CaptureError::Open {
-        path: path.to_string(),
-        source,
-    })?;
-    let reader = PcapNGReader::new(1 << 20, file).map_err(|e| CaptureError::Libpcap {
-        path: path.to_string(),
-        message: format!("pcapng: {}", describe(&e)),
-    })?;
-    read_with_parser(
-        path,
-        Box::new(reader),
-        FileFormat::Pcapng,
-        filter,
-        on_frame,
-        skip,
-    )
+/// What the reader knows of the format so far.
+enum Layout {
+    /// Classic pcap: byte order, nanosecond times, most bytes a record may
+    /// hold, and its one interface.
+    Pcap {
+        big_endian: bool,
+        nanos: bool,
+        max_caplen: u32,
+        iface: Iface,
+    },
+    /// pcapng: the current section's byte order and interfaces.
+    Pcapng {
+        big_endian: bool,
+        ifaces: Vec<Iface>,
+    },
 }
 
-/// Reads a stream that can be read only once (standard input, a fifo,
-/// process substitution): its magic number is read from the stream itself
-/// and handed back to pcap-parser with the rest, so nothing is read twice.
-/// pcap and pcapng, mixed link types included.
-/// Reads a capture (pcap or pcapng, any link types) from any reader, as a
-/// stream; `name` is what messages call it. What standard input, fifos and
-/// the fuzzer go through.
-pub fn read_from<R: Read + Send>(
-    name: &str,
-    input: R,
-    filter: Option<&str>,
-    on_frame: &mut dyn FnMut(&Frame<'_>),
-) -> Result<ReadSummary, CaptureError> {
-    read_stream(name, input, FileFormat::Stdin, filter, on_frame)
-}
-
-fn read_stream<R: Read + Send>(
-    path: &str,
-    mut input: R,
-    format: FileFormat,
-    filter: Option<&str>,
-    on_frame: &mut dyn FnMut(&Frame<'_>),
-) -> Result<ReadSummary, CaptureError> {
-    let shown = if path == "-" { "standard input" } else { path };
-    // The head of the stream: enough for pcap-parser to recognise the file
-    // and read its first header in one go.
-    let mut head = vec![0u8; STREAM_HEAD];
-    let mut got = 0;
-    while got < head.len() {
-        match input.read(&mut head[got..]) {
+/// Fills `buf[from..]` from `input`; returns the bytes now in `buf`, short
+/// only at the end of the input.
+fn fill(input: &mut dyn Read, buf: &mut [u8], mut from: usize) -> std::io::Result<usize> {
+    while from < buf.len() {
+        match input.read(&mut buf[from..]) {
             Ok(0) => break,
-            Ok(n) => got += n,
+            Ok(n) => from += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(source) => {
-                return Err(CaptureError::Open {
-                    path: shown.to_string(),
-                    source,
-                });
-            }
+            Err(e) => return Err(e),
         }
     }
-    head.truncate(got);
+    Ok(from)
+}
+
+/// The reader of [`read_chunks`] and [`read_from`]. `stream`: the input is
+/// standard input or was given as a stream (it reports as such).
+fn read_input<R: Read>(
+    name: &str,
+    mut input: R,
+    stream: bool,
+    filter: Option<&str>,
+    spare: &mut dyn FnMut() -> Option<Chunk>,
+    on_chunk: &mut dyn FnMut(Chunk),
+) -> Result<ReadSummary, CaptureError> {
+    let shown = if name == "-" { "standard input" } else { name };
+    let open_err = |source| CaptureError::Open {
+        path: shown.to_string(),
+        source,
+    };
+    let mut chunk = spare().unwrap_or_default();
+    chunk.frames.clear();
+    if chunk.data.len() < CHUNK {
+        chunk.data.resize(CHUNK, 0);
+    }
+    let mut filled = fill(&mut input, &mut chunk.data, 0).map_err(open_err)?;
     let mut magic = [0u8; 4];
-    magic[..got.min(4)].copy_from_slice(&head[..got.min(4)]);
+    magic[..filled.min(4)].copy_from_slice(&chunk.data[..filled.min(4)]);
     let format = match magic {
-        _ if got < 4 => {
+        _ if filled < 4 => {
             return Err(CaptureError::NotACapture {
                 path: shown.to_string(),
-                magic: if got == 0 {
+                magic: if filled == 0 && !stream {
+                    "none: the file is empty".to_string()
+                } else if filled == 0 {
                     "none: the input is empty".to_string()
                 } else {
-                    hex(&magic[..got])
+                    hex(&magic[..filled])
                 },
             });
         }
-        m if m == PCAPNG_MAGIC && format != FileFormat::Stdin => FileFormat::Pcapng,
-        m if PCAP_MAGICS.contains(&m) || m == PCAPNG_MAGIC => format,
+        m if stream && name == "-" && (m == PCAPNG_MAGIC || PCAP_MAGICS.contains(&m)) => {
+            FileFormat::Stdin
+        }
+        m if m == PCAPNG_MAGIC => FileFormat::Pcapng,
+        m if PCAP_MAGICS.contains(&m) => FileFormat::Pcap,
         _ => {
             return Err(CaptureError::NotACapture {
                 path: shown.to_string(),
@@ -338,223 +271,364 @@ fn read_stream<R: Read + Send>(
             });
         }
     };
-    let whole = std::io::Cursor::new(head).chain(input);
-    let reader = pcap_parser::create_reader(1 << 20, whole).map_err(|e| CaptureError::Libpcap {
-        path: shown.to_string(),
-        message: format!("cannot read the capture: {}", describe(&e)),
-    })?;
-    let mut summary = read_with_parser(path, reader, format, filter, on_frame, 0)?;
-    summary.path = path.to_string();
-    Ok(summary)
-}
-
-/// Reads pcap or pcapng blocks with pcap-parser, handing over only the frames
-/// after the first `skip`.
-fn read_with_parser(
-    path: &str,
-    mut reader: Box<dyn PcapReaderIterator + '_>,
-    format: FileFormat,
-    filter: Option<&str>,
-    on_frame: &mut dyn FnMut(&Frame<'_>),
-    skip: u64,
-) -> Result<ReadSummary, CaptureError> {
-    // The legacy format's single link type, and whether its times are in ns.
-    let mut legacy: Option<(Iface, bool)> = None;
-    let mut ifaces: Vec<Iface> = Vec::new();
-    let mut linktypes: Vec<u32> = Vec::new();
-    let mut frames = 0u64;
-    let mut filtered_out = 0u64;
-    // Bytes of whole blocks read: where a bad block begins.
-    let mut at = 0u64;
-    // The byte order of the current pcapng section, once one has begun.
-    let mut section_big_endian: Option<bool> = None;
-    let mut application: Option<String> = None;
-    let end = loop {
-        if let Some(big) = section_big_endian
-            && let Some(len) = short_block(reader.data(), big)
-        {
-            // pcap-parser 0.17 would underflow on such a block (a process
-            // information block shorter than its own header and trailer).
-            break CaptureEnd::Damaged {
-                after_frame: frames,
-                message: format!(
-                    "the block at byte {at} claims a length of {len} bytes, \
-                     less than the 12 of a block's header and trailer"
-                ),
-            };
+    let mut summary = ReadSummary {
+        path: name.to_string(),
+        format,
+        linktypes: Vec::new(),
+        frames: 0,
+        filtered_out: 0,
+        end: CaptureEnd::Complete,
+        application: None,
+    };
+    let mut pos = 0usize;
+    let mut layout = if magic == PCAPNG_MAGIC {
+        Layout::Pcapng {
+            big_endian: false,
+            ifaces: Vec::new(),
         }
-        match reader.next() {
-            Ok((offset, block)) => {
-                match block {
-                    PcapBlockOwned::LegacyHeader(h) => {
-                        let lt = h.network.0 as u32;
-                        if !linktypes.contains(&lt) {
-                            linktypes.push(lt);
-                        }
-                        let prog = match filter {
-                            Some(expr) => Some(compile_for(expr, lt)?),
-                            None => None,
-                        };
-                        let ifc = Iface {
-                            linktype: lt,
-                            ts_offset: 0,
-                            ts_resol: 1_000_000,
-                            filter: prog,
-                        };
-                        legacy = Some((ifc, h.is_nanosecond_precision()));
-                    }
-                    PcapBlockOwned::Legacy(b) => {
-                        if let Some((ifc, ns)) = &legacy {
-                            let data = &b.data[..(b.caplen as usize).min(b.data.len())];
-                            if ifc.filter.as_ref().is_none_or(|p| p.filter(data)) {
-                                frames += 1;
-                                let frac = if *ns {
-                                    b.ts_usec as i64 / 1_000
-                                } else {
-                                    b.ts_usec as i64
-                                };
-                                if frames > skip {
-                                    on_frame(&Frame {
-                                        ts_us: b.ts_sec as i64 * 1_000_000 + frac,
-                                        linktype: ifc.linktype,
-                                        wire_len: b.origlen,
-                                        data,
-                                    });
-                                }
-                            } else {
-                                filtered_out += 1;
-                            }
-                        }
-                    }
-                    PcapBlockOwned::NG(Block::SectionHeader(shb)) => {
-                        section_big_endian = Some(shb.big_endian());
-                        if application.is_none() {
-                            application = shb
-                                .shb_userappl()
-                                .and_then(Result::ok)
-                                .map(application_name);
-                        }
-                        ifaces.clear();
-                    }
-                    PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
-                        let lt = idb.linktype.0 as u32;
-                        if !linktypes.contains(&lt) {
-                            linktypes.push(lt);
-                        }
-                        let prog = match filter {
-                            Some(expr) => Some(compile_for(expr, lt)?),
-                            None => None,
-                        };
-                        ifaces.push(Iface {
-                            linktype: lt,
-                            ts_offset: idb.ts_offset(),
-                            ts_resol: idb.ts_resolution().unwrap_or(1_000_000),
-                            filter: prog,
-                        });
-                    }
-                    PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
-                        if let Some(ifc) = ifaces.get(epb.if_id as usize) {
-                            let data = &epb.data[..(epb.caplen as usize).min(epb.data.len())];
-                            let pass = ifc.filter.as_ref().is_none_or(|p| p.filter(data));
-                            if pass {
-                                frames += 1;
-                                let ts = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
-                                let ts_us = crate::frame::clamp_ts(
-                                    to_micros(ts, ifc.ts_resol)
-                                        .saturating_add(ifc.ts_offset.saturating_mul(1_000_000)),
-                                );
-                                if frames > skip {
-                                    on_frame(&Frame {
-                                        ts_us,
-                                        linktype: ifc.linktype,
-                                        wire_len: epb.origlen,
-                                        data,
-                                    });
-                                }
-                            } else {
-                                filtered_out += 1;
-                            }
-                        }
-                    }
-                    PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
-                        if let Some(ifc) = ifaces.first() {
-                            let pass = ifc.filter.as_ref().is_none_or(|p| p.filter(spb.data));
-                            if pass {
-                                frames += 1;
-                                if frames > skip {
-                                    on_frame(&Frame {
-                                        ts_us: 0,
-                                        linktype: ifc.linktype,
-                                        wire_len: spb.origlen,
-                                        data: spb.data,
-                                    });
-                                }
-                            } else {
-                                filtered_out += 1;
-                            }
-                        }
-                    }
-                    // Other block types (name resolution, statistics,
-                    // custom, and types newer than this code) are skipped,
-                    // as the pcapng specification says.
-                    _ => {}
-                }
-                reader.consume(offset);
-                at += offset as u64;
+    } else {
+        if filled < 24 {
+            return Err(CaptureError::Libpcap {
+                path: shown.to_string(),
+                message: format!(
+                    "the pcap file header is cut short ({filled} of 24 bytes): the file is damaged"
+                ),
+            });
+        }
+        let (_, h) = pcap_parser::pcap::parse_pcap_header(&chunk.data[..24]).map_err(|e| {
+            CaptureError::Libpcap {
+                path: shown.to_string(),
+                message: format!("cannot read the pcap file header: {}", describe(&e)),
             }
-            Err(PcapError::Eof) => break CaptureEnd::Complete,
-            Err(PcapError::Incomplete(_)) => {
-                if let Err(e) = reader.refill() {
-                    break CaptureEnd::Damaged {
-                        after_frame: frames,
-                        message: format!("cannot read on at byte {at}: {}", describe(&e)),
-                    };
-                }
-                if reader.reader_exhausted() && reader.data().is_empty() {
-                    break CaptureEnd::Complete;
-                }
-                if reader.reader_exhausted() {
-                    // Bytes remain but they never make a whole block.
-                    match reader.next() {
-                        Err(PcapError::Incomplete(_)) => {
-                            break CaptureEnd::Damaged {
-                                after_frame: frames,
+        })?;
+        let linktype = (h.network.0 as u32) & 0x03ff_ffff;
+        summary.linktypes.push(linktype);
+        pos = 24;
+        Layout::Pcap {
+            big_endian: magic[0] == 0xa1,
+            nanos: h.is_nanosecond_precision(),
+            max_caplen: h.snaplen.max(MAX_CAPLEN),
+            iface: Iface {
+                linktype,
+                ts_offset: 0,
+                ts_resol: 1_000_000,
+                filter: filter.map(|e| compile_for(e, linktype)).transpose()?,
+            },
+        }
+    };
+    // Bytes of the input before this chunk: where a bad block begins.
+    let mut base = 0u64;
+    let end = 'read: loop {
+        // Every whole record or block in the chunk.
+        let more = loop {
+            let at = base + pos as u64;
+            let rest = &chunk.data[pos..filled];
+            let step = match &mut layout {
+                Layout::Pcap {
+                    big_endian,
+                    nanos,
+                    max_caplen,
+                    ..
+                } => {
+                    if rest.len() >= 16 {
+                        let w = |i: usize| {
+                            let b = [rest[i], rest[i + 1], rest[i + 2], rest[i + 3]];
+                            if *big_endian {
+                                u32::from_be_bytes(b)
+                            } else {
+                                u32::from_le_bytes(b)
+                            }
+                        };
+                        let caplen = w(8);
+                        if caplen > *max_caplen {
+                            break 'read CaptureEnd::Damaged {
+                                after_frame: summary.frames,
                                 message: format!(
-                                    "the block at byte {at} is cut short by the end of the input"
+                                    "the record at byte {at} claims {caplen} captured bytes, more than the file's snap length allows ({max_caplen}): its header is damaged"
                                 ),
                             };
                         }
-                        _ => continue,
+                    }
+                    let parsed = if *big_endian {
+                        pcap_parser::pcap::parse_pcap_frame_be(rest)
+                    } else {
+                        pcap_parser::pcap::parse_pcap_frame(rest)
+                    };
+                    match parsed {
+                        Ok((left, b)) => {
+                            let start = pos + 16;
+                            let frac = if *nanos {
+                                i64::from(b.ts_usec) / 1_000
+                            } else {
+                                i64::from(b.ts_usec)
+                            };
+                            let ts = i64::from(b.ts_sec) * 1_000_000 + frac;
+                            Step::Frame {
+                                used: rest.len() - left.len(),
+                                start,
+                                end: start + b.data.len(),
+                                iface: None,
+                                ts_us: crate::frame::clamp_ts(ts),
+                                wire_len: b.origlen,
+                            }
+                        }
+                        Err(nom::Err::Incomplete(_)) => Step::More,
+                        Err(e) => Step::Bad(describe_nom(&e)),
                     }
                 }
+                Layout::Pcapng { big_endian, .. } => {
+                    if let Some(len) = short_block(rest, *big_endian) {
+                        break 'read CaptureEnd::Damaged {
+                            after_frame: summary.frames,
+                            message: format!(
+                                "the block at byte {at} claims a length of {len} bytes, less than the 12 of a block's header and trailer"
+                            ),
+                        };
+                    }
+                    let parsed = if *big_endian {
+                        pcap_parser::pcapng::parse_block_be(rest)
+                    } else {
+                        pcap_parser::pcapng::parse_block_le(rest)
+                    };
+                    match parsed {
+                        Ok((left, block)) => {
+                            let used = rest.len() - left.len();
+                            ng_block(
+                                block,
+                                used,
+                                pos,
+                                &chunk.data,
+                                &mut layout,
+                                &mut summary,
+                                filter,
+                            )?
+                        }
+                        Err(nom::Err::Incomplete(_)) => Step::More,
+                        Err(e) => Step::Bad(describe_nom(&e)),
+                    }
+                }
+            };
+            match step {
+                Step::Frame {
+                    used,
+                    start,
+                    end,
+                    iface,
+                    ts_us,
+                    wire_len,
+                } => {
+                    let ifc = match (&layout, iface) {
+                        (Layout::Pcap { iface, .. }, _) => Some(iface),
+                        (Layout::Pcapng { ifaces, .. }, Some(i)) => ifaces.get(i),
+                        _ => None,
+                    };
+                    if let Some(ifc) = ifc {
+                        let data = &chunk.data[start..end];
+                        if ifc.filter.as_ref().is_none_or(|p| p.filter(data)) {
+                            summary.frames += 1;
+                            let ts_us = if iface.is_some() {
+                                crate::frame::clamp_ts(
+                                    to_micros(ts_us as u64, ifc.ts_resol)
+                                        .saturating_add(ifc.ts_offset.saturating_mul(1_000_000)),
+                                )
+                            } else {
+                                ts_us
+                            };
+                            chunk.frames.push(FrameAt {
+                                ts_us,
+                                linktype: ifc.linktype,
+                                wire_len,
+                                start: start as u32,
+                                end: end as u32,
+                            });
+                        } else {
+                            summary.filtered_out += 1;
+                        }
+                    }
+                    pos += used;
+                }
+                Step::Skip(used) => pos += used,
+                Step::More => break true,
+                Step::Bad(why) => {
+                    break 'read CaptureEnd::Damaged {
+                        after_frame: summary.frames,
+                        message: format!("invalid block at byte {at}: {why}"),
+                    };
+                }
             }
-            Err(PcapError::UnexpectedEof) => {
-                break CaptureEnd::Damaged {
-                    after_frame: frames,
-                    message: format!("the input ends inside the record at byte {at}"),
-                };
-            }
+        };
+        debug_assert!(more);
+        // The record at `pos` does not fit: hand the chunk over and begin
+        // the next one with it.
+        let carry = filled - pos;
+        let at = base + pos as u64;
+        if filled < chunk.data.len() {
+            // The input ended inside the record.
+            break if carry == 0 {
+                CaptureEnd::Complete
+            } else {
+                CaptureEnd::Damaged {
+                    after_frame: summary.frames,
+                    message: format!(
+                        "the {} at byte {at} is cut short by the end of the input",
+                        if matches!(layout, Layout::Pcap { .. }) {
+                            "record"
+                        } else {
+                            "block"
+                        }
+                    ),
+                }
+            };
+        }
+        let mut next = spare().unwrap_or_default();
+        next.frames.clear();
+        // A record longer than a chunk gets a chunk of its own size.
+        let want = if pos == 0 {
+            chunk.data.len() * 2
+        } else {
+            CHUNK.max(carry + carry / 2)
+        };
+        if want > MAX_BLOCK {
+            break CaptureEnd::Damaged {
+                after_frame: summary.frames,
+                message: format!(
+                    "the block at byte {at} is longer than {} MiB: its length field is damaged",
+                    MAX_BLOCK >> 20
+                ),
+            };
+        }
+        if next.data.len() < want {
+            next.data.resize(want, 0);
+        }
+        next.data[..carry].copy_from_slice(&chunk.data[pos..filled]);
+        let full = std::mem::replace(&mut chunk, next);
+        if !full.frames.is_empty() {
+            on_chunk(full);
+        }
+        base += pos as u64;
+        pos = 0;
+        filled = match fill(&mut input, &mut chunk.data, carry) {
+            Ok(n) => n,
             Err(e) => {
                 break CaptureEnd::Damaged {
-                    after_frame: frames,
-                    message: format!("invalid block at byte {at}: {}", describe(&e)),
+                    after_frame: summary.frames,
+                    message: format!("cannot read on at byte {at}: {e}"),
                 };
             }
-        }
+        };
     };
-    Ok(ReadSummary {
-        path: path.to_string(),
-        format,
-        linktypes,
-        frames,
-        filtered_out,
-        end,
-        application,
+    if !chunk.frames.is_empty() {
+        on_chunk(chunk);
+    }
+    summary.end = end;
+    Ok(summary)
+}
+
+/// What a record or block is.
+enum Step {
+    /// A frame: the bytes it used, where its data lies, its interface
+    /// (pcapng) and raw time (pcapng: in the interface's units), its length
+    /// on the wire.
+    Frame {
+        used: usize,
+        start: usize,
+        end: usize,
+        iface: Option<usize>,
+        ts_us: i64,
+        wire_len: u32,
+    },
+    /// A block that carries no frame.
+    Skip(usize),
+    /// The record needs more bytes than the chunk holds.
+    More,
+    /// Not a valid record.
+    Bad(String),
+}
+
+/// A pcapng block: section headers and interfaces update the layout,
+/// packets become frames, everything else is skipped (as the specification
+/// says of block types a reader does not know).
+fn ng_block(
+    block: Block<'_>,
+    used: usize,
+    pos: usize,
+    data: &[u8],
+    layout: &mut Layout,
+    summary: &mut ReadSummary,
+    filter: Option<&str>,
+) -> Result<Step, CaptureError> {
+    let Layout::Pcapng { big_endian, ifaces } = layout else {
+        return Ok(Step::Skip(used));
+    };
+    let offset = |s: &[u8]| (s.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize);
+    Ok(match block {
+        Block::SectionHeader(shb) => {
+            *big_endian = shb.big_endian();
+            ifaces.clear();
+            if summary.application.is_none() {
+                summary.application = shb
+                    .shb_userappl()
+                    .and_then(Result::ok)
+                    .map(application_name);
+            }
+            Step::Skip(used)
+        }
+        Block::InterfaceDescription(idb) => {
+            let linktype = idb.linktype.0 as u32;
+            if !summary.linktypes.contains(&linktype) {
+                summary.linktypes.push(linktype);
+            }
+            ifaces.push(Iface {
+                linktype,
+                ts_offset: idb.ts_offset(),
+                ts_resol: idb.ts_resolution().unwrap_or(1_000_000),
+                filter: filter.map(|e| compile_for(e, linktype)).transpose()?,
+            });
+            Step::Skip(used)
+        }
+        Block::EnhancedPacket(epb) => {
+            let len = (epb.caplen as usize).min(epb.data.len());
+            let start = offset(epb.data);
+            if start > data.len() || start < pos {
+                return Ok(Step::Skip(used));
+            }
+            let ts = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
+            Step::Frame {
+                used,
+                start,
+                end: start + len,
+                iface: Some(epb.if_id as usize),
+                ts_us: ts as i64,
+                wire_len: epb.origlen,
+            }
+        }
+        Block::SimplePacket(spb) => {
+            let start = offset(spb.data);
+            if start > data.len() || start < pos || ifaces.is_empty() {
+                return Ok(Step::Skip(used));
+            }
+            Step::Frame {
+                used,
+                start,
+                end: start + spb.data.len(),
+                iface: Some(0),
+                ts_us: 0,
+                wire_len: spb.origlen,
+            }
+        }
+        _ => Step::Skip(used),
     })
 }
 
+/// A section header's application, as every view may show it: sanitised
+/// and at most 200 characters.
+fn application_name(s: &str) -> String {
+    crate::sanitize::for_terminal(s).chars().take(200).collect()
+}
+
 /// The length a pcapng block at the head of `data` claims, when it is too
-/// short to hold the block's own header and trailer. Section headers are
+/// short to hold the block's own header and trailer (pcap-parser 0.17 would
+/// subtract past zero on a process information block). Section headers are
 /// left to the parser: they carry their own byte order.
 fn short_block(data: &[u8], big_endian: bool) -> Option<u32> {
     let head: [u8; 8] = data.get(..8)?.try_into().ok()?;
@@ -570,95 +644,28 @@ fn short_block(data: &[u8], big_endian: bool) -> Option<u32> {
     (len < 12).then_some(len)
 }
 
-/// Where a damaged file's first bad block (pcapng) or record (pcap) begins,
-/// found by walking the block lengths or record headers of the file (libpcap
-/// does not say). `None` for a stream, or when the walk finds nothing wrong.
-fn damage_offset(path: &std::path::Path, format: FileFormat) -> Option<u64> {
-    use std::io::{Seek, SeekFrom};
-    if path.as_os_str() == "-" {
-        return None;
-    }
-    let mut f = File::open(path).ok()?;
-    let size = f.metadata().ok()?.len();
-    let mut head = [0u8; 24];
-    f.read_exact(&mut head).ok()?;
-    let mut at: u64;
-    match format {
-        FileFormat::Pcapng => {
-            let le = u32::from_le_bytes([head[8], head[9], head[10], head[11]]) == 0x1a2b_3c4d;
-            let word = |b: [u8; 4]| {
-                if le {
-                    u32::from_le_bytes(b)
-                } else {
-                    u32::from_be_bytes(b)
-                }
-            };
-            at = 0;
-            loop {
-                if at >= size {
-                    return None;
-                }
-                f.seek(SeekFrom::Start(at)).ok()?;
-                let mut h = [0u8; 8];
-                if f.read_exact(&mut h).is_err() {
-                    return Some(at);
-                }
-                let len = u64::from(word([h[4], h[5], h[6], h[7]]));
-                if len < 12 || len % 4 != 0 || at + len > size {
-                    return Some(at);
-                }
-                at += len;
+/// A pcap-parser error in words, without the bytes it carries.
+fn describe<I>(e: &nom::Err<PcapError<I>>) -> String {
+    match e {
+        nom::Err::Incomplete(_) => "the input ends inside a block".into(),
+        nom::Err::Error(e) | nom::Err::Failure(e) => match e {
+            PcapError::Eof => "end of the input".into(),
+            PcapError::BufferTooSmall => "a block too large to read".into(),
+            PcapError::UnexpectedEof | PcapError::Incomplete(_) => {
+                "the input ends inside a block".into()
             }
-        }
-        _ => {
-            let magic = [head[0], head[1], head[2], head[3]];
-            let le = magic == [0xd4, 0xc3, 0xb2, 0xa1] || magic == [0x4d, 0x3c, 0xb2, 0xa1];
-            let word = |b: &[u8]| {
-                let b = [b[0], b[1], b[2], b[3]];
-                if le {
-                    u32::from_le_bytes(b)
-                } else {
-                    u32::from_be_bytes(b)
-                }
-            };
-            let snaplen = u64::from(word(&head[16..20])).max(65_535);
-            at = 24;
-            loop {
-                if at >= size {
-                    return None;
-                }
-                f.seek(SeekFrom::Start(at)).ok()?;
-                let mut h = [0u8; 16];
-                if f.read_exact(&mut h).is_err() {
-                    return Some(at);
-                }
-                let caplen = u64::from(word(&h[8..12]));
-                if caplen > snaplen.max(262_144) || at + 16 + caplen > size {
-                    return Some(at);
-                }
-                at += 16 + caplen;
-            }
-        }
+            PcapError::ReadError => "the input could not be read".into(),
+            PcapError::HeaderNotRecognized => "not a pcap or pcapng header".into(),
+            PcapError::NomError(_, kind) | PcapError::OwnedNomError(_, kind) => format!(
+                "not a valid block ({}: a length, type or magic field that does not fit)",
+                kind.description()
+            ),
+        },
     }
 }
 
-/// A pcap-parser error in words, without the bytes it carries.
-fn describe<I>(e: &PcapError<I>) -> String {
-    match e {
-        PcapError::Eof => "end of the input".into(),
-        PcapError::BufferTooSmall => {
-            "a block larger than the 1 MiB read buffer (its length field is damaged)".into()
-        }
-        PcapError::UnexpectedEof | PcapError::Incomplete(_) => {
-            "the input ends inside a block".into()
-        }
-        PcapError::ReadError => "the input could not be read".into(),
-        PcapError::HeaderNotRecognized => "not a pcap or pcapng header".into(),
-        PcapError::NomError(_, kind) | PcapError::OwnedNomError(_, kind) => format!(
-            "not a valid block ({}: a length, type or magic field that does not fit)",
-            kind.description()
-        ),
-    }
+fn describe_nom<I>(e: &nom::Err<PcapError<I>>) -> String {
+    describe(e)
 }
 
 fn to_micros(ts: u64, resol: u64) -> i64 {

@@ -8,4 +8,4 @@ pub mod file;
 pub mod live;
 pub mod pcapng_writer;
 
-pub use file::{CaptureError, read_capture, read_from};
+pub use file::{CaptureError, Chunk, FrameAt, read_capture, read_chunks, read_from};

@@ -25,6 +25,10 @@ const CT_ALERT: u8 = 21;
 const CT_HANDSHAKE: u8 = 22;
 const CT_APPDATA: u8 = 23;
 
+const EXT_SNI: u16 = 0;
+const EXT_ALPN: u16 = 16;
+const EXT_SUPPORTED_VERSIONS: u16 = 43;
+
 /// What a ClientHello offers.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ClientHello {
@@ -381,7 +385,13 @@ fn read_client_extensions(mut ext: &[u8], h: &mut ClientHello) {
             }
             return;
         };
-        if let Ok((_, e)) = parse_tls_client_hello_extension(one) {
+        // Only the extensions read below are parsed (the others, key shares
+        // and signature algorithms among them, cost allocations for nothing).
+        let wanted = matches!(
+            u16::from_be_bytes([ext[0], ext[1]]),
+            EXT_SNI | EXT_ALPN | EXT_SUPPORTED_VERSIONS
+        );
+        if wanted && let Ok((_, e)) = parse_tls_client_hello_extension(one) {
             match e {
                 TlsExtension::SNI(names) => {
                     if let Some((_, n)) = names.iter().find(|(t, _)| t.0 == 0) {
@@ -463,10 +473,51 @@ fn sslv2_hello(buf: &[u8]) -> Progress<ClientHello> {
     })
 }
 
+/// Most certificates [`CertCache`] holds; it starts over when full.
+pub const CERT_CACHE: usize = 256;
+
+/// What [`cert_names`] read from each certificate seen, by its DER bytes:
+/// captures repeat the same few chains endlessly, and each certificate is
+/// parsed once. Bounded by [`CERT_CACHE`] (some 0.5 MB).
+#[derive(Debug, Default)]
+pub struct CertCache {
+    map: ahash::AHashMap<Box<[u8]>, Option<CertNames>>,
+}
+
+impl CertCache {
+    /// The names of the certificate `der`, parsed the first time only.
+    pub fn names(&mut self, der: &[u8]) -> Option<CertNames> {
+        if let Some(n) = self.map.get(der) {
+            return n.clone();
+        }
+        let n = cert_names(der);
+        if self.map.len() >= CERT_CACHE {
+            self.map.clear();
+        }
+        self.map.insert(der.into(), n.clone());
+        n
+    }
+
+    /// Certificates held.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// True when no certificate is held.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
 /// Parses the server's first flight. `Done` once the certificate chain was
 /// read, encryption started, or an alert was seen; `NeedMore` while it could
 /// still show one of those.
 pub fn parse_server(buf: &[u8]) -> Progress<ServerFacts> {
+    parse_server_with(buf, &mut CertCache::default())
+}
+
+/// [`parse_server`], reading certificates through `certs`.
+pub fn parse_server_with(buf: &[u8], certs: &mut CertCache) -> Progress<ServerFacts> {
     let mut facts = ServerFacts::default();
     let mut joiner = Joiner::default();
     let mut done = false;
@@ -481,7 +532,7 @@ pub fn parse_server(buf: &[u8]) -> Progress<ServerFacts> {
                 match msg[0] {
                     2 => server_hello(msg, &mut facts),
                     11 => {
-                        facts.certs = certificate_chain(msg);
+                        facts.certs = certificate_chain(msg, certs);
                         done = true;
                         return false;
                     }
@@ -563,7 +614,9 @@ fn server_hello(msg: &[u8], facts: &mut ServerFacts) {
     while ext.len() >= 4 {
         let len = u16::from_be_bytes([ext[2], ext[3]]) as usize;
         let Some(one) = ext.get(..4 + len) else { break };
-        if let Ok((_, TlsExtension::SupportedVersions(vs))) = parse_tls_server_hello_extension(one)
+        if u16::from_be_bytes([ext[0], ext[1]]) == EXT_SUPPORTED_VERSIONS
+            && let Ok((_, TlsExtension::SupportedVersions(vs))) =
+                parse_tls_server_hello_extension(one)
             && let Some(v) = vs.first()
         {
             facts.version = Some(v.0);
@@ -572,7 +625,7 @@ fn server_hello(msg: &[u8], facts: &mut ServerFacts) {
     }
 }
 
-fn certificate_chain(msg: &[u8]) -> Vec<CertNames> {
+fn certificate_chain(msg: &[u8], certs: &mut CertCache) -> Vec<CertNames> {
     let Ok((_, TlsMessage::Handshake(TlsMessageHandshake::Certificate(c)))) =
         parse_tls_message_handshake(msg)
     else {
@@ -581,7 +634,7 @@ fn certificate_chain(msg: &[u8]) -> Vec<CertNames> {
     c.cert_chain
         .iter()
         .take(4)
-        .filter_map(|raw| cert_names(raw.data))
+        .filter_map(|raw| certs.names(raw.data))
         .collect()
 }
 

@@ -1,9 +1,9 @@
 //! One CSV row per flow, with a fixed header (documented in the README).
 
-use crate::dates::rfc3339_us;
+use crate::dates::push_rfc3339_us;
 use crate::model::FlowRecord;
 use crate::model::{FlowVerdict, TagName};
-use crate::sanitize::for_csv;
+use crate::sanitize::push_csv;
 use std::io::Write;
 
 /// The header, in order. Later columns are only ever appended.
@@ -74,9 +74,9 @@ impl<W: Write> CsvWriter<W> {
             ends[i] = b.len();
             i += 1;
         };
-        b.push_str(&rfc3339_us(f.first_seen));
+        push_rfc3339_us(b, f.first_seen);
         mark(b, &mut ends);
-        b.push_str(&rfc3339_us(f.last_seen));
+        push_rfc3339_us(b, f.last_seen);
         mark(b, &mut ends);
         let _ = write!(b, "{}", f.src_ip);
         mark(b, &mut ends);
@@ -88,7 +88,7 @@ impl<W: Write> CsvWriter<W> {
         mark(b, &mut ends);
         b.push_str(f.transport.as_str());
         mark(b, &mut ends);
-        b.push_str(&for_csv(f.server_name.as_deref().unwrap_or("")));
+        push_csv(b, f.server_name.as_deref().unwrap_or(""));
         mark(b, &mut ends);
         b.push_str(f.name_source.as_str());
         mark(b, &mut ends);
@@ -114,9 +114,9 @@ impl<W: Write> CsvWriter<W> {
             let _ = write!(b, "{t:.1}");
         }
         mark(b, &mut ends);
-        b.push_str(&for_csv(f.tls_version().unwrap_or("")));
+        push_csv(b, f.tls_version().unwrap_or(""));
         mark(b, &mut ends);
-        b.push_str(&for_csv(f.cert_issuer().unwrap_or("")));
+        push_csv(b, f.cert_issuer().unwrap_or(""));
         mark(b, &mut ends);
         if let Some(s) = f.proxy.as_ref().and_then(|p| p.status) {
             let _ = write!(b, "{s}");
@@ -124,20 +124,18 @@ impl<W: Write> CsvWriter<W> {
         mark(b, &mut ends);
         b.push_str(v.endpoint_pattern.unwrap_or(""));
         mark(b, &mut ends);
-        b.push_str(&for_csv(
-            v.required_tag.as_ref().map_or("", TagName::as_str),
-        ));
+        push_csv(b, v.required_tag.as_ref().map_or("", TagName::as_str));
         mark(b, &mut ends);
-        b.push_str(&for_csv(v.service_tag.as_ref().map_or("", TagName::as_str)));
+        push_csv(b, v.service_tag.as_ref().map_or("", TagName::as_str));
         mark(b, &mut ends);
         b.push_str(v.verdict.as_str());
         mark(b, &mut ends);
-        b.push_str(&for_csv(&v.reason));
+        push_csv(b, &v.reason);
         mark(b, &mut ends);
         b.push_str(v.endpoint_by.map_or("", |e| e.as_str()));
         mark(b, &mut ends);
         if let Some(n) = &v.nsg {
-            b.push_str(&for_csv(&nsg_rule_cell(n)));
+            push_csv(b, &nsg_rule_cell(n));
         }
         mark(b, &mut ends);
         if let Some(r) = &v.route {
@@ -145,7 +143,7 @@ impl<W: Write> CsvWriter<W> {
                 Some(a) => format!("{} {a}", r.next_hop),
                 None => r.next_hop.to_string(),
             };
-            b.push_str(&for_csv(&hop));
+            push_csv(b, &hop);
         }
         mark(b, &mut ends);
         if let Some(a) = f.translated_ip {
