@@ -357,13 +357,16 @@ impl Engine {
 
     /// Takes the flows finished so far (in order of first packet).
     pub fn take_finished(&mut self) -> Vec<FlowRecord> {
+        crate::model::sort_flows(self.take_finished_unsorted())
+    }
+
+    /// Takes the flows finished so far, in the order they finished: for a
+    /// caller that orders them on another thread ([`crate::model::sort_flows`]).
+    pub fn take_finished_unsorted(&mut self) -> Vec<FlowRecord> {
         // The next list gets the capacity this one needed: records are large,
         // and growing a list of them moves them all.
         let cap = self.finished.capacity();
-        crate::model::sort_flows(std::mem::replace(
-            &mut self.finished,
-            Vec::with_capacity(cap),
-        ))
+        std::mem::replace(&mut self.finished, Vec::with_capacity(cap))
     }
 
     /// Records of the flows still in the table (not finished), the most

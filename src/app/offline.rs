@@ -63,7 +63,8 @@ impl Sink<'_> {
     }
 
     fn flows(&mut self, tags: &TagDb, flows: Vec<FlowRecord>) -> anyhow::Result<()> {
-        for flow in flows {
+        // In order of first packet (on this thread: the engine's has more to do).
+        for flow in crate::model::sort_flows(flows) {
             let j = self.judge.finished(tags, flow);
             if let Some(s) = self.select.as_mut()
                 && j.verdict.endpoint.is_some()
@@ -94,7 +95,7 @@ impl Sink<'_> {
 enum ToSink {
     /// The regions are known from now on.
     Regions(Box<Regions>),
-    /// Finished flows, in order.
+    /// Finished flows (put in order by the judging thread).
     Flows(Vec<FlowRecord>),
 }
 
@@ -244,9 +245,9 @@ struct Handover<'a> {
 
 impl Handover<'_> {
     fn send(&mut self, engine: &mut Engine, last: bool) {
-        let batch = engine.take_finished();
+        let batch = engine.take_finished_unsorted();
         if self.regions_fixed && self.pending.is_empty() {
-            // In order already: straight to the judge.
+            // Straight to the judge, which puts them in order.
             if !batch.is_empty() {
                 let _ = self.to_sink.send(ToSink::Flows(batch));
             }

@@ -147,9 +147,10 @@ impl Diagnoser {
         }
     }
 
-    /// Most transfer intervals kept; past it the two closest are joined,
-    /// which can only lengthen the time counted (a lower, never a higher,
-    /// rate).
+    /// Most transfer intervals kept; past it the closest are joined (down
+    /// to half as many, so that the joining is paid once per
+    /// `BUSY_MAX / 2` flows, not for every flow), which can only lengthen the
+    /// time counted (a lower, never a higher, rate).
     const BUSY_MAX: usize = 1024;
 
     /// Adds a transfer interval to the union.
@@ -168,11 +169,7 @@ impl Diagnoser {
         }
         v.splice(i..j, [(s, e)]);
         if v.len() > Self::BUSY_MAX {
-            let k = (1..v.len())
-                .min_by_key(|&k| v[k].0 - v[k - 1].1)
-                .unwrap_or(1);
-            v[k - 1].1 = v[k].1;
-            v.remove(k);
+            join_closest(v, Self::BUSY_MAX / 2);
         }
     }
 
@@ -373,5 +370,62 @@ pub fn dns_failure(d: &NameLog) -> Cause {
         name: d.name.clone(),
         failure,
         count,
+    }
+}
+
+/// Joins the intervals of `v` (sorted, disjoint) across their smallest gaps
+/// until `keep` are left.
+fn join_closest(v: &mut Vec<(i64, i64)>, keep: usize) {
+    if v.len() <= keep || keep == 0 {
+        return;
+    }
+    // The gaps before each interval but the first, smallest first: the
+    // `v.len() - keep` smallest are closed (ties by position, so the result
+    // does not depend on the sort).
+    let mut gaps: Vec<(i64, usize)> = (1..v.len()).map(|k| (v[k].0 - v[k - 1].1, k)).collect();
+    let close = v.len() - keep;
+    gaps.select_nth_unstable(close - 1);
+    let mut join = vec![false; v.len()];
+    for &(_, k) in &gaps[..close] {
+        join[k] = true;
+    }
+    let mut out: Vec<(i64, i64)> = Vec::with_capacity(keep);
+    for (k, &(s, e)) in v.iter().enumerate() {
+        match out.last_mut() {
+            Some(last) if join[k] => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    *v = out;
+}
+
+#[cfg(test)]
+mod busy_tests {
+    use super::join_closest;
+
+    #[test]
+    fn the_smallest_gaps_are_closed_first() {
+        let mut v = vec![(0, 10), (12, 20), (100, 110), (111, 120), (500, 510)];
+        join_closest(&mut v, 3);
+        assert_eq!(v, vec![(0, 20), (100, 120), (500, 510)]);
+        join_closest(&mut v, 1);
+        assert_eq!(v, vec![(0, 510)]);
+        // Nothing to do.
+        join_closest(&mut v, 4);
+        assert_eq!(v, vec![(0, 510)]);
+    }
+
+    #[test]
+    fn many_intervals_stay_bounded_and_cover_the_same_span() {
+        let mut d = super::Diagnoser::default();
+        for i in 0..10_000i64 {
+            d.add_busy(i * 1_000, i * 1_000 + 400);
+        }
+        assert!(d.upload_busy.len() <= super::Diagnoser::BUSY_MAX);
+        assert_eq!(d.upload_busy.first().unwrap().0, 0);
+        assert_eq!(d.upload_busy.last().unwrap().1, 9_999_400);
+        // Joining only lengthens the time counted.
+        let busy: i64 = d.upload_busy.iter().map(|(a, b)| b - a).sum();
+        assert!(busy >= 10_000 * 400);
     }
 }

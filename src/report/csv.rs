@@ -1,4 +1,12 @@
 //! One CSV row per flow, with a fixed header (documented in the README).
+//!
+//! Rows are written as RFC 4180 has them, and as the `csv` crate wrote them
+//! before (its default writer; tests compare the two): comma-separated, a
+//! line feed after each row, a cell in double quotes (doubled inside) when it
+//! holds a comma, a double quote or a line break. Cells are escaped for
+//! spreadsheets by [`crate::sanitize::push_csv`] first. Written by hand
+//! because the row is built in one buffer anyway, and handing it to the
+//! crate cell by cell cost more than building it.
 
 use crate::dates::push_rfc3339_us;
 use crate::model::FlowRecord;
@@ -42,27 +50,74 @@ pub const HEADER: [&str; 32] = [
     "translated_port",
 ];
 
+/// The columns that hold text (names, tags, reasons): the only ones that can
+/// hold a comma or a quote. The others are numbers, addresses, times and
+/// fixed words.
+const TEXT: [bool; HEADER.len()] = {
+    let mut t = [false; HEADER.len()];
+    let mut i = 0;
+    while i < HEADER.len() {
+        t[i] = matches!(
+            HEADER[i].as_bytes(),
+            b"server_name"
+                | b"tls_version"
+                | b"cert_issuer"
+                | b"endpoint"
+                | b"required_tag"
+                | b"service_tag"
+                | b"reason"
+                | b"nsg_rule"
+                | b"route_next_hop"
+        );
+        i += 1;
+    }
+    t
+};
+
 /// Writes flows as CSV.
 pub struct CsvWriter<W: Write> {
-    w: csv::Writer<W>,
+    out: std::io::BufWriter<W>,
     buf: String,
+    line: Vec<u8>,
+}
+
+/// Appends one cell to a row, quoted when it must be.
+fn cell(line: &mut Vec<u8>, s: &str) {
+    if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        line.push(b'"');
+        for b in s.bytes() {
+            if b == b'"' {
+                line.push(b'"');
+            }
+            line.push(b);
+        }
+        line.push(b'"');
+    } else {
+        line.extend_from_slice(s.as_bytes());
+    }
 }
 
 impl<W: Write> CsvWriter<W> {
     /// Writes the header.
-    pub fn new(out: W) -> csv::Result<Self> {
-        let mut w = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(out);
-        w.write_record(HEADER)?;
-        Ok(CsvWriter {
-            w,
+    pub fn new(out: W) -> std::io::Result<Self> {
+        let mut w = CsvWriter {
+            out: std::io::BufWriter::with_capacity(1 << 16, out),
             buf: String::with_capacity(512),
-        })
+            line: Vec::with_capacity(1024),
+        };
+        for (i, h) in HEADER.iter().enumerate() {
+            if i > 0 {
+                w.line.push(b',');
+            }
+            cell(&mut w.line, h);
+        }
+        w.line.push(b'\n');
+        w.out.write_all(&w.line)?;
+        Ok(w)
     }
 
     /// Writes one flow and its verdict.
-    pub fn write(&mut self, f: &FlowRecord, v: &FlowVerdict) -> csv::Result<()> {
+    pub fn write(&mut self, f: &FlowRecord, v: &FlowVerdict) -> std::io::Result<()> {
         use std::fmt::Write as _;
         // One reused buffer for the numbers; text cells are escaped only when
         // they need it.
@@ -154,17 +209,27 @@ impl<W: Write> CsvWriter<W> {
             let _ = write!(b, "{p}");
         }
         mark(b, &mut ends);
+        let line = &mut self.line;
+        line.clear();
         let mut start = 0;
-        for end in ends {
-            self.w.write_field(&b[start..end])?;
+        for (i, end) in ends.into_iter().enumerate() {
+            if i > 0 {
+                line.push(b',');
+            }
+            if TEXT[i] {
+                cell(line, &b[start..end]);
+            } else {
+                line.extend_from_slice(&b.as_bytes()[start..end]);
+            }
             start = end;
         }
-        self.w.write_record(None::<&[u8]>)
+        line.push(b'\n');
+        self.out.write_all(line)
     }
 
     /// Flushes.
     pub fn flush(&mut self) -> std::io::Result<()> {
-        self.w.flush()
+        self.out.flush()
     }
 }
 
@@ -185,4 +250,47 @@ pub fn nsg_rule_cell(n: &crate::model::NsgVerdict) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    /// Cells written as the `csv` crate's default writer writes them.
+    #[test]
+    fn cells_are_quoted_as_the_csv_crate_quotes_them() {
+        let rows: &[&[&str]] = &[
+            &["plain", "", "established, TLS1.2", "say \"hi\"", "'=1+2"],
+            &["a\nb", "c\rd", "é, ü", "\"", ",", "x"],
+            &["", "", ""],
+        ];
+        for row in rows {
+            let mut want = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(Vec::new());
+            want.write_record(*row).unwrap();
+            let want = want.into_inner().unwrap();
+            let mut got = Vec::new();
+            for (i, c) in row.iter().enumerate() {
+                if i > 0 {
+                    got.push(b',');
+                }
+                cell(&mut got, c);
+            }
+            got.push(b'\n');
+            assert_eq!(
+                String::from_utf8(got).unwrap(),
+                String::from_utf8(want).unwrap()
+            );
+        }
+    }
+
+    /// Every column left unquoted holds what never needs quotes.
+    #[test]
+    fn text_columns_are_the_ones_that_can_hold_commas() {
+        let n = super::TEXT.iter().filter(|t| **t).count();
+        assert_eq!(n, 9);
+        assert!(super::TEXT[super::HEADER.iter().position(|h| *h == "reason").unwrap()]);
+        assert!(!super::TEXT[0]);
+    }
 }
