@@ -132,6 +132,15 @@ impl AppState {
         if self.phase[i] == Phase::Done {
             return Vec::new();
         }
+        if missing == 0
+            && !dns_port
+            && self.phase[i] == Phase::Start
+            && data.first() == Some(&0x16)
+            && self.starts_at(i, seq)
+            && self.direct(side, seq, data, certs)
+        {
+            return Vec::new();
+        }
         let grew = self.streams()[i].insert(seq, data, missing as usize);
         if !grew {
             return Vec::new();
@@ -165,6 +174,56 @@ impl AppState {
             self.streams = None;
         }
         out
+    }
+
+    /// True when direction `i` holds nothing yet and `seq` is where it
+    /// begins (or where it will, with no SYN seen).
+    fn starts_at(&self, i: usize, seq: u32) -> bool {
+        match self.streams.as_ref() {
+            None => self.base[i].is_none_or(|b| b == seq),
+            Some(s) => s[i].is_empty() && s[i].base().is_none_or(|b| b == seq),
+        }
+    }
+
+    /// The stream's first segment holds a whole hello (client) or a first
+    /// flight the parser is done with (server): read it in place, follow its
+    /// records, and keep only what comes after (the stream then begins at
+    /// the next record header). Nothing is copied for the common handshake;
+    /// `false` when the segment is not enough, and it is buffered as usual.
+    fn direct(&mut self, side: Side, seq: u32, data: &[u8], certs: &mut tls::CertCache) -> bool {
+        let i = side.idx();
+        match side {
+            Side::Client => match tls::parse_client(data) {
+                Progress::Done(h) => self.hello = Some(Box::new(h)),
+                _ => return false,
+            },
+            Side::Server => match tls::parse_server_with(data, certs) {
+                Progress::Done(f) => self.server = Some(Box::new(f)),
+                _ => return false,
+            },
+        }
+        let all = |_: usize, _: usize| true;
+        match tls::follow(data, &all, &mut self.trail[i]) {
+            tls::Followed::Next(n) if !self.trail[i].settled() => {
+                // The stream goes on from the next record header.
+                let next = seq.wrapping_add(n as u32);
+                match self.streams.as_mut() {
+                    Some(s) => s[i].rebase(next),
+                    None => self.base[i] = Some(next),
+                }
+                self.phase[i] = Phase::Trail(0);
+                self.need[i] = 5;
+                if n < data.len() {
+                    // A header cut by the segment's end: the rest comes next.
+                    self.streams()[i].insert(next, &data[n..], 0);
+                }
+            }
+            _ => self.done(i),
+        }
+        if self.phase == [Phase::Done, Phase::Done] {
+            self.streams = None;
+        }
+        true
     }
 
     /// True when direction `i`'s parser (not the trail, which steps over

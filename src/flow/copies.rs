@@ -177,9 +177,9 @@ fn fold(ip: &IpAddr) -> u64 {
 }
 
 impl CopyFilter {
-    fn head(&self, s: &Sig<'_>) -> u64 {
-        let mut h = mix(self.seed ^ fold(s.src));
-        h = mix(h ^ fold(s.dst));
+    fn head(&self, s: &Sig<'_>, (fs, fd): (u64, u64)) -> u64 {
+        let mut h = mix(self.seed ^ fs);
+        h = mix(h ^ fd);
         let id = s
             .ip_id
             .filter(|i| *i != 0)
@@ -206,32 +206,33 @@ impl CopyFilter {
     /// A TCP segment: what a router does not change (the window and the
     /// checksum tell a window update from a copy).
     pub fn tcp(&mut self, s: &Sig<'_>, t: &TcpSeg<'_>) -> Seen {
-        let h = self.head(s);
+        let folded = (fold(s.src), fold(s.dst));
+        let h = self.head(s, folded);
         let key = mix(h ^ ((t.seq as u64) << 32 | t.ack as u64));
         let len = t.payload.len() as u64 + t.missing as u64;
         let key = mix(key ^ ((t.flags as u64) << 24 | (len & 0xff_ffff)));
         let key = mix(key ^ ((t.window as u64) << 16 | t.checksum as u64));
-        self.check(key, s)
+        self.check(key, s, folded)
     }
 
     /// A UDP datagram: addresses, ports, length, checksum and the first 64
     /// payload bytes.
     pub fn udp(&mut self, s: &Sig<'_>, u: &UdpDgram<'_>) -> Seen {
         let payload = u.payload;
-        let mut h = mix(self.head(s) ^ (payload.len() as u64) << 16 ^ u.checksum as u64);
+        let folded = (fold(s.src), fold(s.dst));
+        let mut h = mix(self.head(s, folded) ^ (payload.len() as u64) << 16 ^ u.checksum as u64);
         for c in payload[..payload.len().min(64)].chunks(8) {
             let mut w = [0u8; 8];
             w[..c.len()].copy_from_slice(c);
             h = mix(h ^ u64::from_le_bytes(w));
         }
-        self.check(h, s)
+        self.check(h, s, folded)
     }
 
-    fn check(&mut self, key: u64, s: &Sig<'_>) -> Seen {
+    fn check(&mut self, key: u64, s: &Sig<'_>, (fs, fd): (u64, u64)) -> Seen {
         let key = key | 1;
         let ts_us = s.ts_us;
         let has_id = s.ip_id.is_some_and(|i| i != 0);
-        let (fs, fd) = (fold(s.src), fold(s.dst));
         let peer = self.activity[self.direction(fd, fs, s.dport, s.sport)];
         let set = (key as usize) % SETS * WAYS;
         let slots = &mut self.slots[set..set + WAYS];

@@ -23,7 +23,8 @@
 //! translations each keep at most [`MAX_ENTRIES`], the oldest forgotten
 //! first.
 
-use std::collections::{HashMap, VecDeque};
+use ahash::AHashMap as HashMap;
+use std::collections::VecDeque;
 use std::net::IpAddr;
 
 /// Longest gap between the SYNs of the two legs.

@@ -51,6 +51,24 @@ impl Stream {
         }
     }
 
+    /// True when nothing was put in the stream yet.
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty() && self.pieces.is_empty()
+    }
+
+    /// The sequence number of the stream's first byte, once known.
+    pub fn base(&self) -> Option<u32> {
+        self.base
+    }
+
+    /// Makes an empty stream begin at `seq`: what was before it was read
+    /// elsewhere. Offsets are from there on.
+    pub fn rebase(&mut self, seq: u32) {
+        if self.is_empty() {
+            self.base = Some(seq);
+        }
+    }
+
     /// The contiguous bytes from the start of the stream, cut bytes as zeros.
     pub fn bytes(&self) -> &[u8] {
         &self.buf
