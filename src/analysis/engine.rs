@@ -35,7 +35,7 @@ pub const DEFAULT_MAX_MEMORY: usize = 512 << 20;
 /// allocator's rounding (measured; see the README).
 pub const FLOW_COST: usize = std::mem::size_of::<Flow<AppState>>() + 136;
 /// Flows turned into records at a time when the capture ends.
-pub const FINISH_BATCH: usize = 4096;
+pub const FINISH_BATCH: usize = 256;
 /// Flows that left the table turned into records as soon as this many wait.
 const DONE_BATCH: usize = 256;
 /// How often (capture time) idle flows are swept.
@@ -363,10 +363,15 @@ impl Engine {
     /// Takes the flows finished so far, in the order they finished: for a
     /// caller that orders them on another thread ([`crate::model::sort_flows`]).
     pub fn take_finished_unsorted(&mut self) -> Vec<FlowRecord> {
-        // The next list gets the capacity this one needed: records are large,
-        // and growing a list of them moves them all.
-        let cap = self.finished.capacity();
-        std::mem::replace(&mut self.finished, Vec::with_capacity(cap))
+        self.swap_finished(Vec::new())
+    }
+
+    /// Like [`Engine::take_finished_unsorted`], with `spare` (emptied) as
+    /// the next list: a caller that hands lists back after reading them keeps
+    /// the number of record lists, and the memory they hold, fixed.
+    pub fn swap_finished(&mut self, mut spare: Vec<FlowRecord>) -> Vec<FlowRecord> {
+        spare.clear();
+        std::mem::replace(&mut self.finished, spare)
     }
 
     /// Records of the flows still in the table (not finished), the most

@@ -24,6 +24,17 @@ use std::process::ExitCode;
 /// that, flows are judged and written as they finish, so memory follows live
 /// flows.
 pub const INFER_AFTER: usize = 2_000;
+/// Finished flows handed to the judging thread in one list.
+const HANDOVER: usize = 256;
+/// Lists of finished flows waiting for the judging thread at most: with
+/// [`HANDOVER`], this bounds the records in flight.
+const LISTS_QUEUED: usize = 2;
+/// Chunks of the capture read ahead of the engine at most (each
+/// [`crate::capture::file::CHUNK`] bytes). The reader shares a core with the
+/// judging thread: what is queued must cover the time the scheduler gives
+/// the judge before the reader runs again (fewer or smaller chunks made
+/// the analysis of the handshakes benchmark up to 20% slower).
+const CHUNKS_QUEUED: usize = 2;
 
 struct Sink<'s> {
     judge: Judge,
@@ -62,9 +73,12 @@ impl Sink<'_> {
         self.csv = None;
     }
 
-    fn flows(&mut self, tags: &TagDb, flows: Vec<FlowRecord>) -> anyhow::Result<()> {
+    /// Judges a batch of finished flows; the batch is left empty, to be
+    /// handed back to the engine.
+    fn flows(&mut self, tags: &TagDb, flows: &mut Vec<FlowRecord>) -> anyhow::Result<()> {
         // In order of first packet (on this thread: the engine's has more to do).
-        for flow in crate::model::sort_flows(flows) {
+        crate::model::sort_flows_in_place(flows);
+        for flow in flows.drain(..) {
             let j = self.judge.finished(tags, flow);
             if let Some(s) = self.select.as_mut()
                 && j.verdict.endpoint.is_some()
@@ -237,6 +251,8 @@ fn input_problems(path: &str, summary: &ReadSummary) -> Vec<String> {
 /// [`INFER_AFTER`] flows, or all of a smaller capture), then sent in order.
 struct Handover<'a> {
     to_sink: std::sync::mpsc::SyncSender<ToSink>,
+    /// Lists the judging thread has emptied, for the next batches.
+    spares: std::sync::mpsc::Receiver<Vec<FlowRecord>>,
     pending: Vec<FlowRecord>,
     regions_fixed: bool,
     given: &'a Given,
@@ -245,13 +261,17 @@ struct Handover<'a> {
 
 impl Handover<'_> {
     fn send(&mut self, engine: &mut Engine, last: bool) {
-        let batch = engine.take_finished_unsorted();
+        let spare = self.spares.try_recv().unwrap_or_default();
+        let batch = engine.swap_finished(spare);
         if self.regions_fixed && self.pending.is_empty() {
             // Straight to the judge, which puts them in order.
             if !batch.is_empty() {
                 let _ = self.to_sink.send(ToSink::Flows(batch));
             }
             return;
+        }
+        if self.pending.capacity() == 0 {
+            self.pending.reserve_exact(INFER_AFTER + HANDOVER);
         }
         self.pending.extend(batch);
         if !self.regions_fixed {
@@ -273,10 +293,10 @@ impl Handover<'_> {
 /// Analyses the captures of `args` (writing the CSV if asked); keeps every
 /// flow in the model when `keep_all`.
 ///
-/// Three threads share the work: one reads the files through libpcap into
-/// batches, one runs the engine (decoding, flows, parsers: strictly in
-/// capture order, so the result is the same as one thread's), and one judges
-/// the finished flows and writes the CSV.
+/// Three threads share the work: one reads the files in chunks, one runs the
+/// engine (decoding, flows, parsers: strictly in capture order, so the
+/// result is the same as one thread's), and one judges the finished flows
+/// and writes the CSV.
 pub fn analyse(
     args: &AnalyzeArgs,
     keep_all: bool,
@@ -330,13 +350,21 @@ pub fn analyse_selecting(
 
     std::thread::scope(|sc| -> anyhow::Result<()> {
         // The judging thread.
-        let (to_sink, from_engine) = std::sync::mpsc::sync_channel::<ToSink>(4);
+        let (to_sink, from_engine) = std::sync::mpsc::sync_channel::<ToSink>(LISTS_QUEUED);
+        let (give_back, spares) = std::sync::mpsc::channel::<Vec<FlowRecord>>();
         let sink = &mut sink;
         let judging = sc.spawn(move || -> anyhow::Result<()> {
             for msg in from_engine {
                 match msg {
                     ToSink::Regions(r) => sink.judge.set_regions(*r),
-                    ToSink::Flows(v) => sink.flows(db, v)?,
+                    ToSink::Flows(mut v) => {
+                        sink.flows(db, &mut v)?;
+                        // A list larger than the engine's (the one the
+                        // regions waited for) is not kept.
+                        if v.capacity() <= 2 * HANDOVER {
+                            let _ = give_back.send(v);
+                        }
+                    }
                 }
             }
             if let Some(w) = sink.csv.as_mut()
@@ -348,29 +376,28 @@ pub fn analyse_selecting(
         });
         let mut handover = Handover {
             to_sink,
+            spares,
             pending: Vec::new(),
             regions_fixed: given.0.is_some() && given.1.is_some(),
             given: &given,
             tags: db,
         };
         for path in &args.input.captures {
-            let (to_engine, batches) = std::sync::mpsc::sync_channel::<Chunk>(4);
+            let (to_engine, batches) = std::sync::mpsc::sync_channel::<Chunk>(CHUNKS_QUEUED);
             let (recycle, reuse) = std::sync::mpsc::channel::<Chunk>();
             let filter = args.input.filter.as_deref();
             let shown = crate::sanitize::for_terminal(&path.to_string_lossy());
             let reader = sc.spawn(move || read_batches(path, filter, to_engine, reuse));
-            let mut since_drain = 0usize;
             for b in batches {
                 for f in b.frames() {
                     engine.ingest(&f);
+                    // Finished flows leave as the analysis goes, in lists
+                    // of a fixed size.
+                    if engine.finished_len() >= HANDOVER {
+                        handover.send(&mut engine, false);
+                    }
                 }
-                since_drain += b.frames.len();
                 let _ = recycle.send(b);
-                // Finished flows leave as the analysis goes.
-                if since_drain >= 4096 && engine.finished_len() >= 1024 {
-                    since_drain = 0;
-                    handover.send(&mut engine, false);
-                }
             }
             let res = reader
                 .join()

@@ -991,3 +991,36 @@ fn a_private_endpoint_name_resolving_publicly_names_the_zone_to_link() {
         d.findings
     );
 }
+
+/// The judging thread orders each list of finished flows where it lies:
+/// every record once, by first packet then id, whatever order they ended in.
+#[test]
+fn flows_are_sorted_in_place_by_first_packet() {
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    for n in [0usize, 1, 2, 3, 17, 256, 1000] {
+        let mut v: Vec<FlowRecord> = (0..n as u64)
+            .map(|id| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let mut f = flow(BLOB, STORAGE_IP);
+                f.id = id;
+                // Few distinct times: ties are ordered by id.
+                f.first_seen = (seed % 7) as i64;
+                f
+            })
+            .collect();
+        // Shuffled into the order of a list of flows that ended.
+        for i in (1..v.len()).rev() {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            v.swap(i, (seed % (i as u64 + 1)) as usize);
+        }
+        let mut want: Vec<(i64, u64)> = v.iter().map(|f| (f.first_seen, f.id)).collect();
+        want.sort_unstable();
+        crate::model::sort_flows_in_place(&mut v);
+        let got: Vec<(i64, u64)> = v.iter().map(|f| (f.first_seen, f.id)).collect();
+        assert_eq!(got, want, "{n} flows");
+    }
+}

@@ -433,18 +433,38 @@ impl FlowRecord {
     }
 }
 
-/// Orders flows by first packet (then id), moving each record once: records
-/// are large, and a comparison sort would move them many times.
-pub fn sort_flows(v: Vec<FlowRecord>) -> Vec<FlowRecord> {
+/// Orders flows by first packet (then id).
+pub fn sort_flows(mut v: Vec<FlowRecord>) -> Vec<FlowRecord> {
+    sort_flows_in_place(&mut v);
+    v
+}
+
+/// Orders flows by first packet (then id) where they lie: the keys are
+/// sorted, and the records then follow the permutation's cycles, each moved
+/// by one swap. Records are large: a comparison sort would move them many
+/// times, and sorting into a new list would hold the batch twice.
+pub fn sort_flows_in_place(v: &mut [FlowRecord]) {
     let mut keys: Vec<(i64, u64, usize)> = v
         .iter()
         .enumerate()
         .map(|(i, r)| (r.first_seen, r.id, i))
         .collect();
     if keys.windows(2).all(|w| w[0] <= w[1]) {
-        return v;
+        return;
     }
     keys.sort_unstable();
-    let mut slots: Vec<Option<FlowRecord>> = v.into_iter().map(Some).collect();
-    keys.iter().filter_map(|k| slots[k.2].take()).collect()
+    // Position i receives the record now at src[i].
+    let mut src: Vec<usize> = keys.into_iter().map(|k| k.2).collect();
+    for start in 0..src.len() {
+        let mut cur = start;
+        loop {
+            let next = src[cur];
+            src[cur] = cur;
+            if next == start || next == cur {
+                break;
+            }
+            v.swap(cur, next);
+            cur = next;
+        }
+    }
 }

@@ -186,7 +186,8 @@ pub fn parse_tcp(stream: &[u8]) -> Progress<(Message, usize)> {
 /// Reads a possibly compressed name at `off`; returns it and the offset just
 /// after it in the original position.
 pub fn read_name(msg: &[u8], mut off: usize) -> Option<(String, usize)> {
-    let mut out = String::new();
+    // Most names fit: one allocation instead of a growth per few labels.
+    let mut out = String::with_capacity(64);
     let mut end_after: Option<usize> = None;
     let mut jumps = 0;
     let mut wire_len = 0usize;
