@@ -5,11 +5,14 @@
 #
 #   benches/compare.sh                 # generates the inputs, 5 rounds
 #   RUNS=7 WORK=/var/tmp/asrbench benches/compare.sh
-#   LIVE_PPS="100000 200000 300000" benches/compare.sh   # as root: also live capture
+#   PEER=/path/to/other/asrscope benches/compare.sh   # and another build, same runs
+#   LIVE_PPS="100000 200000 300000" benches/compare.sh   # as root: also live capture (the default;
+#                                                        # LIVE_PPS= leaves it out)
 #
 # GEN names the capture generator (default: ../shared/bench/make-bench-pcap.py,
 # beside the repository). Tools run one after another in each round, in
-# alternating order, and the table gives the median time and peak memory
+# alternating order, and the table gives the median time, the median CPU
+# time (user + system) and the peak memory
 # (/usr/bin/time -v's maximum resident set size). Run it on an idle machine;
 # it prints the numbers, it does not judge them.
 set -euo pipefail
@@ -68,9 +71,9 @@ PY
     echo "  server names (distinct dst, port, SNI): asrscope $a, tshark $t, ndpiReader $n; asrscope and tshark share $at, asrscope and ndpiReader share $an"
 }
 
-measure() {  # label command... -> appends "label seconds kilobytes"
+measure() {  # label command... -> appends "label seconds kilobytes cpu-seconds"
     local label=$1; shift
-    /usr/bin/time -f "%e %M" -o "$WORK/time.out" "$@" >/dev/null 2>&1 || true
+    /usr/bin/time -f "%e %M %U %S" -o "$WORK/time.out" "$@" >/dev/null 2>&1 || true
     echo "$label $(cat "$WORK/time.out" | tail -1)" >> "$WORK/runs.txt"
 }
 
@@ -84,10 +87,11 @@ for mix in handshakes replication; do
     : > "$WORK/runs.txt"
     for ((i = 0; i < RUNS; i++)); do
         # Alternate the order each round, so that no tool always runs first.
-        if ((i % 2 == 0)); then order="asr ndpi tshark pcap"; else order="pcap tshark ndpi asr"; fi
+        if ((i % 2 == 0)); then order="asr peer ndpi tshark pcap"; else order="pcap tshark ndpi peer asr"; fi
         for t in $order; do
             case $t in
                 asr) measure asrscope "$BIN" analyze "$f" --csv "$WORK/out.csv" ;;
+                peer) [ -z "${PEER:-}" ] || measure peer "$PEER" analyze "$f" --csv "$WORK/peer.csv" ;;
                 ndpi) measure ndpiReader ndpiReader -q -i "$f" -C "$WORK/ndpi.csv" ;;
                 tshark) measure tshark tshark -n -r "$f" -Y 'tls.handshake.type == 1' -T fields -e tls.handshake.extensions_server_name ;;
                 pcap) measure libpcap-read tcpdump -r "$f" -w /dev/null ;;
@@ -98,15 +102,29 @@ for mix in handshakes replication; do
 import statistics, sys
 runs = {}
 for line in open(sys.argv[1]):
-    name, secs, kb = line.split()
-    runs.setdefault(name, []).append((float(secs), int(kb)))
-med = {k: (statistics.median(s for s, _ in v), max(m for _, m in v)) for k, v in runs.items()}
+    name, secs, kb, user, system = line.split()
+    runs.setdefault(name, []).append((float(secs), int(kb), float(user) + float(system)))
+med = {
+    k: (
+        statistics.median(s for s, _, _ in v),
+        max(m for _, m, _ in v),
+        statistics.median(c for _, _, c in v),
+    )
+    for k, v in runs.items()
+}
 a = med["asrscope"]
-print(f"  {'tool':<14} {'median s':>9} {'peak MB':>8}   asrscope is")
-for k in ["asrscope", "ndpiReader", "tshark", "libpcap-read"]:
-    s, m = med[k]
-    rel = "" if k == "asrscope" else (f"{s / a[0]:.1f}x faster" if k != "libpcap-read" else f"{a[0] / s:.1f}x its time")
-    print(f"  {k:<14} {s:>9.2f} {m / 1024:>8.0f}   {rel}")
+print(f"  {'tool':<14} {'median s':>9} {'cpu s':>7} {'peak MiB':>9}   asrscope is")
+for k in ["asrscope", "peer", "ndpiReader", "tshark", "libpcap-read"]:
+    if k not in med:
+        continue
+    s, m, c = med[k]
+    if k == "asrscope":
+        rel = ""
+    elif k == "libpcap-read":
+        rel = f"{a[0] / s:.2f}x its time"
+    else:
+        rel = f"{s / a[0]:.1f}x faster, {c / a[2]:.1f}x less CPU"
+    print(f"  {k:<14} {s:>9.2f} {c:>7.2f} {m / 1024:>9.1f}   {rel}")
 print(f"  asrscope peak memory / ndpiReader's: {a[1] / med['ndpiReader'][1]:.2f}")
 PY
 done
@@ -114,10 +132,10 @@ done
 # Live capture (as root): the handshakes capture replayed on the loopback
 # interface at each rate while `asrscope live` captures; the share captured
 # and the drops (kernel, interface, asrscope's own queue) as it reports them.
-if [ "$(id -u)" -eq 0 ] && [ -n "${LIVE_PPS:-100000 200000 300000}" ]; then
+if [ "$(id -u)" -eq 0 ] && [ -n "${LIVE_PPS-100000 200000 300000}" ]; then
     echo
     echo "live capture on lo, handshakes replayed with tcpreplay (which itself takes a core):"
-    for pps in ${LIVE_PPS:-100000 200000 300000}; do
+    for pps in ${LIVE_PPS-100000 200000 300000}; do
         n=$((pps * 3))
         "$BIN" live -i lo --no-tui --format json --duration $((n / pps + 6)) \
             --source-region eastus --target-region centralus > "$WORK/live.json" 2> "$WORK/live.err" &

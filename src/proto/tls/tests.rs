@@ -749,3 +749,23 @@ fn follow_steps_over_cut_bodies_and_stops_at_cut_headers() {
         Followed::NotTls
     );
 }
+
+/// Certificates are found again by their whole bytes, not by the hash of
+/// their ends: two that differ only in the middle are two entries.
+#[test]
+fn certificate_cache_compares_whole_certificates() {
+    let mut cache = CertCache::default();
+    let a = vec![0x30u8; 600];
+    let mut b = a.clone();
+    b[300] = 0x31;
+    assert_eq!(cache.names(&a), None);
+    assert_eq!(cache.len(), 1);
+    assert_eq!(cache.names(&b), None);
+    assert_eq!(cache.len(), 2, "the same ends, another certificate");
+    assert_eq!(cache.names(&a), None);
+    assert_eq!(cache.len(), 2, "found again, not added");
+    for i in 0..CERT_CACHE {
+        cache.names(&(i as u32).to_be_bytes());
+    }
+    assert!(cache.len() <= CERT_CACHE);
+}
