@@ -390,3 +390,134 @@ fn a_full_disk_names_the_file_and_the_capture_is_still_reported() {
         "{err}"
     );
 }
+
+/// `--csv -` gives standard output to the CSV, as in `analyze`: the rows
+/// are there (a second behind at most), the lines and the report go to
+/// standard error, and no file named `-` is made. With `--format json` both
+/// would want standard output: refused before capturing.
+#[test]
+fn csv_on_standard_output_keeps_it_for_the_csv() {
+    let refused = Command::new(env!("CARGO_BIN_EXE_asrscope"))
+        .args([
+            "live",
+            "-i",
+            "lo",
+            "--no-tui",
+            "--duration",
+            "2",
+            "--format",
+            "json",
+            "--csv",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("--csv - and --format json"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    if !is_root() {
+        return skip(NOT_ROOT);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_asrscope"))
+        .args([
+            "live",
+            "-i",
+            "lo",
+            "--no-tui",
+            "--duration",
+            "3",
+            "--csv",
+            "-",
+        ])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr_rx = wait_capturing(&mut child);
+    for _ in 0..3 {
+        let _ = std::net::TcpStream::connect_timeout(
+            &"127.0.0.5:9".parse().unwrap(),
+            Duration::from_millis(200),
+        );
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = stderr_rx
+        .recv_timeout(Duration::from_secs(5))
+        .unwrap_or_default();
+    assert!(
+        out.status.code() == Some(0) || out.status.code() == Some(1),
+        "{err}"
+    );
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(csv.starts_with("first_seen,last_seen,src_ip"), "{csv}");
+    assert!(csv.contains("127.0.0.5"), "the refused attempts: {csv}");
+    assert!(
+        csv.lines().skip(1).all(|l| l.split(',').count() >= 20),
+        "standard output holds CSV rows only: {csv}"
+    );
+    assert!(
+        err.contains("\nflows: "),
+        "the report is on standard error: {err}"
+    );
+    assert!(!dir.path().join("-").exists(), "no file named -");
+}
+
+/// A closed standard output (`live --csv - | head -1`) ends the capture
+/// quietly, as it ends any command: once a row finds the pipe closed.
+#[test]
+fn a_closed_standard_output_ends_a_csv_capture_quietly() {
+    use std::io::BufRead;
+    if !is_root() {
+        return skip(NOT_ROOT);
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_asrscope"))
+        .args([
+            "live",
+            "-i",
+            "lo",
+            "--no-tui",
+            "--duration",
+            "60",
+            "--csv",
+            "-",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr_rx = wait_capturing(&mut child);
+    // Read the header, as `head -1` would, and close the pipe.
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("first_seen,"), "{first}");
+    let started = Instant::now();
+    let mut status = None;
+    while started.elapsed() < Duration::from_secs(20) {
+        let _ = std::net::TcpStream::connect_timeout(
+            &"127.0.0.6:9".parse().unwrap(),
+            Duration::from_millis(100),
+        );
+        if let Some(s) = child.try_wait().unwrap() {
+            status = Some(s);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let Some(status) = status else {
+        let _ = child.kill();
+        panic!("still capturing 20 s after standard output was closed");
+    };
+    let err = stderr_rx
+        .recv_timeout(Duration::from_secs(5))
+        .unwrap_or_default();
+    assert!(
+        status.code() == Some(0) || status.code() == Some(1),
+        "{status:?}: {err}"
+    );
+    assert!(!err.contains("cannot write"), "quietly: {err}");
+}

@@ -70,6 +70,11 @@ struct Session {
     csv: Option<report::csv::CsvWriter<Box<dyn Write + Send>>>,
     /// `--csv`'s path, for messages.
     csv_path: String,
+    /// `--csv -`: the CSV has standard output, the lines and the report go
+    /// to standard error.
+    csv_on_stdout: bool,
+    /// Standard output, which the CSV had, was closed: the capture stops.
+    stdout_closed: bool,
     /// `--write`'s path, for messages.
     write_path: String,
     /// Writing `--write` failed once: it is not tried (nor reported) again.
@@ -97,6 +102,35 @@ impl Session {
         self.judge.set_regions(r);
     }
 
+    /// The CSV could not be written: a closed standard output (`--csv - |
+    /// head`) ends the capture quietly; anything else is a problem to
+    /// report, and the analysis goes on without the CSV.
+    fn csv_failed(&mut self, e: std::io::Error) {
+        if self.csv_on_stdout && e.kind() == std::io::ErrorKind::BrokenPipe {
+            self.stdout_closed = true;
+        } else {
+            let on = if self.csv_on_stdout {
+                "standard output"
+            } else {
+                &self.csv_path
+            };
+            self.failures.push(format!(
+                "{on}: cannot write the CSV ({e}); the analysis went on without it"
+            ));
+        }
+        self.csv = None;
+    }
+
+    /// Writes out the CSV rows buffered so far (each second: a file or a
+    /// pipe is at most a second behind the flows).
+    fn flush_csv(&mut self) {
+        if let Some(w) = self.csv.as_mut()
+            && let Err(e) = w.flush()
+        {
+            self.csv_failed(e);
+        }
+    }
+
     fn judge_finished(&mut self, out: &mut dyn FnMut(&JudgedFlow)) -> anyhow::Result<()> {
         let done = self.engine.take_finished();
         if done.is_empty() {
@@ -108,11 +142,7 @@ impl Session {
             if let Some(w) = self.csv.as_mut()
                 && let Err(e) = w.write(&j.flow, &j.verdict)
             {
-                self.failures.push(format!(
-                    "{}: cannot write the CSV ({e}); the analysis went on without it",
-                    self.csv_path
-                ));
-                self.csv = None;
+                self.csv_failed(e);
             }
             if j.verdict.endpoint == Some(EndpointId::CacheStorage) {
                 self.upload_finished += j.flow.out.bytes;
@@ -181,7 +211,15 @@ fn drops(c: &live::LiveCounters) -> Drops {
 pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     let tags = config::load_tags(args.azure.service_tags.as_deref())?;
     let settings = config::settings(&tags, &args.azure, &args.judge)?;
-    let tui = !args.no_tui && std::io::stdout().is_terminal();
+    let csv_on_stdout = args.csv.as_ref().is_some_and(|p| p.as_os_str() == "-");
+    if csv_on_stdout && args.format == Format::Json {
+        anyhow::bail!(
+            "--csv - and --format json would both write to standard output: write the CSV to a file (--csv flows.csv), or leave out one of them"
+        );
+    }
+    // `--csv -` gives standard output to the CSV: no terminal UI then, and
+    // the lines and the report go to standard error.
+    let tui = !args.no_tui && !csv_on_stdout && std::io::stdout().is_terminal();
     let (iface, why) = live::choose_interface(args.interface.as_deref())?;
     let engine_cfg = config::engine(&args.engine)?;
     let tunnel_ports = engine_cfg.tunnel_ports;
@@ -192,6 +230,10 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     let mut cap = LiveCapture::start(&iface, &filter)?;
     eprintln!("asrscope: capturing on {iface} ({why}), filter '{filter}'");
     let csv = match &args.csv {
+        Some(_) if csv_on_stdout => Some(report::csv::CsvWriter::new(Box::new(super::StdoutSend(
+            std::io::stdout(),
+        ))
+            as Box<dyn Write + Send>)?),
         Some(p) => {
             let f = std::fs::File::create(p)
                 .map_err(|e| anyhow::anyhow!("{}: cannot create the CSV file: {e}", p.display()))?;
@@ -248,6 +290,8 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
             .as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
+        csv_on_stdout,
+        stdout_closed: false,
         write_path: match (&args.write, &spool) {
             (Some(p), _) => p.display().to_string(),
             (None, Some(_)) => "the bundle's temporary packet file".into(),
@@ -306,14 +350,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
                     }
                     _ => None,
                 };
-                if let Some(w) = session.csv.as_mut()
-                    && let Err(e) = w.flush()
-                {
-                    let p = &session.csv_path;
-                    session
-                        .failures
-                        .push(format!("{p}: cannot write the CSV ({e})"));
-                }
+                session.flush_csv();
                 (d, written, std::mem::take(&mut session.failures))
             })
         })?;
@@ -424,10 +461,12 @@ fn analysis_loop(
     let mut last_tick = Instant::now();
     let mut last_summary = Instant::now();
     let mut seen_findings: HashSet<crate::model::FindingKind> = HashSet::new();
-    let stdout = std::io::stdout();
     let lines = ui.is_none();
+    let to_stderr = s.csv_on_stdout;
     loop {
-        let ended = stop.load(Ordering::Relaxed) || deadline.is_some_and(|d| Instant::now() >= d);
+        let ended = stop.load(Ordering::Relaxed)
+            || s.stdout_closed
+            || deadline.is_some_and(|d| Instant::now() >= d);
         if ended {
             break;
         }
@@ -461,12 +500,13 @@ fn analysis_loop(
             }
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
         }
-        let mut out = stdout.lock();
+        let mut out = report_out(to_stderr);
         s.judge_finished(&mut |j| lines::flow(&mut out, j, lines && json))?;
         drop(out);
         let tick = last_tick.elapsed() >= Duration::from_secs(1);
         if tick {
             last_tick = Instant::now();
+            s.flush_csv();
         }
         let due_ui = ui.is_some() && last_snap.elapsed() >= Duration::from_millis(250);
         let due_lines = lines && (tick || last_summary.elapsed() >= interval);
@@ -478,7 +518,7 @@ fn analysis_loop(
                     break;
                 }
             } else {
-                let mut out = stdout.lock();
+                let mut out = report_out(to_stderr);
                 for f in snap.diagnosis.findings.iter().filter(|f| f.asr) {
                     if seen_findings.insert(f.about.clone()) {
                         lines::finding(&mut out, f, json)?;
@@ -493,7 +533,7 @@ fn analysis_loop(
     }
     // Finish: every flow still open is judged, written and counted, a batch
     // at a time so that a full table is never held twice over.
-    let mut out = super::stdout();
+    let mut out = report_out(to_stderr);
     s.engine.finish_names();
     loop {
         let more = s.engine.finish_some(crate::analysis::engine::FINISH_BATCH);
@@ -530,6 +570,16 @@ fn analysis_loop(
     }
     out.flush()?;
     Ok(snap.diagnosis)
+}
+
+/// Where the lines and the report go: standard output, or standard error
+/// when the CSV has standard output (`--csv -`).
+fn report_out(to_stderr: bool) -> Box<dyn Write> {
+    if to_stderr {
+        Box::new(std::io::stderr().lock())
+    } else {
+        Box::new(super::stdout())
+    }
 }
 
 /// `--bundle`: checks that the zip can be written where it is asked for
