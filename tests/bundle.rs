@@ -287,6 +287,66 @@ fn tshark_reads_the_packet_file_and_finds_the_same_server_names() {
     assert!(compared > 40, "{compared}");
 }
 
+/// An ICMP error about a Site Recovery flow is kept with what it quotes up
+/// to the ports (the quoted IP header and 8 bytes): the rest of a quote is
+/// the flow's own packet, its data with a larger quote. tshark reads the
+/// cut packet, its original length and the flow it quotes.
+#[test]
+fn icmp_errors_keep_their_quote_up_to_the_ports() {
+    if !have("tshark") {
+        return skip("tshark is not installed (apt-get install tshark)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cap = capture("icmp-admin-prohibited.pcap");
+    let (zip, (code, _, err)) = bundle(dir.path(), &[cap.as_str()]);
+    assert!((0..=2).contains(&code), "{err}");
+    let files = entries(&zip);
+    let pcapng = dir.path().join("site-recovery.pcapng");
+    std::fs::write(&pcapng, &files["site-recovery.pcapng"]).unwrap();
+    let icmp = |file: &Path| -> Vec<String> {
+        let out = Command::new("tshark")
+            .args(["-n", "-r"])
+            .arg(file)
+            .args([
+                "-Y",
+                "icmp.type == 3",
+                "-T",
+                "fields",
+                "-e",
+                "frame.len",
+                "-e",
+                "frame.cap_len",
+                "-e",
+                "ip.dst",
+                "-e",
+                "tcp.srcport",
+                "-e",
+                "tcp.dstport",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let (before, after) = (icmp(Path::new(&cap)), icmp(&pcapng));
+    assert_eq!(before.len(), 1, "{before:?}");
+    assert_eq!(after.len(), 1, "{after:?}");
+    let (b, a): (Vec<&str>, Vec<&str>) = (
+        before[0].split('\t').collect(),
+        after[0].split('\t').collect(),
+    );
+    // The original: 102 bytes, quoting the SYN's 20-byte IP header and its
+    // 40-byte TCP header. Kept: up to 8 bytes of that TCP header.
+    assert_eq!((b[0], b[1]), ("102", "102"), "{before:?}");
+    assert_eq!(a[0], "102", "the original length stays: {after:?}");
+    assert_eq!(a[1], "70", "14 + 20 + 8 + 20 + 8 bytes: {after:?}");
+    assert_eq!(a[2..], b[2..], "the same addresses and quoted ports");
+    let manifest: Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
+    assert_eq!(manifest["packets"]["icmp_errors"], 1, "{manifest}");
+}
+
 #[test]
 fn no_byte_of_another_flow_or_of_application_data_is_in_the_zip() {
     // bundle-privacy.pcap: the VM also fetches and posts to a web server that

@@ -28,7 +28,8 @@ pub fn section_comment(version: &str, c: &PacketCounts) -> String {
     format!(
         "asrscope {version} support bundle. Kept: the packets of the {} Site Recovery flows \
          ({} packets), {} DNS messages about Site Recovery names and {} ICMP errors about the \
-         flows; {} of {} packets read. Removed: every packet of any other flow; the bodies of \
+         flows (each cut after the quoted packet's IP header and first 8 bytes); {} of {} \
+         packets read. Removed: every packet of any other flow; the bodies of \
          TLS application-data records and any payload that is not a TLS handshake, alert or \
          record header or a proxy's HTTP head ({} packets shortened: {} bytes cut off, {} \
          overwritten with zeros; each packet block keeps the original length). Credentials \

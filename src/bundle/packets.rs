@@ -44,7 +44,9 @@ enum Kept {
     /// The plan for the payload, where it starts and its captured length.
     Flow(Plan, usize, usize),
     Dns,
-    Icmp,
+    /// An ICMP error, and where in the frame what it quotes past the
+    /// quoted IP header and 8 bytes begins (cut off), if it quotes more.
+    Icmp(Option<usize>),
 }
 
 impl<W: Write> PacketFile<W> {
@@ -95,12 +97,17 @@ impl<W: Write> PacketFile<W> {
                     (payload.len() - plan.len.min(payload.len())) as u64;
                 self.counts.payload_bytes_zeroed += plan.blanked() as u64;
             }
+            Kept::Icmp(Some(off)) => {
+                self.buf.extend_from_slice(&f.data[..*off]);
+                self.counts.payload_removed_packets += 1;
+                self.counts.payload_bytes_cut += (f.data.len() - off) as u64;
+            }
             _ => self.buf.extend_from_slice(f.data),
         }
         match kept {
             Kept::Flow(..) => self.counts.flow_packets += 1,
             Kept::Dns => self.counts.dns_packets += 1,
-            Kept::Icmp => self.counts.icmp_errors += 1,
+            Kept::Icmp(_) => self.counts.icmp_errors += 1,
         }
         if let Err(e) = self.write(f) {
             self.failed = Some(e);
@@ -170,8 +177,15 @@ impl<W: Write> PacketFile<W> {
             }
             L4::IcmpError(e) => {
                 let q = e.quoted;
+                // The quote past the ports is the flow's own packet (its
+                // data, up to 1,280 bytes with ICMPv6): cut, as data is.
+                let cut = if e.beyond.is_empty() {
+                    None
+                } else {
+                    offset(e.beyond)
+                };
                 sel.quoted(q.proto, q.src, q.sport, q.dst, q.dport, ts)
-                    .then_some(Kept::Icmp)
+                    .then_some(Kept::Icmp(cut))
             }
             _ => None,
         }

@@ -119,8 +119,21 @@ fn icmp(v6: bool, d: &[u8]) -> L4<'_> {
             icmp_type: t,
             code,
             quoted,
+            beyond: quote_beyond(&d[8..]),
         }),
         None => L4::Icmp,
+    }
+}
+
+/// The bytes of a quoted packet past its IP header and the first 8 bytes of
+/// its payload (empty when there are none).
+fn quote_beyond(d: &[u8]) -> &[u8] {
+    match LaxIpSlice::from_slice(d) {
+        Ok((ip, _)) => {
+            let p = ip.payload().payload;
+            &p[p.len().min(8)..]
+        }
+        Err(_) => &[],
     }
 }
 

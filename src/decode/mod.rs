@@ -99,7 +99,7 @@ pub enum L4<'a> {
     /// A UDP datagram.
     Udp(UdpDgram<'a>),
     /// An ICMP or ICMPv6 error quoting the header of another flow's packet.
-    IcmpError(IcmpError),
+    IcmpError(IcmpError<'a>),
     /// Any other ICMP message.
     Icmp,
     /// A fragment of a fragmented IP packet (counted, not reassembled).
@@ -150,7 +150,7 @@ pub struct UdpDgram<'a> {
 
 /// An ICMP error message and the flow whose packet it quotes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IcmpError {
+pub struct IcmpError<'a> {
     /// True for ICMPv6.
     pub v6: bool,
     /// ICMP type.
@@ -159,6 +159,11 @@ pub struct IcmpError {
     pub code: u8,
     /// The quoted packet's flow, as it was sent.
     pub quoted: QuotedFlow,
+    /// What the error quotes beyond the quoted IP header and the first 8
+    /// bytes of its payload (RFC 792's minimum, which holds the ports):
+    /// the rest of the transport header and data of the packet. Linux
+    /// quotes up to 576 bytes in all for ICMPv4, ICMPv6 up to 1,280.
+    pub beyond: &'a [u8],
 }
 
 /// The 5-tuple of the packet quoted inside an ICMP error.

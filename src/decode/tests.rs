@@ -725,14 +725,13 @@ fn icmp_error_names_the_flow_it_quotes() {
         panic!("{:?}", p.l4)
     };
     assert_eq!(
-        e,
-        IcmpError {
-            v6: false,
-            icmp_type: 3,
-            code: 13,
-            quoted
-        }
+        (e.v6, e.icmp_type, e.code, e.quoted),
+        (false, 3, 13, quoted)
     );
+    // The quoted SYN's TCP header is 40 bytes: 32 are beyond the 8 kept,
+    // and they are the frame's last bytes.
+    assert_eq!(e.beyond.len(), 32);
+    assert_eq!(e.beyond, &ICMP_PROHIBITED[ICMP_PROHIBITED.len() - 32..]);
     assert_eq!(quoted_flow(&ICMP_PROHIBITED[42..]), Some(quoted));
 }
 
@@ -752,6 +751,7 @@ fn icmp_quotes_of_every_length() {
         };
         assert_eq!((e.quoted.sport, e.quoted.dport), ports, "cut {cut}");
         assert_eq!(e.quoted.dst, ip("4.149.21.202"));
+        assert_eq!(e.beyond.len(), cut.saturating_sub(quote + 28), "cut {cut}");
     }
     // A quote cut inside its IP header names no flow: a plain ICMP message.
     for cut in 34..quote + 20 {
@@ -775,19 +775,19 @@ fn icmpv6_error_names_the_flow_it_quotes() {
         panic!("{:?}", p.l4)
     };
     assert_eq!(
-        e,
-        IcmpError {
-            v6: true,
-            icmp_type: 1,
-            code: 1,
-            quoted: QuotedFlow {
+        (e.v6, e.icmp_type, e.code, e.quoted),
+        (
+            true,
+            1,
+            1,
+            QuotedFlow {
                 proto: 6,
                 src: ip("fd00:1::4"),
                 dst: ip("2603:1030:213::1:10"),
                 sport: 52606,
                 dport: 443,
             }
-        }
+        )
     );
     // Packet too big (2) and time exceeded (3) are errors; echo (128) is not.
     for (t, error) in [
