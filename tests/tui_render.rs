@@ -175,6 +175,24 @@ fn status_bar_names_file_frames_and_regions() {
     assert!(bar.contains("tags "), "{bar}");
 }
 
+/// When the memory budget lets the list hold fewer flows than the capture
+/// has, the status bar says how many are listed.
+#[test]
+fn status_bar_says_when_the_list_holds_fewer_flows() {
+    let mut snap = snapshot("healthy-tls12-dns.pcap");
+    let total = snap.total_flows;
+    assert!(total >= 2, "{total}");
+    let bar = render(&snap, &mut UiState::new(), 120, 24)[..2].join("\n");
+    assert!(bar.contains(&format!("{total} flows")), "{bar}");
+    assert!(!bar.contains("listed"), "every flow is listed: {bar}");
+    snap.flows.truncate(1);
+    let bar = render(&snap, &mut UiState::new(), 120, 24)[..2].join("\n");
+    assert!(
+        bar.contains(&format!("{total} flows (1 listed, --max-memory)")),
+        "{bar}"
+    );
+}
+
 #[test]
 fn live_status_shows_drops_and_pause() {
     let mut snap = snapshot("healthy-tls12-dns.pcap");

@@ -47,6 +47,12 @@ struct Sink<'s> {
     csv_failure: Option<String>,
     keep_all: bool,
     kept: Vec<JudgedFlow>,
+    /// With `keep_all`: the most flows kept (the terminal UI's list), from
+    /// the memory budget; Site Recovery flows first, others up to a
+    /// quarter of it.
+    keep_at_most: usize,
+    /// Flows of each kind kept: Site Recovery, others.
+    kept_counts: (usize, usize),
     /// `--format json`: flows written as they end.
     json: Option<report::json::JsonStream<Box<dyn Write + Send>>>,
     /// Writing the JSON failed: the error, the rest is not written.
@@ -97,7 +103,13 @@ impl Sink<'_> {
                 self.json = None;
                 self.json_failure = Some(e.into());
             }
-            if self.keep_all {
+            if self.keep_all
+                && room(
+                    &mut self.kept_counts,
+                    self.keep_at_most,
+                    j.verdict.endpoint.is_some(),
+                )
+            {
                 self.kept.push(j);
             }
         }
@@ -290,8 +302,37 @@ impl Handover<'_> {
     }
 }
 
-/// Analyses the captures of `args` (writing the CSV if asked); keeps every
-/// flow in the model when `keep_all`.
+/// Bytes a flow kept for the terminal UI's list costs, about (the judged
+/// record and its strings).
+const KEPT_FLOW_COST: u64 = 2048;
+
+/// The most flows kept for the terminal UI's list: a quarter of the memory
+/// budget (at least 1,000).
+fn keep_at_most(max_memory: u64) -> usize {
+    usize::try_from(max_memory / 4 / KEPT_FLOW_COST)
+        .unwrap_or(usize::MAX)
+        .max(1_000)
+}
+
+/// Whether one more flow is kept, given those kept so far (Site Recovery,
+/// others): Site Recovery flows up to `at_most` in all, others up to a
+/// quarter of it.
+fn room(kept: &mut (usize, usize), at_most: usize, site_recovery: bool) -> bool {
+    let (asr, other) = kept;
+    if *asr + *other >= at_most || (!site_recovery && *other >= at_most / 4) {
+        return false;
+    }
+    if site_recovery {
+        *asr += 1;
+    } else {
+        *other += 1;
+    }
+    true
+}
+
+/// Analyses the captures of `args` (writing the CSV if asked); keeps the
+/// flows in the model when `keep_all` (within the memory budget: Site
+/// Recovery flows first; the capture statistics count them all).
 ///
 /// Three threads share the work: one reads the files in chunks, one runs the
 /// engine (decoding, flows, parsers: strictly in capture order, so the
@@ -340,6 +381,8 @@ pub fn analyse_selecting(
         csv_failure: csv_open_failure,
         keep_all,
         kept: Vec::new(),
+        keep_at_most: keep_at_most(args.input.engine.max_memory),
+        kept_counts: (0, 0),
         json,
         json_failure: None,
         summary: report::text::Summary::default(),
@@ -510,4 +553,29 @@ pub fn tui(t: &crate::cli::TuiArgs) -> anyhow::Result<ExitCode> {
     } else {
         EXIT_ERROR
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{keep_at_most, room};
+
+    /// The terminal UI's list follows the memory budget, Site Recovery
+    /// flows first.
+    #[test]
+    fn the_list_kept_follows_the_budget() {
+        assert_eq!(keep_at_most(512 << 20), 65_536);
+        assert_eq!(keep_at_most(64 << 20), 8_192);
+        assert_eq!(keep_at_most(1 << 20), 1_000);
+        let mut kept = (0, 0);
+        // A flood of other flows takes a quarter of the room.
+        let others = (0..10_000)
+            .filter(|_| room(&mut kept, 1_000, false))
+            .count();
+        assert_eq!(others, 250);
+        // Site Recovery flows still find the rest.
+        let asr = (0..10_000).filter(|_| room(&mut kept, 1_000, true)).count();
+        assert_eq!(asr, 750);
+        assert!(!room(&mut kept, 1_000, true));
+        assert!(!room(&mut kept, 1_000, false));
+    }
 }

@@ -109,6 +109,13 @@ fn source_line(
         sep(),
         Span::raw(if snap.live {
             format!("{} flows ({} live)", snap.total_flows, snap.live_flows)
+        } else if (snap.flows.len() as u64) < snap.total_flows {
+            // More flows than the memory budget lets the list hold.
+            format!(
+                "{} flows ({} listed, --max-memory)",
+                snap.total_flows,
+                snap.flows.len()
+            )
         } else {
             format!("{} flows", snap.total_flows)
         }),
