@@ -423,18 +423,8 @@ fn pcapng_blocks_unknown_are_skipped_and_invalid_ones_named_in_one_line() {
         .unwrap();
     assert!(line.contains(&format!("byte {third}")), "{line}");
     assert!(err.len() < 600, "{err}");
-    let mut child = Command::new(bin())
-        .args(["analyze", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // asrscope stops reading at the bad block: the rest may not be taken.
-    let _ = child.stdin.take().unwrap().write_all(&bytes);
-    let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2));
+    let (code, err) = analyze_stdin(&bytes);
+    assert_eq!(code, Some(2));
     assert!(
         err.contains(&format!("invalid block at byte {third}")),
         "{err}"
@@ -450,17 +440,8 @@ fn pcapng_blocks_unknown_are_skipped_and_invalid_ones_named_in_one_line() {
     let mut short = 0x8000_0001u32.to_le_bytes().to_vec();
     short.extend_from_slice(&8u32.to_le_bytes());
     let bytes = splice(&short);
-    let mut child = Command::new(bin())
-        .args(["analyze", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _ = child.stdin.take().unwrap().write_all(&bytes);
-    let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let (code, err) = analyze_stdin(&bytes);
+    assert_eq!(code, Some(2), "{err}");
     assert!(
         err.contains(&format!("block at byte {third} claims a length of 8 bytes")),
         "{err}"
@@ -565,4 +546,23 @@ fn a_full_disk_on_standard_output_is_named() {
             "{args:?}: {err}"
         );
     }
+}
+
+/// `asrscope analyze -` with `bytes` on standard input: the exit status and
+/// standard error. asrscope stops reading at a bad block, so the rest of
+/// the bytes may not be taken.
+fn analyze_stdin(bytes: &[u8]) -> (Option<i32>, String) {
+    let mut child = Command::new(bin())
+        .args(["analyze", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child.stdin.take().unwrap().write_all(bytes);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }

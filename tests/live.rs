@@ -21,6 +21,28 @@ fn no_command(cmd: &str, package: &str) -> String {
     format!("the {cmd} command is not installed: apt-get install {package}")
 }
 
+/// Starts `asrscope live --no-tui ARGS...` with standard output and error
+/// piped.
+fn live(args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_asrscope"))
+        .arg("live")
+        .arg("--no-tui")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Some loopback traffic of our own: `times` TCP attempts to a closed port
+/// of `ip`, each given up after `wait_ms`.
+fn knock(ip: &str, times: usize, wait_ms: u64) {
+    let to: std::net::SocketAddr = format!("{ip}:9").parse().unwrap();
+    for _ in 0..times {
+        let _ = std::net::TcpStream::connect_timeout(&to, Duration::from_millis(wait_ms));
+    }
+}
+
 /// Waits (at most 30 s) until asrscope says it is capturing, and keeps
 /// reading its standard error in the background; returns what it read.
 fn wait_capturing(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
@@ -224,23 +246,19 @@ fn sigterm_stops_cleanly_and_still_writes_the_files() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (csv, pcap) = (dir.path().join("flows.csv"), dir.path().join("seen.pcapng"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_asrscope"))
-        .args(["live", "-i", "lo", "--no-tui", "--duration", "60", "--csv"])
-        .arg(&csv)
-        .arg("--write")
-        .arg(&pcap)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (csv_s, pcap_s) = (csv.to_str().unwrap(), pcap.to_str().unwrap());
+    let mut child = live(&[
+        "-i",
+        "lo",
+        "--duration",
+        "60",
+        "--csv",
+        csv_s,
+        "--write",
+        pcap_s,
+    ]);
     let stderr_rx = wait_capturing(&mut child);
-    // Some loopback traffic of our own: a bounded number of TCP attempts to a closed port.
-    for _ in 0..3 {
-        let _ = std::net::TcpStream::connect_timeout(
-            &"127.0.0.4:9".parse().unwrap(),
-            Duration::from_millis(200),
-        );
-    }
+    knock("127.0.0.4", 3, 200);
     std::thread::sleep(Duration::from_millis(500));
     // The shell's own kill: no package needed beyond the shell.
     let killed = Command::new("sh")
@@ -296,15 +314,16 @@ fn an_interface_that_vanishes_is_an_error_and_the_files_are_still_written() {
     assert!(ip(&["link", "set", &a, "up"]));
     let dir = tempfile::tempdir().unwrap();
     let (csv, pcap) = (dir.path().join("f.csv"), dir.path().join("f.pcapng"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_asrscope"))
-        .args(["live", "-i", &a, "--no-tui", "--duration", "30", "--csv"])
-        .arg(&csv)
-        .arg("--write")
-        .arg(&pcap)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = live(&[
+        "-i",
+        &a,
+        "--duration",
+        "30",
+        "--csv",
+        csv.to_str().unwrap(),
+        "--write",
+        pcap.to_str().unwrap(),
+    ]);
     let err = wait_capturing(&mut child);
     std::thread::sleep(Duration::from_millis(500));
     let deleted = ip(&["link", "del", &a]);
@@ -342,21 +361,7 @@ fn a_full_disk_names_the_file_and_the_capture_is_still_reported() {
     if !is_root() {
         return skip(NOT_ROOT);
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_asrscope"))
-        .args([
-            "live",
-            "-i",
-            "lo",
-            "--no-tui",
-            "--duration",
-            "2",
-            "--csv",
-            "/dev/full",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = live(&["-i", "lo", "--duration", "2", "--csv", "/dev/full"]);
     let err = wait_capturing(&mut child);
     let status = child.wait().unwrap();
     let err = err.recv_timeout(Duration::from_secs(5)).unwrap();
@@ -365,21 +370,7 @@ fn a_full_disk_names_the_file_and_the_capture_is_still_reported() {
     assert!(err.contains("No space left on device"), "{err}");
     // The capture file on a full disk: said once, not again when the file
     // is completed.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_asrscope"))
-        .args([
-            "live",
-            "-i",
-            "lo",
-            "--no-tui",
-            "--duration",
-            "2",
-            "--write",
-            "/dev/full",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = live(&["-i", "lo", "--duration", "2", "--write", "/dev/full"]);
     let err = wait_capturing(&mut child);
     let status = child.wait().unwrap();
     let err = err.recv_timeout(Duration::from_secs(5)).unwrap();
@@ -437,12 +428,7 @@ fn csv_on_standard_output_keeps_it_for_the_csv() {
         .spawn()
         .unwrap();
     let stderr_rx = wait_capturing(&mut child);
-    for _ in 0..3 {
-        let _ = std::net::TcpStream::connect_timeout(
-            &"127.0.0.5:9".parse().unwrap(),
-            Duration::from_millis(200),
-        );
-    }
+    knock("127.0.0.5", 3, 200);
     let out = child.wait_with_output().unwrap();
     let err = stderr_rx
         .recv_timeout(Duration::from_secs(5))
@@ -473,21 +459,7 @@ fn a_closed_standard_output_ends_a_csv_capture_quietly() {
     if !is_root() {
         return skip(NOT_ROOT);
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_asrscope"))
-        .args([
-            "live",
-            "-i",
-            "lo",
-            "--no-tui",
-            "--duration",
-            "60",
-            "--csv",
-            "-",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = live(&["-i", "lo", "--duration", "60", "--csv", "-"]);
     let stderr_rx = wait_capturing(&mut child);
     // Read the header, as `head -1` would, and close the pipe.
     let mut first = String::new();
@@ -498,10 +470,7 @@ fn a_closed_standard_output_ends_a_csv_capture_quietly() {
     let started = Instant::now();
     let mut status = None;
     while started.elapsed() < Duration::from_secs(20) {
-        let _ = std::net::TcpStream::connect_timeout(
-            &"127.0.0.6:9".parse().unwrap(),
-            Duration::from_millis(100),
-        );
+        knock("127.0.0.6", 1, 100);
         if let Some(s) = child.try_wait().unwrap() {
             status = Some(s);
             break;

@@ -113,33 +113,27 @@ fn icmp(v6: bool, d: &[u8]) -> L4<'_> {
     if !is_error {
         return L4::Icmp;
     }
-    match quoted_flow(&d[8..]) {
-        Some(quoted) => L4::IcmpError(IcmpError {
+    match quote(&d[8..]) {
+        Some((quoted, beyond)) => L4::IcmpError(IcmpError {
             v6,
             icmp_type: t,
             code,
             quoted,
-            beyond: quote_beyond(&d[8..]),
+            beyond,
         }),
         None => L4::Icmp,
-    }
-}
-
-/// The bytes of a quoted packet past its IP header and the first 8 bytes of
-/// its payload (empty when there are none).
-fn quote_beyond(d: &[u8]) -> &[u8] {
-    match LaxIpSlice::from_slice(d) {
-        Ok((ip, _)) => {
-            let p = ip.payload().payload;
-            &p[p.len().min(8)..]
-        }
-        Err(_) => &[],
     }
 }
 
 /// Reads the 5-tuple of a packet quoted in an ICMP error (an IP header and at
 /// least the first 8 bytes of its payload; shorter quotes give port 0).
 pub fn quoted_flow(d: &[u8]) -> Option<QuotedFlow> {
+    quote(d).map(|(q, _)| q)
+}
+
+/// [`quoted_flow`], and the bytes of the quote past its IP header and the
+/// first 8 bytes of its payload (empty when there are none).
+fn quote(d: &[u8]) -> Option<(QuotedFlow, &[u8])> {
     let (ip, _) = LaxIpSlice::from_slice(d).ok()?;
     let pl = ip.payload();
     let p = pl.payload;
@@ -151,11 +145,12 @@ pub fn quoted_flow(d: &[u8]) -> Option<QuotedFlow> {
     } else {
         (0, 0)
     };
-    Some(QuotedFlow {
+    let quoted = QuotedFlow {
         proto: pl.ip_number.0,
         src: ip.source_addr(),
         dst: ip.destination_addr(),
         sport,
         dport,
-    })
+    };
+    Some((quoted, &p[p.len().min(8)..]))
 }

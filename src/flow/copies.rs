@@ -33,6 +33,7 @@
 //! packets before the other's copies, so the table is sized for bursts of
 //! thousands of packets while staying small enough for the CPU cache.
 
+use super::fold;
 use crate::decode::{TcpSeg, UdpDgram};
 use std::net::IpAddr;
 
@@ -164,16 +165,6 @@ fn mix(x: u64) -> u64 {
     let x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     let x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^ (x >> 31)
-}
-
-fn fold(ip: &IpAddr) -> u64 {
-    match ip {
-        IpAddr::V4(v) => u32::from(*v) as u64,
-        IpAddr::V6(v) => {
-            let b = u128::from(*v);
-            (b as u64) ^ ((b >> 64) as u64).rotate_left(29)
-        }
-    }
 }
 
 impl CopyFilter {

@@ -50,8 +50,9 @@ impl FlowKey {
     }
 }
 
-/// An address as 64 bits for hashing (IPv6 folded).
-fn fold(ip: &IpAddr) -> u64 {
+/// An address as 64 bits for hashing (IPv6 folded): the flow key's and the
+/// copy filter's.
+pub(crate) fn fold(ip: &IpAddr) -> u64 {
     match ip {
         IpAddr::V4(v) => u32::from(*v) as u64,
         IpAddr::V6(v) => {

@@ -460,7 +460,7 @@ pub fn sort_flows_in_place(v: &mut [FlowRecord]) {
         loop {
             let next = src[cur];
             src[cur] = cur;
-            if next == start || next == cur {
+            if next == start {
                 break;
             }
             v.swap(cur, next);
