@@ -37,7 +37,10 @@
 # Run as root on Debian/Ubuntu; takes about 3 minutes.
 #
 # Output (in the folder of this script): *.pcap, *.pcapng, truth/*.tsv,
-# manifest.tsv.
+# manifest.tsv.  With file names as arguments (make-captures.sh
+# bundle-vni.pcap ...), every scenario still runs, but only those captures,
+# their truth and their manifest rows are replaced: the others stay as
+# they were.
 
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -48,12 +51,15 @@ NS_VM=asrs-vm
 NS_NVA=asrs-nva
 NS_AZ=asrs-az
 NS_GW=asrs-gwlb
-ALL_NS="$NS_VM $NS_NVA $NS_AZ $NS_GW"
+NS_UL=asrs-ul; NS_T1=asrs-t1; NS_T1AZ=asrs-t1az; NS_T2=asrs-t2; NS_T2AZ=asrs-t2az   # bundle-vni only
+NS_VM2=asrs-vm2; NS_VM3=asrs-vm3                                             # nva-three-vms only
+ALL_NS="$NS_VM $NS_NVA $NS_AZ $NS_GW $NS_UL $NS_T1 $NS_T1AZ $NS_T2 $NS_T2AZ $NS_VM2 $NS_VM3"
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "run as root (network namespaces, iptables, tcpdump)"
+ONLY=("$@")                    # captures to replace; none: all of them
 
 # ---------------------------------------------------------------- packages
 # Debian package per needed command; installed only when missing.
@@ -146,6 +152,7 @@ PROXY_IP=10.1.0.100                         # squid on the NVA
 PE_IP=10.1.1.5                              # private endpoint of the cache storage account
 PE_ASR_IP=10.1.1.6                          # private endpoint of the Recovery Services vault
 CUSTOM_DNS=10.10.0.4                        # a custom DNS server the NVA blocks
+DNS2_P=10.10.0.5                            # a custom DNS server that adds records for other names (bundle-leaks)
 DEAD_FWD=10.77.0.1                          # unreachable conditional forwarder for vault.azure.net
 NVA_OUT=10.0.0.1                            # the NVA's outside address; rewritten only in nva-snat:
 NVA_OUT_A=198.51.100.7                      #   TEST-NET-2, the appliance's public address (its SNAT source)
@@ -171,6 +178,7 @@ GOV_AAD_NAME=login.microsoftonline.us
 KV_NAME=myvault.vault.azure.net
 AUTO_NAME=eus-agentsvc.automation.ext.azure.com
 WEB_NAME=www.contoso.example                # a web server outside Azure (bundle-privacy)
+MK_SNI_NAME=mksni7b2e0.blob.core.windows.net   # a cache account whose name is a marker (bundle-leaks)
 
 # ---------------------------------------------------------------- test PKI
 # A root and an issuing CA like Azure's (servers send leaf + issuing CA, so the
@@ -236,6 +244,9 @@ done
 in_ns $NS_NVA sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 # The Gateway Load Balancer's namespace carries only bridged IPv4 (no IPv6 noise).
 in_ns $NS_GW sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+for ns in $NS_UL $NS_T1 $NS_T1AZ $NS_T2 $NS_T2AZ $NS_VM2 $NS_VM3; do
+    in_ns $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
 # Classic exponential SYN backoff (1, 2, 4 s) in the VM; newer kernels retry
 # the first SYNs linearly every second.
 in_ns $NS_VM sysctl -qw net.ipv4.tcp_syn_linear_timeouts=0 2>/dev/null || true
@@ -265,7 +276,7 @@ ip -n $NS_NVA addr add $NVA_OUT/24 dev nva-out
 ip -n $NS_NVA addr add fd00:ff::1/64 dev nva-out nodad
 ip -n $NS_AZ addr add 10.0.0.2/24 dev az0
 ip -n $NS_AZ addr add fd00:ff::2/64 dev az0 nodad
-for a in $DNS_P $BLOB_P $CUS_P $AAD_P $ASR_P $VAULTPUB_P $SB_P $KV_P $AUTO_P $OUT_P $WEB_P $PE_IP $PE_ASR_IP; do
+for a in $DNS_P $BLOB_P $CUS_P $AAD_P $ASR_P $VAULTPUB_P $SB_P $KV_P $AUTO_P $OUT_P $WEB_P $PE_IP $PE_ASR_IP $DNS2_P; do
     ip -n $NS_AZ addr add $a/32 dev lo
 done
 ip -n $NS_AZ addr add $BLOB6_P/128 dev lo nodad
@@ -343,6 +354,7 @@ dns_start() {  # variant: normal | outside | privlink | plpublic | failures
         echo "host-record=$GOV_AAD_NAME,$AAD_P"
         # A web server outside Azure (bundle-privacy scenario).
         echo "host-record=$WEB_NAME,$WEB_P"
+        echo "host-record=$MK_SNI_NAME,$BLOB_P"
         if [ "$1" = failures ]; then
             # Service Bus name missing -> NXDOMAIN; vault.azure.net forwarded to
             # a conditional forwarder that cannot be reached -> REFUSED.
@@ -1375,6 +1387,221 @@ manifest bundle-privacy.pcap "support-bundle privacy: traffic outside Site Recov
     "none: the cache account accepts plain HTTP (secure transfer not required); web server and the port-80 listeners from a second azsrv.py for this scenario only" \
     "5 A lookups, 5 TCP connections: (1) HTTP GET http://$WEB_NAME/search?q=$MARK_OTHER -> 200, JSON body echoing the path; (2) HTTP POST http://$WEB_NAME/feedback?ref=$MARK_OTHER, body comment=$MARK_OTHER -> 200, JSON echoing the path: $MARK_OTHER in clear in both directions of the port-80 flows to $WEB_A only; (3) TLS 1.3 (SNI $WEB_NAME, certificate from the Contoso CA, encrypted) GET /account?ref=$MARK_OTHER -> 200: the marker only encrypted; (4) HTTP PUT http://$BLOB_NAME/asr-cache/vm01-disk0/00000008.log of 20000 bytes of text, 800 lines '$MARK_CACHE nnnn' -> 201 (curl sends Expect: 100-continue, so the request headers go alone and the server answers 100 Continue first): the replicated data in clear, $MARK_CACHE in every segment of the body to $BLOB_A:80 and nowhere else; (5) TLS 1.2 (SNI $BLOB_NAME) 20 KB PUT -> 201. A support bundle must hold flows (4) and (5) without their payload and nothing of (1)-(3): no '$MARK_OTHER', no '$MARK_CACHE', no $WEB_A"
 
+# 35. Support-bundle leaks: a marker in every place of a VM's capture that a
+# support bundle must not keep, next to Site Recovery traffic it keeps.
+# squid (basic auth, password MK_CRED, visible_hostname and realm markers)
+# answers a CONNECT that carries an X-Proxy-Token header (curl
+# --proxy-header) with 407, whose Via and X-Cache name the proxy; a CONNECT
+# whose Proxy-Authorization is folded onto a continuation line (craft.py,
+# Python's socket and ssl) with 200 and TLS 1.2 to the cache account; curl
+# with credentials and the token header uploads to a second cache account
+# whose name (MK_SNI_NAME) is a marker that the bundle keeps and lists.  A
+# DNS server that adds records for other names (craft.py) answers a query
+# with two questions, an EDNS option and trailing bytes.  Frames with a
+# marker in their Ethernet padding (a DNS query and a SYN from the VM, sent
+# on an AF_PACKET socket) and an ICMP error from the NVA quoting a SYN with
+# a marker past the ports and in its padding.
+log "[35] bundle-leaks"
+export MK_TOKEN=MK-PROXYTOKEN-2e8d41 MK_PROXYHOST=mk-proxyname-71c3a9 MK_REALM=MK-REALM-b84f02
+export MK_CRED=MK-CRED-5a0f17 MK_DNSQ2=mk-dnsq2-8b61e0 MK_DNSOTHER=mk-dnsother-c4d2f5
+export MK_DNSAUTH=mk-dnsauth-19e7b3 MK_DNSADD=mk-dnsadd-6f0a28 MK_DNSOPT=MK-DNSOPT-3c95d1
+export MK_DNSTRAIL=MK-DNSTRAIL-e27b40 MK_PADSYN=MK-PADSYN-90c1fe MK_PADDNS=MK-PADDNS-4a7e62
+export MK_ICMPTAIL=MK-ICMPTAIL-d3b805 MK_PADICMP=MK-PADICMP-5e2c97 ASR_ADDR=$ASR_P
+openssl passwd -apr1 -salt asrscope "$MK_CRED" | sed 's/^/asrproxy:/' > "$TMP/squid/passwd-mk"
+sed -e "s#^visible_hostname .*#visible_hostname $MK_PROXYHOST.contoso.example#" \
+    -e "s#^auth_param basic realm .*#auth_param basic realm $MK_REALM#" \
+    -e "s#squid/passwd\$#squid/passwd-mk#" -e "s#squid.pid#squid-mk.pid#" \
+    "$TMP/squid/squid.conf" > "$TMP/squid/squid-mk.conf"
+grep -q "passwd-mk" "$TMP/squid/squid-mk.conf" || die "squid-mk.conf: the password file was not replaced"
+chown -R proxy "$TMP/squid"
+timeout 90 ip netns exec $NS_NVA squid -N -f "$TMP/squid/squid-mk.conf" >"$TMP/squid/stdout-mk.log" 2>&1 &
+SQUID_PID=$!; PIDS+=("$SQUID_PID")
+wait_listen $NS_NVA t "$PROXY_IP:3128"
+timeout 90 ip netns exec $NS_AZ $PY "$HERE/craft.py" dns-server $DNS2_P &
+DNS2_PID=$!; PIDS+=("$DNS2_PID")
+wait_listen $NS_AZ u "$DNS2_P:53"
+tcpdump_start $NS_VM vm0 leaks.pcap
+fail '407' vm_curl -4 -x "http://$PROXY_IP:3128" --proxy-header "X-Proxy-Token: $MK_TOKEN" "$PAGE"
+ok timeout 30 ip netns exec $NS_VM $PY "$HERE/craft.py" folded-connect $PROXY_IP $BLOB_NAME "$CA" asrproxy "$MK_CRED"
+ok vm_curl -4 -x "http://$PROXY_IP:3128" --proxy-user "asrproxy:$MK_CRED" --proxy-header "X-Proxy-Token: $MK_TOKEN" \
+    -T "$TMP/blob-20k.bin" "https://$MK_SNI_NAME/asr-cache/vm01-disk0/00000010.log"
+ok timeout 10 ip netns exec $NS_VM $PY "$HERE/craft.py" dns-query $DNS2_P $ASR_NAME
+ok timeout 10 ip netns exec $NS_VM $PY "$HERE/craft.py" padded vm0 00:0d:3a:10:00:04 12:34:56:78:9a:bc \
+    $VM_IP $DNS_P $BLOB_P 47001 $BLOB_NAME
+ok timeout 10 ip netns exec $NS_NVA $PY "$HERE/craft.py" icmp-tail nva-in 12:34:56:78:9a:bc 00:0d:3a:10:00:04 \
+    $NVA_IP $VM_IP $VM_IP $BLOB_P 47002
+cap_stop
+kill "$SQUID_PID" "$DNS2_PID" 2>/dev/null || true; wait "$SQUID_PID" "$DNS2_PID" 2>/dev/null || true
+publish leaks.pcap bundle-leaks.pcap
+f=$TMP/out/bundle-leaks.pcap
+has() { echo "frame contains \"$1\""; }
+expect "X-Proxy-Token in a CONNECT" "$f" "http.request.method==\"CONNECT\" && $(has "$MK_TOKEN")" -eq 2
+expect "407 naming the proxy (Via, X-Cache)" "$f" "http.response.code==407 && http.response.line contains \"$MK_PROXYHOST\"" -ge 1
+expect "407 with the realm" "$f" "http.proxy_authenticate contains \"$MK_REALM\"" -ge 1
+expect "folded Proxy-Authorization" "$f" "http.request.method==\"CONNECT\" && frame contains \"Basic\\r\\n \"" -eq 1
+expect "CONNECTs answered 200" "$f" "http.response.code==200" -eq 2
+expect "TLS through the proxy to the marker account" "$f" "tls.handshake.extensions_server_name==\"$MK_SNI_NAME\"" -eq 1
+expect "DNS query with two questions" "$f" "dns.flags.response==0 && dns.count.queries==2 && $(has "$MK_DNSTRAIL")" -eq 1
+expect "DNS answer for another name" "$f" "dns.flags.response==1 && $(has "$MK_DNSOTHER") && $(has "$MK_DNSADD") && $(has "$MK_DNSAUTH")" -eq 1
+expect "padding of the DNS query" "$f" "dns.flags.response==0 && eth.trailer && $(has "$MK_PADDNS")" -eq 1
+expect "padding of the SYN" "$f" "tcp.flags.syn==1 && tcp.flags.ack==0 && eth.trailer && $(has "$MK_PADSYN")" -eq 1
+expect "ICMP error with a tail and padding" "$f" "icmp.type==3 && icmp.code==13 && $(has "$MK_ICMPTAIL") && $(has "$MK_PADICMP")" -eq 1
+manifest bundle-leaks.pcap "support-bundle privacy: a marker in every place a VM's capture holds one that a bundle must not keep, beside Site Recovery flows it keeps" \
+    "$CLIENT; craft.py (Python sockets) for the folded header, the DNS query and the padded frames" \
+    "proxy $PROXY_IP:3128 (squid, basic auth); $BLOB_NAME and $MK_SNI_NAME through the proxy; DNS $DNS_A and a custom DNS server $DNS2_P (craft.py); $BLOB_NAME=$BLOB_A for the SYN" \
+    "$T_BLOB; $T_DNS" \
+    "squid: visible_hostname $MK_PROXYHOST.contoso.example, realm $MK_REALM, password $MK_CRED; craft.py's DNS server adds records for other names" \
+    "(1) CONNECT with X-Proxy-Token: $MK_TOKEN -> 407 (Via, X-Cache: $MK_PROXYHOST; realm $MK_REALM); (2) CONNECT with 'Proxy-Authorization: Basic' folded onto a continuation line holding base64(asrproxy:$MK_CRED) -> 200, TLS 1.2 to $BLOB_NAME, GET; (3) CONNECT with Basic credentials and X-Proxy-Token -> 200, TLS 1.2 (SNI $MK_SNI_NAME) and a 20 KB PUT -> 201; (4) a DNS query for $ASR_NAME with a second question $MK_DNSQ2.contoso.example, an EDNS option $MK_DNSOPT and trailing bytes $MK_DNSTRAIL, answered with both questions, the CNAME chain of the first, an A record for $MK_DNSOTHER.contoso.example, an NS record naming $MK_DNSAUTH.contoso.example, an additional A record for $MK_DNSADD.contoso.example, the EDNS option and the trailing bytes; (5) a DNS query for $BLOB_NAME (padding $MK_PADDNS) and a SYN to $BLOB_A:443 (padding $MK_PADSYN), the SYN/ACK answered by RST; (6) an ICMP administratively-prohibited error from the NVA quoting a SYN to $BLOB_A:443 with $MK_ICMPTAIL past the quoted TCP header, padding $MK_PADICMP"
+
+# 36. Two virtual networks behind one appliance's VXLAN underlay: each has
+# a VM at 10.1.0.4 and a server at the cache account's address, and both
+# VMs connect from port 50000 at the same time (VNets reuse addresses).
+# Network 100 uploads to the cache account; network 200 (another customer)
+# fetches a page under a server name and path holding markers.  Captured on
+# the underlay bridge, as an appliance's interface sees both tunnels.
+log "[36] bundle-vni"
+export MK_OTHERVNI=mk-othervni-f3a9c1 MK_OTHERPATH=MK-OTHERPATH-0b7d52
+ip -n $NS_UL link add br-ul type bridge
+ip -n $NS_UL link set br-ul up
+i=0
+for ns in $NS_T1 $NS_T1AZ $NS_T2 $NS_T2AZ; do
+    i=$((i + 1))
+    ip link add eth0 netns "$ns" type veth peer name p$i netns $NS_UL
+    ip -n $NS_UL link set p$i master br-ul up
+    ip -n "$ns" link set eth0 address 00:0d:3a:30:00:0$i
+    in_ns "$ns" ethtool -K eth0 tx off tso off gso off gro off >/dev/null 2>&1 || true
+    ip -n "$ns" addr add 172.16.1.$i/24 dev eth0
+    ip -n "$ns" link set eth0 up
+done
+vni_net() {  # vm-ns az-ns vni vm-underlay az-underlay
+    local vm=$1 az=$2 vni=$3
+    ip -n "$vm" link add vx type vxlan id "$vni" local "$4" remote "$5" dstport 4789 dev eth0
+    ip -n "$az" link add vx type vxlan id "$vni" local "$5" remote "$4" dstport 4789 dev eth0
+    ip -n "$vm" link set vx address 00:0d:3a:10:00:04
+    ip -n "$az" link set vx address 12:34:56:78:9a:bc
+    for n in "$vm" "$az"; do
+        in_ns "$n" ethtool -K vx tx off tso off gso off gro off >/dev/null 2>&1 || true
+        ip -n "$n" link set vx up
+    done
+    ip -n "$vm" addr add $VM_IP/24 dev vx
+    ip -n "$az" addr add $NVA_IP/24 dev vx
+    ip -n "$az" addr add $BLOB_P/32 dev lo
+    ip -n "$vm" route add default via $NVA_IP
+}
+vni_net $NS_T1 $NS_T1AZ 100 172.16.1.1 172.16.1.2
+vni_net $NS_T2 $NS_T2AZ 200 172.16.1.3 172.16.1.4
+timeout 60 ip netns exec $NS_T1AZ $PY "$HERE/azsrv.py" --certdir "$P" --lifetime 40 --listen "$BLOB_P,443,storage,1.2" >/dev/null &
+V1_PID=$!; PIDS+=("$V1_PID")
+timeout 60 ip netns exec $NS_T2AZ $PY "$HERE/azsrv.py" --certdir "$P" --lifetime 40 --listen "$BLOB_P,443,web,1.3" >/dev/null &
+V2_PID=$!; PIDS+=("$V2_PID")
+wait_listen $NS_T1AZ t "$BLOB_P:443"; wait_listen $NS_T2AZ t "$BLOB_P:443"
+FILTER_EXTRA="udp port 4789" tcpdump_start $NS_UL br-ul vni.pcap
+timeout 30 ip netns exec $NS_T1 curl -sS --cacert "$CA" --local-port 50000 --resolve "$BLOB_NAME:443:$BLOB_P" \
+    -o /dev/null -w '%{http_code}' -T "$TMP/blob-100k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000011.log" > "$TMP/vni1.out" 2>&1 &
+C1=$!
+timeout 30 ip netns exec $NS_T2 curl -sS -k --tlsv1.3 --local-port 50000 --resolve "$MK_OTHERVNI.contoso.example:443:$BLOB_P" \
+    -o /dev/null -w '%{http_code}' "https://$MK_OTHERVNI.contoso.example/$MK_OTHERPATH" > "$TMP/vni2.out" 2>&1 &
+C2=$!
+wait $C1 || die "network 100: $(cat "$TMP/vni1.out")"
+wait $C2 || die "network 200: $(cat "$TMP/vni2.out")"
+[ "$(cat "$TMP/vni1.out")" = 201 ] && [ "$(cat "$TMP/vni2.out")" = 200 ] \
+    || die "bundle-vni: answers $(cat "$TMP/vni1.out") and $(cat "$TMP/vni2.out")"
+log "    ok   both networks -> 201, 200"
+cap_stop
+kill "$V1_PID" "$V2_PID" 2>/dev/null || true; wait "$V1_PID" "$V2_PID" 2>/dev/null || true
+publish vni.pcap bundle-vni.pcap
+f=$TMP/out/bundle-vni.pcap
+expect "SYNs from 10.1.0.4:50000 in VNI 100" "$f" "vxlan.vni==100 && tcp.srcport==50000 && $SYN" -eq 1
+expect "SYNs from 10.1.0.4:50000 in VNI 200" "$f" "vxlan.vni==200 && tcp.srcport==50000 && $SYN" -eq 1
+expect "the other network's server name" "$f" "vxlan.vni==200 && tls.handshake.extensions_server_name==\"$MK_OTHERVNI.contoso.example\"" -eq 1
+expect "the cache account in VNI 100" "$f" "vxlan.vni==100 && tls.handshake.extensions_server_name==\"$BLOB_NAME\"" -eq 1
+manifest bundle-vni.pcap "two virtual networks (VXLAN VNI 100 and 200) behind one appliance, each with a VM 10.1.0.4 connecting from port 50000 to $BLOB_A:443 at the same time" \
+    "curl 7.88 in two VMs, both $VM_IP:50000 (inner)" "$BLOB_NAME=$BLOB_A in VNI 100; $MK_OTHERVNI.contoso.example at the same address in VNI 200 (inner addresses)" \
+    "$T_BLOB" "none: the underlay bridge (172.16.1.0/24) captured, VXLAN on UDP 4789" \
+    "VNI 100: TLS 1.2 (SNI $BLOB_NAME) and a 100 KB PUT -> 201; VNI 200, overlapping in time: TLS 1.3 (SNI $MK_OTHERVNI.contoso.example) GET /$MK_OTHERPATH -> 200; the same inner addresses and ports in both"
+
+# 37. An authenticating proxy that lets replication through: curl
+# --proxy-anyauth asks without credentials, gets 407 and asks again on the
+# same connection with them: 200, and the upload works.
+log "[37] proxy-anyauth"
+timeout 60 ip netns exec $NS_NVA squid -N -f "$TMP/squid/squid.conf" >"$TMP/squid/stdout-any.log" 2>&1 &
+SQUID_PID=$!; PIDS+=("$SQUID_PID")
+wait_listen $NS_NVA t "$PROXY_IP:3128"
+tcpdump_start $NS_VM vm0 anyauth.pcap
+ok vm_curl -4 -x "http://$PROXY_IP:3128" --proxy-anyauth --proxy-user 'asrproxy:Passw0rd!' -T "$TMP/blob-20k.bin" "$PAGE"
+cap_stop
+publish anyauth.pcap proxy-anyauth.pcap
+f=$TMP/out/proxy-anyauth.pcap
+expect "one TCP connection to the proxy" "$f" "$SYN" -eq 1
+expect "two CONNECTs" "$f" "http.request.method==\"CONNECT\"" -eq 2
+expect "407 then 200" "$f" "http.response.code==407 || http.response.code==200" -eq 2
+manifest proxy-anyauth.pcap "an authenticating proxy that lets replication through: curl --proxy-anyauth, 407 then 200 on the same connection" \
+    "$CLIENT via proxy $PROXY_IP:3128" "$BLOB_NAME (resolved by the proxy); proxy $PROXY_IP (private)" "$T_BLOB (only as TLS SNI)" \
+    "squid with basic auth (user asrproxy)" \
+    "one connection: CONNECT $BLOB_NAME:443 without credentials -> 407 (Basic), CONNECT again with Proxy-Authorization -> 200, TLS 1.2 and a 20 KB PUT -> 201"
+
+# 38. The same proxy, and the VM's uplink throttled: a 3 MiB cache write
+# through the proxy at about 0.46 MB/s (tbf 3.7 Mbit/s on the VM's NIC).
+log "[38] proxy-throttled"
+in_ns $NS_VM tc qdisc add dev vm0 root tbf rate 3700kbit burst 10kb latency 400ms
+tcpdump_start $NS_VM vm0 proxythrottle.pcap
+ok vm_curl -4 --max-time 60 -x "http://$PROXY_IP:3128" --proxy-user 'asrproxy:Passw0rd!' -T "$TMP/blob-3m.bin" \
+    "https://$BLOB_NAME/asr-cache/vm01-disk0/00000012.log"
+cap_stop
+in_ns $NS_VM tc qdisc del dev vm0 root
+kill "$SQUID_PID" 2>/dev/null || true; wait "$SQUID_PID" 2>/dev/null || true
+cap_no_drops proxythrottle.pcap
+publish proxythrottle.pcap proxy-throttled.pcap
+f=$TMP/out/proxy-throttled.pcap
+d=$(tspan "$f" "ip.dst==$PROXY_IP && tcp.dstport==3128 && tcp.len>0")
+awk -v d="$d" 'BEGIN { exit !(d >= 5) }' || die "proxy-throttled.pcap: the upload took $d s (want >= 5)"
+log "    check upload span: $d s"
+expect "CONNECT answered 407 first" "$f" "http.response.code==407" -eq 0
+manifest proxy-throttled.pcap "an authenticating proxy and a throttled upload: a 3 MiB cache write through squid with Basic credentials, the VM's NIC shaped to 3.7 Mbit/s" \
+    "$CLIENT via proxy $PROXY_IP:3128" "$BLOB_NAME (resolved by the proxy); proxy $PROXY_IP (private)" "$T_BLOB (only as TLS SNI)" \
+    "squid with basic auth; tc tbf 3.7 Mbit/s (burst 10 KB, 400 ms queue) on vm0" \
+    "CONNECT with Proxy-Authorization -> 200, TLS 1.2 (SNI $BLOB_NAME) and a 3 MiB PUT -> 201; data segments to the proxy span ${d} s (~0.46 MB/s)"
+
+# 39. One appliance, three VMs: the NVA forwards for the VM and two more
+# (10.1.2.4, 10.1.3.4) and drops the third VM's HTTPS. Captured on the NVA
+# (tcpdump -i any, incoming packets only: each packet once).
+log "[39] nva-three-vms"
+n=1
+for ns in $NS_VM2 $NS_VM3; do
+    n=$((n + 1))
+    ip link add vm0 netns "$ns" type veth peer name nva-in$n netns $NS_NVA
+    ip -n "$ns" link set vm0 address 00:0d:3a:10:0$n:04
+    for pair in "$ns:vm0" "$NS_NVA:nva-in$n"; do
+        in_ns "${pair%%:*}" ethtool -K "${pair#*:}" tx off tso off gso off gro off >/dev/null 2>&1 || true
+    done
+    ip -n "$ns" addr add 10.1.$n.4/24 dev vm0
+    ip -n $NS_NVA addr add 10.1.$n.1/24 dev nva-in$n
+    ip -n "$ns" link set vm0 up
+    ip -n $NS_NVA link set nva-in$n up
+    ip -n "$ns" route add default via 10.1.$n.1
+    mkdir -p "/etc/netns/$ns"
+    printf '127.0.0.1 localhost\n' > "/etc/netns/$ns/hosts"
+    printf 'nameserver %s\noptions timeout:2 attempts:2\n' $DNS_P > "/etc/netns/$ns/resolv.conf"
+done
+nva_fw_flush
+nva_fw -A FORWARD -s 10.1.3.4 -p tcp --dport 443 -j DROP
+tcpdump_start $NS_NVA any nva3.pcap -Q in
+ok vm_curl -4 -T "$TMP/blob-20k.bin" "$PAGE"
+ok timeout 60 ip netns exec $NS_VM2 curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' -4 -T "$TMP/blob-20k.bin" \
+    "https://$BLOB_NAME/asr-cache/vm02-disk0/00000001.log"
+fail 'timed out|Timeout' timeout 60 ip netns exec $NS_VM3 curl -sS --cacert "$CA" -o /dev/null -w '%{http_code}' -4 \
+    --connect-timeout 4 -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm03-disk0/00000001.log"
+cap_stop
+nva_fw_flush
+publish nva3.pcap nva-three-vms.pcap
+f=$TMP/out/nva-three-vms.pcap
+expect "SYNs of VM 10.1.3.4, unanswered" "$f" "ip.src==10.1.3.4 && $SYN" -ge 2
+expect "SYN/ACKs to 10.1.3.4" "$f" "ip.dst==10.1.3.4 && tcp.flags.syn==1 && tcp.flags.ack==1" -eq 0
+expect "uploads of the two other VMs" "$f" "(ip.src==$VM_IP || ip.src==10.1.2.4) && tls.handshake.extensions_server_name==\"$BLOB_NAME\"" -eq 2
+manifest nva-three-vms.pcap "one NVA forwarding for three VMs ($VM_IP, 10.1.2.4, 10.1.3.4), captured on the NVA (tcpdump -i any -Q in); the NVA drops 10.1.3.4's HTTPS" \
+    "curl 7.88 in three VMs" "$BLOB_NAME=$BLOB_A; DNS $DNS_A" "$T_BLOB; $T_DNS" "iptables on the NVA: FORWARD -s 10.1.3.4 -p tcp --dport 443 -j DROP" \
+    "link type LINUX_SLL2; each VM resolves $BLOB_NAME; $VM_IP and 10.1.2.4 upload 20 KB (201); 10.1.3.4's SYNs reach the NVA and get no answer (curl gives up after 4 s)"
+
 teardown                      # the lab is no longer needed
 log "captures done after ${SECONDS}s; writing ground truth"
 
@@ -1399,9 +1626,11 @@ TS_ARGS=()
 for f in "${FIELDS[@]}"; do TS_ARGS+=(-e "$f"); done
 
 ts() { timeout 120 tshark -n -r "$@" 2>/dev/null; }
+wanted() { [ ${#ONLY[@]} -eq 0 ] || [[ " ${ONLY[*]} " == *" $1 "* ]]; }
 problems=0
 for row in "${MANIFEST[@]}"; do
     file=${row%%$'\t'*}
+    wanted "$file" || continue
     f=$TMP/out/$file
     base=${file%.*}
     read -r -a xopt <<<"${TSHARK_EXTRA[$file]:-}"
@@ -1448,6 +1677,10 @@ done
     for row in "${MANIFEST[@]}"; do
         file=${row%%$'\t'*}
         rest=${row#*$'\t'}
+        if ! wanted "$file"; then
+            awk -F'\t' -v f="$file" '$1 == f' manifest.tsv
+            continue
+        fi
         info=$(timeout 30 $PY "$HERE/rewrite.py" info "$TMP/out/$file")
         frames=$(( $(wc -l < "$TMP/out/truth/${file%.*}.tsv") - 1 ))
         printf '%s\t%s\t%s\t%s\t%s\n' "$file" "$info" "$frames" "$(stat -c %s "$TMP/out/$file")" "$rest"
@@ -1455,8 +1688,16 @@ done
 } > "$TMP/out/manifest.tsv"
 
 # ================================================================ publish
-rm -f ./*.pcap ./*.pcapng manifest.tsv
-rm -rf truth
-mv "$TMP"/out/*.pcap "$TMP"/out/*.pcapng "$TMP/out/manifest.tsv" .
-mv "$TMP/out/truth" truth
+if [ ${#ONLY[@]} -gt 0 ]; then
+    for file in "${ONLY[@]}"; do
+        mv "$TMP/out/$file" .
+        mv "$TMP/out/truth/${file%.*}.tsv" truth/
+    done
+    mv "$TMP/out/manifest.tsv" .
+else
+    rm -f ./*.pcap ./*.pcapng manifest.tsv
+    rm -rf truth
+    mv "$TMP"/out/*.pcap "$TMP"/out/*.pcapng "$TMP/out/manifest.tsv" .
+    mv "$TMP/out/truth" truth
+fi
 log "done in ${SECONDS}s: $(ls ./*.pcap ./*.pcapng | wc -l) captures, $(du -ch ./*.pcap ./*.pcapng | tail -1 | cut -f1) total"

@@ -1,6 +1,7 @@
 //! `asrscope bundle`: every sample capture analyses the same from its
 //! bundle's packet file; tshark reads that file and finds the same server
-//! names; the privacy capture's markers are nowhere in the zip; damaged
+//! names; the privacy captures' markers are nowhere in the zip, or listed in
+//! its manifest where a bundle may share them; damaged
 //! inputs, unwritable destinations and full disks are one line each, with
 //! no half-written zip left behind.
 
@@ -171,13 +172,41 @@ fn the_bundle_holds_what_analyze_writes_and_the_manifest_proves_it() {
     a.extend(regions);
     let (_, text, _) = run(&a);
     assert_eq!(String::from_utf8_lossy(&files["report.txt"]), text);
-    assert_eq!(files["flows.csv"], std::fs::read(&csv).unwrap());
+    // The CSV holds analyze's rows of the Site Recovery flows, and no other
+    // (here the DNS flows to Azure DNS).
+    let all = String::from_utf8(std::fs::read(&csv).unwrap()).unwrap();
+    let endpoint = all
+        .lines()
+        .next()
+        .unwrap()
+        .split(',')
+        .position(|c| c == "endpoint")
+        .unwrap();
+    let mut rows = csv::Reader::from_reader(all.as_bytes());
+    let asr: Vec<u64> = rows
+        .records()
+        .enumerate()
+        .filter(|(_, r)| !r.as_ref().unwrap()[endpoint].is_empty())
+        .map(|(i, _)| i as u64)
+        .collect();
+    let kept: String = all
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| *i == 0 || asr.contains(&(*i as u64 - 1)))
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    assert_eq!((asr.len(), all.lines().count()), (5, 11), "5 of 10 flows");
+    assert_eq!(String::from_utf8_lossy(&files["flows.csv"]), kept);
     assert_eq!(
         files["exports/nsg-1-nsg-nic-and-subnet.json"],
         std::fs::read(&nsg).unwrap()
     );
     let report: Value = serde_json::from_slice(&files["report.json"]).unwrap();
     assert!(!report["diagnosis"]["requirements"][0]["nsg"].is_null());
+    let flows = report["flows"].as_array().unwrap();
+    assert_eq!(flows.len(), 5);
+    assert!(flows.iter().all(|f| !f["endpoint_id"].is_null()));
+    assert_eq!(report["capture"]["flows"], 10, "every flow counted");
     // The manifest: inputs with their digests and times, the counts, and
     // the digest of every other file.
     let m: Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
@@ -203,6 +232,29 @@ fn the_bundle_holds_what_analyze_writes_and_the_manifest_proves_it() {
         p["read"].as_u64().unwrap()
     );
     assert_eq!(p["site_recovery_flows"], 5);
+    // What it shares, value by value.
+    let shares = &m["shares"];
+    let has = |list: &str, v: &str| {
+        shares[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x.as_str() == Some(v))
+    };
+    assert!(has("names", "asrcache1.blob.core.windows.net"));
+    assert!(
+        has("names", "*.blob.core.windows.net"),
+        "a certificate's DNS name"
+    );
+    assert!(has(
+        "certificates",
+        "C=US, O=Microsoft Corporation, CN=Microsoft Azure RSA TLS Issuing CA 03"
+    ));
+    assert!(has("addresses", "13.68.163.36"));
+    assert!(has("addresses", "168.63.129.16"), "the DNS server asked");
+    assert!(has("files", cap.as_str()) && has("files", nsg.as_str()));
+    assert_eq!(shares["left_off"], 0);
+    assert!(!shares["also"].as_array().unwrap().is_empty());
     let listed = m["files"].as_array().unwrap();
     assert_eq!(listed.len(), files.len() - 1);
     for f in listed {
@@ -232,6 +284,8 @@ fn tshark_reads_the_packet_file_and_finds_the_same_server_names() {
                 "fields",
                 "-e",
                 "tcp.srcport",
+                "-e",
+                "vxlan.vni",
                 "-e",
                 "tls.handshake.extensions_server_name",
             ])
@@ -276,9 +330,27 @@ fn tshark_reads_the_packet_file_and_finds_the_same_server_names() {
             .filter(|f| !f["endpoint_id"].is_null())
             .flat_map(|f| [f["src_port"].to_string(), f["translated_port"].to_string()])
             .collect();
+        // And their networks: a VXLAN identifier, any on the Gateway Load
+        // Balancer's ports, none outside tunnels.
+        let nets: Vec<String> = report["flows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| !f["endpoint_id"].is_null())
+            .map(|f| match &f["tunnel"] {
+                Value::Null => String::new(),
+                t if matches!(t["port"].as_u64(), Some(10800 | 10801)) => "*".into(),
+                t => t["vni"].as_u64().map(|v| v.to_string()).unwrap_or_default(),
+            })
+            .collect();
         let original: Vec<String> = sni(Path::new(&cap), false)
             .into_iter()
-            .filter(|l| ports.contains(&l.split('\t').next().unwrap().to_string()))
+            .filter(|l| {
+                let mut f = l.split('\t');
+                let (port, vni) = (f.next().unwrap(), f.next().unwrap_or(""));
+                ports.iter().any(|p| p == port)
+                    && (nets.iter().any(|n| n == "*") || nets.iter().any(|n| n == vni))
+            })
             .collect();
         let bundled = sni(&pcapng, true);
         assert_eq!(original, bundled, "{name}");
@@ -494,4 +566,211 @@ fn unwritable_destinations_and_full_disks_are_one_line_and_leave_nothing() {
     // The previous file is untouched and nothing else is left.
     assert_eq!(std::fs::read(&zip).unwrap(), b"the previous bundle");
     assert_eq!(listing(&out_dir), ["case.zip"]);
+}
+
+/// Markers that `captures/make-captures.sh` (scenarios 35 and 36) planted in
+/// every place of a capture that a bundle must not keep, with the place.
+const NEVER: &[(&str, &str, &str)] = &[
+    (
+        "bundle-leaks.pcap",
+        "MK-PROXYTOKEN-2e8d41",
+        "a CONNECT header from curl --proxy-header",
+    ),
+    (
+        "bundle-leaks.pcap",
+        "mk-proxyname-71c3a9",
+        "the proxy's name in its 407's Via and X-Cache",
+    ),
+    (
+        "bundle-leaks.pcap",
+        "MK-REALM-b84f02",
+        "the realm in the proxy's Proxy-Authenticate",
+    ),
+    (
+        "bundle-leaks.pcap",
+        "MK-CRED-5a0f17",
+        "the proxy password in Proxy-Authorization (base64; folded once)",
+    ),
+    (
+        "bundle-leaks.pcap",
+        "mk-dnsq2-8b61e0",
+        "a DNS query's second question",
+    ),
+    (
+        "bundle-leaks.pcap",
+        "mk-dnsother-c4d2f5",
+        "a DNS answer for another name",
+    ),
+    (
+        "bundle-leaks.pcap",
+        "mk-dnsauth-19e7b3",
+        "a DNS authority record",
+    ),
+    (
+        "bundle-leaks.pcap",
+        "mk-dnsadd-6f0a28",
+        "a DNS additional record",
+    ),
+    ("bundle-leaks.pcap", "MK-DNSOPT-3c95d1", "an EDNS option"),
+    (
+        "bundle-leaks.pcap",
+        "MK-DNSTRAIL-e27b40",
+        "bytes after a DNS message",
+    ),
+    (
+        "bundle-leaks.pcap",
+        "MK-PADSYN-90c1fe",
+        "the Ethernet padding of a SYN",
+    ),
+    (
+        "bundle-leaks.pcap",
+        "MK-PADDNS-4a7e62",
+        "the Ethernet padding of a DNS query",
+    ),
+    (
+        "bundle-leaks.pcap",
+        "MK-ICMPTAIL-d3b805",
+        "an ICMP error's quote past the ports",
+    ),
+    (
+        "bundle-leaks.pcap",
+        "MK-PADICMP-5e2c97",
+        "the Ethernet padding of an ICMP error",
+    ),
+    (
+        "bundle-vni.pcap",
+        "mk-othervni-f3a9c1",
+        "another VXLAN network's server name",
+    ),
+];
+/// Markers in places a bundle keeps: each must be listed in the manifest.
+const SHARED: &[(&str, &str, &str)] = &[(
+    "bundle-leaks.pcap",
+    "mksni7b2e0",
+    "a cache account's name (TLS server name, CONNECT target)",
+)];
+
+/// True when `marker` is in `bytes`, as it is or base64-encoded, in any
+/// case.
+fn holds(bytes: &[u8], marker: &str) -> bool {
+    use base64::Engine as _;
+    let m = marker.to_ascii_lowercase();
+    let find = |b: &[u8]| {
+        b.to_ascii_lowercase()
+            .windows(m.len())
+            .any(|w| w == m.as_bytes())
+    };
+    if find(bytes) {
+        return true;
+    }
+    let b64 = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=');
+    bytes
+        .split(|c| !b64(c))
+        .filter(|run| run.len() >= 8)
+        .any(|run| {
+            let run: Vec<u8> = run.iter().copied().filter(|c| *c != b'=').collect();
+            (0..4).any(|skip| {
+                let r = &run[skip.min(run.len())..];
+                // A length of 1 mod 4 is never whole base64.
+                let r = &r[..r.len() - usize::from(r.len() % 4 == 1)];
+                base64::engine::general_purpose::STANDARD_NO_PAD
+                    .decode(r)
+                    .is_ok_and(|d| find(&d))
+            })
+        })
+}
+
+/// The bundle of each privacy capture holds none of the markers planted
+/// where a bundle must keep nothing, and lists in its manifest each marker
+/// it holds; the packets that carried them are in it, cut.
+#[test]
+fn no_credential_header_padding_or_other_network_leaves_in_a_bundle() {
+    if !have("tshark") {
+        return skip("tshark is not installed: apt-get install tshark");
+    }
+    for name in ["bundle-leaks.pcap", "bundle-vni.pcap"] {
+        let cap = capture(name);
+        let original = std::fs::read(&cap).unwrap();
+        let planted = NEVER.iter().chain(SHARED).filter(|(c, ..)| *c == name);
+        for (_, marker, place) in planted.clone() {
+            assert!(holds(&original, marker), "{name} holds {marker} ({place})");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let (zip, (code, _, err)) = bundle(dir.path(), &[cap.as_str()]);
+        assert!(code == 0 || code == 1, "{name}: {err}");
+        let files = entries(&zip);
+        let m: Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
+        let shares = serde_json::to_string(&m["shares"]).unwrap();
+        for (entry, bytes) in &files {
+            for (_, marker, place) in NEVER.iter().filter(|(c, ..)| *c == name) {
+                assert!(
+                    !holds(bytes, marker),
+                    "{name}: {entry} holds {marker} ({place})"
+                );
+            }
+            for (_, marker, place) in planted.clone() {
+                if entry != "manifest.json" && holds(bytes, marker) {
+                    assert!(
+                        holds(shares.as_bytes(), marker),
+                        "{name}: {entry} holds {marker} ({place}), not listed in the manifest's shares"
+                    );
+                }
+            }
+        }
+        // The packets that carried the markers are in the bundle, cut: the
+        // test searched them.
+        let pcap = dir.path().join("sr.pcapng");
+        std::fs::write(&pcap, &files["site-recovery.pcapng"]).unwrap();
+        let count = |filter: &str| {
+            let out = Command::new("tshark")
+                .args(["-n", "-r", pcap.to_str().unwrap(), "-Y", filter])
+                .args(["-T", "fields", "-e", "frame.number"])
+                .output()
+                .expect("tshark runs");
+            String::from_utf8_lossy(&out.stdout).lines().count()
+        };
+        let kept: &[(&str, usize)] = if name == "bundle-leaks.pcap" {
+            &[
+                ("http.request.method == \"CONNECT\"", 3),
+                ("http.request.line contains \"Proxy-Authorization:\"", 2),
+                (
+                    "http.response.code == 407 && http.proxy_authenticate contains \"Basic\"",
+                    1,
+                ),
+                (
+                    "tls.handshake.extensions_server_name contains \"mksni7b2e0\"",
+                    1,
+                ),
+                (
+                    "dns && dns.count.queries == 1 && dns.qry.name contains \"hypervrecoverymanager\"",
+                    2,
+                ),
+                (
+                    "dns.flags.response == 1 && dns.qry.name contains \"hypervrecoverymanager\" \
+                     && dns.count.answers == 2 && dns.count.auth_rr == 0 && dns.count.add_rr == 0 \
+                     && dns.a == 4.149.21.202",
+                    1,
+                ),
+                (
+                    "tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.srcport == 47002",
+                    1,
+                ),
+                ("icmp.type == 3 && icmp.code == 13", 1),
+                ("eth.trailer || eth.padding", 0),
+            ]
+        } else {
+            &[
+                ("vxlan.vni == 100 && tcp.srcport == 50000", 10),
+                ("vxlan.vni == 200", 0),
+            ]
+        };
+        for (filter, n) in kept {
+            let got = count(filter);
+            if *n == 10 {
+                assert!(got >= 10, "{name}: {got} frames match {filter}");
+            } else {
+                assert_eq!(got, *n, "{name}: frames matching {filter}");
+            }
+        }
+    }
 }

@@ -199,7 +199,8 @@ impl Engine {
                 {
                     // The translated leg of a connection seen already: the
                     // first leg learns the address, this one is set aside.
-                    if let Some((f, _)) = self.table.get_mut(Transport::Tcp, first, dst) {
+                    let net = crate::flow::network_of(pkt.tunnel.as_ref());
+                    if let Some((f, _)) = self.table.get_mut(Transport::Tcp, net, first, dst) {
                         f.translated = Some(src);
                     }
                     return;
@@ -279,7 +280,12 @@ impl Engine {
                 };
                 let known = self
                     .table
-                    .get_mut(transport, (q.src, q.sport), (q.dst, q.dport))
+                    .get_mut(
+                        transport,
+                        crate::flow::network_of(pkt.tunnel.as_ref()),
+                        (q.src, q.sport),
+                        (q.dst, q.dport),
+                    )
                     .is_some();
                 if !known {
                     // The quoted packet was not captured: the error still tells

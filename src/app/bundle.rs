@@ -194,7 +194,11 @@ pub fn write(req: &Request<'_>) -> anyhow::Result<Written> {
     if let Some(e) = o.json_failure {
         return Err(e.context("cannot write the JSON report to a temporary file"));
     }
-    let analysis = o.analysis;
+    let mut analysis = o.analysis;
+    // Of the DNS log and the tunnels, the Site Recovery names' and flows'
+    // only: nothing of another name or network leaves.
+    analysis.dns.retain(|n| sel.wants_name(&n.name));
+    analysis.capture.tunnels.retain(|t| sel.in_network(t));
     if let Some(s) = o.json {
         s.finish(
             &analysis.inputs,
@@ -230,6 +234,31 @@ pub fn write(req: &Request<'_>) -> anyhow::Result<Written> {
         inputs.push(input);
     }
     packets.ensure_interface(linktype.unwrap_or(1));
+    let mut shares = std::mem::take(&mut sel.shares);
+    shares.merge(packets.take_shares());
+    for t in &analysis.capture.tunnels {
+        t.outer_src
+            .iter()
+            .chain(&t.outer_dst)
+            .for_each(|a| shares.address(*a));
+    }
+    for n in &analysis.dns {
+        shares.name(&n.name);
+        n.cname_chain.iter().for_each(|c| shares.name(c));
+        n.addresses
+            .iter()
+            .chain(&n.servers)
+            .for_each(|a| shares.address(*a));
+    }
+    shares.files = req
+        .input
+        .captures
+        .iter()
+        .chain(&req.judge.nsg)
+        .chain(&req.judge.routes)
+        .map(|p| p.display().to_string())
+        .collect();
+    shares.also = crate::model::Shares::ALSO.to_vec();
     let (packets_out, mut counts) = packets
         .finish()
         .context("cannot write the packets to a temporary file")?;
@@ -317,6 +346,7 @@ pub fn write(req: &Request<'_>) -> anyhow::Result<Written> {
         packets: counts,
         files: archive.files().to_vec(),
         notes,
+        shares,
     };
     let mut m = serde_json::to_vec_pretty(&manifest)?;
     m.push(b'\n');

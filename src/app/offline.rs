@@ -86,9 +86,14 @@ impl Sink<'_> {
         crate::model::sort_flows_in_place(flows);
         for flow in flows.drain(..) {
             let j = self.judge.finished(tags, flow);
-            if let Some(s) = self.select.as_mut()
-                && j.verdict.endpoint.is_some()
-            {
+            let asr = j.verdict.endpoint.is_some();
+            if let Some(s) = self.select.as_mut() {
+                if !asr {
+                    // A support bundle's reports hold the Site Recovery
+                    // flows only; the others are counted.
+                    self.summary.count(&j);
+                    continue;
+                }
                 s.add(&j.flow);
             }
             if let Some(w) = self.csv.as_mut()

@@ -1,13 +1,18 @@
 //! The packet file of a bundle: each frame of a capture, read again, goes
-//! through the [`Selection`]; a kept one is written with its payload
-//! [stripped](super::strip) and its original length.
+//! through the [`Selection`]; a kept one is written, with its original
+//! length, as far as what the diagnosis needs and no further: its headers up
+//! to the transport layer, then a TCP payload [stripped](super::strip), a
+//! DNS message [reduced](super::dns) to its question and answers, an ICMP
+//! error's quote up to the ports, nothing of any other UDP payload, and
+//! never a byte past the IP packet (a link layer's padding, where some
+//! NICs leave other frames' bytes: CVE-2003-0001).
 
 use super::select::{Member, Selection};
 use super::strip::{Direction, Plan};
 use crate::capture::pcapng_writer::PcapngWriter;
 use crate::decode::{self, L4, TunnelPorts, tcp_flags};
 use crate::frame::Frame;
-use crate::model::PacketCounts;
+use crate::model::{PacketCounts, Shares};
 use ahash::AHashMap;
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -37,16 +42,22 @@ pub struct PacketFile<W: Write> {
     buf: Vec<u8>,
     /// The first write error; nothing more is written after it.
     failed: Option<io::Error>,
+    /// What the kept DNS messages and ICMP errors show of the customer.
+    shares: Shares,
 }
 
-/// What a kept frame is.
+/// What a kept frame is, and how much of it is kept.
 enum Kept {
-    /// The plan for the payload, where it starts and its captured length.
-    Flow(Plan, usize, usize),
-    Dns,
-    /// An ICMP error, and where in the frame what it quotes past the
-    /// quoted IP header and 8 bytes begins (cut off), if it quotes more.
-    Icmp(Option<usize>),
+    /// A TCP segment of a kept flow: its headers up to the payload's start,
+    /// and the plan for its payload.
+    Tcp { head: usize, plan: Plan, len: usize },
+    /// A UDP datagram of a kept flow: its headers only.
+    Udp { head: usize },
+    /// A DNS message about a kept name: its headers, and the message as
+    /// kept.
+    Dns { head: usize, msg: Vec<u8> },
+    /// An ICMP error about a kept flow: up to the end of the quoted ports.
+    Icmp { end: usize },
 }
 
 impl<W: Write> PacketFile<W> {
@@ -60,6 +71,7 @@ impl<W: Write> PacketFile<W> {
             counts: PacketCounts::default(),
             buf: Vec::with_capacity(65_536),
             failed: None,
+            shares: Shares::default(),
         }
     }
 
@@ -87,27 +99,33 @@ impl<W: Write> PacketFile<W> {
             return;
         };
         self.buf.clear();
+        let mut blanked = 0;
         match &kept {
-            Kept::Flow(plan, off, len) if plan.len < *len || plan.blanked() > 0 => {
-                let payload = &f.data[*off..*off + *len];
-                self.buf.extend_from_slice(&f.data[..*off]);
-                plan.apply(payload, &mut self.buf);
-                self.counts.payload_removed_packets += 1;
-                self.counts.payload_bytes_cut +=
-                    (payload.len() - plan.len.min(payload.len())) as u64;
-                self.counts.payload_bytes_zeroed += plan.blanked() as u64;
+            Kept::Tcp { head, plan, len } => {
+                self.buf.extend_from_slice(&f.data[..*head]);
+                plan.apply(&f.data[*head..*head + *len], &mut self.buf);
+                blanked = plan.blanked();
+                self.counts.flow_packets += 1;
             }
-            Kept::Icmp(Some(off)) => {
-                self.buf.extend_from_slice(&f.data[..*off]);
-                self.counts.payload_removed_packets += 1;
-                self.counts.payload_bytes_cut += (f.data.len() - off) as u64;
+            Kept::Udp { head } => {
+                self.buf.extend_from_slice(&f.data[..*head]);
+                self.counts.flow_packets += 1;
             }
-            _ => self.buf.extend_from_slice(f.data),
+            Kept::Dns { head, msg } => {
+                self.buf.extend_from_slice(&f.data[..*head]);
+                self.buf.extend_from_slice(msg);
+                self.counts.dns_packets += 1;
+            }
+            Kept::Icmp { end } => {
+                self.buf.extend_from_slice(&f.data[..*end]);
+                self.counts.icmp_errors += 1;
+            }
         }
-        match kept {
-            Kept::Flow(..) => self.counts.flow_packets += 1,
-            Kept::Dns => self.counts.dns_packets += 1,
-            Kept::Icmp(_) => self.counts.icmp_errors += 1,
+        let cut = f.data.len().saturating_sub(self.buf.len());
+        if cut > 0 || blanked > 0 {
+            self.counts.payload_removed_packets += 1;
+            self.counts.payload_bytes_cut += cut as u64;
+            self.counts.payload_bytes_zeroed += blanked as u64;
         }
         if let Err(e) = self.write(f) {
             self.failed = Some(e);
@@ -135,6 +153,7 @@ impl<W: Write> PacketFile<W> {
     fn choose(&mut self, sel: &Selection, f: &Frame<'_>) -> Option<Kept> {
         let pkt = decode::decode_with(f.linktype, f.data, &self.tunnels).ok()?;
         let ts = f.ts_us;
+        let net = crate::flow::network_of(pkt.tunnel.as_ref());
         // Where a payload starts in the frame: the decoder hands out
         // subslices of the frame.
         let offset = |p: &[u8]| {
@@ -145,50 +164,83 @@ impl<W: Write> PacketFile<W> {
             L4::Tcp(seg) => {
                 let m = sel.flow(
                     true,
+                    net,
                     SocketAddr::new(pkt.src, seg.sport),
                     SocketAddr::new(pkt.dst, seg.dport),
                     ts,
                 )?;
-                let off = offset(seg.payload)?;
+                let head = offset(seg.payload)?;
                 let syn = seg.flags & tcp_flags::SYN != 0;
                 let dirs = &mut self.stream(m).dirs;
                 let plan =
                     dirs[m.from_server as usize].plan(m.from_server, seg.seq, syn, seg.payload);
-                Some(Kept::Flow(plan, off, seg.payload.len()))
+                Some(Kept::Tcp {
+                    head,
+                    plan,
+                    len: seg.payload.len(),
+                })
             }
             L4::Udp(u) => {
+                let head = offset(u.payload)?;
                 if u.sport == 53 || u.dport == 53 {
                     let msg = crate::proto::dns::parse(u.payload)?;
                     let (name, _) = msg.question.as_ref()?;
-                    return sel.wants_name(name).then_some(Kept::Dns);
+                    if !sel.wants_name(name) {
+                        return None;
+                    }
+                    let msg = super::dns::reduce(u.payload)?;
+                    self.share_dns(&pkt, &msg);
+                    return Some(Kept::Dns { head, msg });
                 }
                 sel.flow(
                     false,
+                    net,
                     SocketAddr::new(pkt.src, u.sport),
                     SocketAddr::new(pkt.dst, u.dport),
                     ts,
                 )?;
                 // Nothing of a UDP payload but DNS is read.
-                Some(Kept::Flow(
-                    Plan::whole(0),
-                    offset(u.payload)?,
-                    u.payload.len(),
-                ))
+                Some(Kept::Udp { head })
             }
             L4::IcmpError(e) => {
-                let q = e.quoted;
                 // The quote past the ports is the flow's own packet (its
                 // data, up to 1,280 bytes with ICMPv6): cut, as data is.
-                let cut = if e.beyond.is_empty() {
-                    None
-                } else {
-                    offset(e.beyond)
-                };
-                sel.quoted(q.proto, q.src, q.sport, q.dst, q.dport, ts)
-                    .then_some(Kept::Icmp(cut))
+                let end = offset(e.beyond)?;
+                if !sel.quoted(&e.quoted, net, ts) {
+                    return None;
+                }
+                self.shares.address(pkt.src);
+                self.shares.address(pkt.dst);
+                Some(Kept::Icmp { end })
             }
             _ => None,
         }
+    }
+
+    /// Lists what a kept DNS message shows: its names and addresses, and
+    /// who asked whom.
+    fn share_dns(&mut self, pkt: &decode::Packet<'_>, kept: &[u8]) {
+        let s = &mut self.shares;
+        s.address(pkt.src);
+        s.address(pkt.dst);
+        let Some(m) = crate::proto::dns::parse(kept) else {
+            return;
+        };
+        if let Some((q, _)) = &m.question {
+            s.name(q);
+        }
+        for a in &m.answers {
+            s.name(&a.name);
+            match &a.data {
+                crate::proto::dns::AnswerData::Addr(ip) => s.address(*ip),
+                crate::proto::dns::AnswerData::Cname(n) => s.name(n),
+            }
+        }
+    }
+
+    /// What the kept DNS messages and ICMP errors showed (taken once).
+    pub fn take_shares(&mut self) -> Shares {
+        std::mem::take(&mut self.shares)
     }
 
     fn stream(&mut self, m: Member) -> &mut Streams {

@@ -1,10 +1,13 @@
 //! Which packets a bundle keeps: those of the Site Recovery flows (both legs
 //! of a translated connection), the DNS messages about Site Recovery names,
-//! and the ICMP errors about those flows. Nothing else.
+//! and the ICMP errors about those flows. Nothing else: a packet with the
+//! same addresses and ports in another network (another VXLAN or GENEVE
+//! identifier: virtual networks reuse addresses) is another flow's.
 
-use crate::model::{FlowRecord, Transport};
+use crate::decode::QuotedFlow;
+use crate::model::{FlowRecord, Shares, Transport};
 use ahash::{AHashMap, AHashSet};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 /// Most Site Recovery flows a bundle looks for (a flood of connections to a
 /// storage front end can make millions); past it the manifest says so.
@@ -13,18 +16,20 @@ pub const MAX_FLOWS: usize = 1_000_000;
 /// addresses and ports that far outside belongs to another connection.
 const SLACK_US: i64 = 1_000_000;
 
-/// A connection's two ends, in a fixed order.
+/// A connection's network and two ends, in a fixed order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Ends {
     tcp: bool,
+    /// [`crate::flow::network_of`].
+    net: u32,
     a: SocketAddr,
     b: SocketAddr,
 }
 
 impl Ends {
-    fn new(tcp: bool, x: SocketAddr, y: SocketAddr) -> Ends {
+    fn new(tcp: bool, net: u32, x: SocketAddr, y: SocketAddr) -> Ends {
         let (a, b) = if x <= y { (x, y) } else { (y, x) };
-        Ends { tcp, a, b }
+        Ends { tcp, net, a, b }
     }
 }
 
@@ -49,6 +54,10 @@ pub struct Selection {
     /// More Site Recovery flows than [`MAX_FLOWS`] were seen: the rest were
     /// not looked for.
     pub capped: bool,
+    /// The networks of the flows added ([`crate::flow::network_of`]).
+    networks: AHashSet<u32>,
+    /// What the flows added show of the customer.
+    pub shares: Shares,
 }
 
 /// Where a packet belongs.
@@ -75,7 +84,10 @@ impl Selection {
             return;
         }
         self.added += 1;
+        self.share(f);
         let tcp = f.transport == Transport::Tcp;
+        let net = crate::flow::network_of(f.tunnel.as_ref());
+        self.networks.insert(net);
         let client = SocketAddr::new(f.src_ip, f.src_port);
         let server = SocketAddr::new(f.dst_ip, f.dst_port);
         let w = Window {
@@ -85,13 +97,13 @@ impl Selection {
             key: f.id.saturating_mul(2),
         };
         self.flows
-            .entry(Ends::new(tcp, client, server))
+            .entry(Ends::new(tcp, net, client, server))
             .or_default()
             .push(w);
         if let (Some(ip), Some(port)) = (f.translated_ip, f.translated_port) {
             let outside = SocketAddr::new(ip, port);
             self.flows
-                .entry(Ends::new(tcp, outside, server))
+                .entry(Ends::new(tcp, net, outside, server))
                 .or_default()
                 .push(Window {
                     client: outside,
@@ -111,14 +123,60 @@ impl Selection {
         }
     }
 
+    /// Lists what a flow's record shows: its addresses and names, its
+    /// certificates, what its proxy answered.
+    fn share(&mut self, f: &FlowRecord) {
+        let s = &mut self.shares;
+        s.address(f.src_ip);
+        s.address(f.dst_ip);
+        f.translated_ip.into_iter().for_each(|a| s.address(a));
+        if let Some(t) = &f.tunnel {
+            t.outer_src
+                .into_iter()
+                .chain(t.outer_dst)
+                .for_each(|a| s.address(a));
+        }
+        for n in f.server_name.iter().chain(&f.dns_name).chain(&f.dns_cnames) {
+            s.name(n);
+        }
+        if let Some(t) = &f.tls {
+            t.sni.iter().for_each(|n| s.name(n));
+            t.alpn.iter().for_each(|p| s.alpn(p));
+            for c in &t.certificates {
+                s.certificate(&c.subject);
+                s.certificate(&c.issuer);
+                c.san.iter().for_each(|n| s.name(n));
+            }
+        }
+        if let Some(p) = &f.proxy {
+            s.name(&p.target_host);
+            if let Some(code) = p.status {
+                let scheme = p.auth_scheme.as_deref().map(|x| format!(" {x}"));
+                s.proxy_answer(format!("{code}{}", scheme.unwrap_or_default()));
+            }
+        }
+    }
+
+    /// True when a tunnel is one of the added flows' networks.
+    pub fn in_network(&self, t: &crate::model::Tunnel) -> bool {
+        self.networks.contains(&crate::flow::network_of(Some(t)))
+    }
+
     /// True when no flow was added.
     pub fn is_empty(&self) -> bool {
         self.flows.is_empty()
     }
 
-    /// The kept flow a TCP or UDP packet belongs to.
-    pub fn flow(&self, tcp: bool, src: SocketAddr, dst: SocketAddr, ts: i64) -> Option<Member> {
-        let ws = self.flows.get(&Ends::new(tcp, src, dst))?;
+    /// The kept flow a TCP or UDP packet of network `net` belongs to.
+    pub fn flow(
+        &self,
+        tcp: bool,
+        net: u32,
+        src: SocketAddr,
+        dst: SocketAddr,
+        ts: i64,
+    ) -> Option<Member> {
+        let ws = self.flows.get(&Ends::new(tcp, net, src, dst))?;
         ws.iter()
             .find(|w| (w.first..=w.last).contains(&ts))
             .map(|w| Member {
@@ -129,25 +187,18 @@ impl Selection {
     }
 
     /// True when the kept flow of an ICMP error's quoted packet exists (its
-    /// time is the error's).
-    pub fn quoted(
-        &self,
-        proto: u8,
-        src: IpAddr,
-        sport: u16,
-        dst: IpAddr,
-        dport: u16,
-        ts: i64,
-    ) -> bool {
-        let tcp = match proto {
+    /// time and network are the error's).
+    pub fn quoted(&self, q: &QuotedFlow, net: u32, ts: i64) -> bool {
+        let tcp = match q.proto {
             6 => true,
             17 => false,
             _ => return false,
         };
         self.flow(
             tcp,
-            SocketAddr::new(src, sport),
-            SocketAddr::new(dst, dport),
+            net,
+            SocketAddr::new(q.src, q.sport),
+            SocketAddr::new(q.dst, q.dport),
             ts,
         )
         .is_some()

@@ -7,9 +7,13 @@
 //! - TLS: every record header stays, and the whole of handshake,
 //!   ChangeCipherSpec and alert records (hellos, certificates, alerts);
 //!   application data (and heartbeat) record bodies go;
-//! - an HTTP head at the start of a stream (a proxy's CONNECT and its
-//!   answer) stays, with the values of credential and cookie headers
-//!   overwritten with `x`; what follows a 2xx answer is TLS again;
+//! - of an HTTP head at the start of a stream (a proxy's CONNECT and its
+//!   answer), the request line, the status line's version and code, the
+//!   names `Proxy-Authorization`
+//!   and `Proxy-Authenticate` and the latter's scheme stay; every other byte
+//!   of the head, line ends aside, is overwritten with `x` (an allow-list:
+//!   no field value, other field name or continuation line survives); what
+//!   follows a 2xx answer is TLS again;
 //! - anything else goes.
 //!
 //! Bytes that go are cut off the end of the packet (the packet block keeps
@@ -31,15 +35,21 @@ pub const ZERO_FILL: u64 = 64 * 1024;
 const RING: usize = 256;
 /// Longest HTTP head kept (the analysis reads 8 KiB).
 const MAX_HEAD: u64 = 16 * 1024;
-/// Longest header line whose name is looked at.
+/// Longest header field name looked at.
 const MAX_NAME: usize = 64;
-/// Header fields whose values are credentials or sessions.
-const SECRET_FIELDS: &[&[u8]] = &[
+/// The header fields whose names stay in a proxy's head: the analysis reads
+/// whether the client sent credentials (`Proxy-Authorization`; its value
+/// never stays), the scheme the proxy asks for (`Proxy-Authenticate`; the
+/// first word of its value stays, nothing after it) and where a refusal's
+/// body ends (`Content-Length`'s digits), after which the proxy may answer
+/// the client's second CONNECT on the same connection.
+const KEPT_FIELDS: [&[u8]; 3] = [
     b"proxy-authorization",
-    b"authorization",
-    b"cookie",
-    b"set-cookie",
+    b"proxy-authenticate",
+    b"content-length",
 ];
+/// Longest authentication scheme kept (`Negotiate` is 9 bytes).
+const MAX_SCHEME: usize = 32;
 
 /// What happens to a byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,22 +109,60 @@ impl Plan {
     }
 }
 
+/// Which field's value a head line holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Field {
+    /// Any field but the two below: nothing of it stays.
+    #[default]
+    Other,
+    /// `Proxy-Authorization`: the name stays, the value never.
+    Authorization,
+    /// `Proxy-Authenticate`: the name and the scheme stay.
+    Authenticate,
+    /// `Content-Length`: the name and the digits stay.
+    ContentLength,
+}
+
+/// An HTTP head read byte by byte. Kept by allow-list: the request line,
+/// the status line's version and code, line ends and each field's colon,
+/// the names of [`KEPT_FIELDS`] and the scheme of `Proxy-Authenticate`.
+/// Every other byte is overwritten with `x`, so the head keeps its length
+/// and its shape (what the analysis and Wireshark read of it reads the
+/// same), and no field's value, other name or continuation line survives.
 #[derive(Debug, Clone, Default)]
 struct Head {
     /// Bytes of the head so far.
     len: u64,
-    /// The current line's field name (lower case), while it is read.
+    /// The current line's field name so far (lower case, up to
+    /// [`MAX_NAME`]).
     name: Vec<u8>,
+    /// The name is longer than [`MAX_NAME`].
+    long_name: bool,
     /// The current line is past its colon.
     in_value: bool,
-    /// The current value is a secret.
-    secret: bool,
+    /// The field the current value belongs to.
+    field: Field,
+    /// Bytes of the `Proxy-Authenticate` scheme kept so far, and whether it
+    /// ended.
+    scheme: (usize, bool),
+    /// The current line continues the previous field (obs-fold, RFC 9112
+    /// §5.2: it starts with a space or a tab).
+    continuation: bool,
     /// Bytes on the current line (CR excluded).
     line_len: usize,
     /// Still on the first line (request or status line).
     first_line: bool,
+    /// The first line is a status line (the stream is a server's): its
+    /// reason phrase does not stay, only the version and the code.
+    status_line: bool,
+    /// Fields of the first line begun so far.
+    first_fields: u8,
+    /// The last byte of the first line was a space.
+    after_blank: bool,
     /// The status line's code, when the stream is a server's.
     status: Option<u16>,
+    /// `Content-Length`'s value.
+    content_length: Option<u64>,
     /// The first line's text, up to its fourth field's start.
     first: Vec<u8>,
 }
@@ -134,6 +182,9 @@ enum Mode {
     },
     /// An HTTP head.
     Head(Box<Head>),
+    /// The body of a proxy's refusal, this many bytes more: nothing of it
+    /// stays; another answer may follow.
+    Body(u64),
     /// Not TLS: nothing is kept.
     Opaque,
     /// TLS whose record boundaries were lost (a segment the capture does
@@ -290,7 +341,9 @@ impl Direction {
                     }
                 }
             }
-            Mode::Opaque | Mode::Head(_) => Mode::Opaque,
+            Mode::Body(left) if g < left => Mode::Body(left - g),
+            Mode::Body(left) if g == left => Mode::Start,
+            Mode::Opaque | Mode::Head(_) | Mode::Body(_) => Mode::Opaque,
             _ => Mode::Lost,
         };
         self.frontier = at;
@@ -412,7 +465,7 @@ impl Direction {
                 while k < b.len() {
                     if h.len >= MAX_HEAD {
                         // No head is that long: the rest is not kept.
-                        end = Some(false);
+                        end = Some(Mode::Opaque);
                         break;
                     }
                     let (d, ended) = head_byte(h, b[k]);
@@ -420,27 +473,39 @@ impl Direction {
                     remember(&mut self.kept, at + k as u64, at + k as u64 + 1, d);
                     k += 1;
                     if ended {
-                        // TLS follows a CONNECT, and a proxy's 2xx answer.
-                        let ok = !server || h.status.is_some_and(|s| (200..300).contains(&s));
-                        end = Some(ok);
+                        end = Some(after_head(h, server));
                         break;
                     }
                 }
-                match end {
-                    Some(true) => {
-                        self.mode = Mode::Tls {
-                            hdr: [0; 5],
-                            have: 0,
-                            body_left: 0,
-                            keep: false,
-                        }
-                    }
-                    Some(false) => self.mode = Mode::Opaque,
-                    None => {}
+                if let Some(m) = end {
+                    self.mode = m;
+                }
+                k
+            }
+            Mode::Body(left) => {
+                let k = (*left).min(b.len() as u64) as usize;
+                *left -= k as u64;
+                out(0, k, Dec::Drop);
+                if *left == 0 {
+                    self.mode = Mode::Start;
                 }
                 k
             }
         }
+    }
+}
+
+/// What follows a head: after a CONNECT, or a proxy's 2xx answer, TLS or
+/// another CONNECT (a client that answers a 407 with credentials asks again
+/// on the same connection); after a refusal, its body, then another answer;
+/// after a refusal whose body's end is not known, nothing is kept.
+fn after_head(h: &Head, server: bool) -> Mode {
+    let ok = h.status.is_some_and(|s| (200..300).contains(&s));
+    match (server, ok, h.content_length) {
+        (false, ..) | (true, true, _) => Mode::Start,
+        (true, false, Some(0)) => Mode::Start,
+        (true, false, Some(n)) => Mode::Body(n),
+        (true, false, None) => Mode::Opaque,
     }
 }
 
@@ -479,6 +544,7 @@ fn start_mode(b: &[u8], server: bool) -> Mode {
     if b[..n] == magic[..n] {
         return Mode::Head(Box::new(Head {
             first_line: true,
+            status_line: server,
             ..Head::default()
         }));
     }
@@ -524,8 +590,11 @@ fn head_byte(h: &mut Head, x: u8) -> (Dec, bool) {
             }
             h.line_len = 0;
             h.name.clear();
+            h.long_name = false;
             h.in_value = false;
-            h.secret = false;
+            h.field = Field::Other;
+            h.scheme = (0, false);
+            h.continuation = false;
             return (Dec::Keep, ended);
         }
         b'\r' => return (Dec::Keep, false),
@@ -536,21 +605,79 @@ fn head_byte(h: &mut Head, x: u8) -> (Dec, bool) {
         if h.first.len() < 32 {
             h.first.push(x);
         }
-        return (Dec::Keep, false);
+        let blank = x == b' ';
+        if !blank && (h.line_len == 1 || h.after_blank) {
+            h.first_fields = h.first_fields.saturating_add(1);
+        }
+        h.after_blank = blank;
+        let reason = h.status_line && h.first_fields >= 3;
+        return (if reason { Dec::Scrub } else { Dec::Keep }, false);
     }
-    if h.in_value {
-        return (if h.secret { Dec::Scrub } else { Dec::Keep }, false);
-    }
-    if x == b':' {
+    let d = if h.line_len == 1 && matches!(x, b' ' | b'\t') {
+        // A continuation line: its first byte says so, the rest goes.
+        h.continuation = true;
+        Dec::Keep
+    } else if h.continuation {
+        Dec::Scrub
+    } else if h.in_value {
+        value_byte(h, x)
+    } else if x == b':' {
         h.in_value = true;
-        let name = h.name.trim_ascii();
-        h.secret = SECRET_FIELDS.contains(&name);
-        return (Dec::Keep, false);
+        h.field = match h.name.trim_ascii() {
+            _ if h.long_name => Field::Other,
+            n if n == KEPT_FIELDS[0] => Field::Authorization,
+            n if n == KEPT_FIELDS[1] => Field::Authenticate,
+            n if n == KEPT_FIELDS[2] => Field::ContentLength,
+            _ => Field::Other,
+        };
+        // The colon stays, so that the head still reads as fields.
+        Dec::Keep
+    } else {
+        if h.name.len() < MAX_NAME {
+            h.name.push(x.to_ascii_lowercase());
+        } else {
+            h.long_name = true;
+        }
+        // A name byte stays while the name is a prefix of a kept field's:
+        // what stays of any other name is a prefix of those.
+        if !h.long_name && KEPT_FIELDS.iter().any(|f| f.starts_with(&h.name)) {
+            Dec::Keep
+        } else {
+            Dec::Scrub
+        }
+    };
+    (d, false)
+}
+
+/// A byte of a field's value: only `Proxy-Authenticate`'s scheme (its first
+/// word, with the blanks around it) and `Content-Length`'s digits stay.
+fn value_byte(h: &mut Head, x: u8) -> Dec {
+    match (h.field, x) {
+        (Field::ContentLength, b'0'..=b'9') => {
+            let n = h.content_length.unwrap_or(0);
+            h.content_length = Some(n.saturating_mul(10).saturating_add(u64::from(x - b'0')));
+            return Dec::Keep;
+        }
+        (Field::ContentLength, b' ' | b'\t') => return Dec::Keep,
+        (Field::Authenticate, _) => {}
+        _ => return Dec::Scrub,
     }
-    if h.name.len() < MAX_NAME {
-        h.name.push(x.to_ascii_lowercase());
+    let (n, ended) = &mut h.scheme;
+    if *ended {
+        return Dec::Scrub;
     }
-    (Dec::Keep, false)
+    let blank = matches!(x, b' ' | b'\t');
+    if blank {
+        // Before the scheme, or the blank that ends it.
+        *ended = *n > 0;
+        return Dec::Keep;
+    }
+    if *n >= MAX_SCHEME || x == b',' {
+        *ended = true;
+        return Dec::Scrub;
+    }
+    *n += 1;
+    Dec::Keep
 }
 
 /// The code of a status line (`HTTP/1.1 407 ...`).

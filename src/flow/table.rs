@@ -4,8 +4,8 @@
 //! `A` is the per-flow application state owned by the layer above (the table
 //! never looks inside it).
 
-use super::FlowKey;
 use super::tcp::{DirStats, TcpConn};
+use super::{FlowKey, network_of};
 use crate::decode::tcp_flags::{ACK, SYN};
 use crate::decode::{Packet, TcpSeg};
 use crate::model::{IcmpSeen, Side, Transport, Tunnel};
@@ -196,20 +196,26 @@ impl<A: Default> FlowTable<A> {
             .flow
             .take()
             .expect("indexed slots hold a flow");
-        let (key, _) = FlowKey::new(f.transport, f.client, f.server);
+        let (key, _) = FlowKey::new(
+            f.transport,
+            network_of(f.tunnel.as_ref()),
+            f.client,
+            f.server,
+        );
         self.index.remove(&key);
         self.free.push(i);
         f
     }
 
-    /// Looks up a flow by the addresses of one of its packets.
+    /// Looks up a flow by the network and addresses of one of its packets.
     pub fn get_mut(
         &mut self,
         transport: Transport,
+        net: u32,
         src: (IpAddr, u16),
         dst: (IpAddr, u16),
     ) -> Option<(&mut Flow<A>, Side)> {
-        let (key, _) = FlowKey::new(transport, src, dst);
+        let (key, _) = FlowKey::new(transport, net, src, dst);
         let i = *self.index.get(&key)?;
         let f = self.flow_mut(i);
         let side = if f.client == src {
@@ -231,7 +237,7 @@ impl<A: Default> FlowTable<A> {
         ts_us: i64,
         done: &mut Vec<Flow<A>>,
     ) -> &mut Flow<A> {
-        let (key, _) = FlowKey::new(transport, src, dst);
+        let (key, _) = FlowKey::new(transport, network_of(pkt.tunnel.as_ref()), src, dst);
         let i = match self.index.get(&key) {
             Some(i) => *i,
             None => {
@@ -257,7 +263,7 @@ impl<A: Default> FlowTable<A> {
     ) -> (&mut Flow<A>, Side) {
         let src = (pkt.src, seg.sport);
         let dst = (pkt.dst, seg.dport);
-        let (key, _) = FlowKey::new(Transport::Tcp, src, dst);
+        let (key, _) = FlowKey::new(Transport::Tcp, network_of(pkt.tunnel.as_ref()), src, dst);
         let is_syn = seg.flags & SYN != 0 && seg.flags & ACK == 0;
         let mut slot = self.index.get(&key).copied();
         if is_syn && let Some(i) = slot {
@@ -315,7 +321,7 @@ impl<A: Default> FlowTable<A> {
     ) -> (&mut Flow<A>, Side) {
         let src = (pkt.src, sport);
         let dst = (pkt.dst, dport);
-        let (key, _) = FlowKey::new(Transport::Udp, src, dst);
+        let (key, _) = FlowKey::new(Transport::Udp, network_of(pkt.tunnel.as_ref()), src, dst);
         let i = match self.index.get(&key) {
             Some(i) => {
                 let i = *i;
@@ -614,5 +620,42 @@ mod tests {
         assert_eq!(ports(&done), vec![1, 2]);
         assert!(t.is_empty());
         assert_eq!(t.evicted, 0);
+    }
+
+    /// VNets reuse addresses: the same addresses and ports in VXLAN tunnels
+    /// of two network identifiers are two flows, except on the Gateway Load
+    /// Balancer's two tunnels, which one connection crosses both of.
+    #[test]
+    fn tunnels_of_other_networks_hold_other_flows() {
+        let vxlan = |port: u16, vni: u32| {
+            Some(crate::model::Tunnel {
+                kind: crate::model::TunnelKind::Vxlan,
+                outer_src: None,
+                outer_dst: None,
+                port: Some(port),
+                vni: Some(vni),
+            })
+        };
+        let geneve = vxlan(6081, 100).map(|t| crate::model::Tunnel {
+            kind: crate::model::TunnelKind::Geneve,
+            ..t
+        });
+        let mut t = table(10);
+        let mut done = Vec::new();
+        for tunnel in [None, vxlan(4789, 100), vxlan(4789, 200), geneve] {
+            let (mut pkt, seg) = syn_from(50_000);
+            pkt.tunnel = tunnel;
+            t.tcp(&pkt, &seg, 0, &mut done);
+        }
+        assert_eq!(t.len(), 4);
+        let mut t = table(10);
+        for tunnel in [vxlan(10800, 800), vxlan(10801, 801)] {
+            let (mut pkt, seg) = syn_from(50_000);
+            pkt.tunnel = tunnel;
+            t.tcp(&pkt, &seg, 0, &mut done);
+        }
+        assert_eq!(t.len(), 1);
+        assert!(done.is_empty());
+        assert_eq!(crate::flow::network_of(None), 0);
     }
 }

@@ -185,9 +185,48 @@ pub fn parse_tcp(stream: &[u8]) -> Progress<(Message, usize)> {
 
 /// Reads a possibly compressed name at `off`; returns it and the offset just
 /// after it in the original position.
-pub fn read_name(msg: &[u8], mut off: usize) -> Option<(String, usize)> {
+pub fn read_name(msg: &[u8], off: usize) -> Option<(String, usize)> {
     // Most names fit: one allocation instead of a growth per few labels.
     let mut out = String::with_capacity(64);
+    let end = walk_name(msg, off, |label| {
+        if !out.is_empty() {
+            out.push('.');
+        }
+        for &b in label {
+            match b {
+                b'A'..=b'Z' => out.push((b + 32) as char),
+                b'.' | b'\\' => {
+                    out.push('\\');
+                    out.push(b as char);
+                }
+                0x21..=0x7e => out.push(b as char),
+                _ => out.push_str(&format!("\\{b:03}")),
+            }
+        }
+    })?;
+    if out.is_empty() {
+        out.push('.');
+    }
+    Some((out, end))
+}
+
+/// Reads a possibly compressed name at `off` as it would be written without
+/// compression (length-prefixed labels and the root's zero); returns it and
+/// the offset just after the name in its original position.
+pub fn read_name_wire(msg: &[u8], off: usize) -> Option<(Vec<u8>, usize)> {
+    let mut out = Vec::with_capacity(64);
+    let end = walk_name(msg, off, |label| {
+        out.push(label.len() as u8);
+        out.extend_from_slice(label);
+    })?;
+    out.push(0);
+    Some((out, end))
+}
+
+/// Walks the labels of a possibly compressed name at `off`, at most 255
+/// bytes and [`MAX_JUMPS`] pointers; returns the offset just after the name
+/// in its original position.
+fn walk_name(msg: &[u8], mut off: usize, mut label: impl FnMut(&[u8])) -> Option<usize> {
     let mut end_after: Option<usize> = None;
     let mut jumps = 0;
     let mut wire_len = 0usize;
@@ -196,31 +235,14 @@ pub fn read_name(msg: &[u8], mut off: usize) -> Option<(String, usize)> {
         match len >> 6 {
             0 => {
                 if len == 0 {
-                    let end = end_after.unwrap_or(off + 1);
-                    if out.is_empty() {
-                        out.push('.');
-                    }
-                    return Some((out, end));
+                    return Some(end_after.unwrap_or(off + 1));
                 }
-                let label = msg.get(off + 1..off + 1 + len)?;
+                let l = msg.get(off + 1..off + 1 + len)?;
                 wire_len += len + 1;
                 if wire_len > 255 {
                     return None;
                 }
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                for &b in label {
-                    match b {
-                        b'A'..=b'Z' => out.push((b + 32) as char),
-                        b'.' | b'\\' => {
-                            out.push('\\');
-                            out.push(b as char);
-                        }
-                        0x21..=0x7e => out.push(b as char),
-                        _ => out.push_str(&format!("\\{b:03}")),
-                    }
-                }
+                label(l);
                 off += 1 + len;
             }
             3 => {

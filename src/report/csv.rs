@@ -15,7 +15,7 @@ use crate::sanitize::push_csv;
 use std::io::Write;
 
 /// The header, in order. Later columns are only ever appended.
-pub const HEADER: [&str; 32] = [
+pub const HEADER: [&str; 33] = [
     "first_seen",
     "last_seen",
     "src_ip",
@@ -48,6 +48,7 @@ pub const HEADER: [&str; 32] = [
     "route_next_hop",
     "translated_ip",
     "translated_port",
+    "vni",
 ];
 
 /// The columns that hold text (names, tags, reasons): the only ones that can
@@ -232,6 +233,10 @@ impl<W: Write> CsvWriter<W> {
         mark(b, &mut ends);
         if let Some(p) = f.translated_port {
             push_int(b, p);
+        }
+        mark(b, &mut ends);
+        if let Some(n) = f.tunnel.and_then(|t| t.vni) {
+            push_int(b, n);
         }
         mark(b, &mut ends);
         let line = &mut self.line;

@@ -99,8 +99,9 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Accounts one flow.
-    pub fn add(&mut self, j: &JudgedFlow) {
+    /// Accounts one flow in the totals only, without listing it (a support
+    /// bundle's report lists Site Recovery flows only).
+    pub fn count(&mut self, j: &JudgedFlow) {
         *self
             .by_verdict
             .entry(j.verdict.verdict.as_str())
@@ -109,6 +110,11 @@ impl Summary {
             crate::model::Transport::Tcp => self.tcp += 1,
             crate::model::Transport::Udp => self.udp += 1,
         }
+    }
+
+    /// Accounts one flow.
+    pub fn add(&mut self, j: &JudgedFlow) {
+        self.count(j);
         let bad = !matches!(j.verdict.verdict, Verdict::Allowed | Verdict::Incomplete);
         let v = if bad {
             &mut self.problems
