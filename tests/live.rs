@@ -490,3 +490,181 @@ fn a_closed_standard_output_ends_a_csv_capture_quietly() {
     );
     assert!(!err.contains("cannot write"), "quietly: {err}");
 }
+
+/// A network namespace and the veth pair into it, removed on drop.
+struct Veth {
+    ns: String,
+    outside: String,
+}
+
+impl Veth {
+    fn new(tag: &str) -> Veth {
+        let id = std::process::id() % 10_000;
+        let v = Veth {
+            ns: format!("asr{tag}{id}"),
+            outside: format!("asr{tag}{id}a"),
+        };
+        let inside = format!("asr{tag}{id}b");
+        let ok = |args: &[&str]| Command::new("ip").args(args).status().unwrap().success();
+        assert!(ok(&["netns", "add", &v.ns]));
+        assert!(ok(&[
+            "link", "add", &v.outside, "type", "veth", "peer", "name", &inside, "netns", &v.ns
+        ]));
+        assert!(ok(&["link", "set", &v.outside, "up"]));
+        assert!(ok(&["-n", &v.ns, "link", "set", &inside, "up"]));
+        // No IPv6 noise (router solicitations, MLD) beside the replay.
+        let off = |dev: &str| format!("net.ipv6.conf.{dev}.disable_ipv6=1");
+        assert!(ok(&[
+            "netns",
+            "exec",
+            &v.ns,
+            "sysctl",
+            "-qw",
+            &off(&inside)
+        ]));
+        assert!(
+            Command::new("sysctl")
+                .args(["-qw", &off(&v.outside)])
+                .status()
+                .unwrap()
+                .success()
+        );
+        v
+    }
+
+    fn inside(&self) -> String {
+        format!("{}b", &self.outside[..self.outside.len() - 1])
+    }
+}
+
+impl Drop for Veth {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.outside])
+            .status();
+        let _ = Command::new("ip").args(["netns", "del", &self.ns]).status();
+    }
+}
+
+/// Every frame libpcap hands over is analysed or counted as dropped. A real
+/// capture replayed by tcpreplay into a veth pair, as fast as it goes, with
+/// new addresses each loop (10,000 flows), while the reader of `--csv`'s
+/// pipe stalls for 4 s: the analysis waits on the pipe, its queue
+/// overflows. At the end the report says captured = analysed + dropped by
+/// asrscope, captured + dropped by the kernel = what tcpreplay sent, and
+/// counts every flow the CSV holds.
+#[test]
+fn every_frame_captured_is_analysed_or_counted_as_dropped() {
+    if !is_root() {
+        return skip(NOT_ROOT);
+    }
+    for (cmd, pkg) in [
+        ("ip", "iproute2"),
+        ("tcpreplay", "tcpreplay"),
+        ("mkfifo", "coreutils"),
+    ] {
+        if !have(cmd) {
+            return skip(&no_command(cmd, pkg));
+        }
+    }
+    let veth = Veth::new("q");
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("flows.csv");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(4));
+            let mut f = std::fs::File::open(&fifo).unwrap();
+            let mut all = Vec::new();
+            let mut buf = vec![0u8; 65_536];
+            loop {
+                match std::io::Read::read(&mut f, &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => all.extend_from_slice(&buf[..n]),
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            String::from_utf8_lossy(&all).into_owned()
+        })
+    };
+    let mut child = live(&[
+        "-i",
+        &veth.outside,
+        "--duration",
+        "5",
+        "--csv",
+        fifo.to_str().unwrap(),
+    ]);
+    let err = wait_capturing(&mut child);
+    let replay = Command::new("ip")
+        .args(["netns", "exec", &veth.ns, "tcpreplay", "-i", &veth.inside()])
+        .args(["--topspeed", "--unique-ip", "--loop=1000"])
+        .arg(common::capture("healthy-tls12-dns.pcap"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&replay.stdout);
+    let sent: u64 = said
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Actual: "))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("tcpreplay: {said}"));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "asrscope ended"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let err = err.recv_timeout(Duration::from_secs(5)).unwrap_or_default();
+    assert!(
+        status.code() == Some(0) || status.code() == Some(1),
+        "{err}"
+    );
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    let csv = reader.join().unwrap();
+    // frames: X captured: Y analysed, Z dropped by asrscope (…); before
+    // capture: K dropped by the kernel (…), I by the interface
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("frames: "))
+        .unwrap_or_else(|| panic!("no frames line: {out}"));
+    let n: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let [captured, analysed, queue, kernel, interface] = n[..] else {
+        panic!("{line}")
+    };
+    assert_eq!(captured, analysed + queue, "{line}");
+    assert_eq!(
+        captured + kernel + interface,
+        sent,
+        "{line}; tcpreplay sent {sent}"
+    );
+    assert!(
+        queue > 0,
+        "the stalled reader made the queue overflow: {line}"
+    );
+    let flows: u64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("flows: "))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no flows line: {out}"));
+    assert_eq!(flows, csv.lines().count() as u64 - 1, "every flow counted");
+    assert!(flows > 1_000, "{flows}");
+    assert!(err.contains(&format!("analysis queue {queue})")), "{err}");
+}

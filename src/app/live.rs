@@ -86,6 +86,8 @@ struct Session {
     upload_finished: u64,
     last_upload_total: u64,
     source: String,
+    /// Every finished flow, counted (the final report's totals).
+    summary: report::text::Summary,
 }
 
 impl Session {
@@ -148,6 +150,7 @@ impl Session {
                 self.upload_finished += j.flow.out.bytes;
             }
             self.total_flows += 1;
+            self.summary.add(&j);
             out(&j);
             self.recent.push_back(j);
             if self.recent.len() > RECENT_FLOWS {
@@ -157,7 +160,7 @@ impl Session {
         Ok(())
     }
 
-    fn snapshot(&mut self, frames: u64, drops: Drops, tick: bool) -> Snapshot {
+    fn snapshot(&mut self, frames: u64, counters: &live::LiveCounters, tick: bool) -> Snapshot {
         let live = self.engine.live_records(LIVE_FLOWS_SHOWN);
         self.update_regions(&live);
         let db = self.tags.db();
@@ -186,7 +189,8 @@ impl Session {
             source: self.source.clone(),
             live: true,
             frames,
-            drops: Some(drops),
+            captured: Some(counters.captured.load(Ordering::Relaxed)),
+            drops: Some(drops(counters)),
             total_flows: self.total_flows + self.engine.live_flows() as u64,
             live_flows: self.engine.live_flows() as u64,
             capture,
@@ -267,15 +271,30 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     let stop_sig = stop.clone();
     let signalled = Arc::new(AtomicBool::new(false));
     let signalled_h = signalled.clone();
+    // Set once the analysis thread has completed the files.
+    let completed = Arc::new(AtomicBool::new(false));
+    let completed_h = completed.clone();
+    let counters_h = cap.counters.clone();
     let _ = ctrlc::set_handler(move || {
         signalled_h.store(true, Ordering::SeqCst);
         stop_sig.store(true, Ordering::SeqCst);
-        // When the terminal has gone (SIGHUP), crossterm's input poll can spin
-        // without returning; the analysis thread completes the files within
-        // moments, so do not outlive the signal by more than a few seconds.
-        std::thread::spawn(|| {
-            std::thread::sleep(Duration::from_secs(5));
-            std::process::exit(i32::from(EXIT_OK));
+        // When the terminal has gone (SIGHUP), crossterm's input poll can
+        // spin without returning, and an output that takes no more data
+        // (a stopped reader of --csv's pipe) can hold the analysis: do not
+        // outlive the signal by much more than the end of a capture takes.
+        let (completed, c) = (completed_h.clone(), counters_h.clone());
+        std::thread::spawn(move || {
+            std::thread::sleep(live::DRAIN + Duration::from_secs(7));
+            if completed.load(Ordering::SeqCst) {
+                std::process::exit(i32::from(EXIT_OK));
+            }
+            eprintln!(
+                "asrscope: the capture stopped, but the analysis could not finish writing within {} s (does the reader of its output still read?): {} frames captured, {} dropped by the analysis queue; its files may be incomplete",
+                (live::DRAIN + Duration::from_secs(7)).as_secs(),
+                c.captured.load(Ordering::Relaxed),
+                c.queue_drops.load(Ordering::Relaxed),
+            );
+            std::process::exit(i32::from(EXIT_ERROR));
         });
     });
     let mut session = Session {
@@ -303,6 +322,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         upload_finished: 0,
         last_upload_total: 0,
         source: format!("interface {iface}"),
+        summary: report::text::Summary::default(),
     };
     let linktype = cap.linktype;
     let deadline = args
@@ -351,6 +371,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
                     _ => None,
                 };
                 session.flush_csv();
+                completed.store(true, Ordering::SeqCst);
                 (d, written, std::mem::take(&mut session.failures))
             })
         })?;
@@ -451,7 +472,7 @@ fn analysis_loop(
     linktype: u32,
     stop: &AtomicBool,
     deadline: Option<Instant>,
-    ui: Option<Sender<Arc<Snapshot>>>,
+    mut ui: Option<Sender<Arc<Snapshot>>>,
     json: bool,
     interval: Duration,
     mut pcap_out: Option<&mut PcapngWriter<std::io::BufWriter<std::fs::File>>>,
@@ -463,14 +484,27 @@ fn analysis_loop(
     let mut seen_findings: HashSet<crate::model::FindingKind> = HashSet::new();
     let lines = ui.is_none();
     let to_stderr = s.csv_on_stdout;
+    // Once the capture is to end: until when the frames still coming are
+    // analysed; past it they are counted as dropped.
+    let mut ending: Option<Instant> = None;
     loop {
-        let ended = stop.load(Ordering::Relaxed)
-            || s.stdout_closed
-            || deadline.is_some_and(|d| Instant::now() >= d);
-        if ended {
-            break;
+        if ending.is_none()
+            && (stop.load(Ordering::Relaxed)
+                || s.stdout_closed
+                || deadline.is_some_and(|d| Instant::now() >= d))
+        {
+            // The capture thread reads what the kernel still holds and
+            // hands it over; the queue is emptied until it has.
+            stop.store(true, Ordering::SeqCst);
+            ending = Some(Instant::now() + live::DRAIN + Duration::from_secs(2));
         }
         match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(b) if ending.is_some_and(|e| Instant::now() >= e) => {
+                counters
+                    .queue_drops
+                    .fetch_add(b.frames.len() as u64, Ordering::Relaxed);
+                continue;
+            }
             Ok(b) => {
                 for (ts_us, wire_len, data) in b.iter() {
                     frames += 1;
@@ -498,6 +532,7 @@ fn analysis_loop(
                     s.engine.tick(d.as_micros() as i64);
                 }
             }
+            // The capture thread has handed everything over.
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
         }
         let mut out = report_out(to_stderr);
@@ -512,10 +547,12 @@ fn analysis_loop(
         let due_lines = lines && (tick || last_summary.elapsed() >= interval);
         if due_ui || due_lines {
             last_snap = Instant::now();
-            let snap = s.snapshot(frames, drops(counters), tick);
+            let snap = s.snapshot(frames, counters, tick);
             if let Some(tx) = &ui {
                 if tx.send(Arc::new(snap)).is_err() {
-                    break;
+                    // The terminal UI has ended: so does the capture.
+                    ui = None;
+                    stop.store(true, Ordering::SeqCst);
                 }
             } else {
                 let mut out = report_out(to_stderr);
@@ -542,7 +579,7 @@ fn analysis_loop(
             break;
         }
     }
-    let snap = s.snapshot(frames, drops(counters), false);
+    let snap = s.snapshot(frames, counters, false);
     if lines {
         for f in snap.diagnosis.findings.iter().filter(|f| f.asr) {
             if seen_findings.insert(f.about.clone()) {
@@ -560,12 +597,9 @@ fn analysis_loop(
                 dns: snap.dns.clone(),
                 flows: vec![],
             };
-            let mut sum = report::text::Summary::default();
-            for j in &snap.flows {
-                sum.add(j);
-            }
             writeln!(out)?;
-            report::text::write(&mut out, &analysis, &sum)?;
+            report::text::write(&mut out, &analysis, &s.summary)?;
+            lines::frames(&mut out, &snap)?;
         }
     }
     out.flush()?;

@@ -29,8 +29,11 @@ pub struct Snapshot {
     pub source: String,
     /// True for a live capture.
     pub live: bool,
-    /// Frames captured (live) or read.
+    /// Frames analysed (live) or read.
     pub frames: u64,
+    /// Live capture: the frames libpcap handed over, each of them analysed
+    /// (`frames`) or dropped by asrscope's analysis queue (`drops.queue`).
+    pub captured: Option<u64>,
     /// Drops (live capture).
     pub drops: Option<Drops>,
     /// Capture quality and counts.
@@ -84,6 +87,7 @@ impl Snapshot {
             source,
             live: false,
             frames: a.capture.frames,
+            captured: None,
             drops: None,
             capture: a.capture.clone(),
             diagnosis: a.diagnosis.clone(),

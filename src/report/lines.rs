@@ -60,6 +60,8 @@ pub fn summary(
             "final": last,
             "source": snap.source,
             "frames": snap.frames,
+            "captured": snap.captured,
+            "analysed": snap.frames,
             "drops": d,
             "live_flows": snap.live_flows,
             "total_flows": snap.total_flows,
@@ -95,4 +97,21 @@ pub fn summary(
             }
         )
     }
+}
+
+/// The end of a live capture: what became of every frame libpcap handed
+/// over (analysed, or dropped by asrscope's queue), and what the kernel and
+/// the interface dropped before handing it over.
+pub fn frames(out: &mut dyn Write, snap: &Snapshot) -> std::io::Result<()> {
+    let d = snap.drops.unwrap_or_default();
+    writeln!(
+        out,
+        "frames: {} captured: {} analysed, {} dropped by asrscope (its analysis queue was full); \
+         before capture: {} dropped by the kernel (its buffer was full), {} by the interface",
+        snap.captured.unwrap_or(snap.frames),
+        snap.frames,
+        d.queue,
+        d.kernel,
+        d.interface
+    )
 }
