@@ -1159,3 +1159,115 @@ fn route_with_next_hop_none_is_evidence_for_a_block() {
     );
     assert!(f["fix"][0].as_str().unwrap().contains("next hop None"));
 }
+
+/// curl --proxy-anyauth: the proxy answered 407, then 200 on the same
+/// connection once curl sent credentials, and the upload worked. The
+/// requirement is met; a warning says the proxy authenticates.
+#[test]
+fn a_proxy_that_authenticates_and_lets_the_upload_through_is_a_warning() {
+    let (code, v) = analyze("proxy-anyauth.pcap", &REGIONS);
+    assert_eq!(code, 1, "a warning about Site Recovery traffic");
+    assert_eq!(req(&v, "cache-storage")["status"], "ok");
+    let f = flow_to(&v, "*.blob.core.windows.net");
+    assert_eq!(f["verdict"], "allowed");
+    assert_eq!(f["proxy"]["first_status"], 407);
+    assert_eq!(f["proxy"]["status"], 200);
+    assert_eq!(f["proxy"]["credentials_sent"], true);
+    assert_eq!(
+        f["tls"]["sni"], "asrcache1.blob.core.windows.net",
+        "TLS after the second CONNECT"
+    );
+    let found = asr_findings(&v);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["about"]["kind"], "authenticating-proxy");
+    assert_eq!(found[0]["severity"], "warning");
+    assert_eq!(found[0]["fixes"][0]["kind"], "proxy-without-authentication");
+}
+
+/// An upload through an authenticating proxy, policed on its way there:
+/// both problems are findings, the proxy's and the throttling's.
+#[test]
+fn an_authenticating_proxy_does_not_hide_a_throttled_upload() {
+    let (code, v) = analyze("proxy-throttled.pcap", &REGIONS);
+    assert_eq!(code, 1);
+    assert_eq!(req(&v, "cache-storage")["status"], "throttled");
+    let kinds: Vec<String> = asr_findings(&v)
+        .iter()
+        .map(|f| {
+            let a = &f["about"];
+            format!(
+                "{} {}",
+                a["kind"].as_str().unwrap(),
+                a["status"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["endpoint throttled", "authenticating-proxy "],
+        "{kinds:?}"
+    );
+    let upload = &v["diagnosis"]["cache_upload"];
+    assert!(upload["mbps"].as_f64().unwrap() < 1.33, "{upload}");
+}
+
+/// An appliance forwarding for three VMs drops one's HTTPS: the requirement
+/// says which VM is blocked and which work, and the fix points at the
+/// appliance and what lies past it, not at the VM's NSG (its SYNs reached
+/// the appliance). Without --capture-point: several VMs' traffic shows it.
+#[test]
+fn an_appliance_that_drops_one_vm_of_three_names_it_and_points_past_the_vm() {
+    for extra in [&[][..], &["--capture-point", "nva"][..]] {
+        let mut args = REGIONS.to_vec();
+        args.extend_from_slice(extra);
+        let (code, v) = analyze("nva-three-vms.pcap", &args);
+        assert_eq!(code, 1);
+        assert_eq!(v["diagnosis"]["capture_point"], "nva");
+        let r = req(&v, "cache-storage");
+        assert_eq!(r["status"], "blocked");
+        let sources: Vec<(String, String, u64)> = r["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["address"].as_str().unwrap().to_string(),
+                    s["status"].as_str().unwrap().to_string(),
+                    s["flows"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            sources,
+            [
+                ("10.1.3.4".to_string(), "blocked".to_string(), 1),
+                ("10.1.0.4".to_string(), "ok".to_string(), 1),
+                ("10.1.2.4".to_string(), "ok".to_string(), 1),
+            ]
+        );
+        let blocked = asr_findings(&v)
+            .into_iter()
+            .find(|f| f["about"]["status"] == "blocked")
+            .unwrap();
+        let kinds: Vec<&str> = blocked["fixes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["at-the-appliance", "allow-url"]);
+        assert!(blocked["evidence"].as_array().unwrap().iter().any(|e| {
+            e.as_str()
+                .unwrap()
+                .contains("blocked 10.1.3.4 (1 flow); ok 10.1.0.4")
+        }));
+    }
+    // One VM's capture: no list of VMs, the VM's NSG.
+    let (_, v) = analyze("syn-dropped.pcap", &REGIONS);
+    assert_eq!(
+        req(&v, "monitoring")["sources"].as_array().unwrap().len(),
+        1
+    );
+    let f = asr_findings(&v)[0];
+    assert_eq!(f["fixes"][0]["kind"], "nsg-allow-rule");
+}

@@ -19,6 +19,9 @@ pub const SERVER_CAP: usize = 32 * 1024;
 pub const MAX_HELLO_RECORD: usize = 8 * 1024;
 /// How far into a stream that does not start with TLS a hello is looked for.
 pub const SEARCH_WINDOW: usize = 4 * 1024;
+/// Most CONNECT requests (and proxy answers) read on one connection: a
+/// client that answers a 407 with credentials asks twice; NTLM, three times.
+pub const MAX_CONNECTS: usize = 4;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -27,6 +30,10 @@ enum Phase {
     Start,
     /// A CONNECT head was read; the tunnel starts at this offset.
     Tunnel(usize),
+    /// A proxy's refusal and its body were read up to this offset: the
+    /// proxy may answer again (the client asks again on the same
+    /// connection, with credentials after a 407).
+    Answer(usize),
     /// The hello was read; the direction's TLS records are followed from
     /// this offset (see [`tls::follow`]).
     Trail(usize),
@@ -49,8 +56,15 @@ pub struct AppState {
     pub server: Option<Box<ServerFacts>>,
     /// The CONNECT request, when the flow goes to an explicit proxy.
     pub connect: Option<Box<ConnectRequest>>,
-    /// The proxy's answer.
+    /// The proxy's answer (the last one, when it answered more than one
+    /// CONNECT on the connection).
     pub proxy_response: Option<Box<ProxyResponse>>,
+    /// The status of the proxy's first answer, when it answered again
+    /// later on the same connection (407, then 200 once the client sent
+    /// credentials).
+    pub proxy_first_status: Option<u16>,
+    /// The proxy's answers read.
+    proxy_answers: u8,
     /// Bytes a parser needed were not captured (the snap length cut them,
     /// or a support bundle removed them).
     pub snap_cut: bool,
@@ -285,18 +299,31 @@ impl AppState {
         let mut off = 0;
         if let Phase::Tunnel(o) = self.phase[0] {
             off = o;
-        } else if self.connect.is_none() {
-            match http_connect::parse_request(b) {
+        }
+        // A CONNECT; after one, another on the same connection (the client
+        // answers the proxy's 407 with credentials): the last one is the
+        // tunnel's, and credentials sent in any count.
+        for _ in 0..MAX_CONNECTS {
+            if self.connect.is_some() && !matches!(self.phase[0], Phase::Tunnel(_)) {
+                break;
+            }
+            let rest = &b[off.min(b.len())..];
+            if rest.is_empty() && self.connect.is_some() {
+                break;
+            }
+            match http_connect::parse_request(rest) {
                 Progress::NeedMore(n) => {
-                    self.need[0] = n;
+                    self.need[0] = off + n;
                     return;
                 }
-                Progress::Done(req) => {
-                    off = req.head_len;
+                Progress::Done(mut req) => {
+                    off += req.head_len;
+                    req.head_len = off;
+                    req.has_credentials |= self.connect.as_ref().is_some_and(|c| c.has_credentials);
                     self.phase[0] = Phase::Tunnel(off);
                     self.connect = Some(Box::new(req));
                 }
-                Progress::NotThis => {}
+                Progress::NotThis => break,
             }
         }
         let b = &b[off.min(b.len())..];
@@ -329,23 +356,55 @@ impl AppState {
         };
         let b = &streams[1].bytes()[..streams[1].known_len()];
         let mut off = 0;
-        if let Phase::Tunnel(o) = self.phase[1] {
-            off = o;
-        } else if self.connect.is_some() || b.starts_with(b"HTTP/") {
-            match http_connect::parse_response(b) {
+        let answer = match self.phase[1] {
+            Phase::Tunnel(o) => {
+                off = o;
+                false
+            }
+            Phase::Answer(o) => {
+                off = o;
+                true
+            }
+            _ => self.connect.is_some() || b.starts_with(b"HTTP/"),
+        };
+        if answer {
+            match http_connect::parse_response(&b[off.min(b.len())..]) {
                 Progress::NeedMore(n) => {
-                    self.need[1] = n;
+                    self.need[1] = off + n;
                     return;
                 }
-                Progress::Done(r) => {
-                    off = r.head_len;
-                    let ok = (200..300).contains(&r.status);
-                    self.proxy_response = Some(Box::new(r));
-                    if !ok {
-                        self.done(1);
-                        return;
+                Progress::Done(mut r) => {
+                    self.proxy_answers = self.proxy_answers.saturating_add(1);
+                    off += r.head_len;
+                    r.head_len = off;
+                    if let Some(first) = self.proxy_response.take() {
+                        self.proxy_first_status.get_or_insert(first.status);
+                        if r.auth_scheme.is_none() {
+                            r.auth_scheme = first.auth_scheme;
+                        }
                     }
-                    self.phase[1] = Phase::Tunnel(off);
+                    let ok = (200..300).contains(&r.status);
+                    let body = r.content_length;
+                    self.proxy_response = Some(Box::new(r));
+                    match (ok, body) {
+                        (true, _) => self.phase[1] = Phase::Tunnel(off),
+                        // A refusal with a body of known length: the proxy
+                        // may answer a second CONNECT after it.
+                        (false, Some(n)) if usize::from(self.proxy_answers) < MAX_CONNECTS => {
+                            let at = off.saturating_add(n);
+                            self.phase[1] = Phase::Answer(at);
+                            self.need[1] = at.saturating_add(1);
+                            return;
+                        }
+                        (false, _) => {
+                            self.done(1);
+                            return;
+                        }
+                    }
+                }
+                Progress::NotThis if matches!(self.phase[1], Phase::Answer(_)) => {
+                    self.done(1);
+                    return;
                 }
                 Progress::NotThis => {}
             }
@@ -423,7 +482,7 @@ impl AppState {
         if let Some(streams) = self.streams.as_ref() {
             let off = match self.phase[i] {
                 Phase::Tunnel(o) => o,
-                Phase::Trail(_) => {
+                Phase::Trail(_) | Phase::Answer(_) => {
                     self.done(i);
                     return;
                 }

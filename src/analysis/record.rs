@@ -20,6 +20,7 @@ pub fn record(f: &Flow<AppState>, names: &DnsNames) -> FlowRecord {
         target_port: c.port,
         credentials_sent: c.has_credentials,
         status: app.proxy_response.as_ref().map(|r| r.status),
+        first_status: app.proxy_first_status,
         auth_scheme: app
             .proxy_response
             .as_ref()

@@ -194,6 +194,9 @@ pub fn render(fix: &Fix) -> String {
             }
         }
         Fix::NatGateway => "a VM behind a Standard internal load balancer has no outbound access to Microsoft Entra ID (login.microsoftonline.com) by default: create an Azure NAT gateway for outbound access".into(),
+        Fix::AtTheAppliance { pattern, tag } => format!(
+            "the capture was taken on the appliance and the VM's packets reached it, so the VM's own NSG let them out: the drop is at the appliance or past it. Allow {pattern} (service tag {tag}, TCP 443) in the appliance's rules (its firewall policy or access lists), check the NSG of the appliance's subnet and NIC and the route table of its subnet, and the firewall or gateway the appliance forwards to"
+        ),
         Fix::LookPastTheNsg { to } => {
             let look = match to {
                 PastTheNsg::Appliance { address } => format!(

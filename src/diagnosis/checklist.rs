@@ -8,10 +8,27 @@ use crate::azure::endpoints::CATALOG;
 use crate::azure::tags::TagDb;
 use crate::model::{
     CapturePoint, Cause, Cloud, CloudChoice, Diagnosis, DnsFailure, EndpointId, FlowRecord,
-    FlowVerdict, NameLog, NsgVerdict, RegionChoice, Requirement, RouteVerdict, Status, Thresholds,
-    Tunnel, TunnelKind, Upload, Verdict,
+    FlowVerdict, MAX_SOURCES, NameLog, NsgVerdict, RegionChoice, Requirement, RouteVerdict,
+    SourceOutcome, Status, Thresholds, Tunnel, TunnelKind, Upload, Verdict,
 };
 use std::collections::BTreeMap;
+
+/// The first flow of one verdict: its cause, NSG and route verdicts.
+#[derive(Clone)]
+pub(crate) struct Example {
+    pub cause: Cause,
+    pub config: (Option<NsgVerdict>, Option<RouteVerdict>),
+}
+
+/// A connection that worked through a proxy that asks for credentials.
+#[derive(Clone, Debug)]
+pub(crate) struct AuthenticatedProxy {
+    pub proxy: std::net::SocketAddr,
+    pub scheme: Option<String>,
+    /// The proxy's first answer on the connection (407), when it answered
+    /// twice.
+    pub first_status: Option<u16>,
+}
 
 /// What one endpoint's flows add up to.
 #[derive(Default, Clone)]
@@ -20,6 +37,16 @@ pub(crate) struct Agg {
     pub worst: Option<(Verdict, Cause)>,
     /// The worst flow's NSG and route verdicts (with `--nsg`, `--routes`).
     pub config: (Option<NsgVerdict>, Option<RouteVerdict>),
+    /// The first flow of each verdict: every problem the flows show is a
+    /// finding of its own, not only the worst.
+    pub examples: BTreeMap<Verdict, Example>,
+    /// A flow that worked through a proxy that asks for credentials: the
+    /// proxy, the scheme it asked for, and its first answer.
+    pub authenticated: Option<AuthenticatedProxy>,
+    /// Each source address's worst verdict and flows (at most
+    /// [`MAX_SOURCES`]; the rest counted in `sources_left_off`).
+    pub sources: BTreeMap<std::net::IpAddr, (Verdict, u64)>,
+    pub sources_left_off: u64,
     /// A flow that worked although the NSG exports deny it.
     pub works_though_denied: Option<NsgVerdict>,
     pub verdicts: BTreeMap<Verdict, u64>,
@@ -27,6 +54,21 @@ pub(crate) struct Agg {
 }
 
 impl Agg {
+    /// Each source's outcome, worst first, then by address.
+    pub(crate) fn sources(&self) -> Vec<SourceOutcome> {
+        let mut v: Vec<SourceOutcome> = self
+            .sources
+            .iter()
+            .map(|(a, (w, n))| SourceOutcome {
+                address: *a,
+                status: Status::of(*w),
+                flows: *n,
+            })
+            .collect();
+        v.sort_by(|x, y| y.status.cmp(&x.status).then(x.address.cmp(&y.address)));
+        v
+    }
+
     /// Flows by verdict name, in name order (as the views list them).
     pub(crate) fn counts(&self) -> BTreeMap<&'static str, u64> {
         self.verdicts
@@ -57,6 +99,9 @@ pub struct Diagnoser {
     /// Addresses Site Recovery flows were translated to (source NAT), with
     /// how many flows each (at most 8 addresses).
     translated: BTreeMap<std::net::IpAddr, u64>,
+    /// Source addresses of Site Recovery flows, IPv4 and IPv6 apart (at
+    /// most 3 each): more than one of a family is several VMs.
+    vms: [std::collections::BTreeSet<std::net::IpAddr>; 2],
 }
 
 /// What the diagnosis is built with besides the verdicts.
@@ -101,13 +146,43 @@ impl Diagnoser {
         {
             *self.translated.entry(t).or_default() += 1;
         }
+        let family = &mut self.vms[usize::from(f.src_ip.is_ipv6())];
+        if family.len() < 3 {
+            family.insert(f.src_ip);
+        }
         let a = self.per.entry(id).or_default();
         a.flows += 1;
+        let room = a.sources.len() < MAX_SOURCES;
+        match a.sources.get_mut(&f.src_ip) {
+            Some((w, n)) => {
+                *w = (*w).max(v.verdict);
+                *n += 1;
+            }
+            None if room => {
+                a.sources.insert(f.src_ip, (v.verdict, 1));
+            }
+            None => a.sources_left_off += 1,
+        }
         *a.verdicts.entry(v.verdict).or_default() += 1;
         a.last_seen = Some(a.last_seen.map_or(f.last_seen, |l| l.max(f.last_seen)));
         if a.worst.as_ref().is_none_or(|(w, _)| v.verdict > *w) {
             a.worst = Some((v.verdict, v.cause.clone()));
             a.config = (v.nsg.clone(), v.route.clone());
+        }
+        a.examples.entry(v.verdict).or_insert_with(|| Example {
+            cause: v.cause.clone(),
+            config: (v.nsg.clone(), v.route.clone()),
+        });
+        if a.authenticated.is_none()
+            && let Some(p) = &f.proxy
+            && p.status.is_some_and(|s| (200..300).contains(&s))
+            && (p.credentials_sent || p.first_status == Some(407))
+        {
+            a.authenticated = Some(AuthenticatedProxy {
+                proxy: std::net::SocketAddr::new(f.dst_ip, f.dst_port),
+                scheme: p.auth_scheme.clone(),
+                first_status: p.first_status,
+            });
         }
         if v.verdict == Verdict::Allowed
             && let Some(n) = v.nsg.as_ref().filter(|n| n.allowed == Some(false))
@@ -228,6 +303,13 @@ impl Diagnoser {
         let upload_now = cache_upload.clone().unwrap_or_default();
         let mut requirements = Vec::new();
         let mut found = Vec::new();
+        // The capture was taken on an appliance the VMs' packets reach: so
+        // it says, or its tunnels, translations or several VMs show.
+        let vms = self.vms.iter().map(|f| f.len()).max().unwrap_or(0);
+        let at_appliance = s.capture_point == CapturePoint::Nva
+            || self.asr_flows_tunnelled > 0
+            || !self.translated.is_empty()
+            || vms > 1;
         for e in CATALOG {
             let e = &e.in_cloud(cloud.cloud);
             let a = self.per.remove(&e.id).unwrap_or_default();
@@ -254,22 +336,30 @@ impl Diagnoser {
             }
             let tag = e.tag.tag(src, dst);
             // A name that never resolved is a DNS problem, not an NSG one.
-            if let (Some((_, worst)), true) = (&a.worst, status.is_problem()) {
-                let evidence = cause
-                    .as_ref()
-                    .map(super::reason::render)
-                    .unwrap_or_default();
-                found.push(findings::for_endpoint(
-                    e,
-                    status,
-                    worst,
-                    &tag,
-                    &evidence,
-                    &a,
-                    &upload_now,
-                    s.thresholds,
-                    s.network,
-                ));
+            // Every problem the flows show is a finding, the worst first.
+            if a.worst.is_some() && status.is_problem() {
+                for (v, ex) in a.examples.iter().rev() {
+                    let st = Status::of(*v);
+                    if !st.is_problem() {
+                        continue;
+                    }
+                    let one = Agg {
+                        config: ex.config.clone(),
+                        ..a.clone()
+                    };
+                    found.push(findings::for_endpoint(
+                        e,
+                        st,
+                        &ex.cause,
+                        &tag,
+                        &super::reason::render(&ex.cause),
+                        &one,
+                        &upload_now,
+                        s.thresholds,
+                        s.network,
+                        at_appliance,
+                    ));
+                }
             }
             for d in &failed_dns {
                 found.push(findings::dns(e, d, &dns_failure(d)));
@@ -282,6 +372,14 @@ impl Diagnoser {
             );
             if let (Status::Ok, Some(n)) = (status, &a.works_though_denied) {
                 found.push(findings::stale_nsg(e, n));
+            }
+            // A proxy that let Site Recovery through only with credentials:
+            // a warning, unless a refused connection already made it a
+            // finding of its own.
+            if let Some(p) = &a.authenticated
+                && !a.examples.contains_key(&Verdict::ProxyAuth)
+            {
+                found.push(findings::authenticating_proxy(e, p));
             }
             requirements.push(Requirement {
                 id: e.id,
@@ -300,6 +398,8 @@ impl Diagnoser {
                 nsg: a.config.0.clone(),
                 route: a.config.1.clone(),
                 last_seen: a.last_seen,
+                sources: a.sources(),
+                sources_left_off: a.sources_left_off,
             });
         }
         if let Some(src) = &source {
@@ -307,16 +407,13 @@ impl Diagnoser {
         }
         // Both legs of translated Site Recovery connections: the capture was
         // taken on the appliance that translates them.
-        let translating = !self.translated.is_empty();
-        if (s.capture_point == CapturePoint::Nva && self.asr_flows_total > 0)
-            || self.asr_flows_tunnelled > 0
-            || translating
-        {
+        if at_appliance && self.asr_flows_total > 0 {
             found.push(findings::nva(
                 self.asr_flows_total,
                 self.asr_flows_tunnelled,
                 s.tunnels,
                 &self.translated,
+                vms,
             ));
         }
         found.extend(
@@ -336,10 +433,10 @@ impl Diagnoser {
         Diagnosis {
             source_region: source,
             target_region: target,
-            // Site Recovery traffic inside VXLAN or GENEVE was seen on the
-            // tunnel's path: the capture point is the appliance's, whatever
-            // --capture-point said.
-            capture_point: if self.asr_flows_tunnelled > 0 || translating {
+            // Site Recovery traffic inside VXLAN or GENEVE, both legs of
+            // translated connections, or several VMs' traffic: the capture
+            // point is an appliance's, whatever --capture-point said.
+            capture_point: if at_appliance {
                 CapturePoint::Nva
             } else {
                 s.capture_point

@@ -74,7 +74,20 @@ struct Kind {
 }
 
 /// A blocked endpoint: what blocked it decides the title, codes and fix.
-fn blocked(e: &Endpoint, cause: &Cause, tag: &TagName) -> Kind {
+/// On an appliance's capture that shows the VM's packets reaching it, the
+/// drop is at the appliance or past it: that is where the fix points, not
+/// at the VM's NSG.
+fn blocked(e: &Endpoint, cause: &Cause, tag: &TagName, at_appliance: bool) -> Kind {
+    let nsg_fix = |tag: &TagName| {
+        if at_appliance {
+            Fix::AtTheAppliance {
+                pattern: e.pattern.to_string(),
+                tag: tag.clone(),
+            }
+        } else {
+            nsg_fix(tag)
+        }
+    };
     let critical = |title: String, codes: Vec<&'static str>, fix: Vec<Fix>| Kind {
         severity: Severity::Critical,
         title,
@@ -235,6 +248,7 @@ pub(super) fn for_endpoint(
     upload: &Upload,
     th: &Thresholds,
     network: &Network,
+    at_appliance: bool,
 ) -> Finding {
     let counts: Vec<String> = a.counts().iter().map(|(k, v)| format!("{v} {k}")).collect();
     let mut ev = vec![
@@ -246,8 +260,12 @@ pub(super) fn for_endpoint(
             counts.join(", ")
         ),
     ];
+    let by_vm = reason::sources_text(&a.sources(), a.sources_left_off);
+    if !by_vm.is_empty() {
+        ev.push(by_vm);
+    }
     let k = match status {
-        Status::Blocked => blocked(e, cause, tag),
+        Status::Blocked => blocked(e, cause, tag, at_appliance),
         Status::ProxyAuth => Kind {
             severity: Severity::Critical,
             title: format!(
@@ -523,6 +541,53 @@ pub(super) fn stale_nsg(e: &Endpoint, n: &NsgVerdict) -> Finding {
     )
 }
 
+/// A connection that worked through a proxy that asks for credentials: the
+/// client sent them; the Mobility service cannot (Site Recovery does not
+/// support authenticating proxies).
+pub(super) fn authenticating_proxy(
+    e: &Endpoint,
+    p: &super::checklist::AuthenticatedProxy,
+) -> Finding {
+    let scheme = p
+        .scheme
+        .as_deref()
+        .map(|s| format!(" ({s})"))
+        .unwrap_or_default();
+    let how = match p.first_status {
+        Some(first) => format!(
+            "proxy {} answered {first}{scheme} to CONNECT, then 200 on the same connection once the client sent credentials",
+            p.proxy
+        ),
+        None => format!(
+            "proxy {} answered 200 to a CONNECT that carried credentials (Proxy-Authorization){scheme}",
+            p.proxy
+        ),
+    };
+    finding(
+        FindingKind::AuthenticatingProxy { endpoint: e.id },
+        true,
+        Some(e.id),
+        Kind {
+            severity: Severity::Warning,
+            title: format!(
+                "{} goes through a proxy that asks for credentials, which Site Recovery does not support",
+                e.pattern
+            ),
+            codes: vec!["151072"],
+            fix: vec![
+                Fix::ProxyWithoutAuthentication {
+                    pattern: e.pattern.to_string(),
+                },
+                Fix::ProxyConfiguration,
+            ],
+        },
+        vec![
+            how,
+            "this connection worked because its client authenticated; the Mobility service cannot, and its connections will be refused (407)".into(),
+        ],
+    )
+}
+
 /// A Site Recovery name that does not resolve.
 pub(super) fn dns(e: &Endpoint, d: &NameLog, cause: &Cause) -> Finding {
     let servers: Vec<String> = d
@@ -684,8 +749,14 @@ pub(super) fn nva(
     tunnelled: u64,
     tunnels: &[Tunnel],
     translated: &BTreeMap<std::net::IpAddr, u64>,
+    vms: usize,
 ) -> Finding {
     let mut evidence = vec![format!("{asr_flows} Site Recovery flows seen on the NVA")];
+    if vms > 1 {
+        evidence.push(format!(
+            "they come from {vms} VMs (source addresses of one family): a capture taken where several VMs' traffic passes, not on one VM"
+        ));
+    }
     if !translated.is_empty() {
         let to: Vec<String> = translated
             .iter()

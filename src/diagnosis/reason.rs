@@ -23,6 +23,36 @@ pub fn by_address(pattern: &str, tag: &str) -> String {
     format!(" [no name seen: {pattern} by its address in {tag}]")
 }
 
+/// Each VM's outcome, grouped by status, worst first: "by VM (source
+/// address): blocked 10.1.3.4 (4 flows); ok 10.1.0.4, 10.1.2.4". Empty
+/// for one VM.
+pub fn sources_text(sources: &[crate::model::SourceOutcome], left_off: u64) -> String {
+    if sources.len() + left_off as usize <= 1 {
+        return String::new();
+    }
+    let mut groups: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < sources.len() {
+        let st = sources[i].status;
+        let same: Vec<String> = sources[i..]
+            .iter()
+            .take_while(|s| s.status == st)
+            .map(|s| format!("{} ({})", s.address, plural(s.flows, "flow", "flows")))
+            .collect();
+        i += same.len();
+        groups.push(format!("{} {}", st.as_str(), same.join(", ")));
+    }
+    let more = if left_off > 0 {
+        format!(
+            "; {} more not listed",
+            plural(left_off, "address", "addresses")
+        )
+    } else {
+        String::new()
+    };
+    format!("by VM (source address): {}{more}", groups.join("; "))
+}
+
 /// The sentence for a cause.
 pub fn render(c: &Cause) -> String {
     match c {

@@ -257,6 +257,7 @@ fn through_proxy(status: u16, scheme: Option<&str>) -> FlowRecord {
         target_port: 443,
         credentials_sent: false,
         status: Some(status),
+        first_status: None,
         auth_scheme: scheme.map(str::to_string),
     });
     f
@@ -1023,4 +1024,95 @@ fn flows_are_sorted_in_place_by_first_packet() {
         let got: Vec<(i64, u64)> = v.iter().map(|f| (f.first_seen, f.id)).collect();
         assert_eq!(got, want, "{n} flows");
     }
+}
+
+/// The endpoint's findings, by what they are about.
+fn findings_of(d: &Diagnosis, id: EndpointId) -> Vec<&FindingKind> {
+    d.findings
+        .iter()
+        .filter(|f| f.endpoint == Some(id))
+        .map(|f| &f.about)
+        .collect()
+}
+
+/// An authenticating proxy refused one connection and another, through the
+/// same proxy with credentials, was throttled: each problem is a finding of
+/// its own; the requirement's status is the worst.
+#[test]
+fn every_problem_of_an_endpoint_is_a_finding_of_its_own() {
+    let refused = through_proxy(407, Some("Basic"));
+    let mut slow = through_proxy(200, None);
+    slow.id = 2;
+    slow.proxy.as_mut().unwrap().credentials_sent = true;
+    slow.out.data_retransmissions = 10;
+    let (_, d) = run_with(settings(), vec![refused, slow], &[]);
+    assert_eq!(
+        requirement(&d, EndpointId::CacheStorage).status,
+        Status::ProxyAuth
+    );
+    let about = |status| FindingKind::Endpoint {
+        endpoint: EndpointId::CacheStorage,
+        status,
+    };
+    assert_eq!(
+        findings_of(&d, EndpointId::CacheStorage),
+        vec![&about(Status::ProxyAuth), &about(Status::Throttled)]
+    );
+    let slow = d
+        .findings
+        .iter()
+        .find(|f| f.about == about(Status::Throttled))
+        .unwrap();
+    assert!(
+        matches!(slow.fixes[0], Fix::StorageServiceEndpoint { .. }),
+        "{:?}",
+        slow.fixes
+    );
+}
+
+/// A proxy that asked for credentials and then let the connection through
+/// (curl --proxy-anyauth: 407, then 200 on the same connection): the
+/// requirement works, with a warning that the proxy authenticates; beside a
+/// refused connection, the refusal's critical finding says it once.
+#[test]
+fn an_authenticating_proxy_that_let_the_connection_through_is_a_warning() {
+    let mut f = through_proxy(200, Some("Basic"));
+    let p = f.proxy.as_mut().unwrap();
+    p.credentials_sent = true;
+    p.first_status = Some(407);
+    let (j, d) = run(f.clone());
+    assert_eq!(j.verdict.verdict, Verdict::Allowed);
+    assert_eq!(requirement(&d, EndpointId::CacheStorage).status, Status::Ok);
+    let w = finding(&d, EndpointId::CacheStorage);
+    assert_eq!(
+        w.about,
+        FindingKind::AuthenticatingProxy {
+            endpoint: EndpointId::CacheStorage
+        }
+    );
+    assert_eq!(w.severity, Severity::Warning);
+    assert_eq!(
+        w.fixes,
+        vec![
+            Fix::ProxyWithoutAuthentication {
+                pattern: "*.blob.core.windows.net".into()
+            },
+            Fix::ProxyConfiguration
+        ]
+    );
+    assert!(w.evidence[0].contains("answered 407 (Basic) to CONNECT, then 200"));
+    assert!(
+        d.has_asr_findings(),
+        "a warning about Site Recovery traffic"
+    );
+    let mut refused = through_proxy(407, Some("Basic"));
+    refused.id = 2;
+    let (_, d) = run_with(settings(), vec![f, refused], &[]);
+    assert_eq!(
+        findings_of(&d, EndpointId::CacheStorage),
+        vec![&FindingKind::Endpoint {
+            endpoint: EndpointId::CacheStorage,
+            status: Status::ProxyAuth
+        }]
+    );
 }

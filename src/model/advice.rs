@@ -99,6 +99,14 @@ pub enum Fix {
     },
     /// A Standard internal load balancer gives no outbound access (151196).
     NatGateway,
+    /// The capture was taken on the appliance and the VM's packets reached
+    /// it: the drop is at the appliance or past it, not at the VM's NSG.
+    AtTheAppliance {
+        /// The URL pattern.
+        pattern: String,
+        /// The tag Site Recovery needs.
+        tag: TagName,
+    },
     /// The NSGs allow it: look past them.
     LookPastTheNsg {
         /// Where the route goes.
@@ -240,5 +248,12 @@ pub enum FindingKind {
         endpoint: EndpointId,
         /// The private DNS zone.
         zone: String,
+    },
+    /// An endpoint was reached through a proxy that asks for credentials:
+    /// the connection worked, because its client sent them, which the
+    /// Mobility service cannot.
+    AuthenticatingProxy {
+        /// The endpoint.
+        endpoint: EndpointId,
     },
 }

@@ -213,6 +213,25 @@ pub struct Requirement {
     /// Last flow seen.
     #[serde(serialize_with = "ts_opt")]
     pub last_seen: Option<i64>,
+    /// Each VM's outcome (by source address), worst first: on an appliance's
+    /// capture, which VMs are blocked and which work.
+    pub sources: Vec<SourceOutcome>,
+    /// Source addresses past [`MAX_SOURCES`], not listed.
+    pub sources_left_off: u64,
+}
+
+/// Most source addresses listed per requirement.
+pub const MAX_SOURCES: usize = 32;
+
+/// What one VM (a source address) met on the way to an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceOutcome {
+    /// The VM's address (the client's, before any translation).
+    pub address: std::net::IpAddr,
+    /// Its status: its worst flow's.
+    pub status: Status,
+    /// Its flows to the endpoint.
+    pub flows: u64,
 }
 
 /// How bad a finding is.

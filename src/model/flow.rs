@@ -328,8 +328,12 @@ pub struct ProxyRecord {
     pub target_port: u16,
     /// Whether the request carried Proxy-Authorization.
     pub credentials_sent: bool,
-    /// The proxy's status code.
+    /// The proxy's status code (its last answer, when it answered more
+    /// than one CONNECT on the connection).
     pub status: Option<u16>,
+    /// The proxy's first answer, when it answered again on the same
+    /// connection (407, then 200 once the client sent credentials).
+    pub first_status: Option<u16>,
     /// The scheme the proxy asked for (Proxy-Authenticate).
     pub auth_scheme: Option<String>,
 }

@@ -29,6 +29,9 @@ pub struct ProxyResponse {
     pub head_len: usize,
     /// The scheme of `Proxy-Authenticate` (Basic, NTLM, Negotiate…), if any.
     pub auth_scheme: Option<String>,
+    /// The length of the body after the head (`Content-Length`), if given:
+    /// where the next answer on the same connection would start.
+    pub content_length: Option<usize>,
 }
 
 fn head_end(b: &[u8]) -> Option<usize> {
@@ -105,26 +108,28 @@ pub fn parse_response(b: &[u8]) -> Progress<ProxyResponse> {
         };
     };
     let head = String::from_utf8_lossy(&b[..end]);
-    let mut lines = head.split("\r\n");
-    let status = lines
+    let status = head
+        .split("\r\n")
         .next()
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|s| s.parse::<u16>().ok());
     let Some(status) = status else {
         return Progress::NotThis;
     };
-    let auth_scheme = lines.find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        if k.trim().eq_ignore_ascii_case("proxy-authenticate") {
-            v.split_whitespace().next().map(|s| printable(s.as_bytes()))
-        } else {
-            None
-        }
-    });
+    let field = |name: &str| {
+        head.split("\r\n").skip(1).find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(name).then_some(v)
+        })
+    };
+    let auth_scheme = field("proxy-authenticate")
+        .and_then(|v| v.split_whitespace().next().map(|s| printable(s.as_bytes())));
+    let content_length = field("content-length").and_then(|v| v.trim().parse().ok());
     Progress::Done(ProxyResponse {
         status,
         head_len: end,
         auth_scheme,
+        content_length,
     })
 }
 

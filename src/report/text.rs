@@ -261,6 +261,10 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
         if !r.evidence.is_empty() {
             wrapped(out, "                  ", 18, &for_terminal(&r.evidence))?;
         }
+        let by_vm = crate::diagnosis::reason::sources_text(&r.sources, r.sources_left_off);
+        if !by_vm.is_empty() {
+            wrapped(out, "                  ", 18, &by_vm)?;
+        }
     }
     // The rate means something only once there was data to upload.
     if let Some(u) = d.cache_upload.as_ref().filter(|u| u.bytes >= 64 * 1024) {
