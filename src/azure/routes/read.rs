@@ -5,6 +5,7 @@
 
 use super::{Destination, Route, State};
 use crate::azure::address::Block;
+use crate::azure::json::{self, DuplicateKey};
 use crate::model::{NextHop, RouteSource, TagName};
 use crate::sanitize::for_terminal;
 use serde::Deserialize;
@@ -16,6 +17,10 @@ pub enum RoutesError {
     /// Not JSON at all.
     #[error("not JSON ({0})")]
     Json(String),
+    /// A key written twice in one object, at any depth: `az` never writes
+    /// one twice, and which value Azure holds cannot be told.
+    #[error("{0}; export the file again with `az`")]
+    Duplicate(DuplicateKey),
     /// JSON, but not one of the shapes read here.
     #[error(
         "expected the output of `az network nic show-effective-route-table` (value[].addressPrefix) or `az network route-table show` (properties.routes), found {0}"
@@ -33,7 +38,10 @@ pub enum RoutesError {
 
 /// Reads either export; see the module documentation for the shapes.
 pub fn parse_routes(json: &str) -> Result<Vec<Route>, RoutesError> {
-    let v: Value = serde_json::from_str(json).map_err(|e| RoutesError::Json(e.to_string()))?;
+    let v: Value = json::parse(json).map_err(|e| match e {
+        json::Error::Syntax(e) => RoutesError::Json(e.to_string()),
+        json::Error::Duplicate(d) => RoutesError::Duplicate(d),
+    })?;
     let shape = |v: &Value| RoutesError::Shape(kind(v));
     // A route table: its routes; else a list of routes (or of route tables).
     if let Some(routes) = table_routes(&v) {
@@ -117,14 +125,13 @@ fn routes_in(list: &[Value], from_table: bool) -> Result<Vec<Route>, RoutesError
                 kind(item)
             )));
         }
-        let raw: RawRoute =
-            serde_json::from_value(item.clone()).map_err(|e| RoutesError::Route {
-                route: item
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .map_or_else(|| format!("#{}", i + 1), for_terminal),
-                what: for_terminal(&e.to_string()),
-            })?;
+        let raw = RawRoute::deserialize(item).map_err(|e| RoutesError::Route {
+            route: item
+                .get("name")
+                .and_then(Value::as_str)
+                .map_or_else(|| format!("#{}", i + 1), for_terminal),
+            what: for_terminal(&e.to_string()),
+        })?;
         out.push(convert(raw, i, from_table)?);
     }
     Ok(out)
