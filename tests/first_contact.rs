@@ -344,21 +344,72 @@ fn exports_and_tag_files_are_bounded_and_their_encoding_named() {
         assert!(err.contains(says), "{name}: {err}");
         assert!(err.contains("UTF-8"), "{name}: {err}");
     }
-    // A device without end is refused before it fills memory.
-    for (flag, what) in [("--nsg", "export"), ("--service-tags", "service tags file")] {
-        let mut args = vec!["check", "--nsg", "/dev/zero"];
+    // A device without end is refused at its first bytes, a file larger
+    // than the cap before a byte of it is read, and a stream larger than the
+    // cap once the cap is reached: memory stays within the 256 MiB cap (a
+    // buffer that grew by doubling peaked at 540 MB on /dev/zero).
+    let big = dir.file("big.json", b"");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&big)
+        .unwrap()
+        .set_len(300 << 20)
+        .unwrap();
+    let spaces: Feed = Box::new(|w| {
+        let block = vec![b' '; 1 << 20];
+        for _ in 0..300 {
+            if w.write_all(&block).is_err() {
+                return;
+            }
+        }
+    });
+    for (flag, file, feed, says, within) in [
+        (
+            "--nsg",
+            "/dev/zero",
+            None,
+            "the export is not text: its first 64 bytes are all zero",
+            64,
+        ),
+        (
+            "--service-tags",
+            "/dev/zero",
+            None,
+            "the service tags file is not text",
+            64,
+        ),
+        (
+            "--nsg",
+            big.as_str(),
+            None,
+            "the export is larger than 256 MiB",
+            64,
+        ),
+        (
+            "--service-tags",
+            big.as_str(),
+            None,
+            "the service tags file is larger than 256 MiB",
+            64,
+        ),
+        (
+            "--nsg",
+            "/dev/stdin",
+            Some(spaces),
+            "the export is larger than 256 MiB",
+            300,
+        ),
+    ] {
+        let mut args = vec!["check", "--nsg", file];
         if flag == "--service-tags" {
-            args = vec!["check", "--nsg", "/dev/null", "--service-tags", "/dev/zero"];
+            args = vec!["check", "--nsg", "/dev/null", "--service-tags", file];
         }
         args.extend(region);
-        let (code, err, peak) = run_measured(&args, None);
-        assert_eq!(code, 2, "{flag}: {err}");
+        let (code, err, peak) = run_measured(&args, feed);
+        assert_eq!(code, 2, "{flag} {file}: {err}");
         assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(
-            err.contains(&format!("the {what} is larger than 256 MiB")),
-            "{err}"
-        );
-        assert!(peak < 600, "{flag}: peak {peak} MB");
+        assert!(err.contains(says), "{flag} {file}: {err}");
+        assert!(peak < within, "{flag} {file}: peak {peak} MB");
     }
     // A wrong field names the rule and the field.
     let bad = text.replacen("\"priority\": 100", "\"priority\": -1", 1);
