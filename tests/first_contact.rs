@@ -303,6 +303,46 @@ fn the_json_report_streams_its_flows() {
 }
 
 #[test]
+fn a_large_route_export_is_read_in_memory_proportional_to_it() {
+    // 200,000 effective routes as `az` indents them (about 60 MB): the route
+    // list is read a route at a time, never held as one parsed document
+    // (which took five times the file), so the peak stays within twice the
+    // file and the binary.
+    let dir = Scratch::new("many-routes");
+    let mut text = String::from("{\n  \"value\": [\n");
+    for i in 0..200_000u32 {
+        let [_, a, b, c] = i.to_be_bytes();
+        text.push_str(&format!(
+            "    {{\n      \"disableBgpRoutePropagation\": false,\n      \"name\": \"udr-{i}\",\n      \"source\": \"User\",\n      \"state\": \"Active\",\n      \"addressPrefix\": [\n        \"40.{a}.{b}.{c}/32\"\n      ],\n      \"nextHopIpAddress\": [\n        \"10.1.0.4\"\n      ],\n      \"nextHopType\": \"VirtualAppliance\"\n    }},\n"
+        ));
+    }
+    text.push_str(
+        "    {\"name\": null, \"source\": \"Default\", \"state\": \"Active\", \"addressPrefix\": [\"0.0.0.0/0\"], \"nextHopType\": \"Internet\"}\n  ]\n}\n",
+    );
+    let routes = dir.file("routes.json", text.as_bytes());
+    let mb = (text.len() >> 20) as u64;
+    drop(text);
+    let nsg = data("nsg-allow-all.json");
+    let args = [
+        "check",
+        "--nsg",
+        &nsg,
+        "--routes",
+        &routes,
+        "--format",
+        "json",
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+    ];
+    let (code, err, peak) = run_measured(&args, None);
+    assert_eq!(code, 0, "{err}");
+    assert!(mb > 50, "{mb} MB");
+    assert!(peak < 2 * mb + 40, "peak {peak} MB for a {mb} MB export");
+}
+
+#[test]
 fn exports_and_tag_files_are_bounded_and_their_encoding_named() {
     let dir = Scratch::new("exports");
     let region = ["--source-region", "eastus", "--target-region", "centralus"];

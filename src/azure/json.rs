@@ -58,28 +58,55 @@ fn run<'de, R: serde_json::de::Read<'de>>(
     de: &mut serde_json::Deserializer<R>,
     build: bool,
 ) -> Result<Value, Error> {
-    let repeated = RefCell::new(None);
+    let noted = Noted::default();
     let seed = Strict {
-        repeated: &repeated,
+        repeated: &noted,
         build,
     };
     let value = seed
         .deserialize(&mut *de)
         .and_then(|v| de.end().map(|()| v));
-    value.map_err(|e| match repeated.into_inner() {
+    value.map_err(|e| streamed_error(e, noted))
+}
+
+/// Where a parse notes the first key it finds repeated.
+pub(crate) type Noted = RefCell<Option<String>>;
+
+/// A seed and visitor that builds one strict [`Value`], for a reader that
+/// streams a document with visitors of its own (the large lists of an
+/// export converted as they come, never held as one `Value`): a repeated
+/// key is noted in `noted`, and [`streamed_error`] tells it.
+pub(crate) fn strict(noted: &Noted) -> Strict<'_> {
+    Strict {
+        repeated: noted,
+        build: true,
+    }
+}
+
+/// Notes `key` as repeated; the error to return, which stops the parse.
+pub(crate) fn repeated<E: de::Error>(noted: &Noted, key: String) -> E {
+    let e = de::Error::custom(format_args!("the key \"{key}\" appears twice"));
+    *noted.borrow_mut() = Some(key);
+    e
+}
+
+/// What a streamed parse that failed with `e` failed of: the key noted as
+/// repeated, where serde_json stopped, else serde_json's own error.
+pub(crate) fn streamed_error(e: serde_json::Error, noted: Noted) -> Error {
+    match noted.into_inner() {
         Some(key) => Error::Duplicate(DuplicateKey {
             key: crate::sanitize::for_terminal(&key),
             line: e.line(),
             column: e.column(),
         }),
         None => Error::Syntax(e),
-    })
+    }
 }
 
 /// Builds a [`Value`] (or, with `build` false, only walks the document),
 /// noting in `repeated` the first key found twice in one object.
 #[derive(Clone, Copy)]
-struct Strict<'a> {
+pub(crate) struct Strict<'a> {
     repeated: &'a RefCell<Option<String>>,
     build: bool,
 }
@@ -159,9 +186,7 @@ impl<'de> Visitor<'de> for Strict<'_> {
                 !seen.insert(key.clone())
             };
             if again {
-                let e = de::Error::custom(format_args!("the key \"{key}\" appears twice"));
-                *self.repeated.borrow_mut() = Some(key);
-                return Err(e);
+                return Err(repeated(self.repeated, key));
             }
             let v = map.next_value_seed(self)?;
             if self.build {
