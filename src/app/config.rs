@@ -45,10 +45,17 @@ pub const MAX_INPUT_FILE: u64 = 256 << 20;
 /// text: at most [`MAX_INPUT_FILE`] bytes, UTF-8 with or without a byte-order
 /// mark, or UTF-16 with one (what Windows PowerShell 5.1's `>` writes); any
 /// other encoding is named. `what` names the file in messages.
+///
+/// Memory stays within the cap whatever the file is: a regular file larger
+/// than the cap is refused before a byte is read, one within it is read into
+/// a buffer of its size, and anything else (a device, a pipe) is read in
+/// chunks into a buffer that never grows past the cap. A file whose first
+/// bytes no text begins with (`/dev/zero`, UTF-32) is refused as soon as they
+/// are read.
 pub fn read_text(p: &Path, what: &str) -> anyhow::Result<String> {
     use std::io::Read;
     let name = crate::sanitize::for_terminal(&p.display().to_string());
-    let file = std::fs::File::open(p).map_err(|e| {
+    let mut file = std::fs::File::open(p).map_err(|e| {
         let why = match e.kind() {
             std::io::ErrorKind::NotFound => "no such file; check the path",
             std::io::ErrorKind::PermissionDenied => {
@@ -58,66 +65,122 @@ pub fn read_text(p: &Path, what: &str) -> anyhow::Result<String> {
         };
         anyhow::anyhow!("{name}: cannot read the {what}: {why} ({e})")
     })?;
-    let mut bytes = Vec::new();
-    file.take(MAX_INPUT_FILE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| anyhow::anyhow!("{name}: cannot read the {what}: {e}; give a regular file"))?;
-    if bytes.len() as u64 > MAX_INPUT_FILE {
-        anyhow::bail!(
+    let cap = usize::try_from(MAX_INPUT_FILE).unwrap_or(usize::MAX);
+    let too_large = || {
+        anyhow::anyhow!(
             "{name}: the {what} is larger than {} MiB, far more than any real one (tens of MB): give the file `az` wrote",
             MAX_INPUT_FILE >> 20
-        );
+        )
+    };
+    let mut bytes = Vec::new();
+    if let Ok(m) = file.metadata()
+        && m.is_file()
+    {
+        if m.len() > MAX_INPUT_FILE {
+            return Err(too_large());
+        }
+        bytes.reserve_exact(usize::try_from(m.len()).unwrap_or(0));
     }
-    decode_text(&bytes).map_err(|why| anyhow::anyhow!("{name}: the {what} {why}"))
+    let mut chunk = vec![0u8; 64 << 10];
+    let mut head_told = false;
+    loop {
+        let n = match file.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => anyhow::bail!("{name}: cannot read the {what}: {e}; give a regular file"),
+        };
+        if bytes.len() + n > cap {
+            return Err(too_large());
+        }
+        if bytes.capacity() - bytes.len() < n {
+            // Doubling, as a Vec grows, but never past the cap.
+            let want = (bytes.capacity() * 2).clamp(bytes.len() + n, cap);
+            bytes.reserve_exact(want - bytes.len());
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+        if !head_told && bytes.len() >= HEAD {
+            encoding(&bytes).map_err(|why| anyhow::anyhow!("{name}: the {what} {why}"))?;
+            head_told = true;
+        }
+    }
+    decode_text(bytes).map_err(|why| anyhow::anyhow!("{name}: the {what} {why}"))
 }
 
-/// Text from bytes: UTF-8 (a byte-order mark dropped), or UTF-16 with a
-/// byte-order mark; otherwise what the encoding is, in words.
-pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
-    let utf16 = |b: &[u8], le: bool| -> Result<String, String> {
-        if !b.len().is_multiple_of(2) {
-            return Err("is UTF-16 with an odd number of bytes: it was cut short".into());
-        }
-        let units = b.chunks_exact(2).map(|c| {
-            if le {
-                u16::from_le_bytes([c[0], c[1]])
-            } else {
-                u16::from_be_bytes([c[0], c[1]])
-            }
-        });
-        char::decode_utf16(units)
-            .collect::<Result<String, _>>()
-            .map_err(|_| "is UTF-16 with an invalid surrogate: the file is damaged".into())
-    };
-    const SAVE: &str = "save it as UTF-8 (in PowerShell: `| Out-File -Encoding utf8`, or run `az` in a shell that writes UTF-8)";
+/// How many first bytes tell the encoding.
+const HEAD: usize = 64;
+
+/// What [`encoding`] found.
+enum Encoding {
+    /// UTF-8, after a byte-order mark of `bom` bytes (0 or 3).
+    Utf8 { bom: usize },
+    /// UTF-16 after its byte-order mark, little- or big-endian.
+    Utf16 { le: bool },
+}
+
+const SAVE: &str = "save it as UTF-8 (in PowerShell: `| Out-File -Encoding utf8`, or run `az` in a shell that writes UTF-8)";
+
+/// The encoding the first bytes of a text tell (at most [`HEAD`] of them
+/// are looked at), or what they are in words when asrscope cannot read it.
+fn encoding(bytes: &[u8]) -> Result<Encoding, String> {
     match bytes {
         [0xff, 0xfe, 0, 0, ..] | [0, 0, 0xfe, 0xff, ..] => {
             Err(format!("is UTF-32, which asrscope does not read: {SAVE}"))
         }
-        [0xef, 0xbb, 0xbf, rest @ ..] => String::from_utf8(rest.to_vec()).map_err(|e| {
-            format!(
-                "is not valid UTF-8 (invalid byte at offset {}): {SAVE}",
-                e.utf8_error().valid_up_to() + 3
-            )
-        }),
-        [0xff, 0xfe, rest @ ..] => utf16(rest, true),
-        [0xfe, 0xff, rest @ ..] => utf16(rest, false),
+        [0xef, 0xbb, 0xbf, ..] => Ok(Encoding::Utf8 { bom: 3 }),
+        [0xff, 0xfe, ..] => Ok(Encoding::Utf16 { le: true }),
+        [0xfe, 0xff, ..] => Ok(Encoding::Utf16 { le: false }),
         _ => {
             // JSON text never holds a zero byte; UTF-16 or UTF-32 of ASCII
-            // text is full of them.
-            let head = &bytes[..bytes.len().min(64)];
-            if head.iter().filter(|b| **b == 0).count() * 4 >= head.len().max(1) {
+            // text is full of them, and a device such as /dev/zero is nothing else.
+            let head = &bytes[..bytes.len().min(HEAD)];
+            let zeros = head.iter().filter(|b| **b == 0).count();
+            if !head.is_empty() && zeros == head.len() {
+                return Err(format!(
+                    "is not text: its first {} bytes are all zero (a device such as /dev/zero, or a damaged file); give the file `az` wrote",
+                    head.len()
+                ));
+            }
+            if zeros * 4 >= head.len().max(1) {
                 return Err(format!(
                     "looks like UTF-16 or UTF-32 without a byte-order mark (zero bytes among the first {}): {SAVE}",
                     head.len()
                 ));
             }
-            String::from_utf8(bytes.to_vec()).map_err(|e| {
+            Ok(Encoding::Utf8 { bom: 0 })
+        }
+    }
+}
+
+/// Text from bytes: UTF-8 (a byte-order mark dropped), or UTF-16 with a
+/// byte-order mark; otherwise what the encoding is, in words. UTF-8 takes
+/// the bytes' buffer over, without a copy.
+pub fn decode_text(mut bytes: Vec<u8>) -> Result<String, String> {
+    match encoding(&bytes)? {
+        Encoding::Utf8 { bom } => {
+            bytes.drain(..bom);
+            String::from_utf8(bytes).map_err(|e| {
                 format!(
                     "is not valid UTF-8 (invalid byte at offset {}): {SAVE}",
-                    e.utf8_error().valid_up_to()
+                    e.utf8_error().valid_up_to() + bom
                 )
             })
+        }
+        Encoding::Utf16 { le } => {
+            let b = &bytes[2..];
+            if !b.len().is_multiple_of(2) {
+                return Err("is UTF-16 with an odd number of bytes: it was cut short".into());
+            }
+            let units = b.chunks_exact(2).map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            });
+            char::decode_utf16(units)
+                .collect::<Result<String, _>>()
+                .map_err(|_| "is UTF-16 with an invalid surrogate: the file is damaged".into())
         }
     }
 }
@@ -271,10 +334,10 @@ mod tests {
     #[test]
     fn exports_as_windows_tools_write_them() {
         let text = r#"{"value": []}"#;
-        assert_eq!(decode_text(text.as_bytes()).unwrap(), text);
+        assert_eq!(decode_text(text.as_bytes().to_vec()).unwrap(), text);
         let mut bom = vec![0xef, 0xbb, 0xbf];
         bom.extend_from_slice(text.as_bytes());
-        assert_eq!(decode_text(&bom).unwrap(), text);
+        assert_eq!(decode_text(bom).unwrap(), text);
         for le in [true, false] {
             let mut b = if le {
                 vec![0xff, 0xfe]
@@ -284,14 +347,14 @@ mod tests {
             for u in text.encode_utf16() {
                 b.extend_from_slice(&if le { u.to_le_bytes() } else { u.to_be_bytes() });
             }
-            assert_eq!(decode_text(&b).unwrap(), text);
+            assert_eq!(decode_text(b).unwrap(), text);
         }
-        let e = decode_text(&[0xff, 0xfe, 0, 0, b'{', 0, 0, 0]).unwrap_err();
+        let e = decode_text(vec![0xff, 0xfe, 0, 0, b'{', 0, 0, 0]).unwrap_err();
         assert!(e.contains("UTF-32"), "{e}");
         let no_bom: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
-        let e = decode_text(&no_bom).unwrap_err();
+        let e = decode_text(no_bom).unwrap_err();
         assert!(e.contains("without a byte-order mark"), "{e}");
-        let e = decode_text(b"{\"a\": \"\xe9\"}").unwrap_err();
+        let e = decode_text(b"{\"a\": \"\xe9\"}".to_vec()).unwrap_err();
         assert!(e.contains("offset 7"), "{e}");
         assert!(!e.contains('\n'));
     }

@@ -3,6 +3,7 @@
 use super::config;
 use crate::azure::tags::{SNAPSHOT_FAMILIES, TagDb};
 use crate::cli::TagsCommand;
+use crate::sanitize::for_terminal;
 use anyhow::Context;
 use std::io::Write;
 use std::net::IpAddr;
@@ -38,7 +39,7 @@ pub fn run(cmd: &TagsCommand) -> anyhow::Result<ExitCode> {
             let m = db.meta();
             eprintln!(
                 "asrscope: {}: changeNumber {}, published {}, {} tags, {} prefixes read; snapshot keeps {}",
-                file.display(),
+                for_terminal(&file.display().to_string()),
                 m.change_number,
                 m.published
                     .as_deref()
@@ -72,7 +73,7 @@ pub fn run(cmd: &TagsCommand) -> anyhow::Result<ExitCode> {
                             None => t.name.clone(),
                         })
                         .collect();
-                    writeln!(out, "{ip}: {}", names.join(", "))?;
+                    writeln!(out, "{ip}: {}", for_terminal(&names.join(", ")))?;
                 }
             }
         }
@@ -82,14 +83,14 @@ pub fn run(cmd: &TagsCommand) -> anyhow::Result<ExitCode> {
         } => {
             let tags = config::load_tags(service_tags.as_deref())?;
             let m = tags.db().meta();
-            writeln!(out, "origin:       {}", tags.origin())?;
-            writeln!(out, "source file:  {}", m.source)?;
-            writeln!(out, "cloud:        {}", m.cloud)?;
+            writeln!(out, "origin:       {}", for_terminal(&tags.origin()))?;
+            writeln!(out, "source file:  {}", for_terminal(&m.source))?;
+            writeln!(out, "cloud:        {}", for_terminal(&m.cloud))?;
             writeln!(out, "changeNumber: {}", m.change_number)?;
             writeln!(
                 out,
                 "published:    {}",
-                m.published.as_deref().unwrap_or("unknown")
+                for_terminal(m.published.as_deref().unwrap_or("unknown"))
             )?;
             writeln!(out, "tags:         {}", m.tags)?;
             writeln!(out, "prefixes:     {}", m.prefixes)?;
@@ -104,6 +105,7 @@ pub fn run(cmd: &TagsCommand) -> anyhow::Result<ExitCode> {
             if *regions {
                 writeln!(out, "regions:")?;
                 for (id, sfx) in tags.db().regions() {
+                    let (id, sfx) = (for_terminal(&id), for_terminal(&sfx));
                     writeln!(out, "  {id:<24} {sfx}")?;
                 }
             }

@@ -5,6 +5,7 @@ pub mod address;
 pub mod churn;
 pub mod clouds;
 pub mod endpoints;
+pub mod json;
 pub mod nsg;
 pub mod platform;
 pub mod privatelink;

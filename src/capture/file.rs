@@ -189,7 +189,23 @@ struct Iface {
     linktype: u32,
     ts_offset: i64,
     ts_resol: u64,
-    filter: Option<pcap::BpfProgram>,
+    filter: Option<Filter>,
+}
+
+/// A `--filter` compiled for one link type.
+struct Filter {
+    program: pcap::BpfProgram,
+    /// Bytes of a pseudo-header libpcap cannot filter behind, skipped
+    /// before the program runs.
+    skip: usize,
+}
+
+impl Filter {
+    fn passes(&self, frame: &[u8]) -> bool {
+        frame
+            .get(self.skip..)
+            .is_some_and(|d| self.program.filter(d))
+    }
 }
 
 /// What the reader knows of the format so far.
@@ -424,7 +440,7 @@ fn read_input<R: Read>(
                     };
                     if let Some(ifc) = ifc {
                         let data = &chunk.data[start..end];
-                        if ifc.filter.as_ref().is_none_or(|p| p.filter(data)) {
+                        if ifc.filter.as_ref().is_none_or(|p| p.passes(data)) {
                             summary.frames += 1;
                             let ts_us = if iface.is_some() {
                                 crate::frame::clamp_ts(
@@ -677,11 +693,126 @@ fn to_micros(ts: u64, resol: u64) -> i64 {
     i64::try_from(us).unwrap_or(i64::MAX)
 }
 
-fn compile_for(expr: &str, linktype: u32) -> Result<pcap::BpfProgram, CaptureError> {
+/// libpcap's value for raw IP (`DLT_RAW`): 14 on OpenBSD, 12 elsewhere.
+const DLT_RAW: i32 = if cfg!(target_os = "openbsd") { 14 } else { 12 };
+/// libpcap's value for OpenBSD loopback (`DLT_LOOP`): 12 on OpenBSD, 108 elsewhere.
+const DLT_LOOP: i32 = if cfg!(target_os = "openbsd") { 12 } else { 108 };
+
+/// The libpcap data link type (`DLT_*`, what `pcap_open_dead` and so the
+/// filter compiler take) of a file's link type (`LINKTYPE_*`), as
+/// pcap-linktype(7) and libpcap's own reader (`linktype_to_dlt`) map them
+/// for every link type asrscope decodes. They are equal but for raw IP:
+/// `LINKTYPE_RAW` is 101 in files and `DLT_RAW` 12 (14 on OpenBSD), and
+/// files written with the platform's `DLT_RAW` say 12 or 14, which asrscope
+/// decodes as raw IP too (libpcap on Linux knows no 14, and tcpdump refuses
+/// such a file); 108 is OpenBSD's loopback, `DLT_LOOP` (12 on OpenBSD);
+/// `LINKTYPE_PPP_HDLC` 50 is `DLT_PPP_SERIAL`, 50 everywhere.
+fn dlt_of(linktype: u32) -> i32 {
+    match linktype {
+        12 | 14 | 101 => DLT_RAW,
+        108 => DLT_LOOP,
+        other => other as i32,
+    }
+}
+
+/// `expr` compiled for frames of `linktype`. libpcap (to 1.10 at least)
+/// cannot filter `LINKTYPE_PPP_WITH_DIR` (204): its frames are
+/// `LINKTYPE_PPP_HDLC` (50) behind a one-byte direction, so the program is
+/// compiled for that and run past the byte.
+fn compile_for(expr: &str, linktype: u32) -> Result<Filter, CaptureError> {
     let err = |e: pcap::Error| CaptureError::Filter {
         filter: expr.to_string(),
         message: e.to_string(),
     };
-    let dead = pcap::Capture::dead(pcap::Linktype(linktype as i32)).map_err(err)?;
-    dead.compile(expr, true).map_err(err)
+    let (linktype, skip) = match linktype {
+        204 => (50, 1),
+        other => (other, 0),
+    };
+    let dead = pcap::Capture::dead(pcap::Linktype(dlt_of(linktype))).map_err(err)?;
+    Ok(Filter {
+        program: dead.compile(expr, true).map_err(err)?,
+        skip,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::SUPPORTED_LINKTYPES;
+
+    #[test]
+    fn a_filter_compiles_for_every_link_type_decoded() {
+        for &(lt, name) in SUPPORTED_LINKTYPES {
+            for expr in ["tcp port 443", "ip6 or udp port 53", "port 53 or port 443"] {
+                if let Err(e) = compile_for(expr, lt) {
+                    panic!("link type {lt} ({name}), {expr}: {e}");
+                }
+            }
+        }
+    }
+
+    /// What libpcap itself makes of a pcap file of link type `lt`: the
+    /// data link type it reads the file as (what tcpdump filters with).
+    fn libpcap_reads(dir: &std::path::Path, lt: u32) -> i32 {
+        let mut header = 0xa1b2_c3d4u32.to_le_bytes().to_vec();
+        for v in [2u16, 4] {
+            header.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [0u32, 0, 65535, lt] {
+            header.extend_from_slice(&v.to_le_bytes());
+        }
+        let path = dir.join(format!("{lt}.pcap"));
+        std::fs::write(&path, header).unwrap();
+        pcap::Capture::from_file(&path).unwrap().get_datalink().0
+    }
+
+    #[test]
+    fn link_types_map_to_the_data_link_types_libpcap_reads_files_as() {
+        let dir = tempfile::tempdir().unwrap();
+        for &(lt, name) in SUPPORTED_LINKTYPES {
+            let libpcap = libpcap_reads(dir.path(), lt);
+            // libpcap leaves the other platform's DLT_RAW as it is (on Linux,
+            // 14, a data link type it does not know): raw IP as that
+            // platform's libpcap wrote it, which asrscope decodes as such.
+            let elsewhere_raw = if cfg!(target_os = "openbsd") { 12 } else { 14 };
+            if lt == elsewhere_raw {
+                assert_eq!(libpcap, elsewhere_raw as i32);
+                assert_eq!(dlt_of(lt), dlt_of(101));
+                continue;
+            }
+            assert_eq!(dlt_of(lt), libpcap, "link type {lt} ({name})");
+        }
+        assert_eq!(dlt_of(101), 12);
+        assert_eq!(dlt_of(50), 50);
+    }
+
+    #[test]
+    fn ppp_with_a_direction_byte_is_filtered_past_it() {
+        // An IPv4 TCP SYN to port 443 in PPP in HDLC-like framing (ff 03,
+        // protocol 0x0021), sent (direction 1).
+        let mut ip = vec![
+            0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0, 10, 1, 0, 4, 13, 68, 163, 36,
+        ];
+        ip.extend_from_slice(&[0xc0, 0x01, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02]);
+        ip.extend_from_slice(&[0xff, 0xff, 0, 0, 0, 0]);
+        let hdlc: Vec<u8> = [0xff, 0x03, 0x00, 0x21]
+            .iter()
+            .chain(&ip)
+            .copied()
+            .collect();
+        let with_dir: Vec<u8> = std::iter::once(1).chain(hdlc.iter().copied()).collect();
+        for (expr, want) in [
+            ("tcp dst port 443", true),
+            ("host 13.68.163.36", true),
+            ("udp", false),
+        ] {
+            assert_eq!(compile_for(expr, 50).unwrap().passes(&hdlc), want, "{expr}");
+            assert_eq!(
+                compile_for(expr, 204).unwrap().passes(&with_dir),
+                want,
+                "{expr}"
+            );
+        }
+        assert!(!compile_for("ip", 204).unwrap().passes(&[]));
+    }
 }

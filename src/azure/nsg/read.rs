@@ -5,6 +5,7 @@
 
 use super::{Access, Direction, Nsg, PortRange, Prefix, Protocol, Rule, last_segment};
 use crate::azure::address::Block;
+use crate::azure::json::{self, DuplicateKey};
 use crate::model::{AppliedTo, NsgExport, TagName};
 use crate::sanitize::for_terminal;
 use serde::Deserialize;
@@ -17,6 +18,10 @@ pub enum NsgError {
     /// Not JSON at all.
     #[error("not JSON ({0})")]
     Json(String),
+    /// A key written twice in one object, at any depth: `az` never writes
+    /// one twice, and which value Azure holds cannot be told.
+    #[error("{0}; export the file again with `az`")]
+    Duplicate(DuplicateKey),
     /// JSON, but not one of the shapes read here.
     #[error(
         "expected the output of `az network nic list-effective-nsg` (value[].effectiveSecurityRules) or `az network nsg show` (properties.securityRules), found {0}"
@@ -34,7 +39,10 @@ pub enum NsgError {
 
 /// Reads either export; see the module documentation for the shapes.
 pub fn parse_nsgs(json: &str) -> Result<Vec<Nsg>, NsgError> {
-    let v: Value = serde_json::from_str(json).map_err(|e| NsgError::Json(e.to_string()))?;
+    let v: Value = json::parse(json).map_err(|e| match e {
+        json::Error::Syntax(e) => NsgError::Json(e.to_string()),
+        json::Error::Duplicate(d) => NsgError::Duplicate(d),
+    })?;
     let items: Vec<&Value> = match &v {
         Value::Array(a) => a.iter().collect(),
         Value::Object(o) => {
@@ -108,7 +116,7 @@ fn parse_one(v: &Value) -> Result<Nsg, NsgError> {
             .and_then(Value::as_str)
             .map(clean);
         let assoc: RawAssociation = field("association")
-            .map(|a| serde_json::from_value(a.clone()))
+            .map(RawAssociation::deserialize)
             .transpose()
             .map_err(|e| NsgError::Shape(format!("an unreadable association ({e})")))?
             .unwrap_or_default();
@@ -137,7 +145,7 @@ fn parse_one(v: &Value) -> Result<Nsg, NsgError> {
             export: NsgExport::Effective,
             network_manager,
             rules: parse_rules(rules)?,
-            tag_map: tag_map(field("tagMap")),
+            tag_map: tag_map(field("tagMap"))?,
         });
     }
     // A NetworkSecurityGroup: REST body (properties nested) or flattened.
@@ -177,21 +185,26 @@ fn parse_one(v: &Value) -> Result<Nsg, NsgError> {
     })
 }
 
-fn tag_map(v: Option<&Value>) -> BTreeMap<TagName, Vec<Block>> {
-    // The spec has it as an object of arrays; some versions carry it as a JSON string.
+fn tag_map(v: Option<&Value>) -> Result<BTreeMap<TagName, Vec<Block>>, NsgError> {
+    // The spec has it as an object of arrays; some versions carry it as a
+    // JSON string, read as strictly as the export around it.
     let parsed;
     let v = match v {
         Some(Value::String(s)) => {
-            parsed = serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+            parsed = match json::parse(s) {
+                Ok(v) => v,
+                Err(json::Error::Duplicate(d)) => return Err(NsgError::Duplicate(d)),
+                Err(json::Error::Syntax(_)) => Value::Null,
+            };
             &parsed
         }
         Some(v) => v,
-        None => return BTreeMap::new(),
+        None => return Ok(BTreeMap::new()),
     };
     let Some(o) = v.as_object() else {
-        return BTreeMap::new();
+        return Ok(BTreeMap::new());
     };
-    o.iter()
+    Ok(o.iter()
         .map(|(k, list)| {
             let blocks = list
                 .as_array()
@@ -203,7 +216,7 @@ fn tag_map(v: Option<&Value>) -> BTreeMap<TagName, Vec<Block>> {
                 .unwrap_or_default();
             (TagName::new(clean(k)), blocks)
         })
-        .collect()
+        .collect())
 }
 
 fn parse_rules(v: &Value) -> Result<Vec<Rule>, NsgError> {
@@ -213,11 +226,10 @@ fn parse_rules(v: &Value) -> Result<Vec<Rule>, NsgError> {
     list.iter()
         .enumerate()
         .map(|(i, item)| {
-            let raw: RawRule =
-                serde_json::from_value(item.clone()).map_err(|_| NsgError::Rule {
-                    rule: format!("#{}", i + 1),
-                    what: format!("{}, not a rule object", kind(item)),
-                })?;
+            let raw = RawRule::deserialize(item).map_err(|_| NsgError::Rule {
+                rule: format!("#{}", i + 1),
+                what: format!("{}, not a rule object", kind(item)),
+            })?;
             convert_rule(raw, i)
         })
         .collect()

@@ -24,7 +24,16 @@ use super::{Destination, Route, State};
 use crate::azure::address::{Block, BlockIndex};
 use crate::azure::tags::TagSource;
 use crate::model::{NextHop, RouteSource, RouteVerdict, TagName};
+use std::collections::HashMap;
 use std::net::IpAddr;
+
+/// One candidate of a selection: a route, and the tag (a number into
+/// `Routes::tags`) when the block came from one.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    route: u32,
+    tag: Option<u32>,
+}
 
 /// The system routes Azure adds to every subnet (besides the virtual
 /// network's own address space, which a route table does not show).
@@ -36,23 +45,72 @@ pub const SYSTEM_ROUTES: &[(&str, NextHop)] = &[
     ("100.64.0.0/10", NextHop::None),
 ];
 
+/// What the active routes naming one block offer the selection: on one
+/// block, only the route that wins among them and the first that Azure
+/// prefers to BGP routes can ever be selected, however many name it.
 #[derive(Debug, Clone, Copy)]
-struct Entry {
-    route: u32,
-    /// The route's tag (an index into `Routes::tags`) when the block came
-    /// from one.
-    tag: Option<u32>,
+struct Held {
+    /// The highest source rank, the last in export order on a tie.
+    best: u32,
+    /// The first in export order that [`beats_bgp`].
+    beats_bgp: Option<u32>,
+}
+
+impl Held {
+    fn new(route: u32, r: &Route) -> Held {
+        Held {
+            best: route,
+            beats_bgp: beats_bgp(r).then_some(route),
+        }
+    }
+
+    /// Adds a later route naming the same block.
+    fn add(&mut self, route: u32, routes: &[Route]) {
+        let r = &routes[route as usize];
+        if source_rank(&r.source) >= source_rank(&routes[self.best as usize].source) {
+            self.best = route;
+        }
+        if self.beats_bgp.is_none() && beats_bgp(r) {
+            self.beats_bgp = Some(route);
+        }
+    }
+}
+
+/// A service tag that active routes name, with what they offer on each of
+/// its blocks (the same on all of them).
+#[derive(Debug, Clone)]
+struct NamedTag {
+    tag: TagName,
+    held: Held,
+    /// The first route naming it, and how many do.
+    first: u32,
+    routes: u32,
 }
 
 /// The routes of a NIC, indexed once for selection.
+///
+/// Each block a route names is filed once, with what its routes offer
+/// ([`Held`]); each service tag a route names is filed once under the tag's
+/// blocks. Building costs the blocks and tags named, and selecting an
+/// address one look-up per prefix length in use, whatever the number of
+/// routes: 700,000 routes naming one tag cost what one does.
 #[derive(Debug, Clone, Default)]
 pub struct Routes {
     routes: Vec<Route>,
-    index: BlockIndex<Entry>,
-    /// Every (route, tag) of an active route naming a tag.
-    tags: Vec<(u32, TagName)>,
+    /// Blocks named by routes.
+    index: BlockIndex<Held>,
+    /// Tags named by routes, in the order of their first route.
+    tags: Vec<NamedTag>,
+    /// The blocks of those tags the data held when indexing → tag number.
+    tag_blocks: BlockIndex<u32>,
+    /// Numbers of the tags the data held when indexing.
+    known: Vec<u32>,
     completed: bool,
 }
+
+/// At most this many tags that cannot be told are named one by one in a
+/// verdict's notes; the others are counted in one more note.
+const TAG_NOTES: usize = 8;
 
 /// The rank on equal prefix length: user-defined, then BGP, then system.
 fn source_rank(s: &RouteSource) -> u8 {
@@ -108,8 +166,9 @@ impl Routes {
                 }
             }
         }
-        let mut index = BlockIndex::default();
-        let mut tag_list = Vec::new();
+        let mut held: HashMap<Block, Held> = HashMap::new();
+        let mut named: Vec<NamedTag> = Vec::new();
+        let mut tag_numbers: HashMap<TagName, u32> = HashMap::new();
         for (i, r) in routes.iter().enumerate() {
             if r.state != State::Active {
                 continue;
@@ -117,27 +176,51 @@ impl Routes {
             let route = i as u32;
             for p in &r.prefixes {
                 match p {
-                    Destination::Block(b) => index.insert(*b, Entry { route, tag: None }),
-                    Destination::Tag(t) => {
-                        let n = tag_list.len() as u32;
-                        tag_list.push((route, t.clone()));
-                        for b in tags.blocks(t) {
-                            index.insert(
-                                b,
-                                Entry {
-                                    route,
-                                    tag: Some(n),
-                                },
-                            );
+                    Destination::Block(b) => match held.get_mut(b) {
+                        Some(h) => h.add(route, &routes),
+                        None => {
+                            held.insert(*b, Held::new(route, r));
                         }
-                    }
+                    },
+                    Destination::Tag(t) => match tag_numbers.get(t) {
+                        Some(&n) => {
+                            let nt = &mut named[n as usize];
+                            nt.held.add(route, &routes);
+                            nt.routes += 1;
+                        }
+                        None => {
+                            tag_numbers.insert(t.clone(), named.len() as u32);
+                            named.push(NamedTag {
+                                tag: t.clone(),
+                                held: Held::new(route, r),
+                                first: route,
+                                routes: 1,
+                            });
+                        }
+                    },
                 }
+            }
+        }
+        let mut index = BlockIndex::default();
+        for (b, h) in held {
+            index.insert(b, h);
+        }
+        let mut tag_blocks = BlockIndex::default();
+        let mut known = Vec::new();
+        for (n, nt) in named.iter().enumerate() {
+            if tags.knows(&nt.tag) {
+                known.push(n as u32);
+            }
+            for b in tags.blocks(&nt.tag) {
+                tag_blocks.insert(b, n as u32);
             }
         }
         Routes {
             routes,
             index,
-            tags: tag_list,
+            tags: named,
+            tag_blocks,
+            known,
             completed,
         }
     }
@@ -161,7 +244,51 @@ impl Routes {
     /// Every block a route holds (tags through the data), for cutting
     /// address ranges where routes begin and end.
     pub fn blocks(&self) -> impl Iterator<Item = Block> + '_ {
-        self.index.blocks()
+        self.index.blocks().chain(self.tag_blocks.blocks())
+    }
+
+    /// How many (block, value) pairs the index holds: blocks named, plus
+    /// the blocks of each tag named (for the tests of its size).
+    #[cfg(test)]
+    pub(crate) fn filed(&self) -> usize {
+        self.index.len() + self.tag_blocks.len()
+    }
+
+    /// The notes for the tags named by routes that `tags` cannot tell: one
+    /// per tag up to [`TAG_NOTES`], then one counting the others. Costs at
+    /// most the tags the data holds, not the routes.
+    fn unknown_tag_notes(&self, ip: IpAddr, tags: &dyn TagSource, notes: &mut Vec<String>) {
+        let mut named = 0;
+        for nt in &self.tags {
+            if tags.knows(&nt.tag) {
+                continue;
+            }
+            if named == TAG_NOTES {
+                // Tags the data did not hold are unknown to any view of it;
+                // of those it held, count the ones this view cannot tell.
+                let unknown = self.tags.len() - self.known.len()
+                    + self
+                        .known
+                        .iter()
+                        .filter(|&&n| !tags.knows(&self.tags[n as usize].tag))
+                        .count();
+                notes.push(format!(
+                    "cannot tell whether {ip} is in the routes naming {} more service tags the data cannot tell either",
+                    unknown - TAG_NOTES
+                ));
+                return;
+            }
+            named += 1;
+            let more = match nt.routes {
+                1 => String::new(),
+                n => format!(" (and {} more naming {})", n - 1, nt.tag),
+            };
+            notes.push(format!(
+                "cannot tell whether {ip} is in the route {}{more}: {}",
+                self.label(nt.first),
+                tags.why_not(&nt.tag)
+            ));
+        }
     }
 
     /// The route that carries traffic to `ip`, as Azure selects it; with
@@ -171,23 +298,28 @@ impl Routes {
     /// its system routes are not documented).
     pub fn select(&self, ip: IpAddr, tags: &dyn TagSource) -> Option<RouteVerdict> {
         let mut notes = Vec::new();
-        for (r, t) in &self.tags {
-            if !tags.knows(t) {
-                notes.push(format!(
-                    "cannot tell whether {ip} is in the route {}: {}",
-                    self.label(*r),
-                    tags.why_not(t)
-                ));
+        self.unknown_tag_notes(ip, tags, &mut notes);
+        // The candidates: on each block holding `ip`, what its routes offer,
+        // and what the routes of each tag it belongs to offer (when the data
+        // of this flow's cloud holds the tag); longest block first, then in
+        // export order, as Azure's tie-breaks below read them.
+        let mut cands: Vec<(Block, Entry)> = Vec::new();
+        let mut offer = |b: Block, h: &Held, tag: Option<u32>| {
+            cands.push((b, Entry { route: h.best, tag }));
+            if let Some(r) = h.beats_bgp.filter(|r| *r != h.best) {
+                cands.push((b, Entry { route: r, tag }));
+            }
+        };
+        for (b, h) in self.index.containing(ip) {
+            offer(b, h, None);
+        }
+        for (b, &n) in self.tag_blocks.containing(ip) {
+            let nt = &self.tags[n as usize];
+            if tags.knows(&nt.tag) {
+                offer(b, &nt.held, Some(n));
             }
         }
-        let usable = |e: &Entry| e.tag.is_none_or(|n| tags.knows(&self.tags[n as usize].1));
-        let cands: Vec<(Block, Entry)> = self
-            .index
-            .containing(ip)
-            .into_iter()
-            .filter(|(_, e)| usable(e))
-            .map(|(b, e)| (b, *e))
-            .collect();
+        cands.sort_by_key(|(b, e)| (std::cmp::Reverse(b.prefix_len()), e.route));
         let Some(longest) = cands.first().map(|(b, _)| b.prefix_len()) else {
             if self.completed {
                 return None;
@@ -204,7 +336,9 @@ impl Routes {
         };
         let key = |e: &Entry| {
             let r = &self.routes[e.route as usize];
-            let tag = e.tag.map_or(0, |n| 4 - tag_rank(&self.tags[n as usize].1));
+            let tag = e
+                .tag
+                .map_or(0, |n| 4 - tag_rank(&self.tags[n as usize].tag));
             (source_rank(&r.source), e.tag.is_none(), tag)
         };
         let mut best = cands
@@ -238,7 +372,7 @@ impl Routes {
         }
         Some(RouteVerdict {
             prefix: match e.tag {
-                Some(n) => self.tags[n as usize].1.to_string(),
+                Some(n) => self.tags[n as usize].tag.to_string(),
                 None => block.to_string(),
             },
             name: r.name.clone(),

@@ -427,3 +427,95 @@ fn bad_json_gives_one_line_naming_what_was_expected() {
             .unwrap_err();
     assert_eq!(e.to_string(), "route \"#1\": no nextHopType");
 }
+
+/// `count` user routes, route `i` to `prefix(i)` through the appliance `hop(i)`.
+fn many(
+    count: usize,
+    prefix: impl Fn(usize) -> String,
+    hop: impl Fn(usize) -> String,
+) -> Vec<Route> {
+    let routes: Vec<String> = (0..count)
+        .map(|i| {
+            format!(
+                r#"{{"name": "udr-{i}", "source": "User", "state": "Active",
+                    "addressPrefix": ["{}"], "nextHopType": "VirtualAppliance",
+                    "nextHopIpAddress": ["{}"]}}"#,
+                prefix(i),
+                hop(i)
+            )
+        })
+        .collect();
+    parse(&routes)
+}
+
+#[test]
+fn many_routes_cost_the_blocks_and_tags_they_name_not_their_number() {
+    // A tag of 50 blocks, named by 20,000 routes; 20,000 routes to one
+    // block; 20,000 routes to one address each (numbered from 0 in each lot).
+    let blocks: Vec<&'static str> = (0..50).map(|i| &*format!("20.{i}.0.0/16").leak()).collect();
+    let tags = Tags(vec![("Storage.EastUS", blocks)]);
+    let n = 20_000;
+    let mut routes = many(
+        n,
+        |_| "Storage.EastUS".into(),
+        |i| format!("10.1.0.{}", i % 200),
+    );
+    routes.extend(many(
+        n,
+        |_| "0.0.0.0/0".into(),
+        |i| format!("10.2.0.{}", i % 200),
+    ));
+    routes.extend(many(
+        n,
+        |i| format!("30.{}.{}.{}/32", i >> 16, (i >> 8) & 255, i & 255),
+        |_| "10.3.0.1".into(),
+    ));
+    let indexed = Routes::new(routes, &tags);
+    // Each block once, each tag's blocks once: not 20,000 × 50 + 20,000.
+    assert_eq!(indexed.filed(), 1 + 50 + n);
+    // Among routes of equal rank naming one block or tag, the last in the
+    // export is taken, as before the index.
+    let s = indexed.select(ip("20.7.1.1"), &tags).unwrap();
+    assert_eq!(s.name.as_deref(), Some("udr-19999"));
+    assert_eq!(s.prefix, "Storage.EastUS");
+    assert_eq!(s.next_hop_address.as_deref(), Some("10.1.0.199"));
+    let s = indexed.select(ip("52.1.2.3"), &tags).unwrap();
+    assert_eq!(s.name.as_deref(), Some("udr-19999"));
+    assert_eq!(s.next_hop_address.as_deref(), Some("10.2.0.199"));
+    assert_eq!(s.prefix, "0.0.0.0/0");
+    let s = indexed.select(ip("30.0.2.3"), &tags).unwrap();
+    assert_eq!(s.name.as_deref(), Some("udr-515"));
+    assert_eq!(s.prefix, "30.0.2.3/32");
+    assert!(s.notes.is_empty(), "{:?}", s.notes);
+}
+
+#[test]
+fn tags_the_data_cannot_tell_are_noted_within_bounds() {
+    // 20,000 routes, each naming a tag the data lacks: eight are named, the
+    // rest counted, in every verdict.
+    let n = 20_000;
+    let routes = many(n, |i| format!("NoSuchTag{i}"), |_| "10.1.0.4".into());
+    let indexed = Routes::new(routes, &NoTags);
+    let s = indexed.select(ip("52.1.2.3"), &NoTags).unwrap();
+    assert_eq!(s.notes.len(), 9, "{:?}", &s.notes[..12.min(s.notes.len())]);
+    assert_eq!(
+        s.notes[0],
+        "cannot tell whether 52.1.2.3 is in the route udr-0: service tag NoSuchTag0 is not in the service-tag data"
+    );
+    assert_eq!(
+        s.notes[8],
+        "cannot tell whether 52.1.2.3 is in the routes naming 19992 more service tags the data cannot tell either"
+    );
+    // One tag named by many routes is one note that says how many.
+    let routes = many(n, |_| "NoSuchTag".into(), |_| "10.1.0.4".into());
+    let s = Routes::new(routes, &NoTags)
+        .select(ip("52.1.2.3"), &NoTags)
+        .unwrap();
+    assert_eq!(
+        s.notes,
+        vec![
+            "cannot tell whether 52.1.2.3 is in the route udr-0 (and 19999 more naming NoSuchTag): service tag NoSuchTag is not in the service-tag data"
+                .to_string()
+        ]
+    );
+}

@@ -14,6 +14,14 @@ pub enum TagsError {
         /// serde_json's message, with line and column.
         detail: String,
     },
+    /// A key is written twice in one object.
+    #[error("{file}: {duplicate}; the file is damaged, download it again")]
+    DuplicateKey {
+        /// File name as given.
+        file: String,
+        /// The key and where.
+        duplicate: crate::azure::json::DuplicateKey,
+    },
     /// The input is JSON but not laid out like a service tags file.
     #[error("{file}: not a service tags file: {problem}; {PASS_HINT}")]
     NotServiceTags {

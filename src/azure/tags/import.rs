@@ -5,6 +5,7 @@ use super::{
     Block, SnapshotMeta, TagDb, TagInfo, TagsError, digits, is_publication_date, is_token,
 };
 use crate::dates::Date;
+use crate::sanitize::for_terminal;
 
 #[derive(serde::Deserialize)]
 struct RawFile {
@@ -82,6 +83,19 @@ impl TagDb {
     ) -> Result<TagDb, TagsError> {
         let file = source.to_string();
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        // A key written twice is refused before anything is read: serde
+        // would keep one of the two silently (the last, for a field it
+        // ignores or a value read as JSON).
+        crate::azure::json::check(bytes).map_err(|e| match e {
+            crate::azure::json::Error::Duplicate(d) => TagsError::DuplicateKey {
+                file: file.clone(),
+                duplicate: d,
+            },
+            crate::azure::json::Error::Syntax(e) => TagsError::Json {
+                file: file.clone(),
+                detail: e.to_string(),
+            },
+        })?;
         let raw: RawFile = serde_json::from_slice(bytes).map_err(|e| {
             let detail = e.to_string();
             match e.classify() {
@@ -169,10 +183,13 @@ impl TagDb {
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
+            // Names go to every view and into the snapshot: through the one
+            // sanitiser, as every string of an export (a real tag name is
+            // printable ASCII, which it leaves as it is).
             tags.push(TagInfo {
-                name: raw_tag.name,
-                region,
-                system_service,
+                name: for_terminal(&raw_tag.name),
+                region: region.as_deref().map(for_terminal),
+                system_service: system_service.as_deref().map(for_terminal),
                 change_number: cn,
                 v4_prefixes: 0,
                 v6_prefixes: 0,
@@ -184,10 +201,11 @@ impl TagDb {
             cloud: raw
                 .cloud
                 .filter(|c| is_token(c))
-                .unwrap_or_else(|| "unknown".into()),
+                .map_or_else(|| "unknown".into(), |c| for_terminal(&c)),
             published,
-            // A control character would break the snapshot's one-line header.
-            source: base_name(source).replace(char::is_control, "_"),
+            // No control character to break the snapshot's one-line header,
+            // no invisible one in what `tags info` shows.
+            source: for_terminal(base_name(source)),
             tags: 0,
             prefixes: 0,
         };

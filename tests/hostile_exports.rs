@@ -1,0 +1,303 @@
+//! Exports and service-tag files written to mislead: a key written twice
+//! (`"access": "Deny", "access": "Allow"`, which a last-wins reader takes for
+//! an Allow), names holding bidirectional overrides and invisible characters,
+//! and tag names holding terminal escapes. Every input is made here, from the
+//! hand-written exports of `tests/data/`.
+
+mod common;
+
+use common::{capture, data, run};
+use serde_json::{Value, json};
+
+const REGIONS: [&str; 4] = ["--source-region", "eastus", "--target-region", "centralus"];
+
+/// A scratch directory for the inputs of one test.
+fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("asrscope-hostile-")
+        .tempdir()
+        .unwrap()
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+fn check(args: &[&str]) -> (i32, String, String) {
+    let mut all = vec!["check"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&REGIONS);
+    run(&all)
+}
+
+/// A minimal service-tag file: one regional Storage tag and AzureCloud.
+fn tag_file(storage: &str, region: &str, cloud: &str) -> Value {
+    json!({"changeNumber": 7, "cloud": cloud, "values": [
+        {"name": storage, "id": storage, "properties": {"changeNumber": 1,
+            "region": region, "systemService": "AzureStorage",
+            "addressPrefixes": ["13.68.163.32/28"]}},
+        {"name": "AzureCloud", "id": "AzureCloud", "properties": {"changeNumber": 1,
+            "region": "", "addressPrefixes": ["13.64.0.0/11"]}}]})
+}
+
+#[test]
+fn a_key_written_twice_is_refused_naming_the_file_and_the_key() {
+    let dir = scratch();
+    let nsg = std::fs::read_to_string(data("nsg-allow-all.json")).unwrap();
+    let routes = std::fs::read_to_string(data("routes-udr-nva.json")).unwrap();
+    // As given, the export allows everything: `ok`, exit 0.
+    let (code, out, err) = check(&["--nsg", &data("nsg-allow-all.json")]);
+    assert_eq!(code, 0, "{out}{err}");
+    let twice = |text: &str, once: &str, again: &str| {
+        assert!(text.contains(once), "{once}");
+        text.replacen(once, &format!("{again}, {once}"), 1)
+    };
+    let effective = json!({"value": [{
+        "networkSecurityGroup": {"id": "/x/networkSecurityGroups/nic-nsg"},
+        "association": {"networkInterface": {"id": "/x/networkInterfaces/nic"}},
+        "effectiveSecurityRules": [{"name": "securityRules/AllowStorage",
+            "protocol": "Tcp", "sourcePortRange": "0-65535",
+            "destinationPortRange": "443-443", "sourceAddressPrefix": "0.0.0.0/0",
+            "destinationAddressPrefix": "Storage", "access": "Allow",
+            "priority": 100, "direction": "Outbound"}],
+        // Carried as a JSON string by some API versions: read as strictly.
+        "tagMap": "{\"Storage\": [\"13.68.163.32/28\"], \"Storage\": []}"}]});
+    let plain = write(&dir, "plain-nsg.json", &nsg);
+    for (name, flag, text, key, line) in [
+        // The rule's access, inside properties, inside a rule, inside the
+        // list: Deny first, Allow last.
+        (
+            "deny-allow.json",
+            "--nsg",
+            twice(&nsg, "\"access\": \"Allow\"", "\"access\": \"Deny\""),
+            "access",
+            17,
+        ),
+        // At the top.
+        (
+            "name-twice.json",
+            "--nsg",
+            twice(
+                &nsg,
+                "\"name\": \"vm01-subnet-nsg\"",
+                "\"name\": \"other-nsg\"",
+            ),
+            "name",
+            2,
+        ),
+        // In a route: where the traffic goes.
+        (
+            "hop-twice.json",
+            "--routes",
+            twice(
+                &routes,
+                "\"nextHopType\": \"VirtualAppliance\"",
+                "\"nextHopType\": \"Internet\"",
+            ),
+            "nextHopType",
+            13,
+        ),
+        // Inside the JSON text of a tagMap.
+        (
+            "tagmap-twice.json",
+            "--nsg",
+            serde_json::to_string_pretty(&effective).unwrap(),
+            "Storage",
+            1,
+        ),
+    ] {
+        let path = write(&dir, name, &text);
+        let mut args = vec![flag, path.as_str()];
+        if flag == "--routes" {
+            args.extend(["--nsg", plain.as_str()]);
+        }
+        let (code, out, err) = check(&args);
+        assert_eq!(code, 2, "{name}: {out}{err}");
+        assert!(out.is_empty(), "{name}: {out}");
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+        assert!(err.contains(&path), "{name}: {err}");
+        assert!(
+            err.contains(&format!(
+                "the key \"{key}\" appears twice in one object (line {line}, column"
+            )),
+            "{name}: {err}"
+        );
+    }
+    // A service-tag file, with a key serde would ignore written twice in a
+    // tag, for every command that reads one.
+    let tags = serde_json::to_string_pretty(&tag_file("Storage.EastUS", "eastus", "Public"))
+        .unwrap()
+        .replacen(
+            "\"id\": \"AzureCloud\"",
+            "\"id\": \"X\", \"id\": \"AzureCloud\"",
+            1,
+        );
+    let path = write(&dir, "tags-twice.json", &tags);
+    for args in [
+        vec!["tags", "info", "--service-tags", &path],
+        vec!["tags", "lookup", "--service-tags", &path, "13.68.163.33"],
+        vec!["tags", "import", &path],
+    ] {
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(&path), "{err}");
+        assert!(
+            err.contains("the key \"id\" appears twice in one object (line "),
+            "{err}"
+        );
+    }
+}
+
+/// The characters that act instead of showing: control characters but the
+/// line feed, bidirectional controls, zero-width and other format characters.
+fn hidden(s: &str) -> Vec<char> {
+    s.chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || matches!(c,
+                    '\u{00ad}' | '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+                    | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}'
+                    | '\u{2028}' | '\u{2029}' | '\u{e0000}'..='\u{e0fff}')
+        })
+        .collect()
+}
+
+/// Every string of a JSON document.
+fn strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        Value::Object(o) => o.values().for_each(|x| strings(x, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn bidirectional_and_invisible_characters_reach_no_view() {
+    let dir = scratch();
+    // "Allow-All-Outbound" behind a right-to-left override, with a
+    // zero-width space, an isolate and a byte-order mark in it: on a
+    // terminal the name would read other than it is.
+    let rule = "Deny\u{202e}dnuobtuO-llA-wollA\u{200b}\u{2066}x\u{2069}\u{feff}";
+    let nsg_name = "vm01\u{200f}-subnet\u{061c}-nsg\u{e0041}";
+    let route = "to-nva\u{202d}\u{2028}";
+    let nsg = std::fs::read_to_string(data("nsg-allow-all.json"))
+        .unwrap()
+        .replacen(
+            "\"name\": \"Allow-All-Outbound\"",
+            &format!("\"name\": \"{rule}\""),
+            1,
+        )
+        .replacen(
+            "\"name\": \"vm01-subnet-nsg\"",
+            &format!("\"name\": \"{nsg_name}\""),
+            1,
+        );
+    let routes = std::fs::read_to_string(data("routes-udr-nva.json"))
+        .unwrap()
+        .replacen(
+            "\"name\": \"default-to-nva\"",
+            &format!("\"name\": \"{route}\""),
+            1,
+        );
+    let nsg = write(&dir, "bidi-nsg.json", &nsg);
+    let routes = write(&dir, "bidi-routes.json", &routes);
+    let escaped_rule = "Deny\\226\\128\\174dnuobtuO-llA-wollA\\226\\128\\139\\226\\129\\166x\\226\\129\\169\\239\\187\\191";
+
+    // `check` as text and as JSON.
+    let (code, text, err) = check(&["--nsg", &nsg, "--routes", &routes]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(hidden(&text), Vec::<char>::new(), "{text}");
+    assert!(text.contains(escaped_rule), "{text}");
+    assert!(
+        text.contains("NSGs: vm01\\226\\128\\143-subnet\\216\\156-nsg\\243\\160\\129\\129"),
+        "{text}"
+    );
+    let (_, out, _) = check(&["--nsg", &nsg, "--routes", &routes, "--format", "json"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let mut all = Vec::new();
+    strings(&v, &mut all);
+    assert!(all.len() > 50);
+    for s in &all {
+        assert_eq!(hidden(s), Vec::<char>::new(), "{s}");
+    }
+    let r = v["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "site-recovery")
+        .unwrap();
+    assert_eq!(r["nsg"]["rule"], escaped_rule);
+    assert_eq!(r["route"]["name"], "to-nva\\226\\128\\173\\226\\128\\168");
+
+    // `analyze`'s CSV, as a spreadsheet reads it, and its text report.
+    let (_, csv, err) = run(&[
+        "analyze",
+        &capture("healthy-tls12-dns.pcap"),
+        "--nsg",
+        &nsg,
+        "--routes",
+        &routes,
+        "--csv",
+        "-",
+    ]);
+    assert_eq!(hidden(&err), Vec::<char>::new(), "{err}");
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let col = rows
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "nsg_rule")
+        .unwrap();
+    let mut judged = 0;
+    for row in rows.records() {
+        let row = row.unwrap();
+        for cell in &row {
+            assert_eq!(hidden(cell), Vec::<char>::new(), "{cell}");
+        }
+        if !row[col].is_empty() {
+            assert!(row[col].contains(escaped_rule), "{}", &row[col]);
+            judged += 1;
+        }
+    }
+    assert!(judged > 0, "{csv}");
+}
+
+#[test]
+fn tag_names_from_a_tag_file_reach_no_view_raw() {
+    let dir = scratch();
+    let storage = "Storage\u{1b}[2J\u{202e}.EastUS";
+    let tags = tag_file(storage, "east\u{200b}us", "Pub\u{2067}lic");
+    let path = write(
+        &dir,
+        "tags\u{202e}nosj.json",
+        &serde_json::to_string(&tags).unwrap(),
+    );
+    let (code, out, err) = run(&["tags", "lookup", "--service-tags", &path, "13.68.163.33"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(hidden(&out), Vec::<char>::new(), "{out}");
+    assert_eq!(
+        out.trim_end(),
+        "13.68.163.33: Storage\\027[2J\\226\\128\\174.EastUS (east\\226\\128\\139us), AzureCloud"
+    );
+    let (code, out, err) = run(&["tags", "info", "--regions", "--service-tags", &path]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(hidden(&out), Vec::<char>::new(), "{out}");
+    assert!(
+        out.contains("source file:  tags\\226\\128\\174nosj.json"),
+        "{out}"
+    );
+    assert!(out.contains("cloud:        Pub\\226\\129\\167lic"), "{out}");
+    assert!(
+        out.contains("east\\226\\128\\139us") && out.contains("EastUS"),
+        "{out}"
+    );
+    // What `tags import` writes is as clean, and reads back.
+    let (code, snapshot, err) = run(&["tags", "import", &path]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(hidden(&snapshot), Vec::<char>::new(), "{snapshot}");
+    assert_eq!(hidden(&err), Vec::<char>::new(), "{err}");
+}
