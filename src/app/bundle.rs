@@ -3,7 +3,7 @@
 //! (see [`crate::bundle`]).
 
 use super::offline::{self, Outcome};
-use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, config};
+use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, config, outputs};
 use crate::bundle::{self, Archive, PacketFile, Selection};
 use crate::cli::{AnalyzeArgs, AzureArgs, BundleArgs, Format, InputArgs, JudgeArgs};
 use crate::model::{BundleInput, CaptureEnd, MANIFEST_VERSION, Manifest};
@@ -147,6 +147,14 @@ pub fn write(req: &Request<'_>) -> anyhow::Result<Written> {
             );
         }
     }
+    // Nothing the bundle is made from is written over.
+    outputs::check(
+        &outputs::analysis_inputs(&req.input.captures, req.azure, req.judge),
+        &[outputs::Named {
+            what: "the bundle",
+            path: req.output,
+        }],
+    )?;
     let created = now_us();
     // Where the bundle goes is checked before the analysis runs.
     let mut archive = Archive::create(req.output, created).with_context(|| {

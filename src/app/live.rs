@@ -209,6 +209,10 @@ fn drops(c: &live::LiveCounters) -> Drops {
 
 /// `asrscope live`.
 pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
+    super::outputs::check(
+        &super::outputs::export_inputs(&args.azure, &args.judge),
+        &super::outputs::live_outputs(args),
+    )?;
     let tags = config::load_tags(args.azure.service_tags.as_deref())?;
     let settings = config::settings(&tags, &args.azure, &args.judge)?;
     let csv_on_stdout = args.csv.as_ref().is_some_and(|p| p.as_os_str() == "-");

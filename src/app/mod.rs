@@ -6,6 +6,7 @@ pub mod check;
 pub mod config;
 pub mod live;
 pub mod offline;
+pub mod outputs;
 pub mod requirements;
 pub mod tags;
 

@@ -5,8 +5,8 @@
 //! [`INFER_AFTER`] finished flows are kept until it can be (or to the end of a
 //! smaller capture).
 
-use super::config;
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+use super::{config, outputs};
 use crate::analysis::Engine;
 use crate::azure::tags::TagDb;
 use crate::capture::{Chunk, read_chunks};
@@ -141,6 +141,16 @@ pub struct Outcome {
 
 /// Runs the offline analysis and prints the chosen views.
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    if let Some(csv) = &args.csv {
+        let inputs = outputs::analysis_inputs(&args.input.captures, &args.azure, &args.judge);
+        outputs::check(
+            &inputs,
+            &[outputs::Named {
+                what: "--csv",
+                path: csv,
+            }],
+        )?;
+    }
     let csv_on_stdout = args.csv.as_ref().is_some_and(|p| p.as_os_str() == "-");
     if csv_on_stdout && args.format == Format::Json {
         anyhow::bail!(
