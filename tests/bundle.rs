@@ -467,6 +467,7 @@ fn unwritable_destinations_and_full_disks_are_one_line_and_leave_nothing() {
         let (code, _, err) = run(&["bundle", &cap, "-o", "/dev/full"]);
         assert_eq!(code, 2);
         assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("asrscope: "), "{err}");
         assert!(err.contains("No space left on device"), "{err}");
     }
     // A disk that fills while the zip is written: the file size limit makes
@@ -490,8 +491,63 @@ fn unwritable_destinations_and_full_disks_are_one_line_and_leave_nothing() {
     let err = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(2), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("asrscope: "), "{err}");
     assert!(err.contains("File too large"), "{err}");
     // The previous file is untouched and nothing else is left.
     assert_eq!(std::fs::read(&zip).unwrap(), b"the previous bundle");
     assert_eq!(listing(&out_dir), ["case.zip"]);
+}
+
+/// A disk that fills while the zip is written (a 64 KiB tmpfs as the
+/// destination, in a mount namespace of its own): one plain line, the
+/// previous file as it was, nothing else left.
+#[test]
+fn a_full_disk_while_the_zip_is_written_is_one_plain_line() {
+    if !common::is_root() {
+        return skip("mounts a small tmpfs: run the tests as root");
+    }
+    if !have("unshare") {
+        return skip("unshare is not installed (apt-get install util-linux)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (full, err_file) = (dir.path().join("full"), dir.path().join("stderr"));
+    std::fs::create_dir(&full).unwrap();
+    // nva-snat.pcap's bundle is about 130 KB.
+    let script = r#"mount -t tmpfs -o size=64k tmpfs "$1" || exit 99
+printf 'the previous bundle' > "$1/case.zip"
+"$2" bundle "$3" -o "$1/case.zip" 2>"$4"
+echo "status $?"
+ls -A "$1"
+cat "$1/case.zip""#;
+    let out = Command::new("unshare")
+        .args(["-m", "bash", "-c", script, "bash"])
+        .arg(&full)
+        .arg(env!("CARGO_BIN_EXE_asrscope"))
+        .arg(capture("nva-snat.pcap"))
+        .arg(&err_file)
+        .env("TMPDIR", dir.path())
+        .output()
+        .unwrap();
+    if out.status.code() == Some(99) {
+        return skip(&format!(
+            "cannot mount a tmpfs here: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = std::fs::read_to_string(&err_file).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        ["status 2", "case.zip", "the previous bundle"],
+        "{text}\n{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("asrscope: "), "{err}");
+    assert!(err.ends_with('\n'), "{err:?}");
+    assert!(err.contains("case.zip: cannot write the bundle"), "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    for debug in ["ZipWriter", "Custom {", "Os {", "kind:", ".partial"] {
+        assert!(!err.contains(debug), "{debug}: {err}");
+    }
 }

@@ -264,11 +264,12 @@ pub fn write(req: &Request<'_>) -> anyhow::Result<Written> {
 
     // The zip.
     let version = env!("CARGO_PKG_VERSION");
+    // One line: the destination, what failed, and that nothing is left.
     let to_zip = |e: std::io::Error| {
-        anyhow::Error::new(e).context(format!(
-            "{}: cannot write the bundle; nothing was left under that name",
+        anyhow::anyhow!(
+            "{}: cannot write the bundle: {e}; nothing was written under that name",
             shown(req.output)
-        ))
+        )
     };
     archive
         .add_bytes("README.txt", bundle::readme(version).as_bytes())

@@ -7,7 +7,7 @@
 
 use crate::model::BundleFile;
 use sha2::{Digest, Sha256};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
 
@@ -75,9 +75,91 @@ enum Destination {
     Copy(PathBuf),
 }
 
+/// The zip's temporary file. Once a write to it fails (a full disk), it
+/// stands in for a file that takes everything and keeps nothing: the zip
+/// library completes an unfinished archive when it is dropped, and prints
+/// the `Debug` form of the error on standard error when that fails too. The
+/// archive is abandoned by then (the first error was returned), so its end
+/// goes nowhere, quietly; positions and length are kept as a file's would
+/// be, so that the library's arithmetic holds.
+struct Spool {
+    file: tempfile::NamedTempFile,
+    /// After a failure: the position and length, as if every write since
+    /// had succeeded.
+    failed: Option<(u64, u64)>,
+    /// The first failure.
+    error: Option<io::Error>,
+}
+
+impl Spool {
+    fn new(file: tempfile::NamedTempFile) -> Spool {
+        Spool {
+            file,
+            failed: None,
+            error: None,
+        }
+    }
+
+    /// Notes a failure (an interrupted call is retried, not a failure).
+    fn fail(&mut self, e: &io::Error) {
+        if e.kind() == io::ErrorKind::Interrupted || self.failed.is_some() {
+            return;
+        }
+        let f = self.file.as_file_mut();
+        let pos = f.stream_position().unwrap_or(0);
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0).max(pos);
+        self.failed = Some((pos, len));
+        // The file's own error, without the temporary file's name.
+        self.error = Some(io::Error::new(e.kind(), e.to_string()));
+    }
+}
+
+impl Write for Spool {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some((pos, len)) = &mut self.failed {
+            *pos += buf.len() as u64;
+            *len = (*len).max(*pos);
+            return Ok(buf.len());
+        }
+        self.file
+            .as_file_mut()
+            .write(buf)
+            .inspect_err(|e| self.fail(e))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.failed.is_some() {
+            return Ok(());
+        }
+        self.file
+            .as_file_mut()
+            .flush()
+            .inspect_err(|e| self.fail(e))
+    }
+}
+
+impl Seek for Spool {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        if let Some((pos, len)) = &mut self.failed {
+            let at = match to {
+                SeekFrom::Start(n) => Some(n),
+                SeekFrom::Current(d) => pos.checked_add_signed(d),
+                SeekFrom::End(d) => len.checked_add_signed(d),
+            }
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+            *pos = at;
+            return Ok(at);
+        }
+        self.file
+            .as_file_mut()
+            .seek(to)
+            .inspect_err(|e| self.fail(e))
+    }
+}
+
 /// A zip being written.
 pub struct Archive {
-    zip: zip::ZipWriter<tempfile::NamedTempFile>,
+    zip: zip::ZipWriter<Spool>,
     dest: Destination,
     files: Vec<BundleFile>,
     time: zip::DateTime,
@@ -123,7 +205,7 @@ impl Archive {
             .and_then(|y| zip::DateTime::from_date_and_time(y, mo, d, h, mi, s).ok())
             .unwrap_or_default();
         Ok(Archive {
-            zip: zip::ZipWriter::new(tmp),
+            zip: zip::ZipWriter::new(Spool::new(tmp)),
             dest,
             files: Vec::new(),
             time,
@@ -169,7 +251,11 @@ impl Archive {
 
     /// Completes the zip and puts it in place.
     pub fn finish(self) -> io::Result<()> {
-        let mut tmp = self.zip.finish().map_err(zip_error)?;
+        let spool = self.zip.finish().map_err(zip_error)?;
+        if let Some(e) = spool.error {
+            return Err(e);
+        }
+        let mut tmp = spool.file;
         tmp.as_file_mut().sync_all()?;
         match self.dest {
             Destination::Rename(p) => {
