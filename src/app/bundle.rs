@@ -42,6 +42,7 @@ pub struct Written {
 
 /// `asrscope bundle`.
 pub fn run(args: &BundleArgs) -> anyhow::Result<ExitCode> {
+    on_signals(&args.output);
     let req = Request {
         input: &args.input,
         azure: &args.azure,
@@ -64,6 +65,43 @@ pub fn run(args: &BundleArgs) -> anyhow::Result<ExitCode> {
         EXIT_OK
     }))
 }
+
+/// Ctrl-C, SIGTERM or SIGHUP while the bundle is made: its partial files
+/// are removed, one line says so, and the exit status is 128 + the
+/// signal's number (130, 143, 129), as a shell reports a process the signal
+/// ended. Without the handler (it could not be installed) the signal ends
+/// the process as it would have.
+#[cfg(unix)]
+fn on_signals(output: &Path) {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    let shown = for_terminal(&output.display().to_string());
+    std::thread::spawn(move || {
+        let Some(sig) = signals.forever().next() else {
+            return;
+        };
+        let name = match sig {
+            SIGINT => "SIGINT",
+            SIGTERM => "SIGTERM",
+            _ => "SIGHUP",
+        };
+        bundle::archive::remove_partials_and_exit(128 + sig, |removed, completed| {
+            let what = if completed {
+                " after the bundle was written"
+            } else if removed > 0 {
+                ": the bundle was not written, and its partial files were removed"
+            } else {
+                ": the bundle was not written"
+            };
+            eprintln!("asrscope: {shown}: interrupted by {name}{what}");
+        });
+    });
+}
+
+#[cfg(not(unix))]
+fn on_signals(_: &Path) {}
 
 /// What a bundle holds, in one line (`wrote case.zip (19 KB): …`).
 pub fn summary_line(path: &Path, w: &Written) -> String {
@@ -183,8 +221,14 @@ pub fn write(req: &Request<'_>) -> anyhow::Result<Written> {
     };
 
     // The analysis, as `analyze --format json --csv` would run it.
-    let csv = tempfile::NamedTempFile::new()
-        .context("cannot create a temporary file for the CSV (set TMPDIR to another folder)")?;
+    // Named (the analysis opens it by name), so removed on a signal too.
+    let csv = bundle::archive::PartialFile::new_in(
+        tempfile::Builder::new()
+            .prefix("asrscope-bundle-")
+            .suffix(".csv"),
+        &std::env::temp_dir(),
+    )
+    .context("cannot create a temporary file for the CSV (set TMPDIR to another folder)")?;
     let json_file = tmp("the JSON report")?;
     let args = AnalyzeArgs {
         input: req.input.clone(),
@@ -281,11 +325,14 @@ pub fn write(req: &Request<'_>) -> anyhow::Result<Written> {
     archive
         .add("report.json", &mut [&mut json], json_len)
         .map_err(to_zip)?;
-    let mut csv_file = std::fs::File::open(csv.path())?;
+    let mut csv_file = csv.reopen()?;
     let csv_len = csv_file.metadata()?.len();
     archive
         .add("flows.csv", &mut [&mut csv_file], csv_len)
         .map_err(to_zip)?;
+    // Removed now: from here on the zip is the only partial file, and once
+    // it is in place there is none.
+    drop((csv_file, csv));
     let shb = crate::capture::pcapng_writer::section_header(
         Some(&bundle::section_comment(version, &counts)),
         Some(&format!(
