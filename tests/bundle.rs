@@ -498,6 +498,27 @@ fn unwritable_destinations_and_full_disks_are_one_line_and_leave_nothing() {
     assert_eq!(listing(&out_dir), ["case.zip"]);
 }
 
+/// `bundle` exits 0 once the zip is written, findings or not: a script's
+/// `asrscope bundle … -o case.zip && upload case.zip` sends the bundle that
+/// matters most. `analyze` of the same capture exits 1 for its finding.
+#[test]
+fn a_bundle_written_exits_0_with_findings_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = capture("syn-dropped.pcap");
+    let (code, _, err) = run(&["analyze", cap.as_str()]);
+    assert_eq!(code, 1, "the capture holds a finding: {err}");
+    let (zip, (code, out, err)) = bundle(dir.path(), &[cap.as_str()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.is_empty(), "{err}");
+    assert!(out.starts_with("asrscope: wrote "), "{out}");
+    let files = entries(&zip);
+    let report = String::from_utf8_lossy(&files["report.txt"]);
+    assert!(
+        report.contains("blocked"),
+        "the finding is in the bundle: {report}"
+    );
+}
+
 /// A capture made of `times` copies of a sample capture, each an hour after
 /// the one before (pcap, microseconds, little-endian).
 fn repeated_capture(name: &str, times: u32, to: &Path) {

@@ -3,7 +3,7 @@
 //! (see [`crate::bundle`]).
 
 use super::offline::{self, Outcome};
-use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, config, outputs};
+use super::{EXIT_ERROR, EXIT_OK, config, outputs};
 use crate::bundle::{self, Archive, PacketFile, Selection};
 use crate::cli::{AnalyzeArgs, AzureArgs, BundleArgs, Format, InputArgs, JudgeArgs};
 use crate::model::{BundleInput, CaptureEnd, MANIFEST_VERSION, Manifest};
@@ -40,7 +40,9 @@ pub struct Written {
     pub size: u64,
 }
 
-/// `asrscope bundle`.
+/// `asrscope bundle`: exit 0 once the zip is written, with or without
+/// findings; 2 when it could not be, or an input was damaged (the bundle
+/// then holds what could be read).
 pub fn run(args: &BundleArgs) -> anyhow::Result<ExitCode> {
     on_signals(&args.output);
     let req = Request {
@@ -57,12 +59,13 @@ pub fn run(args: &BundleArgs) -> anyhow::Result<ExitCode> {
     for n in &w.problems {
         eprintln!("asrscope: {}", for_terminal(n));
     }
-    Ok(ExitCode::from(if !w.problems.is_empty() {
-        EXIT_ERROR
-    } else if w.findings {
-        EXIT_FINDINGS
-    } else {
+    // The bundle is written: 0, findings or not (they are in its report;
+    // `asrscope bundle … && upload case.zip` sends it), unless an input
+    // could not be read whole.
+    Ok(ExitCode::from(if w.problems.is_empty() {
         EXIT_OK
+    } else {
+        EXIT_ERROR
     }))
 }
 
