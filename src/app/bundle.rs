@@ -55,7 +55,12 @@ pub fn run(args: &BundleArgs) -> anyhow::Result<ExitCode> {
             .collect(),
     };
     let w = write(&req)?;
-    println!("asrscope: {}", summary_line(&args.output, &w));
+    let mut out = super::stdout();
+    super::unless_closed(
+        writeln!(out, "asrscope: {}", summary_line(&args.output, &w))
+            .and_then(|()| out.flush())
+            .map_err(anyhow::Error::from),
+    )?;
     for n in &w.problems {
         eprintln!("asrscope: {}", for_terminal(n));
     }
