@@ -539,6 +539,7 @@ fn unwritable_destinations_and_full_disks_are_one_line_and_leave_nothing() {
         let (code, _, err) = run(&["bundle", &cap, "-o", "/dev/full"]);
         assert_eq!(code, 2);
         assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.starts_with("asrscope: "), "{err}");
         assert!(err.contains("No space left on device"), "{err}");
     }
     // A disk that fills while the zip is written: the file size limit makes
@@ -562,6 +563,7 @@ fn unwritable_destinations_and_full_disks_are_one_line_and_leave_nothing() {
     let err = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(2), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("asrscope: "), "{err}");
     assert!(err.contains("File too large"), "{err}");
     // The previous file is untouched and nothing else is left.
     assert_eq!(std::fs::read(&zip).unwrap(), b"the previous bundle");
@@ -772,5 +774,175 @@ fn no_credential_header_padding_or_other_network_leaves_in_a_bundle() {
                 assert_eq!(got, *n, "{name}: frames matching {filter}");
             }
         }
+    }
+}
+
+/// `bundle` exits 0 once the zip is written, findings or not: a script's
+/// `asrscope bundle … -o case.zip && upload case.zip` sends the bundle that
+/// matters most. `analyze` of the same capture exits 1 for its finding.
+#[test]
+fn a_bundle_written_exits_0_with_findings_in_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = capture("syn-dropped.pcap");
+    let (code, _, err) = run(&["analyze", cap.as_str()]);
+    assert_eq!(code, 1, "the capture holds a finding: {err}");
+    let (zip, (code, out, err)) = bundle(dir.path(), &[cap.as_str()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.is_empty(), "{err}");
+    assert!(out.starts_with("asrscope: wrote "), "{out}");
+    let files = entries(&zip);
+    let report = String::from_utf8_lossy(&files["report.txt"]);
+    assert!(
+        report.contains("blocked"),
+        "the finding is in the bundle: {report}"
+    );
+}
+
+/// A capture made of `times` copies of a sample capture, each an hour after
+/// the one before (pcap, microseconds, little-endian).
+fn repeated_capture(name: &str, times: u32, to: &Path) {
+    let src = std::fs::read(capture(name)).unwrap();
+    assert_eq!(
+        &src[..4],
+        &[0xd4, 0xc3, 0xb2, 0xa1],
+        "{name}: a little-endian pcap"
+    );
+    let mut out = std::io::BufWriter::new(std::fs::File::create(to).unwrap());
+    use std::io::Write;
+    out.write_all(&src[..24]).unwrap();
+    for copy in 0..times {
+        let mut at = 24;
+        while at + 16 <= src.len() {
+            let u32_at = |i: usize| u32::from_le_bytes(src[i..i + 4].try_into().unwrap());
+            let caplen = u32_at(at + 8) as usize;
+            let secs = u32_at(at) + copy * 3600;
+            out.write_all(&secs.to_le_bytes()).unwrap();
+            out.write_all(&src[at + 4..at + 16 + caplen]).unwrap();
+            at += 16 + caplen;
+        }
+    }
+    out.flush().unwrap();
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM while a bundle is being made: the partial
+/// zip beside the destination and the temporary files are removed, one line
+/// says so, and the exit status is 128 + the signal's number. A previous
+/// file of that name is as it was.
+#[test]
+fn an_interrupted_bundle_removes_its_partial_files_and_says_so() {
+    // The program, not the shell's builtin (which `have` does not count).
+    if Command::new("kill").arg("-l").output().is_err() {
+        return skip("kill is not installed (apt-get install procps)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.pcap");
+    // About 90 MB: seconds of work, so that the signal finds it running.
+    repeated_capture("nva-snat.pcap", 20, &big);
+    for (signal, status, delay_ms) in [("INT", 130, 0), ("TERM", 143, 300)] {
+        let (out_dir, tmp) = (dir.path().join("out"), dir.path().join("tmp"));
+        for d in [&out_dir, &tmp] {
+            let _ = std::fs::remove_dir_all(d);
+            std::fs::create_dir(d).unwrap();
+        }
+        let zip = out_dir.join("case.zip");
+        std::fs::write(&zip, b"the previous bundle").unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_asrscope"))
+            .args(["bundle", big.to_str().unwrap(), "-o", zip.to_str().unwrap()])
+            .env("TMPDIR", &tmp)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait for the partial zip, the sign that the bundle is under way.
+        let started = std::time::Instant::now();
+        while !listing(&out_dir).iter().any(|n| n.ends_with(".partial")) {
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "{signal}: ended before its partial file was seen"
+            );
+            assert!(
+                started.elapsed().as_secs() < 60,
+                "{signal}: no partial file"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "{signal}: the bundle was complete before the signal; make the capture bigger"
+        );
+        let sent = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(status), "{signal}: {err}");
+        assert!(out.stdout.is_empty(), "{signal}");
+        assert_eq!(err.lines().count(), 1, "{signal}: {err}");
+        assert!(err.starts_with("asrscope: "), "{signal}: {err}");
+        assert!(err.contains(zip.to_str().unwrap()), "{signal}: {err}");
+        assert!(err.contains(&format!("SIG{signal}")), "{signal}: {err}");
+        assert!(err.contains("not written"), "{signal}: {err}");
+        assert!(err.contains("removed"), "{signal}: {err}");
+        // Nothing left: the previous file as it was, no temporary file.
+        assert_eq!(listing(&out_dir), ["case.zip"], "{signal}");
+        assert_eq!(std::fs::read(&zip).unwrap(), b"the previous bundle");
+        assert!(listing(&tmp).is_empty(), "{signal}: {:?}", listing(&tmp));
+    }
+}
+
+/// A disk that fills while the zip is written (a 64 KiB tmpfs as the
+/// destination, in a mount namespace of its own): one plain line, the
+/// previous file as it was, nothing else left.
+#[test]
+fn a_full_disk_while_the_zip_is_written_is_one_plain_line() {
+    if !common::is_root() {
+        return skip("mounts a small tmpfs: run the tests as root");
+    }
+    if !have("unshare") {
+        return skip("unshare is not installed (apt-get install util-linux)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (full, err_file) = (dir.path().join("full"), dir.path().join("stderr"));
+    std::fs::create_dir(&full).unwrap();
+    // nva-snat.pcap's bundle is about 130 KB.
+    let script = r#"mount -t tmpfs -o size=64k tmpfs "$1" || exit 99
+printf 'the previous bundle' > "$1/case.zip"
+"$2" bundle "$3" -o "$1/case.zip" 2>"$4"
+echo "status $?"
+ls -A "$1"
+cat "$1/case.zip""#;
+    let out = Command::new("unshare")
+        .args(["-m", "bash", "-c", script, "bash"])
+        .arg(&full)
+        .arg(env!("CARGO_BIN_EXE_asrscope"))
+        .arg(capture("nva-snat.pcap"))
+        .arg(&err_file)
+        .env("TMPDIR", dir.path())
+        .output()
+        .unwrap();
+    if out.status.code() == Some(99) {
+        return skip(&format!(
+            "cannot mount a tmpfs here: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = std::fs::read_to_string(&err_file).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        ["status 2", "case.zip", "the previous bundle"],
+        "{text}\n{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("asrscope: "), "{err}");
+    assert!(err.ends_with('\n'), "{err:?}");
+    assert!(err.contains("case.zip: cannot write the bundle"), "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    for debug in ["ZipWriter", "Custom {", "Os {", "kind:", ".partial"] {
+        assert!(!err.contains(debug), "{debug}: {err}");
     }
 }

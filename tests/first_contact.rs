@@ -209,6 +209,84 @@ fn a_closed_standard_output_ends_every_command_quietly() {
     }
 }
 
+/// A closed standard output ends quietly, and the exit status is still the
+/// analysis's: `asrscope analyze … | head -1` says 1 for a capture with a
+/// finding, whether the reader left before anything was written or after
+/// the first line, so that a script (`set -o pipefail`) cannot take a
+/// finding for a clean bill. `bundle` prints its one line and exits 0 once
+/// the zip is written.
+#[test]
+fn a_closed_standard_output_keeps_the_exit_status() {
+    let blocked = capture("syn-dropped.pcap");
+    let deny = data("nsg-deny-eventhub.json");
+    let region = ["--source-region", "eastus", "--target-region", "centralus"];
+    let mut cases: Vec<Vec<&str>> = vec![
+        vec!["analyze", &blocked],
+        vec!["analyze", "--format", "json", &blocked],
+        vec!["analyze", "--csv", "-", &blocked],
+        vec!["check", "--nsg", &deny],
+        vec!["check", "--nsg", &deny, "--format", "json"],
+    ];
+    for c in cases.iter_mut() {
+        if c[0] == "check" {
+            c.extend(region);
+        }
+    }
+    for args in &cases {
+        // The whole output read: the status to keep.
+        let (code, out, err) = run(args);
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(!out.is_empty());
+        // The reader goes away before anything is written.
+        let mut child = Command::new(bin())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            !err.contains("pipe") && !err.contains("standard output"),
+            "{args:?}: {err}"
+        );
+        // `| head -1`, as a shell runs it.
+        let line = std::iter::once(bin())
+            .chain(args.iter().copied())
+            .map(|a| format!("'{a}'"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "{line} 2>/dev/null | head -1; echo \"status ${{PIPESTATUS[0]}}\""
+            ))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{args:?}: {text}");
+        assert_eq!(lines[1], "status 1", "{args:?}: {text}");
+    }
+    // bundle: the zip is written, its line finds the pipe closed.
+    let dir = Scratch::new("closed-bundle");
+    let zip = dir.0.join("case.zip");
+    let mut child = Command::new(bin())
+        .args(["bundle", &blocked, "-o", zip.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.is_empty(), "{err}");
+    assert!(std::fs::metadata(&zip).unwrap().len() > 1000);
+}
+
 #[test]
 fn zero_length_records_do_not_grow_memory() {
     // A pcap header and then 6 million records of caplen 0 on standard

@@ -513,6 +513,29 @@ fn export_writes_the_flows_shown() {
     assert!(screen.last().unwrap().contains(&msg), "{screen:?}");
 }
 
+/// The CSV export never writes over a file: an export of the second
+/// before, or a capture that happens to have that name, stays as it was.
+#[test]
+fn export_never_writes_over_an_existing_file() {
+    let snap = snapshot("healthy-tls12-dns.pcap");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("out.csv");
+    std::fs::write(&path, b"an earlier file").unwrap();
+    let mut ui = UiState {
+        export_path: Some(path.clone()),
+        ..UiState::new()
+    };
+    render(&snap, &mut ui, 80, 24);
+    assert_eq!(key(&mut ui, &snap, KeyCode::Char('e')), None);
+    assert_eq!(key(&mut ui, &snap, KeyCode::Char('c')), None);
+    assert_eq!(std::fs::read(&path).unwrap(), b"an earlier file");
+    let status = ui.status.clone().unwrap();
+    assert!(status.contains(&path.display().to_string()), "{status}");
+    assert!(status.contains("already exists"), "{status}");
+    assert!(status.contains("nothing was written"), "{status}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
 #[test]
 fn export_offers_the_support_bundle_beside_the_csv() {
     let snap = snapshot("healthy-tls12-dns.pcap");

@@ -3,7 +3,7 @@
 //! (see [`crate::bundle`]).
 
 use super::offline::{self, Outcome};
-use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, config};
+use super::{EXIT_ERROR, EXIT_OK, config, outputs};
 use crate::bundle::{self, Archive, PacketFile, Selection};
 use crate::cli::{AnalyzeArgs, AzureArgs, BundleArgs, Format, InputArgs, JudgeArgs};
 use crate::model::{BundleInput, CaptureEnd, MANIFEST_VERSION, Manifest};
@@ -40,8 +40,11 @@ pub struct Written {
     pub size: u64,
 }
 
-/// `asrscope bundle`.
+/// `asrscope bundle`: exit 0 once the zip is written, with or without
+/// findings; 2 when it could not be, or an input was damaged (the bundle
+/// then holds what could be read).
 pub fn run(args: &BundleArgs) -> anyhow::Result<ExitCode> {
+    on_signals(&args.output);
     let req = Request {
         input: &args.input,
         azure: &args.azure,
@@ -52,18 +55,61 @@ pub fn run(args: &BundleArgs) -> anyhow::Result<ExitCode> {
             .collect(),
     };
     let w = write(&req)?;
-    println!("asrscope: {}", summary_line(&args.output, &w));
+    let mut out = super::stdout();
+    super::unless_closed(
+        writeln!(out, "asrscope: {}", summary_line(&args.output, &w))
+            .and_then(|()| out.flush())
+            .map_err(anyhow::Error::from),
+    )?;
     for n in &w.problems {
         eprintln!("asrscope: {}", for_terminal(n));
     }
-    Ok(ExitCode::from(if !w.problems.is_empty() {
-        EXIT_ERROR
-    } else if w.findings {
-        EXIT_FINDINGS
-    } else {
+    // The bundle is written: 0, findings or not (they are in its report;
+    // `asrscope bundle … && upload case.zip` sends it), unless an input
+    // could not be read whole.
+    Ok(ExitCode::from(if w.problems.is_empty() {
         EXIT_OK
+    } else {
+        EXIT_ERROR
     }))
 }
+
+/// Ctrl-C, SIGTERM or SIGHUP while the bundle is made: its partial files
+/// are removed, one line says so, and the exit status is 128 + the
+/// signal's number (130, 143, 129), as a shell reports a process the signal
+/// ended. Without the handler (it could not be installed) the signal ends
+/// the process as it would have.
+#[cfg(unix)]
+fn on_signals(output: &Path) {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    let shown = for_terminal(&output.display().to_string());
+    std::thread::spawn(move || {
+        let Some(sig) = signals.forever().next() else {
+            return;
+        };
+        let name = match sig {
+            SIGINT => "SIGINT",
+            SIGTERM => "SIGTERM",
+            _ => "SIGHUP",
+        };
+        bundle::archive::remove_partials_and_exit(128 + sig, |removed, completed| {
+            let what = if completed {
+                " after the bundle was written"
+            } else if removed > 0 {
+                ": the bundle was not written, and its partial files were removed"
+            } else {
+                ": the bundle was not written"
+            };
+            eprintln!("asrscope: {shown}: interrupted by {name}{what}");
+        });
+    });
+}
+
+#[cfg(not(unix))]
+fn on_signals(_: &Path) {}
 
 /// What a bundle holds, in one line (`wrote case.zip (19 KB): …`).
 pub fn summary_line(path: &Path, w: &Written) -> String {
@@ -147,6 +193,14 @@ pub fn write(req: &Request<'_>) -> anyhow::Result<Written> {
             );
         }
     }
+    // Nothing the bundle is made from is written over.
+    outputs::check(
+        &outputs::analysis_inputs(&req.input.captures, req.azure, req.judge),
+        &[outputs::Named {
+            what: "the bundle",
+            path: req.output,
+        }],
+    )?;
     let created = now_us();
     // Where the bundle goes is checked before the analysis runs.
     let mut archive = Archive::create(req.output, created).with_context(|| {
@@ -175,8 +229,14 @@ pub fn write(req: &Request<'_>) -> anyhow::Result<Written> {
     };
 
     // The analysis, as `analyze --format json --csv` would run it.
-    let csv = tempfile::NamedTempFile::new()
-        .context("cannot create a temporary file for the CSV (set TMPDIR to another folder)")?;
+    // Named (the analysis opens it by name), so removed on a signal too.
+    let csv = bundle::archive::PartialFile::new_in(
+        tempfile::Builder::new()
+            .prefix("asrscope-bundle-")
+            .suffix(".csv"),
+        &std::env::temp_dir(),
+    )
+    .context("cannot create a temporary file for the CSV (set TMPDIR to another folder)")?;
     let json_file = tmp("the JSON report")?;
     let args = AnalyzeArgs {
         input: req.input.clone(),
@@ -285,11 +345,12 @@ pub fn write(req: &Request<'_>) -> anyhow::Result<Written> {
 
     // The zip.
     let version = env!("CARGO_PKG_VERSION");
+    // One line: the destination, what failed, and that nothing is left.
     let to_zip = |e: std::io::Error| {
-        anyhow::Error::new(e).context(format!(
-            "{}: cannot write the bundle; nothing was left under that name",
+        anyhow::anyhow!(
+            "{}: cannot write the bundle: {e}; nothing was written under that name",
             shown(req.output)
-        ))
+        )
     };
     archive
         .add_bytes("README.txt", bundle::readme(version).as_bytes())
@@ -301,11 +362,14 @@ pub fn write(req: &Request<'_>) -> anyhow::Result<Written> {
     archive
         .add("report.json", &mut [&mut json], json_len)
         .map_err(to_zip)?;
-    let mut csv_file = std::fs::File::open(csv.path())?;
+    let mut csv_file = csv.reopen()?;
     let csv_len = csv_file.metadata()?.len();
     archive
         .add("flows.csv", &mut [&mut csv_file], csv_len)
         .map_err(to_zip)?;
+    // Removed now: from here on the zip is the only partial file, and once
+    // it is in place there is none.
+    drop((csv_file, csv));
     let shb = crate::capture::pcapng_writer::section_header(
         Some(&bundle::section_comment(version, &counts)),
         Some(&format!(

@@ -28,15 +28,20 @@ pub fn run(a: &CheckArgs) -> anyhow::Result<ExitCode> {
         .map(|d| (d.as_secs() / 86_400) as i64);
     let c =
         crate::diagnosis::configuration::check(&network, tags.db(), &s, &t, &catalog, cloud, today);
-    let mut out = super::stdout();
-    match a.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &c)?;
-            writeln!(out)?;
+    let written = (|| -> anyhow::Result<()> {
+        let mut out = super::stdout();
+        match a.format {
+            Format::Json => {
+                serde_json::to_writer_pretty(&mut out, &c)?;
+                writeln!(out)?;
+            }
+            Format::Text => crate::report::configuration::write(&c, &mut out)?,
         }
-        Format::Text => crate::report::configuration::write(&c, &mut out)?,
-    }
-    out.flush()?;
+        out.flush()?;
+        Ok(())
+    })();
+    // A closed standard output keeps the status of the check.
+    super::unless_closed(written)?;
     Ok(ExitCode::from(if c.ok {
         super::EXIT_OK
     } else {

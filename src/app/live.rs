@@ -213,6 +213,10 @@ fn drops(c: &live::LiveCounters) -> Drops {
 
 /// `asrscope live`.
 pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
+    super::outputs::check(
+        &super::outputs::export_inputs(&args.azure, &args.judge),
+        &super::outputs::live_outputs(args),
+    )?;
     let tags = config::load_tags(args.azure.service_tags.as_deref())?;
     let settings = config::settings(&tags, &args.azure, &args.judge)?;
     let csv_on_stdout = args.csv.as_ref().is_some_and(|p| p.as_os_str() == "-");
@@ -271,9 +275,13 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     let stop_sig = stop.clone();
     let signalled = Arc::new(AtomicBool::new(false));
     let signalled_h = signalled.clone();
-    // Set once the analysis thread has completed the files.
+    // Set once the analysis thread has completed the files, and once this
+    // thread has the analysis's result (the terminal UI, if any, returned):
+    // from then on it reports and writes the bundle, and is not cut short.
     let completed = Arc::new(AtomicBool::new(false));
     let completed_h = completed.clone();
+    let reporting = Arc::new(AtomicBool::new(false));
+    let reporting_h = reporting.clone();
     let counters_h = cap.counters.clone();
     let _ = ctrlc::set_handler(move || {
         signalled_h.store(true, Ordering::SeqCst);
@@ -283,8 +291,12 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         // (a stopped reader of --csv's pipe) can hold the analysis: do not
         // outlive the signal by much more than the end of a capture takes.
         let (completed, c) = (completed_h.clone(), counters_h.clone());
+        let reporting = reporting_h.clone();
         std::thread::spawn(move || {
             std::thread::sleep(live::DRAIN + Duration::from_secs(7));
+            if reporting.load(Ordering::SeqCst) {
+                return;
+            }
             if completed.load(Ordering::SeqCst) {
                 std::process::exit(i32::from(EXIT_OK));
             }
@@ -382,6 +394,7 @@ pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     let result = worker
         .join()
         .map_err(|_| anyhow::anyhow!("the analysis thread stopped unexpectedly"))?;
+    reporting.store(true, Ordering::SeqCst);
     cap.stop();
     let (diagnosis, written, mut failures) = result?;
     if let Some(n) = written

@@ -6,6 +6,7 @@ pub mod check;
 pub mod config;
 pub mod live;
 pub mod offline;
+pub mod outputs;
 pub mod requirements;
 pub mod tags;
 
@@ -35,7 +36,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// True when an error comes from writing to a closed pipe (`asrscope … |
 /// head`), in any of the writers the views use: the reader has what it
-/// wanted, and asrscope ends quietly with status 0, as ripgrep does.
+/// wanted, and asrscope ends quietly. A command whose status says what it
+/// found (`analyze`, `check`, `bundle`) keeps that status ([`unless_closed`]);
+/// for any other, `main` ends with 0, as ripgrep does.
 pub fn broken_pipe(e: &anyhow::Error) -> bool {
     use std::io::ErrorKind::BrokenPipe;
     e.chain().any(|c| {
@@ -44,6 +47,16 @@ pub fn broken_pipe(e: &anyhow::Error) -> bool {
             || c.downcast_ref::<serde_json::Error>()
                 .is_some_and(|j| j.io_error_kind() == Some(BrokenPipe))
     })
+}
+
+/// The result of writing to standard output, with a closed pipe taken as
+/// done: the command then ends quietly with the status its work decided (a
+/// finding is still 1, however early `head -1` left). Other errors stay.
+pub fn unless_closed(written: anyhow::Result<()>) -> anyhow::Result<()> {
+    match written {
+        Err(e) if broken_pipe(&e) => Ok(()),
+        other => other,
+    }
 }
 
 /// Standard output whose write errors say that it was standard output

@@ -5,8 +5,8 @@
 //! [`INFER_AFTER`] finished flows are kept until it can be (or to the end of a
 //! smaller capture).
 
-use super::config;
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
+use super::{config, outputs};
 use crate::analysis::Engine;
 use crate::azure::tags::TagDb;
 use crate::capture::{Chunk, read_chunks};
@@ -146,6 +146,16 @@ pub struct Outcome {
 
 /// Runs the offline analysis and prints the chosen views.
 pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    if let Some(csv) = &args.csv {
+        let inputs = outputs::analysis_inputs(&args.input.captures, &args.azure, &args.judge);
+        outputs::check(
+            &inputs,
+            &[outputs::Named {
+                what: "--csv",
+                path: csv,
+            }],
+        )?;
+    }
     let csv_on_stdout = args.csv.as_ref().is_some_and(|p| p.as_os_str() == "-");
     if csv_on_stdout && args.format == Format::Json {
         anyhow::bail!(
@@ -161,31 +171,39 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let o = analyse(args, false, json)?;
     let (analysis, summary, problems) = (o.analysis, o.summary, o.problems);
     let findings = analysis.diagnosis.has_asr_findings();
-    if let Some(e) = o.json_failure {
-        return Err(e);
-    }
-    let mut out = super::stdout();
-    if !analysis.inputs.is_empty() {
-        match args.format {
-            Format::Json => {
-                if let Some(s) = o.json {
-                    s.finish(
-                        &analysis.inputs,
-                        &analysis.capture,
-                        &analysis.diagnosis,
-                        &analysis.dns,
-                    )?;
+    let written = (|| -> anyhow::Result<()> {
+        if let Some(e) = o.json_failure {
+            return Err(e);
+        }
+        let mut out = super::stdout();
+        if !analysis.inputs.is_empty() {
+            match args.format {
+                Format::Json => {
+                    if let Some(s) = o.json {
+                        s.finish(
+                            &analysis.inputs,
+                            &analysis.capture,
+                            &analysis.diagnosis,
+                            &analysis.dns,
+                        )?;
+                    }
+                }
+                Format::Text if !csv_on_stdout => {
+                    report::text::write(&mut out, &analysis, &summary)?
+                }
+                // Standard output carries the CSV alone: the report goes to
+                // standard error.
+                Format::Text => {
+                    report::text::write(&mut std::io::stderr().lock(), &analysis, &summary)?
                 }
             }
-            Format::Text if !csv_on_stdout => report::text::write(&mut out, &analysis, &summary)?,
-            // Standard output carries the CSV alone: the report goes to
-            // standard error.
-            Format::Text => {
-                report::text::write(&mut std::io::stderr().lock(), &analysis, &summary)?
-            }
         }
-    }
-    out.flush()?;
+        out.flush()?;
+        Ok(())
+    })();
+    // A reader that left early (`| head -1`) changes nothing to the status:
+    // the analysis is complete, and its findings are what it says.
+    super::unless_closed(written)?;
     for p in &problems {
         eprintln!("asrscope: {}", crate::sanitize::for_terminal(p));
     }

@@ -23,6 +23,18 @@ pub fn run(cmd: &TagsCommand) -> anyhow::Result<ExitCode> {
             {
                 anyhow::bail!("--published '{p}' is not a date like 2025-11-06");
             }
+            if let Some(dest) = dest {
+                super::outputs::check(
+                    &[super::outputs::Named {
+                        what: "the service tags file",
+                        path: file,
+                    }],
+                    &[super::outputs::Named {
+                        what: "--out",
+                        path: dest,
+                    }],
+                )?;
+            }
             let bytes = super::config::read_text(file, "service tags file")?.into_bytes();
             let name = file
                 .file_name()

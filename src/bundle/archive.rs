@@ -4,11 +4,16 @@
 //! interrupted run never leaves a half-written bundle under the final name.
 //! A destination that is not a regular file (a device, a pipe) is written
 //! to once the zip is complete.
+//!
+//! The temporary files of a bundle are [`PartialFile`]s: a signal handler
+//! removes every one of them with [`remove_partials_and_exit`], so that
+//! Ctrl-C leaves nothing behind either.
 
 use crate::model::BundleFile;
 use sha2::{Digest, Sha256};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use zip::write::SimpleFileOptions;
 
 /// Deflate level: 1 (fast). Packet headers compress almost as well as at
@@ -48,6 +53,110 @@ pub fn digest_of(r: &mut dyn Read) -> io::Result<(String, u64)> {
     Ok((hex(&h.finalize()), n))
 }
 
+/// The partial files that exist, and how many results were put in place.
+struct Partials {
+    paths: Vec<PathBuf>,
+    completed: usize,
+}
+
+/// Every [`PartialFile`] of the process. Each is created, put in place or
+/// removed under this lock, so that [`remove_partials_and_exit`] (which
+/// holds it to the end) sees each either registered or gone.
+static PARTIALS: Mutex<Partials> = Mutex::new(Partials {
+    paths: Vec::new(),
+    completed: 0,
+});
+
+fn partials() -> MutexGuard<'static, Partials> {
+    PARTIALS.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A named temporary file that is not a result yet: removed when dropped,
+/// and by [`remove_partials_and_exit`] when the process is interrupted.
+pub struct PartialFile {
+    /// Always `Some` but in `drop`.
+    file: Option<tempfile::NamedTempFile>,
+}
+
+impl PartialFile {
+    /// Creates one in `dir`, named as `builder` says.
+    pub fn new_in(builder: &tempfile::Builder<'_, '_>, dir: &Path) -> io::Result<PartialFile> {
+        let mut list = partials();
+        let file = builder.tempfile_in(dir)?;
+        list.paths.push(file.path().to_path_buf());
+        Ok(PartialFile { file: Some(file) })
+    }
+
+    fn named(&self) -> &tempfile::NamedTempFile {
+        self.file.as_ref().expect("present until dropped")
+    }
+
+    /// Its path.
+    pub fn path(&self) -> &Path {
+        self.named().path()
+    }
+
+    /// The open file.
+    pub fn as_file_mut(&mut self) -> &mut std::fs::File {
+        self.file
+            .as_mut()
+            .expect("present until dropped")
+            .as_file_mut()
+    }
+
+    /// Opens it again, for reading from the start.
+    pub fn reopen(&self) -> io::Result<std::fs::File> {
+        self.named().reopen()
+    }
+
+    /// Renames it onto `to`: the result is in place, and no longer partial.
+    pub fn persist(mut self, to: &Path) -> io::Result<()> {
+        let mut list = partials();
+        let file = self.file.take().expect("present until dropped");
+        let path = file.path().to_path_buf();
+        match file.persist(to) {
+            Ok(_) => {
+                list.paths.retain(|p| *p != path);
+                list.completed += 1;
+                Ok(())
+            }
+            Err(e) => {
+                // Dropped (removed) with the lock held, then forgotten.
+                drop(e.file);
+                list.paths.retain(|p| *p != path);
+                Err(e.error)
+            }
+        }
+    }
+}
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        if let Some(file) = self.file.take() {
+            let mut list = partials();
+            let path = file.path().to_path_buf();
+            drop(file);
+            list.paths.retain(|p| *p != path);
+        }
+    }
+}
+
+/// For a signal handler: removes every [`PartialFile`], calls `say` with
+/// how many were removed and whether a result was put in place meanwhile
+/// (a bundle completed), and exits with `status`. No other thread creates,
+/// completes or removes a partial file from then on.
+pub fn remove_partials_and_exit(status: i32, say: impl FnOnce(usize, bool)) -> ! {
+    let mut list = partials();
+    let removed = list
+        .paths
+        .drain(..)
+        .filter(|p| std::fs::remove_file(p).is_ok())
+        .count();
+    say(removed, list.completed > 0);
+    // The lock is held to the end.
+    std::process::exit(status)
+}
+
 /// A writer that hashes and counts what goes through it.
 struct Hashing<W: Write> {
     inner: W,
@@ -75,9 +184,91 @@ enum Destination {
     Copy(PathBuf),
 }
 
+/// The zip's temporary file. Once a write to it fails (a full disk), it
+/// stands in for a file that takes everything and keeps nothing: the zip
+/// library completes an unfinished archive when it is dropped, and prints
+/// the `Debug` form of the error on standard error when that fails too. The
+/// archive is abandoned by then (the first error was returned), so its end
+/// goes nowhere, quietly; positions and length are kept as a file's would
+/// be, so that the library's arithmetic holds.
+struct Spool {
+    file: PartialFile,
+    /// After a failure: the position and length, as if every write since
+    /// had succeeded.
+    failed: Option<(u64, u64)>,
+    /// The first failure.
+    error: Option<io::Error>,
+}
+
+impl Spool {
+    fn new(file: PartialFile) -> Spool {
+        Spool {
+            file,
+            failed: None,
+            error: None,
+        }
+    }
+
+    /// Notes a failure (an interrupted call is retried, not a failure).
+    fn fail(&mut self, e: &io::Error) {
+        if e.kind() == io::ErrorKind::Interrupted || self.failed.is_some() {
+            return;
+        }
+        let f = self.file.as_file_mut();
+        let pos = f.stream_position().unwrap_or(0);
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0).max(pos);
+        self.failed = Some((pos, len));
+        // The file's own error, without the temporary file's name.
+        self.error = Some(io::Error::new(e.kind(), e.to_string()));
+    }
+}
+
+impl Write for Spool {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some((pos, len)) = &mut self.failed {
+            *pos += buf.len() as u64;
+            *len = (*len).max(*pos);
+            return Ok(buf.len());
+        }
+        self.file
+            .as_file_mut()
+            .write(buf)
+            .inspect_err(|e| self.fail(e))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.failed.is_some() {
+            return Ok(());
+        }
+        self.file
+            .as_file_mut()
+            .flush()
+            .inspect_err(|e| self.fail(e))
+    }
+}
+
+impl Seek for Spool {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        if let Some((pos, len)) = &mut self.failed {
+            let at = match to {
+                SeekFrom::Start(n) => Some(n),
+                SeekFrom::Current(d) => pos.checked_add_signed(d),
+                SeekFrom::End(d) => len.checked_add_signed(d),
+            }
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+            *pos = at;
+            return Ok(at);
+        }
+        self.file
+            .as_file_mut()
+            .seek(to)
+            .inspect_err(|e| self.fail(e))
+    }
+}
+
 /// A zip being written.
 pub struct Archive {
-    zip: zip::ZipWriter<tempfile::NamedTempFile>,
+    zip: zip::ZipWriter<Spool>,
     dest: Destination,
     files: Vec<BundleFile>,
     time: zip::DateTime,
@@ -113,17 +304,19 @@ impl Archive {
         } else {
             (std::env::temp_dir(), Destination::Copy(path.to_path_buf()))
         };
-        let tmp = tempfile::Builder::new()
-            .prefix(".asrscope-bundle-")
-            .suffix(".partial")
-            .tempfile_in(&dir)?;
+        let tmp = PartialFile::new_in(
+            tempfile::Builder::new()
+                .prefix(".asrscope-bundle-")
+                .suffix(".partial"),
+            &dir,
+        )?;
         let (y, mo, d, h, mi, s) = crate::dates::civil_utc(created_us);
         let time = u16::try_from(y)
             .ok()
             .and_then(|y| zip::DateTime::from_date_and_time(y, mo, d, h, mi, s).ok())
             .unwrap_or_default();
         Ok(Archive {
-            zip: zip::ZipWriter::new(tmp),
+            zip: zip::ZipWriter::new(Spool::new(tmp)),
             dest,
             files: Vec::new(),
             time,
@@ -169,12 +362,14 @@ impl Archive {
 
     /// Completes the zip and puts it in place.
     pub fn finish(self) -> io::Result<()> {
-        let mut tmp = self.zip.finish().map_err(zip_error)?;
+        let spool = self.zip.finish().map_err(zip_error)?;
+        if let Some(e) = spool.error {
+            return Err(e);
+        }
+        let mut tmp = spool.file;
         tmp.as_file_mut().sync_all()?;
         match self.dest {
-            Destination::Rename(p) => {
-                tmp.persist(&p).map_err(|e| e.error)?;
-            }
+            Destination::Rename(p) => tmp.persist(&p)?,
             Destination::Copy(p) => {
                 let mut out = std::fs::OpenOptions::new().write(true).open(&p)?;
                 let mut f = tmp.reopen()?;

@@ -178,15 +178,26 @@ pub fn draw(f: &mut Frame, snap: &Snapshot, ui: &mut UiState) {
     }
 }
 
-/// Writes `flows` as CSV to `path`.
+/// Writes `flows` as CSV to `path`, a new file: an existing file of that
+/// name (an export of the same second, a capture) is never written over. A
+/// file that cannot be completed is removed.
 fn write_csv(path: &Path, flows: &[&JudgedFlow]) -> std::io::Result<()> {
-    let file = std::fs::File::create(path)?;
-    let mut w = CsvWriter::new(std::io::BufWriter::new(file)).map_err(std::io::Error::other)?;
-    for j in flows {
-        w.write(&j.flow, &j.verdict)
-            .map_err(std::io::Error::other)?;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    let written = (|| {
+        let mut w = CsvWriter::new(std::io::BufWriter::new(file)).map_err(std::io::Error::other)?;
+        for j in flows {
+            w.write(&j.flow, &j.verdict)
+                .map_err(std::io::Error::other)?;
+        }
+        w.flush()
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(path);
     }
-    w.flush()
+    written
 }
 
 /// `e`: asks which export.
@@ -241,6 +252,13 @@ fn export(ui: &mut UiState, snap: &Snapshot) -> Option<Effect> {
                 path.display()
             ));
             Some(Effect::Export(path))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            ui.status = Some(format!(
+                "{} already exists: nothing was written (export again for a new name)",
+                path.display()
+            ));
+            None
         }
         Err(e) => {
             ui.status = Some(format!("export to {} failed: {e}", path.display()));
