@@ -243,301 +243,421 @@ fn fill(input: &mut dyn Read, buf: &mut [u8], mut from: usize) -> std::io::Resul
 /// standard input or was given as a stream (it reports as such).
 fn read_input<R: Read>(
     name: &str,
-    mut input: R,
+    input: R,
     stream: bool,
     filter: Option<&str>,
     spare: &mut dyn FnMut() -> Option<Chunk>,
     on_chunk: &mut dyn FnMut(Chunk),
 ) -> Result<ReadSummary, CaptureError> {
-    let shown = if name == "-" { "standard input" } else { name };
-    let open_err = |source| CaptureError::Open {
-        path: shown.to_string(),
-        source,
+    let mut r = Reader::open(name, input, stream, filter, spare)?;
+    let end = loop {
+        if let Some(d) = r.scan()? {
+            break r.damaged(d);
+        }
+        if let Some(end) = r.roll_over(spare, on_chunk) {
+            break end;
+        }
     };
-    let mut chunk = spare().unwrap_or_default();
-    chunk.frames.clear();
-    if chunk.data.len() < CHUNK {
-        chunk.data.resize(CHUNK, 0);
+    if !r.chunk.frames.is_empty() {
+        on_chunk(r.chunk);
     }
-    let mut filled = fill(&mut input, &mut chunk.data, 0).map_err(open_err)?;
-    let mut magic = [0u8; 4];
-    magic[..filled.min(4)].copy_from_slice(&chunk.data[..filled.min(4)]);
-    let format = match magic {
-        _ if filled < 4 => {
-            return Err(CaptureError::NotACapture {
-                path: shown.to_string(),
-                magic: if filled == 0 && !stream {
-                    "none: the file is empty".to_string()
-                } else if filled == 0 {
-                    "none: the input is empty".to_string()
-                } else {
-                    hex(&magic[..filled])
-                },
-            });
+    r.summary.end = end;
+    Ok(r.summary)
+}
+
+/// Why reading stopped part-way; each said once, in [`Damage::message`].
+enum Damage {
+    /// A pcap record claims more captured bytes than the snap length allows.
+    CapLenOverSnaplen { at: u64, caplen: u32, max: u32 },
+    /// A pcapng block claims a length shorter than its header and trailer.
+    BlockShorterThanHeader { at: u64, len: u32 },
+    /// pcap-parser could not read the record or block.
+    Invalid { at: u64, why: String },
+    /// The input ended inside a record (pcap) or block (pcapng).
+    CutShort { at: u64, pcap: bool },
+    /// A block longer than [`MAX_BLOCK`].
+    Oversized { at: u64 },
+    /// Reading the input failed.
+    Read { at: u64, err: std::io::Error },
+}
+
+impl Damage {
+    fn message(&self) -> String {
+        match self {
+            Damage::CapLenOverSnaplen { at, caplen, max } => format!(
+                "the record at byte {at} claims {caplen} captured bytes, more than the file's snap length allows ({max}): its header is damaged"
+            ),
+            Damage::BlockShorterThanHeader { at, len } => format!(
+                "the block at byte {at} claims a length of {len} bytes, less than the 12 of a block's header and trailer"
+            ),
+            Damage::Invalid { at, why } => format!("invalid block at byte {at}: {why}"),
+            Damage::CutShort { at, pcap } => format!(
+                "the {} at byte {at} is cut short by the end of the input",
+                if *pcap { "record" } else { "block" }
+            ),
+            Damage::Oversized { at } => format!(
+                "the block at byte {at} is longer than {} MiB: its length field is damaged",
+                MAX_BLOCK >> 20
+            ),
+            Damage::Read { at, err } => format!("cannot read on at byte {at}: {err}"),
         }
-        m if stream && name == "-" && (m == PCAPNG_MAGIC || PCAP_MAGICS.contains(&m)) => {
-            FileFormat::Stdin
+    }
+}
+
+/// A capture being read: the input, what is known of its format, the chunk
+/// being filled and where in it the next record begins.
+struct Reader<'f, R> {
+    input: R,
+    filter: Option<&'f str>,
+    layout: Layout,
+    summary: ReadSummary,
+    chunk: Chunk,
+    /// Bytes of the chunk read from the input.
+    filled: usize,
+    /// Where the next record or block begins in the chunk.
+    pos: usize,
+    /// Bytes of the input before this chunk: where a bad block begins.
+    base: u64,
+}
+
+impl<'f, R: Read> Reader<'f, R> {
+    /// Reads the first chunk, tells the format by its magic number and,
+    /// for pcap, reads the file header.
+    fn open(
+        name: &str,
+        mut input: R,
+        stream: bool,
+        filter: Option<&'f str>,
+        spare: &mut dyn FnMut() -> Option<Chunk>,
+    ) -> Result<Self, CaptureError> {
+        let shown = if name == "-" { "standard input" } else { name };
+        let mut chunk = spare().unwrap_or_default();
+        chunk.frames.clear();
+        if chunk.data.len() < CHUNK {
+            chunk.data.resize(CHUNK, 0);
         }
-        m if m == PCAPNG_MAGIC => FileFormat::Pcapng,
-        m if PCAP_MAGICS.contains(&m) => FileFormat::Pcap,
-        _ => {
-            return Err(CaptureError::NotACapture {
-                path: shown.to_string(),
-                magic: hex(&magic),
-            });
-        }
-    };
-    let mut summary = ReadSummary {
-        path: name.to_string(),
-        format,
-        linktypes: Vec::new(),
-        frames: 0,
-        filtered_out: 0,
-        end: CaptureEnd::Complete,
-        application: None,
-    };
-    let mut pos = 0usize;
-    let mut layout = if magic == PCAPNG_MAGIC {
-        Layout::Pcapng {
-            big_endian: false,
-            ifaces: Vec::new(),
-        }
-    } else {
-        if filled < 24 {
-            return Err(CaptureError::Libpcap {
-                path: shown.to_string(),
-                message: format!(
-                    "the pcap file header is cut short ({filled} of 24 bytes): the file is damaged"
-                ),
-            });
-        }
-        let (_, h) = pcap_parser::pcap::parse_pcap_header(&chunk.data[..24]).map_err(|e| {
-            CaptureError::Libpcap {
-                path: shown.to_string(),
-                message: format!("cannot read the pcap file header: {}", describe(&e)),
-            }
+        let filled = fill(&mut input, &mut chunk.data, 0).map_err(|source| CaptureError::Open {
+            path: shown.to_string(),
+            source,
         })?;
-        let linktype = (h.network.0 as u32) & 0x03ff_ffff;
-        summary.linktypes.push(linktype);
-        pos = 24;
-        Layout::Pcap {
-            big_endian: magic[0] == 0xa1,
-            nanos: h.is_nanosecond_precision(),
-            max_caplen: h.snaplen.max(MAX_CAPLEN),
-            iface: Iface {
-                linktype,
-                ts_offset: 0,
-                ts_resol: 1_000_000,
-                filter: filter.map(|e| compile_for(e, linktype)).transpose()?,
-            },
-        }
-    };
-    // Bytes of the input before this chunk: where a bad block begins.
-    let mut base = 0u64;
-    let end = 'read: loop {
-        // Every whole record or block in the chunk.
-        let more = loop {
-            let at = base + pos as u64;
-            let rest = &chunk.data[pos..filled];
-            let step = match &mut layout {
-                Layout::Pcap {
-                    big_endian,
-                    nanos,
-                    max_caplen,
-                    ..
-                } => {
-                    if rest.len() >= 16 {
-                        let w = |i: usize| {
-                            let b = [rest[i], rest[i + 1], rest[i + 2], rest[i + 3]];
-                            if *big_endian {
-                                u32::from_be_bytes(b)
-                            } else {
-                                u32::from_le_bytes(b)
-                            }
-                        };
-                        let caplen = w(8);
-                        if caplen > *max_caplen {
-                            break 'read CaptureEnd::Damaged {
-                                after_frame: summary.frames,
-                                message: format!(
-                                    "the record at byte {at} claims {caplen} captured bytes, more than the file's snap length allows ({max_caplen}): its header is damaged"
-                                ),
-                            };
-                        }
-                    }
-                    let parsed = if *big_endian {
-                        pcap_parser::pcap::parse_pcap_frame_be(rest)
-                    } else {
-                        pcap_parser::pcap::parse_pcap_frame(rest)
-                    };
-                    match parsed {
-                        Ok((left, b)) => {
-                            let start = pos + 16;
-                            let frac = if *nanos {
-                                i64::from(b.ts_usec) / 1_000
-                            } else {
-                                i64::from(b.ts_usec)
-                            };
-                            let ts = i64::from(b.ts_sec) * 1_000_000 + frac;
-                            Step::Frame {
-                                used: rest.len() - left.len(),
-                                start,
-                                end: start + b.data.len(),
-                                iface: None,
-                                ts_us: crate::frame::clamp_ts(ts),
-                                wire_len: b.origlen,
-                            }
-                        }
-                        Err(nom::Err::Incomplete(_)) => Step::More,
-                        Err(e) => Step::Bad(describe_nom(&e)),
-                    }
-                }
-                Layout::Pcapng { big_endian, .. } => {
-                    if let Some(len) = short_block(rest, *big_endian) {
-                        break 'read CaptureEnd::Damaged {
-                            after_frame: summary.frames,
-                            message: format!(
-                                "the block at byte {at} claims a length of {len} bytes, less than the 12 of a block's header and trailer"
-                            ),
-                        };
-                    }
-                    let parsed = if *big_endian {
-                        pcap_parser::pcapng::parse_block_be(rest)
-                    } else {
-                        pcap_parser::pcapng::parse_block_le(rest)
-                    };
-                    match parsed {
-                        Ok((left, block)) => {
-                            let used = rest.len() - left.len();
-                            ng_block(
-                                block,
-                                used,
-                                pos,
-                                &chunk.data,
-                                &mut layout,
-                                &mut summary,
-                                filter,
-                            )?
-                        }
-                        Err(nom::Err::Incomplete(_)) => Step::More,
-                        Err(e) => Step::Bad(describe_nom(&e)),
-                    }
-                }
-            };
-            match step {
-                Step::Frame {
+        let mut magic = [0u8; 4];
+        magic[..filled.min(4)].copy_from_slice(&chunk.data[..filled.min(4)]);
+        let format = sniff(&magic, filled, stream, name == "-", shown)?;
+        let mut summary = ReadSummary {
+            path: name.to_string(),
+            format,
+            linktypes: Vec::new(),
+            frames: 0,
+            filtered_out: 0,
+            end: CaptureEnd::Complete,
+            application: None,
+        };
+        let (layout, pos) = if magic == PCAPNG_MAGIC {
+            let ifaces = Vec::new();
+            (
+                Layout::Pcapng {
+                    big_endian: false,
+                    ifaces,
+                },
+                0,
+            )
+        } else {
+            let data = &chunk.data[..filled];
+            (pcap_layout(data, &magic, shown, filter, &mut summary)?, 24)
+        };
+        Ok(Reader {
+            input,
+            filter,
+            layout,
+            summary,
+            chunk,
+            filled,
+            pos,
+            base: 0,
+        })
+    }
+
+    /// Reads every whole record or block of the chunk: `None` when the
+    /// next one does not fit, or the damage that stops the reading.
+    fn scan(&mut self) -> Result<Option<Damage>, CaptureError> {
+        loop {
+            let at = self.base + self.pos as u64;
+            match self.step(at)? {
+                Ok(Step::Frame {
                     used,
                     start,
                     end,
                     iface,
                     ts_us,
                     wire_len,
-                } => {
-                    let ifc = match (&layout, iface) {
-                        (Layout::Pcap { iface, .. }, _) => Some(iface),
-                        (Layout::Pcapng { ifaces, .. }, Some(i)) => ifaces.get(i),
-                        _ => None,
-                    };
-                    if let Some(ifc) = ifc {
-                        let data = &chunk.data[start..end];
-                        if ifc.filter.as_ref().is_none_or(|p| p.passes(data)) {
-                            summary.frames += 1;
-                            let ts_us = if iface.is_some() {
-                                crate::frame::clamp_ts(
-                                    to_micros(ts_us as u64, ifc.ts_resol)
-                                        .saturating_add(ifc.ts_offset.saturating_mul(1_000_000)),
-                                )
-                            } else {
-                                ts_us
-                            };
-                            chunk.frames.push(FrameAt {
-                                ts_us,
-                                linktype: ifc.linktype,
-                                wire_len,
-                                start: start as u32,
-                                end: end as u32,
-                            });
-                        } else {
-                            summary.filtered_out += 1;
-                        }
-                    }
-                    pos += used;
+                }) => {
+                    self.accept(start, end, iface, ts_us, wire_len);
+                    self.pos += used;
                 }
-                Step::Skip(used) => pos += used,
-                Step::More => break true,
-                Step::Bad(why) => {
-                    break 'read CaptureEnd::Damaged {
-                        after_frame: summary.frames,
-                        message: format!("invalid block at byte {at}: {why}"),
-                    };
+                Ok(Step::Skip(used)) => self.pos += used,
+                Ok(Step::More) => return Ok(None),
+                Ok(Step::Bad(why)) => return Ok(Some(Damage::Invalid { at, why })),
+                Err(d) => return Ok(Some(d)),
+            }
+        }
+    }
+
+    /// The record or block at `pos`, read in place.
+    fn step(&mut self, at: u64) -> Result<Result<Step, Damage>, CaptureError> {
+        let rest = &self.chunk.data[self.pos..self.filled];
+        match &mut self.layout {
+            Layout::Pcap {
+                big_endian,
+                nanos,
+                max_caplen,
+                ..
+            } => Ok(pcap_step(
+                rest,
+                self.pos,
+                at,
+                *big_endian,
+                *nanos,
+                *max_caplen,
+            )),
+            Layout::Pcapng { big_endian, .. } => {
+                if let Some(len) = short_block(rest, *big_endian) {
+                    return Ok(Err(Damage::BlockShorterThanHeader { at, len }));
+                }
+                let parsed = if *big_endian {
+                    pcap_parser::pcapng::parse_block_be(rest)
+                } else {
+                    pcap_parser::pcapng::parse_block_le(rest)
+                };
+                match parsed {
+                    Ok((left, block)) => {
+                        let used = rest.len() - left.len();
+                        let step = ng_block(
+                            block,
+                            used,
+                            self.pos,
+                            &self.chunk.data,
+                            &mut self.layout,
+                            &mut self.summary,
+                            self.filter,
+                        )?;
+                        Ok(Ok(step))
+                    }
+                    Err(nom::Err::Incomplete(_)) => Ok(Ok(Step::More)),
+                    Err(e) => Ok(Ok(Step::Bad(describe(&e)))),
                 }
             }
+        }
+    }
+
+    /// A frame found: counted, filtered, its time in microseconds, and
+    /// kept in the chunk.
+    fn accept(&mut self, start: usize, end: usize, iface: Option<usize>, ts: i64, wire_len: u32) {
+        let ifc = match (&self.layout, iface) {
+            (Layout::Pcap { iface, .. }, _) => Some(iface),
+            (Layout::Pcapng { ifaces, .. }, Some(i)) => ifaces.get(i),
+            _ => None,
         };
-        debug_assert!(more);
-        // The record at `pos` does not fit: hand the chunk over and begin
-        // the next one with it.
-        let carry = filled - pos;
-        let at = base + pos as u64;
-        if filled < chunk.data.len() {
+        let Some(ifc) = ifc else {
+            return;
+        };
+        let data = &self.chunk.data[start..end];
+        if !ifc.filter.as_ref().is_none_or(|p| p.passes(data)) {
+            self.summary.filtered_out += 1;
+            return;
+        }
+        self.summary.frames += 1;
+        let ts_us = if iface.is_some() {
+            crate::frame::clamp_ts(
+                to_micros(ts as u64, ifc.ts_resol)
+                    .saturating_add(ifc.ts_offset.saturating_mul(1_000_000)),
+            )
+        } else {
+            ts
+        };
+        self.chunk.frames.push(FrameAt {
+            ts_us,
+            linktype: ifc.linktype,
+            wire_len,
+            start: start as u32,
+            end: end as u32,
+        });
+    }
+
+    /// The record at `pos` does not fit: hands the chunk over and begins
+    /// the next one with it, read on. The end of the capture when the input
+    /// ended (inside the record: damage) or cannot be read on.
+    fn roll_over(
+        &mut self,
+        spare: &mut dyn FnMut() -> Option<Chunk>,
+        on_chunk: &mut dyn FnMut(Chunk),
+    ) -> Option<CaptureEnd> {
+        let carry = self.filled - self.pos;
+        let at = self.base + self.pos as u64;
+        if self.filled < self.chunk.data.len() {
             // The input ended inside the record.
-            break if carry == 0 {
-                CaptureEnd::Complete
-            } else {
-                CaptureEnd::Damaged {
-                    after_frame: summary.frames,
-                    message: format!(
-                        "the {} at byte {at} is cut short by the end of the input",
-                        if matches!(layout, Layout::Pcap { .. }) {
-                            "record"
-                        } else {
-                            "block"
-                        }
-                    ),
-                }
-            };
+            if carry == 0 {
+                return Some(CaptureEnd::Complete);
+            }
+            let pcap = matches!(self.layout, Layout::Pcap { .. });
+            return Some(self.damaged(Damage::CutShort { at, pcap }));
         }
         let mut next = spare().unwrap_or_default();
         next.frames.clear();
         // A record longer than a chunk gets a chunk of its own size.
-        let want = if pos == 0 {
-            chunk.data.len() * 2
+        let want = if self.pos == 0 {
+            self.chunk.data.len() * 2
         } else {
             CHUNK.max(carry + carry / 2)
         };
         if want > MAX_BLOCK {
-            break CaptureEnd::Damaged {
-                after_frame: summary.frames,
-                message: format!(
-                    "the block at byte {at} is longer than {} MiB: its length field is damaged",
-                    MAX_BLOCK >> 20
-                ),
-            };
+            return Some(self.damaged(Damage::Oversized { at }));
         }
         if next.data.len() < want {
             next.data.resize(want, 0);
         }
-        next.data[..carry].copy_from_slice(&chunk.data[pos..filled]);
-        let full = std::mem::replace(&mut chunk, next);
+        next.data[..carry].copy_from_slice(&self.chunk.data[self.pos..self.filled]);
+        let full = std::mem::replace(&mut self.chunk, next);
         if !full.frames.is_empty() {
             on_chunk(full);
         }
-        base += pos as u64;
-        pos = 0;
-        filled = match fill(&mut input, &mut chunk.data, carry) {
-            Ok(n) => n,
-            Err(e) => {
-                break CaptureEnd::Damaged {
-                    after_frame: summary.frames,
-                    message: format!("cannot read on at byte {at}: {e}"),
-                };
+        self.base += self.pos as u64;
+        self.pos = 0;
+        match fill(&mut self.input, &mut self.chunk.data, carry) {
+            Ok(n) => {
+                self.filled = n;
+                None
             }
-        };
-    };
-    if !chunk.frames.is_empty() {
-        on_chunk(chunk);
+            Err(err) => Some(self.damaged(Damage::Read { at, err })),
+        }
     }
-    summary.end = end;
-    Ok(summary)
+
+    /// The end of a capture damaged after the frames read so far.
+    fn damaged(&self, d: Damage) -> CaptureEnd {
+        CaptureEnd::Damaged {
+            after_frame: self.summary.frames,
+            message: d.message(),
+        }
+    }
+}
+
+/// The format a capture's first bytes say; standard input reports as such.
+fn sniff(
+    magic: &[u8; 4],
+    filled: usize,
+    stream: bool,
+    stdin: bool,
+    shown: &str,
+) -> Result<FileFormat, CaptureError> {
+    let known = *magic == PCAPNG_MAGIC || PCAP_MAGICS.contains(magic);
+    match () {
+        _ if filled < 4 => Err(CaptureError::NotACapture {
+            path: shown.to_string(),
+            magic: if filled == 0 && !stream {
+                "none: the file is empty".to_string()
+            } else if filled == 0 {
+                "none: the input is empty".to_string()
+            } else {
+                hex(&magic[..filled])
+            },
+        }),
+        _ if stream && stdin && known => Ok(FileFormat::Stdin),
+        _ if *magic == PCAPNG_MAGIC => Ok(FileFormat::Pcapng),
+        _ if known => Ok(FileFormat::Pcap),
+        _ => Err(CaptureError::NotACapture {
+            path: shown.to_string(),
+            magic: hex(magic),
+        }),
+    }
+}
+
+/// A pcap file's layout, from its header at the head of `data`.
+fn pcap_layout(
+    data: &[u8],
+    magic: &[u8; 4],
+    shown: &str,
+    filter: Option<&str>,
+    summary: &mut ReadSummary,
+) -> Result<Layout, CaptureError> {
+    if data.len() < 24 {
+        return Err(CaptureError::Libpcap {
+            path: shown.to_string(),
+            message: format!(
+                "the pcap file header is cut short ({} of 24 bytes): the file is damaged",
+                data.len()
+            ),
+        });
+    }
+    let (_, h) =
+        pcap_parser::pcap::parse_pcap_header(&data[..24]).map_err(|e| CaptureError::Libpcap {
+            path: shown.to_string(),
+            message: format!("cannot read the pcap file header: {}", describe(&e)),
+        })?;
+    let linktype = (h.network.0 as u32) & 0x03ff_ffff;
+    summary.linktypes.push(linktype);
+    Ok(Layout::Pcap {
+        big_endian: magic[0] == 0xa1,
+        nanos: h.is_nanosecond_precision(),
+        max_caplen: h.snaplen.max(MAX_CAPLEN),
+        iface: Iface {
+            linktype,
+            ts_offset: 0,
+            ts_resol: 1_000_000,
+            filter: filter.map(|e| compile_for(e, linktype)).transpose()?,
+        },
+    })
+}
+
+/// A classic pcap record at the head of `rest` (which begins at `pos` in the
+/// chunk and at byte `at` of the input).
+fn pcap_step(
+    rest: &[u8],
+    pos: usize,
+    at: u64,
+    big_endian: bool,
+    nanos: bool,
+    max_caplen: u32,
+) -> Result<Step, Damage> {
+    if rest.len() >= 16 {
+        let b = [rest[8], rest[9], rest[10], rest[11]];
+        let caplen = if big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        };
+        if caplen > max_caplen {
+            return Err(Damage::CapLenOverSnaplen {
+                at,
+                caplen,
+                max: max_caplen,
+            });
+        }
+    }
+    let parsed = if big_endian {
+        pcap_parser::pcap::parse_pcap_frame_be(rest)
+    } else {
+        pcap_parser::pcap::parse_pcap_frame(rest)
+    };
+    Ok(match parsed {
+        Ok((left, b)) => {
+            let start = pos + 16;
+            let frac = if nanos {
+                i64::from(b.ts_usec) / 1_000
+            } else {
+                i64::from(b.ts_usec)
+            };
+            let ts = i64::from(b.ts_sec) * 1_000_000 + frac;
+            Step::Frame {
+                used: rest.len() - left.len(),
+                start,
+                end: start + b.data.len(),
+                iface: None,
+                ts_us: crate::frame::clamp_ts(ts),
+                wire_len: b.origlen,
+            }
+        }
+        Err(nom::Err::Incomplete(_)) => Step::More,
+        Err(e) => Step::Bad(describe(&e)),
+    })
 }
 
 /// What a record or block is.
@@ -678,10 +798,6 @@ fn describe<I>(e: &nom::Err<PcapError<I>>) -> String {
             ),
         },
     }
-}
-
-fn describe_nom<I>(e: &nom::Err<PcapError<I>>) -> String {
-    describe(e)
 }
 
 fn to_micros(ts: u64, resol: u64) -> i64 {
