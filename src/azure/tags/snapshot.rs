@@ -10,70 +10,173 @@ use std::fmt::Write as _;
 /// First line of every snapshot.
 const MAGIC: &str = "asrscope-servicetags 1";
 
+fn err(line: usize, problem: String) -> TagsError {
+    TagsError::Snapshot { line, problem }
+}
+
+/// The header lines of a snapshot, each at most once.
+#[derive(Default)]
+struct Header {
+    change: Option<u64>,
+    cloud: Option<String>,
+    published: Option<String>,
+    source: Option<String>,
+    tags: Option<usize>,
+    prefixes: Option<usize>,
+}
+
+impl Header {
+    /// Reads the `key=value` line `n`.
+    fn line(&mut self, n: usize, key: &str, value: &str) -> Result<(), TagsError> {
+        let dup = |seen: bool| {
+            if seen {
+                Err(err(n, format!("header key \"{key}\" repeated")))
+            } else {
+                Ok(())
+            }
+        };
+        let count =
+            |v: &str| digits(v).ok_or_else(|| err(n, format!("{key} \"{v}\" is not a number")));
+        match key {
+            "changeNumber" => {
+                dup(self.change.is_some())?;
+                let c = digits(value)
+                    .ok_or_else(|| err(n, format!("changeNumber \"{value}\" is not a number")))?;
+                self.change = Some(c);
+            }
+            "cloud" => {
+                dup(self.cloud.is_some())?;
+                if !is_token(value) {
+                    return Err(err(n, "empty or spaced cloud name".into()));
+                }
+                self.cloud = Some(value.to_string());
+            }
+            "published" => {
+                dup(self.published.is_some())?;
+                let Some(date) = Date::parse(value).filter(is_publication_date) else {
+                    return Err(err(
+                        n,
+                        format!("published \"{value}\" is not a YYYY-MM-DD date"),
+                    ));
+                };
+                self.published = Some(date.to_string());
+            }
+            "source" => {
+                dup(self.source.is_some())?;
+                if value.trim().is_empty() {
+                    return Err(err(n, "empty source".into()));
+                }
+                self.source = Some(value.to_string());
+            }
+            "tags" => {
+                dup(self.tags.is_some())?;
+                self.tags = Some(count(value)?);
+            }
+            "prefixes" => {
+                dup(self.prefixes.is_some())?;
+                self.prefixes = Some(count(value)?);
+            }
+            _ => return Err(err(n, format!("unknown header key \"{key}\""))),
+        }
+        Ok(())
+    }
+
+    /// The snapshot's metadata; `last` is the last line, for messages.
+    fn meta(&mut self, last: usize) -> Result<SnapshotMeta, TagsError> {
+        let missing = |key: &str| err(last, format!("the header has no \"{key}=\" line"));
+        Ok(SnapshotMeta {
+            change_number: self.change.ok_or_else(|| missing("changeNumber"))?,
+            cloud: self.cloud.take().ok_or_else(|| missing("cloud"))?,
+            published: self.published.take(),
+            source: self.source.take().ok_or_else(|| missing("source"))?,
+            tags: 0,
+            prefixes: 0,
+        })
+    }
+
+    /// Checks the counts the header gives against what the file lists.
+    fn check_counts(&self, db: &TagDb, last: usize) -> Result<(), TagsError> {
+        if let Some(t) = self.tags.filter(|&t| t != db.meta.tags) {
+            return Err(err(
+                last,
+                format!(
+                    "the header says tags={t} but the file lists {} (truncated?)",
+                    db.meta.tags
+                ),
+            ));
+        }
+        if let Some(p) = self.prefixes.filter(|&p| p != db.meta.prefixes) {
+            return Err(err(
+                last,
+                format!(
+                    "the header says prefixes={p} but the file lists {} (truncated?)",
+                    db.meta.prefixes
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Checks a snapshot's first line.
+fn first_line(line: Option<(usize, &str)>) -> Result<(), TagsError> {
+    match line {
+        Some((_, MAGIC)) => Ok(()),
+        Some((n, l)) if l.starts_with("asrscope-servicetags ") => Err(err(
+            n,
+            format!("unsupported format \"{l}\"; this asrscope reads \"{MAGIC}\""),
+        )),
+        Some((n, _)) => Err(err(
+            n,
+            format!("not a service tags snapshot (the first line is not \"{MAGIC}\")"),
+        )),
+        None => Err(err(1, "empty snapshot".into())),
+    }
+}
+
+/// Reads the fields of a `tag` line (what follows `tag `).
+fn tag_line(n: usize, rest: &str) -> Result<TagInfo, TagsError> {
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let [name, region, service, cn] = fields[..] else {
+        return Err(err(
+            n,
+            format!(
+                "a tag line needs 4 fields after \"tag\" (name, region, systemService, changeNumber), found {}",
+                fields.len()
+            ),
+        ));
+    };
+    let cn = digits(cn).ok_or_else(|| err(n, format!("change number \"{cn}\" is not a number")))?;
+    let opt = |s: &str| (s != "-").then(|| s.to_string());
+    Ok(TagInfo {
+        name: name.to_string(),
+        region: opt(region).map(|r| r.to_ascii_lowercase()),
+        system_service: opt(service),
+        change_number: cn,
+        v4_prefixes: 0,
+        v6_prefixes: 0,
+    })
+}
+
 impl TagDb {
     /// Reads a snapshot written by [`TagDb::to_snapshot`] (format in the module docs).
     pub fn from_snapshot(text: &str) -> Result<TagDb, TagsError> {
-        let err = |line: usize, problem: String| TagsError::Snapshot { line, problem };
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim_end()));
-        match lines.next() {
-            Some((_, MAGIC)) => {}
-            Some((n, l)) if l.starts_with("asrscope-servicetags ") => {
-                return Err(err(
-                    n,
-                    format!("unsupported format \"{l}\"; this asrscope reads \"{MAGIC}\""),
-                ));
-            }
-            Some((n, _)) => {
-                return Err(err(
-                    n,
-                    format!("not a service tags snapshot (the first line is not \"{MAGIC}\")"),
-                ));
-            }
-            None => return Err(err(1, "empty snapshot".into())),
-        }
-
-        let mut change: Option<u64> = None;
-        let mut cloud: Option<String> = None;
-        let mut published: Option<String> = None;
-        let mut source: Option<String> = None;
-        let mut count_tags: Option<usize> = None;
-        let mut count_prefixes: Option<usize> = None;
+        first_line(lines.next())?;
+        let mut header = Header::default();
         let mut tags: Vec<TagInfo> = Vec::new();
         let mut prefixes: Vec<Vec<Block>> = Vec::new();
         let mut last_line = 1;
-
         for (n, line) in lines {
             last_line = n;
             if line.trim().is_empty() || line.starts_with('#') {
                 continue;
             }
             if let Some(rest) = line.strip_prefix("tag ") {
-                let fields: Vec<&str> = rest.split_whitespace().collect();
-                let [name, region, service, cn] = fields[..] else {
-                    return Err(err(
-                        n,
-                        format!(
-                            "a tag line needs 4 fields after \"tag\" (name, region, systemService, changeNumber), found {}",
-                            fields.len()
-                        ),
-                    ));
-                };
-                let cn = digits(cn)
-                    .ok_or_else(|| err(n, format!("change number \"{cn}\" is not a number")))?;
-                let opt = |s: &str| (s != "-").then(|| s.to_string());
-                tags.push(TagInfo {
-                    name: name.to_string(),
-                    region: opt(region).map(|r| r.to_ascii_lowercase()),
-                    system_service: opt(service),
-                    change_number: cn,
-                    v4_prefixes: 0,
-                    v6_prefixes: 0,
-                });
+                tags.push(tag_line(n, rest)?);
                 prefixes.push(Vec::new());
-                continue;
-            }
-            if tags.is_empty() {
+            } else if tags.is_empty() {
                 if line.starts_with("tag") && !line.contains('=') {
                     return Err(err(n, format!("malformed tag line \"{line}\"")));
                 }
@@ -83,99 +186,23 @@ impl TagDb {
                         format!("expected a key=value header line or a tag line, found \"{line}\""),
                     ));
                 };
-                let dup = |seen: bool| {
-                    if seen {
-                        Err(err(n, format!("header key \"{key}\" repeated")))
-                    } else {
-                        Ok(())
-                    }
-                };
-                let count = |v: &str| {
-                    digits(v).ok_or_else(|| err(n, format!("{key} \"{v}\" is not a number")))
-                };
-                match key {
-                    "changeNumber" => {
-                        dup(change.is_some())?;
-                        change = Some(digits(value).ok_or_else(|| {
-                            err(n, format!("changeNumber \"{value}\" is not a number"))
-                        })?);
-                    }
-                    "cloud" => {
-                        dup(cloud.is_some())?;
-                        if !is_token(value) {
-                            return Err(err(n, "empty or spaced cloud name".into()));
-                        }
-                        cloud = Some(value.to_string());
-                    }
-                    "published" => {
-                        dup(published.is_some())?;
-                        let Some(date) = Date::parse(value).filter(is_publication_date) else {
-                            return Err(err(
-                                n,
-                                format!("published \"{value}\" is not a YYYY-MM-DD date"),
-                            ));
-                        };
-                        published = Some(date.to_string());
-                    }
-                    "source" => {
-                        dup(source.is_some())?;
-                        if value.trim().is_empty() {
-                            return Err(err(n, "empty source".into()));
-                        }
-                        source = Some(value.to_string());
-                    }
-                    "tags" => {
-                        dup(count_tags.is_some())?;
-                        count_tags = Some(count(value)?);
-                    }
-                    "prefixes" => {
-                        dup(count_prefixes.is_some())?;
-                        count_prefixes = Some(count(value)?);
-                    }
-                    _ => return Err(err(n, format!("unknown header key \"{key}\""))),
+                header.line(n, key, value)?;
+            } else {
+                let prefix = Block::parse(line.trim()).map_err(|p| {
+                    err(
+                        n,
+                        format!("expected a tag line or an address prefix, found \"{line}\" ({p})"),
+                    )
+                })?;
+                if let Some(list) = prefixes.last_mut() {
+                    list.push(prefix);
                 }
-                continue;
-            }
-            let prefix = Block::parse(line.trim()).map_err(|p| {
-                err(
-                    n,
-                    format!("expected a tag line or an address prefix, found \"{line}\" ({p})"),
-                )
-            })?;
-            if let Some(list) = prefixes.last_mut() {
-                list.push(prefix);
             }
         }
-
-        let missing = |key: &str| err(last_line, format!("the header has no \"{key}=\" line"));
-        let meta = SnapshotMeta {
-            change_number: change.ok_or_else(|| missing("changeNumber"))?,
-            cloud: cloud.ok_or_else(|| missing("cloud"))?,
-            published,
-            source: source.ok_or_else(|| missing("source"))?,
-            tags: 0,
-            prefixes: 0,
-        };
+        let meta = header.meta(last_line)?;
         let db = TagDb::build(meta, tags, prefixes)
             .map_err(|(tag, problem)| err(last_line, format!("tag {tag}: {problem}")))?;
-        if let Some(t) = count_tags.filter(|&t| t != db.meta.tags) {
-            return Err(err(
-                last_line,
-                format!(
-                    "the header says tags={t} but the file lists {} (truncated?)",
-                    db.meta.tags
-                ),
-            ));
-        }
-        if let Some(p) = count_prefixes.filter(|&p| p != db.meta.prefixes) {
-            return Err(err(
-                last_line,
-                format!(
-                    "the header says prefixes={p} but the file lists {} (truncated?)",
-                    db.meta.prefixes
-                ),
-            ));
-        }
+        header.check_counts(&db, last_line)?;
         Ok(db)
     }
 
