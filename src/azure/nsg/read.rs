@@ -269,143 +269,59 @@ fn convert_rule(outer: RawRule, i: usize) -> Result<Rule, NsgError> {
         Some(p) => *p,
         None => outer,
     };
-    let err = |what: String| NsgError::Rule {
-        rule: name.clone(),
-        what,
-    };
-    let field = |label: &str, v: &Option<Value>| -> Result<Option<String>, NsgError> {
-        text(v).map_err(|e| err(format!("{label} {e}")))
-    };
-    let list = |label: &str, v: &Option<Value>| -> Result<Vec<String>, NsgError> {
-        texts(v).map_err(|e| err(format!("{label} {e}")))
-    };
-    let missing = |f: &str| err(format!("no {f}"));
-    let priority = match &r.priority {
-        None | Some(Value::Null) => return Err(missing("priority")),
-        Some(Value::Number(n)) => n.as_u64().and_then(|p| u32::try_from(p).ok()),
-        Some(Value::String(s)) => s.trim().parse::<u32>().ok(),
-        Some(_) => None,
-    }
-    .ok_or_else(|| {
-        err(format!(
-            "priority {} is not a number from 100 to 4096 (or a default rule's)",
-            r.priority
-                .as_ref()
-                .map(Value::to_string)
-                .unwrap_or_default()
-        ))
-    })?;
-    let direction_text = field("direction", &r.direction)?.ok_or_else(|| missing("direction"))?;
-    let direction = match direction_text.to_ascii_lowercase().as_str() {
-        "inbound" => Direction::Inbound,
-        "outbound" => Direction::Outbound,
-        _ => {
-            return Err(err(format!(
-                "direction \"{}\" is neither Inbound nor Outbound",
-                clean(&direction_text)
-            )));
-        }
-    };
-    let access_text = field("access", &r.access)?.ok_or_else(|| missing("access"))?;
-    let access = match access_text.to_ascii_lowercase().as_str() {
-        "allow" => Access::Allow,
-        "deny" => Access::Deny,
-        _ => {
-            return Err(err(format!(
-                "access \"{}\" is neither Allow nor Deny",
-                clean(&access_text)
-            )));
-        }
-    };
-    let protocol_text = field("protocol", &r.protocol)?.ok_or_else(|| missing("protocol"))?;
-    let protocol = match protocol_text.to_ascii_lowercase().as_str() {
-        "*" | "all" | "any" => Protocol::Any,
-        "tcp" => Protocol::Tcp,
-        "udp" => Protocol::Udp,
-        "icmp" => Protocol::Icmp,
-        "esp" => Protocol::Esp,
-        "ah" => Protocol::Ah,
-        _ => {
-            return Err(err(format!(
-                "unknown protocol \"{}\"",
-                clean(&protocol_text)
-            )));
-        }
-    };
-    let ports = |one: &Option<Value>, many: &Option<Value>, what: &str| {
-        let texts = gather(field(what, one)?, list(what, many)?);
-        if texts.is_empty() {
-            return Err(missing(what));
-        }
-        texts
-            .iter()
-            .flat_map(|t| t.split(','))
-            .map(|t| {
-                PortRange::parse(t)
-                    .ok_or_else(|| err(format!("{what} \"{}\" is not a port or range", clean(t))))
-            })
-            .collect::<Result<Vec<_>, _>>()
-    };
-    let source_ports = ports(
-        &r.source_port_range,
-        &r.source_port_ranges,
-        "source port range",
-    )?;
-    let destination_ports = ports(
-        &r.destination_port_range,
-        &r.destination_port_ranges,
-        "destination port range",
-    )?;
-    let prefixes = |one: &Option<Value>, many: &Option<Value>, what: &str| {
-        Ok::<_, NsgError>(
-            gather(field(what, one)?, list(what, many)?)
-                .iter()
-                .map(|t| Prefix::parse(&clean(t)))
-                .collect::<Vec<_>>(),
-        )
-    };
-    let blocks = |v: &Option<Value>, what: &str| -> Result<Vec<Block>, NsgError> {
-        Ok(list(what, v)?
-            .iter()
-            .filter_map(|t| Block::parse_lenient(t))
-            .collect())
-    };
-    let asgs = |v: &Option<Value>| -> Vec<String> {
-        match v {
-            Some(Value::Array(a)) => a
-                .iter()
-                .map(|i| {
-                    i.get("id")
-                        .and_then(Value::as_str)
-                        .map_or("(application security group)".into(), clean)
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
+    let f = Fields { rule: &name };
     let rule = Rule {
         name: name.clone(),
-        priority,
-        direction,
-        access,
-        protocol,
-        source_ports,
-        destination_ports,
-        source_prefixes: prefixes(
+        priority: f.priority(&r.priority)?,
+        direction: f.keyword(
+            "direction",
+            &r.direction,
+            Some("Inbound nor Outbound"),
+            |k| match k {
+                "inbound" => Some(Direction::Inbound),
+                "outbound" => Some(Direction::Outbound),
+                _ => None,
+            },
+        )?,
+        access: f.keyword("access", &r.access, Some("Allow nor Deny"), |k| match k {
+            "allow" => Some(Access::Allow),
+            "deny" => Some(Access::Deny),
+            _ => None,
+        })?,
+        protocol: f.keyword("protocol", &r.protocol, None, |k| match k {
+            "*" | "all" | "any" => Some(Protocol::Any),
+            "tcp" => Some(Protocol::Tcp),
+            "udp" => Some(Protocol::Udp),
+            "icmp" => Some(Protocol::Icmp),
+            "esp" => Some(Protocol::Esp),
+            "ah" => Some(Protocol::Ah),
+            _ => None,
+        })?,
+        source_ports: f.ports(
+            &r.source_port_range,
+            &r.source_port_ranges,
+            "source port range",
+        )?,
+        destination_ports: f.ports(
+            &r.destination_port_range,
+            &r.destination_port_ranges,
+            "destination port range",
+        )?,
+        source_prefixes: f.prefixes(
             &r.source_address_prefix,
             &r.source_address_prefixes,
             "source address prefix",
         )?,
-        destination_prefixes: prefixes(
+        destination_prefixes: f.prefixes(
             &r.destination_address_prefix,
             &r.destination_address_prefixes,
             "destination address prefix",
         )?,
-        expanded_source: blocks(
+        expanded_source: f.blocks(
             &r.expanded_source_address_prefix,
             "expanded source address prefix",
         )?,
-        expanded_destination: blocks(
+        expanded_destination: f.blocks(
             &r.expanded_destination_address_prefix,
             "expanded destination address prefix",
         )?,
@@ -413,12 +329,128 @@ fn convert_rule(outer: RawRule, i: usize) -> Result<Rule, NsgError> {
         destination_asgs: asgs(&r.destination_application_security_groups),
     };
     if rule.source_prefixes.is_empty() && rule.source_asgs.is_empty() {
-        return Err(missing("source address prefix"));
+        return Err(f.missing("source address prefix"));
     }
     if rule.destination_prefixes.is_empty() && rule.destination_asgs.is_empty() {
-        return Err(missing("destination address prefix"));
+        return Err(f.missing("destination address prefix"));
     }
     Ok(rule)
+}
+
+/// Reads the fields of one rule; its errors name the rule.
+struct Fields<'a> {
+    rule: &'a str,
+}
+
+impl Fields<'_> {
+    fn err(&self, what: String) -> NsgError {
+        NsgError::Rule {
+            rule: self.rule.to_string(),
+            what,
+        }
+    }
+
+    fn missing(&self, f: &str) -> NsgError {
+        self.err(format!("no {f}"))
+    }
+
+    fn field(&self, label: &str, v: &Option<Value>) -> Result<Option<String>, NsgError> {
+        text(v).map_err(|e| self.err(format!("{label} {e}")))
+    }
+
+    fn list(&self, label: &str, v: &Option<Value>) -> Result<Vec<String>, NsgError> {
+        texts(v).map_err(|e| self.err(format!("{label} {e}")))
+    }
+
+    fn priority(&self, v: &Option<Value>) -> Result<u32, NsgError> {
+        let p = match v {
+            None | Some(Value::Null) => return Err(self.missing("priority")),
+            Some(Value::Number(n)) => n.as_u64().and_then(|p| u32::try_from(p).ok()),
+            Some(Value::String(s)) => s.trim().parse::<u32>().ok(),
+            Some(_) => None,
+        };
+        p.ok_or_else(|| {
+            self.err(format!(
+                "priority {} is not a number from 100 to 4096 (or a default rule's)",
+                v.as_ref().map(Value::to_string).unwrap_or_default()
+            ))
+        })
+    }
+
+    /// A field that holds one of a few words (any case), read by `word`;
+    /// `either` names the two a field of two words may hold.
+    fn keyword<T>(
+        &self,
+        what: &str,
+        v: &Option<Value>,
+        either: Option<&str>,
+        word: impl Fn(&str) -> Option<T>,
+    ) -> Result<T, NsgError> {
+        let t = self.field(what, v)?.ok_or_else(|| self.missing(what))?;
+        word(&t.to_ascii_lowercase()).ok_or_else(|| {
+            let t = clean(&t);
+            self.err(match either {
+                Some(e) => format!("{what} \"{t}\" is neither {e}"),
+                None => format!("unknown {what} \"{t}\""),
+            })
+        })
+    }
+
+    fn ports(
+        &self,
+        one: &Option<Value>,
+        many: &Option<Value>,
+        what: &str,
+    ) -> Result<Vec<PortRange>, NsgError> {
+        let texts = gather(self.field(what, one)?, self.list(what, many)?);
+        if texts.is_empty() {
+            return Err(self.missing(what));
+        }
+        texts
+            .iter()
+            .flat_map(|t| t.split(','))
+            .map(|t| {
+                PortRange::parse(t).ok_or_else(|| {
+                    self.err(format!("{what} \"{}\" is not a port or range", clean(t)))
+                })
+            })
+            .collect()
+    }
+
+    fn prefixes(
+        &self,
+        one: &Option<Value>,
+        many: &Option<Value>,
+        what: &str,
+    ) -> Result<Vec<Prefix>, NsgError> {
+        Ok(gather(self.field(what, one)?, self.list(what, many)?)
+            .iter()
+            .map(|t| Prefix::parse(&clean(t)))
+            .collect())
+    }
+
+    fn blocks(&self, v: &Option<Value>, what: &str) -> Result<Vec<Block>, NsgError> {
+        Ok(self
+            .list(what, v)?
+            .iter()
+            .filter_map(|t| Block::parse_lenient(t))
+            .collect())
+    }
+}
+
+/// The application security groups a rule names, by id.
+fn asgs(v: &Option<Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|i| {
+                i.get("id")
+                    .and_then(Value::as_str)
+                    .map_or("(application security group)".into(), clean)
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The singular field (when not empty) and the list, trimmed, empty entries dropped.
