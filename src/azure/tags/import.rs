@@ -82,47 +82,18 @@ impl TagDb {
         published: Option<&str>,
     ) -> Result<TagDb, TagsError> {
         let file = source.to_string();
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        // A key written twice is refused before anything is read: serde
-        // would keep one of the two silently (the last, for a field it
-        // ignores or a value read as JSON).
-        crate::azure::json::check(bytes).map_err(|e| match e {
-            crate::azure::json::Error::Duplicate(d) => TagsError::DuplicateKey {
-                file: file.clone(),
-                duplicate: d,
-            },
-            crate::azure::json::Error::Syntax(e) => TagsError::Json {
-                file: file.clone(),
-                detail: e.to_string(),
-            },
-        })?;
-        let raw: RawFile = serde_json::from_slice(bytes).map_err(|e| {
-            let detail = e.to_string();
-            match e.classify() {
-                serde_json::error::Category::Data => TagsError::NotServiceTags {
-                    file: file.clone(),
-                    problem: detail,
-                },
-                _ => TagsError::Json {
-                    file: file.clone(),
-                    detail,
-                },
-            }
-        })?;
-        let values = raw.values.ok_or_else(|| TagsError::NotServiceTags {
+        let raw = parse_file(bytes, &file)?;
+        let not_tags = |problem: &str| TagsError::NotServiceTags {
             file: file.clone(),
-            problem: "no \"values\" array".into(),
-        })?;
+            problem: problem.into(),
+        };
+        let values = raw.values.ok_or_else(|| not_tags("no \"values\" array"))?;
         if values.is_empty() {
-            return Err(TagsError::NotServiceTags {
-                file,
-                problem: "the \"values\" array is empty".into(),
-            });
+            return Err(not_tags("the \"values\" array is empty"));
         }
-        let top = raw.change_number.ok_or_else(|| TagsError::NotServiceTags {
-            file: file.clone(),
-            problem: "no top-level \"changeNumber\"".into(),
-        })?;
+        let top = raw
+            .change_number
+            .ok_or_else(|| not_tags("no top-level \"changeNumber\""))?;
         let top = change_number(&top).ok_or_else(|| TagsError::BadChangeNumber {
             file: file.clone(),
             place: "top level".into(),
@@ -135,65 +106,11 @@ impl TagDb {
             })?),
             None => date_in_name(base_name(source)),
         };
-
         let mut tags = Vec::with_capacity(values.len());
         let mut prefixes = Vec::with_capacity(values.len());
         for raw_tag in values {
-            let bad_tag = |problem: &str| TagsError::BadTag {
-                file: file.clone(),
-                tag: raw_tag.name.clone(),
-                problem: problem.to_string(),
-            };
-            if !is_token(&raw_tag.name) {
-                return Err(bad_tag("the name is empty or contains whitespace"));
-            }
-            let p = raw_tag.properties;
-            let cn = match &p.change_number {
-                None | Some(serde_json::Value::Null) => 0,
-                Some(v) => change_number(v).ok_or_else(|| TagsError::BadChangeNumber {
-                    file: file.clone(),
-                    place: format!("tag {}", raw_tag.name),
-                    value: v.to_string(),
-                })?,
-            };
-            let region = p
-                .region
-                .filter(|r| !r.is_empty())
-                .map(|r| r.to_ascii_lowercase());
-            let system_service = p.system_service.filter(|s| !s.is_empty());
-            if region.as_deref().is_some_and(|r| !is_token(r) || r == "-") {
-                return Err(bad_tag("the region is \"-\" or contains whitespace"));
-            }
-            if system_service
-                .as_deref()
-                .is_some_and(|s| !is_token(s) || s == "-")
-            {
-                return Err(bad_tag("the systemService is \"-\" or contains whitespace"));
-            }
-            let list = p
-                .address_prefixes
-                .unwrap_or_default()
-                .iter()
-                .map(|text| {
-                    Block::parse(text).map_err(|problem| TagsError::BadPrefix {
-                        file: file.clone(),
-                        tag: raw_tag.name.clone(),
-                        prefix: text.clone(),
-                        problem,
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            // Names go to every view and into the snapshot: through the one
-            // sanitiser, as every string of an export (a real tag name is
-            // printable ASCII, which it leaves as it is).
-            tags.push(TagInfo {
-                name: for_terminal(&raw_tag.name),
-                region: region.as_deref().map(for_terminal),
-                system_service: system_service.as_deref().map(for_terminal),
-                change_number: cn,
-                v4_prefixes: 0,
-                v6_prefixes: 0,
-            });
+            let (tag, list) = read_tag(raw_tag, &file)?;
+            tags.push(tag);
             prefixes.push(list);
         }
         let meta = SnapshotMeta {
@@ -215,6 +132,96 @@ impl TagDb {
             problem,
         })
     }
+}
+
+/// The file's JSON as [`RawFile`]. A key written twice is refused before
+/// anything is read: serde would keep one of the two silently (the last,
+/// for a field it ignores or a value read as JSON).
+fn parse_file(bytes: &[u8], file: &str) -> Result<RawFile, TagsError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    crate::azure::json::check(bytes).map_err(|e| match e {
+        crate::azure::json::Error::Duplicate(d) => TagsError::DuplicateKey {
+            file: file.to_string(),
+            duplicate: d,
+        },
+        crate::azure::json::Error::Syntax(e) => TagsError::Json {
+            file: file.to_string(),
+            detail: e.to_string(),
+        },
+    })?;
+    serde_json::from_slice(bytes).map_err(|e| {
+        let detail = e.to_string();
+        match e.classify() {
+            serde_json::error::Category::Data => TagsError::NotServiceTags {
+                file: file.to_string(),
+                problem: detail,
+            },
+            _ => TagsError::Json {
+                file: file.to_string(),
+                detail,
+            },
+        }
+    })
+}
+
+/// One tag of the file and its prefixes, checked.
+fn read_tag(raw_tag: RawTag, file: &str) -> Result<(TagInfo, Vec<Block>), TagsError> {
+    let bad_tag = |problem: &str| TagsError::BadTag {
+        file: file.to_string(),
+        tag: raw_tag.name.clone(),
+        problem: problem.to_string(),
+    };
+    if !is_token(&raw_tag.name) {
+        return Err(bad_tag("the name is empty or contains whitespace"));
+    }
+    let p = raw_tag.properties;
+    let cn = match &p.change_number {
+        None | Some(serde_json::Value::Null) => 0,
+        Some(v) => change_number(v).ok_or_else(|| TagsError::BadChangeNumber {
+            file: file.to_string(),
+            place: format!("tag {}", raw_tag.name),
+            value: v.to_string(),
+        })?,
+    };
+    let region = p
+        .region
+        .filter(|r| !r.is_empty())
+        .map(|r| r.to_ascii_lowercase());
+    let system_service = p.system_service.filter(|s| !s.is_empty());
+    if region.as_deref().is_some_and(|r| !is_token(r) || r == "-") {
+        return Err(bad_tag("the region is \"-\" or contains whitespace"));
+    }
+    if system_service
+        .as_deref()
+        .is_some_and(|s| !is_token(s) || s == "-")
+    {
+        return Err(bad_tag("the systemService is \"-\" or contains whitespace"));
+    }
+    let list = p
+        .address_prefixes
+        .unwrap_or_default()
+        .iter()
+        .map(|text| {
+            Block::parse(text).map_err(|problem| TagsError::BadPrefix {
+                file: file.to_string(),
+                tag: raw_tag.name.clone(),
+                prefix: text.clone(),
+                problem,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    // Names go to every view and into the snapshot: through the one
+    // sanitiser, as every string of an export (a real tag name is printable
+    // ASCII, which it leaves as it is).
+    let tag = TagInfo {
+        name: for_terminal(&raw_tag.name),
+        region: region.as_deref().map(for_terminal),
+        system_service: system_service.as_deref().map(for_terminal),
+        change_number: cn,
+        v4_prefixes: 0,
+        v6_prefixes: 0,
+    };
+    Ok((tag, list))
 }
 
 #[cfg(test)]
