@@ -185,133 +185,133 @@ impl Engine {
             self.watch_tunnels(pkt);
         }
         match &pkt.l4 {
-            L4::Tcp(seg) => {
-                if self.copies.tcp(&sig(pkt, seg.sport, seg.dport, ts), seg) != Seen::Original {
-                    return;
-                }
-                let (src, dst) = ((pkt.src, seg.sport), (pkt.dst, seg.dport));
-                if self.nat.active() && self.nat.other_leg(src, dst) {
-                    return;
-                }
-                if seg.flags & (decode::tcp_flags::SYN | decode::tcp_flags::ACK)
-                    == decode::tcp_flags::SYN
-                    && let Some(first) = self.nat.syn(src, dst, seg.seq, pkt.ttl, pkt.ip_id, ts)
-                {
-                    // The translated leg of a connection seen already: the
-                    // first leg learns the address, this one is set aside.
-                    let net = crate::flow::network_of(pkt.tunnel.as_ref());
-                    if let Some((f, _)) = self.table.get_mut(Transport::Tcp, net, first, dst) {
-                        f.translated = Some(src);
-                    }
-                    return;
-                }
-                let (f, mut side) = self.table.tcp(pkt, seg, ts, &mut self.done);
-                if side == Side::Server
-                    && f.began_before_capture
-                    && f.app.untouched()
-                    && looks_like_client_hello(seg.payload)
-                {
-                    // Began before the capture and oriented by port: the hello
-                    // shows who the client really is.
-                    f.swap_sides();
-                    f.app.swap_sides();
-                    side = Side::Client;
-                }
-                let syn = seg.flags & decode::tcp_flags::SYN != 0;
-                if syn {
-                    f.app.set_base(side, seg.seq.wrapping_add(1));
-                }
-                let dns_port = f.server.1 == 53;
-                if (!seg.payload.is_empty() || seg.missing > 0) && f.app.wants_bytes() {
-                    let seq = if syn {
-                        seg.seq.wrapping_add(1)
-                    } else {
-                        seg.seq
-                    };
-                    let before = f.app.buffered();
-                    let msgs = f.app.on_payload(
-                        side,
-                        seq,
-                        seg.payload,
-                        seg.missing,
-                        dns_port,
-                        &mut self.certs,
-                    );
-                    let after = f.app.buffered();
-                    let (src, dst) = match side {
-                        Side::Client => (f.client, f.server),
-                        Side::Server => (f.server, f.client),
-                    };
-                    for m in &msgs {
-                        self.names.observe(m, src, dst, ts);
-                    }
-                    self.buffered = (self.buffered + after).saturating_sub(before);
-                    if after > before {
-                        self.keep_within_budget();
-                    }
-                }
-            }
-            L4::Udp(u) => {
-                if self.copies.udp(&sig(pkt, u.sport, u.dport, ts), u) != Seen::Original {
-                    return;
-                }
-                let bytes = u.payload.len() as u64 + u.missing as u64;
-                self.table
-                    .udp(pkt, u.sport, u.dport, bytes, ts, &mut self.done);
-                if u.sport == 53 || u.dport == 53 || u.sport == 5353 && u.dport == 5353 {
-                    match dns::parse(u.payload) {
-                        Some(m) => {
-                            self.names
-                                .observe(&m, (pkt.src, u.sport), (pkt.dst, u.dport), ts)
-                        }
-                        None => self.names.malformed += 1,
-                    }
-                }
-            }
-            L4::IcmpError(e) => {
-                let q = e.quoted;
-                let transport = match q.proto {
-                    6 => Transport::Tcp,
-                    17 => Transport::Udp,
-                    _ => {
-                        self.stats.icmp_errors_unmatched += 1;
-                        return;
-                    }
-                };
-                let known = self
-                    .table
-                    .get_mut(
-                        transport,
-                        crate::flow::network_of(pkt.tunnel.as_ref()),
-                        (q.src, q.sport),
-                        (q.dst, q.dport),
-                    )
-                    .is_some();
-                if !known {
-                    // The quoted packet was not captured: the error still tells
-                    // that this flow was refused.
-                    self.stats.icmp_errors_unmatched += 1;
-                }
-                let f = self.table.quoted(
-                    pkt,
-                    transport,
-                    (q.src, q.sport),
-                    (q.dst, q.dport),
-                    ts,
-                    &mut self.done,
-                );
-                f.icmp.get_or_insert(crate::model::IcmpSeen {
-                    v6: e.v6,
-                    icmp_type: e.icmp_type,
-                    code: e.code,
-                    from: pkt.src,
-                    ts_us: ts,
-                });
-                f.last_us = f.last_us.max(ts);
-            }
+            L4::Tcp(seg) => self.tcp(pkt, seg, ts),
+            L4::Udp(u) => self.udp(pkt, u, ts),
+            L4::IcmpError(e) => self.icmp_error(pkt, e, ts),
             L4::Fragment => self.stats.ip_fragments += 1,
             L4::Icmp | L4::Other(_) => {}
         }
+    }
+
+    /// A TCP segment: set aside when it is a copy or a translated leg's,
+    /// else accounted to its flow and its payload read.
+    #[inline]
+    fn tcp(&mut self, pkt: &decode::Packet<'_>, seg: &decode::TcpSeg<'_>, ts: i64) {
+        if self.copies.tcp(&sig(pkt, seg.sport, seg.dport, ts), seg) != Seen::Original {
+            return;
+        }
+        let (src, dst) = ((pkt.src, seg.sport), (pkt.dst, seg.dport));
+        if self.nat.active() && self.nat.other_leg(src, dst) {
+            return;
+        }
+        if seg.flags & (decode::tcp_flags::SYN | decode::tcp_flags::ACK) == decode::tcp_flags::SYN
+            && let Some(first) = self.nat.syn(src, dst, seg.seq, pkt.ttl, pkt.ip_id, ts)
+        {
+            // The translated leg of a connection seen already: the first leg
+            // learns the address, this one is set aside.
+            let net = crate::flow::network_of(pkt.tunnel.as_ref());
+            if let Some((f, _)) = self.table.get_mut(Transport::Tcp, net, first, dst) {
+                f.translated = Some(src);
+            }
+            return;
+        }
+        let (f, mut side) = self.table.tcp(pkt, seg, ts, &mut self.done);
+        if side == Side::Server
+            && f.began_before_capture
+            && f.app.untouched()
+            && looks_like_client_hello(seg.payload)
+        {
+            // Began before the capture and oriented by port: the hello shows
+            // who the client really is.
+            f.swap_sides();
+            f.app.swap_sides();
+            side = Side::Client;
+        }
+        let syn = seg.flags & decode::tcp_flags::SYN != 0;
+        if syn {
+            f.app.set_base(side, seg.seq.wrapping_add(1));
+        }
+        if (seg.payload.is_empty() && seg.missing == 0) || !f.app.wants_bytes() {
+            return;
+        }
+        let dns_port = f.server.1 == 53;
+        let seq = if syn {
+            seg.seq.wrapping_add(1)
+        } else {
+            seg.seq
+        };
+        let before = f.app.buffered();
+        let msgs = f.app.on_payload(
+            side,
+            seq,
+            seg.payload,
+            seg.missing,
+            dns_port,
+            &mut self.certs,
+        );
+        let after = f.app.buffered();
+        let (src, dst) = match side {
+            Side::Client => (f.client, f.server),
+            Side::Server => (f.server, f.client),
+        };
+        for m in &msgs {
+            self.names.observe(m, src, dst, ts);
+        }
+        self.buffered = (self.buffered + after).saturating_sub(before);
+        if after > before {
+            self.keep_within_budget();
+        }
+    }
+
+    /// A UDP datagram: accounted to its flow; DNS read.
+    #[inline]
+    fn udp(&mut self, pkt: &decode::Packet<'_>, u: &decode::UdpDgram<'_>, ts: i64) {
+        if self.copies.udp(&sig(pkt, u.sport, u.dport, ts), u) != Seen::Original {
+            return;
+        }
+        let bytes = u.payload.len() as u64 + u.missing as u64;
+        self.table
+            .udp(pkt, u.sport, u.dport, bytes, ts, &mut self.done);
+        if u.sport == 53 || u.dport == 53 || u.sport == 5353 && u.dport == 5353 {
+            match dns::parse(u.payload) {
+                Some(m) => self
+                    .names
+                    .observe(&m, (pkt.src, u.sport), (pkt.dst, u.dport), ts),
+                None => self.names.malformed += 1,
+            }
+        }
+    }
+
+    /// An ICMP error: noted on the flow of the packet it quotes (a flow of
+    /// its own when that packet was not captured).
+    fn icmp_error(&mut self, pkt: &decode::Packet<'_>, e: &decode::IcmpError<'_>, ts: i64) {
+        let q = e.quoted;
+        let transport = match q.proto {
+            6 => Transport::Tcp,
+            17 => Transport::Udp,
+            _ => {
+                self.stats.icmp_errors_unmatched += 1;
+                return;
+            }
+        };
+        let net = crate::flow::network_of(pkt.tunnel.as_ref());
+        let (from, to) = ((q.src, q.sport), (q.dst, q.dport));
+        if self.table.get_mut(transport, net, from, to).is_none() {
+            // The quoted packet was not captured: the error still tells that
+            // this flow was refused.
+            self.stats.icmp_errors_unmatched += 1;
+        }
+        let f = self
+            .table
+            .quoted(pkt, transport, from, to, ts, &mut self.done);
+        f.icmp.get_or_insert(crate::model::IcmpSeen {
+            v6: e.v6,
+            icmp_type: e.icmp_type,
+            code: e.code,
+            from: pkt.src,
+            ts_us: ts,
+        });
+        f.last_us = f.last_us.max(ts);
     }
 
     /// Advances the analysis clock without a packet (live capture on a quiet

@@ -326,12 +326,7 @@ impl Direction {
                 let dec = if keep { Dec::Keep } else { Dec::Cut };
                 remember(&mut self.kept, self.frontier, at, dec);
                 if g == body_left {
-                    Mode::Tls {
-                        hdr,
-                        have: 0,
-                        body_left: 0,
-                        keep: false,
-                    }
+                    TLS_START
                 } else {
                     Mode::Tls {
                         hdr,
@@ -351,149 +346,169 @@ impl Direction {
 
     /// Decides bytes at the frontier; returns how many it decided (at
     /// least one, unless the mode changed).
-    fn advance(
+    fn advance<O: FnMut(usize, usize, Dec)>(
         &mut self,
         b: &[u8],
         server: bool,
         segment_start: bool,
-        mut out: impl FnMut(usize, usize, Dec),
+        mut out: O,
     ) -> usize {
         let at = self.frontier;
-        match &mut self.mode {
-            Mode::Start => {
-                self.mode = start_mode(b, server);
-                if matches!(self.mode, Mode::Opaque)
-                    && let Some(k) = crate::proto::tls::find_hello(b, 0, if server { 2 } else { 1 })
-                {
-                    // TLS after another protocol's first bytes.
-                    self.mode = Mode::Tls {
-                        hdr: [0; 5],
-                        have: 0,
-                        body_left: 0,
-                        keep: false,
-                    };
-                    out(0, k, Dec::Drop);
-                    return k;
-                }
-                0
-            }
+        match self.mode {
+            Mode::Start => self.start(b, server, &mut out),
             Mode::Opaque => {
                 out(0, b.len(), Dec::Drop);
                 b.len()
             }
+            Mode::Lost if segment_start && plausible_record(b) => {
+                self.mode = TLS_START;
+                0
+            }
             Mode::Lost => {
-                if segment_start && plausible_record(b) {
-                    self.mode = Mode::Tls {
-                        hdr: [0; 5],
-                        have: 0,
-                        body_left: 0,
-                        keep: false,
-                    };
-                    0
-                } else {
-                    out(0, b.len(), Dec::Drop);
-                    b.len()
-                }
+                out(0, b.len(), Dec::Drop);
+                b.len()
             }
-            Mode::Tls {
-                hdr,
-                have,
-                body_left,
-                keep,
-            } => {
-                if *have < 5 {
-                    // Header bytes, checked one by one before they are kept.
-                    let mut k = 0;
-                    while *have < 5 && k < b.len() {
-                        let x = b[k];
-                        let ok = match *have {
-                            0 => (20..=24).contains(&x),
-                            1 => x == 3,
-                            2 => x <= 4,
-                            3 => (x as usize) << 8 <= MAX_RECORD,
-                            _ => u16::from_be_bytes([hdr[3], x]) as usize <= MAX_RECORD,
-                        };
-                        if !ok {
-                            break;
-                        }
-                        hdr[*have as usize] = x;
-                        *have += 1;
-                        k += 1;
-                    }
-                    if k > 0 {
-                        out(0, k, Dec::Keep);
-                        remember(&mut self.kept, at, at + k as u64, Dec::Keep);
-                        if let Mode::Tls {
-                            hdr,
-                            have: 5,
-                            body_left,
-                            keep,
-                        } = &mut self.mode
-                        {
-                            *body_left = u16::from_be_bytes([hdr[3], hdr[4]]) as u64;
-                            *keep = matches!(hdr[0], 20..=22);
-                            if *body_left == 0 {
-                                self.mode = Mode::Tls {
-                                    hdr: [0; 5],
-                                    have: 0,
-                                    body_left: 0,
-                                    keep: false,
-                                };
-                            }
-                        }
-                        return k;
-                    }
-                    // Not a record header: the boundaries are lost.
-                    self.mode = Mode::Lost;
-                    out(0, b.len(), Dec::Drop);
-                    return b.len();
-                }
-                let k = (*body_left).min(b.len() as u64) as usize;
-                let kept = *keep;
-                *body_left -= k as u64;
-                if *body_left == 0 {
-                    *have = 0;
-                }
-                let dec = if kept { Dec::Keep } else { Dec::Cut };
-                out(0, k, dec);
-                remember(&mut self.kept, at, at + k as u64, dec);
-                k
-            }
-            Mode::Head(h) => {
-                let mut k = 0;
-                let mut end = None;
-                while k < b.len() {
-                    if h.len >= MAX_HEAD {
-                        // No head is that long: the rest is not kept.
-                        end = Some(Mode::Opaque);
-                        break;
-                    }
-                    let (d, ended) = head_byte(h, b[k]);
-                    out(k, k + 1, d);
-                    remember(&mut self.kept, at + k as u64, at + k as u64 + 1, d);
-                    k += 1;
-                    if ended {
-                        end = Some(after_head(h, server));
-                        break;
-                    }
-                }
-                if let Some(m) = end {
-                    self.mode = m;
-                }
-                k
-            }
+            Mode::Tls { have, .. } if have < 5 => self.tls_header(b, at, &mut out),
+            Mode::Tls { .. } => self.tls_body(b, at, &mut out),
+            Mode::Head(_) => self.head(b, server, at, &mut out),
             Mode::Body(left) => {
-                let k = (*left).min(b.len() as u64) as usize;
-                *left -= k as u64;
+                let k = left.min(b.len() as u64) as usize;
                 out(0, k, Dec::Drop);
-                if *left == 0 {
-                    self.mode = Mode::Start;
-                }
+                self.mode = if k as u64 == left {
+                    Mode::Start
+                } else {
+                    Mode::Body(left - k as u64)
+                };
                 k
             }
         }
     }
+
+    /// The first bytes of a stream, or of what follows a head: what they
+    /// are decides the mode (no byte decided: 0), or TLS after another
+    /// protocol's first bytes (those go).
+    fn start<O: FnMut(usize, usize, Dec)>(&mut self, b: &[u8], server: bool, out: &mut O) -> usize {
+        self.mode = start_mode(b, server);
+        if matches!(self.mode, Mode::Opaque)
+            && let Some(k) = crate::proto::tls::find_hello(b, 0, if server { 2 } else { 1 })
+        {
+            self.mode = TLS_START;
+            out(0, k, Dec::Drop);
+            return k;
+        }
+        0
+    }
+
+    /// A record header's bytes, checked one by one before they are kept;
+    /// a byte no header holds: the boundaries are lost.
+    fn tls_header<O: FnMut(usize, usize, Dec)>(&mut self, b: &[u8], at: u64, out: &mut O) -> usize {
+        let Mode::Tls { hdr, have, .. } = &mut self.mode else {
+            return 0;
+        };
+        let mut k = 0;
+        while *have < 5 && k < b.len() {
+            let x = b[k];
+            let ok = match *have {
+                0 => (20..=24).contains(&x),
+                1 => x == 3,
+                2 => x <= 4,
+                3 => (x as usize) << 8 <= MAX_RECORD,
+                _ => u16::from_be_bytes([hdr[3], x]) as usize <= MAX_RECORD,
+            };
+            if !ok {
+                break;
+            }
+            hdr[*have as usize] = x;
+            *have += 1;
+            k += 1;
+        }
+        if k == 0 {
+            self.mode = Mode::Lost;
+            out(0, b.len(), Dec::Drop);
+            return b.len();
+        }
+        out(0, k, Dec::Keep);
+        remember(&mut self.kept, at, at + k as u64, Dec::Keep);
+        if let Mode::Tls {
+            hdr,
+            have: 5,
+            body_left,
+            keep,
+        } = &mut self.mode
+        {
+            *body_left = u16::from_be_bytes([hdr[3], hdr[4]]) as u64;
+            *keep = matches!(hdr[0], 20..=22);
+            if *body_left == 0 {
+                self.mode = TLS_START;
+            }
+        }
+        k
+    }
+
+    /// A record's body: kept (handshake, ChangeCipherSpec, alert) or cut.
+    fn tls_body<O: FnMut(usize, usize, Dec)>(&mut self, b: &[u8], at: u64, out: &mut O) -> usize {
+        let Mode::Tls {
+            have,
+            body_left,
+            keep,
+            ..
+        } = &mut self.mode
+        else {
+            return 0;
+        };
+        let k = (*body_left).min(b.len() as u64) as usize;
+        *body_left -= k as u64;
+        if *body_left == 0 {
+            *have = 0;
+        }
+        let dec = if *keep { Dec::Keep } else { Dec::Cut };
+        out(0, k, dec);
+        remember(&mut self.kept, at, at + k as u64, dec);
+        k
+    }
+
+    /// An HTTP head's bytes, each decided by [`head_byte`].
+    fn head<O: FnMut(usize, usize, Dec)>(
+        &mut self,
+        b: &[u8],
+        server: bool,
+        at: u64,
+        out: &mut O,
+    ) -> usize {
+        let Mode::Head(h) = &mut self.mode else {
+            return 0;
+        };
+        let mut k = 0;
+        let mut end = None;
+        while k < b.len() {
+            if h.len >= MAX_HEAD {
+                // No head is that long: the rest is not kept.
+                end = Some(Mode::Opaque);
+                break;
+            }
+            let (d, ended) = head_byte(h, b[k]);
+            out(k, k + 1, d);
+            remember(&mut self.kept, at + k as u64, at + k as u64 + 1, d);
+            k += 1;
+            if ended {
+                end = Some(after_head(h, server));
+                break;
+            }
+        }
+        if let Some(m) = end {
+            self.mode = m;
+        }
+        k
+    }
 }
+
+/// TLS records from here, the next one's header first.
+const TLS_START: Mode = Mode::Tls {
+    hdr: [0; 5],
+    have: 0,
+    body_left: 0,
+    keep: false,
+};
 
 /// What follows a head: after a CONNECT, or a proxy's 2xx answer, TLS or
 /// another CONNECT (a client that answers a 407 with credentials asks again
@@ -530,14 +545,8 @@ fn remember(kept: &mut VecDeque<(u64, u64, Dec)>, s: u64, e: u64, dec: Dec) {
 
 /// What the first bytes of a stream say it is.
 fn start_mode(b: &[u8], server: bool) -> Mode {
-    let tls = Mode::Tls {
-        hdr: [0; 5],
-        have: 0,
-        body_left: 0,
-        keep: false,
-    };
     if (20..=23).contains(&b[0]) && b.get(1).is_none_or(|&v| v == 3) {
-        return tls;
+        return TLS_START;
     }
     let magic: &[u8] = if server { b"HTTP/" } else { b"CONNECT " };
     let n = b.len().min(magic.len());

@@ -185,8 +185,12 @@ fn a_proxy_head_keeps_its_request_line_and_nothing_else() {
     );
     assert_eq!(a, b);
     assert!(matches!(a, crate::proto::Progress::Done(ref r) if r.has_credentials));
+}
 
-    // The proxy's answers: a 407's body goes, a 200 is followed by TLS.
+/// The proxy's answers: of a 407, the version, code, Proxy-Authenticate's
+/// scheme and Content-Length, and its body goes; a 200 is followed by TLS.
+#[test]
+fn a_proxy_answer_keeps_its_code_and_scheme_and_nothing_else() {
     let mut refused = b"HTTP/1.1 407 Proxy Authentication Required\r\n\
         Server: squid/5.7\r\n\
         Proxy-Authenticate: Basic realm=\"corp\"\r\n\
