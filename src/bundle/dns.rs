@@ -7,7 +7,7 @@
 //! Wireshark and asrscope read it as a whole message; the packet's original
 //! length says how long it was.
 
-use crate::proto::dns::{read_name_wire, rtype};
+use crate::proto::dns::{read_name_wire, records, rtype};
 
 /// Most answers kept (the analysis reads as many).
 const MAX_ANSWERS: usize = crate::proto::dns::MAX_ANSWERS;
@@ -83,27 +83,16 @@ pub fn reduce(msg: &[u8]) -> Option<Vec<u8>> {
 
 /// The A, AAAA and CNAME records of class IN in the answer section; the walk
 /// ends at the first record it cannot read.
-fn answers(msg: &[u8], mut off: usize, an: usize) -> Vec<Record> {
+fn answers(msg: &[u8], off: usize, an: usize) -> Vec<Record> {
     let mut out = Vec::new();
-    for _ in 0..an.min(MAX_ANSWERS) {
-        let Some((owner, next)) = read_name_wire(msg, off) else {
+    for r in records(msg, off, an.min(MAX_ANSWERS)) {
+        let Some((owner, _)) = read_name_wire(msg, r.owner) else {
             break;
         };
-        let Some(f) = msg.get(next..next + 10) else {
-            break;
-        };
-        let t = u16::from_be_bytes([f[0], f[1]]);
-        let class = u16::from_be_bytes([f[2], f[3]]) & 0x7fff;
-        let len = u16::from_be_bytes([f[8], f[9]]) as usize;
-        let start = next + 10;
-        let Some(rdata) = msg.get(start..start + len) else {
-            break;
-        };
-        off = start + len;
-        let data = match (t, len) {
-            (_, _) if class != 1 => continue,
-            (rtype::A, 4) | (rtype::AAAA, 16) => rdata.to_vec(),
-            (rtype::CNAME, _) => match read_name_wire(msg, start) {
+        let data = match (r.rtype, r.data.len()) {
+            _ if r.class != 1 => continue,
+            (rtype::A, 4) | (rtype::AAAA, 16) => r.data.to_vec(),
+            (rtype::CNAME, _) => match read_name_wire(msg, r.data_at) {
                 Some((n, _)) => n,
                 None => continue,
             },
@@ -111,8 +100,8 @@ fn answers(msg: &[u8], mut off: usize, an: usize) -> Vec<Record> {
         };
         out.push(Record {
             owner,
-            rtype: t,
-            ttl: [f[4], f[5], f[6], f[7]],
+            rtype: r.rtype,
+            ttl: r.ttl.to_be_bytes(),
             data,
         });
     }

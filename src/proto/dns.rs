@@ -117,42 +117,35 @@ pub fn parse(msg: &[u8]) -> Option<Message> {
     }
     let mut answers = Vec::new();
     if response {
-        for _ in 0..an.min(MAX_ANSWERS) {
-            let Some((name, next)) = read_name(msg, off) else {
-                break;
-            };
-            let Some(f) = msg.get(next..next + 10) else {
-                break;
-            };
-            let t = u16::from_be_bytes([f[0], f[1]]);
-            let class = u16::from_be_bytes([f[2], f[3]]) & 0x7fff;
-            let ttl = u32::from_be_bytes([f[4], f[5], f[6], f[7]]);
-            let len = u16::from_be_bytes([f[8], f[9]]) as usize;
-            let start = next + 10;
-            let Some(rdata) = msg.get(start..start + len) else {
-                break;
-            };
-            off = start + len;
-            if class != 1 {
+        for r in records(msg, off, an.min(MAX_ANSWERS)) {
+            if r.class != 1 {
                 continue;
             }
-            let data = match (t, len) {
-                (rtype::A, 4) => AnswerData::Addr(IpAddr::V4(Ipv4Addr::new(
-                    rdata[0], rdata[1], rdata[2], rdata[3],
-                ))),
+            let Some((name, _)) = read_name(msg, r.owner) else {
+                break;
+            };
+            let d = r.data;
+            let data = match (r.rtype, d.len()) {
+                (rtype::A, 4) => {
+                    AnswerData::Addr(IpAddr::V4(Ipv4Addr::new(d[0], d[1], d[2], d[3])))
+                }
                 (rtype::AAAA, 16) => {
                     let mut a = [0u8; 16];
-                    a.copy_from_slice(rdata);
+                    a.copy_from_slice(d);
                     AnswerData::Addr(IpAddr::V6(Ipv6Addr::from(a)))
                 }
-                (rtype::CNAME, _) => match read_name(msg, start) {
+                (rtype::CNAME, _) => match read_name(msg, r.data_at) {
                     Some((n, _)) => AnswerData::Cname(n),
                     // An unreadable target: skip the record, its length is known.
                     None => continue,
                 },
                 _ => continue,
             };
-            answers.push(Answer { name, ttl, data });
+            answers.push(Answer {
+                name,
+                ttl: r.ttl,
+                data,
+            });
         }
     }
     Some(Message {
@@ -161,6 +154,45 @@ pub fn parse(msg: &[u8]) -> Option<Message> {
         rcode,
         question,
         answers,
+    })
+}
+
+/// A resource record read in place.
+#[derive(Debug, Clone, Copy)]
+pub struct RawRecord<'a> {
+    /// Where its owner name begins in the message.
+    pub owner: usize,
+    /// Its type.
+    pub rtype: u16,
+    /// Its class (mDNS's cache-flush bit cleared).
+    pub class: u16,
+    /// Its TTL.
+    pub ttl: u32,
+    /// Where its data begins in the message (a name in it may point back).
+    pub data_at: usize,
+    /// Its data.
+    pub data: &'a [u8],
+}
+
+/// The resource records from `off` on, at most `count`: the walk ends at
+/// the first one that cannot be read.
+pub fn records(msg: &[u8], mut off: usize, count: usize) -> impl Iterator<Item = RawRecord<'_>> {
+    (0..count).map_while(move |_| {
+        let owner = off;
+        let (_, next) = walk_name(msg, off, |_| {}).map(|end| ((), end))?;
+        let f = msg.get(next..next + 10)?;
+        let len = u16::from_be_bytes([f[8], f[9]]) as usize;
+        let data_at = next + 10;
+        let data = msg.get(data_at..data_at + len)?;
+        off = data_at + len;
+        Some(RawRecord {
+            owner,
+            rtype: u16::from_be_bytes([f[0], f[1]]),
+            class: u16::from_be_bytes([f[2], f[3]]) & 0x7fff,
+            ttl: u32::from_be_bytes([f[4], f[5], f[6], f[7]]),
+            data_at,
+            data,
+        })
     })
 }
 
