@@ -342,10 +342,11 @@ impl<'f, R: Read> Reader<'f, R> {
         })?;
         let mut magic = [0u8; 4];
         magic[..filled.min(4)].copy_from_slice(&chunk.data[..filled.min(4)]);
-        let format = sniff(&magic, filled, stream, name == "-", shown)?;
+        let format = sniff(&magic, filled, stream, shown)?;
         let mut summary = ReadSummary {
             path: name.to_string(),
             format,
+            stdin: stream && name == "-",
             linktypes: Vec::new(),
             frames: 0,
             filtered_out: 0,
@@ -540,12 +541,11 @@ impl<'f, R: Read> Reader<'f, R> {
     }
 }
 
-/// The format a capture's first bytes say; standard input reports as such.
+/// The format a capture's first bytes say.
 fn sniff(
     magic: &[u8; 4],
     filled: usize,
     stream: bool,
-    stdin: bool,
     shown: &str,
 ) -> Result<FileFormat, CaptureError> {
     let known = *magic == PCAPNG_MAGIC || PCAP_MAGICS.contains(magic);
@@ -560,7 +560,6 @@ fn sniff(
                 hex(&magic[..filled])
             },
         }),
-        _ if stream && stdin && known => Ok(FileFormat::Stdin),
         _ if *magic == PCAPNG_MAGIC => Ok(FileFormat::Pcapng),
         _ if known => Ok(FileFormat::Pcap),
         _ => Err(CaptureError::NotACapture {

@@ -4,7 +4,7 @@ use super::{Tunnel, ts_opt};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// How the file is laid out.
+/// How the file is laid out (whether it was a file or standard input).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FileFormat {
@@ -12,8 +12,6 @@ pub enum FileFormat {
     Pcap,
     /// pcapng.
     Pcapng,
-    /// Standard input; the format is whatever libpcap found there.
-    Stdin,
 }
 
 /// How reading ended.
@@ -42,6 +40,8 @@ pub struct ReadSummary {
     pub path: String,
     /// Its format.
     pub format: FileFormat,
+    /// It was read from standard input (`path` is `-`).
+    pub stdin: bool,
     /// Link types of its interfaces, in order of appearance, without repeats.
     pub linktypes: Vec<u32>,
     /// Frames handed to the callback (after the filter).
