@@ -11,7 +11,7 @@
 //! next one. pcapng with interfaces of several link types and snap lengths
 //! (`dumpcap -i any -i eth0`) is read as any other; the BPF filter is
 //! compiled by libpcap for each link type. Measured against libpcap's reader
-//! (which copies each record twice more) in the README's Performance.
+//! (which copies each record twice more) in `docs/PERFORMANCE.md`.
 
 use crate::frame::Frame;
 use crate::model::{CaptureEnd, FileFormat, ReadSummary};

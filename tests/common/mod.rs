@@ -125,17 +125,17 @@ pub fn have(cmd: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// The CSV columns as the README documents them ("### CSV columns"): the
-/// names in the first cell of each row of its table, then the five diagnosis
+/// The CSV columns as `docs/FORMATS.md` documents them ("## CSV columns"):
+/// the names in the first cell of each row of its table, then the diagnosis
 /// columns its opening sentence lists. This is the published contract the
 /// written header is checked against.
-pub fn readme_csv_columns() -> Vec<String> {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let start = readme
-        .find("### CSV columns")
-        .expect("README has a CSV columns section");
-    let section = &readme[start + 3..];
-    let section = &section[..section.find("\n#").unwrap_or(section.len())];
+pub fn documented_csv_columns() -> Vec<String> {
+    let doc = std::fs::read_to_string(root().join("docs/FORMATS.md")).unwrap();
+    let start = doc
+        .find("\n## CSV columns\n")
+        .expect("docs/FORMATS.md has a CSV columns section");
+    let section = &doc[start + 1..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
     let ticked = |s: &str| -> Vec<String> {
         s.split('`')
             .skip(1)
@@ -151,7 +151,7 @@ pub fn readme_csv_columns() -> Vec<String> {
     let last = ticked(section)
         .into_iter()
         .find(|t| t.contains(','))
-        .expect("README lists the diagnosis columns");
+        .expect("docs/FORMATS.md lists the diagnosis columns");
     cols.extend(last.split(',').map(str::to_string));
     cols
 }
