@@ -1,12 +1,15 @@
-//! The documentation against what it documents: the report the README shows
-//! is what `analyze` writes for its capture, and every link of the README and
-//! of `docs/` leads to a file, and a heading, that exist.
+//! The documentation against what it documents: the CSV table of
+//! `docs/FORMATS.md` is the declaration of the columns in
+//! `src/report/csv.rs`, the report the README shows is what `analyze` writes
+//! for its capture, and every link of the README and of `docs/` leads to a
+//! file, and a heading, that exist.
 //!
 //! The generated parts sit between `<!-- NAME: … -->` and `<!-- end NAME -->`
 //! lines; `ASRSCOPE_BLESS=1 cargo test --test docs` writes them again.
 
 mod common;
 
+use asrscope::report::csv::COLUMNS;
 use common::root;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -48,6 +51,28 @@ fn generated(file: &str, name: &str, want: &str) {
              the part); ASRSCOPE_BLESS=1 cargo test --test docs writes it again:\n--- in the \
              file\n{got}--- generated\n{want}"
         );
+    }
+}
+
+/// The CSV columns as a Markdown table: name and meaning, in order.
+fn csv_table() -> String {
+    let mut t = String::from("| column | meaning |\n|---|---|\n");
+    for c in COLUMNS {
+        t.push_str(&format!(
+            "| `{}` | {} |\n",
+            c.name,
+            c.meaning.replace('|', "\\|")
+        ));
+    }
+    t
+}
+
+#[test]
+fn the_csv_table_is_the_declaration_of_the_columns() {
+    generated("docs/FORMATS.md", "csv-columns", &csv_table());
+    if !bless() {
+        let names: Vec<&str> = COLUMNS.iter().map(|c| c.name).collect();
+        assert_eq!(common::documented_csv_columns(), names);
     }
 }
 
