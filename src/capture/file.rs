@@ -41,7 +41,8 @@ pub enum CaptureError {
         /// The first bytes, in hex.
         magic: String,
     },
-    /// The file's header could not be read.
+    /// The file's header could not be read (by pcap-parser: the name is
+    /// older than the reader, which no longer is libpcap's).
     #[error("{path}: {message}")]
     Libpcap {
         /// File name as given.

@@ -12,7 +12,7 @@ pub enum FileFormat {
     Pcap,
     /// pcapng.
     Pcapng,
-    /// Standard input; the format is whatever libpcap found there.
+    /// Standard input, pcap or pcapng as its magic number says.
     Stdin,
 }
 
