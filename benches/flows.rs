@@ -14,8 +14,8 @@
 //!   written as CSV rows to nowhere, as `analyze --csv` does;
 //! - `whole`: both, one after the other, on one thread.
 //!
-//! `cargo bench --bench flows` (about half a minute); the README quotes the
-//! time per flow.
+//! `cargo bench --bench flows` (about half a minute); `docs/PERFORMANCE.md`
+//! quotes the time per flow.
 
 use std::hint::black_box;
 use std::time::Duration;

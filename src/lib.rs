@@ -12,10 +12,12 @@
 //!   ─▶ model::{Analysis, Snapshot} ─▶ report (text, JSON, CSV, live lines) and tui
 //! ```
 //!
-//! `model` is plain data and imports nothing else of the crate; every layer
-//! fills or reads it. The core (`capture` … `diagnosis`, `model`) knows
-//! nothing of its views or of the command line; `app` is the only module that
-//! knows every layer, and `cli` the only one that knows clap.
+//! `model` is plain data and imports nothing else of the crate but `dates`
+//! (its times are written in RFC 3339); every layer fills or reads it. The
+//! core (`capture` … `diagnosis`, `model`) knows nothing of the command line,
+//! and outside its tests nothing of its views; `app` is the only module that
+//! knows every layer, and `cli` the only one that knows clap. The data flow
+//! and the threads are described in `docs/ARCHITECTURE.md`.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -394,8 +394,8 @@ fn csv_header_is_exact() {
     let r = asrscope(&["analyze", "--csv", "-", &capture("syn-rst.pcap")]);
     assert_eq!(r.code, 1, "the capture holds a finding");
     assert_eq!(r.stdout.lines().next().unwrap(), HEADER);
-    // The README documents every column, in this order.
-    assert_eq!(common::readme_csv_columns().join(","), HEADER);
+    // The documentation lists every column, in this order.
+    assert_eq!(common::documented_csv_columns().join(","), HEADER);
 }
 
 #[test]

@@ -504,8 +504,9 @@ fn export_writes_the_flows_shown() {
     let shown = ui.visible_flows(&snap).len();
     let mut r = csv::Reader::from_path(&path).unwrap();
     let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    // The export has the columns the README publishes for the CSV, in order.
-    assert_eq!(header, common::readme_csv_columns());
+    // The export has the columns the documentation publishes for the CSV,
+    // in order.
+    assert_eq!(header, common::documented_csv_columns());
     let rows = r.records().count();
     assert_eq!(rows, shown);
     let screen = render(&snap, &mut ui, 200, 24);

@@ -32,7 +32,7 @@ pub const DEFAULT_MAX_FLOWS: usize = 1_000_000;
 /// The default memory budget: what suits a small VM.
 pub const DEFAULT_MAX_MEMORY: usize = 512 << 20;
 /// What one flow costs in the table, with its slot, its index entry and the
-/// allocator's rounding (measured; see the README).
+/// allocator's rounding (measured; see `docs/PERFORMANCE.md`, "Under load").
 pub const FLOW_COST: usize = std::mem::size_of::<Flow<AppState>>() + 136;
 /// Flows turned into records at a time when the capture ends.
 pub const FINISH_BATCH: usize = 256;

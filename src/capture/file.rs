@@ -11,7 +11,7 @@
 //! next one. pcapng with interfaces of several link types and snap lengths
 //! (`dumpcap -i any -i eth0`) is read as any other; the BPF filter is
 //! compiled by libpcap for each link type. Measured against libpcap's reader
-//! (which copies each record twice more) in the README's Performance.
+//! (which copies each record twice more) in `docs/PERFORMANCE.md`.
 
 use crate::frame::Frame;
 use crate::model::{CaptureEnd, FileFormat, ReadSummary};
@@ -41,7 +41,8 @@ pub enum CaptureError {
         /// The first bytes, in hex.
         magic: String,
     },
-    /// The file's header could not be read.
+    /// The file's header could not be read (by pcap-parser: the name is
+    /// older than the reader, which no longer is libpcap's).
     #[error("{path}: {message}")]
     Libpcap {
         /// File name as given.

@@ -2,7 +2,7 @@
 //!
 //! A source hands each frame to a callback as a borrowed [`Frame`](crate::frame::Frame)
 //! and reports, when it stops, whether it reached the end of its input or stopped at
-//! damage ([`CaptureEnd`]).
+//! damage ([`CaptureEnd`](crate::model::CaptureEnd)).
 
 pub mod file;
 pub mod live;

@@ -2,8 +2,9 @@
 //! it. A flow is judged from what the capture shows (proxy answers,
 //! handshake, resets, ICMP, TLS alerts, certificates, retransmissions) and
 //! from where its destination sits in the Azure service-tag ranges. The rules
-//! are tried in the order the README lists them; the first that applies
-//! decides. Thresholds are set by flags.
+//! are tried in the order `decide` lists them; the first that applies
+//! decides (`docs/DIAGNOSIS.md` describes them, grouped by verdict).
+//! Thresholds are set by flags.
 
 use super::reason;
 use crate::azure::endpoints::{self, Endpoint};

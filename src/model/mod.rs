@@ -1,6 +1,7 @@
 //! The analysis model every view reads: plain data with `serde::Serialize`,
 //! filled by the layers below and read by the views above. It imports nothing
-//! else of the crate, so that any layer can produce or read it without a cycle.
+//! else of the crate but [`crate::dates`] (its times in RFC 3339), so that
+//! any layer can produce or read it without a cycle.
 //!
 //! - [`flow`]: one [`FlowRecord`] per flow, with its handshake, health, TLS,
 //!   proxy and tunnel facts;

@@ -1,4 +1,6 @@
-//! One CSV row per flow, with a fixed header (documented in the README).
+//! One CSV row per flow, with a fixed header: each column is declared once,
+//! with its meaning, in [`COLUMNS`] (`docs/FORMATS.md`'s table is generated
+//! from it, and a test checks the two agree).
 //!
 //! Rows are written as RFC 4180 has them, and as the `csv` crate wrote them
 //! before (its default writer; tests compare the two): comma-separated, a
@@ -14,66 +16,195 @@ use crate::model::{FlowVerdict, TagName};
 use crate::sanitize::push_csv;
 use std::io::Write;
 
-/// The header, in order. Later columns are only ever appended.
-pub const HEADER: [&str; 33] = [
-    "first_seen",
-    "last_seen",
-    "src_ip",
-    "src_port",
-    "dst_ip",
-    "dst_port",
-    "transport",
-    "server_name",
-    "name_source",
-    "handshake",
-    "packets_out",
-    "packets_in",
-    "bytes_out",
-    "bytes_in",
-    "retransmissions",
-    "dup_acks",
-    "zero_windows",
-    "rtt_ms",
-    "throughput_out_kbps",
-    "tls_version",
-    "cert_issuer",
-    "proxy_status",
-    "endpoint",
-    "required_tag",
-    "service_tag",
-    "verdict",
-    "reason",
-    "endpoint_by",
-    "nsg_rule",
-    "route_next_hop",
-    "translated_ip",
-    "translated_port",
-    "vni",
-];
+/// One column of the CSV: its name in the header, what its cells can hold,
+/// and what it means (the table of `docs/FORMATS.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// The name in the header.
+    pub name: &'static str,
+    /// What its cells can hold, which decides whether they may need quotes.
+    pub kind: Kind,
+    /// What it means, as the documentation gives it (Markdown, with links
+    /// relative to `docs/`).
+    pub meaning: &'static str,
+}
 
-/// The columns that hold text (names, tags, reasons): the only ones that can
-/// hold a comma or a quote. The others are numbers, addresses, times and
-/// fixed words.
-const TEXT: [bool; HEADER.len()] = {
-    let mut t = [false; HEADER.len()];
-    let mut i = 0;
-    while i < HEADER.len() {
-        t[i] = matches!(
-            HEADER[i].as_bytes(),
-            b"server_name"
-                | b"tls_version"
-                | b"cert_issuer"
-                | b"endpoint"
-                | b"required_tag"
-                | b"service_tag"
-                | b"reason"
-                | b"nsg_rule"
-                | b"route_next_hop"
-        );
-        i += 1;
+/// What a column's cells can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Numbers, addresses, times and fixed words: never a comma, a quote or
+    /// a line break, so written as they are.
+    Plain,
+    /// Text (names, tags, reasons): quoted when it holds a comma, a double
+    /// quote or a line break.
+    Text,
+}
+
+const fn plain(name: &'static str, meaning: &'static str) -> Column {
+    Column {
+        name,
+        kind: Kind::Plain,
+        meaning,
     }
-    t
-};
+}
+
+const fn text(name: &'static str, meaning: &'static str) -> Column {
+    Column {
+        name,
+        kind: Kind::Text,
+        meaning,
+    }
+}
+
+/// The columns, in order. Later columns are only ever appended.
+pub const COLUMNS: [Column; 33] = [
+    plain("first_seen", "first packet, RFC 3339 UTC with microseconds"),
+    plain("last_seen", "last packet, RFC 3339 UTC with microseconds"),
+    plain("src_ip", "the client's address"),
+    plain("src_port", "the client's port"),
+    plain(
+        "dst_ip",
+        "the server's address (for a flow through an explicit proxy: the proxy's)",
+    ),
+    plain(
+        "dst_port",
+        "the server's port (for a flow through an explicit proxy: the proxy's)",
+    ),
+    plain("transport", "`tcp` or `udp`"),
+    text(
+        "server_name",
+        "the best name for the server, from `name_source`",
+    ),
+    plain(
+        "name_source",
+        "where the name came from, in order of preference: `sni` (TLS ClientHello \
+         server_name), `connect` (the host of an HTTP `CONNECT` to a proxy), `dns` (the name \
+         a DNS answer seen *before the flow began* gave for `dst_ip`: the name the client \
+         asked for, i.e. the head of the CNAME chain), `cert` (first DNS name of the \
+         server's certificate), `none`",
+    ),
+    plain(
+        "handshake",
+        "how the connection attempt ended, see [Handshake outcomes](#handshake-outcomes)",
+    ),
+    plain("packets_out", "packets client→server"),
+    plain("packets_in", "packets server→client"),
+    plain(
+        "bytes_out",
+        "TCP/UDP payload bytes client→server as sent on the wire, retransmissions included",
+    ),
+    plain(
+        "bytes_in",
+        "TCP/UDP payload bytes server→client as sent on the wire, retransmissions included",
+    ),
+    plain(
+        "retransmissions",
+        "retransmitted segments, both ways (SYNs, data and FINs that repeat sequence space \
+         already seen; keep-alives excluded), as tshark's `tcp.analysis.retransmission` and \
+         `fast_retransmission`: a segment that fills a gap within the initial RTT (3 ms \
+         without a handshake) of the one that advanced the sequence, unasked by the peer's \
+         duplicate ACKs, is out of order, not retransmitted; copies of packets are never \
+         counted (see [Packets recorded more than \
+         once](DECODING.md#packets-recorded-more-than-once))",
+    ),
+    plain(
+        "dup_acks",
+        "duplicate ACKs, both ways (no data, no SYN/FIN/RST, same ACK, same non-zero window, \
+         same sequence number as the previous segment)",
+    ),
+    plain(
+        "zero_windows",
+        "segments advertising a zero receive window, both ways",
+    ),
+    plain(
+        "rtt_ms",
+        "handshake round trip: from the client's last SYN before the SYN/ACK to the ACK that \
+         completed the handshake. It spans both halves of the path, so it means the same \
+         wherever the capture was taken",
+    ),
+    plain(
+        "throughput_out_kbps",
+        "client→server payload rate, kbit/s, from the first to the last data segment",
+    ),
+    text(
+        "tls_version",
+        "the version the server chose (ServerHello, with `supported_versions` for TLS 1.3); \
+         empty without a ServerHello",
+    ),
+    text(
+        "cert_issuer",
+        "issuer common name of the server's leaf certificate (TLS 1.2 and older send \
+         certificates in clear). An issuer that is not the service's own CA is how a \
+         TLS-inspecting firewall shows itself",
+    ),
+    plain(
+        "proxy_status",
+        "the HTTP status an explicit proxy answered to `CONNECT` (200, 403, 407…)",
+    ),
+    text(
+        "endpoint",
+        "the URL pattern of the Site Recovery endpoint the flow's name matched (empty for \
+         other traffic)",
+    ),
+    text(
+        "required_tag",
+        "the service tag the NSG must allow for that endpoint and these regions \
+         (`Storage.EastUS` for a blob flow from East US, even when the flow went to a proxy \
+         or outside Azure)",
+    ),
+    text(
+        "service_tag",
+        "the tag that really holds the destination, the one of the endpoint's family when \
+         several do (`Storage.EastUS` rather than `AzureCloud.eastus`), empty when none does",
+    ),
+    plain(
+        "verdict",
+        "the flow's verdict (see [Verdicts](DIAGNOSIS.md#verdicts))",
+    ),
+    text(
+        "reason",
+        "the verdict's one-line reason (see [Verdicts](DIAGNOSIS.md#verdicts))",
+    ),
+    plain(
+        "endpoint_by",
+        "how the flow was tied to its Site Recovery endpoint: `name` (its name matched the \
+         URL pattern) or `address` (it had no name at all, and its destination is on port \
+         443 in the endpoint's service tag), empty for other traffic",
+    ),
+    text(
+        "nsg_rule",
+        "every NSG on the path in evaluation order with the rule that decided in it \
+         (`vm01-nic-nsg/Allow-Storage allow; vm01-subnet-nsg/AllowInternetOutBound allow`; \
+         `deny`, or `unknown` when the export cannot tell); from `--nsg` (see [NSG rules and \
+         routes](AZURE-CONFIGURATION.md)), for Site Recovery flows",
+    ),
+    text(
+        "route_next_hop",
+        "the next hop of the route the flow takes (`VirtualAppliance 10.0.0.4`); from \
+         `--routes` (see [NSG rules and routes](AZURE-CONFIGURATION.md)), for Site Recovery \
+         flows",
+    ),
+    plain(
+        "translated_ip",
+        "the address an appliance translated the client to (source NAT), when the capture \
+         holds both legs of the connection (see [Packets recorded more than \
+         once](DECODING.md#packets-recorded-more-than-once)): `src_ip` is then the VM's \
+         address, and `translated_ip` what the server, and a storage account's firewall, saw",
+    ),
+    plain(
+        "translated_port",
+        "the port an appliance translated the client to, as for `translated_ip`",
+    ),
+    plain(
+        "vni",
+        "the VXLAN or GENEVE network identifier of the tunnel the flow came through (empty \
+         outside such tunnels): virtual networks reuse addresses, so on an appliance's \
+         underlay two flows with the same addresses and ports in tunnels of different \
+         identifiers are two flows, of two networks (except on the Gateway Load Balancer's \
+         ports 10800 and 10801, which one connection crosses both of, and where `vni` is the \
+         identifier of its first packet's)",
+    ),
+];
 
 /// Writes flows as CSV.
 pub struct CsvWriter<W: Write> {
@@ -82,7 +213,6 @@ pub struct CsvWriter<W: Write> {
     line: Vec<u8>,
 }
 
-/// Appends one cell to a row, quoted when it must be.
 /// Appends an integer (itoa: the formatting machinery costs more than the
 /// rest of a row).
 fn push_int(b: &mut String, n: impl itoa::Integer) {
@@ -108,6 +238,7 @@ fn push_ip(b: &mut String, ip: &std::net::IpAddr) {
     }
 }
 
+/// Appends one cell to a row, quoted when it must be.
 fn cell(line: &mut Vec<u8>, s: &str) {
     if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
         line.push(b'"');
@@ -123,58 +254,74 @@ fn cell(line: &mut Vec<u8>, s: &str) {
     }
 }
 
-impl<W: Write> CsvWriter<W> {
-    /// Writes the header.
-    pub fn new(out: W) -> std::io::Result<Self> {
-        let mut w = CsvWriter {
-            out: std::io::BufWriter::with_capacity(1 << 16, out),
-            buf: String::with_capacity(512),
-            line: Vec::with_capacity(1024),
-        };
-        for (i, h) in HEADER.iter().enumerate() {
-            if i > 0 {
-                w.line.push(b',');
-            }
-            cell(&mut w.line, h);
-        }
-        w.line.push(b'\n');
-        w.out.write_all(&w.line)?;
-        Ok(w)
+/// A row being built: the cells' text one after another in one reused
+/// buffer, and where each cell ends. Text cells are escaped for
+/// spreadsheets here, and quoted only when the row is joined.
+struct Cells<'b> {
+    buf: &'b mut String,
+    ends: [usize; COLUMNS.len()],
+    n: usize,
+}
+
+impl Cells<'_> {
+    /// Ends the current cell.
+    fn end(&mut self) {
+        self.ends[self.n] = self.buf.len();
+        self.n += 1;
     }
 
-    /// Writes one flow and its verdict.
-    pub fn write(&mut self, f: &FlowRecord, v: &FlowVerdict) -> std::io::Result<()> {
+    /// A cell of a fixed word, or an empty one.
+    fn word(&mut self, s: &str) {
+        self.buf.push_str(s);
+        self.end();
+    }
+
+    /// A cell of text from outside, escaped for spreadsheets.
+    fn text(&mut self, s: &str) {
+        push_csv(self.buf, s);
+        self.end();
+    }
+
+    /// A cell of an integer, empty when there is none.
+    fn int(&mut self, n: Option<impl itoa::Integer>) {
+        if let Some(n) = n {
+            push_int(self.buf, n);
+        }
+        self.end();
+    }
+
+    /// A cell of an address, empty when there is none.
+    fn ip(&mut self, ip: Option<&std::net::IpAddr>) {
+        if let Some(ip) = ip {
+            push_ip(self.buf, ip);
+        }
+        self.end();
+    }
+
+    /// A cell of a number with `places` decimals, empty when there is none.
+    fn fixed(&mut self, x: Option<f64>, places: usize) {
         use std::fmt::Write as _;
-        // One reused buffer for the numbers; text cells are escaped only when
-        // they need it.
-        let b = &mut self.buf;
-        b.clear();
-        let mut ends = [0usize; HEADER.len()];
-        let mut i = 0;
-        let mut mark = |b: &mut String, ends: &mut [usize; HEADER.len()]| {
-            ends[i] = b.len();
-            i += 1;
-        };
-        push_rfc3339_us(b, f.first_seen);
-        mark(b, &mut ends);
-        push_rfc3339_us(b, f.last_seen);
-        mark(b, &mut ends);
-        push_ip(b, &f.src_ip);
-        mark(b, &mut ends);
-        push_int(b, f.src_port);
-        mark(b, &mut ends);
-        push_ip(b, &f.dst_ip);
-        mark(b, &mut ends);
-        push_int(b, f.dst_port);
-        mark(b, &mut ends);
-        b.push_str(f.transport.as_str());
-        mark(b, &mut ends);
-        push_csv(b, f.server_name.as_deref().unwrap_or(""));
-        mark(b, &mut ends);
-        b.push_str(f.name_source.as_str());
-        mark(b, &mut ends);
-        b.push_str(f.handshake.as_str());
-        mark(b, &mut ends);
+        if let Some(x) = x {
+            let _ = write!(self.buf, "{x:.places$}");
+        }
+        self.end();
+    }
+
+    /// The cells of what the flow itself shows: `first_seen` to
+    /// `proxy_status`.
+    fn flow(&mut self, f: &FlowRecord) {
+        push_rfc3339_us(self.buf, f.first_seen);
+        self.end();
+        push_rfc3339_us(self.buf, f.last_seen);
+        self.end();
+        self.ip(Some(&f.src_ip));
+        self.int(Some(f.src_port));
+        self.ip(Some(&f.dst_ip));
+        self.int(Some(f.dst_port));
+        self.word(f.transport.as_str());
+        self.text(f.server_name.as_deref().unwrap_or(""));
+        self.word(f.name_source.as_str());
+        self.word(f.handshake.as_str());
         for n in [
             f.out.packets,
             f.inbound.packets,
@@ -184,77 +331,95 @@ impl<W: Write> CsvWriter<W> {
             f.out.dup_acks + f.inbound.dup_acks,
             f.out.zero_windows + f.inbound.zero_windows,
         ] {
-            push_int(b, n);
-            mark(b, &mut ends);
+            self.int(Some(n));
         }
-        if let Some(r) = f.rtt_ms {
-            let _ = write!(b, "{r:.3}");
+        self.fixed(f.rtt_ms, 3);
+        self.fixed(f.out.throughput_kbps, 1);
+        self.text(f.tls_version().unwrap_or(""));
+        self.text(f.cert_issuer().unwrap_or(""));
+        self.int(f.proxy.as_ref().and_then(|p| p.status));
+    }
+
+    /// The cells of the diagnosis and of what an appliance did to the flow:
+    /// `endpoint` to `vni`.
+    fn diagnosis(&mut self, f: &FlowRecord, v: &FlowVerdict) {
+        self.word(v.endpoint_pattern.unwrap_or(""));
+        self.text(v.required_tag.as_ref().map_or("", TagName::as_str));
+        self.text(v.service_tag.as_ref().map_or("", TagName::as_str));
+        self.word(v.verdict.as_str());
+        self.text(&v.reason);
+        self.word(v.endpoint_by.map_or("", |e| e.as_str()));
+        match &v.nsg {
+            Some(n) => self.text(&nsg_rule_cell(n)),
+            None => self.end(),
         }
-        mark(b, &mut ends);
-        if let Some(t) = f.out.throughput_kbps {
-            let _ = write!(b, "{t:.1}");
+        match &v.route {
+            Some(r) => {
+                let hop = match &r.next_hop_address {
+                    Some(a) => format!("{} {a}", r.next_hop),
+                    None => r.next_hop.to_string(),
+                };
+                self.text(&hop);
+            }
+            None => self.end(),
         }
-        mark(b, &mut ends);
-        push_csv(b, f.tls_version().unwrap_or(""));
-        mark(b, &mut ends);
-        push_csv(b, f.cert_issuer().unwrap_or(""));
-        mark(b, &mut ends);
-        if let Some(s) = f.proxy.as_ref().and_then(|p| p.status) {
-            push_int(b, s);
+        self.ip(f.translated_ip.as_ref());
+        self.int(f.translated_port);
+        self.int(f.tunnel.and_then(|t| t.vni));
+    }
+}
+
+/// Joins the cells of `buf` (each ending where `ends` says) into one line,
+/// text columns quoted where they must be.
+fn join(line: &mut Vec<u8>, buf: &str, ends: &[usize; COLUMNS.len()]) {
+    line.clear();
+    let mut start = 0;
+    for (i, &end) in ends.iter().enumerate() {
+        if i > 0 {
+            line.push(b',');
         }
-        mark(b, &mut ends);
-        b.push_str(v.endpoint_pattern.unwrap_or(""));
-        mark(b, &mut ends);
-        push_csv(b, v.required_tag.as_ref().map_or("", TagName::as_str));
-        mark(b, &mut ends);
-        push_csv(b, v.service_tag.as_ref().map_or("", TagName::as_str));
-        mark(b, &mut ends);
-        b.push_str(v.verdict.as_str());
-        mark(b, &mut ends);
-        push_csv(b, &v.reason);
-        mark(b, &mut ends);
-        b.push_str(v.endpoint_by.map_or("", |e| e.as_str()));
-        mark(b, &mut ends);
-        if let Some(n) = &v.nsg {
-            push_csv(b, &nsg_rule_cell(n));
+        match COLUMNS[i].kind {
+            Kind::Text => cell(line, &buf[start..end]),
+            Kind::Plain => line.extend_from_slice(&buf.as_bytes()[start..end]),
         }
-        mark(b, &mut ends);
-        if let Some(r) = &v.route {
-            let hop = match &r.next_hop_address {
-                Some(a) => format!("{} {a}", r.next_hop),
-                None => r.next_hop.to_string(),
-            };
-            push_csv(b, &hop);
-        }
-        mark(b, &mut ends);
-        if let Some(a) = &f.translated_ip {
-            push_ip(b, a);
-        }
-        mark(b, &mut ends);
-        if let Some(p) = f.translated_port {
-            push_int(b, p);
-        }
-        mark(b, &mut ends);
-        if let Some(n) = f.tunnel.and_then(|t| t.vni) {
-            push_int(b, n);
-        }
-        mark(b, &mut ends);
-        let line = &mut self.line;
-        line.clear();
-        let mut start = 0;
-        for (i, end) in ends.into_iter().enumerate() {
+        start = end;
+    }
+    line.push(b'\n');
+}
+
+impl<W: Write> CsvWriter<W> {
+    /// Writes the header.
+    pub fn new(out: W) -> std::io::Result<Self> {
+        let mut w = CsvWriter {
+            out: std::io::BufWriter::with_capacity(1 << 16, out),
+            buf: String::with_capacity(512),
+            line: Vec::with_capacity(1024),
+        };
+        for (i, c) in COLUMNS.iter().enumerate() {
             if i > 0 {
-                line.push(b',');
+                w.line.push(b',');
             }
-            if TEXT[i] {
-                cell(line, &b[start..end]);
-            } else {
-                line.extend_from_slice(&b.as_bytes()[start..end]);
-            }
-            start = end;
+            cell(&mut w.line, c.name);
         }
-        line.push(b'\n');
-        self.out.write_all(line)
+        w.line.push(b'\n');
+        w.out.write_all(&w.line)?;
+        Ok(w)
+    }
+
+    /// Writes one flow and its verdict.
+    pub fn write(&mut self, f: &FlowRecord, v: &FlowVerdict) -> std::io::Result<()> {
+        self.buf.clear();
+        let mut cells = Cells {
+            buf: &mut self.buf,
+            ends: [0; COLUMNS.len()],
+            n: 0,
+        };
+        cells.flow(f);
+        cells.diagnosis(f, v);
+        debug_assert_eq!(cells.n, COLUMNS.len(), "one cell per column");
+        let ends = cells.ends;
+        join(&mut self.line, &self.buf, &ends);
+        self.out.write_all(&self.line)
     }
 
     /// Flushes.
@@ -339,12 +504,39 @@ mod tests {
         }
     }
 
-    /// Every column left unquoted holds what never needs quotes.
+    /// The columns that can hold a comma or a quote are the text ones:
+    /// names, tags, reasons.
     #[test]
     fn text_columns_are_the_ones_that_can_hold_commas() {
-        let n = super::TEXT.iter().filter(|t| **t).count();
-        assert_eq!(n, 9);
-        assert!(super::TEXT[super::HEADER.iter().position(|h| *h == "reason").unwrap()]);
-        assert!(!super::TEXT[0]);
+        use super::{COLUMNS, Kind};
+        let text: Vec<&str> = COLUMNS
+            .iter()
+            .filter(|c| c.kind == Kind::Text)
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(
+            text,
+            [
+                "server_name",
+                "tls_version",
+                "cert_issuer",
+                "endpoint",
+                "required_tag",
+                "service_tag",
+                "reason",
+                "nsg_rule",
+                "route_next_hop"
+            ]
+        );
+    }
+
+    /// Every column is named once and says what it means.
+    #[test]
+    fn every_column_has_a_name_and_a_meaning() {
+        let mut names: Vec<&str> = super::COLUMNS.iter().map(|c| c.name).collect();
+        assert!(super::COLUMNS.iter().all(|c| !c.meaning.trim().is_empty()));
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), super::COLUMNS.len());
     }
 }

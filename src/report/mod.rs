@@ -1,5 +1,7 @@
 //! Views of the model: a short text summary, JSON and CSV. Each writes to any
-//! `io::Write` and reads only [`crate::model`].
+//! `io::Write` and reads [`crate::model`]; a few words still come from helpers
+//! of `diagnosis` (`reason::sources_text`, `findings::upload_time`,
+//! `configuration::STALE_DAYS`), `azure::clouds` and `decode::linktype_name`.
 
 pub mod configuration;
 pub mod csv;

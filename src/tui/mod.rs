@@ -1,8 +1,9 @@
 //! The terminal UI: which Site Recovery endpoints work, live or from a saved
-//! capture. It reads only [`Snapshot`]s (never the engine): the requirement
-//! checklist, the flows table, the detail of a flow (its evidence as a
-//! timeline, the verdict and the fix), the replication throughput and a
-//! status bar.
+//! capture. Its data is the [`Snapshot`]s it is given (never the engine): the
+//! requirement checklist, the flows table, the detail of a flow (its evidence
+//! as a timeline, the verdict and the fix), the replication throughput and a
+//! status bar. Its export key writes the flows with [`CsvWriter`]; a few words
+//! come from `diagnosis::reason::sources_text` and `azure::clouds`.
 //!
 //! [`draw`] and [`handle_key`] are pure functions of the snapshot and the
 //! [`UiState`] (the render tests use them with ratatui's `TestBackend`);

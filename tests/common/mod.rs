@@ -125,34 +125,23 @@ pub fn have(cmd: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// The CSV columns as the README documents them ("### CSV columns"): the
-/// names in the first cell of each row of its table, then the five diagnosis
-/// columns its opening sentence lists. This is the published contract the
-/// written header is checked against.
-pub fn readme_csv_columns() -> Vec<String> {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    let start = readme
-        .find("### CSV columns")
-        .expect("README has a CSV columns section");
-    let section = &readme[start + 3..];
-    let section = &section[..section.find("\n#").unwrap_or(section.len())];
-    let ticked = |s: &str| -> Vec<String> {
-        s.split('`')
-            .skip(1)
-            .step_by(2)
-            .map(str::to_string)
-            .collect()
-    };
-    let mut cols: Vec<String> = section
+/// The CSV columns as `docs/FORMATS.md` publishes them ("## CSV columns"):
+/// the name in the first cell of each row of its table, in order. The table
+/// is generated from `report::csv::COLUMNS` (`tests/docs.rs` checks it); this
+/// is the published contract the written header is checked against.
+pub fn documented_csv_columns() -> Vec<String> {
+    let doc = std::fs::read_to_string(root().join("docs/FORMATS.md")).unwrap();
+    let start = doc
+        .find("\n## CSV columns\n")
+        .expect("docs/FORMATS.md has a CSV columns section");
+    let section = &doc[start + 1..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let cols: Vec<String> = section
         .lines()
-        .filter(|l| l.starts_with("| `"))
-        .flat_map(|l| ticked(l.split('|').nth(1).unwrap()))
+        .filter_map(|l| l.strip_prefix("| `"))
+        .map(|l| l.split('`').next().unwrap().to_string())
         .collect();
-    let last = ticked(section)
-        .into_iter()
-        .find(|t| t.contains(','))
-        .expect("README lists the diagnosis columns");
-    cols.extend(last.split(',').map(str::to_string));
+    assert!(!cols.is_empty(), "docs/FORMATS.md lists the CSV columns");
     cols
 }
 
