@@ -243,7 +243,10 @@ fn streams_are_read_once_fifo_process_substitution_and_stdin() {
         assert!(code == 0 || code == 1, "{name} stdin: {err}");
         assert_eq!(frames_and_flows(&v), want, "{name} stdin");
         assert_eq!(v["inputs"][0]["stdin"], true);
-        assert_eq!(v["inputs"][0]["format"], file["inputs"][0]["format"], "{name} stdin");
+        assert_eq!(
+            v["inputs"][0]["format"], file["inputs"][0]["format"],
+            "{name} stdin"
+        );
         // A fifo, with its writer started after asrscope opened it.
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("f");
