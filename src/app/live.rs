@@ -38,25 +38,7 @@ pub const SERIES: usize = 120;
 pub fn interfaces() -> anyhow::Result<ExitCode> {
     let list = live::interfaces()?;
     let mut out = super::stdout();
-    for i in list {
-        let addrs: Vec<String> = i.addresses.iter().map(|a| a.to_string()).collect();
-        let mut notes = Vec::new();
-        if i.default_route {
-            notes.push("default route");
-        }
-        if i.loopback {
-            notes.push("loopback");
-        }
-        if !i.up {
-            notes.push("down");
-        }
-        let notes = if notes.is_empty() {
-            String::new()
-        } else {
-            format!("  ({})", notes.join(", "))
-        };
-        writeln!(out, "{:<16} {}{notes}", i.name, addrs.join(" "))?;
-    }
+    report::interfaces::write(&mut out, &list)?;
     Ok(ExitCode::SUCCESS)
 }
 
