@@ -293,9 +293,11 @@ fn the_library_bundle_refuses_to_write_over_an_input() {
     let before = c.state();
     for output in [&cap, &nsg] {
         let req = asrscope::app::bundle::Request {
-            input: &input,
-            azure: &azure,
-            judge: &judge,
+            sources: asrscope::app::offline::Sources {
+                input: &input,
+                azure: &azure,
+                judge: &judge,
+            },
             output,
             command_line: vec![],
         };

@@ -2,6 +2,7 @@
 //! exports, without a capture.
 
 use super::config::{self, RegionPair};
+use super::ending::Ending;
 use crate::azure::endpoints::CATALOG;
 use crate::cli::{CheckArgs, Format};
 use std::io::Write;
@@ -43,9 +44,7 @@ pub fn run(a: &CheckArgs) -> anyhow::Result<ExitCode> {
     })();
     // A closed standard output keeps the status of the check.
     super::unless_closed(written)?;
-    Ok(ExitCode::from(if c.ok {
-        super::EXIT_OK
-    } else {
-        super::EXIT_FINDINGS
-    }))
+    let mut ending = Ending::new();
+    ending.found(!c.ok);
+    Ok(ending.exit())
 }

@@ -2,6 +2,7 @@
 //! pair, without any capture, in the format asked for.
 
 use super::config::{self, RegionPair};
+use super::ending::Ending;
 use crate::cli::{RequirementsArgs, RequirementsFormat};
 use crate::report::requirements as view;
 use std::io::Write;
@@ -20,5 +21,5 @@ pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
         RequirementsFormat::Az => view::az(&mut out, &r)?,
     }
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Ending::new().exit())
 }

@@ -1,11 +1,11 @@
 //! `asrscope tags import|lookup|info`.
 
 use super::config;
+use super::ending::{Ending, say};
 use super::outputs::{self, Named};
 use crate::azure::tags::{SNAPSHOT_FAMILIES, TagDb};
 use crate::cli::TagsCommand;
 use crate::report::tags as view;
-use crate::sanitize::for_terminal;
 use anyhow::Context;
 use std::io::Write;
 use std::net::IpAddr;
@@ -26,7 +26,7 @@ pub fn run(cmd: &TagsCommand) -> anyhow::Result<ExitCode> {
             regions,
         } => info(service_tags.as_deref(), *regions)?,
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Ending::new().exit())
 }
 
 /// `tags import`: the snapshot of Microsoft's file, to `--out` or standard
@@ -66,8 +66,7 @@ fn import(file: &Path, dest: Option<&Path>, published: Option<&str>) -> anyhow::
         }
     }
     let file = file.display().to_string();
-    let line = view::imported(&file, db.meta(), SNAPSHOT_FAMILIES);
-    eprintln!("asrscope: {}", for_terminal(&line));
+    say(&view::imported(&file, db.meta(), SNAPSHOT_FAMILIES));
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! Views of the model: a short text summary, JSON and CSV, `live`'s lines,
 //! and the reports of the commands without a capture (`check`,
-//! `requirements`, `tags`, `interfaces`). Each writes to any `io::Write`.
+//! `requirements`, `tags`, `interfaces`). Each writes to any `io::Write`;
+//! the time a line is stamped with is an argument.
 
 pub mod configuration;
 pub mod csv;
