@@ -451,44 +451,81 @@ fn csv_on_standard_output_keeps_it_for_the_csv() {
     assert!(!dir.path().join("-").exists(), "no file named -");
 }
 
-/// A closed standard output (`live --csv - | head -1`) ends the capture
-/// quietly, as it ends any command: once a row finds the pipe closed.
+/// A closed standard output ends the capture quietly, as it ends any
+/// command, once a row or a line finds the pipe closed: under `--csv -`
+/// (`live --csv - | head -1`), and when it carries the lines (`live | head
+/// -1`). The files asked for are still completed.
 #[test]
-fn a_closed_standard_output_ends_a_csv_capture_quietly() {
+fn a_closed_standard_output_ends_a_capture_quietly() {
     use std::io::BufRead;
     if !is_root() {
         return skip(NOT_ROOT);
     }
-    let mut child = live(&["-i", "lo", "--duration", "60", "--csv", "-"]);
-    let stderr_rx = wait_capturing(&mut child);
-    // Read the header, as `head -1` would, and close the pipe.
-    let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    assert!(first.starts_with("first_seen,"), "{first}");
-    let started = Instant::now();
-    let mut status = None;
-    while started.elapsed() < Duration::from_secs(20) {
-        knock("127.0.0.6", 1, 100);
-        if let Some(s) = child.try_wait().unwrap() {
-            status = Some(s);
-            break;
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("kept.pcapng");
+    let pcap = pcap.to_str().unwrap();
+    // The arguments, how the first line read begins, and what the end
+    // still tells.
+    let cases: [(&[&str], &str, &str); 2] = [
+        (&["--csv", "-"], "first_seen,", ""),
+        (
+            &["--interval", "1", "--write", pcap],
+            "",
+            "packets written to",
+        ),
+    ];
+    for (args, first_begins, told) in cases {
+        let mut child = live(&[&["-i", "lo", "--duration", "60"], args].concat());
+        let stderr_rx = wait_capturing(&mut child);
+        // Read the first line, as `head -1` would, and close the pipe.
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.starts_with(first_begins), "{args:?}: {first}");
+        let started = Instant::now();
+        let mut status = None;
+        while started.elapsed() < Duration::from_secs(20) {
+            knock("127.0.0.6", 1, 100);
+            if let Some(s) = child.try_wait().unwrap() {
+                status = Some(s);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200));
         }
-        std::thread::sleep(Duration::from_millis(200));
+        let Some(status) = status else {
+            let _ = child.kill();
+            panic!("{args:?}: still capturing 20 s after standard output was closed");
+        };
+        let err = stderr_rx
+            .recv_timeout(Duration::from_secs(5))
+            .unwrap_or_default();
+        assert!(
+            status.code() == Some(0) || status.code() == Some(1),
+            "{args:?}: {status:?}: {err}"
+        );
+        assert!(!err.contains("cannot write"), "{args:?}: quietly: {err}");
+        assert!(!err.contains("Broken pipe"), "{args:?}: quietly: {err}");
+        assert!(err.contains(told), "{args:?}: {err}");
     }
-    let Some(status) = status else {
-        let _ = child.kill();
-        panic!("still capturing 20 s after standard output was closed");
-    };
-    let err = stderr_rx
-        .recv_timeout(Duration::from_secs(5))
-        .unwrap_or_default();
+    // The packets kept are a whole pcapng file, which reads to its end.
+    assert!(!err_of_analyze(pcap).contains("stopped after frame"));
+}
+
+/// What `asrscope analyze FILE` says on standard error, its status checked
+/// to be that of an analysis that read the whole file (0 or 1).
+fn err_of_analyze(file: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_asrscope"))
+        .args(["analyze", file])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
-        status.code() == Some(0) || status.code() == Some(1),
-        "{status:?}: {err}"
+        matches!(out.status.code(), Some(0) | Some(1)),
+        "{file}: {:?}: {err}",
+        out.status
     );
-    assert!(!err.contains("cannot write"), "quietly: {err}");
+    err
 }
 
 /// A network namespace and the veth pair into it, removed on drop.
