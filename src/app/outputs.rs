@@ -231,19 +231,29 @@ pub fn one_document(csv: Option<&Path>, format: Format) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Where `--csv FILE` writes: standard output for `-`.
+fn csv_target(path: &Path) -> Target {
+    if path.as_os_str() == "-" {
+        Target::Stdout
+    } else {
+        Target::File(path.display().to_string())
+    }
+}
+
 /// Opens `--csv FILE` (`-`: standard output) and writes the header.
 pub fn open_csv(path: &Path) -> anyhow::Result<Output<Csv>> {
-    let (out, to): (Box<dyn Write + Send>, Target) = if path.as_os_str() == "-" {
-        (Box::new(std::io::stdout()), Target::Stdout)
-    } else {
-        let f = std::fs::File::create(path).with_context(|| {
-            format!(
-                "{}: cannot create the CSV file; check that the folder exists and is writable",
-                crate::sanitize::for_terminal(&path.display().to_string())
-            )
-        })?;
-        let to = Target::File(path.display().to_string());
-        (Box::new(std::io::BufWriter::with_capacity(1 << 16, f)), to)
+    let to = csv_target(path);
+    let out: Box<dyn Write + Send> = match to {
+        Target::File(_) => {
+            let f = std::fs::File::create(path).with_context(|| {
+                format!(
+                    "{}: cannot create the CSV file; check that the folder exists and is writable",
+                    crate::sanitize::for_terminal(&path.display().to_string())
+                )
+            })?;
+            Box::new(std::io::BufWriter::with_capacity(1 << 16, f))
+        }
+        _ => Box::new(std::io::stdout()),
     };
     let csv = crate::report::csv::CsvWriter::new(out)
         .with_context(|| format!("{to}: cannot write the CSV"))?;
@@ -253,14 +263,8 @@ pub fn open_csv(path: &Path) -> anyhow::Result<Output<Csv>> {
 /// Opens `--csv FILE` as [`open_csv`] does; when it cannot be, the CSV is
 /// left out, and why is told at the end with the analysis's problems.
 pub fn csv_going_on(path: &Path) -> Output<Csv> {
-    open_csv(path).unwrap_or_else(|e| {
-        let to = if path.as_os_str() == "-" {
-            Target::Stdout
-        } else {
-            Target::File(path.display().to_string())
-        };
-        Output::not_opened("the CSV", to, format!("{e:#}"))
-    })
+    open_csv(path)
+        .unwrap_or_else(|e| Output::not_opened("the CSV", csv_target(path), format!("{e:#}")))
 }
 
 /// Where the report (and `live`'s lines) go: standard output, or standard

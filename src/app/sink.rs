@@ -28,15 +28,6 @@ pub trait FlowSink {
     fn flush(&mut self) {}
 }
 
-impl<S: FlowSink + ?Sized> FlowSink for &mut S {
-    fn flow(&mut self, j: &JudgedFlow) {
-        (**self).flow(j);
-    }
-    fn flush(&mut self) {
-        (**self).flush();
-    }
-}
-
 /// An output not asked for takes nothing.
 impl<S: FlowSink> FlowSink for Option<S> {
     fn flow(&mut self, j: &JudgedFlow) {
