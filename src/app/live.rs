@@ -533,7 +533,7 @@ fn finish(s: &mut Session, stream: &Stream) -> Diagnosis {
     let snap = s.snapshot(stream, false);
     let now = now_us();
     if let Some(lines) = s.sinks.lines.as_mut() {
-        let summary = &s.sinks.kept.summary;
+        let summary = &s.kept.summary;
         lines.with(|l| l.end(&snap, summary, now));
     }
     snap.diagnosis
@@ -545,6 +545,8 @@ struct Session {
     tags: Tags,
     judge: Judge,
     sinks: Sinks,
+    /// Every finished flow counted, the most recent kept.
+    kept: Kept,
     upload: Upload,
     source: String,
     /// `--interval`.
@@ -558,6 +560,7 @@ impl Session {
             judge: Judge::new(plan.settings, plan.tags.db()),
             tags: plan.tags,
             sinks,
+            kept: Kept::default(),
             upload: Upload::default(),
             source: format!("interface {}", cap.iface),
             interval: plan.interval,
@@ -571,7 +574,7 @@ impl Session {
         if given.0.is_some() && given.1.is_some() {
             return;
         }
-        let recent = &self.sinks.kept.flows;
+        let recent = &self.kept.flows;
         let mut flows: Vec<FlowRecord> = recent.iter().map(|j| j.flow.clone()).collect();
         flows.extend_from_slice(live);
         let r = regions::infer_and_choose(given, &flows, self.engine.dns_logs(), self.tags.db());
@@ -589,6 +592,7 @@ impl Session {
         for f in done {
             let j = self.judge.finished(self.tags.db(), f);
             self.sinks.flow(&j);
+            self.kept.keep(j);
         }
     }
 
@@ -603,15 +607,14 @@ impl Session {
             .map(|j| j.flow.out.bytes)
             .sum();
         if tick {
-            self.upload
-                .second(self.sinks.kept.upload_finished + upload_live);
+            self.upload.second(self.kept.upload_finished + upload_live);
         }
         let capture = self.engine.stats();
         let diagnosis = self
             .judge
             .diagnosis(db, self.engine.dns_logs(), &capture, &open);
         let mut flows = open;
-        flows.extend(self.sinks.kept.flows.iter().rev().cloned());
+        flows.extend(self.kept.flows.iter().rev().cloned());
         let live_flows = self.engine.live_flows() as u64;
         Snapshot {
             source: self.source.clone(),
@@ -619,7 +622,7 @@ impl Session {
             frames: stream.frames_read,
             captured: Some(stream.counters.captured.load(Ordering::Relaxed)),
             drops: Some(stream.drops()),
-            total_flows: self.sinks.kept.total + live_flows,
+            total_flows: self.kept.total + live_flows,
             live_flows,
             capture,
             diagnosis,
@@ -651,21 +654,16 @@ impl Upload {
     }
 }
 
-/// What a live session hands its finished flows to.
+/// What a live session writes its finished flows to.
 struct Sinks {
     csv: Option<Output<Csv>>,
     /// Without the terminal UI.
     lines: Option<Output<Lines>>,
-    kept: Kept,
 }
 
 impl Sinks {
     fn new(csv: Option<Output<Csv>>, lines: Option<Output<Lines>>) -> Sinks {
-        Sinks {
-            csv,
-            lines,
-            kept: Kept::default(),
-        }
+        Sinks { csv, lines }
     }
 
     /// The reader of standard output went away: the capture ends, quietly.
@@ -679,7 +677,6 @@ impl FlowSink for Sinks {
     fn flow(&mut self, j: &JudgedFlow) {
         self.csv.flow(j);
         self.lines.flow(j);
-        self.kept.flow(j);
     }
     fn flush(&mut self) {
         // Each second: a file or a pipe is at most a second behind the
@@ -701,14 +698,16 @@ struct Kept {
     summary: report::text::Summary,
 }
 
-impl FlowSink for Kept {
-    fn flow(&mut self, j: &JudgedFlow) {
+impl Kept {
+    /// Counts a finished flow and keeps it among the recent ones: given,
+    /// not copied.
+    fn keep(&mut self, j: JudgedFlow) {
         if j.verdict.endpoint == Some(EndpointId::CacheStorage) {
             self.upload_finished += j.flow.out.bytes;
         }
         self.total += 1;
-        self.summary.add(j);
-        self.flows.push_back(j.clone());
+        self.summary.add(&j);
+        self.flows.push_back(j);
         if self.flows.len() > RECENT_FLOWS {
             self.flows.pop_front();
         }

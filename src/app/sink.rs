@@ -6,7 +6,8 @@
 //! a view, and each command composes the sinks it wants (`analyze`: the CSV,
 //! the JSON document and the text report's summary; `bundle`: those of the
 //! Site Recovery flows, and the packets to keep; `tui`: the list it browses;
-//! `live`: the CSV, the lines, the recent flows).
+//! `live`: the CSV and the lines). Sinks take flows by reference: the
+//! analysis path copies none.
 //!
 //! A view that writes somewhere (the CSV, the JSON document, the lines) is a
 //! [`FlowWriter`] held in an [`Output`], which decides once, for every
