@@ -161,11 +161,36 @@ fn the_readmes_first_command_works_verbatim_as_root_without_sudo() {
     assert!(stdout.contains("REQUIREMENTS"), "{stdout}");
 }
 
+/// Runs asrscope with `args`, its standard output closed before anything
+/// is written (the reader went away): the exit status and standard error.
+fn with_stdout_closed(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = Command::new(bin())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out.status.code(), err)
+}
+
+/// The region pair, added to the command lines of `check` and
+/// `requirements`, which need it.
+fn with_region(cases: &mut [Vec<&str>]) {
+    let region = ["--source-region", "eastus", "--target-region", "centralus"];
+    for c in cases.iter_mut() {
+        if matches!(c[0], "check" | "requirements") {
+            c.extend(region);
+        }
+    }
+}
+
 #[test]
 fn a_closed_standard_output_ends_every_command_quietly() {
     let healthy = capture("healthy-tls12-dns.pcap");
     let nsg = data("nsg-allow-all.json");
-    let region = ["--source-region", "eastus", "--target-region", "centralus"];
     let mut cases: Vec<Vec<&str>> = vec![
         vec!["analyze", &healthy],
         vec!["analyze", "--format", "json", &healthy],
@@ -178,23 +203,10 @@ fn a_closed_standard_output_ends_every_command_quietly() {
         vec!["tags", "info", "--regions"],
         vec!["tags", "lookup", "13.68.163.36", "4.149.98.200"],
     ];
-    for c in cases.iter_mut() {
-        if matches!(c[0], "check" | "requirements") {
-            c.extend(region);
-        }
-    }
+    with_region(&mut cases);
     for args in &cases {
-        let mut child = Command::new(bin())
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // The reader goes away before anything is written.
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        let (code, err) = with_stdout_closed(args);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
         // Nothing about the pipe (with `--csv -` the report itself goes to
         // standard error).
         if args.contains(&"--csv") {
@@ -219,7 +231,6 @@ fn a_closed_standard_output_ends_every_command_quietly() {
 fn a_closed_standard_output_keeps_the_exit_status() {
     let blocked = capture("syn-dropped.pcap");
     let deny = data("nsg-deny-eventhub.json");
-    let region = ["--source-region", "eastus", "--target-region", "centralus"];
     let mut cases: Vec<Vec<&str>> = vec![
         vec!["analyze", &blocked],
         vec!["analyze", "--format", "json", &blocked],
@@ -227,27 +238,14 @@ fn a_closed_standard_output_keeps_the_exit_status() {
         vec!["check", "--nsg", &deny],
         vec!["check", "--nsg", &deny, "--format", "json"],
     ];
-    for c in cases.iter_mut() {
-        if c[0] == "check" {
-            c.extend(region);
-        }
-    }
+    with_region(&mut cases);
     for args in &cases {
         // The whole output read: the status to keep.
         let (code, out, err) = run(args);
         assert_eq!(code, 1, "{args:?}: {err}");
         assert!(!out.is_empty());
-        // The reader goes away before anything is written.
-        let mut child = Command::new(bin())
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        let (code, err) = with_stdout_closed(args);
+        assert_eq!(code, Some(1), "{args:?}: {err}");
         assert!(
             !err.contains("pipe") && !err.contains("standard output"),
             "{args:?}: {err}"
@@ -273,16 +271,8 @@ fn a_closed_standard_output_keeps_the_exit_status() {
     // bundle: the zip is written, its line finds the pipe closed.
     let dir = Scratch::new("closed-bundle");
     let zip = dir.0.join("case.zip");
-    let mut child = Command::new(bin())
-        .args(["bundle", &blocked, "-o", zip.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
+    let (code, err) = with_stdout_closed(&["bundle", &blocked, "-o", zip.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
     assert!(err.is_empty(), "{err}");
     assert!(std::fs::metadata(&zip).unwrap().len() > 1000);
 }

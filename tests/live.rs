@@ -21,17 +21,33 @@ fn no_command(cmd: &str, package: &str) -> String {
     format!("the {cmd} command is not installed: apt-get install {package}")
 }
 
-/// Starts `asrscope live --no-tui ARGS...` with standard output and error
-/// piped.
-fn live(args: &[&str]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_asrscope"))
-        .arg("live")
+/// Why a test that captures and runs these `(command, package)`s cannot run
+/// here, if it cannot: not root, or a command missing.
+fn cannot_capture(commands: &[(&str, &str)]) -> Option<String> {
+    if !is_root() {
+        return Some(NOT_ROOT.into());
+    }
+    commands
+        .iter()
+        .find(|(cmd, _)| !have(cmd))
+        .map(|(cmd, package)| no_command(cmd, package))
+}
+
+/// `asrscope live --no-tui ARGS...` with standard output and error piped.
+fn live_command(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_asrscope"));
+    c.arg("live")
         .arg("--no-tui")
         .args(args)
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+        .stderr(Stdio::piped());
+    c
+}
+
+/// Starts `asrscope live --no-tui ARGS...` with standard output and error
+/// piped.
+fn live(args: &[&str]) -> std::process::Child {
+    live_command(args).spawn().unwrap()
 }
 
 /// Some loopback traffic of our own: `times` TCP attempts to a closed port
@@ -67,13 +83,27 @@ fn wait_capturing(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<
     rx
 }
 
+/// What asrscope said on standard error (read by [`wait_capturing`]), once
+/// it has ended, after asserting that it ended as a capture that went well
+/// does: 0, or 1 for findings.
+fn ended_well(
+    status: std::process::ExitStatus,
+    stderr: &std::sync::mpsc::Receiver<String>,
+) -> String {
+    let err = stderr
+        .recv_timeout(Duration::from_secs(5))
+        .unwrap_or_default();
+    assert!(
+        matches!(status.code(), Some(0) | Some(1)),
+        "{status:?}: {err}"
+    );
+    err
+}
+
 #[test]
 fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
-    if !is_root() {
-        return skip(NOT_ROOT);
-    }
-    if !have("openssl") {
-        return skip(&no_command("openssl", "openssl"));
+    if let Some(why) = cannot_capture(&[("openssl", "openssl")]) {
+        return skip(&why);
     }
     let dir = tempfile::tempdir().unwrap();
     let (key, cert) = (dir.path().join("k.pem"), dir.path().join("c.pem"));
@@ -241,8 +271,8 @@ fn without_capture_rights_one_line_says_what_to_do() {
 
 #[test]
 fn sigterm_stops_cleanly_and_still_writes_the_files() {
-    if !is_root() {
-        return skip(NOT_ROOT);
+    if let Some(why) = cannot_capture(&[]) {
+        return skip(&why);
     }
     let dir = tempfile::tempdir().unwrap();
     let (csv, pcap) = (dir.path().join("flows.csv"), dir.path().join("seen.pcapng"));
@@ -272,13 +302,7 @@ fn sigterm_stops_cleanly_and_still_writes_the_files() {
         started.elapsed() < Duration::from_secs(10),
         "stopped promptly"
     );
-    let err = stderr_rx
-        .recv_timeout(Duration::from_secs(5))
-        .unwrap_or_default();
-    assert!(
-        out.status.code() == Some(0) || out.status.code() == Some(1),
-        "{err}"
-    );
+    let err = ended_well(out.status, &stderr_rx);
     assert!(err.contains("packets written to"), "{err}");
     let text = std::fs::read_to_string(&csv).unwrap();
     assert!(text.starts_with("first_seen,last_seen,src_ip"));
@@ -298,11 +322,8 @@ fn sigterm_stops_cleanly_and_still_writes_the_files() {
 
 #[test]
 fn an_interface_that_vanishes_is_an_error_and_the_files_are_still_written() {
-    if !is_root() {
-        return skip(NOT_ROOT);
-    }
-    if !have("ip") {
-        return skip(&no_command("ip", "iproute2"));
+    if let Some(why) = cannot_capture(&[("ip", "iproute2")]) {
+        return skip(&why);
     }
     // A veth pair of this test's own, deleted while asrscope captures on it.
     let (a, b) = (
@@ -358,8 +379,8 @@ fn an_interface_that_vanishes_is_an_error_and_the_files_are_still_written() {
 
 #[test]
 fn a_full_disk_names_the_file_and_the_capture_is_still_reported() {
-    if !is_root() {
-        return skip(NOT_ROOT);
+    if let Some(why) = cannot_capture(&[]) {
+        return skip(&why);
     }
     let mut child = live(&["-i", "lo", "--duration", "2", "--csv", "/dev/full"]);
     let err = wait_capturing(&mut child);
@@ -388,55 +409,33 @@ fn a_full_disk_names_the_file_and_the_capture_is_still_reported() {
 /// would want standard output: refused before capturing.
 #[test]
 fn csv_on_standard_output_keeps_it_for_the_csv() {
-    let refused = Command::new(env!("CARGO_BIN_EXE_asrscope"))
-        .args([
-            "live",
-            "-i",
-            "lo",
-            "--no-tui",
-            "--duration",
-            "2",
-            "--format",
-            "json",
-            "--csv",
-            "-",
-        ])
-        .output()
-        .unwrap();
+    let json = [
+        "-i",
+        "lo",
+        "--duration",
+        "2",
+        "--format",
+        "json",
+        "--csv",
+        "-",
+    ];
+    let refused = live(&json).wait_with_output().unwrap();
     assert_eq!(refused.status.code(), Some(2));
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(err.contains("--csv - and --format json"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    if !is_root() {
-        return skip(NOT_ROOT);
+    if let Some(why) = cannot_capture(&[]) {
+        return skip(&why);
     }
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_asrscope"))
-        .args([
-            "live",
-            "-i",
-            "lo",
-            "--no-tui",
-            "--duration",
-            "3",
-            "--csv",
-            "-",
-        ])
+    let mut child = live_command(&["-i", "lo", "--duration", "3", "--csv", "-"])
         .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let stderr_rx = wait_capturing(&mut child);
     knock("127.0.0.5", 3, 200);
     let out = child.wait_with_output().unwrap();
-    let err = stderr_rx
-        .recv_timeout(Duration::from_secs(5))
-        .unwrap_or_default();
-    assert!(
-        out.status.code() == Some(0) || out.status.code() == Some(1),
-        "{err}"
-    );
+    let err = ended_well(out.status, &stderr_rx);
     let csv = String::from_utf8_lossy(&out.stdout);
     assert!(csv.starts_with("first_seen,last_seen,src_ip"), "{csv}");
     assert!(csv.contains("127.0.0.5"), "the refused attempts: {csv}");
@@ -451,44 +450,75 @@ fn csv_on_standard_output_keeps_it_for_the_csv() {
     assert!(!dir.path().join("-").exists(), "no file named -");
 }
 
-/// A closed standard output (`live --csv - | head -1`) ends the capture
-/// quietly, as it ends any command: once a row finds the pipe closed.
+/// A closed standard output ends the capture quietly, as it ends any
+/// command, once a row or a line finds the pipe closed: under `--csv -`
+/// (`live --csv - | head -1`), and when it carries the lines (`live | head
+/// -1`). The files asked for are still completed.
 #[test]
-fn a_closed_standard_output_ends_a_csv_capture_quietly() {
+fn a_closed_standard_output_ends_a_capture_quietly() {
     use std::io::BufRead;
-    if !is_root() {
-        return skip(NOT_ROOT);
+    if let Some(why) = cannot_capture(&[]) {
+        return skip(&why);
     }
-    let mut child = live(&["-i", "lo", "--duration", "60", "--csv", "-"]);
-    let stderr_rx = wait_capturing(&mut child);
-    // Read the header, as `head -1` would, and close the pipe.
-    let mut first = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    assert!(first.starts_with("first_seen,"), "{first}");
-    let started = Instant::now();
-    let mut status = None;
-    while started.elapsed() < Duration::from_secs(20) {
-        knock("127.0.0.6", 1, 100);
-        if let Some(s) = child.try_wait().unwrap() {
-            status = Some(s);
-            break;
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("kept.pcapng");
+    let pcap = pcap.to_str().unwrap();
+    // The arguments, how the first line read begins, and what the end
+    // still tells.
+    let cases: [(&[&str], &str, &str); 2] = [
+        (&["--csv", "-"], "first_seen,", ""),
+        (
+            &["--interval", "1", "--write", pcap],
+            "",
+            "packets written to",
+        ),
+    ];
+    for (args, first_begins, told) in cases {
+        let mut child = live(&[&["-i", "lo", "--duration", "60"], args].concat());
+        let stderr_rx = wait_capturing(&mut child);
+        // Read the first line, as `head -1` would, and close the pipe.
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.starts_with(first_begins), "{args:?}: {first}");
+        let started = Instant::now();
+        let mut status = None;
+        while started.elapsed() < Duration::from_secs(20) {
+            knock("127.0.0.6", 1, 100);
+            if let Some(s) = child.try_wait().unwrap() {
+                status = Some(s);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200));
         }
-        std::thread::sleep(Duration::from_millis(200));
+        let Some(status) = status else {
+            let _ = child.kill();
+            panic!("{args:?}: still capturing 20 s after standard output was closed");
+        };
+        let err = ended_well(status, &stderr_rx);
+        assert!(!err.contains("cannot write"), "{args:?}: quietly: {err}");
+        assert!(!err.contains("Broken pipe"), "{args:?}: quietly: {err}");
+        assert!(err.contains(told), "{args:?}: {err}");
     }
-    let Some(status) = status else {
-        let _ = child.kill();
-        panic!("still capturing 20 s after standard output was closed");
-    };
-    let err = stderr_rx
-        .recv_timeout(Duration::from_secs(5))
-        .unwrap_or_default();
+    // The packets kept are a whole pcapng file, which reads to its end.
+    assert!(!err_of_analyze(pcap).contains("stopped after frame"));
+}
+
+/// What `asrscope analyze FILE` says on standard error, its status checked
+/// to be that of an analysis that read the whole file (0 or 1).
+fn err_of_analyze(file: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_asrscope"))
+        .args(["analyze", file])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
-        status.code() == Some(0) || status.code() == Some(1),
-        "{status:?}: {err}"
+        matches!(out.status.code(), Some(0) | Some(1)),
+        "{file}: {:?}: {err}",
+        out.status
     );
-    assert!(!err.contains("cannot write"), "quietly: {err}");
+    err
 }
 
 /// A network namespace and the veth pair into it, removed on drop.
@@ -555,17 +585,13 @@ impl Drop for Veth {
 /// counts every flow the CSV holds.
 #[test]
 fn every_frame_captured_is_analysed_or_counted_as_dropped() {
-    if !is_root() {
-        return skip(NOT_ROOT);
-    }
-    for (cmd, pkg) in [
+    let needed = [
         ("ip", "iproute2"),
         ("tcpreplay", "tcpreplay"),
         ("mkfifo", "coreutils"),
-    ] {
-        if !have(cmd) {
-            return skip(&no_command(cmd, pkg));
-        }
+    ];
+    if let Some(why) = cannot_capture(&needed) {
+        return skip(&why);
     }
     let veth = Veth::new("q");
     let dir = tempfile::tempdir().unwrap();
@@ -627,11 +653,7 @@ fn every_frame_captured_is_analysed_or_counted_as_dropped() {
         );
         std::thread::sleep(Duration::from_millis(100));
     };
-    let err = err.recv_timeout(Duration::from_secs(5)).unwrap_or_default();
-    assert!(
-        status.code() == Some(0) || status.code() == Some(1),
-        "{err}"
-    );
+    let err = ended_well(status, &err);
     let mut out = String::new();
     std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
     let csv = reader.join().unwrap();

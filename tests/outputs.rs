@@ -80,6 +80,13 @@ fn assert_refused(case: &Case, args: &[&str], output: &str, input: &str) {
     assert_eq!(case.state(), before, "{args:?}: every file is as it was");
 }
 
+/// `live` on the loopback interface for a second, with `args`.
+fn live<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec!["live", "-i", "lo", "--no-tui", "--duration", "1"];
+    v.extend_from_slice(args);
+    v
+}
+
 #[test]
 fn an_output_naming_an_input_is_refused_and_the_input_kept() {
     let c = Case::new();
@@ -117,18 +124,7 @@ fn an_output_naming_an_input_is_refused_and_the_input_kept() {
         ("--write", "--routes", &routes),
         ("--bundle", "--service-tags", &tags),
     ] {
-        let args = [
-            "live",
-            "-i",
-            "lo",
-            "--no-tui",
-            "--duration",
-            "1",
-            in_flag,
-            file,
-            out_flag,
-            file,
-        ];
+        let args = live(&[in_flag, file, out_flag, file]);
         assert_refused(&c, &args, file, file);
     }
     // Nothing was made by any of them.
@@ -217,46 +213,14 @@ fn two_outputs_naming_one_file_are_refused() {
     // Neither exists yet: the same name, spelt two ways.
     let csv = c.path("out.csv");
     let other = format!("{}/./out.csv", c.dir.path().display());
-    let args = [
-        "live",
-        "-i",
-        "lo",
-        "--no-tui",
-        "--duration",
-        "1",
-        "--csv",
-        &csv,
-        "--write",
-        &other,
-    ];
-    let before = c.state();
-    let (code, _, err) = run(&args);
-    assert_eq!(code, 2, "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("same file"), "{err}");
-    assert!(err.contains("--csv") && err.contains("--write"), "{err}");
-    assert_eq!(c.state(), before);
+    let args = live(&["--csv", &csv, "--write", &other]);
+    let (first, second) = (format!("--csv {csv}"), format!("--write {other}"));
+    assert_refused(&c, &args, &first, &second);
     // The packets kept for a bundle are not written over by the bundle.
     let pcap = c.path("kept.pcapng");
     std::fs::write(&pcap, b"packets of an earlier capture").unwrap();
-    let args = [
-        "live",
-        "-i",
-        "lo",
-        "--no-tui",
-        "--duration",
-        "1",
-        "--write",
-        &pcap,
-        "--bundle",
-        &pcap,
-    ];
-    let before = c.state();
-    let (code, _, err) = run(&args);
-    assert_eq!(code, 2, "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("same file"), "{err}");
-    assert_eq!(c.state(), before);
+    let args = live(&["--write", &pcap, "--bundle", &pcap]);
+    assert_refused(&c, &args, &pcap, &pcap);
 }
 
 /// The terminal UI's `b` and `live --bundle` write through the library's
@@ -293,9 +257,11 @@ fn the_library_bundle_refuses_to_write_over_an_input() {
     let before = c.state();
     for output in [&cap, &nsg] {
         let req = asrscope::app::bundle::Request {
-            input: &input,
-            azure: &azure,
-            judge: &judge,
+            sources: asrscope::app::offline::Sources {
+                input: &input,
+                azure: &azure,
+                judge: &judge,
+            },
             output,
             command_line: vec![],
         };

@@ -50,7 +50,7 @@ fn snapshot_with(name: &str, extra: &[&str]) -> Snapshot {
     let asrscope::cli::Command::Analyze(args) = cli.command else {
         panic!("not analyze")
     };
-    let o = asrscope::app::offline::analyse(&args, true, None).unwrap();
+    let o = asrscope::app::tui::analyse((&args).into()).unwrap();
     let snap = Snapshot::from_analysis(&o.analysis, path.clone());
     cache.lock().unwrap().insert(key, snap.clone());
     snap

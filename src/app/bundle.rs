@@ -2,26 +2,28 @@
 //! again for the packets of the Site Recovery flows, all in one zip file
 //! (see [`crate::bundle`]).
 
-use super::offline::{self, Outcome};
-use super::{EXIT_ERROR, EXIT_OK, config, outputs};
-use crate::bundle::{self, Archive, PacketFile, Selection};
-use crate::cli::{AnalyzeArgs, AzureArgs, BundleArgs, Format, InputArgs, JudgeArgs};
-use crate::model::{BundleInput, CaptureEnd, MANIFEST_VERSION, Manifest};
-use crate::report;
+use super::ending::{Ending, say};
+use super::offline::{Job, Sources};
+use super::outputs;
+use super::sink::{Csv, FlowSink, Output, Stopped, Target};
+use crate::bundle::{self, Archive, PacketFile, Selection, archive::PartialFile};
+use crate::cli::BundleArgs;
+use crate::model::{
+    Analysis, BundleInput, CaptureEnd, JudgedFlow, MANIFEST_VERSION, Manifest, PacketCounts, Shares,
+};
+use crate::report::{self, json::JsonStream};
 use crate::sanitize::for_terminal;
 use anyhow::Context as _;
+use std::fs::File;
 use std::io::{BufWriter, Seek, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::thread::JoinHandle;
 
 /// What a bundle is made from: the options of `analyze`, and where it goes.
 pub struct Request<'a> {
-    /// The captures and how to read them.
-    pub input: &'a InputArgs,
-    /// Service tags and regions.
-    pub azure: &'a AzureArgs,
-    /// Rules, thresholds and exports.
-    pub judge: &'a JudgeArgs,
+    /// The captures, service tags, rules and exports.
+    pub sources: Sources<'a>,
     /// The zip file.
     pub output: &'a Path,
     /// The command line, for the manifest.
@@ -40,19 +42,23 @@ pub struct Written {
     pub size: u64,
 }
 
+/// The command line asrscope runs with, for a bundle's manifest.
+pub fn command_line() -> Vec<String> {
+    std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
+
 /// `asrscope bundle`: exit 0 once the zip is written, with or without
-/// findings; 2 when it could not be, or an input was damaged (the bundle
+/// findings (they are in its report; `asrscope bundle … && upload case.zip`
+/// sends it); 2 when it could not be, or an input was damaged (the bundle
 /// then holds what could be read).
 pub fn run(args: &BundleArgs) -> anyhow::Result<ExitCode> {
     on_signals(&args.output);
     let req = Request {
-        input: &args.input,
-        azure: &args.azure,
-        judge: &args.judge,
+        sources: Sources::from(args),
         output: &args.output,
-        command_line: std::env::args_os()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect(),
+        command_line: command_line(),
     };
     let w = write(&req)?;
     let mut out = super::stdout();
@@ -61,17 +67,9 @@ pub fn run(args: &BundleArgs) -> anyhow::Result<ExitCode> {
             .and_then(|()| out.flush())
             .map_err(anyhow::Error::from),
     )?;
-    for n in &w.problems {
-        eprintln!("asrscope: {}", for_terminal(n));
-    }
-    // The bundle is written: 0, findings or not (they are in its report;
-    // `asrscope bundle … && upload case.zip` sends it), unless an input
-    // could not be read whole.
-    Ok(ExitCode::from(if w.problems.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_ERROR
-    }))
+    let mut ending = Ending::new();
+    ending.problems(w.problems);
+    Ok(ending.exit())
 }
 
 /// Ctrl-C, SIGTERM or SIGHUP while the bundle is made: its partial files
@@ -85,7 +83,7 @@ fn on_signals(output: &Path) {
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
         return;
     };
-    let shown = for_terminal(&output.display().to_string());
+    let shown = output.display().to_string();
     std::thread::spawn(move || {
         let Some(sig) = signals.forever().next() else {
             return;
@@ -103,7 +101,7 @@ fn on_signals(output: &Path) {
             } else {
                 ": the bundle was not written"
             };
-            eprintln!("asrscope: {shown}: interrupted by {name}{what}");
+            say(&format!("{shown}: interrupted by {name}{what}"));
         });
     });
 }
@@ -148,6 +146,10 @@ fn now_us() -> i64 {
         .unwrap_or(0)
 }
 
+fn shown(p: &Path) -> String {
+    for_terminal(&p.display().to_string())
+}
+
 /// A file name safe in any zip reader: letters, digits, `.`, `-`, `_`.
 fn entry_name(p: &Path) -> String {
     let name = p
@@ -174,11 +176,70 @@ fn entry_name(p: &Path) -> String {
 
 /// Writes the bundle a request describes.
 pub fn write(req: &Request<'_>) -> anyhow::Result<Written> {
-    let shown = |p: &Path| for_terminal(&p.display().to_string());
+    check_request(req)?;
+    let created = now_us();
+    // Where the bundle goes is checked before the analysis runs.
+    let mut archive = Archive::create(req.output, created).with_context(|| {
+        format!(
+            "{}: cannot write the bundle there; check that the folder exists and is writable",
+            shown(req.output)
+        )
+    })?;
+    // Each capture is hashed on a thread of its own while it is analysed
+    // and read again.
+    let hashes = hash_captures(req);
+    let mut reports = analyse(req)?;
+    let (packets, inputs) = read_again(req, &reports.selection, hashes)?;
+    let (packets, shares) = shares(req, &mut reports, packets);
+    let (packets_file, mut counts) = packets
+        .finish()
+        .context("cannot write the packets to a temporary file")?;
+    counts.site_recovery_flows = reports.selection.added;
+    let packets_file = packets_file
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .context("cannot write the packets to a temporary file")?;
+    let notes = notes(&reports.problems, &reports.selection, &counts);
+    zip_reports(&mut archive, req.output, &mut reports)?;
+    zip_packets(&mut archive, req.output, packets_file, &counts)?;
+    zip_exports(&mut archive, req)?;
+    let manifest = Manifest {
+        kind: "asrscope-support-bundle",
+        manifest_version: MANIFEST_VERSION,
+        asrscope: env!("CARGO_PKG_VERSION").to_string(),
+        created: crate::dates::rfc3339_us(created),
+        command_line: req.command_line.clone(),
+        service_tags: reports.analysis.diagnosis.service_tags.clone(),
+        inputs,
+        packets: counts,
+        files: archive.files().to_vec(),
+        notes,
+        shares,
+    };
+    let mut m = serde_json::to_vec_pretty(&manifest)?;
+    m.push(b'\n');
+    let to_zip = zip_error(req.output);
+    archive.add_bytes("manifest.json", &m).map_err(&to_zip)?;
+    archive.finish().map_err(&to_zip)?;
+    let size = std::fs::metadata(req.output).map(|m| m.len()).unwrap_or(0);
+    let mut problems = reports.problems;
+    problems.dedup();
+    Ok(Written {
+        problems,
+        findings: reports.analysis.diagnosis.has_asr_findings(),
+        manifest,
+        size,
+    })
+}
+
+/// Refuses what a bundle cannot be made from, or written to, before
+/// anything is written: standard input or a pipe as a capture (each is read
+/// twice), standard output as the zip, an output over an input.
+fn check_request(req: &Request<'_>) -> anyhow::Result<()> {
     if req.output.as_os_str() == "-" {
         anyhow::bail!("a bundle is a zip file: give its name with -o, such as -o case.zip");
     }
-    for c in &req.input.captures {
+    for c in &req.sources.input.captures {
         if c.as_os_str() == "-" {
             anyhow::bail!(
                 "a bundle reads each capture twice, and standard input can be read once: save the capture to a file and give its name"
@@ -194,95 +255,154 @@ pub fn write(req: &Request<'_>) -> anyhow::Result<Written> {
         }
     }
     // Nothing the bundle is made from is written over.
+    let src = req.sources;
     outputs::check(
-        &outputs::analysis_inputs(&req.input.captures, req.azure, req.judge),
+        &outputs::analysis_inputs(&src.input.captures, src.azure, src.judge),
         &[outputs::Named {
             what: "the bundle",
             path: req.output,
         }],
     )?;
-    let created = now_us();
-    // Where the bundle goes is checked before the analysis runs.
-    let mut archive = Archive::create(req.output, created).with_context(|| {
-        format!(
-            "{}: cannot write the bundle there; check that the folder exists and is writable",
-            shown(req.output)
-        )
-    })?;
-    // Each capture is hashed on a thread of its own while it is analysed
-    // and read again.
-    let hashes: Vec<_> = req
+    Ok(())
+}
+
+/// The digest and size of each capture, computed on threads of their own.
+type Hashes = Vec<JoinHandle<std::io::Result<(String, u64)>>>;
+
+fn hash_captures(req: &Request<'_>) -> Hashes {
+    req.sources
         .input
         .captures
         .iter()
         .map(|p| {
             let p = p.clone();
             std::thread::spawn(move || {
-                std::fs::File::open(&p).and_then(|mut f| bundle::archive::digest_of(&mut f))
+                File::open(&p).and_then(|mut f| bundle::archive::digest_of(&mut f))
             })
         })
-        .collect();
-    let tmp = |what: &str| {
-        tempfile::tempfile().with_context(|| {
-            format!("cannot create a temporary file for {what} (in the system's temporary folder; set TMPDIR to another)")
-        })
-    };
+        .collect()
+}
 
-    // The analysis, as `analyze --format json --csv` would run it.
-    // Named (the analysis opens it by name), so removed on a signal too.
-    let csv = bundle::archive::PartialFile::new_in(
+fn temporary(what: &str) -> anyhow::Result<File> {
+    tempfile::tempfile().with_context(|| {
+        format!("cannot create a temporary file for {what} (in the system's temporary folder; set TMPDIR to another)")
+    })
+}
+
+/// The analysis as `analyze --format json --csv` would run it, of the Site
+/// Recovery flows only: its reports, and the packets to keep.
+struct Reports {
+    analysis: Analysis,
+    /// The problems of the analysis (damaged inputs, a CSV error).
+    problems: Vec<String>,
+    selection: Selection,
+    text: Vec<u8>,
+    json: File,
+    /// Named (the CSV is opened by name), so removed on a signal too; and
+    /// removed once in the zip.
+    csv: Option<PartialFile>,
+}
+
+/// What the bundle's analysis hands its flows to: the Site Recovery flows
+/// are selected (their packets are kept), reported and written; the others
+/// are only counted.
+struct ForBundle<S> {
+    selection: Selection,
+    summary: report::text::Summary,
+    reports: S,
+}
+
+impl<S: FlowSink> FlowSink for ForBundle<S> {
+    fn flow(&mut self, j: &JudgedFlow) {
+        if j.verdict.endpoint.is_none() {
+            self.summary.count(j);
+            return;
+        }
+        self.selection.add(&j.flow);
+        self.summary.add(j);
+        self.reports.flow(j);
+    }
+    fn flush(&mut self) {
+        self.reports.flush();
+    }
+}
+
+type Json = JsonStream<Box<dyn Write + Send>>;
+
+fn analyse(req: &Request<'_>) -> anyhow::Result<Reports> {
+    let csv_file = PartialFile::new_in(
         tempfile::Builder::new()
             .prefix("asrscope-bundle-")
             .suffix(".csv"),
         &std::env::temp_dir(),
     )
     .context("cannot create a temporary file for the CSV (set TMPDIR to another folder)")?;
-    let json_file = tmp("the JSON report")?;
-    let args = AnalyzeArgs {
-        input: req.input.clone(),
-        csv: Some(csv.path().to_path_buf()),
-        format: Format::Json,
-        azure: req.azure.clone(),
-        judge: req.judge.clone(),
+    let json_file = temporary("the JSON report")?;
+    let job = Job::new(req.sources)?;
+    let csv: Output<Csv> = outputs::csv_going_on(csv_file.path());
+    let stream = BufWriter::with_capacity(1 << 16, json_file.try_clone()?);
+    let json: Output<Json> = Output::new(
+        JsonStream::new(Box::new(stream) as Box<dyn Write + Send>),
+        "the JSON report",
+        Target::File("a temporary file".into()),
+    );
+    let mut sink = ForBundle {
+        selection: Selection::default(),
+        summary: report::text::Summary::default(),
+        reports: (csv, json),
     };
-    let stream = report::json::JsonStream::new(Box::new(BufWriter::with_capacity(
-        1 << 16,
-        json_file.try_clone()?,
-    )) as Box<dyn Write + Send>);
-    let mut sel = Selection::default();
-    let o: Outcome = offline::analyse_selecting(&args, false, Some(stream), Some(&mut sel))?;
-    if let Some(e) = o.json_failure {
-        return Err(e.context("cannot write the JSON report to a temporary file"));
-    }
-    let mut analysis = o.analysis;
+    let analysed = job.run(&mut sink)?;
+    let ForBundle {
+        selection,
+        summary,
+        reports: (csv, json),
+    } = sink;
+    let mut problems = analysed.problems;
+    problems.extend(csv.problem());
+    let mut analysis = analysed.analysis;
     // Of the DNS log and the tunnels, the Site Recovery names' and flows'
     // only: nothing of another name or network leaves.
-    analysis.dns.retain(|n| sel.wants_name(&n.name));
-    analysis.capture.tunnels.retain(|t| sel.in_network(t));
-    if let Some(s) = o.json {
-        s.finish(
-            &analysis.inputs,
-            &analysis.capture,
-            &analysis.diagnosis,
-            &analysis.dns,
-        )
-        .context("cannot write the JSON report to a temporary file")?;
+    analysis.dns.retain(|n| selection.wants_name(&n.name));
+    analysis.capture.tunnels.retain(|t| selection.in_network(t));
+    let json_failed = "cannot write the JSON report to a temporary file";
+    match json.into_parts() {
+        (_, Some(Stopped::Failed(e))) => return Err(anyhow::Error::from(e).context(json_failed)),
+        (Some(s), _) => {
+            let a = &analysis;
+            s.finish(&a.inputs, &a.capture, &a.diagnosis, &a.dns)
+                .context(json_failed)?;
+        }
+        (None, _) => {}
     }
     let mut text = Vec::new();
-    report::text::write(&mut text, &analysis, &o.summary)?;
-    let mut problems = o.problems;
+    report::text::write(&mut text, &analysis, &summary)?;
+    Ok(Reports {
+        analysis,
+        problems,
+        selection,
+        text,
+        json: json_file,
+        csv: Some(csv_file),
+    })
+}
 
-    // The packets, read again.
-    let engine = config::engine(&req.input.engine)?;
-    let packets_file = tmp("the packets")?;
+/// Reads each capture again for the bundle's packets; each input's digest
+/// comes from its hashing thread.
+fn read_again(
+    req: &Request<'_>,
+    sel: &Selection,
+    hashes: Hashes,
+) -> anyhow::Result<(PacketFile<BufWriter<File>>, Vec<BundleInput>)> {
+    let engine = super::config::engine(&req.sources.input.engine)?;
     let mut packets = PacketFile::new(
-        BufWriter::with_capacity(1 << 20, packets_file),
+        BufWriter::with_capacity(1 << 20, temporary("the packets")?),
         engine.tunnel_ports,
     );
     let mut inputs = Vec::new();
     let mut linktype = None;
-    for (path, hash) in req.input.captures.iter().zip(hashes) {
-        let (mut input, lt) = read_again(path, req.input.filter.as_deref(), &sel, &mut packets);
+    let filter = req.sources.input.filter.as_deref();
+    for (path, hash) in req.sources.input.captures.iter().zip(hashes) {
+        let (mut input, lt) = read_one_again(path, filter, sel, &mut packets);
         let (sha256, size) = hash
             .join()
             .map_err(|_| {
@@ -294,141 +414,12 @@ pub fn write(req: &Request<'_>) -> anyhow::Result<Written> {
         inputs.push(input);
     }
     packets.ensure_interface(linktype.unwrap_or(1));
-    let mut shares = std::mem::take(&mut sel.shares);
-    shares.merge(packets.take_shares());
-    for t in &analysis.capture.tunnels {
-        t.outer_src
-            .iter()
-            .chain(&t.outer_dst)
-            .for_each(|a| shares.address(*a));
-    }
-    for n in &analysis.dns {
-        shares.name(&n.name);
-        n.cname_chain.iter().for_each(|c| shares.name(c));
-        n.addresses
-            .iter()
-            .chain(&n.servers)
-            .for_each(|a| shares.address(*a));
-    }
-    shares.files = req
-        .input
-        .captures
-        .iter()
-        .chain(&req.judge.nsg)
-        .chain(&req.judge.routes)
-        .map(|p| p.display().to_string())
-        .collect();
-    shares.also = crate::model::Shares::ALSO.to_vec();
-    let (packets_out, mut counts) = packets
-        .finish()
-        .context("cannot write the packets to a temporary file")?;
-    counts.site_recovery_flows = sel.added;
-    let mut packets_file = packets_out
-        .into_inner()
-        .map_err(|e| e.into_error())
-        .context("cannot write the packets to a temporary file")?;
-
-    let mut notes: Vec<String> = problems.clone();
-    if sel.capped {
-        notes.push(format!(
-            "more than {} Site Recovery flows: the packets of the later ones are not in {}",
-            bundle::select::MAX_FLOWS,
-            bundle::PACKETS
-        ));
-    }
-    if counts.site_recovery_flows == 0 {
-        notes.push(format!(
-            "no Site Recovery flow was seen: {} holds only DNS messages about Site Recovery names, if any",
-            bundle::PACKETS
-        ));
-    }
-
-    // The zip.
-    let version = env!("CARGO_PKG_VERSION");
-    // One line: the destination, what failed, and that nothing is left.
-    let to_zip = |e: std::io::Error| {
-        anyhow::anyhow!(
-            "{}: cannot write the bundle: {e}; nothing was written under that name",
-            shown(req.output)
-        )
-    };
-    archive
-        .add_bytes("README.txt", bundle::readme(version).as_bytes())
-        .map_err(to_zip)?;
-    archive.add_bytes("report.txt", &text).map_err(to_zip)?;
-    let mut json = json_file;
-    json.rewind()?;
-    let json_len = json.metadata()?.len();
-    archive
-        .add("report.json", &mut [&mut json], json_len)
-        .map_err(to_zip)?;
-    let mut csv_file = csv.reopen()?;
-    let csv_len = csv_file.metadata()?.len();
-    archive
-        .add("flows.csv", &mut [&mut csv_file], csv_len)
-        .map_err(to_zip)?;
-    // Removed now: from here on the zip is the only partial file, and once
-    // it is in place there is none.
-    drop((csv_file, csv));
-    let shb = crate::capture::pcapng_writer::section_header(
-        Some(&bundle::section_comment(version, &counts)),
-        Some(&format!(
-            "asrscope {version} {}",
-            crate::model::BUNDLE_APPLICATION
-        )),
-    );
-    packets_file.rewind()?;
-    let packets_len = packets_file.metadata()?.len();
-    archive
-        .add(
-            bundle::PACKETS,
-            &mut [&mut &shb[..], &mut packets_file],
-            shb.len() as u64 + packets_len,
-        )
-        .map_err(to_zip)?;
-    let mut used = std::collections::BTreeSet::new();
-    for (kind, list) in [("nsg", &req.judge.nsg), ("routes", &req.judge.routes)] {
-        for (i, p) in list.iter().enumerate() {
-            let mut name = format!("exports/{kind}-{}-{}", i + 1, entry_name(p));
-            while !used.insert(name.clone()) {
-                name.push('_');
-            }
-            let mut f = std::fs::File::open(p)
-                .with_context(|| format!("{}: cannot read the export", shown(p)))?;
-            let len = f.metadata()?.len();
-            archive.add(&name, &mut [&mut f], len).map_err(to_zip)?;
-        }
-    }
-    let manifest = Manifest {
-        kind: "asrscope-support-bundle",
-        manifest_version: MANIFEST_VERSION,
-        asrscope: version.to_string(),
-        created: crate::dates::rfc3339_us(created),
-        command_line: req.command_line.clone(),
-        service_tags: analysis.diagnosis.service_tags.clone(),
-        inputs,
-        packets: counts,
-        files: archive.files().to_vec(),
-        notes,
-        shares,
-    };
-    let mut m = serde_json::to_vec_pretty(&manifest)?;
-    m.push(b'\n');
-    archive.add_bytes("manifest.json", &m).map_err(to_zip)?;
-    archive.finish().map_err(to_zip)?;
-    let size = std::fs::metadata(req.output).map(|m| m.len()).unwrap_or(0);
-    problems.dedup();
-    Ok(Written {
-        problems,
-        findings: analysis.diagnosis.has_asr_findings(),
-        manifest,
-        size,
-    })
+    Ok((packets, inputs))
 }
 
 /// Reads a capture again for the bundle's packets (its digest is filled in
 /// by the caller).
-fn read_again<W: Write>(
+fn read_one_again<W: Write>(
     path: &Path,
     filter: Option<&str>,
     sel: &Selection,
@@ -461,4 +452,145 @@ fn read_again<W: Write>(
         end,
     };
     (input, linktype)
+}
+
+/// What the bundle shows of the customer: the flows selected, the packets
+/// kept, the tunnels and names reported, the files given.
+fn shares<W: Write>(
+    req: &Request<'_>,
+    reports: &mut Reports,
+    mut packets: PacketFile<W>,
+) -> (PacketFile<W>, Shares) {
+    let mut shares = std::mem::take(&mut reports.selection.shares);
+    shares.merge(packets.take_shares());
+    let a = &reports.analysis;
+    for t in &a.capture.tunnels {
+        t.outer_src
+            .iter()
+            .chain(&t.outer_dst)
+            .for_each(|a| shares.address(*a));
+    }
+    for n in &a.dns {
+        shares.name(&n.name);
+        n.cname_chain.iter().for_each(|c| shares.name(c));
+        n.addresses
+            .iter()
+            .chain(&n.servers)
+            .for_each(|a| shares.address(*a));
+    }
+    let src = req.sources;
+    shares.files = src
+        .input
+        .captures
+        .iter()
+        .chain(&src.judge.nsg)
+        .chain(&src.judge.routes)
+        .map(|p| p.display().to_string())
+        .collect();
+    shares.also = Shares::ALSO.to_vec();
+    (packets, shares)
+}
+
+/// The manifest's notes: the analysis's problems, and what the packets
+/// leave out.
+fn notes(problems: &[String], sel: &Selection, counts: &PacketCounts) -> Vec<String> {
+    let mut notes: Vec<String> = problems.to_vec();
+    if sel.capped {
+        notes.push(format!(
+            "more than {} Site Recovery flows: the packets of the later ones are not in {}",
+            bundle::select::MAX_FLOWS,
+            bundle::PACKETS
+        ));
+    }
+    if counts.site_recovery_flows == 0 {
+        notes.push(format!(
+            "no Site Recovery flow was seen: {} holds only DNS messages about Site Recovery names, if any",
+            bundle::PACKETS
+        ));
+    }
+    notes
+}
+
+/// One line: the destination, what failed, and that nothing is left.
+fn zip_error(output: &Path) -> impl Fn(std::io::Error) -> anyhow::Error + '_ {
+    move |e| {
+        anyhow::anyhow!(
+            "{}: cannot write the bundle: {e}; nothing was written under that name",
+            shown(output)
+        )
+    }
+}
+
+/// The README and the three reports.
+fn zip_reports(archive: &mut Archive, output: &Path, r: &mut Reports) -> anyhow::Result<()> {
+    let to_zip = zip_error(output);
+    let version = env!("CARGO_PKG_VERSION");
+    archive
+        .add_bytes("README.txt", bundle::readme(version).as_bytes())
+        .map_err(&to_zip)?;
+    archive.add_bytes("report.txt", &r.text).map_err(&to_zip)?;
+    r.json.rewind()?;
+    let json_len = r.json.metadata()?.len();
+    archive
+        .add("report.json", &mut [&mut r.json], json_len)
+        .map_err(&to_zip)?;
+    if let Some(csv) = r.csv.take() {
+        let mut csv_file = csv.reopen()?;
+        let csv_len = csv_file.metadata()?.len();
+        archive
+            .add("flows.csv", &mut [&mut csv_file], csv_len)
+            .map_err(&to_zip)?;
+        // Removed now: from here on the zip is the only partial file, and
+        // once it is in place there is none.
+        drop((csv_file, csv));
+    }
+    Ok(())
+}
+
+/// The packets, after a section header that says what they are.
+fn zip_packets(
+    archive: &mut Archive,
+    output: &Path,
+    mut packets: File,
+    counts: &PacketCounts,
+) -> anyhow::Result<()> {
+    let version = env!("CARGO_PKG_VERSION");
+    let shb = crate::capture::pcapng_writer::section_header(
+        Some(&bundle::section_comment(version, counts)),
+        Some(&format!(
+            "asrscope {version} {}",
+            crate::model::BUNDLE_APPLICATION
+        )),
+    );
+    packets.rewind()?;
+    let len = packets.metadata()?.len();
+    archive
+        .add(
+            bundle::PACKETS,
+            &mut [&mut &shb[..], &mut packets],
+            shb.len() as u64 + len,
+        )
+        .map_err(zip_error(output))?;
+    Ok(())
+}
+
+/// The NSG and route exports, each under a name safe in any zip reader.
+fn zip_exports(archive: &mut Archive, req: &Request<'_>) -> anyhow::Result<()> {
+    let judge = req.sources.judge;
+    let mut used = std::collections::BTreeSet::new();
+    for (kind, list) in [("nsg", &judge.nsg), ("routes", &judge.routes)] {
+        for (i, p) in list.iter().enumerate() {
+            let mut name = format!("exports/{kind}-{}-{}", i + 1, entry_name(p));
+            while !used.insert(name.clone()) {
+                name.push('_');
+            }
+            let mut f =
+                File::open(p).with_context(|| format!("{}: cannot read the export", shown(p)))?;
+            let len = f.metadata()?.len();
+            archive
+                .add(&name, &mut [&mut f], len)
+                .map_err(zip_error(req.output))?;
+        }
+    }
+    Ok(())
 }

@@ -1,9 +1,9 @@
 //! `asrscope check`: the requirement checklist judged from NSG and route
 //! exports, without a capture.
 
-use super::config;
+use super::config::{self, RegionPair};
+use super::ending::Ending;
 use crate::azure::endpoints::CATALOG;
-use crate::azure::regions;
 use crate::cli::{CheckArgs, Format};
 use std::io::Write;
 use std::process::ExitCode;
@@ -12,22 +12,24 @@ use std::process::ExitCode;
 /// and routed well, 1 otherwise; errors (exit 2) on unreadable input.
 pub fn run(a: &CheckArgs) -> anyhow::Result<ExitCode> {
     let tags = config::load_tags(a.service_tags.as_deref())?;
-    let known = config::known_regions(tags.db());
-    let s = regions::resolve(&known, &a.source_region, "--source-region")?.clone();
-    let t = regions::resolve(&known, &a.target_region, "--target-region")?.clone();
+    let pair = RegionPair::resolve(tags.db(), &a.source_region, &a.target_region, a.cloud)?;
     let network = config::network_from(&a.nsg, &a.routes, tags.db())?;
-    let cloud = a
-        .cloud
-        .map(|c| c.cloud())
-        .unwrap_or_else(|| crate::azure::clouds::of_region(&s.id));
     let catalog: Vec<crate::azure::endpoints::Endpoint> =
-        CATALOG.iter().map(|e| e.in_cloud(cloud)).collect();
+        CATALOG.iter().map(|e| e.in_cloud(pair.cloud)).collect();
     let today = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .ok()
         .map(|d| (d.as_secs() / 86_400) as i64);
-    let c =
-        crate::diagnosis::configuration::check(&network, tags.db(), &s, &t, &catalog, cloud, today);
+    let (s, t) = (&pair.source, &pair.target);
+    let c = crate::diagnosis::configuration::check(
+        &network,
+        tags.db(),
+        s,
+        t,
+        &catalog,
+        pair.cloud,
+        today,
+    );
     let written = (|| -> anyhow::Result<()> {
         let mut out = super::stdout();
         match a.format {
@@ -42,9 +44,7 @@ pub fn run(a: &CheckArgs) -> anyhow::Result<ExitCode> {
     })();
     // A closed standard output keeps the status of the check.
     super::unless_closed(written)?;
-    Ok(ExitCode::from(if c.ok {
-        super::EXIT_OK
-    } else {
-        super::EXIT_FINDINGS
-    }))
+    let mut ending = Ending::new();
+    ending.found(!c.ok);
+    Ok(ending.exit())
 }

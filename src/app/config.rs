@@ -216,6 +216,39 @@ pub fn known_regions(db: &TagDb) -> Vec<Region> {
     v
 }
 
+/// The region pair of `check` and `requirements`, and its cloud.
+pub struct RegionPair {
+    /// `--source-region`.
+    pub source: Region,
+    /// `--target-region`.
+    pub target: Region,
+    /// `--cloud`, or the source region's.
+    pub cloud: crate::model::Cloud,
+}
+
+impl RegionPair {
+    /// Resolves the regions among those `db` knows (an unknown name is an
+    /// error listing close matches), and the cloud.
+    pub fn resolve(
+        db: &TagDb,
+        source: &str,
+        target: &str,
+        cloud: Option<CloudArg>,
+    ) -> anyhow::Result<RegionPair> {
+        let known = known_regions(db);
+        let source = regions::resolve(&known, source, "--source-region")?.clone();
+        let target = regions::resolve(&known, target, "--target-region")?.clone();
+        let cloud = cloud
+            .map(CloudArg::cloud)
+            .unwrap_or_else(|| crate::azure::clouds::of_region(&source.id));
+        Ok(RegionPair {
+            source,
+            target,
+            cloud,
+        })
+    }
+}
+
 /// Resolves `--source-region` and `--target-region`.
 pub fn regions(db: &TagDb, a: &AzureArgs) -> anyhow::Result<(Option<Region>, Option<Region>)> {
     let known = known_regions(db);

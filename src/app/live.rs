@@ -2,21 +2,33 @@
 //! analysis on another, snapshots to the terminal UI, or lines for scripts.
 //!
 //! Threads: the capture thread (in `capture::live`) never waits: frames go
-//! to a bounded queue. The analysis thread owns the engine and publishes an
-//! `Arc<Snapshot>` a few times a second. Flows that finish (closed, or idle
-//! past their timeout) leave the table but stay in the totals; only the most
-//! recent are kept for display, so memory stays bounded however long it runs.
+//! to a bounded queue. The analysis thread owns the engine, hands finished
+//! flows to the session's sinks (the CSV, the lines, the recent flows) and
+//! publishes an `Arc<Snapshot>` a few times a second. Flows that finish
+//! (closed, or idle past their timeout) leave the table but stay in the
+//! totals; only the most recent are kept for display, so memory stays
+//! bounded however long it runs.
+//!
+//! At the end (a signal, `q`, `--duration`, a closed standard output) the
+//! capture thread reads what the kernel still holds and hands it over; the
+//! analysis takes the queue up to a deadline and counts the rest as queue
+//! drops, judges every flow still open, completes its files, and the report
+//! ends with a `frames:` line.
 
 use super::config::{self, Tags};
-use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
-use crate::analysis::Engine;
-use crate::capture::live::{self, FrameBatch, LiveCapture};
+use super::ending::{Ending, say};
+use super::outputs;
+use super::sink::{Csv, FlowSink, FlowWriter, Output, Target};
+use super::{EXIT_ERROR, EXIT_OK};
+use crate::analysis::{Engine, EngineConfig};
+use crate::capture::live::{self, FrameBatch, LiveCapture, LiveCounters};
 use crate::capture::pcapng_writer::PcapngWriter;
 use crate::cli::{Format, LiveArgs};
-use crate::diagnosis::{Judge, regions};
+use crate::diagnosis::{Judge, Settings, regions};
 use crate::frame::Frame;
 use crate::model::{
-    Analysis, Diagnosis, Drops, EndpointId, FlowRecord, JudgedFlow, SCHEMA_VERSION, Snapshot,
+    Analysis, Diagnosis, Drops, EndpointId, FindingKind, FlowRecord, JudgedFlow, SCHEMA_VERSION,
+    Snapshot,
 };
 use crate::report::{self, lines};
 use std::collections::{HashSet, VecDeque};
@@ -24,7 +36,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::Sender;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 /// Finished flows kept for display.
@@ -33,599 +45,150 @@ pub const RECENT_FLOWS: usize = 1_000;
 pub const LIVE_FLOWS_SHOWN: usize = 2_000;
 /// Buckets of the upload series (one per second).
 pub const SERIES: usize = 120;
+/// How long after the capture is told to stop the analysis still takes
+/// frames from the queue: the capture thread's [`live::DRAIN`], and 2 s
+/// more.
+const TAKE_UNTIL: Duration = live::DRAIN.saturating_add(Duration::from_secs(2));
+/// How long after a signal asrscope gives up on an analysis or a terminal
+/// UI that does not end.
+const GIVE_UP: Duration = live::DRAIN.saturating_add(Duration::from_secs(7));
 
 /// `asrscope interfaces`.
 pub fn interfaces() -> anyhow::Result<ExitCode> {
     let list = live::interfaces()?;
     let mut out = super::stdout();
-    for i in list {
-        let addrs: Vec<String> = i.addresses.iter().map(|a| a.to_string()).collect();
-        let mut notes = Vec::new();
-        if i.default_route {
-            notes.push("default route");
-        }
-        if i.loopback {
-            notes.push("loopback");
-        }
-        if !i.up {
-            notes.push("down");
-        }
-        let notes = if notes.is_empty() {
-            String::new()
-        } else {
-            format!("  ({})", notes.join(", "))
-        };
-        writeln!(out, "{:<16} {}{notes}", i.name, addrs.join(" "))?;
-    }
-    Ok(ExitCode::SUCCESS)
+    report::interfaces::write(&mut out, &list)?;
+    Ok(Ending::new().exit())
 }
 
-/// The analysis state of a live session.
-struct Session {
-    engine: Engine,
-    tags: Tags,
-    judge: Judge,
-    recent: VecDeque<JudgedFlow>,
-    total_flows: u64,
-    csv: Option<report::csv::CsvWriter<Box<dyn Write + Send>>>,
-    /// `--csv`'s path, for messages.
-    csv_path: String,
-    /// `--csv -`: the CSV has standard output, the lines and the report go
-    /// to standard error.
-    csv_on_stdout: bool,
-    /// Standard output, which the CSV had, was closed: the capture stops.
-    stdout_closed: bool,
-    /// `--write`'s path, for messages.
-    write_path: String,
-    /// Writing `--write` failed once: it is not tried (nor reported) again.
-    write_failed: bool,
-    /// Files that could not be written (a full disk), one line each: the
-    /// analysis goes on without them.
-    failures: Vec<String>,
-    series: VecDeque<u64>,
-    upload_finished: u64,
-    last_upload_total: u64,
-    source: String,
-    /// Every finished flow, counted (the final report's totals).
-    summary: report::text::Summary,
+/// Wall-clock time, µs since the epoch: the stamp of text lines, and the
+/// time idle flows expire by on a quiet interface.
+fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
 }
 
-impl Session {
-    /// Re-chooses the regions not given from the recent flows, the live ones
-    /// and the DNS log.
-    fn update_regions(&mut self, live: &[FlowRecord]) {
-        let given = &self.judge.settings().given;
-        if given.0.is_some() && given.1.is_some() {
-            return;
-        }
-        let mut flows: Vec<FlowRecord> = self.recent.iter().map(|j| j.flow.clone()).collect();
-        flows.extend_from_slice(live);
-        let r = regions::infer_and_choose(given, &flows, self.engine.dns_logs(), self.tags.db());
-        self.judge.set_regions(r);
-    }
-
-    /// The CSV could not be written: a closed standard output (`--csv - |
-    /// head`) ends the capture quietly; anything else is a problem to
-    /// report, and the analysis goes on without the CSV.
-    fn csv_failed(&mut self, e: std::io::Error) {
-        if self.csv_on_stdout && e.kind() == std::io::ErrorKind::BrokenPipe {
-            self.stdout_closed = true;
-        } else {
-            let on = if self.csv_on_stdout {
-                "standard output"
-            } else {
-                &self.csv_path
-            };
-            self.failures.push(format!(
-                "{on}: cannot write the CSV ({e}); the analysis went on without it"
-            ));
-        }
-        self.csv = None;
-    }
-
-    /// Writes out the CSV rows buffered so far (each second: a file or a
-    /// pipe is at most a second behind the flows).
-    fn flush_csv(&mut self) {
-        if let Some(w) = self.csv.as_mut()
-            && let Err(e) = w.flush()
-        {
-            self.csv_failed(e);
-        }
-    }
-
-    fn judge_finished(&mut self, out: &mut dyn FnMut(&JudgedFlow)) -> anyhow::Result<()> {
-        let done = self.engine.take_finished();
-        if done.is_empty() {
-            return Ok(());
-        }
-        self.update_regions(&[]);
-        for f in done {
-            let j = self.judge.finished(self.tags.db(), f);
-            if let Some(w) = self.csv.as_mut()
-                && let Err(e) = w.write(&j.flow, &j.verdict)
-            {
-                self.csv_failed(e);
-            }
-            if j.verdict.endpoint == Some(EndpointId::CacheStorage) {
-                self.upload_finished += j.flow.out.bytes;
-            }
-            self.total_flows += 1;
-            self.summary.add(&j);
-            out(&j);
-            self.recent.push_back(j);
-            if self.recent.len() > RECENT_FLOWS {
-                self.recent.pop_front();
-            }
-        }
-        Ok(())
-    }
-
-    fn snapshot(&mut self, frames: u64, counters: &live::LiveCounters, tick: bool) -> Snapshot {
-        let live = self.engine.live_records(LIVE_FLOWS_SHOWN);
-        self.update_regions(&live);
-        let db = self.tags.db();
-        let open: Vec<JudgedFlow> = live.into_iter().map(|f| self.judge.judge(db, f)).collect();
-        let upload_live: u64 = open
-            .iter()
-            .filter(|j| j.verdict.endpoint == Some(EndpointId::CacheStorage))
-            .map(|j| j.flow.out.bytes)
-            .sum();
-        let total = self.upload_finished + upload_live;
-        if tick {
-            self.series
-                .push_back(total.saturating_sub(self.last_upload_total));
-            if self.series.len() > SERIES {
-                self.series.pop_front();
-            }
-            self.last_upload_total = total;
-        }
-        let capture = self.engine.stats();
-        let diagnosis = self
-            .judge
-            .diagnosis(db, self.engine.dns_logs(), &capture, &open);
-        let mut flows = open;
-        flows.extend(self.recent.iter().rev().cloned());
-        Snapshot {
-            source: self.source.clone(),
-            live: true,
-            frames,
-            captured: Some(counters.captured.load(Ordering::Relaxed)),
-            drops: Some(drops(counters)),
-            total_flows: self.total_flows + self.engine.live_flows() as u64,
-            live_flows: self.engine.live_flows() as u64,
-            capture,
-            diagnosis,
-            dns: self.engine.dns_logs().iter().take(1_000).cloned().collect(),
-            flows,
-            upload_series: self.series.iter().copied().collect(),
-            bucket_secs: 1,
-        }
-    }
-}
-
-fn drops(c: &live::LiveCounters) -> Drops {
-    Drops {
-        kernel: c.kernel_drops.load(Ordering::Relaxed),
-        interface: c.if_drops.load(Ordering::Relaxed),
-        queue: c.queue_drops.load(Ordering::Relaxed),
-    }
-}
-
-/// `asrscope live`.
+/// `asrscope live`: exit 2 when an output could not be written or the
+/// interface failed (what was captured is still reported and written), 1
+/// when the report holds Site Recovery findings, 0 otherwise.
 pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
-    super::outputs::check(
-        &super::outputs::export_inputs(&args.azure, &args.judge),
-        &super::outputs::live_outputs(args),
-    )?;
-    let tags = config::load_tags(args.azure.service_tags.as_deref())?;
-    let settings = config::settings(&tags, &args.azure, &args.judge)?;
-    let csv_on_stdout = args.csv.as_ref().is_some_and(|p| p.as_os_str() == "-");
-    if csv_on_stdout && args.format == Format::Json {
-        anyhow::bail!(
-            "--csv - and --format json would both write to standard output: write the CSV to a file (--csv flows.csv), or leave out one of them"
-        );
-    }
-    // `--csv -` gives standard output to the CSV: no terminal UI then, and
-    // the lines and the report go to standard error.
-    let tui = !args.no_tui && !csv_on_stdout && std::io::stdout().is_terminal();
-    let (iface, why) = live::choose_interface(args.interface.as_deref())?;
-    let engine_cfg = config::engine(&args.engine)?;
-    let tunnel_ports = engine_cfg.tunnel_ports;
-    let filter = args
-        .filter
-        .clone()
-        .unwrap_or_else(|| config::live_filter(&tunnel_ports));
-    let mut cap = LiveCapture::start(&iface, &filter)?;
-    eprintln!("asrscope: capturing on {iface} ({why}), filter '{filter}'");
-    let csv = match &args.csv {
-        Some(_) if csv_on_stdout => Some(report::csv::CsvWriter::new(Box::new(super::StdoutSend(
-            std::io::stdout(),
-        ))
-            as Box<dyn Write + Send>)?),
-        Some(p) => {
-            let f = std::fs::File::create(p)
-                .map_err(|e| anyhow::anyhow!("{}: cannot create the CSV file: {e}", p.display()))?;
-            Some(report::csv::CsvWriter::new(
-                Box::new(std::io::BufWriter::new(f)) as Box<dyn Write + Send>,
-            )?)
-        }
-        None => None,
-    };
-    // A bundle is made from the packets kept: in --write's file, or in a
-    // temporary file removed once the bundle is written.
-    let spool = bundle_spool(args)?;
-    let pcap_file = match (&args.write, &spool) {
-        (Some(p), _) => Some(std::fs::File::create(p).map_err(|e| {
-            anyhow::anyhow!("{}: cannot create the capture file: {e}", p.display())
-        })?),
-        (None, Some(t)) => Some(t.reopen().map_err(|e| {
-            anyhow::anyhow!("cannot create a temporary file for the bundle's packets: {e}")
-        })?),
-        (None, None) => None,
-    };
-    let mut pcap_out = match pcap_file {
-        Some(f) => Some(PcapngWriter::new(
-            std::io::BufWriter::new(f),
-            cap.linktype as u16,
-            live::SNAPLEN as u32,
-        )?),
-        None => None,
-    };
-    let stop = cap.stop.clone();
-    let stop_sig = stop.clone();
-    let signalled = Arc::new(AtomicBool::new(false));
-    let signalled_h = signalled.clone();
-    // Set once the analysis thread has completed the files, and once this
-    // thread has the analysis's result (the terminal UI, if any, returned):
-    // from then on it reports and writes the bundle, and is not cut short.
-    let completed = Arc::new(AtomicBool::new(false));
-    let completed_h = completed.clone();
-    let reporting = Arc::new(AtomicBool::new(false));
-    let reporting_h = reporting.clone();
-    let counters_h = cap.counters.clone();
-    let _ = ctrlc::set_handler(move || {
-        signalled_h.store(true, Ordering::SeqCst);
-        stop_sig.store(true, Ordering::SeqCst);
-        // When the terminal has gone (SIGHUP), crossterm's input poll can
-        // spin without returning, and an output that takes no more data
-        // (a stopped reader of --csv's pipe) can hold the analysis: do not
-        // outlive the signal by much more than the end of a capture takes.
-        let (completed, c) = (completed_h.clone(), counters_h.clone());
-        let reporting = reporting_h.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(live::DRAIN + Duration::from_secs(7));
-            if reporting.load(Ordering::SeqCst) {
-                return;
-            }
-            if completed.load(Ordering::SeqCst) {
-                std::process::exit(i32::from(EXIT_OK));
-            }
-            eprintln!(
-                "asrscope: the capture stopped, but the analysis could not finish writing within {} s (does the reader of its output still read?): {} frames captured, {} dropped by the analysis queue; its files may be incomplete",
-                (live::DRAIN + Duration::from_secs(7)).as_secs(),
-                c.captured.load(Ordering::Relaxed),
-                c.queue_drops.load(Ordering::Relaxed),
-            );
-            std::process::exit(i32::from(EXIT_ERROR));
-        });
-    });
-    let mut session = Session {
-        engine: Engine::new(engine_cfg),
-        judge: Judge::new(settings, tags.db()),
-        tags,
-        recent: VecDeque::new(),
-        total_flows: 0,
-        csv,
-        csv_path: args
-            .csv
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default(),
-        csv_on_stdout,
-        stdout_closed: false,
-        write_path: match (&args.write, &spool) {
-            (Some(p), _) => p.display().to_string(),
-            (None, Some(_)) => "the bundle's temporary packet file".into(),
-            (None, None) => String::new(),
-        },
-        failures: Vec::new(),
-        write_failed: false,
-        series: VecDeque::new(),
-        upload_finished: 0,
-        last_upload_total: 0,
-        source: format!("interface {iface}"),
-        summary: report::text::Summary::default(),
-    };
-    let linktype = cap.linktype;
-    let deadline = args
-        .duration
-        .map(|d| Instant::now() + Duration::from_secs(d));
-    let json = args.format == Format::Json;
-    let interval = Duration::from_secs(args.interval.max(1));
-
-    // The terminal UI runs on this thread; analysis on another.
-    let (ui_tx, ui_rx) = std::sync::mpsc::channel::<Arc<Snapshot>>();
-    let ui_stop = stop.clone();
-    let frames_rx = std::mem::replace(&mut cap.frames, std::sync::mpsc::sync_channel(1).1);
-    let counters = cap.counters.clone();
-    let worker = std::thread::Builder::new()
-        .name("analysis".into())
-        .spawn(move || {
-            analysis_loop(
-                &mut session,
-                frames_rx,
-                &counters,
-                linktype,
-                &stop,
-                deadline,
-                if tui { Some(ui_tx) } else { None },
-                json,
-                interval,
-                pcap_out.as_mut(),
-            )
-            .map(|d| {
-                // Files are completed here, on the analysis thread, so that
-                // they are whole even if the UI thread cannot return.
-                let written = match pcap_out {
-                    Some(w) if !session.write_failed => {
-                        let n = w.packets();
-                        match w.finish().and_then(|mut b| b.flush()) {
-                            Ok(()) => Some(n),
-                            Err(e) => {
-                                let p = &session.write_path;
-                                session
-                                    .failures
-                                    .push(format!("{p}: cannot write the capture ({e})"));
-                                None
-                            }
-                        }
-                    }
-                    _ => None,
-                };
-                session.flush_csv();
-                completed.store(true, Ordering::SeqCst);
-                (d, written, std::mem::take(&mut session.failures))
-            })
-        })?;
-    if tui {
-        ui(ui_rx, &signalled, args.bundle.as_deref())?;
-        ui_stop.store(true, Ordering::SeqCst);
-    }
-    let result = worker
-        .join()
-        .map_err(|_| anyhow::anyhow!("the analysis thread stopped unexpectedly"))?;
-    reporting.store(true, Ordering::SeqCst);
-    cap.stop();
-    let (diagnosis, written, mut failures) = result?;
-    if let Some(n) = written
-        && args.write.is_some()
-    {
-        eprintln!(
-            "asrscope: {n} packets written to {}",
-            args.write
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default()
-        );
-    }
-    let d = drops(&cap.counters);
-    if d.total() > 0 {
-        eprintln!(
-            "asrscope: {} packets dropped (kernel {}, interface {}, analysis queue {}): the analysis may miss flows",
-            d.total(),
-            d.kernel,
-            d.interface,
-            d.queue
-        );
-    }
-    let capture_error = cap.counters.error.lock().ok().and_then(|e| e.clone());
-    if let Some(e) = &capture_error {
-        eprintln!(
-            "asrscope: interface {iface}: {}: the capture stopped there; what was captured is reported and written",
-            crate::sanitize::for_terminal(e)
-        );
-    }
+    let plan = Plan::new(args)?;
+    let mut cap = LiveCapture::start(&plan.iface, &plan.filter)?;
+    say(&format!(
+        "capturing on {} ({}), filter '{}'",
+        plan.iface, plan.why, plan.filter
+    ));
+    let files = Files::open(args, &cap)?;
+    let watch = Watch::on_signals(&cap);
+    let ended = capture(args, plan, files.csv, files.pcap, &mut cap, &watch)?;
+    let mut ending = Ending::new();
+    tell_capture_end(args, &cap, &ended, &mut ending);
     if let Some(out) = &args.bundle {
-        let spooled = match (&args.write, &spool) {
-            (Some(p), _) => Some(p.clone()),
-            (None, Some(t)) => Some(t.path().to_path_buf()),
+        bundle_after_capture(args, out, &files.spool, ended.written, &mut ending);
+    }
+    drop(files.spool);
+    ending.found(ended.diagnosis.has_asr_findings());
+    Ok(ending.exit())
+}
+
+/// What `live` was asked for, checked before capturing.
+struct Plan {
+    tags: Tags,
+    settings: Settings,
+    engine: EngineConfig,
+    /// The terminal UI rather than lines.
+    tui: bool,
+    iface: String,
+    /// Why that interface.
+    why: &'static str,
+    filter: String,
+    /// `--interval`.
+    interval: Duration,
+}
+
+impl Plan {
+    fn new(args: &LiveArgs) -> anyhow::Result<Plan> {
+        outputs::check(
+            &outputs::export_inputs(&args.azure, &args.judge),
+            &outputs::live_outputs(args),
+        )?;
+        let tags = config::load_tags(args.azure.service_tags.as_deref())?;
+        let settings = config::settings(&tags, &args.azure, &args.judge)?;
+        outputs::one_document(args.csv.as_deref(), args.format)?;
+        // `--csv -` gives standard output to the CSV: no terminal UI then,
+        // and the lines and the report go to standard error.
+        let tui = !args.no_tui
+            && !outputs::csv_on_stdout(args.csv.as_deref())
+            && std::io::stdout().is_terminal();
+        let (iface, why) = live::choose_interface(args.interface.as_deref())?;
+        let engine = config::engine(&args.engine)?;
+        let filter = args
+            .filter
+            .clone()
+            .unwrap_or_else(|| config::live_filter(&engine.tunnel_ports));
+        Ok(Plan {
+            tags,
+            settings,
+            engine,
+            tui,
+            iface,
+            why,
+            filter,
+            interval: Duration::from_secs(args.interval.max(1)),
+        })
+    }
+}
+
+/// The packets kept, as pcapng.
+type Pcap = PcapngWriter<std::io::BufWriter<std::fs::File>>;
+
+/// The files `live` writes besides its report.
+struct Files {
+    csv: Option<Output<Csv>>,
+    /// `--write`'s file, or the bundle's temporary one.
+    pcap: Option<Output<Pcap>>,
+    /// The bundle's packets when `--write` names no file: removed once the
+    /// bundle is written.
+    spool: Option<tempfile::NamedTempFile>,
+}
+
+impl Files {
+    /// Opens them once the capture has started (its link type heads the
+    /// pcapng file); an error is one line, and nothing is captured.
+    fn open(args: &LiveArgs, cap: &LiveCapture) -> anyhow::Result<Files> {
+        let csv = args.csv.as_deref().map(outputs::open_csv).transpose()?;
+        // A bundle is made from the packets kept: in --write's file, or in
+        // a temporary file removed once the bundle is written.
+        let spool = bundle_spool(args)?;
+        let pcap = match (&args.write, &spool) {
+            (Some(p), _) => Some((
+                std::fs::File::create(p).map_err(|e| {
+                    anyhow::anyhow!("{}: cannot create the capture file: {e}", p.display())
+                })?,
+                Target::File(p.display().to_string()),
+            )),
+            (None, Some(t)) => Some((
+                t.reopen().map_err(|e| {
+                    anyhow::anyhow!("cannot create a temporary file for the bundle's packets: {e}")
+                })?,
+                Target::File("the bundle's temporary packet file".into()),
+            )),
             (None, None) => None,
         };
-        let spooled = spooled.filter(|_| written.is_some());
-        if let Some(spooled) = spooled {
-            let input = crate::cli::InputArgs {
-                captures: vec![spooled],
-                filter: None,
-                engine: args.engine.clone(),
-            };
-            let req = super::bundle::Request {
-                input: &input,
-                azure: &args.azure,
-                judge: &args.judge,
-                output: out,
-                command_line: std::env::args_os()
-                    .map(|a| a.to_string_lossy().into_owned())
-                    .collect(),
-            };
-            match super::bundle::write(&req) {
-                Ok(w) => {
-                    eprintln!("asrscope: {}", super::bundle::summary_line(out, &w));
-                    failures.extend(w.problems);
-                }
-                Err(e) => failures.push(format!("{e:#}")),
+        let pcap = match pcap {
+            Some((f, to)) => {
+                let w = PcapngWriter::new(
+                    std::io::BufWriter::new(f),
+                    cap.linktype as u16,
+                    live::SNAPLEN as u32,
+                )?;
+                Some(Output::new(w, "the capture", to))
             }
-        } else {
-            failures.push(format!(
-                "{}: no support bundle: the packets could not be kept",
-                out.display()
-            ));
-        }
-    }
-    drop(spool);
-    for f in &failures {
-        eprintln!("asrscope: {}", crate::sanitize::for_terminal(f));
-    }
-    let findings = diagnosis.has_asr_findings();
-    Ok(ExitCode::from(
-        if capture_error.is_some() || !failures.is_empty() {
-            EXIT_ERROR
-        } else if findings {
-            EXIT_FINDINGS
-        } else {
-            EXIT_OK
-        },
-    ))
-}
-
-#[allow(clippy::too_many_arguments)]
-fn analysis_loop(
-    s: &mut Session,
-    rx: std::sync::mpsc::Receiver<FrameBatch>,
-    counters: &live::LiveCounters,
-    linktype: u32,
-    stop: &AtomicBool,
-    deadline: Option<Instant>,
-    mut ui: Option<Sender<Arc<Snapshot>>>,
-    json: bool,
-    interval: Duration,
-    mut pcap_out: Option<&mut PcapngWriter<std::io::BufWriter<std::fs::File>>>,
-) -> anyhow::Result<Diagnosis> {
-    let mut frames = 0u64;
-    let mut last_snap = Instant::now();
-    let mut last_tick = Instant::now();
-    let mut last_summary = Instant::now();
-    let mut seen_findings: HashSet<crate::model::FindingKind> = HashSet::new();
-    let lines = ui.is_none();
-    let to_stderr = s.csv_on_stdout;
-    // Once the capture is to end: until when the frames still coming are
-    // analysed; past it they are counted as dropped.
-    let mut ending: Option<Instant> = None;
-    loop {
-        if ending.is_none()
-            && (stop.load(Ordering::Relaxed)
-                || s.stdout_closed
-                || deadline.is_some_and(|d| Instant::now() >= d))
-        {
-            // The capture thread reads what the kernel still holds and
-            // hands it over; the queue is emptied until it has.
-            stop.store(true, Ordering::SeqCst);
-            ending = Some(Instant::now() + live::DRAIN + Duration::from_secs(2));
-        }
-        match rx.recv_timeout(Duration::from_millis(50)) {
-            Ok(b) if ending.is_some_and(|e| Instant::now() >= e) => {
-                counters
-                    .queue_drops
-                    .fetch_add(b.frames.len() as u64, Ordering::Relaxed);
-                continue;
-            }
-            Ok(b) => {
-                for (ts_us, wire_len, data) in b.iter() {
-                    frames += 1;
-                    if let Some(w) = pcap_out.as_mut()
-                        && let Err(e) = w.write(ts_us, wire_len, data)
-                    {
-                        let p = &s.write_path;
-                        s.failures.push(format!(
-                            "{p}: cannot write the capture ({e}); the analysis went on without it"
-                        ));
-                        s.write_failed = true;
-                        pcap_out = None;
-                    }
-                    s.engine.ingest(&Frame {
-                        ts_us,
-                        linktype,
-                        wire_len,
-                        data,
-                    });
-                }
-            }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                // A quiet interface: let idle flows expire on the wall clock.
-                if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-                    s.engine.tick(d.as_micros() as i64);
-                }
-            }
-            // The capture thread has handed everything over.
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
-        }
-        let mut out = report_out(to_stderr);
-        s.judge_finished(&mut |j| lines::flow(&mut out, j, lines && json))?;
-        drop(out);
-        let tick = last_tick.elapsed() >= Duration::from_secs(1);
-        if tick {
-            last_tick = Instant::now();
-            s.flush_csv();
-        }
-        let due_ui = ui.is_some() && last_snap.elapsed() >= Duration::from_millis(250);
-        let due_lines = lines && (tick || last_summary.elapsed() >= interval);
-        if due_ui || due_lines {
-            last_snap = Instant::now();
-            let snap = s.snapshot(frames, counters, tick);
-            if let Some(tx) = &ui {
-                if tx.send(Arc::new(snap)).is_err() {
-                    // The terminal UI has ended: so does the capture.
-                    ui = None;
-                    stop.store(true, Ordering::SeqCst);
-                }
-            } else {
-                let mut out = report_out(to_stderr);
-                for f in snap.diagnosis.findings.iter().filter(|f| f.asr) {
-                    if seen_findings.insert(f.about.clone()) {
-                        lines::finding(&mut out, f, json)?;
-                    }
-                }
-                if last_summary.elapsed() >= interval {
-                    last_summary = Instant::now();
-                    lines::summary(&mut out, &snap, json, false)?;
-                }
-            }
-        }
-    }
-    // Finish: every flow still open is judged, written and counted, a batch
-    // at a time so that a full table is never held twice over.
-    let mut out = report_out(to_stderr);
-    s.engine.finish_names();
-    loop {
-        let more = s.engine.finish_some(crate::analysis::engine::FINISH_BATCH);
-        s.judge_finished(&mut |j| lines::flow(&mut out, j, lines && json))?;
-        if !more {
-            break;
-        }
-    }
-    let snap = s.snapshot(frames, counters, false);
-    if lines {
-        for f in snap.diagnosis.findings.iter().filter(|f| f.asr) {
-            if seen_findings.insert(f.about.clone()) {
-                lines::finding(&mut out, f, json)?;
-            }
-        }
-        if json {
-            lines::summary(&mut out, &snap, json, true)?;
-        } else {
-            let analysis = Analysis {
-                schema_version: SCHEMA_VERSION,
-                inputs: vec![],
-                capture: snap.capture.clone(),
-                diagnosis: snap.diagnosis.clone(),
-                dns: snap.dns.clone(),
-                flows: vec![],
-            };
-            writeln!(out)?;
-            report::text::write(&mut out, &analysis, &s.summary)?;
-            lines::frames(&mut out, &snap)?;
-        }
-    }
-    out.flush()?;
-    Ok(snap.diagnosis)
-}
-
-/// Where the lines and the report go: standard output, or standard error
-/// when the CSV has standard output (`--csv -`).
-fn report_out(to_stderr: bool) -> Box<dyn Write> {
-    if to_stderr {
-        Box::new(std::io::stderr().lock())
-    } else {
-        Box::new(super::stdout())
+            None => None,
+        };
+        Ok(Files { csv, pcap, spool })
     }
 }
 
@@ -662,10 +225,656 @@ fn bundle_spool(args: &LiveArgs) -> anyhow::Result<Option<tempfile::NamedTempFil
     Ok(Some(t))
 }
 
-/// Runs the terminal UI on snapshots; its export key's bundle is written
-/// when the capture stops.
-fn ui(
-    rx: std::sync::mpsc::Receiver<Arc<Snapshot>>,
+/// What the signal handler and the threads tell each other.
+struct Watch {
+    /// A signal came: the terminal UI ends.
+    signalled: Arc<AtomicBool>,
+    /// The analysis thread has completed the files.
+    completed: Arc<AtomicBool>,
+    /// This thread has the analysis's result (the terminal UI, if any,
+    /// returned): it reports and writes the bundle, and is not cut short.
+    reporting: Arc<AtomicBool>,
+}
+
+impl Watch {
+    /// Ctrl-C, SIGTERM or SIGHUP stop the capture. When the terminal has
+    /// gone (SIGHUP), crossterm's input poll can spin without returning, and
+    /// an output that takes no more data (a stopped reader of --csv's pipe)
+    /// can hold the analysis: asrscope does not outlive the signal by much
+    /// more than the end of a capture takes ([`GIVE_UP`]).
+    fn on_signals(cap: &LiveCapture) -> Watch {
+        let w = Watch {
+            signalled: Arc::new(AtomicBool::new(false)),
+            completed: Arc::new(AtomicBool::new(false)),
+            reporting: Arc::new(AtomicBool::new(false)),
+        };
+        let (signalled, stop) = (w.signalled.clone(), cap.stop.clone());
+        let (completed, reporting) = (w.completed.clone(), w.reporting.clone());
+        let counters = cap.counters.clone();
+        let _ = ctrlc::set_handler(move || {
+            signalled.store(true, Ordering::SeqCst);
+            stop.store(true, Ordering::SeqCst);
+            let (completed, reporting) = (completed.clone(), reporting.clone());
+            let counters = counters.clone();
+            std::thread::spawn(move || give_up_later(&completed, &reporting, &counters));
+        });
+        w
+    }
+}
+
+/// After [`GIVE_UP`], ends the process unless this thread is reporting: 0
+/// when the files are complete (the terminal UI could not return), 2 with
+/// one line when the analysis could not finish writing.
+fn give_up_later(completed: &AtomicBool, reporting: &AtomicBool, c: &LiveCounters) {
+    std::thread::sleep(GIVE_UP);
+    if reporting.load(Ordering::SeqCst) {
+        return;
+    }
+    if completed.load(Ordering::SeqCst) {
+        std::process::exit(i32::from(EXIT_OK));
+    }
+    say(&format!(
+        "the capture stopped, but the analysis could not finish writing within {} s (does the reader of its output still read?): {} frames captured, {} dropped by the analysis queue; its files may be incomplete",
+        GIVE_UP.as_secs(),
+        c.captured.load(Ordering::Relaxed),
+        c.queue_drops.load(Ordering::Relaxed),
+    ));
+    std::process::exit(i32::from(EXIT_ERROR));
+}
+
+/// What the analysis thread hands back.
+struct Ended {
+    diagnosis: Diagnosis,
+    /// Packets written to the pcapng file, once it is complete.
+    written: Option<u64>,
+    csv: Option<Output<Csv>>,
+    pcap: Option<Output<Pcap>>,
+    lines: Option<Output<Lines>>,
+}
+
+/// Runs the capture to its end: the analysis on its own thread, the
+/// terminal UI (if any) on this one.
+fn capture(
+    args: &LiveArgs,
+    plan: Plan,
+    csv: Option<Output<Csv>>,
+    pcap: Option<Output<Pcap>>,
+    cap: &mut LiveCapture,
+    watch: &Watch,
+) -> anyhow::Result<Ended> {
+    let (ui_tx, ui_rx) = std::sync::mpsc::channel::<Arc<Snapshot>>();
+    let tui = plan.tui;
+    let lines = (!tui).then(|| Lines::open(args));
+    let session = Session::new(plan, cap, Sinks::new(csv, lines));
+    let stream = Stream {
+        frames: std::mem::replace(&mut cap.frames, std::sync::mpsc::sync_channel(1).1),
+        counters: cap.counters.clone(),
+        linktype: cap.linktype,
+        stop: cap.stop.clone(),
+        deadline: args
+            .duration
+            .map(|d| Instant::now() + Duration::from_secs(d)),
+        pcap,
+        frames_read: 0,
+    };
+    let ui = tui.then_some(ui_tx);
+    let completed = watch.completed.clone();
+    let worker = std::thread::Builder::new()
+        .name("analysis".into())
+        .spawn(move || analyse(session, stream, ui, &completed))?;
+    if tui {
+        ui_until_stopped(ui_rx, &watch.signalled, args.bundle.as_deref())?;
+        cap.stop.store(true, Ordering::SeqCst);
+    }
+    let ended = worker
+        .join()
+        .map_err(|_| anyhow::anyhow!("the analysis thread stopped unexpectedly"))?;
+    watch.reporting.store(true, Ordering::SeqCst);
+    cap.stop();
+    Ok(ended)
+}
+
+/// The analysis thread: the loop, then the files completed here, so that
+/// they are whole even if the UI thread cannot return.
+fn analyse(
+    mut s: Session,
+    mut stream: Stream,
+    ui: Option<Sender<Arc<Snapshot>>>,
+    completed: &AtomicBool,
+) -> Ended {
+    let diagnosis = analysis_loop(&mut s, &mut stream, ui);
+    let written = stream.pcap.as_mut().and_then(complete);
+    s.sinks.flush();
+    completed.store(true, Ordering::SeqCst);
+    Ended {
+        diagnosis,
+        written,
+        csv: s.sinks.csv,
+        pcap: stream.pcap,
+        lines: s.sinks.lines,
+    }
+}
+
+/// Completes the pcapng file: the number of packets in it, or the failure
+/// kept in the output.
+fn complete(pcap: &mut Output<Pcap>) -> Option<u64> {
+    let w = pcap.take()?;
+    let n = w.packets();
+    match w.finish().and_then(|mut b| b.flush()) {
+        Ok(()) => Some(n),
+        Err(e) => {
+            pcap.stop(e);
+            None
+        }
+    }
+}
+
+/// The frames coming from the capture thread, and the packets kept.
+struct Stream {
+    frames: Receiver<FrameBatch>,
+    counters: Arc<LiveCounters>,
+    linktype: u32,
+    /// The capture's stop flag.
+    stop: Arc<AtomicBool>,
+    /// `--duration`'s end.
+    deadline: Option<Instant>,
+    pcap: Option<Output<Pcap>>,
+    /// Frames analysed.
+    frames_read: u64,
+}
+
+impl Stream {
+    /// Writes a batch to the pcapng file (if any) and analyses it.
+    fn ingest(&mut self, engine: &mut Engine, b: &FrameBatch) {
+        for (ts_us, wire_len, data) in b.iter() {
+            self.frames_read += 1;
+            if let Some(p) = self.pcap.as_mut() {
+                p.with(|w| w.write(ts_us, wire_len, data));
+            }
+            engine.ingest(&Frame {
+                ts_us,
+                linktype: self.linktype,
+                wire_len,
+                data,
+            });
+        }
+    }
+
+    fn drops(&self) -> Drops {
+        drops(&self.counters)
+    }
+}
+
+fn drops(c: &LiveCounters) -> Drops {
+    Drops {
+        kernel: c.kernel_drops.load(Ordering::Relaxed),
+        interface: c.if_drops.load(Ordering::Relaxed),
+        queue: c.queue_drops.load(Ordering::Relaxed),
+    }
+}
+
+/// When the loop last did what it does now and then.
+struct Clock {
+    snapshot: Instant,
+    second: Instant,
+    summary: Instant,
+}
+
+impl Clock {
+    fn new() -> Clock {
+        let now = Instant::now();
+        Clock {
+            snapshot: now,
+            second: now,
+            summary: now,
+        }
+    }
+
+    /// A second has passed since the last tick.
+    fn tick(&mut self) -> bool {
+        let tick = self.second.elapsed() >= Duration::from_secs(1);
+        if tick {
+            self.second = Instant::now();
+        }
+        tick
+    }
+}
+
+/// Analyses until the capture thread has handed everything over, then
+/// judges every flow still open; the final diagnosis.
+fn analysis_loop(
+    s: &mut Session,
+    stream: &mut Stream,
+    mut ui: Option<Sender<Arc<Snapshot>>>,
+) -> Diagnosis {
+    let mut clock = Clock::new();
+    // Once the capture is to end: until when the frames still coming are
+    // analysed; past it they are counted as dropped.
+    let mut ending: Option<Instant> = None;
+    loop {
+        if ending.is_none()
+            && (stream.stop.load(Ordering::Relaxed)
+                || s.sinks.stdout_closed()
+                || stream.deadline.is_some_and(|d| Instant::now() >= d))
+        {
+            // The capture thread reads what the kernel still holds and
+            // hands it over; the queue is emptied until it has.
+            stream.stop.store(true, Ordering::SeqCst);
+            ending = Some(Instant::now() + TAKE_UNTIL);
+        }
+        match stream.frames.recv_timeout(Duration::from_millis(50)) {
+            Ok(b) if ending.is_some_and(|e| Instant::now() >= e) => {
+                let n = b.frames.len() as u64;
+                stream.counters.queue_drops.fetch_add(n, Ordering::Relaxed);
+                continue;
+            }
+            Ok(b) => stream.ingest(&mut s.engine, &b),
+            // A quiet interface: let idle flows expire on the wall clock.
+            Err(RecvTimeoutError::Timeout) => s.engine.tick(now_us()),
+            // The capture thread has handed everything over.
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        s.judge_finished();
+        let tick = clock.tick();
+        if tick {
+            s.sinks.flush();
+        }
+        publish(s, stream, &mut clock, tick, &mut ui);
+    }
+    finish(s, stream)
+}
+
+/// A snapshot to the terminal UI (4 a second), or the new findings and the
+/// summary to the lines (each second, and every `--interval`).
+fn publish(
+    s: &mut Session,
+    stream: &Stream,
+    clock: &mut Clock,
+    tick: bool,
+    ui: &mut Option<Sender<Arc<Snapshot>>>,
+) {
+    let due_ui = ui.is_some() && clock.snapshot.elapsed() >= Duration::from_millis(250);
+    let due_summary = clock.summary.elapsed() >= s.interval;
+    let due_lines = s.sinks.lines.is_some() && (tick || due_summary);
+    if !due_ui && !due_lines {
+        return;
+    }
+    clock.snapshot = Instant::now();
+    let snap = s.snapshot(stream, tick);
+    if let Some(tx) = ui {
+        if tx.send(Arc::new(snap)).is_err() {
+            // The terminal UI has ended: so does the capture.
+            *ui = None;
+            stream.stop.store(true, Ordering::SeqCst);
+        }
+        return;
+    }
+    let now = now_us();
+    if let Some(lines) = s.sinks.lines.as_mut() {
+        lines.with(|l| l.findings(&snap, now));
+        if due_summary {
+            clock.summary = Instant::now();
+            lines.with(|l| l.summary(&snap, now));
+        }
+    }
+}
+
+/// Judges every flow still open, a batch at a time so that a full table is
+/// never held twice over, and ends the lines with the report.
+fn finish(s: &mut Session, stream: &Stream) -> Diagnosis {
+    s.engine.finish_names();
+    loop {
+        let more = s.engine.finish_some(crate::analysis::engine::FINISH_BATCH);
+        s.judge_finished();
+        if !more {
+            break;
+        }
+    }
+    let snap = s.snapshot(stream, false);
+    let now = now_us();
+    if let Some(lines) = s.sinks.lines.as_mut() {
+        let summary = &s.kept.summary;
+        lines.with(|l| l.end(&snap, summary, now));
+    }
+    snap.diagnosis
+}
+
+/// The analysis state of a live session.
+struct Session {
+    engine: Engine,
+    tags: Tags,
+    judge: Judge,
+    sinks: Sinks,
+    /// Every finished flow counted, the most recent kept.
+    kept: Kept,
+    upload: Upload,
+    source: String,
+    /// `--interval`.
+    interval: Duration,
+}
+
+impl Session {
+    fn new(plan: Plan, cap: &LiveCapture, sinks: Sinks) -> Session {
+        Session {
+            engine: Engine::new(plan.engine),
+            judge: Judge::new(plan.settings, plan.tags.db()),
+            tags: plan.tags,
+            sinks,
+            kept: Kept::default(),
+            upload: Upload::default(),
+            source: format!("interface {}", cap.iface),
+            interval: plan.interval,
+        }
+    }
+
+    /// Re-chooses the regions not given from the recent flows, the live ones
+    /// and the DNS log.
+    fn update_regions(&mut self, live: &[FlowRecord]) {
+        let given = &self.judge.settings().given;
+        if given.0.is_some() && given.1.is_some() {
+            return;
+        }
+        let recent = &self.kept.flows;
+        let mut flows: Vec<FlowRecord> = recent.iter().map(|j| j.flow.clone()).collect();
+        flows.extend_from_slice(live);
+        let r = regions::infer_and_choose(given, &flows, self.engine.dns_logs(), self.tags.db());
+        self.judge.set_regions(r);
+    }
+
+    /// Judges the flows the engine has finished, and hands them to the
+    /// sinks.
+    fn judge_finished(&mut self) {
+        let done = self.engine.take_finished();
+        if done.is_empty() {
+            return;
+        }
+        self.update_regions(&[]);
+        for f in done {
+            let j = self.judge.finished(self.tags.db(), f);
+            self.sinks.flow(&j);
+            self.kept.keep(j);
+        }
+    }
+
+    fn snapshot(&mut self, stream: &Stream, tick: bool) -> Snapshot {
+        let live = self.engine.live_records(LIVE_FLOWS_SHOWN);
+        self.update_regions(&live);
+        let db = self.tags.db();
+        let open: Vec<JudgedFlow> = live.into_iter().map(|f| self.judge.judge(db, f)).collect();
+        let upload_live: u64 = open
+            .iter()
+            .filter(|j| j.verdict.endpoint == Some(EndpointId::CacheStorage))
+            .map(|j| j.flow.out.bytes)
+            .sum();
+        if tick {
+            self.upload.second(self.kept.upload_finished + upload_live);
+        }
+        let capture = self.engine.stats();
+        let diagnosis = self
+            .judge
+            .diagnosis(db, self.engine.dns_logs(), &capture, &open);
+        let mut flows = open;
+        flows.extend(self.kept.flows.iter().rev().cloned());
+        let live_flows = self.engine.live_flows() as u64;
+        Snapshot {
+            source: self.source.clone(),
+            live: true,
+            frames: stream.frames_read,
+            captured: Some(stream.counters.captured.load(Ordering::Relaxed)),
+            drops: Some(stream.drops()),
+            total_flows: self.kept.total + live_flows,
+            live_flows,
+            capture,
+            diagnosis,
+            dns: self.engine.dns_logs().iter().take(1_000).cloned().collect(),
+            flows,
+            upload_series: self.upload.series.iter().copied().collect(),
+            bucket_secs: 1,
+        }
+    }
+}
+
+/// The cache upload, second by second.
+#[derive(Default)]
+struct Upload {
+    /// Bytes per second, the latest last.
+    series: VecDeque<u64>,
+    /// Bytes uploaded in all at the last second.
+    total: u64,
+}
+
+impl Upload {
+    /// A second has passed: `total` bytes are uploaded in all.
+    fn second(&mut self, total: u64) {
+        self.series.push_back(total.saturating_sub(self.total));
+        if self.series.len() > SERIES {
+            self.series.pop_front();
+        }
+        self.total = total;
+    }
+}
+
+/// What a live session writes its finished flows to.
+struct Sinks {
+    csv: Option<Output<Csv>>,
+    /// Without the terminal UI.
+    lines: Option<Output<Lines>>,
+}
+
+impl Sinks {
+    fn new(csv: Option<Output<Csv>>, lines: Option<Output<Lines>>) -> Sinks {
+        Sinks { csv, lines }
+    }
+
+    /// The reader of standard output went away: the capture ends, quietly.
+    fn stdout_closed(&self) -> bool {
+        self.csv.as_ref().is_some_and(Output::stdout_closed)
+            || self.lines.as_ref().is_some_and(Output::stdout_closed)
+    }
+}
+
+impl FlowSink for Sinks {
+    fn flow(&mut self, j: &JudgedFlow) {
+        self.csv.flow(j);
+        self.lines.flow(j);
+    }
+    fn flush(&mut self) {
+        // Each second: a file or a pipe is at most a second behind the
+        // flows.
+        self.csv.flush();
+        self.lines.flush();
+    }
+}
+
+/// Every finished flow counted (the final report's totals), and the most
+/// recent kept for display.
+#[derive(Default)]
+struct Kept {
+    flows: VecDeque<JudgedFlow>,
+    /// Flows finished.
+    total: u64,
+    /// Bytes uploaded to cache storage by the flows finished.
+    upload_finished: u64,
+    summary: report::text::Summary,
+}
+
+impl Kept {
+    /// Counts a finished flow and keeps it among the recent ones: given,
+    /// not copied.
+    fn keep(&mut self, j: JudgedFlow) {
+        if j.verdict.endpoint == Some(EndpointId::CacheStorage) {
+            self.upload_finished += j.flow.out.bytes;
+        }
+        self.total += 1;
+        self.summary.add(&j);
+        self.flows.push_back(j);
+        if self.flows.len() > RECENT_FLOWS {
+            self.flows.pop_front();
+        }
+    }
+}
+
+/// The lines `live` prints without the terminal UI: a JSON line per
+/// finished flow (with `--format json`), a line per new finding, a summary
+/// every `--interval`, and the report at the end.
+struct Lines {
+    out: Box<dyn Write + Send>,
+    format: Format,
+    /// The findings told.
+    seen: HashSet<FindingKind>,
+}
+
+impl Lines {
+    /// The lines go to standard output, or to standard error when the CSV
+    /// has it.
+    fn open(args: &LiveArgs) -> Output<Lines> {
+        let to = outputs::report_target(args.csv.as_deref());
+        let lines = Lines {
+            // Its failure is told by the output, which names it.
+            out: to.stream().unwrap_or_else(|| Box::new(std::io::sink())),
+            format: args.format,
+            seen: HashSet::new(),
+        };
+        Output::new(lines, "the report", to)
+    }
+
+    /// The Site Recovery findings not told yet.
+    fn findings(&mut self, snap: &Snapshot, now_us: i64) -> std::io::Result<()> {
+        for f in snap.diagnosis.findings.iter().filter(|f| f.asr) {
+            if self.seen.insert(f.about.clone()) {
+                match self.format {
+                    Format::Json => lines::finding_json(&mut self.out, f)?,
+                    Format::Text => lines::finding_text(&mut self.out, f, now_us)?,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn summary(&mut self, snap: &Snapshot, now_us: i64) -> std::io::Result<()> {
+        match self.format {
+            Format::Json => lines::summary_json(&mut self.out, snap, lines::When::During),
+            Format::Text => lines::summary_text(&mut self.out, snap, now_us),
+        }
+    }
+
+    /// The last findings, then the final summary (JSON) or the report and
+    /// its `frames:` line (text).
+    fn end(
+        &mut self,
+        snap: &Snapshot,
+        summary: &report::text::Summary,
+        now_us: i64,
+    ) -> std::io::Result<()> {
+        self.findings(snap, now_us)?;
+        match self.format {
+            Format::Json => lines::summary_json(&mut self.out, snap, lines::When::Final)?,
+            Format::Text => {
+                let analysis = Analysis {
+                    schema_version: SCHEMA_VERSION,
+                    inputs: vec![],
+                    capture: snap.capture.clone(),
+                    diagnosis: snap.diagnosis.clone(),
+                    dns: snap.dns.clone(),
+                    flows: vec![],
+                };
+                writeln!(self.out)?;
+                report::text::write(&mut self.out, &analysis, summary)?;
+                lines::frames(&mut self.out, snap)?;
+            }
+        }
+        self.out.flush()
+    }
+}
+
+impl FlowWriter for Lines {
+    fn write(&mut self, j: &JudgedFlow) -> std::io::Result<()> {
+        match self.format {
+            Format::Json => lines::flow_json(&mut self.out, j),
+            Format::Text => Ok(()),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// What the end of the capture says on standard error: the packets
+/// written, the drops, and the interface's failure (a problem).
+fn tell_capture_end(args: &LiveArgs, cap: &LiveCapture, ended: &Ended, ending: &mut Ending) {
+    if let (Some(n), Some(p)) = (ended.written, &args.write) {
+        say(&format!("{n} packets written to {}", p.display()));
+    }
+    let d = drops(&cap.counters);
+    if d.total() > 0 {
+        say(&format!(
+            "{} packets dropped (kernel {}, interface {}, analysis queue {}): the analysis may miss flows",
+            d.total(),
+            d.kernel,
+            d.interface,
+            d.queue
+        ));
+    }
+    let capture_error = cap.counters.error.lock().ok().and_then(|e| e.clone());
+    if let Some(e) = &capture_error {
+        ending.tell_now(&format!(
+            "interface {}: {e}: the capture stopped there; what was captured is reported and written",
+            cap.iface
+        ));
+    }
+    ending.output(ended.csv.as_ref());
+    ending.output(ended.pcap.as_ref());
+    ending.output(ended.lines.as_ref());
+}
+
+/// `--bundle`: the support bundle of the packets kept, written once the
+/// capture has stopped.
+fn bundle_after_capture(
+    args: &LiveArgs,
+    out: &std::path::Path,
+    spool: &Option<tempfile::NamedTempFile>,
+    written: Option<u64>,
+    ending: &mut Ending,
+) {
+    let spooled = match (&args.write, spool) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(t)) => Some(t.path().to_path_buf()),
+        (None, None) => None,
+    };
+    let Some(spooled) = spooled.filter(|_| written.is_some()) else {
+        ending.problem(format!(
+            "{}: no support bundle: the packets could not be kept",
+            out.display()
+        ));
+        return;
+    };
+    let input = crate::cli::InputArgs {
+        captures: vec![spooled],
+        filter: None,
+        engine: args.engine.clone(),
+    };
+    let req = super::bundle::Request {
+        sources: super::offline::Sources {
+            input: &input,
+            azure: &args.azure,
+            judge: &args.judge,
+        },
+        output: out,
+        command_line: super::bundle::command_line(),
+    };
+    match super::bundle::write(&req) {
+        Ok(w) => {
+            say(&super::bundle::summary_line(out, &w));
+            ending.problems(w.problems);
+        }
+        Err(e) => ending.problem(format!("{e:#}")),
+    }
+}
+
+/// Runs the terminal UI on snapshots until it is left or a signal comes;
+/// its export key's bundle is written when the capture stops.
+fn ui_until_stopped(
+    rx: Receiver<Arc<Snapshot>>,
     signalled: &AtomicBool,
     bundle: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {

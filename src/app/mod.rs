@@ -1,14 +1,25 @@
 //! The only module that knows every layer: turns arguments into work and
-//! picks the views.
+//! picks the views. It parses and checks ([`config`], [`outputs`]), runs
+//! the one judging pipeline ([`offline`], [`live`]) into the sinks a
+//! command chooses ([`sink`]), and ends every command the same way
+//! ([`ending`]); the views themselves are in [`crate::report`] and
+//! [`crate::tui`].
+//!
+//! One file per command: [`analyze`], [`bundle`], [`tui`], [`live`] (and
+//! `interfaces`), [`check`], [`requirements`], [`tags`].
 
+pub mod analyze;
 pub mod bundle;
 pub mod check;
 pub mod config;
+pub mod ending;
 pub mod live;
 pub mod offline;
 pub mod outputs;
 pub mod requirements;
+pub mod sink;
 pub mod tags;
+pub mod tui;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -23,14 +34,14 @@ pub const EXIT_ERROR: u8 = 2;
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Analyze(args) => offline::run(&args),
+        Command::Analyze(args) => analyze::run(&args),
         Command::Bundle(args) => bundle::run(&args),
         Command::Tags(t) => tags::run(&t),
         Command::Requirements(r) => requirements::run(&r),
         Command::Check(c) => check::run(&c),
         Command::Live(l) => live::run(&l),
         Command::Interfaces => live::interfaces(),
-        Command::Tui(t) => offline::tui(&t),
+        Command::Tui(t) => tui::run(&t),
     }
 }
 

@@ -9,8 +9,14 @@
 //! (standard input or output) is no file, except standard input redirected
 //! from a regular file (`< capture.pcap`), which is that file. Devices and
 //! pipes are not compared: writing to them destroys nothing.
+//!
+//! The outputs `analyze` and `live` share are opened here too: the CSV, and
+//! where the report goes when the CSV has standard output.
 
-use crate::cli::{AzureArgs, JudgeArgs, LiveArgs};
+use super::sink::{Csv, Output, Target};
+use crate::cli::{AzureArgs, Format, JudgeArgs, LiveArgs};
+use anyhow::Context as _;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// A file a command reads or writes, with what names it on the command line
@@ -208,6 +214,76 @@ pub fn live_outputs(args: &LiveArgs) -> Vec<Named<'_>> {
         })
     })
     .collect()
+}
+
+/// `--csv -`: the CSV has standard output.
+pub fn csv_on_stdout(csv: Option<&Path>) -> bool {
+    csv.is_some_and(|p| p.as_os_str() == "-")
+}
+
+/// Refuses `--csv -` with `--format json`: two documents on one stream.
+pub fn one_document(csv: Option<&Path>, format: Format) -> anyhow::Result<()> {
+    if csv_on_stdout(csv) && format == Format::Json {
+        anyhow::bail!(
+            "--csv - and --format json would both write to standard output: write the CSV to a file (--csv flows.csv), or leave out one of them"
+        );
+    }
+    Ok(())
+}
+
+/// Where `--csv FILE` writes: standard output for `-`.
+fn csv_target(path: &Path) -> Target {
+    if path.as_os_str() == "-" {
+        Target::Stdout
+    } else {
+        Target::File(path.display().to_string())
+    }
+}
+
+/// Opens `--csv FILE` (`-`: standard output) and writes the header.
+pub fn open_csv(path: &Path) -> anyhow::Result<Output<Csv>> {
+    let to = csv_target(path);
+    let out: Box<dyn Write + Send> = match to {
+        Target::File(_) => {
+            let f = std::fs::File::create(path).with_context(|| {
+                format!(
+                    "{}: cannot create the CSV file; check that the folder exists and is writable",
+                    crate::sanitize::for_terminal(&path.display().to_string())
+                )
+            })?;
+            Box::new(std::io::BufWriter::with_capacity(1 << 16, f))
+        }
+        _ => Box::new(std::io::stdout()),
+    };
+    let csv = crate::report::csv::CsvWriter::new(out)
+        .with_context(|| format!("{to}: cannot write the CSV"))?;
+    Ok(Output::new(csv, "the CSV", to))
+}
+
+/// Opens `--csv FILE` as [`open_csv`] does; when it cannot be, the CSV is
+/// left out, and why is told at the end with the analysis's problems.
+pub fn csv_going_on(path: &Path) -> Output<Csv> {
+    open_csv(path)
+        .unwrap_or_else(|e| Output::not_opened("the CSV", csv_target(path), format!("{e:#}")))
+}
+
+/// Where the report (and `live`'s lines) go: standard output, or standard
+/// error when the CSV has standard output (`--csv -`).
+pub fn report_target(csv: Option<&Path>) -> Target {
+    if csv_on_stdout(csv) {
+        Target::Stderr
+    } else {
+        Target::Stdout
+    }
+}
+
+/// The report's writer ([`report_target`]), whose errors name it: the
+/// report's failure is the command's error, told as it is.
+pub fn report_out(csv: Option<&Path>) -> Box<dyn Write + Send> {
+    match report_target(csv) {
+        Target::Stdout => Box::new(super::StdoutSend(std::io::stdout())),
+        _ => Box::new(std::io::stderr()),
+    }
 }
 
 #[cfg(test)]

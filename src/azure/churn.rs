@@ -3,7 +3,7 @@
 //! disaster recovery"), High Churn and the Enhanced Churn preview ("Azure VM
 //! Disaster Recovery - High Churn Support", 2025-11-04).
 
-use serde::Serialize;
+pub use crate::model::requirements::{DiskLimit, SizeLimit};
 
 /// Per-VM churn limit, MB/s (standard).
 pub const PER_VM_MBPS: f64 = 54.0;
@@ -44,16 +44,6 @@ pub const ENHANCED_CHURN_IO: &[&str] = &[
     "256 KB or more",
 ];
 
-/// One row of the Enhanced Churn per-disk table: the source disk's size and
-/// the churn it supports at each I/O size of [`ENHANCED_CHURN_IO`].
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct SizeLimit {
-    /// The source disk's size, GiB.
-    pub source_disk_gib: u32,
-    /// MB/s at each I/O size.
-    pub mbps: [f64; 6],
-}
-
 const fn size(source_disk_gib: u32, mbps: [f64; 6]) -> SizeLimit {
     SizeLimit {
         source_disk_gib,
@@ -73,17 +63,6 @@ pub const ENHANCED_CHURN: &[SizeLimit] = &[
     size(16384, [140.6, 250.0, 250.0, 250.0, 250.0, 250.0]),
     size(32767, [156.3, 250.0, 250.0, 250.0, 250.0, 250.0]),
 ];
-
-/// One row of a per-disk table.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct DiskLimit {
-    /// The replica disk type.
-    pub disk: &'static str,
-    /// The average I/O size on the source disk.
-    pub io: &'static str,
-    /// The average data churn the disk supports, MB/s.
-    pub mbps: f64,
-}
 
 const fn row(disk: &'static str, io: &'static str, mbps: f64) -> DiskLimit {
     DiskLimit { disk, io, mbps }

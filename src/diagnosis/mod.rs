@@ -9,6 +9,8 @@
 //! - [`findings`]: findings with error codes and fixes, chosen by cause;
 //! - [`configuration`]: the checklist judged from NSG and route exports
 //!   alone (`asrscope check`);
+//! - [`requirements`]: the requirements of a region pair, without a
+//!   capture (`asrscope requirements`);
 //! - [`judge`]: the pipeline `analyze`, `tui` and `live` share.
 
 pub mod advice;
@@ -18,6 +20,7 @@ pub mod findings;
 pub mod judge;
 pub mod reason;
 pub mod regions;
+pub mod requirements;
 pub mod verdict;
 
 pub use judge::{Judge, Settings};

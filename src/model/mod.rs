@@ -13,6 +13,8 @@
 //!   the NSG and route exports say of a destination;
 //! - [`advice`]: typed fixes and finding kinds;
 //! - [`configuration`]: the checklist judged from NSG and route exports alone;
+//! - [`requirements`]: Site Recovery's network requirements for a region
+//!   pair, without a capture;
 //! - [`bundle`]: a support bundle's manifest;
 //! - [`snapshot`]: the whole offline [`Analysis`] and the live [`Snapshot`].
 //!
@@ -26,6 +28,7 @@ pub mod diagnosis;
 pub mod dns;
 pub mod flow;
 pub mod network;
+pub mod requirements;
 pub mod snapshot;
 pub mod verdict;
 

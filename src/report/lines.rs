@@ -1,102 +1,106 @@
 //! The lines `live --no-tui` prints: one per finished flow (JSON lines), one
-//! per new finding, and a periodic summary, as text or JSON.
+//! per new finding, and a periodic summary, as text or JSON, and the
+//! `frames:` line that ends its report. Text lines are stamped with the time
+//! they are given (smoltcp's time as an argument): the caller reads the
+//! clock, so that a line is a function of its inputs.
 
 use crate::model::{Finding, JudgedFlow, Snapshot, Status};
 use crate::sanitize::for_terminal;
 use std::io::Write;
 
-/// The wall clock as `HH:MM:SS` (UTC), the prefix of text lines.
-fn now_hms() -> String {
-    let us = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0);
-    crate::dates::rfc3339_us(us)[11..19].to_string()
+/// `HH:MM:SS` (UTC) of `at_us` (µs since the epoch), the prefix of text
+/// lines. The caller reads the clock: a view is a function of its inputs.
+fn hms(at_us: i64) -> String {
+    crate::dates::rfc3339_us(at_us)[11..19].to_string()
 }
 
-/// A finished flow as a JSON line (`"type":"flow"`), when JSON lines are on.
-pub fn flow(out: &mut dyn Write, j: &JudgedFlow, on: bool) {
-    if on {
-        let mut v = serde_json::to_value(j).unwrap_or_default();
-        v["type"] = "flow".into();
-        let _ = writeln!(out, "{v}");
-    }
+/// A summary line is one of those written as the capture goes, or the last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// Every `--interval` seconds.
+    During,
+    /// Once the capture has stopped (`"final": true`).
+    Final,
 }
 
-/// A new finding: a JSON line (`"type":"finding"`) or a text line.
-pub fn finding(out: &mut dyn Write, f: &Finding, json: bool) -> std::io::Result<()> {
-    if json {
-        let mut v = serde_json::to_value(f).unwrap_or_default();
-        v["type"] = "finding".into();
-        writeln!(out, "{v}")
-    } else {
-        let sev = format!("{:?}", f.severity).to_uppercase();
-        let ev = f
-            .evidence
-            .first()
-            .map(|e| format!(": {e}"))
-            .unwrap_or_default();
-        writeln!(
-            out,
-            "{} {sev} {}{}",
-            now_hms(),
-            for_terminal(&f.title),
-            for_terminal(&ev)
-        )
-    }
+/// A finished flow as a JSON line (`"type":"flow"`).
+pub fn flow_json(out: &mut dyn Write, j: &JudgedFlow) -> std::io::Result<()> {
+    let mut v = serde_json::to_value(j).unwrap_or_default();
+    v["type"] = "flow".into();
+    writeln!(out, "{v}")
 }
 
-/// The periodic summary (`"type":"summary"`, `final` on the last).
-pub fn summary(
-    out: &mut dyn Write,
-    snap: &Snapshot,
-    json: bool,
-    last: bool,
-) -> std::io::Result<()> {
+/// A new finding as a JSON line (`"type":"finding"`).
+pub fn finding_json(out: &mut dyn Write, f: &Finding) -> std::io::Result<()> {
+    let mut v = serde_json::to_value(f).unwrap_or_default();
+    v["type"] = "finding".into();
+    writeln!(out, "{v}")
+}
+
+/// A new finding as a text line, stamped with `at_us`.
+pub fn finding_text(out: &mut dyn Write, f: &Finding, at_us: i64) -> std::io::Result<()> {
+    let sev = format!("{:?}", f.severity).to_uppercase();
+    let ev = f
+        .evidence
+        .first()
+        .map(|e| format!(": {e}"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "{} {sev} {}{}",
+        hms(at_us),
+        for_terminal(&f.title),
+        for_terminal(&ev)
+    )
+}
+
+/// The summary as a JSON line (`"type":"summary"`, `final` on the last).
+pub fn summary_json(out: &mut dyn Write, snap: &Snapshot, when: When) -> std::io::Result<()> {
+    let v = serde_json::json!({
+        "type": "summary",
+        "final": when == When::Final,
+        "source": snap.source,
+        "frames": snap.frames,
+        "captured": snap.captured,
+        "analysed": snap.frames,
+        "drops": snap.drops.unwrap_or_default(),
+        "live_flows": snap.live_flows,
+        "total_flows": snap.total_flows,
+        "source_region": snap.diagnosis.source_region,
+        "target_region": snap.diagnosis.target_region,
+        "requirements": snap.diagnosis.requirements,
+    });
+    writeln!(out, "{v}")
+}
+
+/// The periodic summary as a text line, stamped with `at_us`.
+pub fn summary_text(out: &mut dyn Write, snap: &Snapshot, at_us: i64) -> std::io::Result<()> {
     let d = snap.drops.unwrap_or_default();
-    if json {
-        let v = serde_json::json!({
-            "type": "summary",
-            "final": last,
-            "source": snap.source,
-            "frames": snap.frames,
-            "captured": snap.captured,
-            "analysed": snap.frames,
-            "drops": d,
-            "live_flows": snap.live_flows,
-            "total_flows": snap.total_flows,
-            "source_region": snap.diagnosis.source_region,
-            "target_region": snap.diagnosis.target_region,
-            "requirements": snap.diagnosis.requirements,
-        });
-        writeln!(out, "{v}")
+    let reqs: Vec<String> = snap
+        .diagnosis
+        .requirements
+        .iter()
+        .filter(|r| r.status != Status::NotSeen)
+        .map(|r| format!("{} {}", r.id.as_str(), r.status.as_str()))
+        .collect();
+    let dropped = if d.total() > 0 {
+        format!(" DROPPED {}", d.total())
     } else {
-        let reqs: Vec<String> = snap
-            .diagnosis
-            .requirements
-            .iter()
-            .filter(|r| r.status != Status::NotSeen)
-            .map(|r| format!("{} {}", r.id.as_str(), r.status.as_str()))
-            .collect();
-        let dropped = if d.total() > 0 {
-            format!(" DROPPED {}", d.total())
+        String::new()
+    };
+    writeln!(
+        out,
+        "{} {} frames{dropped}, {} live / {} flows; {}",
+        hms(at_us),
+        snap.frames,
+        snap.live_flows,
+        snap.total_flows,
+        if reqs.is_empty() {
+            "no Site Recovery traffic yet".to_string()
         } else {
-            String::new()
-        };
-        writeln!(
-            out,
-            "{} {} frames{dropped}, {} live / {} flows; {}",
-            now_hms(),
-            snap.frames,
-            snap.live_flows,
-            snap.total_flows,
-            if reqs.is_empty() {
-                "no Site Recovery traffic yet".to_string()
-            } else {
-                reqs.join(", ")
-            }
-        )
-    }
+            reqs.join(", ")
+        }
+    )
 }
 
 /// The end of a live capture: what became of every frame libpcap handed
@@ -114,4 +118,15 @@ pub fn frames(out: &mut dyn Write, snap: &Snapshot) -> std::io::Result<()> {
         d.kernel,
         d.interface
     )
+}
+
+#[cfg(test)]
+mod tests {
+    /// Text lines are stamped with the time given, not with the clock.
+    #[test]
+    fn lines_are_stamped_with_the_time_given() {
+        assert_eq!(super::hms(0), "00:00:00");
+        // 2023-11-14T22:13:20.5Z
+        assert_eq!(super::hms(1_700_000_000_500_000), "22:13:20");
+    }
 }

@@ -1,0 +1,151 @@
+//! Site Recovery's network requirements for a region pair, without any
+//! capture (`asrscope requirements`): the URLs a URL filter allows, the NSG
+//! rules of both regions (the target region's are what replication needs
+//! after failover, to replicate back), the documentation's notes, and the
+//! data churn limits. Built by [`crate::diagnosis::requirements`], written
+//! by [`crate::report::requirements`].
+
+use super::{Cloud, Need, Region, TagName};
+use serde::Serialize;
+use serde::ser::SerializeTuple;
+
+/// The requirements of one region pair. Serialises as `requirements
+/// --format json` writes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionRequirements {
+    /// The cloud of the regions.
+    pub cloud: Cloud,
+    /// Region of the replicated VMs.
+    pub source_region: Region,
+    /// Region replicated to.
+    pub target_region: Region,
+    /// What a URL-filtering firewall or proxy allows, one entry per
+    /// endpoint.
+    pub urls: Vec<UrlRule>,
+    /// The NSG rules of the source region, then the same endpoints' rules
+    /// for the target region.
+    pub nsg_rules: Vec<NsgRule>,
+    /// What the documentation adds to the rules.
+    pub notes: &'static [&'static str],
+    /// How much data replication can take.
+    pub churn_limits: ChurnLimits,
+    /// The cloud's name in words (`Azure public cloud`).
+    #[serde(skip)]
+    pub cloud_name: &'static str,
+    /// The service-tag file of the cloud, which `--service-tags` takes to
+    /// check the tags.
+    #[serde(skip)]
+    pub tag_file: &'static str,
+}
+
+impl RegionRequirements {
+    /// The rules of the source region's NSG (replication).
+    pub fn source_rules(&self) -> &[NsgRule] {
+        &self.nsg_rules[..self.urls.len()]
+    }
+
+    /// The rules of the target region's NSG (replication back after
+    /// failover).
+    pub fn target_rules(&self) -> &[NsgRule] {
+        &self.nsg_rules[self.urls.len()..]
+    }
+}
+
+/// One endpoint, as a URL filter allows it. Serialises as the triple
+/// `["<pattern> <other URLs>", purpose, need]`.
+#[derive(Debug, Clone)]
+pub struct UrlRule {
+    /// The URL pattern as the documentation writes it.
+    pub pattern: &'static str,
+    /// Other URLs the documentation gives for the endpoint.
+    pub also: &'static [&'static str],
+    /// What the endpoint is for.
+    pub purpose: &'static str,
+    /// When it is needed.
+    pub need: Need,
+}
+
+impl Serialize for UrlRule {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let urls: Vec<&str> = std::iter::once(self.pattern)
+            .chain(self.also.iter().copied())
+            .collect();
+        let mut t = s.serialize_tuple(3)?;
+        t.serialize_element(&urls.join(" "))?;
+        t.serialize_element(self.purpose)?;
+        t.serialize_element(&self.need)?;
+        t.end()
+    }
+}
+
+/// One NSG rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct NsgRule {
+    /// The region whose NSG gets the rule (its tag suffix).
+    pub region: String,
+    /// Endpoint URL pattern.
+    pub endpoint: &'static str,
+    /// Destination service tag.
+    pub tag: TagName,
+    /// Why.
+    pub purpose: &'static str,
+    /// When it is needed.
+    pub need: Need,
+    /// Whether the tag exists in the service-tag data; absent (null) when
+    /// the data is another cloud's and cannot tell.
+    pub tag_known: Option<bool>,
+}
+
+/// Site Recovery's data churn limits.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChurnLimits {
+    /// Per VM, MB/s (standard churn).
+    pub per_vm_mbps: f64,
+    /// Per VM with High Churn, MB/s.
+    pub per_vm_high_churn_mbps: f64,
+    /// Per disk, standard churn.
+    pub per_disk: &'static [DiskLimit],
+    /// Per disk, High Churn.
+    pub per_disk_high_churn: &'static [DiskLimit],
+    /// The Enhanced Churn preview.
+    pub enhanced_churn: EnhancedChurn,
+}
+
+/// The Enhanced Churn preview's limits.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnhancedChurn {
+    /// Per VM, MB/s.
+    pub per_vm_mbps: f64,
+    /// Per disk at most, MB/s.
+    pub per_disk_max_mbps: f64,
+    /// The regions of the preview (source and target both among them).
+    pub regions: &'static [&'static str],
+    /// What it requires besides the regions.
+    pub requires: &'static str,
+    /// The average I/O sizes of the per-disk table.
+    pub io_sizes: &'static [&'static str],
+    /// Per disk, by the source disk's size.
+    pub per_disk_by_source_size: &'static [SizeLimit],
+}
+
+/// One row of a per-disk table.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct DiskLimit {
+    /// The replica disk type.
+    pub disk: &'static str,
+    /// The average I/O size on the source disk.
+    pub io: &'static str,
+    /// The average data churn the disk supports, MB/s.
+    pub mbps: f64,
+}
+
+/// One row of the Enhanced Churn per-disk table: the source disk's size and
+/// the churn it supports at each I/O size of
+/// [`EnhancedChurn::io_sizes`].
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SizeLimit {
+    /// The source disk's size, GiB.
+    pub source_disk_gib: u32,
+    /// MB/s at each I/O size.
+    pub mbps: [f64; 6],
+}

@@ -1,0 +1,187 @@
+//! `asrscope requirements`: a region pair's requirements as a checklist to
+//! read, as JSON, or as `az network nsg rule create` commands to paste.
+
+use crate::diagnosis::advice;
+use crate::model::requirements::{DiskLimit, NsgRule, RegionRequirements};
+use crate::model::{Need, Region};
+use std::io::Write;
+
+/// The requirements as pretty JSON followed by a newline.
+pub fn json(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, r)?;
+    writeln!(out)
+}
+
+/// The requirements as a checklist.
+pub fn text(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Site Recovery network requirements: {} -> {} ({})",
+        r.source_region.tag_suffix, r.target_region.tag_suffix, r.cloud_name
+    )?;
+    writeln!(out, "All outbound, HTTPS (TCP 443).")?;
+    writeln!(out)?;
+    writeln!(out, "URLs (URL-filtering firewall or proxy):")?;
+    for u in &r.urls {
+        writeln!(
+            out,
+            "  {:<42} {}{}",
+            u.pattern,
+            u.purpose,
+            need_note(u.need)
+        )?;
+        for also in u.also {
+            writeln!(out, "  {also:<42} (also documented for this endpoint)")?;
+        }
+    }
+    nsg_rules(out, r, &r.source_region, "replication", r.source_rules())?;
+    // A pair of one region (zone to zone) replicates one way.
+    let back = if r.target_region.id == r.source_region.id {
+        "replication"
+    } else {
+        "replication back after failover"
+    };
+    nsg_rules(out, r, &r.target_region, back, r.target_rules())?;
+    writeln!(out)?;
+    churn(out, r)?;
+    writeln!(out)?;
+    for n in r.notes {
+        writeln!(out, "- {n}")?;
+    }
+    Ok(())
+}
+
+/// The rules of one region's NSG.
+fn nsg_rules(
+    out: &mut dyn Write,
+    r: &RegionRequirements,
+    here: &Region,
+    why: &str,
+    rules: &[NsgRule],
+) -> std::io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "NSG rules in {} ({why}):", here.tag_suffix)?;
+    for rule in rules {
+        let unknown = match rule.tag_known {
+            Some(true) => String::new(),
+            None => format!("  (not checked: pass {} with --service-tags)", r.tag_file),
+            Some(false) => "  (tag not in the service-tag data)".to_string(),
+        };
+        writeln!(
+            out,
+            "  allow {:<28} {}{}{unknown}",
+            rule.tag,
+            rule.endpoint,
+            need_note(rule.need)
+        )?;
+    }
+    Ok(())
+}
+
+/// The data churn limits: per VM, and per disk in each table.
+fn churn(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Result<()> {
+    let c = &r.churn_limits;
+    writeln!(
+        out,
+        "Data churn limits: {} MB/s per VM ({} MB/s with High Churn); per disk:",
+        c.per_vm_mbps, c.per_vm_high_churn_mbps
+    )?;
+    let tables: [(&str, &[DiskLimit]); 2] = [
+        ("standard churn", c.per_disk),
+        ("High Churn", c.per_disk_high_churn),
+    ];
+    for (title, table) in tables {
+        writeln!(out, "  {title}:")?;
+        for row in table {
+            writeln!(
+                out,
+                "    {:<30} {:<15} {:>3} MB/s",
+                row.disk, row.io, row.mbps
+            )?;
+        }
+    }
+    let e = &c.enhanced_churn;
+    writeln!(
+        out,
+        "  Enhanced Churn (preview): up to {} MB/s per VM and {} MB/s per disk, in {}; needs {}.",
+        e.per_vm_mbps,
+        e.per_disk_max_mbps,
+        e.regions.join(", "),
+        e.requires
+    )?;
+    let columns = |cells: Vec<String>| cells.iter().map(|c| format!("{c:>8}")).collect::<String>();
+    writeln!(
+        out,
+        "    {:<18} {}",
+        "source disk, MB/s",
+        columns(e.io_sizes.iter().map(|s| s.to_string()).collect())
+    )?;
+    for row in e.per_disk_by_source_size {
+        writeln!(
+            out,
+            "    {:<18} {}",
+            format!("{} GiB", row.source_disk_gib),
+            columns(row.mbps.iter().map(|m| m.to_string()).collect())
+        )?;
+    }
+    Ok(())
+}
+
+/// The rules as `az` commands for a POSIX shell, with placeholders for the
+/// resource group and each region's NSG.
+pub fn az(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Result<()> {
+    let (s, t) = (&r.source_region, &r.target_region);
+    writeln!(
+        out,
+        "# Site Recovery outbound rules, {} -> {} (paste into a POSIX shell).",
+        s.tag_suffix, t.tag_suffix
+    )?;
+    writeln!(
+        out,
+        "# Set the resource group and the NSG of each region's subnet first:"
+    )?;
+    writeln!(out, "RG='<resource-group>'")?;
+    for region in [s, t] {
+        writeln!(
+            out,
+            "NSG_{}='<nsg-of-the-subnet-in-{}>'",
+            region.tag_suffix.to_ascii_uppercase(),
+            region.id
+        )?;
+    }
+    writeln!(
+        out,
+        "# Priorities 200-250: change them if rules of yours already use them."
+    )?;
+    for (i, rule) in r.nsg_rules.iter().enumerate() {
+        let nsg = format!("\"$NSG_{}\"", rule.region.to_ascii_uppercase());
+        if rule.need != Need::Always {
+            writeln!(
+                out,
+                "# {}:",
+                need_note(rule.need).trim().trim_matches(['(', ')'])
+            )?;
+        }
+        let priority = 200 + (i % r.urls.len()) * 10;
+        writeln!(
+            out,
+            "{}",
+            advice::nsg_rule_command(
+                "\"$RG\"",
+                &nsg,
+                &priority.to_string(),
+                &rule.tag,
+                Some(rule.endpoint),
+            )
+        )?;
+    }
+    Ok(())
+}
+
+fn need_note(n: Need) -> &'static str {
+    match n {
+        Need::Always => "",
+        Need::AdeVms => " (only for ADE-enabled VMs via the portal)",
+        Need::AgentAutoUpgrade => " (only for Mobility agent auto-upgrade via the portal)",
+    }
+}
