@@ -4,79 +4,15 @@
 //! regions seen, not with flows.
 
 use super::findings;
+use super::tally::Agg;
 use crate::azure::endpoints::CATALOG;
 use crate::azure::tags::TagDb;
 use crate::model::{
     CapturePoint, Cause, Cloud, CloudChoice, Diagnosis, DnsFailure, EndpointId, FlowRecord,
-    FlowVerdict, MAX_SOURCES, NameLog, NsgVerdict, RegionChoice, Requirement, RouteVerdict,
-    SourceOutcome, Status, Thresholds, Tunnel, TunnelKind, Upload, Verdict,
+    FlowVerdict, NameLog, RegionChoice, Requirement, Status, Thresholds, Tunnel, TunnelKind,
+    Upload, Verdict,
 };
 use std::collections::BTreeMap;
-
-/// The first flow of one verdict: its cause, NSG and route verdicts.
-#[derive(Clone)]
-pub(crate) struct Example {
-    pub cause: Cause,
-    pub config: (Option<NsgVerdict>, Option<RouteVerdict>),
-}
-
-/// A connection that worked through a proxy that asks for credentials.
-#[derive(Clone, Debug)]
-pub(crate) struct AuthenticatedProxy {
-    pub proxy: std::net::SocketAddr,
-    pub scheme: Option<String>,
-    /// The proxy's first answer on the connection (407), when it answered
-    /// twice.
-    pub first_status: Option<u16>,
-}
-
-/// What one endpoint's flows add up to.
-#[derive(Default, Clone)]
-pub(crate) struct Agg {
-    pub flows: u64,
-    pub worst: Option<(Verdict, Cause)>,
-    /// The worst flow's NSG and route verdicts (with `--nsg`, `--routes`).
-    pub config: (Option<NsgVerdict>, Option<RouteVerdict>),
-    /// The first flow of each verdict: every problem the flows show is a
-    /// finding of its own, not only the worst.
-    pub examples: BTreeMap<Verdict, Example>,
-    /// A flow that worked through a proxy that asks for credentials: the
-    /// proxy, the scheme it asked for, and its first answer.
-    pub authenticated: Option<AuthenticatedProxy>,
-    /// Each source address's worst verdict and flows (at most
-    /// [`MAX_SOURCES`]; the rest counted in `sources_left_off`).
-    pub sources: BTreeMap<std::net::IpAddr, (Verdict, u64)>,
-    pub sources_left_off: u64,
-    /// A flow that worked although the NSG exports deny it.
-    pub works_though_denied: Option<NsgVerdict>,
-    pub verdicts: BTreeMap<Verdict, u64>,
-    pub last_seen: Option<i64>,
-}
-
-impl Agg {
-    /// Each source's outcome, worst first, then by address.
-    pub(crate) fn sources(&self) -> Vec<SourceOutcome> {
-        let mut v: Vec<SourceOutcome> = self
-            .sources
-            .iter()
-            .map(|(a, (w, n))| SourceOutcome {
-                address: *a,
-                status: Status::of(*w),
-                flows: *n,
-            })
-            .collect();
-        v.sort_by(|x, y| y.status.cmp(&x.status).then(x.address.cmp(&y.address)));
-        v
-    }
-
-    /// Flows by verdict name, in name order (as the views list them).
-    pub(crate) fn counts(&self) -> BTreeMap<&'static str, u64> {
-        self.verdicts
-            .iter()
-            .map(|(v, n)| (v.as_str(), *n))
-            .collect()
-    }
-}
 
 /// Gathers verdicts into the diagnosis.
 #[derive(Default, Clone)]
@@ -150,45 +86,7 @@ impl Diagnoser {
         if family.len() < 3 {
             family.insert(f.src_ip);
         }
-        let a = self.per.entry(id).or_default();
-        a.flows += 1;
-        let room = a.sources.len() < MAX_SOURCES;
-        match a.sources.get_mut(&f.src_ip) {
-            Some((w, n)) => {
-                *w = (*w).max(v.verdict);
-                *n += 1;
-            }
-            None if room => {
-                a.sources.insert(f.src_ip, (v.verdict, 1));
-            }
-            None => a.sources_left_off += 1,
-        }
-        *a.verdicts.entry(v.verdict).or_default() += 1;
-        a.last_seen = Some(a.last_seen.map_or(f.last_seen, |l| l.max(f.last_seen)));
-        if a.worst.as_ref().is_none_or(|(w, _)| v.verdict > *w) {
-            a.worst = Some((v.verdict, v.cause.clone()));
-            a.config = (v.nsg.clone(), v.route.clone());
-        }
-        a.examples.entry(v.verdict).or_insert_with(|| Example {
-            cause: v.cause.clone(),
-            config: (v.nsg.clone(), v.route.clone()),
-        });
-        if a.authenticated.is_none()
-            && let Some(p) = &f.proxy
-            && p.status.is_some_and(|s| (200..300).contains(&s))
-            && (p.credentials_sent || p.first_status == Some(407))
-        {
-            a.authenticated = Some(AuthenticatedProxy {
-                proxy: std::net::SocketAddr::new(f.dst_ip, f.dst_port),
-                scheme: p.auth_scheme.clone(),
-                first_status: p.first_status,
-            });
-        }
-        if v.verdict == Verdict::Allowed
-            && let Some(n) = v.nsg.as_ref().filter(|n| n.allowed == Some(false))
-        {
-            a.works_though_denied.get_or_insert_with(|| n.clone());
-        }
+        self.per.entry(id).or_default().add(f, v);
         if v.private_endpoint
             && self.private.len() < 8
             && !self.private.iter().any(|(e, _)| *e == id)
@@ -310,6 +208,12 @@ impl Diagnoser {
             || self.asr_flows_tunnelled > 0
             || !self.translated.is_empty()
             || vms > 1;
+        let around = findings::Around {
+            upload: &upload_now,
+            thresholds: s.thresholds,
+            network: s.network,
+            at_appliance,
+        };
         for e in CATALOG {
             let e = &e.in_cloud(cloud.cloud);
             let a = self.per.remove(&e.id).unwrap_or_default();
@@ -323,7 +227,7 @@ impl Diagnoser {
                 })
                 .collect();
             let (mut status, mut cause) = match &a.worst {
-                Some((v, c)) => (Status::of(*v), Some(c.clone())),
+                Some((v, ex)) => (Status::of(*v), Some(ex.cause.clone())),
                 None => (Status::NotSeen, None),
             };
             if status == Status::NotSeen && !failed_dns.is_empty() {
@@ -340,25 +244,9 @@ impl Diagnoser {
             if a.worst.is_some() && status.is_problem() {
                 for (v, ex) in a.examples.iter().rev() {
                     let st = Status::of(*v);
-                    if !st.is_problem() {
-                        continue;
+                    if st.is_problem() {
+                        found.push(findings::for_endpoint(e, &tag, &a, st, ex, &around));
                     }
-                    let one = Agg {
-                        config: ex.config.clone(),
-                        ..a.clone()
-                    };
-                    found.push(findings::for_endpoint(
-                        e,
-                        st,
-                        &ex.cause,
-                        &tag,
-                        &super::reason::render(&ex.cause),
-                        &one,
-                        &upload_now,
-                        s.thresholds,
-                        s.network,
-                        at_appliance,
-                    ));
                 }
             }
             for d in &failed_dns {
@@ -395,8 +283,8 @@ impl Diagnoser {
                     .map(super::reason::render)
                     .unwrap_or_default(),
                 cause,
-                nsg: a.config.0.clone(),
-                route: a.config.1.clone(),
+                nsg: a.worst.as_ref().and_then(|(_, ex)| ex.nsg.clone()),
+                route: a.worst.as_ref().and_then(|(_, ex)| ex.route.clone()),
                 last_seen: a.last_seen,
                 sources: a.sources(),
                 sources_left_off: a.sources_left_off,

@@ -3,8 +3,8 @@
 //! matching on the typed [`Cause`], never on the reason sentence.
 
 use super::advice::{self, beat_deny, steps_text};
-use super::checklist::Agg;
 use super::reason;
+use super::tally::{Agg, AuthenticatedProxy, Example};
 use crate::azure::Network;
 use crate::azure::endpoints::Endpoint;
 use crate::azure::tags::TagDb;
@@ -235,24 +235,32 @@ fn throttled(e: &Endpoint, upload: &Upload, th: &Thresholds, ev: &mut Vec<String
     }
 }
 
-/// The finding for an endpoint whose status is a problem; `cause` is the
-/// cause of its worst flow.
-#[allow(clippy::too_many_arguments)]
+/// What an endpoint's finding is judged against besides its flows.
+pub(super) struct Around<'a> {
+    /// The upload to the cache account so far.
+    pub upload: &'a Upload,
+    /// The thresholds of the rules.
+    pub thresholds: &'a Thresholds,
+    /// The NSG and route exports.
+    pub network: &'a Network,
+    /// The capture was taken on an appliance the VMs' packets reach.
+    pub at_appliance: bool,
+}
+
+/// The finding for one problem of an endpoint: `status` is a problem, and
+/// `ex` the first flow with it.
 pub(super) fn for_endpoint(
     e: &Endpoint,
-    status: Status,
-    cause: &Cause,
     tag: &TagName,
-    evidence: &str,
     a: &Agg,
-    upload: &Upload,
-    th: &Thresholds,
-    network: &Network,
-    at_appliance: bool,
+    status: Status,
+    ex: &Example,
+    around: &Around<'_>,
 ) -> Finding {
+    let cause = &ex.cause;
     let counts: Vec<String> = a.counts().iter().map(|(k, v)| format!("{v} {k}")).collect();
     let mut ev = vec![
-        evidence.to_string(),
+        reason::render(cause),
         format!(
             "{} flow{}: {}",
             a.flows,
@@ -265,7 +273,7 @@ pub(super) fn for_endpoint(
         ev.push(by_vm);
     }
     let k = match status {
-        Status::Blocked => blocked(e, cause, tag, at_appliance),
+        Status::Blocked => blocked(e, cause, tag, around.at_appliance),
         Status::ProxyAuth => Kind {
             severity: Severity::Critical,
             title: format!(
@@ -300,10 +308,10 @@ pub(super) fn for_endpoint(
                 Fix::CheckDnsAnswers,
             ],
         },
-        _ => throttled(e, upload, th, &mut ev),
+        _ => throttled(e, around.upload, around.thresholds, &mut ev),
     };
     let mut k = k;
-    network_evidence(e, status, cause, tag, a, network, &mut ev, &mut k.fix);
+    network_evidence(e, tag, status, ex, around.network, &mut ev, &mut k.fix);
     finding(
         FindingKind::Endpoint {
             endpoint: e.id,
@@ -321,18 +329,17 @@ pub(super) fn for_endpoint(
 /// denies (and the allow rule that beats it), or that no NSG is the cause
 /// and where the route goes; forced tunnelling proven by a default route to
 /// a gateway.
-#[allow(clippy::too_many_arguments)]
 fn network_evidence(
     e: &Endpoint,
-    status: Status,
-    cause: &Cause,
     tag: &TagName,
-    a: &Agg,
+    status: Status,
+    ex: &Example,
     network: &Network,
     ev: &mut Vec<String>,
     fix: &mut Vec<Fix>,
 ) {
-    let (nsg, route) = &a.config;
+    let cause = &ex.cause;
+    let (nsg, route) = (&ex.nsg, &ex.route);
     let refused = matches!(
         cause,
         Cause::NoSynAnswer { .. }
@@ -544,10 +551,7 @@ pub(super) fn stale_nsg(e: &Endpoint, n: &NsgVerdict) -> Finding {
 /// A connection that worked through a proxy that asks for credentials: the
 /// client sent them; the Mobility service cannot (Site Recovery does not
 /// support authenticating proxies).
-pub(super) fn authenticating_proxy(
-    e: &Endpoint,
-    p: &super::checklist::AuthenticatedProxy,
-) -> Finding {
+pub(super) fn authenticating_proxy(e: &Endpoint, p: &AuthenticatedProxy) -> Finding {
     let scheme = p
         .scheme
         .as_deref()

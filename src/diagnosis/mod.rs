@@ -4,6 +4,7 @@
 //! - [`reason`]: the one place a cause becomes a sentence;
 //! - [`advice`]: the one place a fix becomes a sentence and an `az` command;
 //! - [`regions`]: source and target regions, given or inferred;
+//! - `tally`: what one endpoint's flows add up to;
 //! - [`checklist`]: verdicts gathered into the requirement checklist and the
 //!   cache upload rate;
 //! - [`findings`]: findings with error codes and fixes, chosen by cause;
@@ -18,6 +19,7 @@ pub mod findings;
 pub mod judge;
 pub mod reason;
 pub mod regions;
+mod tally;
 pub mod verdict;
 
 pub use judge::{Judge, Settings};
