@@ -33,6 +33,7 @@ pub mod flow;
 pub mod frame;
 pub mod model;
 pub mod proto;
+pub mod render;
 pub mod report;
 pub mod sanitize;
 pub mod tui;

@@ -278,10 +278,7 @@ impl Diagnoser {
                 status,
                 flows: a.flows,
                 verdicts: a.counts(),
-                evidence: cause
-                    .as_ref()
-                    .map(super::reason::render)
-                    .unwrap_or_default(),
+                evidence: cause.as_ref().map(crate::render::cause).unwrap_or_default(),
                 cause,
                 nsg: a.worst.as_ref().and_then(|(_, ex)| ex.nsg.clone()),
                 route: a.worst.as_ref().and_then(|(_, ex)| ex.route.clone()),

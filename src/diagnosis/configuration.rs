@@ -11,8 +11,7 @@
 //! Every verdict is per prefix of the service-tag data: `check` says which
 //! data, how old it is, and gives no verdict from another cloud's data.
 
-use super::advice::{self, beat_deny, steps_text};
-use super::findings::{cannot_tell_fix, correct_route, past_the_nsg, tags_file_fix};
+use super::advice::{beat_deny, cannot_tell_fix, correct_route, past_the_nsg, tags_file_fix};
 use crate::azure::Network;
 use crate::azure::endpoints::Endpoint;
 use crate::azure::tags::{TagDb, TagSource, for_cloud};
@@ -20,10 +19,8 @@ use crate::model::{
     Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, Fix, Need, NextHop, NsgVerdict, Region,
     RouteVerdict,
 };
+use crate::render::{self, advice::steps_text};
 use std::net::IpAddr;
-
-/// The service-tag data is called stale past this many days.
-pub const STALE_DAYS: i64 = super::judge::STALE_TAGS_DAYS;
 
 /// Judges every endpoint of `catalog` (already in `cloud`'s names) for a VM
 /// in `source` replicating to `target`; `today` is the day number (days
@@ -47,7 +44,7 @@ pub fn check(
             if data_cloud != Some(cloud) {
                 other_cloud(&mut r, tags, cloud);
             }
-            r.fix = advice::render_all(&r.fixes);
+            r.fix = render::fixes(&r.fixes);
             r
         })
         .collect();
@@ -85,7 +82,7 @@ pub fn check(
         source_region: source.clone(),
         target_region: target.clone(),
         cloud,
-        service_tags_stale: age.is_some_and(|a| a > STALE_DAYS),
+        service_tags_stale: age.is_some_and(|a| a > crate::model::STALE_TAGS_DAYS),
         service_tags_age_days: age,
         service_tags: meta,
         notes,
@@ -416,7 +413,7 @@ mod tests {
         // 3990 is taken: the nearest free number below the deny.
         assert_eq!(priority(fix_for(&nsg(4000, &[3990, 3999]))), Some(3998));
         assert_eq!(priority(fix_for(&nsg(105, &[]))), Some(104));
-        let text = advice::render(&fix_for(&nsg(4000, &[])));
+        let text = render::fix(&fix_for(&nsg(4000, &[])));
         assert!(text.contains("--priority 3990"), "{text}");
         assert!(text.contains("--nsg-name 'nic-nsg'"), "{text}");
         // Nothing can come before priority 100, nor before 102 when 100 and
@@ -424,7 +421,7 @@ mod tests {
         for n in [nsg(100, &[]), nsg(102, &[100, 101])] {
             let f = fix_for(&n);
             assert!(matches!(f, Fix::ChangeDenyRule { .. }), "{f:?}");
-            let text = advice::render(&f);
+            let text = render::fix(&f);
             assert!(!text.contains("az network"), "{text}");
             assert!(!text.contains("lowest priority"), "{text}");
         }

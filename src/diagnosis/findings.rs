@@ -2,17 +2,20 @@
 //! seen, the evidence, and the concrete fix. The kind of finding is chosen by
 //! matching on the typed [`Cause`], never on the reason sentence.
 
-use super::advice::{self, beat_deny, steps_text};
-use super::reason;
+use super::advice::{
+    beat_deny, cannot_tell_fix, correct_route, nsg_fix, past_the_nsg, url_fix,
+    with_storage_firewall,
+};
 use super::tally::{Agg, AuthenticatedProxy, Example};
 use crate::azure::Network;
 use crate::azure::endpoints::Endpoint;
 use crate::azure::tags::TagDb;
 use crate::model::{
     Cause, EndpointId, Finding, FindingKind, Fix, NameLog, NextHop, NsgOutcome, NsgVerdict,
-    PastTheNsg, RegionChoice, RouteVerdict, ServiceEndpointWhy, Severity, Status, TagName,
-    Thresholds, Tunnel, TunnelKind, Upload,
+    RegionChoice, RouteVerdict, ServiceEndpointWhy, Severity, Status, TagName, Thresholds, Tunnel,
+    TunnelKind, Upload,
 };
+use crate::render::{self, advice::steps_text};
 use std::collections::BTreeMap;
 
 /// A finding, its fixes rendered by the one renderer.
@@ -31,38 +34,9 @@ fn finding(
         endpoint,
         error_codes: k.codes,
         evidence,
-        fix: advice::render_all(&k.fix),
+        fix: render::fixes(&k.fix),
         fixes: k.fix,
     }
-}
-
-/// The generic NSG rule that allows an endpoint's tag.
-fn nsg_fix(tag: &TagName) -> Fix {
-    Fix::NsgAllowRule {
-        tag: tag.clone(),
-        nsg: None,
-        priority: None,
-        beats: None,
-    }
-}
-
-/// The URL a filtering firewall or proxy must allow.
-fn url_fix(e: &Endpoint) -> Fix {
-    Fix::AllowUrl {
-        pattern: e.pattern.to_string(),
-        also: e.url_also.iter().map(|u| u.to_string()).collect(),
-        cache_accounts: e.id == EndpointId::CacheStorage,
-    }
-}
-
-/// For the cache account, a refusal right at the hello can also be the
-/// storage account's own firewall (its HTTP 403 is inside TLS, but the reset
-/// or silence is not): one more cause to check.
-fn with_storage_firewall(e: &Endpoint, mut fix: Vec<Fix>) -> Vec<Fix> {
-    if e.id == EndpointId::CacheStorage {
-        fix.push(Fix::StorageFirewall { may_refuse: true });
-    }
-    fix
 }
 
 /// What a finding says beyond its evidence.
@@ -164,30 +138,6 @@ fn blocked(e: &Endpoint, cause: &Cause, tag: &TagName, at_appliance: bool) -> Ki
     }
 }
 
-/// "5.8 s of data in flight over a span of 43.8 s, 2 flows one after another".
-pub fn upload_time(u: &Upload) -> String {
-    use crate::dates::duration_text;
-    let mut s = format!("{} bytes in {}", u.bytes, duration_text(u.seconds));
-    if u.span_seconds > u.seconds * 1.05 + 0.001 {
-        s.push_str(&format!(
-            " of data in flight, over a span of {}",
-            duration_text(u.span_seconds)
-        ));
-    }
-    if u.flows > 1 {
-        s.push_str(&format!(
-            ", {} flows{}",
-            u.flows,
-            if u.parallel {
-                ", some in parallel"
-            } else {
-                " one after another"
-            }
-        ));
-    }
-    s
-}
-
 /// The churn limits in one line, with where the tables are: the report
 /// names the limits that bound replication, not every row.
 fn churn_line() -> String {
@@ -215,7 +165,7 @@ fn throttled(e: &Endpoint, upload: &Upload, th: &Thresholds, ev: &mut Vec<String
         ev.push(format!(
             "upload to the cache account {:.2} MB/s while data moved ({}): {below} the {:.2} MB/s Site Recovery needs (4 MB in 3 s); churn limit {:.0} MB/s per VM ({:.0} MB/s with High Churn)",
             upload.mbps,
-            upload_time(upload),
+            render::upload_time(upload),
             th.cache_upload_mbps,
             th.churn_limit_mbps,
             th.high_churn_limit_mbps
@@ -260,7 +210,7 @@ pub(super) fn for_endpoint(
     let cause = &ex.cause;
     let counts: Vec<String> = a.counts().iter().map(|(k, v)| format!("{v} {k}")).collect();
     let mut ev = vec![
-        reason::render(cause),
+        render::cause(cause),
         format!(
             "{} flow{}: {}",
             a.flows,
@@ -268,7 +218,7 @@ pub(super) fn for_endpoint(
             counts.join(", ")
         ),
     ];
-    let by_vm = reason::sources_text(&a.sources(), a.sources_left_off);
+    let by_vm = render::sources_text(&a.sources(), a.sources_left_off);
     if !by_vm.is_empty() {
         ev.push(by_vm);
     }
@@ -434,74 +384,6 @@ fn network_evidence(
     }
 }
 
-/// Where to look when every NSG allows a blocked flow, and the fixes that
-/// go with the route it takes (never a route around the appliance).
-pub(super) fn past_the_nsg(
-    e: &Endpoint,
-    tag: &TagName,
-    route: Option<&RouteVerdict>,
-) -> (PastTheNsg, Vec<Fix>) {
-    let Some(r) = route else {
-        return (PastTheNsg::Path, Vec::new());
-    };
-    let storage = |why| {
-        (e.id == EndpointId::CacheStorage)
-            .then_some(Fix::StorageServiceEndpoint { why })
-            .into_iter()
-    };
-    match &r.next_hop {
-        h if h.is_appliance() => (
-            PastTheNsg::Appliance {
-                address: r.next_hop_address.clone(),
-            },
-            std::iter::once(Fix::AllowUrlOnAppliance {
-                pattern: e.pattern.to_string(),
-                address: r.next_hop_address.clone(),
-            })
-            .chain(storage(ServiceEndpointWhy::Appliance))
-            .collect(),
-        ),
-        NextHop::VirtualNetworkGateway => (
-            PastTheNsg::Gateway,
-            std::iter::once(Fix::AllowUrlOnPremises {
-                pattern: e.pattern.to_string(),
-            })
-            .chain(storage(ServiceEndpointWhy::ForcedTunnel))
-            .collect(),
-        ),
-        NextHop::None if !r.assumed => (PastTheNsg::Dropped, vec![correct_route(r, tag)]),
-        _ => (PastTheNsg::Path, Vec::new()),
-    }
-}
-
-/// The route to remove or correct.
-pub(super) fn correct_route(r: &RouteVerdict, tag: &TagName) -> Fix {
-    Fix::CorrectRoute {
-        name: r.name.clone(),
-        prefix: r.prefix.clone(),
-        next_hop: r.next_hop.clone(),
-        tag: tag.clone(),
-    }
-}
-
-/// What to do when the NSG export cannot tell: the effective rules when an
-/// `nsg show` export was given; the effective rules again, whole, when they
-/// lack the default rules; else the portal's view of the rule.
-pub(super) fn cannot_tell_fix(n: &NsgVerdict) -> Fix {
-    use crate::model::NsgExport;
-    let undecided = n.steps.iter().find(|s| {
-        matches!(
-            s.outcome,
-            NsgOutcome::CannotTell | NsgOutcome::NoRuleMatched
-        )
-    });
-    match undecided.map(|s| (s.outcome, s.export)) {
-        Some((_, NsgExport::NsgShow)) => Fix::ExportEffectiveRules,
-        Some((NsgOutcome::NoRuleMatched, NsgExport::Effective)) => Fix::ExportWhole,
-        _ => Fix::CheckRuleInPortal,
-    }
-}
-
 /// ", the route 0.0.0.0/0 goes to VirtualAppliance 10.0.0.4".
 fn hop_text(r: &RouteVerdict) -> String {
     format!(
@@ -619,7 +501,7 @@ pub(super) fn dns(e: &Endpoint, d: &NameLog, cause: &Cause) -> Finding {
         },
         vec![format!(
             "{} (DNS server {})",
-            reason::render(cause),
+            render::cause(cause),
             servers.join(", ")
         )],
     )
@@ -836,18 +718,10 @@ pub(super) fn stale_tags(
             severity: Severity::Warning,
             title: format!("the service-tag data is {age_days} days older than the capture"),
             codes: vec![],
-            fix: vec![tags_file_fix(cloud)],
+            fix: vec![super::advice::tags_file_fix(cloud)],
         },
         vec![format!(
             "service tags published {published} (changeNumber {change_number}); tags change weekly"
         )],
     )
-}
-
-/// Pass the cloud's current service-tag file.
-pub fn tags_file_fix(cloud: crate::model::Cloud) -> Fix {
-    Fix::ServiceTagsFile {
-        file: crate::azure::clouds::tag_file(cloud).to_string(),
-        download: crate::azure::clouds::tag_download(cloud).to_string(),
-    }
 }

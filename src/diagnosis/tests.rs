@@ -881,7 +881,7 @@ fn an_unnamed_flow_is_tied_to_its_endpoint_by_address() {
 
 #[test]
 fn an_unknown_region_placeholder_is_quoted_in_the_command() {
-    let fix = super::advice::render(&crate::model::Fix::NsgAllowRule {
+    let fix = crate::render::fix(&crate::model::Fix::NsgAllowRule {
         tag: crate::model::TagName::new("Storage.<source>"),
         nsg: None,
         priority: None,
@@ -923,7 +923,7 @@ fn the_upload_rate_is_over_the_time_data_moved_not_the_span() {
     assert!((u.span_seconds - 37.0).abs() < 1e-9, "{u:?}");
     assert!((u.mbps - 6.0 / 7.0).abs() < 1e-9, "{u:?}");
     assert!(!u.parallel);
-    let text = super::findings::upload_time(&u);
+    let text = crate::render::upload_time(&u);
     assert!(
         text.contains("7.0 s of data in flight, over a span of 37.0 s"),
         "{text}"
@@ -941,7 +941,7 @@ fn the_upload_rate_is_over_the_time_data_moved_not_the_span() {
     let u = d.cache_upload.unwrap();
     assert!((u.seconds - 6.0).abs() < 1e-9, "{u:?}");
     assert!(u.parallel);
-    assert!(super::findings::upload_time(&u).contains("some in parallel"));
+    assert!(crate::render::upload_time(&u).contains("some in parallel"));
 }
 
 #[test]

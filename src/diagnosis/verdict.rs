@@ -5,13 +5,13 @@
 //! are tried in the order the README lists them; the first that applies
 //! decides. Thresholds are set by flags.
 
-use super::reason;
 use crate::azure::endpoints::{self, Endpoint};
 use crate::azure::tags::{TagDb, TagInfo};
 use crate::model::{
     Cause, Cloud, EndpointBy, FlowRecord, FlowVerdict, Handshake, NameSource, NsgVerdict, Region,
     Rejection, Side, TagName, Thresholds, TlsEnd, Transport, Verdict,
 };
+use crate::render::reason;
 use std::net::{IpAddr, SocketAddr};
 
 /// Issuer names (substrings of the leaf certificate's issuer) of the CAs that
@@ -113,7 +113,7 @@ pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
     let outside = checked && tags.is_empty() && platform.is_none();
     let (verdict, cause) = decide(f, ep.is_some(), outside, ctx);
     let endpoint_by = found.map(|(_, by)| by);
-    let mut reason = reason::render(&cause);
+    let mut reason = reason::cause(&cause);
     if let (Some(e), Some(EndpointBy::Address), Some(tag)) = (ep, endpoint_by, &service_tag) {
         reason.push_str(&reason::by_address(e.pattern, tag.as_str()));
     }

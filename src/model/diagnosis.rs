@@ -8,6 +8,10 @@ use super::{
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// Service-tag data older than this many days (than the capture, or than
+/// today for `check`) is called stale: tags change weekly.
+pub const STALE_TAGS_DAYS: i64 = 60;
+
 /// Thresholds of the rules.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Thresholds {

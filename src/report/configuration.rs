@@ -23,7 +23,7 @@ pub fn write(c: &ConfigCheck, out: &mut impl Write) -> io::Result<()> {
         "Site Recovery requirements against the exported configuration: {} -> {} ({})",
         c.source_region.tag_suffix,
         c.target_region.tag_suffix,
-        crate::azure::clouds::display(c.cloud)
+        crate::render::cloud_name(c.cloud)
     )?;
     let t = &c.service_tags;
     let age = c
@@ -42,9 +42,9 @@ pub fn write(c: &ConfigCheck, out: &mut impl Write) -> io::Result<()> {
         writeln!(
             out,
             "  STALE: older than {} days; tags change weekly: pass the current {} with --service-tags ({})",
-            crate::diagnosis::configuration::STALE_DAYS,
-            crate::azure::clouds::tag_file(c.cloud),
-            crate::azure::clouds::tag_download(c.cloud)
+            crate::model::STALE_TAGS_DAYS,
+            crate::render::tag_file(c.cloud),
+            crate::render::tag_download(c.cloud)
         )?;
     }
     writeln!(

@@ -3,7 +3,6 @@
 //! the flows that matter.
 
 use crate::dates::rfc3339_us;
-use crate::decode::linktype_name;
 use crate::model::CaptureEnd;
 use crate::model::Verdict;
 use crate::model::{Analysis, JudgedFlow};
@@ -149,7 +148,11 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
         c.frames
     )?;
     for i in &a.inputs {
-        let lts: Vec<String> = i.linktypes.iter().map(|l| linktype_name(*l)).collect();
+        let lts: Vec<String> = i
+            .linktypes
+            .iter()
+            .map(|l| crate::render::linktype(*l))
+            .collect();
         let end = match &i.end {
             CaptureEnd::Complete => "complete".to_string(),
             CaptureEnd::Damaged {
@@ -201,7 +204,7 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
         } else {
             format!(
                 "; addresses NOT checked: the service-tag data is another cloud's (pass {} with --service-tags)",
-                crate::azure::clouds::tag_file(c.cloud)
+                crate::render::tag_file(c.cloud)
             )
         };
         wrapped(
@@ -210,7 +213,7 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
             4,
             &format!(
                 "{} ({}){unchecked}",
-                crate::azure::clouds::display(c.cloud),
+                crate::render::cloud_name(c.cloud),
                 c.how
             ),
         )?;
@@ -253,7 +256,7 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
         writeln!(
             out,
             "  {:<15} {:<42} {:<28} {:>5}",
-            format!("{mark} {}", r.status.as_str()),
+            format!("{mark} {}", crate::render::status(r.status)),
             trunc(&ep, 42),
             trunc(r.tag.as_str(), 28),
             r.flows
@@ -261,7 +264,7 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
         if !r.evidence.is_empty() {
             wrapped(out, "                  ", 18, &for_terminal(&r.evidence))?;
         }
-        let by_vm = crate::diagnosis::reason::sources_text(&r.sources, r.sources_left_off);
+        let by_vm = crate::render::sources_text(&r.sources, r.sources_left_off);
         if !by_vm.is_empty() {
             wrapped(out, "                  ", 18, &by_vm)?;
         }
@@ -275,7 +278,7 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
             &format!(
                 "{:.2} MB/s ({}; {:.1}% retransmitted); Site Recovery needs at least {:.2} MB/s (4 MB in 3 s); churn limit {:.0} MB/s per VM, {:.0} MB/s with High Churn",
                 u.mbps,
-                crate::diagnosis::findings::upload_time(u),
+                crate::render::upload_time(u),
                 u.retrans_pct,
                 d.thresholds.cache_upload_mbps,
                 d.thresholds.churn_limit_mbps,

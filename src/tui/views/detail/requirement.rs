@@ -55,7 +55,7 @@ fn field_lines(r: &Requirement, g: &Glyphs) -> Vec<Line<'static>> {
     if !r.evidence.is_empty() {
         out.push(field("evidence", clean(&r.evidence), plain));
     }
-    let by_vm = crate::diagnosis::reason::sources_text(&r.sources, r.sources_left_off);
+    let by_vm = crate::render::sources_text(&r.sources, r.sources_left_off);
     if let Some(vms) = by_vm.strip_prefix("by VM (source address): ") {
         out.push(field("VMs", vms.to_string(), plain));
     }

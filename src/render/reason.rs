@@ -1,7 +1,8 @@
-//! The one place where a [`Cause`] becomes the sentence users read (the
-//! `reason` of a flow, the evidence of a requirement). Nothing decides on
-//! these sentences: decisions match on the cause.
+//! How a [`Cause`] reads: the `reason` of a flow, the evidence of a
+//! requirement. Nothing decides on these sentences: decisions match on the
+//! cause.
 
+use super::plural;
 use crate::model::{Cause, DnsFailure, Rejection, Side};
 
 /// Milliseconds as a reason shows them: one decimal below 10 ms.
@@ -11,10 +12,6 @@ pub fn ms_text(ms: f64) -> String {
     } else {
         format!("{ms:.0}")
     }
-}
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// What a reason adds for a flow tied to its endpoint by address, so that
@@ -54,7 +51,7 @@ pub fn sources_text(sources: &[crate::model::SourceOutcome], left_off: u64) -> S
 }
 
 /// The sentence for a cause.
-pub fn render(c: &Cause) -> String {
+pub fn cause(c: &Cause) -> String {
     match c {
         Cause::ProxyAuthRequired {
             proxy,
