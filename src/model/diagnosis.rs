@@ -121,7 +121,7 @@ pub enum CapturePoint {
 
 /// A requirement's status in the checklist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "&'static str")]
 pub enum Status {
     /// Seen working.
     Ok,
@@ -140,11 +140,11 @@ pub enum Status {
 }
 
 impl Status {
-    /// Kebab-case name.
+    /// Kebab-case name, as in the JSON.
     pub fn as_str(&self) -> &'static str {
         match self {
             Status::Ok => "ok",
-            Status::NotSeen => "not seen",
+            Status::NotSeen => "not-seen",
             Status::Throttled => "throttled",
             Status::OutsideAzure => "outside-azure",
             Status::Intercepted => "intercepted",

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 /// IP protocol numbers of the transports tracked as flows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(into = "&'static str")]
 pub enum Transport {
     /// TCP
     Tcp,
@@ -113,7 +113,7 @@ pub struct CertNames {
 
 /// Where the flow's server name came from, in order of preference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(into = "&'static str")]
 pub enum NameSource {
     /// The TLS ClientHello's server_name.
     Sni,
@@ -142,7 +142,7 @@ impl NameSource {
 
 /// How the connection attempt ended (for UDP: whether the server answered).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "&'static str")]
 pub enum Handshake {
     /// SYN, SYN/ACK, ACK.
     Established,
@@ -181,7 +181,7 @@ impl Handshake {
 
 /// Who ended the flow and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "&'static str")]
 pub enum Close {
     /// The client sent the first FIN.
     FinClient,

@@ -41,6 +41,23 @@ pub use verdict::*;
 
 use serde::Serializer;
 
+/// Names of the unit enums whose one declaration of their names is their
+/// `as_str`: the JSON serialises them through it
+/// (`#[serde(into = "&'static str")]`), and the CSV and views print it.
+macro_rules! named_by_as_str {
+    ($($t:ty),* $(,)?) => {$(
+        impl From<$t> for &'static str {
+            fn from(v: $t) -> &'static str {
+                v.as_str()
+            }
+        }
+    )*};
+}
+
+named_by_as_str!(
+    Transport, NameSource, Handshake, Close, EndpointId, EndpointBy, Verdict, Status,
+);
+
 /// Version of the JSON layout; bumped on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 3;
 
@@ -54,5 +71,31 @@ pub fn ts_opt<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
     match v {
         Some(v) => ts(v, s),
         None => s.serialize_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json<T: serde::Serialize>(v: T) -> String {
+        serde_json::to_string(&v).unwrap()
+    }
+
+    #[test]
+    fn the_json_names_of_unit_enums_are_their_as_str() {
+        for (v, name) in [
+            (json(Status::NotSeen), "not-seen"),
+            (json(Status::ProxyAuth), "proxy-auth"),
+            (json(Verdict::OutsideAzure), "outside-azure"),
+            (json(EndpointId::CacheStorage), "cache-storage"),
+            (json(EndpointBy::Address), "address"),
+            (json(Handshake::ResetAfterData), "reset-after-data"),
+            (json(Close::RstServer), "rst-server"),
+            (json(NameSource::Connect), "connect"),
+            (json(Transport::Udp), "udp"),
+        ] {
+            assert_eq!(v, format!("\"{name}\""));
+        }
     }
 }

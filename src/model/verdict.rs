@@ -9,7 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 
 /// The Site Recovery endpoints of the catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "&'static str")]
 pub enum EndpointId {
     /// The cache storage account in the source region (`*.blob.core.windows.net`).
     CacheStorage,
@@ -41,7 +41,7 @@ impl EndpointId {
 
 /// How a flow was tied to its catalog endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(into = "&'static str")]
 pub enum EndpointBy {
     /// Its name (SNI, CONNECT, DNS answer or certificate) matched the pattern.
     Name,
@@ -62,7 +62,7 @@ impl EndpointBy {
 
 /// A flow's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "&'static str")]
 pub enum Verdict {
     /// Worked.
     Allowed,
@@ -297,37 +297,6 @@ pub enum Cause {
         /// Flows seen.
         flows: u64,
     },
-}
-
-impl Cause {
-    /// The stable machine-readable name (the JSON `kind`).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Cause::ProxyAuthRequired { .. } => "proxy-auth-required",
-            Cause::ProxyRefused { .. } => "proxy-refused",
-            Cause::NoSynAnswer { .. } => "no-syn-answer",
-            Cause::NoDnsAnswer { .. } => "no-dns-answer",
-            Cause::SynReset { .. } => "syn-reset",
-            Cause::IcmpError { .. } => "icmp-error",
-            Cause::ResetAfterFirstData { .. } => "reset-after-first-data",
-            Cause::AckNeverSeen => "ack-never-seen",
-            Cause::TlsAlert { .. } => "tls-alert",
-            Cause::CertificateRejected { .. } => "certificate-rejected",
-            Cause::ServerSilent { .. } => "server-silent",
-            Cause::UdpAnswered => "udp-answered",
-            Cause::UdpNoAnswer => "udp-no-answer",
-            Cause::MidFlowOneDirection => "mid-flow-one-direction",
-            Cause::UntrustedIssuer { .. } => "untrusted-issuer",
-            Cause::PrivateEndpoint { .. } => "private-endpoint",
-            Cause::OutsideAzure { .. } => "outside-azure",
-            Cause::Throttled { .. } => "throttled",
-            Cause::MidFlowWorking { .. } => "mid-flow-working",
-            Cause::MidFlowNoData => "mid-flow-no-data",
-            Cause::Established { .. } => "established",
-            Cause::DnsFailed { .. } => "dns-failed",
-            Cause::NothingToJudge { .. } => "nothing-to-judge",
-        }
-    }
 }
 
 /// What the judge says of a flow.
