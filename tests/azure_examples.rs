@@ -6,6 +6,7 @@
 mod common;
 
 use asrscope::azure::tags::TagDb;
+use asrscope::model::RouteOrigin;
 use common::{analyze, data, run};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -172,7 +173,7 @@ fn microsoft_examples_read_alike_in_every_shape() {
             );
             assert_eq!(a, b);
             assert_eq!(a[0].name.as_deref(), Some("route1"));
-            assert!(a[0].from_table);
+            assert_eq!(a[0].origin, RouteOrigin::Table);
         }
     }
     // The effective lists: the body as az prints it, and the bare array.
@@ -185,7 +186,7 @@ fn microsoft_examples_read_alike_in_every_shape() {
     let r = parse_routes(&s(&routes)).unwrap();
     assert_eq!(r, parse_routes(&s(&routes["value"])).unwrap());
     assert_eq!(r.len(), 6);
-    assert!(!r[0].from_table);
+    assert_eq!(r[0].origin, RouteOrigin::Effective);
 }
 
 #[test]

@@ -11,12 +11,7 @@ use crate::model::{
 
 /// The generic NSG rule that allows an endpoint's tag.
 pub(super) fn nsg_fix(tag: &TagName) -> Fix {
-    Fix::NsgAllowRule {
-        tag: tag.clone(),
-        nsg: None,
-        priority: None,
-        beats: None,
-    }
+    Fix::NsgAllowRule { tag: tag.clone() }
 }
 
 /// The URL a filtering firewall or proxy must allow.
@@ -44,14 +39,14 @@ pub fn beat_deny(n: &NsgVerdict, nsgs: &Nsgs, tag: &TagName) -> Option<Fix> {
     let step = n.steps.iter().find(|s| s.outcome == NsgOutcome::Deny)?;
     let (rule, priority) = (step.rule.clone()?, step.priority?);
     let free = nsgs
-        .named(&step.nsg)
+        .get(step.nsg_index)
         .and_then(|nsg| nsg.free_priority_below(priority));
     Some(match free {
-        Some(p) => Fix::NsgAllowRule {
+        Some(p) => Fix::NsgAllowBeforeDeny {
             tag: tag.clone(),
-            nsg: Some(step.nsg.clone()),
-            priority: Some(p),
-            beats: Some((rule, priority)),
+            nsg: step.nsg.clone(),
+            priority: p,
+            beats: (rule, priority),
         },
         None => Fix::ChangeDenyRule {
             tag: tag.clone(),
@@ -77,14 +72,16 @@ pub(super) fn past_the_nsg(
             .then_some(Fix::StorageServiceEndpoint { why })
             .into_iter()
     };
-    match &r.next_hop {
+    let address = r.next_hop_address().map(str::to_string);
+    match r.next_hop() {
+        _ if r.drops() => (PastTheNsg::Dropped, vec![correct_route(r, tag)]),
         h if h.is_appliance() => (
             PastTheNsg::Appliance {
-                address: r.next_hop_address.clone(),
+                address: address.clone(),
             },
             std::iter::once(Fix::AllowUrlOnAppliance {
                 pattern: e.pattern.to_string(),
-                address: r.next_hop_address.clone(),
+                address,
             })
             .chain(storage(ServiceEndpointWhy::Appliance))
             .collect(),
@@ -97,17 +94,17 @@ pub(super) fn past_the_nsg(
             .chain(storage(ServiceEndpointWhy::ForcedTunnel))
             .collect(),
         ),
-        NextHop::None if !r.assumed => (PastTheNsg::Dropped, vec![correct_route(r, tag)]),
         _ => (PastTheNsg::Path, Vec::new()),
     }
 }
 
 /// The route to remove or correct.
 pub(super) fn correct_route(r: &RouteVerdict, tag: &TagName) -> Fix {
+    let taken = r.route.as_ref();
     Fix::CorrectRoute {
-        name: r.name.clone(),
-        prefix: r.prefix.clone(),
-        next_hop: r.next_hop.clone(),
+        name: taken.and_then(|t| t.name.clone()),
+        prefix: taken.map(|t| t.prefix.clone()),
+        next_hop: r.next_hop().clone(),
         tag: tag.clone(),
     }
 }

@@ -19,7 +19,7 @@ use crate::model::{
     Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, Fix, Need, NextHop, NsgVerdict, Region,
     RouteVerdict,
 };
-use crate::render::{self, advice::steps_text};
+use crate::render::{self, network::steps_text};
 use std::net::IpAddr;
 
 /// Judges every endpoint of `catalog` (already in `cloud`'s names) for a VM
@@ -87,7 +87,12 @@ pub fn check(
         service_tags: meta,
         notes,
         nsgs: network.nsgs.list().iter().map(|n| n.name.clone()).collect(),
-        routes: network.routes.list().iter().filter(|r| !r.assumed).count(),
+        routes: network
+            .routes
+            .list()
+            .iter()
+            .filter(|r| r.origin != crate::model::RouteOrigin::Assumed)
+            .count(),
         ok: requirements
             .iter()
             .all(|r| r.need != Need::Always || r.status == ConfigStatus::Ok),
@@ -164,7 +169,7 @@ fn requirement(
             if let Some(v) =
                 network.nsg_verdict(&crate::azure::nsg::Flow::tcp(ip, 443), source_tags)
             {
-                let rank = |v: &NsgVerdict| match v.allowed {
+                let rank = |v: &NsgVerdict| match v.allowed() {
                     Some(false) => 2,
                     None => 1,
                     Some(true) => 0,
@@ -176,12 +181,12 @@ fn requirement(
             if let Some(route) = network.route(ip, source_tags)
                 && prefix_route
                     .as_ref()
-                    .is_none_or(|w| route.next_hop.harm() > w.next_hop.harm())
+                    .is_none_or(|w| route.next_hop().harm() > w.next_hop().harm())
             {
                 prefix_route = Some(route);
             }
         }
-        match verdict.map(|v| (v.allowed, v)) {
+        match verdict.map(|v| (v.allowed(), v)) {
             Some((Some(false), v)) => {
                 r.denied += 1;
                 deny.get_or_insert(v);
@@ -197,13 +202,13 @@ fn requirement(
             None => r.allowed += 1,
         }
         if let Some(route) = prefix_route {
-            match hops.iter_mut().find(|(h, _)| *h == route.next_hop) {
+            match hops.iter_mut().find(|(h, _)| *h == *route.next_hop()) {
                 Some((_, n)) => *n += 1,
-                None => hops.push((route.next_hop.clone(), 1)),
+                None => hops.push((route.next_hop().clone(), 1)),
             }
             if worst
                 .as_ref()
-                .is_none_or(|w| route.next_hop.harm() > w.next_hop.harm())
+                .is_none_or(|w| route.next_hop().harm() > w.next_hop().harm())
             {
                 worst = Some(route);
             }
@@ -228,7 +233,7 @@ fn requirement(
             steps_text(u)
         );
         if !u.notes.is_empty() {
-            text.push_str(&format!("; {}", u.notes.join("; ")));
+            text.push_str(&format!("; {}", render::network::nsg_notes(u).join("; ")));
         }
         r.evidence.push(text);
         r.fixes.push(cannot_tell_fix(u));
@@ -237,7 +242,7 @@ fn requirement(
             "every NSG allows TCP 443 to all {n} IPv4 prefixes of {tag} ({})",
             steps_text(a)
         ));
-        for note in &a.notes {
+        for note in render::network::nsg_notes(a) {
             r.evidence.push(format!("approximation: {note}"));
         }
     }
@@ -303,30 +308,26 @@ fn route_judgement(r: &mut ConfigRequirement, e: &Endpoint, route: &RouteVerdict
     let count = r
         .next_hops
         .iter()
-        .find(|(h, _)| *h == route.next_hop)
+        .find(|(h, _)| *h == *route.next_hop())
         .map_or(0, |(_, c)| *c);
     let via = format!(
-        "{count} of the {} prefixes route to {}{} (route {}{}, {})",
+        "{count} of the {} prefixes route to {} (route {}{}, {})",
         r.prefixes,
-        route.next_hop,
+        render::network::next_hop(route),
         route
-            .next_hop_address
-            .as_deref()
-            .map(|a| format!(" {a}"))
-            .unwrap_or_default(),
-        route
-            .name
-            .as_deref()
+            .route
+            .as_ref()
+            .and_then(|t| t.name.as_deref())
             .map(|n| format!("{n} "))
             .unwrap_or_default(),
-        route.prefix,
-        route.source
+        render::network::route_prefix(route),
+        render::network::route_source(route)
     );
-    for n in &route.notes {
+    for n in render::network::route_notes(route) {
         r.evidence.push(format!("route: {n}"));
     }
-    let status = match &route.next_hop {
-        NextHop::None if !route.assumed => ConfigStatus::Dropped,
+    let status = match route.next_hop() {
+        _ if route.drops() => ConfigStatus::Dropped,
         NextHop::VirtualNetworkGateway => ConfigStatus::ForcedTunnel,
         h if h.is_appliance() => ConfigStatus::ViaAppliance,
         _ => {
@@ -405,25 +406,31 @@ mod tests {
 
     #[test]
     fn an_allow_rule_goes_before_the_deny_at_a_free_priority() {
-        let priority = |f: Fix| match f {
-            Fix::NsgAllowRule { priority, .. } => priority,
-            other => panic!("{other:?}"),
+        let allow_at = |priority: u32| Fix::NsgAllowBeforeDeny {
+            tag: TagName::new("Storage.EastUS"),
+            nsg: "nic-nsg".into(),
+            priority,
+            beats: ("securityRules/Deny-All".into(), 4000),
         };
-        assert_eq!(priority(fix_for(&nsg(4000, &[]))), Some(3990));
+        assert_eq!(fix_for(&nsg(4000, &[])), allow_at(3990));
         // 3990 is taken: the nearest free number below the deny.
-        assert_eq!(priority(fix_for(&nsg(4000, &[3990, 3999]))), Some(3998));
-        assert_eq!(priority(fix_for(&nsg(105, &[]))), Some(104));
-        let text = render::fix(&fix_for(&nsg(4000, &[])));
-        assert!(text.contains("--priority 3990"), "{text}");
-        assert!(text.contains("--nsg-name 'nic-nsg'"), "{text}");
+        assert_eq!(fix_for(&nsg(4000, &[3990, 3999])), allow_at(3998));
+        assert!(matches!(
+            fix_for(&nsg(105, &[])),
+            Fix::NsgAllowBeforeDeny { priority: 104, .. }
+        ));
         // Nothing can come before priority 100, nor before 102 when 100 and
         // 101 are taken: the deny itself must change.
-        for n in [nsg(100, &[]), nsg(102, &[100, 101])] {
-            let f = fix_for(&n);
-            assert!(matches!(f, Fix::ChangeDenyRule { .. }), "{f:?}");
-            let text = render::fix(&f);
-            assert!(!text.contains("az network"), "{text}");
-            assert!(!text.contains("lowest priority"), "{text}");
+        for (n, priority) in [(nsg(100, &[]), 100), (nsg(102, &[100, 101]), 102)] {
+            assert_eq!(
+                fix_for(&n),
+                Fix::ChangeDenyRule {
+                    tag: TagName::new("Storage.EastUS"),
+                    nsg: "nic-nsg".into(),
+                    rule: "securityRules/Deny-All".into(),
+                    priority,
+                }
+            );
         }
     }
 

@@ -15,7 +15,7 @@ use crate::model::{
     RegionChoice, RouteVerdict, ServiceEndpointWhy, Severity, Status, TagName, Thresholds, Tunnel,
     TunnelKind, Upload,
 };
-use crate::render::{self, advice::steps_text};
+use crate::render::{self, network::steps_text};
 use std::collections::BTreeMap;
 
 /// A finding, its fixes rendered by the one renderer.
@@ -300,7 +300,7 @@ fn network_evidence(
     );
     let generic = nsg_fix(tag);
     if let (Status::Blocked, true, Some(n)) = (status, refused, nsg) {
-        match n.allowed {
+        match n.allowed() {
             Some(false) => {
                 ev.insert(
                     0,
@@ -335,7 +335,7 @@ fn network_evidence(
                 ev.push(format!(
                     "the NSG export cannot tell ({}): {}",
                     steps_text(n),
-                    n.notes.join("; ")
+                    render::network::nsg_notes(n).join("; ")
                 ));
                 fix.push(cannot_tell_fix(n));
             }
@@ -351,35 +351,42 @@ fn network_evidence(
         fix.push(Fix::NetworkManagerRules { manager: m.clone() });
     }
     if let Some(r) = route {
-        let default_to_gateway = r.next_hop == NextHop::VirtualNetworkGateway
-            && crate::azure::address::Block::parse(&r.prefix).is_ok_and(|b| b.prefix_len() == 0);
+        let default_to_gateway = r
+            .route
+            .as_ref()
+            .is_some_and(|t| t.next_hop == NextHop::VirtualNetworkGateway && t.prefix.is_default());
+        let (prefix, source) = (
+            render::network::route_prefix(r),
+            render::network::route_source(r),
+        );
         match status {
             Status::OutsideAzure if default_to_gateway => ev.push(format!(
-                "forced tunnelling proven by the route export: {} goes to the virtual network gateway ({})",
-                r.prefix, r.source
+                "forced tunnelling proven by the route export: {prefix} goes to the virtual network gateway ({source})"
             )),
-            Status::Blocked if r.next_hop == NextHop::None && !r.assumed => {
+            Status::Blocked if r.drops() => {
                 ev.push(format!(
-                    "the route export drops this traffic: {} has next hop None ({})",
-                    r.prefix, r.source
+                    "the route export drops this traffic: {prefix} has next hop None ({source})"
                 ));
                 let correct = correct_route(r, tag);
                 if !fix.contains(&correct) {
                     fix.insert(0, correct);
                 }
             }
-            Status::Throttled if r.next_hop.is_appliance() => ev.push(format!(
+            Status::Throttled if r.to_appliance() => ev.push(format!(
                 "the route export sends {} traffic to the virtual appliance{}: the appliance may throttle it",
                 e.pattern,
-                r.next_hop_address
-                    .as_deref()
+                r.next_hop_address()
                     .map(|a| format!(" {a}"))
                     .unwrap_or_default()
             )),
             _ => {}
         }
         if status.is_problem() {
-            ev.extend(r.notes.iter().map(|n| format!("route: {n}")));
+            ev.extend(
+                render::network::route_notes(r)
+                    .into_iter()
+                    .map(|n| format!("route: {n}")),
+            );
         }
     }
 }
@@ -387,13 +394,9 @@ fn network_evidence(
 /// ", the route 0.0.0.0/0 goes to VirtualAppliance 10.0.0.4".
 fn hop_text(r: &RouteVerdict) -> String {
     format!(
-        "; the route {} goes to {}{}",
-        r.prefix,
-        r.next_hop,
-        r.next_hop_address
-            .as_deref()
-            .map(|a| format!(" {a}"))
-            .unwrap_or_default()
+        "; the route {} goes to {}",
+        render::network::route_prefix(r),
+        render::network::next_hop(r)
     )
 }
 

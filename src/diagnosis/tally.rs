@@ -108,7 +108,10 @@ impl Agg {
             });
         }
         if v.verdict == Verdict::Allowed
-            && let Some(n) = v.nsg.as_ref().filter(|n| n.allowed == Some(false))
+            && let Some(n) = v
+                .nsg
+                .as_ref()
+                .filter(|n| n.outcome() == crate::model::NsgOutcome::Deny)
         {
             self.works_though_denied.get_or_insert_with(|| n.clone());
         }

@@ -895,9 +895,6 @@ fn an_unnamed_flow_is_tied_to_its_endpoint_by_address() {
 fn an_unknown_region_placeholder_is_quoted_in_the_command() {
     let fix = crate::render::fix(&crate::model::Fix::NsgAllowRule {
         tag: crate::model::TagName::new("Storage.<source>"),
-        nsg: None,
-        priority: None,
-        beats: None,
     });
     assert!(
         fix.contains("--destination-address-prefixes 'Storage.<source>'"),

@@ -3,8 +3,8 @@
 //! commands are rendered from them in one place (`diagnosis::advice`);
 //! findings are kept and deduplicated by kind, fixes compared as values.
 
-use super::{EndpointId, NextHop, NsgExport, Status, TagName};
-use serde::Serialize;
+use super::{EndpointId, NextHop, NsgExport, RoutePrefix, Status, TagName};
+use serde::{Serialize, Serializer};
 
 /// Why a Storage service endpoint is advised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -41,17 +41,27 @@ pub enum PastTheNsg {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Fix {
-    /// Allow outbound TCP 443 to a service tag in an NSG.
+    /// Allow outbound TCP 443 to a service tag in the VM's NSG (the NSG and
+    /// the priority left to fill in). JSON: `nsg-allow-rule`, with `nsg`,
+    /// `priority` and `beats` null.
+    #[serde(serialize_with = "nsg_allow_rule")]
     NsgAllowRule {
         /// The tag.
         tag: TagName,
-        /// The NSG (a placeholder when not known).
-        nsg: Option<String>,
-        /// The priority: a free number below the deny it must beat (a
-        /// placeholder when not known).
-        priority: Option<u32>,
+    },
+    /// Allow outbound TCP 443 to a service tag in the NSG whose deny the
+    /// export shows, at a free priority that is evaluated before the deny.
+    /// JSON: `nsg-allow-rule`, as [`Fix::NsgAllowRule`] with the values.
+    #[serde(rename = "nsg-allow-rule", serialize_with = "nsg_allow_before_deny")]
+    NsgAllowBeforeDeny {
+        /// The tag.
+        tag: TagName,
+        /// The NSG.
+        nsg: String,
+        /// A free priority number below the deny's.
+        priority: u32,
         /// The deny rule it wins over, with its priority.
-        beats: Option<(String, u32)>,
+        beats: (String, u32),
     },
     /// A deny at priority 100 (the highest an NSG rule can have) cannot be
     /// beaten by an allow rule: the deny itself must change.
@@ -116,8 +126,10 @@ pub enum Fix {
     CorrectRoute {
         /// The route's name.
         name: Option<String>,
-        /// Its prefix.
-        prefix: String,
+        /// Its prefix; `None` when no route holds the destination (`-` in
+        /// the JSON).
+        #[serde(serialize_with = "super::display_or_dash")]
+        prefix: Option<RoutePrefix>,
         /// Its next hop.
         next_hop: NextHop,
         /// The tag Site Recovery needs.
@@ -202,6 +214,42 @@ pub enum Fix {
         /// The public zone to forward.
         forwarder: String,
     },
+}
+
+/// The JSON of an NSG allow rule, of either kind: `tag`, `nsg`, `priority`
+/// and `beats`, null when not known.
+#[derive(Serialize)]
+struct NsgAllowRuleJson<'a> {
+    tag: &'a TagName,
+    nsg: Option<&'a str>,
+    priority: Option<u32>,
+    beats: Option<&'a (String, u32)>,
+}
+
+fn nsg_allow_rule<S: Serializer>(tag: &TagName, s: S) -> Result<S::Ok, S::Error> {
+    NsgAllowRuleJson {
+        tag,
+        nsg: None,
+        priority: None,
+        beats: None,
+    }
+    .serialize(s)
+}
+
+fn nsg_allow_before_deny<S: Serializer>(
+    tag: &TagName,
+    nsg: &str,
+    priority: &u32,
+    beats: &(String, u32),
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    NsgAllowRuleJson {
+        tag,
+        nsg: Some(nsg),
+        priority: Some(*priority),
+        beats: Some(beats),
+    }
+    .serialize(s)
 }
 
 /// What a finding is about: findings are kept and deduplicated by kind.

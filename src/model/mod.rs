@@ -66,6 +66,17 @@ pub fn ts<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&crate::dates::rfc3339_us(*v))
 }
 
+/// Serialises an optional value as it displays, `-` when absent.
+pub fn display_or_dash<T: std::fmt::Display, S: Serializer>(
+    v: &Option<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.collect_str(v),
+        None => s.serialize_str("-"),
+    }
+}
+
 /// Serialises optional µs since the epoch as RFC 3339.
 pub fn ts_opt<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
     match v {

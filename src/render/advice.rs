@@ -8,10 +8,9 @@
 //! security (no route around a firewall, no "allow all"): an NSG rule allows
 //! one service tag on TCP 443, outbound.
 
+use super::network::rule_text;
 use crate::azure::nsg::HIGHEST_PRIORITY;
-use crate::model::{
-    EndpointId, Fix, NsgExport, NsgOutcome, NsgVerdict, PastTheNsg, ServiceEndpointWhy, TagName,
-};
+use crate::model::{EndpointId, Fix, NsgExport, PastTheNsg, ServiceEndpointWhy, TagName};
 
 /// Today's advice for a storage account behind a firewall ("About
 /// networking in Azure VM disaster recovery", "Support matrix").
@@ -63,58 +62,36 @@ pub fn nsg_rule_command(
     cmd
 }
 
-/// "NSG vm01-nic-nsg rule securityRules/Deny-EventHub (priority 200)".
-pub fn rule_text(nsg: &str, rule: Option<&str>, priority: Option<u32>) -> String {
-    format!(
-        "NSG {nsg} rule {} (priority {})",
-        rule.unwrap_or("none matched"),
-        priority.map_or("-".to_string(), |p| p.to_string())
-    )
-}
-
-/// Every NSG on the path with the rule that decided in it:
-/// "NSG nic-nsg rule Allow-Storage (priority 100) allows; NSG subnet-nsg …".
-pub fn steps_text(n: &NsgVerdict) -> String {
-    n.steps
-        .iter()
-        .map(|s| {
-            let what = match s.outcome {
-                NsgOutcome::Allow => "allows",
-                NsgOutcome::Deny => "denies",
-                NsgOutcome::NoRuleMatched => "has no rule that matches",
-                NsgOutcome::CannotTell => "cannot be told",
-            };
-            match s.outcome {
-                NsgOutcome::NoRuleMatched => format!("NSG {} {what}", s.nsg),
-                _ => format!(
-                    "{} {what}",
-                    rule_text(&s.nsg, s.rule.as_deref(), s.priority)
-                ),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
 /// The sentence (with its `az` command, where one applies) of a fix.
 pub fn fix(fix: &Fix) -> String {
     match fix {
-        Fix::NsgAllowRule {
+        Fix::NsgAllowRule { tag } => {
+            let cmd = nsg_rule_command(
+                &quote("<resource-group>"),
+                &quote("<nsg>"),
+                &quote("<priority>"),
+                tag,
+                None,
+            );
+            format!("allow outbound TCP 443 to service tag {tag} in the VM's NSG: {cmd}")
+        }
+        Fix::NsgAllowBeforeDeny {
             tag,
             nsg,
             priority,
-            beats,
+            beats: (rule, p),
         } => {
-            let nsg_word = quote(nsg.as_deref().unwrap_or("<nsg>"));
-            let prio = priority.map_or_else(|| quote("<priority>"), |p| p.to_string());
-            let cmd = nsg_rule_command(&quote("<resource-group>"), &nsg_word, &prio, tag, None);
-            match (beats, nsg) {
-                (Some((rule, p)), Some(nsg)) => format!(
-                    "{} denies TCP 443 to {tag}: add an allow rule that is evaluated before it (a lower priority number): {cmd}",
-                    rule_text(nsg, Some(rule), Some(*p))
-                ),
-                _ => format!("allow outbound TCP 443 to service tag {tag} in the VM's NSG: {cmd}"),
-            }
+            let cmd = nsg_rule_command(
+                &quote("<resource-group>"),
+                &quote(nsg),
+                &priority.to_string(),
+                tag,
+                None,
+            );
+            format!(
+                "{} denies TCP 443 to {tag}: add an allow rule that is evaluated before it (a lower priority number): {cmd}",
+                rule_text(nsg, Some(rule), Some(*p))
+            )
         }
         Fix::ChangeDenyRule {
             tag,
@@ -196,8 +173,11 @@ pub fn fix(fix: &Fix) -> String {
             next_hop,
             tag,
         } => format!(
-            "remove or correct the route {}({prefix}, next hop {next_hop}) so that it no longer covers {tag}: Site Recovery needs every address of it, and its addresses should not be added to route tables",
-            name.as_deref().map(|n| format!("{n} ")).unwrap_or_default()
+            "remove or correct the route {}({}, next hop {next_hop}) so that it no longer covers {tag}: Site Recovery needs every address of it, and its addresses should not be added to route tables",
+            name.as_deref().map(|n| format!("{n} ")).unwrap_or_default(),
+            prefix
+                .as_ref()
+                .map_or_else(|| "-".to_string(), ToString::to_string)
         ),
         Fix::TrustedRoots { and_the_path } => format!(
             "update the VM's trusted root certificates (Windows Update; on Linux the distribution's CA bundle, e.g. update-ca-certificates){}",
@@ -269,6 +249,22 @@ pub fn fixes(fixes: &[Fix]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_allow_rule_before_a_deny_names_its_nsg_and_priority() {
+        let s = fix(&Fix::NsgAllowBeforeDeny {
+            tag: TagName::new("Storage.EastUS"),
+            nsg: "nic-nsg".into(),
+            priority: 3990,
+            beats: ("securityRules/Deny-All".into(), 4000),
+        });
+        assert!(
+            s.starts_with("NSG nic-nsg rule securityRules/Deny-All (priority 4000) denies TCP 443 to Storage.EastUS"),
+            "{s}"
+        );
+        assert!(s.contains("--priority 3990"), "{s}");
+        assert!(s.contains("--nsg-name 'nic-nsg'"), "{s}");
+    }
 
     #[test]
     fn one_rule_name_for_a_tag() {

@@ -6,10 +6,15 @@
 //!
 //! - [`reason`]: a flow's cause as its `reason`;
 //! - [`advice`]: a fix as a sentence and an `az` command;
+//! - [`network`]: what the NSG and route exports say, and their notes;
+//! - `json`: the JSON of the model types whose sentences are rendered
+//!   while serialising;
 //! - here: the names of values the views show (clouds, statuses, link
 //!   types) and small shared phrasings.
 
 pub mod advice;
+mod json;
+pub mod network;
 pub mod reason;
 
 pub use advice::{fix, fixes};

@@ -220,11 +220,7 @@ impl<W: Write> CsvWriter<W> {
         }
         mark(b, &mut ends);
         if let Some(r) = &v.route {
-            let hop = match &r.next_hop_address {
-                Some(a) => format!("{} {a}", r.next_hop),
-                None => r.next_hop.to_string(),
-            };
-            push_csv(b, &hop);
+            push_csv(b, &crate::render::network::next_hop(r));
         }
         mark(b, &mut ends);
         if let Some(a) = &f.translated_ip {

@@ -179,28 +179,29 @@ pub(super) fn config_lines(
             ));
         }
         if !n.notes.is_empty() {
-            out.push(field("NSG", clean(&n.notes.join("; ")), DIM));
+            let notes = crate::render::network::nsg_notes(n);
+            out.push(field("NSG", clean(&notes.join("; ")), DIM));
         }
     }
     if let Some(r) = route {
-        let style = match r.next_hop.harm() {
+        let style = match r.next_hop().harm() {
             0 => PLAIN,
-            3 if !r.assumed => Style::new().fg(Color::Red),
+            _ if r.drops() => Style::new().fg(Color::Red),
             _ => YELLOW,
         };
+        let assumed = r
+            .route
+            .as_ref()
+            .is_some_and(|t| t.origin == crate::model::RouteOrigin::Assumed);
         out.push(field(
             "route",
             format!(
-                "{} {} {}{} ({}{})",
-                clean(&r.prefix),
+                "{} {} {} ({}{})",
+                clean(&crate::render::network::route_prefix(r)),
                 g.arrow,
-                clean(r.next_hop.as_str()),
-                r.next_hop_address
-                    .as_deref()
-                    .map(|a| format!(" {}", clean(a)))
-                    .unwrap_or_default(),
-                clean(r.source.as_str()),
-                if r.assumed {
+                clean(&crate::render::network::next_hop(r)),
+                clean(crate::render::network::route_source(r)),
+                if assumed {
                     ", system route assumed"
                 } else {
                     ""
@@ -209,7 +210,8 @@ pub(super) fn config_lines(
             style,
         ));
         if !r.notes.is_empty() {
-            out.push(field("route", clean(&r.notes.join("; ")), DIM));
+            let notes = crate::render::network::route_notes(r);
+            out.push(field("route", clean(&notes.join("; ")), DIM));
         }
     }
     out
