@@ -630,7 +630,9 @@ fn control_characters_never_reach_the_screen() {
         .find(|j| j.verdict.endpoint.is_some())
         .unwrap();
     j.flow.server_name = Some(evil.into());
-    j.verdict.reason = format!("reason {evil}");
+    j.verdict.cause = asrscope::model::Cause::ServerSilent {
+        name: Some(format!("reason {evil}")),
+    };
     if let Some(d) = snap.dns.first_mut() {
         d.name = evil.into();
     }

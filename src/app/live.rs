@@ -146,7 +146,7 @@ impl Session {
             {
                 self.csv_failed(e);
             }
-            if j.verdict.endpoint == Some(EndpointId::CacheStorage) {
+            if j.verdict.endpoint_id() == Some(EndpointId::CacheStorage) {
                 self.upload_finished += j.flow.out.bytes;
             }
             self.total_flows += 1;
@@ -167,7 +167,7 @@ impl Session {
         let open: Vec<JudgedFlow> = live.into_iter().map(|f| self.judge.judge(db, f)).collect();
         let upload_live: u64 = open
             .iter()
-            .filter(|j| j.verdict.endpoint == Some(EndpointId::CacheStorage))
+            .filter(|j| j.verdict.endpoint_id() == Some(EndpointId::CacheStorage))
             .map(|j| j.flow.out.bytes)
             .sum();
         let total = self.upload_finished + upload_live;

@@ -8,9 +8,9 @@ use super::tally::Agg;
 use crate::azure::endpoints::CATALOG;
 use crate::azure::tags::TagDb;
 use crate::model::{
-    CapturePoint, Cause, Cloud, CloudChoice, Diagnosis, DnsFailure, EndpointId, FlowRecord,
-    FlowVerdict, NameLog, RegionChoice, Requirement, Status, Thresholds, Tunnel, TunnelKind,
-    Upload, Verdict,
+    ByAddress, CapturePoint, Cause, Cloud, CloudChoice, Diagnosis, DnsFailure, EndpointId,
+    FlowRecord, FlowVerdict, NameLog, RegionChoice, Requirement, Status, Thresholds, Tunnel,
+    TunnelKind, Upload, Verdict,
 };
 use std::collections::BTreeMap;
 
@@ -31,7 +31,9 @@ pub struct Diagnoser {
     asr_flows_tunnelled: u64,
     /// Site Recovery flows by the cloud of their name.
     clouds: BTreeMap<Cloud, u64>,
-    private: Vec<(EndpointId, String)>,
+    /// The first flow reached through a private endpoint, per endpoint (at
+    /// most 8): its cause, and how it was tied to its endpoint.
+    private: Vec<(EndpointId, Cause, Option<ByAddress>)>,
     /// Addresses Site Recovery flows were translated to (source NAT), with
     /// how many flows each (at most 8 addresses).
     translated: BTreeMap<std::net::IpAddr, u64>,
@@ -67,10 +69,11 @@ pub struct Setting<'a> {
 impl Diagnoser {
     /// Accounts one judged flow.
     pub fn add(&mut self, f: &FlowRecord, v: &FlowVerdict) {
-        let Some(id) = v.endpoint else { return };
+        let Some(e) = &v.endpoint else { return };
+        let id = e.id;
         self.asr_flows_total += 1;
-        if let (Some(c), Some(crate::model::EndpointBy::Name)) = (v.cloud, v.endpoint_by) {
-            *self.clouds.entry(c).or_default() += 1;
+        if e.by == crate::model::EndpointBy::Name {
+            *self.clouds.entry(e.cloud).or_default() += 1;
         }
         if f.tunnel
             .is_some_and(|t| matches!(t.kind, TunnelKind::Vxlan | TunnelKind::Geneve))
@@ -87,11 +90,11 @@ impl Diagnoser {
             family.insert(f.src_ip);
         }
         self.per.entry(id).or_default().add(f, v);
-        if v.private_endpoint
+        if v.private_endpoint()
             && self.private.len() < 8
-            && !self.private.iter().any(|(e, _)| *e == id)
+            && !self.private.iter().any(|(e, _, _)| *e == id)
         {
-            self.private.push((id, v.reason.clone()));
+            self.private.push((id, v.cause.clone(), v.by_address()));
         }
         if id == EndpointId::CacheStorage && f.out.bytes > 0 {
             self.add_upload(f, v);
@@ -278,7 +281,6 @@ impl Diagnoser {
                 status,
                 flows: a.flows,
                 verdicts: a.counts(),
-                evidence: cause.as_ref().map(crate::render::cause).unwrap_or_default(),
                 cause,
                 nsg: a.worst.as_ref().and_then(|(_, ex)| ex.nsg.clone()),
                 route: a.worst.as_ref().and_then(|(_, ex)| ex.route.clone()),
@@ -304,7 +306,7 @@ impl Diagnoser {
         found.extend(
             self.private
                 .iter()
-                .map(|(id, p)| findings::private_endpoint(*id, p)),
+                .map(|(id, c, by)| findings::private_endpoint(*id, c, by.as_ref())),
         );
         // One finding per kind: the first one made stands.
         let mut kept: Vec<crate::model::Finding> = Vec::with_capacity(found.len());

@@ -11,9 +11,9 @@ use crate::azure::Network;
 use crate::azure::endpoints::Endpoint;
 use crate::azure::tags::TagDb;
 use crate::model::{
-    Cause, EndpointId, Finding, FindingKind, Fix, NameLog, NextHop, NsgOutcome, NsgVerdict,
-    RegionChoice, RouteVerdict, ServiceEndpointWhy, Severity, Status, TagName, Thresholds, Tunnel,
-    TunnelKind, Upload,
+    ByAddress, Cause, EndpointId, Finding, FindingKind, Fix, NameLog, NextHop, NsgOutcome,
+    NsgVerdict, RegionChoice, RouteVerdict, ServiceEndpointWhy, Severity, Status, TagName,
+    Thresholds, Tunnel, TunnelKind, Upload,
 };
 use crate::render::{self, network::steps_text};
 use std::collections::BTreeMap;
@@ -688,7 +688,7 @@ pub(super) fn nva(
 
 /// A Site Recovery endpoint reached through a private endpoint, with what
 /// "Replicate Azure VMs with private endpoints" requires around it.
-pub(super) fn private_endpoint(id: EndpointId, reason: &str) -> Finding {
+pub(super) fn private_endpoint(id: EndpointId, cause: &Cause, by: Option<&ByAddress>) -> Finding {
     finding(
         FindingKind::PrivateEndpoint { endpoint: id },
         false,
@@ -702,7 +702,7 @@ pub(super) fn private_endpoint(id: EndpointId, reason: &str) -> Finding {
                 Fix::EntraIdStaysPublic,
             ],
         },
-        vec![reason.to_string()],
+        vec![render::reason::with_address(cause, by)],
     )
 }
 

@@ -8,10 +8,9 @@
 use crate::azure::endpoints::{self, Endpoint};
 use crate::azure::tags::{TagDb, TagInfo};
 use crate::model::{
-    Cause, Cloud, EndpointBy, FlowRecord, FlowVerdict, Handshake, NameSource, NsgVerdict, Region,
-    Rejection, Side, TagName, Thresholds, TlsEnd, Transport, Verdict,
+    Cause, Cloud, EndpointBy, EndpointMatch, FlowRecord, FlowVerdict, Handshake, NameSource,
+    NsgVerdict, Region, Rejection, Side, TagName, Thresholds, TlsEnd, Transport, Verdict,
 };
-use crate::render::reason;
 use std::net::{IpAddr, SocketAddr};
 
 /// Issuer names (substrings of the leaf certificate's issuer) of the CAs that
@@ -99,7 +98,6 @@ pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
     let ep = ep.as_ref();
     let source = ctx.source.map(|r| r.tag_suffix.as_str());
     let target = ctx.target.map(|r| r.tag_suffix.as_str());
-    let required_tag = ep.map(|e| e.tag.tag(source, target));
     let family = ep.map(|e| e.tag.family());
     let in_family = |t: &TagInfo, fam: &str| TagName::name_in_family(&t.name, fam);
     let relevant = tags
@@ -107,35 +105,29 @@ pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
         .find(|t| family.is_some_and(|fam| in_family(t, fam)))
         .or_else(|| tags.iter().find(|t| !in_family(t, "AzureCloud")))
         .or_else(|| tags.first());
-    let service_tag = relevant.map(|t| TagName::new(t.name.as_str()));
-    let service_region = relevant.and_then(|t| t.region.clone());
     let platform = crate::azure::platform::platform(&f.dst_ip);
     let outside = checked && tags.is_empty() && platform.is_none();
     let (verdict, cause) = decide(f, ep.is_some(), outside, ctx);
-    let endpoint_by = found.map(|(_, by)| by);
-    let mut reason = reason::cause(&cause);
-    if let (Some(e), Some(EndpointBy::Address), Some(tag)) = (ep, endpoint_by, &service_tag) {
-        reason.push_str(&reason::by_address(e.pattern, tag.as_str()));
-    }
+    let endpoint = ep.zip(found).map(|(e, (_, by))| EndpointMatch {
+        id: e.id,
+        pattern: e.pattern,
+        by,
+        cloud,
+        required_tag: e.tag.tag(source, target),
+    });
     FlowVerdict {
         flow: f.id,
-        endpoint: ep.map(|e| e.id),
-        endpoint_pattern: ep.map(|e| e.pattern),
-        endpoint_by,
-        cloud: ep.map(|_| cloud),
-        required_tag,
-        service_tag,
-        service_region,
+        service_tag: relevant.map(|t| TagName::new(t.name.as_str())),
+        service_region: relevant.and_then(|t| t.region.clone()),
         platform: platform.map(|p| p.label),
         verdict,
-        reason,
-        private_endpoint: matches!(cause, Cause::PrivateEndpoint { .. }),
+        cause,
         nsg: ep.and_then(|_| nsg_verdict(f, cloud, ctx)),
         route: ep.and_then(|_| {
             ctx.network
                 .route(f.dst_ip, &crate::azure::tags::for_cloud(ctx.tags, cloud))
         }),
-        cause,
+        endpoint,
     }
 }
 

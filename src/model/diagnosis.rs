@@ -2,9 +2,7 @@
 //! error codes and fixes, the regions and service-tag data used, and the
 //! upload rate to the cache account.
 
-use super::{
-    Cause, EndpointId, FindingKind, Fix, NsgVerdict, RouteVerdict, TagName, Verdict, ts_opt,
-};
+use super::{Cause, EndpointId, FindingKind, Fix, NsgVerdict, RouteVerdict, TagName, Verdict};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -188,7 +186,7 @@ pub struct RegionChoice {
 }
 
 /// One line of the checklist.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Requirement {
     /// Catalog id.
     pub id: EndpointId,
@@ -206,16 +204,14 @@ pub struct Requirement {
     pub flows: u64,
     /// Flows by verdict.
     pub verdicts: BTreeMap<&'static str, u64>,
-    /// The strongest evidence.
-    pub evidence: String,
-    /// Why, machine-readable (absent when not seen).
+    /// Why, machine-readable (absent when not seen); the JSON's `evidence`
+    /// says it in words, before it.
     pub cause: Option<Cause>,
     /// What the NSG exports (`--nsg`) say of the flow that set the status.
     pub nsg: Option<NsgVerdict>,
     /// The route (`--routes`) that flow's destination takes.
     pub route: Option<RouteVerdict>,
     /// Last flow seen.
-    #[serde(serialize_with = "ts_opt")]
     pub last_seen: Option<i64>,
     /// Each VM's outcome (by source address), worst first: on an appliance's
     /// capture, which VMs are blocked and which work.

@@ -299,24 +299,35 @@ pub enum Cause {
     },
 }
 
+/// The catalog endpoint a flow belongs to, and how it was told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointMatch {
+    /// The endpoint.
+    pub id: EndpointId,
+    /// Its URL pattern in the flow's cloud (the CSV's and the JSON's
+    /// `endpoint`).
+    pub pattern: &'static str,
+    /// Whether it was found by the flow's name or by its address.
+    pub by: EndpointBy,
+    /// The cloud of the endpoint's name (or of the analysis).
+    pub cloud: super::Cloud,
+    /// The tag an NSG must allow for the endpoint and these regions.
+    pub required_tag: TagName,
+}
+
 /// What the judge says of a flow.
-#[derive(Debug, Clone, Serialize)]
+///
+/// The JSON flattens it beside the flow: `endpoint_id`, `endpoint` (the
+/// pattern), `endpoint_by`, `cloud` and `required_tag` (all null for a flow
+/// of no endpoint), `service_tag`, `service_region`, `platform`, `verdict`,
+/// `reason` (the cause in words), `cause`, `private_endpoint`, `nsg` and
+/// `route`.
+#[derive(Debug, Clone)]
 pub struct FlowVerdict {
     /// The flow's id.
-    #[serde(skip)]
     pub flow: u64,
     /// The catalog endpoint the flow belongs to.
-    #[serde(rename = "endpoint_id")]
-    pub endpoint: Option<EndpointId>,
-    /// Its URL pattern (the CSV's and the JSON's `endpoint`).
-    #[serde(rename = "endpoint")]
-    pub endpoint_pattern: Option<&'static str>,
-    /// Whether the endpoint was found by the flow's name or by its address.
-    pub endpoint_by: Option<EndpointBy>,
-    /// The cloud of the endpoint's name (or of the analysis).
-    pub cloud: Option<super::Cloud>,
-    /// The tag an NSG must allow for the endpoint and these regions.
-    pub required_tag: Option<TagName>,
+    pub endpoint: Option<EndpointMatch>,
     /// The tag that really contains the destination (the most relevant one).
     pub service_tag: Option<TagName>,
     /// The region of `service_tag`, when regional.
@@ -326,16 +337,48 @@ pub struct FlowVerdict {
     pub platform: Option<&'static str>,
     /// The verdict.
     pub verdict: Verdict,
-    /// One line of evidence, rendered from `cause`.
-    pub reason: String,
     /// Why, machine-readable.
     pub cause: Cause,
-    /// Reached through a private endpoint (CNAME to `privatelink.*`, private address).
-    pub private_endpoint: bool,
     /// The NSG exports' verdict (Site Recovery flows, with `--nsg`).
     pub nsg: Option<NsgVerdict>,
     /// The effective route (Site Recovery flows, with `--routes`).
     pub route: Option<RouteVerdict>,
+}
+
+impl FlowVerdict {
+    /// The catalog endpoint's id.
+    pub fn endpoint_id(&self) -> Option<EndpointId> {
+        self.endpoint.as_ref().map(|e| e.id)
+    }
+
+    /// Reached through a private endpoint (CNAME to `privatelink.*`, private
+    /// address).
+    pub fn private_endpoint(&self) -> bool {
+        matches!(self.cause, Cause::PrivateEndpoint { .. })
+    }
+
+    /// For a flow tied to its endpoint by its address alone (it had no
+    /// name), the endpoint's pattern and the tag that holds the address.
+    pub fn by_address(&self) -> Option<ByAddress> {
+        let e = self.endpoint.as_ref()?;
+        match (e.by, &self.service_tag) {
+            (EndpointBy::Address, Some(tag)) => Some(ByAddress {
+                pattern: e.pattern,
+                tag: tag.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A flow with no name, tied to its endpoint by the tag its address is in:
+/// said beside its reason, so that no one mistakes it for a name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ByAddress {
+    /// The endpoint's URL pattern.
+    pub pattern: &'static str,
+    /// The tag holding the address.
+    pub tag: TagName,
 }
 
 /// A flow with its verdict, as the views show it.

@@ -4,9 +4,99 @@
 //! rendered here while serialising. The other model types derive their
 //! JSON where they are declared.
 
-use super::network;
-use crate::model::{NsgStep, NsgVerdict, RouteVerdict};
+use super::{network, reason};
+use crate::model::{
+    Cause, Cloud, EndpointBy, EndpointId, FlowVerdict, Need, NsgStep, NsgVerdict, Requirement,
+    RouteVerdict, SourceOutcome, Status, TagName, Verdict,
+};
 use serde::{Serialize, Serializer};
+use std::collections::BTreeMap;
+
+impl Serialize for FlowVerdict {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// The endpoint's fields flat (null for a flow of no endpoint),
+        /// the reason in words before the cause.
+        #[derive(Serialize)]
+        struct Json<'a> {
+            endpoint_id: Option<EndpointId>,
+            endpoint: Option<&'static str>,
+            endpoint_by: Option<EndpointBy>,
+            cloud: Option<Cloud>,
+            required_tag: Option<&'a TagName>,
+            service_tag: &'a Option<TagName>,
+            service_region: &'a Option<String>,
+            platform: Option<&'static str>,
+            verdict: Verdict,
+            reason: String,
+            cause: &'a Cause,
+            private_endpoint: bool,
+            nsg: &'a Option<NsgVerdict>,
+            route: &'a Option<RouteVerdict>,
+        }
+        let e = self.endpoint.as_ref();
+        Json {
+            endpoint_id: e.map(|e| e.id),
+            endpoint: e.map(|e| e.pattern),
+            endpoint_by: e.map(|e| e.by),
+            cloud: e.map(|e| e.cloud),
+            required_tag: e.map(|e| &e.required_tag),
+            service_tag: &self.service_tag,
+            service_region: &self.service_region,
+            platform: self.platform,
+            verdict: self.verdict,
+            reason: reason::flow(self),
+            cause: &self.cause,
+            private_endpoint: self.private_endpoint(),
+            nsg: &self.nsg,
+            route: &self.route,
+        }
+        .serialize(s)
+    }
+}
+
+impl Serialize for Requirement {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// The requirement, its cause in words (`evidence`, empty when not
+        /// seen) before the cause.
+        #[derive(Serialize)]
+        struct Json<'a> {
+            id: EndpointId,
+            endpoint: &'static str,
+            tag: &'a TagName,
+            purpose: &'static str,
+            need: Need,
+            status: Status,
+            flows: u64,
+            verdicts: &'a BTreeMap<&'static str, u64>,
+            evidence: String,
+            cause: &'a Option<Cause>,
+            nsg: &'a Option<NsgVerdict>,
+            route: &'a Option<RouteVerdict>,
+            #[serde(serialize_with = "crate::model::ts_opt")]
+            last_seen: Option<i64>,
+            sources: &'a [SourceOutcome],
+            sources_left_off: u64,
+        }
+        Json {
+            id: self.id,
+            endpoint: self.endpoint,
+            tag: &self.tag,
+            purpose: self.purpose,
+            need: self.need,
+            status: self.status,
+            flows: self.flows,
+            verdicts: &self.verdicts,
+            evidence: self.cause.as_ref().map(reason::cause).unwrap_or_default(),
+            cause: &self.cause,
+            nsg: &self.nsg,
+            route: &self.route,
+            last_seen: self.last_seen,
+            sources: &self.sources,
+            sources_left_off: self.sources_left_off,
+        }
+        .serialize(s)
+    }
+}
 
 impl Serialize for NsgVerdict {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -3,7 +3,7 @@
 //! cause.
 
 use super::plural;
-use crate::model::{Cause, DnsFailure, Rejection, Side};
+use crate::model::{ByAddress, Cause, DnsFailure, FlowVerdict, Rejection, Side};
 
 /// Milliseconds as a reason shows them: one decimal below 10 ms.
 pub fn ms_text(ms: f64) -> String {
@@ -14,10 +14,22 @@ pub fn ms_text(ms: f64) -> String {
     }
 }
 
-/// What a reason adds for a flow tied to its endpoint by address, so that
-/// no one mistakes it for a name.
-pub fn by_address(pattern: &str, tag: &str) -> String {
-    format!(" [no name seen: {pattern} by its address in {tag}]")
+/// A flow's reason: its cause and, for a flow tied to its endpoint by its
+/// address alone, which, so that no one mistakes it for a name.
+pub fn flow(v: &FlowVerdict) -> String {
+    with_address(&v.cause, v.by_address().as_ref())
+}
+
+/// A cause, with the endpoint a flow of no name was tied to by address.
+pub fn with_address(c: &Cause, by: Option<&ByAddress>) -> String {
+    let mut s = cause(c);
+    if let Some(b) = by {
+        s.push_str(&format!(
+            " [no name seen: {} by its address in {}]",
+            b.pattern, b.tag
+        ));
+    }
+    s
 }
 
 /// Each VM's outcome, grouped by status, worst first: "by VM (source
@@ -229,5 +241,27 @@ pub fn cause(c: &Cause) -> String {
         Cause::NothingToJudge { flows } => {
             format!("{flows} flows, none complete enough to judge")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TagName;
+
+    #[test]
+    fn a_flow_tied_by_address_says_so_beside_its_cause() {
+        let by = ByAddress {
+            pattern: "*.blob.core.windows.net",
+            tag: TagName::new("Storage.EastUS"),
+        };
+        assert_eq!(
+            with_address(&Cause::MidFlowNoData, Some(&by)),
+            "began before the capture, no data seen either way: nothing to judge [no name seen: *.blob.core.windows.net by its address in Storage.EastUS]"
+        );
+        assert_eq!(
+            with_address(&Cause::AckNeverSeen, None),
+            "SYN/ACK seen, never the client's ACK"
+        );
     }
 }

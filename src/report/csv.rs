@@ -203,17 +203,20 @@ impl<W: Write> CsvWriter<W> {
             push_int(b, s);
         }
         mark(b, &mut ends);
-        b.push_str(v.endpoint_pattern.unwrap_or(""));
+        b.push_str(v.endpoint.as_ref().map_or("", |e| e.pattern));
         mark(b, &mut ends);
-        push_csv(b, v.required_tag.as_ref().map_or("", TagName::as_str));
+        push_csv(
+            b,
+            v.endpoint.as_ref().map_or("", |e| e.required_tag.as_str()),
+        );
         mark(b, &mut ends);
         push_csv(b, v.service_tag.as_ref().map_or("", TagName::as_str));
         mark(b, &mut ends);
         b.push_str(v.verdict.as_str());
         mark(b, &mut ends);
-        push_csv(b, &v.reason);
+        push_csv(b, &crate::render::reason::flow(v));
         mark(b, &mut ends);
-        b.push_str(v.endpoint_by.map_or("", |e| e.as_str()));
+        b.push_str(v.endpoint.as_ref().map_or("", |e| e.by.as_str()));
         mark(b, &mut ends);
         if let Some(n) = &v.nsg {
             push_csv(b, &nsg_rule_cell(n));

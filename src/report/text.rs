@@ -261,8 +261,9 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
             trunc(r.tag.as_str(), 28),
             r.flows
         )?;
-        if !r.evidence.is_empty() {
-            wrapped(out, "                  ", 18, &for_terminal(&r.evidence))?;
+        let evidence = r.cause.as_ref().map(crate::render::cause);
+        if let Some(e) = evidence.filter(|e| !e.is_empty()) {
+            wrapped(out, "                  ", 18, &for_terminal(&e))?;
         }
         let by_vm = crate::render::sources_text(&r.sources, r.sources_left_off);
         if !by_vm.is_empty() {
@@ -359,7 +360,12 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
                 16
             )
         )?;
-        wrapped(out, "             ", 13, &for_terminal(&j.verdict.reason))?;
+        wrapped(
+            out,
+            "             ",
+            13,
+            &for_terminal(&crate::render::reason::flow(&j.verdict)),
+        )?;
     }
     let more = sum.matter.saturating_sub(listed.len() as u64);
     if more > 0 {

@@ -101,7 +101,7 @@ fn identity_lines(f: &FlowRecord, v: &FlowVerdict, g: &Glyphs) -> Vec<Line<'stat
 /// The Site Recovery endpoint the flow reaches, the NSG tag it needs and the
 /// service tag of its destination.
 fn endpoint_line(v: &FlowVerdict) -> Line<'static> {
-    let Some(p) = v.endpoint_pattern else {
+    let Some(e) = &v.endpoint else {
         return field(
             "endpoint",
             format!(
@@ -128,8 +128,8 @@ fn endpoint_line(v: &FlowVerdict) -> Line<'static> {
         "endpoint",
         format!(
             "{} · NSG tag needed {} · destination in {destination}",
-            clean(p),
-            clean(v.required_tag.as_ref().map_or("?", TagName::as_str)),
+            clean(e.pattern),
+            clean(e.required_tag.as_str()),
         ),
         PLAIN,
     )
@@ -645,14 +645,14 @@ fn verdict_line(v: &FlowVerdict, g: &Glyphs) -> Line<'static> {
     Line::from(vec![
         Span::styled(mark, style.add_modifier(Modifier::BOLD)),
         Span::raw(": "),
-        Span::raw(clean(&v.reason)),
+        Span::raw(clean(&crate::render::reason::flow(v))),
     ])
 }
 
 /// The findings for the flow's endpoint with their fixes, or that there is
 /// nothing to change (nothing for a flow that is not Site Recovery's).
 fn fix_lines(snap: &Snapshot, v: &FlowVerdict) -> Vec<Line<'static>> {
-    let findings = findings_for(snap, v.endpoint);
+    let findings = findings_for(snap, v.endpoint_id());
     if findings.is_empty() && v.endpoint.is_some() {
         return vec![Line::styled(
             "no finding for this endpoint: nothing to change",

@@ -52,8 +52,9 @@ fn field_lines(r: &Requirement, g: &Glyphs) -> Vec<Line<'static>> {
             plain,
         ),
     ];
-    if !r.evidence.is_empty() {
-        out.push(field("evidence", clean(&r.evidence), plain));
+    let evidence = r.cause.as_ref().map(crate::render::cause);
+    if let Some(e) = evidence.filter(|e| !e.is_empty()) {
+        out.push(field("evidence", clean(&e), plain));
     }
     let by_vm = crate::render::sources_text(&r.sources, r.sources_left_off);
     if let Some(vms) = by_vm.strip_prefix("by VM (source address): ") {
@@ -79,7 +80,7 @@ fn flow_list(snap: &Snapshot, r: &Requirement, g: &Glyphs) -> Vec<Line<'static>>
     let flows: Vec<&JudgedFlow> = snap
         .flows
         .iter()
-        .filter(|j| j.verdict.endpoint == Some(r.id))
+        .filter(|j| j.verdict.endpoint_id() == Some(r.id))
         .take(MAX_FLOWS)
         .collect();
     if flows.is_empty() {
@@ -97,7 +98,7 @@ fn flow_list(snap: &Snapshot, r: &Requirement, g: &Glyphs) -> Vec<Line<'static>>
             Span::raw(format!(
                 " {}: {}",
                 clean(j.flow.name().unwrap_or("-")),
-                clean(&j.verdict.reason)
+                clean(&crate::render::reason::flow(&j.verdict))
             )),
         ]));
     }
