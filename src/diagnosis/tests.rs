@@ -559,6 +559,12 @@ fn a_private_endpoint_is_allowed_with_an_info_finding() {
     assert_eq!(info.evidence, vec![crate::render::reason::flow(&j.verdict)]);
     assert!(!d.has_asr_findings());
 
+    // Resolvers keep the case a client asked in (DNS 0x20): a mixed-case
+    // zone is the same zone.
+    let mut f = flow(BLOB, "10.1.1.5");
+    f.dns_cnames = vec!["asrcache1.PrivateLink.Blob.Core.Windows.Net".into()];
+    assert!(run(f).0.verdict.private_endpoint());
+
     // A private address without a privatelink CNAME is judged on its health.
     let (j, _) = run(flow(BLOB, "10.1.1.5"));
     assert!(!j.verdict.private_endpoint());

@@ -307,7 +307,7 @@ fn where_it_went(f: &FlowRecord, in_no_tag: bool, ctx: &Context<'_>) -> Option<(
         }
     }
     if is_private(&f.dst_ip) {
-        let link = f.dns_cnames.iter().find(|c| c.contains(".privatelink."))?;
+        let link = f.dns_cnames.iter().find(|c| in_privatelink_zone(c))?;
         return Some((
             Verdict::Allowed,
             Cause::PrivateEndpoint {
@@ -327,6 +327,15 @@ fn where_it_went(f: &FlowRecord, in_no_tag: bool, ctx: &Context<'_>) -> Option<(
             },
         )
     })
+}
+
+/// True for a name in a `privatelink` zone, in any case: resolvers keep the
+/// case a client asked in (DNS 0x20), and the findings' zones
+/// (`azure::privatelink::zone_of`) ignore it too.
+fn in_privatelink_zone(name: &str) -> bool {
+    name.as_bytes()
+        .windows(".privatelink.".len())
+        .any(|w| w.eq_ignore_ascii_case(b".privatelink."))
 }
 
 /// Retransmissions or zero windows at or above the thresholds.
