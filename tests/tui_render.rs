@@ -637,8 +637,12 @@ fn control_characters_never_reach_the_screen() {
         d.name = evil.into();
     }
     if let Some(f) = snap.diagnosis.findings.first_mut() {
-        f.evidence.push(evil.into());
-        f.fix.push(format!("fix \u{9b}31m {evil}"));
+        f.evidence.push(asrscope::model::Evidence::AdminRulesFirst {
+            manager: evil.into(),
+        });
+        f.fixes.push(asrscope::model::Fix::NetworkManagerRules {
+            manager: format!("fix \u{9b}31m {evil}"),
+        });
     }
     snap.diagnosis.requirements[0].tag = asrscope::model::TagName::new(evil);
     let mut ui = UiState::new();

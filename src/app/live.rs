@@ -569,7 +569,7 @@ fn analysis_loop(
                 }
             } else {
                 let mut out = report_out(to_stderr);
-                for f in snap.diagnosis.findings.iter().filter(|f| f.asr) {
+                for f in snap.diagnosis.findings.iter().filter(|f| f.asr()) {
                     if seen_findings.insert(f.about.clone()) {
                         lines::finding(&mut out, f, json)?;
                     }
@@ -594,7 +594,7 @@ fn analysis_loop(
     }
     let snap = s.snapshot(frames, counters, false);
     if lines {
-        for f in snap.diagnosis.findings.iter().filter(|f| f.asr) {
+        for f in snap.diagnosis.findings.iter().filter(|f| f.asr()) {
             if seen_findings.insert(f.about.clone()) {
                 lines::finding(&mut out, f, json)?;
             }

@@ -316,7 +316,7 @@ impl Diagnoser {
             }
         }
         let mut found = kept;
-        found.sort_by_key(|f| (f.severity, !f.asr));
+        found.sort_by_key(|f| (f.severity, !f.asr()));
         Diagnosis {
             source_region: source,
             target_region: target,

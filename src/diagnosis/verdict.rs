@@ -18,6 +18,13 @@ use std::net::{IpAddr, SocketAddr};
 /// TLS-inspecting device.
 pub const TRUSTED_ISSUERS: &[&str] = &["Microsoft", "DigiCert", "Baltimore CyberTrust"];
 
+/// True when a certificate's issuer names one of the CAs that sign Azure's
+/// certificates, or one trusted by flag (`extra`).
+pub fn trusted_issuer(issuer: &str, extra: &[String]) -> bool {
+    TRUSTED_ISSUERS.iter().any(|t| issuer.contains(t))
+        || extra.iter().any(|t| issuer.contains(t.as_str()))
+}
+
 /// What the judge needs besides the flow.
 pub struct Context<'a> {
     /// Service tags.
@@ -290,21 +297,16 @@ fn udp_outcome(f: &FlowRecord) -> Option<(Verdict, Cause)> {
 /// endpoint, or an address outside every Azure range.
 fn where_it_went(f: &FlowRecord, in_no_tag: bool, ctx: &Context<'_>) -> Option<(Verdict, Cause)> {
     let name = f.name().map(str::to_string);
-    if let Some(cert) = f.tls.as_ref().and_then(|t| t.certificates.first()) {
-        let trusted = TRUSTED_ISSUERS.iter().any(|t| cert.issuer.contains(t))
-            || ctx
-                .trusted_issuers
-                .iter()
-                .any(|t| cert.issuer.contains(t.as_str()));
-        if !trusted {
-            return Some((
-                Verdict::Intercepted,
-                Cause::UntrustedIssuer {
-                    name,
-                    issuer: cert.issuer_cn.clone(),
-                },
-            ));
-        }
+    if let Some(cert) = f.tls.as_ref().and_then(|t| t.certificates.first())
+        && !trusted_issuer(&cert.issuer, ctx.trusted_issuers)
+    {
+        return Some((
+            Verdict::Intercepted,
+            Cause::UntrustedIssuer {
+                name,
+                issuer: cert.issuer_cn.clone(),
+            },
+        ));
     }
     if is_private(&f.dst_ip) {
         let link = f.dns_cnames.iter().find(|c| in_privatelink_zone(c))?;

@@ -305,3 +305,34 @@ pub enum FindingKind {
         endpoint: EndpointId,
     },
 }
+
+impl FindingKind {
+    /// The endpoint the finding concerns.
+    pub fn endpoint(&self) -> Option<EndpointId> {
+        match self {
+            FindingKind::Endpoint { endpoint, .. }
+            | FindingKind::NameDoesNotResolve { endpoint, .. }
+            | FindingKind::NsgExportContradicted { endpoint }
+            | FindingKind::PrivateEndpoint { endpoint }
+            | FindingKind::ResolvesPublicly { endpoint, .. }
+            | FindingKind::AuthenticatingProxy { endpoint } => Some(*endpoint),
+            FindingKind::CacheRegion { .. } | FindingKind::ThroughAppliance => {
+                Some(EndpointId::CacheStorage)
+            }
+            FindingKind::StaleTags => None,
+        }
+    }
+
+    /// True when the finding concerns Site Recovery traffic (it counts for
+    /// the exit status); false for what the capture shows working (a
+    /// private endpoint, an export that contradicts it) and for the
+    /// service-tag data's age.
+    pub fn asr(&self) -> bool {
+        !matches!(
+            self,
+            FindingKind::NsgExportContradicted { .. }
+                | FindingKind::PrivateEndpoint { .. }
+                | FindingKind::StaleTags
+        )
+    }
+}

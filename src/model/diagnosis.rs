@@ -2,7 +2,10 @@
 //! error codes and fixes, the regions and service-tag data used, and the
 //! upload rate to the cache account.
 
-use super::{Cause, EndpointId, FindingKind, Fix, NsgVerdict, RouteVerdict, TagName, Verdict};
+use super::{
+    Cause, EndpointId, Evidence, FindingKind, Fix, NsgVerdict, RouteVerdict, TagName, Title,
+    Verdict,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -247,31 +250,40 @@ pub enum Severity {
 }
 
 /// A finding with its evidence and fix.
-#[derive(Debug, Clone, Serialize)]
+///
+/// The JSON gives `about`, `severity`, `asr` and `endpoint` (from `about`),
+/// `title`, `error_codes`, `evidence` (sentences), `fixes` (values) and `fix`
+/// (the same fixes as sentences and `az` commands, one for one).
+#[derive(Debug, Clone)]
 pub struct Finding {
     /// What it is about: one finding per kind.
     pub about: FindingKind,
     /// Severity.
     pub severity: Severity,
-    /// About Site Recovery traffic (counts for the exit status).
-    pub asr: bool,
-    /// One line.
-    pub title: String,
-    /// The endpoint concerned.
-    pub endpoint: Option<EndpointId>,
+    /// The headline.
+    pub title: Title,
     /// Site Recovery error codes a user will have seen.
     pub error_codes: Vec<&'static str>,
-    /// Evidence lines.
-    pub evidence: Vec<String>,
-    /// What to change, as data.
+    /// What it rests on.
+    pub evidence: Vec<Evidence>,
+    /// What to change, each fix once.
     pub fixes: Vec<Fix>,
-    /// What to change, as sentences and `az` commands (rendered from
-    /// `fixes`).
-    pub fix: Vec<String>,
+}
+
+impl Finding {
+    /// About Site Recovery traffic (counts for the exit status).
+    pub fn asr(&self) -> bool {
+        self.about.asr()
+    }
+
+    /// The endpoint concerned.
+    pub fn endpoint(&self) -> Option<EndpointId> {
+        self.about.endpoint()
+    }
 }
 
 /// Upload to the cache storage account, beside what replication needs.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Upload {
     /// Flows to the cache account with data.
     pub flows: u64,
@@ -326,6 +338,6 @@ impl Diagnosis {
     pub fn has_asr_findings(&self) -> bool {
         self.findings
             .iter()
-            .any(|f| f.asr && f.severity <= Severity::Warning)
+            .any(|f| f.asr() && f.severity <= Severity::Warning)
     }
 }

@@ -11,6 +11,8 @@
 //! - [`network`]: Azure settings as data: tag names, next hops, and what
 //!   the NSG and route exports say of a destination;
 //! - [`advice`]: typed fixes and finding kinds;
+//! - [`evidence`]: what a finding and a `check` requirement rest on, as
+//!   values;
 //! - [`configuration`]: the checklist judged from NSG and route exports alone;
 //! - [`bundle`]: a support bundle's manifest;
 //! - [`snapshot`]: the whole offline [`Analysis`] and the live [`Snapshot`].
@@ -23,6 +25,7 @@ pub mod capture;
 pub mod configuration;
 pub mod diagnosis;
 pub mod dns;
+pub mod evidence;
 pub mod flow;
 pub mod network;
 pub mod snapshot;
@@ -34,6 +37,7 @@ pub use capture::*;
 pub use configuration::*;
 pub use diagnosis::*;
 pub use dns::*;
+pub use evidence::*;
 pub use flow::*;
 pub use network::*;
 pub use snapshot::*;

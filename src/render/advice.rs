@@ -234,16 +234,10 @@ pub fn fix(fix: &Fix) -> String {
     }
 }
 
-/// Renders every fix, in order, once each.
+/// Renders every fix, in order, one sentence per fix (the diagnosis gives
+/// each fix once).
 pub fn fixes(fixes: &[Fix]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for f in fixes {
-        let s = fix(f);
-        if !out.contains(&s) {
-            out.push(s);
-        }
-    }
-    out
+    fixes.iter().map(fix).collect()
 }
 
 #[cfg(test)]

@@ -4,10 +4,10 @@
 //! rendered here while serialising. The other model types derive their
 //! JSON where they are declared.
 
-use super::{network, reason};
+use super::{finding, network, reason};
 use crate::model::{
-    Cause, Cloud, EndpointBy, EndpointId, FlowVerdict, Need, NsgStep, NsgVerdict, Requirement,
-    RouteVerdict, SourceOutcome, Status, TagName, Verdict,
+    Cause, Cloud, EndpointBy, EndpointId, Finding, FindingKind, Fix, FlowVerdict, Need, NsgStep,
+    NsgVerdict, Requirement, RouteVerdict, Severity, SourceOutcome, Status, TagName, Verdict,
 };
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -149,6 +149,37 @@ impl Serialize for RouteVerdict {
             source: network::route_source(self),
             assumed: r.is_some_and(|r| r.origin == crate::model::RouteOrigin::Assumed),
             notes: network::route_notes(self),
+        }
+        .serialize(s)
+    }
+}
+
+impl Serialize for Finding {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// What it is about, then the title, evidence and fixes in words
+        /// beside the fixes as values.
+        #[derive(Serialize)]
+        struct Json<'a> {
+            about: &'a FindingKind,
+            severity: Severity,
+            asr: bool,
+            title: String,
+            endpoint: Option<EndpointId>,
+            error_codes: &'a [&'static str],
+            evidence: Vec<String>,
+            fixes: &'a [Fix],
+            fix: Vec<String>,
+        }
+        Json {
+            about: &self.about,
+            severity: self.severity,
+            asr: self.asr(),
+            title: finding::title(&self.title),
+            endpoint: self.endpoint(),
+            error_codes: &self.error_codes,
+            evidence: finding::evidence_lines(self),
+            fixes: &self.fixes,
+            fix: super::fixes(&self.fixes),
         }
         .serialize(s)
     }

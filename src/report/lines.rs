@@ -34,13 +34,13 @@ pub fn finding(out: &mut dyn Write, f: &Finding, json: bool) -> std::io::Result<
         let ev = f
             .evidence
             .first()
-            .map(|e| format!(": {e}"))
+            .map(|e| format!(": {}", crate::render::finding::evidence(e)))
             .unwrap_or_default();
         writeln!(
             out,
             "{} {sev} {}{}",
             now_hms(),
-            for_terminal(&f.title),
+            for_terminal(&crate::render::finding::title(&f.title)),
             for_terminal(&ev)
         )
     }

@@ -4,9 +4,10 @@
 
 use crate::dates::rfc3339_us;
 use crate::model::CaptureEnd;
+use crate::model::Status;
 use crate::model::Verdict;
 use crate::model::{Analysis, JudgedFlow};
-use crate::model::{Severity, Status};
+use crate::render;
 use crate::sanitize::for_terminal;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -294,27 +295,18 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
     } else {
         writeln!(out, "FINDINGS (most severe first)")?;
         for (n, f) in d.findings.iter().enumerate() {
-            let sev = match f.severity {
-                Severity::Critical => "CRITICAL",
-                Severity::Warning => "WARNING",
-                Severity::Info => "INFO",
-            };
-            let codes = if f.error_codes.is_empty() {
-                String::new()
-            } else {
-                format!(" [Site Recovery error {}]", f.error_codes.join(", "))
-            };
+            let sev = render::severity(f.severity).to_uppercase();
             wrapped(
                 out,
                 &format!("{:>2}. {sev}:", n + 1),
                 4,
-                &format!("{}{codes}", for_terminal(&f.title)),
+                &for_terminal(&render::finding::title_with_codes(f)),
             )?;
-            for e in &f.evidence {
-                wrapped(out, "    evidence:", 14, &for_terminal(e))?;
+            for e in render::finding::evidence_lines(f) {
+                wrapped(out, "    evidence:", 14, &for_terminal(&e))?;
             }
-            for x in &f.fix {
-                wrapped(out, "    fix:", 9, &for_terminal(x))?;
+            for x in render::fixes(&f.fixes) {
+                wrapped(out, "    fix:", 9, &for_terminal(&x))?;
             }
         }
     }
