@@ -4,10 +4,11 @@
 //! rendered here while serialising. The other model types derive their
 //! JSON where they are declared.
 
-use super::{finding, network, reason};
+use super::{check, finding, network, reason};
 use crate::model::{
-    Cause, Cloud, EndpointBy, EndpointId, Finding, FindingKind, Fix, FlowVerdict, Need, NsgStep,
-    NsgVerdict, Requirement, RouteVerdict, Severity, SourceOutcome, Status, TagName, Verdict,
+    Cause, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, EndpointBy, EndpointId, Finding,
+    FindingKind, Fix, FlowVerdict, Need, NextHop, NsgStep, NsgVerdict, Region, Requirement,
+    RouteVerdict, Severity, SnapshotMeta, SourceOutcome, Status, TagName, Verdict,
 };
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -180,6 +181,83 @@ impl Serialize for Finding {
             evidence: finding::evidence_lines(self),
             fixes: &self.fixes,
             fix: super::fixes(&self.fixes),
+        }
+        .serialize(s)
+    }
+}
+
+impl Serialize for ConfigRequirement {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// The requirement, its evidence in words, its fixes as values and
+        /// then in words.
+        #[derive(Serialize)]
+        struct Json<'a> {
+            id: EndpointId,
+            endpoint: &'static str,
+            tag: &'a TagName,
+            need: Need,
+            status: ConfigStatus,
+            prefixes: usize,
+            allowed: usize,
+            denied: usize,
+            unknown: usize,
+            nsg: &'a Option<NsgVerdict>,
+            route: &'a Option<RouteVerdict>,
+            next_hops: &'a [(NextHop, usize)],
+            evidence: Vec<String>,
+            fixes: &'a [Fix],
+            fix: Vec<String>,
+        }
+        Json {
+            id: self.id,
+            endpoint: self.endpoint,
+            tag: &self.tag,
+            need: self.need,
+            status: self.status,
+            prefixes: self.prefixes,
+            allowed: self.allowed,
+            denied: self.denied,
+            unknown: self.unknown,
+            nsg: &self.nsg,
+            route: &self.route,
+            next_hops: &self.next_hops,
+            evidence: check::evidence_lines(self),
+            fixes: &self.fixes,
+            fix: super::fixes(&self.fixes),
+        }
+        .serialize(s)
+    }
+}
+
+impl Serialize for ConfigCheck {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// The check, its notes in words.
+        #[derive(Serialize)]
+        struct Json<'a> {
+            source_region: &'a Region,
+            target_region: &'a Region,
+            cloud: Cloud,
+            service_tags: &'a SnapshotMeta,
+            service_tags_age_days: Option<i64>,
+            service_tags_stale: bool,
+            notes: Vec<String>,
+            nsgs: &'a [String],
+            routes: usize,
+            requirements: &'a [ConfigRequirement],
+            ok: bool,
+        }
+        Json {
+            source_region: &self.source_region,
+            target_region: &self.target_region,
+            cloud: self.cloud,
+            service_tags: &self.service_tags,
+            service_tags_age_days: self.service_tags_age_days,
+            service_tags_stale: self.service_tags_stale,
+            notes: self.notes.iter().map(check::note).collect(),
+            nsgs: &self.nsgs,
+            routes: self.routes,
+            requirements: &self.requirements,
+            ok: self.ok,
         }
         .serialize(s)
     }

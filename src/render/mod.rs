@@ -7,6 +7,7 @@
 //! - [`reason`]: a flow's cause as its `reason`;
 //! - [`advice`]: a fix as a sentence and an `az` command;
 //! - [`finding`]: a finding's title and evidence;
+//! - [`check`]: `check`'s evidence and notes;
 //! - [`network`]: what the NSG and route exports say, and their notes;
 //! - `json`: the JSON of the model types whose sentences are rendered
 //!   while serialising;
@@ -14,6 +15,7 @@
 //!   types) and small shared phrasings.
 
 pub mod advice;
+pub mod check;
 pub mod finding;
 mod json;
 pub mod network;
