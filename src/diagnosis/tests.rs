@@ -55,7 +55,7 @@ fn flow(name: &str, dst: &str) -> FlowRecord {
         tls: Some(TlsRecord {
             sni: Some(name.to_string()),
             hello_complete: true,
-            server_version: Some("TLS1.2".into()),
+            server_version: Some(TlsVersion::TLS12),
             ..Default::default()
         }),
         proxy: None,
@@ -129,7 +129,7 @@ fn a_healthy_upload_is_allowed_with_no_finding() {
     assert_eq!(
         j.verdict.cause,
         Cause::Established {
-            tls_version: Some("TLS1.2".into()),
+            tls_version: Some(TlsVersion::TLS12),
             proxy: None,
             proxy_status: None
         }
@@ -211,10 +211,13 @@ fn syn_rst_and_icmp_errors_are_blocked() {
 
     let mut f = flow(BLOB, STORAGE_IP);
     f.handshake = Handshake::Unreachable;
-    f.evidence.icmp = Some(IcmpSeen {
+    let message = IcmpMessage {
         v6: false,
         icmp_type: 3,
         code: 13,
+    };
+    f.evidence.icmp = Some(IcmpSeen {
+        message,
         from: ip("10.1.0.1"),
         ts_us: 0,
     });
@@ -223,9 +226,7 @@ fn syn_rst_and_icmp_errors_are_blocked() {
     assert_eq!(
         j.verdict.cause,
         Cause::IcmpError {
-            v6: false,
-            icmp_type: 3,
-            code: 13,
+            message,
             from: Some(ip("10.1.0.1")),
             server: "20.60.0.1:443".parse().unwrap()
         }
@@ -380,8 +381,7 @@ fn a_fatal_server_alert_fails_tls_with_151066() {
     let t = f.tls.as_mut().unwrap();
     t.alert = Some(AlertRecord {
         level: 2,
-        description: 40,
-        name: "handshake_failure",
+        description: AlertDescription(40),
     });
     t.handshake_end = TlsEnd::ServerAlert;
     let (j, d) = run(f);
@@ -391,8 +391,7 @@ fn a_fatal_server_alert_fails_tls_with_151066() {
         Cause::TlsAlert {
             side: Side::Server,
             level: 2,
-            description: 40,
-            name: "handshake_failure".into()
+            description: AlertDescription(40)
         }
     );
     let fd = finding(&d, EndpointId::CacheStorage);
@@ -404,19 +403,17 @@ fn a_fatal_server_alert_fails_tls_with_151066() {
     let mut f = flow(BLOB, STORAGE_IP);
     f.tls.as_mut().unwrap().alert = Some(AlertRecord {
         level: 1,
-        description: 0,
-        name: "close_notify",
+        description: AlertDescription(0),
     });
     assert_eq!(run(f).0.verdict.verdict, Verdict::Allowed);
 }
 
-fn client_alert(description: u8, name: &'static str) -> FlowRecord {
+fn client_alert(description: u8) -> FlowRecord {
     let mut f = flow(BLOB, STORAGE_IP);
     let t = f.tls.as_mut().unwrap();
     t.client_alert = Some(AlertRecord {
         level: 2,
-        description,
-        name,
+        description: AlertDescription(description),
     });
     t.handshake_end = TlsEnd::ClientAlert;
     t.certificates = vec![CertNames {
@@ -430,14 +427,13 @@ fn client_alert(description: u8, name: &'static str) -> FlowRecord {
 
 #[test]
 fn a_client_rejecting_the_certificate_is_blocked_with_151066() {
-    let (j, d) = run(client_alert(48, "unknown_ca"));
+    let (j, d) = run(client_alert(48));
     assert_eq!(j.verdict.verdict, Verdict::Blocked);
     assert_eq!(
         j.verdict.cause,
         Cause::CertificateRejected {
             how: Rejection::Alert {
-                description: 48,
-                name: "unknown_ca".into()
+                description: AlertDescription(48)
             },
             name: Some(BLOB.into()),
             issuer: Some("Microsoft Azure RSA TLS Issuing CA 03".into()),
@@ -461,7 +457,7 @@ fn a_client_rejecting_the_certificate_is_blocked_with_151066() {
     );
 
     // A re-signing device's issuer is named in the fix.
-    let mut f = client_alert(42, "bad_certificate");
+    let mut f = client_alert(42);
     f.tls.as_mut().unwrap().certificates[0].issuer_cn = "Contoso Firewall Inspection CA".into();
     let (_, d) = run(f);
     assert_eq!(
@@ -473,14 +469,13 @@ fn a_client_rejecting_the_certificate_is_blocked_with_151066() {
     );
 
     // A client alert that is not about the certificate: TLS fails.
-    let (j, d) = run(client_alert(70, "protocol_version"));
+    let (j, d) = run(client_alert(70));
     assert_eq!(
         j.verdict.cause,
         Cause::TlsAlert {
             side: Side::Client,
             level: 2,
-            description: 70,
-            name: "protocol_version".into()
+            description: AlertDescription(70)
         }
     );
     assert_eq!(

@@ -214,9 +214,7 @@ fn handshake_failure(f: &FlowRecord) -> Option<(Verdict, Cause)> {
         Handshake::NoReply if f.dst_port == 53 => blocked(Cause::NoDnsAnswer { server: server(f) }),
         Handshake::Rejected => blocked(Cause::SynReset { server: server(f) }),
         Handshake::Unreachable => blocked(Cause::IcmpError {
-            v6: ev.icmp.is_some_and(|i| i.v6),
-            icmp_type: ev.icmp.map_or(0, |i| i.icmp_type),
-            code: ev.icmp.map_or(0, |i| i.code),
+            message: ev.icmp.map(|i| i.message).unwrap_or_default(),
             from: ev.icmp.map(|i| i.from),
             server: server(f),
         }),
@@ -229,11 +227,6 @@ fn handshake_failure(f: &FlowRecord) -> Option<(Verdict, Cause)> {
         _ => None,
     }
 }
-
-/// Alert descriptions a client sends when it does not accept the server's
-/// certificate: bad_certificate, unsupported_certificate, certificate_revoked,
-/// certificate_expired, certificate_unknown, unknown_ca, decrypt_error.
-pub const CERTIFICATE_ALERTS: &[u8] = &[42, 43, 44, 45, 46, 48, 51];
 
 /// How the TLS handshake ended: a fatal alert from either side, a client
 /// that rejected the certificate, or a server that never answered the hello.
@@ -257,17 +250,15 @@ fn tls_outcome(f: &FlowRecord) -> Option<(Verdict, Cause)> {
                 side,
                 level: a.level,
                 description: a.description,
-                name: a.name.to_string(),
             },
         ))
     };
     match t.handshake_end {
         TlsEnd::ClientAlert => {
             let a = t.client_alert.as_ref()?;
-            if CERTIFICATE_ALERTS.contains(&a.description) {
+            if a.description.is_about_the_certificate() {
                 rejected(Rejection::Alert {
                     description: a.description,
-                    name: a.name.to_string(),
                 })
             } else {
                 alert(Side::Client, a)
@@ -378,7 +369,7 @@ fn working(f: &FlowRecord) -> (Verdict, Cause) {
     (
         Verdict::Allowed,
         Cause::Established {
-            tls_version: f.tls.as_ref().and_then(|t| t.server_version.clone()),
+            tls_version: f.tls_version(),
             proxy: f.proxy.as_ref().map(|_| server(f)),
             proxy_status: f.proxy.as_ref().and_then(|p| p.status),
         },

@@ -5,6 +5,7 @@
 //! - [`flow`]: one [`FlowRecord`] per flow, with its handshake, health, TLS,
 //!   proxy and tunnel facts;
 //! - [`capture`]: what was read and the capture's own quality;
+//! - [`codes`]: protocol code points (TLS versions, alert descriptions);
 //! - [`dns`]: what happened to each name asked;
 //! - [`verdict`]: a flow's verdict with its typed [`Cause`];
 //! - [`diagnosis`]: the Site Recovery checklist, findings and fixes;
@@ -22,6 +23,7 @@
 pub mod advice;
 pub mod bundle;
 pub mod capture;
+pub mod codes;
 pub mod configuration;
 pub mod diagnosis;
 pub mod dns;
@@ -34,6 +36,7 @@ pub mod verdict;
 pub use advice::*;
 pub use bundle::*;
 pub use capture::*;
+pub use codes::*;
 pub use configuration::*;
 pub use diagnosis::*;
 pub use dns::*;

@@ -115,10 +115,9 @@ pub enum DnsFailure {
 pub enum Rejection {
     /// A fatal certificate alert in clear.
     Alert {
-        /// Description code.
-        description: u8,
-        /// Description name.
-        name: String,
+        /// Its description (the JSON's `description` and `name`).
+        #[serde(flatten)]
+        description: super::AlertDescription,
     },
     /// TLS 1.3: one encrypted record of an alert's size, then closed.
     EncryptedAlert,
@@ -173,12 +172,10 @@ pub enum Cause {
     },
     /// An ICMP error answered the flow.
     IcmpError {
-        /// ICMPv6.
-        v6: bool,
-        /// ICMP type.
-        icmp_type: u8,
-        /// ICMP code.
-        code: u8,
+        /// Its type and code (the JSON's `v6`, `icmp_type` and `code`; all
+        /// zero when the error itself was not kept).
+        #[serde(flatten)]
+        message: super::IcmpMessage,
         /// Who sent the error.
         from: Option<IpAddr>,
         /// The server.
@@ -202,10 +199,9 @@ pub enum Cause {
         side: Side,
         /// 1 warning, 2 fatal.
         level: u8,
-        /// Description code.
-        description: u8,
-        /// Description name.
-        name: String,
+        /// Its description (the JSON's `description` and `name`).
+        #[serde(flatten)]
+        description: super::AlertDescription,
     },
     /// The client rejected the server's certificate: a certificate alert, or
     /// it stopped right after the server's flight without finishing.
@@ -277,7 +273,7 @@ pub enum Cause {
     /// Established (and, with TLS, the version the server chose).
     Established {
         /// The TLS version the server chose.
-        tls_version: Option<String>,
+        tls_version: Option<super::TlsVersion>,
         /// The explicit proxy it went through.
         proxy: Option<SocketAddr>,
         /// The proxy's status code.

@@ -24,7 +24,7 @@ pub mod reason;
 pub use advice::{fix, fixes};
 pub use reason::{cause, sources_text};
 
-use crate::model::{Cloud, Severity, Status, Upload};
+use crate::model::{Cloud, IcmpMessage, Severity, Status, Upload};
 
 /// `n` and the noun, singular for one: "1 flow", "3 flows".
 pub fn plural(n: u64, one: &str, many: &str) -> String {
@@ -49,6 +49,25 @@ pub fn tag_download(c: Cloud) -> &'static str {
 /// A link type with its name: "1 (ETHERNET)".
 pub fn linktype(lt: u32) -> String {
     crate::decode::linktype_name(lt)
+}
+
+/// What an ICMP error means, for the common ones.
+pub fn icmp_meaning(m: IcmpMessage) -> &'static str {
+    match (m.v6, m.icmp_type, m.code) {
+        (false, 3, 0) => "network unreachable",
+        (false, 3, 1) => "host unreachable",
+        (false, 3, 3) => "port unreachable",
+        (false, 3, 9 | 10 | 13) => "administratively prohibited",
+        (false, 3, _) => "destination unreachable",
+        (false, 11, _) => "time exceeded",
+        (true, 1, 1) => "administratively prohibited",
+        (true, 1, 3) => "address unreachable",
+        (true, 1, 4) => "port unreachable",
+        (true, 1, 5 | 6) => "rejected by policy",
+        (true, 1, _) => "destination unreachable",
+        (true, 3, _) => "time exceeded",
+        _ => "error",
+    }
 }
 
 /// A requirement's status in words ("not seen").

@@ -3,7 +3,7 @@
 //! cause.
 
 use super::plural;
-use crate::model::{ByAddress, Cause, DnsFailure, FlowVerdict, Rejection, Side};
+use crate::model::{ByAddress, Cause, DnsFailure, FlowVerdict, IcmpMessage, Rejection, Side};
 
 /// Milliseconds as a reason shows them: one decimal below 10 ms.
 pub fn ms_text(ms: f64) -> String {
@@ -93,9 +93,12 @@ pub fn cause(c: &Cause) -> String {
         Cause::NoDnsAnswer { server } => format!("DNS query to {server} got no answer"),
         Cause::SynReset { server } => format!("SYN answered by RST from {server}"),
         Cause::IcmpError {
-            v6,
-            icmp_type,
-            code,
+            message:
+                IcmpMessage {
+                    v6,
+                    icmp_type,
+                    code,
+                },
             from,
             server,
         } => {
@@ -122,16 +125,17 @@ pub fn cause(c: &Cause) -> String {
         }
         Cause::AckNeverSeen => "SYN/ACK seen, never the client's ACK".into(),
         Cause::TlsAlert {
-            side,
-            description,
-            name,
-            ..
+            side, description, ..
         } => {
             let who = match side {
                 Side::Client => "client",
                 Side::Server => "server",
             };
-            format!("{who} sent TLS alert {name} ({description})")
+            format!(
+                "{who} sent TLS alert {} ({})",
+                description.name(),
+                description.0
+            )
         }
         Cause::CertificateRejected { how, name, issuer } => {
             let name = name.as_deref().unwrap_or("the server");
@@ -140,11 +144,10 @@ pub fn cause(c: &Cause) -> String {
                 .map(|i| format!(" (issued by '{i}')"))
                 .unwrap_or_default();
             match how {
-                Rejection::Alert {
-                    description,
-                    name: alert,
-                } => format!(
-                    "client rejected the certificate of {name}{issuer}: TLS alert {alert} ({description})"
+                Rejection::Alert { description } => format!(
+                    "client rejected the certificate of {name}{issuer}: TLS alert {} ({})",
+                    description.name(),
+                    description.0
                 ),
                 Rejection::EncryptedAlert => format!(
                     "client answered the TLS 1.3 flight of {name} with an encrypted alert (one record too short to be its Finished), without finishing the handshake"

@@ -195,7 +195,7 @@ impl<W: Write> CsvWriter<W> {
             let _ = write!(b, "{t:.1}");
         }
         mark(b, &mut ends);
-        push_csv(b, f.tls_version().unwrap_or(""));
+        push_csv(b, &f.tls_version().map(|v| v.name()).unwrap_or_default());
         mark(b, &mut ends);
         push_csv(b, f.cert_issuer().unwrap_or(""));
         mark(b, &mut ends);

@@ -382,37 +382,19 @@ fn reply_line(f: &FlowRecord) -> Option<Line<'static>> {
 }
 
 fn icmp_line(i: &IcmpSeen) -> Line<'static> {
+    let m = i.message;
     event(
         Some(i.ts_us),
-        if i.v6 { "ICMPv6" } else { "ICMP" },
+        if m.v6 { "ICMPv6" } else { "ICMP" },
         format!(
             "type {} code {} ({}) from {}",
-            i.icmp_type,
-            i.code,
-            icmp_meaning(i.v6, i.icmp_type, i.code),
+            m.icmp_type,
+            m.code,
+            crate::render::icmp_meaning(m),
             i.from
         ),
         RED,
     )
-}
-
-/// What an ICMP error means, for the common ones.
-fn icmp_meaning(v6: bool, t: u8, c: u8) -> &'static str {
-    match (v6, t, c) {
-        (false, 3, 0) => "network unreachable",
-        (false, 3, 1) => "host unreachable",
-        (false, 3, 3) => "port unreachable",
-        (false, 3, 9 | 10 | 13) => "administratively prohibited",
-        (false, 3, _) => "destination unreachable",
-        (false, 11, _) => "time exceeded",
-        (true, 1, 1) => "administratively prohibited",
-        (true, 1, 3) => "address unreachable",
-        (true, 1, 4) => "port unreachable",
-        (true, 1, 5 | 6) => "rejected by policy",
-        (true, 1, _) => "destination unreachable",
-        (true, 3, _) => "time exceeded",
-        _ => "error",
-    }
 }
 
 /// The HTTP CONNECT through a proxy and its answer.
@@ -454,7 +436,7 @@ fn tls_lines(t: &TlsRecord, v: &FlowVerdict) -> Vec<Line<'static>> {
         out.push(event(
             None,
             "ServerHello",
-            format!("server chose {}", clean(sv)),
+            format!("server chose {}", clean(&sv.name())),
             PLAIN,
         ));
     }
@@ -480,8 +462,8 @@ fn tls_lines(t: &TlsRecord, v: &FlowVerdict) -> Vec<Line<'static>> {
             format!(
                 "{} {} ({}) from the server",
                 if a.level == 2 { "fatal" } else { "warning" },
-                a.name,
-                a.description
+                a.description.name(),
+                a.description.0
             ),
             if a.level == 2 { RED } else { YELLOW },
         ));
@@ -493,8 +475,8 @@ fn tls_lines(t: &TlsRecord, v: &FlowVerdict) -> Vec<Line<'static>> {
             format!(
                 "{} {} ({}) from the client",
                 if a.level == 2 { "fatal" } else { "warning" },
-                a.name,
-                a.description
+                a.description.name(),
+                a.description.0
             ),
             if a.level == 2 { RED } else { YELLOW },
         ));
@@ -532,7 +514,7 @@ fn client_hello_line(t: &TlsRecord) -> Line<'static> {
         t.sni.as_deref().map(clean).unwrap_or_else(|| "none".into())
     );
     if !t.client_versions.is_empty() {
-        let vv: Vec<String> = t.client_versions.iter().map(|x| clean(x)).collect();
+        let vv: Vec<String> = t.client_versions.iter().map(|x| clean(&x.name())).collect();
         s.push_str(&format!(", offers {}", vv.join(" ")));
     }
     if !t.alpn.is_empty() {
