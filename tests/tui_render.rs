@@ -644,7 +644,7 @@ fn control_characters_never_reach_the_screen() {
             manager: format!("fix \u{9b}31m {evil}"),
         });
     }
-    snap.diagnosis.requirements[0].tag = asrscope::model::TagName::new(evil);
+    snap.diagnosis.requirements[0].tag = asrscope::model::TagName::new(evil).into();
     let mut ui = UiState::new();
     let mut screens = vec![render(&snap, &mut ui, 80, 24)];
     key(&mut ui, &snap, KeyCode::Enter);

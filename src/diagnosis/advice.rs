@@ -5,12 +5,12 @@
 use crate::azure::endpoints::Endpoint;
 use crate::azure::nsg::Nsgs;
 use crate::model::{
-    EndpointId, Fix, NextHop, NsgOutcome, NsgVerdict, PastTheNsg, RouteVerdict, ServiceEndpointWhy,
-    TagName,
+    EndpointId, Fix, NextHop, NsgOutcome, NsgVerdict, PastTheNsg, RequiredTag, RouteVerdict,
+    ServiceEndpointWhy,
 };
 
 /// The generic NSG rule that allows an endpoint's tag.
-pub(super) fn nsg_fix(tag: &TagName) -> Fix {
+pub(super) fn nsg_fix(tag: &RequiredTag) -> Fix {
     Fix::NsgAllowRule { tag: tag.clone() }
 }
 
@@ -35,7 +35,7 @@ pub(super) fn with_storage_firewall(e: &Endpoint, mut fix: Vec<Fix>) -> Vec<Fix>
 
 /// The fix for a deny: an allow rule at a free priority before it, or, when
 /// no allow rule can come before it, the deny itself to change.
-pub fn beat_deny(n: &NsgVerdict, nsgs: &Nsgs, tag: &TagName) -> Option<Fix> {
+pub fn beat_deny(n: &NsgVerdict, nsgs: &Nsgs, tag: &RequiredTag) -> Option<Fix> {
     let step = n.steps.iter().find(|s| s.outcome == NsgOutcome::Deny)?;
     let (rule, priority) = (step.rule.clone()?, step.priority?);
     let free = nsgs
@@ -61,7 +61,7 @@ pub fn beat_deny(n: &NsgVerdict, nsgs: &Nsgs, tag: &TagName) -> Option<Fix> {
 /// go with the route it takes (never a route around the appliance).
 pub(super) fn past_the_nsg(
     e: &Endpoint,
-    tag: &TagName,
+    tag: &RequiredTag,
     route: Option<&RouteVerdict>,
 ) -> (PastTheNsg, Vec<Fix>) {
     let Some(r) = route else {
@@ -99,7 +99,7 @@ pub(super) fn past_the_nsg(
 }
 
 /// The route to remove or correct.
-pub(super) fn correct_route(r: &RouteVerdict, tag: &TagName) -> Fix {
+pub(super) fn correct_route(r: &RouteVerdict, tag: &RequiredTag) -> Fix {
     let taken = r.route.as_ref();
     Fix::CorrectRoute {
         name: taken.and_then(|t| t.name.clone()),

@@ -241,7 +241,7 @@ impl Diagnoser {
                 status = Status::NotSeen;
                 cause = Some(Cause::NothingToJudge { flows: a.flows });
             }
-            let tag = e.tag.tag(src, dst);
+            let tag = e.tag.required(src, dst);
             // A name that never resolved is a DNS problem, not an NSG one.
             // Every problem the flows show is a finding, the worst first.
             if a.worst.is_some() && status.is_problem() {

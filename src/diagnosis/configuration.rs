@@ -17,7 +17,7 @@ use crate::azure::endpoints::Endpoint;
 use crate::azure::tags::{TagDb, TagSource, for_cloud};
 use crate::model::{
     CheckEvidence, CheckNote, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, Fix, Need,
-    NextHop, NsgOutcome, NsgVerdict, Region, RouteOrigin, RouteVerdict, TagName,
+    NextHop, NsgOutcome, NsgVerdict, Region, RequiredTag, RouteOrigin, RouteVerdict,
 };
 use std::net::IpAddr;
 
@@ -44,10 +44,8 @@ pub fn check(
     let requirements: Vec<ConfigRequirement> = catalog
         .iter()
         .map(|e| {
-            let tag = e
-                .tag
-                .tag(Some(&source.tag_suffix), Some(&target.tag_suffix));
-            let r = empty(e, tag);
+            let tag = e.tag.tag_for(&source.tag_suffix, &target.tag_suffix);
+            let r = empty(e, tag.into());
             if same_cloud {
                 requirement(r, network, &points, tags, &source_tags, e, source)
             } else {
@@ -103,7 +101,7 @@ pub fn check(
 }
 
 /// A requirement not judged yet: unknown, nothing counted.
-fn empty(e: &Endpoint, tag: TagName) -> ConfigRequirement {
+fn empty(e: &Endpoint, tag: RequiredTag) -> ConfigRequirement {
     ConfigRequirement {
         id: e.id,
         endpoint: e.pattern,
@@ -242,7 +240,10 @@ fn requirement(
     source: &Region,
 ) -> ConfigRequirement {
     let tag = r.tag.clone();
-    let prefixes = tags.v4_prefixes(tag.as_str());
+    let prefixes = tag
+        .tag()
+        .map(|t| tags.v4_prefixes(t.as_str()))
+        .unwrap_or_default();
     if prefixes.is_empty() {
         r.evidence.push(CheckEvidence::NoPrefixes { tag });
         r.fixes
@@ -431,13 +432,13 @@ mod tests {
                 TagDb::embedded(),
             )
             .unwrap();
-        beat_deny(&v, &network.nsgs, &TagName::new("Storage.EastUS")).unwrap()
+        beat_deny(&v, &network.nsgs, &TagName::new("Storage.EastUS").into()).unwrap()
     }
 
     #[test]
     fn an_allow_rule_goes_before_the_deny_at_a_free_priority() {
         let allow_at = |priority: u32| Fix::NsgAllowBeforeDeny {
-            tag: TagName::new("Storage.EastUS"),
+            tag: TagName::new("Storage.EastUS").into(),
             nsg: "nic-nsg".into(),
             priority,
             beats: ("securityRules/Deny-All".into(), 4000),
@@ -455,7 +456,7 @@ mod tests {
             assert_eq!(
                 fix_for(&n),
                 Fix::ChangeDenyRule {
-                    tag: TagName::new("Storage.EastUS"),
+                    tag: TagName::new("Storage.EastUS").into(),
                     nsg: "nic-nsg".into(),
                     rule: "securityRules/Deny-All".into(),
                     priority,
@@ -544,7 +545,7 @@ mod tests {
         assert!(
             matches!(
                 &r.evidence[0],
-                CheckEvidence::Denied { denied: 1, tag, .. } if *tag == TagName::new("Storage.EastUS")
+                CheckEvidence::Denied { denied: 1, tag, .. } if *tag == TagName::new("Storage.EastUS").into()
             ),
             "{:?}",
             r.evidence

@@ -12,8 +12,8 @@ use crate::azure::endpoints::Endpoint;
 use crate::azure::tags::TagDb;
 use crate::model::{
     ByAddress, Cause, DnsServer, EndpointId, Evidence, Finding, FindingKind, Fix, NameLog, NextHop,
-    NsgExport, NsgOutcome, NsgVerdict, RegionChoice, ServiceEndpointWhy, Severity, Status, TagName,
-    Thresholds, Title, Tunnel, TunnelKind, Upload,
+    NsgExport, NsgOutcome, NsgVerdict, RegionChoice, RequiredTag, ServiceEndpointWhy, Severity,
+    Status, Thresholds, Title, Tunnel, TunnelKind, Upload,
 };
 use std::collections::BTreeMap;
 
@@ -47,8 +47,8 @@ fn finding(about: FindingKind, k: Kind, evidence: Vec<Evidence>) -> Finding {
 /// On an appliance's capture that shows the VM's packets reaching it, the
 /// drop is at the appliance or past it: that is where the fix points, not
 /// at the VM's NSG.
-fn blocked(e: &Endpoint, cause: &Cause, tag: &TagName, at_appliance: bool) -> Kind {
-    let nsg_fix = |tag: &TagName| {
+fn blocked(e: &Endpoint, cause: &Cause, tag: &RequiredTag, at_appliance: bool) -> Kind {
+    let nsg_fix = |tag: &RequiredTag| {
         if at_appliance {
             Fix::AtTheAppliance {
                 pattern: e.pattern.to_string(),
@@ -169,7 +169,7 @@ pub(super) struct Around<'a> {
 /// `ex` the first flow with it.
 pub(super) fn for_endpoint(
     e: &Endpoint,
-    tag: &TagName,
+    tag: &RequiredTag,
     a: &Agg,
     status: Status,
     ex: &Example,
@@ -270,7 +270,7 @@ struct Says {
 /// rules, which the export lacks.
 fn nsg_says(
     e: &Endpoint,
-    tag: &TagName,
+    tag: &RequiredTag,
     status: Status,
     ex: &Example,
     network: &Network,
@@ -339,7 +339,7 @@ fn nsg_says(
 /// the route choice rests on.
 fn route_says(
     e: &Endpoint,
-    tag: &TagName,
+    tag: &RequiredTag,
     status: Status,
     ex: &Example,
     mut fix: Vec<Fix>,
@@ -655,7 +655,7 @@ mod tests {
     /// `fixes[i]`.
     #[test]
     fn a_fix_given_twice_is_kept_once_where_it_first_came() {
-        let tag = TagName::new("Storage.EastUS");
+        let tag = RequiredTag::from(crate::model::TagName::new("Storage.EastUS"));
         let f = finding(
             FindingKind::ThroughAppliance,
             Kind {

@@ -122,7 +122,7 @@ fn a_healthy_upload_is_allowed_with_no_finding() {
             pattern: "*.blob.core.windows.net",
             by: EndpointBy::Name,
             cloud: Cloud::Public,
-            required_tag: TagName::new("Storage.EastUS"),
+            required_tag: TagName::new("Storage.EastUS").into(),
         })
     );
     assert_eq!(j.verdict.service_tag, Some(TagName::new("Storage.EastUS")));
@@ -170,7 +170,7 @@ fn no_syn_answer_is_blocked_with_the_nsg_rule_as_fix() {
         fd.fixes,
         vec![
             Fix::NsgAllowRule {
-                tag: TagName::new("Storage.EastUS")
+                tag: TagName::new("Storage.EastUS").into()
             },
             Fix::AllowUrl {
                 pattern: CACHE.into(),
@@ -959,7 +959,7 @@ fn an_unnamed_flow_is_tied_to_its_endpoint_by_address() {
     let e = j.verdict.endpoint.as_ref().unwrap();
     assert_eq!(e.id, EndpointId::CacheStorage);
     assert_eq!(e.by, EndpointBy::Address);
-    assert_eq!(e.required_tag, TagName::new("Storage.EastUS"));
+    assert_eq!(e.required_tag, TagName::new("Storage.EastUS").into());
     assert_eq!(j.verdict.verdict, Verdict::Throttled);
     // Its reason says so, so that no one takes the pattern for its name.
     assert_eq!(
@@ -1004,17 +1004,27 @@ fn an_unnamed_flow_is_tied_to_its_endpoint_by_address() {
     assert_eq!(s.unwrap().region.id, "eastus");
 }
 
+/// Before the source region is known, the cache account's tag is no tag:
+/// the fix names its family and which region it needs.
 #[test]
-fn an_unknown_region_placeholder_is_quoted_in_the_command() {
-    let fix = crate::render::fix(&crate::model::Fix::NsgAllowRule {
-        tag: crate::model::TagName::new("Storage.<source>"),
-    });
-    assert!(
-        fix.contains("--destination-address-prefixes 'Storage.<source>'"),
-        "{fix}"
+fn a_tag_whose_region_is_not_known_is_not_a_tag() {
+    let mut s = settings();
+    s.given = (None, None);
+    let mut f = flow(BLOB, STORAGE_IP);
+    f.handshake = Handshake::NoReply;
+    let (_, d) = run_with(s, vec![f], &[]);
+    let unknown = RequiredTag::RegionUnknown {
+        family: "Storage",
+        region: RegionRole::Source,
+    };
+    let fd = finding(&d, EndpointId::CacheStorage);
+    assert_eq!(
+        fd.fixes[0],
+        Fix::NsgAllowRule {
+            tag: unknown.clone()
+        }
     );
-    assert!(fix.contains("--resource-group '<resource-group>'"), "{fix}");
-    assert!(!fix.contains(" <"), "no bare placeholder: {fix}");
+    assert_eq!(requirement(&d, EndpointId::CacheStorage).tag, unknown);
 }
 
 #[test]

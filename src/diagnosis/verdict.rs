@@ -120,7 +120,7 @@ pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
         pattern: e.pattern,
         by,
         cloud,
-        required_tag: e.tag.tag(source, target),
+        required_tag: e.tag.required(source, target),
     });
     FlowVerdict {
         flow: f.id,

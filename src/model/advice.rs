@@ -3,7 +3,7 @@
 //! commands are rendered from them in one place (`diagnosis::advice`);
 //! findings are kept and deduplicated by kind, fixes compared as values.
 
-use super::{EndpointId, NextHop, NsgExport, RoutePrefix, Status, TagName};
+use super::{EndpointId, NextHop, NsgExport, RequiredTag, RoutePrefix, Status};
 use serde::{Serialize, Serializer};
 
 /// Why a Storage service endpoint is advised.
@@ -47,7 +47,7 @@ pub enum Fix {
     #[serde(serialize_with = "nsg_allow_rule")]
     NsgAllowRule {
         /// The tag.
-        tag: TagName,
+        tag: RequiredTag,
     },
     /// Allow outbound TCP 443 to a service tag in the NSG whose deny the
     /// export shows, at a free priority that is evaluated before the deny.
@@ -55,7 +55,7 @@ pub enum Fix {
     #[serde(rename = "nsg-allow-rule", serialize_with = "nsg_allow_before_deny")]
     NsgAllowBeforeDeny {
         /// The tag.
-        tag: TagName,
+        tag: RequiredTag,
         /// The NSG.
         nsg: String,
         /// A free priority number below the deny's.
@@ -67,7 +67,7 @@ pub enum Fix {
     /// beaten by an allow rule: the deny itself must change.
     ChangeDenyRule {
         /// The tag the deny must stop covering.
-        tag: TagName,
+        tag: RequiredTag,
         /// The NSG.
         nsg: String,
         /// The rule.
@@ -115,7 +115,7 @@ pub enum Fix {
         /// The URL pattern.
         pattern: String,
         /// The tag Site Recovery needs.
-        tag: TagName,
+        tag: RequiredTag,
     },
     /// The NSGs allow it: look past them.
     LookPastTheNsg {
@@ -133,7 +133,7 @@ pub enum Fix {
         /// Its next hop.
         next_hop: NextHop,
         /// The tag Site Recovery needs.
-        tag: TagName,
+        tag: RequiredTag,
     },
     /// Update the VM's trusted root certificates.
     TrustedRoots {
@@ -220,13 +220,13 @@ pub enum Fix {
 /// and `beats`, null when not known.
 #[derive(Serialize)]
 struct NsgAllowRuleJson<'a> {
-    tag: &'a TagName,
+    tag: &'a RequiredTag,
     nsg: Option<&'a str>,
     priority: Option<u32>,
     beats: Option<&'a (String, u32)>,
 }
 
-fn nsg_allow_rule<S: Serializer>(tag: &TagName, s: S) -> Result<S::Ok, S::Error> {
+fn nsg_allow_rule<S: Serializer>(tag: &RequiredTag, s: S) -> Result<S::Ok, S::Error> {
     NsgAllowRuleJson {
         tag,
         nsg: None,
@@ -237,7 +237,7 @@ fn nsg_allow_rule<S: Serializer>(tag: &TagName, s: S) -> Result<S::Ok, S::Error>
 }
 
 fn nsg_allow_before_deny<S: Serializer>(
-    tag: &TagName,
+    tag: &RequiredTag,
     nsg: &str,
     priority: &u32,
     beats: &(String, u32),

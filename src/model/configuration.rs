@@ -4,7 +4,7 @@
 
 use super::{
     CheckEvidence, CheckNote, Cloud, EndpointId, Fix, Need, NextHop, NsgVerdict, Region,
-    RouteVerdict, SnapshotMeta, TagName,
+    RequiredTag, RouteVerdict, SnapshotMeta,
 };
 use serde::Serialize;
 
@@ -40,7 +40,7 @@ pub struct ConfigRequirement {
     /// Its URL pattern.
     pub endpoint: &'static str,
     /// The service tag the NSG must allow.
-    pub tag: TagName,
+    pub tag: RequiredTag,
     /// When it is required.
     pub need: Need,
     /// The verdict.

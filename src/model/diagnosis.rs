@@ -3,7 +3,7 @@
 //! upload rate to the cache account.
 
 use super::{
-    Cause, EndpointId, Evidence, FindingKind, Fix, NsgVerdict, RouteVerdict, TagName, Title,
+    Cause, EndpointId, Evidence, FindingKind, Fix, NsgVerdict, RequiredTag, RouteVerdict, Title,
     Verdict,
 };
 use serde::Serialize;
@@ -196,7 +196,7 @@ pub struct Requirement {
     /// URL pattern.
     pub endpoint: &'static str,
     /// The tag an NSG must allow.
-    pub tag: TagName,
+    pub tag: RequiredTag,
     /// What it is for.
     pub purpose: &'static str,
     /// When it is needed.

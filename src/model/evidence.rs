@@ -4,7 +4,7 @@
 //! and nothing decides on those.
 
 use super::{ByAddress, Cause, NsgVerdict, RouteNote, RouteVerdict, SourceOutcome, Tunnel, Upload};
-use super::{TagName, Verdict};
+use super::{RequiredTag, Verdict};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
@@ -274,14 +274,14 @@ pub enum CheckEvidence {
         /// The data's cloud, as its file names it.
         data: String,
         /// The tag.
-        tag: TagName,
+        tag: RequiredTag,
         /// The cloud of the regions.
         cloud: super::Cloud,
     },
     /// The data holds no IPv4 prefix of the tag.
     NoPrefixes {
         /// The tag.
-        tag: TagName,
+        tag: RequiredTag,
     },
     /// An NSG denies some of the tag's prefixes.
     Denied {
@@ -292,7 +292,7 @@ pub enum CheckEvidence {
         /// Prefixes of the tag.
         prefixes: usize,
         /// The tag.
-        tag: TagName,
+        tag: RequiredTag,
     },
     /// Some prefixes cannot be judged from the export.
     CannotTell {
@@ -303,7 +303,7 @@ pub enum CheckEvidence {
         /// Prefixes of the tag.
         prefixes: usize,
         /// The tag.
-        tag: TagName,
+        tag: RequiredTag,
     },
     /// Every NSG allows every prefix.
     Allowed {
@@ -312,7 +312,7 @@ pub enum CheckEvidence {
         /// Prefixes of the tag.
         prefixes: usize,
         /// The tag.
-        tag: TagName,
+        tag: RequiredTag,
     },
     /// An approximation the NSG verdict rests on.
     Approximation(super::NsgNote),

@@ -98,6 +98,88 @@ impl Serialize for TagName {
     }
 }
 
+/// Which region of the pair a regional service tag is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RegionRole {
+    /// The source region (the replicated VMs').
+    Source,
+    /// The target region.
+    Target,
+}
+
+/// The service tag an NSG must allow for an endpoint. While the region it
+/// depends on is not known, it is the tag's family and which region, written
+/// `Storage.<source>`: not a tag, and no address is in it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RequiredTag {
+    /// The tag.
+    Tag(TagName),
+    /// A regional tag whose region is not known yet.
+    RegionUnknown {
+        /// The tag family (`Storage`).
+        family: &'static str,
+        /// Which region it needs.
+        region: RegionRole,
+    },
+}
+
+impl RequiredTag {
+    /// The tag, when its region is known.
+    pub fn tag(&self) -> Option<&TagName> {
+        match self {
+            RequiredTag::Tag(t) => Some(t),
+            RequiredTag::RegionUnknown { .. } => None,
+        }
+    }
+
+    /// The tag family (`Storage`).
+    pub fn family(&self) -> &str {
+        match self {
+            RequiredTag::Tag(t) => t.family(),
+            RequiredTag::RegionUnknown { family, .. } => family,
+        }
+    }
+
+    /// The region part as written (`EastUS`, or `<source>` while not known),
+    /// for a regional tag.
+    pub fn region(&self) -> Option<&str> {
+        match self {
+            RequiredTag::Tag(t) => t.region(),
+            RequiredTag::RegionUnknown {
+                region: RegionRole::Source,
+                ..
+            } => Some("<source>"),
+            RequiredTag::RegionUnknown {
+                region: RegionRole::Target,
+                ..
+            } => Some("<target>"),
+        }
+    }
+}
+
+impl From<TagName> for RequiredTag {
+    fn from(t: TagName) -> RequiredTag {
+        RequiredTag::Tag(t)
+    }
+}
+
+impl fmt::Display for RequiredTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequiredTag::Tag(t) => t.fmt(f),
+            RequiredTag::RegionUnknown { family, .. } => {
+                write!(f, "{family}.{}", self.region().unwrap_or_default())
+            }
+        }
+    }
+}
+
+impl Serialize for RequiredTag {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// Where a route sends traffic (`nextHopType`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum NextHop {

@@ -308,7 +308,7 @@ pub struct EndpointMatch {
     /// The cloud of the endpoint's name (or of the analysis).
     pub cloud: super::Cloud,
     /// The tag an NSG must allow for the endpoint and these regions.
-    pub required_tag: TagName,
+    pub required_tag: super::RequiredTag,
 }
 
 /// What the judge says of a flow.

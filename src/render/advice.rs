@@ -10,7 +10,9 @@
 
 use super::network::rule_text;
 use crate::azure::nsg::HIGHEST_PRIORITY;
-use crate::model::{EndpointId, Fix, NsgExport, PastTheNsg, ServiceEndpointWhy, TagName};
+use crate::model::{
+    EndpointId, Fix, NsgExport, PastTheNsg, RequiredTag, ServiceEndpointWhy, TagName,
+};
 
 /// Today's advice for a storage account behind a firewall ("About
 /// networking in Azure VM disaster recovery", "Support matrix").
@@ -23,7 +25,7 @@ pub const SERVICE_ENDPOINT_AZ: &str = r#"az network vnet subnet update -g '<reso
 /// The name of the NSG rule that allows a tag (`Allow-ASR-Storage-EastUS`),
 /// the same wherever asrscope prints one, so that following two pieces of
 /// advice never creates two rules.
-pub fn rule_name(tag: &TagName) -> String {
+pub fn rule_name(tag: &RequiredTag) -> String {
     let part = |s: &str| -> String { s.chars().filter(char::is_ascii_alphanumeric).collect() };
     let mut name = format!("Allow-ASR-{}", part(tag.family()));
     if let Some(r) = tag.region().map(part).filter(|r| !r.is_empty()) {
@@ -48,10 +50,28 @@ pub fn nsg_rule_command(
     tag: &TagName,
     endpoint: Option<&str>,
 ) -> String {
+    rule_command(
+        resource_group,
+        nsg,
+        priority,
+        &RequiredTag::Tag(tag.clone()),
+        endpoint,
+    )
+}
+
+/// [`nsg_rule_command`] for the tag an endpoint needs (a placeholder while
+/// its region is not known, quoted like the rest).
+fn rule_command(
+    resource_group: &str,
+    nsg: &str,
+    priority: &str,
+    tag: &RequiredTag,
+    endpoint: Option<&str>,
+) -> String {
     let mut cmd = format!(
         "az network nsg rule create --resource-group {resource_group} --nsg-name {nsg} --name {} --priority {priority} --direction Outbound --access Allow --protocol Tcp --source-address-prefixes VirtualNetwork --source-port-ranges '*' --destination-address-prefixes {} --destination-port-ranges 443",
         quote(&rule_name(tag)),
-        quote(tag.as_str())
+        quote(&tag.to_string())
     );
     if let Some(e) = endpoint {
         cmd.push_str(&format!(
@@ -66,7 +86,7 @@ pub fn nsg_rule_command(
 pub fn fix(fix: &Fix) -> String {
     match fix {
         Fix::NsgAllowRule { tag } => {
-            let cmd = nsg_rule_command(
+            let cmd = rule_command(
                 &quote("<resource-group>"),
                 &quote("<nsg>"),
                 &quote("<priority>"),
@@ -81,7 +101,7 @@ pub fn fix(fix: &Fix) -> String {
             priority,
             beats: (rule, p),
         } => {
-            let cmd = nsg_rule_command(
+            let cmd = rule_command(
                 &quote("<resource-group>"),
                 &quote(nsg),
                 &priority.to_string(),
@@ -247,7 +267,7 @@ mod tests {
     #[test]
     fn an_allow_rule_before_a_deny_names_its_nsg_and_priority() {
         let s = fix(&Fix::NsgAllowBeforeDeny {
-            tag: TagName::new("Storage.EastUS"),
+            tag: TagName::new("Storage.EastUS").into(),
             nsg: "nic-nsg".into(),
             priority: 3990,
             beats: ("securityRules/Deny-All".into(), 4000),
@@ -263,23 +283,40 @@ mod tests {
     #[test]
     fn one_rule_name_for_a_tag() {
         assert_eq!(
-            rule_name(&TagName::new("Storage.EastUS")),
+            rule_name(&RequiredTag::from(TagName::new("Storage.EastUS"))),
             "Allow-ASR-Storage-EastUS"
         );
         assert_eq!(
-            rule_name(&TagName::new("AzureActiveDirectory")),
+            rule_name(&RequiredTag::from(TagName::new("AzureActiveDirectory"))),
             "Allow-ASR-AzureActiveDirectory"
         );
-        assert_eq!(
-            rule_name(&TagName::new("EventHub.<target>")),
-            "Allow-ASR-EventHub-target"
+        let unknown = RequiredTag::RegionUnknown {
+            family: "EventHub",
+            region: crate::model::RegionRole::Target,
+        };
+        assert_eq!(rule_name(&unknown), "Allow-ASR-EventHub-target");
+    }
+
+    #[test]
+    fn an_unknown_region_placeholder_is_quoted_in_the_command() {
+        let s = fix(&Fix::NsgAllowRule {
+            tag: RequiredTag::RegionUnknown {
+                family: "Storage",
+                region: crate::model::RegionRole::Source,
+            },
+        });
+        assert!(
+            s.contains("--destination-address-prefixes 'Storage.<source>'"),
+            "{s}"
         );
+        assert!(s.contains("--resource-group '<resource-group>'"), "{s}");
+        assert!(!s.contains(" <"), "no bare placeholder: {s}");
     }
 
     #[test]
     fn the_highest_priority_is_called_the_highest() {
         let f = Fix::ChangeDenyRule {
-            tag: TagName::new("Storage.EastUS"),
+            tag: TagName::new("Storage.EastUS").into(),
             nsg: "n".into(),
             rule: "Deny-All".into(),
             priority: 100,

@@ -7,8 +7,8 @@
 use super::{check, finding, network, reason};
 use crate::model::{
     Cause, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, EndpointBy, EndpointId, Finding,
-    FindingKind, Fix, FlowVerdict, Need, NextHop, NsgStep, NsgVerdict, Region, Requirement,
-    RouteVerdict, Severity, SnapshotMeta, SourceOutcome, Status, TagName, Verdict,
+    FindingKind, Fix, FlowVerdict, Need, NextHop, NsgStep, NsgVerdict, Region, RequiredTag,
+    Requirement, RouteVerdict, Severity, SnapshotMeta, SourceOutcome, Status, TagName, Verdict,
 };
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -23,7 +23,7 @@ impl Serialize for FlowVerdict {
             endpoint: Option<&'static str>,
             endpoint_by: Option<EndpointBy>,
             cloud: Option<Cloud>,
-            required_tag: Option<&'a TagName>,
+            required_tag: Option<&'a RequiredTag>,
             service_tag: &'a Option<TagName>,
             service_region: &'a Option<String>,
             platform: Option<&'static str>,
@@ -63,7 +63,7 @@ impl Serialize for Requirement {
         struct Json<'a> {
             id: EndpointId,
             endpoint: &'static str,
-            tag: &'a TagName,
+            tag: &'a RequiredTag,
             purpose: &'static str,
             need: Need,
             status: Status,
@@ -194,7 +194,7 @@ impl Serialize for ConfigRequirement {
         struct Json<'a> {
             id: EndpointId,
             endpoint: &'static str,
-            tag: &'a TagName,
+            tag: &'a RequiredTag,
             need: Need,
             status: ConfigStatus,
             prefixes: usize,

@@ -207,7 +207,10 @@ impl<W: Write> CsvWriter<W> {
         mark(b, &mut ends);
         push_csv(
             b,
-            v.endpoint.as_ref().map_or("", |e| e.required_tag.as_str()),
+            &v.endpoint
+                .as_ref()
+                .map(|e| e.required_tag.to_string())
+                .unwrap_or_default(),
         );
         mark(b, &mut ends);
         push_csv(b, v.service_tag.as_ref().map_or("", TagName::as_str));

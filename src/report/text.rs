@@ -259,7 +259,7 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
             "  {:<15} {:<42} {:<28} {:>5}",
             format!("{mark} {}", crate::render::status(r.status)),
             trunc(&ep, 42),
-            trunc(r.tag.as_str(), 28),
+            trunc(&r.tag.to_string(), 28),
             r.flows
         )?;
         let evidence = r.cause.as_ref().map(crate::render::cause);

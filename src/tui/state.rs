@@ -154,7 +154,7 @@ fn matches(j: &JudgedFlow, needle: &str) -> bool {
         || v.service_tag.as_ref().is_some_and(|t| hit(t.as_str()))
         || v.endpoint
             .as_ref()
-            .is_some_and(|e| hit(e.required_tag.as_str()) || hit(e.pattern))
+            .is_some_and(|e| hit(&e.required_tag.to_string()) || hit(e.pattern))
 }
 
 impl UiState {

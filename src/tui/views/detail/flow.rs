@@ -129,7 +129,7 @@ fn endpoint_line(v: &FlowVerdict) -> Line<'static> {
         format!(
             "{} · NSG tag needed {} · destination in {destination}",
             clean(e.pattern),
-            clean(e.required_tag.as_str()),
+            clean(&e.required_tag.to_string()),
         ),
         PLAIN,
     )

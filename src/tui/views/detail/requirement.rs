@@ -39,7 +39,7 @@ fn field_lines(r: &Requirement, g: &Glyphs) -> Vec<Line<'static>> {
             Style::new().add_modifier(Modifier::BOLD),
         ),
         field("status", mark, style),
-        field("NSG tag", clean(r.tag.as_str()), plain),
+        field("NSG tag", clean(&r.tag.to_string()), plain),
         field("purpose", clean(r.purpose), plain),
         field("needed", need_text(r.need).into(), plain),
         field(
