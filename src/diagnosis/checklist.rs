@@ -5,12 +5,12 @@
 
 use super::findings;
 use super::tally::Agg;
-use crate::azure::endpoints::CATALOG;
+use crate::azure::endpoints::{CATALOG, Endpoint};
 use crate::azure::tags::TagDb;
 use crate::model::{
-    ByAddress, CapturePoint, Cause, Cloud, CloudChoice, Diagnosis, DnsFailure, EndpointId,
-    FlowRecord, FlowVerdict, NameLog, RegionChoice, Requirement, Status, Thresholds, Tunnel,
-    TunnelKind, Upload, Verdict,
+    ByAddress, CapturePoint, Cause, Cloud, CloudChoice, Diagnosis, DnsFailure, EndpointId, Finding,
+    FlowRecord, FlowVerdict, NameLog, RegionChoice, RequiredTag, Requirement, Status, Thresholds,
+    Tunnel, TunnelKind, Upload, Verdict,
 };
 use std::collections::BTreeMap;
 
@@ -229,65 +229,9 @@ impl Diagnoser {
                         && d.nxdomain + d.servfail + d.other_errors + d.unanswered > 0
                 })
                 .collect();
-            let (mut status, mut cause) = match &a.worst {
-                Some((v, ex)) => (Status::of(*v), Some(ex.cause.clone())),
-                None => (Status::NotSeen, None),
-            };
-            if status == Status::NotSeen && !failed_dns.is_empty() {
-                status = Status::Blocked;
-                cause = Some(dns_failure(failed_dns[0]));
-            }
-            if status == Status::Ok && a.verdicts.keys().all(|v| *v == Verdict::Incomplete) {
-                status = Status::NotSeen;
-                cause = Some(Cause::NothingToJudge { flows: a.flows });
-            }
-            let tag = e.tag.required(src, dst);
-            // A name that never resolved is a DNS problem, not an NSG one.
-            // Every problem the flows show is a finding, the worst first.
-            if a.worst.is_some() && status.is_problem() {
-                for (v, ex) in a.examples.iter().rev() {
-                    let st = Status::of(*v);
-                    if st.is_problem() {
-                        found.push(findings::for_endpoint(e, &tag, &a, st, ex, &around));
-                    }
-                }
-            }
-            for d in &failed_dns {
-                found.push(findings::dns(e, d, &dns_failure(d)));
-            }
-            found.extend(
-                s.dns
-                    .iter()
-                    .filter(|d| e.matches(&d.name) && d.answered > 0)
-                    .filter_map(|d| findings::resolves_publicly(e, d)),
-            );
-            if let (Status::Ok, Some(n)) = (status, &a.works_though_denied) {
-                found.push(findings::stale_nsg(e, n));
-            }
-            // A proxy that let Site Recovery through only with credentials:
-            // a warning, unless a refused connection already made it a
-            // finding of its own.
-            if let Some(p) = &a.authenticated
-                && !a.examples.contains_key(&Verdict::ProxyAuth)
-            {
-                found.push(findings::authenticating_proxy(e, p));
-            }
-            requirements.push(Requirement {
-                id: e.id,
-                endpoint: e.pattern,
-                tag,
-                purpose: e.purpose,
-                need: e.need,
-                status,
-                flows: a.flows,
-                verdicts: a.counts(),
-                cause,
-                nsg: a.worst.as_ref().and_then(|(_, ex)| ex.nsg.clone()),
-                route: a.worst.as_ref().and_then(|(_, ex)| ex.route.clone()),
-                last_seen: a.last_seen,
-                sources: a.sources(),
-                sources_left_off: a.sources_left_off,
-            });
+            let r = requirement(e, &a, e.tag.required(src, dst), &failed_dns);
+            found.extend(endpoint_findings(e, &a, &r, s.dns, &failed_dns, &around));
+            requirements.push(r);
         }
         if let Some(src) = &source {
             found.extend(findings::cache_region(src, &self.storage_regions, s.tags));
@@ -309,14 +253,13 @@ impl Diagnoser {
                 .map(|(id, c, by)| findings::private_endpoint(*id, c, by.as_ref())),
         );
         // One finding per kind: the first one made stands.
-        let mut kept: Vec<crate::model::Finding> = Vec::with_capacity(found.len());
+        let mut kept: Vec<Finding> = Vec::with_capacity(found.len());
         for f in found {
             if !kept.iter().any(|k| k.about == f.about) {
                 kept.push(f);
             }
         }
-        let mut found = kept;
-        found.sort_by_key(|f| (f.severity, !f.asr()));
+        kept.sort_by_key(|f| (f.severity, !f.asr()));
         Diagnosis {
             source_region: source,
             target_region: target,
@@ -333,10 +276,89 @@ impl Diagnoser {
             service_tags_origin: s.tags_origin.to_string(),
             thresholds: s.thresholds.clone(),
             requirements,
-            findings: found,
+            findings: kept,
             cache_upload,
         }
     }
+}
+
+/// One line of the checklist: the worst flow's status and cause; a name
+/// that never resolved when no flow was seen; not seen when no flow could
+/// be judged.
+fn requirement(e: &Endpoint, a: &Agg, tag: RequiredTag, failed_dns: &[&NameLog]) -> Requirement {
+    let (mut status, mut cause) = match &a.worst {
+        Some((v, ex)) => (Status::of(*v), Some(ex.cause.clone())),
+        None => (Status::NotSeen, None),
+    };
+    if let (Status::NotSeen, Some(d)) = (status, failed_dns.first()) {
+        status = Status::Blocked;
+        cause = Some(dns_failure(d));
+    }
+    if status == Status::Ok && a.verdicts.keys().all(|v| *v == Verdict::Incomplete) {
+        status = Status::NotSeen;
+        cause = Some(Cause::NothingToJudge { flows: a.flows });
+    }
+    let worst = a.worst.as_ref().map(|(_, ex)| ex);
+    Requirement {
+        id: e.id,
+        endpoint: e.pattern,
+        tag,
+        purpose: e.purpose,
+        need: e.need,
+        status,
+        flows: a.flows,
+        verdicts: a.counts(),
+        cause,
+        nsg: worst.and_then(|ex| ex.nsg.clone()),
+        route: worst.and_then(|ex| ex.route.clone()),
+        last_seen: a.last_seen,
+        sources: a.sources(),
+        sources_left_off: a.sources_left_off,
+    }
+}
+
+/// An endpoint's findings: every problem its flows show, the worst first; a
+/// name that does not resolve, or resolves publicly past its private
+/// endpoint; an NSG export that denies what works; a proxy that asks for
+/// credentials.
+fn endpoint_findings(
+    e: &Endpoint,
+    a: &Agg,
+    r: &Requirement,
+    dns: &[NameLog],
+    failed_dns: &[&NameLog],
+    around: &findings::Around<'_>,
+) -> Vec<Finding> {
+    let mut found = Vec::new();
+    // A name that never resolved is a DNS problem, not an NSG one.
+    if a.worst.is_some() && r.status.is_problem() {
+        for (v, ex) in a.examples.iter().rev() {
+            let st = Status::of(*v);
+            if st.is_problem() {
+                found.push(findings::for_endpoint(e, &r.tag, a, st, ex, around));
+            }
+        }
+    }
+    for d in failed_dns {
+        found.push(findings::dns(e, d, &dns_failure(d)));
+    }
+    found.extend(
+        dns.iter()
+            .filter(|d| e.matches(&d.name) && d.answered > 0)
+            .filter_map(|d| findings::resolves_publicly(e, d)),
+    );
+    if let (Status::Ok, Some(n)) = (r.status, &a.works_though_denied) {
+        found.push(findings::stale_nsg(e, n));
+    }
+    // A proxy that let Site Recovery through only with credentials: a
+    // warning, unless a refused connection already made it a finding of
+    // its own.
+    if let Some(p) = &a.authenticated
+        && !a.examples.contains_key(&Verdict::ProxyAuth)
+    {
+        found.push(findings::authenticating_proxy(e, p));
+    }
+    found
 }
 
 /// How a name failed to resolve.
