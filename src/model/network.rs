@@ -56,6 +56,30 @@ impl TagName {
     pub fn is(&self, name: &str) -> bool {
         self.0.eq_ignore_ascii_case(name)
     }
+
+    /// The tag NSGs give a meaning of their own, when it is one.
+    pub fn special(&self) -> Option<SpecialTag> {
+        [
+            ("VirtualNetwork", SpecialTag::VirtualNetwork),
+            ("Internet", SpecialTag::Internet),
+            ("AzureLoadBalancer", SpecialTag::AzureLoadBalancer),
+        ]
+        .into_iter()
+        .find_map(|(name, s)| self.is(name).then_some(s))
+    }
+}
+
+/// The tags NSGs give a meaning of their own instead of the addresses of
+/// the service-tag data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SpecialTag {
+    /// The virtual network's address space, its peerings and more.
+    VirtualNetwork,
+    /// Every address outside the virtual network, reachable on the
+    /// internet.
+    Internet,
+    /// The host's virtual IP, 168.63.129.16.
+    AzureLoadBalancer,
 }
 
 impl PartialEq for TagName {

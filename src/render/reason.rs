@@ -3,7 +3,9 @@
 //! cause.
 
 use super::plural;
-use crate::model::{ByAddress, Cause, DnsFailure, FlowVerdict, IcmpMessage, Rejection, Side};
+use crate::model::{
+    ByAddress, Cause, DnsFailure, FlowVerdict, IcmpMessage, Rejection, Side, SourceOutcome,
+};
 
 /// Milliseconds as a reason shows them: one decimal below 10 ms.
 pub fn ms_text(ms: f64) -> String {
@@ -35,10 +37,19 @@ pub fn with_address(c: &Cause, by: Option<&ByAddress>) -> String {
 /// Each VM's outcome, grouped by status, worst first: "by VM (source
 /// address): blocked 10.1.3.4 (4 flows); ok 10.1.0.4, 10.1.2.4". Empty
 /// for one VM.
-pub fn sources_text(sources: &[crate::model::SourceOutcome], left_off: u64) -> String {
+pub fn sources_text(sources: &[SourceOutcome], left_off: u64) -> String {
     if sources.len() + left_off as usize <= 1 {
         return String::new();
     }
+    format!(
+        "by VM (source address): {}",
+        sources_list(sources, left_off)
+    )
+}
+
+/// The VMs of [`sources_text`] without its lead: "blocked 10.1.3.4 (4
+/// flows); ok 10.1.0.4, 10.1.2.4".
+pub fn sources_list(sources: &[SourceOutcome], left_off: u64) -> String {
     let mut groups: Vec<String> = Vec::new();
     let mut i = 0;
     while i < sources.len() {
@@ -59,7 +70,7 @@ pub fn sources_text(sources: &[crate::model::SourceOutcome], left_off: u64) -> S
     } else {
         String::new()
     };
-    format!("by VM (source address): {}{more}", groups.join("; "))
+    format!("{}{more}", groups.join("; "))
 }
 
 /// The sentence for a cause.

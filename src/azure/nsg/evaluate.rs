@@ -38,7 +38,7 @@
 use super::{Access, Direction, Nsg, Prefix, Protocol, Rule};
 use crate::azure::address::{Block, BlockIndex, unmapped};
 use crate::azure::tags::TagSource;
-use crate::model::{AppliedTo, NsgNote, NsgOutcome, NsgStep, NsgVerdict, TagName};
+use crate::model::{AppliedTo, NsgNote, NsgOutcome, NsgStep, NsgVerdict, SpecialTag, TagName};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -70,13 +70,6 @@ impl Flow {
             destination_port: port,
         }
     }
-}
-
-/// The names NSGs give meanings of their own.
-fn special(tag: &TagName) -> bool {
-    ["VirtualNetwork", "Internet", "AzureLoadBalancer"]
-        .iter()
-        .any(|s| tag.is(s))
 }
 
 /// One NSG's outbound rules, indexed.
@@ -139,7 +132,7 @@ impl Indexed {
                     }
                     Prefix::Tag(t) => match tag_numbers.get(t) {
                         Some(&n) => idx.by_tag_map[n as usize].push(pos),
-                        None if special(t) => always = true,
+                        None if t.special().is_some() => always = true,
                         None => idx.by_tag.entry(t.clone()).or_default().push(pos),
                     },
                 }
@@ -490,24 +483,24 @@ fn tag_matches(
     if let Some(list) = nsg.tag_map.get(tag).filter(|l| !l.is_empty()) {
         return yes_no(list.iter().any(|b| b.contains(ip)));
     }
-    if !special(tag) {
-        if tags.knows(tag) {
-            return yes_no(tags.tags_of(ip).contains(tag));
-        }
-        return Tri::Unknown(NsgNote::TagUnknown {
+    match tag.special() {
+        None if tags.knows(tag) => yes_no(tags.tags_of(ip).contains(tag)),
+        None => Tri::Unknown(NsgNote::TagUnknown {
             tag: tag.clone(),
             why: tags.why_not(tag),
             address: ip,
-        });
-    }
-    if tag.is("VirtualNetwork") {
-        notes.push(NsgNote::VirtualNetworkAsPrivate);
-        yes_no(is_rfc1918(ip))
-    } else if tag.is("Internet") {
-        notes.push(NsgNote::InternetAsPublic);
-        yes_no(is_public(ip))
-    } else {
-        yes_no(ip == IpAddr::V4(crate::azure::platform::WIRESERVER))
+        }),
+        Some(SpecialTag::VirtualNetwork) => {
+            notes.push(NsgNote::VirtualNetworkAsPrivate);
+            yes_no(is_rfc1918(ip))
+        }
+        Some(SpecialTag::Internet) => {
+            notes.push(NsgNote::InternetAsPublic);
+            yes_no(is_public(ip))
+        }
+        Some(SpecialTag::AzureLoadBalancer) => {
+            yes_no(ip == IpAddr::V4(crate::azure::platform::WIRESERVER))
+        }
     }
 }
 

@@ -56,9 +56,9 @@ fn field_lines(r: &Requirement, g: &Glyphs) -> Vec<Line<'static>> {
     if let Some(e) = evidence.filter(|e| !e.is_empty()) {
         out.push(field("evidence", clean(&e), plain));
     }
-    let by_vm = crate::render::sources_text(&r.sources, r.sources_left_off);
-    if let Some(vms) = by_vm.strip_prefix("by VM (source address): ") {
-        out.push(field("VMs", vms.to_string(), plain));
+    if r.sources.len() as u64 + r.sources_left_off > 1 {
+        let vms = crate::render::reason::sources_list(&r.sources, r.sources_left_off);
+        out.push(field("VMs", vms, plain));
     }
     if let Some(t) = r.last_seen {
         out.push(field("last seen", hms(t), plain));
