@@ -8,9 +8,9 @@ use super::tally::Agg;
 use crate::azure::endpoints::{CATALOG, Endpoint};
 use crate::azure::tags::TagDb;
 use crate::model::{
-    ByAddress, CapturePoint, Cause, Cloud, CloudChoice, Diagnosis, DnsFailure, EndpointId, Finding,
-    FlowRecord, FlowVerdict, NameLog, RegionChoice, RequiredTag, Requirement, Status, Thresholds,
-    Tunnel, TunnelKind, Upload, Verdict,
+    ByAddress, CapturePoint, Cause, Cloud, CloudChoice, CloudHow, Diagnosis, DnsFailure,
+    EndpointId, Finding, FlowRecord, FlowVerdict, NameLog, RegionChoice, RequiredTag, Requirement,
+    Status, Thresholds, Tunnel, TunnelKind, Upload, Verdict,
 };
 use std::collections::BTreeMap;
 
@@ -178,13 +178,13 @@ impl Diagnoser {
     fn cloud(&self, s: &Setting<'_>) -> CloudChoice {
         let tags_cloud = crate::azure::clouds::of_tag_file(&s.tags.meta().cloud);
         let (cloud, how) = match s.cloud_given {
-            Some(c) => (c, "given"),
+            Some(c) => (c, CloudHow::Given),
             None => match self.clouds.iter().max_by_key(|(_, n)| **n) {
-                Some((c, _)) => (*c, "inferred from the names seen"),
+                Some((c, _)) => (*c, CloudHow::FromNames),
                 None if tags_cloud == Some(s.cloud_default) => {
-                    (s.cloud_default, "from the service-tag data")
+                    (s.cloud_default, CloudHow::FromTagData)
                 }
-                None => (s.cloud_default, "from the regions"),
+                None => (s.cloud_default, CloudHow::FromRegions),
             },
         };
         CloudChoice {

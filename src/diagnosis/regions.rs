@@ -3,7 +3,7 @@
 
 use crate::azure::endpoints;
 use crate::azure::tags::TagDb;
-use crate::model::{EndpointId, FlowRecord, NameLog, Region, RegionChoice, TagName};
+use crate::model::{EndpointId, FlowRecord, NameLog, Region, RegionChoice, RegionHow, TagName};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -64,14 +64,14 @@ pub fn choose(given: &Given, inferred: (Option<String>, Option<String>), tags: &
     let pick = |g: &Option<Region>, i: Option<String>| match g {
         Some(r) => Some(RegionChoice {
             region: r.clone(),
-            how: "given",
+            how: RegionHow::Given,
         }),
         None => {
             let id = i?;
             let (id, tag_suffix) = tags.regions().into_iter().find(|(r, _)| *r == id)?;
             Some(RegionChoice {
                 region: Region { id, tag_suffix },
-                how: "inferred from the traffic",
+                how: RegionHow::Inferred,
             })
         }
     };

@@ -930,7 +930,7 @@ fn regions_are_inferred_from_cache_and_monitoring_traffic() {
     let (s, t) = (s.unwrap(), t.unwrap());
     assert_eq!(
         (s.region.id.as_str(), s.how),
-        ("eastus", "inferred from the traffic")
+        ("eastus", RegionHow::Inferred)
     );
     assert_eq!(t.region.tag_suffix, "CentralUS");
     // A given region wins.

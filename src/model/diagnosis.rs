@@ -102,12 +102,58 @@ pub enum Cloud {
 pub struct CloudChoice {
     /// The cloud.
     pub cloud: Cloud,
-    /// `given`, `from the service-tag file`, `from the regions`, `inferred
-    /// from the names seen`, or `default`.
-    pub how: &'static str,
+    /// How it was chosen.
+    pub how: CloudHow,
     /// False when the service-tag data is another cloud's: addresses were
     /// not checked (never called outside Azure).
     pub addresses_checked: bool,
+}
+
+/// How the cloud was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "&'static str")]
+pub enum CloudHow {
+    /// By `--cloud`.
+    Given,
+    /// The cloud most Site Recovery names seen were from.
+    FromNames,
+    /// No name said: the service-tag data's cloud.
+    FromTagData,
+    /// No name said: the regions' cloud (or the public one).
+    FromRegions,
+}
+
+impl CloudHow {
+    /// How it was chosen, as the JSON and the views say it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CloudHow::Given => "given",
+            CloudHow::FromNames => "inferred from the names seen",
+            CloudHow::FromTagData => "from the service-tag data",
+            CloudHow::FromRegions => "from the regions",
+        }
+    }
+}
+
+/// How a region was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "&'static str")]
+pub enum RegionHow {
+    /// By `--source-region` or `--target-region`.
+    Given,
+    /// From the traffic: the Storage and EventHub tags of the addresses
+    /// the cache and monitoring names went to.
+    Inferred,
+}
+
+impl RegionHow {
+    /// How it was chosen, as the JSON and the views say it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RegionHow::Given => "given",
+            RegionHow::Inferred => "inferred from the traffic",
+        }
+    }
 }
 
 /// Where the capture was taken.
@@ -184,8 +230,8 @@ impl Status {
 pub struct RegionChoice {
     /// The region.
     pub region: Region,
-    /// `given` (by flag) or `inferred` (from the traffic).
-    pub how: &'static str,
+    /// How it was chosen.
+    pub how: RegionHow,
 }
 
 /// One line of the checklist.

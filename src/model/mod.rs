@@ -62,7 +62,8 @@ macro_rules! named_by_as_str {
 }
 
 named_by_as_str!(
-    Transport, NameSource, Handshake, Close, EndpointId, EndpointBy, Verdict, Status,
+    Transport, NameSource, Handshake, Close, EndpointId, EndpointBy, Verdict, Status, CloudHow,
+    RegionHow,
 );
 
 /// Version of the JSON layout; bumped on incompatible changes.

@@ -163,7 +163,7 @@ fn header(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Result<(
         input(out, i)?;
     }
     let region = |r: &Option<RegionChoice>, what: &str| match r {
-        Some(r) => format!("{} ({})", r.region.tag_suffix, r.how),
+        Some(r) => format!("{} ({})", r.region.tag_suffix, r.how.as_str()),
         None => format!("unknown (give --{what}-region)"),
     };
     writeln!(
@@ -247,7 +247,11 @@ fn cloud(out: &mut dyn Write, c: &CloudChoice) -> std::io::Result<()> {
         out,
         "cloud:",
         4,
-        &format!("{} ({}){unchecked}", render::cloud_name(c.cloud), c.how),
+        &format!(
+            "{} ({}){unchecked}",
+            render::cloud_name(c.cloud),
+            c.how.as_str()
+        ),
     )
 }
 

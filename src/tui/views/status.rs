@@ -41,7 +41,7 @@ pub fn regions_text(snap: &Snapshot, arrow: &str) -> String {
             .map(|r| clean(&r.region.tag_suffix))
             .unwrap_or_else(|| "?".into())
     };
-    let how = |r: &Option<RegionChoice>| r.as_ref().map(|r| r.how).unwrap_or("unknown");
+    let how = |r: &Option<RegionChoice>| r.as_ref().map_or("unknown", |r| r.how.as_str());
     let (hs, ht) = (how(&d.source_region), how(&d.target_region));
     if hs == ht {
         format!(
