@@ -1,6 +1,6 @@
 //! What asrscope advises, as data: each fix is a typed value with the
 //! settings it acts on, and each finding has a kind. Sentences and `az`
-//! commands are rendered from them in one place (`diagnosis::advice`);
+//! commands are rendered from them in one place (`render::advice`);
 //! findings are kept and deduplicated by kind, fixes compared as values.
 
 use super::{EndpointId, NextHop, NsgExport, RequiredTag, RoutePrefix, Status};

@@ -1,6 +1,6 @@
 //! A flow's verdict and its typed cause: which rule decided and the numbers
 //! it decided on. Reason sentences are rendered from the cause in one place
-//! (`diagnosis::reason`); findings, error codes and fixes are chosen by
+//! (`render::reason`); findings, error codes and fixes are chosen by
 //! matching on the cause, never on the sentence.
 
 use super::{FlowRecord, NsgVerdict, RouteVerdict, Side, TagName};
