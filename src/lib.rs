@@ -9,8 +9,12 @@
 //!   ─▶ model::FlowRecord
 //!   ─▶ diagnosis (azure: tags, endpoints, regions ─▶ verdict + cause per flow
 //!                 ─▶ checklist, findings and fixes)
-//!   ─▶ model::{Analysis, Snapshot} ─▶ report (text, JSON, CSV, live lines) and tui
+//!   ─▶ model::{Analysis, Snapshot} ─▶ render ─▶ report (text, JSON, CSV, live lines) and tui
 //! ```
+//!
+//! The core decides and returns values (causes, evidence, notes, fixes);
+//! `render` is the one place they become English and `az` commands, for
+//! every view.
 //!
 //! `model` is plain data and imports nothing else of the crate but `dates`
 //! (its times are written in RFC 3339); every layer fills or reads it. The
@@ -35,6 +39,7 @@ pub mod flow;
 pub mod frame;
 pub mod model;
 pub mod proto;
+pub mod render;
 pub mod report;
 pub mod sanitize;
 pub mod tui;

@@ -74,15 +74,21 @@ fn a_deny_is_named_with_the_rule_that_wins_over_it() {
         denied >= 1 && denied < m["prefixes"].as_u64().unwrap(),
         "{m}"
     );
-    let fix = m["fix"][0].as_str().unwrap();
-    assert!(
-        fix.contains(
-            "az network nsg rule create --resource-group '<resource-group>' --nsg-name 'vm01-nic-nsg' --name 'Allow-ASR-EventHub-CentralUS' --priority 190"
-        ),
-        "{fix}"
+    assert_eq!(
+        m["fixes"][0],
+        serde_json::json!({
+            "kind": "nsg-allow-rule",
+            "tag": "EventHub.CentralUS",
+            "nsg": "vm01-nic-nsg",
+            "priority": 190,
+            "beats": ["securityRules/Deny-EventHub", 200]
+        })
     );
-    assert_eq!(m["fixes"][0]["kind"], "nsg-allow-rule");
-    assert_eq!(m["fixes"][0]["priority"], 190);
+    // One sentence per fix, the command for the rule first.
+    assert_eq!(
+        m["fix"].as_array().unwrap().len(),
+        m["fixes"].as_array().unwrap().len()
+    );
     // The other requirements fall to the default AllowInternetOutBound.
     let s = requirement(&v, "cache-storage");
     assert_eq!(s["status"], "ok");
@@ -101,26 +107,28 @@ fn routes_to_a_gateway_or_an_appliance_are_not_routed_well() {
     let s = requirement(&v, "cache-storage");
     assert_eq!(s["status"], "forced-tunnel");
     assert_eq!(s["route"]["next_hop"], "VirtualNetworkGateway");
-    // A Storage service endpoint, added to the subnet's list (never set over
-    // it), and the URL allowed on premises; never a route around.
-    let fix = s["fix"].to_string();
-    assert!(fix.contains("--add serviceEndpoints"), "{fix}");
-    assert!(!fix.contains("--service-endpoints"), "{fix}");
-    assert!(fix.contains("on-premises firewall"), "{fix}");
+    // The URL allowed on premises and a Storage service endpoint; never a
+    // route around (the renderer's tests pin that the endpoint is added to
+    // the subnet's list, never set over it).
+    assert_eq!(
+        s["fixes"],
+        serde_json::json!([
+            {"kind": "allow-url-on-premises", "pattern": "*.blob.core.windows.net"},
+            {"kind": "storage-service-endpoint", "why": "forced-tunnel"}
+        ])
+    );
     let nva = data("routes-udr-nva.json");
     let (_, v, _) = check(&["--nsg", &nsg, "--routes", &nva]);
-    for r in v["requirements"].as_array().unwrap() {
-        let fix = r["fix"].to_string();
-        assert!(!fix.contains("route-table route"), "{fix}");
-        assert!(!fix.contains("--next-hop-type Internet"), "{fix}");
-    }
     let s = requirement(&v, "site-recovery");
     assert_eq!(s["status"], "via-appliance");
     assert_eq!(s["route"]["next_hop_address"], "10.1.0.1");
-    let fix = s["fix"].to_string();
-    assert!(
-        fix.contains("allow *.hypervrecoverymanager.windowsazure.com on it"),
-        "{fix}"
+    assert_eq!(
+        s["fixes"],
+        serde_json::json!([{
+            "kind": "allow-url-on-appliance",
+            "pattern": "*.hypervrecoverymanager.windowsazure.com",
+            "address": "10.1.0.1"
+        }])
     );
 }
 
@@ -218,7 +226,8 @@ fn a_route_that_drops_part_of_a_tag_is_named() {
     let internet = hops.iter().find(|(h, _)| h == "Internet").unwrap().1;
     assert_eq!(none + internet, m["prefixes"].as_u64().unwrap());
     assert!(none >= 1);
-    assert!(m["fix"][0].as_str().unwrap().contains("13.89.170.128/26"));
+    assert_eq!(m["fixes"][0]["kind"], "correct-route");
+    assert_eq!(m["fixes"][0]["prefix"], "13.89.170.128/26");
     assert_eq!(requirement(&v, "cache-storage")["status"], "ok");
 }
 

@@ -91,7 +91,7 @@ fn icmp_errors_reach_the_flow_they_quote() {
             .iter()
             .find_map(|r| r.evidence.icmp)
             .unwrap_or_else(|| panic!("{file}: no ICMP attributed"));
-        assert_eq!((hit.v6, hit.icmp_type), (v6, typ), "{file}");
+        assert_eq!((hit.message.v6, hit.message.icmp_type), (v6, typ), "{file}");
     }
 }
 
@@ -103,7 +103,11 @@ fn plaintext_tls_alerts_are_read() {
     let fl = flows(&root, "zeek__tls__tls-1.2-handshake-failure.pcap");
     let alert = fl
         .iter()
-        .find_map(|r| r.tls.as_ref().and_then(|t| t.alert.clone()))
+        .find_map(|r| r.tls.as_ref().and_then(|t| t.alert))
         .expect("an alert");
-    assert_eq!((alert.level, alert.name), (2, "handshake_failure"));
+    // handshake_failure
+    assert_eq!(
+        (alert.level, alert.description),
+        (2, asrscope::model::AlertDescription(40))
+    );
 }

@@ -1,7 +1,9 @@
 //! The diagnosis on the sample captures: each fault the capture script made
-//! gives the expected requirement status, verdict, reason, Site Recovery
-//! error code and fix. Numbers in reasons are recomputed from tshark's
-//! reading of the capture (`captures/truth/`), not copied from the code.
+//! gives the expected requirement status, verdict, cause, Site Recovery
+//! error code and fix, asserted on the JSON's values (`cause`, `about`,
+//! `fixes`); the golden files pin the sentences. Numbers in causes are
+//! recomputed from tshark's reading of the capture (`captures/truth/`), not
+//! copied from the code.
 
 mod common;
 
@@ -36,6 +38,16 @@ fn asr_findings(v: &Value) -> Vec<&Value> {
         .unwrap()
         .iter()
         .filter(|f| f["asr"] == true)
+        .collect()
+}
+
+/// The kinds of a finding's fixes, in order.
+fn fix_kinds(f: &Value) -> Vec<&str> {
+    f["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["kind"].as_str().unwrap())
         .collect()
 }
 
@@ -124,26 +136,21 @@ fn silent_drop_is_blocked_with_syn_count_and_span() {
     let span = epoch(&syns[syns.len() - 1]) - epoch(&syns[0]);
     let r = req(&v, "monitoring");
     assert_eq!(r["status"], "blocked");
-    assert_eq!(
-        r["evidence"],
-        format!(
-            "{} SYNs over {:.1} s, no answer from 13.89.170.130:443",
-            syns.len(),
-            span
-        )
+    let c = &r["cause"];
+    assert_eq!(c["kind"], "no-syn-answer");
+    assert_eq!(c["syns"], syns.len());
+    assert!(
+        (c["span_ms"].as_f64().unwrap() - span * 1000.0).abs() < 1.0,
+        "{c}"
     );
+    assert_eq!(c["server"], "13.89.170.130:443");
     let f = asr_findings(&v);
     assert_eq!(f.len(), 1);
     assert_eq!(f[0]["severity"], "critical");
     assert_eq!(codes(f[0]), ["151037", "151072"]);
-    let fix = f[0]["fix"].to_string();
-    assert!(
-        fix.contains(
-            "--destination-address-prefixes 'EventHub.CentralUS' --destination-port-ranges 443"
-        ),
-        "{fix}"
-    );
-    assert!(fix.contains("allow *.servicebus.windows.net"), "{fix}");
+    assert_eq!(fix_kinds(f[0]), ["nsg-allow-rule", "allow-url"]);
+    assert_eq!(f[0]["fixes"][0]["tag"], "EventHub.CentralUS");
+    assert_eq!(f[0]["fixes"][1]["pattern"], "*.servicebus.windows.net");
 }
 
 #[test]
@@ -151,7 +158,8 @@ fn refused_connection_to_azure_ad() {
     let (_, v) = analyze("syn-rst.pcap", &REGIONS);
     let r = req(&v, "azure-ad");
     assert_eq!(r["status"], "blocked");
-    assert_eq!(r["evidence"], "SYN answered by RST from 4.149.98.200:443");
+    assert_eq!(r["cause"]["kind"], "syn-reset");
+    assert_eq!(r["cause"]["server"], "4.149.98.200:443");
     assert!(codes(asr_findings(&v)[0]).contains(&"151196".to_string()));
 }
 
@@ -166,13 +174,15 @@ fn icmp_prohibited_to_site_recovery() {
     let from = icmp["ip.src"].split('|').next().unwrap().to_string();
     let r = req(&v, "site-recovery");
     assert_eq!(r["status"], "blocked");
+    let c = &r["cause"];
+    assert_eq!(c["kind"], "icmp-error");
     assert_eq!(
-        r["evidence"],
-        format!(
-            "ICMP 3/{} from {from} for 4.149.21.202:443",
-            icmp["icmp.code"]
-        )
+        (c["v6"].clone(), c["icmp_type"].clone()),
+        (false.into(), 3.into())
     );
+    assert_eq!(c["code"].to_string(), icmp["icmp.code"]);
+    assert_eq!(c["from"], from);
+    assert_eq!(c["server"], "4.149.21.202:443");
     assert_eq!(codes(asr_findings(&v)[0])[0], "151197");
 }
 
@@ -190,31 +200,20 @@ fn url_filter_reset_at_the_hello() {
         .find(|r| r["tcp.flags.reset"] == "1" && r["tcp.srcport"] == "443")
         .unwrap();
     let ms = (epoch(rst) - epoch(hello)) * 1000.0;
-    // One decimal below 10 ms.
-    let ms = if ms < 10.0 {
-        format!("{ms:.1}")
-    } else {
-        format!("{ms:.0}")
-    };
     let r = req(&v, "cache-storage");
     assert_eq!(r["status"], "blocked");
-    assert_eq!(
-        r["evidence"],
-        format!("RST from server {ms} ms after ClientHello for asrcache1.blob.core.windows.net")
-    );
+    let c = &r["cause"];
+    assert_eq!(c["kind"], "reset-after-first-data");
+    assert!((c["after_ms"].as_f64().unwrap() - ms).abs() < 0.05, "{c}");
+    assert_eq!(c["tls_hello"], true);
+    assert_eq!(c["name"], "asrcache1.blob.core.windows.net");
+    // A URL filter first; the cache account's own firewall may refuse too.
     let f = asr_findings(&v);
-    assert!(
-        f[0]["title"]
-            .as_str()
-            .unwrap()
-            .contains("resets the connection at the TLS hello")
+    assert_eq!(
+        fix_kinds(f[0]),
+        ["allow-url", "nsg-allow-rule", "storage-firewall"]
     );
-    assert!(
-        f[0]["fix"][0]
-            .as_str()
-            .unwrap()
-            .contains("allow *.blob.core.windows.net")
-    );
+    assert_eq!(f[0]["fixes"][0]["pattern"], "*.blob.core.windows.net");
 }
 
 #[test]
@@ -224,8 +223,13 @@ fn authenticating_proxy() {
     let r = req(&v, "cache-storage");
     assert_eq!(r["status"], "proxy-auth");
     assert_eq!(
-        r["evidence"],
-        "proxy 10.1.0.100:3128 answered 407 (Basic) to CONNECT asrcache1.blob.core.windows.net:443"
+        r["cause"],
+        serde_json::json!({
+            "kind": "proxy-auth-required",
+            "proxy": "10.1.0.100:3128",
+            "target": "asrcache1.blob.core.windows.net:443",
+            "scheme": "Basic"
+        })
     );
     assert_eq!(codes(asr_findings(&v)[0]), ["151072"]);
     let flows = v["flows"].as_array().unwrap();
@@ -249,13 +253,11 @@ fn loss_and_rate_limit_throttle_the_cache_upload() {
     assert_eq!(f["verdict"], "throttled");
     let pct = f["out"]["data_retransmissions"].as_f64().unwrap() * 100.0
         / f["out"]["data_segments"].as_f64().unwrap();
+    assert_eq!(f["cause"]["kind"], "throttled");
     assert!(
-        f["reason"]
-            .as_str()
-            .unwrap()
-            .starts_with(&format!("{pct:.1}% of data segments retransmitted")),
+        (f["cause"]["retrans_pct"].as_f64().unwrap() - pct).abs() < 1e-9,
         "{}",
-        f["reason"]
+        f["cause"]
     );
     assert_eq!(req(&v, "cache-storage")["status"], "throttled");
     let u = &v["diagnosis"]["cache_upload"];
@@ -265,17 +267,8 @@ fn loss_and_rate_limit_throttle_the_cache_upload() {
     );
     let fnd = asr_findings(&v);
     assert_eq!(codes(fnd[0]), ["153007"]);
-    assert!(
-        fnd[0]["evidence"]
-            .to_string()
-            .contains("below the 1.33 MB/s Site Recovery needs")
-    );
-    assert!(
-        fnd[0]["fix"][0]
-            .as_str()
-            .unwrap()
-            .contains("Microsoft.Storage")
-    );
+    assert_eq!(fnd[0]["fixes"][0]["kind"], "storage-service-endpoint");
+    assert_eq!(fnd[0]["fixes"][0]["why"], "throttled");
 }
 
 #[test]
@@ -284,8 +277,13 @@ fn names_that_do_not_resolve() {
     assert_eq!(code, 1);
     assert_eq!(req(&v, "monitoring")["status"], "blocked");
     assert_eq!(
-        req(&v, "monitoring")["evidence"],
-        "DNS answered NXDOMAIN for asrmon-eus.servicebus.windows.net"
+        req(&v, "monitoring")["cause"],
+        serde_json::json!({
+            "kind": "dns-failed",
+            "name": "asrmon-eus.servicebus.windows.net",
+            "failure": "nxdomain",
+            "count": 1
+        })
     );
     assert_eq!(req(&v, "site-recovery")["status"], "blocked");
     assert_eq!(req(&v, "key-vault")["status"], "blocked");
@@ -301,10 +299,8 @@ fn tls_inspection_is_intercepted_unless_its_ca_is_trusted() {
     let (_, v) = analyze("tls-intercepted.pcap", &REGIONS);
     let r = req(&v, "azure-ad");
     assert_eq!(r["status"], "intercepted");
-    assert_eq!(
-        r["evidence"],
-        "certificate for login.microsoftonline.com issued by 'Contoso Firewall Inspection CA'"
-    );
+    assert_eq!(r["cause"]["kind"], "untrusted-issuer");
+    assert_eq!(r["cause"]["issuer"], "Contoso Firewall Inspection CA");
     assert_eq!(codes(asr_findings(&v)[0]), ["151066"]);
     let (code, v) = analyze(
         "tls-intercepted.pcap",
@@ -327,14 +323,20 @@ fn outside_the_azure_boundary() {
     let r = req(&v, "cache-storage");
     assert_eq!(r["status"], "outside-azure");
     assert_eq!(
-        r["evidence"],
-        "asrcache1.blob.core.windows.net went to 203.0.113.25, outside every Azure range"
+        r["cause"],
+        serde_json::json!({
+            "kind": "outside-azure",
+            "name": "asrcache1.blob.core.windows.net",
+            "address": "203.0.113.25",
+            "resolved": false
+        })
     );
-    assert!(
-        asr_findings(&v)[0]["fix"]
-            .to_string()
-            .contains("service endpoint for Microsoft.Storage")
+    let f = asr_findings(&v)[0];
+    assert_eq!(
+        fix_kinds(f),
+        ["storage-service-endpoint", "check-dns-answers"]
     );
+    assert_eq!(f["fixes"][0]["why"], "outside-azure");
 }
 
 #[test]
@@ -344,8 +346,13 @@ fn private_endpoint_is_allowed_and_said_so() {
     let r = req(&v, "cache-storage");
     assert_eq!(r["status"], "ok");
     assert_eq!(
-        r["evidence"],
-        "private endpoint: asrcache1.blob.core.windows.net -> asrcache1.privatelink.blob.core.windows.net -> 10.1.1.5"
+        r["cause"],
+        serde_json::json!({
+            "kind": "private-endpoint",
+            "name": "asrcache1.blob.core.windows.net",
+            "via": "asrcache1.privatelink.blob.core.windows.net",
+            "address": "10.1.1.5"
+        })
     );
     let info: Vec<_> = v["diagnosis"]["findings"]
         .as_array()
@@ -370,22 +377,14 @@ fn capture_on_the_nva_and_cache_in_another_region() {
         ],
     );
     assert_eq!(code, 1);
-    let titles: Vec<String> = asr_findings(&v)
-        .iter()
-        .map(|f| f["title"].as_str().unwrap().to_string())
-        .collect();
+    let about: Vec<&Value> = asr_findings(&v).iter().map(|f| &f["about"]).collect();
     assert!(
-        titles
-            .iter()
-            .any(|t| t == "replication traffic passes through the network virtual appliance"),
-        "{titles:?}"
+        about.contains(&&serde_json::json!({"kind": "through-appliance"})),
+        "{about:?}"
     );
     assert!(
-        titles
-            .iter()
-            .any(|t| t
-                == "cache storage traffic goes to region CentralUS, not the source region EastUS"),
-        "{titles:?}"
+        about.contains(&&serde_json::json!({"kind": "cache-region", "region": "centralus"})),
+        "{about:?}"
     );
     // On the VM, with the right source region, the same traffic is fine.
     let (code, v) = analyze(
@@ -403,12 +402,7 @@ fn stale_service_tags_warn_but_do_not_count_as_asr_findings() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| {
-            f["title"]
-                .as_str()
-                .unwrap()
-                .contains("older than the capture")
-        })
+        .filter(|f| f["about"]["kind"] == "stale-tags")
         .collect();
     // The sample captures are newer than the shipped snapshot by far more than 60 days.
     assert_eq!(stale.len(), 1);
@@ -768,7 +762,7 @@ fn churn_limits_per_disk_are_in_the_throttling_finding_and_requirements() {
     let (_, v) = analyze("loss-ratelimit.pcap", &REGIONS);
     let f = asr_findings(&v)
         .into_iter()
-        .find(|f| f["title"] == "*.blob.core.windows.net is throttled")
+        .find(|f| f["about"]["status"] == "throttled" && f["endpoint"] == "cache-storage")
         .unwrap();
     let ev: Vec<&str> = f["evidence"]
         .as_array()
@@ -854,15 +848,13 @@ fn a_vault_behind_a_private_endpoint_is_site_recovery_reached_privately() {
         .iter()
         .find(|f| f["endpoint"] == "site-recovery" && f["severity"] == "info")
         .unwrap();
-    let fix = info["fix"].to_string();
-    for needed in [
-        "sub-resource AzureSiteRecovery",
-        "privatelink.siterecovery.windowsazure.com",
-        "two private endpoints",
-        "Microsoft Entra ID",
-    ] {
-        assert!(fix.contains(needed), "{needed}: {fix}");
-    }
+    assert_eq!(
+        info["fixes"],
+        serde_json::json!([
+            {"kind": "private-endpoint-needs", "endpoint": "site-recovery"},
+            {"kind": "entra-id-stays-public"}
+        ])
+    );
     // The cache account behind its private endpoint: what storage needs.
     let (_, v) = analyze("private-endpoint.pcap", &REGIONS);
     let info = v["diagnosis"]["findings"]
@@ -871,9 +863,10 @@ fn a_vault_behind_a_private_endpoint_is_site_recovery_reached_privately() {
         .iter()
         .find(|f| f["endpoint"] == "cache-storage" && f["severity"] == "info")
         .unwrap();
-    let fix = info["fix"].to_string();
-    assert!(fix.contains("General Purpose v2"), "{fix}");
-    assert!(fix.contains("Storage Blob Data Contributor"), "{fix}");
+    assert_eq!(
+        info["fixes"][0],
+        serde_json::json!({"kind": "private-endpoint-needs", "endpoint": "cache-storage"})
+    );
 }
 
 #[test]
@@ -1002,25 +995,20 @@ fn nsg_export_names_the_rule_that_denies() {
     let r = req(&v, "monitoring");
     assert_eq!(r["nsg"]["rule"], "securityRules/Deny-EventHub");
     assert_eq!(r["nsg"]["allowed"], false);
+    // The export names the NSG and the priority to beat: an allow rule
+    // before the deny at 200, and no placeholder rule beside it.
     let f = finding_for(&v, "monitoring");
     assert_eq!(
-        f["evidence"][0],
-        "denied, as the NSG export shows: NSG vm01-nic-nsg rule securityRules/Deny-EventHub (priority 200) denies"
+        f["fixes"][0],
+        serde_json::json!({
+            "kind": "nsg-allow-rule",
+            "tag": "EventHub.CentralUS",
+            "nsg": "vm01-nic-nsg",
+            "priority": 190,
+            "beats": ["securityRules/Deny-EventHub", 200]
+        })
     );
-    let fix = f["fix"][0].as_str().unwrap();
-    assert!(fix.contains("--nsg-name 'vm01-nic-nsg'"), "{fix}");
-    assert!(
-        !f["fix"].to_string().contains("--nsg-name '<nsg>'"),
-        "the export names the NSG: no placeholder rule beside it: {f}"
-    );
-    assert!(
-        fix.contains("--priority 190"),
-        "an allow rule must come before the deny at 200: {fix}"
-    );
-    assert!(
-        fix.contains("--destination-address-prefixes 'EventHub.CentralUS'"),
-        "{fix}"
-    );
+    assert_eq!(fix_kinds(f), ["nsg-allow-rule", "allow-url"]);
     // Without the export the same capture gives no rule.
     let (_, plain) = analyze("syn-dropped.pcap", &REGIONS);
     assert!(!plain.to_string().contains("Deny-EventHub"));
@@ -1033,17 +1021,19 @@ fn nsg_that_allows_points_past_the_nsg_to_the_route() {
     args.extend(["--nsg", &nsg, "--routes", &routes]);
     let (_, v) = analyze("syn-dropped.pcap", &args);
     let f = finding_for(&v, "monitoring");
-    let ev = f["evidence"][0].as_str().unwrap();
-    assert!(ev.contains("the NSG is not the cause"), "{ev}");
-    assert!(ev.contains("VirtualAppliance 10.1.0.1"), "{ev}");
-    let fixes = f["fix"].to_string();
-    assert!(
-        fixes.contains("check the network virtual appliance"),
-        "{fixes}"
+    assert_eq!(req(&v, "monitoring")["nsg"]["allowed"], true);
+    // No NSG rule advice when the export shows the NSG allows it: the
+    // appliance the route leads to, and the URL to allow on it.
+    assert_eq!(
+        f["fixes"][0],
+        serde_json::json!({
+            "kind": "look-past-the-nsg",
+            "to": {"to": "appliance", "address": "10.1.0.1"}
+        })
     );
-    assert!(
-        !fixes.contains("az network nsg rule create"),
-        "no NSG rule advice when the export shows the NSG allows it: {fixes}"
+    assert_eq!(
+        fix_kinds(f),
+        ["look-past-the-nsg", "allow-url-on-appliance", "allow-url"]
     );
 }
 
@@ -1140,7 +1130,10 @@ fn nsg_export_contradicted_by_the_capture_is_said_not_believed() {
         .unwrap();
     assert_eq!(f["severity"], "info");
     assert_eq!(f["asr"], false);
-    assert!(f["fix"][0].to_string().contains("list-effective-nsg"));
+    assert_eq!(
+        f["fixes"][0],
+        serde_json::json!({"kind": "export-again", "export": "effective"})
+    );
 }
 
 #[test]
@@ -1157,7 +1150,9 @@ fn route_with_next_hop_none_is_evidence_for_a_block() {
             .contains("the route export drops this traffic: 13.89.170.128/26 has next hop None"),
         "{f}"
     );
-    assert!(f["fix"][0].as_str().unwrap().contains("next hop None"));
+    assert_eq!(f["fixes"][0]["kind"], "correct-route");
+    assert_eq!(f["fixes"][0]["prefix"], "13.89.170.128/26");
+    assert_eq!(f["fixes"][0]["next_hop"], "None");
 }
 
 /// curl --proxy-anyauth: the proxy answered 407, then 200 on the same

@@ -631,15 +631,21 @@ fn control_characters_never_reach_the_screen() {
         .find(|j| j.verdict.endpoint.is_some())
         .unwrap();
     j.flow.server_name = Some(evil.into());
-    j.verdict.reason = format!("reason {evil}");
+    j.verdict.cause = asrscope::model::Cause::ServerSilent {
+        name: Some(format!("reason {evil}")),
+    };
     if let Some(d) = snap.dns.first_mut() {
         d.name = evil.into();
     }
     if let Some(f) = snap.diagnosis.findings.first_mut() {
-        f.evidence.push(evil.into());
-        f.fix.push(format!("fix \u{9b}31m {evil}"));
+        f.evidence.push(asrscope::model::Evidence::AdminRulesFirst {
+            manager: evil.into(),
+        });
+        f.fixes.push(asrscope::model::Fix::NetworkManagerRules {
+            manager: format!("fix \u{9b}31m {evil}"),
+        });
     }
-    snap.diagnosis.requirements[0].tag = asrscope::model::TagName::new(evil);
+    snap.diagnosis.requirements[0].tag = asrscope::model::TagName::new(evil).into();
     let mut ui = UiState::new();
     let mut screens = vec![render(&snap, &mut ui, 80, 24)];
     key(&mut ui, &snap, KeyCode::Enter);

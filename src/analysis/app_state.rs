@@ -149,7 +149,7 @@ impl AppState {
         if missing == 0
             && !dns_port
             && self.phase[i] == Phase::Start
-            && data.first() == Some(&0x16)
+            && data.first() == Some(&tls::CT_HANDSHAKE)
             && self.starts_at(i, seq)
             && self.direct(side, seq, data, certs)
         {
@@ -332,7 +332,7 @@ impl AppState {
             return;
         }
         if b.len() >= 5
-            && b[0] == 0x16
+            && b[0] == tls::CT_HANDSHAKE
             && u16::from_be_bytes([b[3], b[4]]) as usize > MAX_HELLO_RECORD
         {
             // No hello is that large: read what is there, hold nothing more.

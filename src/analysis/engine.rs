@@ -305,9 +305,11 @@ impl Engine {
             .table
             .quoted(pkt, transport, from, to, ts, &mut self.done);
         f.icmp.get_or_insert(crate::model::IcmpSeen {
-            v6: e.v6,
-            icmp_type: e.icmp_type,
-            code: e.code,
+            message: crate::model::IcmpMessage {
+                v6: e.v6,
+                icmp_type: e.icmp_type,
+                code: e.code,
+            },
             from: pkt.src,
             ts_us: ts,
         });
@@ -490,7 +492,7 @@ impl Engine {
 }
 
 fn looks_like_client_hello(p: &[u8]) -> bool {
-    p.len() >= 6 && p[0] == 0x16 && p[1] == 3 && p[5] == 1
+    p.len() >= 6 && p[0] == crate::proto::tls::CT_HANDSHAKE && p[1] == 3 && p[5] == 1
 }
 
 /// What the copy filter reads of a packet.

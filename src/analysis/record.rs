@@ -115,7 +115,6 @@ fn alert_record(a: tls::Alert) -> AlertRecord {
     AlertRecord {
         level: a.level,
         description: a.description,
-        name: a.name(),
     }
 }
 
@@ -223,11 +222,11 @@ fn tls_record(app: &AppState) -> Option<TlsRecord> {
     if let Some(h) = &app.hello {
         t.sni = h.sni.clone();
         t.hello_complete = h.complete;
-        t.client_versions = h.versions.iter().map(|v| tls::version_name(*v)).collect();
+        t.client_versions = h.versions.iter().copied().map(TlsVersion).collect();
         t.alpn = h.alpn.clone();
     }
     if let Some(s) = &app.server {
-        t.server_version = s.version.map(tls::version_name);
+        t.server_version = s.version.map(TlsVersion);
         t.certificates = s.certs.clone();
     }
     let server_alert = app.server.as_ref().and_then(|s| s.alert);

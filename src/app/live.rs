@@ -603,7 +603,7 @@ impl Session {
         let open: Vec<JudgedFlow> = live.into_iter().map(|f| self.judge.judge(db, f)).collect();
         let upload_live: u64 = open
             .iter()
-            .filter(|j| j.verdict.endpoint == Some(EndpointId::CacheStorage))
+            .filter(|j| j.verdict.endpoint_id() == Some(EndpointId::CacheStorage))
             .map(|j| j.flow.out.bytes)
             .sum();
         if tick {
@@ -702,7 +702,7 @@ impl Kept {
     /// Counts a finished flow and keeps it among the recent ones: given,
     /// not copied.
     fn keep(&mut self, j: JudgedFlow) {
-        if j.verdict.endpoint == Some(EndpointId::CacheStorage) {
+        if j.verdict.endpoint_id() == Some(EndpointId::CacheStorage) {
             self.upload_finished += j.flow.out.bytes;
         }
         self.total += 1;
@@ -740,7 +740,7 @@ impl Lines {
 
     /// The Site Recovery findings not told yet.
     fn findings(&mut self, snap: &Snapshot, now_us: i64) -> std::io::Result<()> {
-        for f in snap.diagnosis.findings.iter().filter(|f| f.asr) {
+        for f in snap.diagnosis.findings.iter().filter(|f| f.asr()) {
             if self.seen.insert(f.about.clone()) {
                 match self.format {
                     Format::Json => lines::finding_json(&mut self.out, f)?,

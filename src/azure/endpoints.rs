@@ -3,7 +3,7 @@
 //! for it, what it is for, when it is needed, and the Site Recovery error a
 //! user sees when it is unreachable.
 
-use crate::model::{Cloud, EndpointId, Need, TagName};
+use crate::model::{Cloud, EndpointId, Need, RegionRole, RequiredTag, TagName};
 
 /// Which service tag an NSG rule needs for an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,14 +24,28 @@ impl TagRule {
         }
     }
 
-    /// The tag for a region pair, given each region's tag suffix (`EastUS`);
-    /// `<source>`/`<target>` stand in for a region not known.
-    pub fn tag(&self, source: Option<&str>, target: Option<&str>) -> TagName {
+    /// The tag for a region pair, given each region's tag suffix (`EastUS`).
+    pub fn tag_for(&self, source: &str, target: &str) -> TagName {
         TagName::new(match self {
             TagRule::Global(f) => f.to_string(),
-            TagRule::SourceRegion(f) => format!("{f}.{}", source.unwrap_or("<source>")),
-            TagRule::TargetRegion(f) => format!("{f}.{}", target.unwrap_or("<target>")),
+            TagRule::SourceRegion(f) => format!("{f}.{source}"),
+            TagRule::TargetRegion(f) => format!("{f}.{target}"),
         })
+    }
+
+    /// The tag an NSG must allow for the regions known so far: the tag, or,
+    /// for a regional tag whose region is not known, its family and which
+    /// region.
+    pub fn required(&self, source: Option<&str>, target: Option<&str>) -> RequiredTag {
+        let unknown = |family, region| RequiredTag::RegionUnknown { family, region };
+        match (self, source, target) {
+            (TagRule::Global(f), _, _) => RequiredTag::Tag(TagName::new(*f)),
+            (TagRule::SourceRegion(f), Some(s), _) | (TagRule::TargetRegion(f), _, Some(s)) => {
+                RequiredTag::Tag(TagName::new(format!("{f}.{s}")))
+            }
+            (TagRule::SourceRegion(f), None, _) => unknown(*f, RegionRole::Source),
+            (TagRule::TargetRegion(f), _, None) => unknown(*f, RegionRole::Target),
+        }
     }
 }
 
@@ -318,12 +332,23 @@ mod tests {
             EndpointId::SiteRecovery
         );
         assert_eq!(
-            TagRule::SourceRegion("Storage").tag(Some("EastUS"), None),
-            TagName::new("storage.eastus")
+            TagRule::SourceRegion("Storage").required(Some("EastUS"), None),
+            RequiredTag::Tag(TagName::new("storage.eastus"))
         );
         assert_eq!(
-            TagRule::TargetRegion("EventHub").tag(None, None),
-            TagName::new("EventHub.<target>")
+            TagRule::SourceRegion("Storage").tag_for("EastUS", "CentralUS"),
+            TagName::new("Storage.EastUS")
         );
+        // A region not known yet is not a tag: it is said as a placeholder.
+        let unknown = TagRule::TargetRegion("EventHub").required(None, None);
+        assert_eq!(
+            unknown,
+            RequiredTag::RegionUnknown {
+                family: "EventHub",
+                region: RegionRole::Target
+            }
+        );
+        assert_eq!(unknown.tag(), None);
+        assert_eq!(unknown.to_string(), "EventHub.<target>");
     }
 }

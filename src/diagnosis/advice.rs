@@ -1,81 +1,52 @@
-//! The one place a [`Fix`] becomes a sentence and an `az` command, for
-//! `analyze`, `check`, `requirements`, `live` and the TUI alike.
-//!
-//! Every command follows Microsoft's current documentation and the current
-//! `az` CLI's parameters; none removes existing configuration (a service
-//! endpoint is added to the subnet's list, never set over it) or weakens
-//! security (no route around a firewall, no "allow all"): an NSG rule allows
-//! one service tag on TCP 443, outbound.
+//! Which fix applies: the decisions behind the advice. A fix is a typed
+//! value ([`Fix`]); `render::advice` is the one place it becomes a sentence
+//! and an `az` command.
 
-use crate::azure::nsg::{HIGHEST_PRIORITY, Nsgs};
+use crate::azure::endpoints::Endpoint;
+use crate::azure::nsg::Nsgs;
 use crate::model::{
-    EndpointId, Fix, NsgExport, NsgOutcome, NsgVerdict, PastTheNsg, ServiceEndpointWhy, TagName,
+    EndpointId, Fix, NextHop, NsgOutcome, NsgVerdict, PastTheNsg, RequiredTag, RouteVerdict,
+    ServiceEndpointWhy,
 };
 
-/// Today's advice for a storage account behind a firewall ("About
-/// networking in Azure VM disaster recovery", "Support matrix").
-pub const STORAGE_FIREWALL: &str = "with a firewall on the cache or target storage account, enable \"Allow trusted Microsoft services\" and allow access to at least one subnet of the source virtual network (with a user-assigned managed identity on the vault, allow access from all networks)";
-
-/// Adds a service endpoint to a subnet and keeps the others: the generic
-/// `--add` appends to the list, where `--service-endpoints` would replace it.
-pub const SERVICE_ENDPOINT_AZ: &str = r#"az network vnet subnet update -g '<resource-group>' --vnet-name '<vnet>' -n '<subnet>' --add serviceEndpoints '{"service":"Microsoft.Storage"}'"#;
-
-/// The name of the NSG rule that allows a tag (`Allow-ASR-Storage-EastUS`),
-/// the same wherever asrscope prints one, so that following two pieces of
-/// advice never creates two rules.
-pub fn rule_name(tag: &TagName) -> String {
-    let part = |s: &str| -> String { s.chars().filter(char::is_ascii_alphanumeric).collect() };
-    let mut name = format!("Allow-ASR-{}", part(tag.family()));
-    if let Some(r) = tag.region().map(part).filter(|r| !r.is_empty()) {
-        name.push('-');
-        name.push_str(&r);
-    }
-    name
+/// The generic NSG rule that allows an endpoint's tag.
+pub(super) fn nsg_fix(tag: &RequiredTag) -> Fix {
+    Fix::NsgAllowRule { tag: tag.clone() }
 }
 
-/// Single-quotes a word for a POSIX shell.
-pub fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
+/// The URL a filtering firewall or proxy must allow.
+pub(super) fn url_fix(e: &Endpoint) -> Fix {
+    Fix::AllowUrl {
+        pattern: e.pattern.to_string(),
+        also: e.url_also.iter().map(|u| u.to_string()).collect(),
+        cache_accounts: e.id == EndpointId::CacheStorage,
+    }
 }
 
-/// `az network nsg rule create` for an outbound TCP 443 allow rule to a
-/// service tag. `resource_group`, `nsg` and `priority` are shell words
-/// (quoted values, placeholders or `"$VARIABLES"`).
-pub fn nsg_rule_command(
-    resource_group: &str,
-    nsg: &str,
-    priority: &str,
-    tag: &TagName,
-    endpoint: Option<&str>,
-) -> String {
-    let mut cmd = format!(
-        "az network nsg rule create --resource-group {resource_group} --nsg-name {nsg} --name {} --priority {priority} --direction Outbound --access Allow --protocol Tcp --source-address-prefixes VirtualNetwork --source-port-ranges '*' --destination-address-prefixes {} --destination-port-ranges 443",
-        quote(&rule_name(tag)),
-        quote(tag.as_str())
-    );
-    if let Some(e) = endpoint {
-        cmd.push_str(&format!(
-            " --description {}",
-            quote(&format!("Site Recovery: {e}"))
-        ));
+/// For the cache account, a refusal right at the hello can also be the
+/// storage account's own firewall (its HTTP 403 is inside TLS, but the reset
+/// or silence is not): one more cause to check.
+pub(super) fn with_storage_firewall(e: &Endpoint, mut fix: Vec<Fix>) -> Vec<Fix> {
+    if e.id == EndpointId::CacheStorage {
+        fix.push(Fix::StorageFirewall { may_refuse: true });
     }
-    cmd
+    fix
 }
 
 /// The fix for a deny: an allow rule at a free priority before it, or, when
 /// no allow rule can come before it, the deny itself to change.
-pub fn beat_deny(n: &NsgVerdict, nsgs: &Nsgs, tag: &TagName) -> Option<Fix> {
+pub fn beat_deny(n: &NsgVerdict, nsgs: &Nsgs, tag: &RequiredTag) -> Option<Fix> {
     let step = n.steps.iter().find(|s| s.outcome == NsgOutcome::Deny)?;
     let (rule, priority) = (step.rule.clone()?, step.priority?);
     let free = nsgs
-        .named(&step.nsg)
+        .get(step.nsg_index)
         .and_then(|nsg| nsg.free_priority_below(priority));
     Some(match free {
-        Some(p) => Fix::NsgAllowRule {
+        Some(p) => Fix::NsgAllowBeforeDeny {
             tag: tag.clone(),
-            nsg: Some(step.nsg.clone()),
-            priority: Some(p),
-            beats: Some((rule, priority)),
+            nsg: step.nsg.clone(),
+            priority: p,
+            beats: (rule, priority),
         },
         None => Fix::ChangeDenyRule {
             tag: tag.clone(),
@@ -86,249 +57,80 @@ pub fn beat_deny(n: &NsgVerdict, nsgs: &Nsgs, tag: &TagName) -> Option<Fix> {
     })
 }
 
-/// "NSG vm01-nic-nsg rule securityRules/Deny-EventHub (priority 200)".
-pub fn rule_text(nsg: &str, rule: Option<&str>, priority: Option<u32>) -> String {
-    format!(
-        "NSG {nsg} rule {} (priority {})",
-        rule.unwrap_or("none matched"),
-        priority.map_or("-".to_string(), |p| p.to_string())
-    )
-}
-
-/// Every NSG on the path with the rule that decided in it:
-/// "NSG nic-nsg rule Allow-Storage (priority 100) allows; NSG subnet-nsg …".
-pub fn steps_text(n: &NsgVerdict) -> String {
-    n.steps
-        .iter()
-        .map(|s| {
-            let what = match s.outcome {
-                NsgOutcome::Allow => "allows",
-                NsgOutcome::Deny => "denies",
-                NsgOutcome::NoRuleMatched => "has no rule that matches",
-                NsgOutcome::CannotTell => "cannot be told",
-            };
-            match s.outcome {
-                NsgOutcome::NoRuleMatched => format!("NSG {} {what}", s.nsg),
-                _ => format!(
-                    "{} {what}",
-                    rule_text(&s.nsg, s.rule.as_deref(), s.priority)
-                ),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-/// The sentence (with its `az` command, where one applies) of a fix.
-pub fn render(fix: &Fix) -> String {
-    match fix {
-        Fix::NsgAllowRule {
-            tag,
-            nsg,
-            priority,
-            beats,
-        } => {
-            let nsg_word = quote(nsg.as_deref().unwrap_or("<nsg>"));
-            let prio = priority.map_or_else(|| quote("<priority>"), |p| p.to_string());
-            let cmd = nsg_rule_command(&quote("<resource-group>"), &nsg_word, &prio, tag, None);
-            match (beats, nsg) {
-                (Some((rule, p)), Some(nsg)) => format!(
-                    "{} denies TCP 443 to {tag}: add an allow rule that is evaluated before it (a lower priority number): {cmd}",
-                    rule_text(nsg, Some(rule), Some(*p))
-                ),
-                _ => format!("allow outbound TCP 443 to service tag {tag} in the VM's NSG: {cmd}"),
-            }
-        }
-        Fix::ChangeDenyRule {
-            tag,
-            nsg,
-            rule,
-            priority,
-        } => {
-            let why = if *priority <= HIGHEST_PRIORITY {
-                format!("priority {priority} is the highest priority an NSG rule can have")
-            } else {
-                format!("every priority number from {HIGHEST_PRIORITY} to {} is taken", priority - 1)
-            };
-            format!(
-                "{} denies TCP 443 to {tag}, and no allow rule can be evaluated before it ({why}): change that rule so that it no longer covers {tag} on TCP 443 (narrow its destination or ports), keeping what it is meant to block",
-                rule_text(nsg, Some(rule), Some(*priority))
-            )
-        }
-        Fix::AllowUrl {
-            pattern,
-            also,
-            cache_accounts,
-        } => format!(
-            "on a URL-filtering firewall or proxy, allow {pattern}{}{} (not IP addresses: IP-based filtering is not supported for Site Recovery)",
-            also.iter().map(|u| format!(" and {u}")).collect::<String>(),
-            if *cache_accounts {
-                " (or only the cache accounts, e.g. cache1.blob.core.windows.net)"
-            } else {
-                ""
-            }
+/// Where to look when every NSG allows a blocked flow, and the fixes that
+/// go with the route it takes (never a route around the appliance).
+pub(super) fn past_the_nsg(
+    e: &Endpoint,
+    tag: &RequiredTag,
+    route: Option<&RouteVerdict>,
+) -> (PastTheNsg, Vec<Fix>) {
+    let Some(r) = route else {
+        return (PastTheNsg::Path, Vec::new());
+    };
+    let storage = |why| {
+        (e.id == EndpointId::CacheStorage)
+            .then_some(Fix::StorageServiceEndpoint { why })
+            .into_iter()
+    };
+    let address = r.next_hop_address().map(str::to_string);
+    match r.next_hop() {
+        _ if r.drops() => (PastTheNsg::Dropped, vec![correct_route(r, tag)]),
+        h if h.is_appliance() => (
+            PastTheNsg::Appliance {
+                address: address.clone(),
+            },
+            std::iter::once(Fix::AllowUrlOnAppliance {
+                pattern: e.pattern.to_string(),
+                address,
+            })
+            .chain(storage(ServiceEndpointWhy::Appliance))
+            .collect(),
         ),
-        Fix::AllowUrlOnAppliance { pattern, address } => format!(
-            "the route sends this traffic to the network virtual appliance{}: allow {pattern} on it by URL or service tag (not by IP address), and keep the route; do not route around the appliance",
-            address.as_deref().map(|a| format!(" at {a}")).unwrap_or_default()
+        NextHop::VirtualNetworkGateway => (
+            PastTheNsg::Gateway,
+            std::iter::once(Fix::AllowUrlOnPremises {
+                pattern: e.pattern.to_string(),
+            })
+            .chain(storage(ServiceEndpointWhy::ForcedTunnel))
+            .collect(),
         ),
-        Fix::AllowUrlOnPremises { pattern } => format!(
-            "the route sends this traffic to the virtual network gateway (forced tunnelling): allow {pattern} on the on-premises firewall or proxy it reaches, by URL (not by IP address)"
-        ),
-        Fix::StorageServiceEndpoint { why } => {
-            let lead = match why {
-                ServiceEndpointWhy::Appliance => "the appliance might get throttled if all the replication traffic passes through it: create a virtual network service endpoint for Microsoft.Storage on the VM's subnet so that replication traffic to the cache account does not go to the appliance",
-                ServiceEndpointWhy::ForcedTunnel => "forced tunnelling is not recommended for Site Recovery: create a virtual network service endpoint for Microsoft.Storage on the VM's subnet so that replication traffic to the cache account does not leave the Azure boundary",
-                ServiceEndpointWhy::OutsideAzure => "forced tunnelling (a 0.0.0.0/0 route to an on-premises appliance) is not recommended for Site Recovery: create a virtual network service endpoint for Microsoft.Storage on the VM's subnet so that replication traffic stays in Azure",
-                ServiceEndpointWhy::Throttled => "if a network virtual appliance is in the path, it may be throttling replication: create a virtual network service endpoint for Microsoft.Storage on the VM's subnet so that replication bypasses it",
-            };
-            format!(
-                "{lead}; this adds it to the subnet's service endpoints and keeps the others (skip it if the subnet lists Microsoft.Storage already): {SERVICE_ENDPOINT_AZ}"
-            )
-        }
-        Fix::StorageFirewall { may_refuse } => {
-            if *may_refuse {
-                format!("if the cache storage account has a firewall, it may be the one refusing: {STORAGE_FIREWALL}")
-            } else {
-                STORAGE_FIREWALL.to_string()
-            }
-        }
-        Fix::NatGateway => "a VM behind a Standard internal load balancer has no outbound access to Microsoft Entra ID (login.microsoftonline.com) by default: create an Azure NAT gateway for outbound access".into(),
-        Fix::AtTheAppliance { pattern, tag } => format!(
-            "the capture was taken on the appliance and the VM's packets reached it, so the VM's own NSG let them out: the drop is at the appliance or past it. Allow {pattern} (service tag {tag}, TCP 443) in the appliance's rules (its firewall policy or access lists), check the NSG of the appliance's subnet and NIC and the route table of its subnet, and the firewall or gateway the appliance forwards to"
-        ),
-        Fix::LookPastTheNsg { to } => {
-            let look = match to {
-                PastTheNsg::Appliance { address } => format!(
-                    "check the network virtual appliance or firewall{} the route leads to",
-                    address.as_deref().map(|a| format!(" at {a}")).unwrap_or_default()
-                ),
-                PastTheNsg::Gateway => {
-                    "check the on-premises firewall behind the gateway (forced tunnelling)".into()
-                }
-                PastTheNsg::Dropped => "the route drops the traffic".into(),
-                PastTheNsg::Path => {
-                    "check a firewall or proxy in the path, DNS, and the service itself".into()
-                }
-            };
-            format!("the NSG allows it: {look}")
-        }
-        Fix::CorrectRoute {
-            name,
-            prefix,
-            next_hop,
-            tag,
-        } => format!(
-            "remove or correct the route {}({prefix}, next hop {next_hop}) so that it no longer covers {tag}: Site Recovery needs every address of it, and its addresses should not be added to route tables",
-            name.as_deref().map(|n| format!("{n} ")).unwrap_or_default()
-        ),
-        Fix::TrustedRoots { and_the_path } => format!(
-            "update the VM's trusted root certificates (Windows Update; on Linux the distribution's CA bundle, e.g. update-ca-certificates){}",
-            if *and_the_path {
-                " and check that no device in the path alters TLS"
-            } else {
-                ""
-            }
-        ),
-        Fix::StopTlsInspection { pattern, issuer } => format!(
-            "exclude {pattern} from TLS inspection on the firewall or proxy{}",
-            issuer
-                .as_deref()
-                .map(|i| format!(" (the certificate was issued by '{i}', not by Azure's CAs)"))
-                .unwrap_or_default()
-        ),
-        Fix::ProxyAllow { pattern } => format!(
-            "allow {pattern} on the proxy, or bypass the proxy for the Site Recovery URLs"
-        ),
-        Fix::ProxyWithoutAuthentication { pattern } => format!(
-            "let {pattern} through the proxy without authentication, or bypass the proxy for the Site Recovery URLs"
-        ),
-        Fix::ProxyConfiguration => "the Mobility agent reads its proxy from ProxyInfo.conf (Linux /usr/local/InMage/config/ProxyInfo.conf, Windows C:\\ProgramData\\Microsoft Azure Site Recovery\\Config\\ProxyInfo.conf), else /etc/environment or Internet Explorer's settings".into(),
-        Fix::MeasureUpload => "measure an upload to the cache account (AzCopy); if the disks' write rate is above the churn limits, exclude disks or enable High Churn".into(),
-        Fix::CheckDnsAnswers => "check that DNS answers with the service's Azure addresses".into(),
-        Fix::DnsReachable => "make the VM's DNS servers resolve the Site Recovery URLs: a custom DNS server must be reachable from this region (during reprotection, from the DR region), or use Azure-provided DNS".into(),
-        Fix::PrivateDnsRecords => "with private endpoints, make sure the VM can resolve the private DNS zone records".into(),
-        Fix::CacheInSourceRegion { source, other } => format!(
-            "the cache storage account must be in the source region ({source}); allow Storage.{source} in the NSG. If {other} is really the source region, run again with --source-region {other}"
-        ),
-        Fix::ExportAgain { export } => match export {
-            NsgExport::Effective => "the export is from another NIC or older than the capture: export the effective rules of this VM's NIC again: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
-            NsgExport::NsgShow => "the export is from another NSG or older than the capture: export the NSGs of this VM's NIC and subnet again, or better their effective rules: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
-        },
-        Fix::ExportEffectiveRules => "export the NIC's effective rules whole, which expand service tags and give both NSGs with their default rules: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
-        Fix::ExportWhole => "the effective rules given lack the default rules every NSG ends with (AllowVnetOutBound, AllowInternetOutBound, DenyAllOutBound): the file was cut short or edited; export them again, whole: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
-        Fix::CheckRuleInPortal => "check the rule against the VM's network interface in the portal (effective security rules) or with Network Watcher's IP flow verify, which evaluate it on Azure's side (application security groups included)".into(),
-        Fix::NetworkManagerRules { manager } => format!(
-            "security admin rules of the Virtual Network Manager {manager} are evaluated before these NSGs (a Deny or Always Allow admin rule ends the evaluation) and are not in the export: check the effective security admin rules of the VM's virtual network (portal, or Get-AzNetworkManagerEffectiveSecurityAdminRule -VirtualNetworkName '<vnet>' -VirtualNetworkResourceGroupName '<resource-group>')"
-        ),
-        Fix::ServiceTagsFile { file, download } => format!(
-            "pass this cloud's current service-tag file with --service-tags ({file}, from {download}); signed in to that cloud, this prints it too: az network list-service-tags --location '<region>'"
-        ),
-        Fix::PrivateEndpointNeeds { endpoint } => match endpoint {
-            EndpointId::SiteRecovery => "nothing to change in the capture; the vault's private endpoint uses the target sub-resource AzureSiteRecovery and the private DNS zone privatelink.siterecovery.windowsazure.com. The vault needs two private endpoints: one in the source network for protection, one in the recovery network for reprotection after failover; each subnet needs at least seven free IP addresses".into(),
-            EndpointId::CacheStorage => "nothing to change in the capture; a private endpoint for storage needs a General Purpose v2 account: one in the source virtual network for the cache account, and a second at reprotection. The vault's managed identity needs Contributor and Storage Blob Data Contributor on the cache account (Storage Blob Data Owner for a premium account)".into(),
-            _ => "nothing to change".into(),
-        },
-        Fix::LinkPrivateDnsZone { zone, forwarder } => format!(
-            "link the private DNS zone {zone} to the VM's virtual network (in the zone's resource group; the virtual network by name, or by ID when it is in another resource group): az network private-dns link vnet create --resource-group '<zone-resource-group>' --zone-name {} --name '<link-name>' --virtual-network '<vnet-name-or-id>' --registration-enabled false. With a custom DNS server, add a conditional forwarder for {forwarder} to Azure DNS (168.63.129.16) on it instead, from a DNS server in a virtual network linked to the zone",
-            quote(zone)
-        ),
-        Fix::EntraIdStaysPublic => "Microsoft Entra ID (login.microsoftonline.com, tag AzureActiveDirectory) has no private endpoint and must still be allowed outbound".into(),
+        _ => (PastTheNsg::Path, Vec::new()),
     }
 }
 
-/// Renders every fix, in order, once each.
-pub fn render_all(fixes: &[Fix]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for f in fixes {
-        let s = render(f);
-        if !out.contains(&s) {
-            out.push(s);
-        }
+/// The route to remove or correct.
+pub(super) fn correct_route(r: &RouteVerdict, tag: &RequiredTag) -> Fix {
+    let taken = r.route.as_ref();
+    Fix::CorrectRoute {
+        name: taken.and_then(|t| t.name.clone()),
+        prefix: taken.map(|t| t.prefix.clone()),
+        next_hop: r.next_hop().clone(),
+        tag: tag.clone(),
     }
-    out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_rule_name_for_a_tag() {
-        assert_eq!(
-            rule_name(&TagName::new("Storage.EastUS")),
-            "Allow-ASR-Storage-EastUS"
-        );
-        assert_eq!(
-            rule_name(&TagName::new("AzureActiveDirectory")),
-            "Allow-ASR-AzureActiveDirectory"
-        );
-        assert_eq!(
-            rule_name(&TagName::new("EventHub.<target>")),
-            "Allow-ASR-EventHub-target"
-        );
+/// What to do when the NSG export cannot tell: the effective rules when an
+/// `nsg show` export was given; the effective rules again, whole, when they
+/// lack the default rules; else the portal's view of the rule.
+pub(super) fn cannot_tell_fix(n: &NsgVerdict) -> Fix {
+    use crate::model::NsgExport;
+    let undecided = n.steps.iter().find(|s| {
+        matches!(
+            s.outcome,
+            NsgOutcome::CannotTell | NsgOutcome::NoRuleMatched
+        )
+    });
+    match undecided.map(|s| (s.outcome, s.export)) {
+        Some((_, NsgExport::NsgShow)) => Fix::ExportEffectiveRules,
+        Some((NsgOutcome::NoRuleMatched, NsgExport::Effective)) => Fix::ExportWhole,
+        _ => Fix::CheckRuleInPortal,
     }
+}
 
-    #[test]
-    fn the_highest_priority_is_called_the_highest() {
-        let f = Fix::ChangeDenyRule {
-            tag: TagName::new("Storage.EastUS"),
-            nsg: "n".into(),
-            rule: "Deny-All".into(),
-            priority: 100,
-        };
-        let s = render(&f);
-        assert!(s.contains("priority 100 is the highest priority"), "{s}");
-        assert!(!s.contains("lowest"), "{s}");
-        assert!(!s.contains("az network"), "{s}");
-    }
-
-    #[test]
-    fn a_service_endpoint_is_added_never_set_over_the_list() {
-        let s = render(&Fix::StorageServiceEndpoint {
-            why: ServiceEndpointWhy::Appliance,
-        });
-        assert!(s.contains("--add serviceEndpoints"), "{s}");
-        assert!(!s.contains("--service-endpoints"), "{s}");
+/// Pass the cloud's current service-tag file.
+pub fn tags_file_fix(cloud: crate::model::Cloud) -> Fix {
+    Fix::ServiceTagsFile {
+        file: crate::azure::clouds::tag_file(cloud).to_string(),
+        download: crate::azure::clouds::tag_download(cloud).to_string(),
     }
 }

@@ -4,79 +4,15 @@
 //! regions seen, not with flows.
 
 use super::findings;
-use crate::azure::endpoints::CATALOG;
+use super::tally::Agg;
+use crate::azure::endpoints::{CATALOG, Endpoint};
 use crate::azure::tags::TagDb;
 use crate::model::{
-    CapturePoint, Cause, Cloud, CloudChoice, Diagnosis, DnsFailure, EndpointId, FlowRecord,
-    FlowVerdict, MAX_SOURCES, NameLog, NsgVerdict, RegionChoice, Requirement, RouteVerdict,
-    SourceOutcome, Status, Thresholds, Tunnel, TunnelKind, Upload, Verdict,
+    ByAddress, CapturePoint, Cause, Cloud, CloudChoice, CloudHow, Diagnosis, DnsFailure,
+    EndpointId, Finding, FlowRecord, FlowVerdict, NameLog, RegionChoice, RequiredTag, Requirement,
+    Status, Thresholds, Tunnel, TunnelKind, Upload, Verdict,
 };
 use std::collections::BTreeMap;
-
-/// The first flow of one verdict: its cause, NSG and route verdicts.
-#[derive(Clone)]
-pub(crate) struct Example {
-    pub cause: Cause,
-    pub config: (Option<NsgVerdict>, Option<RouteVerdict>),
-}
-
-/// A connection that worked through a proxy that asks for credentials.
-#[derive(Clone, Debug)]
-pub(crate) struct AuthenticatedProxy {
-    pub proxy: std::net::SocketAddr,
-    pub scheme: Option<String>,
-    /// The proxy's first answer on the connection (407), when it answered
-    /// twice.
-    pub first_status: Option<u16>,
-}
-
-/// What one endpoint's flows add up to.
-#[derive(Default, Clone)]
-pub(crate) struct Agg {
-    pub flows: u64,
-    pub worst: Option<(Verdict, Cause)>,
-    /// The worst flow's NSG and route verdicts (with `--nsg`, `--routes`).
-    pub config: (Option<NsgVerdict>, Option<RouteVerdict>),
-    /// The first flow of each verdict: every problem the flows show is a
-    /// finding of its own, not only the worst.
-    pub examples: BTreeMap<Verdict, Example>,
-    /// A flow that worked through a proxy that asks for credentials: the
-    /// proxy, the scheme it asked for, and its first answer.
-    pub authenticated: Option<AuthenticatedProxy>,
-    /// Each source address's worst verdict and flows (at most
-    /// [`MAX_SOURCES`]; the rest counted in `sources_left_off`).
-    pub sources: BTreeMap<std::net::IpAddr, (Verdict, u64)>,
-    pub sources_left_off: u64,
-    /// A flow that worked although the NSG exports deny it.
-    pub works_though_denied: Option<NsgVerdict>,
-    pub verdicts: BTreeMap<Verdict, u64>,
-    pub last_seen: Option<i64>,
-}
-
-impl Agg {
-    /// Each source's outcome, worst first, then by address.
-    pub(crate) fn sources(&self) -> Vec<SourceOutcome> {
-        let mut v: Vec<SourceOutcome> = self
-            .sources
-            .iter()
-            .map(|(a, (w, n))| SourceOutcome {
-                address: *a,
-                status: Status::of(*w),
-                flows: *n,
-            })
-            .collect();
-        v.sort_by(|x, y| y.status.cmp(&x.status).then(x.address.cmp(&y.address)));
-        v
-    }
-
-    /// Flows by verdict name, in name order (as the views list them).
-    pub(crate) fn counts(&self) -> BTreeMap<&'static str, u64> {
-        self.verdicts
-            .iter()
-            .map(|(v, n)| (v.as_str(), *n))
-            .collect()
-    }
-}
 
 /// Gathers verdicts into the diagnosis.
 #[derive(Default, Clone)]
@@ -95,7 +31,9 @@ pub struct Diagnoser {
     asr_flows_tunnelled: u64,
     /// Site Recovery flows by the cloud of their name.
     clouds: BTreeMap<Cloud, u64>,
-    private: Vec<(EndpointId, String)>,
+    /// The first flow reached through a private endpoint, per endpoint (at
+    /// most 8): its cause, and how it was tied to its endpoint.
+    private: Vec<(EndpointId, Cause, Option<ByAddress>)>,
     /// Addresses Site Recovery flows were translated to (source NAT), with
     /// how many flows each (at most 8 addresses).
     translated: BTreeMap<std::net::IpAddr, u64>,
@@ -131,10 +69,11 @@ pub struct Setting<'a> {
 impl Diagnoser {
     /// Accounts one judged flow.
     pub fn add(&mut self, f: &FlowRecord, v: &FlowVerdict) {
-        let Some(id) = v.endpoint else { return };
+        let Some(e) = &v.endpoint else { return };
+        let id = e.id;
         self.asr_flows_total += 1;
-        if let (Some(c), Some(crate::model::EndpointBy::Name)) = (v.cloud, v.endpoint_by) {
-            *self.clouds.entry(c).or_default() += 1;
+        if e.by == crate::model::EndpointBy::Name {
+            *self.clouds.entry(e.cloud).or_default() += 1;
         }
         if f.tunnel
             .is_some_and(|t| matches!(t.kind, TunnelKind::Vxlan | TunnelKind::Geneve))
@@ -150,50 +89,12 @@ impl Diagnoser {
         if family.len() < 3 {
             family.insert(f.src_ip);
         }
-        let a = self.per.entry(id).or_default();
-        a.flows += 1;
-        let room = a.sources.len() < MAX_SOURCES;
-        match a.sources.get_mut(&f.src_ip) {
-            Some((w, n)) => {
-                *w = (*w).max(v.verdict);
-                *n += 1;
-            }
-            None if room => {
-                a.sources.insert(f.src_ip, (v.verdict, 1));
-            }
-            None => a.sources_left_off += 1,
-        }
-        *a.verdicts.entry(v.verdict).or_default() += 1;
-        a.last_seen = Some(a.last_seen.map_or(f.last_seen, |l| l.max(f.last_seen)));
-        if a.worst.as_ref().is_none_or(|(w, _)| v.verdict > *w) {
-            a.worst = Some((v.verdict, v.cause.clone()));
-            a.config = (v.nsg.clone(), v.route.clone());
-        }
-        a.examples.entry(v.verdict).or_insert_with(|| Example {
-            cause: v.cause.clone(),
-            config: (v.nsg.clone(), v.route.clone()),
-        });
-        if a.authenticated.is_none()
-            && let Some(p) = &f.proxy
-            && p.status.is_some_and(|s| (200..300).contains(&s))
-            && (p.credentials_sent || p.first_status == Some(407))
-        {
-            a.authenticated = Some(AuthenticatedProxy {
-                proxy: std::net::SocketAddr::new(f.dst_ip, f.dst_port),
-                scheme: p.auth_scheme.clone(),
-                first_status: p.first_status,
-            });
-        }
-        if v.verdict == Verdict::Allowed
-            && let Some(n) = v.nsg.as_ref().filter(|n| n.allowed == Some(false))
-        {
-            a.works_though_denied.get_or_insert_with(|| n.clone());
-        }
-        if v.private_endpoint
+        self.per.entry(id).or_default().add(f, v);
+        if v.private_endpoint()
             && self.private.len() < 8
-            && !self.private.iter().any(|(e, _)| *e == id)
+            && !self.private.iter().any(|(e, _, _)| *e == id)
         {
-            self.private.push((id, v.reason.clone()));
+            self.private.push((id, v.cause.clone(), v.by_address()));
         }
         if id == EndpointId::CacheStorage && f.out.bytes > 0 {
             self.add_upload(f, v);
@@ -277,13 +178,13 @@ impl Diagnoser {
     fn cloud(&self, s: &Setting<'_>) -> CloudChoice {
         let tags_cloud = crate::azure::clouds::of_tag_file(&s.tags.meta().cloud);
         let (cloud, how) = match s.cloud_given {
-            Some(c) => (c, "given"),
+            Some(c) => (c, CloudHow::Given),
             None => match self.clouds.iter().max_by_key(|(_, n)| **n) {
-                Some((c, _)) => (*c, "inferred from the names seen"),
+                Some((c, _)) => (*c, CloudHow::FromNames),
                 None if tags_cloud == Some(s.cloud_default) => {
-                    (s.cloud_default, "from the service-tag data")
+                    (s.cloud_default, CloudHow::FromTagData)
                 }
-                None => (s.cloud_default, "from the regions"),
+                None => (s.cloud_default, CloudHow::FromRegions),
             },
         };
         CloudChoice {
@@ -310,6 +211,12 @@ impl Diagnoser {
             || self.asr_flows_tunnelled > 0
             || !self.translated.is_empty()
             || vms > 1;
+        let around = findings::Around {
+            upload: &upload_now,
+            thresholds: s.thresholds,
+            network: s.network,
+            at_appliance,
+        };
         for e in CATALOG {
             let e = &e.in_cloud(cloud.cloud);
             let a = self.per.remove(&e.id).unwrap_or_default();
@@ -322,85 +229,9 @@ impl Diagnoser {
                         && d.nxdomain + d.servfail + d.other_errors + d.unanswered > 0
                 })
                 .collect();
-            let (mut status, mut cause) = match &a.worst {
-                Some((v, c)) => (Status::of(*v), Some(c.clone())),
-                None => (Status::NotSeen, None),
-            };
-            if status == Status::NotSeen && !failed_dns.is_empty() {
-                status = Status::Blocked;
-                cause = Some(dns_failure(failed_dns[0]));
-            }
-            if status == Status::Ok && a.verdicts.keys().all(|v| *v == Verdict::Incomplete) {
-                status = Status::NotSeen;
-                cause = Some(Cause::NothingToJudge { flows: a.flows });
-            }
-            let tag = e.tag.tag(src, dst);
-            // A name that never resolved is a DNS problem, not an NSG one.
-            // Every problem the flows show is a finding, the worst first.
-            if a.worst.is_some() && status.is_problem() {
-                for (v, ex) in a.examples.iter().rev() {
-                    let st = Status::of(*v);
-                    if !st.is_problem() {
-                        continue;
-                    }
-                    let one = Agg {
-                        config: ex.config.clone(),
-                        ..a.clone()
-                    };
-                    found.push(findings::for_endpoint(
-                        e,
-                        st,
-                        &ex.cause,
-                        &tag,
-                        &super::reason::render(&ex.cause),
-                        &one,
-                        &upload_now,
-                        s.thresholds,
-                        s.network,
-                        at_appliance,
-                    ));
-                }
-            }
-            for d in &failed_dns {
-                found.push(findings::dns(e, d, &dns_failure(d)));
-            }
-            found.extend(
-                s.dns
-                    .iter()
-                    .filter(|d| e.matches(&d.name) && d.answered > 0)
-                    .filter_map(|d| findings::resolves_publicly(e, d)),
-            );
-            if let (Status::Ok, Some(n)) = (status, &a.works_though_denied) {
-                found.push(findings::stale_nsg(e, n));
-            }
-            // A proxy that let Site Recovery through only with credentials:
-            // a warning, unless a refused connection already made it a
-            // finding of its own.
-            if let Some(p) = &a.authenticated
-                && !a.examples.contains_key(&Verdict::ProxyAuth)
-            {
-                found.push(findings::authenticating_proxy(e, p));
-            }
-            requirements.push(Requirement {
-                id: e.id,
-                endpoint: e.pattern,
-                tag,
-                purpose: e.purpose,
-                need: e.need,
-                status,
-                flows: a.flows,
-                verdicts: a.counts(),
-                evidence: cause
-                    .as_ref()
-                    .map(super::reason::render)
-                    .unwrap_or_default(),
-                cause,
-                nsg: a.config.0.clone(),
-                route: a.config.1.clone(),
-                last_seen: a.last_seen,
-                sources: a.sources(),
-                sources_left_off: a.sources_left_off,
-            });
+            let r = requirement(e, &a, e.tag.required(src, dst), &failed_dns);
+            found.extend(endpoint_findings(e, &a, &r, s.dns, &failed_dns, &around));
+            requirements.push(r);
         }
         if let Some(src) = &source {
             found.extend(findings::cache_region(src, &self.storage_regions, s.tags));
@@ -419,17 +250,16 @@ impl Diagnoser {
         found.extend(
             self.private
                 .iter()
-                .map(|(id, p)| findings::private_endpoint(*id, p)),
+                .map(|(id, c, by)| findings::private_endpoint(*id, c, by.as_ref())),
         );
         // One finding per kind: the first one made stands.
-        let mut kept: Vec<crate::model::Finding> = Vec::with_capacity(found.len());
+        let mut kept: Vec<Finding> = Vec::with_capacity(found.len());
         for f in found {
             if !kept.iter().any(|k| k.about == f.about) {
                 kept.push(f);
             }
         }
-        let mut found = kept;
-        found.sort_by_key(|f| (f.severity, !f.asr));
+        kept.sort_by_key(|f| (f.severity, !f.asr()));
         Diagnosis {
             source_region: source,
             target_region: target,
@@ -446,10 +276,89 @@ impl Diagnoser {
             service_tags_origin: s.tags_origin.to_string(),
             thresholds: s.thresholds.clone(),
             requirements,
-            findings: found,
+            findings: kept,
             cache_upload,
         }
     }
+}
+
+/// One line of the checklist: the worst flow's status and cause; a name
+/// that never resolved when no flow was seen; not seen when no flow could
+/// be judged.
+fn requirement(e: &Endpoint, a: &Agg, tag: RequiredTag, failed_dns: &[&NameLog]) -> Requirement {
+    let (mut status, mut cause) = match &a.worst {
+        Some((v, ex)) => (Status::of(*v), Some(ex.cause.clone())),
+        None => (Status::NotSeen, None),
+    };
+    if let (Status::NotSeen, Some(d)) = (status, failed_dns.first()) {
+        status = Status::Blocked;
+        cause = Some(dns_failure(d));
+    }
+    if status == Status::Ok && a.verdicts.keys().all(|v| *v == Verdict::Incomplete) {
+        status = Status::NotSeen;
+        cause = Some(Cause::NothingToJudge { flows: a.flows });
+    }
+    let worst = a.worst.as_ref().map(|(_, ex)| ex);
+    Requirement {
+        id: e.id,
+        endpoint: e.pattern,
+        tag,
+        purpose: e.purpose,
+        need: e.need,
+        status,
+        flows: a.flows,
+        verdicts: a.counts(),
+        cause,
+        nsg: worst.and_then(|ex| ex.nsg.clone()),
+        route: worst.and_then(|ex| ex.route.clone()),
+        last_seen: a.last_seen,
+        sources: a.sources(),
+        sources_left_off: a.sources_left_off,
+    }
+}
+
+/// An endpoint's findings: every problem its flows show, the worst first; a
+/// name that does not resolve, or resolves publicly past its private
+/// endpoint; an NSG export that denies what works; a proxy that asks for
+/// credentials.
+fn endpoint_findings(
+    e: &Endpoint,
+    a: &Agg,
+    r: &Requirement,
+    dns: &[NameLog],
+    failed_dns: &[&NameLog],
+    around: &findings::Around<'_>,
+) -> Vec<Finding> {
+    let mut found = Vec::new();
+    // A name that never resolved is a DNS problem, not an NSG one.
+    if a.worst.is_some() && r.status.is_problem() {
+        for (v, ex) in a.examples.iter().rev() {
+            let st = Status::of(*v);
+            if st.is_problem() {
+                found.push(findings::for_endpoint(e, &r.tag, a, st, ex, around));
+            }
+        }
+    }
+    for d in failed_dns {
+        found.push(findings::dns(e, d, &dns_failure(d)));
+    }
+    found.extend(
+        dns.iter()
+            .filter(|d| e.matches(&d.name) && d.answered > 0)
+            .filter_map(|d| findings::resolves_publicly(e, d)),
+    );
+    if let (Status::Ok, Some(n)) = (r.status, &a.works_though_denied) {
+        found.push(findings::stale_nsg(e, n));
+    }
+    // A proxy that let Site Recovery through only with credentials: a
+    // warning, unless a refused connection already made it a finding of
+    // its own.
+    if let Some(p) = &a.authenticated
+        && !a.examples.contains_key(&Verdict::ProxyAuth)
+    {
+        found.push(findings::authenticating_proxy(e, p));
+    }
+    found
 }
 
 /// How a name failed to resolve.

@@ -11,19 +11,15 @@
 //! Every verdict is per prefix of the service-tag data: `check` says which
 //! data, how old it is, and gives no verdict from another cloud's data.
 
-use super::advice::{self, beat_deny, steps_text};
-use super::findings::{cannot_tell_fix, correct_route, past_the_nsg, tags_file_fix};
+use super::advice::{beat_deny, cannot_tell_fix, correct_route, past_the_nsg, tags_file_fix};
 use crate::azure::Network;
 use crate::azure::endpoints::Endpoint;
 use crate::azure::tags::{TagDb, TagSource, for_cloud};
 use crate::model::{
-    Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, Fix, Need, NextHop, NsgVerdict, Region,
-    RouteVerdict,
+    CheckEvidence, CheckNote, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, Fix, Need,
+    NextHop, NsgOutcome, NsgVerdict, Region, RequiredTag, RouteOrigin, RouteVerdict,
 };
 use std::net::IpAddr;
-
-/// The service-tag data is called stale past this many days.
-pub const STALE_DAYS: i64 = super::judge::STALE_TAGS_DAYS;
 
 /// Judges every endpoint of `catalog` (already in `cloud`'s names) for a VM
 /// in `source` replicating to `target`; `today` is the day number (days
@@ -37,21 +33,26 @@ pub fn check(
     cloud: Cloud,
     today: Option<i64>,
 ) -> ConfigCheck {
+    let meta = tags.meta().clone();
+    let same_cloud = crate::azure::clouds::of_tag_file(&meta.cloud) == Some(cloud);
     let source_tags = for_cloud(tags, cloud);
-    let data_cloud = crate::azure::clouds::of_tag_file(&tags.meta().cloud);
-    let points = boundaries(network, tags);
+    let points = if same_cloud {
+        boundaries(network, tags)
+    } else {
+        Vec::new()
+    };
     let requirements: Vec<ConfigRequirement> = catalog
         .iter()
         .map(|e| {
-            let mut r = requirement(network, &points, tags, &source_tags, e, source, target);
-            if data_cloud != Some(cloud) {
-                other_cloud(&mut r, tags, cloud);
+            let tag = e.tag.tag_for(&source.tag_suffix, &target.tag_suffix);
+            let r = empty(e, tag.into());
+            if same_cloud {
+                requirement(r, network, &points, tags, &source_tags, e, source)
+            } else {
+                other_cloud(r, &meta.cloud, cloud)
             }
-            r.fix = advice::render_all(&r.fixes);
-            r
         })
         .collect();
-    let meta = tags.meta().clone();
     let age = today
         .zip(
             meta.published
@@ -60,13 +61,11 @@ pub fn check(
         )
         .map(|(t, p)| t - p);
     let mut notes = Vec::new();
-    if data_cloud != Some(cloud) {
-        notes.push(format!(
-            "the service-tag data is {}'s, not {}'s: no verdict is given from it; pass {} with --service-tags",
-            meta.cloud,
-            crate::azure::clouds::display(cloud),
-            crate::azure::clouds::tag_file(cloud)
-        ));
+    if !same_cloud {
+        notes.push(CheckNote::OtherCloudData {
+            data: meta.cloud.clone(),
+            cloud,
+        });
     }
     if let Some(m) = network
         .nsgs
@@ -74,23 +73,26 @@ pub fn check(
         .iter()
         .find_map(|n| n.network_manager.as_ref())
     {
-        notes.push(format!(
-            "the NICs' NSGs are under the Virtual Network Manager {m}: its security admin rules are evaluated first (Deny and Always Allow end the evaluation) and are not in the export, so every NSG verdict below holds only where no admin rule matches"
-        ));
+        notes.push(CheckNote::NetworkManager { manager: m.clone() });
     }
     if network.routes.completed() {
-        notes.push("the routes are route tables as written: Azure combines them with the subnet's system routes, which asrscope adds (0.0.0.0/0 to Internet; 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 and 100.64.0.0/10 to None); the virtual network's own prefixes, peerings and service endpoints are not in them".into());
+        notes.push(CheckNote::RoutesCompleted);
     }
     ConfigCheck {
         source_region: source.clone(),
         target_region: target.clone(),
         cloud,
-        service_tags_stale: age.is_some_and(|a| a > STALE_DAYS),
+        service_tags_stale: age.is_some_and(|a| a > crate::model::STALE_TAGS_DAYS),
         service_tags_age_days: age,
         service_tags: meta,
         notes,
         nsgs: network.nsgs.list().iter().map(|n| n.name.clone()).collect(),
-        routes: network.routes.list().iter().filter(|r| !r.assumed).count(),
+        routes: network
+            .routes
+            .list()
+            .iter()
+            .filter(|r| r.origin != RouteOrigin::Assumed)
+            .count(),
         ok: requirements
             .iter()
             .all(|r| r.need != Need::Always || r.status == ConfigStatus::Ok),
@@ -98,45 +100,15 @@ pub fn check(
     }
 }
 
-/// The data is another cloud's: no verdict, and how to get the right one.
-fn other_cloud(r: &mut ConfigRequirement, tags: &TagDb, cloud: Cloud) {
-    r.status = ConfigStatus::Unknown;
-    r.prefixes = 0;
-    r.allowed = 0;
-    r.denied = 0;
-    r.unknown = 0;
-    r.nsg = None;
-    r.route = None;
-    r.next_hops.clear();
-    r.evidence = vec![format!(
-        "unknown: the service-tag data is {}'s, and {} holds other addresses in {}",
-        tags.meta().cloud,
-        r.tag,
-        crate::azure::clouds::display(cloud)
-    )];
-    r.fixes = vec![tags_file_fix(cloud)];
-}
-
-fn requirement(
-    network: &Network,
-    points: &[u32],
-    tags: &TagDb,
-    source_tags: &dyn TagSource,
-    e: &Endpoint,
-    source: &Region,
-    target: &Region,
-) -> ConfigRequirement {
-    let tag = e
-        .tag
-        .tag(Some(&source.tag_suffix), Some(&target.tag_suffix));
-    let prefixes = tags.v4_prefixes(tag.as_str());
-    let mut r = ConfigRequirement {
+/// A requirement not judged yet: unknown, nothing counted.
+fn empty(e: &Endpoint, tag: RequiredTag) -> ConfigRequirement {
+    ConfigRequirement {
         id: e.id,
         endpoint: e.pattern,
-        tag: tag.clone(),
+        tag,
         need: e.need,
         status: ConfigStatus::Unknown,
-        prefixes: prefixes.len(),
+        prefixes: 0,
         allowed: 0,
         denied: 0,
         unknown: 0,
@@ -145,118 +117,198 @@ fn requirement(
         next_hops: Vec::new(),
         evidence: Vec::new(),
         fixes: Vec::new(),
-        fix: Vec::new(),
-    };
+    }
+}
+
+/// The data is another cloud's: no verdict, and how to get the right one.
+fn other_cloud(mut r: ConfigRequirement, data: &str, cloud: Cloud) -> ConfigRequirement {
+    r.evidence.push(CheckEvidence::OtherCloudData {
+        data: data.to_string(),
+        tag: r.tag.clone(),
+        cloud,
+    });
+    r.fixes.push(tags_file_fix(cloud));
+    r
+}
+
+/// What the prefixes of a tag add up to: how many every NSG allows, one
+/// denies or cannot be told; the first verdict of each; the next hops and
+/// the worst route.
+#[derive(Default)]
+struct Prefixes {
+    allowed: usize,
+    denied: usize,
+    unknown: usize,
+    deny: Option<NsgVerdict>,
+    cannot_tell: Option<NsgVerdict>,
+    allow: Option<NsgVerdict>,
+    hops: Vec<(NextHop, usize)>,
+    worst: Option<RouteVerdict>,
+}
+
+/// How bad an NSG verdict is for a requirement: a deny, then one that
+/// cannot be told, then an allow.
+fn nsg_harm(v: &NsgVerdict) -> u8 {
+    match v.outcome() {
+        NsgOutcome::Deny => 2,
+        NsgOutcome::NoRuleMatched | NsgOutcome::CannotTell => 1,
+        NsgOutcome::Allow => 0,
+    }
+}
+
+impl Prefixes {
+    /// Evaluates every prefix of the tag, one probe per run of addresses
+    /// that every block of the configuration treats alike; a prefix counts
+    /// as its worst probe.
+    fn evaluate(
+        network: &Network,
+        points: &[u32],
+        source_tags: &dyn TagSource,
+        prefixes: &[(std::net::Ipv4Addr, u8)],
+    ) -> Prefixes {
+        let mut p = Prefixes::default();
+        for &(addr, len) in prefixes {
+            let mut verdict: Option<NsgVerdict> = None;
+            let mut route: Option<RouteVerdict> = None;
+            for ip in probes(points, addr, len) {
+                if let Some(v) =
+                    network.nsg_verdict(&crate::azure::nsg::Flow::tcp(ip, 443), source_tags)
+                    && verdict.as_ref().is_none_or(|w| nsg_harm(&v) > nsg_harm(w))
+                {
+                    verdict = Some(v);
+                }
+                if let Some(r) = network.route(ip, source_tags)
+                    && route
+                        .as_ref()
+                        .is_none_or(|w| r.next_hop().harm() > w.next_hop().harm())
+                {
+                    route = Some(r);
+                }
+            }
+            p.add_verdict(verdict);
+            if let Some(r) = route {
+                p.add_route(r);
+            }
+        }
+        p
+    }
+
+    fn add_verdict(&mut self, verdict: Option<NsgVerdict>) {
+        let Some(v) = verdict else {
+            self.allowed += 1;
+            return;
+        };
+        match v.outcome() {
+            NsgOutcome::Deny => {
+                self.denied += 1;
+                self.deny.get_or_insert(v);
+            }
+            NsgOutcome::NoRuleMatched | NsgOutcome::CannotTell => {
+                self.unknown += 1;
+                self.cannot_tell.get_or_insert(v);
+            }
+            NsgOutcome::Allow => {
+                self.allowed += 1;
+                self.allow.get_or_insert(v);
+            }
+        }
+    }
+
+    fn add_route(&mut self, route: RouteVerdict) {
+        match self.hops.iter_mut().find(|(h, _)| h == route.next_hop()) {
+            Some((_, n)) => *n += 1,
+            None => self.hops.push((route.next_hop().clone(), 1)),
+        }
+        if self
+            .worst
+            .as_ref()
+            .is_none_or(|w| route.next_hop().harm() > w.next_hop().harm())
+        {
+            self.worst = Some(route);
+        }
+    }
+}
+
+/// Judges one requirement: its tag's prefixes against the NSGs and routes.
+fn requirement(
+    mut r: ConfigRequirement,
+    network: &Network,
+    points: &[u32],
+    tags: &TagDb,
+    source_tags: &dyn TagSource,
+    e: &Endpoint,
+    source: &Region,
+) -> ConfigRequirement {
+    let tag = r.tag.clone();
+    let prefixes = tag
+        .tag()
+        .map(|t| tags.v4_prefixes(t.as_str()))
+        .unwrap_or_default();
     if prefixes.is_empty() {
-        r.evidence.push(format!(
-            "the service-tag data holds no IPv4 prefix of {tag}: nothing to evaluate"
-        ));
+        r.evidence.push(CheckEvidence::NoPrefixes { tag });
         r.fixes
             .push(tags_file_fix(crate::azure::clouds::of_region(&source.id)));
         return r;
     }
-    let (mut deny, mut unknown, mut allow): (Option<NsgVerdict>, _, _) = (None, None, None);
-    let mut worst: Option<RouteVerdict> = None;
-    let mut hops: Vec<(NextHop, usize)> = Vec::new();
-    for &(addr, len) in &prefixes {
-        // Each probe stands for a run of addresses that every block of the
-        // configuration treats alike; the prefix counts as its worst probe.
-        let mut verdict: Option<NsgVerdict> = None;
-        let mut prefix_route: Option<RouteVerdict> = None;
-        for ip in probes(points, addr, len) {
-            if let Some(v) =
-                network.nsg_verdict(&crate::azure::nsg::Flow::tcp(ip, 443), source_tags)
-            {
-                let rank = |v: &NsgVerdict| match v.allowed {
-                    Some(false) => 2,
-                    None => 1,
-                    Some(true) => 0,
-                };
-                if verdict.as_ref().is_none_or(|w| rank(&v) > rank(w)) {
-                    verdict = Some(v);
-                }
-            }
-            if let Some(route) = network.route(ip, source_tags)
-                && prefix_route
-                    .as_ref()
-                    .is_none_or(|w| route.next_hop.harm() > w.next_hop.harm())
-            {
-                prefix_route = Some(route);
-            }
-        }
-        match verdict.map(|v| (v.allowed, v)) {
-            Some((Some(false), v)) => {
-                r.denied += 1;
-                deny.get_or_insert(v);
-            }
-            Some((None, v)) => {
-                r.unknown += 1;
-                unknown.get_or_insert(v);
-            }
-            Some((Some(true), v)) => {
-                r.allowed += 1;
-                allow.get_or_insert(v);
-            }
-            None => r.allowed += 1,
-        }
-        if let Some(route) = prefix_route {
-            match hops.iter_mut().find(|(h, _)| *h == route.next_hop) {
-                Some((_, n)) => *n += 1,
-                None => hops.push((route.next_hop.clone(), 1)),
-            }
-            if worst
-                .as_ref()
-                .is_none_or(|w| route.next_hop.harm() > w.next_hop.harm())
-            {
-                worst = Some(route);
-            }
-        }
-    }
-    r.next_hops = hops;
-    r.nsg = deny.clone().or(unknown.clone()).or(allow.clone());
-    r.route = worst;
-    let n = r.prefixes;
-    if let Some(d) = &deny {
-        r.status = ConfigStatus::Denied;
-        r.evidence.push(format!(
-            "denied: {} (TCP 443 to {} of the {n} IPv4 prefixes of {tag})",
-            steps_text(d),
-            r.denied
-        ));
-        r.fixes.extend(beat_deny(d, &network.nsgs, &tag));
-    } else if let Some(u) = &unknown {
-        let mut text = format!(
-            "{} of the {n} prefixes of {tag} cannot be judged from the export: {}",
-            r.unknown,
-            steps_text(u)
-        );
-        if !u.notes.is_empty() {
-            text.push_str(&format!("; {}", u.notes.join("; ")));
-        }
-        r.evidence.push(text);
-        r.fixes.push(cannot_tell_fix(u));
-    } else if let Some(a) = &allow {
-        r.evidence.push(format!(
-            "every NSG allows TCP 443 to all {n} IPv4 prefixes of {tag} ({})",
-            steps_text(a)
-        ));
-        for note in &a.notes {
-            r.evidence.push(format!("approximation: {note}"));
-        }
-    }
+    let p = Prefixes::evaluate(network, points, source_tags, &prefixes);
+    r.prefixes = prefixes.len();
+    (r.allowed, r.denied, r.unknown) = (p.allowed, p.denied, p.unknown);
+    r.next_hops = p.hops.clone();
+    r.nsg = p.deny.clone().or(p.cannot_tell.clone()).or(p.allow.clone());
+    r.route = p.worst.clone();
+    nsg_judgement(&mut r, &p, network);
     if let Some(m) = r.nsg.as_ref().and_then(|v| v.network_manager.clone()) {
-        r.evidence.push(format!(
-            "security admin rules of the Virtual Network Manager {m} apply before these NSGs and are not in the export"
-        ));
+        r.evidence
+            .push(CheckEvidence::AdminRulesFirst { manager: m.clone() });
         r.fixes.push(Fix::NetworkManagerRules { manager: m });
     }
-    if let Some(route) = r.route.clone() {
+    if let Some(route) = p.worst {
         route_judgement(&mut r, e, &route);
     }
-    if deny.is_none() && unknown.is_none() && r.status == ConfigStatus::Unknown {
+    if p.deny.is_none() && p.cannot_tell.is_none() && r.status == ConfigStatus::Unknown {
         r.status = ConfigStatus::Ok;
     }
+    let mut fixes = Vec::with_capacity(r.fixes.len());
+    for f in std::mem::take(&mut r.fixes) {
+        if !fixes.contains(&f) {
+            fixes.push(f);
+        }
+    }
+    r.fixes = fixes;
     r
+}
+
+/// What the NSGs do to a requirement: the first deny and the rule that
+/// beats it, else what cannot be told and how to tell it, else the rules
+/// that allow every prefix and the approximations they rest on.
+fn nsg_judgement(r: &mut ConfigRequirement, p: &Prefixes, network: &Network) {
+    let (prefixes, tag) = (r.prefixes, r.tag.clone());
+    if let Some(d) = &p.deny {
+        r.status = ConfigStatus::Denied;
+        r.evidence.push(CheckEvidence::Denied {
+            nsg: d.clone(),
+            denied: p.denied,
+            prefixes,
+            tag: tag.clone(),
+        });
+        r.fixes.extend(beat_deny(d, &network.nsgs, &tag));
+    } else if let Some(u) = &p.cannot_tell {
+        r.evidence.push(CheckEvidence::CannotTell {
+            nsg: u.clone(),
+            unknown: p.unknown,
+            prefixes,
+            tag,
+        });
+        r.fixes.push(cannot_tell_fix(u));
+    } else if let Some(a) = &p.allow {
+        r.evidence.push(CheckEvidence::Allowed {
+            nsg: a.clone(),
+            prefixes,
+            tag,
+        });
+        r.evidence
+            .extend(a.notes.iter().cloned().map(CheckEvidence::Approximation));
+    }
 }
 
 /// Every IPv4 address where a block of the configuration begins or ends, as
@@ -303,53 +355,30 @@ fn probes(points: &[u32], addr: std::net::Ipv4Addr, len: u8) -> Vec<IpAddr> {
 /// never a route around the appliance or gateway, but the URLs to allow on
 /// it and, for the cache account, a Storage service endpoint.
 fn route_judgement(r: &mut ConfigRequirement, e: &Endpoint, route: &RouteVerdict) {
-    let count = r
-        .next_hops
-        .iter()
-        .find(|(h, _)| *h == route.next_hop)
-        .map_or(0, |(_, c)| *c);
-    let via = format!(
-        "{count} of the {} prefixes route to {}{} (route {}{}, {})",
-        r.prefixes,
-        route.next_hop,
-        route
-            .next_hop_address
-            .as_deref()
-            .map(|a| format!(" {a}"))
-            .unwrap_or_default(),
-        route
-            .name
-            .as_deref()
-            .map(|n| format!("{n} "))
-            .unwrap_or_default(),
-        route.prefix,
-        route.source
-    );
-    for n in &route.notes {
-        r.evidence.push(format!("route: {n}"));
-    }
-    let status = match &route.next_hop {
-        NextHop::None if !route.assumed => ConfigStatus::Dropped,
+    r.evidence
+        .extend(route.notes.iter().cloned().map(CheckEvidence::Route));
+    let status = match route.next_hop() {
+        _ if route.drops() => ConfigStatus::Dropped,
         NextHop::VirtualNetworkGateway => ConfigStatus::ForcedTunnel,
         h if h.is_appliance() => ConfigStatus::ViaAppliance,
         _ => {
-            let hops: Vec<String> = r
-                .next_hops
-                .iter()
-                .map(|(h, c)| format!("{h} ({c})"))
-                .collect();
-            r.evidence.push(format!("routes: {}", hops.join(", ")));
+            r.evidence.push(CheckEvidence::Routes {
+                hops: r.next_hops.clone(),
+            });
             return;
         }
     };
-    let why = match status {
-        ConfigStatus::Dropped => "Azure drops this traffic",
-        ConfigStatus::ForcedTunnel => {
-            "forced tunnelling: the traffic leaves the Azure boundary, which Site Recovery advises against"
-        }
-        _ => "a network virtual appliance may throttle replication",
-    };
-    r.evidence.push(format!("{via}: {why}"));
+    let count = r
+        .next_hops
+        .iter()
+        .find(|(h, _)| h == route.next_hop())
+        .map_or(0, |(_, c)| *c);
+    r.evidence.push(CheckEvidence::RoutedTo {
+        count,
+        prefixes: r.prefixes,
+        route: route.clone(),
+        status,
+    });
     if r.status == ConfigStatus::Unknown && r.denied == 0 && r.unknown == 0 {
         r.status = status;
     }
@@ -403,30 +432,36 @@ mod tests {
                 TagDb::embedded(),
             )
             .unwrap();
-        beat_deny(&v, &network.nsgs, &TagName::new("Storage.EastUS")).unwrap()
+        beat_deny(&v, &network.nsgs, &TagName::new("Storage.EastUS").into()).unwrap()
     }
 
     #[test]
     fn an_allow_rule_goes_before_the_deny_at_a_free_priority() {
-        let priority = |f: Fix| match f {
-            Fix::NsgAllowRule { priority, .. } => priority,
-            other => panic!("{other:?}"),
+        let allow_at = |priority: u32| Fix::NsgAllowBeforeDeny {
+            tag: TagName::new("Storage.EastUS").into(),
+            nsg: "nic-nsg".into(),
+            priority,
+            beats: ("securityRules/Deny-All".into(), 4000),
         };
-        assert_eq!(priority(fix_for(&nsg(4000, &[]))), Some(3990));
+        assert_eq!(fix_for(&nsg(4000, &[])), allow_at(3990));
         // 3990 is taken: the nearest free number below the deny.
-        assert_eq!(priority(fix_for(&nsg(4000, &[3990, 3999]))), Some(3998));
-        assert_eq!(priority(fix_for(&nsg(105, &[]))), Some(104));
-        let text = advice::render(&fix_for(&nsg(4000, &[])));
-        assert!(text.contains("--priority 3990"), "{text}");
-        assert!(text.contains("--nsg-name 'nic-nsg'"), "{text}");
+        assert_eq!(fix_for(&nsg(4000, &[3990, 3999])), allow_at(3998));
+        assert!(matches!(
+            fix_for(&nsg(105, &[])),
+            Fix::NsgAllowBeforeDeny { priority: 104, .. }
+        ));
         // Nothing can come before priority 100, nor before 102 when 100 and
         // 101 are taken: the deny itself must change.
-        for n in [nsg(100, &[]), nsg(102, &[100, 101])] {
-            let f = fix_for(&n);
-            assert!(matches!(f, Fix::ChangeDenyRule { .. }), "{f:?}");
-            let text = advice::render(&f);
-            assert!(!text.contains("az network"), "{text}");
-            assert!(!text.contains("lowest priority"), "{text}");
+        for (n, priority) in [(nsg(100, &[]), 100), (nsg(102, &[100, 101]), 102)] {
+            assert_eq!(
+                fix_for(&n),
+                Fix::ChangeDenyRule {
+                    tag: TagName::new("Storage.EastUS").into(),
+                    nsg: "nic-nsg".into(),
+                    rule: "securityRules/Deny-All".into(),
+                    priority,
+                }
+            );
         }
     }
 
@@ -505,7 +540,16 @@ mod tests {
         let r = &c.requirements[0];
         assert_eq!(r.status, ConfigStatus::Denied, "{:?}", r.evidence);
         assert_eq!(r.denied, 1);
-        assert!(r.evidence[0].contains("Deny-Slice"));
+        let rule = r.nsg.as_ref().and_then(|n| n.deciding()?.rule.clone());
+        assert_eq!(rule.as_deref(), Some("securityRules/Deny-Slice"));
+        assert!(
+            matches!(
+                &r.evidence[0],
+                CheckEvidence::Denied { denied: 1, tag, .. } if *tag == TagName::new("Storage.EastUS").into()
+            ),
+            "{:?}",
+            r.evidence
+        );
     }
 
     #[test]

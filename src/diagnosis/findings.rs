@@ -1,84 +1,54 @@
 //! Findings: what is wrong, the Site Recovery error codes a user will have
-//! seen, the evidence, and the concrete fix. The kind of finding is chosen by
-//! matching on the typed [`Cause`], never on the reason sentence.
+//! seen, the evidence, and the concrete fix, all as values. The kind of
+//! finding is chosen by matching on the typed [`Cause`]; `render` says it.
 
-use super::advice::{self, beat_deny, steps_text};
-use super::checklist::Agg;
-use super::reason;
+use super::advice::{
+    beat_deny, cannot_tell_fix, correct_route, nsg_fix, past_the_nsg, url_fix,
+    with_storage_firewall,
+};
+use super::tally::{Agg, AuthenticatedProxy, Example};
 use crate::azure::Network;
 use crate::azure::endpoints::Endpoint;
 use crate::azure::tags::TagDb;
 use crate::model::{
-    Cause, EndpointId, Finding, FindingKind, Fix, NameLog, NextHop, NsgOutcome, NsgVerdict,
-    PastTheNsg, RegionChoice, RouteVerdict, ServiceEndpointWhy, Severity, Status, TagName,
-    Thresholds, Tunnel, TunnelKind, Upload,
+    ByAddress, Cause, DnsServer, EndpointId, Evidence, Finding, FindingKind, Fix, NameLog, NextHop,
+    NsgExport, NsgOutcome, NsgVerdict, RegionChoice, RequiredTag, ServiceEndpointWhy, Severity,
+    Status, Thresholds, Title, Tunnel, TunnelKind, Upload,
 };
 use std::collections::BTreeMap;
-
-/// A finding, its fixes rendered by the one renderer.
-fn finding(
-    about: FindingKind,
-    asr: bool,
-    endpoint: Option<EndpointId>,
-    k: Kind,
-    evidence: Vec<String>,
-) -> Finding {
-    Finding {
-        about,
-        severity: k.severity,
-        asr,
-        title: k.title,
-        endpoint,
-        error_codes: k.codes,
-        evidence,
-        fix: advice::render_all(&k.fix),
-        fixes: k.fix,
-    }
-}
-
-/// The generic NSG rule that allows an endpoint's tag.
-fn nsg_fix(tag: &TagName) -> Fix {
-    Fix::NsgAllowRule {
-        tag: tag.clone(),
-        nsg: None,
-        priority: None,
-        beats: None,
-    }
-}
-
-/// The URL a filtering firewall or proxy must allow.
-fn url_fix(e: &Endpoint) -> Fix {
-    Fix::AllowUrl {
-        pattern: e.pattern.to_string(),
-        also: e.url_also.iter().map(|u| u.to_string()).collect(),
-        cache_accounts: e.id == EndpointId::CacheStorage,
-    }
-}
-
-/// For the cache account, a refusal right at the hello can also be the
-/// storage account's own firewall (its HTTP 403 is inside TLS, but the reset
-/// or silence is not): one more cause to check.
-fn with_storage_firewall(e: &Endpoint, mut fix: Vec<Fix>) -> Vec<Fix> {
-    if e.id == EndpointId::CacheStorage {
-        fix.push(Fix::StorageFirewall { may_refuse: true });
-    }
-    fix
-}
 
 /// What a finding says beyond its evidence.
 struct Kind {
     severity: Severity,
-    title: String,
+    title: Title,
     codes: Vec<&'static str>,
     fix: Vec<Fix>,
+}
+
+/// A finding; each fix once, the first place it comes kept.
+fn finding(about: FindingKind, k: Kind, evidence: Vec<Evidence>) -> Finding {
+    let mut fixes: Vec<Fix> = Vec::with_capacity(k.fix.len());
+    for f in k.fix {
+        if !fixes.contains(&f) {
+            fixes.push(f);
+        }
+    }
+    Finding {
+        about,
+        severity: k.severity,
+        title: k.title,
+        error_codes: k.codes,
+        evidence,
+        fixes,
+    }
 }
 
 /// A blocked endpoint: what blocked it decides the title, codes and fix.
 /// On an appliance's capture that shows the VM's packets reaching it, the
 /// drop is at the appliance or past it: that is where the fix points, not
 /// at the VM's NSG.
-fn blocked(e: &Endpoint, cause: &Cause, tag: &TagName, at_appliance: bool) -> Kind {
-    let nsg_fix = |tag: &TagName| {
+fn blocked(e: &Endpoint, cause: &Cause, tag: &RequiredTag, at_appliance: bool) -> Kind {
+    let nsg_fix = |tag: &RequiredTag| {
         if at_appliance {
             Fix::AtTheAppliance {
                 pattern: e.pattern.to_string(),
@@ -88,63 +58,55 @@ fn blocked(e: &Endpoint, cause: &Cause, tag: &TagName, at_appliance: bool) -> Ki
             nsg_fix(tag)
         }
     };
-    let critical = |title: String, codes: Vec<&'static str>, fix: Vec<Fix>| Kind {
+    let critical = |title: Title, codes: Vec<&'static str>, fix: Vec<Fix>| Kind {
         severity: Severity::Critical,
         title,
         codes,
         fix,
     };
+    let pattern = e.pattern;
     match cause {
         Cause::ResetAfterFirstData { tls_hello, .. } => critical(
-            format!(
-                "{} is blocked: a filter resets the connection at the {}",
-                e.pattern,
-                if *tls_hello {
-                    "TLS hello"
-                } else {
-                    "client's first data"
-                }
-            ),
+            Title::ResetByFilter {
+                pattern,
+                at_hello: *tls_hello,
+            },
             e.error_codes.to_vec(),
             with_storage_firewall(e, vec![url_fix(e), nsg_fix(tag)]),
         ),
         Cause::ProxyRefused { .. } => critical(
-            format!("{} is refused by the proxy", e.pattern),
+            Title::RefusedByProxy { pattern },
             vec!["151072"],
             vec![Fix::ProxyAllow {
-                pattern: e.pattern.to_string(),
+                pattern: pattern.to_string(),
             }],
         ),
         Cause::TlsAlert { .. } => critical(
-            format!("TLS to {} fails", e.pattern),
+            Title::TlsFails { pattern },
             vec!["151066"],
             vec![Fix::TrustedRoots { and_the_path: true }],
         ),
         Cause::CertificateRejected { issuer, .. } => {
             let resigned = issuer
                 .as_deref()
-                .filter(|i| {
-                    !super::verdict::TRUSTED_ISSUERS
-                        .iter()
-                        .any(|t| i.contains(t))
-                })
+                .filter(|i| !super::verdict::trusted_issuer(i, &[]))
                 .map(str::to_string);
             critical(
-                format!("the VM rejects the certificate of {}", e.pattern),
+                Title::CertificateRejected { pattern },
                 vec!["151066"],
                 vec![
                     Fix::TrustedRoots {
                         and_the_path: false,
                     },
                     Fix::StopTlsInspection {
-                        pattern: e.pattern.to_string(),
+                        pattern: pattern.to_string(),
                         issuer: resigned,
                     },
                 ],
             )
         }
         Cause::ServerSilent { .. } => critical(
-            format!("{} is blocked: the TLS hello gets no answer", e.pattern),
+            Title::HelloUnanswered { pattern },
             e.error_codes.to_vec(),
             with_storage_firewall(e, vec![url_fix(e), nsg_fix(tag)]),
         ),
@@ -155,76 +117,31 @@ fn blocked(e: &Endpoint, cause: &Cause, tag: &TagName, at_appliance: bool) -> Ki
             if e.id == EndpointId::AzureAd {
                 fix.push(Fix::NatGateway);
             }
-            critical(
-                format!("{} is blocked", e.pattern),
-                e.error_codes.to_vec(),
-                fix,
-            )
+            critical(Title::Blocked { pattern }, e.error_codes.to_vec(), fix)
         }
     }
 }
 
-/// "5.8 s of data in flight over a span of 43.8 s, 2 flows one after another".
-pub fn upload_time(u: &Upload) -> String {
-    use crate::dates::duration_text;
-    let mut s = format!("{} bytes in {}", u.bytes, duration_text(u.seconds));
-    if u.span_seconds > u.seconds * 1.05 + 0.001 {
-        s.push_str(&format!(
-            " of data in flight, over a span of {}",
-            duration_text(u.span_seconds)
-        ));
-    }
-    if u.flows > 1 {
-        s.push_str(&format!(
-            ", {} flows{}",
-            u.flows,
-            if u.parallel {
-                ", some in parallel"
-            } else {
-                " one after another"
-            }
-        ));
-    }
-    s
-}
-
-/// The churn limits in one line, with where the tables are: the report
-/// names the limits that bound replication, not every row.
-fn churn_line() -> String {
-    use crate::azure::churn;
-    let lo = churn::STANDARD
-        .iter()
-        .map(|r| r.mbps)
-        .fold(f64::MAX, f64::min);
-    let hi = churn::STANDARD.iter().map(|r| r.mbps).fold(0.0, f64::max);
-    let high = churn::HIGH_CHURN.iter().map(|r| r.mbps).fold(0.0, f64::max);
-    format!(
-        "per-disk churn limits: {lo:.0} to {hi:.0} MB/s by replica disk and I/O size ({high:.0} MB/s at most with High Churn, {:.0} MB/s with the Enhanced Churn preview in {} regions); `asrscope requirements` lists every row",
-        churn::PER_DISK_ENHANCED_CHURN_MBPS,
-        churn::ENHANCED_CHURN_REGIONS.len()
-    )
-}
-
-fn throttled(e: &Endpoint, upload: &Upload, th: &Thresholds, ev: &mut Vec<String>) -> Kind {
-    if e.id == EndpointId::CacheStorage {
-        let below = if upload.mbps < th.cache_upload_mbps {
-            "below"
-        } else {
-            "above"
-        };
-        ev.push(format!(
-            "upload to the cache account {:.2} MB/s while data moved ({}): {below} the {:.2} MB/s Site Recovery needs (4 MB in 3 s); churn limit {:.0} MB/s per VM ({:.0} MB/s with High Churn)",
-            upload.mbps,
-            upload_time(upload),
-            th.cache_upload_mbps,
-            th.churn_limit_mbps,
-            th.high_churn_limit_mbps
-        ));
-        ev.push(churn_line());
-    }
-    Kind {
+/// A throttled endpoint; for the cache account, the upload beside what
+/// Site Recovery needs and the churn limits.
+fn throttled(e: &Endpoint, upload: &Upload, th: &Thresholds) -> (Kind, Vec<Evidence>) {
+    let evidence = if e.id == EndpointId::CacheStorage {
+        vec![
+            Evidence::CacheUpload {
+                upload: upload.clone(),
+                below: upload.mbps < th.cache_upload_mbps,
+                needed_mbps: th.cache_upload_mbps,
+                churn_limit_mbps: th.churn_limit_mbps,
+                high_churn_limit_mbps: th.high_churn_limit_mbps,
+            },
+            Evidence::ChurnLimits,
+        ]
+    } else {
+        Vec::new()
+    };
+    let kind = Kind {
         severity: Severity::Warning,
-        title: format!("{} is throttled", e.pattern),
+        title: Title::Throttled { pattern: e.pattern },
         codes: vec!["153007"],
         fix: vec![
             Fix::StorageServiceEndpoint {
@@ -232,109 +149,135 @@ fn throttled(e: &Endpoint, upload: &Upload, th: &Thresholds, ev: &mut Vec<String
             },
             Fix::MeasureUpload,
         ],
-    }
+    };
+    (kind, evidence)
 }
 
-/// The finding for an endpoint whose status is a problem; `cause` is the
-/// cause of its worst flow.
-#[allow(clippy::too_many_arguments)]
+/// What an endpoint's finding is judged against besides its flows.
+pub(super) struct Around<'a> {
+    /// The upload to the cache account so far.
+    pub upload: &'a Upload,
+    /// The thresholds of the rules.
+    pub thresholds: &'a Thresholds,
+    /// The NSG and route exports.
+    pub network: &'a Network,
+    /// The capture was taken on an appliance the VMs' packets reach.
+    pub at_appliance: bool,
+}
+
+/// The finding for one problem of an endpoint: `status` is a problem, and
+/// `ex` the first flow with it.
 pub(super) fn for_endpoint(
     e: &Endpoint,
-    status: Status,
-    cause: &Cause,
-    tag: &TagName,
-    evidence: &str,
+    tag: &RequiredTag,
     a: &Agg,
-    upload: &Upload,
-    th: &Thresholds,
-    network: &Network,
-    at_appliance: bool,
+    status: Status,
+    ex: &Example,
+    around: &Around<'_>,
 ) -> Finding {
-    let counts: Vec<String> = a.counts().iter().map(|(k, v)| format!("{v} {k}")).collect();
-    let mut ev = vec![
-        evidence.to_string(),
-        format!(
-            "{} flow{}: {}",
-            a.flows,
-            if a.flows == 1 { "" } else { "s" },
-            counts.join(", ")
-        ),
+    let pattern = e.pattern;
+    let mut evidence = vec![
+        Evidence::Cause(ex.cause.clone()),
+        Evidence::Flows {
+            flows: a.flows,
+            by_verdict: a.verdicts.clone(),
+        },
     ];
-    let by_vm = reason::sources_text(&a.sources(), a.sources_left_off);
-    if !by_vm.is_empty() {
-        ev.push(by_vm);
+    let sources = a.sources();
+    if sources.len() as u64 + a.sources_left_off > 1 {
+        evidence.push(Evidence::BySource {
+            sources,
+            left_off: a.sources_left_off,
+        });
     }
-    let k = match status {
-        Status::Blocked => blocked(e, cause, tag, at_appliance),
-        Status::ProxyAuth => Kind {
-            severity: Severity::Critical,
-            title: format!(
-                "{} goes through an authenticating proxy, which Site Recovery does not support",
-                e.pattern
-            ),
-            codes: vec!["151072"],
-            fix: vec![
+    let critical = |title, codes, fix| Kind {
+        severity: Severity::Critical,
+        title,
+        codes,
+        fix,
+    };
+    let kind = match status {
+        Status::Blocked => blocked(e, &ex.cause, tag, around.at_appliance),
+        Status::ProxyAuth => critical(
+            Title::AuthenticatingProxy { pattern },
+            vec!["151072"],
+            vec![
                 Fix::ProxyWithoutAuthentication {
-                    pattern: e.pattern.to_string(),
+                    pattern: pattern.to_string(),
                 },
                 Fix::ProxyConfiguration,
             ],
-        },
-        Status::Intercepted => Kind {
-            severity: Severity::Critical,
-            title: format!("TLS to {} is intercepted", e.pattern),
-            codes: vec!["151066"],
-            fix: vec![Fix::StopTlsInspection {
-                pattern: e.pattern.to_string(),
+        ),
+        Status::Intercepted => critical(
+            Title::Intercepted { pattern },
+            vec!["151066"],
+            vec![Fix::StopTlsInspection {
+                pattern: pattern.to_string(),
                 issuer: None,
             }],
-        },
-        Status::OutsideAzure => Kind {
-            severity: Severity::Critical,
-            title: format!("traffic to {} leaves the Azure boundary", e.pattern),
-            codes: e.error_codes.to_vec(),
-            fix: vec![
+        ),
+        Status::OutsideAzure => critical(
+            Title::LeavesAzure { pattern },
+            e.error_codes.to_vec(),
+            vec![
                 Fix::StorageServiceEndpoint {
                     why: ServiceEndpointWhy::OutsideAzure,
                 },
                 Fix::CheckDnsAnswers,
             ],
-        },
-        _ => throttled(e, upload, th, &mut ev),
+        ),
+        _ => {
+            let (kind, upload) = throttled(e, around.upload, around.thresholds);
+            evidence.extend(upload);
+            kind
+        }
     };
-    let mut k = k;
-    network_evidence(e, status, cause, tag, a, network, &mut ev, &mut k.fix);
+    let nsg = nsg_says(e, tag, status, ex, around.network, kind.fix);
+    let route = route_says(e, tag, status, ex, nsg.fix);
+    let evidence = nsg
+        .lead
+        .into_iter()
+        .chain(evidence)
+        .chain(nsg.tail)
+        .chain(route.tail)
+        .collect();
+    let kind = Kind {
+        fix: route.fix,
+        ..kind
+    };
     finding(
         FindingKind::Endpoint {
             endpoint: e.id,
             status,
         },
-        true,
-        Some(e.id),
-        k,
-        ev,
+        kind,
+        evidence,
     )
 }
 
-/// What the NSG and route exports (`--nsg`, `--routes`) add to a finding:
-/// every NSG on the path and the rule that decided in each, the rule that
-/// denies (and the allow rule that beats it), or that no NSG is the cause
-/// and where the route goes; forced tunnelling proven by a default route to
-/// a gateway.
-#[allow(clippy::too_many_arguments)]
-fn network_evidence(
+/// What an export adds to a finding: a line before the capture's evidence,
+/// lines after it, and the fixes it leaves.
+struct Says {
+    lead: Option<Evidence>,
+    tail: Vec<Evidence>,
+    fix: Vec<Fix>,
+}
+
+/// What the NSG exports (`--nsg`) add to a finding: every NSG on the path
+/// and the rule that decided in each; for a refused connection, the rule
+/// that denies (and the allow rule that beats it), or that no NSG is the
+/// cause and where the route goes; and the Virtual Network Manager's admin
+/// rules, which the export lacks.
+fn nsg_says(
     e: &Endpoint,
+    tag: &RequiredTag,
     status: Status,
-    cause: &Cause,
-    tag: &TagName,
-    a: &Agg,
+    ex: &Example,
     network: &Network,
-    ev: &mut Vec<String>,
-    fix: &mut Vec<Fix>,
-) {
-    let (nsg, route) = &a.config;
+    mut fix: Vec<Fix>,
+) -> Says {
     let refused = matches!(
-        cause,
+        ex.cause,
         Cause::NoSynAnswer { .. }
             | Cause::SynReset { .. }
             | Cause::IcmpError { .. }
@@ -342,13 +285,15 @@ fn network_evidence(
             | Cause::ServerSilent { .. }
     );
     let generic = nsg_fix(tag);
-    if let (Status::Blocked, true, Some(n)) = (status, refused, nsg) {
-        match n.allowed {
-            Some(false) => {
-                ev.insert(
-                    0,
-                    format!("denied, as the NSG export shows: {}", steps_text(n)),
-                );
+    let mut says = Says {
+        lead: None,
+        tail: Vec::new(),
+        fix: Vec::new(),
+    };
+    if let (Status::Blocked, true, Some(n)) = (status, refused, &ex.nsg) {
+        match n.outcome() {
+            NsgOutcome::Deny => {
+                says.lead = Some(Evidence::NsgDenies(n.clone()));
                 // The export names the NSG and the priority to beat: that
                 // replaces the generic rule with its placeholders.
                 if let Some(f) = beat_deny(n, &network.nsgs, tag) {
@@ -356,156 +301,81 @@ fn network_evidence(
                     fix.insert(0, f);
                 }
             }
-            Some(true) => {
-                let hop = route.as_ref().map(hop_text).unwrap_or_default();
-                ev.insert(
-                    0,
-                    format!(
-                        "every NSG allows it ({}): the NSG is not the cause{hop}",
-                        steps_text(n)
-                    ),
-                );
+            NsgOutcome::Allow => {
+                says.lead = Some(Evidence::NsgAllows {
+                    nsg: n.clone(),
+                    route: ex.route.clone(),
+                });
                 // The export proves the NSG allows it: advice to add an
                 // NSG rule would send the admin the wrong way.
                 fix.retain(|f| *f != generic);
-                let (to, more) = past_the_nsg(e, tag, route.as_ref());
-                fix.insert(0, Fix::LookPastTheNsg { to });
-                for (i, m) in more.into_iter().enumerate() {
-                    fix.insert(1 + i, m);
-                }
+                let (to, more) = past_the_nsg(e, tag, ex.route.as_ref());
+                fix.splice(
+                    0..0,
+                    std::iter::once(Fix::LookPastTheNsg { to }).chain(more),
+                );
             }
-            None => {
-                ev.push(format!(
-                    "the NSG export cannot tell ({}): {}",
-                    steps_text(n),
-                    n.notes.join("; ")
-                ));
+            NsgOutcome::NoRuleMatched | NsgOutcome::CannotTell => {
+                says.tail.push(Evidence::NsgCannotTell(n.clone()));
                 fix.push(cannot_tell_fix(n));
             }
         }
     }
-    if let Some(n) = nsg
+    if let Some(n) = &ex.nsg
         && let Some(m) = &n.network_manager
         && status.is_problem()
     {
-        ev.push(format!(
-            "security admin rules of the Virtual Network Manager {m} apply before these NSGs and are not in the export"
-        ));
+        says.tail
+            .push(Evidence::AdminRulesFirst { manager: m.clone() });
         fix.push(Fix::NetworkManagerRules { manager: m.clone() });
     }
-    if let Some(r) = route {
-        let default_to_gateway = r.next_hop == NextHop::VirtualNetworkGateway
-            && crate::azure::address::Block::parse(&r.prefix).is_ok_and(|b| b.prefix_len() == 0);
+    says.fix = fix;
+    says
+}
+
+/// What the route export (`--routes`) adds to a finding: forced tunnelling
+/// proven by a default route to a gateway, a route that drops the traffic
+/// (and the route to correct), an appliance that may throttle it, and what
+/// the route choice rests on.
+fn route_says(
+    e: &Endpoint,
+    tag: &RequiredTag,
+    status: Status,
+    ex: &Example,
+    mut fix: Vec<Fix>,
+) -> Says {
+    let mut tail = Vec::new();
+    if let Some(r) = &ex.route {
+        let default_to_gateway = r
+            .route
+            .as_ref()
+            .is_some_and(|t| t.next_hop == NextHop::VirtualNetworkGateway && t.prefix.is_default());
         match status {
-            Status::OutsideAzure if default_to_gateway => ev.push(format!(
-                "forced tunnelling proven by the route export: {} goes to the virtual network gateway ({})",
-                r.prefix, r.source
-            )),
-            Status::Blocked if r.next_hop == NextHop::None && !r.assumed => {
-                ev.push(format!(
-                    "the route export drops this traffic: {} has next hop None ({})",
-                    r.prefix, r.source
-                ));
+            Status::OutsideAzure if default_to_gateway => {
+                tail.push(Evidence::ForcedTunnel(r.clone()));
+            }
+            Status::Blocked if r.drops() => {
+                tail.push(Evidence::RouteDrops(r.clone()));
                 let correct = correct_route(r, tag);
                 if !fix.contains(&correct) {
                     fix.insert(0, correct);
                 }
             }
-            Status::Throttled if r.next_hop.is_appliance() => ev.push(format!(
-                "the route export sends {} traffic to the virtual appliance{}: the appliance may throttle it",
-                e.pattern,
-                r.next_hop_address
-                    .as_deref()
-                    .map(|a| format!(" {a}"))
-                    .unwrap_or_default()
-            )),
+            Status::Throttled if r.to_appliance() => tail.push(Evidence::ApplianceRoute {
+                pattern: e.pattern,
+                address: r.next_hop_address().map(str::to_string),
+            }),
             _ => {}
         }
         if status.is_problem() {
-            ev.extend(r.notes.iter().map(|n| format!("route: {n}")));
+            tail.extend(r.notes.iter().cloned().map(Evidence::Route));
         }
     }
-}
-
-/// Where to look when every NSG allows a blocked flow, and the fixes that
-/// go with the route it takes (never a route around the appliance).
-pub(super) fn past_the_nsg(
-    e: &Endpoint,
-    tag: &TagName,
-    route: Option<&RouteVerdict>,
-) -> (PastTheNsg, Vec<Fix>) {
-    let Some(r) = route else {
-        return (PastTheNsg::Path, Vec::new());
-    };
-    let storage = |why| {
-        (e.id == EndpointId::CacheStorage)
-            .then_some(Fix::StorageServiceEndpoint { why })
-            .into_iter()
-    };
-    match &r.next_hop {
-        h if h.is_appliance() => (
-            PastTheNsg::Appliance {
-                address: r.next_hop_address.clone(),
-            },
-            std::iter::once(Fix::AllowUrlOnAppliance {
-                pattern: e.pattern.to_string(),
-                address: r.next_hop_address.clone(),
-            })
-            .chain(storage(ServiceEndpointWhy::Appliance))
-            .collect(),
-        ),
-        NextHop::VirtualNetworkGateway => (
-            PastTheNsg::Gateway,
-            std::iter::once(Fix::AllowUrlOnPremises {
-                pattern: e.pattern.to_string(),
-            })
-            .chain(storage(ServiceEndpointWhy::ForcedTunnel))
-            .collect(),
-        ),
-        NextHop::None if !r.assumed => (PastTheNsg::Dropped, vec![correct_route(r, tag)]),
-        _ => (PastTheNsg::Path, Vec::new()),
+    Says {
+        lead: None,
+        tail,
+        fix,
     }
-}
-
-/// The route to remove or correct.
-pub(super) fn correct_route(r: &RouteVerdict, tag: &TagName) -> Fix {
-    Fix::CorrectRoute {
-        name: r.name.clone(),
-        prefix: r.prefix.clone(),
-        next_hop: r.next_hop.clone(),
-        tag: tag.clone(),
-    }
-}
-
-/// What to do when the NSG export cannot tell: the effective rules when an
-/// `nsg show` export was given; the effective rules again, whole, when they
-/// lack the default rules; else the portal's view of the rule.
-pub(super) fn cannot_tell_fix(n: &NsgVerdict) -> Fix {
-    use crate::model::NsgExport;
-    let undecided = n.steps.iter().find(|s| {
-        matches!(
-            s.outcome,
-            NsgOutcome::CannotTell | NsgOutcome::NoRuleMatched
-        )
-    });
-    match undecided.map(|s| (s.outcome, s.export)) {
-        Some((_, NsgExport::NsgShow)) => Fix::ExportEffectiveRules,
-        Some((NsgOutcome::NoRuleMatched, NsgExport::Effective)) => Fix::ExportWhole,
-        _ => Fix::CheckRuleInPortal,
-    }
-}
-
-/// ", the route 0.0.0.0/0 goes to VirtualAppliance 10.0.0.4".
-fn hop_text(r: &RouteVerdict) -> String {
-    format!(
-        "; the route {} goes to {}{}",
-        r.prefix,
-        r.next_hop,
-        r.next_hop_address
-            .as_deref()
-            .map(|a| format!(" {a}"))
-            .unwrap_or_default()
-    )
 }
 
 /// The capture shows an endpoint working although the NSG exports deny it:
@@ -515,27 +385,20 @@ pub(super) fn stale_nsg(e: &Endpoint, n: &NsgVerdict) -> Finding {
         .steps
         .iter()
         .find(|s| s.outcome == NsgOutcome::Deny)
-        .map_or(crate::model::NsgExport::Effective, |s| s.export);
-    let mut evidence = vec![format!("denied: {}", steps_text(n))];
-    let mut fixes = vec![Fix::ExportAgain { export }];
+        .map_or(NsgExport::Effective, |s| s.export);
+    let mut evidence = vec![Evidence::ExportDenies(n.clone())];
+    let mut fix = vec![Fix::ExportAgain { export }];
     if let Some(m) = &n.network_manager {
-        evidence.push(format!(
-            "an Always Allow security admin rule of the Virtual Network Manager {m} would let it through whatever the NSGs say"
-        ));
-        fixes.push(Fix::NetworkManagerRules { manager: m.clone() });
+        evidence.push(Evidence::AlwaysAllowAdminRule { manager: m.clone() });
+        fix.push(Fix::NetworkManagerRules { manager: m.clone() });
     }
     finding(
         FindingKind::NsgExportContradicted { endpoint: e.id },
-        false,
-        Some(e.id),
         Kind {
             severity: Severity::Info,
-            title: format!(
-                "the NSG export denies {} but the capture shows it working",
-                e.pattern
-            ),
+            title: Title::ExportDeniesWhatWorks { pattern: e.pattern },
             codes: vec![],
-            fix: fixes,
+            fix,
         },
         evidence,
     )
@@ -544,35 +407,12 @@ pub(super) fn stale_nsg(e: &Endpoint, n: &NsgVerdict) -> Finding {
 /// A connection that worked through a proxy that asks for credentials: the
 /// client sent them; the Mobility service cannot (Site Recovery does not
 /// support authenticating proxies).
-pub(super) fn authenticating_proxy(
-    e: &Endpoint,
-    p: &super::checklist::AuthenticatedProxy,
-) -> Finding {
-    let scheme = p
-        .scheme
-        .as_deref()
-        .map(|s| format!(" ({s})"))
-        .unwrap_or_default();
-    let how = match p.first_status {
-        Some(first) => format!(
-            "proxy {} answered {first}{scheme} to CONNECT, then 200 on the same connection once the client sent credentials",
-            p.proxy
-        ),
-        None => format!(
-            "proxy {} answered 200 to a CONNECT that carried credentials (Proxy-Authorization){scheme}",
-            p.proxy
-        ),
-    };
+pub(super) fn authenticating_proxy(e: &Endpoint, p: &AuthenticatedProxy) -> Finding {
     finding(
         FindingKind::AuthenticatingProxy { endpoint: e.id },
-        true,
-        Some(e.id),
         Kind {
             severity: Severity::Warning,
-            title: format!(
-                "{} goes through a proxy that asks for credentials, which Site Recovery does not support",
-                e.pattern
-            ),
+            title: Title::ProxyAsksCredentials { pattern: e.pattern },
             codes: vec!["151072"],
             fix: vec![
                 Fix::ProxyWithoutAuthentication {
@@ -582,20 +422,24 @@ pub(super) fn authenticating_proxy(
             ],
         },
         vec![
-            how,
-            "this connection worked because its client authenticated; the Mobility service cannot, and its connections will be refused (407)".into(),
+            Evidence::ProxyAuthenticated {
+                proxy: p.proxy,
+                scheme: p.scheme.clone(),
+                first_status: p.first_status,
+            },
+            Evidence::MobilityCannotAuthenticate,
         ],
     )
 }
 
 /// A Site Recovery name that does not resolve.
 pub(super) fn dns(e: &Endpoint, d: &NameLog, cause: &Cause) -> Finding {
-    let servers: Vec<String> = d
+    let servers = d
         .servers
         .iter()
-        .map(|s| match crate::azure::platform::platform(s) {
-            Some(_) => format!("{s}, Azure-provided DNS"),
-            None => s.to_string(),
+        .map(|s| DnsServer {
+            address: *s,
+            azure: crate::azure::platform::platform(s).is_some(),
         })
         .collect();
     // The troubleshooting pages file a DNS failure under 151195 and under
@@ -605,19 +449,18 @@ pub(super) fn dns(e: &Endpoint, d: &NameLog, cause: &Cause) -> Finding {
             endpoint: e.id,
             name: d.name.clone(),
         },
-        true,
-        Some(e.id),
         Kind {
             severity: Severity::Critical,
-            title: format!("{} does not resolve", d.name),
+            title: Title::DoesNotResolve {
+                name: d.name.clone(),
+            },
             codes: vec!["151195", "151037", "151072"],
             fix: vec![Fix::DnsReachable, Fix::PrivateDnsRecords],
         },
-        vec![format!(
-            "{} (DNS server {})",
-            reason::render(cause),
-            servers.join(", ")
-        )],
+        vec![Evidence::DnsFailed {
+            cause: cause.clone(),
+            servers,
+        }],
     )
 }
 
@@ -631,32 +474,29 @@ pub(super) fn resolves_publicly(e: &Endpoint, d: &NameLog) -> Option<Finding> {
         .cname_chain
         .iter()
         .find_map(|c| crate::azure::privatelink::zone_of(c).map(|z| (c, z)))?;
-    let public: Vec<String> = d
+    let public: Vec<_> = d
         .addresses
         .iter()
         .filter(|a| !super::verdict::is_private(a))
-        .map(|a| a.to_string())
+        .copied()
         .collect();
     if public.is_empty() {
         return None;
     }
-    let chain = std::iter::once(d.name.as_str())
-        .chain(d.cname_chain.iter().map(String::as_str))
-        .collect::<Vec<_>>()
-        .join(" -> ");
+    let chain = std::iter::once(&d.name)
+        .chain(&d.cname_chain)
+        .cloned()
+        .collect();
     Some(finding(
         FindingKind::ResolvesPublicly {
             endpoint: e.id,
             zone: zone.zone.to_string(),
         },
-        true,
-        Some(e.id),
         Kind {
             severity: Severity::Warning,
-            title: format!(
-                "{} has a private endpoint but resolves to a public address",
-                d.name
-            ),
+            title: Title::ResolvesPublicly {
+                name: d.name.clone(),
+            },
             codes: e.error_codes.to_vec(),
             fix: vec![Fix::LinkPrivateDnsZone {
                 zone: zone.zone.to_string(),
@@ -664,12 +504,13 @@ pub(super) fn resolves_publicly(e: &Endpoint, d: &NameLog) -> Option<Finding> {
             }],
         },
         vec![
-            format!("DNS: {chain} -> {}", public.join(", ")),
-            format!(
-                "{link} is a record of the private DNS zone {}, which this VM's DNS does not answer from: the zone is not linked to the VM's virtual network, or a custom DNS server does not forward {} to Azure DNS (168.63.129.16)",
-                zone.zone, zone.forwarder
-            ),
-            "replication goes over the public endpoint today, and fails the day its public network access is turned off".into(),
+            Evidence::ResolvedTo { chain, public },
+            Evidence::ZoneNotAnswered {
+                link: link.clone(),
+                zone: zone.zone,
+                forwarder: zone.forwarder,
+            },
+            Evidence::PublicEndpointToday,
         ],
     ))
 }
@@ -695,55 +536,31 @@ pub(super) fn cache_region(
                 FindingKind::CacheRegion {
                     region: region.clone(),
                 },
-                true,
-                Some(EndpointId::CacheStorage),
                 Kind {
                     severity: Severity::Warning,
-                    title: format!(
-                        "cache storage traffic goes to region {other}, not the source region {}",
-                        s.tag_suffix
-                    ),
+                    title: Title::CacheInOtherRegion {
+                        region: other.clone(),
+                        source: s.tag_suffix.clone(),
+                    },
                     codes: vec!["151037"],
                     fix: vec![Fix::CacheInSourceRegion {
                         source: s.tag_suffix.clone(),
                         other: other.clone(),
                     }],
                 },
-                vec![format!(
-                    "{bytes} bytes uploaded to addresses of Storage.{other}"
-                )],
+                vec![Evidence::CacheBytes {
+                    bytes: *bytes,
+                    region: other,
+                }],
             )
         })
         .collect()
 }
 
-/// A tunnel as the NVA finding names it.
-fn tunnel_text(t: &Tunnel) -> String {
-    let kind = match t.kind {
-        TunnelKind::Vxlan => "VXLAN",
-        TunnelKind::Geneve => "GENEVE",
-        _ => "tunnel",
-    };
-    let mut s = kind.to_string();
-    if let (Some(a), Some(b)) = (t.outer_src, t.outer_dst) {
-        s.push_str(&format!(" {a} -> {b}"));
-    }
-    if let Some(p) = t.port {
-        s.push_str(&format!(" UDP {p}"));
-    }
-    if let Some(v) = t.vni {
-        s.push_str(&format!(" VNI {v}"));
-    }
-    if matches!(t.port, Some(10800 | 10801)) {
-        s.push_str(" (Gateway Load Balancer)");
-    }
-    s
-}
-
 /// Replication traffic seen on a network virtual appliance: given by
 /// `--capture-point nva`, or shown by Site Recovery flows inside the VXLAN or
 /// GENEVE tunnels that bring traffic to an NVA (a Gateway Load Balancer's
-/// chain).
+/// chain), by both legs of translated connections, or by several VMs.
 pub(super) fn nva(
     asr_flows: u64,
     tunnelled: u64,
@@ -751,40 +568,30 @@ pub(super) fn nva(
     translated: &BTreeMap<std::net::IpAddr, u64>,
     vms: usize,
 ) -> Finding {
-    let mut evidence = vec![format!("{asr_flows} Site Recovery flows seen on the NVA")];
+    let mut evidence = vec![Evidence::ApplianceFlows { flows: asr_flows }];
     if vms > 1 {
-        evidence.push(format!(
-            "they come from {vms} VMs (source addresses of one family): a capture taken where several VMs' traffic passes, not on one VM"
-        ));
+        evidence.push(Evidence::SeveralVms { vms });
     }
     if !translated.is_empty() {
-        let to: Vec<String> = translated
-            .iter()
-            .map(|(a, n)| format!("{a} ({n} flows)"))
-            .collect();
-        evidence.push(format!(
-            "the appliance translates addresses (source NAT): Site Recovery connections leave from {}, both legs recorded; that is the address the services, and a storage account's firewall, see, not the VM's or its subnet's",
-            to.join(", ")
-        ));
+        evidence.push(Evidence::Translated {
+            to: translated.iter().map(|(a, n)| (*a, *n)).collect(),
+        });
     }
     if tunnelled > 0 {
-        let listed: Vec<String> = tunnels
-            .iter()
-            .filter(|t| matches!(t.kind, TunnelKind::Vxlan | TunnelKind::Geneve))
-            .map(tunnel_text)
-            .collect();
-        evidence.push(format!(
-            "{tunnelled} of them inside the tunnels that bring traffic to an NVA: {}",
-            listed.join("; ")
-        ));
+        evidence.push(Evidence::Tunnelled {
+            flows: tunnelled,
+            tunnels: tunnels
+                .iter()
+                .filter(|t| matches!(t.kind, TunnelKind::Vxlan | TunnelKind::Geneve))
+                .copied()
+                .collect(),
+        });
     }
     finding(
         FindingKind::ThroughAppliance,
-        true,
-        Some(EndpointId::CacheStorage),
         Kind {
             severity: Severity::Warning,
-            title: "replication traffic passes through the network virtual appliance".into(),
+            title: Title::ThroughAppliance,
             codes: vec!["153007"],
             fix: vec![
                 Fix::StorageServiceEndpoint {
@@ -799,21 +606,22 @@ pub(super) fn nva(
 
 /// A Site Recovery endpoint reached through a private endpoint, with what
 /// "Replicate Azure VMs with private endpoints" requires around it.
-pub(super) fn private_endpoint(id: EndpointId, reason: &str) -> Finding {
+pub(super) fn private_endpoint(id: EndpointId, cause: &Cause, by: Option<&ByAddress>) -> Finding {
     finding(
         FindingKind::PrivateEndpoint { endpoint: id },
-        false,
-        Some(id),
         Kind {
             severity: Severity::Info,
-            title: "reached through a private endpoint: allowed".into(),
+            title: Title::PrivateEndpoint,
             codes: vec![],
             fix: vec![
                 Fix::PrivateEndpointNeeds { endpoint: id },
                 Fix::EntraIdStaysPublic,
             ],
         },
-        vec![reason.to_string()],
+        vec![Evidence::Reached {
+            cause: cause.clone(),
+            by_address: by.cloned(),
+        }],
     )
 }
 
@@ -826,24 +634,47 @@ pub(super) fn stale_tags(
 ) -> Finding {
     finding(
         FindingKind::StaleTags,
-        false,
-        None,
         Kind {
             severity: Severity::Warning,
-            title: format!("the service-tag data is {age_days} days older than the capture"),
+            title: Title::StaleTags { age_days },
             codes: vec![],
-            fix: vec![tags_file_fix(cloud)],
+            fix: vec![super::advice::tags_file_fix(cloud)],
         },
-        vec![format!(
-            "service tags published {published} (changeNumber {change_number}); tags change weekly"
-        )],
+        vec![Evidence::TagsPublished {
+            published: published.to_string(),
+            change_number,
+        }],
     )
 }
 
-/// Pass the cloud's current service-tag file.
-pub fn tags_file_fix(cloud: crate::model::Cloud) -> Fix {
-    Fix::ServiceTagsFile {
-        file: crate::azure::clouds::tag_file(cloud).to_string(),
-        download: crate::azure::clouds::tag_download(cloud).to_string(),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fixes are kept once each, by value, so that the JSON's `fix[i]` says
+    /// `fixes[i]`.
+    #[test]
+    fn a_fix_given_twice_is_kept_once_where_it_first_came() {
+        let tag = RequiredTag::from(crate::model::TagName::new("Storage.EastUS"));
+        let f = finding(
+            FindingKind::ThroughAppliance,
+            Kind {
+                severity: Severity::Warning,
+                title: Title::ThroughAppliance,
+                codes: vec![],
+                fix: vec![
+                    Fix::MeasureUpload,
+                    nsg_fix(&tag),
+                    Fix::MeasureUpload,
+                    nsg_fix(&tag),
+                ],
+            },
+            vec![],
+        );
+        assert_eq!(f.fixes, vec![Fix::MeasureUpload, nsg_fix(&tag)]);
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["fix"].as_array().unwrap().len(), 2);
+        assert_eq!(json["fixes"].as_array().unwrap().len(), 2);
+        assert_eq!(json["fix"][1], crate::render::fix(&f.fixes[1]));
     }
 }

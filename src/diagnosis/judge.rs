@@ -12,9 +12,7 @@ use crate::model::{
     CapturePoint, CaptureStats, Cloud, Diagnosis, FlowRecord, JudgedFlow, NameLog, Thresholds,
 };
 
-/// A capture newer than the service-tag data by more than this many days
-/// gets a warning (tags change weekly).
-pub const STALE_TAGS_DAYS: i64 = 60;
+use crate::model::STALE_TAGS_DAYS;
 
 /// How flows are judged.
 #[derive(Debug, Clone)]

@@ -1,9 +1,9 @@
 //! The diagnosis: from flow records to what users came for.
 //!
 //! - [`verdict`]: the rules that give each flow a verdict and a typed cause;
-//! - [`reason`]: the one place a cause becomes a sentence;
-//! - [`advice`]: the one place a fix becomes a sentence and an `az` command;
+//! - [`advice`]: which fix applies (`crate::render` says it);
 //! - [`regions`]: source and target regions, given or inferred;
+//! - `tally`: what one endpoint's flows add up to;
 //! - [`checklist`]: verdicts gathered into the requirement checklist and the
 //!   cache upload rate;
 //! - [`findings`]: findings with error codes and fixes, chosen by cause;
@@ -18,9 +18,9 @@ pub mod checklist;
 pub mod configuration;
 pub mod findings;
 pub mod judge;
-pub mod reason;
 pub mod regions;
 pub mod requirements;
+mod tally;
 pub mod verdict;
 
 pub use judge::{Judge, Settings};

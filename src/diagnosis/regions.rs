@@ -3,7 +3,7 @@
 
 use crate::azure::endpoints;
 use crate::azure::tags::TagDb;
-use crate::model::{EndpointId, FlowRecord, NameLog, Region, RegionChoice};
+use crate::model::{EndpointId, FlowRecord, NameLog, Region, RegionChoice, RegionHow, TagName};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -27,7 +27,7 @@ pub fn infer(
         if let Some(t) = tags
             .lookup(*ip)
             .into_iter()
-            .find(|t| t.name.starts_with(&format!("{family}.")))
+            .find(|t| t.region.is_some() && TagName::name_in_family(&t.name, family))
             && let Some(r) = &t.region
         {
             *by[i].entry(r.clone()).or_default() += w;
@@ -64,14 +64,14 @@ pub fn choose(given: &Given, inferred: (Option<String>, Option<String>), tags: &
     let pick = |g: &Option<Region>, i: Option<String>| match g {
         Some(r) => Some(RegionChoice {
             region: r.clone(),
-            how: "given",
+            how: RegionHow::Given,
         }),
         None => {
             let id = i?;
             let (id, tag_suffix) = tags.regions().into_iter().find(|(r, _)| *r == id)?;
             Some(RegionChoice {
                 region: Region { id, tag_suffix },
-                how: "inferred from the traffic",
+                how: RegionHow::Inferred,
             })
         }
     };

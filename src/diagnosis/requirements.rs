@@ -60,7 +60,7 @@ fn rules(
     catalog
         .iter()
         .map(|e| {
-            let tag = e.tag.tag(Some(&here.tag_suffix), Some(&there.tag_suffix));
+            let tag = e.tag.tag_for(&here.tag_suffix, &there.tag_suffix);
             NsgRule {
                 region: here.tag_suffix.clone(),
                 endpoint: e.pattern,

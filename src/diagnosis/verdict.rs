@@ -6,12 +6,11 @@
 //! decides (`docs/DIAGNOSIS.md` describes them, grouped by verdict).
 //! Thresholds are set by flags.
 
-use super::reason;
 use crate::azure::endpoints::{self, Endpoint};
 use crate::azure::tags::{TagDb, TagInfo};
 use crate::model::{
-    Cause, Cloud, EndpointBy, FlowRecord, FlowVerdict, Handshake, NameSource, NsgVerdict, Region,
-    Rejection, Side, TagName, Thresholds, TlsEnd, Transport, Verdict,
+    Cause, Cloud, EndpointBy, EndpointMatch, FlowRecord, FlowVerdict, Handshake, NameSource,
+    NsgVerdict, Region, Rejection, Side, TagName, Thresholds, TlsEnd, Transport, Verdict,
 };
 use std::net::{IpAddr, SocketAddr};
 
@@ -19,6 +18,13 @@ use std::net::{IpAddr, SocketAddr};
 /// sign Azure's own certificates; anything else on an Azure endpoint is a
 /// TLS-inspecting device.
 pub const TRUSTED_ISSUERS: &[&str] = &["Microsoft", "DigiCert", "Baltimore CyberTrust"];
+
+/// True when a certificate's issuer names one of the CAs that sign Azure's
+/// certificates, or one trusted by flag (`extra`).
+pub fn trusted_issuer(issuer: &str, extra: &[String]) -> bool {
+    TRUSTED_ISSUERS.iter().any(|t| issuer.contains(t))
+        || extra.iter().any(|t| issuer.contains(t.as_str()))
+}
 
 /// What the judge needs besides the flow.
 pub struct Context<'a> {
@@ -100,7 +106,6 @@ pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
     let ep = ep.as_ref();
     let source = ctx.source.map(|r| r.tag_suffix.as_str());
     let target = ctx.target.map(|r| r.tag_suffix.as_str());
-    let required_tag = ep.map(|e| e.tag.tag(source, target));
     let family = ep.map(|e| e.tag.family());
     let in_family = |t: &TagInfo, fam: &str| TagName::name_in_family(&t.name, fam);
     let relevant = tags
@@ -108,35 +113,29 @@ pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
         .find(|t| family.is_some_and(|fam| in_family(t, fam)))
         .or_else(|| tags.iter().find(|t| !in_family(t, "AzureCloud")))
         .or_else(|| tags.first());
-    let service_tag = relevant.map(|t| TagName::new(t.name.as_str()));
-    let service_region = relevant.and_then(|t| t.region.clone());
     let platform = crate::azure::platform::platform(&f.dst_ip);
     let outside = checked && tags.is_empty() && platform.is_none();
     let (verdict, cause) = decide(f, ep.is_some(), outside, ctx);
-    let endpoint_by = found.map(|(_, by)| by);
-    let mut reason = reason::render(&cause);
-    if let (Some(e), Some(EndpointBy::Address), Some(tag)) = (ep, endpoint_by, &service_tag) {
-        reason.push_str(&reason::by_address(e.pattern, tag.as_str()));
-    }
+    let endpoint = ep.zip(found).map(|(e, (_, by))| EndpointMatch {
+        id: e.id,
+        pattern: e.pattern,
+        by,
+        cloud,
+        required_tag: e.tag.required(source, target),
+    });
     FlowVerdict {
         flow: f.id,
-        endpoint: ep.map(|e| e.id),
-        endpoint_pattern: ep.map(|e| e.pattern),
-        endpoint_by,
-        cloud: ep.map(|_| cloud),
-        required_tag,
-        service_tag,
-        service_region,
+        service_tag: relevant.map(|t| TagName::new(t.name.as_str())),
+        service_region: relevant.and_then(|t| t.region.clone()),
         platform: platform.map(|p| p.label),
         verdict,
-        reason,
-        private_endpoint: matches!(cause, Cause::PrivateEndpoint { .. }),
+        cause,
         nsg: ep.and_then(|_| nsg_verdict(f, cloud, ctx)),
         route: ep.and_then(|_| {
             ctx.network
                 .route(f.dst_ip, &crate::azure::tags::for_cloud(ctx.tags, cloud))
         }),
-        cause,
+        endpoint,
     }
 }
 
@@ -216,9 +215,7 @@ fn handshake_failure(f: &FlowRecord) -> Option<(Verdict, Cause)> {
         Handshake::NoReply if f.dst_port == 53 => blocked(Cause::NoDnsAnswer { server: server(f) }),
         Handshake::Rejected => blocked(Cause::SynReset { server: server(f) }),
         Handshake::Unreachable => blocked(Cause::IcmpError {
-            v6: ev.icmp.is_some_and(|i| i.v6),
-            icmp_type: ev.icmp.map_or(0, |i| i.icmp_type),
-            code: ev.icmp.map_or(0, |i| i.code),
+            message: ev.icmp.map(|i| i.message).unwrap_or_default(),
             from: ev.icmp.map(|i| i.from),
             server: server(f),
         }),
@@ -231,11 +228,6 @@ fn handshake_failure(f: &FlowRecord) -> Option<(Verdict, Cause)> {
         _ => None,
     }
 }
-
-/// Alert descriptions a client sends when it does not accept the server's
-/// certificate: bad_certificate, unsupported_certificate, certificate_revoked,
-/// certificate_expired, certificate_unknown, unknown_ca, decrypt_error.
-pub const CERTIFICATE_ALERTS: &[u8] = &[42, 43, 44, 45, 46, 48, 51];
 
 /// How the TLS handshake ended: a fatal alert from either side, a client
 /// that rejected the certificate, or a server that never answered the hello.
@@ -259,17 +251,15 @@ fn tls_outcome(f: &FlowRecord) -> Option<(Verdict, Cause)> {
                 side,
                 level: a.level,
                 description: a.description,
-                name: a.name.to_string(),
             },
         ))
     };
     match t.handshake_end {
         TlsEnd::ClientAlert => {
             let a = t.client_alert.as_ref()?;
-            if CERTIFICATE_ALERTS.contains(&a.description) {
+            if a.description.is_about_the_certificate() {
                 rejected(Rejection::Alert {
                     description: a.description,
-                    name: a.name.to_string(),
                 })
             } else {
                 alert(Side::Client, a)
@@ -299,24 +289,19 @@ fn udp_outcome(f: &FlowRecord) -> Option<(Verdict, Cause)> {
 /// endpoint, or an address outside every Azure range.
 fn where_it_went(f: &FlowRecord, in_no_tag: bool, ctx: &Context<'_>) -> Option<(Verdict, Cause)> {
     let name = f.name().map(str::to_string);
-    if let Some(cert) = f.tls.as_ref().and_then(|t| t.certificates.first()) {
-        let trusted = TRUSTED_ISSUERS.iter().any(|t| cert.issuer.contains(t))
-            || ctx
-                .trusted_issuers
-                .iter()
-                .any(|t| cert.issuer.contains(t.as_str()));
-        if !trusted {
-            return Some((
-                Verdict::Intercepted,
-                Cause::UntrustedIssuer {
-                    name,
-                    issuer: cert.issuer_cn.clone(),
-                },
-            ));
-        }
+    if let Some(cert) = f.tls.as_ref().and_then(|t| t.certificates.first())
+        && !trusted_issuer(&cert.issuer, ctx.trusted_issuers)
+    {
+        return Some((
+            Verdict::Intercepted,
+            Cause::UntrustedIssuer {
+                name,
+                issuer: cert.issuer_cn.clone(),
+            },
+        ));
     }
     if is_private(&f.dst_ip) {
-        let link = f.dns_cnames.iter().find(|c| c.contains(".privatelink."))?;
+        let link = f.dns_cnames.iter().find(|c| in_privatelink_zone(c))?;
         return Some((
             Verdict::Allowed,
             Cause::PrivateEndpoint {
@@ -336,6 +321,15 @@ fn where_it_went(f: &FlowRecord, in_no_tag: bool, ctx: &Context<'_>) -> Option<(
             },
         )
     })
+}
+
+/// True for a name in a `privatelink` zone, in any case: resolvers keep the
+/// case a client asked in (DNS 0x20), and the findings' zones
+/// (`azure::privatelink::zone_of`) ignore it too.
+fn in_privatelink_zone(name: &str) -> bool {
+    name.as_bytes()
+        .windows(".privatelink.".len())
+        .any(|w| w.eq_ignore_ascii_case(b".privatelink."))
 }
 
 /// Retransmissions or zero windows at or above the thresholds.
@@ -376,7 +370,7 @@ fn working(f: &FlowRecord) -> (Verdict, Cause) {
     (
         Verdict::Allowed,
         Cause::Established {
-            tls_version: f.tls.as_ref().and_then(|t| t.server_version.clone()),
+            tls_version: f.tls_version(),
             proxy: f.proxy.as_ref().map(|_| server(f)),
             proxy_status: f.proxy.as_ref().and_then(|p| p.status),
         },

@@ -1,10 +1,10 @@
 //! What asrscope advises, as data: each fix is a typed value with the
 //! settings it acts on, and each finding has a kind. Sentences and `az`
-//! commands are rendered from them in one place (`diagnosis::advice`);
+//! commands are rendered from them in one place (`render::advice`);
 //! findings are kept and deduplicated by kind, fixes compared as values.
 
-use super::{EndpointId, NextHop, NsgExport, Status, TagName};
-use serde::Serialize;
+use super::{EndpointId, NextHop, NsgExport, RequiredTag, RoutePrefix, Status};
+use serde::{Serialize, Serializer};
 
 /// Why a Storage service endpoint is advised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -41,23 +41,33 @@ pub enum PastTheNsg {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Fix {
-    /// Allow outbound TCP 443 to a service tag in an NSG.
+    /// Allow outbound TCP 443 to a service tag in the VM's NSG (the NSG and
+    /// the priority left to fill in). JSON: `nsg-allow-rule`, with `nsg`,
+    /// `priority` and `beats` null.
+    #[serde(serialize_with = "nsg_allow_rule")]
     NsgAllowRule {
         /// The tag.
-        tag: TagName,
-        /// The NSG (a placeholder when not known).
-        nsg: Option<String>,
-        /// The priority: a free number below the deny it must beat (a
-        /// placeholder when not known).
-        priority: Option<u32>,
+        tag: RequiredTag,
+    },
+    /// Allow outbound TCP 443 to a service tag in the NSG whose deny the
+    /// export shows, at a free priority that is evaluated before the deny.
+    /// JSON: `nsg-allow-rule`, as [`Fix::NsgAllowRule`] with the values.
+    #[serde(rename = "nsg-allow-rule", serialize_with = "nsg_allow_before_deny")]
+    NsgAllowBeforeDeny {
+        /// The tag.
+        tag: RequiredTag,
+        /// The NSG.
+        nsg: String,
+        /// A free priority number below the deny's.
+        priority: u32,
         /// The deny rule it wins over, with its priority.
-        beats: Option<(String, u32)>,
+        beats: (String, u32),
     },
     /// A deny at priority 100 (the highest an NSG rule can have) cannot be
     /// beaten by an allow rule: the deny itself must change.
     ChangeDenyRule {
         /// The tag the deny must stop covering.
-        tag: TagName,
+        tag: RequiredTag,
         /// The NSG.
         nsg: String,
         /// The rule.
@@ -105,7 +115,7 @@ pub enum Fix {
         /// The URL pattern.
         pattern: String,
         /// The tag Site Recovery needs.
-        tag: TagName,
+        tag: RequiredTag,
     },
     /// The NSGs allow it: look past them.
     LookPastTheNsg {
@@ -116,12 +126,14 @@ pub enum Fix {
     CorrectRoute {
         /// The route's name.
         name: Option<String>,
-        /// Its prefix.
-        prefix: String,
+        /// Its prefix; `None` when no route holds the destination (`-` in
+        /// the JSON).
+        #[serde(serialize_with = "super::display_or_dash")]
+        prefix: Option<RoutePrefix>,
         /// Its next hop.
         next_hop: NextHop,
         /// The tag Site Recovery needs.
-        tag: TagName,
+        tag: RequiredTag,
     },
     /// Update the VM's trusted root certificates.
     TrustedRoots {
@@ -204,6 +216,42 @@ pub enum Fix {
     },
 }
 
+/// The JSON of an NSG allow rule, of either kind: `tag`, `nsg`, `priority`
+/// and `beats`, null when not known.
+#[derive(Serialize)]
+struct NsgAllowRuleJson<'a> {
+    tag: &'a RequiredTag,
+    nsg: Option<&'a str>,
+    priority: Option<u32>,
+    beats: Option<&'a (String, u32)>,
+}
+
+fn nsg_allow_rule<S: Serializer>(tag: &RequiredTag, s: S) -> Result<S::Ok, S::Error> {
+    NsgAllowRuleJson {
+        tag,
+        nsg: None,
+        priority: None,
+        beats: None,
+    }
+    .serialize(s)
+}
+
+fn nsg_allow_before_deny<S: Serializer>(
+    tag: &RequiredTag,
+    nsg: &str,
+    priority: &u32,
+    beats: &(String, u32),
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    NsgAllowRuleJson {
+        tag,
+        nsg: Some(nsg),
+        priority: Some(*priority),
+        beats: Some(beats),
+    }
+    .serialize(s)
+}
+
 /// What a finding is about: findings are kept and deduplicated by kind.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -256,4 +304,35 @@ pub enum FindingKind {
         /// The endpoint.
         endpoint: EndpointId,
     },
+}
+
+impl FindingKind {
+    /// The endpoint the finding concerns.
+    pub fn endpoint(&self) -> Option<EndpointId> {
+        match self {
+            FindingKind::Endpoint { endpoint, .. }
+            | FindingKind::NameDoesNotResolve { endpoint, .. }
+            | FindingKind::NsgExportContradicted { endpoint }
+            | FindingKind::PrivateEndpoint { endpoint }
+            | FindingKind::ResolvesPublicly { endpoint, .. }
+            | FindingKind::AuthenticatingProxy { endpoint } => Some(*endpoint),
+            FindingKind::CacheRegion { .. } | FindingKind::ThroughAppliance => {
+                Some(EndpointId::CacheStorage)
+            }
+            FindingKind::StaleTags => None,
+        }
+    }
+
+    /// True when the finding concerns Site Recovery traffic (it counts for
+    /// the exit status); false for what the capture shows working (a
+    /// private endpoint, an export that contradicts it) and for the
+    /// service-tag data's age.
+    pub fn asr(&self) -> bool {
+        !matches!(
+            self,
+            FindingKind::NsgExportContradicted { .. }
+                | FindingKind::PrivateEndpoint { .. }
+                | FindingKind::StaleTags
+        )
+    }
 }

@@ -3,7 +3,8 @@
 //! rules and routes, without a capture.
 
 use super::{
-    Cloud, EndpointId, Fix, Need, NextHop, NsgVerdict, Region, RouteVerdict, SnapshotMeta, TagName,
+    CheckEvidence, CheckNote, Cloud, EndpointId, Fix, Need, NextHop, NsgVerdict, Region,
+    RequiredTag, RouteVerdict, SnapshotMeta,
 };
 use serde::Serialize;
 
@@ -29,14 +30,17 @@ pub enum ConfigStatus {
 }
 
 /// One requirement, judged from the configuration.
-#[derive(Debug, Clone, Serialize)]
+///
+/// The JSON gives every field, `evidence` as sentences, and after `fixes`
+/// the same fixes as sentences and `az` commands (`fix`), one for one.
+#[derive(Debug, Clone)]
 pub struct ConfigRequirement {
     /// The endpoint.
     pub id: EndpointId,
     /// Its URL pattern.
     pub endpoint: &'static str,
     /// The service tag the NSG must allow.
-    pub tag: TagName,
+    pub tag: RequiredTag,
     /// When it is required.
     pub need: Need,
     /// The verdict.
@@ -55,16 +59,15 @@ pub struct ConfigRequirement {
     pub route: Option<RouteVerdict>,
     /// Next hop types and how many of the prefixes take each.
     pub next_hops: Vec<(NextHop, usize)>,
-    /// What the verdict rests on, as sentences.
-    pub evidence: Vec<String>,
-    /// What to do, as data.
+    /// What the verdict rests on.
+    pub evidence: Vec<CheckEvidence>,
+    /// What to do, each fix once.
     pub fixes: Vec<Fix>,
-    /// What to do, as sentences and `az` commands (rendered from `fixes`).
-    pub fix: Vec<String>,
 }
 
-/// `asrscope check`: the whole answer.
-#[derive(Debug, Clone, Serialize)]
+/// `asrscope check`: the whole answer (the JSON gives `notes` as
+/// sentences).
+#[derive(Debug, Clone)]
 pub struct ConfigCheck {
     /// Region of the replicated VMs.
     pub source_region: Region,
@@ -81,7 +84,7 @@ pub struct ConfigCheck {
     pub service_tags_stale: bool,
     /// What holds for every requirement (Virtual Network Manager, routes
     /// completed with system routes, another cloud's tag data).
-    pub notes: Vec<String>,
+    pub notes: Vec<CheckNote>,
     /// NSGs read.
     pub nsgs: Vec<String>,
     /// Routes read.

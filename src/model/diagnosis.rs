@@ -3,10 +3,15 @@
 //! upload rate to the cache account.
 
 use super::{
-    Cause, EndpointId, FindingKind, Fix, NsgVerdict, RouteVerdict, TagName, Verdict, ts_opt,
+    Cause, EndpointId, Evidence, FindingKind, Fix, NsgVerdict, RequiredTag, RouteVerdict, Title,
+    Verdict,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// Service-tag data older than this many days (than the capture, or than
+/// today for `check`) is called stale: tags change weekly.
+pub const STALE_TAGS_DAYS: i64 = 60;
 
 /// Thresholds of the rules.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -97,12 +102,58 @@ pub enum Cloud {
 pub struct CloudChoice {
     /// The cloud.
     pub cloud: Cloud,
-    /// `given`, `from the service-tag file`, `from the regions`, `inferred
-    /// from the names seen`, or `default`.
-    pub how: &'static str,
+    /// How it was chosen.
+    pub how: CloudHow,
     /// False when the service-tag data is another cloud's: addresses were
     /// not checked (never called outside Azure).
     pub addresses_checked: bool,
+}
+
+/// How the cloud was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "&'static str")]
+pub enum CloudHow {
+    /// By `--cloud`.
+    Given,
+    /// The cloud most Site Recovery names seen were from.
+    FromNames,
+    /// No name said: the service-tag data's cloud.
+    FromTagData,
+    /// No name said: the regions' cloud (or the public one).
+    FromRegions,
+}
+
+impl CloudHow {
+    /// How it was chosen, as the JSON and the views say it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CloudHow::Given => "given",
+            CloudHow::FromNames => "inferred from the names seen",
+            CloudHow::FromTagData => "from the service-tag data",
+            CloudHow::FromRegions => "from the regions",
+        }
+    }
+}
+
+/// How a region was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "&'static str")]
+pub enum RegionHow {
+    /// By `--source-region` or `--target-region`.
+    Given,
+    /// From the traffic: the Storage and EventHub tags of the addresses
+    /// the cache and monitoring names went to.
+    Inferred,
+}
+
+impl RegionHow {
+    /// How it was chosen, as the JSON and the views say it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RegionHow::Given => "given",
+            RegionHow::Inferred => "inferred from the traffic",
+        }
+    }
 }
 
 /// Where the capture was taken.
@@ -117,7 +168,7 @@ pub enum CapturePoint {
 
 /// A requirement's status in the checklist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "&'static str")]
 pub enum Status {
     /// Seen working.
     Ok,
@@ -136,11 +187,11 @@ pub enum Status {
 }
 
 impl Status {
-    /// Kebab-case name.
+    /// Kebab-case name, as in the JSON.
     pub fn as_str(&self) -> &'static str {
         match self {
             Status::Ok => "ok",
-            Status::NotSeen => "not seen",
+            Status::NotSeen => "not-seen",
             Status::Throttled => "throttled",
             Status::OutsideAzure => "outside-azure",
             Status::Intercepted => "intercepted",
@@ -179,19 +230,19 @@ impl Status {
 pub struct RegionChoice {
     /// The region.
     pub region: Region,
-    /// `given` (by flag) or `inferred` (from the traffic).
-    pub how: &'static str,
+    /// How it was chosen.
+    pub how: RegionHow,
 }
 
 /// One line of the checklist.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Requirement {
     /// Catalog id.
     pub id: EndpointId,
     /// URL pattern.
     pub endpoint: &'static str,
     /// The tag an NSG must allow.
-    pub tag: TagName,
+    pub tag: RequiredTag,
     /// What it is for.
     pub purpose: &'static str,
     /// When it is needed.
@@ -202,16 +253,14 @@ pub struct Requirement {
     pub flows: u64,
     /// Flows by verdict.
     pub verdicts: BTreeMap<&'static str, u64>,
-    /// The strongest evidence.
-    pub evidence: String,
-    /// Why, machine-readable (absent when not seen).
+    /// Why, machine-readable (absent when not seen); the JSON's `evidence`
+    /// says it in words, before it.
     pub cause: Option<Cause>,
     /// What the NSG exports (`--nsg`) say of the flow that set the status.
     pub nsg: Option<NsgVerdict>,
     /// The route (`--routes`) that flow's destination takes.
     pub route: Option<RouteVerdict>,
     /// Last flow seen.
-    #[serde(serialize_with = "ts_opt")]
     pub last_seen: Option<i64>,
     /// Each VM's outcome (by source address), worst first: on an appliance's
     /// capture, which VMs are blocked and which work.
@@ -247,31 +296,40 @@ pub enum Severity {
 }
 
 /// A finding with its evidence and fix.
-#[derive(Debug, Clone, Serialize)]
+///
+/// The JSON gives `about`, `severity`, `asr` and `endpoint` (from `about`),
+/// `title`, `error_codes`, `evidence` (sentences), `fixes` (values) and `fix`
+/// (the same fixes as sentences and `az` commands, one for one).
+#[derive(Debug, Clone)]
 pub struct Finding {
     /// What it is about: one finding per kind.
     pub about: FindingKind,
     /// Severity.
     pub severity: Severity,
-    /// About Site Recovery traffic (counts for the exit status).
-    pub asr: bool,
-    /// One line.
-    pub title: String,
-    /// The endpoint concerned.
-    pub endpoint: Option<EndpointId>,
+    /// The headline.
+    pub title: Title,
     /// Site Recovery error codes a user will have seen.
     pub error_codes: Vec<&'static str>,
-    /// Evidence lines.
-    pub evidence: Vec<String>,
-    /// What to change, as data.
+    /// What it rests on.
+    pub evidence: Vec<Evidence>,
+    /// What to change, each fix once.
     pub fixes: Vec<Fix>,
-    /// What to change, as sentences and `az` commands (rendered from
-    /// `fixes`).
-    pub fix: Vec<String>,
+}
+
+impl Finding {
+    /// About Site Recovery traffic (counts for the exit status).
+    pub fn asr(&self) -> bool {
+        self.about.asr()
+    }
+
+    /// The endpoint concerned.
+    pub fn endpoint(&self) -> Option<EndpointId> {
+        self.about.endpoint()
+    }
 }
 
 /// Upload to the cache storage account, beside what replication needs.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Upload {
     /// Flows to the cache account with data.
     pub flows: u64,
@@ -326,6 +384,6 @@ impl Diagnosis {
     pub fn has_asr_findings(&self) -> bool {
         self.findings
             .iter()
-            .any(|f| f.asr && f.severity <= Severity::Warning)
+            .any(|f| f.asr() && f.severity <= Severity::Warning)
     }
 }

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 /// IP protocol numbers of the transports tracked as flows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(into = "&'static str")]
 pub enum Transport {
     /// TCP
     Tcp,
@@ -86,12 +86,9 @@ pub struct Tunnel {
 /// An ICMP error attributed to a flow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct IcmpSeen {
-    /// True for ICMPv6.
-    pub v6: bool,
-    /// ICMP type.
-    pub icmp_type: u8,
-    /// ICMP code.
-    pub code: u8,
+    /// Its type and code (the JSON's `v6`, `icmp_type` and `code`).
+    #[serde(flatten)]
+    pub message: super::IcmpMessage,
     /// Who sent the error.
     pub from: IpAddr,
     /// When (µs).
@@ -113,7 +110,7 @@ pub struct CertNames {
 
 /// Where the flow's server name came from, in order of preference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(into = "&'static str")]
 pub enum NameSource {
     /// The TLS ClientHello's server_name.
     Sni,
@@ -142,7 +139,7 @@ impl NameSource {
 
 /// How the connection attempt ended (for UDP: whether the server answered).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "&'static str")]
 pub enum Handshake {
     /// SYN, SYN/ACK, ACK.
     Established,
@@ -181,7 +178,7 @@ impl Handshake {
 
 /// Who ended the flow and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "&'static str")]
 pub enum Close {
     /// The client sent the first FIN.
     FinClient,
@@ -253,15 +250,14 @@ pub struct HandshakeEvidence {
     pub icmp: Option<IcmpSeen>,
 }
 
-/// A TLS alert and who sent it.
-#[derive(Debug, Clone, Serialize)]
+/// A TLS alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct AlertRecord {
     /// 1 warning, 2 fatal.
     pub level: u8,
-    /// Description code.
-    pub description: u8,
-    /// Description name.
-    pub name: &'static str,
+    /// Its description: the JSON's `description` (the code) and `name`.
+    #[serde(flatten)]
+    pub description: super::AlertDescription,
 }
 
 /// TLS facts of a flow.
@@ -272,11 +268,11 @@ pub struct TlsRecord {
     /// False when only the start of the hello was captured.
     pub hello_complete: bool,
     /// Versions the client offered.
-    pub client_versions: Vec<String>,
+    pub client_versions: Vec<super::TlsVersion>,
     /// ALPN protocols offered.
     pub alpn: Vec<String>,
     /// Version the server chose.
-    pub server_version: Option<String>,
+    pub server_version: Option<super::TlsVersion>,
     /// The server's plaintext alert.
     pub alert: Option<AlertRecord>,
     /// The client's plaintext alert.
@@ -430,10 +426,9 @@ impl FlowRecord {
             .map(|c| c.issuer_cn.as_str())
     }
 
-    /// The version the server chose, or else the highest the client offered.
-    pub fn tls_version(&self) -> Option<&str> {
-        let t = self.tls.as_ref()?;
-        t.server_version.as_deref()
+    /// The version the server chose.
+    pub fn tls_version(&self) -> Option<super::TlsVersion> {
+        self.tls.as_ref()?.server_version
     }
 }
 

@@ -6,12 +6,15 @@
 //! - [`flow`]: one [`FlowRecord`] per flow, with its handshake, health, TLS,
 //!   proxy and tunnel facts;
 //! - [`capture`]: what was read and the capture's own quality;
+//! - [`codes`]: protocol code points (TLS versions, alert descriptions);
 //! - [`dns`]: what happened to each name asked;
 //! - [`verdict`]: a flow's verdict with its typed [`Cause`];
 //! - [`diagnosis`]: the Site Recovery checklist, findings and fixes;
 //! - [`network`]: Azure settings as data: tag names, next hops, and what
 //!   the NSG and route exports say of a destination;
 //! - [`advice`]: typed fixes and finding kinds;
+//! - [`evidence`]: what a finding and a `check` requirement rest on, as
+//!   values;
 //! - [`configuration`]: the checklist judged from NSG and route exports alone;
 //! - [`requirements`]: Site Recovery's network requirements for a region
 //!   pair, without a capture;
@@ -23,9 +26,11 @@
 pub mod advice;
 pub mod bundle;
 pub mod capture;
+pub mod codes;
 pub mod configuration;
 pub mod diagnosis;
 pub mod dns;
+pub mod evidence;
 pub mod flow;
 pub mod network;
 pub mod requirements;
@@ -35,15 +40,35 @@ pub mod verdict;
 pub use advice::*;
 pub use bundle::*;
 pub use capture::*;
+pub use codes::*;
 pub use configuration::*;
 pub use diagnosis::*;
 pub use dns::*;
+pub use evidence::*;
 pub use flow::*;
 pub use network::*;
 pub use snapshot::*;
 pub use verdict::*;
 
 use serde::Serializer;
+
+/// Names of the unit enums whose one declaration of their names is their
+/// `as_str`: the JSON serialises them through it
+/// (`#[serde(into = "&'static str")]`), and the CSV and views print it.
+macro_rules! named_by_as_str {
+    ($($t:ty),* $(,)?) => {$(
+        impl From<$t> for &'static str {
+            fn from(v: $t) -> &'static str {
+                v.as_str()
+            }
+        }
+    )*};
+}
+
+named_by_as_str!(
+    Transport, NameSource, Handshake, Close, EndpointId, EndpointBy, Verdict, Status, CloudHow,
+    RegionHow,
+);
 
 /// Version of the JSON layout; bumped on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 3;
@@ -53,10 +78,47 @@ pub fn ts<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&crate::dates::rfc3339_us(*v))
 }
 
+/// Serialises an optional value as it displays, `-` when absent.
+pub fn display_or_dash<T: std::fmt::Display, S: Serializer>(
+    v: &Option<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.collect_str(v),
+        None => s.serialize_str("-"),
+    }
+}
+
 /// Serialises optional µs since the epoch as RFC 3339.
 pub fn ts_opt<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
     match v {
         Some(v) => ts(v, s),
         None => s.serialize_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json<T: serde::Serialize>(v: T) -> String {
+        serde_json::to_string(&v).unwrap()
+    }
+
+    #[test]
+    fn the_json_names_of_unit_enums_are_their_as_str() {
+        for (v, name) in [
+            (json(Status::NotSeen), "not-seen"),
+            (json(Status::ProxyAuth), "proxy-auth"),
+            (json(Verdict::OutsideAzure), "outside-azure"),
+            (json(EndpointId::CacheStorage), "cache-storage"),
+            (json(EndpointBy::Address), "address"),
+            (json(Handshake::ResetAfterData), "reset-after-data"),
+            (json(Close::RstServer), "rst-server"),
+            (json(NameSource::Connect), "connect"),
+            (json(Transport::Udp), "udp"),
+        ] {
+            assert_eq!(v, format!("\"{name}\""));
+        }
     }
 }

@@ -2,10 +2,12 @@
 //! sources, and what the NSG and route exports (`--nsg`, `--routes`) say of
 //! one destination. Compared as values, never as text.
 
+use super::Cloud;
 use serde::{Serialize, Serializer};
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::net::IpAddr;
 
 /// A service tag's name as written (`Storage.EastUS`, `AzureCloud.eastus`).
 /// Azure takes tag names case-insensitively, and so does this type: it
@@ -54,6 +56,30 @@ impl TagName {
     pub fn is(&self, name: &str) -> bool {
         self.0.eq_ignore_ascii_case(name)
     }
+
+    /// The tag NSGs give a meaning of their own, when it is one.
+    pub fn special(&self) -> Option<SpecialTag> {
+        [
+            ("VirtualNetwork", SpecialTag::VirtualNetwork),
+            ("Internet", SpecialTag::Internet),
+            ("AzureLoadBalancer", SpecialTag::AzureLoadBalancer),
+        ]
+        .into_iter()
+        .find_map(|(name, s)| self.is(name).then_some(s))
+    }
+}
+
+/// The tags NSGs give a meaning of their own instead of the addresses of
+/// the service-tag data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SpecialTag {
+    /// The virtual network's address space, its peerings and more.
+    VirtualNetwork,
+    /// Every address outside the virtual network, reachable on the
+    /// internet.
+    Internet,
+    /// The host's virtual IP, 168.63.129.16.
+    AzureLoadBalancer,
 }
 
 impl PartialEq for TagName {
@@ -93,6 +119,88 @@ impl fmt::Display for TagName {
 impl Serialize for TagName {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.0)
+    }
+}
+
+/// Which region of the pair a regional service tag is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RegionRole {
+    /// The source region (the replicated VMs').
+    Source,
+    /// The target region.
+    Target,
+}
+
+/// The service tag an NSG must allow for an endpoint. While the region it
+/// depends on is not known, it is the tag's family and which region, written
+/// `Storage.<source>`: not a tag, and no address is in it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RequiredTag {
+    /// The tag.
+    Tag(TagName),
+    /// A regional tag whose region is not known yet.
+    RegionUnknown {
+        /// The tag family (`Storage`).
+        family: &'static str,
+        /// Which region it needs.
+        region: RegionRole,
+    },
+}
+
+impl RequiredTag {
+    /// The tag, when its region is known.
+    pub fn tag(&self) -> Option<&TagName> {
+        match self {
+            RequiredTag::Tag(t) => Some(t),
+            RequiredTag::RegionUnknown { .. } => None,
+        }
+    }
+
+    /// The tag family (`Storage`).
+    pub fn family(&self) -> &str {
+        match self {
+            RequiredTag::Tag(t) => t.family(),
+            RequiredTag::RegionUnknown { family, .. } => family,
+        }
+    }
+
+    /// The region part as written (`EastUS`, or `<source>` while not known),
+    /// for a regional tag.
+    pub fn region(&self) -> Option<&str> {
+        match self {
+            RequiredTag::Tag(t) => t.region(),
+            RequiredTag::RegionUnknown {
+                region: RegionRole::Source,
+                ..
+            } => Some("<source>"),
+            RequiredTag::RegionUnknown {
+                region: RegionRole::Target,
+                ..
+            } => Some("<target>"),
+        }
+    }
+}
+
+impl From<TagName> for RequiredTag {
+    fn from(t: TagName) -> RequiredTag {
+        RequiredTag::Tag(t)
+    }
+}
+
+impl fmt::Display for RequiredTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequiredTag::Tag(t) => t.fmt(f),
+            RequiredTag::RegionUnknown { family, .. } => {
+                write!(f, "{family}.{}", self.region().unwrap_or_default())
+            }
+        }
+    }
+}
+
+impl Serialize for RequiredTag {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
@@ -197,8 +305,6 @@ pub enum RouteSource {
     Default,
     /// `Unknown`, or a source newer than this code, as exported.
     Unknown(String),
-    /// No route holds the destination: Azure drops the traffic.
-    NoRoute,
 }
 
 impl RouteSource {
@@ -212,14 +318,13 @@ impl RouteSource {
         }
     }
 
-    /// The name Azure gives the source (`no route` when none held it).
+    /// The name Azure gives the source.
     pub fn as_str(&self) -> &str {
         match self {
             RouteSource::User => "User",
             RouteSource::VirtualNetworkGateway => "VirtualNetworkGateway",
             RouteSource::Default => "Default",
             RouteSource::Unknown(s) => s,
-            RouteSource::NoRoute => "no route",
         }
     }
 }
@@ -234,6 +339,29 @@ impl Serialize for RouteSource {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
+}
+
+/// Where a route was read: one origin of three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RouteOrigin {
+    /// The NIC's effective routes (`az network nic
+    /// show-effective-route-table`): the whole routing table.
+    Effective,
+    /// A route table as written (`az network route-table show`): only the
+    /// user's routes.
+    Table,
+    /// A system route asrscope added to route tables as written, as Azure
+    /// combines them with the subnet's system routes.
+    Assumed,
+}
+
+/// Why the service-tag data cannot tell a tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TagUnknown {
+    /// The data does not hold the tag.
+    NotInData,
+    /// The data is another cloud's than the flow's (this one).
+    OtherCloud(Cloud),
 }
 
 /// Where an NSG is applied.
@@ -278,6 +406,10 @@ pub enum NsgOutcome {
 pub struct NsgStep {
     /// The NSG's name.
     pub nsg: String,
+    /// The NSG's place among the NSGs read (`Nsgs::list`): names are unique
+    /// only within a resource group, so the NSG is found again by place.
+    #[serde(skip)]
+    pub nsg_index: usize,
     /// Where it is applied.
     pub applied_to: AppliedTo,
     /// The export it came from.
@@ -290,38 +422,134 @@ pub struct NsgStep {
     pub outcome: NsgOutcome,
 }
 
+/// Why an NSG verdict could not be told, or what it assumed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NsgNote {
+    /// No outbound rule of the NSG matches: every NSG ends with the default
+    /// rule DenyAllOutBound, which the export lacks.
+    NoRuleMatched {
+        /// The NSG.
+        nsg: String,
+    },
+    /// A destination application security group was taken as not holding
+    /// a public address (groups hold VMs' interfaces).
+    AsgNotPublic {
+        /// The group (last segment of its id).
+        asg: String,
+        /// The rule naming it.
+        rule: String,
+        /// The address.
+        address: IpAddr,
+    },
+    /// An application security group whose members the export does not
+    /// list.
+    AsgMembership {
+        /// The group (last segment of its id).
+        asg: String,
+    },
+    /// A rule names a service tag the data cannot tell.
+    TagUnknown {
+        /// The tag.
+        tag: TagName,
+        /// Why it cannot be told.
+        why: TagUnknown,
+        /// The address asked about.
+        address: IpAddr,
+    },
+    /// `VirtualNetwork` taken as the private ranges (the export does not
+    /// list the address space).
+    VirtualNetworkAsPrivate,
+    /// `Internet` taken as any public address (the export does not list its
+    /// prefixes).
+    InternetAsPublic,
+}
+
 /// What the NSG exports (`--nsg`) say of a destination: every NSG on the
 /// path (the NIC's, then the subnet's) with the rule that decided in it, as
-/// Network Watcher's NSG diagnostics shows them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Network Watcher's NSG diagnostics shows them. Evaluation stops at a
+/// deny; no NSG at all allows everything.
+///
+/// The JSON adds what the steps decide: `allowed` (true when every NSG
+/// allows, false when one denies, null when one cannot tell), and the
+/// deciding NSG's `nsg`, `rule` and `priority` (see [`NsgVerdict::deciding`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NsgVerdict {
-    /// True when every NSG allows it, false when one denies it, absent when
-    /// a rule could not be evaluated (an application security group, a tag
-    /// the service-tag data cannot expand) or no rule matched.
-    pub allowed: Option<bool>,
-    /// The NSG that decided: the one that denied (or could not tell), else
-    /// the last that allowed.
-    pub nsg: Option<String>,
-    /// Its deciding rule.
-    pub rule: Option<String>,
-    /// The rule's priority.
-    pub priority: Option<u32>,
-    /// Every NSG evaluated, in order; evaluation stops at a deny.
+    /// Every NSG evaluated, in order.
     pub steps: Vec<NsgStep>,
     /// An Azure Virtual Network Manager whose security admin rules apply
     /// before these NSGs (named by the effective export's association); its
     /// rules are not in the export.
     pub network_manager: Option<String>,
     /// Why a rule could not be evaluated, and the approximations made.
-    pub notes: Vec<String>,
+    pub notes: Vec<NsgNote>,
 }
 
-/// The route (`--routes`) a destination takes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RouteVerdict {
-    /// The matching prefix: a CIDR, or the service tag of a route that
-    /// names one; `-` when no route holds the destination.
-    pub prefix: String,
+impl NsgVerdict {
+    /// The NSG that decided: the one that denied, else the first that could
+    /// not tell, else the last that allowed; `None` without NSGs.
+    pub fn deciding(&self) -> Option<&NsgStep> {
+        match self.steps.last() {
+            Some(last) if last.outcome == NsgOutcome::Deny => Some(last),
+            last => self
+                .steps
+                .iter()
+                .find(|s| s.outcome != NsgOutcome::Allow)
+                .or(last),
+        }
+    }
+
+    /// What the NSGs do with the traffic, all together: the deciding NSG's
+    /// outcome ([`NsgOutcome::Allow`] without NSGs).
+    pub fn outcome(&self) -> NsgOutcome {
+        self.deciding().map_or(NsgOutcome::Allow, |s| s.outcome)
+    }
+
+    /// True when every NSG allows it, false when one denies it, `None` when
+    /// one cannot tell (a rule that cannot be evaluated, or no rule matched).
+    pub fn allowed(&self) -> Option<bool> {
+        match self.outcome() {
+            NsgOutcome::Allow => Some(true),
+            NsgOutcome::Deny => Some(false),
+            NsgOutcome::NoRuleMatched | NsgOutcome::CannotTell => None,
+        }
+    }
+}
+
+/// The prefix of the route that carries a destination.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RoutePrefix {
+    /// An address block.
+    Block {
+        /// Its first address.
+        address: IpAddr,
+        /// Its prefix length.
+        len: u8,
+    },
+    /// The service tag a route names.
+    Tag(TagName),
+}
+
+impl RoutePrefix {
+    /// True for a default route (`0.0.0.0/0`, `::/0`).
+    pub fn is_default(&self) -> bool {
+        matches!(self, RoutePrefix::Block { len: 0, .. })
+    }
+}
+
+impl fmt::Display for RoutePrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RoutePrefix::Block { address, len } => write!(f, "{address}/{len}"),
+            RoutePrefix::Tag(t) => t.fmt(f),
+        }
+    }
+}
+
+/// The route that carries a destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteTaken {
+    /// The matching prefix.
+    pub prefix: RoutePrefix,
     /// The route's name, when it has one (system routes have none).
     pub name: Option<String>,
     /// Where it sends the traffic.
@@ -330,10 +558,87 @@ pub struct RouteVerdict {
     pub next_hop_address: Option<String>,
     /// Who made the route.
     pub source: RouteSource,
-    /// A system route asrscope added: `az network route-table show` prints
-    /// only the user's routes, and Azure combines them with the subnet's
-    /// system routes.
-    pub assumed: bool,
+    /// Where it was read, or that asrscope added it.
+    pub origin: RouteOrigin,
+}
+
+/// What the route choice rests on, when it could be wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteNote {
+    /// A route names a service tag the data cannot tell.
+    TagUnknown {
+        /// The address asked about.
+        address: IpAddr,
+        /// The first route naming it (its name, else its prefixes).
+        route: String,
+        /// The tag.
+        tag: TagName,
+        /// Other routes naming the same tag.
+        more: u32,
+        /// Why it cannot be told.
+        why: TagUnknown,
+    },
+    /// Routes name more tags the data cannot tell than are named one by one.
+    MoreTagsUnknown {
+        /// The address asked about.
+        address: IpAddr,
+        /// How many more tags.
+        count: usize,
+    },
+    /// A system route asrscope added drops the address, unless it is in the
+    /// virtual network's address space or a peered network's.
+    SystemRouteDrops {
+        /// The address.
+        address: IpAddr,
+    },
+    /// A service endpoint for Microsoft.Storage, which a route table does
+    /// not show, would take the traffic past the route.
+    ServiceEndpointBypass {
+        /// The route (its name, else its prefixes).
+        route: String,
+    },
+}
+
+/// The route (`--routes`) a destination takes.
+///
+/// The JSON flattens it as before: `prefix` (`-` when no route holds the
+/// destination), `name`, `next_hop` (`None` then), `next_hop_address`,
+/// `source` (`no route` then), `assumed` and `notes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteVerdict {
+    /// The route that carries it; `None` when no route holds the destination,
+    /// and Azure drops the traffic.
+    pub route: Option<RouteTaken>,
     /// What the choice rests on, when it could be wrong.
-    pub notes: Vec<String>,
+    pub notes: Vec<RouteNote>,
+}
+
+/// No route: Azure drops the traffic, as a next hop `None` does.
+static NO_ROUTE_HOP: NextHop = NextHop::None;
+
+impl RouteVerdict {
+    /// Where the traffic goes: [`NextHop::None`] when no route holds it.
+    pub fn next_hop(&self) -> &NextHop {
+        self.route.as_ref().map_or(&NO_ROUTE_HOP, |r| &r.next_hop)
+    }
+
+    /// The next hop's address.
+    pub fn next_hop_address(&self) -> Option<&str> {
+        self.route.as_ref()?.next_hop_address.as_deref()
+    }
+
+    /// True when a route the admin made (or no route at all) drops the
+    /// traffic; a system route asrscope assumed does not count (the
+    /// virtual network may hold the address).
+    pub fn drops(&self) -> bool {
+        match &self.route {
+            None => true,
+            Some(r) => r.next_hop == NextHop::None && r.origin != RouteOrigin::Assumed,
+        }
+    }
+
+    /// True when the traffic goes to a network virtual appliance.
+    pub fn to_appliance(&self) -> bool {
+        self.next_hop().is_appliance()
+    }
 }

@@ -70,7 +70,7 @@ impl Snapshot {
         for j in a
             .flows
             .iter()
-            .filter(|j| j.verdict.endpoint == Some(EndpointId::CacheStorage))
+            .filter(|j| j.verdict.endpoint_id() == Some(EndpointId::CacheStorage))
         {
             let f = &j.flow;
             let (s, e) = (

@@ -1,6 +1,6 @@
 //! A flow's verdict and its typed cause: which rule decided and the numbers
 //! it decided on. Reason sentences are rendered from the cause in one place
-//! (`diagnosis::reason`); findings, error codes and fixes are chosen by
+//! (`render::reason`); findings, error codes and fixes are chosen by
 //! matching on the cause, never on the sentence.
 
 use super::{FlowRecord, NsgVerdict, RouteVerdict, Side, TagName};
@@ -9,7 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 
 /// The Site Recovery endpoints of the catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "&'static str")]
 pub enum EndpointId {
     /// The cache storage account in the source region (`*.blob.core.windows.net`).
     CacheStorage,
@@ -41,7 +41,7 @@ impl EndpointId {
 
 /// How a flow was tied to its catalog endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(into = "&'static str")]
 pub enum EndpointBy {
     /// Its name (SNI, CONNECT, DNS answer or certificate) matched the pattern.
     Name,
@@ -62,7 +62,7 @@ impl EndpointBy {
 
 /// A flow's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(into = "&'static str")]
 pub enum Verdict {
     /// Worked.
     Allowed,
@@ -115,10 +115,9 @@ pub enum DnsFailure {
 pub enum Rejection {
     /// A fatal certificate alert in clear.
     Alert {
-        /// Description code.
-        description: u8,
-        /// Description name.
-        name: String,
+        /// Its description (the JSON's `description` and `name`).
+        #[serde(flatten)]
+        description: super::AlertDescription,
     },
     /// TLS 1.3: one encrypted record of an alert's size, then closed.
     EncryptedAlert,
@@ -173,12 +172,10 @@ pub enum Cause {
     },
     /// An ICMP error answered the flow.
     IcmpError {
-        /// ICMPv6.
-        v6: bool,
-        /// ICMP type.
-        icmp_type: u8,
-        /// ICMP code.
-        code: u8,
+        /// Its type and code (the JSON's `v6`, `icmp_type` and `code`; all
+        /// zero when the error itself was not kept).
+        #[serde(flatten)]
+        message: super::IcmpMessage,
         /// Who sent the error.
         from: Option<IpAddr>,
         /// The server.
@@ -202,10 +199,9 @@ pub enum Cause {
         side: Side,
         /// 1 warning, 2 fatal.
         level: u8,
-        /// Description code.
-        description: u8,
-        /// Description name.
-        name: String,
+        /// Its description (the JSON's `description` and `name`).
+        #[serde(flatten)]
+        description: super::AlertDescription,
     },
     /// The client rejected the server's certificate: a certificate alert, or
     /// it stopped right after the server's flight without finishing.
@@ -277,7 +273,7 @@ pub enum Cause {
     /// Established (and, with TLS, the version the server chose).
     Established {
         /// The TLS version the server chose.
-        tls_version: Option<String>,
+        tls_version: Option<super::TlsVersion>,
         /// The explicit proxy it went through.
         proxy: Option<SocketAddr>,
         /// The proxy's status code.
@@ -299,55 +295,35 @@ pub enum Cause {
     },
 }
 
-impl Cause {
-    /// The stable machine-readable name (the JSON `kind`).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Cause::ProxyAuthRequired { .. } => "proxy-auth-required",
-            Cause::ProxyRefused { .. } => "proxy-refused",
-            Cause::NoSynAnswer { .. } => "no-syn-answer",
-            Cause::NoDnsAnswer { .. } => "no-dns-answer",
-            Cause::SynReset { .. } => "syn-reset",
-            Cause::IcmpError { .. } => "icmp-error",
-            Cause::ResetAfterFirstData { .. } => "reset-after-first-data",
-            Cause::AckNeverSeen => "ack-never-seen",
-            Cause::TlsAlert { .. } => "tls-alert",
-            Cause::CertificateRejected { .. } => "certificate-rejected",
-            Cause::ServerSilent { .. } => "server-silent",
-            Cause::UdpAnswered => "udp-answered",
-            Cause::UdpNoAnswer => "udp-no-answer",
-            Cause::MidFlowOneDirection => "mid-flow-one-direction",
-            Cause::UntrustedIssuer { .. } => "untrusted-issuer",
-            Cause::PrivateEndpoint { .. } => "private-endpoint",
-            Cause::OutsideAzure { .. } => "outside-azure",
-            Cause::Throttled { .. } => "throttled",
-            Cause::MidFlowWorking { .. } => "mid-flow-working",
-            Cause::MidFlowNoData => "mid-flow-no-data",
-            Cause::Established { .. } => "established",
-            Cause::DnsFailed { .. } => "dns-failed",
-            Cause::NothingToJudge { .. } => "nothing-to-judge",
-        }
-    }
+/// The catalog endpoint a flow belongs to, and how it was told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointMatch {
+    /// The endpoint.
+    pub id: EndpointId,
+    /// Its URL pattern in the flow's cloud (the CSV's and the JSON's
+    /// `endpoint`).
+    pub pattern: &'static str,
+    /// Whether it was found by the flow's name or by its address.
+    pub by: EndpointBy,
+    /// The cloud of the endpoint's name (or of the analysis).
+    pub cloud: super::Cloud,
+    /// The tag an NSG must allow for the endpoint and these regions.
+    pub required_tag: super::RequiredTag,
 }
 
 /// What the judge says of a flow.
-#[derive(Debug, Clone, Serialize)]
+///
+/// The JSON flattens it beside the flow: `endpoint_id`, `endpoint` (the
+/// pattern), `endpoint_by`, `cloud` and `required_tag` (all null for a flow
+/// of no endpoint), `service_tag`, `service_region`, `platform`, `verdict`,
+/// `reason` (the cause in words), `cause`, `private_endpoint`, `nsg` and
+/// `route`.
+#[derive(Debug, Clone)]
 pub struct FlowVerdict {
     /// The flow's id.
-    #[serde(skip)]
     pub flow: u64,
     /// The catalog endpoint the flow belongs to.
-    #[serde(rename = "endpoint_id")]
-    pub endpoint: Option<EndpointId>,
-    /// Its URL pattern (the CSV's and the JSON's `endpoint`).
-    #[serde(rename = "endpoint")]
-    pub endpoint_pattern: Option<&'static str>,
-    /// Whether the endpoint was found by the flow's name or by its address.
-    pub endpoint_by: Option<EndpointBy>,
-    /// The cloud of the endpoint's name (or of the analysis).
-    pub cloud: Option<super::Cloud>,
-    /// The tag an NSG must allow for the endpoint and these regions.
-    pub required_tag: Option<TagName>,
+    pub endpoint: Option<EndpointMatch>,
     /// The tag that really contains the destination (the most relevant one).
     pub service_tag: Option<TagName>,
     /// The region of `service_tag`, when regional.
@@ -357,16 +333,48 @@ pub struct FlowVerdict {
     pub platform: Option<&'static str>,
     /// The verdict.
     pub verdict: Verdict,
-    /// One line of evidence, rendered from `cause`.
-    pub reason: String,
     /// Why, machine-readable.
     pub cause: Cause,
-    /// Reached through a private endpoint (CNAME to `privatelink.*`, private address).
-    pub private_endpoint: bool,
     /// The NSG exports' verdict (Site Recovery flows, with `--nsg`).
     pub nsg: Option<NsgVerdict>,
     /// The effective route (Site Recovery flows, with `--routes`).
     pub route: Option<RouteVerdict>,
+}
+
+impl FlowVerdict {
+    /// The catalog endpoint's id.
+    pub fn endpoint_id(&self) -> Option<EndpointId> {
+        self.endpoint.as_ref().map(|e| e.id)
+    }
+
+    /// Reached through a private endpoint (CNAME to `privatelink.*`, private
+    /// address).
+    pub fn private_endpoint(&self) -> bool {
+        matches!(self.cause, Cause::PrivateEndpoint { .. })
+    }
+
+    /// For a flow tied to its endpoint by its address alone (it had no
+    /// name), the endpoint's pattern and the tag that holds the address.
+    pub fn by_address(&self) -> Option<ByAddress> {
+        let e = self.endpoint.as_ref()?;
+        match (e.by, &self.service_tag) {
+            (EndpointBy::Address, Some(tag)) => Some(ByAddress {
+                pattern: e.pattern,
+                tag: tag.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A flow with no name, tied to its endpoint by the tag its address is in:
+/// said beside its reason, so that no one mistakes it for a name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ByAddress {
+    /// The endpoint's URL pattern.
+    pub pattern: &'static str,
+    /// The tag holding the address.
+    pub tag: TagName,
 }
 
 /// A flow with its verdict, as the views show it.

@@ -7,7 +7,7 @@
 //! records (and so over several segments) is joined before `tls-parser` reads it.
 
 use super::{Progress, printable};
-use crate::model::CertNames;
+use crate::model::{AlertDescription, CertNames};
 use tls_parser::{
     TlsExtension, TlsMessage, TlsMessageHandshake, parse_tls_client_hello_extension,
     parse_tls_message_handshake, parse_tls_server_hello_extension,
@@ -22,7 +22,9 @@ pub const MAX_RECORD: usize = 16384 + 2048;
 
 const CT_CCS: u8 = 20;
 const CT_ALERT: u8 = 21;
-const CT_HANDSHAKE: u8 = 22;
+/// The content type of a handshake record: the first byte of a TLS stream
+/// that opens with a ClientHello (record magic `16 03`).
+pub const CT_HANDSHAKE: u8 = 22;
 const CT_APPDATA: u8 = 23;
 
 const EXT_SNI: u16 = 0;
@@ -61,19 +63,12 @@ impl ClientHello {
 }
 
 /// A TLS alert seen in clear.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Alert {
     /// 1 warning, 2 fatal.
     pub level: u8,
-    /// Alert description code.
-    pub description: u8,
-}
-
-impl Alert {
-    /// The description's name (RFC 8446 §6).
-    pub fn name(&self) -> &'static str {
-        alert_name(self.description)
-    }
+    /// Alert description.
+    pub description: AlertDescription,
 }
 
 /// What the server's first flight shows in clear.
@@ -90,21 +85,6 @@ pub struct ServerFacts {
     pub alert: Option<Alert>,
     /// The certificate chain, leaf first (TLS 1.2 and older).
     pub certs: Vec<CertNames>,
-}
-
-/// Name of a TLS version code.
-pub fn version_name(v: u16) -> String {
-    match v {
-        0x0002 => "SSL2.0".into(),
-        0x0300 => "SSL3.0".into(),
-        0x0301 => "TLS1.0".into(),
-        0x0302 => "TLS1.1".into(),
-        0x0303 => "TLS1.2".into(),
-        0x0304 => "TLS1.3".into(),
-        0x7f00..=0x7fff => format!("TLS1.3-draft{}", v & 0xff),
-        0xfb00..=0xfbff | 0x7e00..=0x7eff => "TLS1.3-draft".into(),
-        other => format!("0x{other:04x}"),
-    }
 }
 
 fn version_rank(v: u16) -> u32 {
@@ -234,7 +214,7 @@ pub fn follow(buf: &[u8], known: &dyn Fn(usize, usize) -> bool, t: &mut Trail) -
                 }
                 t.alert = Some(Alert {
                     level: a[0],
-                    description: a[1],
+                    description: AlertDescription(a[1]),
                 });
             }
             CT_ALERT => t.encrypted_alert = true,
@@ -550,7 +530,7 @@ pub fn parse_server_with(buf: &[u8], certs: &mut CertCache) -> Progress<ServerFa
             if frag.len() == 2 && !(facts.hello && facts.version == Some(0x0304)) {
                 facts.alert = Some(Alert {
                     level: frag[0],
-                    description: frag[1],
+                    description: AlertDescription(frag[1]),
                 });
             }
             done = true;
@@ -668,40 +648,6 @@ pub fn cert_names(der: &[u8]) -> Option<CertNames> {
         issuer_cn,
         san,
     })
-}
-
-/// Name of an alert description (RFC 8446 §6, RFC 5246 §7.2).
-pub fn alert_name(d: u8) -> &'static str {
-    match d {
-        0 => "close_notify",
-        10 => "unexpected_message",
-        20 => "bad_record_mac",
-        22 => "record_overflow",
-        40 => "handshake_failure",
-        42 => "bad_certificate",
-        43 => "unsupported_certificate",
-        44 => "certificate_revoked",
-        45 => "certificate_expired",
-        46 => "certificate_unknown",
-        47 => "illegal_parameter",
-        48 => "unknown_ca",
-        49 => "access_denied",
-        50 => "decode_error",
-        51 => "decrypt_error",
-        70 => "protocol_version",
-        71 => "insufficient_security",
-        80 => "internal_error",
-        86 => "inappropriate_fallback",
-        90 => "user_canceled",
-        109 => "missing_extension",
-        110 => "unsupported_extension",
-        112 => "unrecognized_name",
-        113 => "bad_certificate_status_response",
-        115 => "unknown_psk_identity",
-        116 => "certificate_required",
-        120 => "no_application_protocol",
-        _ => "other",
-    }
 }
 
 #[cfg(test)]

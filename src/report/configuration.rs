@@ -2,6 +2,7 @@
 //! rule and route it rests on, and the fix.
 
 use crate::model::{ConfigCheck, ConfigStatus, Need};
+use crate::render;
 use crate::sanitize::for_terminal;
 use std::io::{self, Write};
 
@@ -23,7 +24,7 @@ pub fn write(c: &ConfigCheck, out: &mut impl Write) -> io::Result<()> {
         "Site Recovery requirements against the exported configuration: {} -> {} ({})",
         c.source_region.tag_suffix,
         c.target_region.tag_suffix,
-        crate::azure::clouds::display(c.cloud)
+        render::cloud_name(c.cloud)
     )?;
     let t = &c.service_tags;
     let age = c
@@ -42,9 +43,9 @@ pub fn write(c: &ConfigCheck, out: &mut impl Write) -> io::Result<()> {
         writeln!(
             out,
             "  STALE: older than {} days; tags change weekly: pass the current {} with --service-tags ({})",
-            crate::diagnosis::configuration::STALE_DAYS,
-            crate::azure::clouds::tag_file(c.cloud),
-            crate::azure::clouds::tag_download(c.cloud)
+            crate::model::STALE_TAGS_DAYS,
+            render::tag_file(c.cloud),
+            render::tag_download(c.cloud)
         )?;
     }
     writeln!(
@@ -58,7 +59,7 @@ pub fn write(c: &ConfigCheck, out: &mut impl Write) -> io::Result<()> {
         }
     )?;
     for n in &c.notes {
-        writeln!(out, "note: {}", for_terminal(n))?;
+        writeln!(out, "note: {}", for_terminal(&render::check::note(n)))?;
     }
     for r in &c.requirements {
         let need = match r.need {
@@ -74,11 +75,11 @@ pub fn write(c: &ConfigCheck, out: &mut impl Write) -> io::Result<()> {
             r.endpoint,
             r.tag
         )?;
-        for e in &r.evidence {
-            writeln!(out, "          {}", for_terminal(e))?;
+        for e in render::check::evidence_lines(r) {
+            writeln!(out, "          {}", for_terminal(&e))?;
         }
-        for f in &r.fix {
-            writeln!(out, "    fix:  {}", for_terminal(f))?;
+        for f in render::fixes(&r.fixes) {
+            writeln!(out, "    fix:  {}", for_terminal(&f))?;
         }
     }
     writeln!(out)?;

@@ -335,7 +335,7 @@ impl Cells<'_> {
         }
         self.fixed(f.rtt_ms, 3);
         self.fixed(f.out.throughput_kbps, 1);
-        self.text(f.tls_version().unwrap_or(""));
+        self.text(&f.tls_version().map(|v| v.name()).unwrap_or_default());
         self.text(f.cert_issuer().unwrap_or(""));
         self.int(f.proxy.as_ref().and_then(|p| p.status));
     }
@@ -343,24 +343,23 @@ impl Cells<'_> {
     /// The cells of the diagnosis and of what an appliance did to the flow:
     /// `endpoint` to `vni`.
     fn diagnosis(&mut self, f: &FlowRecord, v: &FlowVerdict) {
-        self.word(v.endpoint_pattern.unwrap_or(""));
-        self.text(v.required_tag.as_ref().map_or("", TagName::as_str));
+        self.word(v.endpoint.as_ref().map_or("", |e| e.pattern));
+        self.text(
+            &v.endpoint
+                .as_ref()
+                .map(|e| e.required_tag.to_string())
+                .unwrap_or_default(),
+        );
         self.text(v.service_tag.as_ref().map_or("", TagName::as_str));
         self.word(v.verdict.as_str());
-        self.text(&v.reason);
-        self.word(v.endpoint_by.map_or("", |e| e.as_str()));
+        self.text(&crate::render::reason::flow(v));
+        self.word(v.endpoint.as_ref().map_or("", |e| e.by.as_str()));
         match &v.nsg {
             Some(n) => self.text(&nsg_rule_cell(n)),
             None => self.end(),
         }
         match &v.route {
-            Some(r) => {
-                let hop = match &r.next_hop_address {
-                    Some(a) => format!("{} {a}", r.next_hop),
-                    None => r.next_hop.to_string(),
-                };
-                self.text(&hop);
-            }
+            Some(r) => self.text(&crate::render::network::next_hop(r)),
             None => self.end(),
         }
         self.ip(f.translated_ip.as_ref());

@@ -43,13 +43,13 @@ pub fn finding_text(out: &mut dyn Write, f: &Finding, at_us: i64) -> std::io::Re
     let ev = f
         .evidence
         .first()
-        .map(|e| format!(": {e}"))
+        .map(|e| format!(": {}", crate::render::finding::evidence(e)))
         .unwrap_or_default();
     writeln!(
         out,
         "{} {sev} {}{}",
         hms(at_us),
-        for_terminal(&f.title),
+        for_terminal(&crate::render::finding::title(&f.title)),
         for_terminal(&ev)
     )
 }

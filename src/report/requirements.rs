@@ -1,7 +1,7 @@
 //! `asrscope requirements`: a region pair's requirements as a checklist to
 //! read, as JSON, or as `az network nsg rule create` commands to paste.
 
-use crate::diagnosis::advice;
+use crate::render::advice;
 use crate::model::requirements::{DiskLimit, NsgRule, RegionRequirements};
 use crate::model::{Need, Region};
 use std::io::Write;

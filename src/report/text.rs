@@ -3,14 +3,15 @@
 //! the flows that matter.
 
 use crate::dates::rfc3339_us;
-use crate::decode::linktype_name;
-use crate::model::CaptureEnd;
-use crate::model::Verdict;
-use crate::model::{Analysis, JudgedFlow};
-use crate::model::{Severity, Status};
+use crate::model::{
+    Analysis, CaptureEnd, CapturePoint, Cloud, CloudChoice, Diagnosis, JudgedFlow, Need,
+    ReadSummary, RegionChoice, Status, TagName, Verdict,
+};
+use crate::render;
 use crate::sanitize::for_terminal;
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::net::SocketAddr;
 
 /// Most flows listed; the rest are counted.
 pub const MAX_LISTED: usize = 40;
@@ -90,7 +91,7 @@ fn wrap_lines(first: &str, indent: usize, text: &str) -> Vec<String> {
 /// Recovery flows and flows that did not work), failures first.
 #[derive(Debug, Default)]
 pub struct Summary {
-    by_verdict: BTreeMap<&'static str, u64>,
+    by_verdict: BTreeMap<Verdict, u64>,
     tcp: u64,
     udp: u64,
     problems: Vec<JudgedFlow>,
@@ -102,10 +103,7 @@ impl Summary {
     /// Accounts one flow in the totals only, without listing it (a support
     /// bundle's report lists Site Recovery flows only).
     pub fn count(&mut self, j: &JudgedFlow) {
-        *self
-            .by_verdict
-            .entry(j.verdict.verdict.as_str())
-            .or_default() += 1;
+        *self.by_verdict.entry(j.verdict.verdict).or_default() += 1;
         match j.flow.transport {
             crate::model::Transport::Tcp => self.tcp += 1,
             crate::model::Transport::Udp => self.udp += 1,
@@ -130,8 +128,21 @@ impl Summary {
     }
 }
 
-/// Writes the report.
+/// Writes the report: what was analysed, the requirement checklist, the
+/// findings and the flows that matter.
 pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Result<()> {
+    header(out, a, sum)?;
+    writeln!(out)?;
+    requirements(out, &a.diagnosis)?;
+    writeln!(out)?;
+    findings(out, &a.diagnosis)?;
+    writeln!(out)?;
+    flows_that_matter(out, sum)
+}
+
+/// What was analysed: the captures, the regions, the service-tag data,
+/// the cloud, the capture's quality and the flows by verdict.
+fn header(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Result<()> {
     let c = &a.capture;
     let d = &a.diagnosis;
     let span = match (c.first_seen, c.last_seen) {
@@ -139,8 +150,8 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
         _ => "no frames".into(),
     };
     let cp = match d.capture_point {
-        crate::model::CapturePoint::Vm => "VM",
-        crate::model::CapturePoint::Nva => "NVA",
+        CapturePoint::Vm => "VM",
+        CapturePoint::Nva => "NVA",
     };
     writeln!(
         out,
@@ -149,34 +160,10 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
         c.frames
     )?;
     for i in &a.inputs {
-        let lts: Vec<String> = i.linktypes.iter().map(|l| linktype_name(*l)).collect();
-        let end = match &i.end {
-            CaptureEnd::Complete => "complete".to_string(),
-            CaptureEnd::Damaged {
-                after_frame,
-                message,
-            } => {
-                // The phrase users and scripts look for stays on one line.
-                format!(
-                    "STOPPED{NBSP}after{NBSP}frame{NBSP}{after_frame}: {}",
-                    for_terminal(message)
-                )
-            }
-        };
-        wrapped(
-            out,
-            &format!("  {}:", for_terminal(&i.path)),
-            4,
-            &format!(
-                "{:?}, {}, {} frames, {end}",
-                i.format,
-                lts.join(", "),
-                i.frames
-            ),
-        )?;
+        input(out, i)?;
     }
-    let region = |r: &Option<crate::model::RegionChoice>, what: &str| match r {
-        Some(r) => format!("{} ({})", r.region.tag_suffix, r.how),
+    let region = |r: &Option<RegionChoice>, what: &str| match r {
+        Some(r) => format!("{} ({})", r.region.tag_suffix, r.how.as_str()),
         None => format!("unknown (give --{what}-region)"),
     };
     writeln!(
@@ -194,33 +181,15 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
         for_terminal(&d.service_tags_origin),
         t.tags
     )?;
-    let c = &d.cloud;
-    if c.cloud != crate::model::Cloud::Public || !c.addresses_checked {
-        let unchecked = if c.addresses_checked {
-            String::new()
-        } else {
-            format!(
-                "; addresses NOT checked: the service-tag data is another cloud's (pass {} with --service-tags)",
-                crate::azure::clouds::tag_file(c.cloud)
-            )
-        };
-        wrapped(
-            out,
-            "cloud:",
-            4,
-            &format!(
-                "{} ({}){unchecked}",
-                crate::azure::clouds::display(c.cloud),
-                c.how
-            ),
-        )?;
-    }
+    cloud(out, &d.cloud)?;
     quality(out, a)?;
-    let hs: Vec<String> = sum
+    let mut by_verdict: Vec<(&str, u64)> = sum
         .by_verdict
         .iter()
-        .map(|(k, v)| format!("{k} {v}"))
+        .map(|(v, n)| (v.as_str(), *n))
         .collect();
+    by_verdict.sort_unstable();
+    let hs: Vec<String> = by_verdict.iter().map(|(k, v)| format!("{k} {v}")).collect();
     writeln!(
         out,
         "flows: {} (tcp {}, udp {}): {}",
@@ -228,9 +197,67 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
         sum.tcp,
         sum.udp,
         hs.join(", ")
-    )?;
+    )
+}
 
-    writeln!(out)?;
+/// One input: its format, link types, frames and how it ended.
+fn input(out: &mut dyn Write, i: &ReadSummary) -> std::io::Result<()> {
+    let lts: Vec<String> = i.linktypes.iter().map(|l| render::linktype(*l)).collect();
+    let end = match &i.end {
+        CaptureEnd::Complete => "complete".to_string(),
+        CaptureEnd::Damaged {
+            after_frame,
+            message,
+        } => {
+            // The phrase users and scripts look for stays on one line.
+            format!(
+                "STOPPED{NBSP}after{NBSP}frame{NBSP}{after_frame}: {}",
+                for_terminal(message)
+            )
+        }
+    };
+    wrapped(
+        out,
+        &format!("  {}:", for_terminal(&i.path)),
+        4,
+        &format!(
+            "{:?}, {}, {} frames, {end}",
+            i.format,
+            lts.join(", "),
+            i.frames
+        ),
+    )
+}
+
+/// The cloud, when it is not the public one or its addresses could not be
+/// checked.
+fn cloud(out: &mut dyn Write, c: &CloudChoice) -> std::io::Result<()> {
+    if c.cloud == Cloud::Public && c.addresses_checked {
+        return Ok(());
+    }
+    let unchecked = if c.addresses_checked {
+        String::new()
+    } else {
+        format!(
+            "; addresses NOT checked: the service-tag data is another cloud's (pass {} with --service-tags)",
+            render::tag_file(c.cloud)
+        )
+    };
+    wrapped(
+        out,
+        "cloud:",
+        4,
+        &format!(
+            "{} ({}){unchecked}",
+            render::cloud_name(c.cloud),
+            c.how.as_str()
+        ),
+    )
+}
+
+/// The checklist: one line per endpoint with its evidence and VMs, and the
+/// upload rate to the cache account.
+fn requirements(out: &mut dyn Write, d: &Diagnosis) -> std::io::Result<()> {
     writeln!(out, "SITE RECOVERY REQUIREMENTS")?;
     writeln!(
         out,
@@ -244,78 +271,74 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
             _ => "[!!]",
         };
         let ep = match r.need {
-            crate::model::Need::Always => r.endpoint.to_string(),
-            crate::model::Need::AdeVms => format!("{} (ADE VMs)", r.endpoint),
-            crate::model::Need::AgentAutoUpgrade => {
-                format!("{} (auto-upgrade)", r.endpoint)
-            }
+            Need::Always => r.endpoint.to_string(),
+            Need::AdeVms => format!("{} (ADE VMs)", r.endpoint),
+            Need::AgentAutoUpgrade => format!("{} (auto-upgrade)", r.endpoint),
         };
         writeln!(
             out,
             "  {:<15} {:<42} {:<28} {:>5}",
-            format!("{mark} {}", r.status.as_str()),
+            format!("{mark} {}", render::status(r.status)),
             trunc(&ep, 42),
-            trunc(r.tag.as_str(), 28),
+            trunc(&r.tag.to_string(), 28),
             r.flows
         )?;
-        if !r.evidence.is_empty() {
-            wrapped(out, "                  ", 18, &for_terminal(&r.evidence))?;
+        let evidence = r.cause.as_ref().map(render::cause);
+        if let Some(e) = evidence.filter(|e| !e.is_empty()) {
+            wrapped(out, "                  ", 18, &for_terminal(&e))?;
         }
-        let by_vm = crate::diagnosis::reason::sources_text(&r.sources, r.sources_left_off);
+        let by_vm = render::sources_text(&r.sources, r.sources_left_off);
         if !by_vm.is_empty() {
             wrapped(out, "                  ", 18, &by_vm)?;
         }
     }
     // The rate means something only once there was data to upload.
-    if let Some(u) = d.cache_upload.as_ref().filter(|u| u.bytes >= 64 * 1024) {
+    let Some(u) = d.cache_upload.as_ref().filter(|u| u.bytes >= 64 * 1024) else {
+        return Ok(());
+    };
+    wrapped(
+        out,
+        "  upload to the cache account:",
+        4,
+        &format!(
+            "{:.2} MB/s ({}; {:.1}% retransmitted); Site Recovery needs at least {:.2} MB/s (4 MB in 3 s); churn limit {:.0} MB/s per VM, {:.0} MB/s with High Churn",
+            u.mbps,
+            render::upload_time(u),
+            u.retrans_pct,
+            d.thresholds.cache_upload_mbps,
+            d.thresholds.churn_limit_mbps,
+            d.thresholds.high_churn_limit_mbps
+        ),
+    )
+}
+
+/// The findings, most severe first, each with its evidence and fixes.
+fn findings(out: &mut dyn Write, d: &Diagnosis) -> std::io::Result<()> {
+    if d.findings.is_empty() {
+        return writeln!(out, "FINDINGS: none");
+    }
+    writeln!(out, "FINDINGS (most severe first)")?;
+    for (n, f) in d.findings.iter().enumerate() {
+        let sev = render::severity(f.severity).to_uppercase();
         wrapped(
             out,
-            "  upload to the cache account:",
+            &format!("{:>2}. {sev}:", n + 1),
             4,
-            &format!(
-                "{:.2} MB/s ({}; {:.1}% retransmitted); Site Recovery needs at least {:.2} MB/s (4 MB in 3 s); churn limit {:.0} MB/s per VM, {:.0} MB/s with High Churn",
-                u.mbps,
-                crate::diagnosis::findings::upload_time(u),
-                u.retrans_pct,
-                d.thresholds.cache_upload_mbps,
-                d.thresholds.churn_limit_mbps,
-                d.thresholds.high_churn_limit_mbps
-            ),
+            &for_terminal(&render::finding::title_with_codes(f)),
         )?;
-    }
-
-    writeln!(out)?;
-    if d.findings.is_empty() {
-        writeln!(out, "FINDINGS: none")?;
-    } else {
-        writeln!(out, "FINDINGS (most severe first)")?;
-        for (n, f) in d.findings.iter().enumerate() {
-            let sev = match f.severity {
-                Severity::Critical => "CRITICAL",
-                Severity::Warning => "WARNING",
-                Severity::Info => "INFO",
-            };
-            let codes = if f.error_codes.is_empty() {
-                String::new()
-            } else {
-                format!(" [Site Recovery error {}]", f.error_codes.join(", "))
-            };
-            wrapped(
-                out,
-                &format!("{:>2}. {sev}:", n + 1),
-                4,
-                &format!("{}{codes}", for_terminal(&f.title)),
-            )?;
-            for e in &f.evidence {
-                wrapped(out, "    evidence:", 14, &for_terminal(e))?;
-            }
-            for x in &f.fix {
-                wrapped(out, "    fix:", 9, &for_terminal(x))?;
-            }
+        for e in render::finding::evidence_lines(f) {
+            wrapped(out, "    evidence:", 14, &for_terminal(&e))?;
+        }
+        for x in render::fixes(&f.fixes) {
+            wrapped(out, "    fix:", 9, &for_terminal(&x))?;
         }
     }
+    Ok(())
+}
 
-    writeln!(out)?;
+/// The flows that matter (failures, then Site Recovery flows that worked),
+/// in time order, each with its reason; how many more there were.
+fn flows_that_matter(out: &mut dyn Write, sum: &Summary) -> std::io::Result<()> {
     writeln!(out, "FLOWS THAT MATTER")?;
     writeln!(
         out,
@@ -332,13 +355,9 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
     for j in &listed {
         let f = &j.flow;
         let t = rfc3339_us(f.first_seen);
-        let server = match f.dst_ip {
-            std::net::IpAddr::V6(ip) => format!("[{ip}]:{}", f.dst_port),
-            ip => format!("{ip}:{}", f.dst_port),
-        };
-        let name = crate::model::FlowRecord::name(f)
-            .map(for_terminal)
-            .unwrap_or_else(|| "-".into());
+        let server = SocketAddr::new(f.dst_ip, f.dst_port).to_string();
+        let name = f.name().map(for_terminal).unwrap_or_else(|| "-".into());
+        let tag = j.verdict.service_tag.as_ref().map(TagName::as_str);
         writeln!(
             out,
             "{:<12} {:<22} {:<33} {:<13} {}",
@@ -346,17 +365,10 @@ pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Resul
             trunc(&server, 22),
             trunc(&name, 33),
             j.verdict.verdict.as_str(),
-            trunc(
-                j.verdict
-                    .service_tag
-                    .as_ref()
-                    .map(crate::model::TagName::as_str)
-                    .or(j.verdict.platform)
-                    .unwrap_or("-"),
-                16
-            )
+            trunc(tag.or(j.verdict.platform).unwrap_or("-"), 16)
         )?;
-        wrapped(out, "             ", 13, &for_terminal(&j.verdict.reason))?;
+        let reason = render::reason::flow(&j.verdict);
+        wrapped(out, "             ", 13, &for_terminal(&reason))?;
     }
     let more = sum.matter.saturating_sub(listed.len() as u64);
     if more > 0 {

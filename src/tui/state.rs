@@ -152,8 +152,9 @@ fn matches(j: &JudgedFlow, needle: &str) -> bool {
         || hit(&format!("{}:{}", f.src_ip, f.src_port))
         || hit(v.verdict.as_str())
         || v.service_tag.as_ref().is_some_and(|t| hit(t.as_str()))
-        || v.required_tag.as_ref().is_some_and(|t| hit(t.as_str()))
-        || v.endpoint_pattern.is_some_and(hit)
+        || v.endpoint
+            .as_ref()
+            .is_some_and(|e| hit(&e.required_tag.to_string()) || hit(e.pattern))
 }
 
 impl UiState {

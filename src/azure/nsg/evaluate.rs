@@ -38,7 +38,7 @@
 use super::{Access, Direction, Nsg, Prefix, Protocol, Rule};
 use crate::azure::address::{Block, BlockIndex, unmapped};
 use crate::azure::tags::TagSource;
-use crate::model::{AppliedTo, NsgOutcome, NsgStep, NsgVerdict, TagName};
+use crate::model::{AppliedTo, NsgNote, NsgOutcome, NsgStep, NsgVerdict, SpecialTag, TagName};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -70,13 +70,6 @@ impl Flow {
             destination_port: port,
         }
     }
-}
-
-/// The names NSGs give meanings of their own.
-fn special(tag: &TagName) -> bool {
-    ["VirtualNetwork", "Internet", "AzureLoadBalancer"]
-        .iter()
-        .any(|s| tag.is(s))
 }
 
 /// One NSG's outbound rules, indexed.
@@ -139,7 +132,7 @@ impl Indexed {
                     }
                     Prefix::Tag(t) => match tag_numbers.get(t) {
                         Some(&n) => idx.by_tag_map[n as usize].push(pos),
-                        None if special(t) => always = true,
+                        None if t.special().is_some() => always = true,
                         None => idx.by_tag.entry(t.clone()).or_default().push(pos),
                     },
                 }
@@ -259,9 +252,10 @@ impl Nsgs {
         self.nsgs.is_empty()
     }
 
-    /// The NSG of that name.
-    pub fn named(&self, name: &str) -> Option<&Nsg> {
-        self.nsgs.iter().find(|n| n.name == name)
+    /// The NSG at `index` of [`Nsgs::list`] (an [`NsgStep`]'s
+    /// `nsg_index`).
+    pub fn get(&self, index: usize) -> Option<&Nsg> {
+        self.nsgs.get(index)
     }
 
     /// Every block a destination prefix names (prefixes, expanded lists,
@@ -284,53 +278,23 @@ impl Nsgs {
     pub fn evaluate(&self, flow: &Flow, tags: &dyn TagSource) -> NsgVerdict {
         let mut steps = Vec::new();
         let mut notes = Vec::new();
-        let mut allowed = Some(true);
-        let mut decided: Option<usize> = None;
         for &n in &self.order {
-            let nsg = &self.nsgs[n];
             let (step, why) = self.evaluate_one(n, flow, tags, &mut notes);
             let outcome = step.outcome;
             steps.push(step);
             notes.extend(why);
             match outcome {
-                NsgOutcome::Deny => {
-                    allowed = Some(false);
-                    decided = Some(steps.len() - 1);
-                    break;
-                }
-                NsgOutcome::Allow => {
-                    if allowed == Some(true) {
-                        decided = Some(steps.len() - 1);
-                    }
-                }
-                NsgOutcome::NoRuleMatched => {
-                    if allowed.is_some() {
-                        decided = Some(steps.len() - 1);
-                    }
-                    allowed = None;
-                    notes.push(format!(
-                        "no outbound rule of NSG {} matches: every NSG ends with the default rule DenyAllOutBound, which this export lacks (cut short?)",
-                        nsg.name
-                    ));
-                }
-                NsgOutcome::CannotTell => {
-                    if allowed.is_some() {
-                        decided = Some(steps.len() - 1);
-                    }
-                    allowed = None;
-                }
+                NsgOutcome::Deny => break,
+                NsgOutcome::NoRuleMatched => notes.push(NsgNote::NoRuleMatched {
+                    nsg: self.nsgs[n].name.clone(),
+                }),
+                NsgOutcome::Allow | NsgOutcome::CannotTell => {}
             }
         }
-        let manager = self.nsgs.iter().find_map(|n| n.network_manager.clone());
-        let d = decided.map(|i| &steps[i]);
         NsgVerdict {
-            allowed,
-            nsg: d.map(|s| s.nsg.clone()),
-            rule: d.and_then(|s| s.rule.clone()),
-            priority: d.and_then(|s| s.priority),
-            network_manager: manager,
-            notes,
             steps,
+            network_manager: self.nsgs.iter().find_map(|n| n.network_manager.clone()),
+            notes,
         }
     }
 
@@ -349,12 +313,13 @@ impl Nsgs {
         n: usize,
         flow: &Flow,
         tags: &dyn TagSource,
-        notes: &mut Vec<String>,
-    ) -> (NsgStep, Option<String>) {
+        notes: &mut Vec<NsgNote>,
+    ) -> (NsgStep, Option<NsgNote>) {
         let nsg = &self.nsgs[n];
         let idx = &self.index[n];
         let step = |rule: Option<&Rule>, outcome| NsgStep {
             nsg: nsg.name.clone(),
+            nsg_index: n,
             applied_to: nsg.applied_to,
             export: nsg.export,
             rule: rule.map(|r| r.name.clone()),
@@ -382,7 +347,7 @@ impl Nsgs {
 enum Tri {
     Yes,
     No,
-    Unknown(String),
+    Unknown(NsgNote),
 }
 
 fn rule_matches(
@@ -391,7 +356,7 @@ fn rule_matches(
     flow: &Flow,
     destination_hit: bool,
     tags: &dyn TagSource,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<NsgNote>,
 ) -> Tri {
     if rule.protocol != Protocol::Any && rule.protocol != flow.protocol {
         return Tri::No;
@@ -427,12 +392,11 @@ fn rule_matches(
             if let Some(asg) = rule.destination_asgs.first()
                 && is_public(flow.destination)
             {
-                notes.push(format!(
-                    "application security group {} (rule {}) taken as not holding the public address {}",
-                    super::last_segment(asg),
-                    rule.name,
-                    flow.destination
-                ));
+                notes.push(NsgNote::AsgNotPublic {
+                    asg: super::last_segment(asg).to_string(),
+                    rule: rule.name.clone(),
+                    address: flow.destination,
+                });
             }
             return Tri::No;
         }
@@ -464,7 +428,7 @@ fn addresses_match(
     nsg: &Nsg,
     ip: Option<IpAddr>,
     tags: &dyn TagSource,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<NsgNote>,
 ) -> Tri {
     let Some(ip) = ip else {
         // The VM's own address is not given: its membership of a source
@@ -500,10 +464,9 @@ fn addresses_match(
 }
 
 fn asg_unknown(asg: &str) -> Tri {
-    Tri::Unknown(format!(
-        "application security group {}: membership is not in the export",
-        super::last_segment(asg)
-    ))
+    Tri::Unknown(NsgNote::AsgMembership {
+        asg: super::last_segment(asg).to_string(),
+    })
 }
 
 fn tag_matches(
@@ -512,7 +475,7 @@ fn tag_matches(
     nsg: &Nsg,
     ip: IpAddr,
     tags: &dyn TagSource,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<NsgNote>,
 ) -> Tri {
     if !expanded.is_empty() {
         return yes_no(expanded.iter().any(|b| b.contains(ip)));
@@ -520,29 +483,24 @@ fn tag_matches(
     if let Some(list) = nsg.tag_map.get(tag).filter(|l| !l.is_empty()) {
         return yes_no(list.iter().any(|b| b.contains(ip)));
     }
-    if !special(tag) {
-        if tags.knows(tag) {
-            return yes_no(tags.tags_of(ip).contains(tag));
+    match tag.special() {
+        None if tags.knows(tag) => yes_no(tags.tags_of(ip).contains(tag)),
+        None => Tri::Unknown(NsgNote::TagUnknown {
+            tag: tag.clone(),
+            why: tags.why_not(tag),
+            address: ip,
+        }),
+        Some(SpecialTag::VirtualNetwork) => {
+            notes.push(NsgNote::VirtualNetworkAsPrivate);
+            yes_no(is_rfc1918(ip))
         }
-        return Tri::Unknown(format!(
-            "{}: cannot tell whether {ip} is in it",
-            tags.why_not(tag)
-        ));
-    }
-    if tag.is("VirtualNetwork") {
-        notes.push(
-            "VirtualNetwork taken as the private ranges 10/8, 172.16/12, 192.168/16 (the export does not list the address space)"
-                .to_string(),
-        );
-        yes_no(is_rfc1918(ip))
-    } else if tag.is("Internet") {
-        notes.push(
-            "Internet taken as any public address (the export does not list its prefixes)"
-                .to_string(),
-        );
-        yes_no(is_public(ip))
-    } else {
-        yes_no(ip == IpAddr::V4(crate::azure::platform::WIRESERVER))
+        Some(SpecialTag::Internet) => {
+            notes.push(NsgNote::InternetAsPublic);
+            yes_no(is_public(ip))
+        }
+        Some(SpecialTag::AzureLoadBalancer) => {
+            yes_no(ip == IpAddr::V4(crate::azure::platform::WIRESERVER))
+        }
     }
 }
 

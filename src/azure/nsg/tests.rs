@@ -7,7 +7,7 @@ use super::*;
 use crate::azure::address::Block;
 use crate::azure::tags::{NoTags, TagSource};
 use crate::model::TagName;
-use crate::model::{AppliedTo, NsgOutcome, NsgVerdict};
+use crate::model::{AppliedTo, NsgNote, NsgOutcome, NsgVerdict, TagUnknown};
 use std::net::IpAddr;
 
 fn evaluate_outbound(nsgs: &[Nsg], flow: &Flow, tags: &dyn TagSource) -> NsgVerdict {
@@ -192,14 +192,14 @@ fn deny_at_lower_priority_beats_allow() {
     ));
     let nsgs = parse_nsgs(&format!("[{}]", effective("nic-nsg", "nic", &rules))).unwrap();
     let e = evaluate_outbound(&nsgs, &Flow::tcp(ip("20.60.1.2"), 443), &NoTags);
-    assert_eq!(e.allowed, Some(false));
+    assert_eq!(e.allowed(), Some(false));
     let d = &e.steps[0];
     assert_eq!(d.rule.as_deref(), Some("securityRules/DenyBlob"));
     assert_eq!(d.priority, Some(100));
     assert_eq!(d.outcome, NsgOutcome::Deny);
     // Elsewhere the allow at 200 decides.
     let e = evaluate_outbound(&nsgs, &Flow::tcp(ip("20.61.1.2"), 443), &NoTags);
-    assert_eq!(e.allowed, Some(true));
+    assert_eq!(e.allowed(), Some(true));
     assert_eq!(e.steps[0].rule.as_deref(), Some("securityRules/AllowHttps"));
 }
 
@@ -218,7 +218,7 @@ fn port_lists_ranges_star_and_protocol() {
     let nsgs = parse_nsgs(&format!("[{}]", effective("n", "nic", &rules))).unwrap();
     let verdict = |port| {
         let e = evaluate_outbound(&nsgs, &Flow::tcp(ip("52.1.2.3"), port), &NoTags);
-        (e.allowed, e.steps[0].rule.clone().unwrap())
+        (e.allowed(), e.steps[0].rule.clone().unwrap())
     };
     assert_eq!(verdict(80), (Some(false), "securityRules/DenySome".into()));
     assert_eq!(
@@ -266,7 +266,7 @@ fn service_tag_through_closure_and_through_expanded_list() {
     let asr =
         TagFn(|tag: &str, a: IpAddr| (tag == "AzureSiteRecovery").then(|| a == ip("13.69.1.1")));
     let e = evaluate_outbound(&nsgs, &Flow::tcp(ip("13.69.1.1"), 443), &asr);
-    assert_eq!(e.allowed, Some(true));
+    assert_eq!(e.allowed(), Some(true));
     assert_eq!(
         e.steps[0].rule.as_deref(),
         Some("securityRules/AllowRecovery")
@@ -278,10 +278,15 @@ fn service_tag_through_closure_and_through_expanded_list() {
     );
     // The caller cannot tell: not evaluable, and said so.
     let e = evaluate_outbound(&nsgs, &Flow::tcp(ip("13.69.1.1"), 443), &NoTags);
-    assert_eq!(e.allowed, None);
+    assert_eq!(e.allowed(), None);
     assert!(
         e.steps[0].outcome == NsgOutcome::CannotTell
-            && e.notes.iter().any(|w| w.contains("AzureSiteRecovery"))
+            && e.notes
+                == vec![NsgNote::TagUnknown {
+                    tag: TagName::new("AzureSiteRecovery"),
+                    why: TagUnknown::NotInData,
+                    address: ip("13.69.1.1"),
+                }]
     );
 
     // With an expanded list the closure is not needed.
@@ -297,7 +302,7 @@ fn service_tag_through_closure_and_through_expanded_list() {
     ))
     .unwrap();
     let e = evaluate_outbound(&nsgs, &Flow::tcp(ip("52.239.141.7"), 443), &NoTags);
-    assert_eq!(e.allowed, Some(true));
+    assert_eq!(e.allowed(), Some(true));
     let e = evaluate_outbound(&nsgs, &Flow::tcp(ip("52.239.150.7"), 443), &NoTags);
     assert_eq!(e.steps[0].rule.as_deref(), Some("securityRules/DenyAll"));
 }
@@ -344,18 +349,18 @@ fn virtual_network_and_internet_without_expansion_are_approximated_and_said() {
         e.steps[0].rule.as_deref(),
         Some("defaultSecurityRules/AllowVnetOutBound")
     );
-    assert!(e.notes.iter().any(|n| n.contains("private ranges")));
+    assert!(e.notes.contains(&NsgNote::VirtualNetworkAsPrivate));
     let e = evaluate_outbound(&nsgs, &Flow::tcp(ip("40.1.2.3"), 443), &NoTags);
     assert_eq!(
         e.steps[0].rule.as_deref(),
         Some("defaultSecurityRules/AllowInternetOutBound")
     );
-    assert!(e.notes.iter().any(|n| n.contains("public address")));
+    assert!(e.notes.contains(&NsgNote::InternetAsPublic));
     let e = evaluate_outbound(&nsgs, &Flow::tcp(ip("168.63.129.16"), 80), &NoTags);
     assert_eq!(e.steps[0].rule.as_deref(), Some("securityRules/AllowProbe"));
     // 100.64/10 is neither: the deny-all decides.
     let e = evaluate_outbound(&nsgs, &Flow::tcp(ip("100.64.0.1"), 443), &NoTags);
-    assert_eq!(e.allowed, Some(false));
+    assert_eq!(e.allowed(), Some(false));
 }
 
 #[test]
@@ -386,7 +391,7 @@ fn nic_then_subnet_both_must_allow() {
     );
     let nsgs = parse_nsgs(&json).unwrap();
     let e = evaluate_outbound(&nsgs, &Flow::tcp(ip("52.1.2.3"), 443), &NoTags);
-    assert_eq!(e.allowed, Some(false));
+    assert_eq!(e.allowed(), Some(false));
     assert_eq!(e.steps.len(), 2);
     assert_eq!(e.steps[0].nsg, "nic-nsg");
     assert_eq!(e.steps[0].outcome, NsgOutcome::Allow);
@@ -415,7 +420,7 @@ fn nic_then_subnet_both_must_allow() {
         &Flow::tcp(ip("52.1.2.3"), 443),
         &NoTags,
     );
-    assert_eq!((e.allowed, e.steps.len()), (Some(false), 1));
+    assert_eq!((e.allowed(), e.steps.len()), (Some(false), 1));
     // Both allow.
     let json = format!(
         "[{}, {}]",
@@ -427,10 +432,10 @@ fn nic_then_subnet_both_must_allow() {
         &Flow::tcp(ip("52.1.2.3"), 443),
         &NoTags,
     );
-    assert_eq!((e.allowed, e.steps.len()), (Some(true), 2));
+    assert_eq!((e.allowed(), e.steps.len()), (Some(true), 2));
     // No NSG at all: nothing filters.
     assert_eq!(
-        evaluate_outbound(&[], &Flow::tcp(ip("52.1.2.3"), 443), &NoTags).allowed,
+        evaluate_outbound(&[], &Flow::tcp(ip("52.1.2.3"), 443), &NoTags).allowed(),
         Some(true)
     );
 }
@@ -447,13 +452,14 @@ fn application_security_group_is_not_evaluable() {
     let nsgs = parse_nsgs(json).unwrap();
     assert_eq!(nsgs[0].applied_to, AppliedTo::Unknown);
     let e = evaluate_outbound(&nsgs, &Flow::tcp(ip("10.0.0.5"), 443), &NoTags);
-    assert_eq!(e.allowed, None);
+    assert_eq!(e.allowed(), None);
     assert_eq!(e.steps[0].priority, Some(100));
     assert!(
         e.steps[0].outcome == NsgOutcome::CannotTell
             && e.notes
-                .iter()
-                .any(|w| w.contains("application security group app-servers"))
+                == vec![NsgNote::AsgMembership {
+                    asg: "app-servers".into()
+                }]
     );
     // Another port never reaches the ASG question.
     let e = evaluate_outbound(&nsgs, &Flow::tcp(ip("10.0.0.5"), 80), &NoTags);
@@ -464,9 +470,11 @@ fn application_security_group_is_not_evaluable() {
     let e = evaluate_outbound(&nsgs, &Flow::tcp(ip("52.1.2.3"), 443), &NoTags);
     assert_eq!(e.steps[0].outcome, NsgOutcome::NoRuleMatched);
     assert!(
-        e.notes.iter().any(|n| n.contains(
-            "app-servers (rule AllowToAppServers) taken as not holding the public address 52.1.2.3"
-        )),
+        e.notes.contains(&NsgNote::AsgNotPublic {
+            asg: "app-servers".into(),
+            rule: "AllowToAppServers".into(),
+            address: ip("52.1.2.3"),
+        }),
         "{:?}",
         e.notes
     );
@@ -483,9 +491,7 @@ fn source_asg_is_not_evaluable_even_without_the_vm_address() {
     let e = evaluate_outbound(&nsgs, &Flow::tcp(ip("52.1.2.3"), 443), &NoTags);
     assert!(
         e.steps[0].outcome == NsgOutcome::CannotTell
-            && e.notes
-                .iter()
-                .any(|w| w.contains("application security group db"))
+            && e.notes == vec![NsgNote::AsgMembership { asg: "db".into() }]
     );
 }
 
@@ -570,9 +576,9 @@ fn source_prefix_is_checked_when_the_vm_address_is_known() {
     let nsgs = parse_nsgs(&format!("[{}]", effective("n", "nic", &rules))).unwrap();
     let mut f = Flow::tcp(ip("52.1.2.3"), 443);
     f.source = Some(ip("10.1.3.4"));
-    assert_eq!(evaluate_outbound(&nsgs, &f, &NoTags).allowed, Some(true));
+    assert_eq!(evaluate_outbound(&nsgs, &f, &NoTags).allowed(), Some(true));
     f.source = Some(ip("10.1.2.4"));
-    assert_eq!(evaluate_outbound(&nsgs, &f, &NoTags).allowed, Some(false));
+    assert_eq!(evaluate_outbound(&nsgs, &f, &NoTags).allowed(), Some(false));
 }
 
 #[test]
@@ -637,13 +643,16 @@ fn a_flow_is_evaluated_against_the_rules_that_could_match_it_not_all_of_them() {
     let counts = nsgs.candidate_counts(ip("13.0.0.7"), &asr);
     assert!(counts[0] <= 4, "{counts:?}");
     let v = nsgs.evaluate(&Flow::tcp(ip("13.0.0.7"), 443), &asr);
-    assert_eq!(v.rule.as_deref(), Some("securityRules/Deny-1"));
+    assert_eq!(
+        v.deciding().and_then(|d| d.rule.as_deref()),
+        Some("securityRules/Deny-1")
+    );
     // An address no /32 holds.
     let counts = nsgs.candidate_counts(ip("13.0.0.8"), &asr);
     assert!(counts[0] <= 3, "{counts:?}");
     let v = nsgs.evaluate(&Flow::tcp(ip("13.0.0.8"), 443), &asr);
     assert_eq!(
-        v.rule.as_deref(),
+        v.deciding().and_then(|d| d.rule.as_deref()),
         Some("defaultSecurityRules/AllowInternetOutBound")
     );
 }

@@ -28,7 +28,7 @@ pub use read::{RoutesError, parse_routes};
 pub use select::Routes;
 
 use crate::azure::address::Block;
-use crate::model::{NextHop, RouteSource, TagName};
+use crate::model::{NextHop, RouteOrigin, RouteSource, TagName};
 use std::fmt;
 
 /// Whether Azure uses a route.
@@ -73,9 +73,7 @@ pub struct Route {
     pub next_hop: NextHop,
     /// The next hop's addresses (a virtual appliance's, or a gateway's).
     pub next_hop_addresses: Vec<String>,
-    /// Read from a route table as written (`az network route-table show`),
-    /// not from the NIC's effective routes.
-    pub from_table: bool,
-    /// A system route asrscope added to a route table as written.
-    pub assumed: bool,
+    /// Where it was read (the NIC's effective routes or a route table as
+    /// written), or that asrscope added it to route tables as written.
+    pub origin: RouteOrigin,
 }

@@ -6,7 +6,7 @@
 use super::{Destination, Route, State};
 use crate::azure::address::Block;
 use crate::azure::json::{self, DuplicateKey};
-use crate::model::{NextHop, RouteSource, TagName};
+use crate::model::{NextHop, RouteOrigin, RouteSource, TagName};
 use crate::sanitize::for_terminal;
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -98,8 +98,8 @@ struct Elem {
 impl Elem {
     fn new(item: Value, i: usize) -> Elem {
         Elem {
-            table: table_routes(&item).map(|r| routes_of(r, true)),
-            route: route_item(&item, i, false),
+            table: table_routes(&item).map(|r| routes_of(r, RouteOrigin::Table)),
+            route: route_item(&item, i, RouteOrigin::Effective),
         }
     }
 }
@@ -210,7 +210,7 @@ impl<'de> Visitor<'de> for DocSeed<'_> {
 
 /// A route of a route table, from the `i`-th element of its list.
 fn table_item(item: Value, i: usize) -> Result<Route, RoutesError> {
-    route_item(&item, i, true)
+    route_item(&item, i, RouteOrigin::Table)
 }
 
 /// An array streamed element by element through `each`; anything else read
@@ -343,20 +343,20 @@ struct RawRoute {
     next_hop_ip_address: Option<OneOrMany>,
 }
 
-fn routes_of(v: &Value, from_table: bool) -> Result<Vec<Route>, RoutesError> {
+fn routes_of(v: &Value, origin: RouteOrigin) -> Result<Vec<Route>, RoutesError> {
     let list = v.as_array().ok_or_else(|| RoutesError::Shape(kind(v)))?;
-    routes_in(list, from_table)
+    routes_in(list, origin)
 }
 
-fn routes_in(list: &[Value], from_table: bool) -> Result<Vec<Route>, RoutesError> {
+fn routes_in(list: &[Value], origin: RouteOrigin) -> Result<Vec<Route>, RoutesError> {
     list.iter()
         .enumerate()
-        .map(|(i, item)| route_item(item, i, from_table))
+        .map(|(i, item)| route_item(item, i, origin))
         .collect()
 }
 
 /// The `i`-th element of a route list, as a route.
-fn route_item(item: &Value, i: usize, from_table: bool) -> Result<Route, RoutesError> {
+fn route_item(item: &Value, i: usize, origin: RouteOrigin) -> Result<Route, RoutesError> {
     if !item.is_object() {
         return Err(RoutesError::Shape(format!(
             "{} in the route list",
@@ -370,16 +370,17 @@ fn route_item(item: &Value, i: usize, from_table: bool) -> Result<Route, RoutesE
             .map_or_else(|| format!("#{}", i + 1), for_terminal),
         what: for_terminal(&e.to_string()),
     })?;
-    convert(raw, i, from_table)
+    convert(raw, i, origin)
 }
 
-fn convert(outer: RawRoute, i: usize, from_table: bool) -> Result<Route, RoutesError> {
+fn convert(outer: RawRoute, i: usize, origin: RouteOrigin) -> Result<Route, RoutesError> {
     let name = outer.name.as_deref().map(for_terminal);
     let label = name.clone().unwrap_or_else(|| format!("#{}", i + 1));
     let r = match outer.properties {
         Some(p) => *p,
         None => outer,
     };
+    let from_table = origin == RouteOrigin::Table;
     let err = |what: String| RoutesError::Route {
         route: label.clone(),
         what,
@@ -431,8 +432,7 @@ fn convert(outer: RawRoute, i: usize, from_table: bool) -> Result<Route, RoutesE
             .iter()
             .map(|a| for_terminal(a))
             .collect(),
-        from_table,
-        assumed: false,
+        origin,
     })
 }
 
@@ -448,7 +448,7 @@ mod tests {
             json::Error::Duplicate(d) => RoutesError::Duplicate(d),
         })?;
         if let Some(routes) = table_routes(&v) {
-            return routes_of(routes, true);
+            return routes_of(routes, RouteOrigin::Table);
         }
         let list = match &v {
             Value::Array(a) => a,
@@ -461,11 +461,14 @@ mod tests {
         if !list.is_empty() && list.iter().all(|t| table_routes(t).is_some()) {
             let mut out = Vec::new();
             for t in list {
-                out.extend(routes_of(table_routes(t).unwrap_or(&Value::Null), true)?);
+                out.extend(routes_of(
+                    table_routes(t).unwrap_or(&Value::Null),
+                    RouteOrigin::Table,
+                )?);
             }
             return Ok(out);
         }
-        routes_in(list, false)
+        routes_in(list, RouteOrigin::Effective)
     }
 
     #[test]

@@ -23,7 +23,9 @@
 use super::{Destination, Route, State};
 use crate::azure::address::{Block, BlockIndex};
 use crate::azure::tags::TagSource;
-use crate::model::{NextHop, RouteSource, RouteVerdict, TagName};
+use crate::model::{
+    NextHop, RouteNote, RouteOrigin, RoutePrefix, RouteSource, RouteTaken, RouteVerdict, TagName,
+};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -118,7 +120,7 @@ fn source_rank(s: &RouteSource) -> u8 {
         RouteSource::User => 3,
         RouteSource::VirtualNetworkGateway => 2,
         RouteSource::Default => 1,
-        RouteSource::Unknown(_) | RouteSource::NoRoute => 0,
+        RouteSource::Unknown(_) => 0,
     }
 }
 
@@ -149,7 +151,7 @@ impl Routes {
     /// blocks from `tags`. Routes read only from route tables are completed
     /// with the system routes.
     pub fn new(mut routes: Vec<Route>, tags: &dyn TagSource) -> Routes {
-        let completed = !routes.is_empty() && routes.iter().all(|r| r.from_table);
+        let completed = !routes.is_empty() && routes.iter().all(|r| r.origin == RouteOrigin::Table);
         if completed {
             for (prefix, hop) in SYSTEM_ROUTES {
                 if let Ok(b) = Block::parse(prefix) {
@@ -160,8 +162,7 @@ impl Routes {
                         prefixes: vec![Destination::Block(b)],
                         next_hop: hop.clone(),
                         next_hop_addresses: Vec::new(),
-                        from_table: false,
-                        assumed: true,
+                        origin: RouteOrigin::Assumed,
                     });
                 }
             }
@@ -227,7 +228,7 @@ impl Routes {
 
     /// True when no route was given.
     pub fn is_empty(&self) -> bool {
-        self.routes.iter().all(|r| r.assumed)
+        self.routes.iter().all(|r| r.origin == RouteOrigin::Assumed)
     }
 
     /// The routes read, and the system routes added.
@@ -257,7 +258,7 @@ impl Routes {
     /// The notes for the tags named by routes that `tags` cannot tell: one
     /// per tag up to [`TAG_NOTES`], then one counting the others. Costs at
     /// most the tags the data holds, not the routes.
-    fn unknown_tag_notes(&self, ip: IpAddr, tags: &dyn TagSource, notes: &mut Vec<String>) {
+    fn unknown_tag_notes(&self, ip: IpAddr, tags: &dyn TagSource, notes: &mut Vec<RouteNote>) {
         let mut named = 0;
         for nt in &self.tags {
             if tags.knows(&nt.tag) {
@@ -272,22 +273,20 @@ impl Routes {
                         .iter()
                         .filter(|&&n| !tags.knows(&self.tags[n as usize].tag))
                         .count();
-                notes.push(format!(
-                    "cannot tell whether {ip} is in the routes naming {} more service tags the data cannot tell either",
-                    unknown - TAG_NOTES
-                ));
+                notes.push(RouteNote::MoreTagsUnknown {
+                    address: ip,
+                    count: unknown - TAG_NOTES,
+                });
                 return;
             }
             named += 1;
-            let more = match nt.routes {
-                1 => String::new(),
-                n => format!(" (and {} more naming {})", n - 1, nt.tag),
-            };
-            notes.push(format!(
-                "cannot tell whether {ip} is in the route {}{more}: {}",
-                self.label(nt.first),
-                tags.why_not(&nt.tag)
-            ));
+            notes.push(RouteNote::TagUnknown {
+                address: ip,
+                route: self.label(nt.first),
+                tag: nt.tag.clone(),
+                more: nt.routes - 1,
+                why: tags.why_not(&nt.tag),
+            });
         }
     }
 
@@ -324,15 +323,7 @@ impl Routes {
             if self.completed {
                 return None;
             }
-            return Some(RouteVerdict {
-                prefix: "-".into(),
-                name: None,
-                next_hop: NextHop::None,
-                next_hop_address: None,
-                source: RouteSource::NoRoute,
-                assumed: false,
-                notes,
-            });
+            return Some(RouteVerdict { route: None, notes });
         };
         let key = |e: &Entry| {
             let r = &self.routes[e.route as usize];
@@ -356,30 +347,32 @@ impl Routes {
         }
         let (block, e) = best;
         let r = &self.routes[e.route as usize];
-        if r.assumed && r.next_hop == NextHop::None {
-            notes.push(format!(
-                "the system route drops {ip} unless it is in the virtual network's address space or a peered network's, which Azure routes within the network: export the effective routes (az network nic show-effective-route-table) to know"
-            ));
+        if r.origin == RouteOrigin::Assumed && r.next_hop == NextHop::None {
+            notes.push(RouteNote::SystemRouteDrops { address: ip });
         }
         if self.completed
             && r.next_hop.harm() > 0
             && tags.tags_of(ip).iter().any(|t| t.in_family("Storage"))
         {
-            notes.push(format!(
-                "if the subnet has a service endpoint for Microsoft.Storage, its system routes take this traffic past the route {}: a route table does not show them, the effective routes (az network nic show-effective-route-table) do",
-                self.label(e.route)
-            ));
+            notes.push(RouteNote::ServiceEndpointBypass {
+                route: self.label(e.route),
+            });
         }
         Some(RouteVerdict {
-            prefix: match e.tag {
-                Some(n) => self.tags[n as usize].tag.to_string(),
-                None => block.to_string(),
-            },
-            name: r.name.clone(),
-            next_hop: r.next_hop.clone(),
-            next_hop_address: r.next_hop_addresses.first().cloned(),
-            source: r.source.clone(),
-            assumed: r.assumed,
+            route: Some(RouteTaken {
+                prefix: match e.tag {
+                    Some(n) => RoutePrefix::Tag(self.tags[n as usize].tag.clone()),
+                    None => RoutePrefix::Block {
+                        address: block.first(),
+                        len: block.prefix_len(),
+                    },
+                },
+                name: r.name.clone(),
+                next_hop: r.next_hop.clone(),
+                next_hop_address: r.next_hop_addresses.first().cloned(),
+                source: r.source.clone(),
+                origin: r.origin,
+            }),
             notes,
         })
     }

@@ -5,7 +5,10 @@
 
 use super::*;
 use crate::azure::tags::{NoTags, TagSource};
-use crate::model::{NextHop, RouteSource, RouteVerdict, TagName};
+use crate::model::{
+    NextHop, RouteNote, RouteOrigin, RoutePrefix, RouteSource, RouteTaken, RouteVerdict, TagName,
+    TagUnknown,
+};
 use std::net::IpAddr;
 
 fn effective_route(routes: &[Route], ip: IpAddr, tags: &dyn TagSource) -> Option<RouteVerdict> {
@@ -76,9 +79,24 @@ fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
-fn hop(routes: &[Route], to: &str) -> (NextHop, String) {
+/// The route a verdict takes (a test that expects one).
+fn taken(v: &RouteVerdict) -> &RouteTaken {
+    v.route.as_ref().expect("a route holds the destination")
+}
+
+/// An address block as a route's prefix.
+fn block(text: &str) -> RoutePrefix {
+    let b = Block::parse(text).unwrap();
+    RoutePrefix::Block {
+        address: b.first(),
+        len: b.prefix_len(),
+    }
+}
+
+fn hop(routes: &[Route], to: &str) -> (NextHop, RoutePrefix) {
     let s = effective_route(routes, ip(to), &NoTags).unwrap();
-    (s.next_hop, s.prefix)
+    let t = taken(&s);
+    (t.next_hop.clone(), t.prefix.clone())
 }
 
 #[test]
@@ -130,8 +148,8 @@ fn route_table_rest_body_and_flattened() {
     assert_eq!(a[1].name.as_deref(), Some("to-firewall"));
     assert_eq!(a[1].next_hop_addresses, vec!["10.100.0.4".to_string()]);
     let s = effective_route(&a, ip("52.1.2.3"), &NoTags).unwrap();
-    assert_eq!(&s.next_hop, &NextHop::VirtualAppliance);
-    assert_eq!(s.next_hop_address.as_deref(), Some("10.100.0.4"));
+    assert_eq!(&taken(&s).next_hop, &NextHop::VirtualAppliance);
+    assert_eq!(s.next_hop_address(), Some("10.100.0.4"));
     // az network route-table list: an array of tables.
     assert_eq!(parse_routes(&format!("[{rest}, {flat}]")).unwrap().len(), 4);
 }
@@ -141,22 +159,21 @@ fn longest_prefix_wins() {
     let routes = parse(&system_routes());
     assert_eq!(
         hop(&routes, "10.1.2.3"),
-        (NextHop::VnetLocal, "10.1.0.0/16".into())
+        (NextHop::VnetLocal, block("10.1.0.0/16"))
     );
     assert_eq!(
         hop(&routes, "10.2.2.3"),
-        (NextHop::None, "10.0.0.0/8".into())
+        (NextHop::None, block("10.0.0.0/8"))
     );
     assert_eq!(
         hop(&routes, "52.1.2.3"),
-        (NextHop::Internet, "0.0.0.0/0".into())
+        (NextHop::Internet, block("0.0.0.0/0"))
     );
-    assert_eq!(
-        effective_route(&routes, ip("2603:1030::1"), &NoTags)
-            .unwrap()
-            .source,
-        RouteSource::NoRoute
-    );
+    // No route holds an IPv6 address here: Azure drops it.
+    let none = effective_route(&routes, ip("2603:1030::1"), &NoTags).unwrap();
+    assert_eq!(none.route, None);
+    assert_eq!(none.next_hop(), &NextHop::None);
+    assert!(none.drops());
 }
 
 #[test]
@@ -171,9 +188,10 @@ fn user_beats_system_at_equal_length_and_to_gateway() {
     ));
     let routes = parse(&r);
     let s = effective_route(&routes, ip("52.1.2.3"), &NoTags).unwrap();
-    assert_eq!(&s.source, &RouteSource::User);
-    assert_eq!(&s.next_hop, &NextHop::VirtualNetworkGateway);
-    assert_eq!(s.prefix, "0.0.0.0/0");
+    let t = taken(&s);
+    assert_eq!(&t.source, &RouteSource::User);
+    assert_eq!(&t.next_hop, &NextHop::VirtualNetworkGateway);
+    assert!(t.prefix.is_default());
     // A more specific system route still wins over the user default route.
     assert_eq!(hop(&routes, "10.1.0.7").0, NextHop::VnetLocal);
     // BGP beats system at equal length; user beats BGP.
@@ -187,8 +205,8 @@ fn user_beats_system_at_equal_length_and_to_gateway() {
     ));
     let routes = parse(&r);
     let s = effective_route(&routes, ip("52.1.2.3"), &NoTags).unwrap();
-    assert_eq!(&s.source, &RouteSource::VirtualNetworkGateway);
-    assert_eq!(s.next_hop_address.as_deref(), Some("10.9.0.4"));
+    assert_eq!(&taken(&s).source, &RouteSource::VirtualNetworkGateway);
+    assert_eq!(s.next_hop_address(), Some("10.9.0.4"));
     r.push(route(
         "User",
         "Active",
@@ -214,10 +232,7 @@ fn invalid_routes_are_ignored() {
     let routes = parse(&r);
     // …and an invalid route is never chosen: nothing is left for 52.1.2.3.
     let s = effective_route(&routes, ip("52.1.2.3"), &NoTags).unwrap();
-    assert_eq!(
-        (s.next_hop, s.source),
-        (NextHop::None, RouteSource::NoRoute)
-    );
+    assert_eq!(s.route, None);
     let e = parse_routes(
         r#"[{"source": "Default", "state": "Pending",
         "addressPrefix": ["0.0.0.0/0"], "nextHopType": "Internet"}]"#,
@@ -252,7 +267,7 @@ fn service_endpoint_route() {
         hop(&routes, "52.239.141.1"),
         (
             NextHop::VirtualNetworkServiceEndpoint,
-            "52.239.140.0/22".into()
+            block("52.239.140.0/22")
         )
     );
     assert_eq!(
@@ -285,25 +300,32 @@ fn a_tag_route_is_as_long_as_the_tag_prefix_that_holds_the_address() {
     )]);
     // The tag's /16 beats 0.0.0.0/0.
     let s = effective_route(&routes, ip("40.1.1.1"), &asr).unwrap();
-    assert_eq!(s.name.as_deref(), Some("asr-direct"));
-    assert_eq!(s.prefix, "AzureSiteRecovery");
-    assert_eq!(s.next_hop, NextHop::Internet);
+    let t = taken(&s);
+    assert_eq!(t.name.as_deref(), Some("asr-direct"));
+    assert_eq!(
+        t.prefix,
+        RoutePrefix::Tag(TagName::new("AzureSiteRecovery"))
+    );
+    assert_eq!(t.next_hop, NextHop::Internet);
     // The tag's /24 beats the explicit /16: a tag route is as specific as
     // its prefix, not ranked below every CIDR route.
     let s = effective_route(&routes, ip("13.69.1.1"), &asr).unwrap();
-    assert_eq!(s.name.as_deref(), Some("asr-direct"));
+    assert_eq!(taken(&s).name.as_deref(), Some("asr-direct"));
     // Outside the /24, the /16.
     let s = effective_route(&routes, ip("13.69.2.1"), &asr).unwrap();
-    assert_eq!(s.name.as_deref(), Some("onprem"));
+    assert_eq!(taken(&s).name.as_deref(), Some("onprem"));
     // Without the tag's data: the CIDR route, and said so.
     let s = effective_route(&routes, ip("40.1.1.1"), &NoTags).unwrap();
-    assert_eq!(s.name.as_deref(), Some("default-fw"));
-    assert!(
-        s.notes
-            .iter()
-            .any(|n| n.contains("cannot tell") && n.contains("asr-direct")),
-        "{:?}",
-        s.notes
+    assert_eq!(taken(&s).name.as_deref(), Some("default-fw"));
+    assert_eq!(
+        s.notes,
+        vec![RouteNote::TagUnknown {
+            address: ip("40.1.1.1"),
+            route: "asr-direct".into(),
+            tag: TagName::new("AzureSiteRecovery"),
+            more: 0,
+            why: TagUnknown::NotInData,
+        }]
     );
 }
 
@@ -330,10 +352,8 @@ fn exact_match_explicit_prefix_then_regional_tag_then_top_level_then_azure_cloud
         ("AzureCloud.eastus", vec![block]),
     ]);
     let pick = |routes: &[String]| {
-        effective_route(&table(routes), ip("20.38.100.1"), &tags)
-            .unwrap()
-            .name
-            .unwrap()
+        let s = effective_route(&table(routes), ip("20.38.100.1"), &tags).unwrap();
+        taken(&s).name.clone().unwrap()
     };
     let storage = route("storage", "Storage", "VirtualAppliance");
     let regional = route("storage-eastus", "Storage.EastUS", "Internet");
@@ -368,19 +388,30 @@ fn a_route_table_as_written_is_completed_with_the_system_routes() {
     assert!(r.completed());
     assert!(!r.is_empty());
     let s = r.select(ip("20.38.100.1"), &NoTags).unwrap();
-    assert_eq!(s.next_hop, NextHop::Internet);
-    assert_eq!(s.prefix, "0.0.0.0/0");
-    assert_eq!(s.source, RouteSource::Default);
-    assert!(s.assumed);
+    let t = taken(&s);
+    assert_eq!(t.next_hop, NextHop::Internet);
+    assert_eq!(t.prefix, block("0.0.0.0/0"));
+    assert_eq!(t.source, RouteSource::Default);
+    assert_eq!(t.origin, RouteOrigin::Assumed);
     assert!(s.notes.is_empty(), "{:?}", s.notes);
     let s = r.select(ip("10.0.3.7"), &NoTags).unwrap();
-    assert_eq!(s.name.as_deref(), Some("route1"));
-    assert!(!s.assumed);
+    assert_eq!(taken(&s).name.as_deref(), Some("route1"));
+    assert_eq!(taken(&s).origin, RouteOrigin::Table);
     // A private address outside the route: the assumed None route, with
-    // what a route table cannot show.
+    // what a route table cannot show; it is not a drop the admin made.
     let s = r.select(ip("10.1.0.4"), &NoTags).unwrap();
-    assert_eq!((s.next_hop.clone(), s.assumed), (NextHop::None, true));
-    assert!(s.notes.iter().any(|n| n.contains("address space")));
+    let t = taken(&s);
+    assert_eq!(
+        (t.next_hop.clone(), t.origin),
+        (NextHop::None, RouteOrigin::Assumed)
+    );
+    assert!(!s.drops());
+    assert_eq!(
+        s.notes,
+        vec![RouteNote::SystemRouteDrops {
+            address: ip("10.1.0.4")
+        }]
+    );
     // An effective export is the whole table: nothing is added.
     let eff = parse(&system_routes());
     let r = Routes::new(eff, &NoTags);
@@ -395,11 +426,12 @@ fn a_route_table_through_an_appliance_says_what_a_service_endpoint_would_change(
     let tags = Tags(vec![("Storage.EastUS", vec!["20.38.96.0/20"])]);
     let r = Routes::new(parse_routes(table).unwrap(), &tags);
     let s = r.select(ip("20.38.100.1"), &tags).unwrap();
-    assert!(s.next_hop.is_appliance());
-    assert!(
-        s.notes.iter().any(|n| n.contains("service endpoint")),
-        "{:?}",
-        s.notes
+    assert!(s.to_appliance());
+    assert_eq!(
+        s.notes,
+        vec![RouteNote::ServiceEndpointBypass {
+            route: "to-fw".into()
+        }]
     );
     let s = r.select(ip("40.1.1.1"), &tags).unwrap();
     assert!(s.notes.is_empty(), "{:?}", s.notes);
@@ -476,16 +508,19 @@ fn many_routes_cost_the_blocks_and_tags_they_name_not_their_number() {
     // Among routes of equal rank naming one block or tag, the last in the
     // export is taken, as before the index.
     let s = indexed.select(ip("20.7.1.1"), &tags).unwrap();
-    assert_eq!(s.name.as_deref(), Some("udr-19999"));
-    assert_eq!(s.prefix, "Storage.EastUS");
-    assert_eq!(s.next_hop_address.as_deref(), Some("10.1.0.199"));
+    assert_eq!(taken(&s).name.as_deref(), Some("udr-19999"));
+    assert_eq!(
+        taken(&s).prefix,
+        RoutePrefix::Tag(TagName::new("Storage.EastUS"))
+    );
+    assert_eq!(s.next_hop_address(), Some("10.1.0.199"));
     let s = indexed.select(ip("52.1.2.3"), &tags).unwrap();
-    assert_eq!(s.name.as_deref(), Some("udr-19999"));
-    assert_eq!(s.next_hop_address.as_deref(), Some("10.2.0.199"));
-    assert_eq!(s.prefix, "0.0.0.0/0");
+    assert_eq!(taken(&s).name.as_deref(), Some("udr-19999"));
+    assert_eq!(s.next_hop_address(), Some("10.2.0.199"));
+    assert_eq!(taken(&s).prefix, block("0.0.0.0/0"));
     let s = indexed.select(ip("30.0.2.3"), &tags).unwrap();
-    assert_eq!(s.name.as_deref(), Some("udr-515"));
-    assert_eq!(s.prefix, "30.0.2.3/32");
+    assert_eq!(taken(&s).name.as_deref(), Some("udr-515"));
+    assert_eq!(taken(&s).prefix, block("30.0.2.3/32"));
     assert!(s.notes.is_empty(), "{:?}", s.notes);
 }
 
@@ -500,11 +535,20 @@ fn tags_the_data_cannot_tell_are_noted_within_bounds() {
     assert_eq!(s.notes.len(), 9, "{:?}", &s.notes[..12.min(s.notes.len())]);
     assert_eq!(
         s.notes[0],
-        "cannot tell whether 52.1.2.3 is in the route udr-0: service tag NoSuchTag0 is not in the service-tag data"
+        RouteNote::TagUnknown {
+            address: ip("52.1.2.3"),
+            route: "udr-0".into(),
+            tag: TagName::new("NoSuchTag0"),
+            more: 0,
+            why: TagUnknown::NotInData,
+        }
     );
     assert_eq!(
         s.notes[8],
-        "cannot tell whether 52.1.2.3 is in the routes naming 19992 more service tags the data cannot tell either"
+        RouteNote::MoreTagsUnknown {
+            address: ip("52.1.2.3"),
+            count: 19_992
+        }
     );
     // One tag named by many routes is one note that says how many.
     let routes = many(n, |_| "NoSuchTag".into(), |_| "10.1.0.4".into());
@@ -513,9 +557,12 @@ fn tags_the_data_cannot_tell_are_noted_within_bounds() {
         .unwrap();
     assert_eq!(
         s.notes,
-        vec![
-            "cannot tell whether 52.1.2.3 is in the route udr-0 (and 19999 more naming NoSuchTag): service tag NoSuchTag is not in the service-tag data"
-                .to_string()
-        ]
+        vec![RouteNote::TagUnknown {
+            address: ip("52.1.2.3"),
+            route: "udr-0".into(),
+            tag: TagName::new("NoSuchTag"),
+            more: 19_999,
+            why: TagUnknown::NotInData,
+        }]
     );
 }

@@ -6,7 +6,7 @@
 
 use super::TagDb;
 use crate::azure::address::Block;
-use crate::model::{Cloud, TagName};
+use crate::model::{Cloud, TagName, TagUnknown};
 use std::net::IpAddr;
 
 /// The service-tag data, for one cloud.
@@ -18,8 +18,8 @@ pub trait TagSource {
     /// The blocks of `tag` (empty when not known).
     fn blocks(&self, tag: &TagName) -> Vec<Block>;
     /// Why a tag cannot be told (the data lacks it, or is another cloud's).
-    fn why_not(&self, tag: &TagName) -> String {
-        format!("service tag {tag} is not in the service-tag data")
+    fn why_not(&self, _tag: &TagName) -> TagUnknown {
+        TagUnknown::NotInData
     }
 }
 
@@ -54,12 +54,8 @@ impl TagSource for OtherCloud {
     fn blocks(&self, _: &TagName) -> Vec<Block> {
         Vec::new()
     }
-    fn why_not(&self, tag: &TagName) -> String {
-        format!(
-            "service tag {tag} of {}: the service-tag data is another cloud's (pass {} with --service-tags)",
-            crate::azure::clouds::display(self.cloud),
-            crate::azure::clouds::tag_file(self.cloud)
-        )
+    fn why_not(&self, _tag: &TagName) -> TagUnknown {
+        TagUnknown::OtherCloud(self.cloud)
     }
 }
 
@@ -105,7 +101,7 @@ impl TagSource for CloudTags<'_> {
             CloudTags::Other(o) => o.blocks(tag),
         }
     }
-    fn why_not(&self, tag: &TagName) -> String {
+    fn why_not(&self, tag: &TagName) -> TagUnknown {
         match self {
             CloudTags::Same(t) => t.why_not(tag),
             CloudTags::Other(o) => o.why_not(tag),

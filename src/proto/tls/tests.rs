@@ -406,9 +406,10 @@ fn versions_grease_and_the_highest_offered() {
     assert_eq!(h(vec![0x0303, 0x7f1c]).max_version(), Some(0x7f1c));
     assert_eq!(h(vec![0x7f1c, 0x0304]).max_version(), Some(0x0304));
     assert_eq!(h(vec![]).max_version(), None);
-    assert_eq!(version_name(0x0303), "TLS1.2");
-    assert_eq!(version_name(0x7f1c), "TLS1.3-draft28");
-    assert_eq!(version_name(0x1234), "0x1234");
+    use crate::model::TlsVersion;
+    assert_eq!(TlsVersion(0x0303).to_string(), "TLS1.2");
+    assert_eq!(TlsVersion(0x7f1c).to_string(), "TLS1.3-draft28");
+    assert_eq!(TlsVersion(0x1234).to_string(), "0x1234");
     // GREASE in supported_versions is dropped: the TLS 1.3 hello with its
     // supported_versions list (0304) rewritten as (0a0a 0304).
     let g = replace_extension(
@@ -506,10 +507,8 @@ fn alerts_in_clear() {
         panic!("alert not read")
     };
     let a = f.alert.unwrap();
-    assert_eq!(
-        (a.level, a.description, a.name()),
-        (2, 40, "handshake_failure")
-    );
+    assert_eq!((a.level, a.description), (2, AlertDescription(40)));
+    assert_eq!(a.description.name(), "handshake_failure");
     assert!(!f.hello);
     // After a TLS 1.2 ServerHello (a certificate the client refused).
     let b = [
@@ -521,11 +520,13 @@ fn alerts_in_clear() {
         panic!("not read")
     };
     assert_eq!(
-        (f.hello, f.alert.map(|a| a.name())),
-        (true, Some("unknown_ca"))
+        (f.hello, f.alert.map(|a| a.description)),
+        (true, Some(AlertDescription(48)))
     );
-    assert_eq!(alert_name(112), "unrecognized_name");
-    assert_eq!(alert_name(255), "other");
+    assert!(AlertDescription(48).is_about_the_certificate());
+    assert_eq!(AlertDescription(48).name(), "unknown_ca");
+    assert_eq!(AlertDescription(112).name(), "unrecognized_name");
+    assert_eq!(AlertDescription(255).name(), "other");
 }
 
 #[test]
@@ -735,7 +736,7 @@ fn follow_steps_over_cut_bodies_and_stops_at_cut_headers() {
     assert_eq!(follow(&stream, &body_cut, &mut t), Followed::Next(112));
     assert_eq!(t.app, 1);
     assert_eq!(t.first_app_len, Some(100));
-    assert_eq!(t.alert.map(|a| a.description), Some(0x28));
+    assert_eq!(t.alert.map(|a| a.description), Some(AlertDescription(0x28)));
     // The alert's header was cut too: the trail cannot go on.
     let header_cut = |a: usize, b: usize| b <= 5 || a >= 110;
     let mut t = Trail::default();

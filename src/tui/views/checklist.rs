@@ -72,7 +72,7 @@ pub fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
         return;
     }
     let marks: Vec<(String, Style)> = reqs.iter().map(|r| status_mark(r.status, g)).collect();
-    let tags: Vec<String> = reqs.iter().map(|r| clean(r.tag.as_str())).collect();
+    let tags: Vec<String> = reqs.iter().map(|r| clean(&r.tag.to_string())).collect();
     let cols = columns(reqs, &marks, &tags);
     let widths = fit_columns(body.width as usize, &cols);
     let mut lines = Vec::new();

@@ -71,15 +71,13 @@ impl Cells {
             } else {
                 std::net::SocketAddr::new(j.flow.dst_ip, j.flow.dst_port).to_string()
             },
-            name: match (
-                j.flow.name(),
-                j.verdict.endpoint_by,
-                j.verdict.endpoint_pattern,
-            ) {
-                (Some(n), _, _) => clean(n),
+            name: match (j.flow.name(), &j.verdict.endpoint) {
+                (Some(n), _) => clean(n),
                 // No name: say the endpoint was found by address.
-                (None, Some(EndpointBy::Address), Some(p)) => format!("by address: {p}"),
-                (None, _, _) => "-".to_string(),
+                (None, Some(e)) if e.by == EndpointBy::Address => {
+                    format!("by address: {}", e.pattern)
+                }
+                (None, _) => "-".to_string(),
             },
             verdict: verdict_mark(j.verdict.verdict, g),
             tag: clean(

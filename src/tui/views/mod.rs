@@ -188,7 +188,7 @@ pub fn status_mark(s: Status, g: &Glyphs) -> (String, Style) {
     } else {
         style.add_modifier(Modifier::BOLD)
     };
-    (format!("{sym} {}", s.as_str()), style)
+    (format!("{sym} {}", crate::render::status(s)), style)
 }
 
 /// A flow verdict as drawn: symbol and word, and its colour.

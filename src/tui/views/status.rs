@@ -13,10 +13,6 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-/// Service-tag data older than the capture by more than this many days is
-/// shown as stale (as `asrscope analyze` warns).
-pub const STALE_TAGS_DAYS: i64 = 60;
-
 /// `DROPPED 123 packets (kernel 100, interface 23)`, when packets were dropped.
 pub fn drops_text(snap: &Snapshot) -> Option<String> {
     let d = snap.drops?;
@@ -45,7 +41,7 @@ pub fn regions_text(snap: &Snapshot, arrow: &str) -> String {
             .map(|r| clean(&r.region.tag_suffix))
             .unwrap_or_else(|| "?".into())
     };
-    let how = |r: &Option<RegionChoice>| r.as_ref().map(|r| r.how).unwrap_or("unknown");
+    let how = |r: &Option<RegionChoice>| r.as_ref().map_or("unknown", |r| r.how.as_str());
     let (hs, ht) = (how(&d.source_region), how(&d.target_region));
     if hs == ht {
         format!(
@@ -160,7 +156,7 @@ fn source_line(
 }
 
 /// Line 2: capture point, regions, and the service tags' date and age
-/// (STALE when older than [`STALE_TAGS_DAYS`]).
+/// (STALE when older than [`crate::model::STALE_TAGS_DAYS`]).
 fn context_line(snap: &Snapshot, g: &Glyphs) -> Line<'static> {
     let point = match snap.diagnosis.capture_point {
         CapturePoint::Vm => "VM",
@@ -173,7 +169,7 @@ fn context_line(snap: &Snapshot, g: &Glyphs) -> Line<'static> {
         .map(clean)
         .unwrap_or_else(|| "undated".into());
     let age = match tags_age_days(snap) {
-        Some(age) if age > STALE_TAGS_DAYS => Span::styled(
+        Some(age) if age > crate::model::STALE_TAGS_DAYS => Span::styled(
             format!("tags STALE: {age} d old"),
             Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
         ),
@@ -196,7 +192,7 @@ fn context_line(snap: &Snapshot, g: &Glyphs) -> Line<'static> {
             ", addresses not checked"
         };
         spans.push(Span::styled(
-            format!("{}{unchecked}", crate::azure::clouds::display(c.cloud)),
+            format!("{}{unchecked}", crate::render::cloud_name(c.cloud)),
             Style::new().fg(Color::Yellow),
         ));
     }

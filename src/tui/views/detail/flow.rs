@@ -101,7 +101,7 @@ fn identity_lines(f: &FlowRecord, v: &FlowVerdict, g: &Glyphs) -> Vec<Line<'stat
 /// The Site Recovery endpoint the flow reaches, the NSG tag it needs and the
 /// service tag of its destination.
 fn endpoint_line(v: &FlowVerdict) -> Line<'static> {
-    let Some(p) = v.endpoint_pattern else {
+    let Some(e) = &v.endpoint else {
         return field(
             "endpoint",
             format!(
@@ -128,8 +128,8 @@ fn endpoint_line(v: &FlowVerdict) -> Line<'static> {
         "endpoint",
         format!(
             "{} · NSG tag needed {} · destination in {destination}",
-            clean(p),
-            clean(v.required_tag.as_ref().map_or("?", TagName::as_str)),
+            clean(e.pattern),
+            clean(&e.required_tag.to_string()),
         ),
         PLAIN,
     )
@@ -179,28 +179,29 @@ pub(super) fn config_lines(
             ));
         }
         if !n.notes.is_empty() {
-            out.push(field("NSG", clean(&n.notes.join("; ")), DIM));
+            let notes = crate::render::network::nsg_notes(n);
+            out.push(field("NSG", clean(&notes.join("; ")), DIM));
         }
     }
     if let Some(r) = route {
-        let style = match r.next_hop.harm() {
+        let style = match r.next_hop().harm() {
             0 => PLAIN,
-            3 if !r.assumed => Style::new().fg(Color::Red),
+            _ if r.drops() => Style::new().fg(Color::Red),
             _ => YELLOW,
         };
+        let assumed = r
+            .route
+            .as_ref()
+            .is_some_and(|t| t.origin == crate::model::RouteOrigin::Assumed);
         out.push(field(
             "route",
             format!(
-                "{} {} {}{} ({}{})",
-                clean(&r.prefix),
+                "{} {} {} ({}{})",
+                clean(&crate::render::network::route_prefix(r)),
                 g.arrow,
-                clean(r.next_hop.as_str()),
-                r.next_hop_address
-                    .as_deref()
-                    .map(|a| format!(" {}", clean(a)))
-                    .unwrap_or_default(),
-                clean(r.source.as_str()),
-                if r.assumed {
+                clean(&crate::render::network::next_hop(r)),
+                clean(crate::render::network::route_source(r)),
+                if assumed {
                     ", system route assumed"
                 } else {
                     ""
@@ -209,7 +210,8 @@ pub(super) fn config_lines(
             style,
         ));
         if !r.notes.is_empty() {
-            out.push(field("route", clean(&r.notes.join("; ")), DIM));
+            let notes = crate::render::network::route_notes(r);
+            out.push(field("route", clean(&notes.join("; ")), DIM));
         }
     }
     out
@@ -380,37 +382,19 @@ fn reply_line(f: &FlowRecord) -> Option<Line<'static>> {
 }
 
 fn icmp_line(i: &IcmpSeen) -> Line<'static> {
+    let m = i.message;
     event(
         Some(i.ts_us),
-        if i.v6 { "ICMPv6" } else { "ICMP" },
+        if m.v6 { "ICMPv6" } else { "ICMP" },
         format!(
             "type {} code {} ({}) from {}",
-            i.icmp_type,
-            i.code,
-            icmp_meaning(i.v6, i.icmp_type, i.code),
+            m.icmp_type,
+            m.code,
+            crate::render::icmp_meaning(m),
             i.from
         ),
         RED,
     )
-}
-
-/// What an ICMP error means, for the common ones.
-fn icmp_meaning(v6: bool, t: u8, c: u8) -> &'static str {
-    match (v6, t, c) {
-        (false, 3, 0) => "network unreachable",
-        (false, 3, 1) => "host unreachable",
-        (false, 3, 3) => "port unreachable",
-        (false, 3, 9 | 10 | 13) => "administratively prohibited",
-        (false, 3, _) => "destination unreachable",
-        (false, 11, _) => "time exceeded",
-        (true, 1, 1) => "administratively prohibited",
-        (true, 1, 3) => "address unreachable",
-        (true, 1, 4) => "port unreachable",
-        (true, 1, 5 | 6) => "rejected by policy",
-        (true, 1, _) => "destination unreachable",
-        (true, 3, _) => "time exceeded",
-        _ => "error",
-    }
 }
 
 /// The HTTP CONNECT through a proxy and its answer.
@@ -452,7 +436,7 @@ fn tls_lines(t: &TlsRecord, v: &FlowVerdict) -> Vec<Line<'static>> {
         out.push(event(
             None,
             "ServerHello",
-            format!("server chose {}", clean(sv)),
+            format!("server chose {}", clean(&sv.name())),
             PLAIN,
         ));
     }
@@ -478,8 +462,8 @@ fn tls_lines(t: &TlsRecord, v: &FlowVerdict) -> Vec<Line<'static>> {
             format!(
                 "{} {} ({}) from the server",
                 if a.level == 2 { "fatal" } else { "warning" },
-                a.name,
-                a.description
+                a.description.name(),
+                a.description.0
             ),
             if a.level == 2 { RED } else { YELLOW },
         ));
@@ -491,8 +475,8 @@ fn tls_lines(t: &TlsRecord, v: &FlowVerdict) -> Vec<Line<'static>> {
             format!(
                 "{} {} ({}) from the client",
                 if a.level == 2 { "fatal" } else { "warning" },
-                a.name,
-                a.description
+                a.description.name(),
+                a.description.0
             ),
             if a.level == 2 { RED } else { YELLOW },
         ));
@@ -530,7 +514,7 @@ fn client_hello_line(t: &TlsRecord) -> Line<'static> {
         t.sni.as_deref().map(clean).unwrap_or_else(|| "none".into())
     );
     if !t.client_versions.is_empty() {
-        let vv: Vec<String> = t.client_versions.iter().map(|x| clean(x)).collect();
+        let vv: Vec<String> = t.client_versions.iter().map(|x| clean(&x.name())).collect();
         s.push_str(&format!(", offers {}", vv.join(" ")));
     }
     if !t.alpn.is_empty() {
@@ -643,14 +627,14 @@ fn verdict_line(v: &FlowVerdict, g: &Glyphs) -> Line<'static> {
     Line::from(vec![
         Span::styled(mark, style.add_modifier(Modifier::BOLD)),
         Span::raw(": "),
-        Span::raw(clean(&v.reason)),
+        Span::raw(clean(&crate::render::reason::flow(v))),
     ])
 }
 
 /// The findings for the flow's endpoint with their fixes, or that there is
 /// nothing to change (nothing for a flow that is not Site Recovery's).
 fn fix_lines(snap: &Snapshot, v: &FlowVerdict) -> Vec<Line<'static>> {
-    let findings = findings_for(snap, v.endpoint);
+    let findings = findings_for(snap, v.endpoint_id());
     if findings.is_empty() && v.endpoint.is_some() {
         return vec![Line::styled(
             "no finding for this endpoint: nothing to change",

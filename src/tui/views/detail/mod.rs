@@ -11,6 +11,7 @@ pub use requirement::requirement_lines;
 
 use super::{below_title, clean, glyphs, hms_ms, title_line, wrap};
 use crate::model::{EndpointId, Finding, Severity, Snapshot};
+use crate::render;
 use crate::tui::state::{Detail, UiState};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -76,7 +77,7 @@ fn findings_for(snap: &Snapshot, endpoint: Option<EndpointId>) -> Vec<&Finding> 
     snap.diagnosis
         .findings
         .iter()
-        .filter(|fd| endpoint.is_some() && fd.endpoint == endpoint)
+        .filter(|fd| endpoint.is_some() && fd.endpoint() == endpoint)
         .collect()
 }
 
@@ -103,15 +104,15 @@ fn finding_lines(fd: &Finding) -> Vec<Line<'static>> {
     let mut out = vec![Line::from(vec![
         Span::styled(format!("{word} "), style),
         Span::styled(
-            format!("{}{codes}", clean(&fd.title)),
+            format!("{}{codes}", clean(&render::finding::title(&fd.title))),
             Style::new().add_modifier(Modifier::BOLD),
         ),
     ])];
-    for e in &fd.evidence {
-        out.push(field("evidence", clean(e), Style::new()));
+    for e in render::finding::evidence_lines(fd) {
+        out.push(field("evidence", clean(&e), Style::new()));
     }
-    for x in &fd.fix {
-        out.push(field("fix", clean(x), Style::new().fg(Color::Green)));
+    for x in render::fixes(&fd.fixes) {
+        out.push(field("fix", clean(&x), Style::new().fg(Color::Green)));
     }
     out
 }

@@ -39,7 +39,7 @@ fn field_lines(r: &Requirement, g: &Glyphs) -> Vec<Line<'static>> {
             Style::new().add_modifier(Modifier::BOLD),
         ),
         field("status", mark, style),
-        field("NSG tag", clean(r.tag.as_str()), plain),
+        field("NSG tag", clean(&r.tag.to_string()), plain),
         field("purpose", clean(r.purpose), plain),
         field("needed", need_text(r.need).into(), plain),
         field(
@@ -52,12 +52,13 @@ fn field_lines(r: &Requirement, g: &Glyphs) -> Vec<Line<'static>> {
             plain,
         ),
     ];
-    if !r.evidence.is_empty() {
-        out.push(field("evidence", clean(&r.evidence), plain));
+    let evidence = r.cause.as_ref().map(crate::render::cause);
+    if let Some(e) = evidence.filter(|e| !e.is_empty()) {
+        out.push(field("evidence", clean(&e), plain));
     }
-    let by_vm = crate::diagnosis::reason::sources_text(&r.sources, r.sources_left_off);
-    if let Some(vms) = by_vm.strip_prefix("by VM (source address): ") {
-        out.push(field("VMs", vms.to_string(), plain));
+    if r.sources.len() as u64 + r.sources_left_off > 1 {
+        let vms = crate::render::reason::sources_list(&r.sources, r.sources_left_off);
+        out.push(field("VMs", vms, plain));
     }
     if let Some(t) = r.last_seen {
         out.push(field("last seen", hms(t), plain));
@@ -79,7 +80,7 @@ fn flow_list(snap: &Snapshot, r: &Requirement, g: &Glyphs) -> Vec<Line<'static>>
     let flows: Vec<&JudgedFlow> = snap
         .flows
         .iter()
-        .filter(|j| j.verdict.endpoint == Some(r.id))
+        .filter(|j| j.verdict.endpoint_id() == Some(r.id))
         .take(MAX_FLOWS)
         .collect();
     if flows.is_empty() {
@@ -97,7 +98,7 @@ fn flow_list(snap: &Snapshot, r: &Requirement, g: &Glyphs) -> Vec<Line<'static>>
             Span::raw(format!(
                 " {}: {}",
                 clean(j.flow.name().unwrap_or("-")),
-                clean(&j.verdict.reason)
+                clean(&crate::render::reason::flow(&j.verdict))
             )),
         ]));
     }

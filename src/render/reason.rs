@@ -1,8 +1,11 @@
-//! The one place where a [`Cause`] becomes the sentence users read (the
-//! `reason` of a flow, the evidence of a requirement). Nothing decides on
-//! these sentences: decisions match on the cause.
+//! How a [`Cause`] reads: the `reason` of a flow, the evidence of a
+//! requirement. Nothing decides on these sentences: decisions match on the
+//! cause.
 
-use crate::model::{Cause, DnsFailure, Rejection, Side};
+use super::plural;
+use crate::model::{
+    ByAddress, Cause, DnsFailure, FlowVerdict, IcmpMessage, Rejection, Side, SourceOutcome,
+};
 
 /// Milliseconds as a reason shows them: one decimal below 10 ms.
 pub fn ms_text(ms: f64) -> String {
@@ -13,23 +16,40 @@ pub fn ms_text(ms: f64) -> String {
     }
 }
 
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+/// A flow's reason: its cause and, for a flow tied to its endpoint by its
+/// address alone, which, so that no one mistakes it for a name.
+pub fn flow(v: &FlowVerdict) -> String {
+    with_address(&v.cause, v.by_address().as_ref())
 }
 
-/// What a reason adds for a flow tied to its endpoint by address, so that
-/// no one mistakes it for a name.
-pub fn by_address(pattern: &str, tag: &str) -> String {
-    format!(" [no name seen: {pattern} by its address in {tag}]")
+/// A cause, with the endpoint a flow of no name was tied to by address.
+pub fn with_address(c: &Cause, by: Option<&ByAddress>) -> String {
+    let mut s = cause(c);
+    if let Some(b) = by {
+        s.push_str(&format!(
+            " [no name seen: {} by its address in {}]",
+            b.pattern, b.tag
+        ));
+    }
+    s
 }
 
 /// Each VM's outcome, grouped by status, worst first: "by VM (source
 /// address): blocked 10.1.3.4 (4 flows); ok 10.1.0.4, 10.1.2.4". Empty
 /// for one VM.
-pub fn sources_text(sources: &[crate::model::SourceOutcome], left_off: u64) -> String {
+pub fn sources_text(sources: &[SourceOutcome], left_off: u64) -> String {
     if sources.len() + left_off as usize <= 1 {
         return String::new();
     }
+    format!(
+        "by VM (source address): {}",
+        sources_list(sources, left_off)
+    )
+}
+
+/// The VMs of [`sources_text`] without its lead: "blocked 10.1.3.4 (4
+/// flows); ok 10.1.0.4, 10.1.2.4".
+pub fn sources_list(sources: &[SourceOutcome], left_off: u64) -> String {
     let mut groups: Vec<String> = Vec::new();
     let mut i = 0;
     while i < sources.len() {
@@ -50,11 +70,14 @@ pub fn sources_text(sources: &[crate::model::SourceOutcome], left_off: u64) -> S
     } else {
         String::new()
     };
-    format!("by VM (source address): {}{more}", groups.join("; "))
+    format!("{}{more}", groups.join("; "))
 }
 
 /// The sentence for a cause.
-pub fn render(c: &Cause) -> String {
+// A declared table, one arm per variant of Cause: its length follows the
+// causes, and splitting it would scatter one vocabulary over several places.
+#[allow(clippy::too_many_lines)]
+pub fn cause(c: &Cause) -> String {
     match c {
         Cause::ProxyAuthRequired {
             proxy,
@@ -84,9 +107,12 @@ pub fn render(c: &Cause) -> String {
         Cause::NoDnsAnswer { server } => format!("DNS query to {server} got no answer"),
         Cause::SynReset { server } => format!("SYN answered by RST from {server}"),
         Cause::IcmpError {
-            v6,
-            icmp_type,
-            code,
+            message:
+                IcmpMessage {
+                    v6,
+                    icmp_type,
+                    code,
+                },
             from,
             server,
         } => {
@@ -113,16 +139,17 @@ pub fn render(c: &Cause) -> String {
         }
         Cause::AckNeverSeen => "SYN/ACK seen, never the client's ACK".into(),
         Cause::TlsAlert {
-            side,
-            description,
-            name,
-            ..
+            side, description, ..
         } => {
             let who = match side {
                 Side::Client => "client",
                 Side::Server => "server",
             };
-            format!("{who} sent TLS alert {name} ({description})")
+            format!(
+                "{who} sent TLS alert {} ({})",
+                description.name(),
+                description.0
+            )
         }
         Cause::CertificateRejected { how, name, issuer } => {
             let name = name.as_deref().unwrap_or("the server");
@@ -131,11 +158,10 @@ pub fn render(c: &Cause) -> String {
                 .map(|i| format!(" (issued by '{i}')"))
                 .unwrap_or_default();
             match how {
-                Rejection::Alert {
-                    description,
-                    name: alert,
-                } => format!(
-                    "client rejected the certificate of {name}{issuer}: TLS alert {alert} ({description})"
+                Rejection::Alert { description } => format!(
+                    "client rejected the certificate of {name}{issuer}: TLS alert {} ({})",
+                    description.name(),
+                    description.0
                 ),
                 Rejection::EncryptedAlert => format!(
                     "client answered the TLS 1.3 flight of {name} with an encrypted alert (one record too short to be its Finished), without finishing the handshake"
@@ -232,5 +258,27 @@ pub fn render(c: &Cause) -> String {
         Cause::NothingToJudge { flows } => {
             format!("{flows} flows, none complete enough to judge")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TagName;
+
+    #[test]
+    fn a_flow_tied_by_address_says_so_beside_its_cause() {
+        let by = ByAddress {
+            pattern: "*.blob.core.windows.net",
+            tag: TagName::new("Storage.EastUS"),
+        };
+        assert_eq!(
+            with_address(&Cause::MidFlowNoData, Some(&by)),
+            "began before the capture, no data seen either way: nothing to judge [no name seen: *.blob.core.windows.net by its address in Storage.EastUS]"
+        );
+        assert_eq!(
+            with_address(&Cause::AckNeverSeen, None),
+            "SYN/ACK seen, never the client's ACK"
+        );
     }
 }

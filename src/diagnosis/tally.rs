@@ -1,0 +1,142 @@
+//! What one endpoint's flows add up to while they are judged: counts by
+//! verdict and by source address, the worst flow and the first flow of each
+//! verdict with its NSG and route verdicts, and a proxy that asked for
+//! credentials. The checklist fills it ([`super::checklist`]); the findings
+//! read it ([`super::findings`]). Bounded: it grows with the verdicts and at
+//! most [`MAX_SOURCES`] source addresses, not with flows.
+
+use crate::model::{
+    Cause, FlowRecord, FlowVerdict, MAX_SOURCES, NsgVerdict, RouteVerdict, SourceOutcome, Status,
+    Verdict,
+};
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+
+/// One flow of an endpoint as its finding tells it: its cause, and what
+/// the NSG and route exports say of it.
+#[derive(Clone, Debug)]
+pub(crate) struct Example {
+    /// Why it got its verdict.
+    pub cause: Cause,
+    /// The NSG exports' verdict (with `--nsg`).
+    pub nsg: Option<NsgVerdict>,
+    /// Its route (with `--routes`).
+    pub route: Option<RouteVerdict>,
+}
+
+impl Example {
+    fn of(v: &FlowVerdict) -> Example {
+        Example {
+            cause: v.cause.clone(),
+            nsg: v.nsg.clone(),
+            route: v.route.clone(),
+        }
+    }
+}
+
+/// A connection that worked through a proxy that asks for credentials.
+#[derive(Clone, Debug)]
+pub(crate) struct AuthenticatedProxy {
+    /// The proxy.
+    pub proxy: SocketAddr,
+    /// The scheme it asked for (Proxy-Authenticate).
+    pub scheme: Option<String>,
+    /// The proxy's first answer on the connection (407), when it answered
+    /// twice.
+    pub first_status: Option<u16>,
+}
+
+/// What one endpoint's flows add up to.
+#[derive(Default, Clone, Debug)]
+pub(crate) struct Agg {
+    /// Flows.
+    pub flows: u64,
+    /// The worst verdict, and the first flow that got it: it sets the
+    /// requirement's status.
+    pub worst: Option<(Verdict, Example)>,
+    /// The first flow of each verdict: every problem the flows show is a
+    /// finding of its own, not only the worst.
+    pub examples: BTreeMap<Verdict, Example>,
+    /// A flow that worked through a proxy that asks for credentials: the
+    /// proxy, the scheme it asked for, and its first answer.
+    pub authenticated: Option<AuthenticatedProxy>,
+    /// Each source address's worst verdict and flows (at most
+    /// [`MAX_SOURCES`]; the rest counted in `sources_left_off`).
+    pub sources: BTreeMap<IpAddr, (Verdict, u64)>,
+    /// Flows from source addresses past [`MAX_SOURCES`].
+    pub sources_left_off: u64,
+    /// A flow that worked although the NSG exports deny it.
+    pub works_though_denied: Option<NsgVerdict>,
+    /// Flows by verdict.
+    pub verdicts: BTreeMap<Verdict, u64>,
+    /// The last packet of the last flow.
+    pub last_seen: Option<i64>,
+}
+
+impl Agg {
+    /// Accounts one judged flow of the endpoint.
+    pub(crate) fn add(&mut self, f: &FlowRecord, v: &FlowVerdict) {
+        self.flows += 1;
+        let room = self.sources.len() < MAX_SOURCES;
+        match self.sources.get_mut(&f.src_ip) {
+            Some((w, n)) => {
+                *w = (*w).max(v.verdict);
+                *n += 1;
+            }
+            None if room => {
+                self.sources.insert(f.src_ip, (v.verdict, 1));
+            }
+            None => self.sources_left_off += 1,
+        }
+        *self.verdicts.entry(v.verdict).or_default() += 1;
+        self.last_seen = Some(self.last_seen.map_or(f.last_seen, |l| l.max(f.last_seen)));
+        if self.worst.as_ref().is_none_or(|(w, _)| v.verdict > *w) {
+            self.worst = Some((v.verdict, Example::of(v)));
+        }
+        self.examples
+            .entry(v.verdict)
+            .or_insert_with(|| Example::of(v));
+        if self.authenticated.is_none()
+            && let Some(p) = &f.proxy
+            && p.status.is_some_and(|s| (200..300).contains(&s))
+            && (p.credentials_sent || p.first_status == Some(407))
+        {
+            self.authenticated = Some(AuthenticatedProxy {
+                proxy: SocketAddr::new(f.dst_ip, f.dst_port),
+                scheme: p.auth_scheme.clone(),
+                first_status: p.first_status,
+            });
+        }
+        if v.verdict == Verdict::Allowed
+            && let Some(n) = v
+                .nsg
+                .as_ref()
+                .filter(|n| n.outcome() == crate::model::NsgOutcome::Deny)
+        {
+            self.works_though_denied.get_or_insert_with(|| n.clone());
+        }
+    }
+
+    /// Each source's outcome, worst first, then by address.
+    pub(crate) fn sources(&self) -> Vec<SourceOutcome> {
+        let mut v: Vec<SourceOutcome> = self
+            .sources
+            .iter()
+            .map(|(a, (w, n))| SourceOutcome {
+                address: *a,
+                status: Status::of(*w),
+                flows: *n,
+            })
+            .collect();
+        v.sort_by(|x, y| y.status.cmp(&x.status).then(x.address.cmp(&y.address)));
+        v
+    }
+
+    /// Flows by verdict name, in name order (as the views list them).
+    pub(crate) fn counts(&self) -> BTreeMap<&'static str, u64> {
+        self.verdicts
+            .iter()
+            .map(|(v, n)| (v.as_str(), *n))
+            .collect()
+    }
+}

@@ -1,0 +1,363 @@
+//! What a finding says, as values: its headline ([`Title`]) and the lines
+//! of its evidence ([`Evidence`]). Each variant holds the numbers, names and
+//! verdicts it rests on; `render` is the one place they become sentences,
+//! and nothing decides on those.
+
+use super::{ByAddress, Cause, NsgVerdict, RouteNote, RouteVerdict, SourceOutcome, Tunnel, Upload};
+use super::{RequiredTag, Verdict};
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+
+/// A finding's headline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Title {
+    /// An endpoint is blocked.
+    Blocked {
+        /// The endpoint's URL pattern.
+        pattern: &'static str,
+    },
+    /// A filter resets the connection at the client's first data.
+    ResetByFilter {
+        /// The endpoint's URL pattern.
+        pattern: &'static str,
+        /// The first data was a TLS hello.
+        at_hello: bool,
+    },
+    /// The proxy refuses the endpoint.
+    RefusedByProxy {
+        /// The endpoint's URL pattern.
+        pattern: &'static str,
+    },
+    /// TLS to the endpoint fails (an alert).
+    TlsFails {
+        /// The endpoint's URL pattern.
+        pattern: &'static str,
+    },
+    /// The VM rejects the endpoint's certificate.
+    CertificateRejected {
+        /// The endpoint's URL pattern.
+        pattern: &'static str,
+    },
+    /// The TLS hello gets no answer.
+    HelloUnanswered {
+        /// The endpoint's URL pattern.
+        pattern: &'static str,
+    },
+    /// An authenticating proxy refuses the endpoint (407).
+    AuthenticatingProxy {
+        /// The endpoint's URL pattern.
+        pattern: &'static str,
+    },
+    /// TLS to the endpoint is intercepted.
+    Intercepted {
+        /// The endpoint's URL pattern.
+        pattern: &'static str,
+    },
+    /// Traffic to the endpoint leaves the Azure boundary.
+    LeavesAzure {
+        /// The endpoint's URL pattern.
+        pattern: &'static str,
+    },
+    /// The endpoint is throttled.
+    Throttled {
+        /// The endpoint's URL pattern.
+        pattern: &'static str,
+    },
+    /// The NSG export denies what the capture shows working.
+    ExportDeniesWhatWorks {
+        /// The endpoint's URL pattern.
+        pattern: &'static str,
+    },
+    /// A connection worked through a proxy that asks for credentials.
+    ProxyAsksCredentials {
+        /// The endpoint's URL pattern.
+        pattern: &'static str,
+    },
+    /// A name does not resolve.
+    DoesNotResolve {
+        /// The name.
+        name: String,
+    },
+    /// A name with a private endpoint resolves to a public address.
+    ResolvesPublicly {
+        /// The name.
+        name: String,
+    },
+    /// Cache storage traffic goes to another region than the source.
+    CacheInOtherRegion {
+        /// The region it goes to (its tag suffix).
+        region: String,
+        /// The source region (its tag suffix).
+        source: String,
+    },
+    /// Replication traffic passes through a network virtual appliance.
+    ThroughAppliance,
+    /// An endpoint is reached through a private endpoint.
+    PrivateEndpoint,
+    /// The service-tag data is older than the capture.
+    StaleTags {
+        /// By this many days.
+        age_days: i64,
+    },
+}
+
+/// A DNS server a name was asked of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DnsServer {
+    /// Its address.
+    pub address: IpAddr,
+    /// It is Azure-provided DNS (168.63.129.16).
+    pub azure: bool,
+}
+
+/// One line of a finding's evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Evidence {
+    /// Why the flow behind the finding got its verdict.
+    Cause(Cause),
+    /// The endpoint's flows, by verdict.
+    Flows {
+        /// Flows.
+        flows: u64,
+        /// Flows by verdict.
+        by_verdict: BTreeMap<Verdict, u64>,
+    },
+    /// Each VM's outcome (by source address), worst first, when there are
+    /// several.
+    BySource {
+        /// The sources listed.
+        sources: Vec<SourceOutcome>,
+        /// Sources past those listed.
+        left_off: u64,
+    },
+    /// The upload to the cache account beside what Site Recovery needs.
+    CacheUpload {
+        /// The upload.
+        upload: Upload,
+        /// It is slower than Site Recovery needs.
+        below: bool,
+        /// What Site Recovery needs, MB/s.
+        needed_mbps: f64,
+        /// The churn limit per VM, MB/s.
+        churn_limit_mbps: f64,
+        /// The churn limit per VM with High Churn, MB/s.
+        high_churn_limit_mbps: f64,
+    },
+    /// The per-disk churn limits (from `azure::churn`).
+    ChurnLimits,
+    /// The NSG export shows a deny.
+    NsgDenies(NsgVerdict),
+    /// Every NSG allows it: the NSG is not the cause.
+    NsgAllows {
+        /// The NSGs' verdict.
+        nsg: NsgVerdict,
+        /// The route it takes, when the routes were given.
+        route: Option<RouteVerdict>,
+    },
+    /// The NSG export cannot tell.
+    NsgCannotTell(NsgVerdict),
+    /// Security admin rules of a Virtual Network Manager apply first and are
+    /// not in the export.
+    AdminRulesFirst {
+        /// The network manager.
+        manager: String,
+    },
+    /// A default route to the gateway proves forced tunnelling.
+    ForcedTunnel(RouteVerdict),
+    /// The route drops the traffic.
+    RouteDrops(RouteVerdict),
+    /// The route sends the traffic to a virtual appliance, which may
+    /// throttle it.
+    ApplianceRoute {
+        /// The endpoint's URL pattern.
+        pattern: &'static str,
+        /// The appliance's address.
+        address: Option<String>,
+    },
+    /// What the route choice rests on.
+    Route(RouteNote),
+    /// The NSG export denies what the capture shows working.
+    ExportDenies(NsgVerdict),
+    /// An Always Allow admin rule would let it through.
+    AlwaysAllowAdminRule {
+        /// The network manager.
+        manager: String,
+    },
+    /// A proxy let a connection through once the client sent credentials.
+    ProxyAuthenticated {
+        /// The proxy.
+        proxy: SocketAddr,
+        /// The scheme it asked for.
+        scheme: Option<String>,
+        /// Its first answer (407), when it answered twice.
+        first_status: Option<u16>,
+    },
+    /// The Mobility service cannot authenticate to a proxy.
+    MobilityCannotAuthenticate,
+    /// How a name failed, and the DNS servers asked.
+    DnsFailed {
+        /// The failure.
+        cause: Cause,
+        /// The servers.
+        servers: Vec<DnsServer>,
+    },
+    /// A name's CNAME chain and the public addresses it ended at.
+    ResolvedTo {
+        /// The name, then its CNAMEs.
+        chain: Vec<String>,
+        /// The public addresses.
+        public: Vec<IpAddr>,
+    },
+    /// A CNAME of the chain is a record of a private DNS zone the VM's DNS
+    /// does not answer from.
+    ZoneNotAnswered {
+        /// The CNAME.
+        link: String,
+        /// The private DNS zone.
+        zone: &'static str,
+        /// The public zone to forward.
+        forwarder: &'static str,
+    },
+    /// Replication uses the public endpoint for now.
+    PublicEndpointToday,
+    /// Bytes uploaded to another region's storage addresses.
+    CacheBytes {
+        /// Bytes.
+        bytes: u64,
+        /// The region's tag suffix.
+        region: String,
+    },
+    /// Site Recovery flows seen on an appliance.
+    ApplianceFlows {
+        /// Flows.
+        flows: u64,
+    },
+    /// The flows come from several VMs.
+    SeveralVms {
+        /// Source addresses of one family.
+        vms: usize,
+    },
+    /// The appliance translates the VMs' addresses (source NAT).
+    Translated {
+        /// The addresses connections leave from, with their flows.
+        to: Vec<(IpAddr, u64)>,
+    },
+    /// Flows inside the tunnels that bring traffic to an appliance.
+    Tunnelled {
+        /// Flows.
+        flows: u64,
+        /// The VXLAN and GENEVE tunnels.
+        tunnels: Vec<Tunnel>,
+    },
+    /// A flow reached through a private endpoint.
+    Reached {
+        /// Its cause.
+        cause: Cause,
+        /// How it was tied to its endpoint, when by address.
+        by_address: Option<ByAddress>,
+    },
+    /// When the service-tag data was published.
+    TagsPublished {
+        /// The date.
+        published: String,
+        /// Its change number.
+        change_number: u64,
+    },
+}
+
+/// Why the tag a requirement needs cannot be judged from another cloud's
+/// data, and other facts of `check`'s evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckEvidence {
+    /// The service-tag data is another cloud's: no verdict.
+    OtherCloudData {
+        /// The data's cloud, as its file names it.
+        data: String,
+        /// The tag.
+        tag: RequiredTag,
+        /// The cloud of the regions.
+        cloud: super::Cloud,
+    },
+    /// The data holds no IPv4 prefix of the tag.
+    NoPrefixes {
+        /// The tag.
+        tag: RequiredTag,
+    },
+    /// An NSG denies some of the tag's prefixes.
+    Denied {
+        /// The first deny.
+        nsg: NsgVerdict,
+        /// Prefixes denied.
+        denied: usize,
+        /// Prefixes of the tag.
+        prefixes: usize,
+        /// The tag.
+        tag: RequiredTag,
+    },
+    /// Some prefixes cannot be judged from the export.
+    CannotTell {
+        /// The first that cannot.
+        nsg: NsgVerdict,
+        /// Prefixes that cannot be judged.
+        unknown: usize,
+        /// Prefixes of the tag.
+        prefixes: usize,
+        /// The tag.
+        tag: RequiredTag,
+    },
+    /// Every NSG allows every prefix.
+    Allowed {
+        /// The rules that allow it.
+        nsg: NsgVerdict,
+        /// Prefixes of the tag.
+        prefixes: usize,
+        /// The tag.
+        tag: RequiredTag,
+    },
+    /// An approximation the NSG verdict rests on.
+    Approximation(super::NsgNote),
+    /// Security admin rules of a Virtual Network Manager apply first.
+    AdminRulesFirst {
+        /// The network manager.
+        manager: String,
+    },
+    /// What the route choice rests on.
+    Route(RouteNote),
+    /// Next hop types and how many prefixes take each.
+    Routes {
+        /// The hops.
+        hops: Vec<(super::NextHop, usize)>,
+    },
+    /// The worst route, how many prefixes take it, and what it means.
+    RoutedTo {
+        /// Prefixes that take its next hop.
+        count: usize,
+        /// Prefixes of the tag.
+        prefixes: usize,
+        /// The route.
+        route: RouteVerdict,
+        /// What it does to the requirement (dropped, tunnelled, via an
+        /// appliance).
+        status: super::ConfigStatus,
+    },
+}
+
+/// What holds for every requirement of `check`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckNote {
+    /// The service-tag data is another cloud's: no verdict from it.
+    OtherCloudData {
+        /// The data's cloud, as its file names it.
+        data: String,
+        /// The cloud of the regions.
+        cloud: super::Cloud,
+    },
+    /// The NSGs are under a Virtual Network Manager.
+    NetworkManager {
+        /// The network manager.
+        manager: String,
+    },
+    /// The routes are route tables as written, completed with the system
+    /// routes.
+    RoutesCompleted,
+}

@@ -1,0 +1,105 @@
+//! How `check` reads: each requirement's evidence and the notes that hold
+//! for all of them.
+
+use super::finding::admin_rules_first;
+use super::network::steps_text;
+use super::network::{next_hop, nsg_note, nsg_notes, route_note, route_prefix, route_source};
+use super::{cloud_name, tag_file};
+use crate::model::{CheckEvidence, CheckNote, ConfigRequirement, ConfigStatus};
+
+/// One line of a requirement's evidence.
+pub fn evidence(e: &CheckEvidence) -> String {
+    match e {
+        CheckEvidence::OtherCloudData { data, tag, cloud } => format!(
+            "unknown: the service-tag data is {data}'s, and {tag} holds other addresses in {}",
+            cloud_name(*cloud)
+        ),
+        CheckEvidence::NoPrefixes { tag } => {
+            format!("the service-tag data holds no IPv4 prefix of {tag}: nothing to evaluate")
+        }
+        CheckEvidence::Denied {
+            nsg,
+            denied,
+            prefixes,
+            tag,
+        } => format!(
+            "denied: {} (TCP 443 to {denied} of the {prefixes} IPv4 prefixes of {tag})",
+            steps_text(nsg)
+        ),
+        CheckEvidence::CannotTell {
+            nsg,
+            unknown,
+            prefixes,
+            tag,
+        } => {
+            let mut text = format!(
+                "{unknown} of the {prefixes} prefixes of {tag} cannot be judged from the export: {}",
+                steps_text(nsg)
+            );
+            if !nsg.notes.is_empty() {
+                text.push_str(&format!("; {}", nsg_notes(nsg).join("; ")));
+            }
+            text
+        }
+        CheckEvidence::Allowed { nsg, prefixes, tag } => format!(
+            "every NSG allows TCP 443 to all {prefixes} IPv4 prefixes of {tag} ({})",
+            steps_text(nsg)
+        ),
+        CheckEvidence::Approximation(n) => format!("approximation: {}", nsg_note(n)),
+        CheckEvidence::AdminRulesFirst { manager } => admin_rules_first(manager),
+        CheckEvidence::Route(n) => format!("route: {}", route_note(n)),
+        CheckEvidence::Routes { hops } => format!(
+            "routes: {}",
+            hops.iter()
+                .map(|(h, c)| format!("{h} ({c})"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        CheckEvidence::RoutedTo {
+            count,
+            prefixes,
+            route,
+            status,
+        } => {
+            let why = match status {
+                ConfigStatus::Dropped => "Azure drops this traffic",
+                ConfigStatus::ForcedTunnel => {
+                    "forced tunnelling: the traffic leaves the Azure boundary, which Site Recovery advises against"
+                }
+                _ => "a network virtual appliance may throttle replication",
+            };
+            format!(
+                "{count} of the {prefixes} prefixes route to {} (route {}{}, {}): {why}",
+                next_hop(route),
+                route
+                    .route
+                    .as_ref()
+                    .and_then(|t| t.name.as_deref())
+                    .map(|n| format!("{n} "))
+                    .unwrap_or_default(),
+                route_prefix(route),
+                route_source(route)
+            )
+        }
+    }
+}
+
+/// A requirement's evidence, line by line.
+pub fn evidence_lines(r: &ConfigRequirement) -> Vec<String> {
+    r.evidence.iter().map(evidence).collect()
+}
+
+/// A note that holds for every requirement.
+pub fn note(n: &CheckNote) -> String {
+    match n {
+        CheckNote::OtherCloudData { data, cloud } => format!(
+            "the service-tag data is {data}'s, not {}'s: no verdict is given from it; pass {} with --service-tags",
+            cloud_name(*cloud),
+            tag_file(*cloud)
+        ),
+        CheckNote::NetworkManager { manager } => format!(
+            "the NICs' NSGs are under the Virtual Network Manager {manager}: its security admin rules are evaluated first (Deny and Always Allow end the evaluation) and are not in the export, so every NSG verdict below holds only where no admin rule matches"
+        ),
+        CheckNote::RoutesCompleted => "the routes are route tables as written: Azure combines them with the subnet's system routes, which asrscope adds (0.0.0.0/0 to Internet; 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 and 100.64.0.0/10 to None); the virtual network's own prefixes, peerings and service endpoints are not in them".into(),
+    }
+}

@@ -1,0 +1,334 @@
+//! How a finding reads: its title and each line of its evidence.
+
+use super::network::{next_hop, nsg_notes, route_note, route_prefix, route_source, steps_text};
+use super::{cause, reason, sources_text, upload_time};
+use crate::model::{DnsServer, Evidence, Finding, Title, Tunnel, TunnelKind};
+
+/// A finding's title.
+pub fn title(t: &Title) -> String {
+    match t {
+        Title::Blocked { pattern } => format!("{pattern} is blocked"),
+        Title::ResetByFilter { pattern, at_hello } => format!(
+            "{pattern} is blocked: a filter resets the connection at the {}",
+            if *at_hello {
+                "TLS hello"
+            } else {
+                "client's first data"
+            }
+        ),
+        Title::RefusedByProxy { pattern } => format!("{pattern} is refused by the proxy"),
+        Title::TlsFails { pattern } => format!("TLS to {pattern} fails"),
+        Title::CertificateRejected { pattern } => {
+            format!("the VM rejects the certificate of {pattern}")
+        }
+        Title::HelloUnanswered { pattern } => {
+            format!("{pattern} is blocked: the TLS hello gets no answer")
+        }
+        Title::AuthenticatingProxy { pattern } => format!(
+            "{pattern} goes through an authenticating proxy, which Site Recovery does not support"
+        ),
+        Title::Intercepted { pattern } => format!("TLS to {pattern} is intercepted"),
+        Title::LeavesAzure { pattern } => {
+            format!("traffic to {pattern} leaves the Azure boundary")
+        }
+        Title::Throttled { pattern } => format!("{pattern} is throttled"),
+        Title::ExportDeniesWhatWorks { pattern } => {
+            format!("the NSG export denies {pattern} but the capture shows it working")
+        }
+        Title::ProxyAsksCredentials { pattern } => format!(
+            "{pattern} goes through a proxy that asks for credentials, which Site Recovery does not support"
+        ),
+        Title::DoesNotResolve { name } => format!("{name} does not resolve"),
+        Title::ResolvesPublicly { name } => {
+            format!("{name} has a private endpoint but resolves to a public address")
+        }
+        Title::CacheInOtherRegion { region, source } => {
+            format!("cache storage traffic goes to region {region}, not the source region {source}")
+        }
+        Title::ThroughAppliance => {
+            "replication traffic passes through the network virtual appliance".into()
+        }
+        Title::PrivateEndpoint => "reached through a private endpoint: allowed".into(),
+        Title::StaleTags { age_days } => {
+            format!("the service-tag data is {age_days} days older than the capture")
+        }
+    }
+}
+
+/// A finding's title with its Site Recovery error codes, as the text report
+/// prints it: "… [Site Recovery error 151037, 151072]".
+pub fn title_with_codes(f: &Finding) -> String {
+    let codes = if f.error_codes.is_empty() {
+        String::new()
+    } else {
+        format!(" [Site Recovery error {}]", f.error_codes.join(", "))
+    };
+    format!("{}{codes}", title(&f.title))
+}
+
+/// A finding's evidence, line by line.
+pub fn evidence_lines(f: &Finding) -> Vec<String> {
+    f.evidence.iter().map(evidence).collect()
+}
+
+/// One line of a finding's evidence.
+// A declared table, one arm per variant of Evidence: its length follows the
+// evidence, and splitting it would scatter one vocabulary over several
+// places.
+#[allow(clippy::too_many_lines)]
+pub fn evidence(e: &Evidence) -> String {
+    match e {
+        Evidence::Cause(c) => cause(c),
+        Evidence::Flows { flows, by_verdict } => {
+            let mut counts: Vec<(&str, u64)> =
+                by_verdict.iter().map(|(v, n)| (v.as_str(), *n)).collect();
+            counts.sort_unstable();
+            let counts: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
+            format!(
+                "{flows} flow{}: {}",
+                if *flows == 1 { "" } else { "s" },
+                counts.join(", ")
+            )
+        }
+        Evidence::BySource { sources, left_off } => sources_text(sources, *left_off),
+        Evidence::CacheUpload {
+            upload,
+            below,
+            needed_mbps,
+            churn_limit_mbps,
+            high_churn_limit_mbps,
+        } => format!(
+            "upload to the cache account {:.2} MB/s while data moved ({}): {} the {needed_mbps:.2} MB/s Site Recovery needs (4 MB in 3 s); churn limit {churn_limit_mbps:.0} MB/s per VM ({high_churn_limit_mbps:.0} MB/s with High Churn)",
+            upload.mbps,
+            upload_time(upload),
+            if *below { "below" } else { "above" },
+        ),
+        Evidence::ChurnLimits => churn_limits(),
+        Evidence::NsgDenies(n) => {
+            format!("denied, as the NSG export shows: {}", steps_text(n))
+        }
+        Evidence::NsgAllows { nsg, route } => format!(
+            "every NSG allows it ({}): the NSG is not the cause{}",
+            steps_text(nsg),
+            route
+                .as_ref()
+                .map(|r| format!("; the route {} goes to {}", route_prefix(r), next_hop(r)))
+                .unwrap_or_default()
+        ),
+        Evidence::NsgCannotTell(n) => format!(
+            "the NSG export cannot tell ({}): {}",
+            steps_text(n),
+            nsg_notes(n).join("; ")
+        ),
+        Evidence::AdminRulesFirst { manager } => admin_rules_first(manager),
+        Evidence::ForcedTunnel(r) => format!(
+            "forced tunnelling proven by the route export: {} goes to the virtual network gateway ({})",
+            route_prefix(r),
+            route_source(r)
+        ),
+        Evidence::RouteDrops(r) => format!(
+            "the route export drops this traffic: {} has next hop None ({})",
+            route_prefix(r),
+            route_source(r)
+        ),
+        Evidence::ApplianceRoute { pattern, address } => format!(
+            "the route export sends {pattern} traffic to the virtual appliance{}: the appliance may throttle it",
+            address.as_deref().map(|a| format!(" {a}")).unwrap_or_default()
+        ),
+        Evidence::Route(n) => format!("route: {}", route_note(n)),
+        Evidence::ExportDenies(n) => format!("denied: {}", steps_text(n)),
+        Evidence::AlwaysAllowAdminRule { manager } => format!(
+            "an Always Allow security admin rule of the Virtual Network Manager {manager} would let it through whatever the NSGs say"
+        ),
+        Evidence::ProxyAuthenticated {
+            proxy,
+            scheme,
+            first_status,
+        } => {
+            let scheme = scheme
+                .as_deref()
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default();
+            match first_status {
+                Some(first) => format!(
+                    "proxy {proxy} answered {first}{scheme} to CONNECT, then 200 on the same connection once the client sent credentials"
+                ),
+                None => format!(
+                    "proxy {proxy} answered 200 to a CONNECT that carried credentials (Proxy-Authorization){scheme}"
+                ),
+            }
+        }
+        Evidence::MobilityCannotAuthenticate => "this connection worked because its client authenticated; the Mobility service cannot, and its connections will be refused (407)".into(),
+        Evidence::DnsFailed { cause: c, servers } => {
+            format!("{} (DNS server {})", cause(c), dns_servers(servers))
+        }
+        Evidence::ResolvedTo { chain, public } => format!(
+            "DNS: {} -> {}",
+            chain.join(" -> "),
+            public
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Evidence::ZoneNotAnswered {
+            link,
+            zone,
+            forwarder,
+        } => format!(
+            "{link} is a record of the private DNS zone {zone}, which this VM's DNS does not answer from: the zone is not linked to the VM's virtual network, or a custom DNS server does not forward {forwarder} to Azure DNS (168.63.129.16)"
+        ),
+        Evidence::PublicEndpointToday => "replication goes over the public endpoint today, and fails the day its public network access is turned off".into(),
+        Evidence::CacheBytes { bytes, region } => {
+            format!("{bytes} bytes uploaded to addresses of Storage.{region}")
+        }
+        Evidence::ApplianceFlows { flows } => {
+            format!("{flows} Site Recovery flows seen on the NVA")
+        }
+        Evidence::SeveralVms { vms } => format!(
+            "they come from {vms} VMs (source addresses of one family): a capture taken where several VMs' traffic passes, not on one VM"
+        ),
+        Evidence::Translated { to } => format!(
+            "the appliance translates addresses (source NAT): Site Recovery connections leave from {}, both legs recorded; that is the address the services, and a storage account's firewall, see, not the VM's or its subnet's",
+            to.iter()
+                .map(|(a, n)| format!("{a} ({n} flows)"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Evidence::Tunnelled { flows, tunnels } => format!(
+            "{flows} of them inside the tunnels that bring traffic to an NVA: {}",
+            tunnels.iter().map(tunnel).collect::<Vec<_>>().join("; ")
+        ),
+        Evidence::Reached { cause, by_address } => {
+            reason::with_address(cause, by_address.as_ref())
+        }
+        Evidence::TagsPublished {
+            published,
+            change_number,
+        } => format!(
+            "service tags published {published} (changeNumber {change_number}); tags change weekly"
+        ),
+    }
+}
+
+/// "security admin rules of the Virtual Network Manager nm1 apply before
+/// these NSGs and are not in the export".
+pub fn admin_rules_first(manager: &str) -> String {
+    format!(
+        "security admin rules of the Virtual Network Manager {manager} apply before these NSGs and are not in the export"
+    )
+}
+
+/// The DNS servers a name was asked of, Azure's named.
+fn dns_servers(servers: &[DnsServer]) -> String {
+    servers
+        .iter()
+        .map(|s| {
+            if s.azure {
+                format!("{}, Azure-provided DNS", s.address)
+            } else {
+                s.address.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The churn limits in one line, with where the tables are: the report
+/// names the limits that bound replication, not every row.
+fn churn_limits() -> String {
+    use crate::azure::churn;
+    let lo = churn::STANDARD
+        .iter()
+        .map(|r| r.mbps)
+        .fold(f64::MAX, f64::min);
+    let hi = churn::STANDARD.iter().map(|r| r.mbps).fold(0.0, f64::max);
+    let high = churn::HIGH_CHURN.iter().map(|r| r.mbps).fold(0.0, f64::max);
+    format!(
+        "per-disk churn limits: {lo:.0} to {hi:.0} MB/s by replica disk and I/O size ({high:.0} MB/s at most with High Churn, {:.0} MB/s with the Enhanced Churn preview in {} regions); `asrscope requirements` lists every row",
+        churn::PER_DISK_ENHANCED_CHURN_MBPS,
+        churn::ENHANCED_CHURN_REGIONS.len()
+    )
+}
+
+/// A tunnel as the NVA finding names it: "VXLAN 10.0.0.5 -> 10.0.0.4 UDP
+/// 10800 VNI 800 (Gateway Load Balancer)".
+fn tunnel(t: &Tunnel) -> String {
+    let kind = match t.kind {
+        TunnelKind::Vxlan => "VXLAN",
+        TunnelKind::Geneve => "GENEVE",
+        _ => "tunnel",
+    };
+    let mut s = kind.to_string();
+    if let (Some(a), Some(b)) = (t.outer_src, t.outer_dst) {
+        s.push_str(&format!(" {a} -> {b}"));
+    }
+    if let Some(p) = t.port {
+        s.push_str(&format!(" UDP {p}"));
+    }
+    if let Some(v) = t.vni {
+        s.push_str(&format!(" VNI {v}"));
+    }
+    if matches!(t.port, Some(10800 | 10801)) {
+        s.push_str(" (Gateway Load Balancer)");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Cause, DnsFailure, Verdict};
+
+    #[test]
+    fn flows_are_counted_by_verdict_name() {
+        let one = Evidence::Flows {
+            flows: 1,
+            by_verdict: [(Verdict::Blocked, 1)].into(),
+        };
+        assert_eq!(evidence(&one), "1 flow: 1 blocked");
+        let two = Evidence::Flows {
+            flows: 3,
+            by_verdict: [(Verdict::Blocked, 1), (Verdict::Allowed, 2)].into(),
+        };
+        assert_eq!(evidence(&two), "3 flows: 2 allowed, 1 blocked");
+    }
+
+    #[test]
+    fn azure_dns_is_named_beside_a_failure() {
+        let e = Evidence::DnsFailed {
+            cause: Cause::DnsFailed {
+                name: "a.blob.core.windows.net".into(),
+                failure: DnsFailure::Nxdomain,
+                count: 1,
+            },
+            servers: vec![
+                DnsServer {
+                    address: "168.63.129.16".parse().unwrap(),
+                    azure: true,
+                },
+                DnsServer {
+                    address: "10.1.0.2".parse().unwrap(),
+                    azure: false,
+                },
+            ],
+        };
+        assert_eq!(
+            evidence(&e),
+            "DNS answered NXDOMAIN for a.blob.core.windows.net (DNS server 168.63.129.16, Azure-provided DNS, 10.1.0.2)"
+        );
+    }
+
+    #[test]
+    fn a_proxy_that_asked_twice_says_both_answers() {
+        let e = Evidence::ProxyAuthenticated {
+            proxy: "10.1.0.100:3128".parse().unwrap(),
+            scheme: Some("Basic".into()),
+            first_status: Some(407),
+        };
+        assert_eq!(
+            evidence(&e),
+            "proxy 10.1.0.100:3128 answered 407 (Basic) to CONNECT, then 200 on the same connection once the client sent credentials"
+        );
+    }
+}

@@ -1,0 +1,264 @@
+//! The JSON of the model types that pair typed values with what they mean
+//! in words, or whose layout is not their shape: each serialises as an
+//! object of the fields scripts read (README "JSON"), the sentences
+//! rendered here while serialising. The other model types derive their
+//! JSON where they are declared.
+
+use super::{check, finding, network, reason};
+use crate::model::{
+    Cause, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, EndpointBy, EndpointId, Finding,
+    FindingKind, Fix, FlowVerdict, Need, NextHop, NsgStep, NsgVerdict, Region, RequiredTag,
+    Requirement, RouteVerdict, Severity, SnapshotMeta, SourceOutcome, Status, TagName, Verdict,
+};
+use serde::{Serialize, Serializer};
+use std::collections::BTreeMap;
+
+impl Serialize for FlowVerdict {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// The endpoint's fields flat (null for a flow of no endpoint),
+        /// the reason in words before the cause.
+        #[derive(Serialize)]
+        struct Json<'a> {
+            endpoint_id: Option<EndpointId>,
+            endpoint: Option<&'static str>,
+            endpoint_by: Option<EndpointBy>,
+            cloud: Option<Cloud>,
+            required_tag: Option<&'a RequiredTag>,
+            service_tag: &'a Option<TagName>,
+            service_region: &'a Option<String>,
+            platform: Option<&'static str>,
+            verdict: Verdict,
+            reason: String,
+            cause: &'a Cause,
+            private_endpoint: bool,
+            nsg: &'a Option<NsgVerdict>,
+            route: &'a Option<RouteVerdict>,
+        }
+        let e = self.endpoint.as_ref();
+        Json {
+            endpoint_id: e.map(|e| e.id),
+            endpoint: e.map(|e| e.pattern),
+            endpoint_by: e.map(|e| e.by),
+            cloud: e.map(|e| e.cloud),
+            required_tag: e.map(|e| &e.required_tag),
+            service_tag: &self.service_tag,
+            service_region: &self.service_region,
+            platform: self.platform,
+            verdict: self.verdict,
+            reason: reason::flow(self),
+            cause: &self.cause,
+            private_endpoint: self.private_endpoint(),
+            nsg: &self.nsg,
+            route: &self.route,
+        }
+        .serialize(s)
+    }
+}
+
+impl Serialize for Requirement {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// The requirement, its cause in words (`evidence`, empty when not
+        /// seen) before the cause.
+        #[derive(Serialize)]
+        struct Json<'a> {
+            id: EndpointId,
+            endpoint: &'static str,
+            tag: &'a RequiredTag,
+            purpose: &'static str,
+            need: Need,
+            status: Status,
+            flows: u64,
+            verdicts: &'a BTreeMap<&'static str, u64>,
+            evidence: String,
+            cause: &'a Option<Cause>,
+            nsg: &'a Option<NsgVerdict>,
+            route: &'a Option<RouteVerdict>,
+            #[serde(serialize_with = "crate::model::ts_opt")]
+            last_seen: Option<i64>,
+            sources: &'a [SourceOutcome],
+            sources_left_off: u64,
+        }
+        Json {
+            id: self.id,
+            endpoint: self.endpoint,
+            tag: &self.tag,
+            purpose: self.purpose,
+            need: self.need,
+            status: self.status,
+            flows: self.flows,
+            verdicts: &self.verdicts,
+            evidence: self.cause.as_ref().map(reason::cause).unwrap_or_default(),
+            cause: &self.cause,
+            nsg: &self.nsg,
+            route: &self.route,
+            last_seen: self.last_seen,
+            sources: &self.sources,
+            sources_left_off: self.sources_left_off,
+        }
+        .serialize(s)
+    }
+}
+
+impl Serialize for NsgVerdict {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// `allowed` and the deciding NSG's `nsg`, `rule` and `priority`,
+        /// then the steps, the network manager and the notes.
+        #[derive(Serialize)]
+        struct Json<'a> {
+            allowed: Option<bool>,
+            nsg: Option<&'a str>,
+            rule: Option<&'a str>,
+            priority: Option<u32>,
+            steps: &'a [NsgStep],
+            network_manager: &'a Option<String>,
+            notes: Vec<String>,
+        }
+        let d = self.deciding();
+        Json {
+            allowed: self.allowed(),
+            nsg: d.map(|d| d.nsg.as_str()),
+            rule: d.and_then(|d| d.rule.as_deref()),
+            priority: d.and_then(|d| d.priority),
+            steps: &self.steps,
+            network_manager: &self.network_manager,
+            notes: network::nsg_notes(self),
+        }
+        .serialize(s)
+    }
+}
+
+impl Serialize for RouteVerdict {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// The route taken, flat; `-`, `None` and `no route` when no route
+        /// holds the destination.
+        #[derive(Serialize)]
+        struct Json<'a> {
+            prefix: String,
+            name: Option<&'a str>,
+            next_hop: &'a crate::model::NextHop,
+            next_hop_address: Option<&'a str>,
+            source: &'a str,
+            assumed: bool,
+            notes: Vec<String>,
+        }
+        let r = self.route.as_ref();
+        Json {
+            prefix: network::route_prefix(self),
+            name: r.and_then(|r| r.name.as_deref()),
+            next_hop: self.next_hop(),
+            next_hop_address: self.next_hop_address(),
+            source: network::route_source(self),
+            assumed: r.is_some_and(|r| r.origin == crate::model::RouteOrigin::Assumed),
+            notes: network::route_notes(self),
+        }
+        .serialize(s)
+    }
+}
+
+impl Serialize for Finding {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// What it is about, then the title, evidence and fixes in words
+        /// beside the fixes as values.
+        #[derive(Serialize)]
+        struct Json<'a> {
+            about: &'a FindingKind,
+            severity: Severity,
+            asr: bool,
+            title: String,
+            endpoint: Option<EndpointId>,
+            error_codes: &'a [&'static str],
+            evidence: Vec<String>,
+            fixes: &'a [Fix],
+            fix: Vec<String>,
+        }
+        Json {
+            about: &self.about,
+            severity: self.severity,
+            asr: self.asr(),
+            title: finding::title(&self.title),
+            endpoint: self.endpoint(),
+            error_codes: &self.error_codes,
+            evidence: finding::evidence_lines(self),
+            fixes: &self.fixes,
+            fix: super::fixes(&self.fixes),
+        }
+        .serialize(s)
+    }
+}
+
+impl Serialize for ConfigRequirement {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// The requirement, its evidence in words, its fixes as values and
+        /// then in words.
+        #[derive(Serialize)]
+        struct Json<'a> {
+            id: EndpointId,
+            endpoint: &'static str,
+            tag: &'a RequiredTag,
+            need: Need,
+            status: ConfigStatus,
+            prefixes: usize,
+            allowed: usize,
+            denied: usize,
+            unknown: usize,
+            nsg: &'a Option<NsgVerdict>,
+            route: &'a Option<RouteVerdict>,
+            next_hops: &'a [(NextHop, usize)],
+            evidence: Vec<String>,
+            fixes: &'a [Fix],
+            fix: Vec<String>,
+        }
+        Json {
+            id: self.id,
+            endpoint: self.endpoint,
+            tag: &self.tag,
+            need: self.need,
+            status: self.status,
+            prefixes: self.prefixes,
+            allowed: self.allowed,
+            denied: self.denied,
+            unknown: self.unknown,
+            nsg: &self.nsg,
+            route: &self.route,
+            next_hops: &self.next_hops,
+            evidence: check::evidence_lines(self),
+            fixes: &self.fixes,
+            fix: super::fixes(&self.fixes),
+        }
+        .serialize(s)
+    }
+}
+
+impl Serialize for ConfigCheck {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// The check, its notes in words.
+        #[derive(Serialize)]
+        struct Json<'a> {
+            source_region: &'a Region,
+            target_region: &'a Region,
+            cloud: Cloud,
+            service_tags: &'a SnapshotMeta,
+            service_tags_age_days: Option<i64>,
+            service_tags_stale: bool,
+            notes: Vec<String>,
+            nsgs: &'a [String],
+            routes: usize,
+            requirements: &'a [ConfigRequirement],
+            ok: bool,
+        }
+        Json {
+            source_region: &self.source_region,
+            target_region: &self.target_region,
+            cloud: self.cloud,
+            service_tags: &self.service_tags,
+            service_tags_age_days: self.service_tags_age_days,
+            service_tags_stale: self.service_tags_stale,
+            notes: self.notes.iter().map(check::note).collect(),
+            nsgs: &self.nsgs,
+            routes: self.routes,
+            requirements: &self.requirements,
+            ok: self.ok,
+        }
+        .serialize(s)
+    }
+}

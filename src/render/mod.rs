@@ -1,0 +1,112 @@
+//! The one place a value becomes English: what every view prints, the text
+//! report, `check`, the live lines, the TUI, and the JSON's sentences beside
+//! its typed values. The core (`diagnosis`, `azure`, `analysis`) decides and
+//! returns values: causes, evidence, notes and fixes. It never writes a
+//! sentence, and nothing decides on one.
+//!
+//! - [`reason`]: a flow's cause as its `reason`;
+//! - [`advice`]: a fix as a sentence and an `az` command;
+//! - [`finding`]: a finding's title and evidence;
+//! - [`check`]: `check`'s evidence and notes;
+//! - [`network`]: what the NSG and route exports say, and their notes;
+//! - `json`: the JSON of the model types whose sentences are rendered
+//!   while serialising;
+//! - here: the names of values the views show (clouds, statuses, link
+//!   types) and small shared phrasings.
+
+pub mod advice;
+pub mod check;
+pub mod finding;
+mod json;
+pub mod network;
+pub mod reason;
+
+pub use advice::{fix, fixes};
+pub use reason::{cause, sources_text};
+
+use crate::model::{Cloud, IcmpMessage, Severity, Status, Upload};
+
+/// `n` and the noun, singular for one: "1 flow", "3 flows".
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The name of a cloud as users know it.
+pub fn cloud_name(c: Cloud) -> &'static str {
+    crate::azure::clouds::display(c)
+}
+
+/// The service-tag file of a cloud (`ServiceTags_Public_*.json`).
+pub fn tag_file(c: Cloud) -> &'static str {
+    crate::azure::clouds::tag_file(c)
+}
+
+/// The page a cloud's service-tag file is downloaded from.
+pub fn tag_download(c: Cloud) -> &'static str {
+    crate::azure::clouds::tag_download(c)
+}
+
+/// A link type with its name: "1 (ETHERNET)".
+pub fn linktype(lt: u32) -> String {
+    crate::decode::linktype_name(lt)
+}
+
+/// What an ICMP error means, for the common ones.
+pub fn icmp_meaning(m: IcmpMessage) -> &'static str {
+    match (m.v6, m.icmp_type, m.code) {
+        (false, 3, 0) => "network unreachable",
+        (false, 3, 1) => "host unreachable",
+        (false, 3, 3) => "port unreachable",
+        (false, 3, 9 | 10 | 13) => "administratively prohibited",
+        (false, 3, _) => "destination unreachable",
+        (false, 11, _) => "time exceeded",
+        (true, 1, 1) => "administratively prohibited",
+        (true, 1, 3) => "address unreachable",
+        (true, 1, 4) => "port unreachable",
+        (true, 1, 5 | 6) => "rejected by policy",
+        (true, 1, _) => "destination unreachable",
+        (true, 3, _) => "time exceeded",
+        _ => "error",
+    }
+}
+
+/// A requirement's status in words ("not seen").
+pub fn status(s: Status) -> &'static str {
+    match s {
+        Status::NotSeen => "not seen",
+        other => other.as_str(),
+    }
+}
+
+/// A finding's severity in words.
+pub fn severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "critical",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
+}
+
+/// "5.8 s of data in flight over a span of 43.8 s, 2 flows one after another".
+pub fn upload_time(u: &Upload) -> String {
+    use crate::dates::duration_text;
+    let mut s = format!("{} bytes in {}", u.bytes, duration_text(u.seconds));
+    if u.span_seconds > u.seconds * 1.05 + 0.001 {
+        s.push_str(&format!(
+            " of data in flight, over a span of {}",
+            duration_text(u.span_seconds)
+        ));
+    }
+    if u.flows > 1 {
+        s.push_str(&format!(
+            ", {} flows{}",
+            u.flows,
+            if u.parallel {
+                ", some in parallel"
+            } else {
+                " one after another"
+            }
+        ));
+    }
+    s
+}
