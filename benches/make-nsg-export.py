@@ -11,22 +11,10 @@ written after the REST reference (EffectiveNetworkSecurityGroupListResult), not
 traffic.
 """
 import argparse
-import ipaddress
 import json
 import pathlib
 
-
-def prefixes(tag):
-    snap = pathlib.Path(__file__).resolve().parent.parent / "data" / "servicetags.txt"
-    out, inside = [], False
-    for line in snap.read_text().splitlines():
-        if line.startswith("tag "):
-            inside = line.split()[1] == tag
-        elif inside and "." in line and "/" in line:
-            out.append(ipaddress.ip_network(line, strict=False))
-    if not out:
-        raise SystemExit(f"no IPv4 prefix of {tag} in {snap}")
-    return out
+from snapshot_tags import prefixes
 
 
 def main():

@@ -13,27 +13,10 @@ the i-th service tag of the snapshot (round the list), as a route table's routes
 may. Configuration written after the REST reference, not traffic.
 """
 import argparse
-import ipaddress
 import json
 import pathlib
 
-
-def tag_names():
-    snap = pathlib.Path(__file__).resolve().parent.parent / "data" / "servicetags.txt"
-    return [line.split()[1] for line in snap.read_text().splitlines() if line.startswith("tag ")]
-
-
-def prefixes(tag):
-    snap = pathlib.Path(__file__).resolve().parent.parent / "data" / "servicetags.txt"
-    out, inside = [], False
-    for line in snap.read_text().splitlines():
-        if line.startswith("tag "):
-            inside = line.split()[1] == tag
-        elif inside and "." in line and "/" in line:
-            out.append(ipaddress.ip_network(line, strict=False))
-    if not out:
-        raise SystemExit(f"no IPv4 prefix of {tag} in {snap}")
-    return out
+from snapshot_tags import tag_names, prefixes
 
 
 def route(name, source, prefix, hop, address=None):
