@@ -26,19 +26,6 @@ pub mod rtype {
     pub const AAAA: u16 = 28;
 }
 
-/// Response codes, by number, as named in RFC 1035 and 6895.
-pub fn rcode_name(rcode: u8) -> &'static str {
-    match rcode {
-        0 => "NOERROR",
-        1 => "FORMERR",
-        2 => "SERVFAIL",
-        3 => "NXDOMAIN",
-        4 => "NOTIMP",
-        5 => "REFUSED",
-        _ => "OTHER",
-    }
-}
-
 /// The data of an answer record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnswerData {
