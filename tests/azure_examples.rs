@@ -941,9 +941,9 @@ fn az_commands(text: &str) -> Vec<String> {
     out
 }
 
-#[test]
-fn every_az_command_printed_uses_only_azure_clis_parameters_and_weakens_nothing() {
-    let dir = Scratch::new("az");
+/// The fixes `requirements --format az` and `check` print, for exports that
+/// each need a different one.
+fn requirement_fixes(dir: &Scratch) -> Vec<String> {
     let mut texts = Vec::new();
     let (_, az, _) = run(&[
         "requirements",
@@ -998,6 +998,14 @@ fn every_az_command_printed_uses_only_azure_clis_parameters_and_weakens_nothing(
             }
         }
     }
+    texts
+}
+
+/// The fixes `analyze` prints for the findings of captures that each need
+/// a different one.
+fn finding_fixes() -> Vec<String> {
+    let mut texts = Vec::new();
+    let deny = data("nsg-deny-eventhub.json");
     for (capture, extra) in [
         ("syn-dropped.pcap", vec![]),
         ("outside-azure.pcap", vec![]),
@@ -1014,50 +1022,71 @@ fn every_az_command_printed_uses_only_azure_clis_parameters_and_weakens_nothing(
             }
         }
     }
+    texts
+}
+
+/// Checks that `cmd`, split into the words `w`, is an `az` command of
+/// [`AZ`] with only its parameters; returns its name.
+fn known_az_command(cmd: &str, w: &[String]) -> &'static str {
+    assert_eq!(w[0], "az", "{cmd}");
+    let (name, params) = AZ
+        .iter()
+        .find(|(name, _)| {
+            let n: Vec<&str> = name.split(' ').collect();
+            w.len() > n.len() && w[1..=n.len()] == n[..]
+        })
+        .unwrap_or_else(|| panic!("an az command asrscope does not know: {cmd}"));
+    for p in w.iter().filter(|x| x.starts_with('-')) {
+        assert!(
+            params.contains(&p.as_str()),
+            "{p} is not a parameter of az {name}: {cmd}"
+        );
+    }
+    name
+}
+
+/// Checks that the `az` command `name`, `cmd` split into the words `w`,
+/// weakens nothing.
+fn assert_weakens_nothing(name: &str, cmd: &str, w: &[String]) {
+    if name == "network nsg rule create" {
+        // Outbound allow of one service tag on TCP 443, never "allow all".
+        let value = |flag: &str| {
+            let i = w.iter().position(|x| x == flag).unwrap();
+            w[i + 1].clone()
+        };
+        assert_eq!(value("--direction"), "Outbound", "{cmd}");
+        assert_eq!(value("--access"), "Allow", "{cmd}");
+        assert_eq!(value("--protocol"), "Tcp", "{cmd}");
+        assert_eq!(value("--destination-port-ranges"), "443", "{cmd}");
+        let tag = value("--destination-address-prefixes");
+        assert!(
+            !["*", "Any", "Internet", "0.0.0.0/0"].contains(&tag.as_str()),
+            "{cmd}"
+        );
+        assert!(tag.chars().next().unwrap().is_ascii_alphabetic(), "{cmd}");
+    }
+    if name == "network vnet subnet update" {
+        // Added to the list, never set over it.
+        let i = w.iter().position(|x| x == "--add").unwrap();
+        assert_eq!(w[i + 1], "serviceEndpoints", "{cmd}");
+        let v: Value = serde_json::from_str(&w[i + 2]).unwrap();
+        assert_eq!(v["service"], "Microsoft.Storage", "{cmd}");
+    }
+}
+
+#[test]
+fn every_az_command_printed_uses_only_azure_clis_parameters_and_weakens_nothing() {
+    let dir = Scratch::new("az");
+    let mut texts = requirement_fixes(&dir);
+    texts.extend(finding_fixes());
     let commands: Vec<String> = texts.iter().flat_map(|t| az_commands(t)).collect();
     assert!(commands.len() >= 10, "{commands:#?}");
     let mut seen = std::collections::BTreeSet::new();
     for cmd in &commands {
         let w = words(cmd);
-        assert_eq!(w[0], "az", "{cmd}");
-        let (name, params) = AZ
-            .iter()
-            .find(|(name, _)| {
-                let n: Vec<&str> = name.split(' ').collect();
-                w.len() > n.len() && w[1..=n.len()] == n[..]
-            })
-            .unwrap_or_else(|| panic!("an az command asrscope does not know: {cmd}"));
-        seen.insert(*name);
-        for p in w.iter().filter(|x| x.starts_with('-')) {
-            assert!(
-                params.contains(&p.as_str()),
-                "{p} is not a parameter of az {name}: {cmd}"
-            );
-        }
-        if *name == "network nsg rule create" {
-            // Outbound allow of one service tag on TCP 443, never "allow all".
-            let value = |flag: &str| {
-                let i = w.iter().position(|x| x == flag).unwrap();
-                w[i + 1].clone()
-            };
-            assert_eq!(value("--direction"), "Outbound", "{cmd}");
-            assert_eq!(value("--access"), "Allow", "{cmd}");
-            assert_eq!(value("--protocol"), "Tcp", "{cmd}");
-            assert_eq!(value("--destination-port-ranges"), "443", "{cmd}");
-            let tag = value("--destination-address-prefixes");
-            assert!(
-                !["*", "Any", "Internet", "0.0.0.0/0"].contains(&tag.as_str()),
-                "{cmd}"
-            );
-            assert!(tag.chars().next().unwrap().is_ascii_alphabetic(), "{cmd}");
-        }
-        if *name == "network vnet subnet update" {
-            // Added to the list, never set over it.
-            let i = w.iter().position(|x| x == "--add").unwrap();
-            assert_eq!(w[i + 1], "serviceEndpoints", "{cmd}");
-            let v: Value = serde_json::from_str(&w[i + 2]).unwrap();
-            assert_eq!(v["service"], "Microsoft.Storage", "{cmd}");
-        }
+        let name = known_az_command(cmd, &w);
+        seen.insert(name);
+        assert_weakens_nothing(name, cmd, &w);
     }
     for (name, _) in AZ.iter().take(3) {
         assert!(seen.contains(name), "no {name} among {commands:#?}");

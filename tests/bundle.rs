@@ -134,23 +134,59 @@ fn every_sample_capture_analyses_the_same_from_its_bundle() {
     assert!(asr_flows > 40, "{asr_flows}");
 }
 
+/// The regions the bundle of the healthy capture is made for.
+const REGIONS: [&str; 4] = ["--source-region", "eastus", "--target-region", "centralus"];
+
+/// The bundle of the healthy capture with an NSG and a route export.
+struct Healthy {
+    dir: tempfile::TempDir,
+    cap: String,
+    nsg: String,
+    routes: String,
+    /// The zip's entries, decompressed.
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Healthy {
+    fn new() -> Healthy {
+        let dir = tempfile::tempdir().unwrap();
+        let cap = capture("healthy-tls12-dns.pcap");
+        let (nsg, routes) = (data("nsg-nic-and-subnet.json"), data("routes-udr-nva.json"));
+        let mut args = vec![
+            cap.as_str(),
+            "--nsg",
+            nsg.as_str(),
+            "--routes",
+            routes.as_str(),
+        ];
+        args.extend(REGIONS);
+        let (zip, (code, _, err)) = bundle(dir.path(), &args);
+        assert!(code == 0 || code == 1, "{err}");
+        let files = entries(&zip);
+        Healthy {
+            dir,
+            cap,
+            nsg,
+            routes,
+            files,
+        }
+    }
+
+    /// The bundle's manifest.
+    fn manifest(&self) -> Value {
+        serde_json::from_slice(&self.files["manifest.json"]).unwrap()
+    }
+}
+
 #[test]
-fn the_bundle_holds_what_analyze_writes_and_the_manifest_proves_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let cap = capture("healthy-tls12-dns.pcap");
-    let (nsg, routes) = (data("nsg-nic-and-subnet.json"), data("routes-udr-nva.json"));
-    let regions = ["--source-region", "eastus", "--target-region", "centralus"];
-    let mut args = vec![
-        cap.as_str(),
-        "--nsg",
-        nsg.as_str(),
-        "--routes",
-        routes.as_str(),
-    ];
-    args.extend(regions);
-    let (zip, (code, _, err)) = bundle(dir.path(), &args);
-    assert!(code == 0 || code == 1, "{err}");
-    let files = entries(&zip);
+fn the_bundle_holds_what_analyze_writes() {
+    let Healthy {
+        dir,
+        cap,
+        nsg,
+        routes,
+        files,
+    } = Healthy::new();
     let names: Vec<&str> = files.keys().map(String::as_str).collect();
     assert_eq!(
         names,
@@ -169,12 +205,29 @@ fn the_bundle_holds_what_analyze_writes_and_the_manifest_proves_it() {
     let csv = dir.path().join("flows.csv");
     let mut a = vec!["analyze", cap.as_str(), "--csv", csv.to_str().unwrap()];
     a.extend(["--nsg", nsg.as_str(), "--routes", routes.as_str()]);
-    a.extend(regions);
+    a.extend(REGIONS);
     let (_, text, _) = run(&a);
     assert_eq!(String::from_utf8_lossy(&files["report.txt"]), text);
-    // The CSV holds analyze's rows of the Site Recovery flows, and no other
-    // (here the DNS flows to Azure DNS).
-    let all = String::from_utf8(std::fs::read(&csv).unwrap()).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&files["flows.csv"]),
+        site_recovery_rows(&std::fs::read(&csv).unwrap())
+    );
+    assert_eq!(
+        files["exports/nsg-1-nsg-nic-and-subnet.json"],
+        std::fs::read(&nsg).unwrap()
+    );
+    let report: Value = serde_json::from_slice(&files["report.json"]).unwrap();
+    assert!(!report["diagnosis"]["requirements"][0]["nsg"].is_null());
+    let flows = report["flows"].as_array().unwrap();
+    assert_eq!(flows.len(), 5);
+    assert!(flows.iter().all(|f| !f["endpoint_id"].is_null()));
+    assert_eq!(report["capture"]["flows"], 10, "every flow counted");
+}
+
+/// The header and analyze's rows of the Site Recovery flows of `csv`, an
+/// analysis's whole CSV, and no other (here the DNS flows to Azure DNS).
+fn site_recovery_rows(csv: &[u8]) -> String {
+    let all = String::from_utf8(csv.to_vec()).unwrap();
     let endpoint = all
         .lines()
         .next()
@@ -196,26 +249,20 @@ fn the_bundle_holds_what_analyze_writes_and_the_manifest_proves_it() {
         .map(|(_, l)| format!("{l}\n"))
         .collect();
     assert_eq!((asr.len(), all.lines().count()), (5, 11), "5 of 10 flows");
-    assert_eq!(String::from_utf8_lossy(&files["flows.csv"]), kept);
-    assert_eq!(
-        files["exports/nsg-1-nsg-nic-and-subnet.json"],
-        std::fs::read(&nsg).unwrap()
-    );
-    let report: Value = serde_json::from_slice(&files["report.json"]).unwrap();
-    assert!(!report["diagnosis"]["requirements"][0]["nsg"].is_null());
-    let flows = report["flows"].as_array().unwrap();
-    assert_eq!(flows.len(), 5);
-    assert!(flows.iter().all(|f| !f["endpoint_id"].is_null()));
-    assert_eq!(report["capture"]["flows"], 10, "every flow counted");
-    // The manifest: inputs with their digests and times, the counts, and
-    // the digest of every other file.
-    let m: Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
+    kept
+}
+
+/// The manifest: inputs with their digests and times, and the counts.
+#[test]
+fn the_manifest_names_the_inputs_with_their_digests_and_the_counts() {
+    let b = Healthy::new();
+    let m = b.manifest();
     assert_eq!(m["kind"], "asrscope-support-bundle");
     assert_eq!(m["asrscope"], env!("CARGO_PKG_VERSION"));
     assert_eq!(m["command_line"][1], "bundle");
     assert_eq!(m["service_tags"]["change_number"], 375);
     let input = &m["inputs"][0];
-    let bytes = std::fs::read(&cap).unwrap();
+    let bytes = std::fs::read(&b.cap).unwrap();
     assert_eq!(input["size"], bytes.len() as u64);
     let sha = asrscope::bundle::archive::digest_of(&mut &bytes[..])
         .unwrap()
@@ -232,7 +279,13 @@ fn the_bundle_holds_what_analyze_writes_and_the_manifest_proves_it() {
         p["read"].as_u64().unwrap()
     );
     assert_eq!(p["site_recovery_flows"], 5);
-    // What it shares, value by value.
+}
+
+/// What the bundle shares, value by value.
+#[test]
+fn the_manifest_lists_what_the_bundle_shares() {
+    let b = Healthy::new();
+    let m = b.manifest();
     let shares = &m["shares"];
     let has = |list: &str, v: &str| {
         shares[list]
@@ -252,14 +305,21 @@ fn the_bundle_holds_what_analyze_writes_and_the_manifest_proves_it() {
     ));
     assert!(has("addresses", "13.68.163.36"));
     assert!(has("addresses", "168.63.129.16"), "the DNS server asked");
-    assert!(has("files", cap.as_str()) && has("files", nsg.as_str()));
+    assert!(has("files", b.cap.as_str()) && has("files", b.nsg.as_str()));
     assert_eq!(shares["left_off"], 0);
     assert!(!shares["also"].as_array().unwrap().is_empty());
+}
+
+/// The digest of every other file of the bundle is in its manifest.
+#[test]
+fn the_manifest_proves_every_other_file_by_its_digest() {
+    let b = Healthy::new();
+    let m = b.manifest();
     let listed = m["files"].as_array().unwrap();
-    assert_eq!(listed.len(), files.len() - 1);
+    assert_eq!(listed.len(), b.files.len() - 1);
     for f in listed {
         let name = f["name"].as_str().unwrap();
-        let body = &files[name];
+        let body = &b.files[name];
         assert_eq!(f["size"], body.len() as u64, "{name}");
         let sha = asrscope::bundle::archive::digest_of(&mut &body[..])
             .unwrap()

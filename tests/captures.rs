@@ -123,161 +123,230 @@ fn network(f: &Row) -> u32 {
         .unwrap_or(0)
 }
 
+/// A TCP frame of the truth: its endpoints, its flow's key, the interface
+/// it was recorded on and its SYN and ACK flags.
+struct TcpFrame<'a> {
+    f: &'a Row,
+    s: Endpoint,
+    d: Endpoint,
+    key: Key,
+    iface: String,
+    syn: bool,
+    ack: bool,
+}
+
+/// The TCP facts of a frame of the truth; `None` for ICMP and frames
+/// without TCP.
+fn tcp_frame(f: &Row) -> Option<TcpFrame<'_>> {
+    if f["frame.protocols"].contains("icmp") || f["tcp.srcport"].is_empty() {
+        return None;
+    }
+    let ip = |v4: &str, v6: &str| -> IpAddr {
+        last(if f[v6].is_empty() { &f[v4] } else { &f[v6] })
+            .parse()
+            .unwrap()
+    };
+    let s = (
+        ip("ip.src", "ipv6.src"),
+        last(&f["tcp.srcport"]).parse::<u16>().unwrap(),
+    );
+    let d = (
+        ip("ip.dst", "ipv6.dst"),
+        last(&f["tcp.dstport"]).parse::<u16>().unwrap(),
+    );
+    let key = if s <= d {
+        (network(f), s, d)
+    } else {
+        (network(f), d, s)
+    };
+    Some(TcpFrame {
+        f,
+        s,
+        d,
+        key,
+        iface: f.get("frame.interface_id").cloned().unwrap_or_default(),
+        syn: f["tcp.flags.syn"] == "1" || f["tcp.flags.syn"] == "True",
+        ack: f["tcp.flags.ack"] == "1" || f["tcp.flags.ack"] == "True",
+    })
+}
+
+/// A translated leg: its key, the key of the flow it is a leg of, and the
+/// client address and port it was translated to.
+type Leg = (Key, Key, Endpoint);
+
+/// The first SYN per (server, absolute sequence number): its flow, client,
+/// TTL and time.
+type FirstSyns = HashMap<(Endpoint, String), (Key, Endpoint, i64, f64)>;
+
+/// A SYN repeating the first one of its server and sequence number from
+/// another client one hop later is the connection's translated leg.
+fn translated_leg(fr: &TcpFrame, syns: &mut FirstSyns) -> Option<Leg> {
+    let f = fr.f;
+    let seq = last(&f["tcp.seq_raw"]).to_string();
+    let ttl: i64 = last(if f["ipv6.hlim"].is_empty() {
+        &f["ip.ttl"]
+    } else {
+        &f["ipv6.hlim"]
+    })
+    .parse()
+    .unwrap_or(0);
+    let at: f64 = f["frame.time_epoch"].parse().unwrap();
+    match syns.get(&(fr.d, seq.clone())) {
+        Some(&(first, client, first_ttl, first_at))
+            if client != fr.s && (ttl - first_ttl).abs() == 1 && (at - first_at).abs() <= 1.0 =>
+        {
+            return Some((fr.key, first, fr.s));
+        }
+        Some(_) => {}
+        None => {
+            syns.insert((fr.d, seq), (fr.key, fr.s, ttl, at));
+        }
+    }
+    None
+}
+
+/// The first pass over the frames: every flow, its client where a SYN
+/// says, the interface its frames are counted on, and the translated legs.
+fn first_pass(
+    frames: &[Row],
+    flows: &mut BTreeMap<Key, TruthFlow>,
+) -> (HashMap<Key, String>, Vec<Leg>) {
+    // Frames of a flow seen on several interfaces are counted on the first only.
+    let mut first_if: HashMap<Key, String> = HashMap::new();
+    let mut syns = FirstSyns::new();
+    let mut legs = Vec::new();
+    for fr in frames.iter().filter_map(tcp_frame) {
+        let t = flows.entry(fr.key).or_default();
+        first_if.entry(fr.key).or_insert(fr.iface.clone());
+        // The client sent the SYN; without one, it has the higher port.
+        if fr.syn && !fr.ack {
+            t.client.get_or_insert(fr.s);
+            legs.extend(translated_leg(&fr, &mut syns));
+        }
+        if fr.syn && fr.ack {
+            t.client.get_or_insert(fr.d);
+        }
+    }
+    (first_if, legs)
+}
+
+/// What tells a copy the capture recorded from the frame it repeats.
+#[derive(Default)]
+struct Copies {
+    /// An IPv4 datagram recorded again: the same identification and TCP
+    /// fields within 10 ms (pktmon's components, a VF and a synthetic NIC,
+    /// the two tunnels of a Gateway Load Balancer).
+    datagrams: HashMap<Vec<String>, f64>,
+    /// The last frame from each endpoint: a copy without an identification
+    /// needs the peer silent since the original.
+    last_from: HashMap<Endpoint, f64>,
+}
+
+impl Copies {
+    /// Whether `fr` is a copy of a frame seen before; notes it either way.
+    fn is_copy(&mut self, fr: &TcpFrame) -> bool {
+        let f = fr.f;
+        // Without an identification (IPv6, or 0), only a copy recorded
+        // within 100 µs with nothing from the peer in between.
+        let id = last(&f["ip.id"]);
+        let no_id = id.is_empty() || id == "0x0000";
+        let window = if no_id { 0.000_1 } else { 0.010 };
+        let at: f64 = f["frame.time_epoch"].parse().unwrap();
+        let peer_last = self.last_from.get(&fr.d).copied().unwrap_or(f64::MIN);
+        self.last_from.insert(fr.s, at);
+        let ident: Vec<String> = [
+            "ip.src",
+            "ip.dst",
+            "ipv6.src",
+            "ipv6.dst",
+            "tcp.srcport",
+            "tcp.dstport",
+            "ip.id",
+            "tcp.seq",
+            "tcp.ack",
+            "tcp.len",
+            "tcp.flags.syn",
+            "tcp.flags.fin",
+            "tcp.flags.reset",
+            "tcp.window_size_value",
+            "tcp.checksum",
+        ]
+        .iter()
+        .map(|k| last(&f[*k]).to_string())
+        .collect();
+        matches!(self.datagrams.insert(ident, at),
+            Some(prev) if at - prev <= window && (!no_id || peer_last < prev))
+    }
+}
+
+/// Counts a frame that is not a copy in its flow.
+fn count(t: &mut TruthFlow, fr: &TcpFrame) {
+    let f = fr.f;
+    if fr.syn && !fr.ack {
+        t.syns += 1;
+    }
+    let dir = match t.client {
+        Some(c) if c == fr.s => 0,
+        Some(_) => 1,
+        None => 0,
+    };
+    t.packets[dir] += 1;
+    t.bytes[dir] += last(&f["tcp.len"]).parse::<u64>().unwrap_or(0);
+    if !f["tcp.analysis.retransmission"].is_empty()
+        || !f["tcp.analysis.fast_retransmission"].is_empty()
+    {
+        t.retrans += 1;
+    }
+    if !f["tcp.analysis.duplicate_ack"].is_empty() {
+        t.dup_acks += 1;
+    }
+    if !f["tcp.analysis.zero_window"].is_empty() {
+        t.zero_windows += 1;
+    }
+    let sni = &f["tls.handshake.extensions_server_name"];
+    if !sni.is_empty() {
+        t.sni = Some(last(sni).to_string());
+    }
+}
+
+/// The second pass over the frames: each flow's interfaces, and its
+/// frames counted on the first interface, copies apart.
+fn second_pass(
+    frames: &[Row],
+    flows: &mut BTreeMap<Key, TruthFlow>,
+    first_if: &HashMap<Key, String>,
+) {
+    let mut copies = Copies::default();
+    for fr in frames.iter().filter_map(tcp_frame) {
+        let t = flows.entry(fr.key).or_default();
+        if t.client.is_none() {
+            t.client = Some(if fr.key.1.1 > fr.key.2.1 {
+                fr.key.1
+            } else {
+                fr.key.2
+            });
+        }
+        if !t.interfaces.contains(&fr.iface) {
+            t.interfaces.push(fr.iface.clone());
+        }
+        if first_if[&fr.key] != fr.iface {
+            continue;
+        }
+        if copies.is_copy(&fr) {
+            t.copies += 1;
+            continue;
+        }
+        count(t, &fr);
+    }
+}
+
 /// TCP flows from the truth, keyed by network and the unordered pair of
 /// endpoints.
 fn truth_tcp_flows(name: &str) -> BTreeMap<Key, TruthFlow> {
     let mut flows: BTreeMap<_, TruthFlow> = BTreeMap::new();
     let frames = truth(name);
-    // Frames of a flow seen on several interfaces are counted on the first only.
-    let mut first_if: HashMap<Key, String> = HashMap::new();
-    // An IPv4 datagram recorded again: the same identification and TCP
-    // fields within 10 ms (pktmon's components, a VF and a synthetic NIC,
-    // the two tunnels of a Gateway Load Balancer).
-    let mut datagrams: HashMap<Vec<String>, f64> = HashMap::new();
-    // The last frame from each endpoint: a copy without an identification
-    // needs the peer silent since the original.
-    let mut last_from: HashMap<Endpoint, f64> = HashMap::new();
-    // First SYN per (server, absolute sequence number): its flow, client,
-    // TTL and time. A SYN repeating it from another client one hop later is
-    // the connection's translated leg.
-    let mut syns: HashMap<(Endpoint, String), (Key, Endpoint, i64, f64)> = HashMap::new();
-    let mut legs: Vec<(Key, Key, Endpoint)> = Vec::new();
-    for pass in 0..2 {
-        for f in &frames {
-            if f["frame.protocols"].contains("icmp") || f["tcp.srcport"].is_empty() {
-                continue;
-            }
-            let src: IpAddr = last(if f["ipv6.src"].is_empty() {
-                &f["ip.src"]
-            } else {
-                &f["ipv6.src"]
-            })
-            .parse()
-            .unwrap();
-            let dst: IpAddr = last(if f["ipv6.dst"].is_empty() {
-                &f["ip.dst"]
-            } else {
-                &f["ipv6.dst"]
-            })
-            .parse()
-            .unwrap();
-            let s = (src, last(&f["tcp.srcport"]).parse::<u16>().unwrap());
-            let d = (dst, last(&f["tcp.dstport"]).parse::<u16>().unwrap());
-            let key = if s <= d {
-                (network(f), s, d)
-            } else {
-                (network(f), d, s)
-            };
-            let iface = f.get("frame.interface_id").cloned().unwrap_or_default();
-            let syn = f["tcp.flags.syn"] == "1" || f["tcp.flags.syn"] == "True";
-            let ack = f["tcp.flags.ack"] == "1" || f["tcp.flags.ack"] == "True";
-            let t = flows.entry(key).or_default();
-            if pass == 0 {
-                first_if.entry(key).or_insert(iface);
-                // The client sent the SYN; without one, it has the higher port.
-                if syn && !ack {
-                    t.client.get_or_insert(s);
-                    let seq = last(&f["tcp.seq_raw"]).to_string();
-                    let ttl: i64 = last(if f["ipv6.hlim"].is_empty() {
-                        &f["ip.ttl"]
-                    } else {
-                        &f["ipv6.hlim"]
-                    })
-                    .parse()
-                    .unwrap_or(0);
-                    let at: f64 = f["frame.time_epoch"].parse().unwrap();
-                    match syns.get(&(d, seq.clone())) {
-                        Some(&(first, client, first_ttl, first_at))
-                            if client != s
-                                && (ttl - first_ttl).abs() == 1
-                                && (at - first_at).abs() <= 1.0 =>
-                        {
-                            legs.push((key, first, s));
-                        }
-                        Some(_) => {}
-                        None => {
-                            syns.insert((d, seq), (key, s, ttl, at));
-                        }
-                    }
-                }
-                if syn && ack {
-                    t.client.get_or_insert(d);
-                }
-                continue;
-            }
-            if t.client.is_none() {
-                t.client = Some(if key.1.1 > key.2.1 { key.1 } else { key.2 });
-            }
-            if !t.interfaces.contains(&iface) {
-                t.interfaces.push(iface.clone());
-            }
-            if first_if[&key] != iface {
-                continue;
-            }
-            // Without an identification (IPv6, or 0), only a copy recorded
-            // within 100 µs with nothing from the peer in between.
-            let id = last(&f["ip.id"]);
-            let no_id = id.is_empty() || id == "0x0000";
-            let window = if no_id { 0.000_1 } else { 0.010 };
-            let at: f64 = f["frame.time_epoch"].parse().unwrap();
-            let peer_last = last_from.get(&d).copied().unwrap_or(f64::MIN);
-            last_from.insert(s, at);
-            {
-                let ident: Vec<String> = [
-                    "ip.src",
-                    "ip.dst",
-                    "ipv6.src",
-                    "ipv6.dst",
-                    "tcp.srcport",
-                    "tcp.dstport",
-                    "ip.id",
-                    "tcp.seq",
-                    "tcp.ack",
-                    "tcp.len",
-                    "tcp.flags.syn",
-                    "tcp.flags.fin",
-                    "tcp.flags.reset",
-                    "tcp.window_size_value",
-                    "tcp.checksum",
-                ]
-                .iter()
-                .map(|k| last(&f[*k]).to_string())
-                .collect();
-                if let Some(prev) = datagrams.insert(ident, at)
-                    && at - prev <= window
-                    && (!no_id || peer_last < prev)
-                {
-                    t.copies += 1;
-                    continue;
-                }
-            }
-            if syn && !ack {
-                t.syns += 1;
-            }
-            let dir = match t.client {
-                Some(c) if c == s => 0,
-                Some(_) => 1,
-                None => 0,
-            };
-            t.packets[dir] += 1;
-            t.bytes[dir] += last(&f["tcp.len"]).parse::<u64>().unwrap_or(0);
-            if !f["tcp.analysis.retransmission"].is_empty()
-                || !f["tcp.analysis.fast_retransmission"].is_empty()
-            {
-                t.retrans += 1;
-            }
-            if !f["tcp.analysis.duplicate_ack"].is_empty() {
-                t.dup_acks += 1;
-            }
-            if !f["tcp.analysis.zero_window"].is_empty() {
-                t.zero_windows += 1;
-            }
-            let sni = &f["tls.handshake.extensions_server_name"];
-            if !sni.is_empty() {
-                t.sni = Some(last(sni).to_string());
-            }
-        }
-    }
+    let (first_if, legs) = first_pass(&frames, &mut flows);
+    second_pass(&frames, &mut flows, &first_if);
     for (leg, first, to) in legs {
         if let Some(l) = flows.get_mut(&leg) {
             l.leg_of = Some(first);

@@ -410,16 +410,26 @@ fn a_large_route_export_is_read_in_memory_proportional_to_it() {
     assert!(peak < 2 * mb + 40, "peak {peak} MB for a {mb} MB export");
 }
 
+/// The regions the checks of exports below are for.
+const REGIONS: [&str; 4] = ["--source-region", "eastus", "--target-region", "centralus"];
+
+/// `asrscope check --nsg NSG --format json` for [`REGIONS`]: (code, stdout,
+/// stderr).
+fn check_nsg(nsg: &str) -> (i32, String, String) {
+    let mut args = vec!["check", "--nsg", nsg, "--format", "json"];
+    args.extend(REGIONS);
+    run(&args)
+}
+
+/// The text of an NSG export that allows everything.
+fn allow_all_text() -> String {
+    std::fs::read_to_string(data("nsg-allow-all.json")).unwrap()
+}
+
 #[test]
-fn exports_and_tag_files_are_bounded_and_their_encoding_named() {
-    let dir = Scratch::new("exports");
-    let region = ["--source-region", "eastus", "--target-region", "centralus"];
-    let check = |nsg: &str| {
-        let mut args = vec!["check", "--nsg", nsg, "--format", "json"];
-        args.extend(region);
-        run(&args)
-    };
-    let text = std::fs::read_to_string(data("nsg-allow-all.json")).unwrap();
+fn exports_with_a_byte_order_mark_are_read_as_they_are() {
+    let dir = Scratch::new("exports-bom");
+    let text = allow_all_text();
     // UTF-8 with a byte-order mark, and UTF-16 with one (PowerShell 5.1's
     // `>`), read as they are.
     let mut bom = vec![0xef, 0xbb, 0xbf];
@@ -427,10 +437,16 @@ fn exports_and_tag_files_are_bounded_and_their_encoding_named() {
     let mut utf16 = vec![0xff, 0xfe];
     utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
     for (name, bytes) in [("bom.json", bom), ("utf16.json", utf16)] {
-        let (code, out, err) = check(&dir.file(name, &bytes));
+        let (code, out, err) = check_nsg(&dir.file(name, &bytes));
         assert_eq!(code, 0, "{name}: {err}");
         assert!(out.contains("\"ok\": true"), "{name}");
     }
+}
+
+#[test]
+fn exports_in_other_encodings_are_one_line_naming_the_encoding() {
+    let dir = Scratch::new("exports-encoding");
+    let text = allow_all_text();
     // UTF-32, UTF-16 without a mark, invalid UTF-8: one line naming it.
     let mut utf32 = vec![0xff, 0xfe, 0, 0];
     utf32.extend(text.chars().flat_map(|c| (c as u32).to_le_bytes()));
@@ -446,16 +462,21 @@ fn exports_and_tag_files_are_bounded_and_their_encoding_named() {
             "not valid UTF-8 (invalid byte at offset 10)",
         ),
     ] {
-        let (code, _, err) = check(&dir.file(name, &bytes));
+        let (code, _, err) = check_nsg(&dir.file(name, &bytes));
         assert_eq!(code, 2, "{name}");
         assert_eq!(err.lines().count(), 1, "{name}: {err}");
         assert!(err.contains(says), "{name}: {err}");
         assert!(err.contains("UTF-8"), "{name}: {err}");
     }
-    // A device without end is refused at its first bytes, a file larger
-    // than the cap before a byte of it is read, and a stream larger than the
-    // cap once the cap is reached: memory stays within the 256 MiB cap (a
-    // buffer that grew by doubling peaked at 540 MB on /dev/zero).
+}
+
+/// A device without end is refused at its first bytes, a file larger than
+/// the cap before a byte of it is read, and a stream larger than the cap
+/// once the cap is reached: memory stays within the 256 MiB cap (a buffer
+/// that grew by doubling peaked at 540 MB on /dev/zero).
+#[test]
+fn exports_and_tag_files_without_end_or_too_large_are_refused_within_the_cap() {
+    let dir = Scratch::new("exports-bounded");
     let big = dir.file("big.json", b"");
     std::fs::OpenOptions::new()
         .write(true)
@@ -512,17 +533,22 @@ fn exports_and_tag_files_are_bounded_and_their_encoding_named() {
         if flag == "--service-tags" {
             args = vec!["check", "--nsg", "/dev/null", "--service-tags", file];
         }
-        args.extend(region);
+        args.extend(REGIONS);
         let (code, err, peak) = run_measured(&args, feed);
         assert_eq!(code, 2, "{flag} {file}: {err}");
         assert_eq!(err.lines().count(), 1, "{err}");
         assert!(err.contains(says), "{flag} {file}: {err}");
         assert!(peak < within, "{flag} {file}: peak {peak} MB");
     }
-    // A wrong field names the rule and the field.
+}
+
+#[test]
+fn an_export_with_a_wrong_field_names_the_rule_and_the_field() {
+    let dir = Scratch::new("exports-field");
+    let text = allow_all_text();
     let bad = text.replacen("\"priority\": 100", "\"priority\": -1", 1);
     assert_ne!(bad, text);
-    let (code, _, err) = check(&dir.file("prio.json", bad.as_bytes()));
+    let (code, _, err) = check_nsg(&dir.file("prio.json", bad.as_bytes()));
     assert_eq!(code, 2);
     assert!(
         err.contains("security rule \"Allow-All-Outbound\": priority -1"),

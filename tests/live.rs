@@ -9,6 +9,7 @@ mod common;
 
 use common::{have, is_root, skip};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -100,25 +101,18 @@ fn ended_well(
     err
 }
 
-#[test]
-fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
-    if let Some(why) = cannot_capture(&[("openssl", "openssl")]) {
-        return skip(&why);
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let (key, cert) = (dir.path().join("k.pem"), dir.path().join("c.pem"));
+/// The server name of the loopback TLS server and its certificate.
+const SNI: &str = "asrtest.blob.core.windows.net";
+
+/// Makes a self-signed certificate for [`SNI`] in `dir`; returns the paths
+/// of its key and certificate.
+fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
+    let (key, cert) = (dir.join("k.pem"), dir.join("c.pem"));
     let ok = Command::new("openssl")
         .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=asrtest.blob.core.windows.net",
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
         ])
+        .arg(format!("/CN={SNI}"))
         .arg("-keyout")
         .arg(&key)
         .arg("-out")
@@ -128,46 +122,27 @@ fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
         .unwrap()
         .success();
     assert!(ok);
-    // A port unlikely to be in use; the server accepts a bounded number of clients.
-    let port = 20000 + (std::process::id() % 20000) as u16;
-    let addr = format!("127.0.0.3:{port}");
-    let mut server = Command::new("timeout")
+    (key, cert)
+}
+
+/// A TLS 1.3 server on `addr` that accepts 3 clients, gone after 30 s.
+fn tls_server(addr: &str, (key, cert): &(PathBuf, PathBuf)) -> std::process::Child {
+    Command::new("timeout")
         .args([
-            "30", "openssl", "s_server", "-accept", &addr, "-tls1_3", "-quiet", "-naccept", "3",
+            "30", "openssl", "s_server", "-accept", addr, "-tls1_3", "-quiet", "-naccept", "3",
         ])
         .arg("-cert")
-        .arg(&cert)
+        .arg(cert)
         .arg("-key")
-        .arg(&key)
+        .arg(key)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
-    // With a support bundle written when the capture stops; its packets are
-    // kept in a temporary file meanwhile.
-    let (spool_dir, zip) = (dir.path().join("tmp"), dir.path().join("case.zip"));
-    std::fs::create_dir(&spool_dir).unwrap();
-    let mut live = Command::new(env!("CARGO_BIN_EXE_asrscope"))
-        .args([
-            "live",
-            "-i",
-            "lo",
-            "--no-tui",
-            "--format",
-            "json",
-            "--duration",
-            "8",
-            "--filter",
-        ])
-        .arg(format!("tcp port {port}"))
-        .arg("--bundle")
-        .arg(&zip)
-        .env("TMPDIR", &spool_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr_rx = wait_capturing(&mut live);
+        .unwrap()
+}
+
+/// Two TLS 1.3 clients of `addr` asking for [`SNI`], one after the other.
+fn tls_clients(addr: &str) {
     for _ in 0..2 {
         let mut c = Command::new("timeout")
             .args([
@@ -175,9 +150,9 @@ fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
                 "openssl",
                 "s_client",
                 "-connect",
-                &addr,
+                addr,
                 "-servername",
-                "asrtest.blob.core.windows.net",
+                SNI,
                 "-tls1_3",
                 "-quiet",
             ])
@@ -189,16 +164,12 @@ fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
         let _ = c.stdin.take().unwrap().write_all(b"hello\n");
         let _ = c.wait();
     }
-    let started = Instant::now();
-    let out = live.wait_with_output().unwrap();
-    let _ = server.kill();
-    let _ = server.wait();
-    assert!(started.elapsed() < Duration::from_secs(20));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = stderr_rx
-        .recv_timeout(Duration::from_secs(5))
-        .unwrap_or_default();
-    assert!(stderr.contains("capturing on lo"), "{stderr}");
+}
+
+/// Checks the JSON lines of the capture: the flows to 127.0.0.3:`port` with
+/// their SNI and verdict, and the final summary's cache storage
+/// requirement; returns how many such flows there were.
+fn assert_flows_and_summary(stdout: &str, stderr: &str, port: u16) -> usize {
     let lines: Vec<serde_json::Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).expect("JSON lines"))
@@ -209,7 +180,7 @@ fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
         .collect();
     assert!(!flows.is_empty(), "{stdout}\n{stderr}");
     for f in &flows {
-        assert_eq!(f["tls"]["sni"], "asrtest.blob.core.windows.net");
+        assert_eq!(f["tls"]["sni"], SNI);
         assert_eq!(f["endpoint"], "*.blob.core.windows.net");
         assert_eq!(f["handshake"], "established");
         assert_eq!(
@@ -229,17 +200,61 @@ fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
         .unwrap();
     assert_eq!(cache["status"], "ok");
     assert!(cache["flows"].as_u64().unwrap() >= flows.len() as u64);
-    // The bundle: the flows' packets, and the temporary file gone.
+    flows.len()
+}
+
+/// The bundle: the flows' packets, and the temporary file gone from
+/// `spool_dir`.
+fn assert_bundle(zip: &Path, spool_dir: &Path, stderr: &str, flows: usize) {
     assert!(stderr.contains("wrote"), "{stderr}");
-    let mut z = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    let mut z = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
     let mut manifest = String::new();
     std::io::Read::read_to_string(&mut z.by_name("manifest.json").unwrap(), &mut manifest).unwrap();
     let m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
-    assert!(m["packets"]["site_recovery_flows"].as_u64().unwrap() >= flows.len() as u64);
+    assert!(m["packets"]["site_recovery_flows"].as_u64().unwrap() >= flows as u64);
     assert!(m["packets"]["kept"].as_u64().unwrap() >= 10, "{m}");
     assert_eq!(m["command_line"][1], "live");
     assert!(z.by_name("site-recovery.pcapng").is_ok());
-    assert_eq!(std::fs::read_dir(&spool_dir).unwrap().count(), 0);
+    assert_eq!(std::fs::read_dir(spool_dir).unwrap().count(), 0);
+}
+
+#[test]
+fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
+    if let Some(why) = cannot_capture(&[("openssl", "openssl")]) {
+        return skip(&why);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pem = self_signed(dir.path());
+    // A port unlikely to be in use; the server accepts a bounded number of clients.
+    let port = 20000 + (std::process::id() % 20000) as u16;
+    let addr = format!("127.0.0.3:{port}");
+    let mut server = tls_server(&addr, &pem);
+    // With a support bundle written when the capture stops; its packets are
+    // kept in a temporary file meanwhile.
+    let (spool_dir, zip) = (dir.path().join("tmp"), dir.path().join("case.zip"));
+    std::fs::create_dir(&spool_dir).unwrap();
+    let mut live = live_command(&["-i", "lo", "--format", "json", "--duration", "8"])
+        .arg("--filter")
+        .arg(format!("tcp port {port}"))
+        .arg("--bundle")
+        .arg(&zip)
+        .env("TMPDIR", &spool_dir)
+        .spawn()
+        .unwrap();
+    let stderr_rx = wait_capturing(&mut live);
+    tls_clients(&addr);
+    let started = Instant::now();
+    let out = live.wait_with_output().unwrap();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = stderr_rx
+        .recv_timeout(Duration::from_secs(5))
+        .unwrap_or_default();
+    assert!(stderr.contains("capturing on lo"), "{stderr}");
+    let flows = assert_flows_and_summary(&stdout, &stderr, port);
+    assert_bundle(&zip, &spool_dir, &stderr, flows);
 }
 
 #[test]
@@ -576,6 +591,62 @@ impl Drop for Veth {
     }
 }
 
+/// A reader of the FIFO `fifo` that opens it after 4 s and then reads it
+/// slowly; returns what it read.
+fn stalled_reader(fifo: &Path) -> std::thread::JoinHandle<String> {
+    let fifo = fifo.to_path_buf();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(4));
+        let mut f = std::fs::File::open(&fifo).unwrap();
+        let mut all = Vec::new();
+        let mut buf = vec![0u8; 65_536];
+        loop {
+            match std::io::Read::read(&mut f, &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => all.extend_from_slice(&buf[..n]),
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        String::from_utf8_lossy(&all).into_owned()
+    })
+}
+
+/// Replays a real capture from inside `veth`'s namespace, as fast as it
+/// goes, with new addresses each loop; returns how many packets tcpreplay
+/// sent.
+fn replay(veth: &Veth) -> u64 {
+    let replay = Command::new("ip")
+        .args(["netns", "exec", &veth.ns, "tcpreplay", "-i", &veth.inside()])
+        .args(["--topspeed", "--unique-ip", "--loop=1000"])
+        .arg(common::capture("healthy-tls12-dns.pcap"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&replay.stdout);
+    said.lines()
+        .find_map(|l| l.trim().strip_prefix("Actual: "))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("tcpreplay: {said}"))
+}
+
+/// The numbers of the report's line `frames: X captured: Y analysed, Z
+/// dropped by asrscope (…); before capture: K dropped by the kernel (…), I
+/// by the interface`, and the line.
+fn frames_line(out: &str) -> ([u64; 5], &str) {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("frames: "))
+        .unwrap_or_else(|| panic!("no frames line: {out}"));
+    let n: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let Ok(n) = n[..].try_into() else {
+        panic!("{line}")
+    };
+    (n, line)
+}
+
 /// Every frame libpcap hands over is analysed or counted as dropped. A real
 /// capture replayed by tcpreplay into a veth pair, as fast as it goes, with
 /// new addresses each loop (10,000 flows), while the reader of `--csv`'s
@@ -603,23 +674,7 @@ fn every_frame_captured_is_analysed_or_counted_as_dropped() {
             .unwrap()
             .success()
     );
-    let reader = {
-        let fifo = fifo.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_secs(4));
-            let mut f = std::fs::File::open(&fifo).unwrap();
-            let mut all = Vec::new();
-            let mut buf = vec![0u8; 65_536];
-            loop {
-                match std::io::Read::read(&mut f, &mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => all.extend_from_slice(&buf[..n]),
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            String::from_utf8_lossy(&all).into_owned()
-        })
-    };
+    let reader = stalled_reader(&fifo);
     let mut child = live(&[
         "-i",
         &veth.outside,
@@ -629,19 +684,7 @@ fn every_frame_captured_is_analysed_or_counted_as_dropped() {
         fifo.to_str().unwrap(),
     ]);
     let err = wait_capturing(&mut child);
-    let replay = Command::new("ip")
-        .args(["netns", "exec", &veth.ns, "tcpreplay", "-i", &veth.inside()])
-        .args(["--topspeed", "--unique-ip", "--loop=1000"])
-        .arg(common::capture("healthy-tls12-dns.pcap"))
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&replay.stdout);
-    let sent: u64 = said
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Actual: "))
-        .and_then(|l| l.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("tcpreplay: {said}"));
+    let sent = replay(&veth);
     let started = Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
@@ -657,19 +700,7 @@ fn every_frame_captured_is_analysed_or_counted_as_dropped() {
     let mut out = String::new();
     std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
     let csv = reader.join().unwrap();
-    // frames: X captured: Y analysed, Z dropped by asrscope (…); before
-    // capture: K dropped by the kernel (…), I by the interface
-    let line = out
-        .lines()
-        .find(|l| l.starts_with("frames: "))
-        .unwrap_or_else(|| panic!("no frames line: {out}"));
-    let n: Vec<u64> = line
-        .split(|c: char| !c.is_ascii_digit())
-        .filter_map(|w| w.parse().ok())
-        .collect();
-    let [captured, analysed, queue, kernel, interface] = n[..] else {
-        panic!("{line}")
-    };
+    let ([captured, analysed, queue, kernel, interface], line) = frames_line(&out);
     assert_eq!(captured, analysed + queue, "{line}");
     assert_eq!(
         captured + kernel + interface,
