@@ -555,6 +555,8 @@ fn a_damaged_capture_gives_a_bundle_of_what_could_be_read() {
     assert!(after > 0);
     assert_eq!(m["inputs"][0]["frames"], after);
     assert!(end["message"].as_str().unwrap().len() > 10);
+    assert_eq!(end["damage"]["kind"], "cut-short", "{m}");
+    assert_eq!(end["damage"]["at"], 26_992, "{m}");
     assert!(
         m["notes"][0]
             .as_str()

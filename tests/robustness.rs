@@ -122,7 +122,10 @@ fn pcapng_cut_in_a_block_is_reported() {
     let (code, out, err) = run(&["analyze", "--format", "json", p.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["inputs"][0]["end"]["status"], "damaged");
+    let end = &v["inputs"][0]["end"];
+    assert_eq!(end["status"], "damaged");
+    assert_eq!(end["damage"]["kind"], "cut-short", "{end}");
+    assert_eq!(end["damage"]["format"], "pcapng", "{end}");
     assert!(v["capture"]["frames"].as_u64().unwrap() > 0);
 }
 

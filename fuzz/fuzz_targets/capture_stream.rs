@@ -12,7 +12,8 @@ fuzz_target!(|data: &[u8]| {
     let mut engine = Engine::default();
     match asrscope::capture::read_from("fuzz", data, None, &mut |f| engine.ingest(f)) {
         Ok(summary) => {
-            if let asrscope::model::CaptureEnd::Damaged { message, .. } = &summary.end {
+            if let asrscope::model::CaptureEnd::Damaged { damage, .. } = &summary.end {
+                let message = asrscope::render::capture::damage(damage);
                 assert!(!message.contains('\n') && message.len() < 300, "{message}");
             }
         }

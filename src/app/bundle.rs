@@ -9,7 +9,8 @@ use super::sink::{Csv, FlowSink, Output, Stopped, Target};
 use crate::bundle::{self, Archive, PacketFile, Selection, archive::PartialFile};
 use crate::cli::BundleArgs;
 use crate::model::{
-    Analysis, BundleInput, CaptureEnd, JudgedFlow, MANIFEST_VERSION, Manifest, PacketCounts, Shares,
+    Analysis, BundleInput, CaptureDamage, CaptureEnd, JudgedFlow, MANIFEST_VERSION, Manifest,
+    PacketCounts, Shares,
 };
 use crate::report::{self, json::JsonStream};
 use crate::sanitize::for_terminal;
@@ -437,7 +438,9 @@ fn read_one_again<W: Write>(
             0,
             CaptureEnd::Damaged {
                 after_frame: 0,
-                message: e.to_string(),
+                damage: CaptureDamage::Unreadable {
+                    error: e.to_string(),
+                },
             },
             None,
         ),

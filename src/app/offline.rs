@@ -287,12 +287,10 @@ fn input_problems(path: &str, summary: &ReadSummary) -> Vec<String> {
     let mut problems = Vec::new();
     if let CaptureEnd::Damaged {
         after_frame,
-        message,
+        damage,
     } = &summary.end
     {
-        problems.push(format!(
-            "{path}: stopped after frame {after_frame}: {message}; the frames before it were analysed (the file is damaged or was cut short)"
-        ));
+        problems.push(crate::render::capture::stopped(path, *after_frame, damage));
     }
     let unsupported: Vec<String> = summary
         .linktypes

@@ -14,7 +14,7 @@
 //! (which copies each record twice more) in `docs/PERFORMANCE.md`.
 
 use crate::frame::Frame;
-use crate::model::{CaptureEnd, FileFormat, ReadSummary};
+use crate::model::{CaptureDamage, CaptureEnd, FileFormat, ParseFailure, ReadSummary};
 use pcap_parser::nom;
 use pcap_parser::{Block, PcapError};
 use std::fs::File;
@@ -266,45 +266,6 @@ fn read_input<R: Read>(
     Ok(r.summary)
 }
 
-/// Why reading stopped part-way; each said once, in [`Damage::message`].
-enum Damage {
-    /// A pcap record claims more captured bytes than the snap length allows.
-    CapLenOverSnaplen { at: u64, caplen: u32, max: u32 },
-    /// A pcapng block claims a length shorter than its header and trailer.
-    BlockShorterThanHeader { at: u64, len: u32 },
-    /// pcap-parser could not read the record or block.
-    Invalid { at: u64, why: String },
-    /// The input ended inside a record (pcap) or block (pcapng).
-    CutShort { at: u64, pcap: bool },
-    /// A block longer than [`MAX_BLOCK`].
-    Oversized { at: u64 },
-    /// Reading the input failed.
-    Read { at: u64, err: std::io::Error },
-}
-
-impl Damage {
-    fn message(&self) -> String {
-        match self {
-            Damage::CapLenOverSnaplen { at, caplen, max } => format!(
-                "the record at byte {at} claims {caplen} captured bytes, more than the file's snap length allows ({max}): its header is damaged"
-            ),
-            Damage::BlockShorterThanHeader { at, len } => format!(
-                "the block at byte {at} claims a length of {len} bytes, less than the 12 of a block's header and trailer"
-            ),
-            Damage::Invalid { at, why } => format!("invalid block at byte {at}: {why}"),
-            Damage::CutShort { at, pcap } => format!(
-                "the {} at byte {at} is cut short by the end of the input",
-                if *pcap { "record" } else { "block" }
-            ),
-            Damage::Oversized { at } => format!(
-                "the block at byte {at} is longer than {} MiB: its length field is damaged",
-                MAX_BLOCK >> 20
-            ),
-            Damage::Read { at, err } => format!("cannot read on at byte {at}: {err}"),
-        }
-    }
-}
-
 /// A capture being read: the input, what is known of its format, the chunk
 /// being filled and where in it the next record begins.
 struct Reader<'f, R> {
@@ -381,7 +342,7 @@ impl<'f, R: Read> Reader<'f, R> {
 
     /// Reads every whole record or block of the chunk: `None` when the
     /// next one does not fit, or the damage that stops the reading.
-    fn scan(&mut self) -> Result<Option<Damage>, CaptureError> {
+    fn scan(&mut self) -> Result<Option<CaptureDamage>, CaptureError> {
         loop {
             let at = self.base + self.pos as u64;
             match self.step(at)? {
@@ -398,14 +359,14 @@ impl<'f, R: Read> Reader<'f, R> {
                 }
                 Ok(Step::Skip(used)) => self.pos += used,
                 Ok(Step::More) => return Ok(None),
-                Ok(Step::Bad(why)) => return Ok(Some(Damage::Invalid { at, why })),
+                Ok(Step::Bad(failure)) => return Ok(Some(CaptureDamage::Invalid { at, failure })),
                 Err(d) => return Ok(Some(d)),
             }
         }
     }
 
     /// The record or block at `pos`, read in place.
-    fn step(&mut self, at: u64) -> Result<Result<Step, Damage>, CaptureError> {
+    fn step(&mut self, at: u64) -> Result<Result<Step, CaptureDamage>, CaptureError> {
         let rest = &self.chunk.data[self.pos..self.filled];
         match &mut self.layout {
             Layout::Pcap {
@@ -423,7 +384,7 @@ impl<'f, R: Read> Reader<'f, R> {
             )),
             Layout::Pcapng { big_endian, .. } => {
                 if let Some(len) = short_block(rest, *big_endian) {
-                    return Ok(Err(Damage::BlockShorterThanHeader { at, len }));
+                    return Ok(Err(CaptureDamage::BlockShorterThanHeader { at, len }));
                 }
                 let parsed = if *big_endian {
                     pcap_parser::pcapng::parse_block_be(rest)
@@ -445,7 +406,7 @@ impl<'f, R: Read> Reader<'f, R> {
                         Ok(Ok(step))
                     }
                     Err(nom::Err::Incomplete(_)) => Ok(Ok(Step::More)),
-                    Err(e) => Ok(Ok(Step::Bad(describe(&e)))),
+                    Err(e) => Ok(Ok(Step::Bad(failure(&e)))),
                 }
             }
         }
@@ -500,8 +461,8 @@ impl<'f, R: Read> Reader<'f, R> {
             if carry == 0 {
                 return Some(CaptureEnd::Complete);
             }
-            let pcap = matches!(self.layout, Layout::Pcap { .. });
-            return Some(self.damaged(Damage::CutShort { at, pcap }));
+            let format = self.summary.format;
+            return Some(self.damaged(CaptureDamage::CutShort { at, format }));
         }
         let mut next = spare().unwrap_or_default();
         next.frames.clear();
@@ -512,7 +473,10 @@ impl<'f, R: Read> Reader<'f, R> {
             CHUNK.max(carry + carry / 2)
         };
         if want > MAX_BLOCK {
-            return Some(self.damaged(Damage::Oversized { at }));
+            return Some(self.damaged(CaptureDamage::Oversized {
+                at,
+                max: MAX_BLOCK as u64,
+            }));
         }
         if next.data.len() < want {
             next.data.resize(want, 0);
@@ -529,15 +493,18 @@ impl<'f, R: Read> Reader<'f, R> {
                 self.filled = n;
                 None
             }
-            Err(err) => Some(self.damaged(Damage::Read { at, err })),
+            Err(e) => Some(self.damaged(CaptureDamage::Read {
+                at,
+                error: e.to_string(),
+            })),
         }
     }
 
     /// The end of a capture damaged after the frames read so far.
-    fn damaged(&self, d: Damage) -> CaptureEnd {
+    fn damaged(&self, damage: CaptureDamage) -> CaptureEnd {
         CaptureEnd::Damaged {
             after_frame: self.summary.frames,
-            message: d.message(),
+            damage,
         }
     }
 }
@@ -587,10 +554,13 @@ fn pcap_layout(
             ),
         });
     }
+    // 24 bytes that begin with a pcap magic number (`sniff`) always parse
+    // as a header: the error is for a parser that would one day say
+    // otherwise.
     let (_, h) =
-        pcap_parser::pcap::parse_pcap_header(&data[..24]).map_err(|e| CaptureError::Libpcap {
+        pcap_parser::pcap::parse_pcap_header(&data[..24]).map_err(|_| CaptureError::Libpcap {
             path: shown.to_string(),
-            message: format!("cannot read the pcap file header: {}", describe(&e)),
+            message: "cannot read the pcap file header: the file is damaged".to_string(),
         })?;
     let linktype = (h.network.0 as u32) & 0x03ff_ffff;
     summary.linktypes.push(linktype);
@@ -616,7 +586,7 @@ fn pcap_step(
     big_endian: bool,
     nanos: bool,
     max_caplen: u32,
-) -> Result<Step, Damage> {
+) -> Result<Step, CaptureDamage> {
     if rest.len() >= 16 {
         let b = [rest[8], rest[9], rest[10], rest[11]];
         let caplen = if big_endian {
@@ -625,7 +595,7 @@ fn pcap_step(
             u32::from_le_bytes(b)
         };
         if caplen > max_caplen {
-            return Err(Damage::CapLenOverSnaplen {
+            return Err(CaptureDamage::CaplenOverSnaplen {
                 at,
                 caplen,
                 max: max_caplen,
@@ -656,7 +626,7 @@ fn pcap_step(
             }
         }
         Err(nom::Err::Incomplete(_)) => Step::More,
-        Err(e) => Step::Bad(describe(&e)),
+        Err(e) => Step::Bad(failure(&e)),
     })
 }
 
@@ -678,7 +648,7 @@ enum Step {
     /// The record needs more bytes than the chunk holds.
     More,
     /// Not a valid record.
-    Bad(String),
+    Bad(ParseFailure),
 }
 
 /// A pcapng block: section headers and interfaces update the layout,
@@ -780,22 +750,21 @@ fn short_block(data: &[u8], big_endian: bool) -> Option<u32> {
     (len < 12).then_some(len)
 }
 
-/// A pcap-parser error in words, without the bytes it carries.
-fn describe<I>(e: &nom::Err<PcapError<I>>) -> String {
+/// What pcap-parser found wrong, without the bytes its error carries.
+fn failure<I>(e: &nom::Err<PcapError<I>>) -> ParseFailure {
     match e {
-        nom::Err::Incomplete(_) => "the input ends inside a block".into(),
+        nom::Err::Incomplete(_) => ParseFailure::EndsInside,
         nom::Err::Error(e) | nom::Err::Failure(e) => match e {
-            PcapError::Eof => "end of the input".into(),
-            PcapError::BufferTooSmall => "a block too large to read".into(),
-            PcapError::UnexpectedEof | PcapError::Incomplete(_) => {
-                "the input ends inside a block".into()
+            PcapError::Eof => ParseFailure::EndOfInput,
+            PcapError::BufferTooSmall => ParseFailure::TooLarge,
+            PcapError::UnexpectedEof | PcapError::Incomplete(_) => ParseFailure::EndsInside,
+            PcapError::ReadError => ParseFailure::ReadFailed,
+            PcapError::HeaderNotRecognized => ParseFailure::HeaderNotRecognized,
+            PcapError::NomError(_, kind) | PcapError::OwnedNomError(_, kind) => {
+                ParseFailure::BadField {
+                    parser_error: kind.description().to_string(),
+                }
             }
-            PcapError::ReadError => "the input could not be read".into(),
-            PcapError::HeaderNotRecognized => "not a pcap or pcapng header".into(),
-            PcapError::NomError(_, kind) | PcapError::OwnedNomError(_, kind) => format!(
-                "not a valid block ({}: a length, type or magic field that does not fit)",
-                kind.description()
-            ),
         },
     }
 }
@@ -930,5 +899,188 @@ mod tests {
             );
         }
         assert!(!compile_for("ip", 204).unwrap().passes(&[]));
+    }
+}
+
+/// Damage part-way, as values: the kind, the byte where the record or
+/// block begins, and the frames read before it. The words are pinned by
+/// `render::capture`'s tests and the golden files.
+#[cfg(test)]
+mod damage {
+    use super::*;
+
+    /// Frames read from `input`, and how reading ended.
+    fn read(input: impl Read) -> (u64, CaptureEnd) {
+        let mut frames = 0;
+        let s = read_from("test", input, None, &mut |_| frames += 1).expect("a capture");
+        assert_eq!(frames, s.frames);
+        (frames, s.end)
+    }
+
+    fn damaged(after_frame: u64, damage: CaptureDamage) -> (u64, CaptureEnd) {
+        let end = CaptureEnd::Damaged {
+            after_frame,
+            damage,
+        };
+        (after_frame, end)
+    }
+
+    /// A classic pcap header (little-endian, µs, snap length 65535,
+    /// Ethernet).
+    fn pcap_header() -> Vec<u8> {
+        let mut b = 0xa1b2_c3d4u32.to_le_bytes().to_vec();
+        b.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        b.extend_from_slice(&65535u32.to_le_bytes());
+        b.extend_from_slice(&1u32.to_le_bytes());
+        b
+    }
+
+    /// A pcap record of `caplen` bytes claimed, with `data`.
+    fn record(caplen: u32, data: &[u8]) -> Vec<u8> {
+        let mut b = [1u32, 0, caplen, 60].map(u32::to_le_bytes).concat();
+        b.extend_from_slice(data);
+        b
+    }
+
+    /// A little-endian pcapng block: type, length, body, length.
+    fn block(kind: u32, body: &[u8]) -> Vec<u8> {
+        let len = (12 + body.len()) as u32;
+        [
+            &kind.to_le_bytes(),
+            &len.to_le_bytes(),
+            body,
+            &len.to_le_bytes(),
+        ]
+        .concat()
+    }
+
+    /// A section header and an Ethernet interface: 48 bytes.
+    fn pcapng_head() -> Vec<u8> {
+        let shb = [
+            0x1a2b_3c4du32.to_le_bytes(),
+            [1, 0, 0, 0],
+            [0xff; 4],
+            [0xff; 4],
+        ]
+        .concat();
+        [
+            block(0x0a0d_0d0a, &shb),
+            block(1, &[1, 0, 0, 0, 0, 0, 4, 0]),
+        ]
+        .concat()
+    }
+
+    /// An enhanced packet of 60 zero bytes on interface 0: 92 bytes.
+    fn packet() -> Vec<u8> {
+        let mut body = [0u32, 0, 1, 60, 60].map(u32::to_le_bytes).concat();
+        body.extend_from_slice(&[0; 60]);
+        block(6, &body)
+    }
+
+    #[test]
+    fn a_pcap_record_cut_short() {
+        let bytes = [pcap_header(), record(60, &[0; 60]), record(60, &[0; 10])].concat();
+        let at = 24 + 16 + 60;
+        let format = FileFormat::Pcap;
+        assert_eq!(
+            read(&bytes[..]),
+            damaged(1, CaptureDamage::CutShort { at, format })
+        );
+        // The sample capture the golden files read.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/captures/truncated.pcap");
+        let file = File::open(path).unwrap();
+        let at = 26_992;
+        assert_eq!(
+            read(file),
+            damaged(39, CaptureDamage::CutShort { at, format })
+        );
+    }
+
+    #[test]
+    fn a_pcap_record_longer_than_the_snap_length_allows() {
+        let bytes = [
+            pcap_header(),
+            record(60, &[0; 60]),
+            record(300_000, &[0; 60]),
+        ]
+        .concat();
+        let (caplen, max) = (300_000, MAX_CAPLEN);
+        let at = 100;
+        let d = CaptureDamage::CaplenOverSnaplen { at, caplen, max };
+        assert_eq!(read(&bytes[..]), damaged(1, d));
+    }
+
+    #[test]
+    fn a_pcapng_block_cut_short() {
+        let bytes = [pcapng_head(), packet(), packet()].concat();
+        let cut = &bytes[..bytes.len() - 20];
+        let (at, format) = (48 + 92, FileFormat::Pcapng);
+        assert_eq!(
+            read(cut),
+            damaged(1, CaptureDamage::CutShort { at, format })
+        );
+    }
+
+    #[test]
+    fn a_pcapng_block_whose_length_is_not_a_multiple_of_4() {
+        let mut bad = 6u32.to_le_bytes().to_vec();
+        bad.extend_from_slice(&13u32.to_le_bytes());
+        bad.extend_from_slice(&[0; 5]);
+        let bytes = [pcapng_head(), packet(), bad, packet()].concat();
+        let (frames, end) = read(&bytes[..]);
+        assert_eq!(frames, 1);
+        let CaptureEnd::Damaged {
+            after_frame: 1,
+            damage: CaptureDamage::Invalid { at, failure },
+        } = end
+        else {
+            panic!("{end:?}");
+        };
+        assert_eq!(at, 48 + 92);
+        assert!(
+            matches!(failure, ParseFailure::BadField { .. }),
+            "{failure:?}"
+        );
+    }
+
+    #[test]
+    fn a_pcapng_block_shorter_than_its_header_and_trailer() {
+        // A process information block (pktmon and Wireshark write them).
+        let short = [0x8000_0001u32, 8].map(u32::to_le_bytes).concat();
+        let bytes = [pcapng_head(), packet(), short, packet()].concat();
+        let (at, len) = (48 + 92, 8);
+        let d = CaptureDamage::BlockShorterThanHeader { at, len };
+        assert_eq!(read(&bytes[..]), damaged(1, d));
+    }
+
+    #[test]
+    fn a_pcapng_block_longer_than_the_reader_holds() {
+        // A block claiming 128 MiB, and no end to the input.
+        let huge = [0x0bad_b10cu32, 128 << 20].map(u32::to_le_bytes).concat();
+        let head = [pcapng_head(), packet(), huge].concat();
+        let input = head.chain(std::io::repeat(0));
+        let (at, max) = (48 + 92, MAX_BLOCK as u64);
+        assert_eq!(
+            read(input),
+            damaged(1, CaptureDamage::Oversized { at, max })
+        );
+    }
+
+    #[test]
+    fn an_input_that_cannot_be_read_on() {
+        /// Fails every read.
+        struct Failing;
+        impl Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("the disk went away"))
+            }
+        }
+        // A whole first chunk, ending inside a block claiming 2 MiB.
+        let big = [0x0bad_b10cu32, 2 << 20].map(u32::to_le_bytes).concat();
+        let mut head = [pcapng_head(), packet(), big].concat();
+        head.resize(CHUNK, 0);
+        let (at, error) = (48 + 92, "the disk went away".to_string());
+        let d = CaptureDamage::Read { at, error };
+        assert_eq!(read(head.chain(Failing)), damaged(1, d));
     }
 }

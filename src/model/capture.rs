@@ -15,8 +15,11 @@ pub enum FileFormat {
 }
 
 /// How reading ended.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "status", rename_all = "lowercase")]
+///
+/// The JSON is `{"status": "complete"}`, or `{"status": "damaged",
+/// "after_frame", "message", "damage"}`: `message` is the damage in words
+/// (rendered while serialising), `damage` the [`CaptureDamage`] itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaptureEnd {
     /// The whole input was read.
     Complete,
@@ -24,8 +27,91 @@ pub enum CaptureEnd {
     Damaged {
         /// Frames read before the damage.
         after_frame: u64,
-        /// What the reader said.
-        message: String,
+        /// What stopped the reading.
+        damage: CaptureDamage,
+    },
+}
+
+/// Why reading a capture stopped part-way. `at` is the byte of the input
+/// where the record or block that stopped it begins. Serialised as an
+/// object whose `kind` is the stable machine-readable name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum CaptureDamage {
+    /// A pcap record claims more captured bytes (`caplen`) than the file's
+    /// snap length allows (`max`: the snap length, or libpcap's limit of
+    /// 262144 when that is larger): its header is damaged.
+    CaplenOverSnaplen {
+        /// Where the record begins.
+        at: u64,
+        /// The captured length it claims.
+        caplen: u32,
+        /// The most it may claim.
+        max: u32,
+    },
+    /// A pcapng block claims a length (`len`) shorter than the 12 bytes of
+    /// its own header and trailer.
+    BlockShorterThanHeader {
+        /// Where the block begins.
+        at: u64,
+        /// The length it claims.
+        len: u32,
+    },
+    /// The record or block could not be parsed.
+    Invalid {
+        /// Where it begins.
+        at: u64,
+        /// What the parser found wrong.
+        failure: ParseFailure,
+    },
+    /// The input ended inside a record (`format` pcap) or block (pcapng).
+    CutShort {
+        /// Where the record or block begins.
+        at: u64,
+        /// The file's format, which says which it was.
+        format: FileFormat,
+    },
+    /// A record or block longer than the most the reader holds (`max`
+    /// bytes): its length field is damaged.
+    Oversized {
+        /// Where it begins.
+        at: u64,
+        /// The most bytes a record or block may have.
+        max: u64,
+    },
+    /// Reading the input failed.
+    Read {
+        /// Where the record or block being read begins.
+        at: u64,
+        /// The operating system's error, as it says it.
+        error: String,
+    },
+    /// The capture could not be read at all (a support bundle reading a
+    /// capture again that was read before): no frame was read.
+    Unreadable {
+        /// The reader's error, as it says it.
+        error: String,
+    },
+}
+
+/// What the capture parser found wrong with a record or block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ParseFailure {
+    /// The input ends inside the block.
+    EndsInside,
+    /// The parser reached the end of the input.
+    EndOfInput,
+    /// The block is too large for the parser to read.
+    TooLarge,
+    /// The parser could not read the input.
+    ReadFailed,
+    /// Not a pcap or pcapng header.
+    HeaderNotRecognized,
+    /// A length, type or magic field that does not fit.
+    BadField {
+        /// The parser's error kind (nom's), as it describes it.
+        parser_error: String,
     },
 }
 

@@ -4,11 +4,12 @@
 //! rendered here while serialising. The other model types derive their
 //! JSON where they are declared.
 
-use super::{check, finding, network, reason};
+use super::{capture, check, finding, network, reason};
 use crate::model::{
-    Cause, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, EndpointBy, EndpointId, Finding,
-    FindingKind, Fix, FlowVerdict, Need, NextHop, NsgStep, NsgVerdict, Region, RequiredTag,
-    Requirement, RouteVerdict, Severity, SnapshotMeta, SourceOutcome, Status, TagName, Verdict,
+    CaptureDamage, CaptureEnd, Cause, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus,
+    EndpointBy, EndpointId, Finding, FindingKind, Fix, FlowVerdict, Need, NextHop, NsgStep,
+    NsgVerdict, Region, RequiredTag, Requirement, RouteVerdict, Severity, SnapshotMeta,
+    SourceOutcome, Status, TagName, Verdict,
 };
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -258,6 +259,35 @@ impl Serialize for ConfigCheck {
             routes: self.routes,
             requirements: &self.requirements,
             ok: self.ok,
+        }
+        .serialize(s)
+    }
+}
+
+impl Serialize for CaptureEnd {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// `status`; for damage, the frames read before it, the damage in
+        /// words (`message`) and as a value (`damage`).
+        #[derive(Serialize)]
+        #[serde(tag = "status", rename_all = "lowercase")]
+        enum Json<'a> {
+            Complete,
+            Damaged {
+                after_frame: u64,
+                message: String,
+                damage: &'a CaptureDamage,
+            },
+        }
+        match self {
+            CaptureEnd::Complete => Json::Complete,
+            CaptureEnd::Damaged {
+                after_frame,
+                damage,
+            } => Json::Damaged {
+                after_frame: *after_frame,
+                message: capture::damage(damage),
+                damage,
+            },
         }
         .serialize(s)
     }

@@ -9,12 +9,14 @@
 //! - [`finding`]: a finding's title and evidence;
 //! - [`check`]: `check`'s evidence and notes;
 //! - [`network`]: what the NSG and route exports say, and their notes;
+//! - [`capture`]: what stopped the reading of a damaged capture;
 //! - `json`: the JSON of the model types whose sentences are rendered
 //!   while serialising;
 //! - here: the names of values the views show (clouds, statuses, link
 //!   types) and small shared phrasings.
 
 pub mod advice;
+pub mod capture;
 pub mod check;
 pub mod finding;
 mod json;

@@ -207,12 +207,12 @@ fn input(out: &mut dyn Write, i: &ReadSummary) -> std::io::Result<()> {
         CaptureEnd::Complete => "complete".to_string(),
         CaptureEnd::Damaged {
             after_frame,
-            message,
+            damage,
         } => {
             // The phrase users and scripts look for stays on one line.
             format!(
                 "STOPPED{NBSP}after{NBSP}frame{NBSP}{after_frame}: {}",
-                for_terminal(message)
+                for_terminal(&render::capture::damage(damage))
             )
         }
     };
