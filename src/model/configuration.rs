@@ -3,8 +3,8 @@
 //! rules and routes, without a capture.
 
 use super::{
-    CheckEvidence, CheckNote, Cloud, EndpointId, Fix, Need, NextHop, NsgVerdict, Region,
-    RequiredTag, RouteVerdict, SnapshotMeta,
+    Cloud, EndpointId, Fix, Need, NextHop, NsgVerdict, Region, RequiredTag, RouteNote,
+    RouteVerdict, SnapshotMeta,
 };
 use serde::Serialize;
 
@@ -27,6 +27,103 @@ pub enum ConfigStatus {
     /// The exports cannot tell (an application security group, a tag the
     /// service-tag data does not hold, another cloud's service-tag data).
     Unknown,
+}
+
+/// Why the tag a requirement needs cannot be judged from another cloud's
+/// data, and other facts of `check`'s evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckEvidence {
+    /// The service-tag data is another cloud's: no verdict.
+    OtherCloudData {
+        /// The data's cloud, as its file names it.
+        data: String,
+        /// The tag.
+        tag: RequiredTag,
+        /// The cloud of the regions.
+        cloud: super::Cloud,
+    },
+    /// The data holds no IPv4 prefix of the tag.
+    NoPrefixes {
+        /// The tag.
+        tag: RequiredTag,
+    },
+    /// An NSG denies some of the tag's prefixes.
+    Denied {
+        /// The first deny.
+        nsg: NsgVerdict,
+        /// Prefixes denied.
+        denied: usize,
+        /// Prefixes of the tag.
+        prefixes: usize,
+        /// The tag.
+        tag: RequiredTag,
+    },
+    /// Some prefixes cannot be judged from the export.
+    CannotTell {
+        /// The first that cannot.
+        nsg: NsgVerdict,
+        /// Prefixes that cannot be judged.
+        unknown: usize,
+        /// Prefixes of the tag.
+        prefixes: usize,
+        /// The tag.
+        tag: RequiredTag,
+    },
+    /// Every NSG allows every prefix.
+    Allowed {
+        /// The rules that allow it.
+        nsg: NsgVerdict,
+        /// Prefixes of the tag.
+        prefixes: usize,
+        /// The tag.
+        tag: RequiredTag,
+    },
+    /// An approximation the NSG verdict rests on.
+    Approximation(super::NsgNote),
+    /// Security admin rules of a Virtual Network Manager apply first.
+    AdminRulesFirst {
+        /// The network manager.
+        manager: String,
+    },
+    /// What the route choice rests on.
+    Route(RouteNote),
+    /// Next hop types and how many prefixes take each.
+    Routes {
+        /// The hops.
+        hops: Vec<(super::NextHop, usize)>,
+    },
+    /// The worst route, how many prefixes take it, and what it means.
+    RoutedTo {
+        /// Prefixes that take its next hop.
+        count: usize,
+        /// Prefixes of the tag.
+        prefixes: usize,
+        /// The route.
+        route: RouteVerdict,
+        /// What it does to the requirement (dropped, tunnelled, via an
+        /// appliance).
+        status: super::ConfigStatus,
+    },
+}
+
+/// What holds for every requirement of `check`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckNote {
+    /// The service-tag data is another cloud's: no verdict from it.
+    OtherCloudData {
+        /// The data's cloud, as its file names it.
+        data: String,
+        /// The cloud of the regions.
+        cloud: super::Cloud,
+    },
+    /// The NSGs are under a Virtual Network Manager.
+    NetworkManager {
+        /// The network manager.
+        manager: String,
+    },
+    /// The routes are route tables as written, completed with the system
+    /// routes.
+    RoutesCompleted,
 }
 
 /// One requirement, judged from the configuration.

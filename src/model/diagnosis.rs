@@ -3,8 +3,8 @@
 //! upload rate to the cache account.
 
 use super::{
-    Cause, EndpointId, Evidence, FindingKind, Fix, NsgVerdict, RequiredTag, RouteVerdict, Title,
-    Verdict,
+    Cause, Cloud, EndpointId, Evidence, FindingKind, Fix, NsgVerdict, RequiredTag, RouteVerdict,
+    SourceOutcome, Status, Title, Upload,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -84,18 +84,6 @@ pub struct SnapshotMeta {
     pub prefixes: usize,
 }
 
-/// An Azure cloud.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Cloud {
-    /// The public cloud.
-    Public,
-    /// Azure Government.
-    Usgov,
-    /// Azure operated by 21Vianet (China).
-    China,
-}
-
 /// The cloud the diagnosis speaks of, and whether the addresses could be
 /// checked against that cloud's service tags.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -166,65 +154,6 @@ pub enum CapturePoint {
     Nva,
 }
 
-/// A requirement's status in the checklist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(into = "&'static str")]
-pub enum Status {
-    /// Seen working.
-    Ok,
-    /// No flow and no DNS query for it in the capture.
-    NotSeen,
-    /// Slow.
-    Throttled,
-    /// Leaves the Azure boundary.
-    OutsideAzure,
-    /// TLS intercepted.
-    Intercepted,
-    /// An authenticating proxy is in the way.
-    ProxyAuth,
-    /// Blocked.
-    Blocked,
-}
-
-impl Status {
-    /// Kebab-case name, as in the JSON.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::NotSeen => "not-seen",
-            Status::Throttled => "throttled",
-            Status::OutsideAzure => "outside-azure",
-            Status::Intercepted => "intercepted",
-            Status::ProxyAuth => "proxy-auth",
-            Status::Blocked => "blocked",
-        }
-    }
-
-    /// True for the statuses that make a finding.
-    pub fn is_problem(&self) -> bool {
-        matches!(
-            self,
-            Status::Blocked
-                | Status::ProxyAuth
-                | Status::Intercepted
-                | Status::OutsideAzure
-                | Status::Throttled
-        )
-    }
-
-    /// The checklist status a flow verdict gives.
-    pub fn of(v: Verdict) -> Status {
-        match v {
-            Verdict::Allowed | Verdict::Incomplete => Status::Ok,
-            Verdict::Throttled => Status::Throttled,
-            Verdict::OutsideAzure => Status::OutsideAzure,
-            Verdict::Intercepted => Status::Intercepted,
-            Verdict::ProxyAuth => Status::ProxyAuth,
-            Verdict::Blocked => Status::Blocked,
-        }
-    }
-}
-
 /// How a region was chosen.
 #[derive(Debug, Clone, Serialize)]
 pub struct RegionChoice {
@@ -272,17 +201,6 @@ pub struct Requirement {
 /// Most source addresses listed per requirement.
 pub const MAX_SOURCES: usize = 32;
 
-/// What one VM (a source address) met on the way to an endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SourceOutcome {
-    /// The VM's address (the client's, before any translation).
-    pub address: std::net::IpAddr,
-    /// Its status: its worst flow's.
-    pub status: Status,
-    /// Its flows to the endpoint.
-    pub flows: u64,
-}
-
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -328,32 +246,6 @@ impl Finding {
     }
 }
 
-/// Upload to the cache storage account, beside what replication needs.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Upload {
-    /// Flows to the cache account with data.
-    pub flows: u64,
-    /// Bytes uploaded.
-    pub bytes: u64,
-    /// How long data was in flight: the union of the flows' transfer
-    /// intervals (each from its first to its last data segment), seconds.
-    pub seconds: f64,
-    /// From the first data segment of any flow to the last, seconds: with
-    /// captures taken apart or a long live session, much longer than
-    /// `seconds`.
-    pub span_seconds: f64,
-    /// True when flows carried data at the same time.
-    pub parallel: bool,
-    /// Average rate while data was in flight (`bytes` over `seconds`), MB/s.
-    pub mbps: f64,
-    /// Data segments retransmitted, percent.
-    pub retrans_pct: f64,
-    /// Zero windows from the storage side.
-    pub zero_windows: u64,
-    /// Median handshake RTT, ms.
-    pub rtt_ms: Option<f64>,
-}
-
 /// The diagnosis.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnosis {
@@ -387,3 +279,5 @@ impl Diagnosis {
             .any(|f| f.asr() && f.severity <= Severity::Warning)
     }
 }
+
+named_by_as_str!(CloudHow, RegionHow);

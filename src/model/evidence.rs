@@ -3,8 +3,8 @@
 //! verdicts it rests on; `render` is the one place they become sentences,
 //! and nothing decides on those.
 
-use super::{ByAddress, Cause, NsgVerdict, RouteNote, RouteVerdict, SourceOutcome, Tunnel, Upload};
-use super::{RequiredTag, Verdict};
+use super::{ByAddress, Cause, NsgVerdict, RouteNote, RouteVerdict, Status, Tunnel, Verdict};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
@@ -108,6 +108,43 @@ pub struct DnsServer {
     pub address: IpAddr,
     /// It is Azure-provided DNS (168.63.129.16).
     pub azure: bool,
+}
+
+/// What one VM (a source address) met on the way to an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceOutcome {
+    /// The VM's address (the client's, before any translation).
+    pub address: std::net::IpAddr,
+    /// Its status: its worst flow's.
+    pub status: Status,
+    /// Its flows to the endpoint.
+    pub flows: u64,
+}
+
+/// Upload to the cache storage account, beside what replication needs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Upload {
+    /// Flows to the cache account with data.
+    pub flows: u64,
+    /// Bytes uploaded.
+    pub bytes: u64,
+    /// How long data was in flight: the union of the flows' transfer
+    /// intervals (each from its first to its last data segment), seconds.
+    pub seconds: f64,
+    /// From the first data segment of any flow to the last, seconds: with
+    /// captures taken apart or a long live session, much longer than
+    /// `seconds`.
+    pub span_seconds: f64,
+    /// True when flows carried data at the same time.
+    pub parallel: bool,
+    /// Average rate while data was in flight (`bytes` over `seconds`), MB/s.
+    pub mbps: f64,
+    /// Data segments retransmitted, percent.
+    pub retrans_pct: f64,
+    /// Zero windows from the storage side.
+    pub zero_windows: u64,
+    /// Median handshake RTT, ms.
+    pub rtt_ms: Option<f64>,
 }
 
 /// One line of a finding's evidence.
@@ -263,101 +300,4 @@ pub enum Evidence {
         /// Its change number.
         change_number: u64,
     },
-}
-
-/// Why the tag a requirement needs cannot be judged from another cloud's
-/// data, and other facts of `check`'s evidence.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CheckEvidence {
-    /// The service-tag data is another cloud's: no verdict.
-    OtherCloudData {
-        /// The data's cloud, as its file names it.
-        data: String,
-        /// The tag.
-        tag: RequiredTag,
-        /// The cloud of the regions.
-        cloud: super::Cloud,
-    },
-    /// The data holds no IPv4 prefix of the tag.
-    NoPrefixes {
-        /// The tag.
-        tag: RequiredTag,
-    },
-    /// An NSG denies some of the tag's prefixes.
-    Denied {
-        /// The first deny.
-        nsg: NsgVerdict,
-        /// Prefixes denied.
-        denied: usize,
-        /// Prefixes of the tag.
-        prefixes: usize,
-        /// The tag.
-        tag: RequiredTag,
-    },
-    /// Some prefixes cannot be judged from the export.
-    CannotTell {
-        /// The first that cannot.
-        nsg: NsgVerdict,
-        /// Prefixes that cannot be judged.
-        unknown: usize,
-        /// Prefixes of the tag.
-        prefixes: usize,
-        /// The tag.
-        tag: RequiredTag,
-    },
-    /// Every NSG allows every prefix.
-    Allowed {
-        /// The rules that allow it.
-        nsg: NsgVerdict,
-        /// Prefixes of the tag.
-        prefixes: usize,
-        /// The tag.
-        tag: RequiredTag,
-    },
-    /// An approximation the NSG verdict rests on.
-    Approximation(super::NsgNote),
-    /// Security admin rules of a Virtual Network Manager apply first.
-    AdminRulesFirst {
-        /// The network manager.
-        manager: String,
-    },
-    /// What the route choice rests on.
-    Route(RouteNote),
-    /// Next hop types and how many prefixes take each.
-    Routes {
-        /// The hops.
-        hops: Vec<(super::NextHop, usize)>,
-    },
-    /// The worst route, how many prefixes take it, and what it means.
-    RoutedTo {
-        /// Prefixes that take its next hop.
-        count: usize,
-        /// Prefixes of the tag.
-        prefixes: usize,
-        /// The route.
-        route: RouteVerdict,
-        /// What it does to the requirement (dropped, tunnelled, via an
-        /// appliance).
-        status: super::ConfigStatus,
-    },
-}
-
-/// What holds for every requirement of `check`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CheckNote {
-    /// The service-tag data is another cloud's: no verdict from it.
-    OtherCloudData {
-        /// The data's cloud, as its file names it.
-        data: String,
-        /// The cloud of the regions.
-        cloud: super::Cloud,
-    },
-    /// The NSGs are under a Virtual Network Manager.
-    NetworkManager {
-        /// The network manager.
-        manager: String,
-    },
-    /// The routes are route tables as written, completed with the system
-    /// routes.
-    RoutesCompleted,
 }

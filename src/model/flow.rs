@@ -467,3 +467,5 @@ pub fn sort_flows_in_place(v: &mut [FlowRecord]) {
         }
     }
 }
+
+named_by_as_str!(Transport, NameSource, Handshake, Close);

@@ -3,25 +3,43 @@
 //! else of the crate but [`crate::dates`] (its times in RFC 3339), so that
 //! any layer can produce or read it without a cycle.
 //!
+//! - [`codes`]: protocol code points (TLS versions, alert descriptions);
 //! - [`flow`]: one [`FlowRecord`] per flow, with its handshake, health, TLS,
 //!   proxy and tunnel facts;
 //! - [`capture`]: what was read and the capture's own quality;
-//! - [`codes`]: protocol code points (TLS versions, alert descriptions);
 //! - [`dns`]: what happened to each name asked;
-//! - [`verdict`]: a flow's verdict with its typed [`Cause`];
-//! - [`diagnosis`]: the Site Recovery checklist, findings and fixes;
-//! - [`network`]: Azure settings as data: tag names, next hops, and what
-//!   the NSG and route exports say of a destination;
+//! - [`network`]: Azure settings as data: clouds, tag names, next hops, and
+//!   what the NSG and route exports say of a destination;
+//! - [`verdict`]: a flow's verdict with its typed [`Cause`], and the
+//!   [`Status`] it gives a requirement;
+//! - [`evidence`]: what a finding rests on, as values (the upload, each
+//!   VM's outcome);
 //! - [`advice`]: typed fixes and finding kinds;
-//! - [`evidence`]: what a finding and a `check` requirement rest on, as
-//!   values;
-//! - [`configuration`]: the checklist judged from NSG and route exports alone;
+//! - [`diagnosis`]: the Site Recovery checklist, findings and fixes;
+//! - [`configuration`]: the checklist judged from NSG and route exports
+//!   alone, with its evidence and notes;
 //! - [`requirements`]: Site Recovery's network requirements for a region
 //!   pair, without a capture;
 //! - [`bundle`]: a support bundle's manifest;
 //! - [`snapshot`]: the whole offline [`Analysis`] and the live [`Snapshot`].
 //!
-//! Times are µs since the Unix epoch and serialise as RFC 3339 UTC.
+//! Each file names only those listed before it (and the helpers here), so
+//! that no two depend on each other. Times are µs since the Unix epoch and
+//! serialise as RFC 3339 UTC.
+
+/// Names of the unit enums whose one declaration of their names is their
+/// `as_str`: the JSON serialises them through it
+/// (`#[serde(into = "&'static str")]`), and the CSV and views print it.
+/// Each file names its own, below its types.
+macro_rules! named_by_as_str {
+    ($($t:ty),* $(,)?) => {$(
+        impl From<$t> for &'static str {
+            fn from(v: $t) -> &'static str {
+                v.as_str()
+            }
+        }
+    )*};
+}
 
 pub mod advice;
 pub mod bundle;
@@ -51,24 +69,6 @@ pub use snapshot::*;
 pub use verdict::*;
 
 use serde::Serializer;
-
-/// Names of the unit enums whose one declaration of their names is their
-/// `as_str`: the JSON serialises them through it
-/// (`#[serde(into = "&'static str")]`), and the CSV and views print it.
-macro_rules! named_by_as_str {
-    ($($t:ty),* $(,)?) => {$(
-        impl From<$t> for &'static str {
-            fn from(v: $t) -> &'static str {
-                v.as_str()
-            }
-        }
-    )*};
-}
-
-named_by_as_str!(
-    Transport, NameSource, Handshake, Close, EndpointId, EndpointBy, Verdict, Status, CloudHow,
-    RegionHow,
-);
 
 /// Version of the JSON layout; bumped on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 3;

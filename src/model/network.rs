@@ -2,12 +2,23 @@
 //! sources, and what the NSG and route exports (`--nsg`, `--routes`) say of
 //! one destination. Compared as values, never as text.
 
-use super::Cloud;
 use serde::{Serialize, Serializer};
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::net::IpAddr;
+
+/// An Azure cloud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cloud {
+    /// The public cloud.
+    Public,
+    /// Azure Government.
+    Usgov,
+    /// Azure operated by 21Vianet (China).
+    China,
+}
 
 /// A service tag's name as written (`Storage.EastUS`, `AzureCloud.eastus`).
 /// Azure takes tag names case-insensitively, and so does this type: it

@@ -95,6 +95,65 @@ impl Verdict {
     }
 }
 
+/// A requirement's status in the checklist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "&'static str")]
+pub enum Status {
+    /// Seen working.
+    Ok,
+    /// No flow and no DNS query for it in the capture.
+    NotSeen,
+    /// Slow.
+    Throttled,
+    /// Leaves the Azure boundary.
+    OutsideAzure,
+    /// TLS intercepted.
+    Intercepted,
+    /// An authenticating proxy is in the way.
+    ProxyAuth,
+    /// Blocked.
+    Blocked,
+}
+
+impl Status {
+    /// Kebab-case name, as in the JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::NotSeen => "not-seen",
+            Status::Throttled => "throttled",
+            Status::OutsideAzure => "outside-azure",
+            Status::Intercepted => "intercepted",
+            Status::ProxyAuth => "proxy-auth",
+            Status::Blocked => "blocked",
+        }
+    }
+
+    /// True for the statuses that make a finding.
+    pub fn is_problem(&self) -> bool {
+        matches!(
+            self,
+            Status::Blocked
+                | Status::ProxyAuth
+                | Status::Intercepted
+                | Status::OutsideAzure
+                | Status::Throttled
+        )
+    }
+
+    /// The checklist status a flow verdict gives.
+    pub fn of(v: Verdict) -> Status {
+        match v {
+            Verdict::Allowed | Verdict::Incomplete => Status::Ok,
+            Verdict::Throttled => Status::Throttled,
+            Verdict::OutsideAzure => Status::OutsideAzure,
+            Verdict::Intercepted => Status::Intercepted,
+            Verdict::ProxyAuth => Status::ProxyAuth,
+            Verdict::Blocked => Status::Blocked,
+        }
+    }
+}
+
 /// How a DNS name failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -387,3 +446,5 @@ pub struct JudgedFlow {
     #[serde(flatten)]
     pub verdict: FlowVerdict,
 }
+
+named_by_as_str!(EndpointId, EndpointBy, Verdict, Status);
