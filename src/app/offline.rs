@@ -18,10 +18,10 @@ use crate::analysis::{Engine, EngineConfig};
 use crate::azure::tags::TagDb;
 use crate::capture::{Chunk, read_chunks};
 use crate::cli::{AnalyzeArgs, AzureArgs, BundleArgs, InputArgs, JudgeArgs, TuiArgs};
-use crate::decode::{SUPPORTED_LINKTYPES, linktype_name, linktype_supported};
+use crate::decode::{SUPPORTED_LINKTYPES, linktype_supported};
 use crate::diagnosis::regions::{self, Given, Regions};
 use crate::diagnosis::{Judge, Settings};
-use crate::model::{Analysis, CaptureEnd, FlowRecord, ReadSummary, SCHEMA_VERSION};
+use crate::model::{Analysis, CaptureEnd, FlowRecord, LinkType, ReadSummary, SCHEMA_VERSION};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
 use std::thread::Scope;
@@ -296,7 +296,7 @@ fn input_problems(path: &str, summary: &ReadSummary) -> Vec<String> {
         .linktypes
         .iter()
         .filter(|l| !linktype_supported(**l))
-        .map(|l| linktype_name(*l))
+        .map(|l| LinkType(*l).to_string())
         .collect();
     if !summary.linktypes.is_empty() && unsupported.len() == summary.linktypes.len() {
         let names: Vec<String> = SUPPORTED_LINKTYPES

@@ -1,7 +1,8 @@
 //! Azure's clouds: the public cloud, Azure Government and Azure operated by
 //! 21Vianet in China. Each has its own names for the services Site Recovery
 //! needs, its own regions and its own service-tag file (same layout, its
-//! `cloud` field says which).
+//! `cloud` field says which). A cloud's name, tag file and download page are
+//! the model's ([`Cloud::name`]).
 
 use crate::model::{Cloud, Region};
 
@@ -63,33 +64,6 @@ pub fn of_region(id: &str) -> Cloud {
 /// (`AzureActiveDirectory` exists in every cloud, with other addresses).
 pub fn of_tag(tag: &crate::model::TagName) -> Option<Cloud> {
     tag.region().map(|r| of_region(&r.to_ascii_lowercase()))
-}
-
-/// The name of a cloud as users know it.
-pub fn display(c: Cloud) -> &'static str {
-    match c {
-        Cloud::Public => "Azure (public)",
-        Cloud::Usgov => "Azure Government",
-        Cloud::China => "Azure operated by 21Vianet (China)",
-    }
-}
-
-/// The service-tag file of a cloud.
-pub fn tag_file(c: Cloud) -> &'static str {
-    match c {
-        Cloud::Public => "ServiceTags_Public_*.json",
-        Cloud::Usgov => "ServiceTags_AzureGovernment_*.json",
-        Cloud::China => "ServiceTags_China_*.json",
-    }
-}
-
-/// The page a cloud's service-tag file is downloaded from.
-pub fn tag_download(c: Cloud) -> &'static str {
-    match c {
-        Cloud::Public => "https://www.microsoft.com/download/details.aspx?id=56519",
-        Cloud::Usgov => "https://www.microsoft.com/download/details.aspx?id=57063",
-        Cloud::China => "https://www.microsoft.com/download/details.aspx?id=57062",
-    }
 }
 
 #[cfg(test)]

@@ -10,43 +10,28 @@ mod ip;
 mod link;
 mod tunnel;
 
-use crate::model::{Tunnel, TunnelKind};
+use crate::model::{LinkType, Tunnel, TunnelKind};
 use std::net::IpAddr;
 
 pub use ip::quoted_flow;
 
-/// Link types this decoder understands (LINKTYPE_* values).
+/// Link types this decoder understands (LINKTYPE_* values), with their
+/// names ([`LinkType`]'s).
 pub const SUPPORTED_LINKTYPES: &[(u32, &str)] = &[
-    (0, "NULL (BSD loopback)"),
-    (1, "ETHERNET"),
-    (9, "PPP"),
-    (12, "RAW (IP)"),
-    (14, "RAW (IP)"),
-    (50, "PPP_HDLC"),
-    (101, "RAW (IP)"),
-    (108, "LOOP (OpenBSD loopback)"),
-    (113, "LINUX_SLL"),
-    (204, "PPP_WITH_DIR"),
-    (228, "IPV4"),
-    (229, "IPV6"),
-    (276, "LINUX_SLL2"),
+    (0, LinkType(0).name()),
+    (1, LinkType(1).name()),
+    (9, LinkType(9).name()),
+    (12, LinkType(12).name()),
+    (14, LinkType(14).name()),
+    (50, LinkType(50).name()),
+    (101, LinkType(101).name()),
+    (108, LinkType(108).name()),
+    (113, LinkType(113).name()),
+    (204, LinkType(204).name()),
+    (228, LinkType(228).name()),
+    (229, LinkType(229).name()),
+    (276, LinkType(276).name()),
 ];
-
-/// Name of a link type, for messages.
-pub fn linktype_name(lt: u32) -> String {
-    if let Some((_, n)) = SUPPORTED_LINKTYPES.iter().find(|(v, _)| *v == lt) {
-        return format!("{lt} ({n})");
-    }
-    let n = match lt {
-        105 => "IEEE802_11",
-        127 => "IEEE802_11_RADIOTAP",
-        274 => "ETHERNET_MPACKET",
-        281 => "DSA_TAG_BRCM",
-        147..=162 => "USER",
-        _ => "unknown",
-    };
-    format!("{lt} ({n})")
-}
 
 /// True when [`decode`] handles this link type.
 pub fn linktype_supported(lt: u32) -> bool {
@@ -203,7 +188,7 @@ impl DecodeError {
     pub fn kind(&self) -> String {
         match self {
             DecodeError::UnsupportedLinkType(lt) => {
-                format!("unsupported link type {}", linktype_name(*lt))
+                format!("unsupported link type {}", LinkType(*lt))
             }
             DecodeError::NotIp(et) => {
                 format!("not IP (ethertype 0x{et:04x}{})", ethertype_name(*et))

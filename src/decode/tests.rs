@@ -601,7 +601,8 @@ fn non_ip_and_unsupported_link_types() {
     );
     assert!(!linktype_supported(281));
     assert!(linktype_supported(276));
-    assert_eq!(linktype_name(281), "281 (DSA_TAG_BRCM)");
+    assert_eq!(LinkType(281).to_string(), "281 (DSA_TAG_BRCM)");
+    assert_eq!(LinkType(101).to_string(), "101 (RAW (IP))");
 }
 
 // ---------------------------------------------------------------------------

@@ -130,7 +130,7 @@ pub(super) fn cannot_tell_fix(n: &NsgVerdict) -> Fix {
 /// Pass the cloud's current service-tag file.
 pub fn tags_file_fix(cloud: crate::model::Cloud) -> Fix {
     Fix::ServiceTagsFile {
-        file: crate::azure::clouds::tag_file(cloud).to_string(),
-        download: crate::azure::clouds::tag_download(cloud).to_string(),
+        file: cloud.tag_file().to_string(),
+        download: cloud.tag_download().to_string(),
     }
 }

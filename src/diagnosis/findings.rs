@@ -8,6 +8,7 @@ use super::advice::{
 };
 use super::tally::{Agg, AuthenticatedProxy, Example};
 use crate::azure::Network;
+use crate::azure::churn::{self, DiskLimit};
 use crate::azure::endpoints::Endpoint;
 use crate::azure::tags::TagDb;
 use crate::model::{
@@ -122,6 +123,19 @@ fn blocked(e: &Endpoint, cause: &Cause, tag: &RequiredTag, at_appliance: bool) -
     }
 }
 
+/// The churn limits that bound replication, from the tables of
+/// `azure::churn`.
+pub(super) fn churn_limits() -> Evidence {
+    let mbps = |table: &'static [DiskLimit]| table.iter().map(|r| r.mbps);
+    Evidence::ChurnLimits {
+        lowest_mbps: mbps(churn::STANDARD).fold(f64::MAX, f64::min),
+        highest_mbps: mbps(churn::STANDARD).fold(0.0, f64::max),
+        high_churn_mbps: mbps(churn::HIGH_CHURN).fold(0.0, f64::max),
+        enhanced_churn_mbps: churn::PER_DISK_ENHANCED_CHURN_MBPS,
+        enhanced_churn_regions: churn::ENHANCED_CHURN_REGIONS.len(),
+    }
+}
+
 /// A throttled endpoint; for the cache account, the upload beside what
 /// Site Recovery needs and the churn limits.
 fn throttled(e: &Endpoint, upload: &Upload, th: &Thresholds) -> (Kind, Vec<Evidence>) {
@@ -134,7 +148,7 @@ fn throttled(e: &Endpoint, upload: &Upload, th: &Thresholds) -> (Kind, Vec<Evide
                 churn_limit_mbps: th.churn_limit_mbps,
                 high_churn_limit_mbps: th.high_churn_limit_mbps,
             },
-            Evidence::ChurnLimits,
+            churn_limits(),
         ]
     } else {
         Vec::new()

@@ -43,8 +43,8 @@ pub fn for_pair(source: &Region, target: &Region, db: &TagDb, cloud: Cloud) -> R
         nsg_rules,
         notes: NOTES,
         churn_limits: churn_limits(),
-        cloud_name: clouds::display(cloud),
-        tag_file: clouds::tag_file(cloud),
+        cloud_name: cloud.name(),
+        tag_file: cloud.tag_file(),
     }
 }
 

@@ -667,7 +667,7 @@ fn retransmissions_and_zero_windows_throttle_with_the_upload_rate() {
                 churn_limit_mbps: th.churn_limit_mbps,
                 high_churn_limit_mbps: th.high_churn_limit_mbps
             },
-            Evidence::ChurnLimits
+            super::findings::churn_limits()
         ]
     );
 

@@ -1,4 +1,4 @@
-//! Protocol code points as values, named as their RFCs name them, after
+//! Protocol code points as values (and capture link types), named as their RFCs name them, after
 //! tls-parser's `TlsVersion(u16)` and `TlsAlertDescription(u8)`: a value this
 //! code does not know still holds its number. The names are the protocol's
 //! identifiers (`TLS1.2`, `handshake_failure`), the same in every view and
@@ -115,6 +115,43 @@ impl Serialize for AlertDescription {
         st.serialize_field("description", &self.0)?;
         st.serialize_field("name", self.name())?;
         st.end()
+    }
+}
+
+/// A link type (LINKTYPE_*, as capture files and interfaces give it), named
+/// as tcpdump.org's list names it; which the decoder handles is
+/// `decode::SUPPORTED_LINKTYPES`. It displays as "1 (ETHERNET)".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LinkType(pub u32);
+
+impl LinkType {
+    /// Its name (`ETHERNET`, `RAW (IP)`), `unknown` when not known.
+    pub const fn name(self) -> &'static str {
+        match self.0 {
+            0 => "NULL (BSD loopback)",
+            1 => "ETHERNET",
+            9 => "PPP",
+            12 | 14 | 101 => "RAW (IP)",
+            50 => "PPP_HDLC",
+            105 => "IEEE802_11",
+            108 => "LOOP (OpenBSD loopback)",
+            113 => "LINUX_SLL",
+            127 => "IEEE802_11_RADIOTAP",
+            147..=162 => "USER",
+            204 => "PPP_WITH_DIR",
+            228 => "IPV4",
+            229 => "IPV6",
+            274 => "ETHERNET_MPACKET",
+            276 => "LINUX_SLL2",
+            281 => "DSA_TAG_BRCM",
+            _ => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for LinkType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.0, self.name())
     }
 }
 

@@ -180,8 +180,20 @@ pub enum Evidence {
         /// The churn limit per VM with High Churn, MB/s.
         high_churn_limit_mbps: f64,
     },
-    /// The per-disk churn limits (from `azure::churn`).
-    ChurnLimits,
+    /// The per-disk churn limits that bound replication, MB/s (the tables
+    /// are `asrscope requirements`').
+    ChurnLimits {
+        /// The lowest per-disk limit (standard churn).
+        lowest_mbps: f64,
+        /// The highest per-disk limit (standard churn).
+        highest_mbps: f64,
+        /// The highest per-disk limit with High Churn.
+        high_churn_mbps: f64,
+        /// The per-disk limit with the Enhanced Churn preview.
+        enhanced_churn_mbps: f64,
+        /// The regions of the Enhanced Churn preview.
+        enhanced_churn_regions: usize,
+    },
     /// The NSG export shows a deny.
     NsgDenies(NsgVerdict),
     /// Every NSG allows it: the NSG is not the cause.

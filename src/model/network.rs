@@ -20,6 +20,35 @@ pub enum Cloud {
     China,
 }
 
+impl Cloud {
+    /// Its name as users know it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Cloud::Public => "Azure (public)",
+            Cloud::Usgov => "Azure Government",
+            Cloud::China => "Azure operated by 21Vianet (China)",
+        }
+    }
+
+    /// Its service-tag file (`ServiceTags_Public_*.json`).
+    pub fn tag_file(self) -> &'static str {
+        match self {
+            Cloud::Public => "ServiceTags_Public_*.json",
+            Cloud::Usgov => "ServiceTags_AzureGovernment_*.json",
+            Cloud::China => "ServiceTags_China_*.json",
+        }
+    }
+
+    /// The page its service-tag file is downloaded from.
+    pub fn tag_download(self) -> &'static str {
+        match self {
+            Cloud::Public => "https://www.microsoft.com/download/details.aspx?id=56519",
+            Cloud::Usgov => "https://www.microsoft.com/download/details.aspx?id=57063",
+            Cloud::China => "https://www.microsoft.com/download/details.aspx?id=57062",
+        }
+    }
+}
+
 /// A service tag's name as written (`Storage.EastUS`, `AzureCloud.eastus`).
 /// Azure takes tag names case-insensitively, and so does this type: it
 /// compares, orders and hashes ignoring ASCII case, and displays as written.
@@ -387,6 +416,9 @@ pub enum AppliedTo {
     /// NICs and subnets): evaluated last.
     Unknown,
 }
+
+/// The lowest priority number an NSG rule can have (the highest priority).
+pub const HIGHEST_PRIORITY: u32 = 100;
 
 /// Which `az` command an NSG export came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -9,9 +9,9 @@
 //! one service tag on TCP 443, outbound.
 
 use super::network::rule_text;
-use crate::azure::nsg::HIGHEST_PRIORITY;
 use crate::model::{
-    EndpointId, Fix, NsgExport, PastTheNsg, RequiredTag, ServiceEndpointWhy, TagName,
+    EndpointId, Fix, HIGHEST_PRIORITY, NsgExport, PastTheNsg, RequiredTag, ServiceEndpointWhy,
+    TagName,
 };
 
 /// Today's advice for a storage account behind a firewall ("About

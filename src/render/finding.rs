@@ -103,7 +103,16 @@ pub fn evidence(e: &Evidence) -> String {
             upload_time(upload),
             if *below { "below" } else { "above" },
         ),
-        Evidence::ChurnLimits => churn_limits(),
+        // The limits that bound replication, not every row of the tables.
+        Evidence::ChurnLimits {
+            lowest_mbps: lo,
+            highest_mbps: hi,
+            high_churn_mbps: high,
+            enhanced_churn_mbps: enhanced,
+            enhanced_churn_regions: regions,
+        } => format!(
+            "per-disk churn limits: {lo:.0} to {hi:.0} MB/s by replica disk and I/O size ({high:.0} MB/s at most with High Churn, {enhanced:.0} MB/s with the Enhanced Churn preview in {regions} regions); `asrscope requirements` lists every row"
+        ),
         Evidence::NsgDenies(n) => {
             format!("denied, as the NSG export shows: {}", steps_text(n))
         }
@@ -232,23 +241,6 @@ fn dns_servers(servers: &[DnsServer]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The churn limits in one line, with where the tables are: the report
-/// names the limits that bound replication, not every row.
-fn churn_limits() -> String {
-    use crate::azure::churn;
-    let lo = churn::STANDARD
-        .iter()
-        .map(|r| r.mbps)
-        .fold(f64::MAX, f64::min);
-    let hi = churn::STANDARD.iter().map(|r| r.mbps).fold(0.0, f64::max);
-    let high = churn::HIGH_CHURN.iter().map(|r| r.mbps).fold(0.0, f64::max);
-    format!(
-        "per-disk churn limits: {lo:.0} to {hi:.0} MB/s by replica disk and I/O size ({high:.0} MB/s at most with High Churn, {:.0} MB/s with the Enhanced Churn preview in {} regions); `asrscope requirements` lists every row",
-        churn::PER_DISK_ENHANCED_CHURN_MBPS,
-        churn::ENHANCED_CHURN_REGIONS.len()
-    )
 }
 
 /// A tunnel as the NVA finding names it: "VXLAN 10.0.0.5 -> 10.0.0.4 UDP

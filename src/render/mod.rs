@@ -26,7 +26,7 @@ pub mod reason;
 pub use advice::{fix, fixes};
 pub use reason::{cause, sources_text};
 
-use crate::model::{Cloud, IcmpMessage, Severity, Status, Upload};
+use crate::model::{Cloud, IcmpMessage, LinkType, Severity, Status, Upload};
 
 /// `n` and the noun, singular for one: "1 flow", "3 flows".
 pub fn plural(n: u64, one: &str, many: &str) -> String {
@@ -35,22 +35,22 @@ pub fn plural(n: u64, one: &str, many: &str) -> String {
 
 /// The name of a cloud as users know it.
 pub fn cloud_name(c: Cloud) -> &'static str {
-    crate::azure::clouds::display(c)
+    c.name()
 }
 
 /// The service-tag file of a cloud (`ServiceTags_Public_*.json`).
 pub fn tag_file(c: Cloud) -> &'static str {
-    crate::azure::clouds::tag_file(c)
+    c.tag_file()
 }
 
 /// The page a cloud's service-tag file is downloaded from.
 pub fn tag_download(c: Cloud) -> &'static str {
-    crate::azure::clouds::tag_download(c)
+    c.tag_download()
 }
 
 /// A link type with its name: "1 (ETHERNET)".
 pub fn linktype(lt: u32) -> String {
-    crate::decode::linktype_name(lt)
+    LinkType(lt).to_string()
 }
 
 /// What an ICMP error means, for the common ones.

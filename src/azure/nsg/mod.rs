@@ -36,7 +36,7 @@ pub use evaluate::{Flow, Nsgs};
 pub use read::{NsgError, parse_nsgs};
 
 use crate::azure::address::Block;
-use crate::model::{AppliedTo, NsgExport, TagName};
+use crate::model::{AppliedTo, HIGHEST_PRIORITY, NsgExport, TagName};
 use std::collections::BTreeMap;
 
 /// Traffic direction of a rule.
@@ -181,9 +181,6 @@ pub struct Nsg {
     /// Service tag → prefixes, from an effective export's `tagMap`.
     pub tag_map: BTreeMap<TagName, Vec<Block>>,
 }
-
-/// The lowest priority number an NSG rule can have (the highest priority).
-pub const HIGHEST_PRIORITY: u32 = 100;
 
 impl Nsg {
     /// A free priority for a new outbound rule that must be evaluated before
