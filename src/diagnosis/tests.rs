@@ -1055,12 +1055,7 @@ fn the_upload_rate_is_over_the_time_data_moved_not_the_span() {
     assert!((u.span_seconds - 37.0).abs() < 1e-9, "{u:?}");
     assert!((u.mbps - 6.0 / 7.0).abs() < 1e-9, "{u:?}");
     assert!(!u.parallel);
-    let text = crate::render::upload_time(&u);
-    assert!(
-        text.contains("7.0 s of data in flight, over a span of 37.0 s"),
-        "{text}"
-    );
-    assert!(text.contains("2 flows one after another"), "{text}");
+    assert_eq!((u.flows, u.bytes), (2, 6_000_000));
     // Overlapping flows count their common time once.
     let (_, d) = run_with(
         settings(),
@@ -1073,7 +1068,6 @@ fn the_upload_rate_is_over_the_time_data_moved_not_the_span() {
     let u = d.cache_upload.unwrap();
     assert!((u.seconds - 6.0).abs() < 1e-9, "{u:?}");
     assert!(u.parallel);
-    assert!(crate::render::upload_time(&u).contains("some in parallel"));
 }
 
 #[test]

@@ -292,3 +292,29 @@ impl Serialize for CaptureEnd {
         .serialize(s)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Title;
+
+    /// The JSON's `fix[i]` says `fixes[i]`.
+    #[test]
+    fn a_findings_fixes_are_said_one_for_one() {
+        let tag = RequiredTag::from(TagName::new("Storage.EastUS"));
+        let f = Finding {
+            about: FindingKind::ThroughAppliance,
+            severity: Severity::Warning,
+            title: Title::ThroughAppliance,
+            error_codes: vec![],
+            evidence: vec![],
+            fixes: vec![Fix::MeasureUpload, Fix::NsgAllowRule { tag }],
+        };
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["fix"].as_array().unwrap().len(), 2);
+        for (i, fix) in f.fixes.iter().enumerate() {
+            assert_eq!(json["fix"][i], crate::render::fix(fix));
+            assert!(json["fixes"][i]["kind"].is_string());
+        }
+    }
+}

@@ -112,3 +112,30 @@ pub fn upload_time(u: &Upload) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_upload_says_how_long_data_moved_and_over_what_span() {
+        let u = Upload {
+            flows: 2,
+            bytes: 6_000_000,
+            seconds: 7.0,
+            span_seconds: 37.0,
+            ..Upload::default()
+        };
+        let text = upload_time(&u);
+        assert!(
+            text.contains("7.0 s of data in flight, over a span of 37.0 s"),
+            "{text}"
+        );
+        assert!(text.contains("2 flows one after another"), "{text}");
+        let u = Upload {
+            parallel: true,
+            ..u
+        };
+        assert!(upload_time(&u).contains("some in parallel"));
+    }
+}

@@ -137,4 +137,19 @@ mod tests {
         assert_eq!(and_list(&[2, 3, 5]), "2, 3 and 5");
         assert!(copies(&CopyStats::default()).is_empty());
     }
+
+    #[test]
+    fn flows_evicted_under_load_are_a_note() {
+        let c = CaptureStats {
+            flows: 5_000,
+            flows_evicted: 4_500,
+            ..Default::default()
+        };
+        let said = notes(&c);
+        assert!(
+            said.iter()
+                .any(|n| n.starts_with("4500 flows evicted early under load")),
+            "{said:?}"
+        );
+    }
 }
