@@ -6,6 +6,7 @@
 //! waiting for room up to [`DRAIN`]; what still finds no room is counted as
 //! dropped. Every frame libpcap hands over is so either analysed or counted.
 
+use crate::model::Interface;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
@@ -93,21 +94,6 @@ pub enum LiveError {
         /// libpcap's words.
         message: String,
     },
-}
-
-/// An interface as `asrscope interfaces` lists it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Interface {
-    /// Name.
-    pub name: String,
-    /// Addresses.
-    pub addresses: Vec<std::net::IpAddr>,
-    /// Up.
-    pub up: bool,
-    /// Loopback.
-    pub loopback: bool,
-    /// Holds the default route.
-    pub default_route: bool,
 }
 
 /// The interface holding the IPv4 default route (from `/proc/net/route`).

@@ -1,4 +1,5 @@
-//! What was read and what the capture itself shows about its quality.
+//! What was read and what the capture itself shows about its quality, and
+//! the interfaces a live capture can use.
 
 use super::{Tunnel, ts_opt};
 use serde::Serialize;
@@ -239,4 +240,19 @@ impl Drops {
     pub fn total(&self) -> u64 {
         self.kernel + self.interface + self.queue
     }
+}
+
+/// An interface as `asrscope interfaces` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Interface {
+    /// Name.
+    pub name: String,
+    /// Addresses.
+    pub addresses: Vec<std::net::IpAddr>,
+    /// Up.
+    pub up: bool,
+    /// Loopback.
+    pub loopback: bool,
+    /// Holds the default route.
+    pub default_route: bool,
 }

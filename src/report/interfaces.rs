@@ -2,7 +2,7 @@
 //! its addresses and what sets it apart (`default route`, `loopback`,
 //! `down`).
 
-use crate::capture::live::Interface;
+use crate::model::Interface;
 use std::io::Write;
 
 /// Writes the list.
