@@ -887,6 +887,6 @@ fn ui_until_stopped(
         None => "start live with --bundle CASE.zip: the support bundle is written when the capture stops".into(),
     }
     };
-    crate::tui::run_with(rx, true, signalled, Some(&hint))?;
+    crate::tui::run_with(rx, true, signalled, Some(&hint), super::tui::unix_seconds)?;
     Ok(())
 }

@@ -122,10 +122,19 @@ pub fn run(t: &TuiArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let quit = std::sync::atomic::AtomicBool::new(false);
-    let shown = crate::tui::run_with(rx, false, &quit, Some(&bundler));
+    let shown = crate::tui::run_with(rx, false, &quit, Some(&bundler), unix_seconds);
     let status = ending.exit();
     shown?;
     Ok(status)
+}
+
+/// The wall clock, seconds since the Unix epoch: the UI names its exports
+/// with it.
+pub(super) fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

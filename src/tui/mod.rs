@@ -2,8 +2,10 @@
 //! capture. Its data is the [`Snapshot`]s it is given (never the engine): the
 //! requirement checklist, the flows table, the detail of a flow (its evidence
 //! as a timeline, the verdict and the fix), the replication throughput and a
-//! status bar. Its export key writes the flows with [`CsvWriter`]; a few words
-//! come from `diagnosis::reason::sources_text` and `azure::clouds`.
+//! status bar. It reads the model, says it in [`crate::render`]'s words, and
+//! its export key writes the flows with the CSV of `analyze --csv`
+//! ([`CsvWriter`]); it never reads the clock (its exports are named by the
+//! clock it is given).
 //!
 //! [`draw`] and [`handle_key`] are pure functions of the snapshot and the
 //! [`UiState`] (the render tests use them with ratatui's `TestBackend`);
@@ -219,9 +221,10 @@ fn export_choice_key(ui: &mut UiState, key: KeyEvent, snap: &Snapshot) -> Option
     match key.code {
         KeyCode::Char('c') => export(ui, snap),
         KeyCode::Char('b') => {
-            let path = ui.bundle_path.clone().unwrap_or_else(|| {
-                PathBuf::from(format!("asrscope-bundle-{}.zip", unix_seconds()))
-            });
+            let path = ui
+                .bundle_path
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(format!("asrscope-bundle-{}.zip", (ui.clock)())));
             ui.status = Some(format!("writing the support bundle to {}…", path.display()));
             Some(Effect::Bundle(path))
         }
@@ -232,19 +235,12 @@ fn export_choice_key(ui: &mut UiState, key: KeyEvent, snap: &Snapshot) -> Option
     }
 }
 
-fn unix_seconds() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
 fn export(ui: &mut UiState, snap: &Snapshot) -> Option<Effect> {
     let flows = ui.visible_flows(snap);
     let path = ui
         .export_path
         .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("asrscope-export-{}.csv", unix_seconds())));
+        .unwrap_or_else(|| PathBuf::from(format!("asrscope-export-{}.csv", (ui.clock)())));
     match write_csv(&path, &flows) {
         Ok(()) => {
             ui.status = Some(format!(
@@ -533,10 +529,13 @@ const TICK: Duration = Duration::from_millis(250);
 /// resizes, redraws about four times a second and never blocks the sender
 /// (the channel is drained without waiting).
 ///
+/// `clock` is the wall clock in seconds since the Unix epoch, which names
+/// the exports ([`UiState::clock`]): the UI never reads the clock itself.
+///
 /// Returns an error when the terminal cannot be set up, or when `rx` is
 /// closed before any snapshot arrived.
-pub fn run(rx: Receiver<Arc<Snapshot>>, live: bool) -> std::io::Result<()> {
-    run_until(rx, live, &std::sync::atomic::AtomicBool::new(false))
+pub fn run(rx: Receiver<Arc<Snapshot>>, live: bool, clock: fn() -> u64) -> std::io::Result<()> {
+    run_until(rx, live, &std::sync::atomic::AtomicBool::new(false), clock)
 }
 
 /// Writes a support bundle to a path (the export key's `b`); returns the
@@ -549,8 +548,9 @@ pub fn run_until(
     rx: Receiver<Arc<Snapshot>>,
     live: bool,
     quit: &std::sync::atomic::AtomicBool,
+    clock: fn() -> u64,
 ) -> std::io::Result<()> {
-    run_with(rx, live, quit, None)
+    run_with(rx, live, quit, None, clock)
 }
 
 /// As [`run_until`], with what writes a support bundle when one is asked
@@ -560,6 +560,7 @@ pub fn run_with(
     live: bool,
     quit: &std::sync::atomic::AtomicBool,
     bundler: Option<Bundler<'_>>,
+    clock: fn() -> u64,
 ) -> std::io::Result<()> {
     let mut terminal = match ratatui::try_init() {
         Ok(t) => t,
@@ -568,7 +569,12 @@ pub fn run_with(
             return Err(e);
         }
     };
-    let result = event_loop(&mut terminal, &rx, live, quit, bundler);
+    let ui = UiState {
+        ascii: !utf8_locale(),
+        clock,
+        ..UiState::default()
+    };
+    let result = event_loop(&mut terminal, &rx, live, quit, bundler, ui);
     let restored = ratatui::try_restore();
     result.and(restored)
 }
@@ -579,11 +585,8 @@ fn event_loop(
     live: bool,
     quit: &std::sync::atomic::AtomicBool,
     bundler: Option<Bundler<'_>>,
+    mut ui: UiState,
 ) -> std::io::Result<()> {
-    let mut ui = UiState {
-        ascii: !utf8_locale(),
-        ..UiState::default()
-    };
     let mut latest: Option<Arc<Snapshot>> = None;
     let mut shown: Option<Arc<Snapshot>> = None;
     let mut closed = false;

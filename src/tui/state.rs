@@ -97,7 +97,7 @@ pub struct UiState {
     /// One-line message for the status line (export result, hints).
     pub status: Option<String>,
     /// Where `e` writes the CSV; `None`: `asrscope-export-<unix-seconds>.csv`
-    /// in the current directory.
+    /// in the current directory, the seconds from [`UiState::clock`].
     pub export_path: Option<PathBuf>,
     /// `e` was pressed: the next key chooses the CSV (`c`) or the support
     /// bundle (`b`).
@@ -105,6 +105,10 @@ pub struct UiState {
     /// Where `e` `b` writes the support bundle; `None`:
     /// `asrscope-bundle-<unix-seconds>.zip` in the current directory.
     pub bundle_path: Option<PathBuf>,
+    /// The wall clock, seconds since the Unix epoch, that names the exports
+    /// of `None` paths: the UI never reads the clock itself, the caller of
+    /// [`crate::tui::run`] gives it one. By default a clock stopped at 0.
+    pub clock: fn() -> u64,
     /// Draw ASCII symbols instead of ✓ and ✗ (terminals without UTF-8).
     pub ascii: bool,
 }
@@ -131,6 +135,7 @@ impl Default for UiState {
             export_path: None,
             export_choice: false,
             bundle_path: None,
+            clock: || 0,
             ascii: false,
         }
     }
