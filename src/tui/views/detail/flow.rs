@@ -4,7 +4,7 @@
 //! the traffic per direction, and the verdict with its reason and the
 //! finding(s) for its endpoint with their fix.
 
-use super::{event, field, findings_for, findings_section, section};
+use super::parts::{event, field, findings_for, findings_section, section};
 use crate::model::TlsEnd;
 use crate::model::{
     AppliedTo, DirRecord, FlowQuality, FlowRecord, FlowVerdict, Handshake, IcmpSeen, JudgedFlow,

@@ -1,121 +1,24 @@
 //! The detail screen: the detail of one flow ([`flow_lines`]) or of one
 //! requirement ([`requirement_lines`]), as logical lines wrapped to the
 //! screen's width and scrolled. The row builders both use (timeline events,
-//! `label  text` fields, headings, findings) are here.
+//! `label  text` fields, headings, findings) are in `parts.rs`.
 
 mod flow;
+mod parts;
 mod requirement;
 
 pub use flow::{dns_for, flow_lines};
 pub use requirement::requirement_lines;
 
-use super::{below_title, clean, glyphs, hms_ms, title_line, wrap};
-use crate::model::{EndpointId, Finding, Severity, Snapshot};
-use crate::render;
+use super::{below_title, clean, glyphs, title_line, wrap};
+use crate::model::Snapshot;
 use crate::tui::state::{Detail, UiState};
+use parts::{LABEL_W, TIME_W};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
-use ratatui::text::{Line, Span};
+use ratatui::style::{Color, Style};
+use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
-
-/// Width of the time column of the timeline.
-const TIME_W: usize = 12;
-/// Width of the event label column.
-const LABEL_W: usize = 11;
-
-fn label_style() -> Style {
-    Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
-}
-
-/// One timeline row: time (or blank), label, text.
-fn event(time: Option<i64>, label: &str, text: String, style: Style) -> Line<'static> {
-    let t = time.map(hms_ms).unwrap_or_default();
-    Line::from(vec![
-        Span::styled(format!("{t:<TIME_W$} "), Style::new().fg(Color::DarkGray)),
-        Span::styled(format!("{label:<LABEL_W$} "), label_style()),
-        Span::styled(text, style),
-    ])
-}
-
-/// A `label  text` row (no time).
-fn field(label: &str, text: String, style: Style) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("{label:<LABEL_W$} "), label_style()),
-        Span::styled(text, style),
-    ])
-}
-
-fn heading(text: &str) -> Line<'static> {
-    Line::styled(
-        text.to_string(),
-        Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
-    )
-}
-
-/// A blank line and a section heading.
-fn section(text: &str) -> Vec<Line<'static>> {
-    vec![Line::default(), heading(text)]
-}
-
-fn severity(s: Severity) -> (&'static str, Style) {
-    match s {
-        Severity::Critical => (
-            "CRITICAL",
-            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        ),
-        Severity::Warning => (
-            "WARNING",
-            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
-        ),
-        Severity::Info => ("info", Style::new().fg(Color::Green)),
-    }
-}
-
-/// The findings about an endpoint (none for `None`).
-fn findings_for(snap: &Snapshot, endpoint: Option<EndpointId>) -> Vec<&Finding> {
-    snap.diagnosis
-        .findings
-        .iter()
-        .filter(|fd| endpoint.is_some() && fd.endpoint() == endpoint)
-        .collect()
-}
-
-/// A section of findings under `title`; nothing when there are none.
-fn findings_section(title: &str, findings: &[&Finding]) -> Vec<Line<'static>> {
-    if findings.is_empty() {
-        return Vec::new();
-    }
-    let mut out = section(title);
-    for fd in findings {
-        out.extend(finding_lines(fd));
-    }
-    out
-}
-
-/// A finding: title with severity and error codes, then evidence and fix.
-fn finding_lines(fd: &Finding) -> Vec<Line<'static>> {
-    let (word, style) = severity(fd.severity);
-    let codes = if fd.error_codes.is_empty() {
-        String::new()
-    } else {
-        format!(" (Site Recovery errors {})", fd.error_codes.join(", "))
-    };
-    let mut out = vec![Line::from(vec![
-        Span::styled(format!("{word} "), style),
-        Span::styled(
-            format!("{}{codes}", clean(&render::finding::title(&fd.title))),
-            Style::new().add_modifier(Modifier::BOLD),
-        ),
-    ])];
-    for e in render::finding::evidence_lines(fd) {
-        out.push(field("evidence", clean(&e), Style::new()));
-    }
-    for x in render::fixes(&fd.fixes) {
-        out.push(field("fix", clean(&x), Style::new().fg(Color::Green)));
-    }
-    out
-}
 
 /// The detail's title.
 pub fn title(snap: &Snapshot, ui: &UiState) -> String {

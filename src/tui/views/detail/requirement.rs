@@ -1,7 +1,7 @@
 //! The detail of one requirement: the endpoint, its status, NSG tag, purpose
 //! and evidence, then the findings about it with their fixes, then its flows.
 
-use super::{field, findings_for, findings_section, section};
+use super::parts::{field, findings_for, findings_section, section};
 use crate::model::{JudgedFlow, Need, Requirement, Snapshot};
 use crate::tui::views::{Glyphs, clean, glyphs, hms, status_mark, verdict_mark};
 use ratatui::style::{Color, Modifier, Style};
