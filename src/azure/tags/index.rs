@@ -2,32 +2,10 @@
 //! where every prefix of a family is cut into disjoint ranges, each mapped to its ordered
 //! list of tags.
 
+use super::ranges::RangeIndex;
 use super::{Block, SnapshotMeta, TagDb, TagInfo, is_token};
 use crate::azure::address::{mask32, mask128};
 use std::collections::HashMap;
-
-/// Disjoint address ranges of one family: `starts[i]..starts[i+1]` maps to `sets[i]`.
-#[derive(Clone, Debug, Default)]
-pub(super) struct RangeIndex<T> {
-    /// Range starts, ascending; the first is 0.
-    starts: Vec<T>,
-    /// Per range, an index into `TagDb::sets`.
-    sets: Vec<u32>,
-}
-
-impl<T: Copy + Ord> RangeIndex<T> {
-    /// The tag list id of the range holding `addr`.
-    pub(super) fn find(&self, addr: T) -> u32 {
-        let i = self.starts.partition_point(|&s| s <= addr);
-        // starts[0] is 0, so i >= 1 whenever the index is non-empty.
-        i.checked_sub(1).map_or(0, |i| self.sets[i])
-    }
-
-    /// Number of ranges.
-    pub(super) fn ranges(&self) -> usize {
-        self.starts.len()
-    }
-}
 
 impl TagDb {
     /// Builds the name map and the address index; fills the counts. On a bad tag,

@@ -61,6 +61,7 @@
 mod error;
 mod import;
 mod index;
+mod ranges;
 mod snapshot;
 mod source;
 
@@ -70,7 +71,7 @@ pub use source::{CloudTags, NoTags, OtherCloud, TagSource, for_cloud};
 use crate::azure::address::Block;
 use crate::dates::Date;
 use crate::model::SnapshotMeta;
-use index::RangeIndex;
+use ranges::RangeIndex;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::OnceLock;
