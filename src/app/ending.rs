@@ -11,8 +11,14 @@
 //! the error and exits 2.
 
 use super::sink::Output;
-use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use std::process::ExitCode;
+
+/// Exit status: done, nothing to report about Site Recovery traffic.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: the report holds findings about Site Recovery traffic.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit status: unusable input or arguments (after reporting what could be read).
+pub const EXIT_ERROR: u8 = 2;
 
 /// One line on standard error, `asrscope: ` first, escaped for the
 /// terminal.
