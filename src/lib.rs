@@ -18,10 +18,15 @@
 //!
 //! `model` is plain data and imports nothing else of the crate but `dates`
 //! (its times are written in RFC 3339); every layer fills or reads it. The
-//! core (`capture` … `diagnosis`, `model`) knows nothing of the command line,
-//! and outside its tests nothing of its views; `app` is the only module that
-//! knows every layer, and `cli` the only one that knows clap. The data flow
-//! and the threads are described in `docs/ARCHITECTURE.md`.
+//! core (`capture` … `diagnosis`, `model`, and `bundle`) knows nothing of the
+//! renderer, the views, `app` or the command line, not even in its tests.
+//! `render` reads the model alone, and the views (`report`, `tui`) the model
+//! and the renderer's words; none of them reads the clock. `sanitize` and
+//! `dates` are leaves every layer may use. No two files depend on each
+//! other, but the decoder's (`decode/`). `app` is the only module that knows
+//! every layer, and `cli` the only one that knows clap. `tests/layering.rs`
+//! checks all of this from the sources; the data flow and the threads are
+//! described in `docs/ARCHITECTURE.md`.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

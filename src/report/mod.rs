@@ -1,10 +1,10 @@
 //! Views of the model: a short text summary, JSON and CSV, `live`'s lines,
 //! and the reports of the commands without a capture (`check`,
-//! `requirements`, `tags`, `interfaces`). Each writes to any `io::Write` and
-//! reads [`crate::model`]; the time a line is stamped with is an argument. A
-//! few words still come from helpers of `diagnosis` (`reason::sources_text`,
-//! `findings::upload_time`, `configuration::STALE_DAYS`), `azure::clouds` and
-//! `decode::linktype_name`.
+//! `requirements`, `tags`, `interfaces`). Each writes to any `io::Write`,
+//! reads [`crate::model`] and says it in [`crate::render`]'s words, with
+//! [`crate::sanitize`] and [`crate::dates`]; it names nothing else of the
+//! crate, and never reads the clock: the time a line is stamped with is an
+//! argument. `tests/layering.rs` keeps it so.
 
 pub mod configuration;
 pub mod csv;
