@@ -11,7 +11,7 @@ use std::fmt;
 
 /// A valid calendar date, years 0000 to 9999.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Date {
+pub(crate) struct Date {
     year: u16,
     month: u8,
     day: u8,
@@ -20,13 +20,13 @@ pub struct Date {
 impl Date {
     /// The date of that year, month (1–12) and day, if it exists: `Date::new(2024, 2, 29)`
     /// does, `Date::new(2025, 2, 29)` and `Date::new(2025, 4, 31)` do not.
-    pub fn new(year: u16, month: u8, day: u8) -> Option<Date> {
+    pub(crate) fn new(year: u16, month: u8, day: u8) -> Option<Date> {
         let last = days_in_month(i64::from(year), month)?;
         (year <= 9999 && (1..=last).contains(&day)).then_some(Date { year, month, day })
     }
 
     /// Reads exactly `YYYY-MM-DD` (ASCII digits, no sign, no surrounding space).
-    pub fn parse(text: &str) -> Option<Date> {
+    pub(crate) fn parse(text: &str) -> Option<Date> {
         let b = text.as_bytes();
         if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !text.is_ascii() {
             return None;
@@ -35,7 +35,7 @@ impl Date {
     }
 
     /// Reads exactly `YYYYMMDD` (RFC 3339's basic format; ASCII digits only).
-    pub fn parse_basic(text: &str) -> Option<Date> {
+    pub(crate) fn parse_basic(text: &str) -> Option<Date> {
         if text.len() != 8 || !text.is_ascii() {
             return None;
         }
@@ -55,22 +55,24 @@ impl Date {
     }
 
     /// The year, 0 to 9999.
-    pub fn year(self) -> u16 {
+    pub(crate) fn year(self) -> u16 {
         self.year
     }
 
     /// The month, 1 to 12.
+    #[cfg(test)]
     pub fn month(self) -> u8 {
         self.month
     }
 
     /// The day of the month, from 1.
+    #[cfg(test)]
     pub fn day(self) -> u8 {
         self.day
     }
 
     /// Days since 1970-01-01 (negative before it).
-    pub fn days_since_epoch(self) -> i64 {
+    pub(crate) fn days_since_epoch(self) -> i64 {
         days_from_civil(
             i64::from(self.year),
             i64::from(self.month),
@@ -87,12 +89,12 @@ impl fmt::Display for Date {
 }
 
 /// True for a Gregorian leap year: divisible by 4, and by 400 when divisible by 100.
-pub fn is_leap_year(year: i64) -> bool {
+pub(crate) fn is_leap_year(year: i64) -> bool {
     year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
 }
 
 /// The number of days in that month (1–12) of that year; `None` for another month number.
-pub fn days_in_month(year: i64, month: u8) -> Option<u8> {
+pub(crate) fn days_in_month(year: i64, month: u8) -> Option<u8> {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => Some(31),
         4 | 6 | 9 | 11 => Some(30),
@@ -104,13 +106,13 @@ pub fn days_in_month(year: i64, month: u8) -> Option<u8> {
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` date; `None` when the text is not exactly
 /// such a date or names a day that does not exist (2025-02-31, 2023-02-29).
-pub fn days_from_ymd(text: &str) -> Option<i64> {
+pub(crate) fn days_from_ymd(text: &str) -> Option<i64> {
     Date::parse(text).map(Date::days_since_epoch)
 }
 
 /// A duration a person reads at a glance: `850 µs`, `45 ms`, `5.8 s`,
 /// `3 min 12 s`, `2 h 05 min`.
-pub fn duration_text(seconds: f64) -> String {
+pub(crate) fn duration_text(seconds: f64) -> String {
     let s = seconds.max(0.0);
     if s < 0.001 {
         format!("{:.0} µs", s * 1e6)
@@ -133,14 +135,14 @@ pub fn duration_text(seconds: f64) -> String {
 /// Instants before the epoch are fine; outside the years 0000 to 9999 (more than about
 /// 8,000 years away) the year is printed as is, with a sign when negative, which RFC 3339
 /// does not allow but which never panics.
-pub fn rfc3339_us(ts_us: i64) -> String {
+pub(crate) fn rfc3339_us(ts_us: i64) -> String {
     let mut s = String::with_capacity(27);
     push_rfc3339_us(&mut s, ts_us);
     s
 }
 
 /// [`rfc3339_us`], appended to `out` (what a CSV row does twice per flow).
-pub fn push_rfc3339_us(out: &mut String, ts_us: i64) {
+pub(crate) fn push_rfc3339_us(out: &mut String, ts_us: i64) {
     let (y, m, d, h, mi, s) = civil_utc(ts_us);
     let micros = ts_us.rem_euclid(1_000_000) as u32;
     if !(0..=9999).contains(&y) {
@@ -169,7 +171,7 @@ pub fn push_rfc3339_us(out: &mut String, ts_us: i64) {
 
 /// The UTC calendar date and time of µs since the epoch: (year, month,
 /// day, hour, minute, second).
-pub fn civil_utc(ts_us: i64) -> (i64, u8, u8, u8, u8, u8) {
+pub(crate) fn civil_utc(ts_us: i64) -> (i64, u8, u8, u8, u8, u8) {
     let secs = ts_us.div_euclid(1_000_000);
     let sod = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));

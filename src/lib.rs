@@ -30,6 +30,8 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// What nothing outside the crate uses is pub(crate), so that dead code shows.
+#![warn(unreachable_pub)]
 
 pub mod analysis;
 pub mod app;
@@ -37,10 +39,10 @@ pub mod azure;
 pub mod bundle;
 pub mod capture;
 pub mod cli;
-pub mod dates;
+pub(crate) mod dates;
 pub mod decode;
 pub mod diagnosis;
-pub mod flow;
+pub(crate) mod flow;
 pub mod frame;
 pub mod model;
 pub mod proto;

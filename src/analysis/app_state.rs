@@ -10,18 +10,18 @@ use crate::proto::http_connect::{self, ConnectRequest, ProxyResponse};
 use crate::proto::tls::{self, ClientHello, ServerFacts};
 
 /// Bytes kept from the start of the client's stream.
-pub const CLIENT_CAP: usize = 32 * 1024;
+pub(crate) const CLIENT_CAP: usize = 32 * 1024;
 /// Bytes kept from the start of the server's stream.
-pub const SERVER_CAP: usize = 32 * 1024;
+pub(crate) const SERVER_CAP: usize = 32 * 1024;
 /// Largest first record a ClientHello is waited for in (real hellos, even
 /// with post-quantum key shares, stay under 4 KB); a larger record is read
 /// for what its first bytes hold and not buffered.
-pub const MAX_HELLO_RECORD: usize = 8 * 1024;
+pub(crate) const MAX_HELLO_RECORD: usize = 8 * 1024;
 /// How far into a stream that does not start with TLS a hello is looked for.
-pub const SEARCH_WINDOW: usize = 4 * 1024;
+pub(crate) const SEARCH_WINDOW: usize = 4 * 1024;
 /// Most CONNECT requests (and proxy answers) read on one connection: a
 /// client that answers a 407 with credentials asks twice; NTLM, three times.
-pub const MAX_CONNECTS: usize = 4;
+pub(crate) const MAX_CONNECTS: usize = 4;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -43,7 +43,7 @@ enum Phase {
 
 /// What was learnt from one flow's application bytes.
 #[derive(Debug, Default)]
-pub struct AppState {
+pub(crate) struct AppState {
     streams: Option<Box<[Stream; 2]>>,
     phase: [Phase; 2],
     need: [usize; 2],
@@ -88,14 +88,14 @@ impl AppState {
     }
 
     /// Bytes held in reassembly buffers.
-    pub fn buffered(&self) -> usize {
+    pub(crate) fn buffered(&self) -> usize {
         self.streams
             .as_ref()
             .map_or(0, |s| s.iter().map(Stream::held).sum())
     }
 
     /// Exchanges the two directions (see `Flow::swap_sides`).
-    pub fn swap_sides(&mut self) {
+    pub(crate) fn swap_sides(&mut self) {
         if let Some(s) = self.streams.as_mut() {
             s.swap(0, 1);
         }
@@ -105,7 +105,7 @@ impl AppState {
     }
 
     /// True when nothing was parsed yet.
-    pub fn untouched(&self) -> bool {
+    pub(crate) fn untouched(&self) -> bool {
         self.hello.is_none()
             && self.server.is_none()
             && self.connect.is_none()
@@ -113,12 +113,12 @@ impl AppState {
     }
 
     /// True while either direction still wants bytes.
-    pub fn wants_bytes(&self) -> bool {
+    pub(crate) fn wants_bytes(&self) -> bool {
         self.phase.iter().any(|p| *p != Phase::Done)
     }
 
     /// Sets where a direction's stream starts (ISN + 1).
-    pub fn set_base(&mut self, side: Side, seq: u32) {
+    pub(crate) fn set_base(&mut self, side: Side, seq: u32) {
         let i = side.idx();
         if self.phase[i] != Phase::Done {
             match self.streams.as_mut() {
@@ -133,7 +133,7 @@ impl AppState {
     /// Adds a segment's payload from `side` and runs the parsers when the
     /// stream grew far enough (certificates read through `certs`). Returns
     /// the DNS messages read from a TCP stream.
-    pub fn on_payload(
+    pub(crate) fn on_payload(
         &mut self,
         side: Side,
         seq: u32,
@@ -474,7 +474,7 @@ impl AppState {
 
     /// The stream filled (or the flow ended) before a parser finished: keep
     /// what can be read from the partial bytes.
-    pub fn give_up(&mut self, side: Side) {
+    pub(crate) fn give_up(&mut self, side: Side) {
         let i = side.idx();
         if self.phase[i] == Phase::Done {
             return;
@@ -504,7 +504,7 @@ impl AppState {
     }
 
     /// The flow ended: finish both directions.
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         self.give_up(Side::Client);
         self.give_up(Side::Server);
         self.streams = None;

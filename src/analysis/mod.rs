@@ -7,9 +7,9 @@
 //! - [`names`]: which name DNS gave each address, and what happened to each name;
 //! - [`record`]: a finished flow turned into the model's record.
 
-pub mod app_state;
+pub(crate) mod app_state;
 pub mod engine;
-pub mod names;
-pub mod record;
+pub(crate) mod names;
+pub(crate) mod record;
 
 pub use engine::{Engine, EngineConfig};

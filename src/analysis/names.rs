@@ -16,15 +16,15 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 /// Addresses remembered (both generations).
-pub const MAX_ADDRS: usize = 8_192;
+pub(crate) const MAX_ADDRS: usize = 8_192;
 /// Names kept per address.
-pub const NAMES_PER_ADDR: usize = 4;
+pub(crate) const NAMES_PER_ADDR: usize = 4;
 /// Distinct question names tracked.
-pub const MAX_QUERY_NAMES: usize = 50_000;
+pub(crate) const MAX_QUERY_NAMES: usize = 50_000;
 /// Queries waiting for an answer.
-pub const MAX_PENDING: usize = 100_000;
+pub(crate) const MAX_PENDING: usize = 100_000;
 /// A query unanswered after this long is counted as unanswered.
-pub const ANSWER_TIMEOUT_US: i64 = 5_000_000;
+pub(crate) const ANSWER_TIMEOUT_US: i64 = 5_000_000;
 
 #[derive(Clone, Debug)]
 struct Named {
@@ -49,7 +49,7 @@ struct Pending {
 
 /// The DNS knowledge built from a capture.
 #[derive(Default)]
-pub struct DnsNames {
+pub(crate) struct DnsNames {
     current: AHashMap<IpAddr, Vec<Named>>,
     previous: AHashMap<IpAddr, Vec<Named>>,
     logs: Vec<NameLog>,
@@ -63,7 +63,7 @@ pub struct DnsNames {
 
 impl DnsNames {
     /// Records one DNS message sent from `src:sport` to `dst:dport` at `ts_us`.
-    pub fn observe(
+    pub(crate) fn observe(
         &mut self,
         msg: &Message,
         (src, sport): (IpAddr, u16),
@@ -183,7 +183,7 @@ impl DnsNames {
 
     /// The name DNS gave for `ip` at or before `before_us` (among names first
     /// given by then, the one given most recently, as far as `before_us`).
-    pub fn name_for(&self, ip: &IpAddr, before_us: i64) -> Option<Arc<str>> {
+    pub(crate) fn name_for(&self, ip: &IpAddr, before_us: i64) -> Option<Arc<str>> {
         let best = |v: Option<&Vec<Named>>| {
             v.and_then(|v| {
                 v.iter()
@@ -199,7 +199,7 @@ impl DnsNames {
     }
 
     /// Every name kept for `ip` (at most [`NAMES_PER_ADDR`] per generation).
-    pub fn names_for(&self, ip: &IpAddr) -> Vec<Arc<str>> {
+    pub(crate) fn names_for(&self, ip: &IpAddr) -> Vec<Arc<str>> {
         let mut v: Vec<Arc<str>> = Vec::new();
         for g in [&self.current, &self.previous] {
             for e in g.get(ip).into_iter().flatten() {
@@ -212,7 +212,7 @@ impl DnsNames {
     }
 
     /// Counts queries older than the answer timeout as unanswered.
-    pub fn expire(&mut self, now_us: i64) {
+    pub(crate) fn expire(&mut self, now_us: i64) {
         let logs = &mut self.logs;
         self.pending.retain(|_, p| {
             if now_us - p.ts_us > ANSWER_TIMEOUT_US {
@@ -225,14 +225,14 @@ impl DnsNames {
     }
 
     /// Ends the capture: every query still waiting is unanswered.
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         for (_, p) in self.pending.drain() {
             self.logs[p.name_idx].unanswered += 1;
         }
     }
 
     /// The CNAME chain DNS gave below `name` (empty when none is known).
-    pub fn chain_of(&self, name: &str) -> &[String] {
+    pub(crate) fn chain_of(&self, name: &str) -> &[String] {
         self.log_index
             .get(name)
             .map(|&i| self.logs[i].cname_chain.as_slice())
@@ -240,7 +240,7 @@ impl DnsNames {
     }
 
     /// Per-name logs, in order of first appearance.
-    pub fn logs(&self) -> &[NameLog] {
+    pub(crate) fn logs(&self) -> &[NameLog] {
         &self.logs
     }
 }

@@ -9,7 +9,7 @@ use crate::model::*;
 use crate::proto::tls;
 
 /// The record of a flow that left the table.
-pub fn record(f: &Flow<AppState>, names: &DnsNames) -> FlowRecord {
+pub(crate) fn record(f: &Flow<AppState>, names: &DnsNames) -> FlowRecord {
     let app = &f.app;
     let dns_name = names
         .name_for(&f.server.0, f.first_us)

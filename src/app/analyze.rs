@@ -15,7 +15,7 @@ use std::process::ExitCode;
 type Json = JsonStream<Box<dyn Write + Send>>;
 
 /// Runs the offline analysis and writes the chosen views.
-pub fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
     if let Some(csv) = &args.csv {
         let inputs = outputs::analysis_inputs(&args.input.captures, &args.azure, &args.judge);
         let csv = outputs::Named {

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 /// Runs `check`: exit 0 when everything Site Recovery always needs is allowed
 /// and routed well, 1 otherwise; errors (exit 2) on unreadable input.
-pub fn run(a: &CheckArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(a: &CheckArgs) -> anyhow::Result<ExitCode> {
     let tags = config::load_tags(a.service_tags.as_deref())?;
     let pair = RegionPair::resolve(tags.db(), &a.source_region, &a.target_region, a.cloud)?;
     let network = config::network_from(&a.nsg, &a.routes, tags.db())?;

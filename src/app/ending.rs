@@ -22,13 +22,13 @@ pub const EXIT_ERROR: u8 = 2;
 
 /// One line on standard error, `asrscope: ` first, escaped for the
 /// terminal.
-pub fn say(line: &str) {
+pub(crate) fn say(line: &str) {
     eprintln!("asrscope: {}", crate::sanitize::for_terminal(line));
 }
 
 /// What a command has to tell when it ends, and what its status says.
 #[derive(Debug, Default)]
-pub struct Ending {
+pub(crate) struct Ending {
     /// Told at the end, in the order they came.
     problems: Vec<String>,
     /// Problems already told.
@@ -38,28 +38,28 @@ pub struct Ending {
 
 impl Ending {
     /// An ending with nothing to tell.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// A problem, told at the end.
-    pub fn problem(&mut self, line: impl Into<String>) {
+    pub(crate) fn problem(&mut self, line: impl Into<String>) {
         self.problems.push(line.into());
     }
 
     /// Problems, told at the end.
-    pub fn problems(&mut self, lines: impl IntoIterator<Item = String>) {
+    pub(crate) fn problems(&mut self, lines: impl IntoIterator<Item = String>) {
         self.problems.extend(lines);
     }
 
     /// The failure of an output, if it was opened and failed (not when its
     /// reader went away).
-    pub fn output<W>(&mut self, o: Option<&Output<W>>) {
+    pub(crate) fn output<W>(&mut self, o: Option<&Output<W>>) {
         self.problems.extend(o.and_then(Output::problem));
     }
 
     /// A problem told now, before what follows is written.
-    pub fn tell_now(&mut self, line: &str) {
+    pub(crate) fn tell_now(&mut self, line: &str) {
         say(line);
         self.told += 1;
     }
@@ -67,17 +67,17 @@ impl Ending {
     /// Whether the command found something its status reports (Site
     /// Recovery findings; for `check`, a requirement not met). Commands
     /// whose status reports no findings do not call it.
-    pub fn found(&mut self, findings: bool) {
+    pub(crate) fn found(&mut self, findings: bool) {
         self.findings = findings;
     }
 
     /// No problem so far.
-    pub fn is_clean(&self) -> bool {
+    pub(crate) fn is_clean(&self) -> bool {
         self.problems.is_empty() && self.told == 0
     }
 
     /// The exit status.
-    pub fn status(&self) -> u8 {
+    pub(crate) fn status(&self) -> u8 {
         if !self.is_clean() {
             EXIT_ERROR
         } else if self.findings {
@@ -88,7 +88,7 @@ impl Ending {
     }
 
     /// Tells the problems not told yet and gives the exit status.
-    pub fn exit(self) -> ExitCode {
+    pub(crate) fn exit(self) -> ExitCode {
         for p in &self.problems {
             say(p);
         }

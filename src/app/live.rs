@@ -40,11 +40,11 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 /// Finished flows kept for display.
-pub const RECENT_FLOWS: usize = 1_000;
+pub(crate) const RECENT_FLOWS: usize = 1_000;
 /// Live flows judged for each snapshot.
-pub const LIVE_FLOWS_SHOWN: usize = 2_000;
+pub(crate) const LIVE_FLOWS_SHOWN: usize = 2_000;
 /// Buckets of the upload series (one per second).
-pub const SERIES: usize = 120;
+pub(crate) const SERIES: usize = 120;
 /// How long after the capture is told to stop the analysis still takes
 /// frames from the queue: the capture thread's [`live::DRAIN`], and 2 s
 /// more.
@@ -54,7 +54,7 @@ const TAKE_UNTIL: Duration = live::DRAIN.saturating_add(Duration::from_secs(2));
 const GIVE_UP: Duration = live::DRAIN.saturating_add(Duration::from_secs(7));
 
 /// `asrscope interfaces`.
-pub fn interfaces() -> anyhow::Result<ExitCode> {
+pub(crate) fn interfaces() -> anyhow::Result<ExitCode> {
     let list = live::interfaces()?;
     let mut out = super::stdout();
     report::interfaces::write(&mut out, &list)?;
@@ -73,7 +73,7 @@ fn now_us() -> i64 {
 /// `asrscope live`: exit 2 when an output could not be written or the
 /// interface failed (what was captured is still reported and written), 1
 /// when the report holds Site Recovery findings, 0 otherwise.
-pub fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
     let plan = Plan::new(args)?;
     let mut cap = LiveCapture::start(&plan.iface, &plan.filter)?;
     say(&format!(

@@ -8,18 +8,18 @@
 //! One file per command: [`analyze`], [`bundle`], [`tui`], [`live`] (and
 //! `interfaces`), [`check`], [`requirements`], [`tags`].
 
-pub mod analyze;
+pub(crate) mod analyze;
 pub mod bundle;
-pub mod check;
+pub(crate) mod check;
 pub mod config;
-pub mod ending;
-pub mod live;
+pub(crate) mod ending;
+pub(crate) mod live;
 pub mod offline;
-pub mod outputs;
-pub mod requirements;
-pub mod sink;
+pub(crate) mod outputs;
+pub(crate) mod requirements;
+pub(crate) mod sink;
 mod stdio;
-pub mod tags;
+pub(crate) mod tags;
 pub mod tui;
 
 pub use ending::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};

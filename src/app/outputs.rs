@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 /// A file a command reads or writes, with what names it on the command line
 /// (`the capture`, `--nsg`, `--csv`), for the message.
 #[derive(Debug, Clone, Copy)]
-pub struct Named<'a> {
+pub(crate) struct Named<'a> {
     /// The option or argument that gives the path.
     pub what: &'a str,
     /// The path as given (`-`: standard input or output).
@@ -41,7 +41,7 @@ impl Named<'_> {
 
 /// An output that would destroy an input, or another output.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SameFile {
+pub(crate) enum SameFile {
     /// Writing the output would replace or empty an input.
     #[error(
         "{output} is the same file as {input}: writing it would destroy that input; give the output another name"
@@ -132,7 +132,7 @@ fn output_id(path: &Path) -> Option<Id> {
 
 /// Refuses any output that is the same file as an input or as an output
 /// named before it. Call it before opening anything for writing.
-pub fn check(inputs: &[Named<'_>], outputs: &[Named<'_>]) -> Result<(), SameFile> {
+pub(crate) fn check(inputs: &[Named<'_>], outputs: &[Named<'_>]) -> Result<(), SameFile> {
     let read: Vec<(Id, &Named<'_>)> = inputs
         .iter()
         .filter_map(|n| Some((input_id(n.path)?, n)))
@@ -161,7 +161,7 @@ pub fn check(inputs: &[Named<'_>], outputs: &[Named<'_>]) -> Result<(), SameFile
 
 /// The files an analysis reads besides the captures: `--service-tags`,
 /// `--nsg` and `--routes`.
-pub fn export_inputs<'a>(azure: &'a AzureArgs, judge: &'a JudgeArgs) -> Vec<Named<'a>> {
+pub(crate) fn export_inputs<'a>(azure: &'a AzureArgs, judge: &'a JudgeArgs) -> Vec<Named<'a>> {
     let mut v: Vec<Named<'a>> = azure
         .service_tags
         .iter()
@@ -183,7 +183,7 @@ pub fn export_inputs<'a>(azure: &'a AzureArgs, judge: &'a JudgeArgs) -> Vec<Name
 
 /// The files an analysis of `captures` reads: the captures, then
 /// [`export_inputs`].
-pub fn analysis_inputs<'a>(
+pub(crate) fn analysis_inputs<'a>(
     captures: &'a [PathBuf],
     azure: &'a AzureArgs,
     judge: &'a JudgeArgs,
@@ -200,7 +200,7 @@ pub fn analysis_inputs<'a>(
 }
 
 /// The files `live` writes: `--csv`, `--write` and `--bundle`.
-pub fn live_outputs(args: &LiveArgs) -> Vec<Named<'_>> {
+pub(crate) fn live_outputs(args: &LiveArgs) -> Vec<Named<'_>> {
     [
         ("--csv", &args.csv),
         ("--write", &args.write),
@@ -217,12 +217,12 @@ pub fn live_outputs(args: &LiveArgs) -> Vec<Named<'_>> {
 }
 
 /// `--csv -`: the CSV has standard output.
-pub fn csv_on_stdout(csv: Option<&Path>) -> bool {
+pub(crate) fn csv_on_stdout(csv: Option<&Path>) -> bool {
     csv.is_some_and(|p| p.as_os_str() == "-")
 }
 
 /// Refuses `--csv -` with `--format json`: two documents on one stream.
-pub fn one_document(csv: Option<&Path>, format: Format) -> anyhow::Result<()> {
+pub(crate) fn one_document(csv: Option<&Path>, format: Format) -> anyhow::Result<()> {
     if csv_on_stdout(csv) && format == Format::Json {
         anyhow::bail!(
             "--csv - and --format json would both write to standard output: write the CSV to a file (--csv flows.csv), or leave out one of them"
@@ -241,7 +241,7 @@ fn csv_target(path: &Path) -> Target {
 }
 
 /// Opens `--csv FILE` (`-`: standard output) and writes the header.
-pub fn open_csv(path: &Path) -> anyhow::Result<Output<Csv>> {
+pub(crate) fn open_csv(path: &Path) -> anyhow::Result<Output<Csv>> {
     let to = csv_target(path);
     let out: Box<dyn Write + Send> = match to {
         Target::File(_) => {
@@ -262,14 +262,14 @@ pub fn open_csv(path: &Path) -> anyhow::Result<Output<Csv>> {
 
 /// Opens `--csv FILE` as [`open_csv`] does; when it cannot be, the CSV is
 /// left out, and why is told at the end with the analysis's problems.
-pub fn csv_going_on(path: &Path) -> Output<Csv> {
+pub(crate) fn csv_going_on(path: &Path) -> Output<Csv> {
     open_csv(path)
         .unwrap_or_else(|e| Output::not_opened("the CSV", csv_target(path), format!("{e:#}")))
 }
 
 /// Where the report (and `live`'s lines) go: standard output, or standard
 /// error when the CSV has standard output (`--csv -`).
-pub fn report_target(csv: Option<&Path>) -> Target {
+pub(crate) fn report_target(csv: Option<&Path>) -> Target {
     if csv_on_stdout(csv) {
         Target::Stderr
     } else {
@@ -279,7 +279,7 @@ pub fn report_target(csv: Option<&Path>) -> Target {
 
 /// The report's writer ([`report_target`]), whose errors name it: the
 /// report's failure is the command's error, told as it is.
-pub fn report_out(csv: Option<&Path>) -> Box<dyn Write + Send> {
+pub(crate) fn report_out(csv: Option<&Path>) -> Box<dyn Write + Send> {
     match report_target(csv) {
         Target::Stdout => Box::new(super::StdoutSend(std::io::stdout())),
         _ => Box::new(std::io::stderr()),

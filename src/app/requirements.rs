@@ -9,7 +9,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 /// Runs `requirements`.
-pub fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(a: &RequirementsArgs) -> anyhow::Result<ExitCode> {
     let tags = config::load_tags(a.service_tags.as_deref())?;
     let pair = RegionPair::resolve(tags.db(), &a.source_region, &a.target_region, a.cloud)?;
     let r =

@@ -77,7 +77,7 @@ impl FlowSink for crate::report::text::Summary {
 }
 
 /// A view that writes flows somewhere, and can fail to.
-pub trait FlowWriter {
+pub(crate) trait FlowWriter {
     /// Writes one finished flow.
     fn write(&mut self, j: &JudgedFlow) -> std::io::Result<()>;
 
@@ -106,11 +106,11 @@ impl<W: Write> FlowWriter for crate::report::json::JsonStream<W> {
 }
 
 /// The CSV, as every command writes it.
-pub type Csv = crate::report::csv::CsvWriter<Box<dyn Write + Send>>;
+pub(crate) type Csv = crate::report::csv::CsvWriter<Box<dyn Write + Send>>;
 
 /// Where an output goes, as messages name it.
 #[derive(Debug, Clone)]
-pub enum Target {
+pub(crate) enum Target {
     /// Standard output.
     Stdout,
     /// Standard error (`live`'s lines when the CSV has standard output).
@@ -123,7 +123,7 @@ pub enum Target {
 impl Target {
     /// Standard output or standard error, as a writer that crosses
     /// threads; none for a file (its command opens it).
-    pub fn stream(&self) -> Option<Box<dyn Write + Send>> {
+    pub(crate) fn stream(&self) -> Option<Box<dyn Write + Send>> {
         match self {
             Target::Stdout => Some(Box::new(std::io::stdout())),
             Target::Stderr => Some(Box::new(std::io::stderr())),
@@ -144,7 +144,7 @@ impl std::fmt::Display for Target {
 
 /// Why an [`Output`] stopped.
 #[derive(Debug)]
-pub enum Stopped {
+pub(crate) enum Stopped {
     /// The reader of the pipe went away (`asrscope … | head -1`): it has what
     /// it wanted, and nothing is told.
     Closed,
@@ -156,7 +156,7 @@ pub enum Stopped {
 
 /// An output as a command opened it: a writer that stops at its first
 /// failure and keeps it, to be told once at the end.
-pub struct Output<W> {
+pub(crate) struct Output<W> {
     writer: Option<W>,
     /// What it holds, for the message ("the CSV", "the capture").
     what: &'static str,
@@ -166,7 +166,7 @@ pub struct Output<W> {
 
 impl<W> Output<W> {
     /// `writer`, holding `what`, writing to `to`.
-    pub fn new(writer: W, what: &'static str, to: Target) -> Self {
+    pub(crate) fn new(writer: W, what: &'static str, to: Target) -> Self {
         Output {
             writer: Some(writer),
             what,
@@ -177,7 +177,7 @@ impl<W> Output<W> {
 
     /// An output that could not be opened: the analysis goes on without
     /// it, and `why` is told at the end.
-    pub fn not_opened(what: &'static str, to: Target, why: String) -> Self {
+    pub(crate) fn not_opened(what: &'static str, to: Target, why: String) -> Self {
         Output {
             writer: None,
             what,
@@ -187,7 +187,7 @@ impl<W> Output<W> {
     }
 
     /// Runs `f` on the writer unless it has stopped; a failure stops it.
-    pub fn with(&mut self, f: impl FnOnce(&mut W) -> std::io::Result<()>) {
+    pub(crate) fn with(&mut self, f: impl FnOnce(&mut W) -> std::io::Result<()>) {
         if let Some(w) = self.writer.as_mut()
             && let Err(e) = f(w)
         {
@@ -196,7 +196,7 @@ impl<W> Output<W> {
     }
 
     /// Stops the output on `e`.
-    pub fn stop(&mut self, e: std::io::Error) {
+    pub(crate) fn stop(&mut self, e: std::io::Error) {
         self.writer = None;
         self.stopped = Some(if e.kind() == std::io::ErrorKind::BrokenPipe {
             Stopped::Closed
@@ -207,14 +207,14 @@ impl<W> Output<W> {
 
     /// The reader of standard output went away while this output wrote to
     /// it.
-    pub fn stdout_closed(&self) -> bool {
+    pub(crate) fn stdout_closed(&self) -> bool {
         matches!(self.to, Target::Stdout) && matches!(self.stopped, Some(Stopped::Closed))
     }
 
     /// Its failure as a problem to tell, in the words every command uses:
     /// `out.csv: cannot write the CSV (…); the analysis went on without it`.
     /// None when it did not fail, or when its reader went away.
-    pub fn problem(&self) -> Option<String> {
+    pub(crate) fn problem(&self) -> Option<String> {
         match &self.stopped {
             Some(Stopped::Failed(e)) => Some(format!(
                 "{}: cannot write {} ({e}); the analysis went on without it",
@@ -228,13 +228,13 @@ impl<W> Output<W> {
     }
 
     /// The writer, unless it stopped, and why it stopped.
-    pub fn into_parts(self) -> (Option<W>, Option<Stopped>) {
+    pub(crate) fn into_parts(self) -> (Option<W>, Option<Stopped>) {
         (self.writer, self.stopped)
     }
 
     /// Takes the writer out, to complete it (a failure then goes to
     /// [`Output::stop`]).
-    pub fn take(&mut self) -> Option<W> {
+    pub(crate) fn take(&mut self) -> Option<W> {
         self.writer.take()
     }
 }

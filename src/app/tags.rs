@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// Runs a `tags` subcommand.
-pub fn run(cmd: &TagsCommand) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(cmd: &TagsCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         TagsCommand::Import {
             file,

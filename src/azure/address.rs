@@ -19,7 +19,7 @@ pub enum Block {
 }
 
 /// The mask of an IPv4 prefix length.
-pub fn mask32(len: u8) -> u32 {
+pub(crate) fn mask32(len: u8) -> u32 {
     if len == 0 {
         0
     } else {
@@ -28,7 +28,7 @@ pub fn mask32(len: u8) -> u32 {
 }
 
 /// The mask of an IPv6 prefix length.
-pub fn mask128(len: u8) -> u128 {
+pub(crate) fn mask128(len: u8) -> u128 {
     if len == 0 {
         0
     } else {
@@ -37,7 +37,7 @@ pub fn mask128(len: u8) -> u128 {
 }
 
 /// An address as the family it really is (IPv4-mapped IPv6 as IPv4).
-pub fn unmapped(ip: IpAddr) -> IpAddr {
+pub(crate) fn unmapped(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,
@@ -168,7 +168,7 @@ impl fmt::Display for Block {
 /// blocks nest, so an index of a hundred thousand rules answers as fast as
 /// one of ten.
 #[derive(Debug, Clone)]
-pub struct BlockIndex<T> {
+pub(crate) struct BlockIndex<T> {
     /// Per IPv4 length in use (longest first): network → values.
     v4: Vec<(u8, HashMap<u32, Vec<T>>)>,
     /// Per IPv6 length in use (longest first).
@@ -199,7 +199,7 @@ fn slot<K, T>(levels: &mut Vec<(u8, HashMap<K, Vec<T>>)>, len: u8) -> &mut HashM
 
 impl<T> BlockIndex<T> {
     /// Files `value` under `block`.
-    pub fn insert(&mut self, block: Block, value: T) {
+    pub(crate) fn insert(&mut self, block: Block, value: T) {
         match block {
             Block::V4(a, l) => slot(&mut self.v4, l).entry(a).or_default().push(value),
             Block::V6(a, l) => slot(&mut self.v6, l).entry(a).or_default().push(value),
@@ -208,17 +208,13 @@ impl<T> BlockIndex<T> {
     }
 
     /// How many values are filed.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.len
     }
 
-    /// True when nothing is filed.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// Every block holding `ip` with its values, longest block first.
-    pub fn containing(&self, ip: IpAddr) -> Vec<(Block, &T)> {
+    pub(crate) fn containing(&self, ip: IpAddr) -> Vec<(Block, &T)> {
         let mut out = Vec::new();
         match unmapped(ip) {
             IpAddr::V4(a) => {
@@ -244,7 +240,7 @@ impl<T> BlockIndex<T> {
     }
 
     /// Every block filed, in no particular order.
-    pub fn blocks(&self) -> impl Iterator<Item = Block> + '_ {
+    pub(crate) fn blocks(&self) -> impl Iterator<Item = Block> + '_ {
         let v4 = self
             .v4
             .iter()

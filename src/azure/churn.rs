@@ -3,22 +3,22 @@
 //! disaster recovery"), High Churn and the Enhanced Churn preview ("Azure VM
 //! Disaster Recovery - High Churn Support", 2025-11-04).
 
-pub use crate::model::requirements::{DiskLimit, SizeLimit};
+pub(crate) use crate::model::requirements::{DiskLimit, SizeLimit};
 
 /// Per-VM churn limit, MB/s (standard).
-pub const PER_VM_MBPS: f64 = 54.0;
+pub(crate) const PER_VM_MBPS: f64 = 54.0;
 /// Per-VM churn limit with High Churn, MB/s.
-pub const PER_VM_HIGH_CHURN_MBPS: f64 = 100.0;
+pub(crate) const PER_VM_HIGH_CHURN_MBPS: f64 = 100.0;
 
 /// Per-VM churn limit with the Enhanced Churn preview, MB/s (VMs with 256 GB
 /// of memory or more; 100 MB/s below).
-pub const PER_VM_ENHANCED_CHURN_MBPS: f64 = 500.0;
+pub(crate) const PER_VM_ENHANCED_CHURN_MBPS: f64 = 500.0;
 /// Per-disk churn limit with the Enhanced Churn preview, MB/s.
-pub const PER_DISK_ENHANCED_CHURN_MBPS: f64 = 250.0;
+pub(crate) const PER_DISK_ENHANCED_CHURN_MBPS: f64 = 250.0;
 
 /// The regions of the Enhanced Churn preview (source and target must both be
 /// among them).
-pub const ENHANCED_CHURN_REGIONS: &[&str] = &[
+pub(crate) const ENHANCED_CHURN_REGIONS: &[&str] = &[
     "westcentralus",
     "centralus",
     "northcentralus",
@@ -32,10 +32,10 @@ pub const ENHANCED_CHURN_REGIONS: &[&str] = &[
 ];
 
 /// What the Enhanced Churn preview requires besides the regions.
-pub const ENHANCED_CHURN_NEEDS: &str = "High Churn with a Premium Block Blob cache, Azure-to-Azure only; VM memory of 256 GB or more (else 100 MB/s); Windows, RHEL 9, SLES 15 or Ubuntu 24.04; source disks Premium SSD v1, Premium SSD v2 or Ultra; enabled by itself when churn exceeds 100 MB/s";
+pub(crate) const ENHANCED_CHURN_NEEDS: &str = "High Churn with a Premium Block Blob cache, Azure-to-Azure only; VM memory of 256 GB or more (else 100 MB/s); Windows, RHEL 9, SLES 15 or Ubuntu 24.04; source disks Premium SSD v1, Premium SSD v2 or Ultra; enabled by itself when churn exceeds 100 MB/s";
 
 /// The average I/O sizes of the Enhanced Churn per-disk table.
-pub const ENHANCED_CHURN_IO: &[&str] = &[
+pub(crate) const ENHANCED_CHURN_IO: &[&str] = &[
     "8 KB",
     "16 KB",
     "32 KB",
@@ -52,7 +52,7 @@ const fn size(source_disk_gib: u32, mbps: [f64; 6]) -> SizeLimit {
 }
 
 /// Per-disk limits with the Enhanced Churn preview, by source disk size.
-pub const ENHANCED_CHURN: &[SizeLimit] = &[
+pub(crate) const ENHANCED_CHURN: &[SizeLimit] = &[
     size(128, [3.9, 7.8, 11.5, 33.1, 66.1, 100.0]),
     size(256, [8.6, 17.2, 34.4, 68.8, 125.0, 125.0]),
     size(512, [18.0, 35.9, 71.9, 143.8, 150.0, 150.0]),
@@ -69,7 +69,7 @@ const fn row(disk: &'static str, io: &'static str, mbps: f64) -> DiskLimit {
 }
 
 /// Per-disk limits with standard churn (support matrix).
-pub const STANDARD: &[DiskLimit] = &[
+pub(crate) const STANDARD: &[DiskLimit] = &[
     row("Standard storage", "8 KB", 2.0),
     row("Premium SSD, 128 GiB or more", "8 KB", 2.0),
     row("Premium SSD, 128 GiB or more", "16 KB", 4.0),
@@ -79,7 +79,7 @@ pub const STANDARD: &[DiskLimit] = &[
 ];
 
 /// Per-disk limits with High Churn.
-pub const HIGH_CHURN: &[DiskLimit] = &[
+pub(crate) const HIGH_CHURN: &[DiskLimit] = &[
     row("Standard storage", "8 KB", 2.0),
     row("Standard storage", "16 KB", 4.0),
     row("Standard storage", "24 KB", 6.0),

@@ -8,7 +8,7 @@ use crate::model::{Cloud, Region};
 
 /// The cloud a service-tag file describes, from its `cloud` field
 /// (`Public`, `AzureGovernment`, `China`).
-pub fn of_tag_file(cloud: &str) -> Option<Cloud> {
+pub(crate) fn of_tag_file(cloud: &str) -> Option<Cloud> {
     match cloud.to_ascii_lowercase().as_str() {
         "public" | "azurecloud" => Some(Cloud::Public),
         "azuregovernment" | "usgov" | "azureusgovernment" => Some(Cloud::Usgov),
@@ -18,7 +18,7 @@ pub fn of_tag_file(cloud: &str) -> Option<Cloud> {
 }
 
 /// Azure Government's regions (id, service-tag suffix).
-pub const USGOV_REGIONS: &[(&str, &str)] = &[
+pub(crate) const USGOV_REGIONS: &[(&str, &str)] = &[
     ("usgovvirginia", "USGovVirginia"),
     ("usgovtexas", "USGovTexas"),
     ("usgovarizona", "USGovArizona"),
@@ -27,7 +27,7 @@ pub const USGOV_REGIONS: &[(&str, &str)] = &[
 ];
 
 /// Azure China's regions (id, service-tag suffix).
-pub const CHINA_REGIONS: &[(&str, &str)] = &[
+pub(crate) const CHINA_REGIONS: &[(&str, &str)] = &[
     ("chinaeast", "ChinaEast"),
     ("chinaeast2", "ChinaEast2"),
     ("chinaeast3", "ChinaEast3"),
@@ -38,7 +38,7 @@ pub const CHINA_REGIONS: &[(&str, &str)] = &[
 
 /// The sovereign clouds' regions, for region names given by flag whatever
 /// service-tag data is loaded.
-pub fn sovereign_regions() -> impl Iterator<Item = Region> {
+pub(crate) fn sovereign_regions() -> impl Iterator<Item = Region> {
     USGOV_REGIONS
         .iter()
         .chain(CHINA_REGIONS)
@@ -49,7 +49,7 @@ pub fn sovereign_regions() -> impl Iterator<Item = Region> {
 }
 
 /// The cloud a region belongs to.
-pub fn of_region(id: &str) -> Cloud {
+pub(crate) fn of_region(id: &str) -> Cloud {
     if USGOV_REGIONS.iter().any(|(r, _)| *r == id) {
         Cloud::Usgov
     } else if CHINA_REGIONS.iter().any(|(r, _)| *r == id) {
@@ -57,13 +57,6 @@ pub fn of_region(id: &str) -> Cloud {
     } else {
         Cloud::Public
     }
-}
-
-/// The cloud a regional service tag belongs to, by its region
-/// (`Storage.USGovVirginia` is Azure Government's); `None` for a global tag
-/// (`AzureActiveDirectory` exists in every cloud, with other addresses).
-pub fn of_tag(tag: &crate::model::TagName) -> Option<Cloud> {
-    tag.region().map(|r| of_region(&r.to_ascii_lowercase()))
 }
 
 #[cfg(test)]
@@ -79,16 +72,5 @@ mod tests {
         assert_eq!(of_region("usgovvirginia"), Cloud::Usgov);
         assert_eq!(of_region("chinanorth3"), Cloud::China);
         assert_eq!(of_region("eastus"), Cloud::Public);
-        use crate::model::TagName;
-        assert_eq!(
-            of_tag(&TagName::new("Storage.USGovVirginia")),
-            Some(Cloud::Usgov)
-        );
-        assert_eq!(
-            of_tag(&TagName::new("EventHub.ChinaNorth3")),
-            Some(Cloud::China)
-        );
-        assert_eq!(of_tag(&TagName::new("Storage.EastUS")), Some(Cloud::Public));
-        assert_eq!(of_tag(&TagName::new("AzureActiveDirectory")), None);
     }
 }

@@ -7,7 +7,7 @@ use crate::model::{Cloud, EndpointId, Need, RegionRole, RequiredTag, TagName};
 
 /// Which service tag an NSG rule needs for an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TagRule {
+pub(crate) enum TagRule {
     /// A global tag.
     Global(&'static str),
     /// The tag family's variant for the source region (`Storage.<source>`).
@@ -18,14 +18,14 @@ pub enum TagRule {
 
 impl TagRule {
     /// The tag's family (`Storage`, `AzureActiveDirectory`…).
-    pub fn family(&self) -> &'static str {
+    pub(crate) fn family(&self) -> &'static str {
         match self {
             TagRule::Global(f) | TagRule::SourceRegion(f) | TagRule::TargetRegion(f) => f,
         }
     }
 
     /// The tag for a region pair, given each region's tag suffix (`EastUS`).
-    pub fn tag_for(&self, source: &str, target: &str) -> TagName {
+    pub(crate) fn tag_for(&self, source: &str, target: &str) -> TagName {
         TagName::new(match self {
             TagRule::Global(f) => f.to_string(),
             TagRule::SourceRegion(f) => format!("{f}.{source}"),
@@ -36,7 +36,7 @@ impl TagRule {
     /// The tag an NSG must allow for the regions known so far: the tag, or,
     /// for a regional tag whose region is not known, its family and which
     /// region.
-    pub fn required(&self, source: Option<&str>, target: Option<&str>) -> RequiredTag {
+    pub(crate) fn required(&self, source: Option<&str>, target: Option<&str>) -> RequiredTag {
         let unknown = |family, region| RequiredTag::RegionUnknown { family, region };
         match (self, source, target) {
             (TagRule::Global(f), _, _) => RequiredTag::Tag(TagName::new(*f)),
@@ -51,7 +51,7 @@ impl TagRule {
 
 /// One required endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Endpoint {
+pub(crate) struct Endpoint {
     /// Stable id.
     pub id: EndpointId,
     /// URL pattern as the documentation writes it.
@@ -78,7 +78,7 @@ pub struct Endpoint {
 }
 
 /// The catalog, in the documentation's order.
-pub const CATALOG: &[Endpoint] = &[
+pub(crate) const CATALOG: &[Endpoint] = &[
     Endpoint {
         id: EndpointId::CacheStorage,
         pattern: "*.blob.core.windows.net",
@@ -162,7 +162,7 @@ pub const CATALOG: &[Endpoint] = &[
 /// True when `name` matches `pattern`: names match case-insensitively, with
 /// or without a trailing dot; `*.x` matches any name at any depth below `x`
 /// (not `x` itself).
-pub fn matches(pattern: &str, name: &str) -> bool {
+pub(crate) fn matches(pattern: &str, name: &str) -> bool {
     // Compared in place, without allocating: this runs for every flow.
     let name = name.trim_end_matches('.').as_bytes();
     let pattern = pattern.trim_end_matches('.');
@@ -180,7 +180,7 @@ pub fn matches(pattern: &str, name: &str) -> bool {
 impl Endpoint {
     /// The cloud `name` belongs to, if it is one of this endpoint's names in
     /// any cloud.
-    pub fn cloud_of(&self, name: &str) -> Option<Cloud> {
+    pub(crate) fn cloud_of(&self, name: &str) -> Option<Cloud> {
         let any = |ps: &[&str]| ps.iter().any(|p| matches(p, name));
         if matches(self.pattern, name) || any(self.also) {
             Some(Cloud::Public)
@@ -194,12 +194,12 @@ impl Endpoint {
     }
 
     /// True when `name` is one of this endpoint's names, in any cloud.
-    pub fn matches(&self, name: &str) -> bool {
+    pub(crate) fn matches(&self, name: &str) -> bool {
         self.cloud_of(name).is_some()
     }
 
     /// The endpoint as a cloud names it: its pattern is that cloud's.
-    pub fn in_cloud(&self, c: Cloud) -> Endpoint {
+    pub(crate) fn in_cloud(&self, c: Cloud) -> Endpoint {
         let (pattern, also): (&'static str, &'static [&'static str]) = match c {
             Cloud::Public => (self.pattern, self.also),
             Cloud::Usgov => (self.usgov[0], &self.usgov[1..]),
@@ -221,24 +221,16 @@ impl Endpoint {
             ..*self
         }
     }
-
-    /// Every URL a URL filter must allow for this endpoint, the one shown
-    /// first.
-    pub fn urls(&self) -> Vec<&'static str> {
-        std::iter::once(self.pattern)
-            .chain(self.url_also.iter().copied())
-            .collect()
-    }
 }
 
 /// The catalog entry a server name belongs to, in any cloud.
-pub fn classify(name: &str) -> Option<&'static Endpoint> {
+pub(crate) fn classify(name: &str) -> Option<&'static Endpoint> {
     CATALOG.iter().find(|e| e.matches(name))
 }
 
 /// The catalog entry a server name belongs to, with the cloud the name is
 /// from.
-pub fn classify_cloud(name: &str) -> Option<(&'static Endpoint, Cloud)> {
+pub(crate) fn classify_cloud(name: &str) -> Option<(&'static Endpoint, Cloud)> {
     CATALOG
         .iter()
         .find_map(|e| e.cloud_of(name).map(|c| (e, c)))

@@ -36,7 +36,7 @@ impl fmt::Display for DuplicateKey {
 
 /// Why a text could not be read as strict JSON.
 #[derive(Debug)]
-pub enum Error {
+pub(crate) enum Error {
     /// Not JSON (serde_json's message, with line and column).
     Syntax(serde_json::Error),
     /// JSON with a key repeated in one object.
@@ -44,13 +44,13 @@ pub enum Error {
 }
 
 /// Parses `text` into a [`Value`], refusing a key repeated within any object.
-pub fn parse(text: &str) -> Result<Value, Error> {
+pub(crate) fn parse(text: &str) -> Result<Value, Error> {
     run(&mut serde_json::Deserializer::from_str(text), true)
 }
 
 /// Checks that `bytes` hold JSON without a key repeated within any object,
 /// building nothing (for readers that deserialize into their own types).
-pub fn check(bytes: &[u8]) -> Result<(), Error> {
+pub(crate) fn check(bytes: &[u8]) -> Result<(), Error> {
     run(&mut serde_json::Deserializer::from_slice(bytes), false).map(drop)
 }
 

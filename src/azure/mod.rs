@@ -1,15 +1,15 @@
 //! Azure knowledge, with no packets: service tags, the endpoint catalog
 //! of Site Recovery, regions, and the NSG rules and routes an admin exports.
 
-pub mod address;
-pub mod churn;
-pub mod clouds;
-pub mod endpoints;
-pub mod json;
+pub(crate) mod address;
+pub(crate) mod churn;
+pub(crate) mod clouds;
+pub(crate) mod endpoints;
+pub(crate) mod json;
 pub mod nsg;
-pub mod platform;
-pub mod privatelink;
-pub mod regions;
+pub(crate) mod platform;
+pub(crate) mod privatelink;
+pub(crate) mod regions;
 pub mod routes;
 pub mod tags;
 

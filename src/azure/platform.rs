@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 /// A platform address and what it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Platform {
+pub(crate) struct Platform {
     /// A short label, shown where a service tag would be.
     pub label: &'static str,
     /// What it is, in one sentence.
@@ -13,12 +13,12 @@ pub struct Platform {
 }
 
 /// Azure's virtual public IP address.
-pub const WIRESERVER: Ipv4Addr = Ipv4Addr::new(168, 63, 129, 16);
+pub(crate) const WIRESERVER: Ipv4Addr = Ipv4Addr::new(168, 63, 129, 16);
 /// The Instance Metadata Service.
-pub const IMDS: Ipv4Addr = Ipv4Addr::new(169, 254, 169, 254);
+pub(crate) const IMDS: Ipv4Addr = Ipv4Addr::new(169, 254, 169, 254);
 
 /// The platform address `ip` is, if it is one.
-pub fn platform(ip: &IpAddr) -> Option<Platform> {
+pub(crate) fn platform(ip: &IpAddr) -> Option<Platform> {
     match ip {
         IpAddr::V4(v) if *v == WIRESERVER => Some(Platform {
             label: "Azure platform (168.63.129.16)",

@@ -10,7 +10,7 @@ use crate::model::{Cloud, EndpointId};
 
 /// One private DNS zone Site Recovery uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Zone {
+pub(crate) struct Zone {
     /// The cloud.
     pub cloud: Cloud,
     /// The endpoint whose names it holds.
@@ -24,7 +24,7 @@ pub struct Zone {
 
 /// The zones, per cloud. Azure China documents no zone for Site Recovery's
 /// vault.
-pub const ZONES: &[Zone] = &[
+pub(crate) const ZONES: &[Zone] = &[
     Zone {
         cloud: Cloud::Public,
         endpoint: EndpointId::CacheStorage,
@@ -60,7 +60,7 @@ pub const ZONES: &[Zone] = &[
 /// The zone a name is in (any case, trailing dot ignored): the name itself
 /// is a record of the zone (`a.privatelink.blob.core.windows.net`, or the
 /// vault's `….eus.privatelink.siterecovery.windowsazure.com`).
-pub fn zone_of(name: &str) -> Option<&'static Zone> {
+pub(crate) fn zone_of(name: &str) -> Option<&'static Zone> {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
     ZONES.iter().find(|z| {
         name.strip_suffix(z.zone)

@@ -7,7 +7,7 @@ use crate::model::Region;
 /// Why a region name was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{flag} '{given}' is not an Azure region{}; list them with `asrscope tags info --regions`", suggest(.close))]
-pub struct UnknownRegion {
+pub(crate) struct UnknownRegion {
     /// The flag it came from.
     pub flag: String,
     /// What was given.
@@ -32,7 +32,7 @@ fn key(s: &str) -> String {
 }
 
 /// Finds a region by any of its spellings.
-pub fn resolve<'r>(
+pub(crate) fn resolve<'r>(
     regions: &'r [Region],
     given: &str,
     flag: &str,
@@ -62,7 +62,7 @@ pub fn resolve<'r>(
 }
 
 /// Edit distance between two strings (bytes), for suggestions.
-pub fn levenshtein(a: &str, b: &str) -> usize {
+pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];

@@ -26,7 +26,7 @@ struct Record {
 
 /// The message as a bundle keeps it; `None` when it has no readable
 /// question (such a message is not kept at all).
-pub fn reduce(msg: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn reduce(msg: &[u8]) -> Option<Vec<u8>> {
     let h = msg.get(..12)?;
     let qd = u16::from_be_bytes([h[4], h[5]]) as usize;
     let an = u16::from_be_bytes([h[6], h[7]]) as usize;

@@ -14,10 +14,10 @@
 //! file, the exports and the manifest in the zip.
 
 pub mod archive;
-pub mod dns;
-pub mod packets;
-pub mod select;
-pub mod strip;
+pub(crate) mod dns;
+pub(crate) mod packets;
+pub(crate) mod select;
+pub(crate) mod strip;
 
 pub use archive::Archive;
 pub use packets::PacketFile;

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 
 /// Most Site Recovery flows a bundle looks for (a flood of connections to a
 /// storage front end can make millions); past it the manifest says so.
-pub const MAX_FLOWS: usize = 1_000_000;
+pub(crate) const MAX_FLOWS: usize = 1_000_000;
 /// Slack around a flow's first and last packet: a packet of the same
 /// addresses and ports that far outside belongs to another connection.
 const SLACK_US: i64 = 1_000_000;

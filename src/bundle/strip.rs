@@ -30,7 +30,7 @@ use std::collections::VecDeque;
 
 /// Stream offsets below this are blanked rather than cut (more than the
 /// analysis reads of a stream: `analysis::app_state::CLIENT_CAP`).
-pub const ZERO_FILL: u64 = 64 * 1024;
+pub(crate) const ZERO_FILL: u64 = 64 * 1024;
 /// Kept spans remembered per direction, for retransmissions and copies.
 const RING: usize = 256;
 /// Longest HTTP head kept (the analysis reads 8 KiB).
@@ -68,7 +68,7 @@ enum Dec {
 
 /// What becomes of one segment's payload.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// Payload bytes that stay in the packet; the rest is cut off.
     pub len: usize,
     /// Ranges below `len` written as zeros.
@@ -79,7 +79,7 @@ pub struct Plan {
 
 impl Plan {
     /// The whole payload stays.
-    pub fn whole(len: usize) -> Plan {
+    pub(crate) fn whole(len: usize) -> Plan {
         Plan {
             len,
             ..Plan::default()
@@ -87,7 +87,7 @@ impl Plan {
     }
 
     /// Payload bytes overwritten with zeros or `x`.
-    pub fn blanked(&self) -> usize {
+    pub(crate) fn blanked(&self) -> usize {
         self.zero
             .iter()
             .chain(&self.scrub)
@@ -96,7 +96,7 @@ impl Plan {
     }
 
     /// Appends the payload as the bundle keeps it to `out`.
-    pub fn apply(&self, payload: &[u8], out: &mut Vec<u8>) {
+    pub(crate) fn apply(&self, payload: &[u8], out: &mut Vec<u8>) {
         let at = out.len();
         out.extend_from_slice(&payload[..self.len.min(payload.len())]);
         let kept = &mut out[at..];
@@ -194,7 +194,7 @@ enum Mode {
 
 /// One direction of one flow.
 #[derive(Debug, Default)]
-pub struct Direction {
+pub(crate) struct Direction {
     /// The sequence number of stream offset 0 and the highest (sequence,
     /// offset) pair seen, to unwrap sequence numbers.
     anchor: Option<(u32, u64)>,
@@ -208,7 +208,7 @@ pub struct Direction {
 
 impl Direction {
     /// Bytes of memory held.
-    pub fn held(&self) -> usize {
+    pub(crate) fn held(&self) -> usize {
         self.kept.capacity() * 24
             + match &self.mode {
                 Mode::Head(h) => 128 + h.name.capacity() + h.first.capacity(),
@@ -229,7 +229,7 @@ impl Direction {
 
     /// Decides a segment's payload. `server` is the direction from the
     /// server; `syn` a SYN segment (its sequence number is the ISN).
-    pub fn plan(&mut self, server: bool, seq: u32, syn: bool, payload: &[u8]) -> Plan {
+    pub(crate) fn plan(&mut self, server: bool, seq: u32, syn: bool, payload: &[u8]) -> Plan {
         let seq = if syn {
             if self.anchor.is_none() {
                 self.anchor = Some((seq.wrapping_add(1), 0));

@@ -69,7 +69,7 @@ const PCAP_MAGICS: [[u8; 4]; 4] = [
 const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
 
 /// Bytes read into a chunk at a time.
-pub const CHUNK: usize = 1 << 20;
+pub(crate) const CHUNK: usize = 1 << 20;
 /// Largest record or block read: a longer one has a damaged length field.
 const MAX_BLOCK: usize = 64 << 20;
 /// Largest captured length of a classic pcap record when the file's snap

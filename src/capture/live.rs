@@ -13,32 +13,32 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::thread::JoinHandle;
 
 /// Large enough for hellos and certificate chains.
-pub const SNAPLEN: i32 = 65_535;
+pub(crate) const SNAPLEN: i32 = 65_535;
 /// The kernel's buffer: frames the capture thread has not read yet wait
 /// here, packed one after another (128 MiB held 149,866 frames of the
 /// handshakes mix). In libpcap's immediate mode the same buffer is a ring
 /// of one slot per snap length: 2,046 frames, whatever their size, which a
 /// burst or a pause of the reader fills at once.
-pub const KERNEL_BUFFER: i32 = 128 << 20;
+pub(crate) const KERNEL_BUFFER: i32 = 128 << 20;
 /// How long the kernel holds a partly filled block of the buffer before it
 /// hands it over: the latency of a quiet link (ms).
-pub const BLOCK_TIMEOUT_MS: i32 = 100;
+pub(crate) const BLOCK_TIMEOUT_MS: i32 = 100;
 /// Batches waiting for analysis; past it, frames are dropped and counted.
-pub const QUEUE: usize = 256;
+pub(crate) const QUEUE: usize = 256;
 /// A batch is handed over when it holds this many bytes...
-pub const BATCH_BYTES: usize = 256 * 1024;
+pub(crate) const BATCH_BYTES: usize = 256 * 1024;
 /// Most frames in a batch (zero-length records add no bytes).
-pub const BATCH_FRAMES: usize = 16_384;
+pub(crate) const BATCH_FRAMES: usize = 16_384;
 /// ...or when its first frame is this old (µs), so a quiet link still updates.
-pub const BATCH_AGE_US: u128 = 20_000;
+pub(crate) const BATCH_AGE_US: u128 = 20_000;
 /// How long the end of a capture may take: reading what the kernel still
 /// holds, and waiting for the analysis to take the last batches.
-pub const DRAIN: std::time::Duration = std::time::Duration::from_secs(3);
+pub(crate) const DRAIN: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Frames copied out of the capture buffer, in one allocation: handing them
 /// over one by one costs more than capturing them.
 #[derive(Debug, Clone, Default)]
-pub struct FrameBatch {
+pub(crate) struct FrameBatch {
     /// The captured bytes of all frames.
     pub data: Vec<u8>,
     /// Per frame: µs since the epoch, length on the wire, end offset in `data`.
@@ -47,7 +47,7 @@ pub struct FrameBatch {
 
 impl FrameBatch {
     /// The frames: (µs since the epoch, wire length, bytes).
-    pub fn iter(&self) -> impl Iterator<Item = (i64, u32, &[u8])> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (i64, u32, &[u8])> {
         let mut start = 0;
         self.frames.iter().map(move |&(ts, wl, end)| {
             let d = &self.data[start..end];
@@ -59,7 +59,7 @@ impl FrameBatch {
 
 /// Why live capture could not start.
 #[derive(Debug, thiserror::Error)]
-pub enum LiveError {
+pub(crate) enum LiveError {
     /// Missing privileges.
     #[error(
         "capturing on {iface} needs the CAP_NET_RAW and CAP_NET_ADMIN capabilities ({message}); run it with sudo, or grant them once: sudo setcap cap_net_raw,cap_net_admin=eip {exe}"
@@ -97,7 +97,7 @@ pub enum LiveError {
 }
 
 /// The interface holding the IPv4 default route (from `/proc/net/route`).
-pub fn default_route_interface() -> Option<String> {
+pub(crate) fn default_route_interface() -> Option<String> {
     let text = std::fs::read_to_string("/proc/net/route").ok()?;
     text.lines().skip(1).find_map(|l| {
         let f: Vec<&str> = l.split_whitespace().collect();
@@ -106,7 +106,7 @@ pub fn default_route_interface() -> Option<String> {
 }
 
 /// Interfaces libpcap can capture on.
-pub fn interfaces() -> Result<Vec<Interface>, LiveError> {
+pub(crate) fn interfaces() -> Result<Vec<Interface>, LiveError> {
     let def = default_route_interface();
     let list = pcap::Device::list().map_err(|e| LiveError::Libpcap {
         iface: "interfaces".into(),
@@ -126,7 +126,7 @@ pub fn interfaces() -> Result<Vec<Interface>, LiveError> {
 
 /// Picks the interface: the one named, else the default route's, else
 /// libpcap's default. Returns it and why it was chosen.
-pub fn choose_interface(named: Option<&str>) -> Result<(String, &'static str), LiveError> {
+pub(crate) fn choose_interface(named: Option<&str>) -> Result<(String, &'static str), LiveError> {
     let all = interfaces()?;
     if let Some(n) = named {
         return if all.iter().any(|i| i.name == n) {
@@ -146,7 +146,7 @@ pub fn choose_interface(named: Option<&str>) -> Result<(String, &'static str), L
 
 /// Counters shared by the capture thread and the rest.
 #[derive(Debug, Default)]
-pub struct LiveCounters {
+pub(crate) struct LiveCounters {
     /// Frames captured.
     pub captured: AtomicU64,
     /// Frames dropped because the queue was full.
@@ -161,7 +161,7 @@ pub struct LiveCounters {
 }
 
 /// A running capture.
-pub struct LiveCapture {
+pub(crate) struct LiveCapture {
     /// The interface.
     pub iface: String,
     /// Its link type.
@@ -180,7 +180,7 @@ impl LiveCapture {
     /// handed over in blocks at most [`BLOCK_TIMEOUT_MS`] old, not
     /// promiscuous: only the host's own traffic is needed) and starts the
     /// capture thread.
-    pub fn start(iface: &str, filter: &str) -> Result<LiveCapture, LiveError> {
+    pub(crate) fn start(iface: &str, filter: &str) -> Result<LiveCapture, LiveError> {
         let lib = |e: pcap::Error| LiveError::Libpcap {
             iface: iface.to_string(),
             message: e.to_string(),
@@ -240,7 +240,7 @@ impl LiveCapture {
     }
 
     /// Stops the capture thread and waits for it.
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(h) = self.handle.take() {
             let _ = h.join();

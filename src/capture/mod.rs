@@ -4,8 +4,8 @@
 //! and reports, when it stops, whether it reached the end of its input or stopped at
 //! damage ([`CaptureEnd`](crate::model::CaptureEnd)).
 
-pub mod file;
-pub mod live;
+pub(crate) mod file;
+pub(crate) mod live;
 pub mod pcapng_writer;
 
 pub use file::{CaptureError, Chunk, FrameAt, read_capture, read_chunks, read_from};

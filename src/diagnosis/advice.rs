@@ -35,7 +35,7 @@ pub(super) fn with_storage_firewall(e: &Endpoint, mut fix: Vec<Fix>) -> Vec<Fix>
 
 /// The fix for a deny: an allow rule at a free priority before it, or, when
 /// no allow rule can come before it, the deny itself to change.
-pub fn beat_deny(n: &NsgVerdict, nsgs: &Nsgs, tag: &RequiredTag) -> Option<Fix> {
+pub(crate) fn beat_deny(n: &NsgVerdict, nsgs: &Nsgs, tag: &RequiredTag) -> Option<Fix> {
     let step = n.steps.iter().find(|s| s.outcome == NsgOutcome::Deny)?;
     let (rule, priority) = (step.rule.clone()?, step.priority?);
     let free = nsgs
@@ -128,7 +128,7 @@ pub(super) fn cannot_tell_fix(n: &NsgVerdict) -> Fix {
 }
 
 /// Pass the cloud's current service-tag file.
-pub fn tags_file_fix(cloud: crate::model::Cloud) -> Fix {
+pub(crate) fn tags_file_fix(cloud: crate::model::Cloud) -> Fix {
     Fix::ServiceTagsFile {
         file: cloud.tag_file().to_string(),
         download: cloud.tag_download().to_string(),

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 /// Gathers verdicts into the diagnosis.
 #[derive(Default, Clone)]
-pub struct Diagnoser {
+pub(crate) struct Diagnoser {
     per: BTreeMap<EndpointId, Agg>,
     storage_regions: BTreeMap<String, u64>,
     upload: Upload,
@@ -43,7 +43,7 @@ pub struct Diagnoser {
 }
 
 /// What the diagnosis is built with besides the verdicts.
-pub struct Setting<'a> {
+pub(crate) struct Setting<'a> {
     /// The DNS log.
     pub dns: &'a [NameLog],
     /// Service tags.
@@ -68,7 +68,7 @@ pub struct Setting<'a> {
 
 impl Diagnoser {
     /// Accounts one judged flow.
-    pub fn add(&mut self, f: &FlowRecord, v: &FlowVerdict) {
+    pub(crate) fn add(&mut self, f: &FlowRecord, v: &FlowVerdict) {
         let Some(e) = &v.endpoint else { return };
         let id = e.id;
         self.asr_flows_total += 1;
@@ -195,7 +195,7 @@ impl Diagnoser {
     }
 
     /// Builds the diagnosis.
-    pub fn finish(mut self, s: Setting<'_>) -> Diagnosis {
+    pub(crate) fn finish(mut self, s: Setting<'_>) -> Diagnosis {
         let cloud = self.cloud(&s);
         let (source, target) = s.regions;
         let src = source.as_ref().map(|r| r.region.tag_suffix.as_str());
@@ -362,7 +362,7 @@ fn endpoint_findings(
 }
 
 /// How a name failed to resolve.
-pub fn dns_failure(d: &NameLog) -> Cause {
+pub(crate) fn dns_failure(d: &NameLog) -> Cause {
     let (failure, count) = if d.nxdomain > 0 {
         (DnsFailure::Nxdomain, d.nxdomain)
     } else if d.servfail > 0 {

@@ -24,7 +24,7 @@ use std::net::IpAddr;
 /// Judges every endpoint of `catalog` (already in `cloud`'s names) for a VM
 /// in `source` replicating to `target`; `today` is the day number (days
 /// since 1970-01-01) the data's age is told against.
-pub fn check(
+pub(crate) fn check(
     network: &Network,
     tags: &TagDb,
     source: &Region,

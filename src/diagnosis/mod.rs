@@ -13,15 +13,15 @@
 //!   capture (`asrscope requirements`);
 //! - [`judge`]: the pipeline `analyze`, `tui` and `live` share.
 
-pub mod advice;
-pub mod checklist;
-pub mod configuration;
-pub mod findings;
-pub mod judge;
-pub mod regions;
-pub mod requirements;
+pub(crate) mod advice;
+pub(crate) mod checklist;
+pub(crate) mod configuration;
+pub(crate) mod findings;
+pub(crate) mod judge;
+pub(crate) mod regions;
+pub(crate) mod requirements;
 mod tally;
-pub mod verdict;
+pub(crate) mod verdict;
 
 pub use judge::{Judge, Settings};
 

@@ -8,16 +8,16 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 /// The regions given by flag.
-pub type Given = (Option<Region>, Option<Region>);
+pub(crate) type Given = (Option<Region>, Option<Region>);
 
 /// The regions chosen: source, target.
-pub type Regions = (Option<RegionChoice>, Option<RegionChoice>);
+pub(crate) type Regions = (Option<RegionChoice>, Option<RegionChoice>);
 
 /// Infers the regions from the traffic: the source is the region of the
 /// Storage tag holding most bytes uploaded to cache storage names (or, without
 /// data, the addresses DNS gave for them); the target is the region of the
 /// EventHub tag of the monitoring names. `None` when nothing tells.
-pub fn infer(
+pub(crate) fn infer(
     flows: &[FlowRecord],
     dns: &[NameLog],
     tags: &TagDb,
@@ -60,7 +60,11 @@ pub fn infer(
 
 /// The regions to use: each given one, else the one inferred (when the tag
 /// data knows it).
-pub fn choose(given: &Given, inferred: (Option<String>, Option<String>), tags: &TagDb) -> Regions {
+pub(crate) fn choose(
+    given: &Given,
+    inferred: (Option<String>, Option<String>),
+    tags: &TagDb,
+) -> Regions {
     let pick = |g: &Option<Region>, i: Option<String>| match g {
         Some(r) => Some(RegionChoice {
             region: r.clone(),
@@ -79,7 +83,7 @@ pub fn choose(given: &Given, inferred: (Option<String>, Option<String>), tags: &
 }
 
 /// Infers what was not given from these flows and names, and chooses.
-pub fn infer_and_choose(
+pub(crate) fn infer_and_choose(
     given: &Given,
     flows: &[FlowRecord],
     dns: &[NameLog],

@@ -13,7 +13,7 @@ use crate::model::requirements::{
 use crate::model::{Cloud, Region};
 
 /// What the documentation adds to the rules.
-pub const NOTES: &[&str] = &[
+pub(crate) const NOTES: &[&str] = &[
     "Allow service tags or URLs, never IP address lists: IP-based filtering should not be used for Site Recovery, and its IP addresses should not be added to route tables.",
     "An authenticated proxy is not supported; only unauthenticated proxies work.",
     "With an NVA in the path, create a virtual network service endpoint for Microsoft.Storage so that replication traffic does not go through (and throttle) the appliance; with forced tunnelling, the same keeps it inside the Azure boundary.",
@@ -23,7 +23,12 @@ pub const NOTES: &[&str] = &[
 
 /// The requirements of replicating from `source` to `target` in `cloud`,
 /// the tags checked against `db`.
-pub fn for_pair(source: &Region, target: &Region, db: &TagDb, cloud: Cloud) -> RegionRequirements {
+pub(crate) fn for_pair(
+    source: &Region,
+    target: &Region,
+    db: &TagDb,
+    cloud: Cloud,
+) -> RegionRequirements {
     let catalog: Vec<Endpoint> = CATALOG.iter().map(|e| e.in_cloud(cloud)).collect();
     let mut nsg_rules = rules(source, target, db, &catalog, cloud);
     nsg_rules.extend(rules(target, source, db, &catalog, cloud));

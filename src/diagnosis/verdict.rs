@@ -17,17 +17,17 @@ use std::net::{IpAddr, SocketAddr};
 /// Issuer names (substrings of the leaf certificate's issuer) of the CAs that
 /// sign Azure's own certificates; anything else on an Azure endpoint is a
 /// TLS-inspecting device.
-pub const TRUSTED_ISSUERS: &[&str] = &["Microsoft", "DigiCert", "Baltimore CyberTrust"];
+pub(crate) const TRUSTED_ISSUERS: &[&str] = &["Microsoft", "DigiCert", "Baltimore CyberTrust"];
 
 /// True when a certificate's issuer names one of the CAs that sign Azure's
 /// certificates, or one trusted by flag (`extra`).
-pub fn trusted_issuer(issuer: &str, extra: &[String]) -> bool {
+pub(crate) fn trusted_issuer(issuer: &str, extra: &[String]) -> bool {
     TRUSTED_ISSUERS.iter().any(|t| issuer.contains(t))
         || extra.iter().any(|t| issuer.contains(t.as_str()))
 }
 
 /// What the judge needs besides the flow.
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     /// Service tags.
     pub tags: &'a TagDb,
     /// The cloud of flows whose name does not say.
@@ -46,7 +46,7 @@ pub struct Context<'a> {
 
 /// True for addresses that are not routed on the internet (private, shared,
 /// loopback, link-local, unique-local).
-pub fn is_private(ip: &IpAddr) -> bool {
+pub(crate) fn is_private(ip: &IpAddr) -> bool {
     match ip {
         IpAddr::V4(v) => {
             let o = v.octets();
@@ -63,14 +63,17 @@ pub fn is_private(ip: &IpAddr) -> bool {
 }
 
 /// The port Site Recovery's endpoints listen on.
-pub const HTTPS: u16 = 443;
+pub(crate) const HTTPS: u16 = 443;
 
 /// The catalog endpoint a flow belongs to: by its name when it has one (a
 /// named flow never changes hands by address); else, for TCP to port 443,
 /// by the service tag its destination is in (`Storage.<region>` or `Storage`
 /// → cache storage, `AzureActiveDirectory` → Entra ID…). `tags` are the
 /// destination's tags.
-pub fn endpoint_of(f: &FlowRecord, tags: &[&TagInfo]) -> Option<(&'static Endpoint, EndpointBy)> {
+pub(crate) fn endpoint_of(
+    f: &FlowRecord,
+    tags: &[&TagInfo],
+) -> Option<(&'static Endpoint, EndpointBy)> {
     if let Some(name) = f.name() {
         return endpoints::classify(name).map(|e| (e, EndpointBy::Name));
     }
@@ -87,7 +90,7 @@ pub fn endpoint_of(f: &FlowRecord, tags: &[&TagInfo]) -> Option<(&'static Endpoi
 }
 
 /// Judges one flow.
-pub fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
+pub(crate) fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
     // The flow's cloud: its name's, else the analysis's. Its addresses are
     // checked only against that cloud's service tags: a Government or China
     // address is never "outside Azure" for want of the public file.

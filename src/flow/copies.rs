@@ -38,22 +38,22 @@ use crate::decode::{TcpSeg, UdpDgram};
 use std::net::IpAddr;
 
 /// Sets in the table.
-pub const SETS: usize = 1024;
+pub(crate) const SETS: usize = 1024;
 /// Slots per set.
-pub const WAYS: usize = 4;
+pub(crate) const WAYS: usize = 4;
 /// Longest gap between a packet and its copy.
-pub const COPY_WINDOW_US: i64 = 10_000;
+pub(crate) const COPY_WINDOW_US: i64 = 10_000;
 /// Longest gap between a packet and a copy recorded by the same host, when
 /// the packet has no IPv4 identification to tell.
-pub const RECORDED_GAP_US: i64 = 1_000;
+pub(crate) const RECORDED_GAP_US: i64 = 1_000;
 /// Counters of packets per direction (hashed; a power of two).
 const ACTIVITY: usize = 1 << 16;
 /// Most times one packet is counted as recorded, in [`Copies::times`].
-pub const MAX_TIMES: usize = 8;
+pub(crate) const MAX_TIMES: usize = 8;
 
 /// What a packet is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Seen {
+pub(crate) enum Seen {
     /// The first time (or a real retransmission).
     Original,
     /// The same packet one hop later (TTL lower or higher).
@@ -64,7 +64,7 @@ pub enum Seen {
 
 /// A packet as the filter sees it.
 #[derive(Debug, Clone, Copy)]
-pub struct Sig<'a> {
+pub(crate) struct Sig<'a> {
     /// Source address.
     pub src: &'a IpAddr,
     /// Destination address.
@@ -87,7 +87,7 @@ pub struct Sig<'a> {
 
 /// Copies set aside so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Copies {
+pub(crate) struct Copies {
     /// Forwarded copies.
     pub forwarded: u64,
     /// Recorded copies.
@@ -102,7 +102,7 @@ pub struct Copies {
 impl Copies {
     /// How many times most packets that were recorded more than once were
     /// recorded.
-    pub fn usual_times(&self) -> Option<usize> {
+    pub(crate) fn usual_times(&self) -> Option<usize> {
         (2..MAX_TIMES)
             .filter(|n| self.times[*n] > 0)
             .max_by_key(|n| (self.times[*n], std::cmp::Reverse(*n)))
@@ -139,7 +139,7 @@ struct Slot {
 }
 
 /// The filter.
-pub struct CopyFilter {
+pub(crate) struct CopyFilter {
     slots: Box<[Slot]>,
     activity: Box<[u32]>,
     seed: u64,
@@ -196,7 +196,7 @@ impl CopyFilter {
 
     /// A TCP segment: what a router does not change (the window and the
     /// checksum tell a window update from a copy).
-    pub fn tcp(&mut self, s: &Sig<'_>, t: &TcpSeg<'_>) -> Seen {
+    pub(crate) fn tcp(&mut self, s: &Sig<'_>, t: &TcpSeg<'_>) -> Seen {
         let folded = (fold(s.src), fold(s.dst));
         let h = self.head(s, folded);
         let key = mix(h ^ ((t.seq as u64) << 32 | t.ack as u64));
@@ -208,7 +208,7 @@ impl CopyFilter {
 
     /// A UDP datagram: addresses, ports, length, checksum and the first 64
     /// payload bytes.
-    pub fn udp(&mut self, s: &Sig<'_>, u: &UdpDgram<'_>) -> Seen {
+    pub(crate) fn udp(&mut self, s: &Sig<'_>, u: &UdpDgram<'_>) -> Seen {
         let payload = u.payload;
         let folded = (fold(s.src), fold(s.dst));
         let mut h = mix(self.head(s, folded) ^ (payload.len() as u64) << 16 ^ u.checksum as u64);

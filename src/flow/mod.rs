@@ -2,20 +2,20 @@
 //! Knows TCP, not TLS or Azure. State is bounded per flow and the table is
 //! bounded in flows; finished flows leave the table.
 
-pub mod copies;
-pub mod nat;
-pub mod reassembly;
-pub mod table;
-pub mod tcp;
+pub(crate) mod copies;
+pub(crate) mod nat;
+pub(crate) mod reassembly;
+pub(crate) mod table;
+pub(crate) mod tcp;
 
 use crate::model::{Transport, Tunnel, TunnelKind};
 use std::net::IpAddr;
 
-pub use table::{Flow, FlowTable, Timeouts};
+pub(crate) use table::{Flow, FlowTable, Timeouts};
 
 /// The Gateway Load Balancer's tunnel ports: each packet crosses both
 /// (internal and external), with a network identifier of its own on each.
-pub const GWLB_PORTS: [u16; 2] = [10800, 10801];
+pub(crate) const GWLB_PORTS: [u16; 2] = [10800, 10801];
 
 /// The network a packet's addresses belong to. Virtual networks reuse
 /// addresses (every VNet may hold a `10.1.0.4`), so a packet that came
@@ -25,7 +25,7 @@ pub const GWLB_PORTS: [u16; 2] = [10800, 10801];
 /// Balancer's tunnels are the exception: one connection crosses both, each
 /// with its own identifier, so they are one network. Packets outside such
 /// tunnels are network 0.
-pub fn network_of(t: Option<&Tunnel>) -> u32 {
+pub(crate) fn network_of(t: Option<&Tunnel>) -> u32 {
     match t {
         Some(Tunnel {
             kind: kind @ (TunnelKind::Vxlan | TunnelKind::Geneve),
@@ -42,7 +42,7 @@ pub fn network_of(t: Option<&Tunnel>) -> u32 {
 
 /// A direction-free key: the network and the two endpoints in a fixed order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FlowKey {
+pub(crate) struct FlowKey {
     /// The lower (address, port) endpoint.
     pub a: (IpAddr, u16),
     /// The higher endpoint.
@@ -56,7 +56,7 @@ pub struct FlowKey {
 impl FlowKey {
     /// The key of a packet from `src` to `dst` in network `net`; the flag
     /// tells whether `src` is the lower endpoint.
-    pub fn new(
+    pub(crate) fn new(
         transport: Transport,
         net: u32,
         src: (IpAddr, u16),

@@ -28,9 +28,9 @@ use std::collections::VecDeque;
 use std::net::IpAddr;
 
 /// Longest gap between the SYNs of the two legs.
-pub const LEG_WINDOW_US: i64 = 1_000_000;
+pub(crate) const LEG_WINDOW_US: i64 = 1_000_000;
 /// Most SYNs and translations remembered.
-pub const MAX_ENTRIES: usize = 65_536;
+pub(crate) const MAX_ENTRIES: usize = 65_536;
 
 type Endpoint = (IpAddr, u16);
 
@@ -45,7 +45,7 @@ struct FirstSyn {
 
 /// Ties translated legs together.
 #[derive(Debug, Default)]
-pub struct NatLegs {
+pub(crate) struct NatLegs {
     /// (server, ISN) → the SYN seen first: its client, time, TTL and IPv4
     /// identification.
     syns: HashMap<(Endpoint, u32), FirstSyn>,
@@ -63,13 +63,13 @@ pub struct NatLegs {
 impl NatLegs {
     /// True once a translated leg was seen: only then does every packet need
     /// the look-up of [`NatLegs::other_leg`].
-    pub fn active(&self) -> bool {
+    pub(crate) fn active(&self) -> bool {
         !self.legs.is_empty()
     }
 
     /// Whether a packet from `src` to `dst` belongs to a leg already tied
     /// to another (either direction); counts it.
-    pub fn other_leg(&mut self, src: Endpoint, dst: Endpoint) -> bool {
+    pub(crate) fn other_leg(&mut self, src: Endpoint, dst: Endpoint) -> bool {
         let hit = self.legs.contains_key(&(src, dst)) || self.legs.contains_key(&(dst, src));
         if hit {
             self.packets += 1;
@@ -82,7 +82,7 @@ impl NatLegs {
     /// the translated leg of a connection whose SYN came from another client
     /// (then the leg is remembered and the SYN counted as set aside); else it
     /// is remembered as a first leg.
-    pub fn syn(
+    pub(crate) fn syn(
         &mut self,
         client: Endpoint,
         server: Endpoint,

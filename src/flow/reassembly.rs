@@ -9,10 +9,10 @@
 //! prefix.
 
 /// Most out-of-order pieces held while waiting for a hole to fill.
-pub const MAX_PIECES: usize = 16;
+pub(crate) const MAX_PIECES: usize = 16;
 /// Most separate cut ranges remembered; past it, the last range grows to
 /// cover the new one (bytes in between count as cut: never the reverse).
-pub const MAX_CUTS: usize = 64;
+pub(crate) const MAX_CUTS: usize = 64;
 
 /// A segment held until the hole before it fills: its offset, captured
 /// bytes, and the bytes the capture cut after them.
@@ -20,7 +20,7 @@ type Piece = (usize, Vec<u8>, usize);
 
 /// One direction's reassembly buffer.
 #[derive(Debug, Default)]
-pub struct Stream {
+pub(crate) struct Stream {
     base: Option<u32>,
     buf: Vec<u8>,
     pieces: Vec<Piece>,
@@ -37,7 +37,7 @@ fn seq_diff(a: u32, b: u32) -> i64 {
 
 impl Stream {
     /// A stream that keeps at most `cap` bytes.
-    pub fn with_cap(cap: usize) -> Self {
+    pub(crate) fn with_cap(cap: usize) -> Self {
         Stream {
             cap,
             ..Default::default()
@@ -45,47 +45,47 @@ impl Stream {
     }
 
     /// Sets the sequence number of the first byte (ISN + 1), once.
-    pub fn set_base(&mut self, seq: u32) {
+    pub(crate) fn set_base(&mut self, seq: u32) {
         if self.base.is_none() {
             self.base = Some(seq);
         }
     }
 
     /// True when nothing was put in the stream yet.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.buf.is_empty() && self.pieces.is_empty()
     }
 
     /// The sequence number of the stream's first byte, once known.
-    pub fn base(&self) -> Option<u32> {
+    pub(crate) fn base(&self) -> Option<u32> {
         self.base
     }
 
     /// Makes an empty stream begin at `seq`: what was before it was read
     /// elsewhere. Offsets are from there on.
-    pub fn rebase(&mut self, seq: u32) {
+    pub(crate) fn rebase(&mut self, seq: u32) {
         if self.is_empty() {
             self.base = Some(seq);
         }
     }
 
     /// The contiguous bytes from the start of the stream, cut bytes as zeros.
-    pub fn bytes(&self) -> &[u8] {
+    pub(crate) fn bytes(&self) -> &[u8] {
         &self.buf
     }
 
     /// How many bytes from the start are all known (before the first cut).
-    pub fn known_len(&self) -> usize {
+    pub(crate) fn known_len(&self) -> usize {
         self.cuts.first().map_or(self.buf.len(), |c| c.0)
     }
 
     /// True when bytes `start..end` are in the buffer and none was cut.
-    pub fn known(&self, start: usize, end: usize) -> bool {
+    pub(crate) fn known(&self, start: usize, end: usize) -> bool {
         end <= self.buf.len() && !self.cuts.iter().any(|&(s, e)| s < end && start < e)
     }
 
     /// Bytes of memory held (the buffer and the pieces waiting for a hole).
-    pub fn held(&self) -> usize {
+    pub(crate) fn held(&self) -> usize {
         self.buf.capacity()
             + self
                 .pieces
@@ -96,12 +96,12 @@ impl Stream {
     }
 
     /// True when the buffer is full.
-    pub fn is_full(&self) -> bool {
+    pub(crate) fn is_full(&self) -> bool {
         self.buf.len() >= self.cap
     }
 
     /// Stops collecting and frees the memory.
-    pub fn close(&mut self) {
+    pub(crate) fn close(&mut self) {
         self.closed = true;
         self.buf = Vec::new();
         self.pieces = Vec::new();
@@ -110,7 +110,7 @@ impl Stream {
 
     /// Adds a segment: its captured payload and the bytes after it that the
     /// capture cut (`missing`). Returns true when the contiguous buffer grew.
-    pub fn insert(&mut self, seq: u32, data: &[u8], missing: usize) -> bool {
+    pub(crate) fn insert(&mut self, seq: u32, data: &[u8], missing: usize) -> bool {
         if self.closed || (data.is_empty() && missing == 0) {
             return false;
         }

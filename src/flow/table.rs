@@ -41,7 +41,7 @@ impl Default for Timeouts {
 
 /// One flow.
 #[derive(Debug)]
-pub struct Flow<A> {
+pub(crate) struct Flow<A> {
     /// Order of appearance in the analysis (0, 1, 2…).
     pub id: u64,
     /// TCP or UDP.
@@ -79,7 +79,7 @@ impl<A> Flow<A> {
     /// Exchanges the roles of client and server; used when a flow that began
     /// before the capture turns out to have been oriented the wrong way (the
     /// "server" sends a ClientHello). The caller swaps its own state.
-    pub fn swap_sides(&mut self) {
+    pub(crate) fn swap_sides(&mut self) {
         std::mem::swap(&mut self.client, &mut self.server);
         self.dirs.swap(0, 1);
         let flip = |s: Side| match s {
@@ -107,7 +107,7 @@ struct Node<A> {
 /// so that a new flow in a full table takes the place of the least recently
 /// active one in constant time, whatever the timestamps, and the expiry sweep
 /// stops at the first flow too recent to expire.
-pub struct FlowTable<A> {
+pub(crate) struct FlowTable<A> {
     index: AHashMap<FlowKey, u32>,
     nodes: Vec<Node<A>>,
     free: Vec<u32>,
@@ -127,7 +127,7 @@ pub struct FlowTable<A> {
 
 impl<A: Default> FlowTable<A> {
     /// An empty table.
-    pub fn new(timeouts: Timeouts, max_flows: usize) -> Self {
+    pub(crate) fn new(timeouts: Timeouts, max_flows: usize) -> Self {
         FlowTable {
             index: AHashMap::default(),
             nodes: Vec::new(),
@@ -143,12 +143,12 @@ impl<A: Default> FlowTable<A> {
     }
 
     /// Flows currently held.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.index.len()
     }
 
     /// True when no flow is held.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.index.is_empty()
     }
 
@@ -208,7 +208,7 @@ impl<A: Default> FlowTable<A> {
     }
 
     /// Looks up a flow by the network and addresses of one of its packets.
-    pub fn get_mut(
+    pub(crate) fn get_mut(
         &mut self,
         transport: Transport,
         net: u32,
@@ -228,7 +228,7 @@ impl<A: Default> FlowTable<A> {
 
     /// The flow of a packet quoted in an ICMP error, created (with no packets)
     /// when the quoted packet itself was not captured.
-    pub fn quoted(
+    pub(crate) fn quoted(
         &mut self,
         pkt: &Packet<'_>,
         transport: Transport,
@@ -254,7 +254,7 @@ impl<A: Default> FlowTable<A> {
     /// Accounts a TCP segment; returns its flow and the side that sent it.
     /// A SYN that starts a new connection on the ports of a closed flow ends the
     /// old flow (pushed to `done`).
-    pub fn tcp(
+    pub(crate) fn tcp(
         &mut self,
         pkt: &Packet<'_>,
         seg: &TcpSeg<'_>,
@@ -310,7 +310,7 @@ impl<A: Default> FlowTable<A> {
     }
 
     /// Accounts a UDP datagram.
-    pub fn udp(
+    pub(crate) fn udp(
         &mut self,
         pkt: &Packet<'_>,
         sport: u16,
@@ -424,7 +424,7 @@ impl<A: Default> FlowTable<A> {
     /// Moves flows past their timeout into `done`. The walk goes from the
     /// least recently active flow and stops at the first one that has been
     /// idle for less than the shortest timeout.
-    pub fn expire(&mut self, now_us: i64, done: &mut Vec<Flow<A>>) {
+    pub(crate) fn expire(&mut self, now_us: i64, done: &mut Vec<Flow<A>>) {
         let t = self.timeouts;
         let shortest = t.shortest();
         let mut i = self.head;
@@ -448,7 +448,7 @@ impl<A: Default> FlowTable<A> {
     }
 
     /// Moves at most `n` flows to `done`, least recently active first.
-    pub fn drain_some(&mut self, n: usize, done: &mut Vec<Flow<A>>) {
+    pub(crate) fn drain_some(&mut self, n: usize, done: &mut Vec<Flow<A>>) {
         for _ in 0..n {
             if self.head == NIL {
                 break;
@@ -463,6 +463,7 @@ impl<A: Default> FlowTable<A> {
 
     /// Ends the capture: every flow goes to `done`, least recently active
     /// first.
+    #[cfg(test)]
     pub fn drain(&mut self, done: &mut Vec<Flow<A>>) {
         while self.head != NIL {
             done.push(*self.take(self.head));
@@ -472,7 +473,7 @@ impl<A: Default> FlowTable<A> {
     }
 
     /// The flows still in the table, least recently active first.
-    pub fn iter(&self) -> impl Iterator<Item = &Flow<A>> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Flow<A>> {
         let mut i = self.head;
         std::iter::from_fn(move || {
             if i == NIL {
@@ -485,7 +486,7 @@ impl<A: Default> FlowTable<A> {
     }
 
     /// The flows still in the table, least recently active first, mutably.
-    pub fn for_each_mut(&mut self, mut f: impl FnMut(&mut Flow<A>) -> bool) {
+    pub(crate) fn for_each_mut(&mut self, mut f: impl FnMut(&mut Flow<A>) -> bool) {
         let mut i = self.head;
         while i != NIL {
             let next = self.nodes[i as usize].next;

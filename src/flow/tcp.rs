@@ -8,7 +8,7 @@ use crate::model::Side;
 
 /// Counters and sequence state of one direction.
 #[derive(Debug, Clone, Default)]
-pub struct DirStats {
+pub(crate) struct DirStats {
     /// Packets sent this way.
     pub packets: u64,
     /// Payload bytes sent this way (TCP/UDP payload as on the wire, including
@@ -48,7 +48,7 @@ pub struct DirStats {
 /// retransmission (prompted by the peer's duplicate ACKs) from a segment
 /// that is merely out of order.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Peer {
+pub(crate) struct Peer {
     /// The peer's duplicate ACKs in a row.
     pub dup_run: u32,
     /// The sequence number the peer acknowledges.
@@ -66,7 +66,7 @@ const OOO_DEFAULT_US: i64 = 3_000;
 
 /// How a connection attempt went, tracked as packets arrive.
 #[derive(Debug, Clone, Default)]
-pub struct TcpConn {
+pub(crate) struct TcpConn {
     /// SYNs sent by the client.
     pub syn_count: u32,
     /// Time of the client's first and last SYN.
@@ -94,7 +94,7 @@ fn lt(a: u32, b: u32) -> bool {
 
 impl DirStats {
     /// What the other direction needs of this one (see [`Peer`]).
-    pub fn as_peer(&self, initial_rtt_us: Option<i64>) -> Peer {
+    pub(crate) fn as_peer(&self, initial_rtt_us: Option<i64>) -> Peer {
         Peer {
             dup_run: self.dup_run,
             last_ack: self.last_ack,
@@ -108,7 +108,7 @@ impl DirStats {
     /// of order: it came within the initial RTT (3 ms without one) of the
     /// segment that last advanced the sequence, does not end where that one
     /// did, and no run of the peer's duplicate ACKs asked for it.
-    pub fn on_segment(&mut self, seg: &TcpSeg<'_>, ts_us: i64, peer: Peer) {
+    pub(crate) fn on_segment(&mut self, seg: &TcpSeg<'_>, ts_us: i64, peer: Peer) {
         let len = seg.payload.len() as u32 + seg.missing;
         self.packets += 1;
         self.bytes += len as u64;
@@ -187,7 +187,7 @@ impl DirStats {
 
     /// Average rate of this direction's data, in kbit/s, from its first to its
     /// last data segment; `None` with fewer than two data segments.
-    pub fn throughput_kbps(&self) -> Option<f64> {
+    pub(crate) fn throughput_kbps(&self) -> Option<f64> {
         let (a, b) = (self.first_data_us?, self.last_data_us?);
         if b <= a || self.data_segments < 2 {
             return None;
@@ -198,7 +198,7 @@ impl DirStats {
 
 impl TcpConn {
     /// Updates the connection facts with a segment sent by `side`.
-    pub fn on_segment(&mut self, side: Side, seg: &TcpSeg<'_>, ts_us: i64) {
+    pub(crate) fn on_segment(&mut self, side: Side, seg: &TcpSeg<'_>, ts_us: i64) {
         let syn = seg.flags & SYN != 0;
         let ack = seg.flags & ACK != 0;
         match side {
@@ -233,14 +233,14 @@ impl TcpConn {
     }
 
     /// True once both sides sent FIN, or either sent RST.
-    pub fn closed(&self) -> bool {
+    pub(crate) fn closed(&self) -> bool {
         self.rst.is_some() || (self.fin_us[0].is_some() && self.fin_us[1].is_some())
     }
 
     /// Handshake round-trip time: from the client's last SYN before the
     /// SYN/ACK to the ACK that completed the handshake (capture-point
     /// independent, like tshark's initial RTT but Karn-safe), in µs.
-    pub fn handshake_rtt_us(&self) -> Option<i64> {
+    pub(crate) fn handshake_rtt_us(&self) -> Option<i64> {
         let a = self.last_syn_us?;
         let b = self.established_us?;
         (b >= a).then_some(b - a)

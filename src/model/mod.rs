@@ -41,19 +41,19 @@ macro_rules! named_by_as_str {
     )*};
 }
 
-pub mod advice;
-pub mod bundle;
-pub mod capture;
-pub mod codes;
-pub mod configuration;
-pub mod diagnosis;
-pub mod dns;
-pub mod evidence;
-pub mod flow;
-pub mod network;
-pub mod requirements;
-pub mod snapshot;
-pub mod verdict;
+pub(crate) mod advice;
+pub(crate) mod bundle;
+pub(crate) mod capture;
+pub(crate) mod codes;
+pub(crate) mod configuration;
+pub(crate) mod diagnosis;
+pub(crate) mod dns;
+pub(crate) mod evidence;
+pub(crate) mod flow;
+pub(crate) mod network;
+pub(crate) mod requirements;
+pub(crate) mod snapshot;
+pub(crate) mod verdict;
 
 pub use advice::*;
 pub use bundle::*;

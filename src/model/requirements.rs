@@ -12,7 +12,7 @@ use serde::ser::SerializeTuple;
 /// The requirements of one region pair. Serialises as `requirements
 /// --format json` writes it.
 #[derive(Debug, Clone, Serialize)]
-pub struct RegionRequirements {
+pub(crate) struct RegionRequirements {
     /// The cloud of the regions.
     pub cloud: Cloud,
     /// Region of the replicated VMs.
@@ -40,13 +40,13 @@ pub struct RegionRequirements {
 
 impl RegionRequirements {
     /// The rules of the source region's NSG (replication).
-    pub fn source_rules(&self) -> &[NsgRule] {
+    pub(crate) fn source_rules(&self) -> &[NsgRule] {
         &self.nsg_rules[..self.urls.len()]
     }
 
     /// The rules of the target region's NSG (replication back after
     /// failover).
-    pub fn target_rules(&self) -> &[NsgRule] {
+    pub(crate) fn target_rules(&self) -> &[NsgRule] {
         &self.nsg_rules[self.urls.len()..]
     }
 }
@@ -54,7 +54,7 @@ impl RegionRequirements {
 /// One endpoint, as a URL filter allows it. Serialises as the triple
 /// `["<pattern> <other URLs>", purpose, need]`.
 #[derive(Debug, Clone)]
-pub struct UrlRule {
+pub(crate) struct UrlRule {
     /// The URL pattern as the documentation writes it.
     pub pattern: &'static str,
     /// Other URLs the documentation gives for the endpoint.
@@ -80,7 +80,7 @@ impl Serialize for UrlRule {
 
 /// One NSG rule.
 #[derive(Debug, Clone, Serialize)]
-pub struct NsgRule {
+pub(crate) struct NsgRule {
     /// The region whose NSG gets the rule (its tag suffix).
     pub region: String,
     /// Endpoint URL pattern.
@@ -98,7 +98,7 @@ pub struct NsgRule {
 
 /// Site Recovery's data churn limits.
 #[derive(Debug, Clone, Serialize)]
-pub struct ChurnLimits {
+pub(crate) struct ChurnLimits {
     /// Per VM, MB/s (standard churn).
     pub per_vm_mbps: f64,
     /// Per VM with High Churn, MB/s.
@@ -113,7 +113,7 @@ pub struct ChurnLimits {
 
 /// The Enhanced Churn preview's limits.
 #[derive(Debug, Clone, Serialize)]
-pub struct EnhancedChurn {
+pub(crate) struct EnhancedChurn {
     /// Per VM, MB/s.
     pub per_vm_mbps: f64,
     /// Per disk at most, MB/s.
@@ -130,7 +130,7 @@ pub struct EnhancedChurn {
 
 /// One row of a per-disk table.
 #[derive(Debug, Clone, Copy, Serialize)]
-pub struct DiskLimit {
+pub(crate) struct DiskLimit {
     /// The replica disk type.
     pub disk: &'static str,
     /// The average I/O size on the source disk.
@@ -143,7 +143,7 @@ pub struct DiskLimit {
 /// the churn it supports at each I/O size of
 /// [`EnhancedChurn::io_sizes`].
 #[derive(Debug, Clone, Copy, Serialize)]
-pub struct SizeLimit {
+pub(crate) struct SizeLimit {
     /// The source disk's size, GiB.
     pub source_disk_gib: u32,
     /// MB/s at each I/O size.

@@ -16,16 +16,16 @@ use crate::model::{
 
 /// Today's advice for a storage account behind a firewall ("About
 /// networking in Azure VM disaster recovery", "Support matrix").
-pub const STORAGE_FIREWALL: &str = "with a firewall on the cache or target storage account, enable \"Allow trusted Microsoft services\" and allow access to at least one subnet of the source virtual network (with a user-assigned managed identity on the vault, allow access from all networks)";
+pub(crate) const STORAGE_FIREWALL: &str = "with a firewall on the cache or target storage account, enable \"Allow trusted Microsoft services\" and allow access to at least one subnet of the source virtual network (with a user-assigned managed identity on the vault, allow access from all networks)";
 
 /// Adds a service endpoint to a subnet and keeps the others: the generic
 /// `--add` appends to the list, where `--service-endpoints` would replace it.
-pub const SERVICE_ENDPOINT_AZ: &str = r#"az network vnet subnet update -g '<resource-group>' --vnet-name '<vnet>' -n '<subnet>' --add serviceEndpoints '{"service":"Microsoft.Storage"}'"#;
+pub(crate) const SERVICE_ENDPOINT_AZ: &str = r#"az network vnet subnet update -g '<resource-group>' --vnet-name '<vnet>' -n '<subnet>' --add serviceEndpoints '{"service":"Microsoft.Storage"}'"#;
 
 /// The name of the NSG rule that allows a tag (`Allow-ASR-Storage-EastUS`),
 /// the same wherever asrscope prints one, so that following two pieces of
 /// advice never creates two rules.
-pub fn rule_name(tag: &RequiredTag) -> String {
+pub(crate) fn rule_name(tag: &RequiredTag) -> String {
     let part = |s: &str| -> String { s.chars().filter(char::is_ascii_alphanumeric).collect() };
     let mut name = format!("Allow-ASR-{}", part(tag.family()));
     if let Some(r) = tag.region().map(part).filter(|r| !r.is_empty()) {
@@ -36,14 +36,14 @@ pub fn rule_name(tag: &RequiredTag) -> String {
 }
 
 /// Single-quotes a word for a POSIX shell.
-pub fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 /// `az network nsg rule create` for an outbound TCP 443 allow rule to a
 /// service tag. `resource_group`, `nsg` and `priority` are shell words
 /// (quoted values, placeholders or `"$VARIABLES"`).
-pub fn nsg_rule_command(
+pub(crate) fn nsg_rule_command(
     resource_group: &str,
     nsg: &str,
     priority: &str,

@@ -8,7 +8,7 @@ use super::{cloud_name, tag_file};
 use crate::model::{CheckEvidence, CheckNote, ConfigRequirement, ConfigStatus};
 
 /// One line of a requirement's evidence.
-pub fn evidence(e: &CheckEvidence) -> String {
+pub(crate) fn evidence(e: &CheckEvidence) -> String {
     match e {
         CheckEvidence::OtherCloudData { data, tag, cloud } => format!(
             "unknown: the service-tag data is {data}'s, and {tag} holds other addresses in {}",
@@ -85,12 +85,12 @@ pub fn evidence(e: &CheckEvidence) -> String {
 }
 
 /// A requirement's evidence, line by line.
-pub fn evidence_lines(r: &ConfigRequirement) -> Vec<String> {
+pub(crate) fn evidence_lines(r: &ConfigRequirement) -> Vec<String> {
     r.evidence.iter().map(evidence).collect()
 }
 
 /// A note that holds for every requirement.
-pub fn note(n: &CheckNote) -> String {
+pub(crate) fn note(n: &CheckNote) -> String {
     match n {
         CheckNote::OtherCloudData { data, cloud } => format!(
             "the service-tag data is {data}'s, not {}'s: no verdict is given from it; pass {} with --service-tags",

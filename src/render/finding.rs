@@ -5,7 +5,7 @@ use super::{cause, reason, sources_text, upload_time};
 use crate::model::{DnsServer, Evidence, Finding, Title, Tunnel, TunnelKind};
 
 /// A finding's title.
-pub fn title(t: &Title) -> String {
+pub(crate) fn title(t: &Title) -> String {
     match t {
         Title::Blocked { pattern } => format!("{pattern} is blocked"),
         Title::ResetByFilter { pattern, at_hello } => format!(
@@ -57,7 +57,7 @@ pub fn title(t: &Title) -> String {
 
 /// A finding's title with its Site Recovery error codes, as the text report
 /// prints it: "… [Site Recovery error 151037, 151072]".
-pub fn title_with_codes(f: &Finding) -> String {
+pub(crate) fn title_with_codes(f: &Finding) -> String {
     let codes = if f.error_codes.is_empty() {
         String::new()
     } else {
@@ -67,7 +67,7 @@ pub fn title_with_codes(f: &Finding) -> String {
 }
 
 /// A finding's evidence, line by line.
-pub fn evidence_lines(f: &Finding) -> Vec<String> {
+pub(crate) fn evidence_lines(f: &Finding) -> Vec<String> {
     f.evidence.iter().map(evidence).collect()
 }
 
@@ -76,7 +76,7 @@ pub fn evidence_lines(f: &Finding) -> Vec<String> {
 // evidence, and splitting it would scatter one vocabulary over several
 // places.
 #[allow(clippy::too_many_lines)]
-pub fn evidence(e: &Evidence) -> String {
+pub(crate) fn evidence(e: &Evidence) -> String {
     match e {
         Evidence::Cause(c) => cause(c),
         Evidence::Flows { flows, by_verdict } => {
@@ -222,7 +222,7 @@ pub fn evidence(e: &Evidence) -> String {
 
 /// "security admin rules of the Virtual Network Manager nm1 apply before
 /// these NSGs and are not in the export".
-pub fn admin_rules_first(manager: &str) -> String {
+pub(crate) fn admin_rules_first(manager: &str) -> String {
     format!(
         "security admin rules of the Virtual Network Manager {manager} apply before these NSGs and are not in the export"
     )

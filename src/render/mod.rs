@@ -15,13 +15,13 @@
 //! - here: the names of values the views show (clouds, statuses, link
 //!   types) and small shared phrasings.
 
-pub mod advice;
+pub(crate) mod advice;
 pub mod capture;
-pub mod check;
-pub mod finding;
+pub(crate) mod check;
+pub(crate) mod finding;
 mod json;
-pub mod network;
-pub mod reason;
+pub(crate) mod network;
+pub(crate) mod reason;
 
 pub use advice::{fix, fixes};
 pub use reason::{cause, sources_text};

@@ -5,7 +5,7 @@
 use crate::model::{NsgNote, NsgOutcome, NsgVerdict, RouteNote, RouteVerdict, TagName, TagUnknown};
 
 /// "NSG vm01-nic-nsg rule securityRules/Deny-EventHub (priority 200)".
-pub fn rule_text(nsg: &str, rule: Option<&str>, priority: Option<u32>) -> String {
+pub(crate) fn rule_text(nsg: &str, rule: Option<&str>, priority: Option<u32>) -> String {
     format!(
         "NSG {nsg} rule {} (priority {})",
         rule.unwrap_or("none matched"),
@@ -15,7 +15,7 @@ pub fn rule_text(nsg: &str, rule: Option<&str>, priority: Option<u32>) -> String
 
 /// Every NSG on the path with the rule that decided in it:
 /// "NSG nic-nsg rule Allow-Storage (priority 100) allows; NSG subnet-nsg …".
-pub fn steps_text(n: &NsgVerdict) -> String {
+pub(crate) fn steps_text(n: &NsgVerdict) -> String {
     n.steps
         .iter()
         .map(|s| {
@@ -38,7 +38,7 @@ pub fn steps_text(n: &NsgVerdict) -> String {
 }
 
 /// Why the service-tag data cannot tell a tag.
-pub fn tag_unknown(tag: &TagName, why: TagUnknown) -> String {
+pub(crate) fn tag_unknown(tag: &TagName, why: TagUnknown) -> String {
     match why {
         TagUnknown::NotInData => format!("service tag {tag} is not in the service-tag data"),
         TagUnknown::OtherCloud(c) => format!(
@@ -50,7 +50,7 @@ pub fn tag_unknown(tag: &TagName, why: TagUnknown) -> String {
 }
 
 /// A note of an NSG verdict.
-pub fn nsg_note(n: &NsgNote) -> String {
+pub(crate) fn nsg_note(n: &NsgNote) -> String {
     match n {
         NsgNote::NoRuleMatched { nsg } => format!(
             "no outbound rule of NSG {nsg} matches: every NSG ends with the default rule DenyAllOutBound, which this export lacks (cut short?)"
@@ -77,12 +77,12 @@ pub fn nsg_note(n: &NsgNote) -> String {
 }
 
 /// The notes of an NSG verdict.
-pub fn nsg_notes(n: &NsgVerdict) -> Vec<String> {
+pub(crate) fn nsg_notes(n: &NsgVerdict) -> Vec<String> {
     n.notes.iter().map(nsg_note).collect()
 }
 
 /// A note of a route verdict.
-pub fn route_note(n: &RouteNote) -> String {
+pub(crate) fn route_note(n: &RouteNote) -> String {
     match n {
         RouteNote::TagUnknown {
             address,
@@ -113,24 +113,24 @@ pub fn route_note(n: &RouteNote) -> String {
 }
 
 /// The notes of a route verdict.
-pub fn route_notes(r: &RouteVerdict) -> Vec<String> {
+pub(crate) fn route_notes(r: &RouteVerdict) -> Vec<String> {
     r.notes.iter().map(route_note).collect()
 }
 
 /// The prefix of the route taken; `-` when no route holds the destination.
-pub fn route_prefix(r: &RouteVerdict) -> String {
+pub(crate) fn route_prefix(r: &RouteVerdict) -> String {
     r.route
         .as_ref()
         .map_or_else(|| "-".to_string(), |t| t.prefix.to_string())
 }
 
 /// Who made the route taken; `no route` when none holds the destination.
-pub fn route_source(r: &RouteVerdict) -> &str {
+pub(crate) fn route_source(r: &RouteVerdict) -> &str {
     r.route.as_ref().map_or("no route", |t| t.source.as_str())
 }
 
 /// The next hop and its address: "VirtualAppliance 10.0.0.4".
-pub fn next_hop(r: &RouteVerdict) -> String {
+pub(crate) fn next_hop(r: &RouteVerdict) -> String {
     match r.next_hop_address() {
         Some(a) => format!("{} {a}", r.next_hop()),
         None => r.next_hop().to_string(),

@@ -8,7 +8,7 @@ use crate::model::{
 };
 
 /// Milliseconds as a reason shows them: one decimal below 10 ms.
-pub fn ms_text(ms: f64) -> String {
+pub(crate) fn ms_text(ms: f64) -> String {
     if ms < 10.0 {
         format!("{ms:.1}")
     } else {
@@ -18,12 +18,12 @@ pub fn ms_text(ms: f64) -> String {
 
 /// A flow's reason: its cause and, for a flow tied to its endpoint by its
 /// address alone, which, so that no one mistakes it for a name.
-pub fn flow(v: &FlowVerdict) -> String {
+pub(crate) fn flow(v: &FlowVerdict) -> String {
     with_address(&v.cause, v.by_address().as_ref())
 }
 
 /// A cause, with the endpoint a flow of no name was tied to by address.
-pub fn with_address(c: &Cause, by: Option<&ByAddress>) -> String {
+pub(crate) fn with_address(c: &Cause, by: Option<&ByAddress>) -> String {
     let mut s = cause(c);
     if let Some(b) = by {
         s.push_str(&format!(
@@ -49,7 +49,7 @@ pub fn sources_text(sources: &[SourceOutcome], left_off: u64) -> String {
 
 /// The VMs of [`sources_text`] without its lead: "blocked 10.1.3.4 (4
 /// flows); ok 10.1.0.4, 10.1.2.4".
-pub fn sources_list(sources: &[SourceOutcome], left_off: u64) -> String {
+pub(crate) fn sources_list(sources: &[SourceOutcome], left_off: u64) -> String {
     let mut groups: Vec<String> = Vec::new();
     let mut i = 0;
     while i < sources.len() {

@@ -18,7 +18,7 @@ fn status_word(s: ConfigStatus) -> &'static str {
 }
 
 /// Writes the check as text.
-pub fn write(c: &ConfigCheck, out: &mut impl Write) -> io::Result<()> {
+pub(crate) fn write(c: &ConfigCheck, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "Site Recovery requirements against the exported configuration: {} -> {} ({})",

@@ -6,7 +6,7 @@ use crate::model::Interface;
 use std::io::Write;
 
 /// Writes the list.
-pub fn write(out: &mut dyn Write, list: &[Interface]) -> std::io::Result<()> {
+pub(crate) fn write(out: &mut dyn Write, list: &[Interface]) -> std::io::Result<()> {
     for i in list {
         let addrs: Vec<String> = i.addresses.iter().map(|a| a.to_string()).collect();
         let mut notes = Vec::new();

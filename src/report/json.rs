@@ -6,18 +6,12 @@
 //! and not the capture. The document is one JSON object whatever the order of
 //! its keys; flows come in the order they ended.
 
-use crate::model::{Analysis, CaptureStats, Diagnosis, JudgedFlow, NameLog, ReadSummary};
+use crate::model::{CaptureStats, Diagnosis, JudgedFlow, NameLog, ReadSummary};
 use serde::Serialize;
 use std::io::Write;
 
-/// Writes the analysis as pretty JSON followed by a newline.
-pub fn write(out: &mut dyn Write, a: &Analysis) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, a)?;
-    writeln!(out)
-}
-
 /// The JSON document written a flow at a time.
-pub struct JsonStream<W: Write> {
+pub(crate) struct JsonStream<W: Write> {
     w: W,
     started: bool,
     flows: u64,
@@ -25,7 +19,7 @@ pub struct JsonStream<W: Write> {
 
 impl<W: Write> JsonStream<W> {
     /// A stream that writes nothing until the first flow or the end.
-    pub fn new(w: W) -> Self {
+    pub(crate) fn new(w: W) -> Self {
         JsonStream {
             w,
             started: false,
@@ -46,7 +40,7 @@ impl<W: Write> JsonStream<W> {
     }
 
     /// Writes one finished flow.
-    pub fn flow(&mut self, j: &JudgedFlow) -> std::io::Result<()> {
+    pub(crate) fn flow(&mut self, j: &JudgedFlow) -> std::io::Result<()> {
         self.start()?;
         self.w.write_all(if self.flows == 0 {
             b"\n    "
@@ -58,13 +52,8 @@ impl<W: Write> JsonStream<W> {
         Ok(())
     }
 
-    /// Flows written so far.
-    pub fn flows(&self) -> u64 {
-        self.flows
-    }
-
     /// Writes the summary after the flows and ends the document.
-    pub fn finish(
+    pub(crate) fn finish(
         mut self,
         inputs: &[ReadSummary],
         capture: &CaptureStats,

@@ -16,7 +16,7 @@ fn hms(at_us: i64) -> String {
 
 /// A summary line is one of those written as the capture goes, or the last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum When {
+pub(crate) enum When {
     /// Every `--interval` seconds.
     During,
     /// Once the capture has stopped (`"final": true`).
@@ -24,21 +24,21 @@ pub enum When {
 }
 
 /// A finished flow as a JSON line (`"type":"flow"`).
-pub fn flow_json(out: &mut dyn Write, j: &JudgedFlow) -> std::io::Result<()> {
+pub(crate) fn flow_json(out: &mut dyn Write, j: &JudgedFlow) -> std::io::Result<()> {
     let mut v = serde_json::to_value(j).unwrap_or_default();
     v["type"] = "flow".into();
     writeln!(out, "{v}")
 }
 
 /// A new finding as a JSON line (`"type":"finding"`).
-pub fn finding_json(out: &mut dyn Write, f: &Finding) -> std::io::Result<()> {
+pub(crate) fn finding_json(out: &mut dyn Write, f: &Finding) -> std::io::Result<()> {
     let mut v = serde_json::to_value(f).unwrap_or_default();
     v["type"] = "finding".into();
     writeln!(out, "{v}")
 }
 
 /// A new finding as a text line, stamped with `at_us`.
-pub fn finding_text(out: &mut dyn Write, f: &Finding, at_us: i64) -> std::io::Result<()> {
+pub(crate) fn finding_text(out: &mut dyn Write, f: &Finding, at_us: i64) -> std::io::Result<()> {
     let sev = format!("{:?}", f.severity).to_uppercase();
     let ev = f
         .evidence
@@ -55,7 +55,11 @@ pub fn finding_text(out: &mut dyn Write, f: &Finding, at_us: i64) -> std::io::Re
 }
 
 /// The summary as a JSON line (`"type":"summary"`, `final` on the last).
-pub fn summary_json(out: &mut dyn Write, snap: &Snapshot, when: When) -> std::io::Result<()> {
+pub(crate) fn summary_json(
+    out: &mut dyn Write,
+    snap: &Snapshot,
+    when: When,
+) -> std::io::Result<()> {
     let v = serde_json::json!({
         "type": "summary",
         "final": when == When::Final,
@@ -74,7 +78,11 @@ pub fn summary_json(out: &mut dyn Write, snap: &Snapshot, when: When) -> std::io
 }
 
 /// The periodic summary as a text line, stamped with `at_us`.
-pub fn summary_text(out: &mut dyn Write, snap: &Snapshot, at_us: i64) -> std::io::Result<()> {
+pub(crate) fn summary_text(
+    out: &mut dyn Write,
+    snap: &Snapshot,
+    at_us: i64,
+) -> std::io::Result<()> {
     let d = snap.drops.unwrap_or_default();
     let reqs: Vec<String> = snap
         .diagnosis
@@ -106,7 +114,7 @@ pub fn summary_text(out: &mut dyn Write, snap: &Snapshot, at_us: i64) -> std::io
 /// The end of a live capture: what became of every frame libpcap handed
 /// over (analysed, or dropped by asrscope's queue), and what the kernel and
 /// the interface dropped before handing it over.
-pub fn frames(out: &mut dyn Write, snap: &Snapshot) -> std::io::Result<()> {
+pub(crate) fn frames(out: &mut dyn Write, snap: &Snapshot) -> std::io::Result<()> {
     let d = snap.drops.unwrap_or_default();
     writeln!(
         out,

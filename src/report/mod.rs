@@ -6,12 +6,12 @@
 //! crate, and never reads the clock: the time a line is stamped with is an
 //! argument. `tests/layering.rs` keeps it so.
 
-pub mod configuration;
+pub(crate) mod configuration;
 pub mod csv;
-pub mod interfaces;
-pub mod json;
-pub mod lines;
-pub mod quality;
-pub mod requirements;
-pub mod tags;
-pub mod text;
+pub(crate) mod interfaces;
+pub(crate) mod json;
+pub(crate) mod lines;
+pub(crate) mod quality;
+pub(crate) mod requirements;
+pub(crate) mod tags;
+pub(crate) mod text;

@@ -14,7 +14,7 @@ fn and_list(v: &[u32]) -> String {
 }
 
 /// The sentences about copies set aside.
-pub fn copies(c: &CopyStats) -> Vec<String> {
+pub(crate) fn copies(c: &CopyStats) -> Vec<String> {
     let mut q = Vec::new();
     if c.recorded > 0 {
         let times = c
@@ -41,7 +41,7 @@ pub fn copies(c: &CopyStats) -> Vec<String> {
 }
 
 /// Every note about the capture's quality, most important first.
-pub fn notes(c: &CaptureStats) -> Vec<String> {
+pub(crate) fn notes(c: &CaptureStats) -> Vec<String> {
     let mut q = Vec::new();
     if c.frames_cut_by_snaplen > 0 && c.support_bundle {
         q.push(format!(

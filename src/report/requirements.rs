@@ -7,13 +7,13 @@ use crate::render::advice;
 use std::io::Write;
 
 /// The requirements as pretty JSON followed by a newline.
-pub fn json(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Result<()> {
+pub(crate) fn json(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, r)?;
     writeln!(out)
 }
 
 /// The requirements as a checklist.
-pub fn text(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Result<()> {
+pub(crate) fn text(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Result<()> {
     writeln!(
         out,
         "Site Recovery network requirements: {} -> {} ({})",
@@ -129,7 +129,7 @@ fn churn(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Result<()> {
 
 /// The rules as `az` commands for a POSIX shell, with placeholders for the
 /// resource group and each region's NSG.
-pub fn az(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Result<()> {
+pub(crate) fn az(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Result<()> {
     let (s, t) = (&r.source_region, &r.target_region);
     writeln!(
         out,

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::net::IpAddr;
 
 /// What `tags info` shows.
-pub struct Info<'a> {
+pub(crate) struct Info<'a> {
     /// Where the data came from (`embedded snapshot`, or the file).
     pub origin: String,
     /// The data's header.
@@ -19,7 +19,7 @@ pub struct Info<'a> {
 }
 
 /// Writes `tags info`.
-pub fn info(out: &mut dyn Write, i: &Info<'_>) -> std::io::Result<()> {
+pub(crate) fn info(out: &mut dyn Write, i: &Info<'_>) -> std::io::Result<()> {
     let m = i.meta;
     writeln!(out, "origin:       {}", for_terminal(&i.origin))?;
     writeln!(out, "source file:  {}", for_terminal(&m.source))?;
@@ -46,7 +46,7 @@ pub fn info(out: &mut dyn Write, i: &Info<'_>) -> std::io::Result<()> {
 }
 
 /// What holds an address.
-pub enum Holder {
+pub(crate) enum Holder {
     /// An address of the Azure platform itself.
     Platform {
         /// A short label.
@@ -60,7 +60,7 @@ pub enum Holder {
 
 /// Writes one line of `tags lookup`: the address and what holds it (no tag:
 /// outside every Azure range in the data).
-pub fn lookup(out: &mut dyn Write, ip: IpAddr, holder: &Holder) -> std::io::Result<()> {
+pub(crate) fn lookup(out: &mut dyn Write, ip: IpAddr, holder: &Holder) -> std::io::Result<()> {
     match holder {
         Holder::Platform { label, what } => writeln!(out, "{ip}: {label} ({what})"),
         Holder::Tags(tags) if !tags.is_empty() => {
@@ -79,7 +79,7 @@ pub fn lookup(out: &mut dyn Write, ip: IpAddr, holder: &Holder) -> std::io::Resu
 
 /// The line `tags import` ends with: what was read from `file`, and the
 /// families the snapshot keeps.
-pub fn imported(file: &str, m: &SnapshotMeta, families: &[&str]) -> String {
+pub(crate) fn imported(file: &str, m: &SnapshotMeta, families: &[&str]) -> String {
     format!(
         "{file}: changeNumber {}, published {}, {} tags, {} prefixes read; snapshot keeps {}",
         m.change_number,

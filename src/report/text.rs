@@ -14,9 +14,9 @@ use std::io::Write;
 use std::net::SocketAddr;
 
 /// Most flows listed; the rest are counted.
-pub const MAX_LISTED: usize = 40;
+pub(crate) const MAX_LISTED: usize = 40;
 /// Width of the report.
-pub const WIDTH: usize = 100;
+pub(crate) const WIDTH: usize = 100;
 
 fn trunc(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
@@ -90,7 +90,7 @@ fn wrap_lines(first: &str, indent: usize, text: &str) -> Vec<String> {
 /// memory: counts, and at most [`MAX_LISTED`] flows that matter (Site
 /// Recovery flows and flows that did not work), failures first.
 #[derive(Debug, Default)]
-pub struct Summary {
+pub(crate) struct Summary {
     by_verdict: BTreeMap<Verdict, u64>,
     tcp: u64,
     udp: u64,
@@ -102,7 +102,7 @@ pub struct Summary {
 impl Summary {
     /// Accounts one flow in the totals only, without listing it (a support
     /// bundle's report lists Site Recovery flows only).
-    pub fn count(&mut self, j: &JudgedFlow) {
+    pub(crate) fn count(&mut self, j: &JudgedFlow) {
         *self.by_verdict.entry(j.verdict.verdict).or_default() += 1;
         match j.flow.transport {
             crate::model::Transport::Tcp => self.tcp += 1,
@@ -111,7 +111,7 @@ impl Summary {
     }
 
     /// Accounts one flow.
-    pub fn add(&mut self, j: &JudgedFlow) {
+    pub(crate) fn add(&mut self, j: &JudgedFlow) {
         self.count(j);
         let bad = !matches!(j.verdict.verdict, Verdict::Allowed | Verdict::Incomplete);
         let v = if bad {
@@ -130,7 +130,7 @@ impl Summary {
 
 /// Writes the report: what was analysed, the requirement checklist, the
 /// findings and the flows that matter.
-pub fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Result<()> {
+pub(crate) fn write(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Result<()> {
     header(out, a, sum)?;
     writeln!(out)?;
     requirements(out, &a.diagnosis)?;

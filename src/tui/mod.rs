@@ -12,7 +12,7 @@
 //! [`run`] drives them on the real terminal.
 
 pub mod keys;
-pub mod state;
+pub(crate) mod state;
 pub mod views;
 
 use crate::model::{JudgedFlow, Snapshot};

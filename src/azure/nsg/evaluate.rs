@@ -513,7 +513,7 @@ fn is_rfc1918(ip: IpAddr) -> bool {
 }
 
 /// A public unicast address (what `Internet` stands for without its list).
-pub fn is_public(ip: IpAddr) -> bool {
+pub(crate) fn is_public(ip: IpAddr) -> bool {
     match unmapped(ip) {
         IpAddr::V4(a) => {
             let shared = a.octets()[0] == 100 && (a.octets()[1] & 0xc0) == 64;

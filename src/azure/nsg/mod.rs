@@ -26,8 +26,8 @@
 //! Every string kept from an export passes the one sanitiser
 //! ([`crate::sanitize::for_terminal`]) as it is read: exports are hostile input too.
 
-pub mod evaluate;
-pub mod read;
+pub(crate) mod evaluate;
+pub(crate) mod read;
 
 #[cfg(test)]
 mod tests;

@@ -18,8 +18,8 @@
 //!
 //! Every string kept from an export passes the one sanitiser.
 
-pub mod read;
-pub mod select;
+pub(crate) mod read;
+pub(crate) mod select;
 
 #[cfg(test)]
 mod tests;

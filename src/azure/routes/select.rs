@@ -39,7 +39,7 @@ struct Entry {
 
 /// The system routes Azure adds to every subnet (besides the virtual
 /// network's own address space, which a route table does not show).
-pub const SYSTEM_ROUTES: &[(&str, NextHop)] = &[
+pub(crate) const SYSTEM_ROUTES: &[(&str, NextHop)] = &[
     ("0.0.0.0/0", NextHop::Internet),
     ("10.0.0.0/8", NextHop::None),
     ("172.16.0.0/12", NextHop::None),

@@ -14,7 +14,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::widgets::Paragraph;
 
 /// Rows the checklist needs to show everything (title, header, requirements).
-pub fn wanted_height(snap: &Snapshot) -> u16 {
+pub(crate) fn wanted_height(snap: &Snapshot) -> u16 {
     (snap.diagnosis.requirements.len() as u16).saturating_add(2)
 }
 
@@ -59,7 +59,7 @@ fn columns(reqs: &[Requirement], marks: &[(String, Style)], tags: &[String]) -> 
 }
 
 /// Draws the checklist.
-pub fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
     if area.width == 0 || area.height == 0 {
         return;
     }

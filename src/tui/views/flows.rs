@@ -15,7 +15,7 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 /// Rows of the table body in a pane of `height` rows (title and header off).
-pub fn body_rows(height: u16) -> usize {
+pub(crate) fn body_rows(height: u16) -> usize {
     match height {
         0 | 1 => 0,
         2 => 1,
@@ -122,7 +122,7 @@ fn columns(cells: &[Cells]) -> [Col; 6] {
 }
 
 /// Draws the flows table.
-pub fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
     if area.width == 0 || area.height == 0 {
         return;
     }

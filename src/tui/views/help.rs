@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// The help text, one line per key binding, then the filter keys and a legend.
-pub fn lines(ascii: bool) -> Vec<Line<'static>> {
+pub(crate) fn lines(ascii: bool) -> Vec<Line<'static>> {
     let g = glyphs(ascii);
     let key_w = BINDINGS
         .iter()
@@ -42,7 +42,7 @@ pub fn lines(ascii: bool) -> Vec<Line<'static>> {
 }
 
 /// Draws the help screen over `area`.
-pub fn draw(f: &mut Frame, area: Rect, _snap: &Snapshot, ui: &UiState) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, _snap: &Snapshot, ui: &UiState) {
     if area.width == 0 || area.height == 0 {
         return;
     }

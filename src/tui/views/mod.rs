@@ -4,12 +4,12 @@
 //! The helpers here lay out columns, cut text to a width and give statuses
 //! their symbol and colour (never colour alone).
 
-pub mod checklist;
+pub(crate) mod checklist;
 pub mod detail;
-pub mod flows;
-pub mod help;
-pub mod sparkline;
-pub mod status;
+pub(crate) mod flows;
+pub(crate) mod help;
+pub(crate) mod sparkline;
+pub(crate) mod status;
 
 use crate::model::Status;
 use crate::model::Verdict;

@@ -17,7 +17,7 @@ fn rate(bytes: u64, secs: u64) -> f64 {
 }
 
 /// The title: latest and peak rates, and what Site Recovery needs.
-pub fn summary(snap: &Snapshot) -> String {
+pub(crate) fn summary(snap: &Snapshot) -> String {
     let secs = snap.bucket_secs.max(1);
     let need = snap.diagnosis.thresholds.cache_upload_mbps;
     let peak = snap.upload_series.iter().copied().max().unwrap_or(0);
@@ -36,7 +36,7 @@ pub fn summary(snap: &Snapshot) -> String {
 }
 
 /// Draws the sparkline (title line, bars below).
-pub fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
     if area.width == 0 || area.height == 0 {
         return;
     }

@@ -14,7 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// `DROPPED 123 packets (kernel 100, interface 23)`, when packets were dropped.
-pub fn drops_text(snap: &Snapshot) -> Option<String> {
+pub(crate) fn drops_text(snap: &Snapshot) -> Option<String> {
     let d = snap.drops?;
     if d.total() == 0 {
         return None;
@@ -34,7 +34,7 @@ pub fn drops_text(snap: &Snapshot) -> Option<String> {
 }
 
 /// `EastUS → CentralUS (given)`.
-pub fn regions_text(snap: &Snapshot, arrow: &str) -> String {
+pub(crate) fn regions_text(snap: &Snapshot, arrow: &str) -> String {
     let d = &snap.diagnosis;
     let name = |r: &Option<RegionChoice>| {
         r.as_ref()
@@ -59,7 +59,7 @@ pub fn regions_text(snap: &Snapshot, arrow: &str) -> String {
 }
 
 /// Days from the service tags' publication to the capture's last frame.
-pub fn tags_age_days(snap: &Snapshot) -> Option<i64> {
+pub(crate) fn tags_age_days(snap: &Snapshot) -> Option<i64> {
     let published = days_from_ymd(snap.diagnosis.service_tags.published.as_deref()?)?;
     let last = snap.capture.last_seen?.div_euclid(86_400 * 1_000_000);
     Some(last - published)
@@ -70,7 +70,7 @@ fn sep() -> Span<'static> {
 }
 
 /// Draws the status bar: two lines when `area` has them, else one.
-pub fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
+pub(crate) fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
     if area.width == 0 || area.height == 0 {
         return;
     }
@@ -205,7 +205,7 @@ fn context_line(snap: &Snapshot, g: &Glyphs) -> Line<'static> {
 
 /// Copies of packets set aside, in a few words (the capture report says
 /// more).
-pub fn copies_text(snap: &Snapshot) -> Option<String> {
+pub(crate) fn copies_text(snap: &Snapshot) -> Option<String> {
     let c = &snap.capture.copies;
     let mut parts = Vec::new();
     if c.recorded > 0 {
@@ -222,7 +222,7 @@ pub fn copies_text(snap: &Snapshot) -> Option<String> {
 }
 
 /// Draws the drops warning line (only when packets were dropped).
-pub fn draw_drops(f: &mut Frame, area: Rect, snap: &Snapshot) {
+pub(crate) fn draw_drops(f: &mut Frame, area: Rect, snap: &Snapshot) {
     if let Some(d) = drops_text(snap) {
         let style = Style::new()
             .bg(Color::Red)
@@ -240,7 +240,7 @@ pub fn draw_drops(f: &mut Frame, area: Rect, snap: &Snapshot) {
 
 /// Draws the bottom line: the filter being typed, else the last message, else
 /// the main keys.
-pub fn draw_footer(f: &mut Frame, area: Rect, snap: Option<&Snapshot>, ui: &UiState) {
+pub(crate) fn draw_footer(f: &mut Frame, area: Rect, snap: Option<&Snapshot>, ui: &UiState) {
     if area.width == 0 || area.height == 0 {
         return;
     }
