@@ -61,13 +61,13 @@ impl Date {
 
     /// The month, 1 to 12.
     #[cfg(test)]
-    pub fn month(self) -> u8 {
+    pub(crate) fn month(self) -> u8 {
         self.month
     }
 
     /// The day of the month, from 1.
     #[cfg(test)]
-    pub fn day(self) -> u8 {
+    pub(crate) fn day(self) -> u8 {
         self.day
     }
 

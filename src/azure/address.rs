@@ -209,7 +209,7 @@ impl<T> BlockIndex<T> {
 
     /// How many values are filed.
     #[cfg(test)]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len
     }
 

@@ -464,7 +464,7 @@ impl<A: Default> FlowTable<A> {
     /// Ends the capture: every flow goes to `done`, least recently active
     /// first.
     #[cfg(test)]
-    pub fn drain(&mut self, done: &mut Vec<Flow<A>>) {
+    pub(crate) fn drain(&mut self, done: &mut Vec<Flow<A>>) {
         while self.head != NIL {
             done.push(*self.take(self.head));
         }
