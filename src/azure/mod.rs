@@ -1,11 +1,14 @@
 //! Azure knowledge, with no packets: service tags, the endpoint catalog
-//! of Site Recovery, regions, and the NSG rules and routes an admin exports.
+//! of Site Recovery, regions, and the NSG rules, routes and firewall rules
+//! an admin exports.
 
 pub mod address;
 pub mod churn;
 pub mod clouds;
 pub mod endpoints;
+pub mod firewall;
 pub mod json;
+pub mod kind;
 pub mod nsg;
 pub mod platform;
 pub mod privatelink;

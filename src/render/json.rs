@@ -4,11 +4,12 @@
 //! rendered here while serialising. The other model types derive their
 //! JSON where they are declared.
 
-use super::{check, finding, network, reason};
+use super::{check, finding, firewall, network, reason};
 use crate::model::{
     Cause, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, EndpointBy, EndpointId, Finding,
-    FindingKind, Fix, FlowVerdict, Need, NextHop, NsgStep, NsgVerdict, Region, RequiredTag,
-    Requirement, RouteVerdict, Severity, SnapshotMeta, SourceOutcome, Status, TagName, Verdict,
+    FindingKind, FirewallPass, FirewallVerdict, Fix, FlowVerdict, Need, NextHop, NsgStep,
+    NsgVerdict, Region, RequiredTag, Requirement, RouteVerdict, Severity, SnapshotMeta,
+    SourceOutcome, Status, TagName, Verdict,
 };
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -258,6 +259,55 @@ impl Serialize for ConfigCheck {
             routes: self.routes,
             requirements: &self.requirements,
             ok: self.ok,
+        }
+        .serialize(s)
+    }
+}
+
+impl Serialize for FirewallVerdict {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// `allowed` and the outcome, the firewall and policy, the rule
+        /// that decided (or could not be evaluated) where it sits, why it
+        /// cannot be told, and the notes.
+        #[derive(Serialize)]
+        struct Json<'a> {
+            allowed: Option<bool>,
+            outcome: &'static str,
+            firewall: Option<&'a str>,
+            address: Option<&'a str>,
+            policy: Option<&'a str>,
+            rule_policy: Option<&'a str>,
+            rule_collection_group: Option<&'a str>,
+            group_priority: Option<u32>,
+            rule_collection: Option<&'a str>,
+            priority: Option<u32>,
+            rule: Option<&'a str>,
+            pass: FirewallPass,
+            why: Option<String>,
+            text: String,
+            notes: Vec<String>,
+        }
+        let r = self.rule();
+        let why = match &self.decision {
+            crate::model::FirewallDecision::CannotTell { why, .. } => Some(firewall::unknown(why)),
+            _ => None,
+        };
+        Json {
+            allowed: self.allowed(),
+            outcome: firewall::outcome(self),
+            firewall: self.firewall.as_deref(),
+            address: self.address.as_deref(),
+            policy: self.policy.as_deref(),
+            rule_policy: r.and_then(|r| r.policy.as_deref()),
+            rule_collection_group: r.and_then(|r| r.group.as_deref()),
+            group_priority: r.and_then(|r| r.group_priority),
+            rule_collection: r.map(|r| r.collection.as_str()),
+            priority: r.and_then(|r| r.collection_priority),
+            rule: r.map(|r| r.rule.as_str()),
+            pass: r.map_or(FirewallPass::Default, |r| r.pass),
+            why,
+            text: firewall::verdict_text(self),
+            notes: firewall::notes(self),
         }
         .serialize(s)
     }

@@ -9,6 +9,7 @@
 //! - [`finding`]: a finding's title and evidence;
 //! - [`check`]: `check`'s evidence and notes;
 //! - [`network`]: what the NSG and route exports say, and their notes;
+//! - [`firewall`]: what the firewall exports say, and their notes;
 //! - `json`: the JSON of the model types whose sentences are rendered
 //!   while serialising;
 //! - here: the names of values the views show (clouds, statuses, link
@@ -17,6 +18,7 @@
 pub mod advice;
 pub mod check;
 pub mod finding;
+pub mod firewall;
 mod json;
 pub mod network;
 pub mod reason;
