@@ -10,111 +10,72 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use std::collections::HashSet;
 use std::fmt;
 
-/// The kinds of export asrscope reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ExportKind {
-    /// `az network nic list-effective-nsg`, `az network nsg show` or `list`.
-    Nsg,
-    /// `az network nic show-effective-route-table`, `az network route-table show` or `list`.
-    Routes,
-    /// `az network firewall policy show` (or `list`).
-    FirewallPolicy,
-    /// `az network firewall policy rule-collection-group list` or `show`.
-    RuleCollectionGroups,
-    /// `az network firewall show` (or `list`).
-    Firewall,
-    /// `az network ip-group show` (or `list`).
-    IpGroup,
+pub use crate::model::ExportKind;
+
+/// Every kind, in the order shapes are told apart: the most particular keys
+/// first.
+pub const ALL: [ExportKind; 6] = [
+    ExportKind::Nsg,
+    ExportKind::RuleCollectionGroups,
+    ExportKind::Firewall,
+    ExportKind::FirewallPolicy,
+    ExportKind::Routes,
+    ExportKind::IpGroup,
+];
+
+/// The keys that make an object this kind of export (in the object, or in
+/// its `properties`), and its REST resource type.
+fn marks(kind: ExportKind) -> (&'static [&'static str], &'static str) {
+    match kind {
+        ExportKind::Nsg => (
+            &[
+                "effectiveSecurityRules",
+                "securityRules",
+                "defaultSecurityRules",
+            ],
+            "Microsoft.Network/networkSecurityGroups",
+        ),
+        ExportKind::RuleCollectionGroups => (
+            &["ruleCollections"],
+            "Microsoft.Network/FirewallPolicies/ruleCollectionGroups",
+        ),
+        ExportKind::Firewall => (
+            &[
+                "ipConfigurations",
+                "hubIPAddresses",
+                "applicationRuleCollections",
+                "networkRuleCollections",
+                "natRuleCollections",
+                "firewallPolicy",
+            ],
+            "Microsoft.Network/azureFirewalls",
+        ),
+        ExportKind::FirewallPolicy => (
+            &[
+                "ruleCollectionGroups",
+                "basePolicy",
+                "threatIntelWhitelist",
+                "dnsSettings",
+                "childPolicies",
+                "transportSecurity",
+            ],
+            "Microsoft.Network/firewallPolicies",
+        ),
+        ExportKind::Routes => (&["routes", "nextHopType"], "Microsoft.Network/routeTables"),
+        ExportKind::IpGroup => (&["ipAddresses"], "Microsoft.Network/ipGroups"),
+    }
 }
 
-impl ExportKind {
-    /// Every kind, in the order shapes are told apart.
-    pub const ALL: [ExportKind; 6] = [
-        ExportKind::Nsg,
-        ExportKind::RuleCollectionGroups,
-        ExportKind::Firewall,
-        ExportKind::FirewallPolicy,
-        ExportKind::Routes,
-        ExportKind::IpGroup,
-    ];
-
-    /// The keys that make an object this kind of export (in the object, or
-    /// in its `properties`), and its REST resource type.
-    fn marks(self) -> (&'static [&'static str], Option<&'static str>) {
-        match self {
-            ExportKind::Nsg => (
-                &[
-                    "effectiveSecurityRules",
-                    "securityRules",
-                    "defaultSecurityRules",
-                ],
-                Some("Microsoft.Network/networkSecurityGroups"),
-            ),
-            ExportKind::RuleCollectionGroups => (
-                &["ruleCollections"],
-                Some("Microsoft.Network/FirewallPolicies/ruleCollectionGroups"),
-            ),
-            ExportKind::Firewall => (
-                &[
-                    "ipConfigurations",
-                    "hubIPAddresses",
-                    "applicationRuleCollections",
-                    "networkRuleCollections",
-                    "natRuleCollections",
-                    "firewallPolicy",
-                ],
-                Some("Microsoft.Network/azureFirewalls"),
-            ),
-            ExportKind::FirewallPolicy => (
-                &[
-                    "ruleCollectionGroups",
-                    "basePolicy",
-                    "threatIntelWhitelist",
-                    "dnsSettings",
-                    "childPolicies",
-                    "transportSecurity",
-                ],
-                Some("Microsoft.Network/firewallPolicies"),
-            ),
-            ExportKind::Routes => (
-                &["routes", "nextHopType"],
-                Some("Microsoft.Network/routeTables"),
-            ),
-            ExportKind::IpGroup => (&["ipAddresses"], Some("Microsoft.Network/ipGroups")),
-        }
-    }
-
-    /// The kind an object with these keys (and `type`) is, when one.
-    pub fn of(has: impl Fn(&str) -> bool, resource_type: Option<&str>) -> Option<ExportKind> {
-        if let Some(t) = resource_type {
-            let found = ExportKind::ALL
-                .into_iter()
-                .find(|k| k.marks().1.is_some_and(|m| m.eq_ignore_ascii_case(t)));
-            if found.is_some() {
-                return found;
-            }
-        }
-        ExportKind::ALL
+/// The kind an object with these keys (and REST `type`) is, when one.
+pub fn of(has: impl Fn(&str) -> bool, resource_type: Option<&str>) -> Option<ExportKind> {
+    if let Some(t) = resource_type
+        && let Some(k) = ALL
             .into_iter()
-            .find(|k| k.marks().0.iter().any(|m| has(m)))
+            .find(|k| marks(*k).1.eq_ignore_ascii_case(t))
+    {
+        return Some(k);
     }
-
-    /// The `az` command that prints it, as the report and errors name it.
-    pub fn command(self) -> &'static str {
-        match self {
-            ExportKind::Nsg => "az network nic list-effective-nsg / az network nsg show",
-            ExportKind::Routes => {
-                "az network nic show-effective-route-table / az network route-table show"
-            }
-            ExportKind::FirewallPolicy => "az network firewall policy show",
-            ExportKind::RuleCollectionGroups => {
-                "az network firewall policy rule-collection-group list"
-            }
-            ExportKind::Firewall => "az network firewall show",
-            ExportKind::IpGroup => "az network ip-group show",
-        }
-    }
+    ALL.into_iter().find(|k| marks(*k).0.iter().any(|m| has(m)))
 }
 
 /// How deep keys are looked at: `value[].properties.ruleCollections` is
@@ -145,15 +106,11 @@ pub fn sniff(text: &str) -> Option<ExportKind> {
     .deserialize(&mut de)
     .ok()?;
     let types = &seen.types;
-    let kind = |k: ExportKind| {
-        let (_, t) = k.marks();
-        t.is_some_and(|t| types.iter().any(|x| x.eq_ignore_ascii_case(t)))
-    };
+    let typed = |k: &ExportKind| types.iter().any(|x| x.eq_ignore_ascii_case(marks(*k).1));
     // A resource type names the kind outright; else the keys do.
-    ExportKind::ALL
-        .into_iter()
-        .find(|k| kind(*k))
-        .or_else(|| ExportKind::of(|k| seen.keys.contains(k), None))
+    ALL.into_iter()
+        .find(typed)
+        .or_else(|| of(|k| seen.keys.contains(k), None))
 }
 
 /// Walks a document, noting keys down to [`DEPTH`] and the values of

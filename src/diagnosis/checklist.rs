@@ -278,6 +278,7 @@ impl Diagnoser {
             requirements,
             findings: kept,
             cache_upload,
+            exports: s.network.exports.clone(),
         }
     }
 }

@@ -93,6 +93,7 @@ pub fn check(
             .iter()
             .filter(|r| r.origin != RouteOrigin::Assumed)
             .count(),
+        exports: network.exports.clone(),
         ok: requirements
             .iter()
             .all(|r| r.need != Need::Always || r.status == ConfigStatus::Ok),

@@ -89,6 +89,8 @@ pub struct ConfigCheck {
     pub nsgs: Vec<String>,
     /// Routes read.
     pub routes: usize,
+    /// The exports read, with their kinds.
+    pub exports: Vec<super::ExportRead>,
     /// One entry per endpoint of the catalog.
     pub requirements: Vec<ConfigRequirement>,
     /// True when every endpoint needed always is `ok`.

@@ -377,6 +377,9 @@ pub struct Diagnosis {
     pub findings: Vec<Finding>,
     /// Upload to the cache account.
     pub cache_upload: Option<Upload>,
+    /// The exports of the VM's network read (`--nsg`, `--routes`,
+    /// `--azure`), with their kinds.
+    pub exports: Vec<super::ExportRead>,
 }
 
 impl Diagnosis {

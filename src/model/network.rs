@@ -890,3 +890,34 @@ impl FirewallVerdict {
         }
     }
 }
+
+/// The kinds of export asrscope reads (`--azure` tells them by shape).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExportKind {
+    /// `az network nic list-effective-nsg`, `az network nsg show` or `list`.
+    Nsg,
+    /// `az network nic show-effective-route-table`, `az network route-table
+    /// show` or `list`.
+    Routes,
+    /// `az network firewall policy show` (or `list`).
+    FirewallPolicy,
+    /// `az network firewall policy rule-collection-group list` or `show`.
+    RuleCollectionGroups,
+    /// `az network firewall show` (or `list`).
+    Firewall,
+    /// `az network ip-group show` (or `list`).
+    IpGroup,
+}
+
+/// One export read: the file, its kind, and how many NSGs, routes,
+/// policies, groups, firewalls or IP groups it held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportRead {
+    /// The file, as given (through the sanitiser).
+    pub file: String,
+    /// Its kind.
+    pub kind: ExportKind,
+    /// How many items it held.
+    pub items: usize,
+}

@@ -244,6 +244,7 @@ impl Serialize for ConfigCheck {
             notes: Vec<String>,
             nsgs: &'a [String],
             routes: usize,
+            exports: &'a [crate::model::ExportRead],
             requirements: &'a [ConfigRequirement],
             ok: bool,
         }
@@ -257,6 +258,7 @@ impl Serialize for ConfigCheck {
             notes: self.notes.iter().map(check::note).collect(),
             nsgs: &self.nsgs,
             routes: self.routes,
+            exports: &self.exports,
             requirements: &self.requirements,
             ok: self.ok,
         }

@@ -182,6 +182,14 @@ fn header(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Result<(
         t.tags
     )?;
     cloud(out, &d.cloud)?;
+    if !d.exports.is_empty() {
+        wrapped(
+            out,
+            "exports:",
+            4,
+            &for_terminal(&render::network::exports_text(&d.exports)),
+        )?;
+    }
     quality(out, a)?;
     let mut by_verdict: Vec<(&str, u64)> = sum
         .by_verdict

@@ -9,7 +9,7 @@ use super::{
     Policy, Rule, RuleKind, ThreatIntel, ThreatIntelMode,
 };
 use crate::azure::json::{self, DuplicateKey};
-use crate::azure::kind::ExportKind;
+use crate::azure::kind::{self, ExportKind};
 use crate::azure::nsg::{PortRange, last_segment};
 use crate::sanitize::for_terminal;
 use serde_json::{Map, Value};
@@ -61,7 +61,7 @@ pub fn parse_firewall_exports(text: &str) -> Result<Exports, FirewallError> {
         };
         let obj = Obj::new(o);
         let resource_type = o.get("type").and_then(Value::as_str);
-        match ExportKind::of(|k| obj.get(k).is_some(), resource_type) {
+        match kind::of(|k| obj.get(k).is_some(), resource_type) {
             Some(ExportKind::FirewallPolicy) => out.policies.push(policy(&obj)?),
             Some(ExportKind::RuleCollectionGroups) => out.groups.push(group(&obj)?),
             Some(ExportKind::Firewall) => out.firewalls.push(firewall(&obj)?),
