@@ -181,3 +181,292 @@ fn analyze_lists_the_exports_read() {
         "{text}"
     );
 }
+
+/// The parameters each command asrscope prints defines in the
+/// azure-firewall CLI extension (`Azure/azure-cli-extensions`,
+/// `src/azure-firewall/azext_firewall/`): `custom.py`'s classes
+/// `FilterCollectionAdd` and `FilterRuleAdd` (their own arguments, on top
+/// of `aaz/latest/network/firewall/policy/rule_collection_group/_update.py`:
+/// `--policy-name`, `-g/--resource-group`, `-n/--name`, the generic update
+/// arguments and `--no-wait`), and its functions `create_af_application_rule`
+/// and `create_af_network_rule` with the options `_params.py` gives them.
+const PARAMETERS: &[(&str, &[&str])] = &[
+    (
+        "az network firewall policy rule-collection-group collection add-filter-collection",
+        &[
+            "--resource-group",
+            "-g",
+            "--policy-name",
+            "--rcg-name",
+            "--rule-collection-group-name",
+            "--name",
+            "-n",
+            "--collection-priority",
+            "--action",
+            "--rule-name",
+            "--rule-type",
+            "--ip-protocols",
+            "--description",
+            "--destination-addresses",
+            "--dest-addr",
+            "--destination-ports",
+            "--source-addresses",
+            "--source-ip-groups",
+            "--destination-ip-groups",
+            "--dest-ipg",
+            "--destination-fqdns",
+            "--enable-tls-inspection",
+            "--enable-tls-insp",
+            "--fqdn-tags",
+            "--protocols",
+            "--target-fqdns",
+            "--target-urls",
+            "--web-categories",
+            "--add",
+            "--set",
+            "--remove",
+            "--force-string",
+            "--no-wait",
+        ],
+    ),
+    (
+        "az network firewall policy rule-collection-group collection rule add",
+        &[
+            "--resource-group",
+            "-g",
+            "--policy-name",
+            "--rcg-name",
+            "--rule-collection-group-name",
+            "--collection-name",
+            "--name",
+            "-n",
+            "--rule-type",
+            "--ip-protocols",
+            "--description",
+            "--destination-addresses",
+            "--dest-addr",
+            "--destination-ports",
+            "--source-addresses",
+            "--source-ip-groups",
+            "--destination-ip-groups",
+            "--dest-ipg",
+            "--destination-fqdns",
+            "--enable-tls-inspection",
+            "--enable-tls-insp",
+            "--fqdn-tags",
+            "--protocols",
+            "--target-fqdns",
+            "--target-urls",
+            "--web-categories",
+            "--translated-address",
+            "--translated-fqdn",
+            "--translated-port",
+            "--add",
+            "--set",
+            "--remove",
+            "--force-string",
+            "--no-wait",
+        ],
+    ),
+    (
+        "az network firewall application-rule create",
+        &[
+            "--resource-group",
+            "-g",
+            "--firewall-name",
+            "-f",
+            "--collection-name",
+            "-c",
+            "--name",
+            "-n",
+            "--protocols",
+            "--description",
+            "--source-addresses",
+            "--target-fqdns",
+            "--fqdn-tags",
+            "--priority",
+            "--action",
+            "--source-ip-groups",
+        ],
+    ),
+    (
+        "az network firewall network-rule create",
+        &[
+            "--resource-group",
+            "-g",
+            "--firewall-name",
+            "-f",
+            "--collection-name",
+            "-c",
+            "--name",
+            "-n",
+            "--destination-ports",
+            "--protocols",
+            "--destination-fqdns",
+            "--source-addresses",
+            "--destination-addresses",
+            "--description",
+            "--priority",
+            "--action",
+            "--source-ip-groups",
+            "--destination-ip-groups",
+        ],
+    ),
+];
+
+/// The words of a POSIX shell command line of single-quoted words.
+fn shell_words(cmd: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = cmd.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' => words.extend(word.take()),
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                for q in chars.by_ref() {
+                    if q == '\'' {
+                        break;
+                    }
+                    w.push(q);
+                }
+            }
+            '\\' => word.get_or_insert_with(String::new).extend(chars.next()),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
+}
+
+/// The command's options with their values, after checking each option is
+/// one the command defines.
+fn options(cmd: &str) -> (&'static str, Vec<(String, Vec<String>)>) {
+    let words = shell_words(cmd);
+    let line = words.join(" ");
+    let (name, allowed) = PARAMETERS
+        .iter()
+        .find(|(n, _)| line.starts_with(n))
+        .unwrap_or_else(|| panic!("not a command of the extension: {cmd}"));
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for w in &words[name.split(' ').count()..] {
+        if w.starts_with('-') && !w.starts_with("-<") {
+            assert!(allowed.contains(&w.as_str()), "{name} has no {w}: {cmd}");
+            out.push((w.clone(), Vec::new()));
+        } else {
+            out.last_mut()
+                .expect("a value after an option")
+                .1
+                .push(w.clone());
+        }
+    }
+    (name, out)
+}
+
+#[test]
+fn every_firewall_command_uses_the_extensions_parameters() {
+    use asrscope::model::{FirewallPlace, FirewallRuleType, RequiredTag, TagName};
+    use asrscope::render::advice::firewall_command;
+    let hostile = "it's \"mine\"";
+    let places = [
+        FirewallPlace::NewCollection {
+            policy: hostile.into(),
+            group: "asr".into(),
+            collection: "Allow-Site-Recovery".into(),
+            priority: 190,
+        },
+        FirewallPlace::Collection {
+            policy: "fw-policy".into(),
+            group: "asr".into(),
+            collection: hostile.into(),
+        },
+        FirewallPlace::Classic {
+            firewall: "fw".into(),
+            collection: "Allow-Site-Recovery".into(),
+            priority: Some(190),
+        },
+        FirewallPlace::Classic {
+            firewall: "fw".into(),
+            collection: "existing".into(),
+            priority: None,
+        },
+    ];
+    let tag = RequiredTag::Tag(TagName::new("Storage.EastUS"));
+    let fqdns = vec!["*.blob.core.windows.net".to_string()];
+    for place in &places {
+        for rule in [FirewallRuleType::Application, FirewallRuleType::Network] {
+            for source in [Some("10.1.0.4"), None] {
+                let cmd = firewall_command(place, rule, &fqdns, &tag, source);
+                let (name, opts) = options(&cmd);
+                let value = |o: &str| opts.iter().find(|(k, _)| k == o).map(|(_, v)| v.clone());
+                let one = |o: &str| value(o).and_then(|v| v.first().cloned());
+                // Every value given once, and the ones the command needs.
+                for (k, v) in &opts {
+                    assert!(!v.is_empty(), "{k} without a value: {cmd}");
+                    assert_eq!(opts.iter().filter(|(o, _)| o == k).count(), 1, "{cmd}");
+                }
+                assert_eq!(one("--resource-group").as_deref(), Some("<resource-group>"));
+                let src = one("--source-addresses").unwrap();
+                assert_eq!(src, source.unwrap_or("<vm-address-or-subnet>"));
+                assert!(
+                    src != "*" && src != "0.0.0.0/0",
+                    "never from anywhere: {cmd}"
+                );
+                match place {
+                    FirewallPlace::NewCollection { policy, .. } => {
+                        assert_eq!(one("--policy-name").as_deref(), Some(policy.as_str()));
+                        assert_eq!(one("--collection-priority").as_deref(), Some("190"));
+                        assert_eq!(one("--action").as_deref(), Some("Allow"));
+                        assert!(
+                            one("--rule-name").is_some()
+                                && one("--rule-collection-group-name").is_some()
+                        );
+                    }
+                    FirewallPlace::Collection { collection, .. } => {
+                        assert_eq!(
+                            one("--collection-name").as_deref(),
+                            Some(collection.as_str())
+                        );
+                        assert_eq!(
+                            value("--action"),
+                            None,
+                            "an existing collection keeps its action"
+                        );
+                    }
+                    FirewallPlace::Classic { priority, .. } => {
+                        assert_eq!(one("--priority"), priority.map(|p| p.to_string()));
+                        assert_eq!(one("--action"), priority.map(|_| "Allow".to_string()));
+                        assert!(
+                            one("--firewall-name").is_some() && one("--collection-name").is_some()
+                        );
+                    }
+                }
+                match rule {
+                    FirewallRuleType::Application => {
+                        assert_eq!(one("--protocols").as_deref(), Some("Https=443"), "{name}");
+                        assert_eq!(value("--target-fqdns"), Some(fqdns.clone()));
+                        if !matches!(place, FirewallPlace::Classic { .. }) {
+                            assert_eq!(one("--rule-type").as_deref(), Some("ApplicationRule"));
+                        }
+                    }
+                    FirewallRuleType::Network => {
+                        let protocols = one("--ip-protocols").or(one("--protocols"));
+                        assert_eq!(protocols.as_deref(), Some("TCP"));
+                        assert_eq!(
+                            one("--destination-addresses").as_deref(),
+                            Some("Storage.EastUS")
+                        );
+                        assert_eq!(one("--destination-ports").as_deref(), Some("443"));
+                    }
+                }
+                // A hostile name stays one word.
+                if cmd.contains("mine") {
+                    assert!(
+                        opts.iter().any(|(_, v)| v == &vec![hostile.to_string()]),
+                        "{cmd}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -3,8 +3,8 @@
 //! rules and routes, without a capture.
 
 use super::{
-    CheckEvidence, CheckNote, Cloud, EndpointId, Fix, Need, NextHop, NsgVerdict, Region,
-    RequiredTag, RouteVerdict, SnapshotMeta,
+    CheckEvidence, CheckNote, Cloud, EndpointId, FirewallVerdict, Fix, Need, NextHop, NsgVerdict,
+    Region, RequiredTag, RouteVerdict, SnapshotMeta,
 };
 use serde::Serialize;
 
@@ -24,8 +24,12 @@ pub enum ConfigStatus {
     ForcedTunnel,
     /// Allowed, but a route drops it (next hop `None`, or no route).
     Dropped,
+    /// The NSGs allow it, and the Azure Firewall its route leads to denies
+    /// it (a rule, or its default deny).
+    FirewallDenied,
     /// The exports cannot tell (an application security group, a tag the
-    /// service-tag data does not hold, another cloud's service-tag data).
+    /// service-tag data does not hold, another cloud's service-tag data, a
+    /// firewall rule by FQDN tag or web category, an export not given).
     Unknown,
 }
 
@@ -57,6 +61,9 @@ pub struct ConfigRequirement {
     pub nsg: Option<NsgVerdict>,
     /// The route the worst-routed prefix takes (absent without `--routes`).
     pub route: Option<RouteVerdict>,
+    /// The firewall's verdict on the worst prefix (absent without firewall
+    /// exports, or when no route leads to a firewall).
+    pub firewall: Option<FirewallVerdict>,
     /// Next hop types and how many of the prefixes take each.
     pub next_hops: Vec<(NextHop, usize)>,
     /// What the verdict rests on.

@@ -328,6 +328,29 @@ pub enum CheckEvidence {
         /// The hops.
         hops: Vec<(super::NextHop, usize)>,
     },
+    /// The firewall the route leads to denies some prefixes (or all).
+    FirewallDenies {
+        /// The first verdict that denies.
+        verdict: super::FirewallVerdict,
+        /// Prefixes denied.
+        denied: usize,
+        /// Prefixes of the tag.
+        prefixes: usize,
+    },
+    /// The firewall's verdict cannot be told for some prefixes.
+    FirewallCannotTell {
+        /// The first verdict that cannot be told.
+        verdict: super::FirewallVerdict,
+        /// Prefixes that cannot be told.
+        unknown: usize,
+        /// Prefixes of the tag.
+        prefixes: usize,
+    },
+    /// The firewall allows every prefix.
+    FirewallAllows {
+        /// The verdict.
+        verdict: super::FirewallVerdict,
+    },
     /// The worst route, how many prefixes take it, and what it means.
     RoutedTo {
         /// Prefixes that take its next hop.

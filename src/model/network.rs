@@ -356,7 +356,8 @@ pub enum RouteOrigin {
 }
 
 /// Why the service-tag data cannot tell a tag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum TagUnknown {
     /// The data does not hold the tag.
     NotInData,
@@ -674,7 +675,7 @@ pub enum FirewallAction {
 }
 
 /// A rule of a firewall, where it sits.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct FirewallRuleRef {
     /// The policy holding it (`None` for a classic rule).
     pub policy: Option<String>,
@@ -695,7 +696,8 @@ pub struct FirewallRuleRef {
 }
 
 /// Why a firewall verdict cannot be told offline.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum FirewallUnknown {
     /// An application rule names an FQDN tag: Microsoft keeps its names.
     FqdnTag {
@@ -793,6 +795,12 @@ pub enum FirewallNote {
     },
     /// The name matched is the one DNS gave, not the SNI or Host header.
     NameFromDns,
+    /// The VM's address is not known (`check`): the deciding rule's
+    /// sources are taken as holding it.
+    SourceTakenAsMatching {
+        /// The rule.
+        rule: String,
+    },
     /// No firewall export names the next hop: the only policy given is
     /// taken as the one the appliance uses.
     PolicyAssumed {
@@ -920,4 +928,53 @@ pub struct ExportRead {
     pub kind: ExportKind,
     /// How many items it held.
     pub items: usize,
+}
+
+/// Where a new allow rule goes in a firewall: processed before what denies,
+/// never replacing or reordering a rule of the customer's.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "into", rename_all = "kebab-case")]
+pub enum FirewallPlace {
+    /// A new filter collection in a rule collection group of a policy.
+    NewCollection {
+        /// The policy.
+        policy: String,
+        /// The rule collection group.
+        group: String,
+        /// The new collection's name (free in the group).
+        collection: String,
+        /// Its priority: free, and processed before the deny.
+        priority: u32,
+    },
+    /// An existing Allow collection of a policy, processed before the deny.
+    Collection {
+        /// The policy.
+        policy: String,
+        /// The rule collection group.
+        group: String,
+        /// The collection.
+        collection: String,
+    },
+    /// A classic rule collection of a firewall: a new one at `priority`, or
+    /// an existing Allow collection when `priority` is `None`.
+    Classic {
+        /// The firewall.
+        firewall: String,
+        /// The collection.
+        collection: String,
+        /// The new collection's priority.
+        priority: Option<u32>,
+    },
+}
+
+/// The type of a rule to add to a firewall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FirewallRuleType {
+    /// An application rule: the endpoint's URLs on HTTPS 443.
+    Application,
+    /// A network rule: the endpoint's service tag on TCP 443 (a network
+    /// rule denies, and network rules are processed before application
+    /// rules).
+    Network,
 }

@@ -55,6 +55,25 @@ pub fn evidence(e: &CheckEvidence) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        CheckEvidence::FirewallDenies {
+            verdict,
+            denied,
+            prefixes,
+        } => format!(
+            "firewall-denied ({denied} of the {prefixes} prefixes): {}",
+            firewall_with_notes(verdict)
+        ),
+        CheckEvidence::FirewallCannotTell {
+            verdict,
+            unknown,
+            prefixes,
+        } => format!(
+            "the firewall's verdict cannot be told for {unknown} of the {prefixes} prefixes: {}",
+            firewall_with_notes(verdict)
+        ),
+        CheckEvidence::FirewallAllows { verdict } => {
+            format!("the firewall allows it: {}", firewall_with_notes(verdict))
+        }
         CheckEvidence::RoutedTo {
             count,
             prefixes,
@@ -82,6 +101,16 @@ pub fn evidence(e: &CheckEvidence) -> String {
             )
         }
     }
+}
+
+/// The firewall's verdict with its notes.
+fn firewall_with_notes(v: &crate::model::FirewallVerdict) -> String {
+    let mut text = super::firewall::verdict_text(v);
+    for n in super::firewall::notes(v) {
+        text.push_str("; ");
+        text.push_str(&n);
+    }
+    text
 }
 
 /// A requirement's evidence, line by line.

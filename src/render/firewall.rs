@@ -120,6 +120,9 @@ pub fn note(n: &FirewallNote) -> String {
             "rule {rule} inspects TLS (terminateTLS): the client is expected to see a certificate re-signed by the policy's CA, not Azure's"
         ),
         FirewallNote::NameFromDns => "the name matched is the one DNS gave for the address; the firewall matches the TLS server name or Host header the client sends".into(),
+        FirewallNote::SourceTakenAsMatching { rule } => format!(
+            "rule {rule} names source addresses, and the VM's is not known here: taken as among them"
+        ),
         FirewallNote::PolicyAssumed { policy } => format!(
             "no firewall export names the route's next hop: policy {policy}, the only one given, is taken as the one that appliance uses"
         ),

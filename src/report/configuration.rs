@@ -13,6 +13,7 @@ fn status_word(s: ConfigStatus) -> &'static str {
         ConfigStatus::ViaAppliance => "VIA NVA",
         ConfigStatus::ForcedTunnel => "TUNNELLED",
         ConfigStatus::Dropped => "DROPPED",
+        ConfigStatus::FirewallDenied => "FW DENIED",
         ConfigStatus::Unknown => "UNKNOWN",
     }
 }

@@ -339,6 +339,26 @@ fn targets(rule: &RuleKind, flow: &Flow) -> Tri {
     }
 }
 
+/// True when a rule narrows its sources (not `*`).
+fn names_sources(kind: &RuleKind) -> bool {
+    let (RuleKind::Network {
+        sources,
+        source_groups,
+        ..
+    }
+    | RuleKind::Application {
+        sources,
+        source_groups,
+        ..
+    }
+    | RuleKind::Nat {
+        sources,
+        source_groups,
+        ..
+    }) = kind;
+    !source_groups.is_empty() || !(sources.is_empty() || sources.contains(&Addr::Any))
+}
+
 impl Firewalls {
     /// What one rule does with a flow, in the pass it is in.
     fn rule_matches(
@@ -552,6 +572,11 @@ impl Firewalls {
                         }
                         if k == 2 && flow.name_from_dns {
                             notes.push(FirewallNote::NameFromDns);
+                        }
+                        if flow.source.is_none() && names_sources(&self.at(e).1.kind) {
+                            notes.push(FirewallNote::SourceTakenAsMatching {
+                                rule: r.rule.clone(),
+                            });
                         }
                         return (FirewallDecision::Rule(r), notes);
                     }

@@ -4,7 +4,8 @@
 //! - [`index`]: the rule sets (a policy with its parents, or a firewall's
 //!   classic rules), indexed once;
 //! - [`evaluate`]: Microsoft's documented rule processing, and which
-//!   firewall a flow crosses.
+//!   firewall a flow crosses;
+//! - [`place`]: where an allow rule goes to be processed before a deny.
 //!
 //! Four exports are read (the `az network firewall …` commands are in the
 //! `azure-firewall` CLI extension; `az network ip-group` is in the CLI
@@ -40,6 +41,7 @@
 
 pub mod evaluate;
 pub mod index;
+pub mod place;
 pub mod read;
 
 #[cfg(test)]

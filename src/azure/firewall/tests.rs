@@ -990,3 +990,130 @@ fn broken_exports_are_one_line_naming_the_place() {
         Err(FirewallError::Json(_))
     ));
 }
+
+#[test]
+fn an_allow_rule_goes_where_it_is_processed_before_the_deny() {
+    use crate::model::{FirewallPlace, FirewallRuleType};
+    let blob = "cache1.blob.core.windows.net";
+    let place =
+        |fw: &Firewalls| fw.place_allow(&judge(fw, &https("10.1.0.4", "20.38.100.1", blob)));
+    // A deny collection at 200: a new collection ten below it, in its group.
+    let fw = firewalls(vec![group(
+        "p",
+        "g",
+        300,
+        json!([filter("deny-web", 200, "Deny", json!([app("all", &["*"])])),]),
+    )]);
+    assert_eq!(
+        place(&fw),
+        Some((
+            FirewallPlace::NewCollection {
+                policy: "p".into(),
+                group: "g".into(),
+                collection: "Allow-Site-Recovery".into(),
+                priority: 190
+            },
+            FirewallRuleType::Application
+        ))
+    );
+    // An Allow collection of application rules processed before it: the
+    // rule goes there.
+    let fw = firewalls(vec![group(
+        "p",
+        "g",
+        300,
+        json!([
+            filter("deny-web", 200, "Deny", json!([app("all", &["*"])])),
+            filter("allow-web", 150, "Allow", json!([app("x", &["x.example"])])),
+        ]),
+    )]);
+    assert!(
+        matches!(place(&fw), Some((FirewallPlace::Collection { collection, .. }, _)) if collection == "allow-web")
+    );
+    // A network rule denies: a network rule, before it.
+    let fw = firewalls(vec![group(
+        "p",
+        "g",
+        300,
+        json!([filter(
+            "deny-all",
+            500,
+            "Deny",
+            json!([net("all", &["*"], &["*"])])
+        ),]),
+    )]);
+    assert!(matches!(
+        place(&fw),
+        Some((
+            FirewallPlace::NewCollection { priority: 490, .. },
+            FirewallRuleType::Network
+        ))
+    ));
+    // A deny at 100 in the first group: nothing comes before it.
+    let fw = firewalls(vec![group(
+        "p",
+        "g",
+        100,
+        json!([filter("deny-all", 100, "Deny", json!([app("all", &["*"])])),]),
+    )]);
+    assert_eq!(place(&fw), None);
+    // ... unless an earlier group has room.
+    let fw = firewalls(vec![
+        group(
+            "p",
+            "g",
+            300,
+            json!([filter("deny-all", 100, "Deny", json!([app("all", &["*"])]))]),
+        ),
+        group(
+            "p",
+            "early",
+            200,
+            json!([filter(
+                "other",
+                400,
+                "Deny",
+                json!([app("o", &["o.example"])])
+            )]),
+        ),
+    ]);
+    assert!(
+        matches!(place(&fw), Some((FirewallPlace::NewCollection { group, priority: 500, .. }, _)) if group == "early")
+    );
+    // A parent's deny is beaten in the parent.
+    let fw = firewalls(vec![
+        policy("parent", None, json!({})),
+        policy("child", Some("parent"), json!({})),
+        group(
+            "parent",
+            "base",
+            65000,
+            json!([filter(
+                "deny-blob",
+                65000,
+                "Deny",
+                json!([app("blob", &["*.blob.core.windows.net"])])
+            )]),
+        ),
+        group("child", "mine", 100, json!([])),
+    ]);
+    assert!(
+        matches!(place(&fw), Some((FirewallPlace::NewCollection { policy, priority: 64990, .. }, _)) if policy == "parent")
+    );
+    // Classic rules: a new application collection below the deny's.
+    let mut fw = classic("fw", "10.0.1.4", &["*"]);
+    fw["applicationRuleCollections"][0]["action"] = json!({"type": "Deny"});
+    fw["applicationRuleCollections"][0]["priority"] = json!(200);
+    let fw = firewalls(vec![fw]);
+    assert_eq!(
+        place(&fw),
+        Some((
+            FirewallPlace::Classic {
+                firewall: "fw".into(),
+                collection: "Allow-Site-Recovery".into(),
+                priority: Some(190)
+            },
+            FirewallRuleType::Application
+        ))
+    );
+}
