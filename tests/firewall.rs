@@ -470,3 +470,148 @@ fn every_firewall_command_uses_the_extensions_parameters() {
         }
     }
 }
+
+/// The hub-and-spoke exports of `tests/data/` (see its README): the route
+/// table sending 0.0.0.0/0 to the firewall fw-hub at 10.1.0.1, whose policy
+/// allows Entra ID, Site Recovery and Service Bus, not the cache storage.
+fn hub() -> Vec<String> {
+    let mut args = vec!["--routes".to_string(), data("routes-udr-nva.json")];
+    for f in ["fw-firewall.json", "fw-policy.json", "fw-rcg-no-blob.json"] {
+        args.extend(["--azure".to_string(), data(f)]);
+    }
+    args
+}
+
+fn flow<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["server_name"].as_str().is_some_and(|n| n.contains(name)))
+        .unwrap_or_else(|| panic!("no flow to {name}"))
+}
+
+#[test]
+fn analyze_gives_each_site_recovery_flow_and_requirement_its_firewall_verdict() {
+    let args = hub();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (_, v) = analyze("healthy-tls12-dns.pcap", &args);
+    let cache = &flow(&v, "blob.core.windows.net")["firewall"];
+    assert_eq!(cache["outcome"], "default-deny");
+    assert_eq!(cache["firewall"], "fw-hub");
+    assert_eq!(cache["address"], "10.1.0.1");
+    let login = &flow(&v, "login.microsoftonline.com")["firewall"];
+    assert_eq!(login["outcome"], "allow");
+    assert_eq!(
+        (
+            &login["policy"],
+            &login["rule_collection_group"],
+            &login["rule_collection"],
+            &login["rule"]
+        ),
+        (
+            &json!("fw-policy"),
+            &json!("asr"),
+            &json!("Allow-ASR"),
+            &json!("entra-id")
+        )
+    );
+    assert_eq!(login["pass"], "application");
+    let req = v["diagnosis"]["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "cache-storage")
+        .unwrap();
+    assert_eq!(req["firewall"]["outcome"], "default-deny");
+    // The capture shows the cache storage working though the policy denies
+    // it: said, as for an NSG export.
+    let contradicted: Vec<&Value> = v["diagnosis"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["about"]["kind"] == "firewall-export-contradicted")
+        .collect();
+    assert!(
+        contradicted
+            .iter()
+            .any(|f| f["about"]["endpoint"] == "cache-storage"),
+        "{contradicted:?}"
+    );
+    assert!(
+        contradicted
+            .iter()
+            .all(|f| f["severity"] == "info" && f["fixes"][0]["kind"] == "export-firewall-again")
+    );
+    // Traffic other than Site Recovery's gets no firewall verdict.
+    assert!(
+        v["flows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["endpoint_id"].is_null())
+            .all(|f| f["firewall"].is_null())
+    );
+    // The CSV's last column.
+    let mut csv_args = vec!["analyze", "--csv", "-"];
+    csv_args.extend(&args);
+    let capture = common::capture("healthy-tls12-dns.pcap");
+    csv_args.push(&capture);
+    let (_, csv, _) = run(&csv_args);
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().ends_with(",firewall_rule"));
+    let cells: Vec<&str> = csv
+        .lines()
+        .filter(|l| l.contains("login.microsoftonline.com"))
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    assert_eq!(cells, ["fw-policy/asr/Allow-ASR/entra-id allow"]);
+    assert!(
+        csv.lines()
+            .any(|l| l.contains("asrcache1") && l.ends_with(",default-deny"))
+    );
+}
+
+#[test]
+fn a_blocked_flow_the_firewall_denies_gets_the_rule_to_add_from_the_vms_address() {
+    let args = hub();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, v) = analyze("rst-after-clienthello.pcap", &args);
+    assert_eq!(code, 1);
+    let f = v["diagnosis"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["about"]["endpoint"] == "cache-storage" && f["severity"] == "critical")
+        .unwrap();
+    assert_eq!(
+        f["fixes"][0],
+        json!({"kind": "firewall-allow",
+               "place": {"into": "collection", "policy": "fw-policy", "group": "asr", "collection": "Allow-ASR"},
+               "rule": "application", "fqdns": ["*.blob.core.windows.net"], "tag": "Storage.EastUS",
+               "source": "10.1.0.4", "beats": null})
+    );
+    assert_eq!(
+        f["fixes"][1],
+        json!({"kind": "storage-service-endpoint", "why": "appliance"})
+    );
+    assert!(
+        !f["fixes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["kind"] == "allow-url"),
+        "{f}"
+    );
+    assert!(f["evidence"].as_array().unwrap().iter().any(|e| {
+        e.as_str()
+            .unwrap()
+            .starts_with("firewall: firewall fw-hub (10.1.0.1)")
+    }));
+    assert!(
+        f["fix"][0]
+            .as_str()
+            .unwrap()
+            .contains("--source-addresses '10.1.0.4'")
+    );
+}

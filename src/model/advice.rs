@@ -206,6 +206,9 @@ pub enum Fix {
         /// Which export.
         export: NsgExport,
     },
+    /// The firewall export is of another firewall or older than the
+    /// capture: export its policy and rules again.
+    ExportFirewallAgain,
     /// Export the NIC's effective rules, which expand service tags.
     ExportEffectiveRules,
     /// The effective export lacks the default rules: it was cut; export it
@@ -301,6 +304,11 @@ pub enum FindingKind {
         /// The endpoint.
         endpoint: EndpointId,
     },
+    /// The firewall export denies what the capture shows working.
+    FirewallExportContradicted {
+        /// The endpoint.
+        endpoint: EndpointId,
+    },
     /// Cache storage traffic goes to another region.
     CacheRegion {
         /// That region.
@@ -339,6 +347,7 @@ impl FindingKind {
             FindingKind::Endpoint { endpoint, .. }
             | FindingKind::NameDoesNotResolve { endpoint, .. }
             | FindingKind::NsgExportContradicted { endpoint }
+            | FindingKind::FirewallExportContradicted { endpoint }
             | FindingKind::PrivateEndpoint { endpoint }
             | FindingKind::ResolvesPublicly { endpoint, .. }
             | FindingKind::AuthenticatingProxy { endpoint } => Some(*endpoint),
@@ -357,6 +366,7 @@ impl FindingKind {
         !matches!(
             self,
             FindingKind::NsgExportContradicted { .. }
+                | FindingKind::FirewallExportContradicted { .. }
                 | FindingKind::PrivateEndpoint { .. }
                 | FindingKind::StaleTags
         )

@@ -260,6 +260,8 @@ pub struct Requirement {
     pub nsg: Option<NsgVerdict>,
     /// The route (`--routes`) that flow's destination takes.
     pub route: Option<RouteVerdict>,
+    /// What the firewall exports (`--azure`) say of that flow.
+    pub firewall: Option<super::FirewallVerdict>,
     /// Last flow seen.
     pub last_seen: Option<i64>,
     /// Each VM's outcome (by source address), worst first: on an appliance's

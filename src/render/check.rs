@@ -61,7 +61,7 @@ pub fn evidence(e: &CheckEvidence) -> String {
             prefixes,
         } => format!(
             "firewall-denied ({denied} of the {prefixes} prefixes): {}",
-            firewall_with_notes(verdict)
+            super::firewall::with_notes(verdict)
         ),
         CheckEvidence::FirewallCannotTell {
             verdict,
@@ -69,10 +69,13 @@ pub fn evidence(e: &CheckEvidence) -> String {
             prefixes,
         } => format!(
             "the firewall's verdict cannot be told for {unknown} of the {prefixes} prefixes: {}",
-            firewall_with_notes(verdict)
+            super::firewall::with_notes(verdict)
         ),
         CheckEvidence::FirewallAllows { verdict } => {
-            format!("the firewall allows it: {}", firewall_with_notes(verdict))
+            format!(
+                "the firewall allows it: {}",
+                super::firewall::with_notes(verdict)
+            )
         }
         CheckEvidence::RoutedTo {
             count,
@@ -101,16 +104,6 @@ pub fn evidence(e: &CheckEvidence) -> String {
             )
         }
     }
-}
-
-/// The firewall's verdict with its notes.
-fn firewall_with_notes(v: &crate::model::FirewallVerdict) -> String {
-    let mut text = super::firewall::verdict_text(v);
-    for n in super::firewall::notes(v) {
-        text.push_str("; ");
-        text.push_str(&n);
-    }
-    text
 }
 
 /// A requirement's evidence, line by line.

@@ -149,6 +149,16 @@ pub fn notes(v: &FirewallVerdict) -> Vec<String> {
     v.notes.iter().map(note).collect()
 }
 
+/// The verdict, then its notes, in one line.
+pub fn with_notes(v: &FirewallVerdict) -> String {
+    let mut text = verdict_text(v);
+    for n in notes(v) {
+        text.push_str("; ");
+        text.push_str(&n);
+    }
+    text
+}
+
 /// The firewall and policy: "firewall fw-hub (10.0.0.4), policy p".
 pub fn subject(v: &FirewallVerdict) -> String {
     let mut parts = Vec::new();

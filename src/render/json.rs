@@ -34,6 +34,7 @@ impl Serialize for FlowVerdict {
             private_endpoint: bool,
             nsg: &'a Option<NsgVerdict>,
             route: &'a Option<RouteVerdict>,
+            firewall: &'a Option<FirewallVerdict>,
         }
         let e = self.endpoint.as_ref();
         Json {
@@ -51,6 +52,7 @@ impl Serialize for FlowVerdict {
             private_endpoint: self.private_endpoint(),
             nsg: &self.nsg,
             route: &self.route,
+            firewall: &self.firewall,
         }
         .serialize(s)
     }
@@ -74,6 +76,7 @@ impl Serialize for Requirement {
             cause: &'a Option<Cause>,
             nsg: &'a Option<NsgVerdict>,
             route: &'a Option<RouteVerdict>,
+            firewall: &'a Option<FirewallVerdict>,
             #[serde(serialize_with = "crate::model::ts_opt")]
             last_seen: Option<i64>,
             sources: &'a [SourceOutcome],
@@ -92,6 +95,7 @@ impl Serialize for Requirement {
             cause: &self.cause,
             nsg: &self.nsg,
             route: &self.route,
+            firewall: &self.firewall,
             last_seen: self.last_seen,
             sources: &self.sources,
             sources_left_off: self.sources_left_off,
