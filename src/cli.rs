@@ -26,7 +26,7 @@ pub enum Command {
     Tags(TagsCommand),
     /// Print Site Recovery's network requirements for a region pair.
     Requirements(RequirementsArgs),
-    /// Judge the requirements against exported NSG rules and routes, without a capture.
+    /// Judge the requirements against exported NSG rules, routes and firewall rules, without a capture.
     Check(CheckArgs),
     /// Capture live and watch Site Recovery traffic (terminal UI, or lines with --no-tui).
     Live(LiveArgs),
@@ -230,6 +230,11 @@ pub struct JudgeArgs {
     /// network route-table show` output; repeatable.
     #[arg(long = "routes", value_name = "FILE")]
     pub routes: Vec<PathBuf>,
+    /// Any export of the VM's network, its kind told by its shape: NSGs,
+    /// routes, Azure Firewall policies and their rule collection groups,
+    /// firewalls, IP groups; repeatable.
+    #[arg(long = "azure", value_name = "FILE")]
+    pub azure: Vec<PathBuf>,
 }
 
 /// `asrscope tags …`.
@@ -291,12 +296,17 @@ pub struct RequirementsArgs {
 pub struct CheckArgs {
     /// The VM's NSG rules: `az network nic list-effective-nsg` or `az network
     /// nsg show` output; repeatable.
-    #[arg(long = "nsg", value_name = "FILE", required = true)]
+    #[arg(long = "nsg", value_name = "FILE", required_unless_present = "azure")]
     pub nsg: Vec<PathBuf>,
     /// The VM's routes: `az network nic show-effective-route-table` or `az
     /// network route-table show` output; repeatable.
     #[arg(long = "routes", value_name = "FILE")]
     pub routes: Vec<PathBuf>,
+    /// Any export of the VM's network, its kind told by its shape: NSGs,
+    /// routes, Azure Firewall policies and their rule collection groups,
+    /// firewalls, IP groups; repeatable.
+    #[arg(long = "azure", value_name = "FILE")]
+    pub azure: Vec<PathBuf>,
     /// Region of the replicated VMs.
     #[arg(long, value_name = "REGION", required = true)]
     pub source_region: String,

@@ -282,3 +282,101 @@ fn every_truncation_and_corruption_of_the_exports_is_refused_or_read_without_pan
     }
     assert!(refused > 0);
 }
+
+#[test]
+fn a_firewall_policy_without_the_cache_storage_denies_it_and_names_the_rule_to_add() {
+    // The NSG allows everything; the route table sends 0.0.0.0/0 to the
+    // firewall's private address 10.1.0.1; its policy allows Entra ID, Site
+    // Recovery and Service Bus by application rules, not *.blob.core.windows.net.
+    let (code, v, _) = check(&[
+        "--nsg",
+        &data("nsg-allow-all.json"),
+        "--routes",
+        &data("routes-udr-nva.json"),
+        "--azure",
+        &data("fw-firewall.json"),
+        "--azure",
+        &data("fw-policy.json"),
+        "--azure",
+        &data("fw-rcg-no-blob.json"),
+    ]);
+    assert_eq!(code, 1);
+    let s = requirement(&v, "cache-storage");
+    assert_eq!(s["status"], "firewall-denied");
+    assert_eq!(s["nsg"]["allowed"], true);
+    assert_eq!(s["route"]["next_hop_address"], "10.1.0.1");
+    let fw = &s["firewall"];
+    assert_eq!(fw["outcome"], "default-deny");
+    assert_eq!(fw["allowed"], false);
+    assert_eq!(fw["firewall"], "fw-hub");
+    assert_eq!(fw["policy"], "fw-policy");
+    // The rule to add goes into the Allow collection the policy has, and
+    // the cache account's Storage service endpoint stays advised.
+    assert_eq!(
+        s["fixes"][0],
+        serde_json::json!({
+            "kind": "firewall-allow",
+            "place": {"into": "collection", "policy": "fw-policy", "group": "asr", "collection": "Allow-ASR"},
+            "rule": "application",
+            "fqdns": ["*.blob.core.windows.net"],
+            "tag": "Storage.EastUS",
+            "source": null,
+            "beats": null
+        })
+    );
+    let fix = s["fix"][0].as_str().unwrap();
+    assert!(
+        fix.contains("az network firewall policy rule-collection-group collection rule add --resource-group '<resource-group>' --policy-name 'fw-policy' --rule-collection-group-name 'asr' --collection-name 'Allow-ASR'"),
+        "{fix}"
+    );
+    assert!(
+        fix.contains("--target-fqdns '*.blob.core.windows.net'"),
+        "{fix}"
+    );
+    assert!(fix.contains("default deny"), "{fix}");
+    assert_eq!(s["fixes"][1]["kind"], "storage-service-endpoint");
+    assert!(
+        !s["fixes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "allow-url-on-appliance"),
+        "{s}"
+    );
+    // What the policy allows is allowed by its rule, through the appliance.
+    for (id, rule) in [
+        ("azure-ad", "entra-id"),
+        ("site-recovery", "site-recovery"),
+        ("monitoring", "service-bus"),
+    ] {
+        let r = requirement(&v, id);
+        assert_eq!(r["status"], "via-appliance", "{r}");
+        assert_eq!(r["firewall"]["outcome"], "allow");
+        assert_eq!(r["firewall"]["rule"], rule);
+        assert_eq!(r["firewall"]["rule_collection"], "Allow-ASR");
+    }
+    let (_, text, _) = run(&[
+        "check",
+        "--nsg",
+        &data("nsg-allow-all.json"),
+        "--routes",
+        &data("routes-udr-nva.json"),
+        "--azure",
+        &data("fw-firewall.json"),
+        "--azure",
+        &data("fw-policy.json"),
+        "--azure",
+        &data("fw-rcg-no-blob.json"),
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+    ]);
+    assert!(text.contains("FW DENIED *.blob.core.windows.net"), "{text}");
+    assert!(
+        text.contains(
+            "firewall fw-hub (10.1.0.1), policy fw-policy: no rule matches: the default deny"
+        ),
+        "{text}"
+    );
+}

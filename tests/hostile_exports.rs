@@ -301,3 +301,182 @@ fn tag_names_from_a_tag_file_reach_no_view_raw() {
     assert_eq!(hidden(&snapshot), Vec::<char>::new(), "{snapshot}");
     assert_eq!(hidden(&err), Vec::<char>::new(), "{err}");
 }
+
+/// `check` with the hub exports of `tests/data/` and `azure` more files.
+fn check_azure(azure: &[&str]) -> (i32, String, String) {
+    let mut args = vec![
+        "--routes".to_string(),
+        data("routes-udr-nva.json"),
+        "--nsg".to_string(),
+        data("nsg-allow-all.json"),
+    ];
+    for a in azure {
+        args.extend(["--azure".to_string(), a.to_string()]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    check(&args)
+}
+
+#[test]
+fn broken_firewall_exports_are_one_line_naming_the_file_exit_2() {
+    let dir = scratch();
+    let policy = std::fs::read_to_string(data("fw-policy.json")).unwrap();
+    let groups = std::fs::read_to_string(data("fw-rcg-no-blob.json")).unwrap();
+    let cut = |t: &str, at: usize| t[..at].to_string();
+    let cases = [
+        ("cut.json", cut(&groups, groups.len() / 2), "not JSON"),
+        ("cut-end.json", cut(&policy, policy.len() - 2), "not JSON"),
+        ("words.json", "hello, firewall".to_string(), "not JSON"),
+        ("empty.json", String::new(), "not JSON"),
+        (
+            "unknown.json",
+            json!({"name": "x", "kind": "something else"}).to_string(),
+            "not an export asrscope reads",
+        ),
+        (
+            "twice.json",
+            groups.replacen(
+                "\"type\": \"Allow\"",
+                "\"type\": \"Deny\", \"type\": \"Allow\"",
+                1,
+            ),
+            "the key \"type\" appears twice in one object",
+        ),
+        (
+            "priority.json",
+            groups.replacen("\"priority\": 200", "\"priority\": \"first\"", 1),
+            "rule collection group \"asr\": priority \"first\" is not a number",
+        ),
+        (
+            "protocol.json",
+            groups.replacen("\"Https\"", "\"Gopher\"", 1),
+            "rule \"entra-id\": unknown protocol type \"Gopher\"",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let file = write(&dir, name, &text);
+        let (code, out, err) = check_azure(&[&file]);
+        assert_eq!(code, 2, "{name}: {out}{err}");
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+        assert!(err.contains(&file), "{name}: {err}");
+        assert!(err.contains(want), "{name}: {err}");
+        assert!(out.is_empty(), "{name}: {out}");
+    }
+}
+
+#[test]
+fn a_policy_whose_parent_is_missing_gives_a_verdict_that_cannot_tell() {
+    let dir = scratch();
+    let mut policy: Value =
+        serde_json::from_str(&std::fs::read_to_string(data("fw-policy.json")).unwrap()).unwrap();
+    policy["basePolicy"] = json!({"id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hub/providers/Microsoft.Network/firewallPolicies/org-base"});
+    let policy = write(&dir, "child.json", &policy.to_string());
+    let (code, out, err) = check_azure(&[
+        &data("fw-firewall.json"),
+        &policy,
+        &data("fw-rcg-no-blob.json"),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("UNKNOWN   *.blob.core.windows.net"), "{out}");
+    assert!(
+        out.contains("inherits from org-base, whose export was not given"),
+        "{out}"
+    );
+    let v = check_json(&[
+        &data("fw-firewall.json"),
+        &policy,
+        &data("fw-rcg-no-blob.json"),
+    ]);
+    for r in v["requirements"].as_array().unwrap() {
+        assert_eq!(r["status"], "unknown", "{r}");
+        assert_eq!(r["firewall"]["outcome"], "cannot-tell");
+        assert_eq!(r["firewall"]["allowed"], Value::Null);
+        assert_eq!(r["fixes"][0]["kind"], "firewall-cannot-tell");
+        assert_eq!(
+            r["fixes"][0]["why"],
+            json!({"kind": "parent-policy-missing", "parent": "org-base"})
+        );
+    }
+}
+
+fn check_json(azure: &[&str]) -> Value {
+    let mut args = vec![
+        "check".to_string(),
+        "--format".to_string(),
+        "json".to_string(),
+        "--routes".to_string(),
+        data("routes-udr-nva.json"),
+        "--nsg".to_string(),
+        data("nsg-allow-all.json"),
+    ];
+    for a in azure {
+        args.extend(["--azure".to_string(), a.to_string()]);
+    }
+    args.extend(REGIONS.iter().map(|s| s.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = run(&args);
+    assert!(code == 0 || code == 1, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn firewall_names_written_to_mislead_are_shown_escaped() {
+    let dir = scratch();
+    let groups = std::fs::read_to_string(data("fw-rcg-no-blob.json")).unwrap();
+    // A collection named Deny, U+202E, wollA (which a terminal shows as
+    // "DenyAllow"), and a rule name holding a terminal escape.
+    let text = groups
+        .replacen("\"Allow-ASR\"", "\"Deny\\u202ewollA\"", 1)
+        .replacen("\"service-bus\"", "\"sb\\u001b[2J\"", 1);
+    let file = write(&dir, "names.json", &text);
+    let (_, out, err) = check_azure(&[&data("fw-firewall.json"), &data("fw-policy.json"), &file]);
+    assert!(err.is_empty(), "{err}");
+    assert!(out.contains("Deny\\226\\128\\174wollA"), "{out}");
+    assert!(out.contains("sb\\027[2J"), "{out}");
+    assert!(!out.contains('\u{202e}') && !out.contains('\u{1b}'));
+}
+
+#[test]
+fn every_truncation_and_corruption_of_a_firewall_export_is_refused_or_read_without_panic() {
+    use asrscope::azure::firewall::{Firewalls, Flow, NameSpec, parse_firewall_exports};
+    use asrscope::azure::kind::sniff;
+    use asrscope::azure::tags::TagDb;
+    let tags = TagDb::embedded();
+    let flow = Flow::https(
+        "13.68.163.36".parse().unwrap(),
+        NameSpec::exact("cache1.blob.core.windows.net"),
+    );
+    let mut refused = 0;
+    for name in ["fw-policy.json", "fw-rcg-no-blob.json", "fw-firewall.json"] {
+        let text = std::fs::read_to_string(data(name)).unwrap();
+        let mut variants: Vec<String> = (0..text.len())
+            .step_by(7)
+            .filter(|&i| text.is_char_boundary(i))
+            .map(|i| text[..i].to_string())
+            .collect();
+        for (i, c) in text.char_indices() {
+            if c == '"' || c == ':' || c.is_ascii_digit() || c == '[' {
+                for r in ['"', '1', '[', '}', '-'] {
+                    if c != r {
+                        let mut s = text.clone();
+                        s.replace_range(i..i + c.len_utf8(), &r.to_string());
+                        variants.push(s);
+                    }
+                }
+            }
+        }
+        for v in &variants {
+            let _ = sniff(v);
+            match parse_firewall_exports(v) {
+                Ok(e) => {
+                    let _ = Firewalls::new(e).verdict(&flow, None, tags);
+                }
+                Err(e) => {
+                    assert!(!e.to_string().contains('\n'));
+                    refused += 1;
+                }
+            }
+        }
+    }
+    assert!(refused > 0);
+}

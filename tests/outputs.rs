@@ -253,6 +253,7 @@ fn the_library_bundle_refuses_to_write_over_an_input() {
         trusted_issuer: vec![],
         nsg: vec![nsg.clone()],
         routes: vec![],
+        azure: vec![],
     };
     let before = c.state();
     for output in [&cap, &nsg] {

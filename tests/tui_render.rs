@@ -718,3 +718,30 @@ fn details_name_every_nsg_on_the_path() {
     assert!(subnet.contains("vm01-subnet-nsg"), "{subnet}");
     assert!(subnet.contains("AllowInternetOutBound"), "{subnet}");
 }
+
+#[test]
+fn details_show_the_firewall_verdict() {
+    let data = common::data;
+    let args = [
+        "--routes".to_string(),
+        data("routes-udr-nva.json"),
+        "--azure".to_string(),
+        data("fw-firewall.json"),
+        "--azure".to_string(),
+        data("fw-policy.json"),
+        "--azure".to_string(),
+        data("fw-rcg-no-blob.json"),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let snap = snapshot_with("healthy-tls12-dns.pcap", &args);
+    let text = flat(&detail_text(&snap, "login.microsoftonline.com"));
+    assert!(
+        text.contains(
+            "firewall firewall fw-hub (10.1.0.1), policy fw-policy: rule collection group asr"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("application rule entra-id allows"), "{text}");
+    let text = flat(&detail_text(&snap, "asrcache1"));
+    assert!(text.contains("no rule matches: the default deny"), "{text}");
+}

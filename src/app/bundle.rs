@@ -488,6 +488,7 @@ fn shares<W: Write>(
         .iter()
         .chain(&src.judge.nsg)
         .chain(&src.judge.routes)
+        .chain(&src.judge.azure)
         .map(|p| p.display().to_string())
         .collect();
     shares.also = Shares::ALSO.to_vec();
@@ -577,11 +578,16 @@ fn zip_packets(
     Ok(())
 }
 
-/// The NSG and route exports, each under a name safe in any zip reader.
+/// The NSG, route and `--azure` exports, each under a name safe in any zip
+/// reader.
 fn zip_exports(archive: &mut Archive, req: &Request<'_>) -> anyhow::Result<()> {
     let judge = req.sources.judge;
     let mut used = std::collections::BTreeSet::new();
-    for (kind, list) in [("nsg", &judge.nsg), ("routes", &judge.routes)] {
+    for (kind, list) in [
+        ("nsg", &judge.nsg),
+        ("routes", &judge.routes),
+        ("azure", &judge.azure),
+    ] {
         for (i, p) in list.iter().enumerate() {
             let mut name = format!("exports/{kind}-{}-{}", i + 1, entry_name(p));
             while !used.insert(name.clone()) {

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 pub(crate) fn run(a: &CheckArgs) -> anyhow::Result<ExitCode> {
     let tags = config::load_tags(a.service_tags.as_deref())?;
     let pair = RegionPair::resolve(tags.db(), &a.source_region, &a.target_region, a.cloud)?;
-    let network = config::network_from(&a.nsg, &a.routes, tags.db())?;
+    let network = config::network_from(&a.nsg, &a.routes, &a.azure, tags.db())?;
     let catalog: Vec<crate::azure::endpoints::Endpoint> =
         CATALOG.iter().map(|e| e.in_cloud(pair.cloud)).collect();
     let today = std::time::SystemTime::now()

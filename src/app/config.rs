@@ -331,33 +331,94 @@ pub fn engine(a: &EngineArgs) -> anyhow::Result<EngineConfig> {
     })
 }
 
-/// Reads `--nsg` and `--routes`: one line naming the file and what was
-/// expected when one cannot be used.
+/// Reads `--nsg`, `--routes` and `--azure`: one line naming the file and
+/// what was expected when one cannot be used.
 pub fn network(a: &JudgeArgs, tags: &TagDb) -> anyhow::Result<crate::azure::Network> {
-    network_from(&a.nsg, &a.routes, tags)
+    network_from(&a.nsg, &a.routes, &a.azure, tags)
 }
 
-/// Reads NSG and route exports and indexes them (routes naming service tags
-/// through `tags`); the error names the file.
+/// The exports of the VM's network, by the flag that gave them.
+enum Given {
+    Nsg,
+    Routes,
+    Any,
+}
+
+/// Reads NSG, route and `--azure` exports (any kind, told by its shape) and
+/// indexes them (routes naming service tags through `tags`); the error
+/// names the file.
 pub fn network_from(
     nsgs: &[PathBuf],
     routes: &[PathBuf],
+    azure: &[PathBuf],
     tags: &TagDb,
 ) -> anyhow::Result<crate::azure::Network> {
-    let read = |p: &Path| read_text(p, "export");
+    use crate::azure::kind::{self, ExportKind};
+    use crate::model::ExportRead;
     let name = |p: &Path| crate::sanitize::for_terminal(&p.display().to_string());
     let (mut all_nsgs, mut all_routes) = (Vec::new(), Vec::new());
-    for p in nsgs {
-        let got = crate::azure::nsg::parse_nsgs(&read(p)?)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", name(p)))?;
-        all_nsgs.extend(got);
+    let mut firewalls = crate::azure::firewall::Exports::default();
+    let mut read = Vec::new();
+    let given = nsgs
+        .iter()
+        .map(|p| (p, Given::Nsg))
+        .chain(routes.iter().map(|p| (p, Given::Routes)))
+        .chain(azure.iter().map(|p| (p, Given::Any)));
+    for (p, flag) in given {
+        let text = read_text(p, "export")?;
+        let what = match flag {
+            Given::Nsg => ExportKind::Nsg,
+            Given::Routes => ExportKind::Routes,
+            Given::Any => {
+                crate::azure::json::check(text.as_bytes()).map_err(|e| {
+                    let why = match e {
+                        crate::azure::json::Error::Syntax(e) => format!("not JSON ({e})"),
+                        crate::azure::json::Error::Duplicate(d) => {
+                            format!("{d}; export the file again with `az`")
+                        }
+                    };
+                    anyhow::anyhow!("{}: {why}", name(p))
+                })?;
+                kind::sniff(&text).ok_or_else(|| {
+                    anyhow::anyhow!("{}: {}", name(p), crate::render::network::UNKNOWN_EXPORT)
+                })?
+            }
+        };
+        let fail = |e: &dyn std::fmt::Display| anyhow::anyhow!("{}: {e}", name(p));
+        let items = match what {
+            ExportKind::Nsg => {
+                let got = crate::azure::nsg::parse_nsgs(&text).map_err(|e| fail(&e))?;
+                let n = got.len();
+                all_nsgs.extend(got);
+                n
+            }
+            ExportKind::Routes => {
+                let got = crate::azure::routes::parse_routes(&text).map_err(|e| fail(&e))?;
+                let n = got.len();
+                all_routes.extend(got);
+                n
+            }
+            _ => {
+                let got =
+                    crate::azure::firewall::parse_firewall_exports(&text).map_err(|e| fail(&e))?;
+                let n = got.policies.len()
+                    + got.groups.len()
+                    + got.firewalls.len()
+                    + got.ip_groups.len();
+                firewalls.extend(got);
+                n
+            }
+        };
+        read.push(ExportRead {
+            file: name(p),
+            kind: what,
+            items,
+        });
     }
-    for p in routes {
-        let got = crate::azure::routes::parse_routes(&read(p)?)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", name(p)))?;
-        all_routes.extend(got);
-    }
-    Ok(crate::azure::Network::new(all_nsgs, all_routes, tags))
+    let mut network =
+        crate::azure::Network::new(all_nsgs, all_routes, tags).with_firewalls(firewalls);
+    network.exports = read;
+    Ok(network)
 }
 
 #[cfg(test)]

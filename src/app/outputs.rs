@@ -160,7 +160,7 @@ pub(crate) fn check(inputs: &[Named<'_>], outputs: &[Named<'_>]) -> Result<(), S
 }
 
 /// The files an analysis reads besides the captures: `--service-tags`,
-/// `--nsg` and `--routes`.
+/// `--nsg`, `--routes` and `--azure`.
 pub(crate) fn export_inputs<'a>(azure: &'a AzureArgs, judge: &'a JudgeArgs) -> Vec<Named<'a>> {
     let mut v: Vec<Named<'a>> = azure
         .service_tags
@@ -176,6 +176,10 @@ pub(crate) fn export_inputs<'a>(azure: &'a AzureArgs, judge: &'a JudgeArgs) -> V
     }));
     v.extend(judge.routes.iter().map(|p| Named {
         what: "--routes",
+        path: p,
+    }));
+    v.extend(judge.azure.iter().map(|p| Named {
+        what: "--azure",
         path: p,
     }));
     v

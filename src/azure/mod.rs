@@ -1,11 +1,14 @@
 //! Azure knowledge, with no packets: service tags, the endpoint catalog
-//! of Site Recovery, regions, and the NSG rules and routes an admin exports.
+//! of Site Recovery, regions, and the NSG rules, routes and firewall rules
+//! an admin exports.
 
 pub(crate) mod address;
 pub(crate) mod churn;
 pub(crate) mod clouds;
 pub(crate) mod endpoints;
+pub mod firewall;
 pub(crate) mod json;
+pub mod kind;
 pub mod nsg;
 pub(crate) mod platform;
 pub(crate) mod privatelink;
@@ -14,7 +17,8 @@ pub mod routes;
 pub mod tags;
 
 /// The VM's network configuration as exported by `az`, indexed once: its
-/// effective (or one) NSGs and its routes. Empty when none was given.
+/// effective (or one) NSGs, its routes, and the firewalls in its path.
+/// Empty when none was given.
 #[derive(Debug, Clone, Default)]
 pub struct Network {
     /// NSGs (`az network nic list-effective-nsg`, `az network nsg show`).
@@ -23,6 +27,11 @@ pub struct Network {
     /// route-table show`), completed with the system routes when only route
     /// tables were given.
     pub routes: routes::Routes,
+    /// Azure Firewall policies, rule collection groups, firewalls and IP
+    /// groups (the azure-firewall extension's `az network firewall …`).
+    pub firewalls: firewall::Firewalls,
+    /// The exports read, with their kinds, for the report.
+    pub exports: Vec<crate::model::ExportRead>,
 }
 
 impl Network {
@@ -36,7 +45,27 @@ impl Network {
         Network {
             nsgs: nsg::Nsgs::new(nsgs),
             routes: routes::Routes::new(routes, tags),
+            firewalls: firewall::Firewalls::default(),
+            exports: Vec::new(),
         }
+    }
+
+    /// Adds the firewall exports read, indexed.
+    pub fn with_firewalls(mut self, exports: firewall::Exports) -> Network {
+        self.firewalls = firewall::Firewalls::new(exports);
+        self
+    }
+
+    /// What the firewall a flow to `flow.destination` crosses does with it
+    /// (`None` without firewall exports, or when its route leads to no
+    /// appliance). The route is the one the route exports give.
+    pub fn firewall_verdict(
+        &self,
+        flow: &firewall::Flow,
+        route: Option<&crate::model::RouteVerdict>,
+        tags: &dyn tags::TagSource,
+    ) -> Option<crate::model::FirewallVerdict> {
+        self.firewalls.verdict(flow, route, tags)
     }
 
     /// What the NSGs do with an outbound flow (`None` without NSG exports).

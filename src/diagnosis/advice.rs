@@ -5,8 +5,8 @@
 use crate::azure::endpoints::Endpoint;
 use crate::azure::nsg::Nsgs;
 use crate::model::{
-    EndpointId, Fix, NextHop, NsgOutcome, NsgVerdict, PastTheNsg, RequiredTag, RouteVerdict,
-    ServiceEndpointWhy,
+    EndpointId, FirewallVerdict, Fix, NextHop, NsgOutcome, NsgVerdict, PastTheNsg, RequiredTag,
+    RouteVerdict, ServiceEndpointWhy,
 };
 
 /// The generic NSG rule that allows an endpoint's tag.
@@ -132,5 +132,61 @@ pub(crate) fn tags_file_fix(cloud: crate::model::Cloud) -> Fix {
     Fix::ServiceTagsFile {
         file: cloud.tag_file().to_string(),
         download: cloud.tag_download().to_string(),
+    }
+}
+
+/// The rule that lets an endpoint through the firewall that denies it: an
+/// application rule for its URLs on HTTPS 443 (a network rule for its tag
+/// on TCP 443 when a network rule denies), from the VM's address (`source`,
+/// when known), where it is processed before the deny; `None` when the
+/// verdict does not deny or no place comes before the deny.
+pub(crate) fn firewall_allow(
+    v: &FirewallVerdict,
+    fw: &crate::azure::firewall::Firewalls,
+    e: &Endpoint,
+    tag: &RequiredTag,
+    source: Option<std::net::IpAddr>,
+) -> Option<Fix> {
+    let (place, rule) = fw.place_allow(v)?;
+    Some(Fix::FirewallAllow {
+        place,
+        rule,
+        fqdns: std::iter::once(e.pattern)
+            .chain(e.url_also.iter().copied())
+            .map(str::to_string)
+            .collect(),
+        tag: tag.clone(),
+        source: source.map(|s| s.to_string()),
+        beats: v.rule().filter(|_| v.allowed() == Some(false)).cloned(),
+    })
+}
+
+/// The fixes for a firewall that denies or cannot tell: the rule to add
+/// (replacing the generic "allow the URLs on the appliance"), or how to
+/// tell; the Storage service endpoint stays, for the cache account.
+pub(crate) fn firewall_fixes(
+    v: &FirewallVerdict,
+    fw: &crate::azure::firewall::Firewalls,
+    e: &Endpoint,
+    tag: &RequiredTag,
+    source: Option<std::net::IpAddr>,
+    fixes: &mut Vec<Fix>,
+) {
+    let generic = |x: &Fix| matches!(x, Fix::AllowUrlOnAppliance { .. });
+    match (v.allowed(), &v.decision) {
+        (Some(false), _) => {
+            if let Some(f) = firewall_allow(v, fw, e, tag, source) {
+                fixes.retain(|x| !generic(x));
+                fixes.insert(0, f);
+            }
+        }
+        (None, crate::model::FirewallDecision::CannotTell { why, .. }) => {
+            let f = Fix::FirewallCannotTell { why: why.clone() };
+            if !fixes.contains(&f) {
+                fixes.insert(0, f);
+            }
+        }
+        // The firewall allows it: nothing to allow on it.
+        _ => fixes.retain(|x| !generic(x)),
     }
 }

@@ -278,6 +278,7 @@ impl Diagnoser {
             requirements,
             findings: kept,
             cache_upload,
+            exports: s.network.exports.clone(),
         }
     }
 }
@@ -311,6 +312,7 @@ fn requirement(e: &Endpoint, a: &Agg, tag: RequiredTag, failed_dns: &[&NameLog])
         cause,
         nsg: worst.and_then(|ex| ex.nsg.clone()),
         route: worst.and_then(|ex| ex.route.clone()),
+        firewall: worst.and_then(|ex| ex.firewall.clone()),
         last_seen: a.last_seen,
         sources: a.sources(),
         sources_left_off: a.sources_left_off,
@@ -349,6 +351,9 @@ fn endpoint_findings(
     );
     if let (Status::Ok, Some(n)) = (r.status, &a.works_though_denied) {
         found.push(findings::stale_nsg(e, n));
+    }
+    if let (Status::Ok, Some(v)) = (r.status, &a.works_though_firewall_denies) {
+        found.push(findings::stale_firewall(e, v));
     }
     // A proxy that let Site Recovery through only with credentials: a
     // warning, unless a refused connection already made it a finding of

@@ -11,13 +11,16 @@
 //! Every verdict is per prefix of the service-tag data: `check` says which
 //! data, how old it is, and gives no verdict from another cloud's data.
 
-use super::advice::{beat_deny, cannot_tell_fix, correct_route, past_the_nsg, tags_file_fix};
+use super::advice::{
+    beat_deny, cannot_tell_fix, correct_route, firewall_fixes, past_the_nsg, tags_file_fix,
+};
 use crate::azure::Network;
 use crate::azure::endpoints::Endpoint;
+use crate::azure::firewall::{Flow as FirewallFlow, NameSpec};
 use crate::azure::tags::{TagDb, TagSource, for_cloud};
 use crate::model::{
-    CheckEvidence, CheckNote, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, Fix, Need,
-    NextHop, NsgOutcome, NsgVerdict, Region, RequiredTag, RouteOrigin, RouteVerdict,
+    CheckEvidence, CheckNote, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, FirewallVerdict,
+    Fix, Need, NextHop, NsgOutcome, NsgVerdict, Region, RequiredTag, RouteOrigin, RouteVerdict,
 };
 use std::net::IpAddr;
 
@@ -93,6 +96,7 @@ pub(crate) fn check(
             .iter()
             .filter(|r| r.origin != RouteOrigin::Assumed)
             .count(),
+        exports: network.exports.clone(),
         ok: requirements
             .iter()
             .all(|r| r.need != Need::Always || r.status == ConfigStatus::Ok),
@@ -114,6 +118,7 @@ fn empty(e: &Endpoint, tag: RequiredTag) -> ConfigRequirement {
         unknown: 0,
         nsg: None,
         route: None,
+        firewall: None,
         next_hops: Vec::new(),
         evidence: Vec::new(),
         fixes: Vec::new(),
@@ -133,7 +138,8 @@ fn other_cloud(mut r: ConfigRequirement, data: &str, cloud: Cloud) -> ConfigRequ
 
 /// What the prefixes of a tag add up to: how many every NSG allows, one
 /// denies or cannot be told; the first verdict of each; the next hops and
-/// the worst route.
+/// the worst route; how many the firewall denies or cannot tell, and its
+/// worst verdict.
 #[derive(Default)]
 struct Prefixes {
     allowed: usize,
@@ -144,6 +150,9 @@ struct Prefixes {
     allow: Option<NsgVerdict>,
     hops: Vec<(NextHop, usize)>,
     worst: Option<RouteVerdict>,
+    fw_denied: usize,
+    fw_unknown: usize,
+    firewall: Option<FirewallVerdict>,
 }
 
 /// How bad an NSG verdict is for a requirement: a deny, then one that
@@ -156,41 +165,60 @@ fn nsg_harm(v: &NsgVerdict) -> u8 {
     }
 }
 
+/// The worse of two verdicts by `harm`, the first on a tie.
+fn worse<T>(kept: Option<T>, new: Option<T>, harm: impl Fn(&T) -> u8) -> Option<T> {
+    match (kept, new) {
+        (Some(k), Some(n)) if harm(&n) > harm(&k) => Some(n),
+        (None, n) => n,
+        (k, _) => k,
+    }
+}
+
 impl Prefixes {
     /// Evaluates every prefix of the tag, one probe per run of addresses
     /// that every block of the configuration treats alike; a prefix counts
-    /// as its worst probe.
+    /// as its worst probe. The firewall a probe's route leads to is asked
+    /// for the endpoint's names (`name`) on HTTPS 443.
     fn evaluate(
         network: &Network,
         points: &[u32],
         source_tags: &dyn TagSource,
         prefixes: &[(std::net::Ipv4Addr, u8)],
+        name: &NameSpec,
     ) -> Prefixes {
         let mut p = Prefixes::default();
         for &(addr, len) in prefixes {
             let mut verdict: Option<NsgVerdict> = None;
             let mut route: Option<RouteVerdict> = None;
+            let mut firewall: Option<FirewallVerdict> = None;
             for ip in probes(points, addr, len) {
-                if let Some(v) =
-                    network.nsg_verdict(&crate::azure::nsg::Flow::tcp(ip, 443), source_tags)
-                    && verdict.as_ref().is_none_or(|w| nsg_harm(&v) > nsg_harm(w))
-                {
-                    verdict = Some(v);
-                }
-                if let Some(r) = network.route(ip, source_tags)
-                    && route
-                        .as_ref()
-                        .is_none_or(|w| r.next_hop().harm() > w.next_hop().harm())
-                {
-                    route = Some(r);
-                }
+                let nsg = network.nsg_verdict(&crate::azure::nsg::Flow::tcp(ip, 443), source_tags);
+                verdict = worse(verdict, nsg, nsg_harm);
+                let r = network.route(ip, source_tags);
+                let flow = FirewallFlow::https(ip, name.clone());
+                let fw = network.firewall_verdict(&flow, r.as_ref(), source_tags);
+                firewall = worse(firewall, fw, FirewallVerdict::harm);
+                route = worse(route, r, |r| r.next_hop().harm());
             }
             p.add_verdict(verdict);
             if let Some(r) = route {
                 p.add_route(r);
             }
+            if let Some(f) = firewall {
+                p.add_firewall(f);
+            }
         }
         p
+    }
+
+    fn add_firewall(&mut self, v: FirewallVerdict) {
+        match v.harm() {
+            2 => self.fw_denied += 1,
+            1 => self.fw_unknown += 1,
+            _ => {}
+        }
+        let kept = self.firewall.take();
+        self.firewall = worse(kept, Some(v), FirewallVerdict::harm);
     }
 
     fn add_verdict(&mut self, verdict: Option<NsgVerdict>) {
@@ -219,13 +247,8 @@ impl Prefixes {
             Some((_, n)) => *n += 1,
             None => self.hops.push((route.next_hop().clone(), 1)),
         }
-        if self
-            .worst
-            .as_ref()
-            .is_none_or(|w| route.next_hop().harm() > w.next_hop().harm())
-        {
-            self.worst = Some(route);
-        }
+        let kept = self.worst.take();
+        self.worst = worse(kept, Some(route), |r| r.next_hop().harm());
     }
 }
 
@@ -250,22 +273,28 @@ fn requirement(
             .push(tags_file_fix(crate::azure::clouds::of_region(&source.id)));
         return r;
     }
-    let p = Prefixes::evaluate(network, points, source_tags, &prefixes);
+    let name = NameSpec::pattern(e.pattern);
+    let p = Prefixes::evaluate(network, points, source_tags, &prefixes, &name);
     r.prefixes = prefixes.len();
     (r.allowed, r.denied, r.unknown) = (p.allowed, p.denied, p.unknown);
     r.next_hops = p.hops.clone();
     r.nsg = p.deny.clone().or(p.cannot_tell.clone()).or(p.allow.clone());
     r.route = p.worst.clone();
+    r.firewall = p.firewall.clone();
     nsg_judgement(&mut r, &p, network);
     if let Some(m) = r.nsg.as_ref().and_then(|v| v.network_manager.clone()) {
         r.evidence
             .push(CheckEvidence::AdminRulesFirst { manager: m.clone() });
         r.fixes.push(Fix::NetworkManagerRules { manager: m });
     }
-    if let Some(route) = p.worst {
-        route_judgement(&mut r, e, &route);
+    if let Some(route) = &p.worst {
+        route_judgement(&mut r, e, route);
     }
-    if p.deny.is_none() && p.cannot_tell.is_none() && r.status == ConfigStatus::Unknown {
+    if let Some(v) = &p.firewall {
+        firewall_judgement(&mut r, &p, v, network, e);
+    }
+    let unknown = p.cannot_tell.is_some() || p.fw_unknown > 0;
+    if p.deny.is_none() && !unknown && r.status == ConfigStatus::Unknown {
         r.status = ConfigStatus::Ok;
     }
     let mut fixes = Vec::with_capacity(r.fixes.len());
@@ -311,6 +340,45 @@ fn nsg_judgement(r: &mut ConfigRequirement, p: &Prefixes, network: &Network) {
     }
 }
 
+/// What the firewall a route leads to does to a requirement: denied (by a
+/// rule or its default deny) when the NSGs let it out, with the rule to
+/// add; unknown when it cannot be told; else its allow, as evidence.
+fn firewall_judgement(
+    r: &mut ConfigRequirement,
+    p: &Prefixes,
+    v: &FirewallVerdict,
+    network: &Network,
+    e: &Endpoint,
+) {
+    let prefixes = r.prefixes;
+    match v.allowed() {
+        Some(false) => {
+            r.evidence.push(CheckEvidence::FirewallDenies {
+                verdict: v.clone(),
+                denied: p.fw_denied,
+                prefixes,
+            });
+            if r.status != ConfigStatus::Denied {
+                r.status = ConfigStatus::FirewallDenied;
+            }
+        }
+        None => {
+            r.evidence.push(CheckEvidence::FirewallCannotTell {
+                verdict: v.clone(),
+                unknown: p.fw_unknown,
+                prefixes,
+            });
+            if r.status != ConfigStatus::Denied {
+                r.status = ConfigStatus::Unknown;
+            }
+        }
+        Some(true) => r
+            .evidence
+            .push(CheckEvidence::FirewallAllows { verdict: v.clone() }),
+    }
+    firewall_fixes(v, &network.firewalls, e, &r.tag, None, &mut r.fixes);
+}
+
 /// Every IPv4 address where a block of the configuration begins or ends, as
 /// the first address of the next run: between two such points every block
 /// treats addresses alike. Sorted, without duplicates.
@@ -326,8 +394,13 @@ fn boundaries(network: &Network, tags: &TagDb) -> Vec<u32> {
     };
     network.nsgs.destination_blocks().for_each(&mut add);
     network.routes.blocks().for_each(&mut add);
+    network.firewalls.destination_blocks().for_each(&mut add);
     let mut seen: Vec<&crate::model::TagName> = Vec::new();
-    for t in network.nsgs.data_tags() {
+    for t in network
+        .nsgs
+        .data_tags()
+        .chain(network.firewalls.data_tags())
+    {
         if !seen.contains(&t) {
             seen.push(t);
             tags.prefixes_of(t.as_str()).into_iter().for_each(&mut add);

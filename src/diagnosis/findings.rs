@@ -3,7 +3,7 @@
 //! finding is chosen by matching on the typed [`Cause`]; `render` says it.
 
 use super::advice::{
-    beat_deny, cannot_tell_fix, correct_route, nsg_fix, past_the_nsg, url_fix,
+    beat_deny, cannot_tell_fix, correct_route, firewall_fixes, nsg_fix, past_the_nsg, url_fix,
     with_storage_firewall,
 };
 use super::tally::{Agg, AuthenticatedProxy, Example};
@@ -248,15 +248,17 @@ pub(super) fn for_endpoint(
     };
     let nsg = nsg_says(e, tag, status, ex, around.network, kind.fix);
     let route = route_says(e, tag, status, ex, nsg.fix);
+    let firewall = firewall_says(e, tag, status, ex, around.network, route.fix);
     let evidence = nsg
         .lead
         .into_iter()
         .chain(evidence)
         .chain(nsg.tail)
         .chain(route.tail)
+        .chain(firewall.tail)
         .collect();
     let kind = Kind {
-        fix: route.fix,
+        fix: firewall.fix,
         ..kind
     };
     finding(
@@ -390,6 +392,61 @@ fn route_says(
         tail,
         fix,
     }
+}
+
+/// What the firewall exports (`--azure`) add to a finding: the firewall's
+/// verdict and, for a blocked flow it denies, the rule to add where it is
+/// processed before the deny (from the VM's address), in place of the
+/// generic "allow the URLs on the appliance".
+fn firewall_says(
+    e: &Endpoint,
+    tag: &RequiredTag,
+    status: Status,
+    ex: &Example,
+    network: &Network,
+    mut fix: Vec<Fix>,
+) -> Says {
+    let mut tail = Vec::new();
+    if let Some(v) = &ex.firewall
+        && status.is_problem()
+    {
+        tail.push(Evidence::Firewall(v.clone()));
+        if status == Status::Blocked {
+            firewall_fixes(v, &network.firewalls, e, tag, Some(ex.source), &mut fix);
+            if fix.iter().any(|f| matches!(f, Fix::FirewallAllow { .. })) {
+                // The rule to add says where: the generic URL advice goes,
+                // the Storage service endpoint stays advised, as for any
+                // appliance in the path.
+                fix.retain(|f| !matches!(f, Fix::AllowUrl { .. }));
+                let endpoint = Fix::StorageServiceEndpoint {
+                    why: ServiceEndpointWhy::Appliance,
+                };
+                if e.id == EndpointId::CacheStorage && !fix.contains(&endpoint) {
+                    fix.insert(1, endpoint);
+                }
+            }
+        }
+    }
+    Says {
+        lead: None,
+        tail,
+        fix,
+    }
+}
+
+/// The capture shows an endpoint working although the firewall exports
+/// deny it: the exports are of another firewall, or older than the capture.
+pub(super) fn stale_firewall(e: &Endpoint, v: &crate::model::FirewallVerdict) -> Finding {
+    finding(
+        FindingKind::FirewallExportContradicted { endpoint: e.id },
+        Kind {
+            severity: Severity::Info,
+            title: Title::FirewallDeniesWhatWorks { pattern: e.pattern },
+            codes: vec![],
+            fix: vec![Fix::ExportFirewallAgain],
+        },
+        vec![Evidence::FirewallExportDenies(v.clone())],
+    )
 }
 
 /// The capture shows an endpoint working although the NSG exports deny it:

@@ -6,8 +6,8 @@
 //! most [`MAX_SOURCES`] source addresses, not with flows.
 
 use crate::model::{
-    Cause, FlowRecord, FlowVerdict, MAX_SOURCES, NsgVerdict, RouteVerdict, SourceOutcome, Status,
-    Verdict,
+    Cause, FirewallVerdict, FlowRecord, FlowVerdict, MAX_SOURCES, NsgVerdict, RouteVerdict,
+    SourceOutcome, Status, Verdict,
 };
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -22,14 +22,20 @@ pub(crate) struct Example {
     pub nsg: Option<NsgVerdict>,
     /// Its route (with `--routes`).
     pub route: Option<RouteVerdict>,
+    /// The firewall's verdict (with `--azure` firewall exports).
+    pub firewall: Option<FirewallVerdict>,
+    /// The VM's address.
+    pub source: IpAddr,
 }
 
 impl Example {
-    fn of(v: &FlowVerdict) -> Example {
+    fn of(f: &FlowRecord, v: &FlowVerdict) -> Example {
         Example {
             cause: v.cause.clone(),
             nsg: v.nsg.clone(),
             route: v.route.clone(),
+            firewall: v.firewall.clone(),
+            source: f.src_ip,
         }
     }
 }
@@ -67,6 +73,8 @@ pub(crate) struct Agg {
     pub sources_left_off: u64,
     /// A flow that worked although the NSG exports deny it.
     pub works_though_denied: Option<NsgVerdict>,
+    /// A flow that worked although the firewall exports deny it.
+    pub works_though_firewall_denies: Option<FirewallVerdict>,
     /// Flows by verdict.
     pub verdicts: BTreeMap<Verdict, u64>,
     /// The last packet of the last flow.
@@ -91,11 +99,11 @@ impl Agg {
         *self.verdicts.entry(v.verdict).or_default() += 1;
         self.last_seen = Some(self.last_seen.map_or(f.last_seen, |l| l.max(f.last_seen)));
         if self.worst.as_ref().is_none_or(|(w, _)| v.verdict > *w) {
-            self.worst = Some((v.verdict, Example::of(v)));
+            self.worst = Some((v.verdict, Example::of(f, v)));
         }
         self.examples
             .entry(v.verdict)
-            .or_insert_with(|| Example::of(v));
+            .or_insert_with(|| Example::of(f, v));
         if self.authenticated.is_none()
             && let Some(p) = &f.proxy
             && p.status.is_some_and(|s| (200..300).contains(&s))
@@ -114,6 +122,12 @@ impl Agg {
                 .filter(|n| n.outcome() == crate::model::NsgOutcome::Deny)
         {
             self.works_though_denied.get_or_insert_with(|| n.clone());
+        }
+        if v.verdict == Verdict::Allowed
+            && let Some(fw) = v.firewall.as_ref().filter(|w| w.allowed() == Some(false))
+        {
+            self.works_though_firewall_denies
+                .get_or_insert_with(|| fw.clone());
         }
     }
 

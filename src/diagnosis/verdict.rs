@@ -134,11 +134,52 @@ pub(crate) fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
         verdict,
         cause,
         nsg: ep.and_then(|_| nsg_verdict(f, cloud, ctx)),
-        route: ep.and_then(|_| {
-            ctx.network
-                .route(f.dst_ip, &crate::azure::tags::for_cloud(ctx.tags, cloud))
-        }),
+        route: None,
+        firewall: None,
         endpoint,
+    }
+    .with_network(f, cloud, ctx)
+}
+
+impl FlowVerdict {
+    /// Adds, for a Site Recovery flow, the route its destination takes and
+    /// what the firewall that route leads to does with it.
+    fn with_network(mut self, f: &FlowRecord, cloud: Cloud, ctx: &Context<'_>) -> FlowVerdict {
+        if self.endpoint.is_none() {
+            return self;
+        }
+        let tags = crate::azure::tags::for_cloud(ctx.tags, cloud);
+        self.route = ctx.network.route(f.dst_ip, &tags);
+        self.firewall = ctx
+            .network
+            .firewall_verdict(&firewall_flow(f), self.route.as_ref(), &tags);
+        self
+    }
+}
+
+/// A flow as the firewall sees it: its name (the TLS server name, else the
+/// one DNS gave), and whether application rules apply (HTTPS when it
+/// carried TLS or went to port 443, HTTP on port 80).
+fn firewall_flow(f: &FlowRecord) -> crate::azure::firewall::Flow {
+    use crate::azure::firewall::{AppProtocol, IpProtocol, NameSpec};
+    let app = if f.tls.is_some() || f.dst_port == HTTPS {
+        Some(AppProtocol::Https)
+    } else if f.dst_port == 80 {
+        Some(AppProtocol::Http)
+    } else {
+        None
+    };
+    crate::azure::firewall::Flow {
+        protocol: match f.transport {
+            Transport::Tcp => IpProtocol::Tcp,
+            Transport::Udp => IpProtocol::Udp,
+        },
+        source: Some(f.src_ip),
+        destination: f.dst_ip,
+        port: f.dst_port,
+        name: f.name().map(NameSpec::exact),
+        name_from_dns: f.server_name.is_none() && f.dns_name.is_some(),
+        app: app.filter(|_| f.transport == Transport::Tcp),
     }
 }
 

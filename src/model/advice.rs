@@ -3,7 +3,10 @@
 //! commands are rendered from them in one place (`render::advice`);
 //! findings are kept and deduplicated by kind, fixes compared as values.
 
-use super::{EndpointId, NextHop, NsgExport, RequiredTag, RoutePrefix, Status};
+use super::{
+    EndpointId, FirewallPlace, FirewallRuleRef, FirewallRuleType, FirewallUnknown, NextHop,
+    NsgExport, RequiredTag, RoutePrefix, Status,
+};
 use serde::{Serialize, Serializer};
 
 /// Why a Storage service endpoint is advised.
@@ -83,6 +86,29 @@ pub enum Fix {
         also: Vec<String>,
         /// The cache accounts alone may be allowed.
         cache_accounts: bool,
+    },
+    /// Allow the endpoint on the Azure Firewall whose rules deny it: an
+    /// application rule for its URLs on HTTPS 443 (a network rule for its
+    /// service tag on TCP 443 when a network rule denies), from the VM's
+    /// address, where it is processed before what denies.
+    FirewallAllow {
+        /// Where the rule goes.
+        place: FirewallPlace,
+        /// Its type.
+        rule: FirewallRuleType,
+        /// The endpoint's URL patterns (application rule).
+        fqdns: Vec<String>,
+        /// The endpoint's service tag (network rule, and the rule's name).
+        tag: RequiredTag,
+        /// The VM's address, when known.
+        source: Option<String>,
+        /// The rule it wins over; `None` for the default deny.
+        beats: Option<FirewallRuleRef>,
+    },
+    /// The firewall's verdict cannot be told offline: how to tell it.
+    FirewallCannotTell {
+        /// Why.
+        why: FirewallUnknown,
     },
     /// Allow the URLs on the appliance a route leads to.
     AllowUrlOnAppliance {
@@ -180,6 +206,9 @@ pub enum Fix {
         /// Which export.
         export: NsgExport,
     },
+    /// The firewall export is of another firewall or older than the
+    /// capture: export its policy and rules again.
+    ExportFirewallAgain,
     /// Export the NIC's effective rules, which expand service tags.
     ExportEffectiveRules,
     /// The effective export lacks the default rules: it was cut; export it
@@ -275,6 +304,11 @@ pub enum FindingKind {
         /// The endpoint.
         endpoint: EndpointId,
     },
+    /// The firewall export denies what the capture shows working.
+    FirewallExportContradicted {
+        /// The endpoint.
+        endpoint: EndpointId,
+    },
     /// Cache storage traffic goes to another region.
     CacheRegion {
         /// That region.
@@ -313,6 +347,7 @@ impl FindingKind {
             FindingKind::Endpoint { endpoint, .. }
             | FindingKind::NameDoesNotResolve { endpoint, .. }
             | FindingKind::NsgExportContradicted { endpoint }
+            | FindingKind::FirewallExportContradicted { endpoint }
             | FindingKind::PrivateEndpoint { endpoint }
             | FindingKind::ResolvesPublicly { endpoint, .. }
             | FindingKind::AuthenticatingProxy { endpoint } => Some(*endpoint),
@@ -331,6 +366,7 @@ impl FindingKind {
         !matches!(
             self,
             FindingKind::NsgExportContradicted { .. }
+                | FindingKind::FirewallExportContradicted { .. }
                 | FindingKind::PrivateEndpoint { .. }
                 | FindingKind::StaleTags
         )

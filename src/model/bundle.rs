@@ -72,7 +72,7 @@ impl Shares {
     /// What every bundle holds besides the lists.
     pub const ALSO: [&'static str; 6] = [
         "the command line, with its paths and options",
-        "the exports given with --nsg and --routes, byte for byte: rule and route names, address prefixes, resource IDs",
+        "the exports given with --nsg, --routes and --azure, byte for byte: rule and route names, firewall policies and rules, address prefixes, resource IDs",
         "the link-layer and IP headers of the kept packets: MAC addresses, VLAN and VXLAN/GENEVE identifiers, interface indexes of Linux cooked captures, TTLs, IP identifications",
         "each kept packet's time, length and TCP header: ports, sequence numbers, windows, options",
         "the TLS handshake records of the Site Recovery flows as sent: the clients' hellos (cipher suites, extensions, key shares, session tickets) and the certificates the servers sent, whole",

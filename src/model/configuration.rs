@@ -3,8 +3,8 @@
 //! rules and routes, without a capture.
 
 use super::{
-    Cloud, EndpointId, Fix, Need, NextHop, NsgVerdict, Region, RequiredTag, RouteNote,
-    RouteVerdict, SnapshotMeta,
+    Cloud, EndpointId, FirewallVerdict, Fix, Need, NextHop, NsgVerdict, Region, RequiredTag,
+    RouteNote, RouteVerdict, SnapshotMeta,
 };
 use serde::Serialize;
 
@@ -24,8 +24,12 @@ pub enum ConfigStatus {
     ForcedTunnel,
     /// Allowed, but a route drops it (next hop `None`, or no route).
     Dropped,
+    /// The NSGs allow it, and the Azure Firewall its route leads to denies
+    /// it (a rule, or its default deny).
+    FirewallDenied,
     /// The exports cannot tell (an application security group, a tag the
-    /// service-tag data does not hold, another cloud's service-tag data).
+    /// service-tag data does not hold, another cloud's service-tag data, a
+    /// firewall rule by FQDN tag or web category, an export not given).
     Unknown,
 }
 
@@ -92,6 +96,29 @@ pub enum CheckEvidence {
         /// The hops.
         hops: Vec<(super::NextHop, usize)>,
     },
+    /// The firewall the route leads to denies some prefixes (or all).
+    FirewallDenies {
+        /// The first verdict that denies.
+        verdict: super::FirewallVerdict,
+        /// Prefixes denied.
+        denied: usize,
+        /// Prefixes of the tag.
+        prefixes: usize,
+    },
+    /// The firewall's verdict cannot be told for some prefixes.
+    FirewallCannotTell {
+        /// The first verdict that cannot be told.
+        verdict: super::FirewallVerdict,
+        /// Prefixes that cannot be told.
+        unknown: usize,
+        /// Prefixes of the tag.
+        prefixes: usize,
+    },
+    /// The firewall allows every prefix.
+    FirewallAllows {
+        /// The verdict.
+        verdict: super::FirewallVerdict,
+    },
     /// The worst route, how many prefixes take it, and what it means.
     RoutedTo {
         /// Prefixes that take its next hop.
@@ -154,6 +181,9 @@ pub struct ConfigRequirement {
     pub nsg: Option<NsgVerdict>,
     /// The route the worst-routed prefix takes (absent without `--routes`).
     pub route: Option<RouteVerdict>,
+    /// The firewall's verdict on the worst prefix (absent without firewall
+    /// exports, or when no route leads to a firewall).
+    pub firewall: Option<FirewallVerdict>,
     /// Next hop types and how many of the prefixes take each.
     pub next_hops: Vec<(NextHop, usize)>,
     /// What the verdict rests on.
@@ -186,6 +216,8 @@ pub struct ConfigCheck {
     pub nsgs: Vec<String>,
     /// Routes read.
     pub routes: usize,
+    /// The exports read, with their kinds.
+    pub exports: Vec<super::ExportRead>,
     /// One entry per endpoint of the catalog.
     pub requirements: Vec<ConfigRequirement>,
     /// True when every endpoint needed always is `ok`.

@@ -189,6 +189,8 @@ pub struct Requirement {
     pub nsg: Option<NsgVerdict>,
     /// The route (`--routes`) that flow's destination takes.
     pub route: Option<RouteVerdict>,
+    /// What the firewall exports (`--azure`) say of that flow.
+    pub firewall: Option<super::FirewallVerdict>,
     /// Last flow seen.
     pub last_seen: Option<i64>,
     /// Each VM's outcome (by source address), worst first: on an appliance's
@@ -269,6 +271,9 @@ pub struct Diagnosis {
     pub findings: Vec<Finding>,
     /// Upload to the cache account.
     pub cache_upload: Option<Upload>,
+    /// The exports of the VM's network read (`--nsg`, `--routes`,
+    /// `--azure`), with their kinds.
+    pub exports: Vec<super::ExportRead>,
 }
 
 impl Diagnosis {

@@ -53,6 +53,11 @@ pub enum Title {
         /// The endpoint's URL pattern.
         pattern: &'static str,
     },
+    /// The firewall export denies an endpoint the capture shows working.
+    FirewallDeniesWhatWorks {
+        /// The endpoint's URL pattern.
+        pattern: &'static str,
+    },
     /// Traffic to the endpoint leaves the Azure boundary.
     LeavesAzure {
         /// The endpoint's URL pattern.
@@ -227,6 +232,11 @@ pub enum Evidence {
     Route(RouteNote),
     /// The NSG export denies what the capture shows working.
     ExportDenies(NsgVerdict),
+    /// What the firewall the route leads to does with the traffic, by its
+    /// exports.
+    Firewall(super::FirewallVerdict),
+    /// The firewall export denies what the capture shows working.
+    FirewallExportDenies(super::FirewallVerdict),
     /// An Always Allow admin rule would let it through.
     AlwaysAllowAdminRule {
         /// The network manager.

@@ -396,7 +396,8 @@ pub enum RouteOrigin {
 }
 
 /// Why the service-tag data cannot tell a tag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum TagUnknown {
     /// The data does not hold the tag.
     NotInData,
@@ -684,4 +685,339 @@ impl RouteVerdict {
     pub fn to_appliance(&self) -> bool {
         self.next_hop().is_appliance()
     }
+}
+
+/// Which pass of Azure Firewall's processing decided: threat intelligence
+/// first, then DNAT, network and application rules (each pass over every
+/// rule collection group), the infrastructure rule collection, then the
+/// default deny.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FirewallPass {
+    /// DNAT rules.
+    Dnat,
+    /// Network rules.
+    Network,
+    /// Application rules.
+    Application,
+    /// Nothing matched: the default deny (after the infrastructure rule
+    /// collection, which holds Azure platform names only).
+    Default,
+}
+
+/// What a rule collection does with what its rules match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FirewallAction {
+    /// Let through.
+    Allow,
+    /// Dropped.
+    Deny,
+    /// Destination translated (inbound to the firewall's public address).
+    Dnat,
+}
+
+/// A rule of a firewall, where it sits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct FirewallRuleRef {
+    /// The policy holding it (`None` for a classic rule).
+    pub policy: Option<String>,
+    /// Its rule collection group (`None` for a classic rule).
+    pub group: Option<String>,
+    /// The group's priority.
+    pub group_priority: Option<u32>,
+    /// Its rule collection.
+    pub collection: String,
+    /// The collection's priority.
+    pub collection_priority: Option<u32>,
+    /// The rule.
+    pub rule: String,
+    /// Its type's pass.
+    pub pass: FirewallPass,
+    /// Its collection's action.
+    pub action: FirewallAction,
+}
+
+/// Why a firewall verdict cannot be told offline.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum FirewallUnknown {
+    /// An application rule names an FQDN tag: Microsoft keeps its names.
+    FqdnTag {
+        /// The tag.
+        tag: String,
+    },
+    /// An application rule names a web category: Microsoft classifies names.
+    WebCategory {
+        /// The category.
+        category: String,
+    },
+    /// An application rule names a URL of this host: its path needs TLS
+    /// inspection, which a capture or an export cannot show.
+    TargetUrl {
+        /// The URL.
+        url: String,
+    },
+    /// A rule names an IP group whose export was not given.
+    IpGroupMissing {
+        /// The group (last segment of its id).
+        group: String,
+    },
+    /// The policy inherits from a parent whose export was not given: the
+    /// parent's groups come first.
+    ParentPolicyMissing {
+        /// The parent (last segment of its id).
+        parent: String,
+    },
+    /// The policy lists rule collection groups whose exports were not given.
+    GroupsMissing {
+        /// The policy.
+        policy: String,
+        /// How many of its groups are missing.
+        missing: usize,
+    },
+    /// The firewall uses a policy whose export was not given.
+    PolicyMissing {
+        /// The policy (last segment of its id).
+        policy: String,
+    },
+    /// The route's next hop is an appliance whose rules were not given.
+    RulesNotGiven {
+        /// The next hop's address.
+        address: Option<String>,
+    },
+    /// Several firewalls or policies were given, and no route says which
+    /// one the traffic crosses.
+    WhichFirewall {
+        /// How many could be.
+        candidates: usize,
+    },
+    /// An application rule would be decided by the name the client sends,
+    /// which is not known.
+    NameUnknown,
+    /// A rule names a service tag the data cannot tell.
+    Tag {
+        /// The tag.
+        tag: TagName,
+        /// Why.
+        why: TagUnknown,
+    },
+    /// Rules allow only some names of the endpoint (`check`: the cache
+    /// accounts by name, say), and the rest is denied.
+    OnlySomeNames {
+        /// The names allowed.
+        names: Vec<String>,
+    },
+}
+
+/// What a firewall verdict rests on, or what goes with it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FirewallNote {
+    /// Threat intelligence in Deny mode: the flow is on the allow-list, or
+    /// whether Microsoft's feed holds its address or name cannot be read.
+    ThreatIntelDeny {
+        /// The address or name is on the allow-list.
+        allow_listed: bool,
+    },
+    /// A network rule's FQDNs cannot match: the DNS proxy is off.
+    FqdnNeedsDnsProxy {
+        /// The rule.
+        rule: String,
+    },
+    /// A network rule matched by the flow's name: the firewall matches the
+    /// addresses its own DNS gives for it.
+    FqdnByFirewallDns {
+        /// The FQDN.
+        fqdn: String,
+    },
+    /// The deciding rule inspects TLS (`terminateTLS`): the client sees a
+    /// certificate re-signed by the policy's CA, not Azure's.
+    TlsInspection {
+        /// The rule.
+        rule: String,
+    },
+    /// The name matched is the one DNS gave, not the SNI or Host header.
+    NameFromDns,
+    /// The VM's address is not known (`check`): the deciding rule's
+    /// sources are taken as holding it.
+    SourceTakenAsMatching {
+        /// The rule.
+        rule: String,
+    },
+    /// No firewall export names the next hop: the only policy given is
+    /// taken as the one the appliance uses.
+    PolicyAssumed {
+        /// The policy.
+        policy: String,
+    },
+    /// No route export: the only firewall given is taken as in the path.
+    AssumedInPath,
+    /// The policy's own export was not given (its groups were): DNS proxy
+    /// taken as off, threat intelligence not known.
+    PolicySettingsNotGiven {
+        /// The policy.
+        policy: String,
+    },
+    /// A rule collection without a priority, taken as last in its group.
+    CollectionPriorityMissing {
+        /// The collection.
+        collection: String,
+    },
+    /// A rule decides for some names of the endpoint only (`check`).
+    SomeNames {
+        /// The rule.
+        rule: FirewallRuleRef,
+        /// The names.
+        names: Vec<String>,
+    },
+}
+
+/// What decided in a firewall.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FirewallDecision {
+    /// A rule matched: its collection's action decides.
+    Rule(FirewallRuleRef),
+    /// No rule matched: the default deny.
+    DefaultDeny,
+    /// It cannot be told offline; `at` is the rule that could not be
+    /// evaluated, when one.
+    CannotTell {
+        /// Why.
+        why: FirewallUnknown,
+        /// The rule.
+        at: Option<FirewallRuleRef>,
+    },
+}
+
+/// What the firewall exports (`--azure`) say of a flow: the firewall it
+/// crosses (the one whose private address is its route's next hop), the
+/// policy evaluated, and the rule that allowed or denied it, or the default
+/// deny, or why it cannot be told.
+///
+/// The JSON flattens it: `allowed` (true, false, or null when it cannot be
+/// told), `outcome` (`allow`, `deny`, `dnat`, `default-deny`,
+/// `cannot-tell`), `firewall`, `address`, `policy`, `rule_collection_group`,
+/// `rule_collection`, `rule`, `priority`, `pass`, `why` and `notes`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FirewallVerdict {
+    /// The firewall's name, when an export names it.
+    pub firewall: Option<String>,
+    /// The next hop address it was chosen by.
+    pub address: Option<String>,
+    /// The policy evaluated (the child one), `None` for classic rules.
+    pub policy: Option<String>,
+    /// What decided.
+    pub decision: FirewallDecision,
+    /// What it rests on.
+    pub notes: Vec<FirewallNote>,
+}
+
+impl FirewallVerdict {
+    /// True when it lets the flow through, false when it drops it, `None`
+    /// when that cannot be told.
+    pub fn allowed(&self) -> Option<bool> {
+        match &self.decision {
+            FirewallDecision::Rule(r) => Some(r.action != FirewallAction::Deny),
+            FirewallDecision::DefaultDeny => Some(false),
+            FirewallDecision::CannotTell { .. } => None,
+        }
+    }
+
+    /// The deciding rule, when one.
+    pub fn rule(&self) -> Option<&FirewallRuleRef> {
+        match &self.decision {
+            FirewallDecision::Rule(r) => Some(r),
+            FirewallDecision::CannotTell { at, .. } => at.as_ref(),
+            FirewallDecision::DefaultDeny => None,
+        }
+    }
+
+    /// How bad it is for a requirement: 2 denied, 1 cannot tell, 0 allowed.
+    pub fn harm(&self) -> u8 {
+        match self.allowed() {
+            Some(false) => 2,
+            None => 1,
+            Some(true) => 0,
+        }
+    }
+}
+
+/// The kinds of export asrscope reads (`--azure` tells them by shape).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExportKind {
+    /// `az network nic list-effective-nsg`, `az network nsg show` or `list`.
+    Nsg,
+    /// `az network nic show-effective-route-table`, `az network route-table
+    /// show` or `list`.
+    Routes,
+    /// `az network firewall policy show` (or `list`).
+    FirewallPolicy,
+    /// `az network firewall policy rule-collection-group list` or `show`.
+    RuleCollectionGroups,
+    /// `az network firewall show` (or `list`).
+    Firewall,
+    /// `az network ip-group show` (or `list`).
+    IpGroup,
+}
+
+/// One export read: the file, its kind, and how many NSGs, routes,
+/// policies, groups, firewalls or IP groups it held.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportRead {
+    /// The file, as given (through the sanitiser).
+    pub file: String,
+    /// Its kind.
+    pub kind: ExportKind,
+    /// How many items it held.
+    pub items: usize,
+}
+
+/// Where a new allow rule goes in a firewall: processed before what denies,
+/// never replacing or reordering a rule of the customer's.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "into", rename_all = "kebab-case")]
+pub enum FirewallPlace {
+    /// A new filter collection in a rule collection group of a policy.
+    NewCollection {
+        /// The policy.
+        policy: String,
+        /// The rule collection group.
+        group: String,
+        /// The new collection's name (free in the group).
+        collection: String,
+        /// Its priority: free, and processed before the deny.
+        priority: u32,
+    },
+    /// An existing Allow collection of a policy, processed before the deny.
+    Collection {
+        /// The policy.
+        policy: String,
+        /// The rule collection group.
+        group: String,
+        /// The collection.
+        collection: String,
+    },
+    /// A classic rule collection of a firewall: a new one at `priority`, or
+    /// an existing Allow collection when `priority` is `None`.
+    Classic {
+        /// The firewall.
+        firewall: String,
+        /// The collection.
+        collection: String,
+        /// The new collection's priority.
+        priority: Option<u32>,
+    },
+}
+
+/// The type of a rule to add to a firewall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FirewallRuleType {
+    /// An application rule: the endpoint's URLs on HTTPS 443.
+    Application,
+    /// A network rule: the endpoint's service tag on TCP 443 (a network
+    /// rule denies, and network rules are processed before application
+    /// rules).
+    Network,
 }

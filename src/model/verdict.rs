@@ -375,8 +375,8 @@ pub struct EndpointMatch {
 /// The JSON flattens it beside the flow: `endpoint_id`, `endpoint` (the
 /// pattern), `endpoint_by`, `cloud` and `required_tag` (all null for a flow
 /// of no endpoint), `service_tag`, `service_region`, `platform`, `verdict`,
-/// `reason` (the cause in words), `cause`, `private_endpoint`, `nsg` and
-/// `route`.
+/// `reason` (the cause in words), `cause`, `private_endpoint`, `nsg`,
+/// `route` and `firewall`.
 #[derive(Debug, Clone)]
 pub struct FlowVerdict {
     /// The flow's id.
@@ -398,6 +398,9 @@ pub struct FlowVerdict {
     pub nsg: Option<NsgVerdict>,
     /// The effective route (Site Recovery flows, with `--routes`).
     pub route: Option<RouteVerdict>,
+    /// The firewall's verdict (Site Recovery flows, with firewall exports
+    /// through `--azure`).
+    pub firewall: Option<super::FirewallVerdict>,
 }
 
 impl FlowVerdict {

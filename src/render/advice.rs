@@ -10,8 +10,8 @@
 
 use super::network::rule_text;
 use crate::model::{
-    EndpointId, Fix, HIGHEST_PRIORITY, NsgExport, PastTheNsg, RequiredTag, ServiceEndpointWhy,
-    TagName,
+    EndpointId, FirewallPlace, FirewallRuleRef, FirewallRuleType, FirewallUnknown, Fix,
+    HIGHEST_PRIORITY, NsgExport, PastTheNsg, RequiredTag, ServiceEndpointWhy, TagName,
 };
 
 /// Today's advice for a storage account behind a firewall ("About
@@ -82,6 +82,182 @@ fn rule_command(
     cmd
 }
 
+/// The `az` command that adds an allow rule to a firewall (the
+/// azure-firewall extension's): an application rule for `fqdns` on HTTPS
+/// 443, or a network rule for `tag` on TCP 443, from `source` (a
+/// placeholder when not known), at `place`. Every parameter is one the
+/// extension's command defines (`tests/firewall.rs` checks them).
+pub fn firewall_command(
+    place: &FirewallPlace,
+    rule: FirewallRuleType,
+    fqdns: &[String],
+    tag: &RequiredTag,
+    source: Option<&str>,
+) -> String {
+    let name = quote(&rule_name(tag));
+    let source = quote(source.unwrap_or("<vm-address-or-subnet>"));
+    let targets: Vec<String> = fqdns.iter().map(|f| quote(f)).collect();
+    let targets = targets.join(" ");
+    let tag = quote(&tag.to_string());
+    let (policy_rule, rule_type) = match rule {
+        FirewallRuleType::Application => (
+            format!("--protocols Https=443 --target-fqdns {targets}"),
+            "ApplicationRule",
+        ),
+        FirewallRuleType::Network => (
+            format!("--ip-protocols TCP --destination-addresses {tag} --destination-ports 443"),
+            "NetworkRule",
+        ),
+    };
+    let rg = "--resource-group '<resource-group>'";
+    match place {
+        FirewallPlace::NewCollection {
+            policy,
+            group,
+            collection,
+            priority,
+        } => format!(
+            "az network firewall policy rule-collection-group collection add-filter-collection {rg} --policy-name {} --rule-collection-group-name {} --name {} --collection-priority {priority} --action Allow --rule-name {name} --rule-type {rule_type} {policy_rule} --source-addresses {source} --description 'Site Recovery'",
+            quote(policy),
+            quote(group),
+            quote(collection)
+        ),
+        FirewallPlace::Collection {
+            policy,
+            group,
+            collection,
+        } => format!(
+            "az network firewall policy rule-collection-group collection rule add {rg} --policy-name {} --rule-collection-group-name {} --collection-name {} --name {name} --rule-type {rule_type} {policy_rule} --source-addresses {source} --description 'Site Recovery'",
+            quote(policy),
+            quote(group),
+            quote(collection)
+        ),
+        FirewallPlace::Classic {
+            firewall,
+            collection,
+            priority,
+        } => {
+            let (command, what) = match rule {
+                FirewallRuleType::Application => (
+                    "application-rule",
+                    format!("--protocols Https=443 --target-fqdns {targets}"),
+                ),
+                FirewallRuleType::Network => (
+                    "network-rule",
+                    format!(
+                        "--protocols TCP --destination-addresses {tag} --destination-ports 443"
+                    ),
+                ),
+            };
+            let new = priority
+                .map(|p| format!(" --priority {p} --action Allow"))
+                .unwrap_or_default();
+            format!(
+                "az network firewall {command} create {rg} --firewall-name {} --collection-name {} --name {name} {what} --source-addresses {source} --description 'Site Recovery'{new}",
+                quote(firewall),
+                quote(collection)
+            )
+        }
+    }
+}
+
+/// Where an allow rule goes, in words; `before` adds that an existing
+/// collection is processed before the deny.
+fn firewall_place(place: &FirewallPlace, before: bool) -> String {
+    let then = if before { ", processed before it" } else { "" };
+    match place {
+        FirewallPlace::NewCollection {
+            policy,
+            group,
+            collection,
+            priority,
+        } => format!(
+            "a new Allow collection {collection} at priority {priority} in rule collection group {group} of policy {policy}"
+        ),
+        FirewallPlace::Collection {
+            policy,
+            group,
+            collection,
+        } => format!(
+            "the Allow collection {collection} of rule collection group {group} (policy {policy}){then}"
+        ),
+        FirewallPlace::Classic {
+            firewall,
+            collection,
+            priority: Some(p),
+        } => format!(
+            "a new Allow collection {collection} at priority {p} of firewall {firewall}'s classic rules"
+        ),
+        FirewallPlace::Classic {
+            firewall,
+            collection,
+            priority: None,
+        } => format!(
+            "the Allow collection {collection} of firewall {firewall}'s classic rules{then}"
+        ),
+    }
+}
+
+/// The sentence of an allow rule for a firewall.
+fn firewall_allow(
+    place: &FirewallPlace,
+    rule: FirewallRuleType,
+    fqdns: &[String],
+    tag: &RequiredTag,
+    source: Option<&str>,
+    beats: Option<&FirewallRuleRef>,
+) -> String {
+    let what = match rule {
+        FirewallRuleType::Application => format!("HTTPS 443 to {}", fqdns.join(", ")),
+        FirewallRuleType::Network => format!("TCP 443 to service tag {tag}"),
+    };
+    let kind = match rule {
+        FirewallRuleType::Application => "an application rule",
+        FirewallRuleType::Network => {
+            "a network rule (network rules are processed before application rules, so an application rule cannot win over it)"
+        }
+    };
+    let lead = match beats {
+        Some(r) => format!(
+            "{} denies {what}: add {kind} that allows it from the VM's address, in {}",
+            super::firewall::rule_text(r),
+            firewall_place(place, true)
+        ),
+        None => format!(
+            "no rule of the firewall allows {what}, so its default deny drops it: add {kind} that allows it from the VM's address, in {}",
+            firewall_place(place, false)
+        ),
+    };
+    format!(
+        "{lead}; nothing else changes (the az network firewall commands are in the azure-firewall CLI extension): {}",
+        firewall_command(place, rule, fqdns, tag, source)
+    )
+}
+
+/// How to tell a firewall verdict that the exports cannot.
+fn firewall_cannot_tell(why: &FirewallUnknown) -> String {
+    let missing = matches!(
+        why,
+        FirewallUnknown::IpGroupMissing { .. }
+            | FirewallUnknown::ParentPolicyMissing { .. }
+            | FirewallUnknown::GroupsMissing { .. }
+            | FirewallUnknown::PolicyMissing { .. }
+            | FirewallUnknown::RulesNotGiven { .. }
+            | FirewallUnknown::WhichFirewall { .. }
+    );
+    if missing {
+        format!(
+            "give what the firewall's verdict needs and run again: {}",
+            super::firewall::unknown(why)
+        )
+    } else {
+        format!(
+            "the firewall's verdict cannot be told offline ({}): its logs (AZFWApplicationRule, AZFWNetworkRule) name the rule that matched each connection; where none allows it, add an application rule for the endpoint's URLs on HTTPS 443",
+            super::firewall::unknown(why)
+        )
+    }
+}
+
 /// The sentence (with its `az` command, where one applies) of a fix.
 // A declared table, one arm per variant of Fix: its length follows the
 // fixes, and splitting it would scatter one vocabulary over several places.
@@ -145,6 +321,15 @@ pub fn fix(fix: &Fix) -> String {
                 ""
             }
         ),
+        Fix::FirewallAllow {
+            place,
+            rule,
+            fqdns,
+            tag,
+            source,
+            beats,
+        } => firewall_allow(place, *rule, fqdns, tag, source.as_deref(), beats.as_ref()),
+        Fix::FirewallCannotTell { why } => firewall_cannot_tell(why),
         Fix::AllowUrlOnAppliance { pattern, address } => format!(
             "the route sends this traffic to the network virtual appliance{}: allow {pattern} on it by URL or service tag (not by IP address), and keep the route; do not route around the appliance",
             address.as_deref().map(|a| format!(" at {a}")).unwrap_or_default()
@@ -235,6 +420,7 @@ pub fn fix(fix: &Fix) -> String {
             NsgExport::Effective => "the export is from another NIC or older than the capture: export the effective rules of this VM's NIC again: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
             NsgExport::NsgShow => "the export is from another NSG or older than the capture: export the NSGs of this VM's NIC and subnet again, or better their effective rules: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
         },
+        Fix::ExportFirewallAgain => "the firewall export is from another firewall or older than the capture: export the firewall and its policy's rules again (in the azure-firewall CLI extension): az network firewall show --resource-group '<resource-group>' --name '<firewall>' and az network firewall policy rule-collection-group list --resource-group '<resource-group>' --policy-name '<policy>'".into(),
         Fix::ExportEffectiveRules => "export the NIC's effective rules whole, which expand service tags and give both NSGs with their default rules: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
         Fix::ExportWhole => "the effective rules given lack the default rules every NSG ends with (AllowVnetOutBound, AllowInternetOutBound, DenyAllOutBound): the file was cut short or edited; export them again, whole: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
         Fix::CheckRuleInPortal => "check the rule against the VM's network interface in the portal (effective security rules) or with Network Watcher's IP flow verify, which evaluate it on Azure's side (application security groups included)".into(),

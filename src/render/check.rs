@@ -55,6 +55,28 @@ pub(crate) fn evidence(e: &CheckEvidence) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        CheckEvidence::FirewallDenies {
+            verdict,
+            denied,
+            prefixes,
+        } => format!(
+            "firewall-denied ({denied} of the {prefixes} prefixes): {}",
+            super::firewall::with_notes(verdict)
+        ),
+        CheckEvidence::FirewallCannotTell {
+            verdict,
+            unknown,
+            prefixes,
+        } => format!(
+            "the firewall's verdict cannot be told for {unknown} of the {prefixes} prefixes: {}",
+            super::firewall::with_notes(verdict)
+        ),
+        CheckEvidence::FirewallAllows { verdict } => {
+            format!(
+                "the firewall allows it: {}",
+                super::firewall::with_notes(verdict)
+            )
+        }
         CheckEvidence::RoutedTo {
             count,
             prefixes,

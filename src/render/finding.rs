@@ -35,6 +35,9 @@ pub(crate) fn title(t: &Title) -> String {
         Title::ExportDeniesWhatWorks { pattern } => {
             format!("the NSG export denies {pattern} but the capture shows it working")
         }
+        Title::FirewallDeniesWhatWorks { pattern } => {
+            format!("the firewall export denies {pattern} but the capture shows it working")
+        }
         Title::ProxyAsksCredentials { pattern } => format!(
             "{pattern} goes through a proxy that asks for credentials, which Site Recovery does not support"
         ),
@@ -123,6 +126,13 @@ pub(crate) fn evidence(e: &Evidence) -> String {
                 .as_ref()
                 .map(|r| format!("; the route {} goes to {}", route_prefix(r), next_hop(r)))
                 .unwrap_or_default()
+        ),
+        Evidence::Firewall(v) => {
+            format!("firewall: {}", super::firewall::with_notes(v))
+        }
+        Evidence::FirewallExportDenies(v) => format!(
+            "the firewall export denies it: {}",
+            super::firewall::with_notes(v)
         ),
         Evidence::NsgCannotTell(n) => format!(
             "the NSG export cannot tell ({}): {}",

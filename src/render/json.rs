@@ -4,12 +4,12 @@
 //! rendered here while serialising. The other model types derive their
 //! JSON where they are declared.
 
-use super::{capture, check, finding, network, reason};
+use super::{capture, check, finding, firewall, network, reason};
 use crate::model::{
     CaptureDamage, CaptureEnd, Cause, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus,
-    EndpointBy, EndpointId, Finding, FindingKind, Fix, FlowVerdict, Need, NextHop, NsgStep,
-    NsgVerdict, Region, RequiredTag, Requirement, RouteVerdict, Severity, SnapshotMeta,
-    SourceOutcome, Status, TagName, Verdict,
+    EndpointBy, EndpointId, Finding, FindingKind, FirewallPass, FirewallVerdict, Fix, FlowVerdict,
+    Need, NextHop, NsgStep, NsgVerdict, Region, RequiredTag, Requirement, RouteVerdict, Severity,
+    SnapshotMeta, SourceOutcome, Status, TagName, Verdict,
 };
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -34,6 +34,7 @@ impl Serialize for FlowVerdict {
             private_endpoint: bool,
             nsg: &'a Option<NsgVerdict>,
             route: &'a Option<RouteVerdict>,
+            firewall: &'a Option<FirewallVerdict>,
         }
         let e = self.endpoint.as_ref();
         Json {
@@ -51,6 +52,7 @@ impl Serialize for FlowVerdict {
             private_endpoint: self.private_endpoint(),
             nsg: &self.nsg,
             route: &self.route,
+            firewall: &self.firewall,
         }
         .serialize(s)
     }
@@ -74,6 +76,7 @@ impl Serialize for Requirement {
             cause: &'a Option<Cause>,
             nsg: &'a Option<NsgVerdict>,
             route: &'a Option<RouteVerdict>,
+            firewall: &'a Option<FirewallVerdict>,
             #[serde(serialize_with = "crate::model::ts_opt")]
             last_seen: Option<i64>,
             sources: &'a [SourceOutcome],
@@ -92,6 +95,7 @@ impl Serialize for Requirement {
             cause: &self.cause,
             nsg: &self.nsg,
             route: &self.route,
+            firewall: &self.firewall,
             last_seen: self.last_seen,
             sources: &self.sources,
             sources_left_off: self.sources_left_off,
@@ -204,6 +208,7 @@ impl Serialize for ConfigRequirement {
             unknown: usize,
             nsg: &'a Option<NsgVerdict>,
             route: &'a Option<RouteVerdict>,
+            firewall: &'a Option<FirewallVerdict>,
             next_hops: &'a [(NextHop, usize)],
             evidence: Vec<String>,
             fixes: &'a [Fix],
@@ -221,6 +226,7 @@ impl Serialize for ConfigRequirement {
             unknown: self.unknown,
             nsg: &self.nsg,
             route: &self.route,
+            firewall: &self.firewall,
             next_hops: &self.next_hops,
             evidence: check::evidence_lines(self),
             fixes: &self.fixes,
@@ -244,6 +250,7 @@ impl Serialize for ConfigCheck {
             notes: Vec<String>,
             nsgs: &'a [String],
             routes: usize,
+            exports: &'a [crate::model::ExportRead],
             requirements: &'a [ConfigRequirement],
             ok: bool,
         }
@@ -257,6 +264,7 @@ impl Serialize for ConfigCheck {
             notes: self.notes.iter().map(check::note).collect(),
             nsgs: &self.nsgs,
             routes: self.routes,
+            exports: &self.exports,
             requirements: &self.requirements,
             ok: self.ok,
         }
@@ -288,6 +296,55 @@ impl Serialize for CaptureEnd {
                 message: capture::damage(damage),
                 damage,
             },
+        }
+        .serialize(s)
+    }
+}
+
+impl Serialize for FirewallVerdict {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// `allowed` and the outcome, the firewall and policy, the rule
+        /// that decided (or could not be evaluated) where it sits, why it
+        /// cannot be told, and the notes.
+        #[derive(Serialize)]
+        struct Json<'a> {
+            allowed: Option<bool>,
+            outcome: &'static str,
+            firewall: Option<&'a str>,
+            address: Option<&'a str>,
+            policy: Option<&'a str>,
+            rule_policy: Option<&'a str>,
+            rule_collection_group: Option<&'a str>,
+            group_priority: Option<u32>,
+            rule_collection: Option<&'a str>,
+            priority: Option<u32>,
+            rule: Option<&'a str>,
+            pass: FirewallPass,
+            why: Option<String>,
+            text: String,
+            notes: Vec<String>,
+        }
+        let r = self.rule();
+        let why = match &self.decision {
+            crate::model::FirewallDecision::CannotTell { why, .. } => Some(firewall::unknown(why)),
+            _ => None,
+        };
+        Json {
+            allowed: self.allowed(),
+            outcome: firewall::outcome(self),
+            firewall: self.firewall.as_deref(),
+            address: self.address.as_deref(),
+            policy: self.policy.as_deref(),
+            rule_policy: r.and_then(|r| r.policy.as_deref()),
+            rule_collection_group: r.and_then(|r| r.group.as_deref()),
+            group_priority: r.and_then(|r| r.group_priority),
+            rule_collection: r.map(|r| r.collection.as_str()),
+            priority: r.and_then(|r| r.collection_priority),
+            rule: r.map(|r| r.rule.as_str()),
+            pass: r.map_or(FirewallPass::Default, |r| r.pass),
+            why,
+            text: firewall::verdict_text(self),
+            notes: firewall::notes(self),
         }
         .serialize(s)
     }

@@ -10,15 +10,17 @@
 //! - [`check`]: `check`'s evidence and notes;
 //! - [`network`]: what the NSG and route exports say, and their notes;
 //! - [`capture`]: what stopped the reading of a damaged capture;
+//! - [`firewall`]: what the firewall exports say, and their notes;
 //! - `json`: the JSON of the model types whose sentences are rendered
 //!   while serialising;
 //! - here: the names of values the views show (clouds, statuses, link
 //!   types) and small shared phrasings.
 
-pub(crate) mod advice;
+pub mod advice;
 pub mod capture;
 pub(crate) mod check;
 pub(crate) mod finding;
+pub(crate) mod firewall;
 mod json;
 pub(crate) mod network;
 pub(crate) mod reason;

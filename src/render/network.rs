@@ -2,7 +2,33 @@
 //! the rule that decided in each, the notes on what a verdict could not tell
 //! or assumed, and the route taken.
 
-use crate::model::{NsgNote, NsgOutcome, NsgVerdict, RouteNote, RouteVerdict, TagName, TagUnknown};
+use crate::model::{
+    ExportKind, ExportRead, NsgNote, NsgOutcome, NsgVerdict, RouteNote, RouteVerdict, TagName,
+    TagUnknown,
+};
+
+/// What `--azure` says of a file whose shape is no export asrscope reads.
+pub(crate) const UNKNOWN_EXPORT: &str = "not an export asrscope reads: expected the output of `az network nic list-effective-nsg` or `az network nsg show` (NSGs), `az network nic show-effective-route-table` or `az network route-table show` (routes), `az network firewall policy show`, `az network firewall policy rule-collection-group list`, `az network firewall show` (these three in the azure-firewall extension) or `az network ip-group show`";
+
+/// An export's kind, as the report names it.
+pub(crate) fn export_kind(k: ExportKind) -> &'static str {
+    match k {
+        ExportKind::Nsg => "NSG",
+        ExportKind::Routes => "routes",
+        ExportKind::FirewallPolicy => "firewall policy",
+        ExportKind::RuleCollectionGroups => "rule collection groups",
+        ExportKind::Firewall => "firewall",
+        ExportKind::IpGroup => "IP group",
+    }
+}
+
+/// The exports read: "nsg.json (NSG, 2), fw.json (firewall, 1)".
+pub(crate) fn exports_text(read: &[ExportRead]) -> String {
+    read.iter()
+        .map(|e| format!("{} ({}, {})", e.file, export_kind(e.kind), e.items))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// "NSG vm01-nic-nsg rule securityRules/Deny-EventHub (priority 200)".
 pub(crate) fn rule_text(nsg: &str, rule: Option<&str>, priority: Option<u32>) -> String {

@@ -13,6 +13,7 @@ fn status_word(s: ConfigStatus) -> &'static str {
         ConfigStatus::ViaAppliance => "VIA NVA",
         ConfigStatus::ForcedTunnel => "TUNNELLED",
         ConfigStatus::Dropped => "DROPPED",
+        ConfigStatus::FirewallDenied => "FW DENIED",
         ConfigStatus::Unknown => "UNKNOWN",
     }
 }
@@ -51,13 +52,24 @@ pub(crate) fn write(c: &ConfigCheck, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "NSGs: {}; routes: {}",
-        for_terminal(&c.nsgs.join(", ")),
+        if c.nsgs.is_empty() {
+            "none given (--nsg)".to_string()
+        } else {
+            for_terminal(&c.nsgs.join(", "))
+        },
         if c.routes == 0 {
             "none given (--routes)".to_string()
         } else {
             c.routes.to_string()
         }
     )?;
+    if !c.exports.is_empty() {
+        writeln!(
+            out,
+            "exports: {}",
+            for_terminal(&render::network::exports_text(&c.exports))
+        )?;
+    }
     for n in &c.notes {
         writeln!(out, "note: {}", for_terminal(&render::check::note(n)))?;
     }

@@ -57,7 +57,7 @@ const fn text(name: &'static str, meaning: &'static str) -> Column {
 }
 
 /// The columns, in order. Later columns are only ever appended.
-pub const COLUMNS: [Column; 33] = [
+pub const COLUMNS: [Column; 34] = [
     plain("first_seen", "first packet, RFC 3339 UTC with microseconds"),
     plain("last_seen", "last packet, RFC 3339 UTC with microseconds"),
     plain("src_ip", "the client's address"),
@@ -204,6 +204,16 @@ pub const COLUMNS: [Column; 33] = [
          ports 10800 and 10801, which one connection crosses both of, and where `vni` is the \
          identifier of its first packet's)",
     ),
+    text(
+        "firewall_rule",
+        "what the Azure Firewall the flow's route leads to does with it, by its exports: the \
+         rule that decided as `policy/group/collection/rule` (a classic rule as \
+         `collection/rule`) and `allow`, `deny` or `dnat`; `default-deny` when no rule \
+         matches; `cannot-tell` when the exports cannot (an FQDN tag, a web category, an \
+         export not given); empty without firewall exports (`--azure`, see [NSG rules and \
+         routes](AZURE-CONFIGURATION.md)) or when the route leads to no firewall, and for \
+         other traffic than Site Recovery's",
+    ),
 ];
 
 /// Writes flows as CSV.
@@ -341,7 +351,7 @@ impl Cells<'_> {
     }
 
     /// The cells of the diagnosis and of what an appliance did to the flow:
-    /// `endpoint` to `vni`.
+    /// `endpoint` to `firewall_rule`.
     fn diagnosis(&mut self, f: &FlowRecord, v: &FlowVerdict) {
         self.word(v.endpoint.as_ref().map_or("", |e| e.pattern));
         self.text(
@@ -365,6 +375,10 @@ impl Cells<'_> {
         self.ip(f.translated_ip.as_ref());
         self.int(f.translated_port);
         self.int(f.tunnel.and_then(|t| t.vni));
+        match &v.firewall {
+            Some(fw) => self.text(&crate::render::firewall::csv_cell(fw)),
+            None => self.end(),
+        }
     }
 }
 
@@ -524,7 +538,8 @@ mod tests {
                 "service_tag",
                 "reason",
                 "nsg_rule",
-                "route_next_hop"
+                "route_next_hop",
+                "firewall_rule"
             ]
         );
     }

@@ -182,6 +182,14 @@ fn header(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Result<(
         t.tags
     )?;
     cloud(out, &d.cloud)?;
+    if !d.exports.is_empty() {
+        wrapped(
+            out,
+            "exports:",
+            4,
+            &for_terminal(&render::network::exports_text(&d.exports)),
+        )?;
+    }
     quality(out, a)?;
     let mut by_verdict: Vec<(&str, u64)> = sum
         .by_verdict
@@ -291,6 +299,10 @@ fn requirements(out: &mut dyn Write, d: &Diagnosis) -> std::io::Result<()> {
         if !by_vm.is_empty() {
             wrapped(out, "                  ", 18, &by_vm)?;
         }
+        if let Some(fw) = &r.firewall {
+            let text = format!("firewall: {}", render::firewall::verdict_text(fw));
+            wrapped(out, "                  ", 18, &for_terminal(&text))?;
+        }
     }
     // The rate means something only once there was data to upload.
     let Some(u) = d.cache_upload.as_ref().filter(|u| u.bytes >= 64 * 1024) else {
@@ -369,6 +381,10 @@ fn flows_that_matter(out: &mut dyn Write, sum: &Summary) -> std::io::Result<()> 
         )?;
         let reason = render::reason::flow(&j.verdict);
         wrapped(out, "             ", 13, &for_terminal(&reason))?;
+        if let Some(fw) = &j.verdict.firewall {
+            let text = format!("firewall: {}", render::firewall::verdict_text(fw));
+            wrapped(out, "             ", 13, &for_terminal(&text))?;
+        }
     }
     let more = sum.matter.saturating_sub(listed.len() as u64);
     if more > 0 {

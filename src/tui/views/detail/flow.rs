@@ -89,6 +89,7 @@ fn identity_lines(f: &FlowRecord, v: &FlowVerdict, g: &Glyphs) -> Vec<Line<'stat
         ));
     }
     out.extend(config_lines(v.nsg.as_ref(), v.route.as_ref(), g));
+    out.extend(firewall_lines(v.firewall.as_ref()));
     if let Some(vlan) = f.vlan {
         out.push(field("vlan", vlan.to_string(), PLAIN));
     }
@@ -213,6 +214,30 @@ pub(super) fn config_lines(
             let notes = crate::render::network::route_notes(r);
             out.push(field("route", clean(&notes.join("; ")), DIM));
         }
+    }
+    out
+}
+
+/// What the firewall exports (`--azure`) say of a flow: the firewall, the
+/// policy and the rule that decided (or the default deny, or why it cannot
+/// be told), and its notes.
+pub(super) fn firewall_lines(v: Option<&crate::model::FirewallVerdict>) -> Vec<Line<'static>> {
+    let Some(v) = v else {
+        return Vec::new();
+    };
+    let style = match v.allowed() {
+        Some(true) => PLAIN,
+        Some(false) => Style::new().fg(Color::Red),
+        None => YELLOW,
+    };
+    let mut out = vec![field(
+        "firewall",
+        clean(&crate::render::firewall::verdict_text(v)),
+        style,
+    )];
+    let notes = crate::render::firewall::notes(v);
+    if !notes.is_empty() {
+        out.push(field("firewall", clean(&notes.join("; ")), DIM));
     }
     out
 }
