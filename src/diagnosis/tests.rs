@@ -59,6 +59,7 @@ fn flow(name: &str, dst: &str) -> FlowRecord {
             ..Default::default()
         }),
         proxy: None,
+        http: None,
         tunnel: None,
         vlan: None,
         quality: FlowQuality::default(),
