@@ -1,9 +1,9 @@
 //! `asrscope requirements`: a region pair's requirements as a checklist to
 //! read, as JSON, or as `az network nsg rule create` commands to paste.
 
-use crate::render::advice;
 use crate::model::requirements::{DiskLimit, NsgRule, RegionRequirements};
 use crate::model::{Need, Region};
+use crate::render::advice;
 use std::io::Write;
 
 /// The requirements as pretty JSON followed by a newline.
