@@ -6,8 +6,9 @@
 #   asrs-vm  (the Azure VM being protected by Site Recovery: 10.1.0.4)
 #      | vm0 <-> nva-in
 #   asrs-nva (a router / network virtual appliance: 10.1.0.1, 10.0.0.1;
-#      |      the firewall faults of the scenarios live here, and a squid
-#      |      proxy on 10.1.0.100:3128)
+#      |      the firewall faults of the scenarios live here, a squid
+#      |      proxy on 10.1.0.100:3128, and the FQDN filters of scenarios
+#      |      40-44: haproxy, squid with ssl-bump, azfw-deny.py)
 #      | nva-out <-> az0
 #   asrs-az  ("Azure": dnsmasq on 10.2.0.53 as the VNet's DNS, HTTPS
 #             endpoints of storage, AAD, ASR, Service Bus, Key Vault,
@@ -20,8 +21,9 @@
 #             Azure and two VXLAN tunnels to the NVA)
 #
 # Each scenario captures real traffic of real programs (curl, openssl,
-# dnsmasq, squid, the Linux stack, and Java's TLS stack through the small
-# client Tls13Client.java beside this script) with tcpdump/dumpcap.  Two captures
+# dnsmasq, squid, haproxy, the Linux stack, Java's TLS stack through the
+# small client Tls13Client.java and Python's http.server through
+# azfw-deny.py, both beside this script) with tcpdump/dumpcap.  Two captures
 # record what capture tools Linux does not have would record (Windows
 # pktmon's per-component copies; tcpdump -i any on a VM with Accelerated
 # Networking, which sees the synthetic NIC and its VF): they are derived from
@@ -34,7 +36,7 @@
 #
 # No packet leaves the namespaces: they have no link to the host or any
 # other network, and everything is removed on exit (also on failure).
-# Run as root on Debian/Ubuntu; takes about 3 minutes.
+# Run as root on Debian/Ubuntu; takes about 4 minutes.
 #
 # Output (in the folder of this script): *.pcap, *.pcapng, truth/*.tsv,
 # manifest.tsv.  With file names as arguments (make-captures.sh
@@ -66,14 +68,17 @@ ONLY=("$@")                    # captures to replace; none: all of them
 need_pkgs=()
 for pair in tcpdump:tcpdump tshark:tshark dumpcap:wireshark-common reordercap:wireshark-common \
             dnsmasq:dnsmasq-base iptables:iptables ip:iproute2 tc:iproute2 \
-            ss:iproute2 squid:squid openssl:openssl curl:curl ethtool:ethtool \
+            ss:iproute2 haproxy:haproxy openssl:openssl curl:curl ethtool:ethtool \
             sysctl:procps timeout:coreutils java:openjdk-17-jre-headless; do
     cmd=${pair%%:*}
     command -v "$cmd" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin command -v "$cmd" >/dev/null 2>&1 \
         || need_pkgs+=("${pair#*:}")
 done
 [ -x "$PY" ] || need_pkgs+=(python3)
-[ -x /usr/lib/squid/basic_ncsa_auth ] || need_pkgs+=(squid)
+# squid's OpenSSL build (ssl-bump, for the FQDN-filter scenarios; Debian's
+# "squid" is the GnuTLS build, without it), with its helpers (basic_ncsa_auth).
+{ PATH=$PATH:/usr/sbin squid -v 2>/dev/null | grep -q -- '--with-openssl' && [ -x /usr/lib/squid/basic_ncsa_auth ]; } \
+    || need_pkgs+=(squid-openssl)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
     log "installing: ${need_pkgs[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -382,7 +387,7 @@ dns_stop() {
 
 # HTTPS endpoints of the Azure services (storage: TLS 1.2 max, others 1.3),
 # with a bounded life longer than the whole run.
-timeout 420 ip netns exec $NS_AZ $PY "$HERE/azsrv.py" --certdir "$P" --lifetime 400 \
+timeout 620 ip netns exec $NS_AZ $PY "$HERE/azsrv.py" --certdir "$P" --lifetime 600 \
     --listen "$BLOB_P,443,storage,1.2" --listen "$BLOB6_P,443,storage,1.2" \
     --listen "$CUS_P,443,storage,1.2" --listen "$OUT_P,443,storage,1.2" \
     --listen "$PE_IP,443,storage,1.2" --listen "$PE_ASR_IP,443,asr-pe,1.3" --listen "$AAD_P,443,aad,1.3" \
@@ -1610,6 +1615,214 @@ expect "uploads of the two other VMs" "$f" "(ip.src==$VM_IP || ip.src==10.1.2.4)
 manifest nva-three-vms.pcap "one NVA forwarding for three VMs ($VM_IP, 10.1.2.4, 10.1.3.4), captured on the NVA (tcpdump -i any -Q in); the NVA drops 10.1.3.4's HTTPS" \
     "curl 7.88 in three VMs" "$BLOB_NAME=$BLOB_A; DNS $DNS_A" "$T_BLOB; $T_DNS" "iptables on the NVA: FORWARD -s 10.1.3.4 -p tcp --dport 443 -j DROP" \
     "link type LINUX_SLL2; each VM resolves $BLOB_NAME; $VM_IP and 10.1.2.4 upload 20 KB (201); 10.1.3.4's SYNs reach the NVA and get no answer (curl gives up after 4 s)"
+
+# 40-44. An FQDN filter in the path, as hub-and-spoke networks put Azure
+# Firewall or another appliance between the VM and the internet.  Azure
+# Firewall's transparent proxy answers the VM's SYN on ports 80 and 443
+# itself, whatever its rules say; it reads the ClientHello's SNI (or the HTTP
+# Host) and forwards what an application rule allows.  A denied HTTPS name is
+# closed after the ClientHello without one byte from the "server" (EOF, no
+# TLS alert), a denied HTTP request is answered 470.  Here the appliance's
+# namespace plays the filter with real programs behind an iptables REDIRECT
+# of the VM's ports 443 and 80 (transparent interception):
+#   - haproxy in TCP mode as an SNI filter: `tcp-request inspect-delay`,
+#     `tcp-request content accept` for the Site Recovery names it allows
+#     (`req.ssl_sni`), `tcp-request content reject` for the cache account's
+#     `*.blob.core.windows.net`; allowed names go on to the address the VM
+#     asked for (`server 0.0.0.0:0`: the original destination of the
+#     REDIRECT).  haproxy's reject closes with a FIN (after ACKing the hello);
+#   - the RST form: the same haproxy with an iptables rule before it that
+#     rejects the hello carrying the cache name with a TCP reset (as an
+#     intrusion-prevention rule in front of the proxy does);
+#   - squid (the OpenSSL build, for ssl-bump) in intercept mode: `ssl_bump
+#     peek step1`, `splice` for the allowed names, `terminate` for the rest
+#     (it closes with a FIN), and plain HTTP denied by `http_access` (its
+#     403 page with `X-Squid-Error: ERR_ACCESS_DENIED`);
+#   - Azure Firewall's HTTP deny: azfw-deny.py beside this script answers
+#     every request 470 with Azure Firewall's body;
+#   - the healthy case through the same haproxy, once the cache name is
+#     allowed.
+# The filter's SYN/ACKs come from the appliance (TTL 64, its own window and
+# window scale); the servers' come one hop further (TTL 63, a 1 MB receive
+# buffer's window scale).
+haproxy_sni_conf() {  # file [extra haproxy lines...]
+    local f=$1; shift
+    {
+        printf 'global\n    maxconn 200\n'
+        printf 'defaults\n    mode tcp\n    timeout connect 3s\n    timeout client 30s\n    timeout server 30s\n'
+        printf 'frontend sni_filter\n    bind %s:8444\n    tcp-request inspect-delay 5s\n' "$NVA_IP"
+        printf '    tcp-request content accept if { req.ssl_sni -i %s }\n' "$AAD_NAME"
+        printf '    tcp-request content accept if { req.ssl_sni -m end .hypervrecoverymanager.windowsazure.com }\n'
+        printf '    tcp-request content accept if { req.ssl_sni -m end .servicebus.windows.net }\n'
+        for line in "$@"; do printf '    %s\n' "$line"; done
+        printf '    tcp-request content reject if { req.ssl_sni -m end .blob.core.windows.net }\n'
+        printf '    tcp-request content reject\n'
+        printf '    default_backend original_destination\n'
+        printf 'backend original_destination\n    server origin 0.0.0.0:0\n'
+    } > "$f"
+}
+HAPROXY_PID=
+haproxy_start() {  # config
+    timeout 60 ip netns exec $NS_NVA haproxy -f "$1" -db >"$1.log" 2>&1 &
+    HAPROXY_PID=$!; PIDS+=("$HAPROXY_PID")
+    wait_listen $NS_NVA t "$NVA_IP:8444"
+}
+haproxy_stop() {
+    kill "$HAPROXY_PID" 2>/dev/null || true; wait "$HAPROXY_PID" 2>/dev/null || true
+}
+intercept() {  # port to-port: the VM's traffic to that port goes to the appliance's listener
+    nva_fw -t nat -A PREROUTING -i nva-in -p tcp --dport "$1" -j REDIRECT --to-ports "$2"
+}
+DENIED_HELLO='SSL_ERROR_SYSCALL|unexpected eof|Connection reset|35'
+SYNACK="tcp.flags.syn==1 && tcp.flags.ack==1"
+T_FILTER="the appliance $NVA_IP (private) answers for every server address on ports 443/80"
+dns_start normal              # a fresh dnsmasq: its bounded life starts again
+nva_fw_flush
+
+log "[40] fqdn-filter-fin"
+haproxy_sni_conf "$TMP/haproxy-sni.cfg"
+haproxy_start "$TMP/haproxy-sni.cfg"
+tcpdump_start $NS_VM vm0 fqdnfin.pcap
+# Replication works before the route to the filter is applied ...
+ok vm_curl -4 --tlsv1.2 --tls-max 1.2 -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000020.log"
+intercept 443 8444
+# ... and after it, the names the filter allows still work, the cache
+# account twice does not (the agent tries again).
+ok vm_curl -4 --tlsv1.3 --data-binary "$TOKEN_BODY" "https://$AAD_NAME/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"
+ok vm_curl -4 --tlsv1.3 "https://$ASR_NAME/Subscriptions/00000000-0000-0000-0000-000000000000/registration"
+fail "$DENIED_HELLO" vm_curl -4 -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000021.log"
+fail "$DENIED_HELLO" vm_curl -4 -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000021.log"
+cap_stop; nva_fw_flush; haproxy_stop
+publish fqdnfin.pcap fqdn-filter-fin.pcap
+f=$TMP/out/fqdn-filter-fin.pcap
+expect "SYN/ACKs of the storage server itself (TTL 63)" "$f" "$SYNACK && ip.src==$BLOB_A && ip.ttl==63" -eq 1
+expect "SYN/ACKs of the filter for the storage address (TTL 64)" "$f" "$SYNACK && ip.src==$BLOB_A && ip.ttl==64" -eq 2
+expect "ServerHellos from the storage address (the direct upload only)" "$f" "tls.handshake.type==2 && ip.src==$BLOB_A" -eq 1
+expect "FINs from the storage address with no payload from it before (the filter's)" "$f" "tcp.flags.fin==1 && ip.src==$BLOB_A && ip.ttl==64" -eq 2
+expect "ServerHellos through the filter (AAD, ASR)" "$f" "tls.handshake.type==2 && ip.ttl==64" -eq 2
+manifest fqdn-filter-fin.pcap "an FQDN filter put in the path during replication: haproxy on the appliance, a transparent SNI filter, allows Entra ID and Site Recovery and closes the cache account's connections (FIN) after their ClientHello" \
+    "$CLIENT" "$BLOB_NAME=$BLOB_A; $AAD_NAME=$AAD_A; $ASR_NAME=$ASR_A; DNS $DNS_A; $T_FILTER" "$T_BLOB; $T_AAD; $T_ASR; $T_DNS" \
+    "iptables -t nat PREROUTING -i nva-in --dport 443 REDIRECT to haproxy 2.6 (mode tcp, tcp-request content accept/reject on req.ssl_sni) on the appliance, applied after the first upload" \
+    "20 KB PUT to storage direct (SYN/ACK TTL 63, TLS 1.2, 201); then the REDIRECT: AAD and ASR through haproxy (SYN/ACK and data TTL 64, TLS 1.3, 200); twice the cache account: SYN/ACK from the appliance (TTL 64, window 65160), ClientHello (SNI $BLOB_NAME), the appliance ACKs it and closes with a FIN well under 1 ms later, not one byte from the server side; curl error 35"
+
+log "[41] fqdn-filter-rst"
+haproxy_start "$TMP/haproxy-sni.cfg"
+intercept 443 8444
+nva_fw -A INPUT -p tcp --dport 8444 -m string --algo bm --string ".blob.core.windows.net" -j REJECT --reject-with tcp-reset
+tcpdump_start $NS_VM vm0 fqdnrst.pcap
+ok vm_curl -4 --tlsv1.3 "https://$ASR_NAME/Subscriptions/00000000-0000-0000-0000-000000000000/registration"
+fail "$DENIED_HELLO" vm_curl -4 -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000022.log"
+fail "$DENIED_HELLO" vm_curl -4 -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000022.log"
+# haproxy never read those hellos: its 5 s inspect-delay ends them later
+# with a FIN that the VM resets, after the capture (a flow table that has
+# let a reset connection go sees those as connections of their own).
+cap_stop; nva_fw_flush; nva_fw -F INPUT; haproxy_stop
+publish fqdnrst.pcap fqdn-filter-rst.pcap
+f=$TMP/out/fqdn-filter-rst.pcap
+expect "resets from the storage address right after a ClientHello" "$f" "tcp.flags.reset==1 && ip.src==$BLOB_A" -eq 2
+expect "ServerHellos from the storage address" "$f" "tls.handshake.type==2 && ip.src==$BLOB_A" -eq 0
+expect "SYN/ACKs of the filter (TTL 64)" "$f" "$SYNACK && ip.ttl==64" -eq 3
+manifest fqdn-filter-rst.pcap "the RST form of an FQDN filter: the same haproxy SNI filter, and an iptables rule before it on the appliance that rejects the hello naming the cache account with a TCP reset" \
+    "$CLIENT" "$BLOB_NAME=$BLOB_A; $ASR_NAME=$ASR_A; DNS $DNS_A; $T_FILTER" "$T_BLOB; $T_ASR; $T_DNS" \
+    "REDIRECT to haproxy as in fqdn-filter-fin, plus iptables INPUT --dport 8444 -m string --string .blob.core.windows.net -j REJECT --reject-with tcp-reset on the appliance" \
+    "ASR through haproxy (TLS 1.3, 200); twice the cache account: SYN/ACK from the appliance (TTL 64), ClientHello (SNI $BLOB_NAME) answered at once by a RST from the storage address (haproxy's 5 s inspect-delay ends them later, after the capture)"
+
+log "[42] squid-terminate"
+cp "$P/contoso-ca.pem" "$P/contoso-ca.key" "$TMP/squid/"
+# (squid wants a forward-proxy port beside the intercepting ones; nothing uses it)
+cat > "$TMP/squid/filter.conf" <<EOF
+http_port $NVA_IP:3128
+http_port $NVA_IP:3129 intercept
+https_port $NVA_IP:3130 intercept ssl-bump cert=$TMP/squid/contoso-ca.pem key=$TMP/squid/contoso-ca.key generate-host-certificates=off
+visible_hostname fw.contoso.example
+acl CONNECT method CONNECT
+acl step1 at_step SslBump1
+acl allowed_sni ssl::server_name $AAD_NAME .hypervrecoverymanager.windowsazure.com .servicebus.windows.net
+acl allowed_host dstdomain -n $AAD_NAME .hypervrecoverymanager.windowsazure.com .servicebus.windows.net
+ssl_bump peek step1
+ssl_bump splice allowed_sni
+ssl_bump terminate all
+http_access allow CONNECT
+http_access allow allowed_host
+http_access deny all
+dns_nameservers $DNS_P
+hosts_file none
+cache deny all
+cache_mem 4 MB
+pid_filename $TMP/squid/filter.pid
+access_log stdio:$TMP/squid/filter-access.log
+cache_log $TMP/squid/filter-cache.log
+cache_store_log none
+netdb_filename none
+coredump_dir $TMP/squid
+pinger_enable off
+shutdown_lifetime 1 seconds
+cache_effective_user proxy
+EOF
+chown -R proxy "$TMP/squid"
+timeout 60 ip netns exec $NS_NVA squid -N -f "$TMP/squid/filter.conf" >"$TMP/squid/filter-stdout.log" 2>&1 &
+SQUID_PID=$!; PIDS+=("$SQUID_PID")
+wait_listen $NS_NVA t "$NVA_IP:3130"
+intercept 443 3130
+intercept 80 3129
+tcpdump_start $NS_VM vm0 squidterm.pcap
+ok vm_curl -4 --tlsv1.3 --data-binary "$TOKEN_BODY" "https://$AAD_NAME/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"
+fail "$DENIED_HELLO" vm_curl -4 -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000023.log"
+out=$(vm_curl -4 "http://$BLOB_NAME/asr-cache/vm01-disk0/00000023.log") || true
+[ "$out" = 403 ] || die "squid-terminate: plain HTTP to the cache account: $out (want squid's 403)"
+log "    ok   http://$BLOB_NAME/... -> $out"
+cap_stop; nva_fw_flush
+kill "$SQUID_PID" 2>/dev/null || true; wait "$SQUID_PID" 2>/dev/null || true
+publish squidterm.pcap squid-terminate.pcap
+f=$TMP/out/squid-terminate.pcap
+expect "ServerHellos from the storage address" "$f" "tls.handshake.type==2 && ip.src==$BLOB_A" -eq 0
+expect "FINs from the storage address on 443" "$f" "tcp.flags.fin==1 && ip.src==$BLOB_A && tcp.srcport==443" -eq 1
+expect "squid's 403 on port 80" "$f" "http.response.code==403 && ip.src==$BLOB_A" -eq 1
+expect "AAD spliced: its ServerHello" "$f" "tls.handshake.type==2 && ip.src==$AAD_A" -eq 1
+manifest squid-terminate.pcap "squid (OpenSSL build) intercepting on the appliance: ssl_bump peek step1, splice for Entra ID, terminate for the cache account; plain HTTP to the cache account denied by http_access" \
+    "$CLIENT" "$BLOB_NAME=$BLOB_A; $AAD_NAME=$AAD_A; DNS $DNS_A; $T_FILTER" "$T_BLOB; $T_AAD; $T_DNS" \
+    "iptables REDIRECT of the VM's 443 and 80 to squid 5.7 https_port intercept ssl-bump / http_port intercept on the appliance" \
+    "AAD: SYN/ACK from the appliance, ClientHello peeked, spliced to the server, TLS 1.3, 200; cache account on 443: ClientHello (SNI $BLOB_NAME), squid terminates: FIN from the storage address, not one byte before it, curl error 35; cache account on 80: GET answered 403 Forbidden with X-Squid-Error: ERR_ACCESS_DENIED 0"
+
+log "[43] azfw-470"
+timeout 60 ip netns exec $NS_NVA $PY "$HERE/azfw-deny.py" --listen "$NVA_IP" --port 8080 --lifetime 40 &
+AZFW_PID=$!; PIDS+=("$AZFW_PID")
+wait_listen $NS_NVA t "$NVA_IP:8080"
+intercept 80 8080
+tcpdump_start $NS_VM vm0 azfw470.pcap
+for n in 24 25; do
+    out=$(vm_curl -4 "http://$BLOB_NAME/asr-cache/vm01-disk0/000000$n.log") || true
+    [ "$out" = 470 ] || die "azfw-470: $out (want 470)"
+    log "    ok   http://$BLOB_NAME/...$n.log -> $out"
+done
+cap_stop; nva_fw_flush
+kill "$AZFW_PID" 2>/dev/null || true; wait "$AZFW_PID" 2>/dev/null || true
+publish azfw470.pcap azfw-470.pcap
+f=$TMP/out/azfw-470.pcap
+expect "470 answers" "$f" "http.response.code==470 && ip.src==$BLOB_A" -eq 2
+manifest azfw-470.pcap "Azure Firewall's deny of plain HTTP, as it answers it: status 470 and the default action's body, from a small HTTP server on the appliance in the server's name" \
+    "$CLIENT" "$BLOB_NAME=$BLOB_A; DNS $DNS_A; $T_FILTER" "$T_BLOB; $T_DNS" \
+    "iptables REDIRECT of the VM's port 80 to azfw-deny.py (Python http.server) on the appliance" \
+    "two GETs to http://$BLOB_NAME/...: each answered HTTP/1.1 470 status code 470, Content-Type text/plain, body 'Action: Deny. Reason: No rule matched. Proceeding with default action.'"
+
+log "[44] fqdn-filter-allowed"
+haproxy_sni_conf "$TMP/haproxy-allow.cfg" "tcp-request content accept if { req.ssl_sni -i $BLOB_NAME }"
+haproxy_start "$TMP/haproxy-allow.cfg"
+intercept 443 8444
+tcpdump_start $NS_VM vm0 fqdnok.pcap
+ok vm_curl -4 --tlsv1.2 --tls-max 1.2 -T "$TMP/blob-100k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000026.log"
+ok vm_curl -4 --tlsv1.3 --data-binary "$TOKEN_BODY" "https://$AAD_NAME/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"
+ok vm_curl -4 --tlsv1.3 "https://$ASR_NAME/Subscriptions/00000000-0000-0000-0000-000000000000/registration"
+ok vm_curl -4 --tlsv1.3 --data-binary '{"vm":"vm01","rpo_seconds":30}' "https://$SB_NAME/asrmonitoring/messages"
+cap_stop; nva_fw_flush; haproxy_stop
+publish fqdnok.pcap fqdn-filter-allowed.pcap
+f=$TMP/out/fqdn-filter-allowed.pcap
+expect "SYN/ACKs, all the appliance's (TTL 64)" "$f" "$SYNACK && ip.ttl!=64" -eq 0
+expect "ServerHellos through the filter" "$f" "tls.handshake.type==2" -eq 4
+manifest fqdn-filter-allowed.pcap "the same haproxy SNI filter once the cache account is allowed: every Site Recovery name goes through it" \
+    "$CLIENT" "$BLOB_NAME=$BLOB_A; $AAD_NAME=$AAD_A; $ASR_NAME=$ASR_A; $SB_NAME=$SB_A; DNS $DNS_A; $T_FILTER" "$T_BLOB; $T_AAD; $T_ASR; $T_SB; $T_DNS" \
+    "REDIRECT to haproxy as in fqdn-filter-fin, with tcp-request content accept for req.ssl_sni $BLOB_NAME" \
+    "100 KB PUT to storage (TLS 1.2, 201), AAD, ASR, Service Bus (TLS 1.3, 200), all through haproxy: every SYN/ACK and server packet from the appliance (TTL 64)"
 
 teardown                      # the lab is no longer needed
 log "captures done after ${SECONDS}s; writing ground truth"

@@ -203,17 +203,15 @@ fn url_filter_reset_at_the_hello() {
     let r = req(&v, "cache-storage");
     assert_eq!(r["status"], "blocked");
     let c = &r["cause"];
-    assert_eq!(c["kind"], "reset-after-first-data");
+    assert_eq!(c["kind"], "closed-after-hello");
+    assert_eq!(c["how"], "reset");
     assert!((c["after_ms"].as_f64().unwrap() - ms).abs() < 0.05, "{c}");
-    assert_eq!(c["tls_hello"], true);
     assert_eq!(c["name"], "asrcache1.blob.core.windows.net");
-    // A URL filter first; the cache account's own firewall may refuse too.
+    // The URL on the filter, and a service endpoint around it.
     let f = asr_findings(&v);
-    assert_eq!(
-        fix_kinds(f[0]),
-        ["allow-url", "nsg-allow-rule", "storage-firewall"]
-    );
+    assert_eq!(fix_kinds(f[0]), ["allow-url", "storage-service-endpoint"]);
     assert_eq!(f[0]["fixes"][0]["pattern"], "*.blob.core.windows.net");
+    assert_eq!(f[0]["fixes"][1]["why"], "name-filter");
 }
 
 #[test]

@@ -335,7 +335,10 @@ fn detail_lines_of_reset_hello_in_order() {
         "in          3 packets, 0 bytes, 0 retransmitted (0 with data), 0 dup ACKs, 0 zero windows".into(),
         String::new(),
         "Verdict".into(),
-        "✗ blocked: RST from server 0.0 ms after ClientHello for asrcache1.blob.core.windows.net".into(),
+        "✗ blocked: RST 0.0 ms after the ClientHello for asrcache1.blob.core.windows.net, \
+         before any byte from the server: closed after the server name was read (an FQDN \
+         filter, firewall or proxy in the path)"
+            .into(),
         String::new(),
         "Finding and fix".into(),
     ];

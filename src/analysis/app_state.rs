@@ -3,9 +3,11 @@
 //! keeps what they found. Buffers are released as soon as a parser is done.
 
 use crate::flow::reassembly::Stream;
+use crate::model::DenyPage;
 use crate::model::Side;
 use crate::proto::Progress;
 use crate::proto::dns::{self, Message};
+use crate::proto::http;
 use crate::proto::http_connect::{self, ConnectRequest, ProxyResponse};
 use crate::proto::tls::{self, ClientHello, ServerFacts};
 
@@ -41,6 +43,24 @@ enum Phase {
     Done,
 }
 
+/// A plain HTTP answer's status and the deny page it is, once its head
+/// and the start of its body ([`http::MAX_BODY`]) are in, or with what there
+/// is when no more will come (`all`).
+fn read_answer(b: &[u8], all: bool) -> Progress<(u16, Option<DenyPage>)> {
+    match http_connect::parse_response(b) {
+        Progress::Done(r) => {
+            let want = r.head_len + r.content_length.unwrap_or(0).min(http::MAX_BODY);
+            if b.len() < want && !all {
+                return Progress::NeedMore(want);
+            }
+            let body = &b[r.head_len..want.min(b.len())];
+            Progress::Done((r.status, http::deny_page(r.status, &b[..r.head_len], body)))
+        }
+        Progress::NeedMore(n) if !all => Progress::NeedMore(n),
+        _ => Progress::NotThis,
+    }
+}
+
 /// What was learnt from one flow's application bytes.
 #[derive(Debug, Default)]
 pub(crate) struct AppState {
@@ -65,6 +85,11 @@ pub(crate) struct AppState {
     pub proxy_first_status: Option<u16>,
     /// The proxy's answers read.
     proxy_answers: u8,
+    /// A plain HTTP request (not a CONNECT).
+    pub http_request: Option<Box<http::Request>>,
+    /// The answer to a plain HTTP request: its status, and the deny page it
+    /// is, if it is one.
+    pub http_answer: Option<Box<(u16, Option<DenyPage>)>>,
     /// Bytes a parser needed were not captured (the snap length cut them,
     /// or a support bundle removed them).
     pub snap_cut: bool,
@@ -110,6 +135,8 @@ impl AppState {
             && self.server.is_none()
             && self.connect.is_none()
             && self.proxy_response.is_none()
+            && self.http_request.is_none()
+            && self.http_answer.is_none()
     }
 
     /// True while either direction still wants bytes.
@@ -331,6 +358,21 @@ impl AppState {
             self.need[0] = off + 1;
             return;
         }
+        if self.connect.is_none() {
+            // A plain HTTP request: its head is all that is read of it.
+            match http::parse_request(b) {
+                Progress::NeedMore(n) => {
+                    self.need[0] = n;
+                    return;
+                }
+                Progress::Done(r) => {
+                    self.http_request = Some(Box::new(r));
+                    self.done(0);
+                    return;
+                }
+                Progress::NotThis => {}
+            }
+        }
         if b.len() >= 5
             && b[0] == tls::CT_HANDSHAKE
             && u16::from_be_bytes([b[3], b[4]]) as usize > MAX_HELLO_RECORD
@@ -355,6 +397,19 @@ impl AppState {
             return;
         };
         let b = &streams[1].bytes()[..streams[1].known_len()];
+        if self.connect.is_none() && self.phase[1] == Phase::Start && b.starts_with(b"HTTP/") {
+            // An origin's answer, or a firewall's in its name.
+            let full = streams[1].is_full();
+            match read_answer(b, full) {
+                Progress::NeedMore(n) => self.need[1] = n,
+                Progress::Done(a) => {
+                    self.http_answer = Some(Box::new(a));
+                    self.done(1);
+                }
+                Progress::NotThis => self.done(1),
+            }
+            return;
+        }
         let mut off = 0;
         let answer = match self.phase[1] {
             Phase::Tunnel(o) => {
@@ -493,6 +548,15 @@ impl AppState {
             match side {
                 Side::Client if self.hello.is_none() => {
                     self.hello = tls::client_hello_partial(b).map(Box::new)
+                }
+                Side::Server
+                    if self.connect.is_none()
+                        && self.http_answer.is_none()
+                        && b.starts_with(b"HTTP/") =>
+                {
+                    if let Progress::Done(a) = read_answer(b, true) {
+                        self.http_answer = Some(Box::new(a));
+                    }
                 }
                 Side::Server if self.server.is_none() => {
                     self.server = tls::server_partial(b).map(Box::new)

@@ -31,12 +31,16 @@ pub(crate) fn record(f: &Flow<AppState>, names: &DnsNames) -> FlowRecord {
         .as_ref()
         .and_then(|t| t.certificates.first())
         .and_then(|c| c.san.first().cloned());
+    let http = http_record(app);
+    let host = http.as_ref().and_then(|h| h.host.clone());
     let (server_name, name_source) = if let Some(s) = sni {
         (Some(s), NameSource::Sni)
     } else if let Some(p) = &proxy {
         (Some(p.target_host.clone()), NameSource::Connect)
     } else if let Some(d) = &dns_name {
         (Some(d.clone()), NameSource::Dns)
+    } else if let Some(h) = host {
+        (Some(h), NameSource::Host)
     } else if let Some(c) = cert_name {
         (Some(c), NameSource::Cert)
     } else {
@@ -85,6 +89,7 @@ pub(crate) fn record(f: &Flow<AppState>, names: &DnsNames) -> FlowRecord {
         rtt_ms: f.tcp.handshake_rtt_us().map(|u| u as f64 / 1000.0),
         tls: tls_rec,
         proxy,
+        http,
         tunnel: f.tunnel,
         vlan: f.vlan,
         quality: FlowQuality {
@@ -94,6 +99,24 @@ pub(crate) fn record(f: &Flow<AppState>, names: &DnsNames) -> FlowRecord {
             bytes_cut: f.dirs[0].bytes_cut + f.dirs[1].bytes_cut,
         },
     }
+}
+
+/// A plain HTTP request and its answer, when the flow carried one.
+fn http_record(app: &AppState) -> Option<HttpRecord> {
+    if app.http_request.is_none() && app.http_answer.is_none() {
+        return None;
+    }
+    let (status, deny_page) = app.http_answer.as_deref().cloned().unzip();
+    Some(HttpRecord {
+        method: app
+            .http_request
+            .as_ref()
+            .map(|r| r.method.clone())
+            .unwrap_or_default(),
+        host: app.http_request.as_ref().and_then(|r| r.host.clone()),
+        status,
+        deny_page: deny_page.flatten(),
+    })
 }
 
 fn dir_record(d: &crate::flow::tcp::DirStats) -> DirRecord {
@@ -151,6 +174,9 @@ fn tls_end(f: &Flow<AppState>, handshake: Handshake, close: Close) -> TlsEnd {
     let min_finished = tls13_min_finished(app.server.as_ref().and_then(|s| s.cipher));
     if handshake == Handshake::ResetAfterData {
         return TlsEnd::ResetAtHello;
+    }
+    if close == Close::FinServer && f.dirs[1].bytes == 0 && app.hello.is_some() {
+        return TlsEnd::ClosedAtHello;
     }
     if fatal(&c.alert) {
         return TlsEnd::ClientAlert;
@@ -252,7 +278,15 @@ fn handshake(f: &Flow<AppState>) -> (Handshake, HandshakeEvidence) {
             (Some((_, r)), Some(d)) if r >= d => Some(ms(r - d)),
             _ => None,
         },
+        fin_after_client_data_ms: match (t.first_close, t.fin_us[1], f.dirs[0].first_data_us) {
+            (Some((Side::Server, false)), Some(c), Some(d)) if c >= d && f.dirs[1].bytes == 0 => {
+                Some(ms(c - d))
+            }
+            _ => None,
+        },
         icmp: f.icmp,
+        synack: t.synack,
+        server_ttl: t.server_ttl,
     };
     if f.transport == Transport::Udp {
         let h = if f.dirs[1].packets > 0 {

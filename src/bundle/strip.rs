@@ -9,8 +9,8 @@
 //!   application data (and heartbeat) record bodies go;
 //! - of an HTTP head at the start of a stream (a proxy's CONNECT and its
 //!   answer), the request line, the status line's version and code, the
-//!   names `Proxy-Authorization`
-//!   and `Proxy-Authenticate` and the latter's scheme stay; every other byte
+//!   names `Proxy-Authorization`, `Proxy-Authenticate` with its scheme and
+//!   `X-Squid-Error` with its error code stay; every other byte
 //!   of the head, line ends aside, is overwritten with `x` (an allow-list:
 //!   no field value, other field name or continuation line survives); what
 //!   follows a 2xx answer is TLS again;
@@ -42,11 +42,14 @@ const MAX_NAME: usize = 64;
 /// never stays), the scheme the proxy asks for (`Proxy-Authenticate`; the
 /// first word of its value stays, nothing after it) and where a refusal's
 /// body ends (`Content-Length`'s digits), after which the proxy may answer
-/// the client's second CONNECT on the same connection.
-const KEPT_FIELDS: [&[u8]; 3] = [
+/// the client's second CONNECT on the same connection, and which Squid
+/// error page a proxy or filter answered (`X-Squid-Error`: the error code,
+/// its first word, stays: `ERR_ACCESS_DENIED`).
+const KEPT_FIELDS: [&[u8]; 4] = [
     b"proxy-authorization",
     b"proxy-authenticate",
     b"content-length",
+    b"x-squid-error",
 ];
 /// Longest authentication scheme kept (`Negotiate` is 9 bytes).
 const MAX_SCHEME: usize = 32;
@@ -121,6 +124,8 @@ enum Field {
     Authenticate,
     /// `Content-Length`: the name and the digits stay.
     ContentLength,
+    /// `X-Squid-Error`: the name and the error code stay.
+    SquidError,
 }
 
 /// An HTTP head read byte by byte. Kept by allow-list: the request line,
@@ -637,6 +642,7 @@ fn head_byte(h: &mut Head, x: u8) -> (Dec, bool) {
             n if n == KEPT_FIELDS[0] => Field::Authorization,
             n if n == KEPT_FIELDS[1] => Field::Authenticate,
             n if n == KEPT_FIELDS[2] => Field::ContentLength,
+            n if n == KEPT_FIELDS[3] => Field::SquidError,
             _ => Field::Other,
         };
         // The colon stays, so that the head still reads as fields.
@@ -658,8 +664,9 @@ fn head_byte(h: &mut Head, x: u8) -> (Dec, bool) {
     (d, false)
 }
 
-/// A byte of a field's value: only `Proxy-Authenticate`'s scheme (its first
-/// word, with the blanks around it) and `Content-Length`'s digits stay.
+/// A byte of a field's value: only `Proxy-Authenticate`'s scheme and
+/// `X-Squid-Error`'s code (their first word, with the blanks around it) and
+/// `Content-Length`'s digits stay.
 fn value_byte(h: &mut Head, x: u8) -> Dec {
     match (h.field, x) {
         (Field::ContentLength, b'0'..=b'9') => {
@@ -668,7 +675,7 @@ fn value_byte(h: &mut Head, x: u8) -> Dec {
             return Dec::Keep;
         }
         (Field::ContentLength, b' ' | b'\t') => return Dec::Keep,
-        (Field::Authenticate, _) => {}
+        (Field::Authenticate | Field::SquidError, _) => {}
         _ => return Dec::Scrub,
     }
     let (n, ended) = &mut h.scheme;

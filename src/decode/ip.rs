@@ -57,6 +57,7 @@ pub(super) fn decode_ip<'a>(ctx: Ctx<'_>, d: &'a [u8]) -> Result<Packet<'a>, Dec
                     checksum: t.checksum(),
                     payload: t.payload(),
                     missing,
+                    options: payload.get(20..t.header_len()).unwrap_or(&[]),
                 }),
             ))
         }

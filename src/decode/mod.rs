@@ -116,6 +116,9 @@ pub struct TcpSeg<'a> {
     /// Payload bytes the IP header announces but the capture does not hold
     /// (snap length).
     pub missing: u32,
+    /// The header's options, as captured (a SYN/ACK's tell which stack
+    /// answered the SYN).
+    pub options: &'a [u8],
 }
 
 /// A UDP datagram.

@@ -66,12 +66,34 @@ fn blocked(e: &Endpoint, cause: &Cause, tag: &RequiredTag, at_appliance: bool) -
         fix,
     };
     let pattern = e.pattern;
+    // A name filter: the URL to allow on it, and for the cache account a
+    // Storage service endpoint so that replication does not cross it. No
+    // NSG rule: the handshake completed, so no NSG dropped the SYN.
+    let filter_fix = || {
+        let mut fix = vec![url_fix(e)];
+        if e.id == EndpointId::CacheStorage {
+            fix.push(Fix::StorageServiceEndpoint {
+                why: ServiceEndpointWhy::NameFilter,
+            });
+        }
+        fix
+    };
     match cause {
-        Cause::ResetAfterFirstData { tls_hello, .. } => critical(
-            Title::ResetByFilter {
+        Cause::ClosedAfterHello { .. } => critical(
+            Title::ClosedAfterHello { pattern },
+            e.error_codes.to_vec(),
+            filter_fix(),
+        ),
+        Cause::DenyPage { page, .. } => critical(
+            Title::DenyPage {
                 pattern,
-                at_hello: *tls_hello,
+                page: page.clone(),
             },
+            e.error_codes.to_vec(),
+            filter_fix(),
+        ),
+        Cause::ResetAfterFirstData { .. } => critical(
+            Title::ResetByFilter { pattern },
             e.error_codes.to_vec(),
             with_storage_firewall(e, vec![url_fix(e), nsg_fix(tag)]),
         ),
@@ -211,7 +233,10 @@ pub(super) fn for_endpoint(
         fix,
     };
     let kind = match status {
-        Status::Blocked => blocked(e, &ex.cause, tag, around.at_appliance),
+        Status::Blocked => {
+            evidence.extend(super::in_path::evidence(ex, &a.prints));
+            blocked(e, &ex.cause, tag, around.at_appliance)
+        }
         Status::ProxyAuth => critical(
             Title::AuthenticatingProxy { pattern },
             vec!["151072"],
@@ -292,6 +317,13 @@ fn nsg_says(
     network: &Network,
     mut fix: Vec<Fix>,
 ) -> Says {
+    // A connection that a filter closed or answered after the handshake
+    // completed: no NSG dropped it, so a deny in the export is not the
+    // cause; that the NSGs allow it still sends the admin past them.
+    let past_the_handshake = matches!(
+        ex.cause,
+        Cause::ClosedAfterHello { .. } | Cause::DenyPage { .. }
+    );
     let refused = matches!(
         ex.cause,
         Cause::NoSynAnswer { .. }
@@ -299,7 +331,11 @@ fn nsg_says(
             | Cause::IcmpError { .. }
             | Cause::ResetAfterFirstData { .. }
             | Cause::ServerSilent { .. }
-    );
+    ) || past_the_handshake
+        && ex
+            .nsg
+            .as_ref()
+            .is_some_and(|n| n.outcome() == NsgOutcome::Allow);
     let generic = nsg_fix(tag);
     let mut says = Says {
         lead: None,

@@ -7,6 +7,8 @@
 //! - [`checklist`]: verdicts gathered into the requirement checklist and the
 //!   cache upload rate;
 //! - [`findings`]: findings with error codes and fixes, chosen by cause;
+//! - `in_path`: whether a device in the path answered or closed in the
+//!   server's name (a blocked finding's evidence);
 //! - [`configuration`]: the checklist judged from NSG and route exports
 //!   alone (`asrscope check`);
 //! - [`requirements`]: the requirements of a region pair, without a
@@ -17,6 +19,7 @@ pub(crate) mod advice;
 pub(crate) mod checklist;
 pub(crate) mod configuration;
 pub(crate) mod findings;
+mod in_path;
 pub(crate) mod judge;
 pub(crate) mod regions;
 pub(crate) mod requirements;

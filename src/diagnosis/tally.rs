@@ -7,7 +7,7 @@
 
 use crate::model::{
     Cause, FirewallVerdict, FlowRecord, FlowVerdict, MAX_SOURCES, NsgVerdict, RouteVerdict,
-    SourceOutcome, Status, Verdict,
+    ServerTtl, SourceOutcome, Status, SynAckPrint, Verdict,
 };
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -26,6 +26,29 @@ pub(crate) struct Example {
     pub firewall: Option<FirewallVerdict>,
     /// The VM's address.
     pub source: IpAddr,
+    /// What its server side's packets showed of their sender.
+    pub hops: Hops,
+}
+
+/// What a flow's server side showed of who sent its packets.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Hops {
+    /// The server's address.
+    pub server: IpAddr,
+    /// The SYN/ACK's print.
+    pub synack: Option<SynAckPrint>,
+    /// The TTLs of the server side's later packets.
+    pub ttl: ServerTtl,
+}
+
+impl Hops {
+    fn of(f: &FlowRecord) -> Hops {
+        Hops {
+            server: f.dst_ip,
+            synack: f.evidence.synack,
+            ttl: f.evidence.server_ttl,
+        }
+    }
 }
 
 impl Example {
@@ -36,7 +59,53 @@ impl Example {
             route: v.route.clone(),
             firewall: v.firewall.clone(),
             source: f.src_ip,
+            hops: Hops::of(f),
         }
+    }
+}
+
+/// Addresses whose server prints an endpoint keeps.
+pub(crate) const MAX_PRINT_ADDRESSES: usize = 16;
+/// Different prints kept per address.
+pub(crate) const MAX_PRINTS: usize = 4;
+
+/// The SYN/ACKs the servers of an endpoint sent in connections where the
+/// server's data followed with the SYN/ACK's TTL: what the server itself
+/// sends, to compare a SYN/ACK that may be a device's in the path with.
+/// Bounded: [`MAX_PRINT_ADDRESSES`] addresses, [`MAX_PRINTS`] prints each.
+#[derive(Default, Clone, Debug)]
+pub(crate) struct ServerPrints(BTreeMap<IpAddr, Vec<(SynAckPrint, u64)>>);
+
+impl ServerPrints {
+    /// Learns a flow's SYN/ACK when its server's data came with the same TTL.
+    fn add(&mut self, f: &FlowRecord) {
+        let ev = &f.evidence;
+        if let Some(p) = ev.synack.filter(|p| ev.server_ttl.data == Some(p.ttl)) {
+            self.learn(f.dst_ip, p);
+        }
+    }
+
+    /// Learns that the server at `address` sends SYN/ACK `p`.
+    pub(crate) fn learn(&mut self, address: IpAddr, p: SynAckPrint) {
+        let room = self.0.len() < MAX_PRINT_ADDRESSES;
+        let Some(prints) = (match self.0.get_mut(&address) {
+            Some(v) => Some(v),
+            None if room => Some(self.0.entry(address).or_default()),
+            None => None,
+        }) else {
+            return;
+        };
+        if let Some((_, n)) = prints.iter_mut().find(|(q, _)| *q == p) {
+            *n += 1;
+        } else if prints.len() < MAX_PRINTS {
+            prints.push((p, 1));
+        }
+    }
+
+    /// The prints the server at `address` was seen sending, with how many
+    /// connections showed each.
+    pub(crate) fn of(&self, address: &IpAddr) -> &[(SynAckPrint, u64)] {
+        self.0.get(address).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -79,6 +148,8 @@ pub(crate) struct Agg {
     pub verdicts: BTreeMap<Verdict, u64>,
     /// The last packet of the last flow.
     pub last_seen: Option<i64>,
+    /// What its servers' own SYN/ACKs look like.
+    pub prints: ServerPrints,
 }
 
 impl Agg {
@@ -104,6 +175,7 @@ impl Agg {
         self.examples
             .entry(v.verdict)
             .or_insert_with(|| Example::of(f, v));
+        self.prints.add(f);
         if self.authenticated.is_none()
             && let Some(p) = &f.proxy
             && p.status.is_some_and(|s| (200..300).contains(&s))

@@ -59,6 +59,7 @@ fn flow(name: &str, dst: &str) -> FlowRecord {
             ..Default::default()
         }),
         proxy: None,
+        http: None,
         tunnel: None,
         vlan: None,
         quality: FlowQuality::default(),
@@ -237,28 +238,111 @@ fn syn_rst_and_icmp_errors_are_blocked() {
     );
 }
 
+/// The hello went out; the server side closed before sending one byte.
+fn closed_at_hello(name: &str, dst: &str, close: Close, after_ms: f64) -> FlowRecord {
+    let mut f = flow(name, dst);
+    f.inbound = DirRecord {
+        packets: 3,
+        ..Default::default()
+    };
+    f.out.data_segments = 1;
+    f.out.bytes = 517;
+    f.tls.as_mut().unwrap().server_version = None;
+    f.close = close;
+    match close {
+        Close::RstServer => {
+            f.handshake = Handshake::ResetAfterData;
+            f.evidence.rst_by = Some(Side::Server);
+            f.evidence.rst_after_client_data_ms = Some(after_ms);
+        }
+        _ => f.evidence.fin_after_client_data_ms = Some(after_ms),
+    }
+    f
+}
+
 #[test]
-fn a_reset_at_the_hello_points_at_the_url_filter() {
-    let mut f = flow(BLOB, STORAGE_IP);
-    f.handshake = Handshake::ResetAfterData;
-    f.evidence.rst_after_client_data_ms = Some(1.2);
+fn a_close_after_the_hello_before_any_byte_is_a_name_filter() {
+    for (close, how, after) in [
+        (Close::FinServer, ClosedBy::Fin, 0.1),
+        (Close::RstServer, ClosedBy::Reset, 0.03),
+        // After a while (an idle timeout) it is the same.
+        (Close::FinServer, ClosedBy::Fin, 240_000.0),
+    ] {
+        let (j, d) = run(closed_at_hello(BLOB, STORAGE_IP, close, after));
+        assert_eq!(j.verdict.verdict, Verdict::Blocked);
+        assert_eq!(
+            j.verdict.cause,
+            Cause::ClosedAfterHello {
+                how,
+                after_ms: after,
+                name: Some(BLOB.into())
+            }
+        );
+        let fd = finding(&d, EndpointId::CacheStorage);
+        assert_eq!(fd.title, Title::ClosedAfterHello { pattern: CACHE });
+        // The URL on the filter, and a service endpoint so that
+        // replication does not cross it; no NSG rule: the handshake
+        // completed.
+        assert_eq!(
+            fd.fixes,
+            [
+                Fix::AllowUrl {
+                    pattern: CACHE.into(),
+                    also: vec![],
+                    cache_accounts: true
+                },
+                Fix::StorageServiceEndpoint {
+                    why: ServiceEndpointWhy::NameFilter
+                }
+            ]
+        );
+    }
+    // Another endpoint: the URL alone.
+    let (j, d) = run(closed_at_hello(
+        "login.microsoftonline.com",
+        "4.149.98.200",
+        Close::FinServer,
+        0.2,
+    ));
+    assert!(matches!(j.verdict.cause, Cause::ClosedAfterHello { .. }));
+    let fd = finding(&d, EndpointId::AzureAd);
+    assert_eq!(fd.fixes.len(), 1);
+    assert!(
+        matches!(&fd.fixes[0], Fix::AllowUrl { pattern, .. } if pattern == "login.microsoftonline.com")
+    );
+}
+
+#[test]
+fn a_server_that_answered_or_a_client_that_left_is_no_name_filter() {
+    // The server sent its flight (or an alert), then closed: judged by
+    // what it sent, never as a close at the hello.
+    let mut f = closed_at_hello(BLOB, STORAGE_IP, Close::FinServer, 50.0);
+    f.inbound.bytes = 7;
+    f.inbound.data_segments = 1;
+    let (j, _) = run(f);
+    assert!(
+        !matches!(j.verdict.cause, Cause::ClosedAfterHello { .. }),
+        "{:?}",
+        j.verdict.cause
+    );
+    // The client closed first: not the server side's doing.
+    let mut f = closed_at_hello(BLOB, STORAGE_IP, Close::FinClient, 0.1);
+    f.evidence.fin_after_client_data_ms = None;
+    let (j, _) = run(f);
+    assert!(!matches!(j.verdict.cause, Cause::ClosedAfterHello { .. }));
+    // Not TLS: a reset at the client's first data.
+    let mut f = closed_at_hello(BLOB, STORAGE_IP, Close::RstServer, 25.0);
+    f.tls = None;
     let (j, d) = run(f);
     assert_eq!(
         j.verdict.cause,
         Cause::ResetAfterFirstData {
-            after_ms: 1.2,
-            tls_hello: true,
+            after_ms: 25.0,
             name: Some(BLOB.into())
         }
     );
     let fd = finding(&d, EndpointId::CacheStorage);
-    assert_eq!(
-        fd.title,
-        Title::ResetByFilter {
-            pattern: CACHE,
-            at_hello: true
-        }
-    );
+    assert_eq!(fd.title, Title::ResetByFilter { pattern: CACHE });
     // A URL filter first; for the cache account, its own firewall last.
     assert!(
         matches!(fd.fixes[0], Fix::AllowUrl { .. }),
@@ -269,28 +353,76 @@ fn a_reset_at_the_hello_points_at_the_url_filter() {
         fd.fixes.last(),
         Some(&Fix::StorageFirewall { may_refuse: true })
     );
+}
 
-    // Without TLS, the reset is at the client's first data.
+#[test]
+fn repeated_attempts_closed_at_the_hello_are_one_finding() {
+    let mut a = closed_at_hello(BLOB, STORAGE_IP, Close::FinServer, 0.1);
+    let mut b = closed_at_hello(BLOB, STORAGE_IP, Close::FinServer, 0.1);
+    a.id = 1;
+    b.id = 2;
+    b.src_port = 50_001;
+    let (_, d) = run_with(settings(), vec![a, b], &[]);
+    let blocked: Vec<_> = d
+        .findings
+        .iter()
+        .filter(|f| f.endpoint() == Some(EndpointId::CacheStorage) && f.asr())
+        .collect();
+    assert_eq!(blocked.len(), 1, "{blocked:#?}");
+    assert!(blocked[0].evidence.contains(&Evidence::Flows {
+        flows: 2,
+        by_verdict: [(Verdict::Blocked, 2)].into()
+    }));
+}
+
+/// A plain HTTP request to the cache account, answered `status`.
+fn http_answered(status: u16, page: Option<DenyPage>) -> FlowRecord {
     let mut f = flow(BLOB, STORAGE_IP);
-    f.handshake = Handshake::ResetAfterData;
-    f.evidence.rst_after_client_data_ms = Some(25.0);
+    f.dst_port = 80;
     f.tls = None;
-    let (j, d) = run(f);
+    f.server_name = None;
+    f.dns_name = Some(BLOB.into());
+    f.name_source = NameSource::Dns;
+    f.http = Some(HttpRecord {
+        method: "GET".into(),
+        host: Some(BLOB.into()),
+        status: Some(status),
+        deny_page: page,
+    });
+    f
+}
+
+#[test]
+fn a_firewalls_deny_page_is_blocked_and_named() {
+    let azfw = DenyPage::AzureFirewall;
+    let (j, d) = run(http_answered(470, Some(azfw.clone())));
+    assert_eq!(j.verdict.verdict, Verdict::Blocked);
     assert_eq!(
         j.verdict.cause,
-        Cause::ResetAfterFirstData {
-            after_ms: 25.0,
-            tls_hello: false,
+        Cause::DenyPage {
+            page: azfw.clone(),
+            status: 470,
             name: Some(BLOB.into())
         }
     );
+    let fd = finding(&d, EndpointId::CacheStorage);
     assert_eq!(
-        finding(&d, EndpointId::CacheStorage).title,
-        Title::ResetByFilter {
+        fd.title,
+        Title::DenyPage {
             pattern: CACHE,
-            at_hello: false
+            page: azfw
         }
     );
+    assert!(matches!(fd.fixes[0], Fix::AllowUrl { .. }));
+    assert_eq!(
+        fd.fixes[1],
+        Fix::StorageServiceEndpoint {
+            why: ServiceEndpointWhy::NameFilter
+        }
+    );
+    // An ordinary answer is the server's, whatever its status.
+    let (j, _) = run(http_answered(403, None));
+    assert_eq!(j.verdict.verdict, Verdict::Allowed);
 }
 
 fn through_proxy(status: u16, scheme: Option<&str>) -> FlowRecord {

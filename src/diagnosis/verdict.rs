@@ -9,8 +9,9 @@
 use crate::azure::endpoints::{self, Endpoint};
 use crate::azure::tags::{TagDb, TagInfo};
 use crate::model::{
-    Cause, Cloud, EndpointBy, EndpointMatch, FlowRecord, FlowVerdict, Handshake, NameSource,
-    NsgVerdict, Region, Rejection, Side, TagName, Thresholds, TlsEnd, Transport, Verdict,
+    Cause, Close, ClosedBy, Cloud, EndpointBy, EndpointMatch, FlowRecord, FlowVerdict, Handshake,
+    NameSource, NsgVerdict, Region, Rejection, Side, TagName, Thresholds, TlsEnd, Transport,
+    Verdict,
 };
 use std::net::{IpAddr, SocketAddr};
 
@@ -204,6 +205,8 @@ fn nsg_verdict(f: &FlowRecord, cloud: Cloud, ctx: &Context<'_>) -> Option<NsgVer
 /// The rules, in order: the first that applies decides.
 fn decide(f: &FlowRecord, asr: bool, in_no_tag: bool, ctx: &Context<'_>) -> (Verdict, Cause) {
     proxy_answer(f)
+        .or_else(|| deny_page(f))
+        .or_else(|| closed_after_hello(f))
         .or_else(|| handshake_failure(f))
         .or_else(|| tls_outcome(f))
         .or_else(|| udp_outcome(f))
@@ -245,6 +248,47 @@ fn proxy_answer(f: &FlowRecord) -> Option<(Verdict, Cause)> {
     }
 }
 
+/// A firewall's or proxy's deny page answered a plain HTTP request (Azure
+/// Firewall's 470, Squid's `X-Squid-Error`).
+fn deny_page(f: &FlowRecord) -> Option<(Verdict, Cause)> {
+    let h = f.http.as_ref()?;
+    Some((
+        Verdict::Blocked,
+        Cause::DenyPage {
+            page: h.deny_page.clone()?,
+            status: h.status?,
+            name: f.name().map(str::to_string),
+        },
+    ))
+}
+
+/// The server side closed the connection, by FIN or RST, at once or after
+/// a while, after the client's TLS ClientHello and before sending one byte
+/// (no ServerHello, no alert, nothing): what closed it read the server
+/// name and refused it. A server that answered with anything is judged by
+/// what it answered.
+fn closed_after_hello(f: &FlowRecord) -> Option<(Verdict, Cause)> {
+    if f.transport != Transport::Tcp || f.inbound.bytes > 0 {
+        return None;
+    }
+    // A TLS record with no byte from the server: the client's hello.
+    f.tls.as_ref()?;
+    let ev = &f.evidence;
+    let (how, after_ms) = match f.close {
+        Close::FinServer => (ClosedBy::Fin, ev.fin_after_client_data_ms?),
+        Close::RstServer => (ClosedBy::Reset, ev.rst_after_client_data_ms?),
+        _ => return None,
+    };
+    Some((
+        Verdict::Blocked,
+        Cause::ClosedAfterHello {
+            how,
+            after_ms,
+            name: f.name().map(str::to_string),
+        },
+    ))
+}
+
 /// A connection attempt that failed: no answer, RST, ICMP, reset at the
 /// first data, or a handshake that never completed.
 fn handshake_failure(f: &FlowRecord) -> Option<(Verdict, Cause)> {
@@ -265,7 +309,6 @@ fn handshake_failure(f: &FlowRecord) -> Option<(Verdict, Cause)> {
         }),
         Handshake::ResetAfterData => blocked(Cause::ResetAfterFirstData {
             after_ms: ev.rst_after_client_data_ms.unwrap_or(0.0),
-            tls_hello: f.tls.is_some(),
             name: f.name().map(str::to_string),
         }),
         Handshake::Incomplete => Some((Verdict::Incomplete, Cause::AckNeverSeen)),

@@ -324,6 +324,7 @@ mod tests {
             checksum: 0x1234,
             payload: &PAYLOAD[..len],
             missing: 0,
+            options: &[],
         }
     }
 

@@ -89,6 +89,9 @@ impl<A> Flow<A> {
         self.tcp.rst = self.tcp.rst.map(|(s, t)| (flip(s), t));
         self.tcp.first_close = self.tcp.first_close.map(|(s, r)| (flip(s), r));
         self.tcp.fin_us.swap(0, 1);
+        // What was noted of the server side's packets was the client's.
+        self.tcp.synack = None;
+        self.tcp.server_ttl = crate::model::ServerTtl::default();
     }
 }
 
@@ -305,7 +308,11 @@ impl<A: Default> FlowTable<A> {
         let rtt = f.tcp.handshake_rtt_us();
         let peer = f.dirs[1 - side.idx()].as_peer(rtt);
         f.dirs[side.idx()].on_segment(seg, ts_us, peer);
-        f.tcp.on_segment(side, seg, ts_us);
+        let ip = super::tcp::IpSeen {
+            ttl: pkt.ttl,
+            ip_id: pkt.ip_id,
+        };
+        f.tcp.on_segment(side, seg, ts_us, ip);
         (f, side)
     }
 
@@ -546,6 +553,7 @@ mod tests {
             checksum: 0,
             payload: &[],
             missing: 0,
+            options: &[],
         };
         let pkt = Packet {
             src: "10.1.0.4".parse().unwrap(),

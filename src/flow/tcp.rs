@@ -4,7 +4,7 @@
 
 use crate::decode::TcpSeg;
 use crate::decode::tcp_flags::{ACK, FIN, RST, SYN};
-use crate::model::Side;
+use crate::model::{ServerTtl, Side, SynAckPrint, TcpOptions};
 
 /// Counters and sequence state of one direction.
 #[derive(Debug, Clone, Default)]
@@ -86,6 +86,20 @@ pub(crate) struct TcpConn {
     /// The SYN/ACK's ISN and client ISN, to tell a new connection on the same
     /// ports from a retransmitted SYN.
     pub client_isn: Option<u32>,
+    /// What the first SYN/ACK shows of the stack that sent it.
+    pub synack: Option<SynAckPrint>,
+    /// The TTLs of the server side's later packets (a few bytes, set once
+    /// each: no allocation per packet).
+    pub server_ttl: ServerTtl,
+}
+
+/// What the IP header of a segment says of its sender.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct IpSeen {
+    /// IPv4 TTL or IPv6 hop limit.
+    pub ttl: u8,
+    /// IPv4 identification.
+    pub ip_id: Option<u16>,
 }
 
 fn lt(a: u32, b: u32) -> bool {
@@ -197,10 +211,14 @@ impl DirStats {
 }
 
 impl TcpConn {
-    /// Updates the connection facts with a segment sent by `side`.
-    pub(crate) fn on_segment(&mut self, side: Side, seg: &TcpSeg<'_>, ts_us: i64) {
+    /// Updates the connection facts with a segment sent by `side`, whose IP
+    /// header said `ip`.
+    pub(crate) fn on_segment(&mut self, side: Side, seg: &TcpSeg<'_>, ts_us: i64, ip: IpSeen) {
         let syn = seg.flags & SYN != 0;
         let ack = seg.flags & ACK != 0;
+        if side == Side::Server {
+            self.note_server(seg, ip);
+        }
         match side {
             Side::Client => {
                 if syn && !ack {
@@ -229,6 +247,32 @@ impl TcpConn {
         if seg.flags & FIN != 0 {
             self.fin_us[side.idx()].get_or_insert(ts_us);
             self.first_close.get_or_insert((side, false));
+        }
+    }
+
+    /// The server side's SYN/ACK print, and the TTL of its first data
+    /// segment, first FIN or RST, and first other packet.
+    fn note_server(&mut self, seg: &TcpSeg<'_>, ip: IpSeen) {
+        let t = &mut self.server_ttl;
+        if seg.flags & (SYN | ACK) == SYN | ACK {
+            self.synack.get_or_insert_with(|| SynAckPrint {
+                ttl: ip.ttl,
+                ip_id: ip.ip_id,
+                window: seg.window,
+                options: TcpOptions::read(seg.options),
+            });
+            return;
+        }
+        let data = !seg.payload.is_empty() || seg.missing > 0;
+        let close = seg.flags & (FIN | RST) != 0 && t.close.is_none();
+        if data {
+            t.data.get_or_insert(ip.ttl);
+        }
+        if close {
+            t.close = Some(ip.ttl);
+        }
+        if !data && !close {
+            t.other.get_or_insert(ip.ttl);
         }
     }
 
@@ -262,6 +306,7 @@ mod tests {
             checksum: 0,
             payload,
             missing: 0,
+            options: &[],
         }
     }
 
@@ -329,14 +374,71 @@ mod tests {
     #[test]
     fn handshake_and_close() {
         let mut c = TcpConn::default();
-        c.on_segment(Side::Client, &seg(1, 0, SYN, 1, b""), 0);
-        c.on_segment(Side::Client, &seg(1, 0, SYN, 1, b""), 1_000_000);
-        c.on_segment(Side::Server, &seg(7, 2, SYN | ACK, 1, b""), 1_020_000);
-        c.on_segment(Side::Client, &seg(2, 8, ACK, 1, b""), 1_020_500);
+        c.on_segment(Side::Client, &seg(1, 0, SYN, 1, b""), 0, IpSeen::default());
+        c.on_segment(
+            Side::Client,
+            &seg(1, 0, SYN, 1, b""),
+            1_000_000,
+            IpSeen::default(),
+        );
+        c.on_segment(
+            Side::Server,
+            &seg(7, 2, SYN | ACK, 1, b""),
+            1_020_000,
+            IpSeen::default(),
+        );
+        c.on_segment(
+            Side::Client,
+            &seg(2, 8, ACK, 1, b""),
+            1_020_500,
+            IpSeen::default(),
+        );
         assert_eq!(c.syn_count, 2);
         assert_eq!(c.handshake_rtt_us(), Some(20_500));
-        c.on_segment(Side::Server, &seg(8, 2, RST | ACK, 0, b""), 2_000_000);
+        c.on_segment(
+            Side::Server,
+            &seg(8, 2, RST | ACK, 0, b""),
+            2_000_000,
+            IpSeen::default(),
+        );
         assert_eq!(c.first_close, Some((Side::Server, true)));
         assert!(c.closed());
+    }
+
+    #[test]
+    fn the_synack_print_and_the_server_ttls() {
+        // Linux's SYN/ACK options: MSS 1460, SACK permitted, timestamps, NOP,
+        // window scale 7.
+        let opts = [
+            2, 4, 5, 180, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 3, 3, 7,
+        ];
+        let ip = |ttl| IpSeen {
+            ttl,
+            ip_id: Some(0),
+        };
+        let mut c = TcpConn::default();
+        let mut synack = seg(7, 2, SYN | ACK, 64240, b"");
+        synack.options = &opts;
+        c.on_segment(Side::Client, &seg(1, 0, SYN, 1, b""), 0, ip(64));
+        c.on_segment(Side::Server, &synack, 10, ip(64));
+        c.on_segment(Side::Server, &seg(8, 2, ACK, 502, b""), 20, ip(64));
+        c.on_segment(Side::Server, &seg(8, 2, RST | ACK, 0, b""), 30, ip(63));
+        c.on_segment(Side::Server, &seg(8, 2, FIN | ACK, 0, b""), 40, ip(62));
+        let p = c.synack.unwrap();
+        assert_eq!((p.ttl, p.ip_id, p.window), (64, Some(0), 64240));
+        assert_eq!((p.options.mss, p.options.wscale), (Some(1460), Some(7)));
+        let kinds: Vec<String> = p.options.kinds().map(|k| k.to_string()).collect();
+        assert_eq!(kinds, ["mss", "sackOK", "TS", "nop", "wscale"]);
+        assert_eq!(
+            c.server_ttl,
+            ServerTtl {
+                data: None,
+                close: Some(63),
+                other: Some(64)
+            }
+        );
+        // A malformed option length stops the reading without a panic.
+        let bad = TcpOptions::read(&[2, 4, 5]);
+        assert_eq!((bad.mss, bad.kinds().count()), (None, 1));
     }
 }

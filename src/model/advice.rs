@@ -21,6 +21,9 @@ pub enum ServiceEndpointWhy {
     OutsideAzure,
     /// The upload is throttled and an appliance may be the cause.
     Throttled,
+    /// A firewall or proxy that filters names closes or refuses the
+    /// connections to the cache account.
+    NameFilter,
 }
 
 /// Where the traffic goes when the NSGs allow it but it is still blocked.

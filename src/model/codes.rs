@@ -167,3 +167,40 @@ pub struct IcmpMessage {
     /// ICMP code.
     pub code: u8,
 }
+
+/// A TCP option's kind (the IANA "TCP Option Kind Numbers" registry: RFC
+/// 9293, 7323, 2018, 5482, 5925, 8684, 7413), named as tcpdump prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TcpOptionKind(pub u8);
+
+impl TcpOptionKind {
+    /// Its name: `mss`, `wscale`, `sackOK`, `TS`, or the number.
+    pub fn name(self) -> Cow<'static, str> {
+        match self.0 {
+            0 => "eol".into(),
+            1 => "nop".into(),
+            2 => "mss".into(),
+            3 => "wscale".into(),
+            4 => "sackOK".into(),
+            5 => "sack".into(),
+            8 => "TS".into(),
+            28 => "utopt".into(),
+            29 => "tcp-ao".into(),
+            30 => "mptcp".into(),
+            34 => "tfo".into(),
+            other => format!("opt-{other}").into(),
+        }
+    }
+}
+
+impl fmt::Display for TcpOptionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl Serialize for TcpOptionKind {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.name())
+    }
+}

@@ -4,6 +4,7 @@
 //! and nothing decides on those.
 
 use super::{ByAddress, Cause, NsgVerdict, RouteNote, RouteVerdict, Status, Tunnel, Verdict};
+use super::{ClosedBy, PrintDiff, SynAckPrint};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -20,8 +21,19 @@ pub enum Title {
     ResetByFilter {
         /// The endpoint's URL pattern.
         pattern: &'static str,
-        /// The first data was a TLS hello.
-        at_hello: bool,
+    },
+    /// The connection is closed after the TLS hello named the server,
+    /// before any answer: a firewall or proxy that filters names.
+    ClosedAfterHello {
+        /// The endpoint's URL pattern.
+        pattern: &'static str,
+    },
+    /// A firewall's or proxy's deny page answered the request.
+    DenyPage {
+        /// The endpoint's URL pattern.
+        pattern: &'static str,
+        /// The page.
+        page: super::DenyPage,
     },
     /// The proxy refuses the endpoint.
     RefusedByProxy {
@@ -106,6 +118,27 @@ pub enum Title {
     },
 }
 
+/// What the server's own packets showed, beside a SYN/ACK that differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerSeen {
+    /// The server side's later packets of the same connection (its data,
+    /// else its other packets) came with this TTL.
+    LaterPackets {
+        /// Their TTL (hop limit).
+        ttl: u8,
+    },
+    /// Other connections to the same address, whose SYN/ACK matched the
+    /// server's data that followed it, got another SYN/ACK.
+    OtherConnections {
+        /// Their SYN/ACK.
+        print: SynAckPrint,
+        /// Connections that showed it.
+        flows: u64,
+        /// What differs.
+        differ: PrintDiff,
+    },
+}
+
 /// A DNS server a name was asked of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DnsServer {
@@ -157,6 +190,26 @@ pub struct Upload {
 pub enum Evidence {
     /// Why the flow behind the finding got its verdict.
     Cause(Cause),
+    /// The SYN/ACK did not come from the server: a device in the path (a
+    /// transparent proxy or firewall) answered the handshake in its name.
+    SynAckNotTheServers {
+        /// The server's address.
+        server: IpAddr,
+        /// The SYN/ACK.
+        synack: SynAckPrint,
+        /// What the server's own packets showed.
+        seen: ServerSeen,
+    },
+    /// The close came from another device than the server: its TTL differs
+    /// from that of the SYN/ACK and the server's other packets, which agree.
+    CloseNotTheServers {
+        /// How it closed.
+        how: ClosedBy,
+        /// The close's TTL (hop limit).
+        ttl: u8,
+        /// The TTL of the server's SYN/ACK and other packets.
+        server_ttl: u8,
+    },
     /// The endpoint's flows, by verdict.
     Flows {
         /// Flows.

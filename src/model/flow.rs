@@ -118,6 +118,8 @@ pub enum NameSource {
     Connect,
     /// A DNS answer for the server address seen before the flow began.
     Dns,
+    /// The Host of a plain HTTP request.
+    Host,
     /// The server certificate's first DNS name.
     Cert,
     /// No name.
@@ -131,6 +133,7 @@ impl NameSource {
             NameSource::Sni => "sni",
             NameSource::Connect => "connect",
             NameSource::Dns => "dns",
+            NameSource::Host => "host",
             NameSource::Cert => "cert",
             NameSource::None => "none",
         }
@@ -246,8 +249,148 @@ pub struct HandshakeEvidence {
     pub rst_by: Option<Side>,
     /// From the client's first data to the RST, ms.
     pub rst_after_client_data_ms: Option<f64>,
+    /// From the client's first data to the server side's FIN, ms, when the
+    /// server side closed first and had sent no byte.
+    pub fin_after_client_data_ms: Option<f64>,
     /// The ICMP error that quoted this flow.
     pub icmp: Option<IcmpSeen>,
+    /// What the (first) SYN/ACK shows of the stack that sent it.
+    pub synack: Option<SynAckPrint>,
+    /// The TTLs of the server side's packets after its SYN/ACK.
+    pub server_ttl: ServerTtl,
+}
+
+/// Most option kinds a [`TcpOptions`] keeps (a SYN/ACK carries five or six).
+pub const MAX_OPTION_KINDS: usize = 10;
+
+/// A segment's TCP options as a fingerprint: their kinds in order (up to
+/// [`MAX_OPTION_KINDS`]), the maximum segment size and the window scale.
+/// Two stacks differ in them; one stack sends the same in every SYN/ACK.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TcpOptions {
+    kinds: [u8; MAX_OPTION_KINDS],
+    len: u8,
+    /// The maximum segment size announced.
+    pub mss: Option<u16>,
+    /// The window scale shift announced.
+    pub wscale: Option<u8>,
+}
+
+impl TcpOptions {
+    /// Reads a TCP header's options (stops at the end of the list, at a
+    /// malformed length, or after [`MAX_OPTION_KINDS`] kinds).
+    pub fn read(mut b: &[u8]) -> TcpOptions {
+        let mut o = TcpOptions::default();
+        while let Some(&kind) = b.first() {
+            if usize::from(o.len) == MAX_OPTION_KINDS {
+                break;
+            }
+            o.kinds[usize::from(o.len)] = kind;
+            o.len += 1;
+            match kind {
+                0 => break,
+                1 => {
+                    b = &b[1..];
+                    continue;
+                }
+                _ => {}
+            }
+            let Some(&n) = b.get(1) else { break };
+            let n = usize::from(n);
+            if n < 2 || n > b.len() {
+                break;
+            }
+            match (kind, n) {
+                (2, 4) => o.mss = Some(u16::from_be_bytes([b[2], b[3]])),
+                (3, 3) => o.wscale = Some(b[2]),
+                _ => {}
+            }
+            b = &b[n..];
+        }
+        o
+    }
+
+    /// The option kinds, in order.
+    pub fn kinds(&self) -> impl Iterator<Item = super::TcpOptionKind> + '_ {
+        self.kinds[..usize::from(self.len)]
+            .iter()
+            .map(|k| super::TcpOptionKind(*k))
+    }
+}
+
+impl Serialize for TcpOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("TcpOptions", 3)?;
+        st.serialize_field("options", &self.kinds().collect::<Vec<_>>())?;
+        st.serialize_field("mss", &self.mss)?;
+        st.serialize_field("wscale", &self.wscale)?;
+        st.end()
+    }
+}
+
+/// What a SYN/ACK shows of the stack that sent it: the IP TTL (or hop
+/// limit), the IP identification, the window and the TCP options. A
+/// transparent proxy or firewall that answers the SYN itself shows its own,
+/// not the server's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SynAckPrint {
+    /// IPv4 TTL or IPv6 hop limit.
+    pub ttl: u8,
+    /// IPv4 identification (`None` for IPv6).
+    pub ip_id: Option<u16>,
+    /// The window (unscaled, as a SYN/ACK's always is).
+    pub window: u16,
+    /// The options (the JSON's `options`, `mss` and `wscale`).
+    #[serde(flatten)]
+    pub options: TcpOptions,
+}
+
+impl SynAckPrint {
+    /// What differs between two SYN/ACKs, as the stack that sent them
+    /// shows: the TTL, whether the IP identification is zero, the window,
+    /// the options. Empty when they look alike.
+    pub fn differences(&self, other: &SynAckPrint) -> PrintDiff {
+        PrintDiff {
+            ttl: self.ttl != other.ttl,
+            ip_id: self.ip_id.map(|i| i == 0) != other.ip_id.map(|i| i == 0),
+            window: self.window != other.window,
+            options: self.options != other.options,
+        }
+    }
+}
+
+/// Which parts of two SYN/ACK prints differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct PrintDiff {
+    /// The TTL (hop limit).
+    pub ttl: bool,
+    /// The IP identification: zero in one, not in the other.
+    pub ip_id: bool,
+    /// The window.
+    pub window: bool,
+    /// The options, their order, the MSS or the window scale.
+    pub options: bool,
+}
+
+impl PrintDiff {
+    /// True when something differs.
+    pub fn any(&self) -> bool {
+        self.ttl || self.ip_id || self.window || self.options
+    }
+}
+
+/// The TTL (or hop limit) of the server side's packets after its SYN/ACK:
+/// a device in the path that answers or closes in the server's name sends
+/// its own, from fewer or more hops away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct ServerTtl {
+    /// Of its first segment carrying data.
+    pub data: Option<u8>,
+    /// Of its first FIN or RST.
+    pub close: Option<u8>,
+    /// Of its first other packet (a bare ACK, a later FIN or RST).
+    pub other: Option<u8>,
 }
 
 /// A TLS alert.
@@ -309,6 +452,9 @@ pub enum TlsEnd {
     ServerSilent,
     /// Reset at the ClientHello (see the handshake).
     ResetAtHello,
+    /// The server side closed (FIN) after the ClientHello without sending
+    /// one byte: no ServerHello, no alert.
+    ClosedAtHello,
     /// The capture does not show how it ended (it ended first, or the snap
     /// length cut the records).
     #[default]
@@ -332,6 +478,35 @@ pub struct ProxyRecord {
     pub first_status: Option<u16>,
     /// The scheme the proxy asked for (Proxy-Authenticate).
     pub auth_scheme: Option<String>,
+}
+
+/// A firewall's or proxy's deny page, recognised in a plain HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "by", rename_all = "kebab-case")]
+pub enum DenyPage {
+    /// Azure Firewall's application-rule deny: status 470 (its `text/plain`
+    /// body says `Action: Deny. Reason: …`).
+    AzureFirewall,
+    /// Squid's error page: the `X-Squid-Error` header names the error.
+    Squid {
+        /// The error (`ERR_ACCESS_DENIED`).
+        error: String,
+    },
+}
+
+/// Plain HTTP facts of a flow: a request that is not an explicit proxy's
+/// CONNECT, and its answer.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HttpRecord {
+    /// The request's method (`GET`).
+    pub method: String,
+    /// The host it asked for: the `Host` header (or the absolute URI's),
+    /// lower case, without the port.
+    pub host: Option<String>,
+    /// The answer's status code.
+    pub status: Option<u16>,
+    /// A deny page recognised in the answer.
+    pub deny_page: Option<DenyPage>,
 }
 
 /// What the capture could not show about this flow.
@@ -399,6 +574,8 @@ pub struct FlowRecord {
     pub tls: Option<TlsRecord>,
     /// Explicit-proxy facts.
     pub proxy: Option<ProxyRecord>,
+    /// Plain HTTP facts.
+    pub http: Option<HttpRecord>,
     /// The tunnel the flow came through.
     pub tunnel: Option<Tunnel>,
     /// The outermost VLAN id.
@@ -409,12 +586,14 @@ pub struct FlowRecord {
 
 impl FlowRecord {
     /// The name the flow is known by for classification: its server name,
-    /// else the DNS name of its destination, else the CONNECT target.
+    /// else the DNS name of its destination, else the CONNECT target, else
+    /// the HTTP Host.
     pub fn name(&self) -> Option<&str> {
         self.server_name
             .as_deref()
             .or(self.dns_name.as_deref())
             .or(self.proxy.as_ref().map(|p| p.target_host.as_str()))
+            .or(self.http.as_ref().and_then(|h| h.host.as_deref()))
     }
 
     /// The leaf certificate's issuer (common name), if a chain was seen.

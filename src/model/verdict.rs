@@ -186,6 +186,16 @@ pub enum Rejection {
     Reset,
 }
 
+/// How the server side closed a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClosedBy {
+    /// A FIN: an orderly close.
+    Fin,
+    /// A RST.
+    Reset,
+}
+
 /// Why a flow (or a requirement of the checklist) got its verdict, with the
 /// numbers that decided it. Serialised as an object whose `kind` is the
 /// stable machine-readable name.
@@ -241,13 +251,35 @@ pub enum Cause {
         server: SocketAddr,
     },
     /// The server side reset the connection right after the client's first
-    /// data, before sending any (a filtering firewall or proxy).
+    /// data, before sending any (a filtering firewall or proxy); the first
+    /// data was not a TLS hello (that is [`Cause::ClosedAfterHello`]).
     ResetAfterFirstData {
         /// From the client's first data to the RST, ms.
         after_ms: f64,
-        /// The first data was a TLS ClientHello.
-        tls_hello: bool,
+        /// The name the flow is known by.
+        name: Option<String>,
+    },
+    /// The server side closed the connection (FIN or RST, at once or after a
+    /// while) after the client's TLS ClientHello without sending one byte:
+    /// no ServerHello, no alert. Something that read the server name closed
+    /// it: an FQDN filter, a firewall or a proxy in the path.
+    ClosedAfterHello {
+        /// How it closed.
+        how: ClosedBy,
+        /// From the ClientHello to the close, ms.
+        after_ms: f64,
         /// The name the hello was for.
+        name: Option<String>,
+    },
+    /// A firewall's or proxy's deny page answered the client's plain HTTP
+    /// request.
+    DenyPage {
+        /// The page recognised (the JSON's `page`: `{"by":
+        /// "azure-firewall"}`).
+        page: super::DenyPage,
+        /// The answer's status code.
+        status: u16,
+        /// The name the flow is known by.
         name: Option<String>,
     },
     /// SYN/ACK seen, never the client's ACK.

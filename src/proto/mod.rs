@@ -3,6 +3,7 @@
 //! bytes, found what they look for, or that the bytes are not theirs.
 
 pub mod dns;
+pub mod http;
 pub mod http_connect;
 pub mod tls;
 

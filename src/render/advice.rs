@@ -343,6 +343,7 @@ pub fn fix(fix: &Fix) -> String {
                 ServiceEndpointWhy::ForcedTunnel => "forced tunnelling is not recommended for Site Recovery: create a virtual network service endpoint for Microsoft.Storage on the VM's subnet so that replication traffic to the cache account does not leave the Azure boundary",
                 ServiceEndpointWhy::OutsideAzure => "forced tunnelling (a 0.0.0.0/0 route to an on-premises appliance) is not recommended for Site Recovery: create a virtual network service endpoint for Microsoft.Storage on the VM's subnet so that replication traffic stays in Azure",
                 ServiceEndpointWhy::Throttled => "if a network virtual appliance is in the path, it may be throttling replication: create a virtual network service endpoint for Microsoft.Storage on the VM's subnet so that replication bypasses it",
+                ServiceEndpointWhy::NameFilter => "a firewall or proxy that filters names is in the path of the cache account's traffic: besides allowing the URL on it, create a virtual network service endpoint for Microsoft.Storage on the VM's subnet so that replication traffic to the cache account does not cross it (and cannot be throttled by it)",
             };
             format!(
                 "{lead}; this adds it to the subnet's service endpoints and keeps the others (skip it if the subnet lists Microsoft.Storage already): {SERVICE_ENDPOINT_AZ}"

@@ -1,19 +1,26 @@
 //! How a finding reads: its title and each line of its evidence.
 
 use super::network::{next_hop, nsg_notes, route_note, route_prefix, route_source, steps_text};
-use super::{cause, reason, sources_text, upload_time};
-use crate::model::{DnsServer, Evidence, Finding, Title, Tunnel, TunnelKind};
+use super::{cause, reason, sources_text, synack_print, upload_time};
+use crate::model::{
+    ClosedBy, DenyPage, DnsServer, Evidence, Finding, ServerSeen, Title, Tunnel, TunnelKind,
+};
 
 /// A finding's title.
 pub(crate) fn title(t: &Title) -> String {
     match t {
         Title::Blocked { pattern } => format!("{pattern} is blocked"),
-        Title::ResetByFilter { pattern, at_hello } => format!(
-            "{pattern} is blocked: a filter resets the connection at the {}",
-            if *at_hello {
-                "TLS hello"
-            } else {
-                "client's first data"
+        Title::ResetByFilter { pattern } => format!(
+            "{pattern} is blocked: a filter resets the connection at the client's first data"
+        ),
+        Title::ClosedAfterHello { pattern } => format!(
+            "{pattern} is blocked: a firewall or proxy that filters names closes the connection once the TLS hello names the server"
+        ),
+        Title::DenyPage { pattern, page } => format!(
+            "{pattern} is blocked: {} denies the request",
+            match page {
+                DenyPage::AzureFirewall => "Azure Firewall",
+                DenyPage::Squid { .. } => "a Squid proxy",
             }
         ),
         Title::RefusedByProxy { pattern } => format!("{pattern} is refused by the proxy"),
@@ -82,6 +89,55 @@ pub(crate) fn evidence_lines(f: &Finding) -> Vec<String> {
 pub(crate) fn evidence(e: &Evidence) -> String {
     match e {
         Evidence::Cause(c) => cause(c),
+        Evidence::SynAckNotTheServers {
+            server,
+            synack,
+            seen,
+        } => {
+            let server_said = match seen {
+                ServerSeen::LaterPackets { ttl } => {
+                    format!("the server side's later packets of the connection came with TTL {ttl}")
+                }
+                ServerSeen::OtherConnections {
+                    print,
+                    flows,
+                    differ,
+                } => {
+                    let mut what = Vec::new();
+                    for (d, w) in [
+                        (differ.ttl, "TTL"),
+                        (differ.ip_id, "IP ID"),
+                        (differ.window, "window"),
+                        (differ.options, "options"),
+                    ] {
+                        if d {
+                            what.push(w);
+                        }
+                    }
+                    format!(
+                        "{} to {server} whose server answered got another SYN/ACK ({}; it differs in {})",
+                        super::plural(*flows, "other connection", "other connections"),
+                        synack_print(print),
+                        what.join(", ")
+                    )
+                }
+            };
+            format!(
+                "the SYN/ACK did not come from the server {server}: it came with {}, and {server_said}; a transparent proxy or firewall in the path completed the handshake, so a completed handshake proves nothing about the path to the server",
+                synack_print(synack)
+            )
+        }
+        Evidence::CloseNotTheServers {
+            how,
+            ttl,
+            server_ttl,
+        } => format!(
+            "the {} came with TTL {ttl}, the server's SYN/ACK and other packets with TTL {server_ttl}: a device in the path sent it in the server's name",
+            match how {
+                ClosedBy::Fin => "FIN",
+                ClosedBy::Reset => "RST",
+            }
+        ),
         Evidence::Flows { flows, by_verdict } => {
             let mut counts: Vec<(&str, u64)> =
                 by_verdict.iter().map(|(v, n)| (v.as_str(), *n)).collect();

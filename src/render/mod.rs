@@ -28,11 +28,47 @@ pub(crate) mod reason;
 pub use advice::{fix, fixes};
 pub use reason::{cause, sources_text};
 
-use crate::model::{Cloud, IcmpMessage, LinkType, Severity, Status, Upload};
+use crate::model::{Cloud, DenyPage, IcmpMessage, LinkType, Severity, Status, SynAckPrint, Upload};
 
 /// `n` and the noun, singular for one: "1 flow", "3 flows".
 pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A deny page as the report names it: "Azure Firewall's deny page",
+/// "Squid's error page ERR_ACCESS_DENIED".
+pub fn deny_page(p: &DenyPage) -> String {
+    match p {
+        DenyPage::AzureFirewall => "Azure Firewall's deny page".into(),
+        DenyPage::Squid { error } => format!("Squid's error page {error}"),
+    }
+}
+
+/// A SYN/ACK's print: "TTL 64, IP ID 0, window 64240, options mss 1460,
+/// sackOK, TS, nop, wscale 7".
+pub fn synack_print(p: &SynAckPrint) -> String {
+    let options: Vec<String> = p
+        .options
+        .kinds()
+        .map(|k| match k.0 {
+            2 => format!(
+                "mss {}",
+                p.options.mss.map_or("?".into(), |m| m.to_string())
+            ),
+            3 => format!(
+                "wscale {}",
+                p.options.wscale.map_or("?".into(), |w| w.to_string())
+            ),
+            _ => k.to_string(),
+        })
+        .collect();
+    let id = p.ip_id.map(|i| format!(", IP ID {i}")).unwrap_or_default();
+    let options = if options.is_empty() {
+        "no options".to_string()
+    } else {
+        format!("options {}", options.join(", "))
+    };
+    format!("TTL {}{id}, window {}, {options}", p.ttl, p.window)
 }
 
 /// The name of a cloud as users know it.

@@ -4,7 +4,8 @@
 
 use super::plural;
 use crate::model::{
-    ByAddress, Cause, DnsFailure, FlowVerdict, IcmpMessage, Rejection, Side, SourceOutcome,
+    ByAddress, Cause, ClosedBy, DnsFailure, FlowVerdict, IcmpMessage, Rejection, Side,
+    SourceOutcome,
 };
 
 /// Milliseconds as a reason shows them: one decimal below 10 ms.
@@ -122,21 +123,28 @@ pub fn cause(c: &Cause) -> String {
                 None => format!("{v} {icmp_type}/{code} for {server}"),
             }
         }
-        Cause::ResetAfterFirstData {
+        Cause::ResetAfterFirstData { after_ms, .. } => format!(
+            "RST from server {} ms after the client's first data",
+            ms_text(*after_ms)
+        ),
+        Cause::ClosedAfterHello {
+            how,
             after_ms,
-            tls_hello,
             name,
-        } => {
-            let what = if *tls_hello {
-                format!(
-                    "ClientHello for {}",
-                    name.as_deref().unwrap_or("the server")
-                )
-            } else {
-                "the client's first data".to_string()
-            };
-            format!("RST from server {} ms after {what}", ms_text(*after_ms))
-        }
+        } => format!(
+            "{} {} ms after the ClientHello for {}, before any byte from the server: closed after the server name was read (an FQDN filter, firewall or proxy in the path)",
+            match how {
+                ClosedBy::Fin => "FIN",
+                ClosedBy::Reset => "RST",
+            },
+            ms_text(*after_ms),
+            name.as_deref().unwrap_or("the server")
+        ),
+        Cause::DenyPage { page, status, name } => format!(
+            "HTTP {status} from {} for {}: the request was denied by a firewall or proxy in the path",
+            super::deny_page(page),
+            name.as_deref().unwrap_or("the server")
+        ),
         Cause::AckNeverSeen => "SYN/ACK seen, never the client's ACK".into(),
         Cause::TlsAlert {
             side, description, ..

@@ -80,8 +80,8 @@ pub const COLUMNS: [Column; 34] = [
         "where the name came from, in order of preference: `sni` (TLS ClientHello \
          server_name), `connect` (the host of an HTTP `CONNECT` to a proxy), `dns` (the name \
          a DNS answer seen *before the flow began* gave for `dst_ip`: the name the client \
-         asked for, i.e. the head of the CNAME chain), `cert` (first DNS name of the \
-         server's certificate), `none`",
+         asked for, i.e. the head of the CNAME chain), `host` (the `Host` of a plain HTTP \
+         request), `cert` (first DNS name of the server's certificate), `none`",
     ),
     plain(
         "handshake",

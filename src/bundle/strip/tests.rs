@@ -160,9 +160,11 @@ fn a_proxy_head_keeps_its_request_line_and_nothing_else() {
             "Proxy-Authorization:{}",
             "x".repeat(" Basic c2VjcmV0OnBhc3N3b3Jk".len())
         ),
+        // What stays of another name is a prefix of a kept one
+        // (`X-Squid-Error`).
         format!(
-            "{}:{}",
-            "x".repeat("X-Proxy-Token".len()),
+            "X-{}:{}",
+            "x".repeat("Proxy-Token".len()),
             "x".repeat(" tok-3f9a".len())
         ),
         // What stays of another name is a prefix of a kept one.
@@ -222,7 +224,7 @@ fn a_proxy_answer_keeps_its_code_and_scheme_and_nothing_else() {
             "x".repeat(" 1.1 proxy7.contoso.example (squid/5.7)".len())
         ),
         format!(
-            "xxxxxxx:{}",
+            "X-xxxxx:{}",
             "x".repeat(" MISS from proxy7.contoso.example".len())
         ),
         "Content-Length: 20".to_string(),
@@ -370,4 +372,36 @@ fn plausible_records_only() {
     assert!(!plausible_record(&[20, 3, 3, 0, 2]));
     assert!(!plausible_record(b"GET /"));
     assert!(!plausible_record(&[23, 3]));
+}
+
+/// A Squid error page keeps which error it is (the analysis names the deny
+/// page by it), and nothing else of the head; its body goes.
+#[test]
+fn a_squid_error_page_keeps_its_error_code_and_nothing_else() {
+    let mut denied = b"HTTP/1.1 403 Forbidden\r\n\
+        Server: squid/5.7\r\n\
+        X-Squid-Error: ERR_ACCESS_DENIED 0\r\n\
+        Via: 1.1 fw.contoso.example (squid/5.7)\r\n\
+        Content-Length: 12\r\n\r\n"
+        .to_vec();
+    let head = denied.len();
+    denied.extend_from_slice(b"<html></html>"[..12].as_ref());
+    let mut d = Direction::default();
+    d.plan(true, ISN, true, &[]);
+    let p = d.plan(true, ISN.wrapping_add(1), false, &denied);
+    let mut out = Vec::new();
+    p.apply(&denied, &mut out);
+    let text = String::from_utf8_lossy(&out[..head]).to_string();
+    assert!(
+        text.contains("\r\nX-Squid-Error: ERR_ACCESS_DENIED x\r\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("squid/5.7") && !text.contains("contoso"),
+        "{text}"
+    );
+    assert_eq!(
+        crate::proto::http::deny_page(403, &out[..head], &[]),
+        crate::proto::http::deny_page(403, &denied[..head], &[])
+    );
 }

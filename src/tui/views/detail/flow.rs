@@ -522,6 +522,10 @@ fn tls_lines(t: &TlsRecord, v: &FlowVerdict) -> Vec<Line<'static>> {
             ("the client reset right after the server's certificate", RED)
         }
         TlsEnd::ServerSilent => ("the server never answered the hello", RED),
+        TlsEnd::ClosedAtHello => (
+            "the server side closed (FIN) after the hello without sending a byte",
+            RED,
+        ),
         // The RST line tells it.
         TlsEnd::ResetAtHello => ("", PLAIN),
         TlsEnd::Unknown => ("end not in the capture", PLAIN),
