@@ -388,12 +388,16 @@ pub fn network_from(
         let items = match what {
             ExportKind::Nsg => {
                 let got = crate::azure::nsg::parse_nsgs(&text).map_err(|e| fail(&e))?;
+                drop(text);
                 let n = got.len();
                 all_nsgs.extend(got);
                 n
             }
             ExportKind::Routes => {
                 let got = crate::azure::routes::parse_routes(&text).map_err(|e| fail(&e))?;
+                // The text goes before the routes are moved: a large export
+                // is held once, not twice.
+                drop(text);
                 let n = got.len();
                 all_routes.extend(got);
                 n

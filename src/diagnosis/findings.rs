@@ -457,7 +457,11 @@ fn firewall_says(
                 let endpoint = Fix::StorageServiceEndpoint {
                     why: ServiceEndpointWhy::Appliance,
                 };
-                if e.id == EndpointId::CacheStorage && !fix.contains(&endpoint) {
+                if e.id == EndpointId::CacheStorage
+                    && !fix
+                        .iter()
+                        .any(|f| matches!(f, Fix::StorageServiceEndpoint { .. }))
+                {
                     fix.insert(1, endpoint);
                 }
             }
