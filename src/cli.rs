@@ -293,10 +293,11 @@ pub struct RequirementsArgs {
 
 /// `asrscope check`.
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("exports").required(true).multiple(true).args(["nsg", "azure"])))]
 pub struct CheckArgs {
     /// The VM's NSG rules: `az network nic list-effective-nsg` or `az network
     /// nsg show` output; repeatable.
-    #[arg(long = "nsg", value_name = "FILE", required_unless_present = "azure")]
+    #[arg(long = "nsg", value_name = "FILE")]
     pub nsg: Vec<PathBuf>,
     /// The VM's routes: `az network nic show-effective-route-table` or `az
     /// network route-table show` output; repeatable.

@@ -380,3 +380,16 @@ fn a_firewall_policy_without_the_cache_storage_denies_it_and_names_the_rule_to_a
         "{text}"
     );
 }
+
+#[test]
+fn check_without_an_export_names_both_ways_to_give_one() {
+    let (code, _, err) = run(&[
+        "check",
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--nsg <FILE>|--azure <FILE>"), "{err}");
+}
