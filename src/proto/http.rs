@@ -49,8 +49,25 @@ pub struct Request {
     pub head_len: usize,
 }
 
-fn head_end(b: &[u8]) -> Option<usize> {
-    b.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4)
+/// Where an HTTP head ends (after its blank line), looking at no more than
+/// [`MAX_HEAD`] bytes; else what to report: more bytes, or not HTTP when no
+/// head ends within the limit. Shared with [`super::http_connect`].
+pub(crate) fn head_len<T>(b: &[u8]) -> Result<usize, Progress<T>> {
+    let seen = &b[..b.len().min(MAX_HEAD)];
+    match seen.windows(4).position(|w| w == b"\r\n\r\n") {
+        Some(p) => Ok(p + 4),
+        None if b.len() >= MAX_HEAD => Err(Progress::NotThis),
+        None => Err(Progress::NeedMore(b.len() + 1)),
+    }
+}
+
+/// The value of the header `name` (any case) in a head's lines after the
+/// first, untrimmed.
+pub(crate) fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.split("\r\n").skip(1).find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim().eq_ignore_ascii_case(name).then_some(v)
+    })
 }
 
 /// Parses the start of a client stream as a plain HTTP request head.
@@ -61,27 +78,21 @@ pub fn parse_request(b: &[u8]) -> Progress<Request> {
     else {
         return Progress::NotThis;
     };
-    let Some(end) = head_end(&b[..b.len().min(MAX_HEAD)]) else {
-        return if b.len() >= MAX_HEAD {
-            Progress::NotThis
-        } else {
-            Progress::NeedMore(b.len() + 1)
-        };
+    let end = match head_len(b) {
+        Ok(end) => end,
+        Err(p) => return p,
     };
     let head = String::from_utf8_lossy(&b[..end]);
-    let mut lines = head.split("\r\n");
-    let target = lines
+    let target = head
+        .split("\r\n")
         .next()
         .and_then(|l| l.split_whitespace().nth(1))
         .unwrap_or("");
-    let header = lines.find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.trim().eq_ignore_ascii_case("host").then(|| v.trim())
-    });
+    let host_header = header(&head, "host").map(str::trim);
     let absolute = target
         .split_once("://")
         .map(|(_, rest)| rest.split('/').next().unwrap_or(""));
-    let host = header
+    let host = host_header
         .or(absolute)
         .map(strip_port)
         .filter(|h| !h.is_empty())
@@ -112,12 +123,10 @@ pub fn deny_page(status: u16, head: &[u8], _body: &[u8]) -> Option<DenyPage> {
         return Some(DenyPage::AzureFirewall);
     }
     let head = String::from_utf8_lossy(head);
-    let squid = head.split("\r\n").skip(1).find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.trim()
-            .eq_ignore_ascii_case("x-squid-error")
-            .then(|| v.split_whitespace().next().unwrap_or(""))
-    })?;
+    let squid = header(&head, "x-squid-error")?
+        .split_whitespace()
+        .next()
+        .unwrap_or("");
     matches!(squid, "ERR_ACCESS_DENIED" | "ERR_CACHE_ACCESS_DENIED").then(|| DenyPage::Squid {
         error: squid.to_string(),
     })

@@ -1,10 +1,8 @@
 //! Explicit proxies: the `CONNECT host:port` request a client sends to an HTTP
 //! proxy, and the proxy's status line (200, 403, 407…).
 
+use super::http::{head_len, header};
 use super::{Progress, printable};
-
-/// Longest request or response head looked at.
-pub const MAX_HEAD: usize = 8 * 1024;
 
 /// A CONNECT request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,10 +32,6 @@ pub struct ProxyResponse {
     pub content_length: Option<usize>,
 }
 
-fn head_end(b: &[u8]) -> Option<usize> {
-    b.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4)
-}
-
 /// Parses the start of a client stream as a CONNECT request.
 pub fn parse_request(b: &[u8]) -> Progress<ConnectRequest> {
     const M: &[u8] = b"CONNECT ";
@@ -45,12 +39,9 @@ pub fn parse_request(b: &[u8]) -> Progress<ConnectRequest> {
     if !b[..n].eq_ignore_ascii_case(&M[..n]) {
         return Progress::NotThis;
     }
-    let Some(end) = head_end(&b[..b.len().min(MAX_HEAD)]) else {
-        return if b.len() >= MAX_HEAD {
-            Progress::NotThis
-        } else {
-            Progress::NeedMore(b.len() + 1)
-        };
+    let end = match head_len(b) {
+        Ok(end) => end,
+        Err(p) => return p,
     };
     let head = &b[..end];
     let line_end = head.windows(2).position(|w| w == b"\r\n").unwrap_or(end);
@@ -100,12 +91,9 @@ pub fn parse_response(b: &[u8]) -> Progress<ProxyResponse> {
     if b[..n] != M[..n] {
         return Progress::NotThis;
     }
-    let Some(end) = head_end(&b[..b.len().min(MAX_HEAD)]) else {
-        return if b.len() >= MAX_HEAD {
-            Progress::NotThis
-        } else {
-            Progress::NeedMore(b.len() + 1)
-        };
+    let end = match head_len(b) {
+        Ok(end) => end,
+        Err(p) => return p,
     };
     let head = String::from_utf8_lossy(&b[..end]);
     let status = head
@@ -116,15 +104,9 @@ pub fn parse_response(b: &[u8]) -> Progress<ProxyResponse> {
     let Some(status) = status else {
         return Progress::NotThis;
     };
-    let field = |name: &str| {
-        head.split("\r\n").skip(1).find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim().eq_ignore_ascii_case(name).then_some(v)
-        })
-    };
-    let auth_scheme = field("proxy-authenticate")
+    let auth_scheme = header(&head, "proxy-authenticate")
         .and_then(|v| v.split_whitespace().next().map(|s| printable(s.as_bytes())));
-    let content_length = field("content-length").and_then(|v| v.trim().parse().ok());
+    let content_length = header(&head, "content-length").and_then(|v| v.trim().parse().ok());
     Progress::Done(ProxyResponse {
         status,
         head_len: end,
