@@ -7,51 +7,9 @@ mod common;
 
 use asrscope::azure::tags::TagDb;
 use asrscope::model::RouteOrigin;
-use common::{analyze, data, run};
+use common::{analyze, az_flat, data, microsoft_body, run};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-
-/// The export a user has: `responses["200"].body` of a Microsoft example.
-fn body(name: &str) -> Value {
-    let text = std::fs::read_to_string(data(&format!("microsoft/{name}.json"))).unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
-    v["responses"]["200"]["body"].clone()
-}
-
-/// What `az … show` prints for a resource: `properties` flattened into the
-/// object and into every rule or route (azure-cli's `_output` deserialises
-/// with `client_flatten=True`), plus `resourceGroup`.
-fn az_flat(v: &Value) -> Value {
-    fn lift(v: &Value) -> Value {
-        let Value::Object(o) = v else {
-            return v.clone();
-        };
-        let mut out = serde_json::Map::new();
-        for (k, x) in o {
-            if k == "properties" {
-                if let Value::Object(p) = x {
-                    for (pk, px) in p {
-                        out.insert(pk.clone(), lift_lists(pk, px));
-                    }
-                }
-            } else {
-                out.insert(k.clone(), x.clone());
-            }
-        }
-        Value::Object(out)
-    }
-    fn lift_lists(k: &str, v: &Value) -> Value {
-        match (k, v) {
-            ("securityRules" | "defaultSecurityRules" | "routes", Value::Array(a)) => {
-                Value::Array(a.iter().map(lift).collect())
-            }
-            _ => v.clone(),
-        }
-    }
-    let mut out = lift(v);
-    out["resourceGroup"] = json!("rg1");
-    out
-}
 
 /// A scratch directory, removed at the end of the test.
 struct Scratch(PathBuf);
@@ -110,7 +68,7 @@ fn requirement<'a>(v: &'a Value, id: &str) -> &'a Value {
 /// (outbound, TCP) before the six default rules; `placed` is
 /// `networkInterfaces` or `subnets`.
 fn nsg_show(name: &str, placed: &str, rules: &[Value]) -> Value {
-    let mut nsg = az_flat(&body("NetworkSecurityGroupGet"));
+    let mut nsg = az_flat(&microsoft_body("NetworkSecurityGroupGet"));
     nsg["name"] = json!(name);
     nsg["id"] = json!(format!(
         "/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/{name}"
@@ -134,7 +92,7 @@ fn rule(name: &str, priority: u32, access: &str, destination: &str) -> Value {
 
 /// A route table as `az network route-table show` prints it.
 fn route_table(routes: &[(&str, &str, &str)]) -> Value {
-    let mut t = az_flat(&body("RouteTableGet"));
+    let mut t = az_flat(&microsoft_body("RouteTableGet"));
     t["routes"] = routes
         .iter()
         .map(|(name, prefix, hop)| {
@@ -155,7 +113,7 @@ fn microsoft_examples_read_alike_in_every_shape() {
     let s = |v: &Value| v.to_string();
     // nsg show and route-table show: the REST body and az's flattened output.
     for (name, is_nsg) in [("NetworkSecurityGroupGet", true), ("RouteTableGet", false)] {
-        let rest = body(name);
+        let rest = microsoft_body(name);
         let flat = az_flat(&rest);
         assert!(flat.get("properties").is_none());
         if is_nsg {
@@ -177,12 +135,12 @@ fn microsoft_examples_read_alike_in_every_shape() {
         }
     }
     // The effective lists: the body as az prints it, and the bare array.
-    let nsgs = body("NetworkInterfaceEffectiveNSGList");
+    let nsgs = microsoft_body("NetworkInterfaceEffectiveNSGList");
     assert_eq!(
         parse_nsgs(&s(&nsgs)).unwrap(),
         parse_nsgs(&s(&nsgs["value"])).unwrap()
     );
-    let routes = body("NetworkInterfaceEffectiveRouteTableList");
+    let routes = microsoft_body("NetworkInterfaceEffectiveRouteTableList");
     let r = parse_routes(&s(&routes)).unwrap();
     assert_eq!(r, parse_routes(&s(&routes["value"])).unwrap());
     assert_eq!(r.len(), 6);
@@ -192,10 +150,13 @@ fn microsoft_examples_read_alike_in_every_shape() {
 #[test]
 fn a_route_table_as_written_is_combined_with_the_system_routes() {
     let dir = Scratch::new("rt-system");
-    let nsg = dir.write("nsg.json", &az_flat(&body("NetworkSecurityGroupGet")));
+    let nsg = dir.write(
+        "nsg.json",
+        &az_flat(&microsoft_body("NetworkSecurityGroupGet")),
+    );
     for (shape, table) in [
-        ("rest", body("RouteTableGet")),
-        ("az", az_flat(&body("RouteTableGet"))),
+        ("rest", microsoft_body("RouteTableGet")),
+        ("az", az_flat(&microsoft_body("RouteTableGet"))),
     ] {
         let rt = dir.write(&format!("rt-{shape}.json"), &table);
         let (code, v) = check(&["--nsg", &nsg, "--routes", &rt]);
@@ -216,7 +177,10 @@ fn a_route_table_as_written_is_combined_with_the_system_routes() {
         assert!(notes[0].to_string().contains("system routes"), "{v}");
     }
     // The effective routes are the whole table: nothing is assumed.
-    let eff = dir.write("eff.json", &body("NetworkInterfaceEffectiveRouteTableList"));
+    let eff = dir.write(
+        "eff.json",
+        &microsoft_body("NetworkInterfaceEffectiveRouteTableList"),
+    );
     let (code, v) = check(&["--nsg", &nsg, "--routes", &eff]);
     assert_eq!(code, 0, "{v}");
     let s = requirement(&v, "cache-storage");
@@ -225,7 +189,7 @@ fn a_route_table_as_written_is_combined_with_the_system_routes() {
     // A flow the capture shows blocked, with NSGs that allow it: the route
     // table as written does not drop it, so the finding looks past the NSG
     // to a firewall or proxy, not at a route.
-    let rt = dir.write("rt.json", &az_flat(&body("RouteTableGet")));
+    let rt = dir.write("rt.json", &az_flat(&microsoft_body("RouteTableGet")));
     let allow = data("nsg-allow-all.json");
     let (_, v) = analyze(
         "syn-dropped.pcap",
@@ -424,7 +388,10 @@ fn another_clouds_tag_data_gives_no_verdict() {
 #[test]
 fn a_network_manager_is_said_where_the_verdict_depends_on_it() {
     let dir = Scratch::new("avnm");
-    let eff = dir.write("eff.json", &body("NetworkInterfaceEffectiveNSGList"));
+    let eff = dir.write(
+        "eff.json",
+        &microsoft_body("NetworkInterfaceEffectiveNSGList"),
+    );
     let (code, v) = check(&["--nsg", &eff]);
     assert_eq!(code, 1);
     assert!(
@@ -606,7 +573,10 @@ fn advice_never_hurts_the_configuration_it_acts_on() {
     assert_eq!(kind, "check-rule-in-portal", "{text}");
     // Microsoft's effective example lacks the default rules: it was cut, and
     // the advice says so instead of asking for what was given.
-    let ms = dir.write("ms.json", &body("NetworkInterfaceEffectiveNSGList"));
+    let ms = dir.write(
+        "ms.json",
+        &microsoft_body("NetworkInterfaceEffectiveNSGList"),
+    );
     let (kind, text) = first_fix(&ms);
     assert_eq!(kind, "export-whole", "{text}");
 }

@@ -5,52 +5,8 @@
 
 mod common;
 
-use common::{analyze, data, run};
+use common::{analyze, az_flat, data, microsoft_body, run};
 use serde_json::{Value, json};
-
-/// The export a user has: `responses["200"].body` of a Microsoft example.
-fn body(name: &str) -> Value {
-    let text = std::fs::read_to_string(data(&format!("microsoft/{name}.json"))).unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
-    v["responses"]["200"]["body"].clone()
-}
-
-/// What `az … show` prints: `properties` lifted into the object (and, for
-/// a firewall, into each rule collection and IP configuration).
-fn az(v: &Value) -> Value {
-    fn lift(v: &Value) -> Value {
-        let Value::Object(o) = v else {
-            return v.clone();
-        };
-        let mut out = serde_json::Map::new();
-        for (k, x) in o {
-            let lifted = |k: &str, x: &Value| match x {
-                Value::Array(a)
-                    if [
-                        "applicationRuleCollections",
-                        "networkRuleCollections",
-                        "natRuleCollections",
-                        "ipConfigurations",
-                    ]
-                    .contains(&k) =>
-                {
-                    Value::Array(a.iter().map(lift).collect())
-                }
-                _ => x.clone(),
-            };
-            if k == "properties" {
-                for (pk, px) in x.as_object().into_iter().flatten() {
-                    out.insert(pk.clone(), lifted(pk, px));
-                }
-            } else {
-                out.insert(k.clone(), lifted(k, x));
-            }
-        }
-        out.insert("resourceGroup".into(), json!("rg1"));
-        Value::Object(out)
-    }
-    lift(v)
-}
 
 fn scratch() -> tempfile::TempDir {
     tempfile::Builder::new()
@@ -111,7 +67,10 @@ fn azure_tells_every_export_by_its_shape() {
         ("IpGroupsGet", "ip-group"),
     ];
     for (name, kind) in examples {
-        for (shape, v) in [("rest", body(name)), ("az", az(&body(name)))] {
+        for (shape, v) in [
+            ("rest", microsoft_body(name)),
+            ("az", az_flat(&microsoft_body(name))),
+        ] {
             args.extend([
                 "--azure".to_string(),
                 write(&dir, &format!("{name}-{shape}.json"), &v),

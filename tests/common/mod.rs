@@ -245,3 +245,52 @@ pub fn analyze(name: &str, extra: &[&str]) -> (i32, serde_json::Value) {
     assert!(code == 0 || code == 1, "{name}: {err}");
     (code, serde_json::from_str(&out).unwrap())
 }
+
+/// The export a user has from the REST API: `responses["200"].body` of one
+/// of Microsoft's examples in `tests/data/microsoft/`.
+pub fn microsoft_body(name: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(data(&format!("microsoft/{name}.json"))).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["responses"]["200"]["body"].clone()
+}
+
+/// What `az … show` prints for a resource: `properties` flattened into the
+/// object and into each element of the lists azure-cli flattens too (an
+/// NSG's rules, a route table's routes, a firewall's rule collections and
+/// IP configurations; `_output` deserialises with `client_flatten=True`),
+/// plus `resourceGroup`.
+pub fn az_flat(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    const LISTS: [&str; 7] = [
+        "securityRules",
+        "defaultSecurityRules",
+        "routes",
+        "applicationRuleCollections",
+        "networkRuleCollections",
+        "natRuleCollections",
+        "ipConfigurations",
+    ];
+    fn lift(v: &Value) -> Value {
+        let Value::Object(o) = v else {
+            return v.clone();
+        };
+        let nested = |k: &str, x: &Value| match x {
+            Value::Array(a) if LISTS.contains(&k) => Value::Array(a.iter().map(lift).collect()),
+            _ => x.clone(),
+        };
+        let mut out = serde_json::Map::new();
+        for (k, x) in o {
+            if k == "properties" {
+                for (pk, px) in x.as_object().into_iter().flatten() {
+                    out.insert(pk.clone(), nested(pk, px));
+                }
+            } else {
+                out.insert(k.clone(), nested(k, x));
+            }
+        }
+        Value::Object(out)
+    }
+    let mut out = lift(v);
+    out["resourceGroup"] = serde_json::json!("rg1");
+    out
+}
