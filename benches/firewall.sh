@@ -29,31 +29,10 @@ FW="$WORK/fw-$RULES-$RCGS"
 [ -s "$FW/groups.json" ] || python3 benches/make-firewall-export.py "$FW" --rules "$RULES" --groups "$RCGS"
 [ -s "$WORK/handshakes.pcap" ] || python3 "$GEN" "$WORK/handshakes.pcap" --mix handshakes >/dev/null
 
-# median wall time of a command, in seconds, or >TIMEOUT
-measure() {
-    local times=() t
-    for _ in $(seq "$RUNS"); do
-        local s e
-        s=$(date +%s.%N)
-        local rc=0
-        timeout "$TIMEOUT" "$@" >/dev/null 2>&1 || rc=$?
-        [ "$rc" -eq 124 ] && { echo ">$TIMEOUT"; return; }
-        e=$(date +%s.%N)
-        times+=("$(echo "$e - $s" | bc)")
-    done
-    t=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
-    printf '%.2f' "$t"
-}
-
-printf '%-52s %14s' "input" "this build, s"
-[ -n "${PEER:-}" ] && printf ' %14s' "PEER, s"
-echo
-row() {
-    local label=$1; shift
-    printf '%-52s' "$label"
-    for b in "${BINS[@]}"; do printf ' %14s' "$(measure "$b" "$@")"; done
-    echo
-}
+WIDTH=52
+# shellcheck source=benches/timing.sh
+. benches/timing.sh
+header
 REG=(--source-region eastus --target-region centralus)
 ROUTES=(--routes tests/data/routes-udr-nva.json)
 EXPORTS=(--azure "$FW/firewall.json" --azure "$FW/policy.json" --azure "$FW/groups.json")

@@ -33,31 +33,10 @@ for n in 20000 100000; do
 done
 [ -s "$WORK/handshakes.pcap" ] || python3 "$GEN" "$WORK/handshakes.pcap" --mix handshakes >/dev/null
 
-# median wall time of a command, in seconds, or >TIMEOUT
-measure() {
-    local times=() t
-    for _ in $(seq "$RUNS"); do
-        local s e
-        s=$(date +%s.%N)
-        local rc=0
-        timeout "$TIMEOUT" "$@" >/dev/null 2>&1 || rc=$?
-        [ "$rc" -eq 124 ] && { echo ">$TIMEOUT"; return; }
-        e=$(date +%s.%N)
-        times+=("$(echo "$e - $s" | bc)")
-    done
-    t=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p")
-    printf '%.2f' "$t"
-}
-
-printf '%-44s %14s' "input" "this build, s"
-[ -n "${PEER:-}" ] && printf ' %14s' "PEER, s"
-echo
-row() {
-    local label=$1; shift
-    printf '%-44s' "$label"
-    for b in "${BINS[@]}"; do printf ' %14s' "$(measure "$b" "$@")"; done
-    echo
-}
+WIDTH=44
+# shellcheck source=benches/timing.sh
+. benches/timing.sh
+header
 REG=(--source-region eastus --target-region centralus)
 for n in 10000 20000 100000; do
     row "check, $n rules" check --nsg "$WORK/nsg-$n.json" "${REG[@]}"
