@@ -369,20 +369,22 @@ pub fn network_from(
         let what = match flag {
             Given::Nsg => ExportKind::Nsg,
             Given::Routes => ExportKind::Routes,
-            Given::Any => {
-                crate::azure::json::check(text.as_bytes()).map_err(|e| {
-                    let why = match e {
-                        crate::azure::json::Error::Syntax(e) => format!("not JSON ({e})"),
-                        crate::azure::json::Error::Duplicate(d) => {
+            // The shape is told in one pass; the file is checked as JSON
+            // only when no shape was found, to say why. A file of a known
+            // shape is checked by its reader (which refuses duplicate keys).
+            Given::Any => kind::sniff(&text).map_or_else(
+                || {
+                    let why = match crate::azure::json::check(text.as_bytes()) {
+                        Err(crate::azure::json::Error::Syntax(e)) => format!("not JSON ({e})"),
+                        Err(crate::azure::json::Error::Duplicate(d)) => {
                             format!("{d}; export the file again with `az`")
                         }
+                        Ok(()) => crate::render::network::UNKNOWN_EXPORT.to_string(),
                     };
-                    anyhow::anyhow!("{}: {why}", name(p))
-                })?;
-                kind::sniff(&text).ok_or_else(|| {
-                    anyhow::anyhow!("{}: {}", name(p), crate::render::network::UNKNOWN_EXPORT)
-                })?
-            }
+                    Err(anyhow::anyhow!("{}: {why}", name(p)))
+                },
+                Ok,
+            )?,
         };
         let fail = |e: &dyn std::fmt::Display| anyhow::anyhow!("{}: {e}", name(p));
         let items = match what {
