@@ -1824,6 +1824,59 @@ manifest fqdn-filter-allowed.pcap "the same haproxy SNI filter once the cache ac
     "REDIRECT to haproxy as in fqdn-filter-fin, with tcp-request content accept for req.ssl_sni $BLOB_NAME" \
     "100 KB PUT to storage (TLS 1.2, 201), AAD, ASR, Service Bus (TLS 1.3, 200), all through haproxy: every SYN/ACK and server packet from the appliance (TTL 64)"
 
+# 50. A VM in a private subnet without an explicit outbound method (the
+# default for virtual networks created after 31 March 2026, "Default outbound
+# access", 12/03/2025): the VM still reaches Azure Storage in its own region,
+# while every other public endpoint (Entra ID, Site Recovery, Service Bus)
+# gets no answer at all: no SYN/ACK, no reset, no ICMP. The NVA stands in for
+# the platform: it forwards DNS and the cache account and silently drops the
+# rest of the VM's traffic.
+log "[50] private-subnet"
+nva_fw -A FORWARD -s $VM_IP -d $DNS_P -j ACCEPT
+nva_fw -A FORWARD -s $VM_IP -d $BLOB_P -j ACCEPT
+nva_fw -A FORWARD -s $VM_IP -j DROP
+tcpdump_start $NS_VM vm0 privsub.pcap
+ok vm_curl -4 --tlsv1.2 --tls-max 1.2 -T "$TMP/blob-100k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000050.log"
+fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 --data-binary "$TOKEN_BODY" "https://$AAD_NAME/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"
+fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 "https://$ASR_NAME/Subscriptions/00000000-0000-0000-0000-000000000000/registration"
+fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 --data-binary '{"vm":"vm01","rpo_seconds":30}' "https://$SB_NAME/asrmonitoring/messages"
+cap_stop; nva_fw_flush
+publish privsub.pcap private-subnet.pcap
+f=$TMP/out/private-subnet.pcap
+expect "DNS answers for the four names" "$f" "dns.flags.response==1 && dns.flags.rcode==0 && dns.a" -ge 4
+expect "SYN/ACK from storage" "$f" "$SYNACK && ip.src==$BLOB_A" -eq 1
+expect "storage upload data" "$f" "ip.dst==$BLOB_A && tcp.len>1000" -ge 50
+expect "SYNs to Entra ID, Site Recovery and Service Bus" "$f" "$SYN && (ip.dst==$AAD_A || ip.dst==$ASR_A || ip.dst==$SB_A)" -ge 6
+expect "any answer from them" "$f" "ip.src==$AAD_A || ip.src==$ASR_A || ip.src==$SB_A" -eq 0
+expect "ICMP" "$f" "icmp" -eq 0
+manifest private-subnet.pcap "a VM in a private subnet without explicit outbound access: the cache upload to same-region storage works, Entra ID, Site Recovery and Service Bus get no answer at all" "$CLIENT" \
+    "$BLOB_NAME=$BLOB_A; $AAD_NAME=$AAD_A; $ASR_NAME=$ASR_A; $SB_NAME=$SB_A; DNS $DNS_A" "$T_BLOB; $T_AAD; $T_ASR; $T_SB; $T_DNS" \
+    "iptables on the NVA: FORWARD -s $VM_IP to DNS and storage ACCEPT, everything else from the VM DROP" \
+    "DNS ok for all four names; 100 KB PUT to storage over TLS 1.2 -> 201; SYNs to AAD, ASR and Service Bus (t=0, ~1 s, ~3 s) with no answer, no reset, no ICMP; curl gives up at 3.5 s each"
+
+# 51. The same silence toward every public endpoint, storage included: the
+# VM's own DNS works and nothing else does. Not the private-subnet signature
+# (storage in the same region would have answered): a filter or a route that
+# drops everything.
+log "[51] all-public-dropped"
+nva_fw -A FORWARD -s $VM_IP -d $DNS_P -j ACCEPT
+nva_fw -A FORWARD -s $VM_IP -j DROP
+tcpdump_start $NS_VM vm0 alldrop.pcap
+fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000051.log"
+fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 --data-binary "$TOKEN_BODY" "https://$AAD_NAME/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"
+fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 "https://$ASR_NAME/Subscriptions/00000000-0000-0000-0000-000000000000/registration"
+fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 --data-binary '{"vm":"vm01","rpo_seconds":30}' "https://$SB_NAME/asrmonitoring/messages"
+cap_stop; nva_fw_flush
+publish alldrop.pcap all-public-dropped.pcap
+f=$TMP/out/all-public-dropped.pcap
+expect "DNS answers for the four names" "$f" "dns.flags.response==1 && dns.flags.rcode==0 && dns.a" -ge 4
+expect "SYNs to storage" "$f" "$SYN && ip.dst==$BLOB_A" -ge 2
+expect "any answer from Azure but DNS" "$f" "ip.src==$BLOB_A || ip.src==$AAD_A || ip.src==$ASR_A || ip.src==$SB_A" -eq 0
+manifest all-public-dropped.pcap "every public endpoint silently dropped, the cache account too: only the VM's DNS answers" "$CLIENT" \
+    "$BLOB_NAME=$BLOB_A; $AAD_NAME=$AAD_A; $ASR_NAME=$ASR_A; $SB_NAME=$SB_A; DNS $DNS_A" "$T_BLOB; $T_AAD; $T_ASR; $T_SB; $T_DNS" \
+    "iptables on the NVA: FORWARD -s $VM_IP to DNS ACCEPT, everything else from the VM DROP" \
+    "DNS ok for all four names; SYNs to storage, AAD, ASR and Service Bus (t=0, ~1 s, ~3 s) with no answer, no reset, no ICMP; curl gives up at 3.5 s each"
+
 teardown                      # the lab is no longer needed
 log "captures done after ${SECONDS}s; writing ground truth"
 
