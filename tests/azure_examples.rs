@@ -811,7 +811,9 @@ fn government_urls_and_the_enhanced_churn_preview_are_listed() {
 /// (which hides the singular forms such as `--destination-port-range`),
 /// `vnet/subnet/_update.py` (`AZ_SUPPORT_GENERIC_UPDATE`: `--add`),
 /// `nic/_list_effective_nsg.py`, `_list_service_tags.py`, and
-/// `command_modules/privatedns/aaz/latest/network/private_dns/link/vnet/_create.py`. The global
+/// `command_modules/privatedns/aaz/latest/network/private_dns/link/vnet/_create.py`
+/// and `command_modules/privatedns/_params.py` for `record-set a add-record`
+/// (`--record-set-name`/`-n`, `--ipv4-address`/`-a`, `--zone-name`/`-z`). The global
 /// `-g/--resource-group` comes from `AAZResourceGroupNameArg`.
 const AZ: &[(&str, &[&str])] = &[
     (
@@ -862,6 +864,19 @@ const AZ: &[(&str, &[&str])] = &[
             "-v",
             "--registration-enabled",
             "-e",
+        ],
+    ),
+    (
+        "network private-dns record-set a add-record",
+        &[
+            "--resource-group",
+            "-g",
+            "--zone-name",
+            "-z",
+            "--record-set-name",
+            "-n",
+            "--ipv4-address",
+            "-a",
         ],
     ),
 ];
@@ -982,6 +997,7 @@ fn finding_fixes() -> Vec<String> {
         ("nva-forwarded.pcapng", vec!["--capture-point", "nva"]),
         ("loss-ratelimit.pcap", vec![]),
         ("syn-dropped.pcap", vec!["--nsg", deny.as_str()]),
+        ("privatelink-unlinked.pcap", vec![]),
     ] {
         let mut args = vec!["--source-region", "eastus", "--target-region", "centralus"];
         args.extend(extra);

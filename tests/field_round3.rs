@@ -262,15 +262,69 @@ fn a_private_endpoint_resolved_publicly_names_the_zone_to_link() {
         zones.contains(&"privatelink.siterecovery.windowsazure.com"),
         "{zones:?}"
     );
-    for f in f {
+    for f in &f {
         let fix = f["fix"][0].as_str().unwrap();
         assert!(
             fix.contains("az network private-dns link vnet create"),
             "{fix}"
         );
         assert!(fix.contains("conditional forwarder"), "{fix}");
-        assert_eq!(f["severity"], "warning");
     }
+    // By role: the cache account is still used over its public endpoint
+    // (protection succeeds, a warning); a vault with a private endpoint
+    // refuses every network without one, so Site Recovery fails now.
+    let of = |zone: &str| {
+        *f.iter()
+            .find(|f| f["about"]["zone"] == zone)
+            .unwrap_or_else(|| panic!("{zone}"))
+    };
+    let cache = of("privatelink.blob.core.windows.net");
+    assert_eq!(cache["about"]["role"], "cache-over-public-endpoint");
+    assert_eq!(cache["severity"], "warning");
+    let evidence = cache["evidence"].to_string();
+    assert!(
+        evidence.contains("over the public endpoint today"),
+        "{evidence}"
+    );
+    assert!(
+        evidence.contains("forward blob.core.windows.net"),
+        "{evidence}"
+    );
+    assert_eq!(cache["fixes"].as_array().unwrap().len(), 1, "{cache}");
+    let vault = of("privatelink.siterecovery.windowsazure.com");
+    assert_eq!(vault["about"]["role"], "vault-refused");
+    assert_eq!(vault["severity"], "critical");
+    assert_eq!(vault["error_codes"][0], "151195");
+    let evidence = vault["evidence"].to_string();
+    assert!(!evidence.contains("today"), "{evidence}");
+    assert!(
+        evidence.contains(
+            "isn't accessible from networks other than those networks that have private endpoints"
+        ),
+        "{evidence}"
+    );
+    // The forwarder the DNS zone values page gives: {regionCode}.siterecovery…,
+    // here the vault's region code eus.
+    assert!(
+        evidence.contains("forward eus.siterecovery.windowsazure.com to Azure DNS"),
+        "{evidence}"
+    );
+    let fixes: Vec<&str> = vault["fix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert_eq!(fixes.len(), 2, "{fixes:?}");
+    assert!(fixes[0].contains("az network private-dns link vnet create"));
+    assert!(
+        fixes[1].contains(
+            "az network private-dns record-set a add-record --resource-group '<zone-resource-group>' --zone-name 'privatelink.siterecovery.windowsazure.com' --record-set-name '3216540987123456789-asr-pod01-rcm1.eus'"
+        ),
+        "{}",
+        fixes[1]
+    );
+    assert!(fixes[1].contains("two more names"), "{}", fixes[1]);
     // The flows themselves went to the public endpoints and worked.
     for f in tcp_flows(&v) {
         assert_eq!(f["verdict"], "allowed", "{f}");

@@ -18,7 +18,8 @@ pub(crate) struct Zone {
     /// The zone (`privatelink.blob.core.windows.net`).
     pub zone: &'static str,
     /// The public zone a custom DNS server forwards to Azure DNS
-    /// (168.63.129.16) for it.
+    /// (168.63.129.16) for it, as the DNS zone values page spells it
+    /// (`{regionCode}` where the vault's region code goes).
     pub forwarder: &'static str,
 }
 
@@ -35,7 +36,7 @@ pub(crate) const ZONES: &[Zone] = &[
         cloud: Cloud::Public,
         endpoint: EndpointId::SiteRecovery,
         zone: "privatelink.siterecovery.windowsazure.com",
-        forwarder: "siterecovery.windowsazure.com",
+        forwarder: "{regionCode}.siterecovery.windowsazure.com",
     },
     Zone {
         cloud: Cloud::Usgov,
@@ -47,7 +48,7 @@ pub(crate) const ZONES: &[Zone] = &[
         cloud: Cloud::Usgov,
         endpoint: EndpointId::SiteRecovery,
         zone: "privatelink.siterecovery.windowsazure.us",
-        forwarder: "siterecovery.windowsazure.us",
+        forwarder: "{regionCode}.siterecovery.windowsazure.us",
     },
     Zone {
         cloud: Cloud::China,
@@ -56,6 +57,28 @@ pub(crate) const ZONES: &[Zone] = &[
         forwarder: "blob.core.chinacloudapi.cn",
     },
 ];
+
+impl Zone {
+    /// The public zone to forward for `link`, a record of this zone: the
+    /// region code filled in from the label before the zone
+    /// (`….eus.privatelink.siterecovery.windowsazure.com` → `eus.siterecovery.windowsazure.com`),
+    /// or the documented form when the name has none.
+    pub(crate) fn forwarder_for(&self, link: &str) -> String {
+        let Some(rest) = self.forwarder.strip_prefix("{regionCode}.") else {
+            return self.forwarder.to_string();
+        };
+        let link = link.trim_end_matches('.').to_ascii_lowercase();
+        let code = link
+            .strip_suffix(self.zone)
+            .and_then(|l| l.strip_suffix('.'))
+            .and_then(|l| l.rsplit('.').next().filter(|_| l.contains('.')))
+            .filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric()));
+        match code {
+            Some(c) => format!("{c}.{rest}"),
+            None => self.forwarder.to_string(),
+        }
+    }
+}
 
 /// The zone a name is in (any case, trailing dot ignored): the name itself
 /// is a record of the zone (`a.privatelink.blob.core.windows.net`, or the
@@ -88,6 +111,21 @@ mod tests {
             Cloud::Usgov
         );
         assert!(zone_of("asrcache1.blob.core.windows.net").is_none());
+        // The vault's forwarder is per region code, filled in from the name.
+        let z = zone_of("x-asr-pod01-rcm1.eus.privatelink.siterecovery.windowsazure.com").unwrap();
+        assert_eq!(
+            z.forwarder_for("x-asr-pod01-rcm1.eus.privatelink.siterecovery.windowsazure.com"),
+            "eus.siterecovery.windowsazure.com"
+        );
+        assert_eq!(
+            z.forwarder_for("privatelink.siterecovery.windowsazure.com"),
+            "{regionCode}.siterecovery.windowsazure.com"
+        );
+        let z = zone_of("a.privatelink.blob.core.windows.net").unwrap();
+        assert_eq!(
+            z.forwarder_for("a.privatelink.blob.core.windows.net"),
+            "blob.core.windows.net"
+        );
         assert!(zone_of("evilprivatelink.blob.core.windows.net").is_none());
     }
 }

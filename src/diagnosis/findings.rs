@@ -13,8 +13,8 @@ use crate::azure::endpoints::Endpoint;
 use crate::azure::tags::TagDb;
 use crate::model::{
     ByAddress, Cause, DnsServer, EndpointId, Evidence, Finding, FindingKind, Fix, NameLog, NextHop,
-    NsgExport, NsgOutcome, NsgVerdict, RegionChoice, RequiredTag, ServiceEndpointWhy, Severity,
-    Status, Thresholds, Title, Tunnel, TunnelKind, Upload,
+    NsgExport, NsgOutcome, NsgVerdict, PublicResolution, RegionChoice, RequiredTag,
+    ServiceEndpointWhy, Severity, Status, Thresholds, Title, Tunnel, TunnelKind, Upload,
 };
 use std::collections::BTreeMap;
 
@@ -578,8 +578,12 @@ pub(super) fn dns(e: &Endpoint, d: &NameLog, cause: &Cause) -> Finding {
 /// A name of an endpoint with a private endpoint (its CNAME chain goes
 /// through a Site Recovery private DNS zone) that resolves to a public
 /// address: the zone is not linked to the VM's virtual network, or a custom
-/// DNS server does not forward to Azure DNS. Replication may work today and
-/// fail the day the account's or vault's public access is turned off.
+/// DNS server does not forward to Azure DNS. What that means depends on the
+/// endpoint ("Replicate machines with private endpoints"): the cache
+/// account is still used over its public endpoint ("protection would still
+/// be successful"), while a vault with a private endpoint "isn't accessible
+/// from networks other than those networks that have private endpoints", so
+/// Site Recovery fails now.
 pub(super) fn resolves_publicly(e: &Endpoint, d: &NameLog) -> Option<Finding> {
     let (link, zone) = d
         .cname_chain
@@ -598,30 +602,63 @@ pub(super) fn resolves_publicly(e: &Endpoint, d: &NameLog) -> Option<Finding> {
         .chain(&d.cname_chain)
         .cloned()
         .collect();
+    let forwarder = zone.forwarder_for(link);
+    let link_zone = Fix::LinkPrivateDnsZone {
+        zone: zone.zone.to_string(),
+        forwarder: forwarder.clone(),
+    };
+    let mut codes = e.error_codes.to_vec();
+    let (role, severity, fix, meaning) = if zone.endpoint == EndpointId::SiteRecovery {
+        let record = link
+            .trim_end_matches('.')
+            .len()
+            .checked_sub(zone.zone.len() + 1)
+            .map(|n| link[..n].to_string())
+            .unwrap_or_default();
+        let a_record = Fix::PrivateDnsARecord {
+            zone: zone.zone.to_string(),
+            record,
+        };
+        // Registration fails when the vault's names do not resolve to its
+        // private endpoint (151195), beside the endpoint's own codes.
+        codes.insert(0, "151195");
+        (
+            PublicResolution::VaultRefused,
+            Severity::Critical,
+            vec![link_zone, a_record],
+            Evidence::VaultLockedDown,
+        )
+    } else {
+        (
+            PublicResolution::CacheOverPublicEndpoint,
+            Severity::Warning,
+            vec![link_zone],
+            Evidence::PublicEndpointToday,
+        )
+    };
     Some(finding(
         FindingKind::ResolvesPublicly {
             endpoint: e.id,
             zone: zone.zone.to_string(),
+            role,
         },
         Kind {
-            severity: Severity::Warning,
+            severity,
             title: Title::ResolvesPublicly {
                 name: d.name.clone(),
+                role,
             },
-            codes: e.error_codes.to_vec(),
-            fix: vec![Fix::LinkPrivateDnsZone {
-                zone: zone.zone.to_string(),
-                forwarder: zone.forwarder.to_string(),
-            }],
+            codes,
+            fix,
         },
         vec![
             Evidence::ResolvedTo { chain, public },
             Evidence::ZoneNotAnswered {
                 link: link.clone(),
                 zone: zone.zone,
-                forwarder: zone.forwarder,
+                forwarder,
             },
-            Evidence::PublicEndpointToday,
+            meaning,
         ],
     ))
 }

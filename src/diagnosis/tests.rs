@@ -1228,10 +1228,12 @@ fn a_private_endpoint_name_resolving_publicly_names_the_zone_to_link() {
         f.about,
         FindingKind::ResolvesPublicly {
             endpoint: EndpointId::CacheStorage,
-            zone: "privatelink.blob.core.windows.net".into()
+            zone: "privatelink.blob.core.windows.net".into(),
+            role: PublicResolution::CacheOverPublicEndpoint,
         }
     );
     assert_eq!(f.severity, Severity::Warning);
+    assert_eq!(f.evidence[2], Evidence::PublicEndpointToday);
     assert_eq!(
         f.evidence[..2],
         [
@@ -1246,7 +1248,7 @@ fn a_private_endpoint_name_resolving_publicly_names_the_zone_to_link() {
             Evidence::ZoneNotAnswered {
                 link: "asrcache1.privatelink.blob.core.windows.net".into(),
                 zone: "privatelink.blob.core.windows.net",
-                forwarder: "blob.core.windows.net"
+                forwarder: "blob.core.windows.net".into()
             }
         ]
     );

@@ -5,7 +5,7 @@
 
 use super::{
     EndpointId, FirewallPlace, FirewallRuleRef, FirewallRuleType, FirewallUnknown, NextHop,
-    NsgExport, RequiredTag, RoutePrefix, Status,
+    NsgExport, PublicResolution, RequiredTag, RoutePrefix, Status,
 };
 use serde::{Serialize, Serializer};
 
@@ -246,6 +246,15 @@ pub enum Fix {
         /// The public zone to forward.
         forwarder: String,
     },
+    /// A private DNS zone made by hand: add an A record for the name with
+    /// the private endpoint's address; after replication is enabled, two
+    /// more names need theirs.
+    PrivateDnsARecord {
+        /// The private DNS zone.
+        zone: String,
+        /// The record set's name in the zone (the name less the zone).
+        record: String,
+    },
 }
 
 /// The JSON of an NSG allow rule, of either kind: `tag`, `nsg`, `priority`
@@ -333,6 +342,8 @@ pub enum FindingKind {
         endpoint: EndpointId,
         /// The private DNS zone.
         zone: String,
+        /// What the public answer means for that endpoint.
+        role: PublicResolution,
     },
     /// An endpoint was reached through a proxy that asks for credentials:
     /// the connection worked, because its client sent them, which the

@@ -9,6 +9,21 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
+/// What a name of an endpoint with a private endpoint that resolves to a
+/// public address means, by the endpoint's role ("Replicate machines with
+/// private endpoints", Site Recovery).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PublicResolution {
+    /// The cache storage account: protection still succeeds, and
+    /// replication goes over the account's public endpoint while it allows
+    /// public access.
+    CacheOverPublicEndpoint,
+    /// The Recovery Services vault: with a private endpoint it is locked
+    /// down to the networks that have one, so the public answer fails now.
+    VaultRefused,
+}
+
 /// A finding's headline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Title {
@@ -99,6 +114,8 @@ pub enum Title {
     ResolvesPublicly {
         /// The name.
         name: String,
+        /// What that means for the endpoint it names.
+        role: PublicResolution,
     },
     /// Cache storage traffic goes to another region than the source.
     CacheInOtherRegion {
@@ -328,10 +345,13 @@ pub enum Evidence {
         /// The private DNS zone.
         zone: &'static str,
         /// The public zone to forward.
-        forwarder: &'static str,
+        forwarder: String,
     },
-    /// Replication uses the public endpoint for now.
+    /// Replication uses the cache account's public endpoint for now.
     PublicEndpointToday,
+    /// The vault, once it has a private endpoint, refuses networks without
+    /// one: Site Recovery fails from this VM now.
+    VaultLockedDown,
     /// Bytes uploaded to another region's storage addresses.
     CacheBytes {
         /// Bytes.

@@ -440,6 +440,11 @@ pub fn fix(fix: &Fix) -> String {
             "link the private DNS zone {zone} to the VM's virtual network (in the zone's resource group; the virtual network by name, or by ID when it is in another resource group): az network private-dns link vnet create --resource-group '<zone-resource-group>' --zone-name {} --name '<link-name>' --virtual-network '<vnet-name-or-id>' --registration-enabled false. With a custom DNS server, add a conditional forwarder for {forwarder} to Azure DNS (168.63.129.16) on it instead, from a DNS server in a virtual network linked to the zone",
             quote(zone)
         ),
+        Fix::PrivateDnsARecord { zone, record } => format!(
+            "or, when the zone was made by hand (no private DNS zone integration when the private endpoint was created), add an A record for each name of the vault's private endpoint with its private address, as the private endpoint's DNS configuration lists them (the names follow {{Vault-ID}}-asr-pod01-{{type}}-.{{target-geo-code}}.{zone}): az network private-dns record-set a add-record --resource-group '<zone-resource-group>' --zone-name {} --record-set-name {} --ipv4-address '<private-endpoint-address>'. After replication is enabled, two more names are added to the private endpoints in both regions: add their records too",
+            quote(zone),
+            quote(record)
+        ),
         Fix::EntraIdStaysPublic => "Microsoft Entra ID (login.microsoftonline.com, tag AzureActiveDirectory) has no private endpoint and must still be allowed outbound".into(),
     }
 }

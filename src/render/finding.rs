@@ -3,7 +3,8 @@
 use super::network::{next_hop, nsg_notes, route_note, route_prefix, route_source, steps_text};
 use super::{cause, reason, sources_text, synack_print, upload_time};
 use crate::model::{
-    ClosedBy, DenyPage, DnsServer, Evidence, Finding, ServerSeen, Title, Tunnel, TunnelKind,
+    ClosedBy, DenyPage, DnsServer, Evidence, Finding, PublicResolution, ServerSeen, Title, Tunnel,
+    TunnelKind,
 };
 
 /// A finding's title.
@@ -49,9 +50,14 @@ pub(crate) fn title(t: &Title) -> String {
             "{pattern} goes through a proxy that asks for credentials, which Site Recovery does not support"
         ),
         Title::DoesNotResolve { name } => format!("{name} does not resolve"),
-        Title::ResolvesPublicly { name } => {
-            format!("{name} has a private endpoint but resolves to a public address")
-        }
+        Title::ResolvesPublicly { name, role } => match role {
+            PublicResolution::CacheOverPublicEndpoint => {
+                format!("{name} has a private endpoint but resolves to a public address")
+            }
+            PublicResolution::VaultRefused => format!(
+                "{name}, a name of the vault's private endpoint, resolves to a public address: the vault refuses this network"
+            ),
+        },
         Title::CacheInOtherRegion { region, source } => {
             format!("cache storage traffic goes to region {region}, not the source region {source}")
         }
@@ -254,6 +260,7 @@ pub(crate) fn evidence(e: &Evidence) -> String {
             "{link} is a record of the private DNS zone {zone}, which this VM's DNS does not answer from: the zone is not linked to the VM's virtual network, or a custom DNS server does not forward {forwarder} to Azure DNS (168.63.129.16)"
         ),
         Evidence::PublicEndpointToday => "replication goes over the public endpoint today, and fails the day its public network access is turned off".into(),
+        Evidence::VaultLockedDown => "a vault with a private endpoint is locked down and \"isn't accessible from networks other than those networks that have private endpoints\" (Replicate machines with private endpoints): Site Recovery fails from this VM until the name resolves to the private endpoint's address".into(),
         Evidence::CacheBytes { bytes, region } => {
             format!("{bytes} bytes uploaded to addresses of Storage.{region}")
         }
