@@ -809,7 +809,9 @@ fn government_urls_and_the_enhanced_churn_preview_are_listed() {
 /// `src/azure-cli/azure/cli/command_modules/network/aaz/latest/network/`):
 /// `nsg/rule/_create.py` with the wrapper `operations/latest/network/nsg/rule/_create.py`
 /// (which hides the singular forms such as `--destination-port-range`),
-/// `vnet/subnet/_update.py` (`AZ_SUPPORT_GENERIC_UPDATE`: `--add`),
+/// `vnet/subnet/_update.py` (`AZ_SUPPORT_GENERIC_UPDATE`: `--add`; `--nat-gateway`),
+/// `nat/gateway/_create.py` with the wrapper `operations/latest/network/nat/gateway/_create.py`
+/// (`--public-ip-addresses`, `--public-ip-prefixes` in place of `--pip-*`),
 /// `nic/_list_effective_nsg.py`, `_list_service_tags.py`, and
 /// `command_modules/privatedns/aaz/latest/network/private_dns/link/vnet/_create.py`
 /// and `command_modules/privatedns/_params.py` for `record-set a add-record`
@@ -844,6 +846,23 @@ const AZ: &[(&str, &[&str])] = &[
             "--name",
             "-n",
             "--add",
+            "--nat-gateway",
+        ],
+    ),
+    (
+        "network nat gateway create",
+        &[
+            "--resource-group",
+            "-g",
+            "--name",
+            "-n",
+            "--location",
+            "-l",
+            "--public-ip-addresses",
+            "--public-ip-prefixes",
+            "--idle-timeout",
+            "--zone",
+            "-z",
         ],
     ),
     (
@@ -909,18 +928,24 @@ fn words(line: &str) -> Vec<String> {
     out
 }
 
-/// Every `az …` command in a text: from `az` to the end of its line.
+/// Every `az …` command in a text: from `az` to the next one on its line,
+/// or to the end of the line.
 fn az_commands(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in text.lines() {
-        let mut rest = line;
-        while let Some(i) = rest.find("az network ") {
-            let boundary = i == 0 || !rest[..i].ends_with(|c: char| c.is_alphanumeric());
-            if boundary {
-                out.push(rest[i..].trim_end_matches(['"', ',', ')']).to_string());
-                break;
+        let rest = line;
+        // Each command runs to the next one on the line, or to its end.
+        let mut starts = Vec::new();
+        let mut from = 0;
+        while let Some(i) = rest[from..].find("az network ").map(|i| i + from) {
+            if i == 0 || !rest[..i].ends_with(|c: char| c.is_alphanumeric()) {
+                starts.push(i);
             }
-            rest = &rest[i + 1..];
+            from = i + 1;
+        }
+        for (k, &i) in starts.iter().enumerate() {
+            let end = starts.get(k + 1).copied().unwrap_or(rest.len());
+            out.push(rest[i..end].trim_end_matches(['"', ',', ')']).to_string());
         }
     }
     out
@@ -998,6 +1023,7 @@ fn finding_fixes() -> Vec<String> {
         ("loss-ratelimit.pcap", vec![]),
         ("syn-dropped.pcap", vec!["--nsg", deny.as_str()]),
         ("privatelink-unlinked.pcap", vec![]),
+        ("private-subnet.pcap", vec![]),
     ] {
         let mut args = vec!["--source-region", "eastus", "--target-region", "centralus"];
         args.extend(extra);
@@ -1051,6 +1077,21 @@ fn assert_weakens_nothing(name: &str, cmd: &str, w: &[String]) {
         );
         assert!(tag.chars().next().unwrap().is_ascii_alphabetic(), "{cmd}");
     }
+    if name == "network vnet subnet update" && w.iter().any(|x| x == "--nat-gateway") {
+        // Attaches a NAT gateway (to a subnet that has no outbound method),
+        // and changes nothing else.
+        let flags: Vec<&str> = w
+            .iter()
+            .filter(|x| x.starts_with('-'))
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            flags,
+            ["--resource-group", "--vnet-name", "--name", "--nat-gateway"],
+            "{cmd}"
+        );
+        return;
+    }
     if name == "network vnet subnet update" {
         // Added to the list, never set over it.
         let i = w.iter().position(|x| x == "--add").unwrap();
@@ -1075,6 +1116,12 @@ fn every_az_command_printed_uses_only_azure_clis_parameters_and_weakens_nothing(
         assert_weakens_nothing(name, cmd, &w);
     }
     for (name, _) in AZ.iter().take(3) {
+        assert!(seen.contains(name), "no {name} among {commands:#?}");
+    }
+    for name in [
+        "network nat gateway create",
+        "network private-dns record-set a add-record",
+    ] {
         assert!(seen.contains(name), "no {name} among {commands:#?}");
     }
     // What replaces a list, or routes around an appliance, is never printed.

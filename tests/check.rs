@@ -393,3 +393,64 @@ fn check_without_an_export_names_both_ways_to_give_one() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--nsg <FILE>|--azure <FILE>"), "{err}");
 }
+
+/// A route sending Entra ID to next hop `Internet` (the "Default outbound
+/// access" page's example: service tags past the appliance) is `ok`, with
+/// the note that a private subnet needs an explicit outbound method and that
+/// the exports do not tell whether the subnet is private; the cache account
+/// (Storage in the source region, reached from a private subnet too) and
+/// what goes to the appliance get no such note.
+#[test]
+fn a_route_to_internet_is_ok_with_the_private_subnet_caveat() {
+    let (nsg, routes) = (
+        data("nsg-allow-all.json"),
+        data("routes-tags-internet.json"),
+    );
+    let (_, v, err) = check(&["--nsg", &nsg, "--routes", &routes]);
+    let req = |id: &str| {
+        v["requirements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id}: {err}"))
+            .clone()
+    };
+    let caveat = |r: &Value| {
+        r["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|e| e.starts_with("next hop Internet"))
+            .map(str::to_string)
+    };
+    let aad = req("azure-ad");
+    assert_eq!(aad["status"], "ok", "{aad}");
+    assert_eq!(aad["next_hops"], serde_json::json!([["Internet", 200]]));
+    let note = caveat(&aad).unwrap_or_else(|| panic!("{aad}"));
+    assert!(note.contains("private subnet"), "{note}");
+    assert!(note.contains("March 31, 2026"), "{note}");
+    assert!(
+        note.contains("an explicit outbound method must be enabled"),
+        "{note}"
+    );
+    assert!(note.contains("not known from the given exports"), "{note}");
+    for id in ["cache-storage", "site-recovery", "monitoring"] {
+        let r = req(id);
+        assert_eq!(r["status"], "via-appliance", "{r}");
+        assert!(caveat(&r).is_none(), "{r}");
+    }
+    // Storage in the source region straight to the internet: no caveat.
+    let drop = data("routes-drop-eventhub.json");
+    let (_, v, _) = check(&["--nsg", &nsg, "--routes", &drop]);
+    let storage = v["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "cache-storage")
+        .unwrap()
+        .clone();
+    assert_eq!(storage["next_hops"][0][0], "Internet", "{storage}");
+    assert!(caveat(&storage).is_none(), "{storage}");
+}

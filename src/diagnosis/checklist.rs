@@ -194,6 +194,26 @@ impl Diagnoser {
         }
     }
 
+    /// The private-subnet signature, when the cache upload went to Storage
+    /// in the source region alone and none of its flows was blocked.
+    fn private_subnet(
+        &self,
+        source: Option<&RegionChoice>,
+        storage_ok: bool,
+        outbound: &[findings::Outbound],
+    ) -> Option<Finding> {
+        let s = &source?.region;
+        let here = self.storage_regions.get(&s.id).copied().unwrap_or(0);
+        let elsewhere = self
+            .storage_regions
+            .iter()
+            .any(|(r, b)| *r != s.id && *b > 0);
+        if !storage_ok || here == 0 || elsewhere {
+            return None;
+        }
+        findings::private_subnet(&s.tag_suffix, here, outbound)
+    }
+
     /// Builds the diagnosis.
     pub(crate) fn finish(mut self, s: Setting<'_>) -> Diagnosis {
         let cloud = self.cloud(&s);
@@ -217,6 +237,7 @@ impl Diagnoser {
             network: s.network,
             at_appliance,
         };
+        let (mut storage_ok, mut outbound) = (false, Vec::new());
         for e in CATALOG {
             let e = &e.in_cloud(cloud.cloud);
             let a = self.per.remove(&e.id).unwrap_or_default();
@@ -229,12 +250,21 @@ impl Diagnoser {
                         && d.nxdomain + d.servfail + d.other_errors + d.unanswered > 0
                 })
                 .collect();
+            if e.id == EndpointId::CacheStorage {
+                storage_ok = !a.verdicts.contains_key(&Verdict::Blocked);
+            } else {
+                outbound.push(findings::Outbound::of(e, &a));
+            }
             let r = requirement(e, &a, e.tag.required(src, dst), &failed_dns);
             found.extend(endpoint_findings(e, &a, &r, s.dns, &failed_dns, &around));
             requirements.push(r);
         }
         if let Some(src) = &source {
             found.extend(findings::cache_region(src, &self.storage_regions, s.tags));
+        }
+        // The VM's finding first: it explains the endpoints' own.
+        if let Some(f) = self.private_subnet(source.as_ref(), storage_ok, &outbound) {
+            found.insert(0, f);
         }
         // Both legs of translated Site Recovery connections: the capture was
         // taken on the appliance that translates them.

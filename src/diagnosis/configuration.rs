@@ -19,8 +19,9 @@ use crate::azure::endpoints::Endpoint;
 use crate::azure::firewall::{Flow as FirewallFlow, NameSpec};
 use crate::azure::tags::{TagDb, TagSource, for_cloud};
 use crate::model::{
-    CheckEvidence, CheckNote, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, FirewallVerdict,
-    Fix, Need, NextHop, NsgOutcome, NsgVerdict, Region, RequiredTag, RouteOrigin, RouteVerdict,
+    CheckEvidence, CheckNote, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, EndpointId,
+    FirewallVerdict, Fix, Need, NextHop, NsgOutcome, NsgVerdict, Region, RequiredTag, RouteOrigin,
+    RouteVerdict,
 };
 use std::net::IpAddr;
 
@@ -438,6 +439,13 @@ fn route_judgement(r: &mut ConfigRequirement, e: &Endpoint, route: &RouteVerdict
             r.evidence.push(CheckEvidence::Routes {
                 hops: r.next_hops.clone(),
             });
+            // Storage in the source region is reached from a private subnet
+            // without an explicit outbound method; nothing else public is.
+            let internet = r.next_hops.iter().find(|(h, _)| *h == NextHop::Internet);
+            if let Some((_, count)) = internet.filter(|_| e.id != EndpointId::CacheStorage) {
+                r.evidence
+                    .push(CheckEvidence::InternetNeedsOutbound { count: *count });
+            }
             return;
         }
     };

@@ -663,6 +663,86 @@ pub(super) fn resolves_publicly(e: &Endpoint, d: &NameLog) -> Option<Finding> {
     ))
 }
 
+/// A public endpoint's flows as the private-subnet signature reads them.
+pub(super) struct Outbound {
+    /// The endpoint.
+    pub id: EndpointId,
+    /// Its URL pattern.
+    pub pattern: &'static str,
+    /// Its Site Recovery error codes.
+    pub codes: &'static [&'static str],
+    /// Its flows.
+    pub flows: u64,
+    /// Every flow went unanswered (no SYN/ACK, reset or ICMP).
+    pub silent: bool,
+    /// Some flow reached it through a private endpoint.
+    pub private: bool,
+}
+
+impl Outbound {
+    /// What `a`, the flows of `e`, show.
+    pub(super) fn of(e: &Endpoint, a: &Agg) -> Outbound {
+        Outbound {
+            id: e.id,
+            pattern: e.pattern,
+            codes: e.error_codes,
+            flows: a.flows,
+            silent: a.all_silent(),
+            private: a.private > 0,
+        }
+    }
+}
+
+/// The signature of a VM in a private subnet without an explicit outbound
+/// method ("Default outbound access", 12/03/2025): the cache upload to
+/// Storage in the source region worked ("Virtual machines are still able
+/// to access Azure Storage accounts in the same region in a private subnet
+/// without an explicit method of outbound"), while every other public
+/// endpoint seen, at least two of them, got no answer at all: not a reset,
+/// not an ICMP error, which a firewall or an NSG-like filter that speaks
+/// would give. `region` is the source region's tag suffix, `bytes` what
+/// was uploaded there; `outbound` the other endpoints. The capture cannot
+/// tell the subnet's setting, so the finding says "possibly" and stands
+/// beside each endpoint's own finding.
+pub(super) fn private_subnet(region: &str, bytes: u64, outbound: &[Outbound]) -> Option<Finding> {
+    let public: Vec<&Outbound> = outbound
+        .iter()
+        .filter(|o| o.flows > 0 && !o.private)
+        .collect();
+    if public.len() < 2 || !public.iter().all(|o| o.silent) {
+        return None;
+    }
+    let mut codes: Vec<&'static str> = Vec::new();
+    for c in public.iter().flat_map(|o| o.codes.iter()) {
+        if !codes.contains(c) {
+            codes.push(c);
+        }
+    }
+    let mut fix = vec![Fix::ExplicitOutbound];
+    if public.iter().any(|o| o.id == EndpointId::AzureAd) {
+        fix.push(Fix::EntraIdStaysPublic);
+    }
+    Some(finding(
+        FindingKind::PrivateSubnet,
+        Kind {
+            severity: Severity::Critical,
+            title: Title::PrivateSubnet,
+            codes,
+            fix,
+        },
+        vec![
+            Evidence::SameRegionStorageWorks {
+                region: region.to_string(),
+                bytes,
+            },
+            Evidence::SilentEndpoints {
+                endpoints: public.iter().map(|o| (o.pattern, o.flows)).collect(),
+            },
+            Evidence::PrivateSubnetDefault,
+        ],
+    ))
+}
+
 /// Cache storage traffic that goes to another region than the source.
 pub(super) fn cache_region(
     source: &RegionChoice,

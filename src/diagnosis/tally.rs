@@ -150,6 +150,10 @@ pub(crate) struct Agg {
     pub last_seen: Option<i64>,
     /// What its servers' own SYN/ACKs look like.
     pub prints: ServerPrints,
+    /// Flows whose SYNs got no answer at all (no SYN/ACK, reset or ICMP).
+    pub unanswered: u64,
+    /// Flows reached through a private endpoint.
+    pub private: u64,
 }
 
 impl Agg {
@@ -168,6 +172,12 @@ impl Agg {
             None => self.sources_left_off += 1,
         }
         *self.verdicts.entry(v.verdict).or_default() += 1;
+        if matches!(v.cause, Cause::NoSynAnswer { .. }) {
+            self.unanswered += 1;
+        }
+        if v.private_endpoint() {
+            self.private += 1;
+        }
         self.last_seen = Some(self.last_seen.map_or(f.last_seen, |l| l.max(f.last_seen)));
         if self.worst.as_ref().is_none_or(|(w, _)| v.verdict > *w) {
             self.worst = Some((v.verdict, Example::of(f, v)));
@@ -216,6 +226,11 @@ impl Agg {
             .collect();
         v.sort_by(|x, y| y.status.cmp(&x.status).then(x.address.cmp(&y.address)));
         v
+    }
+
+    /// Every flow went unanswered: blocked, each by SYNs nobody answered.
+    pub(crate) fn all_silent(&self) -> bool {
+        self.flows > 0 && self.unanswered == self.flows
     }
 
     /// Flows by verdict name, in name order (as the views list them).

@@ -1403,3 +1403,130 @@ fn an_authenticating_proxy_that_let_the_connection_through_is_a_warning() {
         }]
     );
 }
+
+/// A flow to `name` at `dst` whose SYNs got `answer`: nothing
+/// (`Handshake::NoReply`), a reset, or an ICMP error.
+fn unanswered(name: &str, dst: &str, answer: Handshake, id: u64) -> FlowRecord {
+    let mut f = flow(name, dst);
+    f.id = id;
+    f.src_port = 50_000 + id as u16;
+    f.handshake = answer;
+    f.evidence.syn_count = 3;
+    f.evidence.syn_span_ms = Some(3_000.0);
+    f.tls = None;
+    f.out = DirRecord {
+        packets: 3,
+        ..Default::default()
+    };
+    f.inbound = DirRecord::default();
+    if answer == Handshake::Unreachable {
+        f.evidence.icmp = Some(IcmpSeen {
+            message: IcmpMessage {
+                v6: false,
+                icmp_type: 3,
+                code: 13,
+            },
+            from: ip("10.1.0.1"),
+            ts_us: 0,
+        });
+    }
+    f
+}
+
+/// The cache upload to Storage.EastUS, then Entra ID and Service Bus
+/// answered (or not) with `answer`.
+fn private_subnet_flows(answer: Handshake) -> Vec<FlowRecord> {
+    vec![
+        flow(BLOB, STORAGE_IP),
+        unanswered("login.microsoftonline.com", "4.149.98.200", answer, 2),
+        unanswered(
+            "asrmon-eus.servicebus.windows.net",
+            "13.89.170.130",
+            answer,
+            3,
+        ),
+    ]
+}
+
+fn private_subnet(d: &Diagnosis) -> Option<&Finding> {
+    d.findings
+        .iter()
+        .find(|f| f.about == FindingKind::PrivateSubnet)
+}
+
+#[test]
+fn storage_answered_and_the_rest_silent_is_possibly_a_private_subnet() {
+    let (_, d) = run_with(settings(), private_subnet_flows(Handshake::NoReply), &[]);
+    let f = private_subnet(&d).unwrap_or_else(|| panic!("{:#?}", d.findings));
+    // The VM's finding first, beside the endpoints' own (NSG rule, URL).
+    assert_eq!(d.findings[0].about, FindingKind::PrivateSubnet);
+    assert_eq!(f.severity, Severity::Critical);
+    assert_eq!(f.title, Title::PrivateSubnet);
+    assert_eq!(
+        f.fixes,
+        vec![Fix::ExplicitOutbound, Fix::EntraIdStaysPublic]
+    );
+    assert_eq!(
+        f.evidence,
+        vec![
+            Evidence::SameRegionStorageWorks {
+                region: "EastUS".into(),
+                bytes: 10_000_000
+            },
+            Evidence::SilentEndpoints {
+                endpoints: vec![
+                    ("login.microsoftonline.com", 1),
+                    ("*.servicebus.windows.net", 1)
+                ]
+            },
+            Evidence::PrivateSubnetDefault,
+        ]
+    );
+    assert_eq!(f.error_codes, vec!["151196", "151072", "151037"]);
+    let aad = finding(&d, EndpointId::AzureAd);
+    assert!(
+        aad.fixes
+            .iter()
+            .any(|x| matches!(x, Fix::NsgAllowRule { .. }))
+    );
+}
+
+#[test]
+fn resets_icmp_failed_storage_or_storage_elsewhere_are_not_a_private_subnet() {
+    // Answered by a reset or an ICMP error: something in the path speaks.
+    for answer in [Handshake::Rejected, Handshake::Unreachable] {
+        let (_, d) = run_with(settings(), private_subnet_flows(answer), &[]);
+        assert!(
+            private_subnet(&d).is_none(),
+            "{answer:?}: {:#?}",
+            d.findings
+        );
+    }
+    // Storage failed too.
+    let mut flows = private_subnet_flows(Handshake::NoReply);
+    flows[0] = unanswered(BLOB, STORAGE_IP, Handshake::NoReply, 1);
+    let (_, d) = run_with(settings(), flows, &[]);
+    assert!(private_subnet(&d).is_none(), "{:#?}", d.findings);
+    // Storage answered in another region than the source.
+    let mut s = settings();
+    s.given.0 = Some(Region {
+        id: "westus".into(),
+        tag_suffix: "WestUS".into(),
+    });
+    let (_, d) = run_with(s, private_subnet_flows(Handshake::NoReply), &[]);
+    assert!(private_subnet(&d).is_none(), "{:#?}", d.findings);
+    // One silent endpoint is not enough; one that answered rules it out.
+    let mut flows = private_subnet_flows(Handshake::NoReply);
+    flows.pop();
+    let (_, d) = run_with(settings(), flows, &[]);
+    assert!(private_subnet(&d).is_none(), "{:#?}", d.findings);
+    let mut flows = private_subnet_flows(Handshake::NoReply);
+    let mut ok = flow(
+        "pod01-srs1.eus.hypervrecoverymanager.windowsazure.com",
+        "4.149.21.202",
+    );
+    ok.id = 9;
+    flows.push(ok);
+    let (_, d) = run_with(settings(), flows, &[]);
+    assert!(private_subnet(&d).is_none(), "{:#?}", d.findings);
+}

@@ -246,6 +246,9 @@ pub enum Fix {
         /// The public zone to forward.
         forwarder: String,
     },
+    /// Give the subnet an explicit outbound method (a private subnet has
+    /// no default outbound access): a NAT gateway first.
+    ExplicitOutbound,
     /// A private DNS zone made by hand: add an A record for the name with
     /// the private endpoint's address; after replication is enabled, two
     /// more names need theirs.
@@ -345,6 +348,10 @@ pub enum FindingKind {
         /// What the public answer means for that endpoint.
         role: PublicResolution,
     },
+    /// Storage in the source region answers while Entra ID, Site Recovery
+    /// and Service Bus get no answer at all: possibly a private subnet
+    /// without an explicit outbound method (a finding about the VM).
+    PrivateSubnet,
     /// An endpoint was reached through a proxy that asks for credentials:
     /// the connection worked, because its client sent them, which the
     /// Mobility service cannot.
@@ -368,7 +375,7 @@ impl FindingKind {
             FindingKind::CacheRegion { .. } | FindingKind::ThroughAppliance => {
                 Some(EndpointId::CacheStorage)
             }
-            FindingKind::StaleTags => None,
+            FindingKind::StaleTags | FindingKind::PrivateSubnet => None,
         }
     }
 

@@ -119,6 +119,14 @@ pub enum CheckEvidence {
         /// The verdict.
         verdict: super::FirewallVerdict,
     },
+    /// Some prefixes take next hop `Internet`, which works only with
+    /// outbound access: a private subnet (the default for virtual networks
+    /// created after 31 March 2026) needs an explicit outbound method, and
+    /// the exports given do not tell whether the subnet is private.
+    InternetNeedsOutbound {
+        /// Prefixes that take next hop `Internet`.
+        count: usize,
+    },
     /// The worst route, how many prefixes take it, and what it means.
     RoutedTo {
         /// Prefixes that take its next hop.

@@ -117,6 +117,10 @@ pub enum Title {
         /// What that means for the endpoint it names.
         role: PublicResolution,
     },
+    /// Storage in the source region answers while every other public
+    /// endpoint is silent: the signature of a private subnet without an
+    /// explicit outbound method.
+    PrivateSubnet,
     /// Cache storage traffic goes to another region than the source.
     CacheInOtherRegion {
         /// The region it goes to (its tag suffix).
@@ -352,6 +356,23 @@ pub enum Evidence {
     /// The vault, once it has a private endpoint, refuses networks without
     /// one: Site Recovery fails from this VM now.
     VaultLockedDown,
+    /// The cache upload to Storage in the source region worked.
+    SameRegionStorageWorks {
+        /// The source region (its tag suffix).
+        region: String,
+        /// Bytes uploaded there.
+        bytes: u64,
+    },
+    /// Public endpoints whose every connection went unanswered: SYNs with
+    /// no SYN/ACK, no reset and no ICMP error.
+    SilentEndpoints {
+        /// Each endpoint's URL pattern with its flows.
+        endpoints: Vec<(&'static str, u64)>,
+    },
+    /// New virtual networks default to private subnets, which need an
+    /// explicit outbound method; the capture cannot tell the subnet's
+    /// setting.
+    PrivateSubnetDefault,
     /// Bytes uploaded to another region's storage addresses.
     CacheBytes {
         /// Bytes.

@@ -55,6 +55,9 @@ pub(crate) fn evidence(e: &CheckEvidence) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        CheckEvidence::InternetNeedsOutbound { count } => format!(
+            "next hop Internet ({count}) reaches public endpoints only with outbound access: in a private subnet, the default for virtual networks created after March 31, 2026, \"an explicit outbound method must be enabled\" (a NAT gateway, a load balancer's outbound rules, a public IP, an appliance), and routes with next hop Internet break there (Default outbound access, 12/03/2025); whether this subnet is private is not known from the given exports"
+        ),
         CheckEvidence::FirewallDenies {
             verdict,
             denied,

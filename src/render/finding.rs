@@ -58,6 +58,7 @@ pub(crate) fn title(t: &Title) -> String {
                 "{name}, a name of the vault's private endpoint, resolves to a public address: the vault refuses this network"
             ),
         },
+        Title::PrivateSubnet => "possibly a private subnet without an explicit outbound method: Storage in the source region answers, every other public endpoint is silent".into(),
         Title::CacheInOtherRegion { region, source } => {
             format!("cache storage traffic goes to region {region}, not the source region {source}")
         }
@@ -261,6 +262,18 @@ pub(crate) fn evidence(e: &Evidence) -> String {
         ),
         Evidence::PublicEndpointToday => "replication goes over the public endpoint today, and fails the day its public network access is turned off".into(),
         Evidence::VaultLockedDown => "a vault with a private endpoint is locked down and \"isn't accessible from networks other than those networks that have private endpoints\" (Replicate machines with private endpoints): Site Recovery fails from this VM until the name resolves to the private endpoint's address".into(),
+        Evidence::SameRegionStorageWorks { region, bytes } => format!(
+            "the cache upload to Storage.{region}, the source region, worked ({bytes} bytes): a VM in a private subnet still reaches Azure Storage in its own region without an explicit outbound method"
+        ),
+        Evidence::SilentEndpoints { endpoints } => format!(
+            "{}: every SYN went unanswered, with no reset and no ICMP error, as traffic to public endpoints from a private subnet without an explicit outbound method does",
+            endpoints
+                .iter()
+                .map(|(p, n)| format!("{p} ({n} flow{})", if *n == 1 { "" } else { "s" }))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Evidence::PrivateSubnetDefault => "virtual networks created after March 31, 2026 default to private subnets, \"meaning that an explicit outbound method must be enabled in order to reach public endpoints on the internet and within Microsoft\"; routes with next hop Internet break in a private subnet (Default outbound access, 12/03/2025). Whether this subnet is private (its defaultOutboundAccess is false) is not in the capture".into(),
         Evidence::CacheBytes { bytes, region } => {
             format!("{bytes} bytes uploaded to addresses of Storage.{region}")
         }
