@@ -1264,3 +1264,97 @@ fn an_appliance_that_drops_one_vm_of_three_names_it_and_points_past_the_vm() {
     let f = asr_findings(&v)[0];
     assert_eq!(f["fixes"][0]["kind"], "nsg-allow-rule");
 }
+
+/// `requirements` lists what "Replicate machines with private endpoints"
+/// requires: the vault's zone, the names of its private endpoint as the page
+/// spells them, the forwarder "Azure Private Endpoint private DNS zone values"
+/// gives, and the prerequisites asrscope did not say before.
+#[test]
+fn requirements_list_what_private_endpoints_require() {
+    let json = |source: &str, target: &str| -> Value {
+        let (code, out, err) = run(&[
+            "requirements",
+            "--source-region",
+            source,
+            "--target-region",
+            target,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    let v = json("eastus", "centralus");
+    let p = &v["private_endpoints"];
+    assert_eq!(p["vault"]["sub_resource"], "AzureSiteRecovery");
+    assert_eq!(
+        p["vault"]["zone"],
+        "privatelink.siterecovery.windowsazure.com"
+    );
+    assert_eq!(
+        p["vault"]["names"],
+        "{Vault-ID}-asr-pod01-{type}-.{target-geo-code}.privatelink.siterecovery.windowsazure.com"
+    );
+    assert_eq!(
+        p["vault"]["forwarder"],
+        "{regionCode}.siterecovery.windowsazure.com"
+    );
+    assert!(
+        p["vault"]["names_note"]
+            .as_str()
+            .unwrap()
+            .contains("two more")
+    );
+    assert_eq!(
+        p["cache_storage"]["zone"],
+        "privatelink.blob.core.windows.net"
+    );
+    assert_eq!(p["cache_storage"]["forwarder"], "blob.core.windows.net");
+    let needs: Vec<&str> = p["prerequisites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    for want in [
+        "only for new Recovery Services vaults that don't have any items registered",
+        "One additional IP address in both the source and recovery subnets for a private endpoint to the cache storage account",
+        "Create a new private DNS zone for every new private endpoint connecting to the same vault",
+        "previous CNAME records",
+        "after replication is enabled, two more names are created on the private endpoints in both regions",
+        "At least seven IP addresses",
+    ] {
+        assert!(needs.iter().any(|n| n.contains(want)), "{want}: {needs:#?}");
+    }
+    // Government: its own zone and forwarder.
+    let v = json("usgovvirginia", "usgovtexas");
+    let p = &v["private_endpoints"];
+    assert_eq!(
+        p["vault"]["zone"],
+        "privatelink.siterecovery.windowsazure.us"
+    );
+    assert_eq!(
+        p["vault"]["forwarder"],
+        "{regionCode}.siterecovery.windowsazure.us"
+    );
+    assert_eq!(
+        p["cache_storage"]["zone"],
+        "privatelink.blob.core.usgovcloudapi.net"
+    );
+    // The text says the same.
+    let (_, text, _) = run(&[
+        "requirements",
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+    ]);
+    assert!(
+        text.contains("  vault: target sub-resource AzureSiteRecovery, private DNS zone privatelink.siterecovery.windowsazure.com\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("a custom DNS server forwards {regionCode}.siterecovery.windowsazure.com to Azure DNS (168.63.129.16)"),
+        "{text}"
+    );
+}

@@ -104,3 +104,50 @@ fn analyze_output_is_unchanged_on_every_sample_capture() {
 fn short(p: &Path) -> String {
     p.strip_prefix(root()).unwrap_or(p).display().to_string()
 }
+
+/// `requirements`' output for a public and a Government region pair, text
+/// and JSON, byte for byte against `tests/data/golden/requirements-*`
+/// (rewritten, like the captures' files, with `ASRSCOPE_BLESS=1`).
+#[test]
+fn requirements_output_is_unchanged() {
+    let bless = std::env::var_os("ASRSCOPE_BLESS").is_some_and(|v| v == "1");
+    let golden = root().join("tests/data/golden");
+    let mut failures = Vec::new();
+    for (source, target) in [("eastus", "centralus"), ("usgovvirginia", "usgovtexas")] {
+        for (ext, format) in [("txt", "text"), ("json", "json")] {
+            let out = Command::new(env!("CARGO_BIN_EXE_asrscope"))
+                .current_dir(root())
+                .args([
+                    "requirements",
+                    "--source-region",
+                    source,
+                    "--target-region",
+                    target,
+                    "--format",
+                    format,
+                ])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{source} -> {target}");
+            let file = golden.join(format!("requirements-{source}-{target}.{ext}"));
+            if bless {
+                std::fs::write(&file, &out.stdout).unwrap();
+                continue;
+            }
+            match std::fs::read(&file) {
+                Ok(want) if want == out.stdout => {}
+                Ok(want) => failures.push(format!(
+                    "{}: {}",
+                    short(&file),
+                    first_difference(&want, &out.stdout)
+                )),
+                Err(_) => failures.push(format!("{}: missing", short(&file))),
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "requirements' output changed (if on purpose, ASRSCOPE_BLESS=1 cargo test --test golden rewrites the files):\n{}",
+        failures.join("\n")
+    );
+}

@@ -6,11 +6,12 @@
 use crate::azure::churn;
 use crate::azure::clouds;
 use crate::azure::endpoints::{CATALOG, Endpoint};
+use crate::azure::privatelink;
 use crate::azure::tags::TagDb;
 use crate::model::requirements::{
-    ChurnLimits, EnhancedChurn, NsgRule, RegionRequirements, UrlRule,
+    ChurnLimits, EnhancedChurn, NsgRule, PrivateEndpoints, PrivateZone, RegionRequirements, UrlRule,
 };
-use crate::model::{Cloud, Region};
+use crate::model::{Cloud, EndpointId, Region};
 
 /// What the documentation adds to the rules.
 pub(crate) const NOTES: &[&str] = &[
@@ -20,6 +21,54 @@ pub(crate) const NOTES: &[&str] = &[
     "With a firewall on the cache or target storage account, enable \"Allow trusted Microsoft services\" and allow access to at least one subnet of the source virtual network (with a user-assigned managed identity on the vault, allow access from all networks instead).",
     "Create the rules on a test NSG first and check that nothing breaks before changing the production NSG.",
 ];
+
+/// What "Replicate machines with private endpoints" requires (stored copy
+/// MicrosoftDocs/azure-docs 040f0f9d, ms.date 04/23/2022; the live page is
+/// dated 05/11/2025), in its order.
+pub(crate) const PRIVATE_ENDPOINT_NEEDS: &[&str] = &[
+    "Private endpoints can be created only for new Recovery Services vaults that don't have any items registered to the vault: create them before any item is added.",
+    "Once a vault has a private endpoint, it is locked down and isn't accessible from networks other than those that have private endpoints.",
+    "Microsoft Entra ID doesn't support private endpoints: allow it outbound (tag AzureActiveDirectory) from the secured network.",
+    "At least seven IP addresses in the subnets of both the source and the recovery machines: Site Recovery creates five private links when the vault's private endpoint is created, and two more when replication is enabled.",
+    "One additional IP address in both the source and recovery subnets for a private endpoint to the cache storage account; storage private endpoints can only be created on General Purpose v2 accounts.",
+    "Two private endpoints for the vault: one in the source network for protection, one in the recovery network for reprotection after failover (create the recovery virtual network during setup).",
+    "Create a new private DNS zone for every new private endpoint connecting to the same vault: choosing an existing private DNS zone overwrites its previous CNAME records. In a hub-and-spoke network, one private endpoint and one private DNS zone serve the whole setup.",
+    "With private DNS zones created by hand: link the zone to the source virtual network and, in advance, to the target virtual network, and add an A record for each name of the private endpoint with its private address; after replication is enabled, two more names are created on the private endpoints in both regions: add their records too.",
+    "Enable the vault's managed identity and grant it, on the cache storage account, Contributor and Storage Blob Data Contributor (Storage Blob Data Owner for a premium account), and allow trusted Microsoft services on the account's firewall.",
+    "A private endpoint for the cache storage account is optional: without one, protection still succeeds and replication traffic goes to the public endpoints.",
+];
+
+/// What the page says of the names of the vault's private endpoint.
+const VAULT_NAMES_NOTE: &str = "five names are added when the private endpoint is created, two more to the same private endpoint when replication is enabled; the pattern as the page spells it";
+
+/// The private endpoints' zones and requirements in `cloud`.
+fn private_endpoints(cloud: Cloud) -> PrivateEndpoints {
+    let zone = |id| {
+        privatelink::ZONES
+            .iter()
+            .find(|z| z.cloud == cloud && z.endpoint == id)
+    };
+    PrivateEndpoints {
+        vault: zone(EndpointId::SiteRecovery).map(|z| PrivateZone {
+            sub_resource: "AzureSiteRecovery",
+            zone: z.zone,
+            forwarder: z.forwarder,
+            names: Some(format!(
+                "{{Vault-ID}}-asr-pod01-{{type}}-.{{target-geo-code}}.{}",
+                z.zone
+            )),
+            names_note: Some(VAULT_NAMES_NOTE),
+        }),
+        cache_storage: zone(EndpointId::CacheStorage).map(|z| PrivateZone {
+            sub_resource: "blob",
+            zone: z.zone,
+            forwarder: z.forwarder,
+            names: None,
+            names_note: None,
+        }),
+        prerequisites: PRIVATE_ENDPOINT_NEEDS,
+    }
+}
 
 /// The requirements of replicating from `source` to `target` in `cloud`,
 /// the tags checked against `db`.
@@ -46,6 +95,7 @@ pub(crate) fn for_pair(
             })
             .collect(),
         nsg_rules,
+        private_endpoints: private_endpoints(cloud),
         notes: NOTES,
         churn_limits: churn_limits(),
         cloud_name: cloud.name(),

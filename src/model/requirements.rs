@@ -27,6 +27,8 @@ pub(crate) struct RegionRequirements {
     pub nsg_rules: Vec<NsgRule>,
     /// What the documentation adds to the rules.
     pub notes: &'static [&'static str],
+    /// What private endpoints for the vault and the cache account require.
+    pub private_endpoints: PrivateEndpoints,
     /// How much data replication can take.
     pub churn_limits: ChurnLimits,
     /// The cloud's name in words (`Azure public cloud`).
@@ -94,6 +96,37 @@ pub(crate) struct NsgRule {
     /// Whether the tag exists in the service-tag data; absent (null) when
     /// the data is another cloud's and cannot tell.
     pub tag_known: Option<bool>,
+}
+
+/// What private endpoints for Site Recovery require ("Replicate machines
+/// with private endpoints"; the private DNS zone values of "Azure Private
+/// Endpoint private DNS zone values").
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct PrivateEndpoints {
+    /// The vault's private endpoint; absent where the cloud documents no
+    /// private DNS zone for it.
+    pub vault: Option<PrivateZone>,
+    /// The cache storage account's private endpoint (optional).
+    pub cache_storage: Option<PrivateZone>,
+    /// What the page requires, in its order.
+    pub prerequisites: &'static [&'static str],
+}
+
+/// One resource's private endpoint: its sub-resource, private DNS zone,
+/// the public zone a custom DNS server forwards, and the names it gets.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct PrivateZone {
+    /// The target sub-resource of the private endpoint.
+    pub sub_resource: &'static str,
+    /// The private DNS zone.
+    pub zone: &'static str,
+    /// The public zone a custom DNS server forwards to Azure DNS
+    /// (168.63.129.16), as the DNS zone values page writes it.
+    pub forwarder: &'static str,
+    /// The names the private endpoint gets, as the page spells them.
+    pub names: Option<String>,
+    /// What the page says of those names.
+    pub names_note: Option<&'static str>,
 }
 
 /// Site Recovery's data churn limits.

@@ -433,7 +433,7 @@ pub fn fix(fix: &Fix) -> String {
         ),
         Fix::PrivateEndpointNeeds { endpoint } => match endpoint {
             EndpointId::SiteRecovery => "nothing to change in the capture; the vault's private endpoint uses the target sub-resource AzureSiteRecovery and the private DNS zone privatelink.siterecovery.windowsazure.com. The vault needs two private endpoints: one in the source network for protection, one in the recovery network for reprotection after failover; each subnet needs at least seven free IP addresses".into(),
-            EndpointId::CacheStorage => "nothing to change in the capture; a private endpoint for storage needs a General Purpose v2 account: one in the source virtual network for the cache account, and a second at reprotection. The vault's managed identity needs Contributor and Storage Blob Data Contributor on the cache account (Storage Blob Data Owner for a premium account)".into(),
+            EndpointId::CacheStorage => "nothing to change in the capture; a private endpoint for storage needs a General Purpose v2 account: one in the source virtual network for the cache account, and a second at reprotection; a private endpoint to the cache account needs one more free IP address in both the source and the recovery subnets. The vault's managed identity needs Contributor and Storage Blob Data Contributor on the cache account (Storage Blob Data Owner for a premium account)".into(),
             _ => "nothing to change".into(),
         },
         Fix::LinkPrivateDnsZone { zone, forwarder } => format!(

@@ -1,7 +1,9 @@
 //! `asrscope requirements`: a region pair's requirements as a checklist to
 //! read, as JSON, or as `az network nsg rule create` commands to paste.
 
-use crate::model::requirements::{DiskLimit, NsgRule, RegionRequirements};
+use crate::model::requirements::{
+    DiskLimit, NsgRule, PrivateEndpoints, PrivateZone, RegionRequirements,
+};
 use crate::model::{Need, Region};
 use crate::render::advice;
 use std::io::Write;
@@ -43,6 +45,8 @@ pub(crate) fn text(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Resu
     };
     nsg_rules(out, r, &r.target_region, back, r.target_rules())?;
     writeln!(out)?;
+    private_endpoints(out, &r.private_endpoints)?;
+    writeln!(out)?;
     churn(out, r)?;
     writeln!(out)?;
     for n in r.notes {
@@ -74,6 +78,47 @@ fn nsg_rules(
             rule.endpoint,
             need_note(rule.need)
         )?;
+    }
+    Ok(())
+}
+
+/// What private endpoints require: each zone, the vault's names, the page's
+/// prerequisites.
+fn private_endpoints(out: &mut dyn Write, p: &PrivateEndpoints) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Private endpoints (\"Replicate machines with private endpoints\"):"
+    )?;
+    let zone = |out: &mut dyn Write, what: &str, z: &PrivateZone| -> std::io::Result<()> {
+        writeln!(
+            out,
+            "  {what}: target sub-resource {}, private DNS zone {}",
+            z.sub_resource, z.zone
+        )?;
+        if let Some(names) = &z.names {
+            writeln!(out, "    its names: {names}")?;
+        }
+        if let Some(note) = z.names_note {
+            writeln!(out, "      ({note})")?;
+        }
+        writeln!(
+            out,
+            "    a custom DNS server forwards {} to Azure DNS (168.63.129.16)",
+            z.forwarder
+        )
+    };
+    match &p.vault {
+        Some(z) => zone(out, "vault", z)?,
+        None => writeln!(
+            out,
+            "  vault: no private DNS zone for Site Recovery's vault is documented in this cloud"
+        )?,
+    }
+    if let Some(z) = &p.cache_storage {
+        zone(out, "cache storage account (optional)", z)?;
+    }
+    for n in p.prerequisites {
+        writeln!(out, "  - {n}")?;
     }
     Ok(())
 }
