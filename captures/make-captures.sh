@@ -150,10 +150,12 @@ KV_P=10.2.5.10;       KV_A=4.190.147.141    # AzureKeyVault 4.190.147.140/30
 AUTO_P=10.2.6.10;     AUTO_A=4.174.145.40   # GuestAndHybridManagement 4.174.145.32/27
 OUT_P=10.2.9.10;      OUT_A=203.0.113.25    # not Azure: TEST-NET-3 203.0.113.0/24
 WEB_P=10.2.8.10;      WEB_A=198.51.100.80   # not Azure: TEST-NET-2 198.51.100.0/24 (www.contoso.example, bundle-privacy)
+CRL_P=10.2.7.10;      CRL_A=192.0.2.80      # not Azure: TEST-NET-1 192.0.2.0/24 (a CA's CRL and AIA host, crl-blocked)
 # Kept private on purpose (not rewritten):
 VM_IP=10.1.0.4; VM_IP6=fd00:1::4            # the VM (IPv6: ULA, as in a dual-stack VNet)
 NVA_IP=10.1.0.1; NVA_IP6=fd00:1::1          # the NVA, also source of its ICMP errors
 PROXY_IP=10.1.0.100                         # squid on the NVA
+IMDS_IP=169.254.169.254                     # the Instance Metadata Service: the same address in the lab and in Azure
 PE_IP=10.1.1.5                              # private endpoint of the cache storage account
 PE_ASR_IP=10.1.1.6                          # private endpoint of the Recovery Services vault
 CUSTOM_DNS=10.10.0.4                        # a custom DNS server the NVA blocks
@@ -163,12 +165,12 @@ NVA_OUT=10.0.0.1                            # the NVA's outside address; rewritt
 NVA_OUT_A=198.51.100.7                      #   TEST-NET-2, the appliance's public address (its SNAT source)
 
 MAP_ARGS=()
-for v in DNS BLOB BLOB6 CUS AAD ASR VAULTPUB SB KV AUTO OUT WEB; do
+for v in DNS BLOB BLOB6 CUS AAD ASR VAULTPUB SB KV AUTO OUT WEB CRL; do
     p=${v}_P; a=${v}_A
     MAP_ARGS+=(--map "${!p}=${!a}")
 done
 FORBID_ARGS=()
-for v in DNS BLOB BLOB6 CUS AAD ASR VAULTPUB SB KV AUTO OUT WEB; do p=${v}_P; FORBID_ARGS+=(--forbid "${!p}"); done
+for v in DNS BLOB BLOB6 CUS AAD ASR VAULTPUB SB KV AUTO OUT WEB CRL; do p=${v}_P; FORBID_ARGS+=(--forbid "${!p}"); done
 
 BLOB_NAME=asrcache1.blob.core.windows.net
 CUS_NAME=asrcachecus.blob.core.windows.net
@@ -184,6 +186,8 @@ KV_NAME=myvault.vault.azure.net
 AUTO_NAME=eus-agentsvc.automation.ext.azure.com
 WEB_NAME=www.contoso.example                # a web server outside Azure (bundle-privacy)
 MK_SNI_NAME=mksni7b2e0.blob.core.windows.net   # a cache account whose name is a marker (bundle-leaks)
+CRL_NAME=crl3.digicert.com                  # a CRL host of the CA page's list (crl-blocked)
+AIA_NAME=cacerts.digicert.com               # an AIA host of the same list (crl-blocked)
 
 # ---------------------------------------------------------------- test PKI
 # A root and an issuing CA like Azure's (servers send leaf + issuing CA, so the
@@ -281,7 +285,7 @@ ip -n $NS_NVA addr add $NVA_OUT/24 dev nva-out
 ip -n $NS_NVA addr add fd00:ff::1/64 dev nva-out nodad
 ip -n $NS_AZ addr add 10.0.0.2/24 dev az0
 ip -n $NS_AZ addr add fd00:ff::2/64 dev az0 nodad
-for a in $DNS_P $BLOB_P $CUS_P $AAD_P $ASR_P $VAULTPUB_P $SB_P $KV_P $AUTO_P $OUT_P $WEB_P $PE_IP $PE_ASR_IP $DNS2_P; do
+for a in $DNS_P $BLOB_P $CUS_P $AAD_P $ASR_P $VAULTPUB_P $SB_P $KV_P $AUTO_P $OUT_P $WEB_P $CRL_P $IMDS_IP $PE_IP $PE_ASR_IP $DNS2_P; do
     ip -n $NS_AZ addr add $a/32 dev lo
 done
 ip -n $NS_AZ addr add $BLOB6_P/128 dev lo nodad
@@ -360,6 +364,9 @@ dns_start() {  # variant: normal | outside | privlink | plpublic | failures
         # A web server outside Azure (bundle-privacy scenario).
         echo "host-record=$WEB_NAME,$WEB_P"
         echo "host-record=$MK_SNI_NAME,$BLOB_P"
+        # A CA's CRL and AIA host (crl-blocked scenario).
+        echo "host-record=$CRL_NAME,$CRL_P"
+        echo "host-record=$AIA_NAME,$CRL_P"
         if [ "$1" = failures ]; then
             # Service Bus name missing -> NXDOMAIN; vault.azure.net forwarded to
             # a conditional forwarder that cannot be reached -> REFUSED.
@@ -1876,6 +1883,114 @@ manifest all-public-dropped.pcap "every public endpoint silently dropped, the ca
     "$BLOB_NAME=$BLOB_A; $AAD_NAME=$AAD_A; $ASR_NAME=$ASR_A; $SB_NAME=$SB_A; DNS $DNS_A" "$T_BLOB; $T_AAD; $T_ASR; $T_SB; $T_DNS" \
     "iptables on the NVA: FORWARD -s $VM_IP to DNS ACCEPT, everything else from the VM DROP" \
     "DNS ok for all four names; SYNs to storage, AAD, ASR and Service Bus (t=0, ~1 s, ~3 s) with no answer, no reset, no ICMP; curl gives up at 3.5 s each"
+# 47-49. Plain HTTP on port 80 that Site Recovery's VMs depend on besides
+# the HTTPS endpoints.  The Mobility agent asks the Instance Metadata Service
+# (IMDS, 169.254.169.254, HTTP port 80) for the VM's security type, and "you
+# bypass the IP 169.254.169.254 when using any proxies" (tutorial "Set up
+# disaster recovery for Azure VMs", 10/30/2025): IMDS answers only the VM
+# itself, from its host.  A VM checking a certificate fetches the issuer's
+# certificate (AIA), its CRL or an OCSP answer over HTTP port 80 from the
+# hosts of "Azure Certificate Authority details" (11/17/2025).  In the lab,
+# imds.py beside this script answers on 169.254.169.254:80 in the "Azure"
+# namespace (never outside the machine), and dnsmasq gives the CA's hosts a
+# lab address that rewrite.py maps to TEST-NET-1.
+dns_start normal              # a fresh dnsmasq: its bounded life starts again
+nva_fw_flush
+IMDS_URL="http://$IMDS_IP/metadata/instance?api-version=2021-02-01"
+timeout 90 ip netns exec $NS_AZ $PY "$HERE/imds.py" --listen "$IMDS_IP" --port 80 --lifetime 80 &
+IMDS_PID=$!; PIDS+=("$IMDS_PID")
+wait_listen $NS_AZ t "$IMDS_IP:80"
+# An open squid on the proxy address that lets CONNECT go to any port.
+sed -e '/^auth_param/d' -e 's/^acl authed .*//' -e 's/^http_access allow authed/http_access allow all/' \
+    -e '/^http_access deny CONNECT/d' -e "s#squid.pid#squid-imds.pid#" "$TMP/squid/squid.conf" > "$TMP/squid/squid-imds.conf"
+grep -q '^http_access deny CONNECT' "$TMP/squid/squid-imds.conf" && die "squid-imds.conf: CONNECT is still restricted"
+
+# 47. The VM's proxy settings send its IMDS requests to the proxy: curl with
+# the proxy set, as a client that reads the proxy settings without a bypass
+# for 169.254.169.254 does.  First the absolute-URI GET an HTTP client sends
+# to a proxy, then the same request through a CONNECT tunnel (curl -p).
+# squid reaches the lab's IMDS from the appliance; in Azure, a proxy reaches
+# its own host's IMDS or none.
+log "[47] imds-through-proxy"
+timeout 60 ip netns exec $NS_NVA squid -N -f "$TMP/squid/squid-imds.conf" >"$TMP/squid/stdout-imds.log" 2>&1 &
+SQUID_PID=$!; PIDS+=("$SQUID_PID")
+wait_listen $NS_NVA t "$PROXY_IP:3128"
+tcpdump_start $NS_VM vm0 imdsproxy.pcap
+out=$(vm_curl -4 -x "http://$PROXY_IP:3128" -H 'Metadata: true' "$IMDS_URL") || true
+[ "$out" = 200 ] || die "imds-through-proxy: absolute-URI GET through squid: $out (want 200)"
+log "    ok   GET $IMDS_URL via squid -> $out"
+out=$(vm_curl -4 -p -x "http://$PROXY_IP:3128" -H 'Metadata: true' "http://$IMDS_IP/metadata/instance/compute/securityProfile?api-version=2021-02-01") || true
+[ "$out" = 200 ] || die "imds-through-proxy: CONNECT $IMDS_IP:80 through squid: $out (want 200)"
+log "    ok   CONNECT $IMDS_IP:80 via squid -> $out"
+cap_stop
+kill "$SQUID_PID" 2>/dev/null || true; wait "$SQUID_PID" 2>/dev/null || true
+publish imdsproxy.pcap imds-through-proxy.pcap
+f=$TMP/out/imds-through-proxy.pcap
+expect "absolute-URI GET for IMDS to the proxy" "$f" "ip.dst==$PROXY_IP && http.request.method==\"GET\" && http.request.uri contains \"http://$IMDS_IP/metadata/\"" -eq 1
+expect "CONNECT $IMDS_IP:80 to the proxy" "$f" "ip.dst==$PROXY_IP && http.request.method==\"CONNECT\" && http.request.uri==\"$IMDS_IP:80\"" -eq 1
+expect "packets to IMDS itself" "$f" "ip.dst==$IMDS_IP" -eq 0
+manifest imds-through-proxy.pcap "IMDS requests sent to the proxy: an absolute-URI GET http://$IMDS_IP/metadata/instance and a CONNECT $IMDS_IP:80 to squid, as a VM whose proxy settings do not bypass $IMDS_IP sends them" \
+    "$CLIENT via proxy $PROXY_IP:3128" "proxy $PROXY_IP (private); IMDS $IMDS_IP (imds.py in the lab, reached by squid from the appliance, not in the capture)" "none (IMDS is in no service tag's prefixes)" \
+    "curl -x http://$PROXY_IP:3128 (and -p) with Metadata: true; squid without authentication, CONNECT allowed to port 80" \
+    "GET http://$IMDS_IP/metadata/instance?api-version=2021-02-01 to the proxy -> 200 (JSON, securityType TrustedLaunch); CONNECT $IMDS_IP:80 -> 200 Connection established, then GET /metadata/instance/compute/securityProfile inside the tunnel -> 200; no packet to $IMDS_IP"
+
+# 48. IMDS unanswered: the VM asks IMDS directly and gets no answer, as a
+# host firewall, an NSG rule on AzurePlatformIMDS or a proxy in the path can
+# cause.  First the SYNs are dropped (iptables on the appliance), then the
+# handshake passes and the request is dropped (no HTTP answer).
+log "[48] imds-unanswered"
+tcpdump_start $NS_VM vm0 imdsdrop.pcap
+nva_fw -A FORWARD -d $IMDS_IP -p tcp --dport 80 --syn -j DROP
+fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 4 -H 'Metadata: true' "$IMDS_URL"
+nva_fw_flush
+nva_fw -A FORWARD -d $IMDS_IP -p tcp --dport 80 -m string --algo bm --string "GET /metadata" -j DROP
+fail 'timed out|[Tt]imeout' vm_curl -4 --max-time 5 -H 'Metadata: true' "$IMDS_URL"
+sleep 1
+cap_stop; nva_fw_flush
+publish imdsdrop.pcap imds-unanswered.pcap
+f=$TMP/out/imds-unanswered.pcap
+expect "SYNs to IMDS" "$f" "ip.dst==$IMDS_IP && tcp.flags.syn==1 && tcp.flags.ack==0" -ge 4
+expect "SYN/ACKs from IMDS (the second connection only)" "$f" "ip.src==$IMDS_IP && $SYNACK" -eq 1
+expect "HTTP answers from IMDS" "$f" "ip.src==$IMDS_IP && http.response" -eq 0
+expect "the request, sent again" "$f" "ip.dst==$IMDS_IP && http.request.method==\"GET\"" -ge 1
+manifest imds-unanswered.pcap "IMDS unanswered: the VM's SYNs to $IMDS_IP:80 dropped, then a connection whose request gets no answer" \
+    "$CLIENT" "IMDS $IMDS_IP (imds.py in the lab)" "none (IMDS is in no service tag's prefixes)" \
+    "iptables on the appliance: DROP of the SYNs to $IMDS_IP:80, then DROP of the segments holding 'GET /metadata'" \
+    "curl -H Metadata:true $IMDS_URL: 3 SYNs unanswered (connect timeout 4 s); then handshake, the GET retransmitted and never answered, curl gives up at 5 s and closes"
+kill "$IMDS_PID" 2>/dev/null || true; wait "$IMDS_PID" 2>/dev/null || true
+
+# 49. Certificate revocation and issuer downloads blocked: the VM fetches a
+# CRL from crl3.digicert.com directly (the appliance drops the SYNs) and an
+# issuer certificate from cacerts.digicert.com through the proxy (squid
+# denies the domain: 403 ERR_ACCESS_DENIED), and rejects the cache account's
+# certificate (its trust store lacks the root, as in cert-rejected).
+log "[49] crl-blocked"
+sed -e 's/^http_access allow all/acl pki dstdomain .digicert.com\nhttp_access deny pki\nhttp_access allow all/' \
+    -e "s#squid-imds.pid#squid-crl.pid#" "$TMP/squid/squid-imds.conf" > "$TMP/squid/squid-crl.conf"
+grep -q '^http_access deny pki' "$TMP/squid/squid-crl.conf" || die "squid-crl.conf: the deny was not added"
+timeout 60 ip netns exec $NS_NVA squid -N -f "$TMP/squid/squid-crl.conf" >"$TMP/squid/stdout-crl.log" 2>&1 &
+SQUID_PID=$!; PIDS+=("$SQUID_PID")
+wait_listen $NS_NVA t "$PROXY_IP:3128"
+nva_fw -A FORWARD -d $CRL_P -p tcp --dport 80 --syn -j DROP
+tcpdump_start $NS_VM vm0 crl.pcap
+fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 4 "http://$CRL_NAME/DigiCertGlobalRootG2.crl"
+out=$(vm_curl -4 -x "http://$PROXY_IP:3128" "http://$AIA_NAME/DigiCertGlobalG2TLSRSASHA2562020CA1-1.crt") || true
+[ "$out" = 403 ] || die "crl-blocked: GET http://$AIA_NAME/... through squid: $out (want 403)"
+log "    ok   GET http://$AIA_NAME/... via squid -> $out"
+fail 'certificate|SSL' vm_curl -4 --tlsv1.2 --tls-max 1.2 --cacert "$P/contoso-ca.pem" "$PAGE"
+cap_stop; nva_fw_flush
+kill "$SQUID_PID" 2>/dev/null || true; wait "$SQUID_PID" 2>/dev/null || true
+publish crl.pcap crl-blocked.pcap
+f=$TMP/out/crl-blocked.pcap
+expect "SYNs to the CRL host" "$f" "ip.dst==$CRL_A && tcp.flags.syn==1 && tcp.flags.ack==0" -ge 3
+expect "answers from the CRL host" "$f" "ip.src==$CRL_A" -eq 0
+expect "squid's 403 for the AIA host" "$f" "ip.src==$PROXY_IP && http.response.code==403 && http contains \"ERR_ACCESS_DENIED\"" -eq 1
+expect "TLS 1.2 client alert unknown_ca (48) to storage" "$f" "ip.dst==$BLOB_A && tls.alert_message.desc==48" -eq 1
+manifest crl-blocked.pcap "certificate revocation and issuer downloads blocked beside a rejected certificate: the CRL host's SYNs dropped, the AIA host denied by the proxy, the cache account's certificate rejected" \
+    "$CLIENT, CA bundle = Contoso Firewall Inspection CA only for the HTTPS request" "$CRL_NAME=$CRL_A; $AIA_NAME=$CRL_A (through the proxy); $BLOB_NAME=$BLOB_A; proxy $PROXY_IP (private); DNS $DNS_A" \
+    "$T_BLOB; $T_DNS" \
+    "iptables on the appliance: DROP of the SYNs to $CRL_NAME:80; squid: acl pki dstdomain .digicert.com, http_access deny pki; the client's trust store lacks the root of the server's chain" \
+    "DNS for $CRL_NAME, 3 SYNs to $CRL_A:80 unanswered (connect timeout 4 s); GET http://$AIA_NAME/DigiCertGlobalG2TLSRSASHA2562020CA1-1.crt to the proxy -> 403 Forbidden, X-Squid-Error: ERR_ACCESS_DENIED 0; storage: TLS 1.2, Certificate in clear, the client answers with a fatal alert unknown_ca (48) and closes"
 
 teardown                      # the lab is no longer needed
 log "captures done after ${SECONDS}s; writing ground truth"
@@ -1922,7 +2037,7 @@ for row in "${MANIFEST[@]}"; do
         -T fields -e frame.number | wc -l)
     [ "$mal" = 0 ] || { log "  $file: $mal malformed frames"; problems=$((problems+1)); }
     [ "$bad" = 0 ] || { log "  $file: $bad frames with a bad checksum"; problems=$((problems+1)); }
-    timeout 60 $PY "$HERE/rewrite.py" verify "$TMP/out/truth/$base.tsv" "${FORBID_ARGS[@]}" --allow "$PROXY_IP" >&2 \
+    timeout 60 $PY "$HERE/rewrite.py" verify "$TMP/out/truth/$base.tsv" "${FORBID_ARGS[@]}" --allow "$PROXY_IP" --allow "$IMDS_IP" >&2 \
         || problems=$((problems+1))
 done
 [ "$problems" = 0 ] || die "$problems verification problem(s); captures/ left unchanged"
@@ -1932,9 +2047,9 @@ done
     echo "# asrscope sample captures, made by make-captures.sh (real traffic in network namespaces, addresses rewritten by rewrite.py)."
     echo "# Address map (lab -> capture): $DNS_P->$DNS_A (Azure DNS); $BLOB_P->$BLOB_A ($T_BLOB); $BLOB6_P->$BLOB6_A ($T_BLOB6);"
     echo "#   $CUS_P->$CUS_A ($T_CUS); $AAD_P->$AAD_A ($T_AAD); $ASR_P->$ASR_A ($T_ASR); $VAULTPUB_P->$VAULTPUB_A ($T_ASR, vault front end); $SB_P->$SB_A ($T_SB);"
-    echo "#   $KV_P->$KV_A ($T_KV); $AUTO_P->$AUTO_A ($T_AUTO); $OUT_P->$OUT_A (not Azure, TEST-NET-3); $WEB_P->$WEB_A (not Azure, TEST-NET-2: $WEB_NAME). Service tags: ServiceTags_Public.json changeNumber 375."
+    echo "#   $KV_P->$KV_A ($T_KV); $AUTO_P->$AUTO_A ($T_AUTO); $OUT_P->$OUT_A (not Azure, TEST-NET-3); $WEB_P->$WEB_A (not Azure, TEST-NET-2: $WEB_NAME); $CRL_P->$CRL_A (not Azure, TEST-NET-1: $CRL_NAME, $AIA_NAME). Service tags: ServiceTags_Public.json changeNumber 375."
     echo "#   In nva-snat.pcap only: the NVA's outside address $NVA_OUT->$NVA_OUT_A (TEST-NET-2, the appliance's public SNAT address)."
-    echo "# Not rewritten: VM $VM_IP / $VM_IP6, NVA $NVA_IP / $NVA_IP6 / $NVA_OUT (except in nva-snat.pcap), proxy $PROXY_IP, private endpoints $PE_IP (cache storage) and $PE_ASR_IP (vault), custom DNS $CUSTOM_DNS, VXLAN underlay 172.16.0.0/24."
+    echo "# Not rewritten: VM $VM_IP / $VM_IP6, NVA $NVA_IP / $NVA_IP6 / $NVA_OUT (except in nva-snat.pcap), proxy $PROXY_IP, IMDS $IMDS_IP (the same in Azure), private endpoints $PE_IP (cache storage) and $PE_ASR_IP (vault), custom DNS $CUSTOM_DNS, VXLAN underlay 172.16.0.0/24."
     echo "# Capture filter everywhere: no ARP, no IPv6 ND/MLD (inner ARP inside VXLAN remains)."
     echo "# truth/<name>.tsv: tshark 4.0 -T fields -E header=y -E occurrence=a -E aggregator='|' for every field, one row per frame."
     echo "#   Multi-valued cells use '|': ip.src/ip.dst list outer then inner header (ICMP error quote, VXLAN inner packet);"

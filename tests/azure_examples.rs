@@ -978,6 +978,7 @@ fn requirement_fixes(dir: &Scratch) -> Vec<String> {
         &route_table(&[("fw", "0.0.0.0/0", "VirtualAppliance")]),
     );
     let (deny, allow) = (data("nsg-deny-eventhub.json"), data("nsg-allow-all.json"));
+    let platform = data("nsg-deny-platform.json");
     let (tunnel, drop) = (
         data("routes-forced-tunnel.json"),
         data("routes-drop-eventhub.json"),
@@ -1000,9 +1001,11 @@ fn requirement_fixes(dir: &Scratch) -> Vec<String> {
         vec!["--nsg", allow.as_str(), "--routes", tunnel.as_str()],
         vec!["--nsg", allow.as_str(), "--routes", drop.as_str()],
         vec!["--nsg", show.as_str()],
+        vec!["--nsg", platform.as_str()],
     ] {
         let (_, v) = check(&extra);
-        for r in v["requirements"].as_array().unwrap() {
+        let platform = v["platform"].as_array().unwrap();
+        for r in v["requirements"].as_array().unwrap().iter().chain(platform) {
             for x in r["fix"].as_array().unwrap() {
                 texts.push(x.as_str().unwrap().to_string());
             }
@@ -1061,16 +1064,22 @@ fn known_az_command(cmd: &str, w: &[String]) -> &'static str {
 /// weakens nothing.
 fn assert_weakens_nothing(name: &str, cmd: &str, w: &[String]) {
     if name == "network nsg rule create" {
-        // Outbound allow of one service tag on TCP 443, never "allow all".
+        // Outbound allow of one service tag on TCP 443 (or of a platform
+        // service's own tag on its own port), never "allow all".
         let value = |flag: &str| {
             let i = w.iter().position(|x| x == flag).unwrap();
             w[i + 1].clone()
         };
         assert_eq!(value("--direction"), "Outbound", "{cmd}");
         assert_eq!(value("--access"), "Allow", "{cmd}");
-        assert_eq!(value("--protocol"), "Tcp", "{cmd}");
-        assert_eq!(value("--destination-port-ranges"), "443", "{cmd}");
         let tag = value("--destination-address-prefixes");
+        let port = (value("--protocol"), value("--destination-port-ranges"));
+        let port = (port.0.as_str(), port.1.as_str());
+        match tag.as_str() {
+            "AzurePlatformIMDS" => assert_eq!(port, ("Tcp", "80"), "{cmd}"),
+            "AzurePlatformDNS" => assert_eq!(port, ("*", "53"), "{cmd}"),
+            _ => assert_eq!(port, ("Tcp", "443"), "{cmd}"),
+        }
         assert!(
             !["*", "Any", "Internet", "0.0.0.0/0"].contains(&tag.as_str()),
             "{cmd}"

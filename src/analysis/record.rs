@@ -114,6 +114,7 @@ fn http_record(app: &AppState) -> Option<HttpRecord> {
             .map(|r| r.method.clone())
             .unwrap_or_default(),
         host: app.http_request.as_ref().and_then(|r| r.host.clone()),
+        target: app.http_request.as_ref().map(|r| r.target.clone()),
         status,
         deny_page: deny_page.flatten(),
     })

@@ -10,6 +10,7 @@ pub mod firewall;
 pub(crate) mod json;
 pub mod kind;
 pub mod nsg;
+pub(crate) mod pki;
 pub(crate) mod platform;
 pub(crate) mod privatelink;
 pub(crate) mod regions;

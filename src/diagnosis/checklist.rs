@@ -40,6 +40,8 @@ pub(crate) struct Diagnoser {
     /// Source addresses of Site Recovery flows, IPv4 and IPv6 apart (at
     /// most 3 each): more than one of a family is several VMs.
     vms: [std::collections::BTreeSet<std::net::IpAddr>; 2],
+    /// Plain HTTP on port 80: IMDS, the certificate authorities' hosts.
+    port80: super::port80::Port80,
 }
 
 /// What the diagnosis is built with besides the verdicts.
@@ -69,6 +71,7 @@ pub(crate) struct Setting<'a> {
 impl Diagnoser {
     /// Accounts one judged flow.
     pub(crate) fn add(&mut self, f: &FlowRecord, v: &FlowVerdict) {
+        self.port80.add(f, v);
         let Some(e) = &v.endpoint else { return };
         let id = e.id;
         self.asr_flows_total += 1;
@@ -282,6 +285,8 @@ impl Diagnoser {
                 .iter()
                 .map(|(id, c, by)| findings::private_endpoint(*id, c, by.as_ref())),
         );
+        let port80 = self.port80.findings(&mut found);
+        found.extend(port80);
         // One finding per kind: the first one made stands.
         let mut kept: Vec<Finding> = Vec::with_capacity(found.len());
         for f in found {

@@ -17,11 +17,12 @@ use super::advice::{
 use crate::azure::Network;
 use crate::azure::endpoints::Endpoint;
 use crate::azure::firewall::{Flow as FirewallFlow, NameSpec};
+use crate::azure::nsg::Protocol;
 use crate::azure::tags::{TagDb, TagSource, for_cloud};
 use crate::model::{
     CheckEvidence, CheckNote, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, EndpointId,
-    FirewallVerdict, Fix, Need, NextHop, NsgOutcome, NsgVerdict, Region, RequiredTag, RouteOrigin,
-    RouteVerdict,
+    FirewallVerdict, Fix, Need, NextHop, NsgOutcome, NsgVerdict, PlatformCheck, PlatformDeny,
+    Region, RequiredTag, RouteOrigin, RouteVerdict,
 };
 use std::net::IpAddr;
 
@@ -82,6 +83,7 @@ pub(crate) fn check(
     if network.routes.completed() {
         notes.push(CheckNote::RoutesCompleted);
     }
+    let platform = platform_checks(network);
     ConfigCheck {
         source_region: source.clone(),
         target_region: target.clone(),
@@ -100,9 +102,89 @@ pub(crate) fn check(
         exports: network.exports.clone(),
         ok: requirements
             .iter()
-            .all(|r| r.need != Need::Always || r.status == ConfigStatus::Ok),
+            .all(|r| r.need != Need::Always || r.status == ConfigStatus::Ok)
+            && platform.iter().all(|p| p.status == ConfigStatus::Ok),
         requirements,
+        platform,
     }
+}
+
+/// The platform services Site Recovery's VMs reach directly: the service,
+/// its address, the service tag an NSG rule must name to filter it, the
+/// protocols it is reached by, the protocol an allow rule names (`*` for
+/// both) and the port.
+type PlatformService = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [Protocol],
+    &'static str,
+    u16,
+);
+
+const PLATFORM: [PlatformService; 2] = [
+    (
+        "Instance Metadata Service (IMDS)",
+        "169.254.169.254",
+        "AzurePlatformIMDS",
+        &[Protocol::Tcp],
+        "Tcp",
+        80,
+    ),
+    (
+        "Azure-provided DNS",
+        "168.63.129.16",
+        "AzurePlatformDNS",
+        &[Protocol::Udp, Protocol::Tcp],
+        "*",
+        53,
+    ),
+];
+
+/// Each platform service as the NSGs treat it: denied by the first rule
+/// naming its tag that denies it (the NIC's NSG first, UDP before TCP),
+/// with the allow rule to add before it.
+fn platform_checks(network: &Network) -> Vec<PlatformCheck> {
+    PLATFORM
+        .iter()
+        .map(|&(service, address, tag, protocols, proto_name, port)| {
+            let deny = protocols.iter().find_map(|p| {
+                crate::azure::nsg::platform::rules_for(&network.nsgs, tag, *p, port)
+                    .into_iter()
+                    .find(|r| r.access == crate::azure::nsg::Access::Deny)
+            });
+            let fixes = deny
+                .as_ref()
+                .map(|d| Fix::AllowPlatformTag {
+                    tag: tag.to_string(),
+                    protocol: proto_name.to_string(),
+                    port,
+                    nsg: d.nsg.name.clone(),
+                    priority: d.nsg.free_priority_below(d.priority),
+                    beats: (d.rule.to_string(), d.priority),
+                })
+                .into_iter()
+                .collect();
+            PlatformCheck {
+                service,
+                address,
+                tag,
+                protocol: proto_name,
+                port,
+                status: if deny.is_some() {
+                    ConfigStatus::Denied
+                } else {
+                    ConfigStatus::Ok
+                },
+                denied_by: deny.map(|d| PlatformDeny {
+                    nsg: d.nsg.name.clone(),
+                    rule: d.rule.to_string(),
+                    priority: d.priority,
+                }),
+                fixes,
+            }
+        })
+        .collect()
 }
 
 /// A requirement not judged yet: unknown, nothing counted.

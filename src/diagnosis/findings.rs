@@ -19,15 +19,15 @@ use crate::model::{
 use std::collections::BTreeMap;
 
 /// What a finding says beyond its evidence.
-struct Kind {
-    severity: Severity,
-    title: Title,
-    codes: Vec<&'static str>,
-    fix: Vec<Fix>,
+pub(super) struct Kind {
+    pub(super) severity: Severity,
+    pub(super) title: Title,
+    pub(super) codes: Vec<&'static str>,
+    pub(super) fix: Vec<Fix>,
 }
 
 /// A finding; each fix once, the first place it comes kept.
-fn finding(about: FindingKind, k: Kind, evidence: Vec<Evidence>) -> Finding {
+pub(super) fn finding(about: FindingKind, k: Kind, evidence: Vec<Evidence>) -> Finding {
     let mut fixes: Vec<Fix> = Vec::with_capacity(k.fix.len());
     for f in k.fix {
         if !fixes.contains(&f) {

@@ -7,6 +7,8 @@
 //! - [`checklist`]: verdicts gathered into the requirement checklist and the
 //!   cache upload rate;
 //! - [`findings`]: findings with error codes and fixes, chosen by cause;
+//! - `port80`: plain HTTP the VMs depend on besides the HTTPS endpoints:
+//!   the Instance Metadata Service, the certificate authorities' hosts;
 //! - `in_path`: whether a device in the path answered or closed in the
 //!   server's name (a blocked finding's evidence);
 //! - [`configuration`]: the checklist judged from NSG and route exports
@@ -21,6 +23,7 @@ pub(crate) mod configuration;
 pub(crate) mod findings;
 mod in_path;
 pub(crate) mod judge;
+mod port80;
 pub(crate) mod regions;
 pub(crate) mod requirements;
 mod tally;

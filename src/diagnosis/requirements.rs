@@ -9,7 +9,8 @@ use crate::azure::endpoints::{CATALOG, Endpoint};
 use crate::azure::privatelink;
 use crate::azure::tags::TagDb;
 use crate::model::requirements::{
-    ChurnLimits, EnhancedChurn, NsgRule, PrivateEndpoints, PrivateZone, RegionRequirements, UrlRule,
+    CaHost, ChurnLimits, EnhancedChurn, NsgRule, PrivateEndpoints, PrivateZone, RegionRequirements,
+    UrlRule,
 };
 use crate::model::{Cloud, EndpointId, Region};
 
@@ -20,6 +21,7 @@ pub(crate) const NOTES: &[&str] = &[
     "With an NVA in the path, create a virtual network service endpoint for Microsoft.Storage so that replication traffic does not go through (and throttle) the appliance; with forced tunnelling, the same keeps it inside the Azure boundary.",
     "With a firewall on the cache or target storage account, enable \"Allow trusted Microsoft services\" and allow access to at least one subnet of the source virtual network (with a user-assigned managed identity on the vault, allow access from all networks instead).",
     "Create the rules on a test NSG first and check that nothing breaks before changing the production NSG.",
+    "NSGs do not filter 168.63.129.16 and 169.254.169.254 unless a rule names the service tag AzurePlatformDNS, AzurePlatformIMDS or AzurePlatformLKM: an outbound deny on AzurePlatformIMDS (TCP 80) or AzurePlatformDNS (53) breaks what Site Recovery's VMs need. These tags are not in the service-tag file (no address prefixes): asrscope check reads them by name.",
 ];
 
 /// What "Replicate machines with private endpoints" requires (stored copy
@@ -96,6 +98,14 @@ pub(crate) fn for_pair(
             .collect(),
         nsg_rules,
         private_endpoints: private_endpoints(cloud),
+        platform: crate::azure::platform::NEEDS,
+        ca_hosts: crate::azure::pki::CA_HOSTS
+            .iter()
+            .map(|(host, service)| CaHost {
+                host,
+                service: *service,
+            })
+            .collect(),
         notes: NOTES,
         churn_limits: churn_limits(),
         cloud_name: cloud.name(),

@@ -386,6 +386,7 @@ fn http_answered(status: u16, page: Option<DenyPage>) -> FlowRecord {
     f.http = Some(HttpRecord {
         method: "GET".into(),
         host: Some(BLOB.into()),
+        target: Some("/asr-cache/x".into()),
         status: Some(status),
         deny_page: page,
     });
@@ -1529,4 +1530,81 @@ fn resets_icmp_failed_storage_or_storage_elsewhere_are_not_a_private_subnet() {
     flows.push(ok);
     let (_, d) = run_with(settings(), flows, &[]);
     assert!(private_subnet(&d).is_none(), "{:#?}", d.findings);
+}
+
+/// A plain HTTP request for IMDS, sent to `dst`, answered `status`.
+fn imds_request(dst: &str, status: Option<u16>) -> FlowRecord {
+    let mut f = flow("169.254.169.254", dst);
+    f.dst_port = 80;
+    f.tls = None;
+    f.name_source = NameSource::Host;
+    f.http = Some(HttpRecord {
+        method: "GET".into(),
+        host: Some("169.254.169.254".into()),
+        target: Some("/metadata/instance".into()),
+        status,
+        deny_page: None,
+    });
+    f
+}
+
+fn about(d: &Diagnosis, kind: &FindingKind) -> Option<Finding> {
+    d.findings.iter().find(|f| f.about == *kind).cloned()
+}
+
+#[test]
+fn imds_answered_directly_is_no_finding() {
+    let (j, d) = run(imds_request("169.254.169.254", Some(200)));
+    assert_eq!(j.verdict.verdict, Verdict::Allowed);
+    assert_eq!(j.verdict.platform, Some("Azure Instance Metadata Service"));
+    for k in [FindingKind::ImdsThroughProxy, FindingKind::ImdsUnanswered] {
+        assert!(about(&d, &k).is_none(), "{k:?}");
+    }
+}
+
+#[test]
+fn imds_through_a_connect_is_a_finding_naming_the_tunnel() {
+    let mut f = through_proxy(200, None);
+    f.server_name = Some("169.254.169.254".into());
+    let p = f.proxy.as_mut().unwrap();
+    p.target_host = "169.254.169.254".into();
+    p.target_port = 80;
+    let (_, d) = run(f);
+    let fd = about(&d, &FindingKind::ImdsThroughProxy).unwrap();
+    assert_eq!(fd.fixes, vec![Fix::BypassImdsInProxy]);
+    assert_eq!(
+        fd.evidence[0],
+        Evidence::ImdsToProxy {
+            proxy: "10.1.0.100:3128".parse().unwrap(),
+            via: ImdsVia::Connect,
+            target: None,
+            status: Some(200),
+            flows: 1,
+        }
+    );
+}
+
+#[test]
+fn imds_reset_at_the_syn_is_unanswered_and_a_request_still_open_is_not_yet() {
+    let mut f = imds_request("169.254.169.254", None);
+    f.handshake = Handshake::Rejected;
+    f.out.data_segments = 0;
+    f.inbound.bytes = 0;
+    let (_, d) = run(f);
+    let fd = about(&d, &FindingKind::ImdsUnanswered).unwrap();
+    assert!(matches!(
+        fd.evidence[0],
+        Evidence::ImdsNoAnswer {
+            failure: ImdsFailure::Connection(Cause::SynReset { .. }),
+            flows: 1
+        }
+    ));
+    // Sent once, not answered yet, still open: not a finding (a live
+    // capture judges it again later).
+    let mut f = imds_request("169.254.169.254", None);
+    f.inbound.bytes = 0;
+    f.close = Close::Open;
+    f.out.data_retransmissions = 0;
+    let (_, d) = run(f);
+    assert!(about(&d, &FindingKind::ImdsUnanswered).is_none());
 }

@@ -132,6 +132,7 @@ pub(crate) fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
         service_tag: relevant.map(|t| TagName::new(t.name.as_str())),
         service_region: relevant.and_then(|t| t.region.clone()),
         platform: platform.map(|p| p.label),
+        ca_service: f.name().and_then(crate::azure::pki::service_of),
         verdict,
         cause,
         nsg: ep.and_then(|_| nsg_verdict(f, cloud, ctx)),

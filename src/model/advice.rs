@@ -238,6 +238,32 @@ pub enum Fix {
     },
     /// Entra ID has no private endpoint.
     EntraIdStaysPublic,
+    /// An outbound rule denies a platform service's tag: allow the tag
+    /// before it, at a free priority of the same NSG.
+    AllowPlatformTag {
+        /// The tag (`AzurePlatformIMDS`).
+        tag: String,
+        /// `Tcp`, or `*` for both protocols.
+        protocol: String,
+        /// The port.
+        port: u16,
+        /// The NSG.
+        nsg: String,
+        /// A free priority number below the deny's, if one is left.
+        priority: Option<u32>,
+        /// The deny rule and its priority.
+        beats: (String, u32),
+    },
+    /// Bypass 169.254.169.254 in the proxy settings the VM's clients read.
+    BypassImdsInProxy,
+    /// Let the VM reach 169.254.169.254 on TCP 80 directly: an NSG rule on
+    /// `AzurePlatformIMDS`, a firewall on the VM, proxy settings.
+    ImdsReachable,
+    /// Allow HTTP (port 80) to the certificate authorities' hosts.
+    AllowCaHosts {
+        /// The hosts the capture shows blocked.
+        hosts: Vec<String>,
+    },
     /// Link the private DNS zone to the VM's virtual network, or forward the
     /// public zone to Azure DNS from a custom DNS server.
     LinkPrivateDnsZone {
@@ -359,6 +385,12 @@ pub enum FindingKind {
         /// The endpoint.
         endpoint: EndpointId,
     },
+    /// Requests for the Instance Metadata Service went to a proxy.
+    ImdsThroughProxy,
+    /// Requests for the Instance Metadata Service got no answer.
+    ImdsUnanswered,
+    /// Requests to the certificate authorities' hosts were blocked.
+    CaHostsBlocked,
 }
 
 impl FindingKind {
@@ -375,7 +407,11 @@ impl FindingKind {
             FindingKind::CacheRegion { .. } | FindingKind::ThroughAppliance => {
                 Some(EndpointId::CacheStorage)
             }
-            FindingKind::StaleTags | FindingKind::PrivateSubnet => None,
+            FindingKind::StaleTags
+            | FindingKind::PrivateSubnet
+            | FindingKind::ImdsThroughProxy
+            | FindingKind::ImdsUnanswered
+            | FindingKind::CaHostsBlocked => None,
         }
     }
 

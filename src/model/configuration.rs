@@ -200,6 +200,40 @@ pub struct ConfigRequirement {
     pub fixes: Vec<Fix>,
 }
 
+/// The outbound rule that denies a platform service's tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlatformDeny {
+    /// The NSG.
+    pub nsg: String,
+    /// The rule.
+    pub rule: String,
+    /// Its priority.
+    pub priority: u32,
+}
+
+/// An Azure platform service the VM reaches directly (IMDS, Azure-provided
+/// DNS), as the NSGs treat it: only a rule naming its service tag applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlatformCheck {
+    /// The service.
+    pub service: &'static str,
+    /// Its address.
+    pub address: &'static str,
+    /// The service tag NSG rules name to filter it.
+    pub tag: &'static str,
+    /// The protocol (`Tcp`, or `*` for UDP and TCP).
+    pub protocol: &'static str,
+    /// The port.
+    pub port: u16,
+    /// `ok` (no rule names the tag, or the rules that do allow it) or
+    /// `denied`.
+    pub status: ConfigStatus,
+    /// The rule that denies it.
+    pub denied_by: Option<PlatformDeny>,
+    /// What to do.
+    pub fixes: Vec<Fix>,
+}
+
 /// `asrscope check`: the whole answer (the JSON gives `notes` as
 /// sentences).
 #[derive(Debug, Clone)]
@@ -228,6 +262,10 @@ pub struct ConfigCheck {
     pub exports: Vec<super::ExportRead>,
     /// One entry per endpoint of the catalog.
     pub requirements: Vec<ConfigRequirement>,
-    /// True when every endpoint needed always is `ok`.
+    /// The platform services (IMDS, Azure-provided DNS), by the rules that
+    /// name their service tags.
+    pub platform: Vec<PlatformCheck>,
+    /// True when every endpoint needed always is `ok`, and no rule denies a
+    /// platform service.
     pub ok: bool,
 }

@@ -137,6 +137,48 @@ pub enum Title {
         /// By this many days.
         age_days: i64,
     },
+    /// Requests for the Instance Metadata Service went to a proxy.
+    ImdsThroughProxy,
+    /// Requests for the Instance Metadata Service got no answer.
+    ImdsUnanswered,
+    /// Requests to the certificate authorities' hosts (issuer certificates,
+    /// revocation lists, OCSP) were blocked.
+    CaHostsBlocked,
+}
+
+/// How a request for the Instance Metadata Service reached a proxy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImdsVia {
+    /// A CONNECT to 169.254.169.254.
+    Connect,
+    /// A request in the absolute form (`GET http://169.254.169.254/…`).
+    AbsoluteUri,
+}
+
+/// How a request for the Instance Metadata Service went unanswered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImdsFailure {
+    /// The connection failed: its cause (SYNs unanswered, a reset, ICMP).
+    Connection(Cause),
+    /// The connection was made and the request sent; no HTTP answer came.
+    NoResponse {
+        /// IMDS's address and port.
+        server: SocketAddr,
+        /// Times the client sent request bytes again.
+        retransmissions: u64,
+    },
+}
+
+/// A blocked request to a certificate authority's host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaBlocked {
+    /// The host.
+    pub name: String,
+    /// What it serves.
+    pub service: super::CaService,
+    /// Why the flow was blocked.
+    pub cause: Cause,
 }
 
 /// What the server's own packets showed, beside a SYN/ACK that differs.
@@ -415,5 +457,35 @@ pub enum Evidence {
         published: String,
         /// Its change number.
         change_number: u64,
+    },
+    /// Requests for the Instance Metadata Service sent to a proxy.
+    ImdsToProxy {
+        /// The proxy.
+        proxy: SocketAddr,
+        /// How (CONNECT or an absolute URI).
+        via: ImdsVia,
+        /// The request's target (absolute form), when it was plain HTTP.
+        target: Option<String>,
+        /// The proxy's answer.
+        status: Option<u16>,
+        /// Flows that did so.
+        flows: u64,
+    },
+    /// IMDS answers the VM from its host: a proxy cannot reach the VM's.
+    ImdsStaysOnHost,
+    /// Requests for the Instance Metadata Service that got no answer.
+    ImdsNoAnswer {
+        /// How the first one failed.
+        failure: ImdsFailure,
+        /// Flows that failed.
+        flows: u64,
+    },
+    /// Requests to the certificate authorities' hosts that were blocked,
+    /// one per host (the first flow's cause).
+    CaHostsBlocked {
+        /// The hosts.
+        hosts: Vec<CaBlocked>,
+        /// Blocked flows in all.
+        flows: u64,
     },
 }

@@ -503,6 +503,10 @@ pub struct HttpRecord {
     /// The host it asked for: the `Host` header (or the absolute URI's),
     /// lower case, without the port.
     pub host: Option<String>,
+    /// The request line's target, without its query: a path
+    /// (`/metadata/instance`), or the absolute URI a client sends to a proxy
+    /// (`http://169.254.169.254/metadata/instance`).
+    pub target: Option<String>,
     /// The answer's status code.
     pub status: Option<u16>,
     /// A deny page recognised in the answer.

@@ -103,6 +103,8 @@ impl TagName {
             ("VirtualNetwork", SpecialTag::VirtualNetwork),
             ("Internet", SpecialTag::Internet),
             ("AzureLoadBalancer", SpecialTag::AzureLoadBalancer),
+            ("AzurePlatformDNS", SpecialTag::AzurePlatformDns),
+            ("AzurePlatformIMDS", SpecialTag::AzurePlatformImds),
         ]
         .into_iter()
         .find_map(|(name, s)| self.is(name).then_some(s))
@@ -120,6 +122,12 @@ pub enum SpecialTag {
     Internet,
     /// The host's virtual IP, 168.63.129.16.
     AzureLoadBalancer,
+    /// Azure-provided DNS, 168.63.129.16: the tag that makes an NSG rule
+    /// apply to it (the service-tag file has no prefixes for it).
+    AzurePlatformDns,
+    /// The Instance Metadata Service, 169.254.169.254: the tag that makes an
+    /// NSG rule apply to it (the service-tag file has no prefixes for it).
+    AzurePlatformImds,
 }
 
 impl PartialEq for TagName {

@@ -25,6 +25,12 @@ pub(crate) struct RegionRequirements {
     /// The NSG rules of the source region, then the same endpoints' rules
     /// for the target region.
     pub nsg_rules: Vec<NsgRule>,
+    /// Azure platform services the VM reaches directly, in no service tag's
+    /// prefixes, and the tag an NSG rule must name to block them.
+    pub platform: &'static [PlatformNeed],
+    /// Hosts of the certificate authorities that may need to be allowed on
+    /// HTTP port 80 (issuer certificates, revocation lists, OCSP).
+    pub ca_hosts: Vec<CaHost>,
     /// What the documentation adds to the rules.
     pub notes: &'static [&'static str],
     /// What private endpoints for the vault and the cache account require.
@@ -78,6 +84,33 @@ impl Serialize for UrlRule {
         t.serialize_element(&self.need)?;
         t.end()
     }
+}
+
+/// An Azure platform service the VM reaches directly.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct PlatformNeed {
+    /// What it is.
+    pub service: &'static str,
+    /// Its address, the same in every region.
+    pub address: &'static str,
+    /// The protocol and port (`TCP 80`).
+    pub port: &'static str,
+    /// The service tag that NSG rules name to filter it (no other rule
+    /// does).
+    pub tag: &'static str,
+    /// When and why Site Recovery's VMs need it.
+    pub purpose: &'static str,
+    /// Reached directly: never through a proxy.
+    pub direct: bool,
+}
+
+/// A certificate authority's host on HTTP port 80.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct CaHost {
+    /// The host.
+    pub host: &'static str,
+    /// What it serves.
+    pub service: super::CaService,
 }
 
 /// One NSG rule.

@@ -60,6 +60,34 @@ impl EndpointBy {
     }
 }
 
+/// What a certificate authority's host on HTTP port 80 serves, as "Azure
+/// Certificate Authority details" lists the hosts: issuer certificates
+/// (AIA), revocation lists (CRL), OCSP answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "&'static str")]
+pub enum CaService {
+    /// Issuer certificates (Authority Information Access).
+    Aia,
+    /// Certificate revocation lists.
+    Crl,
+    /// Issuer certificates and revocation lists (`www.microsoft.com`).
+    AiaCrl,
+    /// OCSP responses.
+    Ocsp,
+}
+
+impl CaService {
+    /// The stable kebab-case name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CaService::Aia => "aia",
+            CaService::Crl => "crl",
+            CaService::AiaCrl => "aia-crl",
+            CaService::Ocsp => "ocsp",
+        }
+    }
+}
+
 /// A flow's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(into = "&'static str")]
@@ -422,6 +450,9 @@ pub struct FlowVerdict {
     /// An Azure platform address (168.63.129.16, 169.254.169.254), named:
     /// in no service tag, yet never outside Azure.
     pub platform: Option<&'static str>,
+    /// What the host of a certificate authority the flow went to serves
+    /// (issuer certificates, revocation lists, OCSP), by its name.
+    pub ca_service: Option<CaService>,
     /// The verdict.
     pub verdict: Verdict,
     /// Why, machine-readable.
@@ -482,4 +513,4 @@ pub struct JudgedFlow {
     pub verdict: FlowVerdict,
 }
 
-named_by_as_str!(EndpointId, EndpointBy, Verdict, Status);
+named_by_as_str!(EndpointId, EndpointBy, CaService, Verdict, Status);

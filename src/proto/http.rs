@@ -25,6 +25,9 @@ pub const MAX_HEAD: usize = 8 * 1024;
 /// Firewall's is 70).
 pub const MAX_BODY: usize = 512;
 
+/// Longest request target kept.
+pub const MAX_TARGET: usize = 256;
+
 /// Request methods read (CONNECT is an explicit proxy's: not here).
 const METHODS: [&[u8]; 8] = [
     b"GET ",
@@ -45,6 +48,11 @@ pub struct Request {
     /// The host asked for: the `Host` header, else the absolute URI's
     /// authority; lower case, without the port, made printable.
     pub host: Option<String>,
+    /// The request line's target without its query or fragment (which may
+    /// hold what is not the network's business), made printable and cut at
+    /// [`MAX_TARGET`] bytes: `/metadata/instance`, or the absolute form a
+    /// client sends to a proxy, `http://169.254.169.254/metadata/instance`.
+    pub target: String,
     /// Bytes of the head, including the blank line.
     pub head_len: usize,
 }
@@ -97,11 +105,25 @@ pub fn parse_request(b: &[u8]) -> Progress<Request> {
         .map(strip_port)
         .filter(|h| !h.is_empty())
         .map(|h| printable(h.as_bytes()).to_ascii_lowercase());
+    let path = target.split(['?', '#']).next().unwrap_or("");
+    let path = &path.as_bytes()[..path.len().min(MAX_TARGET)];
     Progress::Done(Request {
         method: String::from_utf8_lossy(m.trim_ascii_end()).into_owned(),
         host,
+        target: printable(path),
         head_len: end,
     })
+}
+
+/// True for a request target in the absolute form (`http://host/path`): the
+/// form a client sends to a proxy, never to the origin server itself.
+pub fn is_absolute(target: &str) -> bool {
+    let starts = |p: &str| {
+        target
+            .get(..p.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(p))
+    };
+    starts("http://") || starts("https://")
 }
 
 /// `host:port` or `[v6]:port` without the port.
@@ -147,6 +169,17 @@ mod tests {
         assert_eq!(r.method, "GET");
         assert_eq!(r.host.as_deref(), Some("asrcache1.blob.core.windows.net"));
         assert_eq!(r.head_len, req.len());
+        assert_eq!(r.target, "/asr-cache/x");
+        assert!(!is_absolute(&r.target));
+        // The query is not kept: it may hold what is not the network's.
+        let Progress::Done(r) = parse_request(
+            b"GET http://169.254.169.254/metadata/instance?api-version=2021-02-01 HTTP/1.1\r\nHost: 169.254.169.254\r\nMetadata: true\r\n\r\n",
+        ) else {
+            panic!()
+        };
+        assert_eq!(r.target, "http://169.254.169.254/metadata/instance");
+        assert!(is_absolute(&r.target));
+        assert_eq!(r.host.as_deref(), Some("169.254.169.254"));
         // The absolute form, as a client sends it to a proxy; no Host.
         let Progress::Done(r) = parse_request(b"PUT http://[fd00::1]:8080/x HTTP/1.0\r\n\r\n")
         else {

@@ -447,6 +447,32 @@ pub fn fix(fix: &Fix) -> String {
             quote(record)
         ),
         Fix::EntraIdStaysPublic => "Microsoft Entra ID (login.microsoftonline.com, tag AzureActiveDirectory) has no private endpoint and must still be allowed outbound".into(),
+        Fix::AllowPlatformTag {
+            tag,
+            protocol,
+            port,
+            nsg,
+            priority,
+            beats: (rule, p),
+        } => {
+            let prio = priority.map_or_else(|| quote("<priority>"), |p| p.to_string());
+            format!(
+                "{} denies {tag}, which NSGs filter only when a rule names it: add an allow rule that is evaluated before it (a lower priority number): az network nsg rule create --resource-group {} --nsg-name {} --name {} --priority {prio} --direction Outbound --access Allow --protocol {} --source-address-prefixes VirtualNetwork --source-port-ranges '*' --destination-address-prefixes {} --destination-port-ranges {port} --description {}",
+                rule_text(nsg, Some(rule), Some(*p)),
+                quote("<resource-group>"),
+                quote(nsg),
+                quote(&format!("Allow-{tag}")),
+                quote(protocol),
+                quote(tag),
+                quote(&format!("Site Recovery: {tag}"))
+            )
+        }
+        Fix::BypassImdsInProxy => "bypass 169.254.169.254 in the proxy settings (\"Ensure that you bypass the IP 169.254.169.254 when using any proxies\"): the Mobility agent reads the proxy from Internet Explorer's settings on Windows (add 169.254.169.254 to their exceptions) and from /etc/environment on Linux (add it to no_proxy there), or from ProxyInfo.conf when a proxy is set for the Mobility agent alone (Linux /usr/local/InMage/config/, Windows C:\\ProgramData\\Microsoft Azure Site Recovery\\Config)".into(),
+        Fix::ImdsReachable => "let the VM reach 169.254.169.254 on TCP port 80 directly: NSGs filter it only by a rule that names the service tag AzurePlatformIMDS (an outbound deny on that tag blocks IMDS: asrscope check --nsg names the rule and the allow rule to add before it); a firewall on the VM itself (iptables, nftables, Windows Defender Firewall) can drop it; and proxy settings must bypass it".into(),
+        Fix::AllowCaHosts { hosts } => format!(
+            "allow HTTP (TCP port 80) from the VM to {} on the firewall or proxy: \"Azure Certificate Authority details\" lists the hosts of issuer certificates (AIA), revocation lists (CRL) and OCSP as domains that may need to be in firewall allowlists (asrscope requirements lists them all)",
+            hosts.join(", ")
+        ),
     }
 }
 

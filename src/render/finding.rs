@@ -3,8 +3,8 @@
 use super::network::{next_hop, nsg_notes, route_note, route_prefix, route_source, steps_text};
 use super::{cause, reason, sources_text, synack_print, upload_time};
 use crate::model::{
-    ClosedBy, DenyPage, DnsServer, Evidence, Finding, PublicResolution, ServerSeen, Title, Tunnel,
-    TunnelKind,
+    ClosedBy, DenyPage, DnsServer, Evidence, Finding, ImdsFailure, ImdsVia, PublicResolution,
+    ServerSeen, Title, Tunnel, TunnelKind,
 };
 
 /// A finding's title.
@@ -69,6 +69,9 @@ pub(crate) fn title(t: &Title) -> String {
         Title::StaleTags { age_days } => {
             format!("the service-tag data is {age_days} days older than the capture")
         }
+        Title::ImdsThroughProxy => "the VM sends its Instance Metadata Service (169.254.169.254) requests to a proxy; the Mobility agent asks IMDS for the VM's security type".into(),
+        Title::ImdsUnanswered => "the Instance Metadata Service (169.254.169.254, HTTP port 80) does not answer the VM; the Mobility agent asks it for the VM's security type".into(),
+        Title::CaHostsBlocked => "the certificate authorities' hosts (issuer certificates, revocation lists, OCSP on HTTP port 80) are blocked".into(),
     }
 }
 
@@ -303,6 +306,69 @@ pub(crate) fn evidence(e: &Evidence) -> String {
         } => format!(
             "service tags published {published} (changeNumber {change_number}); tags change weekly"
         ),
+        Evidence::ImdsToProxy {
+            proxy,
+            via,
+            target,
+            status,
+            flows,
+        } => {
+            let how = match (via, target) {
+                (ImdsVia::Connect, _) => "CONNECT 169.254.169.254".to_string(),
+                (ImdsVia::AbsoluteUri, Some(t)) => format!("GET {t}"),
+                (ImdsVia::AbsoluteUri, None) => "a request naming 169.254.169.254".into(),
+            };
+            let answer = status.map_or_else(
+                || "no answer seen".to_string(),
+                |s| format!("the proxy answered {s}"),
+            );
+            format!(
+                "{} to the proxy {proxy} carried requests for 169.254.169.254 instead of going to it directly; the first: {how} ({answer})",
+                super::plural(*flows, "connection", "connections")
+            )
+        }
+        Evidence::ImdsStaysOnHost => "\"Communications between VM and IMDS never leaves the host\" (tutorial \"Set up disaster recovery for Azure VMs\"): a proxy elsewhere cannot reach this VM's IMDS, only its own host's, or none".into(),
+        Evidence::ImdsNoAnswer { failure, flows } => {
+            let n = super::plural(*flows, "connection", "connections");
+            let first = if *flows > 1 { "the first: " } else { "" };
+            match failure {
+                ImdsFailure::Connection(c) => {
+                    format!("{n} to 169.254.169.254:80 failed; {first}{}", cause(c))
+                }
+                ImdsFailure::NoResponse {
+                    server,
+                    retransmissions,
+                } => format!(
+                    "{n} to {server} sent a request and got no HTTP answer{}",
+                    if *retransmissions > 0 {
+                        format!(
+                            " ({first}{} sent again)",
+                            super::plural(*retransmissions, "segment", "segments")
+                        )
+                    } else {
+                        String::new()
+                    }
+                ),
+            }
+        }
+        Evidence::CaHostsBlocked { hosts, flows } => {
+            let each: Vec<String> = hosts
+                .iter()
+                .map(|h| {
+                    format!(
+                        "{} ({}): {}",
+                        h.name,
+                        super::ca_service(h.service),
+                        cause(&h.cause)
+                    )
+                })
+                .collect();
+            format!(
+                "{} to the certificate authorities' hosts blocked: {}",
+                super::plural(*flows, "request", "requests"),
+                each.join("; ")
+            )
+        }
     }
 }
 

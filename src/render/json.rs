@@ -28,6 +28,7 @@ impl Serialize for FlowVerdict {
             service_tag: &'a Option<TagName>,
             service_region: &'a Option<String>,
             platform: Option<&'static str>,
+            ca_service: Option<crate::model::CaService>,
             verdict: Verdict,
             reason: String,
             cause: &'a Cause,
@@ -46,6 +47,7 @@ impl Serialize for FlowVerdict {
             service_tag: &self.service_tag,
             service_region: &self.service_region,
             platform: self.platform,
+            ca_service: self.ca_service,
             verdict: self.verdict,
             reason: reason::flow(self),
             cause: &self.cause,
@@ -252,7 +254,15 @@ impl Serialize for ConfigCheck {
             routes: usize,
             exports: &'a [crate::model::ExportRead],
             requirements: &'a [ConfigRequirement],
+            platform: Vec<PlatformJson<'a>>,
             ok: bool,
+        }
+        /// A platform service's check, its fixes in words beside them.
+        #[derive(Serialize)]
+        struct PlatformJson<'a> {
+            #[serde(flatten)]
+            check: &'a crate::model::PlatformCheck,
+            fix: Vec<String>,
         }
         Json {
             source_region: &self.source_region,
@@ -266,6 +276,14 @@ impl Serialize for ConfigCheck {
             routes: self.routes,
             exports: &self.exports,
             requirements: &self.requirements,
+            platform: self
+                .platform
+                .iter()
+                .map(|p| PlatformJson {
+                    check: p,
+                    fix: super::fixes(&p.fixes),
+                })
+                .collect(),
             ok: self.ok,
         }
         .serialize(s)

@@ -71,6 +71,18 @@ pub fn synack_print(p: &SynAckPrint) -> String {
     format!("TTL {}{id}, window {}, {options}", p.ttl, p.window)
 }
 
+/// What a certificate authority's host serves, as the flow lists show it
+/// where a service tag would be: "CA CRL".
+pub fn ca_service(s: crate::model::CaService) -> &'static str {
+    use crate::model::CaService;
+    match s {
+        CaService::Aia => "CA issuers (AIA)",
+        CaService::Crl => "CA CRL",
+        CaService::AiaCrl => "CA AIA/CRL",
+        CaService::Ocsp => "CA OCSP",
+    }
+}
+
 /// The name of a cloud as users know it.
 pub fn cloud_name(c: Cloud) -> &'static str {
     c.name()

@@ -94,23 +94,72 @@ pub(crate) fn write(c: &ConfigCheck, out: &mut impl Write) -> io::Result<()> {
             writeln!(out, "    fix:  {}", for_terminal(&f))?;
         }
     }
+    platform(c, out)?;
     writeln!(out)?;
+    verdict(c, out)
+}
+
+/// The last line: ready, or what is not.
+fn verdict(c: &ConfigCheck, out: &mut impl Write) -> io::Result<()> {
     if c.ok {
-        writeln!(
+        return writeln!(
             out,
             "Every endpoint Site Recovery always needs is allowed and routed well."
-        )
-    } else {
-        let bad: Vec<&str> = c
-            .requirements
-            .iter()
-            .filter(|r| r.need == Need::Always && r.status != ConfigStatus::Ok)
-            .map(|r| r.endpoint)
-            .collect();
+        );
+    }
+    let endpoints = c
+        .requirements
+        .iter()
+        .filter(|r| r.need == Need::Always && r.status != ConfigStatus::Ok)
+        .map(|r| r.endpoint);
+    let platform = c
+        .platform
+        .iter()
+        .filter(|p| p.status != ConfigStatus::Ok)
+        .map(|p| p.tag);
+    let bad: Vec<&str> = endpoints.chain(platform).collect();
+    writeln!(
+        out,
+        "Not ready for replication: {} (see above).",
+        bad.join(", ")
+    )
+}
+
+/// The platform services (IMDS, Azure-provided DNS) by the rules that name
+/// their service tags.
+fn platform(c: &ConfigCheck, out: &mut impl Write) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Azure platform services (an NSG filters them only by a rule naming their service tag):"
+    )?;
+    for p in &c.platform {
+        let why = match &p.denied_by {
+            Some(d) => format!(
+                "denied by {} of {} (priority {})",
+                for_terminal(&d.rule),
+                for_terminal(&d.nsg),
+                d.priority
+            ),
+            None => format!("no rule denies {}", p.tag),
+        };
         writeln!(
             out,
-            "Not ready for replication: {} (see above).",
-            bad.join(", ")
-        )
+            "{:<9} {} {} {} {} to {}: {why}",
+            status_word(p.status),
+            p.service,
+            p.address,
+            if p.protocol == "*" {
+                "UDP/TCP".to_string()
+            } else {
+                p.protocol.to_ascii_uppercase()
+            },
+            p.port,
+            p.tag
+        )?;
+        for f in render::fixes(&p.fixes) {
+            writeln!(out, "    fix:  {}", for_terminal(&f))?;
+        }
     }
+    Ok(())
 }

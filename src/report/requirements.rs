@@ -44,6 +44,7 @@ pub(crate) fn text(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Resu
         "replication back after failover"
     };
     nsg_rules(out, r, &r.target_region, back, r.target_rules())?;
+    platform(out, r)?;
     writeln!(out)?;
     private_endpoints(out, &r.private_endpoints)?;
     writeln!(out)?;
@@ -119,6 +120,38 @@ fn private_endpoints(out: &mut dyn Write, p: &PrivateEndpoints) -> std::io::Resu
     }
     for n in p.prerequisites {
         writeln!(out, "  - {n}")?;
+    }
+    Ok(())
+}
+
+/// The platform services reached directly, and the certificate
+/// authorities' hosts on HTTP port 80.
+fn platform(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Azure platform (directly, never through a proxy; an NSG filters it only by a rule naming its tag):"
+    )?;
+    for p in r.platform {
+        writeln!(
+            out,
+            "  {:<16} {:<15} {}, NSG tag {}",
+            p.address, p.port, p.service, p.tag
+        )?;
+        writeln!(out, "  {:<16} {:<15} {}", "", "", p.purpose)?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Certificate authorities' hosts, may be needed (HTTP, TCP 80; issuer certificates, revocation lists, OCSP):"
+    )?;
+    for h in &r.ca_hosts {
+        writeln!(
+            out,
+            "  {:<42} {}",
+            h.host,
+            crate::render::ca_service(h.service)
+        )?;
     }
     Ok(())
 }

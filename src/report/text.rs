@@ -377,7 +377,12 @@ fn flows_that_matter(out: &mut dyn Write, sum: &Summary) -> std::io::Result<()> 
             trunc(&server, 22),
             trunc(&name, 33),
             j.verdict.verdict.as_str(),
-            trunc(tag.or(j.verdict.platform).unwrap_or("-"), 16)
+            trunc(
+                tag.or(j.verdict.platform)
+                    .or(j.verdict.ca_service.map(render::ca_service))
+                    .unwrap_or("-"),
+                16
+            )
         )?;
         let reason = render::reason::flow(&j.verdict);
         wrapped(out, "             ", 13, &for_terminal(&reason))?;

@@ -498,8 +498,11 @@ fn tag_matches(
             notes.push(NsgNote::InternetAsPublic);
             yes_no(is_public(ip))
         }
-        Some(SpecialTag::AzureLoadBalancer) => {
+        Some(SpecialTag::AzureLoadBalancer | SpecialTag::AzurePlatformDns) => {
             yes_no(ip == IpAddr::V4(crate::azure::platform::WIRESERVER))
+        }
+        Some(SpecialTag::AzurePlatformImds) => {
+            yes_no(ip == IpAddr::V4(crate::azure::platform::IMDS))
         }
     }
 }

@@ -27,6 +27,7 @@
 //! ([`crate::sanitize::for_terminal`]) as it is read: exports are hostile input too.
 
 pub(crate) mod evaluate;
+pub(crate) mod platform;
 pub(crate) mod read;
 
 #[cfg(test)]

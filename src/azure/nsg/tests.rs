@@ -656,3 +656,80 @@ fn a_flow_is_evaluated_against_the_rules_that_could_match_it_not_all_of_them() {
         Some("defaultSecurityRules/AllowInternetOutBound")
     );
 }
+
+/// Only rules that name a platform service's tag apply to it: a deny of
+/// everything does not, an allow naming the tag before a deny naming it
+/// wins in its NSG, and a deny in the subnet's NSG still denies after the
+/// NIC's allows (each NSG must let it out).
+#[test]
+fn platform_tags_are_read_by_name_in_each_nsg() {
+    let mut nic = vec![
+        effective_rule(
+            "securityRules/AllowImds",
+            150,
+            "Allow",
+            "Tcp",
+            "80-80",
+            "azureplatformimds",
+        ),
+        effective_rule(
+            "securityRules/DenyImds",
+            200,
+            "Deny",
+            "All",
+            "0-65535",
+            "AzurePlatformIMDS",
+        ),
+        effective_rule(
+            "securityRules/DenyAll",
+            300,
+            "Deny",
+            "All",
+            "0-65535",
+            "0.0.0.0/0",
+        ),
+    ];
+    nic.extend(default_outbound());
+    let nsgs = parse_nsgs(&format!("[{}]", effective("nic-nsg", "nic", &nic))).unwrap();
+    let nsgs = Nsgs::new(nsgs);
+    let rules = platform::rules_for(&nsgs, "AzurePlatformIMDS", Protocol::Tcp, 80);
+    assert_eq!(rules.len(), 1);
+    assert_eq!(
+        (rules[0].rule, rules[0].access),
+        ("securityRules/AllowImds", Access::Allow)
+    );
+    // Not one rule names AzurePlatformDNS: the deny of everything is not one.
+    assert!(platform::rules_for(&nsgs, "AzurePlatformDNS", Protocol::Udp, 53).is_empty());
+    // The same deny in the subnet's NSG, after the NIC's allow.
+    let mut subnet = vec![effective_rule(
+        "securityRules/DenyImds",
+        400,
+        "Deny",
+        "Tcp",
+        "80-80",
+        "AzurePlatformIMDS",
+    )];
+    subnet.extend(default_outbound());
+    let both = format!(
+        "[{}, {}]",
+        effective("subnet-nsg", "subnet", &subnet),
+        effective("nic-nsg", "nic", &nic)
+    );
+    let nsgs = Nsgs::new(parse_nsgs(&both).unwrap());
+    let rules = platform::rules_for(&nsgs, "AzurePlatformIMDS", Protocol::Tcp, 80);
+    let order: Vec<(&str, Access)> = rules
+        .iter()
+        .map(|r| (r.nsg.name.as_str(), r.access))
+        .collect();
+    assert_eq!(
+        order,
+        [("nic-nsg", Access::Allow), ("subnet-nsg", Access::Deny)]
+    );
+    // In the evaluation of a flow, the tags stand for their addresses alone.
+    let imds = Flow::tcp(ip("169.254.169.254"), 80);
+    let v = evaluate_outbound(nsgs.list(), &imds, &NoTags);
+    assert_eq!(v.outcome(), NsgOutcome::Deny);
+    let storage = Flow::tcp(ip("13.68.163.36"), 80);
+    let v = evaluate_outbound(nsgs.list(), &storage, &NoTags);
+    assert_ne!(v.outcome(), NsgOutcome::CannotTell, "{v:#?}");
+}

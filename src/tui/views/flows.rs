@@ -86,6 +86,7 @@ impl Cells {
                     .as_ref()
                     .map(crate::model::TagName::as_str)
                     .or(j.verdict.platform)
+                    .or(j.verdict.ca_service.map(crate::render::ca_service))
                     .unwrap_or("-"),
             ),
             bytes: human_bytes(j.flow.out.bytes),

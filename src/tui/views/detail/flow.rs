@@ -111,6 +111,7 @@ fn endpoint_line(v: &FlowVerdict) -> Line<'static> {
                     .as_ref()
                     .map(TagName::as_str)
                     .or(v.platform)
+                    .or(v.ca_service.map(crate::render::ca_service))
                     .map(clean)
                     .unwrap_or_else(|| "no Azure service tag".into())
             ),
