@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """A plain HTTP listener that answers as the Azure Instance Metadata Service
 (IMDS) answers a VM: GET /metadata/instance... with the header `Metadata: true`
-gets a JSON document (the VM's security type among it); a request without the
-header is refused with 400.
+gets a JSON document (the VM's security type among it).  As "Azure Instance
+Metadata Service" (ms.date 04/11/2023) says of IMDS, requests "Must contain
+the header `Metadata: true`" and "Must not contain an `X-Forwarded-For`
+header": any other is refused with 400, so a request a proxy forwarded with
+that header (squid adds it) is refused as IMDS refuses it.
 
 Used by make-captures.sh inside the lab's "Azure" namespace only, on the
 address 169.254.169.254 (port 80), which that namespace holds on its
@@ -44,6 +47,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         if (self.headers.get("Metadata") or "").lower() != "true":
             self.answer(400, {"error": "Bad request. Required metadata header not specified"})
+        elif self.headers.get("X-Forwarded-For") is not None:
+            self.answer(400, {"error": "Bad request. X-Forwarded-For header present"})
         elif self.path.startswith("/metadata/instance/compute/securityProfile"):
             self.answer(200, DOC["compute"]["securityProfile"])
         elif self.path.startswith("/metadata/instance"):

@@ -1908,16 +1908,17 @@ grep -q '^http_access deny CONNECT' "$TMP/squid/squid-imds.conf" && die "squid-i
 # 47. The VM's proxy settings send its IMDS requests to the proxy: curl with
 # the proxy set, as a client that reads the proxy settings without a bypass
 # for 169.254.169.254 does.  First the absolute-URI GET an HTTP client sends
-# to a proxy, then the same request through a CONNECT tunnel (curl -p).
-# squid reaches the lab's IMDS from the appliance; in Azure, a proxy reaches
-# its own host's IMDS or none.
+# to a proxy: squid forwards it with an X-Forwarded-For header, which IMDS
+# refuses (400); then the same request through a CONNECT tunnel (curl -p),
+# which squid does not touch (200).  squid reaches the lab's IMDS from the
+# appliance; in Azure, a proxy reaches its own host's IMDS or none.
 log "[47] imds-through-proxy"
 timeout 60 ip netns exec $NS_NVA squid -N -f "$TMP/squid/squid-imds.conf" >"$TMP/squid/stdout-imds.log" 2>&1 &
 SQUID_PID=$!; PIDS+=("$SQUID_PID")
 wait_listen $NS_NVA t "$PROXY_IP:3128"
 tcpdump_start $NS_VM vm0 imdsproxy.pcap
 out=$(vm_curl -4 -x "http://$PROXY_IP:3128" -H 'Metadata: true' "$IMDS_URL") || true
-[ "$out" = 200 ] || die "imds-through-proxy: absolute-URI GET through squid: $out (want 200)"
+[ "$out" = 400 ] || die "imds-through-proxy: absolute-URI GET through squid: $out (want IMDS's 400 for X-Forwarded-For)"
 log "    ok   GET $IMDS_URL via squid -> $out"
 out=$(vm_curl -4 -p -x "http://$PROXY_IP:3128" -H 'Metadata: true' "http://$IMDS_IP/metadata/instance/compute/securityProfile?api-version=2021-02-01") || true
 [ "$out" = 200 ] || die "imds-through-proxy: CONNECT $IMDS_IP:80 through squid: $out (want 200)"
@@ -1929,10 +1930,11 @@ f=$TMP/out/imds-through-proxy.pcap
 expect "absolute-URI GET for IMDS to the proxy" "$f" "ip.dst==$PROXY_IP && http.request.method==\"GET\" && http.request.uri contains \"http://$IMDS_IP/metadata/\"" -eq 1
 expect "CONNECT $IMDS_IP:80 to the proxy" "$f" "ip.dst==$PROXY_IP && http.request.method==\"CONNECT\" && http.request.uri==\"$IMDS_IP:80\"" -eq 1
 expect "packets to IMDS itself" "$f" "ip.dst==$IMDS_IP" -eq 0
+expect "IMDS's 400 relayed by the proxy, then 200 twice (CONNECT, the request in the tunnel)" "$f" "ip.src==$PROXY_IP && http.response.code==400" -eq 1
 manifest imds-through-proxy.pcap "IMDS requests sent to the proxy: an absolute-URI GET http://$IMDS_IP/metadata/instance and a CONNECT $IMDS_IP:80 to squid, as a VM whose proxy settings do not bypass $IMDS_IP sends them" \
     "$CLIENT via proxy $PROXY_IP:3128" "proxy $PROXY_IP (private); IMDS $IMDS_IP (imds.py in the lab, reached by squid from the appliance, not in the capture)" "none (IMDS is in no service tag's prefixes)" \
     "curl -x http://$PROXY_IP:3128 (and -p) with Metadata: true; squid without authentication, CONNECT allowed to port 80" \
-    "GET http://$IMDS_IP/metadata/instance?api-version=2021-02-01 to the proxy -> 200 (JSON, securityType TrustedLaunch); CONNECT $IMDS_IP:80 -> 200 Connection established, then GET /metadata/instance/compute/securityProfile inside the tunnel -> 200; no packet to $IMDS_IP"
+    "GET http://$IMDS_IP/metadata/instance?api-version=2021-02-01 to the proxy -> 400 (squid added X-Forwarded-For, which IMDS refuses); CONNECT $IMDS_IP:80 -> 200 Connection established, then GET /metadata/instance/compute/securityProfile inside the tunnel -> 200 (JSON, securityType TrustedLaunch); no packet to $IMDS_IP"
 
 # 48. IMDS unanswered: the VM asks IMDS directly and gets no answer, as a
 # host firewall, an NSG rule on AzurePlatformIMDS or a proxy in the path can

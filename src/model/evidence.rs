@@ -471,7 +471,8 @@ pub enum Evidence {
         /// Flows that did so.
         flows: u64,
     },
-    /// IMDS answers the VM from its host: a proxy cannot reach the VM's.
+    /// IMDS answers the VM from its host and is not meant to be used behind
+    /// a proxy: a proxy cannot ask it for the VM.
     ImdsStaysOnHost,
     /// Requests for the Instance Metadata Service that got no answer.
     ImdsNoAnswer {

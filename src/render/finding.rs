@@ -327,7 +327,7 @@ pub(crate) fn evidence(e: &Evidence) -> String {
                 super::plural(*flows, "connection", "connections")
             )
         }
-        Evidence::ImdsStaysOnHost => "\"Communications between VM and IMDS never leaves the host\" (tutorial \"Set up disaster recovery for Azure VMs\"): a proxy elsewhere cannot reach this VM's IMDS, only its own host's, or none".into(),
+        Evidence::ImdsStaysOnHost => "\"Communications between VM and IMDS never leaves the host\" (tutorial \"Set up disaster recovery for Azure VMs\"), and IMDS \"is not intended to be used behind a proxy and doing so is unsupported\" (\"Azure Instance Metadata Service\"): it refuses a request a proxy marked with X-Forwarded-For, and a proxy gets answers about its own VM, if any, never about this one".into(),
         Evidence::ImdsNoAnswer { failure, flows } => {
             let n = super::plural(*flows, "connection", "connections");
             let first = if *flows > 1 { "the first: " } else { "" };
