@@ -21,10 +21,10 @@ use std::net::{IpAddr, SocketAddr};
 /// Microsoft TLS G2 RSA/ECC CA OCSP …: `Microsoft Corporation`) and
 /// DigiCert's (DigiCert Global G2 TLS RSA SHA256 2020 CA1, DigiCert Cloud
 /// Services CA-1 …: `DigiCert Inc`; GeoTrust Global TLS RSA4096 SHA256 2022
-/// CA1 and the 2022 CAs: `DigiCert, Inc.`). Baltimore CyberTrust Root left
-/// the list on October 8, 2024. Anything else on an Azure endpoint is a
-/// TLS-inspecting device. The whole value must match: an inspection CA
-/// whose name merely holds "Microsoft" is not one of them.
+/// CA1: `DigiCert, Inc.`), as their certificates carry them. Baltimore
+/// CyberTrust Root left the list on October 8, 2024. Anything else on an
+/// Azure endpoint is a TLS-inspecting device. The whole value must match:
+/// an inspection CA whose name merely holds "Microsoft" is not one of them.
 pub(crate) const AZURE_CA_ORGANIZATIONS: &[&str] =
     &["Microsoft Corporation", "DigiCert Inc", "DigiCert, Inc."];
 
