@@ -1994,6 +1994,66 @@ manifest crl-blocked.pcap "certificate revocation and issuer downloads blocked b
     "iptables on the appliance: DROP of the SYNs to $CRL_NAME:80; squid: acl pki dstdomain .digicert.com, http_access deny pki; the client's trust store lacks the root of the server's chain" \
     "DNS for $CRL_NAME, 3 SYNs to $CRL_A:80 unanswered (connect timeout 4 s); GET http://$AIA_NAME/DigiCertGlobalG2TLSRSASHA2562020CA1-1.crt to the proxy -> 403 Forbidden, X-Squid-Error: ERR_ACCESS_DENIED 0; storage: TLS 1.2, Certificate in clear, the client answers with a fatal alert unknown_ca (48) and closes"
 
+# 45-46. A VM that does not offer TLS 1.2 ("Transport Layer Security in
+# Azure Site Recovery": Windows Server 2008 SP2 without KB4019276, 2008 R2,
+# Windows 7 and 2012 without KB3140245 and its registry keys), against
+# servers that require it.  The clients are told to offer at most TLS 1.1
+# (OpenSSL 3 offers TLS 1.0 and 1.1 only at security level 0): their
+# ClientHellos carry version 0x0302 (curl) or 0x0301 (openssl s_client
+# -tls1) and no supported_versions extension.
+#
+# 45. The servers answer as OpenSSL-based TLS servers do: the lab's storage
+# and Entra ID servers (Python's ssl, minimum TLS 1.2) each send a fatal
+# protocol_version alert.  Site Recovery over TLS 1.2 from the same VM works.
+OLD_TLS=(--tlsv1.0 --tls-max 1.1 --ciphers 'DEFAULT:@SECLEVEL=0')
+OLD_HELLO="tls.handshake.type==1 && tls.handshake.version<=0x0302 && !tls.handshake.extensions.supported_version"
+log "[45] tls-old-alert"
+tcpdump_start $NS_VM vm0 tlsoldalert.pcap
+fail "alert protocol version" vm_curl -4 "${OLD_TLS[@]}" -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000045.log"
+fail "alert protocol version" timeout 30 ip netns exec $NS_VM openssl s_client -tls1 -cipher 'DEFAULT:@SECLEVEL=0' \
+    -CAfile "$CA" -servername $AAD_NAME -connect $AAD_NAME:443 </dev/null
+ok vm_curl -4 --tlsv1.2 "https://$ASR_NAME/Subscriptions/00000000-0000-0000-0000-000000000000/registration"
+cap_stop
+publish tlsoldalert.pcap tls-old-alert.pcap
+f=$TMP/out/tls-old-alert.pcap
+expect "ClientHellos offering at most TLS 1.1" "$f" "$OLD_HELLO" -eq 2
+expect "protocol_version alerts from storage and Entra ID" "$f" "tls.alert_message.desc==70 && (ip.src==$BLOB_A || ip.src==$AAD_A)" -eq 2
+expect "ServerHellos from storage and Entra ID" "$f" "tls.handshake.type==2 && (ip.src==$BLOB_A || ip.src==$AAD_A)" -eq 0
+expect "ServerHellos from Site Recovery (TLS 1.2)" "$f" "tls.handshake.type==2 && ip.src==$ASR_A" -eq 1
+manifest tls-old-alert.pcap "a VM that does not offer TLS 1.2 against servers that require it and say so with a protocol_version alert; Site Recovery over TLS 1.2 works" \
+    "VM $VM_IP (curl 7.88 and openssl s_client, OpenSSL 3 at security level 0, limited to TLS 1.1 and TLS 1.0)" "$BLOB_NAME=$BLOB_A; $AAD_NAME=$AAD_A; $ASR_NAME=$ASR_A; DNS $DNS_A" "$T_BLOB; $T_AAD; $T_ASR; $T_DNS" \
+    "none in the path: the client offers at most TLS 1.1 (curl --tlsv1.0 --tls-max 1.1, openssl s_client -tls1), the servers (Python ssl) require TLS 1.2" \
+    "storage: ClientHello version TLS 1.1, no supported_versions, answered by a fatal protocol_version (70) alert, curl error 35; Entra ID: ClientHello version TLS 1.0, the same alert; Site Recovery: TLS 1.2, 200"
+
+# 46. A server that resets the connection at the hello, as Windows SChannel
+# does when TLS older than 1.2 is disabled (the client sees error 10054,
+# WSAECONNRESET, "An existing connection was forcibly closed by the remote
+# host").  No Linux TLS server resets there, so iptables in the "Azure"
+# namespace stands in for SChannel (a fault, applied on the server side):
+# INPUT, TCP to the storage address's port 443, a u32 match of a handshake
+# record (payload byte 0 = 22) holding a ClientHello (byte 5 = 1) whose own
+# version (bytes 9-10) is 0x0300-0x0302, REJECT --reject-with tcp-reset.
+# The RST leaves the server's own stack (TTL 63 at the VM, as its SYN/ACK).
+# A TLS 1.2 upload through the same rule works: its hello says 0x0303.
+log "[46] tls-old-reset"
+AZ_OLD_TLS=(-p tcp -d $BLOB_P --dport 443 -m u32 --u32 '0>>22&0x3C@12>>26&0x3C@0>>24=0x16&&0>>22&0x3C@12>>26&0x3C@4>>16&0xFF=0x01&&0>>22&0x3C@12>>26&0x3C@8>>8&0xFFFF=0x0300:0x0302' -j REJECT --reject-with tcp-reset)
+ip netns exec $NS_AZ iptables -A INPUT "${AZ_OLD_TLS[@]}"
+tcpdump_start $NS_VM vm0 tlsoldreset.pcap
+fail "Connection reset by peer" vm_curl -4 "${OLD_TLS[@]}" -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000046.log"
+ok vm_curl -4 --tlsv1.2 --tls-max 1.2 -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000046.log"
+cap_stop
+ip netns exec $NS_AZ iptables -D INPUT "${AZ_OLD_TLS[@]}"
+publish tlsoldreset.pcap tls-old-reset.pcap
+f=$TMP/out/tls-old-reset.pcap
+expect "ClientHellos offering at most TLS 1.1" "$f" "$OLD_HELLO" -eq 1
+expect "resets from the storage address" "$f" "tcp.flags.reset==1 && ip.src==$BLOB_A" -eq 1
+expect "the reset comes with the server's own TTL (63)" "$f" "tcp.flags.reset==1 && ip.src==$BLOB_A && ip.ttl==63" -eq 1
+expect "ServerHellos from storage (the TLS 1.2 upload only)" "$f" "tls.handshake.type==2 && ip.src==$BLOB_A" -eq 1
+manifest tls-old-reset.pcap "a VM that does not offer TLS 1.2 against a server that resets the connection at its hello, as Windows SChannel does; a TLS 1.2 upload from the same VM works" \
+    "VM $VM_IP (curl 7.88/OpenSSL 3 at security level 0, limited to TLS 1.1; then TLS 1.2)" "$BLOB_NAME=$BLOB_A; DNS $DNS_A" "$T_BLOB; $T_DNS" \
+    "iptables INPUT in the Azure namespace (standing in for SChannel): -p tcp --dport 443 -m u32 (ClientHello version 0x0300-0x0302) -j REJECT --reject-with tcp-reset" \
+    "storage: ClientHello version TLS 1.1, no supported_versions, answered at once by a RST from the storage address (TTL 63, as its SYN/ACK), curl error 35 Connection reset by peer; then a 20 KB PUT over TLS 1.2, 201"
+
 teardown                      # the lab is no longer needed
 log "captures done after ${SECONDS}s; writing ground truth"
 

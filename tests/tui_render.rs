@@ -261,6 +261,20 @@ fn detail_of_intercepted_tls_names_the_issuer() {
 }
 
 #[test]
+fn detail_of_a_hello_without_tls12_gives_the_versions_the_reason_and_the_fix() {
+    let snap = snapshot("tls-old-reset.pcap");
+    let text = flat(&detail_text(&snap, "asrcache1"));
+    assert!(text.contains("TLS1.1"), "{text}");
+    assert!(
+        text.contains("the client offered at most TLS1.1 to asrcache1.blob.core.windows.net, no TLS 1.2: the server reset the connection"),
+        "{text}"
+    );
+    assert!(text.contains("does not offer TLS 1.2"), "{text}");
+    assert!(text.contains("KB3140245"), "{text}");
+    assert!(text.contains("SchUseStrongCrypto=1"), "{text}");
+}
+
+#[test]
 fn detail_of_reset_hello_shows_the_rst() {
     let snap = snapshot("rst-after-clienthello.pcap");
     let text = detail_text(&snap, "asrcache1");

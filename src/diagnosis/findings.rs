@@ -14,7 +14,7 @@ use crate::azure::tags::TagDb;
 use crate::model::{
     ByAddress, Cause, DnsServer, EndpointId, Evidence, Finding, FindingKind, Fix, NameLog, NextHop,
     NsgExport, NsgOutcome, NsgVerdict, PublicResolution, RegionChoice, RequiredTag,
-    ServiceEndpointWhy, Severity, Status, Thresholds, Title, Tunnel, TunnelKind, Upload,
+    ServiceEndpointWhy, Severity, Status, Thresholds, Title, Tunnel, TunnelKind, Upload, VmOs,
 };
 use std::collections::BTreeMap;
 
@@ -104,30 +104,9 @@ fn blocked(e: &Endpoint, cause: &Cause, tag: &RequiredTag, at_appliance: bool) -
                 pattern: pattern.to_string(),
             }],
         ),
-        Cause::TlsAlert { .. } => critical(
-            Title::TlsFails { pattern },
-            vec!["151066"],
-            vec![Fix::TrustedRoots { and_the_path: true }],
-        ),
-        Cause::CertificateRejected { issuer, .. } => {
-            let resigned = issuer
-                .as_deref()
-                .filter(|i| !super::verdict::trusted_issuer(i, &[]))
-                .map(str::to_string);
-            critical(
-                Title::CertificateRejected { pattern },
-                vec!["151066"],
-                vec![
-                    Fix::TrustedRoots {
-                        and_the_path: false,
-                    },
-                    Fix::StopTlsInspection {
-                        pattern: pattern.to_string(),
-                        issuer: resigned,
-                    },
-                ],
-            )
-        }
+        Cause::TlsAlert { .. }
+        | Cause::CertificateRejected { .. }
+        | Cause::NoTls12Offered { .. } => tls_failure(e, cause),
         Cause::ServerSilent { .. } => critical(
             Title::HelloUnanswered { pattern },
             e.error_codes.to_vec(),
@@ -142,6 +121,58 @@ fn blocked(e: &Endpoint, cause: &Cause, tag: &RequiredTag, at_appliance: bool) -
             }
             critical(Title::Blocked { pattern }, e.error_codes.to_vec(), fix)
         }
+    }
+}
+
+/// A TLS handshake that failed: an alert, a certificate the VM rejected, or
+/// a VM that offers no TLS version from 1.2 up.
+fn tls_failure(e: &Endpoint, cause: &Cause) -> Kind {
+    let pattern = e.pattern;
+    let critical = |title: Title, codes: Vec<&'static str>, fix: Vec<Fix>| Kind {
+        severity: Severity::Critical,
+        title,
+        codes,
+        fix,
+    };
+    match cause {
+        // "Transport Layer Security in Azure Site Recovery": Site Recovery's
+        // components fail with error 10054; the endpoint's own codes follow.
+        Cause::NoTls12Offered { offered, .. } => critical(
+            Title::NoTls12 {
+                pattern,
+                offered: *offered,
+            },
+            std::iter::once("10054")
+                .chain(e.error_codes.iter().copied())
+                .collect(),
+            vec![
+                Fix::EnableTls12 { os: VmOs::Windows },
+                Fix::EnableTls12 { os: VmOs::Linux },
+            ],
+        ),
+        Cause::CertificateRejected { issuer, .. } => {
+            // Named only when it is not one of Azure's CAs (nor trusted by
+            // flag): the device that re-signs the traffic.
+            let resigned = issuer.as_ref().filter(|i| !i.trusted).map(|i| i.cn.clone());
+            critical(
+                Title::CertificateRejected { pattern },
+                vec!["151066"],
+                vec![
+                    Fix::TrustedRoots {
+                        and_the_path: false,
+                    },
+                    Fix::StopTlsInspection {
+                        pattern: pattern.to_string(),
+                        issuer: resigned,
+                    },
+                ],
+            )
+        }
+        _ => critical(
+            Title::TlsFails { pattern },
+            vec!["151066"],
+            vec![Fix::TrustedRoots { and_the_path: true }],
+        ),
     }
 }
 
@@ -234,6 +265,9 @@ pub(super) fn for_endpoint(
     };
     let kind = match status {
         Status::Blocked => {
+            if matches!(ex.cause, Cause::NoTls12Offered { .. }) {
+                evidence.push(Evidence::Tls12Required);
+            }
             evidence.extend(super::in_path::evidence(ex, &a.prints));
             blocked(e, &ex.cause, tag, around.at_appliance)
         }

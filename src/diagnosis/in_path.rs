@@ -7,7 +7,7 @@
 //! address sent in other connections whose data followed with the same TTL.
 
 use super::tally::{Example, ServerPrints};
-use crate::model::{Cause, ClosedBy, Evidence, ServerSeen};
+use crate::model::{Cause, ClosedBy, Evidence, ServerSeen, TlsRefusal};
 
 /// The evidence lines a blocked flow's packets give: its SYN/ACK was not the
 /// server's, or its close was not.
@@ -40,7 +40,11 @@ pub(super) fn evidence(ex: &Example, prints: &ServerPrints) -> Vec<Evidence> {
         }];
     }
     let how = match ex.cause {
-        Cause::ClosedAfterHello { how, .. } => how,
+        Cause::ClosedAfterHello { how, .. }
+        | Cause::NoTls12Offered {
+            refused: TlsRefusal::Closed { how, .. },
+            ..
+        } => how,
         Cause::ResetAfterFirstData { .. } => ClosedBy::Reset,
         _ => return Vec::new(),
     };

@@ -541,6 +541,19 @@ fn a_fatal_server_alert_fails_tls_with_151066() {
     assert_eq!(run(f).0.verdict.verdict, Verdict::Allowed);
 }
 
+/// A leaf certificate for the cache account, with its issuer's
+/// distinguished name, common name and organisations as `cert_names`
+/// reads them.
+fn issued_by(dn: &str, cn: &str, orgs: &[&str]) -> CertNames {
+    CertNames {
+        subject: format!("CN={BLOB}"),
+        issuer: dn.into(),
+        issuer_cn: cn.into(),
+        issuer_org: orgs.iter().map(|o| o.to_string()).collect(),
+        san: vec![],
+    }
+}
+
 fn client_alert(description: u8) -> FlowRecord {
     let mut f = flow(BLOB, STORAGE_IP);
     let t = f.tls.as_mut().unwrap();
@@ -549,12 +562,11 @@ fn client_alert(description: u8) -> FlowRecord {
         description: AlertDescription(description),
     });
     t.handshake_end = TlsEnd::ClientAlert;
-    t.certificates = vec![CertNames {
-        subject: format!("CN={BLOB}"),
-        issuer: "CN=Microsoft Azure RSA TLS Issuing CA 03".into(),
-        issuer_cn: "Microsoft Azure RSA TLS Issuing CA 03".into(),
-        san: vec![],
-    }];
+    t.certificates = vec![issued_by(
+        "C=US, O=Microsoft Corporation, CN=Microsoft Azure RSA TLS Issuing CA 03",
+        "Microsoft Azure RSA TLS Issuing CA 03",
+        &["Microsoft Corporation"],
+    )];
     f
 }
 
@@ -569,7 +581,10 @@ fn a_client_rejecting_the_certificate_is_blocked_with_151066() {
                 description: AlertDescription(48)
             },
             name: Some(BLOB.into()),
-            issuer: Some("Microsoft Azure RSA TLS Issuing CA 03".into()),
+            issuer: Some(CertIssuer {
+                cn: "Microsoft Azure RSA TLS Issuing CA 03".into(),
+                trusted: true
+            }),
         }
     );
     let fd = finding(&d, EndpointId::CacheStorage);
@@ -591,7 +606,11 @@ fn a_client_rejecting_the_certificate_is_blocked_with_151066() {
 
     // A re-signing device's issuer is named in the fix.
     let mut f = client_alert(42);
-    f.tls.as_mut().unwrap().certificates[0].issuer_cn = "Contoso Firewall Inspection CA".into();
+    f.tls.as_mut().unwrap().certificates[0] = issued_by(
+        "C=US, O=Contoso Ltd, OU=Network Security, CN=Contoso Firewall Inspection CA",
+        "Contoso Firewall Inspection CA",
+        &["Contoso Ltd"],
+    );
     let (_, d) = run(f);
     assert_eq!(
         finding(&d, EndpointId::CacheStorage).fixes[1],
@@ -662,8 +681,9 @@ fn an_untrusted_issuer_is_intercepted_unless_trusted_by_flag() {
     let mut f = flow("login.microsoftonline.com", "4.149.98.200");
     f.tls.as_mut().unwrap().certificates = vec![CertNames {
         subject: "CN=login.microsoftonline.com".into(),
-        issuer: "CN=Contoso Firewall Inspection CA".into(),
+        issuer: "C=US, O=Contoso Ltd, CN=Contoso Firewall Inspection CA".into(),
         issuer_cn: "Contoso Firewall Inspection CA".into(),
+        issuer_org: vec!["Contoso Ltd".into()],
         san: vec!["login.microsoftonline.com".into()],
     }];
     let (j, d) = run(f.clone());
@@ -1607,4 +1627,284 @@ fn imds_reset_at_the_syn_is_unanswered_and_a_request_still_open_is_not_yet() {
     f.out.data_retransmissions = 0;
     let (_, d) = run(f);
     assert!(about(&d, &FindingKind::ImdsUnanswered).is_none());
+}
+
+/// A hello to the cache account offering `versions`, refused by the server
+/// side: closed (`close`, `after_ms`) before one byte, or a fatal alert.
+fn hello_offering(versions: &[u16], close: Close, after_ms: f64, alert: Option<u8>) -> FlowRecord {
+    let mut f = closed_at_hello(BLOB, STORAGE_IP, close, after_ms);
+    let t = f.tls.as_mut().unwrap();
+    t.client_versions = versions.iter().copied().map(TlsVersion).collect();
+    if let Some(d) = alert {
+        t.alert = Some(AlertRecord {
+            level: 2,
+            description: AlertDescription(d),
+        });
+        t.handshake_end = TlsEnd::ServerAlert;
+        f.inbound.bytes = 7;
+        f.inbound.data_segments = 1;
+        f.close = Close::FinServer;
+        f.handshake = Handshake::Established;
+        f.evidence.rst_after_client_data_ms = None;
+    }
+    f
+}
+
+#[test]
+fn a_vm_that_offers_no_tls12_is_told_so_whatever_the_server_refused_it_with() {
+    let cases = [
+        // OpenSSL-based servers: a protocol_version alert.
+        (
+            hello_offering(&[0x0302], Close::FinServer, 0.4, Some(70)),
+            TlsVersion(0x0302),
+            TlsRefusal::ProtocolVersionAlert,
+        ),
+        // Windows SChannel: a reset right after the hello.
+        (
+            hello_offering(&[0x0301], Close::RstServer, 0.2, None),
+            TlsVersion(0x0301),
+            TlsRefusal::Closed {
+                how: ClosedBy::Reset,
+                after_ms: 0.2,
+            },
+        ),
+        (
+            hello_offering(&[0x0302], Close::FinServer, 30.0, None),
+            TlsVersion(0x0302),
+            TlsRefusal::Closed {
+                how: ClosedBy::Fin,
+                after_ms: 30.0,
+            },
+        ),
+        // SSL 3.0.
+        (
+            hello_offering(&[0x0300], Close::RstServer, 0.1, None),
+            TlsVersion(0x0300),
+            TlsRefusal::Closed {
+                how: ClosedBy::Reset,
+                after_ms: 0.1,
+            },
+        ),
+        // supported_versions listing TLS 1.0 and 1.1: the highest is said.
+        (
+            hello_offering(&[0x0302, 0x0301], Close::RstServer, 0.1, None),
+            TlsVersion(0x0302),
+            TlsRefusal::Closed {
+                how: ClosedBy::Reset,
+                after_ms: 0.1,
+            },
+        ),
+    ];
+    for (f, offered, refused) in cases {
+        let (j, d) = run(f);
+        assert_eq!(j.verdict.verdict, Verdict::Blocked);
+        assert_eq!(
+            j.verdict.cause,
+            Cause::NoTls12Offered {
+                offered,
+                refused,
+                name: Some(BLOB.into())
+            }
+        );
+        let fd = finding(&d, EndpointId::CacheStorage);
+        assert_eq!(
+            fd.title,
+            Title::NoTls12 {
+                pattern: CACHE,
+                offered
+            }
+        );
+        assert_eq!(fd.error_codes, ["10054", "151037", "151072", "153007"]);
+        assert!(fd.evidence.contains(&Evidence::Tls12Required));
+        // The VM's TLS, not the network: no URL, NSG or storage firewall.
+        assert_eq!(
+            fd.fixes,
+            [
+                Fix::EnableTls12 { os: VmOs::Windows },
+                Fix::EnableTls12 { os: VmOs::Linux }
+            ]
+        );
+    }
+}
+
+#[test]
+fn a_refusal_that_the_offered_versions_do_not_explain_is_judged_as_before() {
+    let filter = |f: FlowRecord| {
+        let (j, d) = run(f);
+        assert!(
+            matches!(j.verdict.cause, Cause::ClosedAfterHello { .. }),
+            "{:?}",
+            j.verdict.cause
+        );
+        assert_eq!(
+            finding(&d, EndpointId::CacheStorage).title,
+            Title::ClosedAfterHello { pattern: CACHE }
+        );
+    };
+    // A hello that offers TLS 1.2 (or 1.3, or 1.2 beside older ones) reset
+    // at once: a filter, as before.
+    filter(hello_offering(&[0x0303], Close::RstServer, 0.1, None));
+    filter(hello_offering(
+        &[0x0304, 0x0303],
+        Close::RstServer,
+        0.1,
+        None,
+    ));
+    filter(hello_offering(
+        &[0x0303, 0x0302, 0x0301],
+        Close::FinServer,
+        0.1,
+        None,
+    ));
+    // A version this code does not know is not called older.
+    filter(hello_offering(&[0x7f1c], Close::RstServer, 0.1, None));
+    filter(hello_offering(&[0x1234], Close::RstServer, 0.1, None));
+    // No version read (a hello not captured whole enough): nothing decided.
+    filter(hello_offering(&[], Close::RstServer, 0.1, None));
+    // A close long after the hello is no answer to its version: an idle
+    // timeout, judged as any close at the hello.
+    filter(hello_offering(&[0x0301], Close::FinServer, 240_000.0, None));
+    // Past 1 s, three handshake round trips still count on a slow path.
+    let mut slow = hello_offering(&[0x0301], Close::RstServer, 1_500.0, None);
+    slow.rtt_ms = Some(600.0);
+    assert!(matches!(
+        run(slow.clone()).0.verdict.cause,
+        Cause::NoTls12Offered { .. }
+    ));
+    slow.rtt_ms = Some(100.0);
+    filter(slow);
+
+    // Another alert to an old hello, or protocol_version to a TLS 1.2 one:
+    // TLS fails, as before.
+    for f in [
+        hello_offering(&[0x0301], Close::FinServer, 0.4, Some(40)),
+        hello_offering(&[0x0303], Close::FinServer, 0.4, Some(70)),
+    ] {
+        let (j, d) = run(f);
+        assert!(matches!(j.verdict.cause, Cause::TlsAlert { .. }));
+        assert_eq!(
+            finding(&d, EndpointId::CacheStorage).title,
+            Title::TlsFails { pattern: CACHE }
+        );
+    }
+    // No hello at all: a reset at the first data.
+    let mut f = hello_offering(&[0x0301], Close::RstServer, 0.1, None);
+    f.tls = None;
+    assert!(matches!(
+        run(f).0.verdict.cause,
+        Cause::ResetAfterFirstData { .. }
+    ));
+    // An old hello the server accepted works.
+    let mut f = flow(BLOB, STORAGE_IP);
+    let t = f.tls.as_mut().unwrap();
+    t.client_versions = vec![TlsVersion(0x0301)];
+    t.server_version = Some(TlsVersion(0x0301));
+    assert_eq!(run(f).0.verdict.verdict, Verdict::Allowed);
+}
+
+/// The DNs of "Azure Certificate Authority details" (ms.date 11/17/2025)
+/// as their certificates carry them, with their organisations, and whether
+/// they issue Azure's certificates today.
+const ISSUERS: &[(&str, &str, &[&str], bool)] = &[
+    (
+        "C=US, O=Microsoft Corporation, CN=Microsoft Azure RSA TLS Issuing CA 03",
+        "Microsoft Azure RSA TLS Issuing CA 03",
+        &["Microsoft Corporation"],
+        true,
+    ),
+    (
+        "C=US, O=Microsoft Corporation, CN=Microsoft TLS G2 RSA CA OCSP 02",
+        "Microsoft TLS G2 RSA CA OCSP 02",
+        &["Microsoft Corporation"],
+        true,
+    ),
+    (
+        "C=US, O=DigiCert Inc, CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1",
+        "DigiCert Global G2 TLS RSA SHA256 2020 CA1",
+        &["DigiCert Inc"],
+        true,
+    ),
+    // No "DigiCert" in its name; its organisation holds ", ".
+    (
+        "C=US, O=DigiCert, Inc., CN=GeoTrust Global TLS RSA4096 SHA256 2022 CA1",
+        "GeoTrust Global TLS RSA4096 SHA256 2022 CA1",
+        &["DigiCert, Inc."],
+        true,
+    ),
+    // Removed from the list on October 8, 2024.
+    (
+        "C=IE, O=Baltimore, OU=CyberTrust, CN=Baltimore CyberTrust Root",
+        "Baltimore CyberTrust Root",
+        &["Baltimore"],
+        false,
+    ),
+    // The lab's inspection CA, and one whose name merely holds "Microsoft".
+    (
+        "C=US, O=Contoso Ltd, OU=Network Security, CN=Contoso Firewall Inspection CA",
+        "Contoso Firewall Inspection CA",
+        &["Contoso Ltd"],
+        false,
+    ),
+    (
+        "C=US, O=Contoso Ltd, CN=Contoso Microsoft Proxy CA",
+        "Contoso Microsoft Proxy CA",
+        &["Contoso Ltd"],
+        false,
+    ),
+    // One organisation written to look like two in the DN string.
+    (
+        "C=US, O=Contoso\\, O=Microsoft Corporation, CN=Contoso Proxy CA",
+        "Contoso Proxy CA",
+        &["Contoso, O=Microsoft Corporation"],
+        false,
+    ),
+];
+
+#[test]
+fn azures_cas_are_told_by_their_organisation_for_the_verdict_and_the_finding() {
+    for (dn, cn, orgs, azure) in ISSUERS {
+        // The certificate of a working connection: intercepted or not.
+        let mut f = flow(BLOB, STORAGE_IP);
+        f.tls.as_mut().unwrap().certificates = vec![issued_by(dn, cn, orgs)];
+        let (j, _) = run(f);
+        let want = if *azure {
+            Verdict::Allowed
+        } else {
+            Verdict::Intercepted
+        };
+        assert_eq!(j.verdict.verdict, want, "{dn}");
+        // The certificate a VM rejected: its issuer is named as the device
+        // that re-signs the traffic only when it is not one of Azure's.
+        let mut f = client_alert(48);
+        f.tls.as_mut().unwrap().certificates = vec![issued_by(dn, cn, orgs)];
+        let (j, d) = run(f);
+        assert!(
+            matches!(&j.verdict.cause, Cause::CertificateRejected { issuer: Some(i), .. } if i.trusted == *azure),
+            "{dn}: {:?}",
+            j.verdict.cause
+        );
+        assert_eq!(
+            finding(&d, EndpointId::CacheStorage).fixes[1],
+            Fix::StopTlsInspection {
+                pattern: CACHE.into(),
+                issuer: (!azure).then(|| cn.to_string()),
+            },
+            "{dn}"
+        );
+    }
+    // --trusted-issuer still trusts a private CA, by a part of its DN, for
+    // both.
+    let mut s = settings();
+    s.trusted_issuers = vec!["Contoso Firewall Inspection CA".into()];
+    let contoso = ISSUERS[5];
+    let mut f = client_alert(48);
+    f.tls.as_mut().unwrap().certificates = vec![issued_by(contoso.0, contoso.1, contoso.2)];
+    let (_, d) = run_with(s, vec![f], &[]);
+    assert_eq!(
+        finding(&d, EndpointId::CacheStorage).fixes[1],
+        Fix::StopTlsInspection {
+            pattern: CACHE.into(),
+            issuer: None,
+        }
+    );
 }

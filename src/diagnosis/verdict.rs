@@ -9,22 +9,34 @@
 use crate::azure::endpoints::{self, Endpoint};
 use crate::azure::tags::{TagDb, TagInfo};
 use crate::model::{
-    Cause, Close, ClosedBy, Cloud, EndpointBy, EndpointMatch, FlowRecord, FlowVerdict, Handshake,
-    NameSource, NsgVerdict, Region, Rejection, Side, TagName, Thresholds, TlsEnd, Transport,
-    Verdict,
+    AlertDescription, Cause, CertIssuer, CertNames, Close, ClosedBy, Cloud, EndpointBy,
+    EndpointMatch, FlowRecord, FlowVerdict, Handshake, NameSource, NsgVerdict, Region, Rejection,
+    Side, TagName, Thresholds, TlsEnd, TlsRefusal, Transport, Verdict,
 };
 use std::net::{IpAddr, SocketAddr};
 
-/// Issuer names (substrings of the leaf certificate's issuer) of the CAs that
-/// sign Azure's own certificates; anything else on an Azure endpoint is a
-/// TLS-inspecting device.
-pub(crate) const TRUSTED_ISSUERS: &[&str] = &["Microsoft", "DigiCert", "Baltimore CyberTrust"];
+/// The organisations (O=) of the CAs that issue Azure's certificates, as
+/// "Azure Certificate Authority details" (ms.date 11/17/2025) lists them:
+/// Microsoft's (Microsoft Azure RSA/ECC TLS Issuing CA 03/04/07/08,
+/// Microsoft TLS G2 RSA/ECC CA OCSP …: `Microsoft Corporation`) and
+/// DigiCert's (DigiCert Global G2 TLS RSA SHA256 2020 CA1, DigiCert Cloud
+/// Services CA-1 …: `DigiCert Inc`; GeoTrust Global TLS RSA4096 SHA256 2022
+/// CA1: `DigiCert, Inc.`), as their certificates carry them. Baltimore
+/// CyberTrust Root left the list on October 8, 2024. Anything else on an
+/// Azure endpoint is a TLS-inspecting device. The whole value must match:
+/// an inspection CA whose name merely holds "Microsoft" is not one of them.
+pub(crate) const AZURE_CA_ORGANIZATIONS: &[&str] =
+    &["Microsoft Corporation", "DigiCert Inc", "DigiCert, Inc."];
 
-/// True when a certificate's issuer names one of the CAs that sign Azure's
-/// certificates, or one trusted by flag (`extra`).
-pub(crate) fn trusted_issuer(issuer: &str, extra: &[String]) -> bool {
-    TRUSTED_ISSUERS.iter().any(|t| issuer.contains(t))
-        || extra.iter().any(|t| issuer.contains(t.as_str()))
+/// True when a certificate was issued by one of the CAs that issue Azure's
+/// certificates (its issuer's organisation), or by one trusted by flag
+/// (`extra`: a substring of the issuer's distinguished name). The one test
+/// of an issuer, for the `intercepted` verdict and a rejected certificate.
+pub(crate) fn trusted_issuer(cert: &CertNames, extra: &[String]) -> bool {
+    cert.issuer_org
+        .iter()
+        .any(|o| AZURE_CA_ORGANIZATIONS.contains(&o.as_str()))
+        || extra.iter().any(|t| cert.issuer.contains(t.as_str()))
 }
 
 /// What the judge needs besides the flow.
@@ -207,9 +219,10 @@ fn nsg_verdict(f: &FlowRecord, cloud: Cloud, ctx: &Context<'_>) -> Option<NsgVer
 fn decide(f: &FlowRecord, asr: bool, in_no_tag: bool, ctx: &Context<'_>) -> (Verdict, Cause) {
     proxy_answer(f)
         .or_else(|| deny_page(f))
+        .or_else(|| no_tls12_offered(f))
         .or_else(|| closed_after_hello(f))
         .or_else(|| handshake_failure(f))
-        .or_else(|| tls_outcome(f))
+        .or_else(|| tls_outcome(f, ctx))
         .or_else(|| udp_outcome(f))
         .or_else(|| {
             (f.handshake == Handshake::MidFlow && f.quality.one_direction)
@@ -263,28 +276,76 @@ fn deny_page(f: &FlowRecord) -> Option<(Verdict, Cause)> {
     ))
 }
 
-/// The server side closed the connection, by FIN or RST, at once or after
-/// a while, after the client's TLS ClientHello and before sending one byte
-/// (no ServerHello, no alert, nothing): what closed it read the server
-/// name and refused it. A server that answered with anything is judged by
-/// what it answered.
-fn closed_after_hello(f: &FlowRecord) -> Option<(Verdict, Cause)> {
+/// How and when the server side closed the connection, by FIN or RST,
+/// after the client's TLS ClientHello and before sending one byte (no
+/// ServerHello, no alert, nothing).
+fn server_closed_at_hello(f: &FlowRecord) -> Option<(ClosedBy, f64)> {
     if f.transport != Transport::Tcp || f.inbound.bytes > 0 {
         return None;
     }
     // A TLS record with no byte from the server: the client's hello.
     f.tls.as_ref()?;
     let ev = &f.evidence;
-    let (how, after_ms) = match f.close {
-        Close::FinServer => (ClosedBy::Fin, ev.fin_after_client_data_ms?),
-        Close::RstServer => (ClosedBy::Reset, ev.rst_after_client_data_ms?),
-        _ => return None,
-    };
+    match f.close {
+        Close::FinServer => Some((ClosedBy::Fin, ev.fin_after_client_data_ms?)),
+        Close::RstServer => Some((ClosedBy::Reset, ev.rst_after_client_data_ms?)),
+        _ => None,
+    }
+}
+
+/// The server side closed the connection, by FIN or RST, at once or after
+/// a while, after the client's TLS ClientHello and before sending one byte:
+/// what closed it read the server name and refused it. A server that
+/// answered with anything is judged by what it answered.
+fn closed_after_hello(f: &FlowRecord) -> Option<(Verdict, Cause)> {
+    let (how, after_ms) = server_closed_at_hello(f)?;
     Some((
         Verdict::Blocked,
         Cause::ClosedAfterHello {
             how,
             after_ms,
+            name: f.name().map(str::to_string),
+        },
+    ))
+}
+
+/// The longest a server takes to refuse a hello "right after" it: 1 s, or
+/// three handshake round trips on a slower path. A close later than that
+/// (an idle timeout) is no answer to the hello's versions.
+const REFUSAL_MS: f64 = 1000.0;
+
+/// The client offered no TLS version from 1.2 up, and the server refused
+/// the hello: a fatal protocol_version alert, or a close right after it
+/// with not one byte (Windows SChannel resets). The offered versions are
+/// the hello's supported_versions extension, else its own version field
+/// (RFC 8446 4.1.2: a client that offers TLS 1.2 or 1.3 writes 0x0303
+/// there); a hello that was not captured offers nothing and decides
+/// nothing. A hello that offers TLS 1.2 or a version this code does not
+/// know is never judged here: its refusal is a filter's or a failure's.
+fn no_tls12_offered(f: &FlowRecord) -> Option<(Verdict, Cause)> {
+    let t = f.tls.as_ref()?;
+    let offered = t.client_versions.iter().copied().max_by_key(|v| v.0)?;
+    if !t.client_versions.iter().all(|v| v.older_than_tls12()) {
+        return None;
+    }
+    let refused = match (t.handshake_end, &t.alert) {
+        (TlsEnd::ServerAlert, Some(a)) if a.description == AlertDescription::PROTOCOL_VERSION => {
+            TlsRefusal::ProtocolVersionAlert
+        }
+        _ => {
+            let (how, after_ms) = server_closed_at_hello(f)?;
+            let within = REFUSAL_MS.max(3.0 * f.rtt_ms.unwrap_or(0.0));
+            if after_ms > within {
+                return None;
+            }
+            TlsRefusal::Closed { how, after_ms }
+        }
+    };
+    Some((
+        Verdict::Blocked,
+        Cause::NoTls12Offered {
+            offered,
+            refused,
             name: f.name().map(str::to_string),
         },
     ))
@@ -319,7 +380,7 @@ fn handshake_failure(f: &FlowRecord) -> Option<(Verdict, Cause)> {
 
 /// How the TLS handshake ended: a fatal alert from either side, a client
 /// that rejected the certificate, or a server that never answered the hello.
-fn tls_outcome(f: &FlowRecord) -> Option<(Verdict, Cause)> {
+fn tls_outcome(f: &FlowRecord, ctx: &Context<'_>) -> Option<(Verdict, Cause)> {
     let t = f.tls.as_ref()?;
     let name = || f.name().map(str::to_string);
     let rejected = |how| {
@@ -328,7 +389,10 @@ fn tls_outcome(f: &FlowRecord) -> Option<(Verdict, Cause)> {
             Cause::CertificateRejected {
                 how,
                 name: name(),
-                issuer: t.certificates.first().map(|c| c.issuer_cn.clone()),
+                issuer: t.certificates.first().map(|c| CertIssuer {
+                    cn: c.issuer_cn.clone(),
+                    trusted: trusted_issuer(c, ctx.trusted_issuers),
+                }),
             },
         ))
     };
@@ -378,7 +442,7 @@ fn udp_outcome(f: &FlowRecord) -> Option<(Verdict, Cause)> {
 fn where_it_went(f: &FlowRecord, in_no_tag: bool, ctx: &Context<'_>) -> Option<(Verdict, Cause)> {
     let name = f.name().map(str::to_string);
     if let Some(cert) = f.tls.as_ref().and_then(|t| t.certificates.first())
-        && !trusted_issuer(&cert.issuer, ctx.trusted_issuers)
+        && !trusted_issuer(cert, ctx.trusted_issuers)
     {
         return Some((
             Verdict::Intercepted,

@@ -26,6 +26,16 @@ pub enum ServiceEndpointWhy {
     NameFilter,
 }
 
+/// The operating system a fix is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VmOs {
+    /// Windows.
+    Windows,
+    /// Linux.
+    Linux,
+}
+
 /// Where the traffic goes when the NSGs allow it but it is still blocked.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "to", rename_all = "kebab-case")]
@@ -163,6 +173,14 @@ pub enum Fix {
         next_hop: NextHop,
         /// The tag Site Recovery needs.
         tag: RequiredTag,
+    },
+    /// Make the VM offer TLS 1.2, as "Transport Layer Security in Azure Site
+    /// Recovery" says for Windows (its updates and registry keys); for
+    /// Linux, which that page does not cover, the operating system and its
+    /// TLS libraries updated.
+    EnableTls12 {
+        /// The operating system.
+        os: VmOs,
     },
     /// Update the VM's trusted root certificates.
     TrustedRoots {

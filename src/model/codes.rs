@@ -19,6 +19,13 @@ impl TlsVersion {
     /// TLS 1.3.
     pub const TLS13: TlsVersion = TlsVersion(0x0304);
 
+    /// True for the versions older than TLS 1.2 that a hello can offer:
+    /// SSL 2.0, SSL 3.0, TLS 1.0 and TLS 1.1. A value this code does not
+    /// know (a draft, a new version) is not called older.
+    pub fn older_than_tls12(self) -> bool {
+        matches!(self.0, 0x0002 | 0x0300 | 0x0301 | 0x0302)
+    }
+
     /// Its name: `TLS1.2`, `TLS1.3-draft28`, or the number (`0x1234`).
     pub fn name(self) -> Cow<'static, str> {
         match self.0 {
@@ -68,6 +75,9 @@ impl AlertDescription {
         AlertDescription(48),
         AlertDescription(51),
     ];
+
+    /// protocol_version (70): the peer does not accept the version offered.
+    pub const PROTOCOL_VERSION: AlertDescription = AlertDescription(70);
 
     /// True when the client rejected the server's certificate.
     pub fn is_about_the_certificate(self) -> bool {

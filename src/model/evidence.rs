@@ -65,6 +65,14 @@ pub enum Title {
         /// The endpoint's URL pattern.
         pattern: &'static str,
     },
+    /// The VM offers no TLS version from 1.2 up, and the endpoint refuses
+    /// it.
+    NoTls12 {
+        /// The endpoint's URL pattern.
+        pattern: &'static str,
+        /// The highest version the VM offered.
+        offered: super::TlsVersion,
+    },
     /// The TLS hello gets no answer.
     HelloUnanswered {
         /// The endpoint's URL pattern.
@@ -273,6 +281,10 @@ pub enum Evidence {
         /// The TTL of the server's SYN/ACK and other packets.
         server_ttl: u8,
     },
+    /// Site Recovery disables TLS older than 1.2 and Azure Storage no longer
+    /// accepts TLS 1.0 and 1.1: what a VM that does not offer TLS 1.2 sees
+    /// (error 10054).
+    Tls12Required,
     /// The endpoint's flows, by verdict.
     Flows {
         /// Flows.

@@ -104,6 +104,11 @@ pub struct CertNames {
     pub issuer: String,
     /// Issuer common name (or organisation when there is no CN).
     pub issuer_cn: String,
+    /// The issuer's organisation (O=) values, each read as one attribute:
+    /// what tells Azure's CAs (the DN string cannot, a value may hold ", ").
+    /// Not in the JSON: `issuer` shows them.
+    #[serde(skip)]
+    pub issuer_org: Vec<String>,
     /// DNS names of the subjectAltName extension.
     pub san: Vec<String>,
 }

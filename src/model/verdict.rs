@@ -214,6 +214,41 @@ pub enum Rejection {
     Reset,
 }
 
+/// The issuer of the leaf certificate a client rejected (TLS 1.2 and
+/// older show it). Serialised as its common name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertIssuer {
+    /// Its common name (or organisation when it has none).
+    pub cn: String,
+    /// It is one of the CAs that issue Azure's certificates, or one trusted
+    /// by `--trusted-issuer`: the same judgement as the `intercepted`
+    /// verdict's.
+    pub trusted: bool,
+}
+
+impl Serialize for CertIssuer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.cn)
+    }
+}
+
+/// How a server refused a ClientHello that offered no TLS version from 1.2
+/// up.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "by", rename_all = "kebab-case")]
+pub enum TlsRefusal {
+    /// A fatal protocol_version alert (OpenSSL-based servers).
+    ProtocolVersionAlert,
+    /// Closed right after the hello without sending one byte (Windows
+    /// SChannel resets).
+    Closed {
+        /// How it closed.
+        how: ClosedBy,
+        /// From the ClientHello to the close, ms.
+        after_ms: f64,
+    },
+}
+
 /// How the server side closed a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -329,8 +364,21 @@ pub enum Cause {
         how: Rejection,
         /// The name the flow is known by.
         name: Option<String>,
-        /// The leaf certificate's issuer (common name), when TLS 1.2 showed it.
-        issuer: Option<String>,
+        /// The leaf certificate's issuer, when TLS 1.2 showed it.
+        issuer: Option<CertIssuer>,
+    },
+    /// The client's ClientHello offered no TLS version from 1.2 up (its
+    /// supported_versions, else its version field), and the server refused
+    /// it: a protocol_version alert, or a close right after the hello
+    /// without one byte. Site Recovery and Azure Storage no longer accept
+    /// TLS older than 1.2.
+    NoTls12Offered {
+        /// The highest version the client offered.
+        offered: super::TlsVersion,
+        /// How the server refused it.
+        refused: TlsRefusal,
+        /// The name the hello was for.
+        name: Option<String>,
     },
     /// The server sent nothing after the ClientHello and the client gave up.
     ServerSilent {

@@ -629,6 +629,12 @@ pub fn cert_names(der: &[u8]) -> Option<CertNames> {
         .and_then(|a| a.as_str().ok())
         .map(|s| printable(s.as_bytes()))
         .unwrap_or_default();
+    let issuer_org = issuer
+        .iter_organization()
+        .filter_map(|a| a.as_str().ok())
+        .take(8)
+        .map(|s| printable(s.as_bytes()))
+        .collect();
     let san = match cert.subject_alternative_name() {
         Ok(Some(ext)) => ext
             .value
@@ -646,6 +652,7 @@ pub fn cert_names(der: &[u8]) -> Option<CertNames> {
         subject: printable(cert.subject().to_string().as_bytes()),
         issuer: printable(issuer.to_string().as_bytes()),
         issuer_cn,
+        issuer_org,
         san,
     })
 }

@@ -11,12 +11,22 @@
 use super::network::rule_text;
 use crate::model::{
     EndpointId, FirewallPlace, FirewallRuleRef, FirewallRuleType, FirewallUnknown, Fix,
-    HIGHEST_PRIORITY, NsgExport, PastTheNsg, RequiredTag, ServiceEndpointWhy, TagName,
+    HIGHEST_PRIORITY, NsgExport, PastTheNsg, RequiredTag, ServiceEndpointWhy, TagName, VmOs,
 };
 
 /// Today's advice for a storage account behind a firewall ("About
 /// networking in Azure VM disaster recovery", "Support matrix").
 pub(crate) const STORAGE_FIREWALL: &str = "with a firewall on the cache or target storage account, enable \"Allow trusted Microsoft services\" and allow access to at least one subnet of the source virtual network (with a user-assigned managed identity on the vault, allow access from all networks)";
+
+/// Enabling TLS 1.2 on Windows, as "Transport Layer Security in Azure Site
+/// Recovery" (ms.date 12/15/2023) gives it: the update per version, then
+/// SChannel's and .NET Framework's registry values.
+pub(crate) const TLS12_WINDOWS: &str = r#"on Windows, enable TLS 1.2 as "Transport Layer Security in Azure Site Recovery" says: install KB4019276 on Windows Server 2008 SP2, or KB3140245 on Windows Server 2008 R2, Windows 7 and Windows Server 2012, and set the registry keys that KB article gives; make sure HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Client has Enabled=1 and DisabledByDefault=0 (the default from Windows Server 2012 R2, where absent keys need not be created); set SystemDefaultTlsVersions=1 and SchUseStrongCrypto=1 (DWORD) under HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319 and HKLM\SOFTWARE\WOW6432Node\Microsoft\.NETFramework\v4.0.30319"#;
+
+/// On Linux the Site Recovery page gives no steps; "Migrate to TLS 1.2 for
+/// Azure Blob Storage" asks every client to update its operating system
+/// and libraries and to fix what pins TLS 1.0 or 1.1.
+pub(crate) const TLS12_LINUX: &str = "on Linux (the Site Recovery page gives no Linux steps): update the operating system and its TLS library (OpenSSL) to versions that offer TLS 1.2, and fix any setting that pins TLS 1.0 or 1.1, as \"Migrate to TLS 1.2 for Azure Blob Storage\" advises";
 
 /// Adds a service endpoint to a subnet and keeps the others: the generic
 /// `--add` appends to the list, where `--service-endpoints` would replace it.
@@ -388,6 +398,8 @@ pub fn fix(fix: &Fix) -> String {
                 .as_ref()
                 .map_or_else(|| "-".to_string(), ToString::to_string)
         ),
+        Fix::EnableTls12 { os: VmOs::Windows } => TLS12_WINDOWS.into(),
+        Fix::EnableTls12 { os: VmOs::Linux } => TLS12_LINUX.into(),
         Fix::TrustedRoots { and_the_path } => format!(
             "update the VM's trusted root certificates (Windows Update; on Linux the distribution's CA bundle, e.g. update-ca-certificates){}",
             if *and_the_path {

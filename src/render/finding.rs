@@ -29,6 +29,9 @@ pub(crate) fn title(t: &Title) -> String {
         Title::CertificateRejected { pattern } => {
             format!("the VM rejects the certificate of {pattern}")
         }
+        Title::NoTls12 { pattern, offered } => format!(
+            "the VM does not offer TLS 1.2 to {pattern} (at most {offered}), and older versions are refused"
+        ),
         Title::HelloUnanswered { pattern } => {
             format!("{pattern} is blocked: the TLS hello gets no answer")
         }
@@ -99,6 +102,7 @@ pub(crate) fn evidence_lines(f: &Finding) -> Vec<String> {
 pub(crate) fn evidence(e: &Evidence) -> String {
     match e {
         Evidence::Cause(c) => cause(c),
+        Evidence::Tls12Required => "Site Recovery is disabling TLS older than 1.2 and Azure Blob Storage no longer accepts TLS 1.0 and 1.1: replication fails, and Site Recovery's components report error 10054 (An existing connection was forcibly closed by the remote host) (\"Transport Layer Security in Azure Site Recovery\", 12/15/2023)".into(),
         Evidence::SynAckNotTheServers {
             server,
             synack,

@@ -5,7 +5,7 @@
 use super::plural;
 use crate::model::{
     ByAddress, Cause, ClosedBy, DnsFailure, FlowVerdict, IcmpMessage, Rejection, Side,
-    SourceOutcome,
+    SourceOutcome, TlsRefusal,
 };
 
 /// Milliseconds as a reason shows them: one decimal below 10 ms.
@@ -162,8 +162,8 @@ pub fn cause(c: &Cause) -> String {
         Cause::CertificateRejected { how, name, issuer } => {
             let name = name.as_deref().unwrap_or("the server");
             let issuer = issuer
-                .as_deref()
-                .map(|i| format!(" (issued by '{i}')"))
+                .as_ref()
+                .map(|i| format!(" (issued by '{}')", i.cn))
                 .unwrap_or_default();
             match how {
                 Rejection::Alert { description } => format!(
@@ -181,6 +181,29 @@ pub fn cause(c: &Cause) -> String {
                     "client reset right after the certificate of {name}{issuer}, without finishing the handshake"
                 ),
             }
+        }
+        Cause::NoTls12Offered {
+            offered,
+            refused,
+            name,
+        } => {
+            let refused = match refused {
+                TlsRefusal::ProtocolVersionAlert => {
+                    "the server refused it with TLS alert protocol_version (70)".to_string()
+                }
+                TlsRefusal::Closed { how, after_ms } => format!(
+                    "the server {} {} ms after the ClientHello, before any byte",
+                    match how {
+                        ClosedBy::Fin => "closed the connection (FIN)",
+                        ClosedBy::Reset => "reset the connection",
+                    },
+                    ms_text(*after_ms)
+                ),
+            };
+            format!(
+                "the client offered at most {offered} to {}, no TLS 1.2: {refused}",
+                name.as_deref().unwrap_or("the server")
+            )
         }
         Cause::ServerSilent { name } => format!(
             "no answer to the ClientHello for {}; the client gave up",

@@ -439,6 +439,7 @@ fn tls12_server_hello_and_certificate() {
     assert_eq!(f.certs.len(), 1, "{:#?}", f.certs);
     let leaf = &f.certs[0];
     assert_eq!(leaf.issuer_cn, "Contoso Firewall Inspection CA");
+    assert_eq!(leaf.issuer_org, ["Contoso Ltd"]);
     assert_eq!(
         leaf.issuer,
         "C=US, O=Contoso Ltd, OU=Network Security, CN=Contoso Firewall Inspection CA"
@@ -769,4 +770,35 @@ fn certificate_cache_compares_whole_certificates() {
         cache.names(&(i as u32).to_be_bytes());
     }
     assert!(cache.len() <= CERT_CACHE);
+}
+
+/// A self-signed certificate made by `openssl req -x509 -subj "/C=US/O=DigiCert,
+/// Inc./CN=GeoTrust Global TLS RSA4096 SHA256 2022 CA1"` (P-256): the issuer
+/// DN of Azure certificates from the GeoTrust CA, whose organisation holds
+/// ", ".
+const GEOTRUST_DN_CERT: &[&str] = &[
+    "3082020d308201b3a003020102021410fe59a9a43b3349d923c114890473ec0ef3111d300a06082a8648ce3d04030230",
+    "5c310b300906035504061302555331173015060355040a0c0e44696769436572742c20496e632e313430320603550403",
+    "0c2b47656f547275737420476c6f62616c20544c53205253413430393620534841323536203230323220434131301e17",
+    "0d3236313230363132333130395a170d3336313230333132333130395a305c310b300906035504061302555331173015",
+    "060355040a0c0e44696769436572742c20496e632e3134303206035504030c2b47656f547275737420476c6f62616c20",
+    "544c532052534134303936205348413235362032303232204341313059301306072a8648ce3d020106082a8648ce3d03",
+    "010703420004e9d1d239719eb0f5102a71e6c8a0b4b87ab133e8155feafb5ede569bb35416ed490f1012c5401e8e56be",
+    "65e971733074a5f5b5dff1faf5a7fe90678c02bc680da3533051301d0603551d0e0416041465e483c7cfcda916afd0c6",
+    "96f70cf82fe5073c53301f0603551d2304183016801465e483c7cfcda916afd0c696f70cf82fe5073c53300f0603551d",
+    "130101ff040530030101ff300a06082a8648ce3d0403020348003045022100bf7a3503bc42c6ccda2b1f6f7154c4644c",
+    "94d494a842e027f612754a350e95cc022060a2f4b6b3354a0a475c31bad1640211744ce890b4947df73290ca0588d7e7",
+    "f9",
+];
+
+#[test]
+fn the_issuers_organisations_are_read_as_attributes() {
+    let der = hex(&GEOTRUST_DN_CERT.concat());
+    let c = cert_names(&der).unwrap();
+    assert_eq!(c.issuer_cn, "GeoTrust Global TLS RSA4096 SHA256 2022 CA1");
+    assert_eq!(c.issuer_org, ["DigiCert, Inc."]);
+    assert_eq!(
+        c.issuer,
+        "C=US, O=DigiCert, Inc., CN=GeoTrust Global TLS RSA4096 SHA256 2022 CA1"
+    );
 }
