@@ -291,6 +291,29 @@ fn a_private_endpoint_resolved_publicly_names_the_zone_to_link() {
         "{evidence}"
     );
     assert_eq!(cache["fixes"].as_array().unwrap().len(), 1, "{cache}");
+    // The checklist says the same: the vault's line is blocked by the
+    // name's public answer though its connection completed; the cache
+    // account's stays ok.
+    let line = |id: &str| {
+        v["diagnosis"]["requirements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id}"))
+            .clone()
+    };
+    let sr = line("site-recovery");
+    assert_eq!(sr["status"], "blocked", "{sr}");
+    assert_eq!(sr["cause"]["kind"], "vault-resolves-publicly", "{sr}");
+    assert!(
+        sr["cause"]["name"]
+            .as_str()
+            .unwrap()
+            .ends_with("-asr-pod01-rcm1.eus.siterecovery.windowsazure.com"),
+        "{sr}"
+    );
+    assert_eq!(line("cache-storage")["status"], "ok");
     let vault = of("privatelink.siterecovery.windowsazure.com");
     assert_eq!(vault["about"]["role"], "vault-refused");
     assert_eq!(vault["severity"], "critical");

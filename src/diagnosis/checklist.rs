@@ -9,8 +9,8 @@ use crate::azure::endpoints::{CATALOG, Endpoint};
 use crate::azure::tags::TagDb;
 use crate::model::{
     ByAddress, CapturePoint, Cause, Cloud, CloudChoice, CloudHow, Diagnosis, DnsFailure,
-    EndpointId, Finding, FlowRecord, FlowVerdict, NameLog, RegionChoice, RequiredTag, Requirement,
-    Status, Thresholds, Tunnel, TunnelKind, Upload, Verdict,
+    EndpointId, Finding, FlowRecord, FlowVerdict, NameLog, PublicResolution, RegionChoice,
+    RequiredTag, Requirement, Status, Thresholds, Title, Tunnel, TunnelKind, Upload, Verdict,
 };
 use std::collections::BTreeMap;
 
@@ -258,8 +258,10 @@ impl Diagnoser {
             } else {
                 outbound.push(findings::Outbound::of(e, &a));
             }
-            let r = requirement(e, &a, e.tag.required(src, dst), &failed_dns);
-            found.extend(endpoint_findings(e, &a, &r, s.dns, &failed_dns, &around));
+            let mut r = requirement(e, &a, e.tag.required(src, dst), &failed_dns);
+            let of_endpoint = endpoint_findings(e, &a, &r, s.dns, &failed_dns, &around);
+            refused_vault(&mut r, &of_endpoint);
+            found.extend(of_endpoint);
             requirements.push(r);
         }
         if let Some(src) = &source {
@@ -351,6 +353,26 @@ fn requirement(e: &Endpoint, a: &Agg, tag: RequiredTag, failed_dns: &[&NameLog])
         last_seen: a.last_seen,
         sources: a.sources(),
         sources_left_off: a.sources_left_off,
+    }
+}
+
+/// A vault whose name resolves publicly past its private endpoint refuses
+/// this network: its line says so, blocked, however its connections went
+/// (the refusal is inside TLS, where a capture cannot see it).
+fn refused_vault(r: &mut Requirement, found: &[Finding]) {
+    if r.status.is_problem() {
+        return;
+    }
+    let name = found.iter().find_map(|f| match &f.title {
+        Title::ResolvesPublicly {
+            name,
+            role: PublicResolution::VaultRefused,
+        } => Some(name.clone()),
+        _ => None,
+    });
+    if let Some(name) = name {
+        r.status = Status::Blocked;
+        r.cause = Some(Cause::VaultResolvesPublicly { name });
     }
 }
 

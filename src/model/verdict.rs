@@ -455,6 +455,13 @@ pub enum Cause {
         /// Responses (or unanswered queries) of that kind.
         count: u32,
     },
+    /// Checklist only: a name of the vault's private endpoint resolves to a
+    /// public address; a vault with a private endpoint refuses every network
+    /// without one, however the connection itself went.
+    VaultResolvesPublicly {
+        /// The name.
+        name: String,
+    },
     /// Checklist only: flows were seen, none complete enough to judge.
     NothingToJudge {
         /// Flows seen.

@@ -286,6 +286,9 @@ pub fn cause(c: &Cause) -> String {
                 plural(u64::from(*count), "DNS query", "DNS queries")
             ),
         },
+        Cause::VaultResolvesPublicly { name } => format!(
+            "{name} resolves to a public address, not to the vault's private endpoint: the vault refuses this network"
+        ),
         Cause::NothingToJudge { flows } => {
             format!("{flows} flows, none complete enough to judge")
         }
