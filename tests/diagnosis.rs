@@ -956,6 +956,15 @@ fn requirements_for_a_government_region_pair() {
         assert!(out.contains(&format!("allow {tag}")), "{tag}: {out}");
     }
     assert!(out.contains("(Azure Government)"), "{out}");
+    // The tutorial's .com name is allowed too, as the known doc error it is.
+    let com = out
+        .lines()
+        .find(|l| l.contains("*.hypervrecoverymanager.windowsazure.com"))
+        .unwrap();
+    assert!(
+        com.contains("known documentation error, MicrosoftDocs/azure-docs#106919"),
+        "{com}"
+    );
     assert!(
         out.contains("pass ServiceTags_AzureGovernment_*.json"),
         "{out}"
@@ -970,6 +979,148 @@ fn requirements_for_a_government_region_pair() {
     ]);
     assert!(out.contains("*.blob.core.chinacloudapi.cn"), "{out}");
     assert!(out.contains("login.chinacloudapi.cn"), "{out}");
+}
+
+#[test]
+fn requirements_for_azure_china_follow_the_china_pages() {
+    let china = |source: &str, format: &str| {
+        let (code, out, err) = run(&[
+            "requirements",
+            "--cloud",
+            "china",
+            "--source-region",
+            source,
+            "--target-region",
+            "chinaeast3",
+            "--format",
+            format,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    // The NSG rules name Storage and EventHub without a region, as Azure
+    // China's networking page does.
+    let v: Value = serde_json::from_str(&china("chinanorth3", "json")).unwrap();
+    let tags: Vec<&str> = v["nsg_rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["tag"].as_str().unwrap())
+        .collect();
+    assert!(
+        tags.contains(&"Storage") && tags.contains(&"EventHub"),
+        "{tags:?}"
+    );
+    assert!(!tags.iter().any(|t| t.contains('.')), "{tags:?}");
+    let kinds: Vec<&str> = v["note_kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"china-tags-without-region"), "{kinds:?}");
+    assert!(
+        kinds.contains(&"china-site-recovery-addresses"),
+        "{kinds:?}"
+    );
+    assert_eq!(v["churn_limits"]["high_churn"]["status"], "available");
+    let text = china("chinanorth3", "text");
+    assert!(text.contains("  allow Storage "), "{text}");
+    assert!(text.contains("  allow EventHub "), "{text}");
+    assert!(text.contains("  High Churn:"), "{text}");
+    // The page's IP addresses are pointed to, never printed.
+    assert!(text.contains("Site Recovery's IP addresses"), "{text}");
+    assert!(!text.contains("40.125.202.254"), "{text}");
+    // China North has no Premium Block Blob storage: no High Churn there.
+    let v: Value = serde_json::from_str(&china("chinanorth", "json")).unwrap();
+    assert_eq!(
+        v["churn_limits"]["high_churn"],
+        serde_json::json!({"status": "unavailable", "region": "chinanorth", "why": "no-premium-block-blob"})
+    );
+    let text = china("chinanorth", "text");
+    assert!(
+        text.contains("Data churn limits: 54 MB/s per VM; per disk:"),
+        "{text}"
+    );
+    assert!(!text.contains("  High Churn:"), "{text}");
+    assert!(
+        text.contains("High Churn is not available from chinanorth"),
+        "{text}"
+    );
+    assert!(!text.contains("Enhanced Churn (preview): up to"), "{text}");
+}
+
+#[test]
+fn requirements_notes_say_todays_pages() {
+    let (_, out, _) = run(&[
+        "requirements",
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let notes: Vec<&str> = v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    let kinds = v["note_kinds"].as_array().unwrap();
+    assert_eq!(notes.len(), kinds.len());
+    // The storage firewall: every subnet of the VMs (support matrix since
+    // 2026-03-23), not "at least one".
+    let fw = notes
+        .iter()
+        .find(|n| n.contains("Allow trusted Microsoft services"))
+        .unwrap();
+    assert!(
+        fw.contains("every subnet that holds replicated VMs"),
+        "{fw}"
+    );
+    assert!(!fw.contains("at least one subnet"), "{fw}");
+    for kind in [
+        serde_json::json!({"kind": "multi-vm-consistency", "port": 20004}),
+        serde_json::json!({"kind": "cache-key-access"}),
+        serde_json::json!({"kind": "unsupported-appliance"}),
+    ] {
+        assert!(kinds.contains(&kind), "{kind}: {kinds:?}");
+    }
+    assert!(notes.iter().any(|n| n.contains("TCP 20004")), "{notes:?}");
+    assert!(notes.iter().any(|n| n.contains("shared key")), "{notes:?}");
+    let needs = &v["churn_limits"]["enhanced_churn"]["requires"];
+    assert!(
+        needs.as_array().unwrap().contains(
+            &serde_json::json!({"kind": "reserved-memory", "percent": 6.25, "max_gb": 16})
+        ),
+        "{needs}"
+    );
+    let (_, text, _) = run(&[
+        "requirements",
+        "--source-region",
+        "westus2",
+        "--target-region",
+        "centralus",
+    ]);
+    assert!(
+        text.contains("stays at 100 MB/s until replication is disabled and enabled again"),
+        "{text}"
+    );
+    // The Enhanced Churn table: every heading apart from the next, each
+    // value right-aligned under its heading.
+    let head = text
+        .lines()
+        .find(|l| l.contains("source disk, MB/s"))
+        .unwrap();
+    assert!(head.ends_with("  128 KB  256 KB or more"), "{head:?}");
+    let row = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("128 GiB"))
+        .unwrap();
+    assert_eq!(row.len(), head.len(), "{head:?}\n{row:?}");
+    assert!(row.ends_with(" 66.1             100"), "{row:?}");
 }
 
 fn finding_for<'a>(v: &'a Value, endpoint: &str) -> &'a Value {

@@ -104,3 +104,57 @@ fn analyze_output_is_unchanged_on_every_sample_capture() {
 fn short(p: &Path) -> String {
     p.strip_prefix(root()).unwrap_or(p).display().to_string()
 }
+
+/// `requirements` in each cloud, text and JSON, byte for byte: the notes
+/// and every page they cite, the Government URL known to be a doc error,
+/// and Azure China's region-less tags and missing High Churn.
+#[test]
+fn requirements_output_is_unchanged_in_every_cloud() {
+    let bless = std::env::var_os("ASRSCOPE_BLESS").is_some_and(|v| v == "1");
+    let golden = root().join("tests/data/golden");
+    let pairs = [
+        ("public", "eastus", "centralus"),
+        ("usgov", "usgovvirginia", "usgovtexas"),
+        ("china", "chinanorth", "chinaeast3"),
+    ];
+    let mut failures = Vec::new();
+    for (cloud, source, target) in pairs {
+        for (ext, format) in [("txt", "text"), ("json", "json")] {
+            let out = Command::new(env!("CARGO_BIN_EXE_asrscope"))
+                .current_dir(root())
+                .args([
+                    "requirements",
+                    "--cloud",
+                    cloud,
+                    "--source-region",
+                    source,
+                    "--target-region",
+                    target,
+                    "--format",
+                    format,
+                ])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{cloud} {format}");
+            let file = golden.join(format!("requirements-{cloud}.{ext}"));
+            if bless {
+                std::fs::write(&file, &out.stdout).unwrap();
+                continue;
+            }
+            match std::fs::read(&file) {
+                Ok(want) if want == out.stdout => {}
+                Ok(want) => failures.push(format!(
+                    "{}: {}",
+                    short(&file),
+                    first_difference(&want, &out.stdout)
+                )),
+                Err(_) => failures.push(format!("{}: missing", short(&file))),
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "requirements' output changed (if on purpose, ASRSCOPE_BLESS=1 cargo test --test golden rewrites the files):\n{}",
+        failures.join("\n")
+    );
+}

@@ -5,21 +5,44 @@
 
 use crate::azure::churn;
 use crate::azure::clouds;
-use crate::azure::endpoints::{CATALOG, Endpoint};
+use crate::azure::endpoints::{self, CATALOG, Endpoint};
 use crate::azure::tags::TagDb;
 use crate::model::requirements::{
-    ChurnLimits, EnhancedChurn, NsgRule, RegionRequirements, UrlRule,
+    AlsoWhy, ChurnLimits, EnhancedChurn, HighChurn, HighChurnMissing, NsgRule, PairNote,
+    RegionRequirements, UrlRule,
 };
 use crate::model::{Cloud, Region};
 
-/// What the documentation adds to the rules.
-pub(crate) const NOTES: &[&str] = &[
-    "Allow service tags or URLs, never IP address lists: IP-based filtering should not be used for Site Recovery, and its IP addresses should not be added to route tables.",
-    "An authenticated proxy is not supported; only unauthenticated proxies work.",
-    "With an NVA in the path, create a virtual network service endpoint for Microsoft.Storage so that replication traffic does not go through (and throttle) the appliance; with forced tunnelling, the same keeps it inside the Azure boundary.",
-    "With a firewall on the cache or target storage account, enable \"Allow trusted Microsoft services\" and allow access to at least one subnet of the source virtual network (with a user-assigned managed identity on the vault, allow access from all networks instead).",
-    "Create the rules on a test NSG first and check that nothing breaks before changing the production NSG.",
+/// The TCP port the VMs of a multi-VM consistency group talk to each other
+/// on ("Azure to Azure disaster recovery architecture").
+pub(crate) const MULTI_VM_PORT: u16 = 20004;
+
+/// What the documentation adds to the rules, in every cloud.
+const NOTES: &[PairNote] = &[
+    PairNote::NoIpFiltering,
+    PairNote::NoAuthenticatedProxy,
+    PairNote::StorageServiceEndpoint,
+    PairNote::StorageFirewall,
+    PairNote::CacheKeyAccess,
+    PairNote::MultiVmConsistency {
+        port: MULTI_VM_PORT,
+    },
+    PairNote::UnsupportedAppliance,
+    PairNote::TestNsgFirst,
 ];
+
+/// The notes for a pair in `cloud`: Azure China's networking page adds its
+/// own.
+fn notes(cloud: Cloud) -> Vec<PairNote> {
+    let mut notes = NOTES.to_vec();
+    if cloud == Cloud::China {
+        notes.extend([
+            PairNote::ChinaTagsWithoutRegion,
+            PairNote::ChinaSiteRecoveryAddresses,
+        ]);
+    }
+    notes
+}
 
 /// The requirements of replicating from `source` to `target` in `cloud`,
 /// the tags checked against `db`.
@@ -41,13 +64,17 @@ pub(crate) fn for_pair(
             .map(|e| UrlRule {
                 pattern: e.pattern,
                 also: e.url_also,
+                also_why: match endpoints::url_also_doc_error(cloud, e.id) {
+                    Some(issue) => AlsoWhy::KnownDocError { issue },
+                    None => AlsoWhy::Documented,
+                },
                 purpose: e.purpose,
                 need: e.need,
             })
             .collect(),
         nsg_rules,
-        notes: NOTES,
-        churn_limits: churn_limits(),
+        notes: notes(cloud),
+        churn_limits: churn_limits(source),
         cloud_name: cloud.name(),
         tag_file: cloud.tag_file(),
     }
@@ -78,12 +105,22 @@ fn rules(
         .collect()
 }
 
-fn churn_limits() -> ChurnLimits {
+/// The churn limits, for replication from `source`.
+fn churn_limits(source: &Region) -> ChurnLimits {
+    let high_churn = if churn::NO_PREMIUM_BLOCK_BLOB.contains(&source.id.as_str()) {
+        HighChurn::Unavailable {
+            region: source.id.clone(),
+            why: HighChurnMissing::NoPremiumBlockBlob,
+        }
+    } else {
+        HighChurn::Available
+    };
     ChurnLimits {
         per_vm_mbps: churn::PER_VM_MBPS,
         per_vm_high_churn_mbps: churn::PER_VM_HIGH_CHURN_MBPS,
         per_disk: churn::STANDARD,
         per_disk_high_churn: churn::HIGH_CHURN,
+        high_churn,
         enhanced_churn: EnhancedChurn {
             per_vm_mbps: churn::PER_VM_ENHANCED_CHURN_MBPS,
             per_disk_max_mbps: churn::PER_DISK_ENHANCED_CHURN_MBPS,

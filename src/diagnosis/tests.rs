@@ -689,6 +689,32 @@ fn an_untrusted_issuer_is_intercepted_unless_trusted_by_flag() {
     assert_eq!(j[0].verdict.verdict, Verdict::Allowed);
 }
 
+/// Azure China's vault behind its private endpoint, named as its page
+/// names it (`{Vault-ID}-asr-pod01-{type}-.{target-geo-code}
+/// .siterecovery.windowsazure.cn`, zone
+/// `privatelink.siterecovery.windowsazure.cn`): the same rule as the public
+/// cloud's vault, which `vault-private-endpoint.pcap` tests end to end.
+#[test]
+fn a_china_vault_behind_its_private_endpoint_is_site_recovery() {
+    let name = "3216540987123456789-asr-pod01-rcm1.sha.siterecovery.windowsazure.cn";
+    let mut f = flow(name, "10.1.1.6");
+    f.dns_name = Some(name.into());
+    f.dns_cnames = vec![format!(
+        "3216540987123456789-asr-pod01-rcm1.sha.privatelink.siterecovery.windowsazure.cn"
+    )];
+    let (j, d) = run(f);
+    let e = j.verdict.endpoint.as_ref().unwrap();
+    assert_eq!((e.id, e.cloud), (EndpointId::SiteRecovery, Cloud::China));
+    assert_eq!(e.pattern, "*.hypervrecoverymanager.windowsazure.cn");
+    assert_eq!(j.verdict.verdict, Verdict::Allowed);
+    assert!(
+        matches!(&j.verdict.cause, Cause::PrivateEndpoint { via, .. } if via.contains(".privatelink.siterecovery.windowsazure.cn")),
+        "{:?}",
+        j.verdict.cause
+    );
+    assert_eq!(requirement(&d, EndpointId::SiteRecovery).status, Status::Ok);
+}
+
 #[test]
 fn a_public_address_in_no_azure_range_is_outside_azure() {
     let mut f = flow(BLOB, "203.0.113.25");

@@ -164,7 +164,8 @@ pub enum Fix {
         /// The tag Site Recovery needs.
         tag: RequiredTag,
     },
-    /// Update the VM's trusted root certificates.
+    /// Update the VM's trusted root certificates and revocation list, in
+    /// each of the [`RootStore`]s.
     TrustedRoots {
         /// Also check that no device in the path alters TLS.
         and_the_path: bool,
@@ -282,6 +283,36 @@ fn nsg_allow_before_deny<S: Serializer>(
         beats: Some(beats),
     }
     .serialize(s)
+}
+
+/// Where a VM keeps its trusted root certificates: the trusted-roots fix
+/// says how to update each, as "Troubleshoot Azure-to-Azure VM replication
+/// errors" (2025-09-19, error 151066) does: Windows Update; Red Hat's
+/// `/etc/pki/ca-trust/` ("For RedHat Linux machines, add the Ca -Trust
+/// certificates to the `/etc/pki/ca-trust/`"); SUSE's symbolic links in
+/// `/etc/ssl/certs` with `c_rehash`; and the distribution's bundle
+/// elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RootStore {
+    /// Windows: Windows Update.
+    Windows,
+    /// Debian and Ubuntu: `update-ca-certificates`.
+    Debian,
+    /// Red Hat: `/etc/pki/ca-trust/`, `update-ca-trust`.
+    RedHat,
+    /// SUSE: `/etc/ssl/certs` and `c_rehash`.
+    Suse,
+}
+
+impl RootStore {
+    /// Every store, in the order the fix names them.
+    pub const ALL: [RootStore; 4] = [
+        RootStore::Windows,
+        RootStore::Debian,
+        RootStore::RedHat,
+        RootStore::Suse,
+    ];
 }
 
 /// What a finding is about: findings are kept and deduplicated by kind.

@@ -11,12 +11,16 @@
 use super::network::rule_text;
 use crate::model::{
     EndpointId, FirewallPlace, FirewallRuleRef, FirewallRuleType, FirewallUnknown, Fix,
-    HIGHEST_PRIORITY, NsgExport, PastTheNsg, RequiredTag, ServiceEndpointWhy, TagName,
+    HIGHEST_PRIORITY, NsgExport, PastTheNsg, RequiredTag, RootStore, ServiceEndpointWhy, TagName,
 };
 
-/// Today's advice for a storage account behind a firewall ("About
-/// networking in Azure VM disaster recovery", "Support matrix").
-pub(crate) const STORAGE_FIREWALL: &str = "with a firewall on the cache or target storage account, enable \"Allow trusted Microsoft services\" and allow access to at least one subnet of the source virtual network (with a user-assigned managed identity on the vault, allow access from all networks)";
+/// Today's advice for a storage account behind a firewall: the support
+/// matrix's, as MicrosoftDocs/azure-docs pull request 128324 changed it
+/// (2026-03-23: "all subnets must be specified for private cache storage
+/// accounts"; VMs "in subnets that weren't explicitly allowed" got an
+/// error), where it had said "at least one subnet of the source virtual
+/// network".
+pub(crate) const STORAGE_FIREWALL: &str = "with a firewall on the cache or target storage account, enable \"Allow trusted Microsoft services\" and allow access from every subnet that holds replicated VMs: VMs of a subnet not allowed fail to replicate (support matrix, as changed on 2026-03-23); allow access from all networks only where the vault uses a user-assigned managed identity, as the support matrix says";
 
 /// Adds a service endpoint to a subnet and keeps the others: the generic
 /// `--add` appends to the list, where `--service-endpoints` would replace it.
@@ -33,6 +37,21 @@ pub(crate) fn rule_name(tag: &RequiredTag) -> String {
         name.push_str(&r);
     }
     name
+}
+
+/// How the trusted roots are updated in one store, as the errors page
+/// (151066) says.
+fn root_store(s: RootStore) -> &'static str {
+    match s {
+        RootStore::Windows => "Windows: Windows Update",
+        RootStore::Debian => "Debian and Ubuntu: update-ca-certificates",
+        RootStore::RedHat => {
+            "Red Hat: add the roots to /etc/pki/ca-trust/ (source/anchors/), then update-ca-trust"
+        }
+        RootStore::Suse => {
+            "SUSE: the roots as .pem files in /etc/ssl/certs, then c_rehash for their symbolic links"
+        }
+    }
 }
 
 /// Single-quotes a word for a POSIX shell.
@@ -389,7 +408,8 @@ pub fn fix(fix: &Fix) -> String {
                 .map_or_else(|| "-".to_string(), ToString::to_string)
         ),
         Fix::TrustedRoots { and_the_path } => format!(
-            "update the VM's trusted root certificates (Windows Update; on Linux the distribution's CA bundle, e.g. update-ca-certificates){}",
+            "update the VM's trusted root certificates and certificate revocation list ({}){}",
+            RootStore::ALL.map(root_store).join("; "),
             if *and_the_path {
                 " and check that no device in the path alters TLS"
             } else {

@@ -272,6 +272,35 @@ impl Serialize for ConfigCheck {
     }
 }
 
+impl Serialize for crate::model::requirements::RegionRequirements {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use crate::model::requirements::{ChurnLimits, NsgRule, PairNote, UrlRule};
+        /// The requirements, the notes in words and as values.
+        #[derive(Serialize)]
+        struct Json<'a> {
+            cloud: Cloud,
+            source_region: &'a Region,
+            target_region: &'a Region,
+            urls: &'a [UrlRule],
+            nsg_rules: &'a [NsgRule],
+            notes: Vec<String>,
+            note_kinds: &'a [PairNote],
+            churn_limits: &'a ChurnLimits,
+        }
+        Json {
+            cloud: self.cloud,
+            source_region: &self.source_region,
+            target_region: &self.target_region,
+            urls: &self.urls,
+            nsg_rules: &self.nsg_rules,
+            notes: self.notes.iter().map(super::requirements::note).collect(),
+            note_kinds: &self.notes,
+            churn_limits: &self.churn_limits,
+        }
+        .serialize(s)
+    }
+}
+
 impl Serialize for CaptureEnd {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         /// `status`; for damage, the frames read before it, the damage in
