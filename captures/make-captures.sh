@@ -1824,6 +1824,49 @@ manifest fqdn-filter-allowed.pcap "the same haproxy SNI filter once the cache ac
     "REDIRECT to haproxy as in fqdn-filter-fin, with tcp-request content accept for req.ssl_sni $BLOB_NAME" \
     "100 KB PUT to storage (TLS 1.2, 201), AAD, ASR, Service Bus (TLS 1.3, 200), all through haproxy: every SYN/ACK and server packet from the appliance (TTL 64)"
 
+# 52. Multi-VM consistency: the VMs of one replication group talk to each
+# other on TCP 20004 ("Azure to Azure disaster recovery architecture": no
+# firewall may block it, and on Linux VMs the port is opened by hand).  The
+# VM ($VM_IP) connects to two VMs of its group, both listening on 20004
+# (Python): 10.1.3.4 answers; 10.1.2.4's own firewall drops the port
+# (iptables INPUT DROP: a Linux VM where nobody opened it), so the VM's SYNs
+# get no answer and bash gives up after 4 s.  Captured on the VM.
+log "[52] multivm-20004"
+MVC_SERVER='import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 20004))
+s.listen(4)
+while True:
+    c, _ = s.accept()
+    c.recv(64)
+    c.sendall(b"ASR-MVC ok\n")
+    c.close()'
+for ns in $NS_VM2 $NS_VM3; do
+    timeout 60 ip netns exec "$ns" $PY -c "$MVC_SERVER" &
+    PIDS+=($!)
+    wait_listen "$ns" t "0.0.0.0:20004"
+done
+in_ns $NS_VM2 iptables -A INPUT -p tcp --dport 20004 -j DROP
+mvc() {  # address -- connect to a group member's port 20004, say hello, read its answer
+    timeout 8 ip netns exec $NS_VM bash -c "timeout 4 bash -c 'exec 3<>/dev/tcp/$1/20004 && printf \"ASR-MVC hello\\n\" >&3 && head -c 64 <&3' || { echo \"timed out (\$?)\"; exit 1; }"
+}
+tcpdump_start $NS_VM vm0 multivm.pcap
+ok mvc 10.1.3.4
+fail 'timed out' mvc 10.1.2.4
+cap_stop
+in_ns $NS_VM2 iptables -F INPUT
+publish multivm.pcap multivm-20004.pcap
+f=$TMP/out/multivm-20004.pcap
+expect "SYNs to 10.1.2.4:20004, unanswered" "$f" "ip.dst==10.1.2.4 && tcp.dstport==20004 && $SYN" -ge 3
+expect "SYN/ACKs from 10.1.2.4" "$f" "ip.src==10.1.2.4 && tcp.flags.syn==1 && tcp.flags.ack==1" -eq 0
+expect "SYN/ACK from 10.1.3.4:20004" "$f" "ip.src==10.1.3.4 && tcp.srcport==20004 && tcp.flags.syn==1 && tcp.flags.ack==1" -eq 1
+expect "the answer of 10.1.3.4" "$f" "ip.src==10.1.3.4 && frame contains \"ASR-MVC ok\"" -eq 1
+manifest multivm-20004.pcap "multi-VM consistency: the VM connects to two VMs of its replication group on TCP 20004; 10.1.3.4 answers, 10.1.2.4's host firewall drops the port" \
+    "bash /dev/tcp in VM $VM_IP" "10.1.2.4:20004 and 10.1.3.4:20004 (Python listeners in two more VMs, routed by the NVA)" "-" \
+    "iptables in VM 10.1.2.4: INPUT -p tcp --dport 20004 -j DROP" \
+    "10.1.3.4: handshake, 'ASR-MVC hello' and 'ASR-MVC ok', FIN; 10.1.2.4: 3 SYNs over 3 s without answer (bash gives up after 4 s)"
+
 teardown                      # the lab is no longer needed
 log "captures done after ${SECONDS}s; writing ground truth"
 

@@ -1123,6 +1123,68 @@ fn requirements_notes_say_todays_pages() {
     assert!(row.ends_with(" 66.1             100"), "{row:?}");
 }
 
+/// Multi-VM consistency on real traffic (scenario 52): the VM's
+/// connection to 10.1.2.4:20004 is dropped by that VM's own firewall,
+/// 10.1.3.4:20004 answers.
+#[test]
+fn an_unanswered_multi_vm_consistency_port_is_a_finding_on_a_real_capture() {
+    let name = "multivm-20004.pcap";
+    let rows = truth(name);
+    let syn = |r: &&HashMap<String, String>| r["tcp.flags.syn"] == "1" && r["tcp.flags.ack"] == "0";
+    // tshark: SYNs to both peers' port 20004; a SYN/ACK from 10.1.3.4 only.
+    let to = |dst: &str| {
+        rows.iter()
+            .filter(syn)
+            .filter(|r| r["ip.dst"] == dst && r["tcp.dstport"] == "20004")
+            .count()
+    };
+    assert!(to("10.1.2.4") >= 3, "{}", to("10.1.2.4"));
+    assert_eq!(to("10.1.3.4"), 1);
+    let synack_from = |src: &str| {
+        rows.iter()
+            .filter(|r| {
+                r["ip.src"] == src && r["tcp.flags.syn"] == "1" && r["tcp.flags.ack"] == "1"
+            })
+            .count()
+    };
+    assert_eq!((synack_from("10.1.2.4"), synack_from("10.1.3.4")), (0, 1));
+    let (code, v) = analyze(name, &[]);
+    assert_eq!(code, 1, "{:#}", v["diagnosis"]["findings"]);
+    let f = v["diagnosis"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["about"]["kind"] == "multi-vm-consistency")
+        .unwrap_or_else(|| panic!("{:#}", v["diagnosis"]["findings"]));
+    assert_eq!(f["about"]["port"], 20004);
+    assert_eq!(f["severity"], "critical");
+    assert_eq!(
+        f["fixes"],
+        serde_json::json!([{"kind": "multi-vm-port", "port": 20004}])
+    );
+    let evidence: Vec<&str> = f["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    assert!(
+        evidence[0].contains("no answer from 10.1.2.4:20004"),
+        "{evidence:?}"
+    );
+    assert!(
+        evidence[1].starts_with("TCP 20004 never answered from 10.1.2.4; answered from 10.1.3.4"),
+        "{evidence:?}"
+    );
+    assert!(
+        f["fix"][0]
+            .as_str()
+            .unwrap()
+            .contains("allow TCP 20004 between the VMs"),
+        "{f:#}"
+    );
+}
+
 fn finding_for<'a>(v: &'a Value, endpoint: &str) -> &'a Value {
     asr_findings(v)
         .into_iter()

@@ -168,6 +168,13 @@ pub(crate) const CATALOG: &[Endpoint] = &[
     },
 ];
 
+/// The TCP port the VMs of a multi-VM consistency group talk to each other
+/// on: "If you enable multi-VM consistency, machines in the replication
+/// group communicate with each other over port 20004 … ensure the outbound
+/// traffic on port 20004 is manually opened" on Linux ("Azure to Azure
+/// disaster recovery architecture", 2019-03-18).
+pub(crate) const MULTI_VM_PORT: u16 = 20004;
+
 /// True when `name` matches `pattern`: names match case-insensitively, with
 /// or without a trailing dot; `*.x` matches any name at any depth below `x`
 /// (not `x` itself).

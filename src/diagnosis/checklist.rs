@@ -40,6 +40,8 @@ pub(crate) struct Diagnoser {
     /// Source addresses of Site Recovery flows, IPv4 and IPv6 apart (at
     /// most 3 each): more than one of a family is several VMs.
     vms: [std::collections::BTreeSet<std::net::IpAddr>; 2],
+    /// Connections to the multi-VM consistency port.
+    multi_vm: super::tally::MultiVm,
 }
 
 /// What the diagnosis is built with besides the verdicts.
@@ -69,6 +71,7 @@ pub(crate) struct Setting<'a> {
 impl Diagnoser {
     /// Accounts one judged flow.
     pub(crate) fn add(&mut self, f: &FlowRecord, v: &FlowVerdict) {
+        self.multi_vm.add(f, v);
         let Some(e) = &v.endpoint else { return };
         let id = e.id;
         self.asr_flows_total += 1;
@@ -247,6 +250,7 @@ impl Diagnoser {
                 vms,
             ));
         }
+        found.extend(findings::multi_vm(&self.multi_vm));
         found.extend(
             self.private
                 .iter()

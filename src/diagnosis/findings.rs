@@ -6,7 +6,7 @@ use super::advice::{
     beat_deny, cannot_tell_fix, correct_route, firewall_fixes, nsg_fix, past_the_nsg, url_fix,
     with_storage_firewall,
 };
-use super::tally::{Agg, AuthenticatedProxy, Example};
+use super::tally::{Agg, AuthenticatedProxy, Example, MultiVm};
 use crate::azure::Network;
 use crate::azure::churn::{self, DiskLimit};
 use crate::azure::endpoints::Endpoint;
@@ -247,14 +247,23 @@ pub(super) fn for_endpoint(
                 Fix::ProxyConfiguration,
             ],
         ),
-        Status::Intercepted => critical(
-            Title::Intercepted { pattern },
-            vec!["151066"],
-            vec![Fix::StopTlsInspection {
-                pattern: pattern.to_string(),
-                issuer: None,
-            }],
-        ),
+        Status::Intercepted => {
+            if let Cause::UntrustedIssuer {
+                vendor: Some(vendor),
+                ..
+            } = &ex.cause
+            {
+                evidence.push(Evidence::UnsupportedAppliance { vendor: *vendor });
+            }
+            critical(
+                Title::Intercepted { pattern },
+                vec!["151066"],
+                vec![Fix::StopTlsInspection {
+                    pattern: pattern.to_string(),
+                    issuer: None,
+                }],
+            )
+        }
         Status::OutsideAzure => critical(
             Title::LeavesAzure { pattern },
             e.error_codes.to_vec(),
@@ -756,6 +765,30 @@ pub(super) fn stale_tags(
             change_number,
         }],
     )
+}
+
+/// VMs of a multi-VM consistency group whose port never answered: the
+/// first such flow's cause, and which peers answered and which did not.
+pub(super) fn multi_vm(m: &MultiVm) -> Option<Finding> {
+    let cause = m.blocked.values().next()?;
+    let port = crate::azure::endpoints::MULTI_VM_PORT;
+    Some(finding(
+        FindingKind::MultiVmConsistency { port },
+        Kind {
+            severity: Severity::Critical,
+            title: Title::MultiVmPortBlocked { port },
+            codes: Vec::new(),
+            fix: vec![Fix::MultiVmPort { port }],
+        },
+        vec![
+            Evidence::Cause(cause.clone()),
+            Evidence::MultiVmPeers {
+                port,
+                blocked: m.blocked.keys().copied().collect(),
+                answered: m.answered.iter().copied().collect(),
+            },
+        ],
+    ))
 }
 
 #[cfg(test)]

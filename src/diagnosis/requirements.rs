@@ -5,17 +5,13 @@
 
 use crate::azure::churn;
 use crate::azure::clouds;
-use crate::azure::endpoints::{self, CATALOG, Endpoint};
+use crate::azure::endpoints::{self, CATALOG, Endpoint, MULTI_VM_PORT};
 use crate::azure::tags::TagDb;
 use crate::model::requirements::{
     AlsoWhy, ChurnLimits, EnhancedChurn, HighChurn, HighChurnMissing, NsgRule, PairNote,
     RegionRequirements, UrlRule,
 };
 use crate::model::{Cloud, Region};
-
-/// The TCP port the VMs of a multi-VM consistency group talk to each other
-/// on ("Azure to Azure disaster recovery architecture").
-pub(crate) const MULTI_VM_PORT: u16 = 20004;
 
 /// What the documentation adds to the rules, in every cloud.
 const NOTES: &[PairNote] = &[

@@ -9,9 +9,9 @@
 use crate::azure::endpoints::{self, Endpoint};
 use crate::azure::tags::{TagDb, TagInfo};
 use crate::model::{
-    Cause, Close, ClosedBy, Cloud, EndpointBy, EndpointMatch, FlowRecord, FlowVerdict, Handshake,
-    NameSource, NsgVerdict, Region, Rejection, Side, TagName, Thresholds, TlsEnd, Transport,
-    Verdict,
+    ApplianceVendor, Cause, Close, ClosedBy, Cloud, EndpointBy, EndpointMatch, FlowRecord,
+    FlowVerdict, Handshake, NameSource, NsgVerdict, Region, Rejection, Side, TagName, Thresholds,
+    TlsEnd, Transport, Verdict,
 };
 use std::net::{IpAddr, SocketAddr};
 
@@ -25,6 +25,21 @@ pub(crate) const TRUSTED_ISSUERS: &[&str] = &["Microsoft", "DigiCert", "Baltimor
 pub(crate) fn trusted_issuer(issuer: &str, extra: &[String]) -> bool {
     TRUSTED_ISSUERS.iter().any(|t| issuer.contains(t))
         || extra.iter().any(|t| issuer.contains(t.as_str()))
+}
+
+/// The appliance a certificate's issuer (its whole name, `C=US, O=…,
+/// CN=…`) names by its organisation, when the support matrix lists it as not
+/// supported: `O=Palo Alto Networks`, as PAN-OS's own certificates are
+/// issued.
+pub(crate) fn unsupported_appliance(issuer: &str) -> Option<ApplianceVendor> {
+    issuer
+        .split(',')
+        .filter_map(|rdn| rdn.trim().split_once('='))
+        .any(|(k, v)| {
+            k.trim().eq_ignore_ascii_case("O")
+                && v.trim().eq_ignore_ascii_case("Palo Alto Networks")
+        })
+        .then_some(ApplianceVendor::PaloAlto)
 }
 
 /// What the judge needs besides the flow.
@@ -384,6 +399,7 @@ fn where_it_went(f: &FlowRecord, in_no_tag: bool, ctx: &Context<'_>) -> Option<(
             Cause::UntrustedIssuer {
                 name,
                 issuer: cert.issuer_cn.clone(),
+                vendor: unsupported_appliance(&cert.issuer),
             },
         ));
     }

@@ -164,6 +164,11 @@ pub enum Fix {
         /// The tag Site Recovery needs.
         tag: RequiredTag,
     },
+    /// Allow the multi-VM consistency port between the VMs of the group.
+    MultiVmPort {
+        /// The port (20004).
+        port: u16,
+    },
     /// Update the VM's trusted root certificates and revocation list, in
     /// each of the [`RootStore`]s.
     TrustedRoots {
@@ -365,6 +370,12 @@ pub enum FindingKind {
         /// The private DNS zone.
         zone: String,
     },
+    /// The VMs of a multi-VM consistency group cannot reach each other on
+    /// its port.
+    MultiVmConsistency {
+        /// The port.
+        port: u16,
+    },
     /// An endpoint was reached through a proxy that asks for credentials:
     /// the connection worked, because its client sent them, which the
     /// Mobility service cannot.
@@ -388,7 +399,7 @@ impl FindingKind {
             FindingKind::CacheRegion { .. } | FindingKind::ThroughAppliance => {
                 Some(EndpointId::CacheStorage)
             }
-            FindingKind::StaleTags => None,
+            FindingKind::StaleTags | FindingKind::MultiVmConsistency { .. } => None,
         }
     }
 

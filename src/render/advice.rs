@@ -407,6 +407,9 @@ pub fn fix(fix: &Fix) -> String {
                 .as_ref()
                 .map_or_else(|| "-".to_string(), ToString::to_string)
         ),
+        Fix::MultiVmPort { port } => format!(
+            "allow TCP {port} between the VMs of the multi-VM consistency group, and only between them: in the NSGs of their NICs and subnets and any firewall appliance between them, and in each VM's own firewall (on Linux VMs open the port by hand, as the distribution's guidance says; \"Azure to Azure disaster recovery architecture\")"
+        ),
         Fix::TrustedRoots { and_the_path } => format!(
             "update the VM's trusted root certificates and certificate revocation list ({}){}",
             RootStore::ALL.map(root_store).join("; "),

@@ -62,6 +62,9 @@ pub(crate) fn title(t: &Title) -> String {
         Title::StaleTags { age_days } => {
             format!("the service-tag data is {age_days} days older than the capture")
         }
+        Title::MultiVmPortBlocked { port } => {
+            format!("VMs of a multi-VM consistency group cannot reach each other on TCP {port}")
+        }
     }
 }
 
@@ -89,6 +92,24 @@ pub(crate) fn evidence_lines(f: &Finding) -> Vec<String> {
 pub(crate) fn evidence(e: &Evidence) -> String {
     match e {
         Evidence::Cause(c) => cause(c),
+        Evidence::MultiVmPeers {
+            port,
+            blocked,
+            answered,
+        } => {
+            let list = |v: &[std::net::IpAddr]| {
+                v.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            };
+            let mut s = format!("TCP {port} never answered from {}", list(blocked));
+            if !answered.is_empty() {
+                s.push_str(&format!("; answered from {}", list(answered)));
+            }
+            s.push_str(": with multi-VM consistency, the VMs of a replication group talk to each other on this port (\"Azure to Azure disaster recovery architecture\")");
+            s
+        }
+        Evidence::UnsupportedAppliance { vendor } => match vendor {
+            crate::model::ApplianceVendor::PaloAlto => "the issuer names Palo Alto Networks (O=Palo Alto Networks): the support matrix lists \"Palo Alto Network Appliance\" as not supported, since the appliance does not let Site Recovery's agent, extensions and outbound connectivity be configured inside its VM; its own VM cannot be protected, and the Site Recovery URLs must be left out of its decryption".into(),
+        },
         Evidence::SynAckNotTheServers {
             server,
             synack,
