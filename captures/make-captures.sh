@@ -1831,58 +1831,66 @@ manifest fqdn-filter-allowed.pcap "the same haproxy SNI filter once the cache ac
     "REDIRECT to haproxy as in fqdn-filter-fin, with tcp-request content accept for req.ssl_sni $BLOB_NAME" \
     "100 KB PUT to storage (TLS 1.2, 201), AAD, ASR, Service Bus (TLS 1.3, 200), all through haproxy: every SYN/ACK and server packet from the appliance (TTL 64)"
 
-# 50. A VM in a private subnet without an explicit outbound method (the
-# default for virtual networks created after 31 March 2026, "Default outbound
-# access", 12/03/2025): the VM still reaches Azure Storage in its own region,
-# while every other public endpoint (Entra ID, Site Recovery, Service Bus)
-# gets no answer at all: no SYN/ACK, no reset, no ICMP. The NVA stands in for
-# the platform: it forwards DNS and the cache account and silently drops the
-# rest of the VM's traffic.
-log "[50] private-subnet"
-nva_fw -A FORWARD -s $VM_IP -d $DNS_P -j ACCEPT
-nva_fw -A FORWARD -s $VM_IP -d $BLOB_P -j ACCEPT
-nva_fw -A FORWARD -s $VM_IP -j DROP
-tcpdump_start $NS_VM vm0 privsub.pcap
-ok vm_curl -4 --tlsv1.2 --tls-max 1.2 -T "$TMP/blob-100k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000050.log"
-fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 --data-binary "$TOKEN_BODY" "https://$AAD_NAME/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"
-fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 "https://$ASR_NAME/Subscriptions/00000000-0000-0000-0000-000000000000/registration"
-fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 --data-binary '{"vm":"vm01","rpo_seconds":30}' "https://$SB_NAME/asrmonitoring/messages"
-cap_stop; nva_fw_flush
-publish privsub.pcap private-subnet.pcap
-f=$TMP/out/private-subnet.pcap
-expect "DNS answers for the four names" "$f" "dns.flags.response==1 && dns.flags.rcode==0 && dns.a" -ge 4
-expect "SYN/ACK from storage" "$f" "$SYNACK && ip.src==$BLOB_A" -eq 1
-expect "storage upload data" "$f" "ip.dst==$BLOB_A && tcp.len>1000" -ge 50
-expect "SYNs to Entra ID, Site Recovery and Service Bus" "$f" "$SYN && (ip.dst==$AAD_A || ip.dst==$ASR_A || ip.dst==$SB_A)" -ge 6
-expect "any answer from them" "$f" "ip.src==$AAD_A || ip.src==$ASR_A || ip.src==$SB_A" -eq 0
-expect "ICMP" "$f" "icmp" -eq 0
-manifest private-subnet.pcap "a VM in a private subnet without explicit outbound access: the cache upload to same-region storage works, Entra ID, Site Recovery and Service Bus get no answer at all" "$CLIENT" \
-    "$BLOB_NAME=$BLOB_A; $AAD_NAME=$AAD_A; $ASR_NAME=$ASR_A; $SB_NAME=$SB_A; DNS $DNS_A" "$T_BLOB; $T_AAD; $T_ASR; $T_SB; $T_DNS" \
-    "iptables on the NVA: FORWARD -s $VM_IP to DNS and storage ACCEPT, everything else from the VM DROP" \
-    "DNS ok for all four names; 100 KB PUT to storage over TLS 1.2 -> 201; SYNs to AAD, ASR and Service Bus (t=0, ~1 s, ~3 s) with no answer, no reset, no ICMP; curl gives up at 3.5 s each"
+# 45-46. A VM that does not offer TLS 1.2 ("Transport Layer Security in
+# Azure Site Recovery": Windows Server 2008 SP2 without KB4019276, 2008 R2,
+# Windows 7 and 2012 without KB3140245 and its registry keys), against
+# servers that require it.  The clients are told to offer at most TLS 1.1
+# (OpenSSL 3 offers TLS 1.0 and 1.1 only at security level 0): their
+# ClientHellos carry version 0x0302 (curl) or 0x0301 (openssl s_client
+# -tls1) and no supported_versions extension.
+#
+# 45. The servers answer as OpenSSL-based TLS servers do: the lab's storage
+# and Entra ID servers (Python's ssl, minimum TLS 1.2) each send a fatal
+# protocol_version alert.  Site Recovery over TLS 1.2 from the same VM works.
+OLD_TLS=(--tlsv1.0 --tls-max 1.1 --ciphers 'DEFAULT:@SECLEVEL=0')
+OLD_HELLO="tls.handshake.type==1 && tls.handshake.version<=0x0302 && !tls.handshake.extensions.supported_version"
+log "[45] tls-old-alert"
+tcpdump_start $NS_VM vm0 tlsoldalert.pcap
+fail "alert protocol version" vm_curl -4 "${OLD_TLS[@]}" -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000045.log"
+fail "alert protocol version" timeout 30 ip netns exec $NS_VM openssl s_client -tls1 -cipher 'DEFAULT:@SECLEVEL=0' \
+    -CAfile "$CA" -servername $AAD_NAME -connect $AAD_NAME:443 </dev/null
+ok vm_curl -4 --tlsv1.2 "https://$ASR_NAME/Subscriptions/00000000-0000-0000-0000-000000000000/registration"
+cap_stop
+publish tlsoldalert.pcap tls-old-alert.pcap
+f=$TMP/out/tls-old-alert.pcap
+expect "ClientHellos offering at most TLS 1.1" "$f" "$OLD_HELLO" -eq 2
+expect "protocol_version alerts from storage and Entra ID" "$f" "tls.alert_message.desc==70 && (ip.src==$BLOB_A || ip.src==$AAD_A)" -eq 2
+expect "ServerHellos from storage and Entra ID" "$f" "tls.handshake.type==2 && (ip.src==$BLOB_A || ip.src==$AAD_A)" -eq 0
+expect "ServerHellos from Site Recovery (TLS 1.2)" "$f" "tls.handshake.type==2 && ip.src==$ASR_A" -eq 1
+manifest tls-old-alert.pcap "a VM that does not offer TLS 1.2 against servers that require it and say so with a protocol_version alert; Site Recovery over TLS 1.2 works" \
+    "VM $VM_IP (curl 7.88 and openssl s_client, OpenSSL 3 at security level 0, limited to TLS 1.1 and TLS 1.0)" "$BLOB_NAME=$BLOB_A; $AAD_NAME=$AAD_A; $ASR_NAME=$ASR_A; DNS $DNS_A" "$T_BLOB; $T_AAD; $T_ASR; $T_DNS" \
+    "none in the path: the client offers at most TLS 1.1 (curl --tlsv1.0 --tls-max 1.1, openssl s_client -tls1), the servers (Python ssl) require TLS 1.2" \
+    "storage: ClientHello version TLS 1.1, no supported_versions, answered by a fatal protocol_version (70) alert, curl error 35; Entra ID: ClientHello version TLS 1.0, the same alert; Site Recovery: TLS 1.2, 200"
 
-# 51. The same silence toward every public endpoint, storage included: the
-# VM's own DNS works and nothing else does. Not the private-subnet signature
-# (storage in the same region would have answered): a filter or a route that
-# drops everything.
-log "[51] all-public-dropped"
-nva_fw -A FORWARD -s $VM_IP -d $DNS_P -j ACCEPT
-nva_fw -A FORWARD -s $VM_IP -j DROP
-tcpdump_start $NS_VM vm0 alldrop.pcap
-fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000051.log"
-fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 --data-binary "$TOKEN_BODY" "https://$AAD_NAME/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"
-fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 "https://$ASR_NAME/Subscriptions/00000000-0000-0000-0000-000000000000/registration"
-fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 --data-binary '{"vm":"vm01","rpo_seconds":30}' "https://$SB_NAME/asrmonitoring/messages"
-cap_stop; nva_fw_flush
-publish alldrop.pcap all-public-dropped.pcap
-f=$TMP/out/all-public-dropped.pcap
-expect "DNS answers for the four names" "$f" "dns.flags.response==1 && dns.flags.rcode==0 && dns.a" -ge 4
-expect "SYNs to storage" "$f" "$SYN && ip.dst==$BLOB_A" -ge 2
-expect "any answer from Azure but DNS" "$f" "ip.src==$BLOB_A || ip.src==$AAD_A || ip.src==$ASR_A || ip.src==$SB_A" -eq 0
-manifest all-public-dropped.pcap "every public endpoint silently dropped, the cache account too: only the VM's DNS answers" "$CLIENT" \
-    "$BLOB_NAME=$BLOB_A; $AAD_NAME=$AAD_A; $ASR_NAME=$ASR_A; $SB_NAME=$SB_A; DNS $DNS_A" "$T_BLOB; $T_AAD; $T_ASR; $T_SB; $T_DNS" \
-    "iptables on the NVA: FORWARD -s $VM_IP to DNS ACCEPT, everything else from the VM DROP" \
-    "DNS ok for all four names; SYNs to storage, AAD, ASR and Service Bus (t=0, ~1 s, ~3 s) with no answer, no reset, no ICMP; curl gives up at 3.5 s each"
+# 46. A server that resets the connection at the hello, as Windows SChannel
+# does when TLS older than 1.2 is disabled (the client sees error 10054,
+# WSAECONNRESET, "An existing connection was forcibly closed by the remote
+# host").  No Linux TLS server resets there, so iptables in the "Azure"
+# namespace stands in for SChannel (a fault, applied on the server side):
+# INPUT, TCP to the storage address's port 443, a u32 match of a handshake
+# record (payload byte 0 = 22) holding a ClientHello (byte 5 = 1) whose own
+# version (bytes 9-10) is 0x0300-0x0302, REJECT --reject-with tcp-reset.
+# The RST leaves the server's own stack (TTL 63 at the VM, as its SYN/ACK).
+# A TLS 1.2 upload through the same rule works: its hello says 0x0303.
+log "[46] tls-old-reset"
+AZ_OLD_TLS=(-p tcp -d $BLOB_P --dport 443 -m u32 --u32 '0>>22&0x3C@12>>26&0x3C@0>>24=0x16&&0>>22&0x3C@12>>26&0x3C@4>>16&0xFF=0x01&&0>>22&0x3C@12>>26&0x3C@8>>8&0xFFFF=0x0300:0x0302' -j REJECT --reject-with tcp-reset)
+ip netns exec $NS_AZ iptables -A INPUT "${AZ_OLD_TLS[@]}"
+tcpdump_start $NS_VM vm0 tlsoldreset.pcap
+fail "Connection reset by peer" vm_curl -4 "${OLD_TLS[@]}" -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000046.log"
+ok vm_curl -4 --tlsv1.2 --tls-max 1.2 -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000046.log"
+cap_stop
+ip netns exec $NS_AZ iptables -D INPUT "${AZ_OLD_TLS[@]}"
+publish tlsoldreset.pcap tls-old-reset.pcap
+f=$TMP/out/tls-old-reset.pcap
+expect "ClientHellos offering at most TLS 1.1" "$f" "$OLD_HELLO" -eq 1
+expect "resets from the storage address" "$f" "tcp.flags.reset==1 && ip.src==$BLOB_A" -eq 1
+expect "the reset comes with the server's own TTL (63)" "$f" "tcp.flags.reset==1 && ip.src==$BLOB_A && ip.ttl==63" -eq 1
+expect "ServerHellos from storage (the TLS 1.2 upload only)" "$f" "tls.handshake.type==2 && ip.src==$BLOB_A" -eq 1
+manifest tls-old-reset.pcap "a VM that does not offer TLS 1.2 against a server that resets the connection at its hello, as Windows SChannel does; a TLS 1.2 upload from the same VM works" \
+    "VM $VM_IP (curl 7.88/OpenSSL 3 at security level 0, limited to TLS 1.1; then TLS 1.2)" "$BLOB_NAME=$BLOB_A; DNS $DNS_A" "$T_BLOB; $T_DNS" \
+    "iptables INPUT in the Azure namespace (standing in for SChannel): -p tcp --dport 443 -m u32 (ClientHello version 0x0300-0x0302) -j REJECT --reject-with tcp-reset" \
+    "storage: ClientHello version TLS 1.1, no supported_versions, answered at once by a RST from the storage address (TTL 63, as its SYN/ACK), curl error 35 Connection reset by peer; then a 20 KB PUT over TLS 1.2, 201"
+
 # 47-49. Plain HTTP on port 80 that Site Recovery's VMs depend on besides
 # the HTTPS endpoints.  The Mobility agent asks the Instance Metadata Service
 # (IMDS, 169.254.169.254, HTTP port 80) for the VM's security type, and "you
@@ -1994,65 +2002,100 @@ manifest crl-blocked.pcap "certificate revocation and issuer downloads blocked b
     "iptables on the appliance: DROP of the SYNs to $CRL_NAME:80; squid: acl pki dstdomain .digicert.com, http_access deny pki; the client's trust store lacks the root of the server's chain" \
     "DNS for $CRL_NAME, 3 SYNs to $CRL_A:80 unanswered (connect timeout 4 s); GET http://$AIA_NAME/DigiCertGlobalG2TLSRSASHA2562020CA1-1.crt to the proxy -> 403 Forbidden, X-Squid-Error: ERR_ACCESS_DENIED 0; storage: TLS 1.2, Certificate in clear, the client answers with a fatal alert unknown_ca (48) and closes"
 
-# 45-46. A VM that does not offer TLS 1.2 ("Transport Layer Security in
-# Azure Site Recovery": Windows Server 2008 SP2 without KB4019276, 2008 R2,
-# Windows 7 and 2012 without KB3140245 and its registry keys), against
-# servers that require it.  The clients are told to offer at most TLS 1.1
-# (OpenSSL 3 offers TLS 1.0 and 1.1 only at security level 0): their
-# ClientHellos carry version 0x0302 (curl) or 0x0301 (openssl s_client
-# -tls1) and no supported_versions extension.
-#
-# 45. The servers answer as OpenSSL-based TLS servers do: the lab's storage
-# and Entra ID servers (Python's ssl, minimum TLS 1.2) each send a fatal
-# protocol_version alert.  Site Recovery over TLS 1.2 from the same VM works.
-OLD_TLS=(--tlsv1.0 --tls-max 1.1 --ciphers 'DEFAULT:@SECLEVEL=0')
-OLD_HELLO="tls.handshake.type==1 && tls.handshake.version<=0x0302 && !tls.handshake.extensions.supported_version"
-log "[45] tls-old-alert"
-tcpdump_start $NS_VM vm0 tlsoldalert.pcap
-fail "alert protocol version" vm_curl -4 "${OLD_TLS[@]}" -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000045.log"
-fail "alert protocol version" timeout 30 ip netns exec $NS_VM openssl s_client -tls1 -cipher 'DEFAULT:@SECLEVEL=0' \
-    -CAfile "$CA" -servername $AAD_NAME -connect $AAD_NAME:443 </dev/null
-ok vm_curl -4 --tlsv1.2 "https://$ASR_NAME/Subscriptions/00000000-0000-0000-0000-000000000000/registration"
-cap_stop
-publish tlsoldalert.pcap tls-old-alert.pcap
-f=$TMP/out/tls-old-alert.pcap
-expect "ClientHellos offering at most TLS 1.1" "$f" "$OLD_HELLO" -eq 2
-expect "protocol_version alerts from storage and Entra ID" "$f" "tls.alert_message.desc==70 && (ip.src==$BLOB_A || ip.src==$AAD_A)" -eq 2
-expect "ServerHellos from storage and Entra ID" "$f" "tls.handshake.type==2 && (ip.src==$BLOB_A || ip.src==$AAD_A)" -eq 0
-expect "ServerHellos from Site Recovery (TLS 1.2)" "$f" "tls.handshake.type==2 && ip.src==$ASR_A" -eq 1
-manifest tls-old-alert.pcap "a VM that does not offer TLS 1.2 against servers that require it and say so with a protocol_version alert; Site Recovery over TLS 1.2 works" \
-    "VM $VM_IP (curl 7.88 and openssl s_client, OpenSSL 3 at security level 0, limited to TLS 1.1 and TLS 1.0)" "$BLOB_NAME=$BLOB_A; $AAD_NAME=$AAD_A; $ASR_NAME=$ASR_A; DNS $DNS_A" "$T_BLOB; $T_AAD; $T_ASR; $T_DNS" \
-    "none in the path: the client offers at most TLS 1.1 (curl --tlsv1.0 --tls-max 1.1, openssl s_client -tls1), the servers (Python ssl) require TLS 1.2" \
-    "storage: ClientHello version TLS 1.1, no supported_versions, answered by a fatal protocol_version (70) alert, curl error 35; Entra ID: ClientHello version TLS 1.0, the same alert; Site Recovery: TLS 1.2, 200"
+# 50. A VM in a private subnet without an explicit outbound method (the
+# default for virtual networks created after 31 March 2026, "Default outbound
+# access", 12/03/2025): the VM still reaches Azure Storage in its own region,
+# while every other public endpoint (Entra ID, Site Recovery, Service Bus)
+# gets no answer at all: no SYN/ACK, no reset, no ICMP. The NVA stands in for
+# the platform: it forwards DNS and the cache account and silently drops the
+# rest of the VM's traffic.
+log "[50] private-subnet"
+nva_fw -A FORWARD -s $VM_IP -d $DNS_P -j ACCEPT
+nva_fw -A FORWARD -s $VM_IP -d $BLOB_P -j ACCEPT
+nva_fw -A FORWARD -s $VM_IP -j DROP
+tcpdump_start $NS_VM vm0 privsub.pcap
+ok vm_curl -4 --tlsv1.2 --tls-max 1.2 -T "$TMP/blob-100k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000050.log"
+fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 --data-binary "$TOKEN_BODY" "https://$AAD_NAME/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"
+fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 "https://$ASR_NAME/Subscriptions/00000000-0000-0000-0000-000000000000/registration"
+fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 --data-binary '{"vm":"vm01","rpo_seconds":30}' "https://$SB_NAME/asrmonitoring/messages"
+cap_stop; nva_fw_flush
+publish privsub.pcap private-subnet.pcap
+f=$TMP/out/private-subnet.pcap
+expect "DNS answers for the four names" "$f" "dns.flags.response==1 && dns.flags.rcode==0 && dns.a" -ge 4
+expect "SYN/ACK from storage" "$f" "$SYNACK && ip.src==$BLOB_A" -eq 1
+expect "storage upload data" "$f" "ip.dst==$BLOB_A && tcp.len>1000" -ge 50
+expect "SYNs to Entra ID, Site Recovery and Service Bus" "$f" "$SYN && (ip.dst==$AAD_A || ip.dst==$ASR_A || ip.dst==$SB_A)" -ge 6
+expect "any answer from them" "$f" "ip.src==$AAD_A || ip.src==$ASR_A || ip.src==$SB_A" -eq 0
+expect "ICMP" "$f" "icmp" -eq 0
+manifest private-subnet.pcap "a VM in a private subnet without explicit outbound access: the cache upload to same-region storage works, Entra ID, Site Recovery and Service Bus get no answer at all" "$CLIENT" \
+    "$BLOB_NAME=$BLOB_A; $AAD_NAME=$AAD_A; $ASR_NAME=$ASR_A; $SB_NAME=$SB_A; DNS $DNS_A" "$T_BLOB; $T_AAD; $T_ASR; $T_SB; $T_DNS" \
+    "iptables on the NVA: FORWARD -s $VM_IP to DNS and storage ACCEPT, everything else from the VM DROP" \
+    "DNS ok for all four names; 100 KB PUT to storage over TLS 1.2 -> 201; SYNs to AAD, ASR and Service Bus (t=0, ~1 s, ~3 s) with no answer, no reset, no ICMP; curl gives up at 3.5 s each"
 
-# 46. A server that resets the connection at the hello, as Windows SChannel
-# does when TLS older than 1.2 is disabled (the client sees error 10054,
-# WSAECONNRESET, "An existing connection was forcibly closed by the remote
-# host").  No Linux TLS server resets there, so iptables in the "Azure"
-# namespace stands in for SChannel (a fault, applied on the server side):
-# INPUT, TCP to the storage address's port 443, a u32 match of a handshake
-# record (payload byte 0 = 22) holding a ClientHello (byte 5 = 1) whose own
-# version (bytes 9-10) is 0x0300-0x0302, REJECT --reject-with tcp-reset.
-# The RST leaves the server's own stack (TTL 63 at the VM, as its SYN/ACK).
-# A TLS 1.2 upload through the same rule works: its hello says 0x0303.
-log "[46] tls-old-reset"
-AZ_OLD_TLS=(-p tcp -d $BLOB_P --dport 443 -m u32 --u32 '0>>22&0x3C@12>>26&0x3C@0>>24=0x16&&0>>22&0x3C@12>>26&0x3C@4>>16&0xFF=0x01&&0>>22&0x3C@12>>26&0x3C@8>>8&0xFFFF=0x0300:0x0302' -j REJECT --reject-with tcp-reset)
-ip netns exec $NS_AZ iptables -A INPUT "${AZ_OLD_TLS[@]}"
-tcpdump_start $NS_VM vm0 tlsoldreset.pcap
-fail "Connection reset by peer" vm_curl -4 "${OLD_TLS[@]}" -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000046.log"
-ok vm_curl -4 --tlsv1.2 --tls-max 1.2 -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000046.log"
+# 51. The same silence toward every public endpoint, storage included: the
+# VM's own DNS works and nothing else does. Not the private-subnet signature
+# (storage in the same region would have answered): a filter or a route that
+# drops everything.
+log "[51] all-public-dropped"
+nva_fw -A FORWARD -s $VM_IP -d $DNS_P -j ACCEPT
+nva_fw -A FORWARD -s $VM_IP -j DROP
+tcpdump_start $NS_VM vm0 alldrop.pcap
+fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000051.log"
+fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 --data-binary "$TOKEN_BODY" "https://$AAD_NAME/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token"
+fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 "https://$ASR_NAME/Subscriptions/00000000-0000-0000-0000-000000000000/registration"
+fail 'timed out|[Tt]imeout' vm_curl -4 --connect-timeout 3.5 --data-binary '{"vm":"vm01","rpo_seconds":30}' "https://$SB_NAME/asrmonitoring/messages"
+cap_stop; nva_fw_flush
+publish alldrop.pcap all-public-dropped.pcap
+f=$TMP/out/all-public-dropped.pcap
+expect "DNS answers for the four names" "$f" "dns.flags.response==1 && dns.flags.rcode==0 && dns.a" -ge 4
+expect "SYNs to storage" "$f" "$SYN && ip.dst==$BLOB_A" -ge 2
+expect "any answer from Azure but DNS" "$f" "ip.src==$BLOB_A || ip.src==$AAD_A || ip.src==$ASR_A || ip.src==$SB_A" -eq 0
+manifest all-public-dropped.pcap "every public endpoint silently dropped, the cache account too: only the VM's DNS answers" "$CLIENT" \
+    "$BLOB_NAME=$BLOB_A; $AAD_NAME=$AAD_A; $ASR_NAME=$ASR_A; $SB_NAME=$SB_A; DNS $DNS_A" "$T_BLOB; $T_AAD; $T_ASR; $T_SB; $T_DNS" \
+    "iptables on the NVA: FORWARD -s $VM_IP to DNS ACCEPT, everything else from the VM DROP" \
+    "DNS ok for all four names; SYNs to storage, AAD, ASR and Service Bus (t=0, ~1 s, ~3 s) with no answer, no reset, no ICMP; curl gives up at 3.5 s each"
+# 52. Multi-VM consistency: the VMs of one replication group talk to each
+# other on TCP 20004 ("Azure to Azure disaster recovery architecture": no
+# firewall may block it, and on Linux VMs the port is opened by hand).  The
+# VM ($VM_IP) connects to two VMs of its group, both listening on 20004
+# (Python): 10.1.3.4 answers; 10.1.2.4's own firewall drops the port
+# (iptables INPUT DROP: a Linux VM where nobody opened it), so the VM's SYNs
+# get no answer and bash gives up after 4 s.  Captured on the VM.
+log "[52] multivm-20004"
+MVC_SERVER='import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 20004))
+s.listen(4)
+while True:
+    c, _ = s.accept()
+    c.recv(64)
+    c.sendall(b"ASR-MVC ok\n")
+    c.close()'
+for ns in $NS_VM2 $NS_VM3; do
+    timeout 60 ip netns exec "$ns" $PY -c "$MVC_SERVER" &
+    PIDS+=($!)
+    wait_listen "$ns" t "0.0.0.0:20004"
+done
+in_ns $NS_VM2 iptables -A INPUT -p tcp --dport 20004 -j DROP
+mvc() {  # address -- connect to a group member's port 20004, say hello, read its answer
+    timeout 8 ip netns exec $NS_VM bash -c "timeout 4 bash -c 'exec 3<>/dev/tcp/$1/20004 && printf \"ASR-MVC hello\\n\" >&3 && head -c 64 <&3' || { echo \"timed out (\$?)\"; exit 1; }"
+}
+tcpdump_start $NS_VM vm0 multivm.pcap
+ok mvc 10.1.3.4
+fail 'timed out' mvc 10.1.2.4
 cap_stop
-ip netns exec $NS_AZ iptables -D INPUT "${AZ_OLD_TLS[@]}"
-publish tlsoldreset.pcap tls-old-reset.pcap
-f=$TMP/out/tls-old-reset.pcap
-expect "ClientHellos offering at most TLS 1.1" "$f" "$OLD_HELLO" -eq 1
-expect "resets from the storage address" "$f" "tcp.flags.reset==1 && ip.src==$BLOB_A" -eq 1
-expect "the reset comes with the server's own TTL (63)" "$f" "tcp.flags.reset==1 && ip.src==$BLOB_A && ip.ttl==63" -eq 1
-expect "ServerHellos from storage (the TLS 1.2 upload only)" "$f" "tls.handshake.type==2 && ip.src==$BLOB_A" -eq 1
-manifest tls-old-reset.pcap "a VM that does not offer TLS 1.2 against a server that resets the connection at its hello, as Windows SChannel does; a TLS 1.2 upload from the same VM works" \
-    "VM $VM_IP (curl 7.88/OpenSSL 3 at security level 0, limited to TLS 1.1; then TLS 1.2)" "$BLOB_NAME=$BLOB_A; DNS $DNS_A" "$T_BLOB; $T_DNS" \
-    "iptables INPUT in the Azure namespace (standing in for SChannel): -p tcp --dport 443 -m u32 (ClientHello version 0x0300-0x0302) -j REJECT --reject-with tcp-reset" \
-    "storage: ClientHello version TLS 1.1, no supported_versions, answered at once by a RST from the storage address (TTL 63, as its SYN/ACK), curl error 35 Connection reset by peer; then a 20 KB PUT over TLS 1.2, 201"
+in_ns $NS_VM2 iptables -F INPUT
+publish multivm.pcap multivm-20004.pcap
+f=$TMP/out/multivm-20004.pcap
+expect "SYNs to 10.1.2.4:20004, unanswered" "$f" "ip.dst==10.1.2.4 && tcp.dstport==20004 && $SYN" -ge 3
+expect "SYN/ACKs from 10.1.2.4" "$f" "ip.src==10.1.2.4 && tcp.flags.syn==1 && tcp.flags.ack==1" -eq 0
+expect "SYN/ACK from 10.1.3.4:20004" "$f" "ip.src==10.1.3.4 && tcp.srcport==20004 && tcp.flags.syn==1 && tcp.flags.ack==1" -eq 1
+expect "the answer of 10.1.3.4" "$f" "ip.src==10.1.3.4 && frame contains \"ASR-MVC ok\"" -eq 1
+manifest multivm-20004.pcap "multi-VM consistency: the VM connects to two VMs of its replication group on TCP 20004; 10.1.3.4 answers, 10.1.2.4's host firewall drops the port" \
+    "bash /dev/tcp in VM $VM_IP" "10.1.2.4:20004 and 10.1.3.4:20004 (Python listeners in two more VMs, routed by the NVA)" "-" \
+    "iptables in VM 10.1.2.4: INPUT -p tcp --dport 20004 -j DROP" \
+    "10.1.3.4: handshake, 'ASR-MVC hello' and 'ASR-MVC ok', FIN; 10.1.2.4: 3 SYNs over 3 s without answer (bash gives up after 4 s)"
 
 teardown                      # the lab is no longer needed
 log "captures done after ${SECONDS}s; writing ground truth"

@@ -849,8 +849,9 @@ fn a_vault_behind_a_private_endpoint_is_site_recovery_reached_privately() {
     assert_eq!(
         info["fixes"],
         serde_json::json!([
-            {"kind": "private-endpoint-needs", "endpoint": "site-recovery"},
-            {"kind": "entra-id-stays-public"}
+            {"kind": "private-endpoint-needs", "endpoint": "site-recovery",
+             "zone": "privatelink.siterecovery.windowsazure.com"},
+            {"kind": "entra-id-stays-public", "login": "login.microsoftonline.com"}
         ])
     );
     // The cache account behind its private endpoint: what storage needs.
@@ -956,6 +957,15 @@ fn requirements_for_a_government_region_pair() {
         assert!(out.contains(&format!("allow {tag}")), "{tag}: {out}");
     }
     assert!(out.contains("(Azure Government)"), "{out}");
+    // The tutorial's .com name is allowed too, as the known doc error it is.
+    let com = out
+        .lines()
+        .find(|l| l.contains("*.hypervrecoverymanager.windowsazure.com"))
+        .unwrap();
+    assert!(
+        com.contains("known documentation error, MicrosoftDocs/azure-docs#106919"),
+        "{com}"
+    );
     assert!(
         out.contains("pass ServiceTags_AzureGovernment_*.json"),
         "{out}"
@@ -970,6 +980,210 @@ fn requirements_for_a_government_region_pair() {
     ]);
     assert!(out.contains("*.blob.core.chinacloudapi.cn"), "{out}");
     assert!(out.contains("login.chinacloudapi.cn"), "{out}");
+}
+
+#[test]
+fn requirements_for_azure_china_follow_the_china_pages() {
+    let china = |source: &str, format: &str| {
+        let (code, out, err) = run(&[
+            "requirements",
+            "--cloud",
+            "china",
+            "--source-region",
+            source,
+            "--target-region",
+            "chinaeast3",
+            "--format",
+            format,
+        ]);
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    // The NSG rules name Storage and EventHub without a region, as Azure
+    // China's networking page does.
+    let v: Value = serde_json::from_str(&china("chinanorth3", "json")).unwrap();
+    let tags: Vec<&str> = v["nsg_rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["tag"].as_str().unwrap())
+        .collect();
+    assert!(
+        tags.contains(&"Storage") && tags.contains(&"EventHub"),
+        "{tags:?}"
+    );
+    assert!(!tags.iter().any(|t| t.contains('.')), "{tags:?}");
+    let kinds: Vec<&str> = v["note_kinds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"china-tags-without-region"), "{kinds:?}");
+    assert!(
+        kinds.contains(&"china-site-recovery-addresses"),
+        "{kinds:?}"
+    );
+    assert_eq!(v["churn_limits"]["high_churn"]["status"], "available");
+    let text = china("chinanorth3", "text");
+    assert!(text.contains("  allow Storage "), "{text}");
+    assert!(text.contains("  allow EventHub "), "{text}");
+    assert!(text.contains("  High Churn:"), "{text}");
+    // The page's IP addresses are pointed to, never printed.
+    assert!(text.contains("Site Recovery's IP addresses"), "{text}");
+    assert!(!text.contains("40.125.202.254"), "{text}");
+    // China North has no Premium Block Blob storage: no High Churn there.
+    let v: Value = serde_json::from_str(&china("chinanorth", "json")).unwrap();
+    assert_eq!(
+        v["churn_limits"]["high_churn"],
+        serde_json::json!({"status": "unavailable", "region": "chinanorth", "why": "no-premium-block-blob"})
+    );
+    let text = china("chinanorth", "text");
+    assert!(
+        text.contains("Data churn limits: 54 MB/s per VM; per disk:"),
+        "{text}"
+    );
+    assert!(!text.contains("  High Churn:"), "{text}");
+    assert!(
+        text.contains("High Churn is not available from chinanorth"),
+        "{text}"
+    );
+    assert!(!text.contains("Enhanced Churn (preview): up to"), "{text}");
+}
+
+#[test]
+fn requirements_notes_say_todays_pages() {
+    let (_, out, _) = run(&[
+        "requirements",
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let notes: Vec<&str> = v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    let kinds = v["note_kinds"].as_array().unwrap();
+    assert_eq!(notes.len(), kinds.len());
+    // The storage firewall: every subnet of the VMs (support matrix since
+    // 2026-03-23), not "at least one".
+    let fw = notes
+        .iter()
+        .find(|n| n.contains("Allow trusted Microsoft services"))
+        .unwrap();
+    assert!(
+        fw.contains("every subnet that holds replicated VMs"),
+        "{fw}"
+    );
+    assert!(!fw.contains("at least one subnet"), "{fw}");
+    for kind in [
+        serde_json::json!({"kind": "multi-vm-consistency", "port": 20004}),
+        serde_json::json!({"kind": "cache-key-access"}),
+        serde_json::json!({"kind": "unsupported-appliance"}),
+    ] {
+        assert!(kinds.contains(&kind), "{kind}: {kinds:?}");
+    }
+    assert!(notes.iter().any(|n| n.contains("TCP 20004")), "{notes:?}");
+    assert!(notes.iter().any(|n| n.contains("shared key")), "{notes:?}");
+    let needs = &v["churn_limits"]["enhanced_churn"]["requires"];
+    assert!(
+        needs.as_array().unwrap().contains(
+            &serde_json::json!({"kind": "reserved-memory", "percent": 6.25, "max_gb": 16})
+        ),
+        "{needs}"
+    );
+    let (_, text, _) = run(&[
+        "requirements",
+        "--source-region",
+        "westus2",
+        "--target-region",
+        "centralus",
+    ]);
+    assert!(
+        text.contains("stays at 100 MB/s until replication is disabled and enabled again"),
+        "{text}"
+    );
+    // The Enhanced Churn table: every heading apart from the next, each
+    // value right-aligned under its heading.
+    let head = text
+        .lines()
+        .find(|l| l.contains("source disk, MB/s"))
+        .unwrap();
+    assert!(head.ends_with("  128 KB  256 KB or more"), "{head:?}");
+    let row = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("128 GiB"))
+        .unwrap();
+    assert_eq!(row.len(), head.len(), "{head:?}\n{row:?}");
+    assert!(row.ends_with(" 66.1             100"), "{row:?}");
+}
+
+/// Multi-VM consistency on real traffic (scenario 52): the VM's
+/// connection to 10.1.2.4:20004 is dropped by that VM's own firewall,
+/// 10.1.3.4:20004 answers.
+#[test]
+fn an_unanswered_multi_vm_consistency_port_is_a_finding_on_a_real_capture() {
+    let name = "multivm-20004.pcap";
+    let rows = truth(name);
+    let syn = |r: &&HashMap<String, String>| r["tcp.flags.syn"] == "1" && r["tcp.flags.ack"] == "0";
+    // tshark: SYNs to both peers' port 20004; a SYN/ACK from 10.1.3.4 only.
+    let to = |dst: &str| {
+        rows.iter()
+            .filter(syn)
+            .filter(|r| r["ip.dst"] == dst && r["tcp.dstport"] == "20004")
+            .count()
+    };
+    assert!(to("10.1.2.4") >= 3, "{}", to("10.1.2.4"));
+    assert_eq!(to("10.1.3.4"), 1);
+    let synack_from = |src: &str| {
+        rows.iter()
+            .filter(|r| {
+                r["ip.src"] == src && r["tcp.flags.syn"] == "1" && r["tcp.flags.ack"] == "1"
+            })
+            .count()
+    };
+    assert_eq!((synack_from("10.1.2.4"), synack_from("10.1.3.4")), (0, 1));
+    let (code, v) = analyze(name, &[]);
+    assert_eq!(code, 1, "{:#}", v["diagnosis"]["findings"]);
+    let f = v["diagnosis"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["about"]["kind"] == "multi-vm-consistency")
+        .unwrap_or_else(|| panic!("{:#}", v["diagnosis"]["findings"]));
+    assert_eq!(f["about"]["port"], 20004);
+    assert_eq!(f["severity"], "critical");
+    assert_eq!(
+        f["fixes"],
+        serde_json::json!([{"kind": "multi-vm-port", "port": 20004}])
+    );
+    let evidence: Vec<&str> = f["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    assert!(
+        evidence[0].contains("no answer from 10.1.2.4:20004"),
+        "{evidence:?}"
+    );
+    assert!(
+        evidence[1].starts_with("TCP 20004 never answered from 10.1.2.4; answered from 10.1.3.4"),
+        "{evidence:?}"
+    );
+    assert!(
+        f["fix"][0]
+            .as_str()
+            .unwrap()
+            .contains("allow TCP 20004 between the VMs"),
+        "{f:#}"
+    );
 }
 
 fn finding_for<'a>(v: &'a Value, endpoint: &str) -> &'a Value {

@@ -239,6 +239,19 @@ fn a_vm_missing_the_root_rejects_the_certificate_in_tls_1_2_and_1_3() {
         .find(|f| f["endpoint"] == "cache-storage")
         .unwrap();
     assert_eq!(f["error_codes"], serde_json::json!(["151066"]));
+    // The trusted-roots fix says how each system updates its roots, Red
+    // Hat's and SUSE's as the errors page (151066) gives them.
+    let roots = f["fix"][0].as_str().unwrap();
+    for step in [
+        "Windows Update",
+        "update-ca-certificates",
+        "/etc/pki/ca-trust/",
+        "update-ca-trust",
+        "/etc/ssl/certs",
+        "c_rehash",
+    ] {
+        assert!(roots.contains(step), "{step}: {roots}");
+    }
 }
 
 #[test]

@@ -291,29 +291,6 @@ fn a_private_endpoint_resolved_publicly_names_the_zone_to_link() {
         "{evidence}"
     );
     assert_eq!(cache["fixes"].as_array().unwrap().len(), 1, "{cache}");
-    // The checklist says the same: the vault's line is blocked by the
-    // name's public answer though its connection completed; the cache
-    // account's stays ok.
-    let line = |id: &str| {
-        v["diagnosis"]["requirements"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["id"] == id)
-            .unwrap_or_else(|| panic!("{id}"))
-            .clone()
-    };
-    let sr = line("site-recovery");
-    assert_eq!(sr["status"], "blocked", "{sr}");
-    assert_eq!(sr["cause"]["kind"], "vault-resolves-publicly", "{sr}");
-    assert!(
-        sr["cause"]["name"]
-            .as_str()
-            .unwrap()
-            .ends_with("-asr-pod01-rcm1.eus.siterecovery.windowsazure.com"),
-        "{sr}"
-    );
-    assert_eq!(line("cache-storage")["status"], "ok");
     let vault = of("privatelink.siterecovery.windowsazure.com");
     assert_eq!(vault["about"]["role"], "vault-refused");
     assert_eq!(vault["severity"], "critical");
@@ -408,4 +385,33 @@ fn the_upload_rate_of_captures_taken_apart_is_over_the_time_data_moved() {
     assert!((mbps - bytes as f64 / 1e6 / busy).abs() < 0.01, "{u}");
     // Not diluted by the 30 s between the captures.
     assert!(mbps > 3.0 * bytes as f64 / 1e6 / span, "{u}");
+}
+
+/// The checklist says what the finding says: the vault's line is blocked
+/// by the name's public answer though its connection completed (the
+/// refusal is inside TLS); the cache account's stays ok.
+#[test]
+fn a_vault_resolved_publicly_is_blocked_in_the_checklist() {
+    let (code, v) = analyze("privatelink-unlinked.pcap", &[]);
+    assert_eq!(code, 1);
+    let line = |id: &str| {
+        v["diagnosis"]["requirements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id}"))
+            .clone()
+    };
+    let sr = line("site-recovery");
+    assert_eq!(sr["status"], "blocked", "{sr}");
+    assert_eq!(sr["cause"]["kind"], "vault-resolves-publicly", "{sr}");
+    assert!(
+        sr["cause"]["name"]
+            .as_str()
+            .unwrap()
+            .ends_with("-asr-pod01-rcm1.eus.siterecovery.windowsazure.com"),
+        "{sr}"
+    );
+    assert_eq!(line("cache-storage")["status"], "ok");
 }

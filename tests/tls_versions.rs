@@ -358,7 +358,8 @@ fn certificate_issuers_are_judged_by_azures_cas_in_the_captures() {
         aad.verdict.cause,
         Cause::UntrustedIssuer {
             name: Some(AAD.into()),
-            issuer: "Contoso Firewall Inspection CA".into()
+            issuer: "Contoso Firewall Inspection CA".into(),
+            vendor: None,
         }
     );
     // Its organisation, read from the certificate.

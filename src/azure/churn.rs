@@ -3,7 +3,7 @@
 //! disaster recovery"), High Churn and the Enhanced Churn preview ("Azure VM
 //! Disaster Recovery - High Churn Support", 2025-11-04).
 
-pub(crate) use crate::model::requirements::{DiskLimit, SizeLimit};
+pub(crate) use crate::model::requirements::{DiskLimit, EnhancedChurnNeed, SizeLimit};
 
 /// Per-VM churn limit, MB/s (standard).
 pub(crate) const PER_VM_MBPS: f64 = 54.0;
@@ -31,8 +31,36 @@ pub(crate) const ENHANCED_CHURN_REGIONS: &[&str] = &[
     "australiasoutheast",
 ];
 
-/// What the Enhanced Churn preview requires besides the regions.
-pub(crate) const ENHANCED_CHURN_NEEDS: &str = "High Churn with a Premium Block Blob cache, Azure-to-Azure only; VM memory of 256 GB or more (else 100 MB/s); Windows, RHEL 9, SLES 15 or Ubuntu 24.04; source disks Premium SSD v1, Premium SSD v2 or Ultra; enabled by itself when churn exceeds 100 MB/s";
+/// What the Enhanced Churn preview requires besides the regions: "RAM:
+/// Azure VM must have RAM of 256 GB or more … If RAM is less than 256 GB,
+/// churn limit will be 100 MB/s. ASR reserves up to 6.25% of RAM, maximum
+/// of 16 GB"; "Ensure there is enough networking and CPU on Azure VM"; and
+/// a VM protected with High Churn before the preview "will be 100 MB/s
+/// only … you need to disable ASR and re-enable ASR with High Churn".
+pub(crate) const ENHANCED_CHURN_NEEDS: &[EnhancedChurnNeed] = &[
+    EnhancedChurnNeed::HighChurnPremiumBlockBlob,
+    EnhancedChurnNeed::Memory {
+        min_gb: 256,
+        else_mbps: 100,
+    },
+    EnhancedChurnNeed::ReservedMemory {
+        percent: 6.25,
+        max_gb: 16,
+    },
+    EnhancedChurnNeed::OperatingSystems,
+    EnhancedChurnNeed::SourceDisks,
+    EnhancedChurnNeed::NetworkAndCpu,
+    EnhancedChurnNeed::Automatic { above_mbps: 100 },
+    EnhancedChurnNeed::ReenableExisting { mbps: 100 },
+];
+
+/// The regions without Premium Block Blob storage accounts, where High
+/// Churn (whose cache is one) is not available: "This feature is available
+/// in all regions where Azure Site Recovery is supported and Premium Blob
+/// storage accounts are available" ("High Churn Support", 2025-11-04), and
+/// "block blob storage accounts aren't supported in China North and China
+/// East regions" (support matrix, 2026-02-27).
+pub(crate) const NO_PREMIUM_BLOCK_BLOB: &[&str] = &["chinanorth", "chinaeast"];
 
 /// The average I/O sizes of the Enhanced Churn per-disk table.
 pub(crate) const ENHANCED_CHURN_IO: &[&str] = &[

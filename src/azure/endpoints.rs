@@ -114,7 +114,14 @@ pub(crate) const CATALOG: &[Endpoint] = &[
             "*.hypervrecoverymanager.windowsazure.us",
             "*.siterecovery.windowsazure.us",
         ],
-        china: &["*.hypervrecoverymanager.windowsazure.cn"],
+        // Azure China's private-endpoint page (mc-docs.zh-cn, 2021-02-01):
+        // {Vault-ID}-asr-pod01-{type}-.{target-geo-code}
+        // .siterecovery.windowsazure.cn, zone
+        // privatelink.siterecovery.windowsazure.cn.
+        china: &[
+            "*.hypervrecoverymanager.windowsazure.cn",
+            "*.siterecovery.windowsazure.cn",
+        ],
         url_also: &[],
         tag: TagRule::Global("AzureSiteRecovery"),
         purpose: "Site Recovery service communication from the VM",
@@ -149,6 +156,8 @@ pub(crate) const CATALOG: &[Endpoint] = &[
         id: EndpointId::Automation,
         pattern: "*.automation.ext.azure.com",
         also: &[],
+        // The Government column of "Azure to Azure disaster recovery
+        // architecture" (Azure Automation).
         usgov: &["*.azure-automation.us"],
         china: &["*.azure-automation.cn"],
         url_also: &[],
@@ -158,6 +167,13 @@ pub(crate) const CATALOG: &[Endpoint] = &[
         error_codes: &["151037", "151072"],
     },
 ];
+
+/// The TCP port the VMs of a multi-VM consistency group talk to each other
+/// on: "If you enable multi-VM consistency, machines in the replication
+/// group communicate with each other over port 20004 … ensure the outbound
+/// traffic on port 20004 is manually opened" on Linux ("Azure to Azure
+/// disaster recovery architecture", 2019-03-18).
+pub(crate) const MULTI_VM_PORT: u16 = 20004;
 
 /// True when `name` matches `pattern`: names match case-insensitively, with
 /// or without a trailing dot; `*.x` matches any name at any depth below `x`
@@ -206,21 +222,44 @@ impl Endpoint {
             Cloud::China => (self.china[0], &self.china[1..]),
         };
         // Azure Government's Site Recovery URL is *.hypervrecoverymanager
-        // .windowsazure.us on the troubleshooting page and the commercial
-        // .com on the networking tutorial: a URL filter allows both.
+        // .windowsazure.us on the troubleshooting page; the networking
+        // tutorial's Government column gives the commercial .com, a
+        // documentation error Microsoft acknowledged (see
+        // [`url_also_doc_error`]). A URL filter allows both: harmless.
         let url_also: &'static [&'static str] = match (c, self.id) {
             (Cloud::Usgov, EndpointId::SiteRecovery) => {
                 &["*.hypervrecoverymanager.windowsazure.com"]
             }
             _ => &[],
         };
+        // Azure China's networking page ("About networking in Azure VM
+        // disaster recovery", mc-docs.zh-cn, 2020-11-09) writes its NSG
+        // rules for `Storage` and `EventHub` without a region ("MOONCAKE:
+        // CORRECT ON Storage WITHOUT .ChinaEast").
+        let tag = match (c, self.tag) {
+            (Cloud::China, TagRule::SourceRegion(f) | TagRule::TargetRegion(f)) => {
+                TagRule::Global(f)
+            }
+            (_, t) => t,
+        };
         Endpoint {
             pattern,
             also,
             url_also,
+            tag,
             ..*self
         }
     }
+}
+
+/// The MicrosoftDocs/azure-docs issue in which Microsoft acknowledged that
+/// a page names an endpoint's other URL by mistake: #106919 (2023-03-20),
+/// "`*.hypervrecoverymanager.windowsazure.com` is listed as a proper
+/// endpoint for Azure Government. It should be updated to reflect the
+/// ".us"", answered "We have verified and updated the document as
+/// required"; the tutorial's Government column still gives it.
+pub(crate) fn url_also_doc_error(c: Cloud, id: EndpointId) -> Option<u32> {
+    (c == Cloud::Usgov && id == EndpointId::SiteRecovery).then_some(106_919)
 }
 
 /// The catalog entry a server name belongs to, in any cloud.
@@ -323,6 +362,13 @@ mod tests {
                 .id,
             EndpointId::SiteRecovery
         );
+        // A China vault behind its private endpoint, named as Azure China's
+        // page names it.
+        let (e, c) =
+            classify_cloud("3216540987123456789-asr-pod01-rcm1.sha.siterecovery.windowsazure.cn")
+                .unwrap();
+        assert_eq!((e.id, c), (EndpointId::SiteRecovery, Cloud::China));
+        assert!(classify("siterecovery.windowsazure.cn").is_none());
         assert_eq!(
             TagRule::SourceRegion("Storage").required(Some("EastUS"), None),
             RequiredTag::Tag(TagName::new("storage.eastus"))
@@ -342,5 +388,49 @@ mod tests {
         );
         assert_eq!(unknown.tag(), None);
         assert_eq!(unknown.to_string(), "EventHub.<target>");
+    }
+
+    #[test]
+    fn azure_china_names_storage_and_eventhub_without_a_region() {
+        let china: Vec<Endpoint> = CATALOG.iter().map(|e| e.in_cloud(Cloud::China)).collect();
+        let tag = |id| {
+            china
+                .iter()
+                .find(|e| e.id == id)
+                .unwrap()
+                .tag
+                .tag_for("ChinaNorth3", "ChinaEast3")
+        };
+        assert_eq!(tag(EndpointId::CacheStorage), TagName::new("Storage"));
+        assert_eq!(tag(EndpointId::Monitoring), TagName::new("EventHub"));
+        assert_eq!(
+            tag(EndpointId::SiteRecovery),
+            TagName::new("AzureSiteRecovery")
+        );
+        // The other clouds keep the regional tags.
+        let gov = CATALOG[0].in_cloud(Cloud::Usgov);
+        assert_eq!(
+            gov.tag.tag_for("USGovVirginia", "USGovTexas"),
+            TagName::new("Storage.USGovVirginia")
+        );
+    }
+
+    #[test]
+    fn the_government_com_site_recovery_url_is_a_known_doc_error() {
+        let sr = CATALOG
+            .iter()
+            .find(|e| e.id == EndpointId::SiteRecovery)
+            .unwrap();
+        let gov = sr.in_cloud(Cloud::Usgov);
+        assert_eq!(gov.pattern, "*.hypervrecoverymanager.windowsazure.us");
+        assert_eq!(gov.url_also, ["*.hypervrecoverymanager.windowsazure.com"]);
+        assert_eq!(
+            url_also_doc_error(Cloud::Usgov, EndpointId::SiteRecovery),
+            Some(106_919)
+        );
+        assert_eq!(
+            url_also_doc_error(Cloud::Public, EndpointId::SiteRecovery),
+            None
+        );
     }
 }

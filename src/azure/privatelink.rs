@@ -23,8 +23,11 @@ pub(crate) struct Zone {
     pub forwarder: &'static str,
 }
 
-/// The zones, per cloud. Azure China documents no zone for Site Recovery's
-/// vault.
+/// The zones, per cloud. The global page has no row for Site Recovery in
+/// Azure China; Azure China's own page ("Replicate machines with private
+/// endpoints", mc-docs.zh-cn, 2021-02-01, an old copy) names the vault's
+/// zone `privatelink.siterecovery.windowsazure.cn` and its names
+/// `{Vault-ID}-asr-pod01-{type}-.{target-geo-code}.siterecovery.windowsazure.cn`.
 pub(crate) const ZONES: &[Zone] = &[
     Zone {
         cloud: Cloud::Public,
@@ -55,6 +58,12 @@ pub(crate) const ZONES: &[Zone] = &[
         endpoint: EndpointId::CacheStorage,
         zone: "privatelink.blob.core.chinacloudapi.cn",
         forwarder: "blob.core.chinacloudapi.cn",
+    },
+    Zone {
+        cloud: Cloud::China,
+        endpoint: EndpointId::SiteRecovery,
+        zone: "privatelink.siterecovery.windowsazure.cn",
+        forwarder: "siterecovery.windowsazure.cn",
     },
 ];
 
@@ -109,6 +118,14 @@ mod tests {
                 .unwrap()
                 .cloud,
             Cloud::Usgov
+        );
+        let z = zone_of(
+            "3216540987123456789-asr-pod01-rcm1.sha.privatelink.siterecovery.windowsazure.cn",
+        )
+        .unwrap();
+        assert_eq!(
+            (z.cloud, z.endpoint),
+            (Cloud::China, EndpointId::SiteRecovery)
         );
         assert!(zone_of("asrcache1.blob.core.windows.net").is_none());
         // The vault's forwarder is per region code, filled in from the name.

@@ -40,6 +40,8 @@ pub(crate) struct Diagnoser {
     /// Source addresses of Site Recovery flows, IPv4 and IPv6 apart (at
     /// most 3 each): more than one of a family is several VMs.
     vms: [std::collections::BTreeSet<std::net::IpAddr>; 2],
+    /// Connections to the multi-VM consistency port.
+    multi_vm: super::tally::MultiVm,
     /// Plain HTTP on port 80: IMDS, the certificate authorities' hosts.
     port80: super::port80::Port80,
 }
@@ -71,6 +73,7 @@ pub(crate) struct Setting<'a> {
 impl Diagnoser {
     /// Accounts one judged flow.
     pub(crate) fn add(&mut self, f: &FlowRecord, v: &FlowVerdict) {
+        self.multi_vm.add(f, v);
         self.port80.add(f, v);
         let Some(e) = &v.endpoint else { return };
         let id = e.id;
@@ -282,10 +285,11 @@ impl Diagnoser {
                 vms,
             ));
         }
+        found.extend(findings::multi_vm(&self.multi_vm));
         found.extend(
             self.private
                 .iter()
-                .map(|(id, c, by)| findings::private_endpoint(*id, c, by.as_ref())),
+                .map(|(id, c, by)| findings::private_endpoint(*id, c, by.as_ref(), cloud.cloud)),
         );
         let port80 = self.port80.findings(&mut found);
         found.extend(port80);

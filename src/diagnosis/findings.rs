@@ -6,14 +6,14 @@ use super::advice::{
     beat_deny, cannot_tell_fix, correct_route, firewall_fixes, nsg_fix, past_the_nsg, url_fix,
     with_storage_firewall,
 };
-use super::tally::{Agg, AuthenticatedProxy, Example};
+use super::tally::{Agg, AuthenticatedProxy, Example, MultiVm};
 use crate::azure::Network;
 use crate::azure::churn::{self, DiskLimit};
 use crate::azure::endpoints::Endpoint;
 use crate::azure::tags::TagDb;
 use crate::model::{
-    ByAddress, Cause, DnsServer, EndpointId, Evidence, Finding, FindingKind, Fix, NameLog, NextHop,
-    NsgExport, NsgOutcome, NsgVerdict, PublicResolution, RegionChoice, RequiredTag,
+    ByAddress, Cause, Cloud, DnsServer, EndpointId, Evidence, Finding, FindingKind, Fix, NameLog,
+    NextHop, NsgExport, NsgOutcome, NsgVerdict, PublicResolution, RegionChoice, RequiredTag,
     ServiceEndpointWhy, Severity, Status, Thresholds, Title, Tunnel, TunnelKind, Upload, VmOs,
 };
 use std::collections::BTreeMap;
@@ -281,14 +281,23 @@ pub(super) fn for_endpoint(
                 Fix::ProxyConfiguration,
             ],
         ),
-        Status::Intercepted => critical(
-            Title::Intercepted { pattern },
-            vec!["151066"],
-            vec![Fix::StopTlsInspection {
-                pattern: pattern.to_string(),
-                issuer: None,
-            }],
-        ),
+        Status::Intercepted => {
+            if let Cause::UntrustedIssuer {
+                vendor: Some(vendor),
+                ..
+            } = &ex.cause
+            {
+                evidence.push(Evidence::UnsupportedAppliance { vendor: *vendor });
+            }
+            critical(
+                Title::Intercepted { pattern },
+                vec!["151066"],
+                vec![Fix::StopTlsInspection {
+                    pattern: pattern.to_string(),
+                    issuer: None,
+                }],
+            )
+        }
         Status::OutsideAzure => critical(
             Title::LeavesAzure { pattern },
             e.error_codes.to_vec(),
@@ -753,8 +762,8 @@ pub(super) fn private_subnet(region: &str, bytes: u64, outbound: &[Outbound]) ->
         }
     }
     let mut fix = vec![Fix::ExplicitOutbound];
-    if public.iter().any(|o| o.id == EndpointId::AzureAd) {
-        fix.push(Fix::EntraIdStaysPublic);
+    if let Some(aad) = public.iter().find(|o| o.id == EndpointId::AzureAd) {
+        fix.push(Fix::EntraIdStaysPublic { login: aad.pattern });
     }
     Some(finding(
         FindingKind::PrivateSubnet,
@@ -867,8 +876,22 @@ pub(super) fn nva(
 }
 
 /// A Site Recovery endpoint reached through a private endpoint, with what
-/// "Replicate Azure VMs with private endpoints" requires around it.
-pub(super) fn private_endpoint(id: EndpointId, cause: &Cause, by: Option<&ByAddress>) -> Finding {
+/// "Replicate Azure VMs with private endpoints" requires around it, in
+/// `cloud`.
+pub(super) fn private_endpoint(
+    id: EndpointId,
+    cause: &Cause,
+    by: Option<&ByAddress>,
+    cloud: Cloud,
+) -> Finding {
+    let zone = crate::azure::privatelink::ZONES
+        .iter()
+        .find(|z| z.cloud == cloud && z.endpoint == id)
+        .map(|z| z.zone);
+    let login = crate::azure::endpoints::CATALOG
+        .iter()
+        .find(|e| e.id == EndpointId::AzureAd)
+        .map_or("login.microsoftonline.com", |e| e.in_cloud(cloud).pattern);
     finding(
         FindingKind::PrivateEndpoint { endpoint: id },
         Kind {
@@ -876,8 +899,8 @@ pub(super) fn private_endpoint(id: EndpointId, cause: &Cause, by: Option<&ByAddr
             title: Title::PrivateEndpoint,
             codes: vec![],
             fix: vec![
-                Fix::PrivateEndpointNeeds { endpoint: id },
-                Fix::EntraIdStaysPublic,
+                Fix::PrivateEndpointNeeds { endpoint: id, zone },
+                Fix::EntraIdStaysPublic { login },
             ],
         },
         vec![Evidence::Reached {
@@ -907,6 +930,30 @@ pub(super) fn stale_tags(
             change_number,
         }],
     )
+}
+
+/// VMs of a multi-VM consistency group whose port never answered: the
+/// first such flow's cause, and which peers answered and which did not.
+pub(super) fn multi_vm(m: &MultiVm) -> Option<Finding> {
+    let cause = m.blocked.values().next()?;
+    let port = crate::azure::endpoints::MULTI_VM_PORT;
+    Some(finding(
+        FindingKind::MultiVmConsistency { port },
+        Kind {
+            severity: Severity::Critical,
+            title: Title::MultiVmPortBlocked { port },
+            codes: Vec::new(),
+            fix: vec![Fix::MultiVmPort { port }],
+        },
+        vec![
+            Evidence::Cause(cause.clone()),
+            Evidence::MultiVmPeers {
+                port,
+                blocked: m.blocked.keys().copied().collect(),
+                answered: m.answered.iter().copied().collect(),
+            },
+        ],
+    ))
 }
 
 #[cfg(test)]

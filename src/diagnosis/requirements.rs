@@ -5,24 +5,42 @@
 
 use crate::azure::churn;
 use crate::azure::clouds;
-use crate::azure::endpoints::{CATALOG, Endpoint};
+use crate::azure::endpoints::{self, CATALOG, Endpoint, MULTI_VM_PORT};
 use crate::azure::privatelink;
 use crate::azure::tags::TagDb;
 use crate::model::requirements::{
-    CaHost, ChurnLimits, EnhancedChurn, NsgRule, PrivateEndpoints, PrivateZone, RegionRequirements,
-    UrlRule,
+    AlsoWhy, CaHost, ChurnLimits, EnhancedChurn, HighChurn, HighChurnMissing, NsgRule, PairNote,
+    PrivateEndpoints, PrivateZone, RegionRequirements, UrlRule,
 };
 use crate::model::{Cloud, EndpointId, Region};
 
-/// What the documentation adds to the rules.
-pub(crate) const NOTES: &[&str] = &[
-    "Allow service tags or URLs, never IP address lists: IP-based filtering should not be used for Site Recovery, and its IP addresses should not be added to route tables.",
-    "An authenticated proxy is not supported; only unauthenticated proxies work.",
-    "With an NVA in the path, create a virtual network service endpoint for Microsoft.Storage so that replication traffic does not go through (and throttle) the appliance; with forced tunnelling, the same keeps it inside the Azure boundary.",
-    "With a firewall on the cache or target storage account, enable \"Allow trusted Microsoft services\" and allow access to at least one subnet of the source virtual network (with a user-assigned managed identity on the vault, allow access from all networks instead).",
-    "Create the rules on a test NSG first and check that nothing breaks before changing the production NSG.",
-    "NSGs do not filter 168.63.129.16 and 169.254.169.254 unless a rule names the service tag AzurePlatformDNS, AzurePlatformIMDS or AzurePlatformLKM: an outbound deny on AzurePlatformIMDS (TCP 80) or AzurePlatformDNS (53) breaks what Site Recovery's VMs need. These tags are not in the service-tag file (no address prefixes): asrscope check reads them by name.",
+/// What the documentation adds to the rules, in every cloud.
+const NOTES: &[PairNote] = &[
+    PairNote::NoIpFiltering,
+    PairNote::NoAuthenticatedProxy,
+    PairNote::StorageServiceEndpoint,
+    PairNote::StorageFirewall,
+    PairNote::CacheKeyAccess,
+    PairNote::MultiVmConsistency {
+        port: MULTI_VM_PORT,
+    },
+    PairNote::UnsupportedAppliance,
+    PairNote::TestNsgFirst,
+    PairNote::PlatformTags,
 ];
+
+/// The notes for a pair in `cloud`: Azure China's networking page adds its
+/// own.
+fn notes(cloud: Cloud) -> Vec<PairNote> {
+    let mut notes = NOTES.to_vec();
+    if cloud == Cloud::China {
+        notes.extend([
+            PairNote::ChinaTagsWithoutRegion,
+            PairNote::ChinaSiteRecoveryAddresses,
+        ]);
+    }
+    notes
+}
 
 /// What "Replicate machines with private endpoints" requires (stored copy
 /// MicrosoftDocs/azure-docs 040f0f9d, ms.date 04/23/2022; the live page is
@@ -92,6 +110,10 @@ pub(crate) fn for_pair(
             .map(|e| UrlRule {
                 pattern: e.pattern,
                 also: e.url_also,
+                also_why: match endpoints::url_also_doc_error(cloud, e.id) {
+                    Some(issue) => AlsoWhy::KnownDocError { issue },
+                    None => AlsoWhy::Documented,
+                },
                 purpose: e.purpose,
                 need: e.need,
             })
@@ -106,8 +128,8 @@ pub(crate) fn for_pair(
                 service: *service,
             })
             .collect(),
-        notes: NOTES,
-        churn_limits: churn_limits(),
+        notes: notes(cloud),
+        churn_limits: churn_limits(source),
         cloud_name: cloud.name(),
         tag_file: cloud.tag_file(),
     }
@@ -138,12 +160,22 @@ fn rules(
         .collect()
 }
 
-fn churn_limits() -> ChurnLimits {
+/// The churn limits, for replication from `source`.
+fn churn_limits(source: &Region) -> ChurnLimits {
+    let high_churn = if churn::NO_PREMIUM_BLOCK_BLOB.contains(&source.id.as_str()) {
+        HighChurn::Unavailable {
+            region: source.id.clone(),
+            why: HighChurnMissing::NoPremiumBlockBlob,
+        }
+    } else {
+        HighChurn::Available
+    };
     ChurnLimits {
         per_vm_mbps: churn::PER_VM_MBPS,
         per_vm_high_churn_mbps: churn::PER_VM_HIGH_CHURN_MBPS,
         per_disk: churn::STANDARD,
         per_disk_high_churn: churn::HIGH_CHURN,
+        high_churn,
         enhanced_churn: EnhancedChurn {
             per_vm_mbps: churn::PER_VM_ENHANCED_CHURN_MBPS,
             per_disk_max_mbps: churn::PER_DISK_ENHANCED_CHURN_MBPS,

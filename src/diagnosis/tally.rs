@@ -7,7 +7,7 @@
 
 use crate::model::{
     Cause, FirewallVerdict, FlowRecord, FlowVerdict, MAX_SOURCES, NsgVerdict, RouteVerdict,
-    ServerTtl, SourceOutcome, Status, SynAckPrint, Verdict,
+    ServerTtl, SourceOutcome, Status, SynAckPrint, Transport, Verdict,
 };
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -239,5 +239,35 @@ impl Agg {
             .iter()
             .map(|(v, n)| (v.as_str(), *n))
             .collect()
+    }
+}
+
+/// TCP connections to the multi-VM consistency port
+/// ([`crate::azure::endpoints::MULTI_VM_PORT`]), by the VM connected to:
+/// those whose port never answered (with the first such flow's cause) and
+/// those that answered; at most 8 of each.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct MultiVm {
+    /// Peers that never answered, with the cause of the first flow.
+    pub(crate) blocked: BTreeMap<IpAddr, Cause>,
+    /// Peers that answered.
+    pub(crate) answered: std::collections::BTreeSet<IpAddr>,
+}
+
+impl MultiVm {
+    /// Accounts a flow, if it is one to the port.
+    pub(crate) fn add(&mut self, f: &FlowRecord, v: &FlowVerdict) {
+        if f.transport != Transport::Tcp || f.dst_port != crate::azure::endpoints::MULTI_VM_PORT {
+            return;
+        }
+        match v.verdict {
+            Verdict::Blocked if self.blocked.len() < 8 && !self.blocked.contains_key(&f.dst_ip) => {
+                self.blocked.insert(f.dst_ip, v.cause.clone());
+            }
+            Verdict::Allowed if self.answered.len() < 8 => {
+                self.answered.insert(f.dst_ip);
+            }
+            _ => {}
+        }
     }
 }

@@ -692,7 +692,8 @@ fn an_untrusted_issuer_is_intercepted_unless_trusted_by_flag() {
         j.verdict.cause,
         Cause::UntrustedIssuer {
             name: Some("login.microsoftonline.com".into()),
-            issuer: "Contoso Firewall Inspection CA".into()
+            issuer: "Contoso Firewall Inspection CA".into(),
+            vendor: None,
         }
     );
     let fd = finding(&d, EndpointId::AzureAd);
@@ -703,11 +704,182 @@ fn an_untrusted_issuer_is_intercepted_unless_trusted_by_flag() {
         }
     );
     assert_eq!(fd.error_codes, vec!["151066"]);
+    assert!(
+        !fd.evidence
+            .iter()
+            .any(|e| matches!(e, Evidence::UnsupportedAppliance { .. }))
+    );
 
     let mut s = settings();
     s.trusted_issuers = vec!["Contoso".into()];
     let (j, _) = run_with(s, vec![f], &[]);
     assert_eq!(j[0].verdict.verdict, Verdict::Allowed);
+}
+
+/// A TLS-inspecting Palo Alto appliance: its certificates' issuer names the
+/// organisation (`O=Palo Alto Networks`), and the support matrix lists
+/// "Palo Alto Network Appliance" as not supported: the interception
+/// finding says so. Decided from the issuer's whole name, never from its
+/// common name alone, and only from the organisation.
+#[test]
+fn an_inspecting_palo_alto_appliance_is_named_as_unsupported() {
+    let intercepted = |issuer: &str| {
+        let mut f = flow("login.microsoftonline.com", "4.149.98.200");
+        f.tls.as_mut().unwrap().certificates = vec![CertNames {
+            subject: "CN=login.microsoftonline.com".into(),
+            issuer: issuer.into(),
+            issuer_cn: "Forward-Trust-CA".into(),
+            issuer_org: issuer
+                .split(',')
+                .filter_map(|rdn| rdn.trim().strip_prefix("O="))
+                .map(String::from)
+                .collect(),
+            san: vec!["login.microsoftonline.com".into()],
+        }];
+        run(f)
+    };
+    let (j, d) =
+        intercepted("C=US, ST=CA, O=Palo Alto Networks, OU=Decryption, CN=Forward-Trust-CA");
+    assert_eq!(j.verdict.verdict, Verdict::Intercepted);
+    assert_eq!(
+        j.verdict.cause,
+        Cause::UntrustedIssuer {
+            name: Some("login.microsoftonline.com".into()),
+            issuer: "Forward-Trust-CA".into(),
+            vendor: Some(ApplianceVendor::PaloAlto),
+        }
+    );
+    let fd = finding(&d, EndpointId::AzureAd);
+    assert!(
+        fd.evidence.contains(&Evidence::UnsupportedAppliance {
+            vendor: ApplianceVendor::PaloAlto
+        }),
+        "{:?}",
+        fd.evidence
+    );
+    // Another organisation, or the words elsewhere in the name: not it.
+    for other in [
+        "C=US, O=Contoso, CN=Forward-Trust-CA",
+        "C=US, O=Contoso, CN=Palo Alto Networks",
+        "C=US, O=Palo Alto Networks Fans Club, CN=Forward-Trust-CA",
+    ] {
+        let (j, _) = intercepted(other);
+        assert!(
+            matches!(j.verdict.cause, Cause::UntrustedIssuer { vendor: None, .. }),
+            "{other}: {:?}",
+            j.verdict.cause
+        );
+    }
+}
+
+/// Multi-VM consistency: a VM's connection to a VM of its replication group
+/// on TCP 20004 gets no answer, another VM's port answers. One finding
+/// names both and the port to open; other ports' failures are not it.
+#[test]
+fn an_unanswered_multi_vm_consistency_port_is_a_finding() {
+    let peer = |dst: &str, answered: bool| {
+        let mut f = flow("", dst);
+        f.server_name = None;
+        f.tls = None;
+        f.dst_port = 20_004;
+        if !answered {
+            f.handshake = Handshake::NoReply;
+            f.evidence.syn_count = 3;
+            f.evidence.syn_span_ms = Some(3_000.0);
+        }
+        f
+    };
+    let (j, d) = run_with(
+        settings(),
+        vec![peer("10.1.2.4", false), peer("10.1.3.4", true)],
+        &[],
+    );
+    assert_eq!(j[0].verdict.verdict, Verdict::Blocked);
+    assert_eq!(j[1].verdict.verdict, Verdict::Allowed);
+    let fd = d
+        .findings
+        .iter()
+        .find(|f| f.about == FindingKind::MultiVmConsistency { port: 20_004 })
+        .unwrap_or_else(|| panic!("{:#?}", d.findings));
+    assert_eq!(fd.severity, Severity::Critical);
+    assert_eq!(fd.title, Title::MultiVmPortBlocked { port: 20_004 });
+    assert_eq!(fd.fixes, vec![Fix::MultiVmPort { port: 20_004 }]);
+    assert_eq!(
+        fd.evidence[1],
+        Evidence::MultiVmPeers {
+            port: 20_004,
+            blocked: vec![ip("10.1.2.4")],
+            answered: vec![ip("10.1.3.4")],
+        }
+    );
+    assert!(d.has_asr_findings());
+    // Answered everywhere, or unanswered on another port: no such finding.
+    for flows in [
+        vec![peer("10.1.3.4", true)],
+        vec![{
+            let mut f = peer("10.1.2.4", false);
+            f.dst_port = 20_005;
+            f
+        }],
+    ] {
+        let (_, d) = run_with(settings(), flows, &[]);
+        assert!(
+            !d.findings
+                .iter()
+                .any(|f| matches!(f.about, FindingKind::MultiVmConsistency { .. })),
+            "{:#?}",
+            d.findings
+        );
+    }
+}
+
+/// Azure China's vault behind its private endpoint, named as its page
+/// names it (`{Vault-ID}-asr-pod01-{type}-.{target-geo-code}
+/// .siterecovery.windowsazure.cn`, zone
+/// `privatelink.siterecovery.windowsazure.cn`): the same rule as the public
+/// cloud's vault, which `vault-private-endpoint.pcap` tests end to end.
+#[test]
+fn a_china_vault_behind_its_private_endpoint_is_site_recovery() {
+    let name = "3216540987123456789-asr-pod01-rcm1.sha.siterecovery.windowsazure.cn";
+    let mut f = flow(name, "10.1.1.6");
+    f.dns_name = Some(name.into());
+    f.dns_cnames = vec![format!(
+        "3216540987123456789-asr-pod01-rcm1.sha.privatelink.siterecovery.windowsazure.cn"
+    )];
+    let (j, d) = run(f);
+    let e = j.verdict.endpoint.as_ref().unwrap();
+    assert_eq!((e.id, e.cloud), (EndpointId::SiteRecovery, Cloud::China));
+    assert_eq!(e.pattern, "*.hypervrecoverymanager.windowsazure.cn");
+    assert_eq!(j.verdict.verdict, Verdict::Allowed);
+    assert!(
+        matches!(&j.verdict.cause, Cause::PrivateEndpoint { via, .. } if via.contains(".privatelink.siterecovery.windowsazure.cn")),
+        "{:?}",
+        j.verdict.cause
+    );
+    assert_eq!(requirement(&d, EndpointId::SiteRecovery).status, Status::Ok);
+    // What the private endpoint needs is said in China's names.
+    let info = d
+        .findings
+        .iter()
+        .find(|f| {
+            f.about
+                == FindingKind::PrivateEndpoint {
+                    endpoint: EndpointId::SiteRecovery,
+                }
+        })
+        .unwrap();
+    assert_eq!(
+        info.fixes,
+        vec![
+            Fix::PrivateEndpointNeeds {
+                endpoint: EndpointId::SiteRecovery,
+                zone: Some("privatelink.siterecovery.windowsazure.cn"),
+            },
+            Fix::EntraIdStaysPublic {
+                login: "login.chinacloudapi.cn"
+            },
+        ]
+    );
 }
 
 #[test]
@@ -1485,7 +1657,12 @@ fn storage_answered_and_the_rest_silent_is_possibly_a_private_subnet() {
     assert_eq!(f.title, Title::PrivateSubnet);
     assert_eq!(
         f.fixes,
-        vec![Fix::ExplicitOutbound, Fix::EntraIdStaysPublic]
+        vec![
+            Fix::ExplicitOutbound,
+            Fix::EntraIdStaysPublic {
+                login: "login.microsoftonline.com"
+            }
+        ]
     );
     assert_eq!(
         f.evidence,

@@ -9,9 +9,9 @@
 use crate::azure::endpoints::{self, Endpoint};
 use crate::azure::tags::{TagDb, TagInfo};
 use crate::model::{
-    AlertDescription, Cause, CertIssuer, CertNames, Close, ClosedBy, Cloud, EndpointBy,
-    EndpointMatch, FlowRecord, FlowVerdict, Handshake, NameSource, NsgVerdict, Region, Rejection,
-    Side, TagName, Thresholds, TlsEnd, TlsRefusal, Transport, Verdict,
+    AlertDescription, ApplianceVendor, Cause, CertIssuer, CertNames, Close, ClosedBy, Cloud,
+    EndpointBy, EndpointMatch, FlowRecord, FlowVerdict, Handshake, NameSource, NsgVerdict, Region,
+    Rejection, Side, TagName, Thresholds, TlsEnd, TlsRefusal, Transport, Verdict,
 };
 use std::net::{IpAddr, SocketAddr};
 
@@ -37,6 +37,21 @@ pub(crate) fn trusted_issuer(cert: &CertNames, extra: &[String]) -> bool {
         .iter()
         .any(|o| AZURE_CA_ORGANIZATIONS.contains(&o.as_str()))
         || extra.iter().any(|t| cert.issuer.contains(t.as_str()))
+}
+
+/// The appliance a certificate's issuer (its whole name, `C=US, O=…,
+/// CN=…`) names by its organisation, when the support matrix lists it as not
+/// supported: `O=Palo Alto Networks`, as PAN-OS's own certificates are
+/// issued.
+pub(crate) fn unsupported_appliance(issuer: &str) -> Option<ApplianceVendor> {
+    issuer
+        .split(',')
+        .filter_map(|rdn| rdn.trim().split_once('='))
+        .any(|(k, v)| {
+            k.trim().eq_ignore_ascii_case("O")
+                && v.trim().eq_ignore_ascii_case("Palo Alto Networks")
+        })
+        .then_some(ApplianceVendor::PaloAlto)
 }
 
 /// What the judge needs besides the flow.
@@ -449,6 +464,7 @@ fn where_it_went(f: &FlowRecord, in_no_tag: bool, ctx: &Context<'_>) -> Option<(
             Cause::UntrustedIssuer {
                 name,
                 issuer: cert.issuer_cn.clone(),
+                vendor: unsupported_appliance(&cert.issuer),
             },
         ));
     }

@@ -182,7 +182,13 @@ pub enum Fix {
         /// The operating system.
         os: VmOs,
     },
-    /// Update the VM's trusted root certificates.
+    /// Allow the multi-VM consistency port between the VMs of the group.
+    MultiVmPort {
+        /// The port (20004).
+        port: u16,
+    },
+    /// Update the VM's trusted root certificates and revocation list, in
+    /// each of the [`RootStore`]s.
     TrustedRoots {
         /// Also check that no device in the path alters TLS.
         and_the_path: bool,
@@ -253,9 +259,14 @@ pub enum Fix {
     PrivateEndpointNeeds {
         /// The endpoint.
         endpoint: EndpointId,
+        /// The private DNS zone of the endpoint in the capture's cloud.
+        zone: Option<&'static str>,
     },
     /// Entra ID has no private endpoint.
-    EntraIdStaysPublic,
+    EntraIdStaysPublic {
+        /// Entra ID's name in the capture's cloud.
+        login: &'static str,
+    },
     /// An outbound rule denies a platform service's tag: allow the tag
     /// before it, at a free priority of the same NSG.
     AllowPlatformTag {
@@ -340,6 +351,36 @@ fn nsg_allow_before_deny<S: Serializer>(
     .serialize(s)
 }
 
+/// Where a VM keeps its trusted root certificates: the trusted-roots fix
+/// says how to update each, as "Troubleshoot Azure-to-Azure VM replication
+/// errors" (2025-09-19, error 151066) does: Windows Update; Red Hat's
+/// `/etc/pki/ca-trust/` ("For RedHat Linux machines, add the Ca -Trust
+/// certificates to the `/etc/pki/ca-trust/`"); SUSE's symbolic links in
+/// `/etc/ssl/certs` with `c_rehash`; and the distribution's bundle
+/// elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RootStore {
+    /// Windows: Windows Update.
+    Windows,
+    /// Debian and Ubuntu: `update-ca-certificates`.
+    Debian,
+    /// Red Hat: `/etc/pki/ca-trust/`, `update-ca-trust`.
+    RedHat,
+    /// SUSE: `/etc/ssl/certs` and `c_rehash`.
+    Suse,
+}
+
+impl RootStore {
+    /// Every store, in the order the fix names them.
+    pub const ALL: [RootStore; 4] = [
+        RootStore::Windows,
+        RootStore::Debian,
+        RootStore::RedHat,
+        RootStore::Suse,
+    ];
+}
+
 /// What a finding is about: findings are kept and deduplicated by kind.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -396,6 +437,12 @@ pub enum FindingKind {
     /// and Service Bus get no answer at all: possibly a private subnet
     /// without an explicit outbound method (a finding about the VM).
     PrivateSubnet,
+    /// The VMs of a multi-VM consistency group cannot reach each other on
+    /// its port.
+    MultiVmConsistency {
+        /// The port.
+        port: u16,
+    },
     /// An endpoint was reached through a proxy that asks for credentials:
     /// the connection worked, because its client sent them, which the
     /// Mobility service cannot.
@@ -429,7 +476,8 @@ impl FindingKind {
             | FindingKind::PrivateSubnet
             | FindingKind::ImdsThroughProxy
             | FindingKind::ImdsUnanswered
-            | FindingKind::CaHostsBlocked => None,
+            | FindingKind::CaHostsBlocked
+            | FindingKind::MultiVmConsistency { .. } => None,
         }
     }
 

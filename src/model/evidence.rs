@@ -145,6 +145,11 @@ pub enum Title {
         /// By this many days.
         age_days: i64,
     },
+    /// Connections to the multi-VM consistency port got no answer.
+    MultiVmPortBlocked {
+        /// The port (20004).
+        port: u16,
+    },
     /// Requests for the Instance Metadata Service went to a proxy.
     ImdsThroughProxy,
     /// Requests for the Instance Metadata Service got no answer.
@@ -259,6 +264,22 @@ pub struct Upload {
 /// One line of a finding's evidence.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Evidence {
+    /// The VMs reached on the multi-VM consistency port: those whose port
+    /// never answered, and those that answered (at most 8 each).
+    MultiVmPeers {
+        /// The port.
+        port: u16,
+        /// Peers whose port never answered.
+        blocked: Vec<IpAddr>,
+        /// Peers whose port answered.
+        answered: Vec<IpAddr>,
+    },
+    /// The certificate's issuer names an appliance the support matrix
+    /// lists as not supported.
+    UnsupportedAppliance {
+        /// The vendor.
+        vendor: super::ApplianceVendor,
+    },
     /// Why the flow behind the finding got its verdict.
     Cause(Cause),
     /// The SYN/ACK did not come from the server: a device in the path (a

@@ -9,9 +9,10 @@ use super::{Cloud, Need, Region, TagName};
 use serde::Serialize;
 use serde::ser::SerializeTuple;
 
-/// The requirements of one region pair. Serialises as `requirements
-/// --format json` writes it.
-#[derive(Debug, Clone, Serialize)]
+/// The requirements of one region pair. `render::json` serialises it as
+/// `requirements --format json` writes it: every field, `notes` as
+/// sentences and `note_kinds` as the values they say.
+#[derive(Debug, Clone)]
 pub(crate) struct RegionRequirements {
     /// The cloud of the regions.
     pub cloud: Cloud,
@@ -31,19 +32,59 @@ pub(crate) struct RegionRequirements {
     /// Hosts of the certificate authorities that may need to be allowed on
     /// HTTP port 80 (issuer certificates, revocation lists, OCSP).
     pub ca_hosts: Vec<CaHost>,
-    /// What the documentation adds to the rules.
-    pub notes: &'static [&'static str],
+    /// What the documentation adds to the rules, for this pair.
+    pub notes: Vec<PairNote>,
     /// What private endpoints for the vault and the cache account require.
     pub private_endpoints: PrivateEndpoints,
     /// How much data replication can take.
     pub churn_limits: ChurnLimits,
     /// The cloud's name in words (`Azure public cloud`).
-    #[serde(skip)]
     pub cloud_name: &'static str,
     /// The service-tag file of the cloud, which `--service-tags` takes to
     /// check the tags.
-    #[serde(skip)]
     pub tag_file: &'static str,
+}
+
+/// One thing the documentation adds to the URLs and rules; `render` says
+/// it, with the page it comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub(crate) enum PairNote {
+    /// Service tags or URLs, never IP address lists or routes to them.
+    NoIpFiltering,
+    /// Only unauthenticated proxies work.
+    NoAuthenticatedProxy,
+    /// With an NVA or forced tunnelling, a Microsoft.Storage service
+    /// endpoint.
+    StorageServiceEndpoint,
+    /// A storage account behind a firewall: trusted Microsoft services and
+    /// every subnet of replicated VMs; all networks only with a vault's
+    /// user-assigned managed identity.
+    StorageFirewall,
+    /// The cache account's authentication: shared key, or the vault's
+    /// managed identity with its role grants before key access is turned
+    /// off.
+    CacheKeyAccess,
+    /// The VMs of a multi-VM consistency group talk to each other on this
+    /// TCP port.
+    MultiVmConsistency {
+        /// The port (20004).
+        port: u16,
+    },
+    /// The support matrix lists Palo Alto's network appliance as not
+    /// supported.
+    UnsupportedAppliance,
+    /// Test the rules on a test NSG first.
+    TestNsgFirst,
+    /// NSGs filter 168.63.129.16 and 169.254.169.254 only by a rule naming
+    /// the platform service's tag.
+    PlatformTags,
+    /// Azure China's networking page names `Storage` and `EventHub` without
+    /// a region.
+    ChinaTagsWithoutRegion,
+    /// Azure China's networking page gives Site Recovery's addresses for
+    /// regions where the `AzureSiteRecovery` tag is not supported.
+    ChinaSiteRecoveryAddresses,
 }
 
 impl RegionRequirements {
@@ -67,6 +108,8 @@ pub(crate) struct UrlRule {
     pub pattern: &'static str,
     /// Other URLs the documentation gives for the endpoint.
     pub also: &'static [&'static str],
+    /// Why those are listed.
+    pub also_why: AlsoWhy,
     /// What the endpoint is for.
     pub purpose: &'static str,
     /// When it is needed.
@@ -111,6 +154,19 @@ pub(crate) struct CaHost {
     pub host: &'static str,
     /// What it serves.
     pub service: super::CaService,
+}
+
+/// Why a URL filter allows another URL beside an endpoint's pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AlsoWhy {
+    /// Another name of the same endpoint.
+    Documented,
+    /// A page names it by mistake, as Microsoft acknowledged in this
+    /// MicrosoftDocs/azure-docs issue: allowing it too is harmless.
+    KnownDocError {
+        /// The issue's number.
+        issue: u32,
+    },
 }
 
 /// One NSG rule.
@@ -173,8 +229,35 @@ pub(crate) struct ChurnLimits {
     pub per_disk: &'static [DiskLimit],
     /// Per disk, High Churn.
     pub per_disk_high_churn: &'static [DiskLimit],
+    /// Whether High Churn is available from the source region.
+    pub high_churn: HighChurn,
     /// The Enhanced Churn preview.
     pub enhanced_churn: EnhancedChurn,
+}
+
+/// Whether the source region has High Churn (JSON `{"status":
+/// "available"}`, or `"unavailable"` with the `region` and `why`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub(crate) enum HighChurn {
+    /// Available.
+    Available,
+    /// Not available in the source region.
+    Unavailable {
+        /// The source region (its id).
+        region: String,
+        /// Why.
+        why: HighChurnMissing,
+    },
+}
+
+/// Why a region has no High Churn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum HighChurnMissing {
+    /// The region has no Premium Block Blob storage accounts, which High
+    /// Churn's cache needs.
+    NoPremiumBlockBlob,
 }
 
 /// The Enhanced Churn preview's limits.
@@ -187,11 +270,51 @@ pub(crate) struct EnhancedChurn {
     /// The regions of the preview (source and target both among them).
     pub regions: &'static [&'static str],
     /// What it requires besides the regions.
-    pub requires: &'static str,
+    pub requires: &'static [EnhancedChurnNeed],
     /// The average I/O sizes of the per-disk table.
     pub io_sizes: &'static [&'static str],
     /// Per disk, by the source disk's size.
     pub per_disk_by_source_size: &'static [SizeLimit],
+}
+
+/// One requirement of the Enhanced Churn preview ("High Churn Support",
+/// 2025-11-04), said by `render`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub(crate) enum EnhancedChurnNeed {
+    /// High Churn with a Premium Block Blob cache, Azure-to-Azure only.
+    HighChurnPremiumBlockBlob,
+    /// VM memory of at least this much, else the per-VM limit below.
+    Memory {
+        /// GB of memory.
+        min_gb: u32,
+        /// The per-VM limit below it, MB/s.
+        else_mbps: u32,
+    },
+    /// Site Recovery reserves part of the VM's memory.
+    ReservedMemory {
+        /// Per cent of the memory, at most.
+        percent: f64,
+        /// GB at most.
+        max_gb: u32,
+    },
+    /// The operating systems.
+    OperatingSystems,
+    /// The source disk types.
+    SourceDisks,
+    /// Enough networking and CPU on the VM to replicate the changes.
+    NetworkAndCpu,
+    /// Turns itself on above this churn, MB/s.
+    Automatic {
+        /// The churn above which it applies.
+        above_mbps: u32,
+    },
+    /// A VM protected with High Churn before the preview keeps the High
+    /// Churn limit until replication is disabled and enabled again.
+    ReenableExisting {
+        /// Its limit until then, MB/s.
+        mbps: u32,
+    },
 }
 
 /// One row of a per-disk table.

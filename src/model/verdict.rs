@@ -88,6 +88,15 @@ impl CaService {
     }
 }
 
+/// An appliance vendor the support matrix names ("Palo Alto Network
+/// Appliance | Not supported").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApplianceVendor {
+    /// Palo Alto Networks (PAN-OS).
+    PaloAlto,
+}
+
 /// A flow's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(into = "&'static str")]
@@ -397,6 +406,10 @@ pub enum Cause {
         name: Option<String>,
         /// The leaf certificate's issuer (common name).
         issuer: String,
+        /// The vendor of the appliance the issuer names, when it is one the
+        /// support matrix lists as not supported (JSON: absent otherwise).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        vendor: Option<ApplianceVendor>,
     },
     /// Reached through a private endpoint.
     PrivateEndpoint {

@@ -11,12 +11,17 @@
 use super::network::rule_text;
 use crate::model::{
     EndpointId, FirewallPlace, FirewallRuleRef, FirewallRuleType, FirewallUnknown, Fix,
-    HIGHEST_PRIORITY, NsgExport, PastTheNsg, RequiredTag, ServiceEndpointWhy, TagName, VmOs,
+    HIGHEST_PRIORITY, NsgExport, PastTheNsg, RequiredTag, RootStore, ServiceEndpointWhy, TagName,
+    VmOs,
 };
 
-/// Today's advice for a storage account behind a firewall ("About
-/// networking in Azure VM disaster recovery", "Support matrix").
-pub(crate) const STORAGE_FIREWALL: &str = "with a firewall on the cache or target storage account, enable \"Allow trusted Microsoft services\" and allow access to at least one subnet of the source virtual network (with a user-assigned managed identity on the vault, allow access from all networks)";
+/// Today's advice for a storage account behind a firewall: the support
+/// matrix's, as MicrosoftDocs/azure-docs pull request 128324 changed it
+/// (2026-03-23: "all subnets must be specified for private cache storage
+/// accounts"; VMs "in subnets that weren't explicitly allowed" got an
+/// error), where it had said "at least one subnet of the source virtual
+/// network".
+pub(crate) const STORAGE_FIREWALL: &str = "with a firewall on the cache or target storage account, enable \"Allow trusted Microsoft services\" and allow access from every subnet that holds replicated VMs: VMs of a subnet not allowed fail to replicate (support matrix, as changed on 2026-03-23); allow access from all networks only where the vault uses a user-assigned managed identity, as the support matrix says";
 
 /// Enabling TLS 1.2 on Windows, as "Transport Layer Security in Azure Site
 /// Recovery" (ms.date 12/15/2023) gives it: the update per version, then
@@ -43,6 +48,21 @@ pub(crate) fn rule_name(tag: &RequiredTag) -> String {
         name.push_str(&r);
     }
     name
+}
+
+/// How the trusted roots are updated in one store, as the errors page
+/// (151066) says.
+fn root_store(s: RootStore) -> &'static str {
+    match s {
+        RootStore::Windows => "Windows: Windows Update",
+        RootStore::Debian => "Debian and Ubuntu: update-ca-certificates",
+        RootStore::RedHat => {
+            "Red Hat: add the roots to /etc/pki/ca-trust/ (source/anchors/), then update-ca-trust"
+        }
+        RootStore::Suse => {
+            "SUSE: the roots as .pem files in /etc/ssl/certs, then c_rehash for their symbolic links"
+        }
+    }
 }
 
 /// Single-quotes a word for a POSIX shell.
@@ -400,8 +420,12 @@ pub fn fix(fix: &Fix) -> String {
         ),
         Fix::EnableTls12 { os: VmOs::Windows } => TLS12_WINDOWS.into(),
         Fix::EnableTls12 { os: VmOs::Linux } => TLS12_LINUX.into(),
+        Fix::MultiVmPort { port } => format!(
+            "allow TCP {port} between the VMs of the multi-VM consistency group, and only between them: in the NSGs of their NICs and subnets and any firewall appliance between them, and in each VM's own firewall (on Linux VMs open the port by hand, as the distribution's guidance says; \"Azure to Azure disaster recovery architecture\")"
+        ),
         Fix::TrustedRoots { and_the_path } => format!(
-            "update the VM's trusted root certificates (Windows Update; on Linux the distribution's CA bundle, e.g. update-ca-certificates){}",
+            "update the VM's trusted root certificates and certificate revocation list ({}){}",
+            RootStore::ALL.map(root_store).join("; "),
             if *and_the_path {
                 " and check that no device in the path alters TLS"
             } else {
@@ -443,8 +467,8 @@ pub fn fix(fix: &Fix) -> String {
         Fix::ServiceTagsFile { file, download } => format!(
             "pass this cloud's current service-tag file with --service-tags ({file}, from {download}); signed in to that cloud, this prints it too: az network list-service-tags --location '<region>'"
         ),
-        Fix::PrivateEndpointNeeds { endpoint } => match endpoint {
-            EndpointId::SiteRecovery => "nothing to change in the capture; the vault's private endpoint uses the target sub-resource AzureSiteRecovery and the private DNS zone privatelink.siterecovery.windowsazure.com. The vault needs two private endpoints: one in the source network for protection, one in the recovery network for reprotection after failover; each subnet needs at least seven free IP addresses".into(),
+        Fix::PrivateEndpointNeeds { endpoint, zone } => match endpoint {
+            EndpointId::SiteRecovery => format!("nothing to change in the capture; the vault's private endpoint uses the target sub-resource AzureSiteRecovery and the private DNS zone {}. The vault needs two private endpoints: one in the source network for protection, one in the recovery network for reprotection after failover; each subnet needs at least seven free IP addresses", zone.unwrap_or("of its cloud")),
             EndpointId::CacheStorage => "nothing to change in the capture; a private endpoint for storage needs a General Purpose v2 account: one in the source virtual network for the cache account, and a second at reprotection; a private endpoint to the cache account needs one more free IP address in both the source and the recovery subnets. The vault's managed identity needs Contributor and Storage Blob Data Contributor on the cache account (Storage Blob Data Owner for a premium account)".into(),
             _ => "nothing to change".into(),
         },
@@ -458,7 +482,7 @@ pub fn fix(fix: &Fix) -> String {
             quote(zone),
             quote(record)
         ),
-        Fix::EntraIdStaysPublic => "Microsoft Entra ID (login.microsoftonline.com, tag AzureActiveDirectory) has no private endpoint and must still be allowed outbound".into(),
+        Fix::EntraIdStaysPublic { login } => format!("Microsoft Entra ID ({login}, tag AzureActiveDirectory) has no private endpoint and must still be allowed outbound"),
         Fix::AllowPlatformTag {
             tag,
             protocol,

@@ -72,6 +72,9 @@ pub(crate) fn title(t: &Title) -> String {
         Title::StaleTags { age_days } => {
             format!("the service-tag data is {age_days} days older than the capture")
         }
+        Title::MultiVmPortBlocked { port } => {
+            format!("VMs of a multi-VM consistency group cannot reach each other on TCP {port}")
+        }
         Title::ImdsThroughProxy => "the VM sends its Instance Metadata Service (169.254.169.254) requests to a proxy; the Mobility agent asks IMDS for the VM's security type".into(),
         Title::ImdsUnanswered => "the Instance Metadata Service (169.254.169.254, HTTP port 80) does not answer the VM; the Mobility agent asks it for the VM's security type".into(),
         Title::CaHostsBlocked => "the certificate authorities' hosts (issuer certificates, revocation lists, OCSP on HTTP port 80) are blocked".into(),
@@ -102,6 +105,24 @@ pub(crate) fn evidence_lines(f: &Finding) -> Vec<String> {
 pub(crate) fn evidence(e: &Evidence) -> String {
     match e {
         Evidence::Cause(c) => cause(c),
+        Evidence::MultiVmPeers {
+            port,
+            blocked,
+            answered,
+        } => {
+            let list = |v: &[std::net::IpAddr]| {
+                v.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            };
+            let mut s = format!("TCP {port} never answered from {}", list(blocked));
+            if !answered.is_empty() {
+                s.push_str(&format!("; answered from {}", list(answered)));
+            }
+            s.push_str(": with multi-VM consistency, the VMs of a replication group talk to each other on this port (\"Azure to Azure disaster recovery architecture\")");
+            s
+        }
+        Evidence::UnsupportedAppliance { vendor } => match vendor {
+            crate::model::ApplianceVendor::PaloAlto => "the issuer names Palo Alto Networks (O=Palo Alto Networks): the support matrix lists \"Palo Alto Network Appliance\" as not supported, since the appliance does not let Site Recovery's agent, extensions and outbound connectivity be configured inside its VM; its own VM cannot be protected, and the Site Recovery URLs must be left out of its decryption".into(),
+        },
         Evidence::Tls12Required => "Site Recovery is disabling TLS older than 1.2 and Azure Blob Storage no longer accepts TLS 1.0 and 1.1: replication fails, and Site Recovery's components report error 10054 (An existing connection was forcibly closed by the remote host) (\"Transport Layer Security in Azure Site Recovery\", 12/15/2023)".into(),
         Evidence::SynAckNotTheServers {
             server,

@@ -290,6 +290,43 @@ impl Serialize for ConfigCheck {
     }
 }
 
+impl Serialize for crate::model::requirements::RegionRequirements {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use crate::model::requirements::{
+            CaHost, ChurnLimits, NsgRule, PairNote, PlatformNeed, PrivateEndpoints, UrlRule,
+        };
+        /// The requirements, the notes in words and as values.
+        #[derive(Serialize)]
+        struct Json<'a> {
+            cloud: Cloud,
+            source_region: &'a Region,
+            target_region: &'a Region,
+            urls: &'a [UrlRule],
+            nsg_rules: &'a [NsgRule],
+            platform: &'a [PlatformNeed],
+            ca_hosts: &'a [CaHost],
+            notes: Vec<String>,
+            note_kinds: &'a [PairNote],
+            private_endpoints: &'a PrivateEndpoints,
+            churn_limits: &'a ChurnLimits,
+        }
+        Json {
+            cloud: self.cloud,
+            source_region: &self.source_region,
+            target_region: &self.target_region,
+            urls: &self.urls,
+            nsg_rules: &self.nsg_rules,
+            platform: self.platform,
+            ca_hosts: &self.ca_hosts,
+            notes: self.notes.iter().map(super::requirements::note).collect(),
+            note_kinds: &self.notes,
+            private_endpoints: &self.private_endpoints,
+            churn_limits: &self.churn_limits,
+        }
+        .serialize(s)
+    }
+}
+
 impl Serialize for CaptureEnd {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         /// `status`; for damage, the frames read before it, the damage in

@@ -212,7 +212,7 @@ pub fn cause(c: &Cause) -> String {
         Cause::UdpAnswered => "answered".into(),
         Cause::UdpNoAnswer => "no answer seen".into(),
         Cause::MidFlowOneDirection => "began before the capture, one direction only".into(),
-        Cause::UntrustedIssuer { name, issuer } => format!(
+        Cause::UntrustedIssuer { name, issuer, .. } => format!(
             "certificate for {} issued by '{issuer}'",
             name.as_deref().unwrap_or("the server")
         ),

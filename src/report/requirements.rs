@@ -2,10 +2,10 @@
 //! read, as JSON, or as `az network nsg rule create` commands to paste.
 
 use crate::model::requirements::{
-    DiskLimit, NsgRule, PrivateEndpoints, PrivateZone, RegionRequirements,
+    DiskLimit, HighChurn, NsgRule, PrivateEndpoints, PrivateZone, RegionRequirements,
 };
 use crate::model::{Need, Region};
-use crate::render::advice;
+use crate::render::{advice, requirements as words};
 use std::io::Write;
 
 /// The requirements as pretty JSON followed by a newline.
@@ -33,7 +33,7 @@ pub(crate) fn text(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Resu
             need_note(u.need)
         )?;
         for also in u.also {
-            writeln!(out, "  {also:<42} (also documented for this endpoint)")?;
+            writeln!(out, "  {also:<42} {}", words::also(u.also_why))?;
         }
     }
     nsg_rules(out, r, &r.source_region, "replication", r.source_rules())?;
@@ -50,8 +50,8 @@ pub(crate) fn text(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Resu
     writeln!(out)?;
     churn(out, r)?;
     writeln!(out)?;
-    for n in r.notes {
-        writeln!(out, "- {n}")?;
+    for n in &r.notes {
+        writeln!(out, "- {}", words::note(n))?;
     }
     Ok(())
 }
@@ -156,18 +156,28 @@ fn platform(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Result<()> 
     Ok(())
 }
 
-/// The data churn limits: per VM, and per disk in each table.
+/// The data churn limits: per VM, and per disk in each table; High Churn's
+/// only where the source region has it.
 fn churn(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Result<()> {
     let c = &r.churn_limits;
-    writeln!(
-        out,
-        "Data churn limits: {} MB/s per VM ({} MB/s with High Churn); per disk:",
-        c.per_vm_mbps, c.per_vm_high_churn_mbps
-    )?;
-    let tables: [(&str, &[DiskLimit]); 2] = [
-        ("standard churn", c.per_disk),
-        ("High Churn", c.per_disk_high_churn),
-    ];
+    let mut tables: Vec<(&str, &[DiskLimit])> = vec![("standard churn", c.per_disk)];
+    match &c.high_churn {
+        HighChurn::Available => {
+            writeln!(
+                out,
+                "Data churn limits: {} MB/s per VM ({} MB/s with High Churn); per disk:",
+                c.per_vm_mbps, c.per_vm_high_churn_mbps
+            )?;
+            tables.push(("High Churn", c.per_disk_high_churn));
+        }
+        HighChurn::Unavailable { .. } => {
+            writeln!(
+                out,
+                "Data churn limits: {} MB/s per VM; per disk:",
+                c.per_vm_mbps
+            )?;
+        }
+    }
     for (title, table) in tables {
         writeln!(out, "  {title}:")?;
         for row in table {
@@ -178,26 +188,42 @@ fn churn(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Result<()> {
             )?;
         }
     }
-    let e = &c.enhanced_churn;
+    if let HighChurn::Unavailable { region, why } = &c.high_churn {
+        return writeln!(out, "  {}.", words::high_churn_missing(region, *why));
+    }
+    enhanced_churn(out, r)
+}
+
+/// The Enhanced Churn preview: its maxima, regions and needs, and its
+/// per-disk table, each column as wide as its heading needs.
+fn enhanced_churn(out: &mut dyn Write, r: &RegionRequirements) -> std::io::Result<()> {
+    let e = &r.churn_limits.enhanced_churn;
     writeln!(
         out,
         "  Enhanced Churn (preview): up to {} MB/s per VM and {} MB/s per disk, in {}; needs {}.",
         e.per_vm_mbps,
         e.per_disk_max_mbps,
         e.regions.join(", "),
-        e.requires
+        words::enhanced_churn_needs(e.requires)
     )?;
-    let columns = |cells: Vec<String>| cells.iter().map(|c| format!("{c:>8}")).collect::<String>();
+    let widths: Vec<usize> = e.io_sizes.iter().map(|s| s.len().max(6) + 2).collect();
+    let columns = |cells: Vec<String>| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:>w$}"))
+            .collect::<String>()
+    };
     writeln!(
         out,
-        "    {:<18} {}",
+        "    {:<18}{}",
         "source disk, MB/s",
         columns(e.io_sizes.iter().map(|s| s.to_string()).collect())
     )?;
     for row in e.per_disk_by_source_size {
         writeln!(
             out,
-            "    {:<18} {}",
+            "    {:<18}{}",
             format!("{} GiB", row.source_disk_gib),
             columns(row.mbps.iter().map(|m| m.to_string()).collect())
         )?;
