@@ -864,7 +864,8 @@ fn a_vault_behind_a_private_endpoint_is_site_recovery_reached_privately() {
         .unwrap();
     assert_eq!(
         info["fixes"][0],
-        serde_json::json!({"kind": "private-endpoint-needs", "endpoint": "cache-storage"})
+        serde_json::json!({"kind": "private-endpoint-needs", "endpoint": "cache-storage",
+                           "zone": "privatelink.blob.core.windows.net"})
     );
 }
 
