@@ -11,7 +11,9 @@ so the client finishes its upload and closes the connection itself.  Every
 answer's JSON names the request's host and path (the path with its query
 string, as received).  A listener whose TLSMAX is "plain" speaks plain HTTP
 without TLS (its CERTNAME is not used; "-" by convention): a web server's
-port 80, or a storage account that accepts HTTP.
+port 80, or a storage account that accepts HTTP.  A listener whose TLSMAX is
+"old" accepts TLS 1.0 to 1.2 at OpenSSL security level 0: a server that still
+accepts TLS older than 1.2.
 
   azsrv.py --certdir DIR --listen ADDR,PORT,CERTNAME,TLSMAX ... --lifetime SECONDS
 """
@@ -126,8 +128,13 @@ def main():
             ctx = None
         else:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-            ctx.maximum_version = ssl.TLSVersion.TLSv1_3 if tlsmax == "1.3" else ssl.TLSVersion.TLSv1_2
+            if tlsmax == "old":
+                ctx.minimum_version = ssl.TLSVersion.TLSv1
+                ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+                ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+            else:
+                ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+                ctx.maximum_version = ssl.TLSVersion.TLSv1_3 if tlsmax == "1.3" else ssl.TLSVersion.TLSv1_2
             ctx.load_cert_chain("%s/%s.chain.pem" % (a.certdir, name), "%s/%s.key" % (a.certdir, name))
         srv = make_server(addr, int(port), ctx)
         threading.Thread(target=srv.serve_forever, daemon=True).start()

@@ -2097,6 +2097,42 @@ manifest multivm-20004.pcap "multi-VM consistency: the VM connects to two VMs of
     "iptables in VM 10.1.2.4: INPUT -p tcp --dport 20004 -j DROP" \
     "10.1.3.4: handshake, 'ASR-MVC hello' and 'ASR-MVC ok', FIN; 10.1.2.4: 3 SYNs over 3 s without answer (bash gives up after 4 s)"
 
+# 53. A VM whose TLS 1.1 handshake with the cache storage account completes
+# (ServerHello TLS 1.1): the VM still offers at most TLS 1.1 (curl limited as
+# in 45) and the server still accepts it.  Site Recovery disabled TLS older
+# than 1.2 ("Transport Layer Security in Azure Site Recovery") and Azure Blob
+# Storage no longer accepts TLS 1.0 and 1.1; its refusal is inside TLS
+# (HTTP 400 "The TLS version of the connection is not permitted on this
+# storage account"), which a capture cannot show, so a completed old
+# handshake is what the capture can tell.  The lab's storage server
+# requires TLS 1.2: a second azsrv.py serves the storage certificate on
+# port 4443 with TLS 1.0 to 1.2 at security level 0 ("old"), and the
+# "Azure" namespace DNATs the storage address's port 443 to it for this
+# scenario only (the VM sees port 443 and the storage server's TTL).
+log "[53] tls-old-accepted"
+timeout 60 ip netns exec $NS_AZ $PY "$HERE/azsrv.py" --certdir "$P" --lifetime 40 --listen "$BLOB_P,4443,storage,old" >/dev/null 2>&1 &
+OLDSRV_PID=$!; PIDS+=("$OLDSRV_PID")
+wait_listen $NS_AZ t "$BLOB_P:4443"
+AZ_OLD_DNAT=(-p tcp -d $BLOB_P --dport 443 -j DNAT --to-destination $BLOB_P:4443)
+ip netns exec $NS_AZ iptables -t nat -A PREROUTING "${AZ_OLD_DNAT[@]}"
+tcpdump_start $NS_VM vm0 tlsoldok.pcap
+ok vm_curl -4 "${OLD_TLS[@]}" -T "$TMP/blob-20k.bin" "https://$BLOB_NAME/asr-cache/vm01-disk0/00000053.log"
+cap_stop
+ip netns exec $NS_AZ iptables -t nat -D PREROUTING "${AZ_OLD_DNAT[@]}"
+kill "$OLDSRV_PID" 2>/dev/null || true
+wait "$OLDSRV_PID" 2>/dev/null || true
+publish tlsoldok.pcap tls-old-accepted.pcap
+f=$TMP/out/tls-old-accepted.pcap
+expect "ClientHellos offering at most TLS 1.1" "$f" "$OLD_HELLO" -eq 1
+expect "ServerHello from storage choosing TLS 1.1" "$f" "tls.handshake.type==2 && ip.src==$BLOB_A && tls.handshake.version==0x0302" -eq 1
+expect "ServerHellos of any other version" "$f" "tls.handshake.type==2 && tls.handshake.version!=0x0302" -eq 0
+expect "plaintext alerts" "$f" "tls.alert_message.desc" -eq 0
+expect "upload data to storage" "$f" "ip.dst==$BLOB_A && tcp.len>1000" -ge 10
+manifest tls-old-accepted.pcap "a VM that offers at most TLS 1.1 and a storage server that still accepts it: the handshake completes at TLS 1.1 and the upload works" \
+    "VM $VM_IP (curl 7.88/OpenSSL 3 at security level 0, limited to TLS 1.1)" "$BLOB_NAME=$BLOB_A; DNS $DNS_A" "$T_BLOB; $T_DNS" \
+    "none in the path: the client offers at most TLS 1.1 (curl --tlsv1.0 --tls-max 1.1); the storage server (Python ssl, TLS 1.0-1.2, security level 0, reached by DNAT in the Azure namespace) accepts it" \
+    "storage: ClientHello version TLS 1.1, no supported_versions; ServerHello TLS 1.1; 20 KB PUT -> 201"
+
 teardown                      # the lab is no longer needed
 log "captures done after ${SECONDS}s; writing ground truth"
 

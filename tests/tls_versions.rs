@@ -7,14 +7,17 @@
 //! cause `no-tls12-offered`, the versions tshark read in the hello, and the
 //! fix for the VM's TLS, in every view; a TLS 1.2 or 1.3 hello reset by a
 //! filter (`rst-after-clienthello.pcap`, `fqdn-filter-rst.pcap`) keeps the
-//! filter's cause. And the certificate issuers of `cert-rejected.pcap` and
+//! filter's cause. A handshake that completed at TLS 1.1 (scenario 53,
+//! `tls-old-accepted.pcap`: a server that still accepts it) keeps its
+//! `allowed` verdict and gets a warning of its own, the refusal being inside
+//! TLS. And the certificate issuers of `cert-rejected.pcap` and
 //! `tls-intercepted.pcap` judged by the organisations of Azure's CAs.
 
 mod common;
 
 use asrscope::model::{
-    Analysis, Cause, CertIssuer, ClosedBy, EndpointId, Evidence, Finding, Fix, Rejection, Title,
-    TlsRefusal, TlsVersion, Verdict, VmOs,
+    Analysis, Cause, CertIssuer, ClosedBy, EndpointId, Evidence, Finding, FindingKind, Fix,
+    Rejection, Severity, Status, Title, TlsRefusal, TlsVersion, Verdict, VmOs,
 };
 use clap::Parser;
 use common::{Row, analyze, truth};
@@ -76,6 +79,32 @@ fn hellos(name: &str) -> Vec<(String, u16, Vec<u16>)> {
                 supported,
             )
         })
+        .collect()
+}
+
+/// tshark's ServerHellos: the version each server chose (supported_versions
+/// when present, else the hello's version field), by server address.
+fn server_hellos(name: &str) -> Vec<(String, u16)> {
+    let hex = |s: &str| u16::from_str_radix(s.trim_start_matches("0x"), 16).unwrap();
+    truth(name)
+        .iter()
+        .filter(|r: &&Row| r["tls.handshake.type"].split('|').any(|t| t == "2"))
+        .map(|r| {
+            let chosen = r["tls.handshake.extensions.supported_version"]
+                .split('|')
+                .find(|v| !v.is_empty())
+                .unwrap_or_else(|| r["tls.handshake.version"].split('|').next().unwrap());
+            (r["ip.src"].clone(), hex(chosen))
+        })
+        .collect()
+}
+
+/// The findings about a handshake completed below TLS 1.2.
+fn old_tls_findings(a: &Analysis) -> Vec<&Finding> {
+    a.diagnosis
+        .findings
+        .iter()
+        .filter(|f| matches!(f.about, FindingKind::OldTlsNegotiated { .. }))
         .collect()
 }
 
@@ -272,6 +301,129 @@ fn a_reset_at_an_old_hello_is_the_vms_tls_not_a_filter() {
         reasons[0]
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_handshake_completed_at_tls11_keeps_its_verdict_and_is_a_warning() {
+    let name = "tls-old-accepted.pcap";
+    // tshark: the old hello, and the storage server choosing TLS 1.1.
+    assert_eq!(old_hellos(name), [(BLOB.to_string(), 0x0302)]);
+    let chosen = server_hellos(name);
+    assert_eq!(chosen, [("13.68.163.36".to_string(), 0x0302)], "tshark");
+    let version = TlsVersion(chosen[0].1);
+    let a = analysis(name);
+    let storage: Vec<_> = a
+        .flows
+        .iter()
+        .filter(|j| j.verdict.endpoint_id() == Some(EndpointId::CacheStorage))
+        .collect();
+    assert_eq!(storage.len(), 1);
+    // The flow's verdict stays what the packets show: it worked.
+    assert_eq!(storage[0].verdict.verdict, Verdict::Allowed);
+    assert_eq!(storage[0].flow.tls_version(), Some(version));
+    let req = a
+        .diagnosis
+        .requirements
+        .iter()
+        .find(|r| r.id == EndpointId::CacheStorage)
+        .unwrap();
+    assert_eq!(req.status, Status::Ok);
+    // One warning for the endpoint: the version and the flows, the
+    // refusal inside TLS, the VM's TLS as the fix.
+    let f = finding_of(&a, EndpointId::CacheStorage);
+    assert_eq!(
+        f.about,
+        FindingKind::OldTlsNegotiated {
+            endpoint: EndpointId::CacheStorage
+        }
+    );
+    assert_eq!(f.severity, Severity::Warning);
+    assert_eq!(
+        f.title,
+        Title::OldTlsNegotiated {
+            pattern: "*.blob.core.windows.net",
+            version
+        }
+    );
+    assert_eq!(
+        f.evidence,
+        [
+            Evidence::OldTlsNegotiated { version, flows: 1 },
+            Evidence::OldTlsRefusedInside
+        ]
+    );
+    assert_eq!(
+        f.fixes,
+        [
+            Fix::EnableTls12 { os: VmOs::Windows },
+            Fix::EnableTls12 { os: VmOs::Linux }
+        ]
+    );
+
+    // The JSON: its kind, severity and fixes by kind; the sentences.
+    let (code, v) = analyze(name, &[]);
+    assert_eq!(code, 1, "a warning about Site Recovery traffic");
+    let fd: Vec<&Value> = v["diagnosis"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["about"]["kind"] == "old-tls-negotiated")
+        .collect();
+    assert_eq!(fd.len(), 1, "{fd:#?}");
+    let fd = fd[0];
+    assert_eq!(fd["about"]["endpoint"], "cache-storage");
+    assert_eq!(fd["severity"], "warning");
+    let kinds: Vec<(&str, &str)> = fd["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["kind"].as_str().unwrap(), f["os"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [("enable-tls12", "windows"), ("enable-tls12", "linux")]
+    );
+    let title = fd["title"].as_str().unwrap();
+    assert!(
+        title.contains("negotiated TLS1.1 with *.blob.core.windows.net"),
+        "{title}"
+    );
+    let evidence = fd["evidence"].to_string();
+    assert!(
+        evidence.contains("TLS1.1 in the ServerHello of 1 flow"),
+        "{evidence}"
+    );
+    assert!(evidence.contains("HTTP 400"), "{evidence}");
+    let req = v["diagnosis"]["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "cache-storage")
+        .unwrap();
+    assert_eq!(req["status"], "ok");
+}
+
+#[test]
+fn no_old_tls_finding_where_no_server_chose_it() {
+    // healthy-tls12-dns: every ServerHello chose TLS 1.2 or later;
+    // tls-old-alert: the old hellos were refused, no ServerHello chose them.
+    for name in ["healthy-tls12-dns.pcap", "tls-old-alert.pcap"] {
+        let chosen = server_hellos(name);
+        assert!(!chosen.is_empty(), "{name}");
+        assert!(
+            chosen.iter().all(|(_, v)| *v >= 0x0303),
+            "{name}: {chosen:?}"
+        );
+        let a = analysis(name);
+        assert!(old_tls_findings(&a).is_empty(), "{name}");
+        let (_, v) = analyze(name, &[]);
+        assert!(
+            !v["diagnosis"]["findings"]
+                .to_string()
+                .contains("old-tls-negotiated"),
+            "{name}"
+        );
+    }
 }
 
 #[test]

@@ -383,7 +383,7 @@ fn refused_vault(r: &mut Requirement, found: &[Finding]) {
 /// An endpoint's findings: every problem its flows show, the worst first; a
 /// name that does not resolve, or resolves publicly past its private
 /// endpoint; an NSG export that denies what works; a proxy that asks for
-/// credentials.
+/// credentials; a handshake completed at TLS older than 1.2.
 fn endpoint_findings(
     e: &Endpoint,
     a: &Agg,
@@ -423,6 +423,11 @@ fn endpoint_findings(
         && !a.examples.contains_key(&Verdict::ProxyAuth)
     {
         found.push(findings::authenticating_proxy(e, p));
+    }
+    // A handshake completed at TLS 1.0 or 1.1: the flow's verdict stays,
+    // the refusal being inside TLS.
+    if let Some(o) = &a.old_tls {
+        found.push(findings::old_tls(e, o));
     }
     found
 }

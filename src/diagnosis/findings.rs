@@ -6,7 +6,7 @@ use super::advice::{
     beat_deny, cannot_tell_fix, correct_route, firewall_fixes, nsg_fix, past_the_nsg, url_fix,
     with_storage_firewall,
 };
-use super::tally::{Agg, AuthenticatedProxy, Example, MultiVm};
+use super::tally::{Agg, AuthenticatedProxy, Example, MultiVm, OldTls};
 use crate::azure::Network;
 use crate::azure::churn::{self, DiskLimit};
 use crate::azure::endpoints::Endpoint;
@@ -582,6 +582,35 @@ pub(super) fn authenticating_proxy(e: &Endpoint, p: &AuthenticatedProxy) -> Find
                 first_status: p.first_status,
             },
             Evidence::MobilityCannotAuthenticate,
+        ],
+    )
+}
+
+/// Handshakes with the endpoint completed at a TLS version older than 1.2
+/// ("Transport Layer Security in Azure Site Recovery"): Site Recovery and
+/// Azure Storage refuse them inside TLS, where the capture cannot see it,
+/// so the flows keep their verdict and the fix is the VM's TLS.
+pub(super) fn old_tls(e: &Endpoint, o: &OldTls) -> Finding {
+    finding(
+        FindingKind::OldTlsNegotiated { endpoint: e.id },
+        Kind {
+            severity: Severity::Warning,
+            title: Title::OldTlsNegotiated {
+                pattern: e.pattern,
+                version: o.version,
+            },
+            codes: vec![],
+            fix: vec![
+                Fix::EnableTls12 { os: VmOs::Windows },
+                Fix::EnableTls12 { os: VmOs::Linux },
+            ],
+        },
+        vec![
+            Evidence::OldTlsNegotiated {
+                version: o.version,
+                flows: o.flows,
+            },
+            Evidence::OldTlsRefusedInside,
         ],
     )
 }

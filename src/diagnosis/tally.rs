@@ -1,13 +1,13 @@
 //! What one endpoint's flows add up to while they are judged: counts by
 //! verdict and by source address, the worst flow and the first flow of each
-//! verdict with its NSG and route verdicts, and a proxy that asked for
-//! credentials. The checklist fills it ([`super::checklist`]); the findings
+//! verdict with its NSG and route verdicts, a proxy that asked for
+//! credentials, and handshakes completed at a TLS version older than 1.2. The checklist fills it ([`super::checklist`]); the findings
 //! read it ([`super::findings`]). Bounded: it grows with the verdicts and at
 //! most [`MAX_SOURCES`] source addresses, not with flows.
 
 use crate::model::{
     Cause, FirewallVerdict, FlowRecord, FlowVerdict, MAX_SOURCES, NsgVerdict, RouteVerdict,
-    ServerTtl, SourceOutcome, Status, SynAckPrint, Transport, Verdict,
+    ServerTtl, SourceOutcome, Status, SynAckPrint, TlsVersion, Transport, Verdict,
 };
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -121,6 +121,16 @@ pub(crate) struct AuthenticatedProxy {
     pub first_status: Option<u16>,
 }
 
+/// Flows whose server chose a TLS version older than 1.2 in its
+/// ServerHello.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct OldTls {
+    /// The oldest version chosen.
+    pub version: TlsVersion,
+    /// Such flows.
+    pub flows: u64,
+}
+
 /// What one endpoint's flows add up to.
 #[derive(Default, Clone, Debug)]
 pub(crate) struct Agg {
@@ -135,6 +145,9 @@ pub(crate) struct Agg {
     /// A flow that worked through a proxy that asks for credentials: the
     /// proxy, the scheme it asked for, and its first answer.
     pub authenticated: Option<AuthenticatedProxy>,
+    /// Flows whose server chose TLS older than 1.2 (whatever their
+    /// verdict: Azure refuses such a connection inside TLS).
+    pub old_tls: Option<OldTls>,
     /// Each source address's worst verdict and flows (at most
     /// [`MAX_SOURCES`]; the rest counted in `sources_left_off`).
     pub sources: BTreeMap<IpAddr, (Verdict, u64)>,
@@ -196,6 +209,13 @@ impl Agg {
                 scheme: p.auth_scheme.clone(),
                 first_status: p.first_status,
             });
+        }
+        if let Some(version) = f.tls_version().filter(|t| t.older_than_tls12()) {
+            let o = self.old_tls.get_or_insert(OldTls { version, flows: 0 });
+            o.flows += 1;
+            if version.0 < o.version.0 {
+                o.version = version;
+            }
         }
         if v.verdict == Verdict::Allowed
             && let Some(n) = v

@@ -2085,3 +2085,62 @@ fn azures_cas_are_told_by_their_organisation_for_the_verdict_and_the_finding() {
         }
     );
 }
+
+/// Handshakes the servers completed below TLS 1.2 (ServerHello TLS 1.1 and
+/// 1.0, beside one at TLS 1.2): the flows stay `allowed`, the endpoint
+/// gets one warning naming the oldest version and the two old flows.
+#[test]
+fn handshakes_completed_below_tls12_are_one_warning_per_endpoint() {
+    let old = |id: u64, version: u16| {
+        let mut f = flow(BLOB, STORAGE_IP);
+        f.id = id;
+        f.src_port += id as u16;
+        f.tls.as_mut().unwrap().server_version = Some(TlsVersion(version));
+        f
+    };
+    let (judged, d) = run_with(
+        settings(),
+        vec![old(1, 0x0302), old(2, 0x0301), old(3, 0x0303)],
+        &[],
+    );
+    assert!(judged.iter().all(|j| j.verdict.verdict == Verdict::Allowed));
+    assert_eq!(requirement(&d, EndpointId::CacheStorage).status, Status::Ok);
+    let w: Vec<&Finding> = d
+        .findings
+        .iter()
+        .filter(|f| f.endpoint() == Some(EndpointId::CacheStorage) && f.asr())
+        .collect();
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(
+        w[0].about,
+        FindingKind::OldTlsNegotiated {
+            endpoint: EndpointId::CacheStorage
+        }
+    );
+    assert_eq!(w[0].severity, Severity::Warning);
+    assert_eq!(
+        w[0].title,
+        Title::OldTlsNegotiated {
+            pattern: "*.blob.core.windows.net",
+            version: TlsVersion(0x0301)
+        }
+    );
+    assert_eq!(
+        w[0].evidence,
+        [
+            Evidence::OldTlsNegotiated {
+                version: TlsVersion(0x0301),
+                flows: 2
+            },
+            Evidence::OldTlsRefusedInside
+        ]
+    );
+    assert!(w[0].error_codes.is_empty());
+    // TLS 1.2 and 1.3 only: no such finding.
+    let (_, d) = run(flow(BLOB, STORAGE_IP));
+    assert!(
+        !d.findings
+            .iter()
+            .any(|f| matches!(f.about, FindingKind::OldTlsNegotiated { .. }))
+    );
+}

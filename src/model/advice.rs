@@ -450,6 +450,12 @@ pub enum FindingKind {
         /// The endpoint.
         endpoint: EndpointId,
     },
+    /// An endpoint's TLS handshake completed at a version older than TLS
+    /// 1.2, which Site Recovery and Azure Storage refuse inside TLS.
+    OldTlsNegotiated {
+        /// The endpoint.
+        endpoint: EndpointId,
+    },
     /// Requests for the Instance Metadata Service went to a proxy.
     ImdsThroughProxy,
     /// Requests for the Instance Metadata Service got no answer.
@@ -468,7 +474,8 @@ impl FindingKind {
             | FindingKind::FirewallExportContradicted { endpoint }
             | FindingKind::PrivateEndpoint { endpoint }
             | FindingKind::ResolvesPublicly { endpoint, .. }
-            | FindingKind::AuthenticatingProxy { endpoint } => Some(*endpoint),
+            | FindingKind::AuthenticatingProxy { endpoint }
+            | FindingKind::OldTlsNegotiated { endpoint } => Some(*endpoint),
             FindingKind::CacheRegion { .. } | FindingKind::ThroughAppliance => {
                 Some(EndpointId::CacheStorage)
             }

@@ -73,6 +73,15 @@ pub enum Title {
         /// The highest version the VM offered.
         offered: super::TlsVersion,
     },
+    /// The VM's TLS handshake with the endpoint completed at a version
+    /// older than TLS 1.2, which Site Recovery and Azure Storage refuse
+    /// inside TLS.
+    OldTlsNegotiated {
+        /// The endpoint's URL pattern.
+        pattern: &'static str,
+        /// The oldest version a server chose.
+        version: super::TlsVersion,
+    },
     /// The TLS hello gets no answer.
     HelloUnanswered {
         /// The endpoint's URL pattern.
@@ -306,6 +315,18 @@ pub enum Evidence {
     /// accepts TLS 1.0 and 1.1: what a VM that does not offer TLS 1.2 sees
     /// (error 10054).
     Tls12Required,
+    /// Servers chose a version older than TLS 1.2 in the ServerHello of
+    /// the endpoint's flows.
+    OldTlsNegotiated {
+        /// The oldest version chosen.
+        version: super::TlsVersion,
+        /// Flows whose server chose a version older than TLS 1.2.
+        flows: u64,
+    },
+    /// Site Recovery disables TLS older than 1.2, and Azure Storage refuses
+    /// a request over TLS 1.0 or 1.1 inside the connection (HTTP 400),
+    /// which a capture cannot show.
+    OldTlsRefusedInside,
     /// The endpoint's flows, by verdict.
     Flows {
         /// Flows.

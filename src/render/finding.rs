@@ -32,6 +32,9 @@ pub(crate) fn title(t: &Title) -> String {
         Title::NoTls12 { pattern, offered } => format!(
             "the VM does not offer TLS 1.2 to {pattern} (at most {offered}), and older versions are refused"
         ),
+        Title::OldTlsNegotiated { pattern, version } => format!(
+            "the VM negotiated {version} with {pattern}, which Site Recovery and Azure Storage refuse (inside TLS, where the capture cannot see it)"
+        ),
         Title::HelloUnanswered { pattern } => {
             format!("{pattern} is blocked: the TLS hello gets no answer")
         }
@@ -124,6 +127,11 @@ pub(crate) fn evidence(e: &Evidence) -> String {
             crate::model::ApplianceVendor::PaloAlto => "the issuer names Palo Alto Networks (O=Palo Alto Networks): the support matrix lists \"Palo Alto Network Appliance\" as not supported, since the appliance does not let Site Recovery's agent, extensions and outbound connectivity be configured inside its VM; its own VM cannot be protected, and the Site Recovery URLs must be left out of its decryption".into(),
         },
         Evidence::Tls12Required => "Site Recovery is disabling TLS older than 1.2 and Azure Blob Storage no longer accepts TLS 1.0 and 1.1: replication fails, and Site Recovery's components report error 10054 (An existing connection was forcibly closed by the remote host) (\"Transport Layer Security in Azure Site Recovery\", 12/15/2023)".into(),
+        Evidence::OldTlsNegotiated { version, flows } => format!(
+            "the server chose {version} in the ServerHello of {}: the handshake completed below TLS 1.2",
+            super::plural(*flows, "flow", "flows")
+        ),
+        Evidence::OldTlsRefusedInside => "Site Recovery is disabling TLS older than 1.2 (\"Transport Layer Security in Azure Site Recovery\", 12/15/2023) and Azure Blob Storage no longer accepts TLS 1.0 and 1.1; a storage account enforces its minimum TLS version at the application layer: the connection succeeds and the request fails with HTTP 400, the TLS version not permitted (\"Enforce a minimum required version of Transport Layer Security (TLS) for requests to a storage account\", 07/07/2021), inside the encrypted connection".into(),
         Evidence::SynAckNotTheServers {
             server,
             synack,
