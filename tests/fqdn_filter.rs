@@ -12,29 +12,12 @@ mod common;
 use asrscope::model::{
     Analysis, Cause, ClosedBy, DenyPage, EndpointId, Evidence, Finding, ServerSeen, Status, Verdict,
 };
-use clap::Parser;
-use common::{analyze, truth};
+use common::{analysis, analyze, truth};
 use serde_json::Value;
 
 const REGIONS: [&str; 4] = ["--source-region", "eastus", "--target-region", "centralus"];
 const BLOB: &str = "asrcache1.blob.core.windows.net";
 const STORAGE: &str = "13.68.163.36";
-
-/// The analysis of a sample capture as values (the library's pipeline, as
-/// the terminal UI runs it).
-fn analysis(name: &str) -> Analysis {
-    let path = common::capture(name);
-    let mut args = vec!["asrscope", "analyze"];
-    args.extend_from_slice(&REGIONS);
-    args.push(&path);
-    let cli = asrscope::cli::Cli::try_parse_from(args).unwrap();
-    let asrscope::cli::Command::Analyze(args) = cli.command else {
-        panic!("not analyze")
-    };
-    asrscope::app::tui::analyse((&args).into())
-        .unwrap()
-        .analysis
-}
 
 /// The Site Recovery findings about an endpoint.
 fn findings_of(a: &Analysis, id: EndpointId) -> Vec<&Finding> {

@@ -14,29 +14,12 @@ use asrscope::model::{
     Analysis, CaService, Cause, DenyPage, EndpointId, Evidence, FindingKind, Fix, ImdsFailure,
     ImdsVia, Title, Verdict,
 };
-use clap::Parser;
-use common::{Row, data, run, truth};
+use common::{Row, analysis, data, run, truth};
 use serde_json::Value;
 
 const REGIONS: [&str; 4] = ["--source-region", "eastus", "--target-region", "centralus"];
 const IMDS: &str = "169.254.169.254";
 const PROXY: &str = "10.1.0.100";
-
-/// The analysis of a sample capture as values (the library's pipeline, as
-/// the terminal UI runs it).
-fn analysis(name: &str) -> Analysis {
-    let path = common::capture(name);
-    let mut args = vec!["asrscope", "analyze"];
-    args.extend_from_slice(&REGIONS);
-    args.push(&path);
-    let cli = asrscope::cli::Cli::try_parse_from(args).unwrap();
-    let asrscope::cli::Command::Analyze(args) = cli.command else {
-        panic!("not analyze")
-    };
-    asrscope::app::tui::analyse((&args).into())
-        .unwrap()
-        .analysis
-}
 
 fn finding(a: &Analysis, kind: &FindingKind) -> asrscope::model::Finding {
     a.diagnosis

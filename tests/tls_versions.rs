@@ -19,34 +19,11 @@ use asrscope::model::{
     Analysis, Cause, CertIssuer, ClosedBy, EndpointId, Evidence, Finding, FindingKind, Fix,
     Rejection, Severity, Status, Title, TlsRefusal, TlsVersion, Verdict, VmOs,
 };
-use clap::Parser;
-use common::{Row, analyze, truth};
+use common::{Row, analysis, analyze, truth};
 use serde_json::Value;
 
 const BLOB: &str = "asrcache1.blob.core.windows.net";
 const AAD: &str = "login.microsoftonline.com";
-
-/// The analysis of a sample capture as values (the library's pipeline, as
-/// the terminal UI runs it).
-fn analysis(name: &str) -> Analysis {
-    let path = common::capture(name);
-    let args = [
-        "asrscope",
-        "analyze",
-        "--source-region",
-        "eastus",
-        "--target-region",
-        "centralus",
-        &path,
-    ];
-    let cli = asrscope::cli::Cli::try_parse_from(args).unwrap();
-    let asrscope::cli::Command::Analyze(args) = cli.command else {
-        panic!("not analyze")
-    };
-    asrscope::app::tui::analyse((&args).into())
-        .unwrap()
-        .analysis
-}
 
 /// The one Site Recovery finding about an endpoint.
 fn finding_of(a: &Analysis, id: EndpointId) -> &Finding {

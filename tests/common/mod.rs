@@ -294,3 +294,25 @@ pub fn az_flat(v: &serde_json::Value) -> serde_json::Value {
     out["resourceGroup"] = serde_json::json!("rg1");
     out
 }
+
+/// The analysis of a sample capture as values, for eastus -> centralus
+/// (the library's pipeline, as the terminal UI runs it).
+pub fn analysis(name: &str) -> asrscope::model::Analysis {
+    let path = capture(name);
+    let args = [
+        "asrscope",
+        "analyze",
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+        &path,
+    ];
+    let cli = <asrscope::cli::Cli as clap::Parser>::try_parse_from(args).unwrap();
+    let asrscope::cli::Command::Analyze(args) = cli.command else {
+        panic!("not analyze")
+    };
+    asrscope::app::tui::analyse((&args).into())
+        .unwrap()
+        .analysis
+}
