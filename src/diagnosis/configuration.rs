@@ -17,7 +17,6 @@ use super::advice::{
 use crate::azure::Network;
 use crate::azure::endpoints::Endpoint;
 use crate::azure::firewall::{Flow as FirewallFlow, NameSpec};
-use crate::azure::nsg::Protocol;
 use crate::azure::tags::{TagDb, TagSource, for_cloud};
 use crate::model::{
     CheckEvidence, CheckNote, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, EndpointId,
@@ -109,46 +108,15 @@ pub(crate) fn check(
     }
 }
 
-/// The platform services Site Recovery's VMs reach directly: the service,
-/// its address, the service tag an NSG rule must name to filter it, the
-/// protocols it is reached by, the protocol an allow rule names (`*` for
-/// both) and the port.
-type PlatformService = (
-    &'static str,
-    &'static str,
-    &'static str,
-    &'static [Protocol],
-    &'static str,
-    u16,
-);
-
-const PLATFORM: [PlatformService; 2] = [
-    (
-        "Instance Metadata Service (IMDS)",
-        "169.254.169.254",
-        "AzurePlatformIMDS",
-        &[Protocol::Tcp],
-        "Tcp",
-        80,
-    ),
-    (
-        "Azure-provided DNS",
-        "168.63.129.16",
-        "AzurePlatformDNS",
-        &[Protocol::Udp, Protocol::Tcp],
-        "*",
-        53,
-    ),
-];
-
 /// Each platform service as the NSGs treat it: denied by the first rule
 /// naming its tag that denies it (the NIC's NSG first, UDP before TCP),
 /// with the allow rule to add before it.
 fn platform_checks(network: &Network) -> Vec<PlatformCheck> {
-    PLATFORM
+    crate::azure::nsg::platform::CHECKED
         .iter()
-        .map(|&(service, address, tag, protocols, proto_name, port)| {
-            let deny = protocols.iter().find_map(|p| {
+        .map(|c| {
+            let (tag, port, proto_name) = (c.need.tag, c.port, c.rule_protocol);
+            let deny = c.protocols.iter().find_map(|p| {
                 crate::azure::nsg::platform::rules_for(&network.nsgs, tag, *p, port)
                     .into_iter()
                     .find(|r| r.access == crate::azure::nsg::Access::Deny)
@@ -166,8 +134,8 @@ fn platform_checks(network: &Network) -> Vec<PlatformCheck> {
                 .into_iter()
                 .collect();
             PlatformCheck {
-                service,
-                address,
+                service: c.need.service,
+                address: c.need.address,
                 tag,
                 protocol: proto_name,
                 port,

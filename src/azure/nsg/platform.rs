@@ -10,7 +10,39 @@
 //! taken to apply to the VM.
 
 use super::{Access, Direction, Nsg, Nsgs, Prefix, Protocol};
+use crate::azure::platform::NEEDS;
 use crate::model::AppliedTo;
+use crate::model::requirements::PlatformNeed;
+
+/// A platform service `check` judges against the NSGs: what `requirements`
+/// says of it, the protocols it is reached by, the protocol an allow rule
+/// names (`*` for both) and the port.
+pub(crate) struct Checked {
+    /// The service as `requirements` lists it (its address and tag).
+    pub need: &'static PlatformNeed,
+    /// The protocols it is reached by.
+    pub protocols: &'static [Protocol],
+    /// The protocol an allow rule for it names.
+    pub rule_protocol: &'static str,
+    /// Its port.
+    pub port: u16,
+}
+
+/// IMDS on TCP 80 and Azure-provided DNS on UDP and TCP 53.
+pub(crate) const CHECKED: [Checked; 2] = [
+    Checked {
+        need: &NEEDS[0],
+        protocols: &[Protocol::Tcp],
+        rule_protocol: "Tcp",
+        port: 80,
+    },
+    Checked {
+        need: &NEEDS[1],
+        protocols: &[Protocol::Udp, Protocol::Tcp],
+        rule_protocol: "*",
+        port: 53,
+    },
+];
 
 /// The outbound rule of one NSG that decides traffic to a platform
 /// service's tag.
