@@ -17,6 +17,7 @@ use crate::model::{
     ServiceEndpointWhy, Severity, Status, Thresholds, Title, Tunnel, TunnelKind, Upload, VmOs,
 };
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 
 /// What a finding says beyond its evidence.
 pub(super) struct Kind {
@@ -964,7 +965,14 @@ pub(super) fn stale_tags(
 /// VMs of a multi-VM consistency group whose port never answered: the
 /// first such flow's cause, and which peers answered and which did not.
 pub(super) fn multi_vm(m: &MultiVm) -> Option<Finding> {
-    let cause = m.blocked.values().next()?;
+    // A peer that answered another connection is reachable: an attempt
+    // dropped before it is not a blocked port.
+    let blocked: Vec<(&IpAddr, &Cause)> = m
+        .blocked
+        .iter()
+        .filter(|(ip, _)| !m.answered.contains(*ip))
+        .collect();
+    let cause = blocked.first()?.1;
     let port = crate::azure::endpoints::MULTI_VM_PORT;
     Some(finding(
         FindingKind::MultiVmConsistency { port },
@@ -978,7 +986,7 @@ pub(super) fn multi_vm(m: &MultiVm) -> Option<Finding> {
             Evidence::Cause(cause.clone()),
             Evidence::MultiVmPeers {
                 port,
-                blocked: m.blocked.keys().copied().collect(),
+                blocked: blocked.iter().map(|(ip, _)| **ip).collect(),
                 answered: m.answered.iter().copied().collect(),
             },
         ],

@@ -813,9 +813,11 @@ fn an_unanswered_multi_vm_consistency_port_is_a_finding() {
         }
     );
     assert!(d.has_asr_findings());
-    // Answered everywhere, or unanswered on another port: no such finding.
+    // Answered everywhere, a peer whose port answered after one attempt
+    // was dropped, or unanswered on another port: no such finding.
     for flows in [
         vec![peer("10.1.3.4", true)],
+        vec![peer("10.1.3.4", false), peer("10.1.3.4", true)],
         vec![{
             let mut f = peer("10.1.2.4", false);
             f.dst_port = 20_005;
