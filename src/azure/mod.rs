@@ -11,6 +11,7 @@ pub(crate) mod json;
 pub mod kind;
 pub mod nsg;
 pub(crate) mod pki;
+pub mod placement;
 pub(crate) mod platform;
 pub(crate) mod privatelink;
 pub(crate) mod regions;
@@ -31,6 +32,8 @@ pub struct Network {
     /// Azure Firewall policies, rule collection groups, firewalls and IP
     /// groups (the azure-firewall extension's `az network firewall …`).
     pub firewalls: firewall::Firewalls,
+    /// Where the VM sits: its NIC, subnet and virtual network.
+    pub placement: placement::Placement,
     /// The exports read, with their kinds, for the report.
     pub exports: Vec<crate::model::ExportRead>,
 }
@@ -47,6 +50,7 @@ impl Network {
             nsgs: nsg::Nsgs::new(nsgs),
             routes: routes::Routes::new(routes, tags),
             firewalls: firewall::Firewalls::default(),
+            placement: placement::Placement::default(),
             exports: Vec::new(),
         }
     }
