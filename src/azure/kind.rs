@@ -1,6 +1,6 @@
 //! What an export is, told by its shape: `--azure FILE` takes any export
 //! asrscope reads (NSGs, routes, firewall policies, rule collection groups,
-//! firewalls, IP groups) and hands it to its reader.
+//! firewalls, IP groups, storage accounts) and hands it to its reader.
 //!
 //! The shape is told from the keys of the document's first levels (and a
 //! resource's `type`), read in one pass that builds nothing: an export of
@@ -14,7 +14,8 @@ pub use crate::model::ExportKind;
 
 /// Every kind, in the order shapes are told apart: the most particular keys
 /// first.
-pub const ALL: [ExportKind; 6] = [
+pub const ALL: [ExportKind; 7] = [
+    ExportKind::StorageAccount,
     ExportKind::Nsg,
     ExportKind::RuleCollectionGroups,
     ExportKind::Firewall,
@@ -63,6 +64,10 @@ fn marks(kind: ExportKind) -> (&'static [&'static str], &'static str) {
         ),
         ExportKind::Routes => (&["routes", "nextHopType"], "Microsoft.Network/routeTables"),
         ExportKind::IpGroup => (&["ipAddresses"], "Microsoft.Network/ipGroups"),
+        ExportKind::StorageAccount => (
+            &["networkRuleSet", "networkAcls", "primaryEndpoints"],
+            "Microsoft.Storage/storageAccounts",
+        ),
     }
 }
 
@@ -247,6 +252,18 @@ mod tests {
             (
                 r#"{"properties": {"ipAddresses": ["10.0.0.0/8"]}}"#,
                 Some(ExportKind::IpGroup),
+            ),
+            (
+                r#"{"type": "Microsoft.Storage/storageAccounts", "name": "c", "networkRuleSet": {}}"#,
+                Some(ExportKind::StorageAccount),
+            ),
+            (
+                r#"[{"name": "c", "networkRuleSet": {"defaultAction": "Deny"}, "dnsEndpointType": "Standard"}]"#,
+                Some(ExportKind::StorageAccount),
+            ),
+            (
+                r#"{"properties": {"networkAcls": {"bypass": "AzureServices"}}}"#,
+                Some(ExportKind::StorageAccount),
             ),
             (r#"{"something": "else"}"#, None),
             (r#"[1, 2, 3]"#, None),

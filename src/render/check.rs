@@ -80,6 +80,11 @@ pub(crate) fn evidence(e: &CheckEvidence) -> String {
                 super::firewall::with_notes(verdict)
             )
         }
+        CheckEvidence::StorageFirewall(v) => format!(
+            "cache storage firewall ({}): {}",
+            super::storage::outcome(v),
+            super::storage::with_notes(v)
+        ),
         CheckEvidence::RoutedTo {
             count,
             prefixes,

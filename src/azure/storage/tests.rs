@@ -1,0 +1,1 @@
+//! Tests of the storage account reader and evaluation.
