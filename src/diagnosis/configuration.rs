@@ -450,7 +450,8 @@ fn denied_before(status: ConfigStatus) -> bool {
 /// subnet). Its verdict and evidence are kept whatever the status; the
 /// status is `storage-firewall-denied` when no earlier layer denied.
 fn storage_judgement(r: &mut ConfigRequirement, network: &Network, source: &Region) {
-    let source_seen = crate::azure::storage::source_of(false, r.firewall.as_ref(), &network.placement);
+    let source_seen =
+        crate::azure::storage::source_of(false, r.firewall.as_ref(), &network.placement);
     let worst = network
         .storage
         .iter()
@@ -461,7 +462,9 @@ fn storage_judgement(r: &mut ConfigRequirement, network: &Network, source: &Regi
                 seen: false,
             })
         })
-        .fold(None, |kept, v| worse(kept, Some(v), crate::model::StorageVerdict::harm));
+        .fold(None, |kept, v| {
+            worse(kept, Some(v), crate::model::StorageVerdict::harm)
+        });
     let Some(v) = worst else { return };
     r.evidence.push(CheckEvidence::StorageFirewall(v.clone()));
     r.fixes.extend(storage_fixes(&v));

@@ -538,9 +538,7 @@ impl FindingKind {
             | FindingKind::OldTlsNegotiated { endpoint } => Some(*endpoint),
             FindingKind::CacheRegion { .. }
             | FindingKind::ThroughAppliance
-            | FindingKind::StorageFirewall => {
-                Some(EndpointId::CacheStorage)
-            }
+            | FindingKind::StorageFirewall => Some(EndpointId::CacheStorage),
             FindingKind::StaleTags
             | FindingKind::PrivateSubnet
             | FindingKind::ImdsThroughProxy

@@ -431,8 +431,14 @@ impl Serialize for StorageVerdict {
         use crate::model::StorageSource as Src;
         let (source, subnet) = match &self.source {
             Src::PrivateEndpoint => ("private-endpoint", None),
-            Src::Subnet { id, service_endpoint: true } => ("subnet-service-endpoint", Some(id.as_str())),
-            Src::Subnet { id, service_endpoint: false } => ("subnet-public-address", Some(id.as_str())),
+            Src::Subnet {
+                id,
+                service_endpoint: true,
+            } => ("subnet-service-endpoint", Some(id.as_str())),
+            Src::Subnet {
+                id,
+                service_endpoint: false,
+            } => ("subnet-public-address", Some(id.as_str())),
             Src::FirewallSnat { .. } => ("firewall-snat", None),
             Src::PublicAddress => ("public-address", None),
             Src::Unknown { subnet } => ("unknown", subnet.as_deref()),

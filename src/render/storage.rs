@@ -34,7 +34,9 @@ pub(crate) fn source(s: &StorageSource) -> String {
             "from {} (it translates the source of what it allows)",
             firewall
                 .as_deref()
-                .map_or("the Azure Firewall".to_string(), |f| format!("Azure Firewall {f}"))
+                .map_or("the Azure Firewall".to_string(), |f| format!(
+                    "Azure Firewall {f}"
+                ))
         ),
         StorageSource::PublicAddress => "from the public address the VM leaves by".into(),
         StorageSource::Unknown { .. } => {

@@ -152,9 +152,12 @@ impl Account {
             }
         };
         let rule_for = |id: &str| {
-            self.vnet_rules
-                .iter()
-                .find(|r| r.active() && r.subnet.as_str().eq_ignore_ascii_case(id.trim_end_matches('/')))
+            self.vnet_rules.iter().find(|r| {
+                r.active()
+                    && r.subnet
+                        .as_str()
+                        .eq_ignore_ascii_case(id.trim_end_matches('/'))
+            })
         };
         match &asked.source {
             StorageSource::Subnet {

@@ -122,7 +122,11 @@ fn account(o: &Map<String, Value>) -> Result<Account, StorageError> {
         Some(s) if s.eq_ignore_ascii_case("Enabled") => PublicAccess::Enabled,
         Some(s) if s.eq_ignore_ascii_case("Disabled") => PublicAccess::Disabled,
         Some(s) if s.eq_ignore_ascii_case("SecuredByPerimeter") => PublicAccess::SecuredByPerimeter,
-        Some(s) => return Err(at.err(format!("publicNetworkAccess \"{s}\" is not Enabled, Disabled or SecuredByPerimeter"))),
+        Some(s) => {
+            return Err(at.err(format!(
+                "publicNetworkAccess \"{s}\" is not Enabled, Disabled or SecuredByPerimeter"
+            )));
+        }
     };
     let empty = Map::new();
     let acls = match get(o, "networkRuleSet").or_else(|| get(o, "networkAcls")) {
@@ -130,7 +134,10 @@ fn account(o: &Map<String, Value>) -> Result<Account, StorageError> {
         Some(Value::Object(m)) => m,
         Some(other) => return Err(at.err(format!("networkRuleSet is {}", kind(other)))),
     };
-    let default_deny = match at.string("defaultAction", acls.get("defaultAction"))?.as_deref() {
+    let default_deny = match at
+        .string("defaultAction", acls.get("defaultAction"))?
+        .as_deref()
+    {
         None => false,
         Some(s) if s.eq_ignore_ascii_case("Allow") => false,
         Some(s) if s.eq_ignore_ascii_case("Deny") => true,
@@ -153,14 +160,19 @@ fn account(o: &Map<String, Value>) -> Result<Account, StorageError> {
         None => None,
         Some(Value::Bool(b)) => Some(*b),
         Some(other) => {
-            return Err(at.err(format!("allowSharedKeyAccess is {}, not true or false", kind(other))));
+            return Err(at.err(format!(
+                "allowSharedKeyAccess is {}, not true or false",
+                kind(other)
+            )));
         }
     };
     Ok(Account {
         vnet_rules: vnet_rules(&at, acls)?,
         ip_rules: ip_rules(&at, "ipRules", acls)?,
         ipv6_rules: ip_rules(&at, "ipv6Rules", acls)?,
-        resource_rules: at.list("resourceAccessRules", acls.get("resourceAccessRules"))?.len(),
+        resource_rules: at
+            .list("resourceAccessRules", acls.get("resourceAccessRules"))?
+            .len(),
         private_endpoints: private_endpoints(&at, get(o, "privateEndpointConnections"))?,
         name,
         id,
@@ -189,7 +201,10 @@ fn vnet_rules(at: &At, acls: &Map<String, Value>) -> Result<Vec<VnetRule>, Stora
             };
             // `az` prints the client name; the REST body has `id`.
             let subnet = at
-                .string("virtualNetworkResourceId", r.get("virtualNetworkResourceId").or_else(|| r.get("id")))?
+                .string(
+                    "virtualNetworkResourceId",
+                    r.get("virtualNetworkResourceId").or_else(|| r.get("id")),
+                )?
                 .ok_or_else(|| at.err("a virtual network rule has no virtualNetworkResourceId"))?;
             let action = at.string("action", r.get("action"))?;
             Ok(VnetRule {
@@ -209,8 +224,11 @@ fn ip_rules(at: &At, label: &str, acls: &Map<String, Value>) -> Result<Vec<Strin
                 return Err(at.err(format!("{label} holds {}", kind(r))));
             };
             // `az` prints the client name; the REST body has `value`.
-            at.string("ipAddressOrRange", r.get("ipAddressOrRange").or_else(|| r.get("value")))?
-                .ok_or_else(|| at.err(format!("a rule of {label} has no ipAddressOrRange")))
+            at.string(
+                "ipAddressOrRange",
+                r.get("ipAddressOrRange").or_else(|| r.get("value")),
+            )?
+            .ok_or_else(|| at.err(format!("a rule of {label} has no ipAddressOrRange")))
         })
         .collect()
 }
