@@ -359,6 +359,7 @@ pub fn network_from(
     let (mut all_nsgs, mut all_routes) = (Vec::new(), Vec::new());
     let mut firewalls = crate::azure::firewall::Exports::default();
     let mut storage = Vec::new();
+    let mut placement = crate::azure::placement::Placement::default();
     let mut read = Vec::new();
     let given = nsgs
         .iter()
@@ -412,6 +413,13 @@ pub fn network_from(
                 storage.extend(got);
                 n
             }
+            ExportKind::Nic | ExportKind::Subnet | ExportKind::Vnet => {
+                let (nics, got) =
+                    crate::azure::placement::parse_placement(&text).map_err(|e| fail(&e))?;
+                let n = nics.len() + got.subnets.len() + got.vnets.len();
+                placement.add(nics, got).map_err(|e| fail(&e))?;
+                n
+            }
             _ => {
                 let got =
                     crate::azure::firewall::parse_firewall_exports(&text).map_err(|e| fail(&e))?;
@@ -432,6 +440,7 @@ pub fn network_from(
     let mut network =
         crate::azure::Network::new(all_nsgs, all_routes, tags).with_firewalls(firewalls);
     network.storage = storage;
+    network.placement = placement;
     network.exports = read;
     Ok(network)
 }
