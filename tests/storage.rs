@@ -366,3 +366,186 @@ fn storage_finding(v: &Value) -> &Value {
         .find(|f| f["about"]["kind"] == "storage-firewall")
         .unwrap_or_else(|| panic!("no storage finding: {}", v["diagnosis"]["findings"]))
 }
+
+#[test]
+fn with_the_subnet_only_its_own_rule_lets_it_in() {
+    let (code, v) = check(&[
+        "--azure",
+        &data("nsg-allow-all.json"),
+        "--azure",
+        &data("storage-deny-subnet.json"),
+        "--azure",
+        &data("storage-vm-subnet.json"),
+    ]);
+    assert_eq!(code, 1);
+    let r = cache(&v);
+    assert_eq!(r["status"], "storage-firewall-denied", "{r}");
+    let s = &r["storage"];
+    assert_eq!(s["outcome"], "deny");
+    assert_eq!(s["source"], "subnet-service-endpoint");
+    assert_eq!(
+        s["setting"],
+        "networkRuleSet.defaultAction Deny, and no virtual network rule for subnet app"
+    );
+    assert_eq!(fix_kinds(r), ["storage-vnet-rule"]);
+    assert!(
+        r["fix"][0].as_str().unwrap().ends_with(
+            "az storage account network-rule add -g 'asr-rg' --account-name 'asrcache1' --subnet '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/asr-rg/providers/Microsoft.Network/virtualNetworks/asr-vnet/subnets/app'"
+        ),
+        "{r}"
+    );
+    // Without the service endpoint storage sees a public address: the
+    // endpoint is added (keeping the subnet's others), then the rule.
+    let dir = scratch();
+    let mut subnet: Value =
+        serde_json::from_str(&std::fs::read_to_string(data("storage-vm-subnet.json")).unwrap())
+            .unwrap();
+    subnet["serviceEndpoints"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|e| e["service"] != "Microsoft.Storage");
+    let f = write(&dir, "subnet.json", &subnet);
+    let (_, v) = check(&[
+        "--azure",
+        &data("nsg-allow-all.json"),
+        "--azure",
+        &data("storage-deny-subnet.json"),
+        "--azure",
+        &f,
+    ]);
+    let r = cache(&v);
+    assert_eq!(r["status"], "storage-firewall-denied");
+    assert_eq!(r["storage"]["source"], "subnet-public-address");
+    assert_eq!(
+        fix_kinds(r),
+        ["storage-subnet-endpoint", "storage-vnet-rule"]
+    );
+    let endpoint = r["fix"][0].as_str().unwrap();
+    assert!(
+        endpoint.ends_with(
+            r#"az network vnet subnet update -g 'asr-rg' --vnet-name 'asr-vnet' -n 'app' --add serviceEndpoints '{"service":"Microsoft.Storage"}'"#
+        ),
+        "{endpoint}"
+    );
+    let command = &endpoint[endpoint.find("az network").unwrap()..];
+    assert!(!command.contains("--service-endpoints"), "{endpoint}");
+    // analyze: the capture's cache write looks healthy; the export refuses it.
+    let (code, a) = analyze(
+        "healthy-tls12-dns.pcap",
+        &[
+            "--azure",
+            &data("storage-deny-subnet.json"),
+            "--azure",
+            &data("storage-vm-subnet.json"),
+        ],
+    );
+    assert_eq!(code, 1);
+    let f = flow(&a, "asrcache1.blob.core.windows.net");
+    assert_eq!(f["verdict"], "allowed");
+    assert_eq!(f["storage"]["outcome"], "deny");
+    let req = requirement(&a, "cache-storage");
+    assert_eq!(req["status"], "blocked");
+    let finding = storage_finding(&a);
+    assert_eq!(finding["severity"], "critical");
+    assert!(
+        finding["evidence"][0]
+            .as_str()
+            .unwrap()
+            .contains("no virtual network rule for subnet app"),
+        "{finding}"
+    );
+}
+
+/// The parameters azure-cli defines for each command asrscope prints about
+/// the cache account (`src/azure-cli/azure/cli/command_modules/storage/
+/// _params.py`: `storage account network-rule` takes `--account-name`,
+/// `--subnet`, `--vnet-name`, `--ip-address`, `--action`; `storage account
+/// update` takes `--bypass` (space-separated, replacing the list),
+/// `--allow-shared-key-access`, `--default-action`; the network module's
+/// `network vnet subnet update` has the generic update's `--add`).
+const PARAMETERS: &[(&str, &[&str])] = &[
+    (
+        "az storage account network-rule add",
+        &[
+            "-g",
+            "--account-name",
+            "--subnet",
+            "--vnet-name",
+            "--ip-address",
+            "--action",
+        ],
+    ),
+    (
+        "az storage account update",
+        &["-g", "-n", "--bypass", "--allow-shared-key-access"],
+    ),
+    (
+        "az network vnet subnet update",
+        &["-g", "--vnet-name", "-n", "--add"],
+    ),
+    ("az network vnet subnet show", &["-g", "--vnet-name", "-n"]),
+    ("az network nic show", &["-g", "-n"]),
+    (
+        "az storage account network-security-perimeter-configuration list",
+        &["-g", "--account-name"],
+    ),
+];
+
+#[test]
+fn every_az_command_printed_uses_parameters_azure_cli_defines() {
+    let dir = scratch();
+    let mut outputs = Vec::new();
+    let mut acct: Value =
+        serde_json::from_str(&std::fs::read_to_string(data("storage-no-trusted.json")).unwrap())
+            .unwrap();
+    acct["allowSharedKeyAccess"] = json!(false);
+    let no_key = write(&dir, "nokey.json", &acct);
+    acct["publicNetworkAccess"] = json!("SecuredByPerimeter");
+    let perimeter = write(&dir, "perimeter.json", &acct);
+    for exports in [
+        vec![no_key.as_str(), data_static("storage-vm-subnet.json")],
+        vec![perimeter.as_str()],
+        vec![
+            data_static("storage-deny-subnet.json"),
+            data_static("storage-vm-subnet.json"),
+        ],
+    ] {
+        let mut args = vec!["--azure", data_static("nsg-allow-all.json")];
+        for e in exports {
+            args.extend(["--azure", e]);
+        }
+        let (_, v) = check(&args);
+        outputs.extend(
+            cache(&v)["fix"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f.as_str().unwrap().to_string()),
+        );
+    }
+    let mut seen = 0;
+    for fix in &outputs {
+        for (cmd, params) in PARAMETERS {
+            let Some(at) = fix.find(cmd) else { continue };
+            seen += 1;
+            let rest = &fix[at + cmd.len()..];
+            let rest = rest.split(" (and ").next().unwrap().trim_end_matches(')');
+            for word in rest.split_whitespace().filter(|w| w.starts_with('-')) {
+                assert!(params.contains(&word), "{cmd}: {word} in {fix}");
+            }
+        }
+    }
+    assert!(seen >= 5, "{outputs:#?}");
+    assert!(
+        outputs
+            .iter()
+            .any(|f| f.contains("--allow-shared-key-access true")
+                && f.contains("Storage Blob Data Contributor")),
+        "{outputs:#?}"
+    );
+}
+
+/// A path of `tests/data`, kept for the test's life.
+fn data_static(name: &str) -> &'static str {
+    Box::leak(data(name).into_boxed_str())
+}
