@@ -632,7 +632,7 @@ fn storage_fix(fix: &Fix) -> String {
             quote(subnet)
         ),
         Fix::StorageSubnetEndpoint { subnet } => format!(
-            "add a Microsoft.Storage service endpoint to subnet {}, so that storage sees the subnet, not a public address; this adds it to the subnet's service endpoints and keeps the others (--service-endpoints would replace the list): az network vnet subnet update -g {} --vnet-name {} -n {} --add serviceEndpoints '{{\"service\":\"Microsoft.Storage\"}}'",
+            "add a Microsoft.Storage service endpoint to subnet {}, so that storage sees the subnet, not a public address; this adds it to the subnet's service endpoints and keeps the others (a list given to the update would replace them): az network vnet subnet update -g {} --vnet-name {} -n {} --add serviceEndpoints '{{\"service\":\"Microsoft.Storage\"}}'",
             id_segment(subnet, "subnets").unwrap_or("<subnet>"),
             quote(id_segment(subnet, "resourceGroups").unwrap_or("<resource-group>")),
             quote(id_segment(subnet, "virtualNetworks").unwrap_or("<vnet>")),
