@@ -549,3 +549,49 @@ fn every_az_command_printed_uses_parameters_azure_cli_defines() {
 fn data_static(name: &str) -> &'static str {
     Box::leak(data(name).into_boxed_str())
 }
+
+#[test]
+fn behind_the_azure_firewall_storage_sees_the_firewall() {
+    // The hub's policy, with an application rule for the cache account
+    // added: the firewall lets the writes through, translating their
+    // source, so the account sees the firewall, not the VM's subnet.
+    let dir = scratch();
+    let mut groups: Value =
+        serde_json::from_str(&std::fs::read_to_string(data("fw-rcg-no-blob.json")).unwrap())
+            .unwrap();
+    let rules = groups[0]["ruleCollections"][0]["rules"]
+        .as_array_mut()
+        .unwrap();
+    let mut blob = rules[0].clone();
+    blob["name"] = json!("cache");
+    blob["targetFqdns"] = json!(["*.blob.core.windows.net"]);
+    rules.push(blob);
+    let groups = write(&dir, "rcg.json", &groups);
+    let mut args = vec![
+        "--routes".to_string(),
+        data("routes-udr-nva.json"),
+        "--azure".to_string(),
+        data("nsg-allow-all.json"),
+        "--azure".to_string(),
+        data("fw-firewall.json"),
+        "--azure".to_string(),
+        data("fw-policy.json"),
+        "--azure".to_string(),
+        groups,
+    ];
+    for f in ["storage-deny-subnet.json", "storage-vm-subnet.json"] {
+        args.extend(["--azure".to_string(), data(f)]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (_, v) = check(&args);
+    let r = cache(&v);
+    assert_eq!(r["firewall"]["outcome"], "allow", "{r}");
+    assert_eq!(r["status"], "storage-firewall-denied", "{r}");
+    let s = &r["storage"];
+    assert_eq!(s["source"], "firewall-snat");
+    assert_eq!(
+        s["setting"],
+        "networkRuleSet.defaultAction Deny, and no virtual network rule for AzureFirewallSubnet nor IP rule for the firewall's address"
+    );
+    assert!(fix_kinds(r).contains(&"storage-firewall-snat"), "{r}");
+}
