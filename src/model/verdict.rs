@@ -476,8 +476,9 @@ pub enum Cause {
         name: String,
     },
     /// Checklist only: the cache storage account's own firewall refuses the
-    /// VM's traffic, by its export (`--azure`), however the connections went:
-    /// the refusal is an HTTP 403 inside TLS.
+    /// VM's traffic, or misses what Site Recovery requires of it (trusted
+    /// Microsoft services), by its export (`--azure`), however the
+    /// connections went: the refusal is an HTTP 403 inside TLS.
     StorageFirewallRefuses {
         /// The account.
         account: String,

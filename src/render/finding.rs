@@ -50,7 +50,7 @@ pub(crate) fn title(t: &Title) -> String {
             format!("the NSG export denies {pattern} but the capture shows it working")
         }
         Title::StorageFirewallRefuses { account, certain: true } => format!(
-            "the cache storage account {account} refuses the VM's traffic by its own firewall settings, which the capture cannot show"
+            "the cache storage account {account} refuses Site Recovery by its own firewall settings, which the capture cannot show"
         ),
         Title::StorageFirewallRefuses { account, certain: false } => format!(
             "whether the cache storage account {account} lets the VM's traffic in cannot be told from its export, and the capture cannot show it"

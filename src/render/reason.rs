@@ -290,7 +290,7 @@ pub fn cause(c: &Cause) -> String {
             "{name} resolves to a public address, not to the vault's private endpoint: the vault refuses this network"
         ),
         Cause::StorageFirewallRefuses { account } => format!(
-            "the storage account {account}'s own firewall refuses the VM's traffic, by its export: the refusal is an HTTP 403 inside TLS, which a capture cannot show (its connections complete)"
+            "the storage account {account}'s own firewall settings refuse Site Recovery, by its export (the VM's traffic, or the trusted Microsoft services it requires): the refusal is an HTTP 403 inside TLS, which a capture cannot show (its connections complete)"
         ),
         Cause::NothingToJudge { flows } => {
             format!("{flows} flows, none complete enough to judge")
