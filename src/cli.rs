@@ -232,7 +232,7 @@ pub struct JudgeArgs {
     pub routes: Vec<PathBuf>,
     /// Any export of the VM's network, its kind told by its shape: NSGs,
     /// routes, Azure Firewall policies and their rule collection groups,
-    /// firewalls, IP groups; repeatable.
+    /// firewalls, IP groups, storage accounts; repeatable.
     #[arg(long = "azure", value_name = "FILE")]
     pub azure: Vec<PathBuf>,
 }
@@ -305,7 +305,7 @@ pub struct CheckArgs {
     pub routes: Vec<PathBuf>,
     /// Any export of the VM's network, its kind told by its shape: NSGs,
     /// routes, Azure Firewall policies and their rule collection groups,
-    /// firewalls, IP groups; repeatable.
+    /// firewalls, IP groups, storage accounts; repeatable.
     #[arg(long = "azure", value_name = "FILE")]
     pub azure: Vec<PathBuf>,
     /// Region of the replicated VMs.

@@ -978,6 +978,12 @@ fn requirement_fixes(dir: &Scratch) -> Vec<String> {
         &route_table(&[("fw", "0.0.0.0/0", "VirtualAppliance")]),
     );
     let (deny, allow) = (data("nsg-deny-eventhub.json"), data("nsg-allow-all.json"));
+    let storage = data("storage-deny-subnet.json");
+    let mut no_endpoint: Value =
+        serde_json::from_str(&std::fs::read_to_string(data("storage-vm-subnet.json")).unwrap())
+            .unwrap();
+    no_endpoint["serviceEndpoints"] = json!([]);
+    let subnet = dir.write("subnet.json", &no_endpoint);
     let platform = data("nsg-deny-platform.json");
     let (tunnel, drop) = (
         data("routes-forced-tunnel.json"),
@@ -1002,6 +1008,16 @@ fn requirement_fixes(dir: &Scratch) -> Vec<String> {
         vec!["--nsg", allow.as_str(), "--routes", drop.as_str()],
         vec!["--nsg", show.as_str()],
         vec!["--nsg", platform.as_str()],
+        // The cache account denies by default, and the VM's subnet has no
+        // Microsoft.Storage service endpoint.
+        vec![
+            "--nsg",
+            allow.as_str(),
+            "--azure",
+            storage.as_str(),
+            "--azure",
+            subnet.as_str(),
+        ],
     ] {
         let (_, v) = check(&extra);
         let platform = v["platform"].as_array().unwrap();
@@ -1138,4 +1154,39 @@ fn every_az_command_printed_uses_only_azure_clis_parameters_and_weakens_nothing(
     assert!(!all.contains("--service-endpoints"), "{all}");
     assert!(!all.contains("route-table route create"), "{all}");
     assert!(!all.contains("--next-hop-type Internet"), "{all}");
+}
+
+#[test]
+fn microsofts_storage_account_example_reads_in_every_shape() {
+    use asrscope::azure::storage::{PublicAccess, parse_storage_accounts};
+    let rest = microsoft_body("StorageAccountGetProperties");
+    let mut flat = az_flat(&rest);
+    let acls = flat.as_object_mut().unwrap().remove("networkAcls").unwrap();
+    flat["networkRuleSet"] = acls;
+    for (shape, v) in [
+        ("rest", rest.clone()),
+        ("az", flat.clone()),
+        ("list", json!([flat])),
+        ("value", json!({"value": [rest]})),
+    ] {
+        let text = v.to_string();
+        assert_eq!(
+            asrscope::azure::kind::sniff(&text),
+            Some(asrscope::model::ExportKind::StorageAccount),
+            "{shape}"
+        );
+        let a = parse_storage_accounts(&text).unwrap();
+        assert_eq!(a.len(), 1, "{shape}");
+        let a = &a[0];
+        assert_eq!(a.name, "sto8596");
+        assert_eq!(a.blob_host, "sto8596.blob.core.windows.net");
+        assert_eq!(a.location.as_deref(), Some("eastus2(stage)"));
+        assert_eq!(a.public_access, PublicAccess::Enabled);
+        assert!(!a.default_deny);
+        assert_eq!(a.bypass, ["AzureServices"]);
+        assert!(a.vnet_rules.is_empty() && a.ip_rules.is_empty());
+        assert_eq!(a.resource_rules, 1);
+        assert_eq!(a.shared_key, None);
+        assert_eq!(a.resource_group().as_deref(), Some("res9407"));
+    }
 }

@@ -480,3 +480,51 @@ fn every_truncation_and_corruption_of_a_firewall_export_is_refused_or_read_witho
     }
     assert!(refused > 0);
 }
+
+#[test]
+fn broken_storage_account_exports_are_one_line_naming_the_file_exit_2() {
+    let dir = scratch();
+    let acct = std::fs::read_to_string(data("storage-deny-subnet.json")).unwrap();
+    let cases = [
+        ("cut.json", acct[..acct.len() / 2].to_string(), "not JSON"),
+        (
+            "twice.json",
+            acct.replacen(
+                "\"defaultAction\": \"Deny\"",
+                "\"defaultAction\": \"Deny\", \"defaultAction\": \"Allow\"",
+                1,
+            ),
+            "the key \"defaultAction\" appears twice in one object",
+        ),
+        (
+            "action.json",
+            acct.replacen(
+                "\"defaultAction\": \"Deny\"",
+                "\"defaultAction\": \"Maybe\"",
+                1,
+            ),
+            "storage account \"asrcache1\": defaultAction \"Maybe\" is not Allow or Deny",
+        ),
+        (
+            "rules.json",
+            acct.replacen("\"ipRules\": []", "\"ipRules\": \"all\"", 1),
+            "storage account \"asrcache1\": ipRules is a string, not a list",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let file = write(&dir, name, &text);
+        let (code, out, err) = check(&["--azure", &data("nsg-allow-all.json"), "--azure", &file]);
+        assert_eq!(code, 2, "{name}: {out}{err}");
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+        assert!(err.contains(&file), "{name}: {err}");
+        assert!(err.contains(want), "{name}: {err}");
+        assert!(out.is_empty(), "{name}: {out}");
+    }
+    // An account name written to mislead is shown escaped.
+    let named = acct.replace("asrcache1", "asr\\u202ecache\\u001b[2J");
+    let file = write(&dir, "named.json", &named);
+    let (_, out, err) = check(&["--azure", &data("nsg-allow-all.json"), "--azure", &file]);
+    assert!(err.is_empty(), "{err}");
+    assert!(out.contains("asr\\226\\128\\174cache\\027[2J"), "{out}");
+    assert!(!out.contains('\u{202e}') && !out.contains('\u{1b}'));
+}

@@ -762,3 +762,15 @@ fn details_show_the_firewall_verdict() {
     let text = flat(&detail_text(&snap, "asrcache1"));
     assert!(text.contains("no rule matches: the default deny"), "{text}");
 }
+
+#[test]
+fn detail_of_a_cache_flow_gives_the_storage_accounts_answer() {
+    let account = common::data("storage-private.json");
+    let snap = snapshot_with("healthy-tls12-dns.pcap", &["--azure", &account]);
+    let text = flat(&detail_text(&snap, "asrcache1.blob.core.windows.net"));
+    assert!(
+        text.contains("storage account asrcache1 refuses the traffic"),
+        "{text}"
+    );
+    assert!(text.contains("publicNetworkAccess Disabled"), "{text}");
+}

@@ -358,6 +358,8 @@ pub fn network_from(
     let name = |p: &Path| crate::sanitize::for_terminal(&p.display().to_string());
     let (mut all_nsgs, mut all_routes) = (Vec::new(), Vec::new());
     let mut firewalls = crate::azure::firewall::Exports::default();
+    let mut storage = Vec::new();
+    let mut placement = crate::azure::placement::Placement::default();
     let mut read = Vec::new();
     let given = nsgs
         .iter()
@@ -404,6 +406,20 @@ pub fn network_from(
                 all_routes.extend(got);
                 n
             }
+            ExportKind::StorageAccount => {
+                let got =
+                    crate::azure::storage::parse_storage_accounts(&text).map_err(|e| fail(&e))?;
+                let n = got.len();
+                storage.extend(got);
+                n
+            }
+            ExportKind::Nic | ExportKind::Subnet | ExportKind::Vnet => {
+                let (nics, got) =
+                    crate::azure::placement::parse_placement(&text).map_err(|e| fail(&e))?;
+                let n = nics.len() + got.subnets.len() + got.vnets.len();
+                placement.add(nics, got).map_err(|e| fail(&e))?;
+                n
+            }
             _ => {
                 let got =
                     crate::azure::firewall::parse_firewall_exports(&text).map_err(|e| fail(&e))?;
@@ -423,6 +439,8 @@ pub fn network_from(
     }
     let mut network =
         crate::azure::Network::new(all_nsgs, all_routes, tags).with_firewalls(firewalls);
+    network.storage = storage;
+    network.placement = placement;
     network.exports = read;
     Ok(network)
 }

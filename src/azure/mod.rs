@@ -16,6 +16,7 @@ pub(crate) mod platform;
 pub(crate) mod privatelink;
 pub(crate) mod regions;
 pub mod routes;
+pub mod storage;
 pub mod tags;
 
 /// The VM's network configuration as exported by `az`, indexed once: its
@@ -34,6 +35,9 @@ pub struct Network {
     pub firewalls: firewall::Firewalls,
     /// Where the VM sits: its NIC, subnet and virtual network.
     pub placement: placement::Placement,
+    /// Storage accounts (`az storage account show`): the cache account's
+    /// firewall.
+    pub storage: Vec<storage::Account>,
     /// The exports read, with their kinds, for the report.
     pub exports: Vec<crate::model::ExportRead>,
 }
@@ -51,6 +55,7 @@ impl Network {
             routes: routes::Routes::new(routes, tags),
             firewalls: firewall::Firewalls::default(),
             placement: placement::Placement::default(),
+            storage: Vec::new(),
             exports: Vec::new(),
         }
     }
@@ -71,6 +76,32 @@ impl Network {
         tags: &dyn tags::TagSource,
     ) -> Option<crate::model::FirewallVerdict> {
         self.firewalls.verdict(flow, route, tags)
+    }
+
+    /// What the cache account's firewall does with the VM's traffic to the
+    /// account named `name` (the only account given, for a flow without a
+    /// name); `None` without storage exports or when no account given is
+    /// that one. The source storage sees follows from `private_endpoint`,
+    /// the firewall's verdict and where the VM sits.
+    pub fn storage_verdict(
+        &self,
+        name: Option<&str>,
+        private_endpoint: bool,
+        firewall: Option<&crate::model::FirewallVerdict>,
+        vm_region: Option<&str>,
+        seen: bool,
+    ) -> Option<crate::model::StorageVerdict> {
+        let (account, assumed) = storage::evaluate::account_for(&self.storage, name)?;
+        let asked = storage::Asked {
+            source: storage::source_of(private_endpoint, firewall, &self.placement),
+            vm_region,
+            seen,
+        };
+        let mut v = account.evaluate(&asked);
+        if assumed {
+            v.notes.push(crate::model::StorageNote::AccountAssumed);
+        }
+        Some(v)
     }
 
     /// What the NSGs do with an outbound flow (`None` without NSG exports).

@@ -6,7 +6,8 @@ use crate::azure::endpoints::Endpoint;
 use crate::azure::nsg::Nsgs;
 use crate::model::{
     EndpointId, FirewallVerdict, Fix, NextHop, NsgOutcome, NsgVerdict, PastTheNsg, RequiredTag,
-    RouteVerdict, ServiceEndpointWhy,
+    RouteVerdict, ServiceEndpointWhy, StorageDecision, StorageDeny, StorageNote, StorageUnknown,
+    StorageVerdict,
 };
 
 /// The generic NSG rule that allows an endpoint's tag.
@@ -189,4 +190,75 @@ pub(crate) fn firewall_fixes(
         // The firewall allows it: nothing to allow on it.
         _ => fixes.retain(|x| !generic(x)),
     }
+}
+
+/// What to change on the cache account (or around it) for its verdict: the
+/// one rule that lets the VM's subnet in, the service endpoint that makes
+/// storage see the subnet, the private endpoint for a private account; and
+/// for Site Recovery's requirements, trusted services (carrying `bypass`)
+/// and shared key access. Never all networks where a subnet rule will do,
+/// never public access turned on.
+pub(crate) fn storage_fixes(v: &StorageVerdict) -> Vec<Fix> {
+    let (account, resource_group) = (v.account.clone(), v.resource_group.clone());
+    let vnet_rule = |subnet: &str| Fix::StorageVnetRule {
+        account: account.clone(),
+        resource_group: resource_group.clone(),
+        subnet: subnet.to_string(),
+    };
+    let mut fixes = Vec::new();
+    match &v.decision {
+        StorageDecision::Denied(StorageDeny::NoRuleForSubnet { subnet }) => {
+            fixes.push(vnet_rule(subnet));
+        }
+        StorageDecision::Denied(StorageDeny::NoServiceEndpoint {
+            subnet,
+            rule_exists,
+        }) => {
+            fixes.push(Fix::StorageSubnetEndpoint {
+                subnet: subnet.clone(),
+            });
+            if !rule_exists {
+                fixes.push(vnet_rule(subnet));
+            }
+        }
+        StorageDecision::Denied(StorageDeny::NoRuleForFirewall) => {
+            fixes.push(Fix::StorageFirewallSnat {
+                account: account.clone(),
+                resource_group: resource_group.clone(),
+            });
+        }
+        StorageDecision::Denied(StorageDeny::PublicAccessDisabled)
+        | StorageDecision::CannotTell(StorageUnknown::PrivateEndpointUnverified) => {
+            fixes.push(Fix::StoragePrivateEndpoint {
+                account: account.clone(),
+            });
+        }
+        StorageDecision::Denied(StorageDeny::NoRuleForPublicAddress { .. })
+        | StorageDecision::CannotTell(
+            StorageUnknown::SourceUnknown { .. } | StorageUnknown::PublicAddressUnknown { .. },
+        ) => fixes.push(Fix::ExportSubnet),
+        StorageDecision::CannotTell(StorageUnknown::Perimeter) => {
+            fixes.push(Fix::StoragePerimeter {
+                account: account.clone(),
+            });
+        }
+        StorageDecision::Allowed(_) => {}
+    }
+    for n in &v.notes {
+        match n {
+            StorageNote::TrustedServicesNotAllowed { bypass } => {
+                fixes.push(Fix::StorageTrustedServices {
+                    account: account.clone(),
+                    resource_group: resource_group.clone(),
+                    keep: bypass.clone(),
+                });
+            }
+            StorageNote::SharedKeyOff => fixes.push(Fix::StorageSharedKey {
+                account: account.clone(),
+                resource_group: resource_group.clone(),
+            }),
+            _ => {}
+        }
+    }
+    fixes
 }

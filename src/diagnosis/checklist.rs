@@ -264,6 +264,7 @@ impl Diagnoser {
             let mut r = requirement(e, &a, e.tag.required(src, dst), &failed_dns);
             let of_endpoint = endpoint_findings(e, &a, &r, s.dns, &failed_dns, &around);
             refused_vault(&mut r, &of_endpoint);
+            refused_by_storage(&mut r);
             found.extend(of_endpoint);
             requirements.push(r);
         }
@@ -354,6 +355,7 @@ fn requirement(e: &Endpoint, a: &Agg, tag: RequiredTag, failed_dns: &[&NameLog])
         nsg: worst.and_then(|ex| ex.nsg.clone()),
         route: worst.and_then(|ex| ex.route.clone()),
         firewall: worst.and_then(|ex| ex.firewall.clone()),
+        storage: a.storage.clone(),
         last_seen: a.last_seen,
         sources: a.sources(),
         sources_left_off: a.sources_left_off,
@@ -377,6 +379,21 @@ fn refused_vault(r: &mut Requirement, found: &[Finding]) {
     if let Some(name) = name {
         r.status = Status::Blocked;
         r.cause = Some(Cause::VaultResolvesPublicly { name });
+    }
+}
+
+/// A cache account whose own firewall refuses the VM's traffic (or misses
+/// what Site Recovery requires of it), by its export: its line says so,
+/// blocked, however its connections went (the refusal is inside TLS).
+fn refused_by_storage(r: &mut Requirement) {
+    if r.status.is_problem() {
+        return;
+    }
+    if let Some(v) = r.storage.as_ref().filter(|v| v.harm() == 2) {
+        r.status = Status::Blocked;
+        r.cause = Some(Cause::StorageFirewallRefuses {
+            account: v.account.clone(),
+        });
     }
 }
 
@@ -415,6 +432,9 @@ fn endpoint_findings(
     }
     if let (Status::Ok, Some(v)) = (r.status, &a.works_though_firewall_denies) {
         found.push(findings::stale_firewall(e, v));
+    }
+    if let Some(v) = a.storage.as_ref().filter(|v| v.harm() > 0) {
+        found.push(findings::storage_firewall(v));
     }
     // A proxy that let Site Recovery through only with credentials: a
     // warning, unless a refused connection already made it a finding of

@@ -12,7 +12,8 @@
 //! data, how old it is, and gives no verdict from another cloud's data.
 
 use super::advice::{
-    beat_deny, cannot_tell_fix, correct_route, firewall_fixes, past_the_nsg, tags_file_fix,
+    beat_deny, cannot_tell_fix, correct_route, firewall_fixes, past_the_nsg, storage_fixes,
+    tags_file_fix,
 };
 use crate::azure::Network;
 use crate::azure::endpoints::Endpoint;
@@ -170,6 +171,7 @@ fn empty(e: &Endpoint, tag: RequiredTag) -> ConfigRequirement {
         nsg: None,
         route: None,
         firewall: None,
+        storage: None,
         next_hops: Vec::new(),
         evidence: Vec::new(),
         fixes: Vec::new(),
@@ -348,6 +350,9 @@ fn requirement(
     if p.deny.is_none() && !unknown && r.status == ConfigStatus::Unknown {
         r.status = ConfigStatus::Ok;
     }
+    if e.id == EndpointId::CacheStorage {
+        storage_judgement(&mut r, network, source);
+    }
     let mut fixes = Vec::with_capacity(r.fixes.len());
     for f in std::mem::take(&mut r.fixes) {
         if !fixes.contains(&f) {
@@ -428,6 +433,47 @@ fn firewall_judgement(
             .push(CheckEvidence::FirewallAllows { verdict: v.clone() }),
     }
     firewall_fixes(v, &network.firewalls, e, &r.tag, None, &mut r.fixes);
+}
+
+/// A layer before the storage account's firewall (NSGs, routes, the Azure
+/// Firewall) already stops the traffic: its status stays.
+fn denied_before(status: ConfigStatus) -> bool {
+    matches!(
+        status,
+        ConfigStatus::Denied | ConfigStatus::Dropped | ConfigStatus::FirewallDenied
+    )
+}
+
+/// What the cache storage account's firewall does to the cache
+/// requirement: the worst of the accounts given, for the source storage
+/// sees (the firewall when it lets the traffic through, else the VM's
+/// subnet). Its verdict and evidence are kept whatever the status; the
+/// status is `storage-firewall-denied` when no earlier layer denied.
+fn storage_judgement(r: &mut ConfigRequirement, network: &Network, source: &Region) {
+    let source_seen =
+        crate::azure::storage::source_of(false, r.firewall.as_ref(), &network.placement);
+    let worst = network
+        .storage
+        .iter()
+        .map(|a| {
+            a.evaluate(&crate::azure::storage::Asked {
+                source: source_seen.clone(),
+                vm_region: Some(source.id.as_str()),
+                seen: false,
+            })
+        })
+        .fold(None, |kept, v| {
+            worse(kept, Some(v), crate::model::StorageVerdict::harm)
+        });
+    let Some(v) = worst else { return };
+    r.evidence.push(CheckEvidence::StorageFirewall(v.clone()));
+    r.fixes.extend(storage_fixes(&v));
+    match v.harm() {
+        2 if !denied_before(r.status) => r.status = ConfigStatus::StorageFirewallDenied,
+        1 if r.status == ConfigStatus::Ok => r.status = ConfigStatus::Unknown,
+        _ => {}
+    }
+    r.storage = Some(v);
 }
 
 /// Every IPv4 address where a block of the configuration begins or ends, as

@@ -518,6 +518,33 @@ fn firewall_says(
     }
 }
 
+/// The cache account's own firewall refuses the VM's traffic, misses what
+/// Site Recovery requires of it, or cannot be told: the export decides, the
+/// capture cannot show it (the refusal is an HTTP 403 inside TLS).
+pub(super) fn storage_firewall(v: &crate::model::StorageVerdict) -> Finding {
+    let certain = v.harm() == 2;
+    finding(
+        FindingKind::StorageFirewall,
+        Kind {
+            severity: if certain {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            },
+            title: Title::StorageFirewallRefuses {
+                account: v.account.clone(),
+                certain,
+            },
+            codes: vec![],
+            fix: super::advice::storage_fixes(v),
+        },
+        vec![
+            Evidence::StorageFirewall(v.clone()),
+            Evidence::StorageRefusalInsideTls,
+        ],
+    )
+}
+
 /// The capture shows an endpoint working although the firewall exports
 /// deny it: the exports are of another firewall, or older than the capture.
 pub(super) fn stale_firewall(e: &Endpoint, v: &crate::model::FirewallVerdict) -> Finding {

@@ -7,7 +7,7 @@
 
 use crate::model::{
     Cause, FirewallVerdict, FlowRecord, FlowVerdict, MAX_SOURCES, NsgVerdict, RouteVerdict,
-    ServerTtl, SourceOutcome, Status, SynAckPrint, TlsVersion, Transport, Verdict,
+    ServerTtl, SourceOutcome, Status, StorageVerdict, SynAckPrint, TlsVersion, Transport, Verdict,
 };
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -157,6 +157,10 @@ pub(crate) struct Agg {
     pub works_though_denied: Option<NsgVerdict>,
     /// A flow that worked although the firewall exports deny it.
     pub works_though_firewall_denies: Option<FirewallVerdict>,
+    /// The cache storage account's firewall's worst verdict on the flows
+    /// (the first of the worst), whatever their verdicts: its refusal is
+    /// inside TLS.
+    pub storage: Option<StorageVerdict>,
     /// Flows by verdict.
     pub verdicts: BTreeMap<Verdict, u64>,
     /// The last packet of the last flow.
@@ -224,6 +228,11 @@ impl Agg {
                 .filter(|n| n.outcome() == crate::model::NsgOutcome::Deny)
         {
             self.works_though_denied.get_or_insert_with(|| n.clone());
+        }
+        if let Some(sv) = &v.storage
+            && self.storage.as_ref().is_none_or(|k| sv.harm() > k.harm())
+        {
+            self.storage = Some(sv.clone());
         }
         if v.verdict == Verdict::Allowed
             && let Some(fw) = v.firewall.as_ref().filter(|w| w.allowed() == Some(false))

@@ -165,6 +165,7 @@ pub(crate) fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
         nsg: ep.and_then(|_| nsg_verdict(f, cloud, ctx)),
         route: None,
         firewall: None,
+        storage: None,
         endpoint,
     }
     .with_network(f, cloud, ctx)
@@ -172,7 +173,8 @@ pub(crate) fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
 
 impl FlowVerdict {
     /// Adds, for a Site Recovery flow, the route its destination takes and
-    /// what the firewall that route leads to does with it.
+    /// what the firewall that route leads to does with it; for a flow to the
+    /// cache account, what the account's own firewall does with it.
     fn with_network(mut self, f: &FlowRecord, cloud: Cloud, ctx: &Context<'_>) -> FlowVerdict {
         if self.endpoint.is_none() {
             return self;
@@ -182,6 +184,18 @@ impl FlowVerdict {
         self.firewall = ctx
             .network
             .firewall_verdict(&firewall_flow(f), self.route.as_ref(), &tags);
+        if self.endpoint_id() == Some(crate::model::EndpointId::CacheStorage) {
+            // A private address answered for the account, or a private
+            // endpoint's chain: the account's firewall does not apply.
+            let private = self.private_endpoint() || is_private(&f.dst_ip);
+            self.storage = ctx.network.storage_verdict(
+                f.name(),
+                private,
+                self.firewall.as_ref(),
+                ctx.source.map(|r| r.id.as_str()),
+                true,
+            );
+        }
         self
     }
 }

@@ -313,6 +313,63 @@ pub enum Fix {
         /// The record set's name in the zone (the name less the zone).
         record: String,
     },
+    /// Let the VM's subnet into the cache account: one virtual network
+    /// rule added (`az storage account network-rule add`, which keeps the
+    /// account's other rules).
+    StorageVnetRule {
+        /// The account.
+        account: String,
+        /// Its resource group, when its id was exported.
+        resource_group: Option<String>,
+        /// The subnet's id.
+        subnet: String,
+    },
+    /// Add a `Microsoft.Storage` service endpoint to the subnet, keeping
+    /// its other service endpoints.
+    StorageSubnetEndpoint {
+        /// The subnet's id.
+        subnet: String,
+    },
+    /// Allow trusted Microsoft services on the account: `--bypass` replaces
+    /// the list, so the values it holds are carried.
+    StorageTrustedServices {
+        /// The account.
+        account: String,
+        /// Its resource group, when its id was exported.
+        resource_group: Option<String>,
+        /// The values `bypass` holds now (`Logging`, `Metrics`), kept.
+        keep: Vec<String>,
+    },
+    /// Shared key access is off: the vault's managed identity with its
+    /// roles on the account, or shared key access enabled again.
+    StorageSharedKey {
+        /// The account.
+        account: String,
+        /// Its resource group, when its id was exported.
+        resource_group: Option<String>,
+    },
+    /// Public network access is disabled: the VM must reach the account
+    /// through its private endpoint (never public access turned on).
+    StoragePrivateEndpoint {
+        /// The account.
+        account: String,
+    },
+    /// The Azure Firewall translates the source: a rule for its subnet, or
+    /// a service endpoint on the VM's subnet so cache writes bypass it.
+    StorageFirewallSnat {
+        /// The account.
+        account: String,
+        /// Its resource group, when its id was exported.
+        resource_group: Option<String>,
+    },
+    /// A network security perimeter decides: check its access rules.
+    StoragePerimeter {
+        /// The account.
+        account: String,
+    },
+    /// Give the VM's subnet (with its service endpoints): it decides which
+    /// of the account's rules apply.
+    ExportSubnet,
 }
 
 /// The JSON of an NSG allow rule, of either kind: `tag`, `nsg`, `priority`
@@ -456,6 +513,9 @@ pub enum FindingKind {
         /// The endpoint.
         endpoint: EndpointId,
     },
+    /// The cache storage account's own firewall refuses the VM's traffic,
+    /// or may: its export says so, the capture cannot.
+    StorageFirewall,
     /// Requests for the Instance Metadata Service went to a proxy.
     ImdsThroughProxy,
     /// Requests for the Instance Metadata Service got no answer.
@@ -476,9 +536,9 @@ impl FindingKind {
             | FindingKind::ResolvesPublicly { endpoint, .. }
             | FindingKind::AuthenticatingProxy { endpoint }
             | FindingKind::OldTlsNegotiated { endpoint } => Some(*endpoint),
-            FindingKind::CacheRegion { .. } | FindingKind::ThroughAppliance => {
-                Some(EndpointId::CacheStorage)
-            }
+            FindingKind::CacheRegion { .. }
+            | FindingKind::ThroughAppliance
+            | FindingKind::StorageFirewall => Some(EndpointId::CacheStorage),
             FindingKind::StaleTags
             | FindingKind::PrivateSubnet
             | FindingKind::ImdsThroughProxy

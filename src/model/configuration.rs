@@ -4,7 +4,7 @@
 
 use super::{
     Cloud, EndpointId, FirewallVerdict, Fix, Need, NextHop, NsgVerdict, Region, RequiredTag,
-    RouteNote, RouteVerdict, SnapshotMeta,
+    RouteNote, RouteVerdict, SnapshotMeta, StorageVerdict,
 };
 use serde::Serialize;
 
@@ -27,6 +27,11 @@ pub enum ConfigStatus {
     /// The NSGs allow it, and the Azure Firewall its route leads to denies
     /// it (a rule, or its default deny).
     FirewallDenied,
+    /// The cache storage account's own firewall refuses the VM's traffic
+    /// (as storage sees its source), or misses what Site Recovery requires
+    /// of it (trusted Microsoft services): a refusal inside TLS that a
+    /// capture cannot show.
+    StorageFirewallDenied,
     /// The exports cannot tell (an application security group, a tag the
     /// service-tag data does not hold, another cloud's service-tag data, a
     /// firewall rule by FQDN tag or web category, an export not given).
@@ -119,6 +124,9 @@ pub enum CheckEvidence {
         /// The verdict.
         verdict: super::FirewallVerdict,
     },
+    /// What the cache storage account's firewall (`az storage account
+    /// show`) does with the VM's traffic, and what it rests on.
+    StorageFirewall(StorageVerdict),
     /// Some prefixes take next hop `Internet`, which works only with
     /// outbound access: a private subnet (the default for virtual networks
     /// created after 31 March 2026) needs an explicit outbound method, and
@@ -192,6 +200,9 @@ pub struct ConfigRequirement {
     /// The firewall's verdict on the worst prefix (absent without firewall
     /// exports, or when no route leads to a firewall).
     pub firewall: Option<FirewallVerdict>,
+    /// The cache storage account's firewall (the cache storage endpoint,
+    /// with `az storage account show` through `--azure`).
+    pub storage: Option<StorageVerdict>,
     /// Next hop types and how many of the prefixes take each.
     pub next_hops: Vec<(NextHop, usize)>,
     /// What the verdict rests on.

@@ -191,6 +191,9 @@ pub struct Requirement {
     pub route: Option<RouteVerdict>,
     /// What the firewall exports (`--azure`) say of that flow.
     pub firewall: Option<super::FirewallVerdict>,
+    /// What the cache storage account's export (`--azure`) says of the
+    /// endpoint's flows: the worst.
+    pub storage: Option<super::StorageVerdict>,
     /// Last flow seen.
     pub last_seen: Option<i64>,
     /// Each VM's outcome (by source address), worst first: on an appliance's

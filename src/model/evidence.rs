@@ -102,6 +102,15 @@ pub enum Title {
         /// The endpoint's URL pattern.
         pattern: &'static str,
     },
+    /// The cache storage account's own firewall refuses the VM's traffic
+    /// (or misses what Site Recovery requires of it), by its export; or,
+    /// `certain` false, whether it does cannot be told offline.
+    StorageFirewallRefuses {
+        /// The account.
+        account: String,
+        /// The export says so for certain.
+        certain: bool,
+    },
     /// Traffic to the endpoint leaves the Azure boundary.
     LeavesAzure {
         /// The endpoint's URL pattern.
@@ -407,6 +416,12 @@ pub enum Evidence {
     Firewall(super::FirewallVerdict),
     /// The firewall export denies what the capture shows working.
     FirewallExportDenies(super::FirewallVerdict),
+    /// What the cache storage account's firewall does with the VM's
+    /// traffic, by its export.
+    StorageFirewall(super::StorageVerdict),
+    /// A storage account refuses inside TLS (HTTP 403): the capture shows a
+    /// completed handshake and short exchanges, the export decides.
+    StorageRefusalInsideTls,
     /// An Always Allow admin rule would let it through.
     AlwaysAllowAdminRule {
         /// The network manager.

@@ -10,6 +10,8 @@
 //! - [`dns`]: what happened to each name asked;
 //! - [`network`]: Azure settings as data: clouds, tag names, next hops, and
 //!   what the NSG and route exports say of a destination;
+//! - [`storage`]: what the cache storage account's firewall says of the
+//!   VM's traffic;
 //! - [`verdict`]: a flow's verdict with its typed [`Cause`], and the
 //!   [`Status`] it gives a requirement;
 //! - [`evidence`]: what a finding rests on, as values (the upload, each
@@ -53,6 +55,7 @@ pub(crate) mod flow;
 pub(crate) mod network;
 pub(crate) mod requirements;
 pub(crate) mod snapshot;
+pub(crate) mod storage;
 pub(crate) mod verdict;
 
 pub use advice::*;
@@ -66,6 +69,7 @@ pub use evidence::*;
 pub use flow::*;
 pub use network::*;
 pub use snapshot::*;
+pub use storage::*;
 pub use verdict::*;
 
 use serde::Serializer;

@@ -967,6 +967,14 @@ pub enum ExportKind {
     Firewall,
     /// `az network ip-group show` (or `list`).
     IpGroup,
+    /// `az storage account show` (or `list`).
+    StorageAccount,
+    /// `az network nic show` (or `list`): the VM's network interface.
+    Nic,
+    /// `az network vnet subnet show` (or `list`).
+    Subnet,
+    /// `az network vnet show` (or `list`), its subnets included.
+    Vnet,
 }
 
 /// One export read: the file, its kind, and how many NSGs, routes,

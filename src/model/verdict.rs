@@ -475,6 +475,14 @@ pub enum Cause {
         /// The name.
         name: String,
     },
+    /// Checklist only: the cache storage account's own firewall refuses the
+    /// VM's traffic, or misses what Site Recovery requires of it (trusted
+    /// Microsoft services), by its export (`--azure`), however the
+    /// connections went: the refusal is an HTTP 403 inside TLS.
+    StorageFirewallRefuses {
+        /// The account.
+        account: String,
+    },
     /// Checklist only: flows were seen, none complete enough to judge.
     NothingToJudge {
         /// Flows seen.
@@ -504,7 +512,7 @@ pub struct EndpointMatch {
 /// pattern), `endpoint_by`, `cloud` and `required_tag` (all null for a flow
 /// of no endpoint), `service_tag`, `service_region`, `platform`, `verdict`,
 /// `reason` (the cause in words), `cause`, `private_endpoint`, `nsg`,
-/// `route` and `firewall`.
+/// `route`, `firewall` and `storage`.
 #[derive(Debug, Clone)]
 pub struct FlowVerdict {
     /// The flow's id.
@@ -532,6 +540,9 @@ pub struct FlowVerdict {
     /// The firewall's verdict (Site Recovery flows, with firewall exports
     /// through `--azure`).
     pub firewall: Option<super::FirewallVerdict>,
+    /// The cache storage account's firewall (flows to the cache account,
+    /// with `az storage account show` through `--azure`).
+    pub storage: Option<super::StorageVerdict>,
 }
 
 impl FlowVerdict {

@@ -482,6 +482,54 @@ pub fn fix(fix: &Fix) -> String {
             quote(zone),
             quote(record)
         ),
+        // The cache account's (`az storage account …`, checked against
+        // azure-cli's storage module: `network-rule add` appends one rule and
+        // keeps the others; `update --bypass` replaces the list).
+        Fix::StorageVnetRule { account, resource_group, subnet } => format!(
+            "let the VM's subnet into the cache account with a virtual network rule (it adds one rule and keeps the others; the subnet needs a Microsoft.Storage service endpoint), rather than allowing all networks: az storage account network-rule add -g {} --account-name {} --subnet {}",
+            group_arg(resource_group.as_ref()),
+            quote(account),
+            quote(subnet)
+        ),
+        Fix::StorageSubnetEndpoint { subnet } => format!(
+            "add a Microsoft.Storage service endpoint to subnet {}, so that storage sees the subnet, not a public address; this adds it to the subnet's service endpoints and keeps the others (a list given to the update would replace them): az network vnet subnet update -g {} --vnet-name {} -n {} --add serviceEndpoints '{{\"service\":\"Microsoft.Storage\"}}'",
+            id_segment(subnet, "subnets").unwrap_or("<subnet>"),
+            quote(id_segment(subnet, "resourceGroups").unwrap_or("<resource-group>")),
+            quote(id_segment(subnet, "virtualNetworks").unwrap_or("<vnet>")),
+            quote(id_segment(subnet, "subnets").unwrap_or("<subnet>"))
+        ),
+        Fix::StorageTrustedServices { account, resource_group, keep } => {
+            let mut values: Vec<String> = keep
+                .iter()
+                .filter(|b| !b.eq_ignore_ascii_case("None") && !b.eq_ignore_ascii_case("AzureServices"))
+                .cloned()
+                .collect();
+            values.push("AzureServices".into());
+            format!(
+                "allow trusted Microsoft services on the cache account, as Site Recovery requires (--bypass replaces the list: the values it holds now are carried): az storage account update -g {} -n {} --bypass {}",
+                group_arg(resource_group.as_ref()),
+                quote(account),
+                values.join(" ")
+            )
+        }
+        Fix::StorageSharedKey { account, resource_group } => format!(
+            "shared key access is off on the cache account: either give the vault a managed identity with Contributor and Storage Blob Data Contributor (Storage Blob Data Owner for a premium account) on the account, as \"Turn off key-based access on cache accounts\" describes, or enable shared key access again, as the support matrix asks: az storage account update -g {} -n {} --allow-shared-key-access true",
+            group_arg(resource_group.as_ref()),
+            quote(account)
+        ),
+        Fix::StoragePrivateEndpoint { account } => format!(
+            "public network access is disabled on {account}: the VM must reach it through the account's blob private endpoint, its name resolving to the private address (privatelink.blob.core.windows.net linked to the VM's virtual network); do not turn public access on"
+        ),
+        Fix::StorageFirewallSnat { account, resource_group } => format!(
+            "the Azure Firewall translates the source of what it allows, so {account} sees the firewall: add a Microsoft.Storage service endpoint on the VM's subnet so that cache writes bypass the firewall (then a virtual network rule for that subnet), or enable the service endpoint on AzureFirewallSubnet and add its rule: az storage account network-rule add -g {} --account-name {} --subnet '<AzureFirewallSubnet id>'",
+            group_arg(resource_group.as_ref()),
+            quote(account)
+        ),
+        Fix::StoragePerimeter { account } => format!(
+            "{account} is secured by a network security perimeter: its inbound access rules decide, and trusted access is not supported in enforced mode; check them in the portal (az storage account network-security-perimeter-configuration list -g '<resource-group>' --account-name {})",
+            quote(account)
+        ),
+        Fix::ExportSubnet => "give the VM's subnet, whose service endpoints decide which of the account's rules apply: az network vnet subnet show -g '<resource-group>' --vnet-name '<vnet>' -n '<subnet>' (and the NIC: az network nic show -g '<resource-group>' -n '<nic>')".into(),
         Fix::EntraIdStaysPublic { login } => format!("Microsoft Entra ID ({login}, tag AzureActiveDirectory) has no private endpoint and must still be allowed outbound"),
         Fix::AllowPlatformTag {
             tag,
@@ -516,6 +564,23 @@ pub fn fix(fix: &Fix) -> String {
 /// each fix once).
 pub fn fixes(fixes: &[Fix]) -> Vec<String> {
     fixes.iter().map(fix).collect()
+}
+
+/// The value after `key` in a resource id (`resourceGroups`, …), ignoring
+/// case.
+fn id_segment<'a>(id: &'a str, key: &str) -> Option<&'a str> {
+    let mut parts = id.split('/');
+    while let Some(p) = parts.next() {
+        if p.eq_ignore_ascii_case(key) {
+            return parts.next().filter(|s| !s.is_empty());
+        }
+    }
+    None
+}
+
+/// `-g '<rg>'`, or the placeholder when the account's id was not exported.
+fn group_arg(rg: Option<&String>) -> String {
+    quote(rg.map_or("<resource-group>", String::as_str))
 }
 
 #[cfg(test)]

@@ -80,33 +80,46 @@ pub(crate) fn evidence(e: &CheckEvidence) -> String {
                 super::firewall::with_notes(verdict)
             )
         }
+        CheckEvidence::StorageFirewall(v) => format!(
+            "cache storage firewall ({}): {}",
+            super::storage::outcome(v),
+            super::storage::with_notes(v)
+        ),
         CheckEvidence::RoutedTo {
             count,
             prefixes,
             route,
             status,
-        } => {
-            let why = match status {
-                ConfigStatus::Dropped => "Azure drops this traffic",
-                ConfigStatus::ForcedTunnel => {
-                    "forced tunnelling: the traffic leaves the Azure boundary, which Site Recovery advises against"
-                }
-                _ => "a network virtual appliance may throttle replication",
-            };
-            format!(
-                "{count} of the {prefixes} prefixes route to {} (route {}{}, {}): {why}",
-                next_hop(route),
-                route
-                    .route
-                    .as_ref()
-                    .and_then(|t| t.name.as_deref())
-                    .map(|n| format!("{n} "))
-                    .unwrap_or_default(),
-                route_prefix(route),
-                route_source(route)
-            )
-        }
+        } => routed_to(*count, *prefixes, route, *status),
     }
+}
+
+/// The worst route a requirement's prefixes take, and what it means.
+fn routed_to(
+    count: usize,
+    prefixes: usize,
+    route: &crate::model::RouteVerdict,
+    status: ConfigStatus,
+) -> String {
+    let why = match status {
+        ConfigStatus::Dropped => "Azure drops this traffic",
+        ConfigStatus::ForcedTunnel => {
+            "forced tunnelling: the traffic leaves the Azure boundary, which Site Recovery advises against"
+        }
+        _ => "a network virtual appliance may throttle replication",
+    };
+    format!(
+        "{count} of the {prefixes} prefixes route to {} (route {}{}, {}): {why}",
+        next_hop(route),
+        route
+            .route
+            .as_ref()
+            .and_then(|t| t.name.as_deref())
+            .map(|n| format!("{n} "))
+            .unwrap_or_default(),
+        route_prefix(route),
+        route_source(route)
+    )
 }
 
 /// A requirement's evidence, line by line.

@@ -49,6 +49,12 @@ pub(crate) fn title(t: &Title) -> String {
         Title::ExportDeniesWhatWorks { pattern } => {
             format!("the NSG export denies {pattern} but the capture shows it working")
         }
+        Title::StorageFirewallRefuses { account, certain: true } => format!(
+            "the cache storage account {account} refuses Site Recovery by its own firewall settings, which the capture cannot show"
+        ),
+        Title::StorageFirewallRefuses { account, certain: false } => format!(
+            "whether the cache storage account {account} lets the VM's traffic in cannot be told from its export, and the capture cannot show it"
+        ),
         Title::FirewallDeniesWhatWorks { pattern } => {
             format!("the firewall export denies {pattern} but the capture shows it working")
         }
@@ -229,6 +235,10 @@ pub(crate) fn evidence(e: &Evidence) -> String {
         Evidence::Firewall(v) => {
             format!("firewall: {}", super::firewall::with_notes(v))
         }
+        Evidence::StorageFirewall(v) => {
+            format!("storage firewall: {}", super::storage::with_notes(v))
+        }
+        Evidence::StorageRefusalInsideTls => "a storage account refuses a request its firewall or authentication does not let in with HTTP 403 (AuthorizationFailure) inside the encrypted connection: the capture shows a completed handshake and short exchanges, never the status; the account's export decides".into(),
         Evidence::FirewallExportDenies(v) => format!(
             "the firewall export denies it: {}",
             super::firewall::with_notes(v)

@@ -4,12 +4,12 @@
 //! rendered here while serialising. The other model types derive their
 //! JSON where they are declared.
 
-use super::{capture, check, finding, firewall, network, reason};
+use super::{capture, check, finding, firewall, network, reason, storage};
 use crate::model::{
     CaptureDamage, CaptureEnd, Cause, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus,
     EndpointBy, EndpointId, Finding, FindingKind, FirewallPass, FirewallVerdict, Fix, FlowVerdict,
     Need, NextHop, NsgStep, NsgVerdict, Region, RequiredTag, Requirement, RouteVerdict, Severity,
-    SnapshotMeta, SourceOutcome, Status, TagName, Verdict,
+    SnapshotMeta, SourceOutcome, Status, StorageVerdict, TagName, Verdict,
 };
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -36,6 +36,7 @@ impl Serialize for FlowVerdict {
             nsg: &'a Option<NsgVerdict>,
             route: &'a Option<RouteVerdict>,
             firewall: &'a Option<FirewallVerdict>,
+            storage: &'a Option<StorageVerdict>,
         }
         let e = self.endpoint.as_ref();
         Json {
@@ -55,6 +56,7 @@ impl Serialize for FlowVerdict {
             nsg: &self.nsg,
             route: &self.route,
             firewall: &self.firewall,
+            storage: &self.storage,
         }
         .serialize(s)
     }
@@ -79,6 +81,7 @@ impl Serialize for Requirement {
             nsg: &'a Option<NsgVerdict>,
             route: &'a Option<RouteVerdict>,
             firewall: &'a Option<FirewallVerdict>,
+            storage: &'a Option<StorageVerdict>,
             #[serde(serialize_with = "crate::model::ts_opt")]
             last_seen: Option<i64>,
             sources: &'a [SourceOutcome],
@@ -98,6 +101,7 @@ impl Serialize for Requirement {
             nsg: &self.nsg,
             route: &self.route,
             firewall: &self.firewall,
+            storage: &self.storage,
             last_seen: self.last_seen,
             sources: &self.sources,
             sources_left_off: self.sources_left_off,
@@ -211,6 +215,7 @@ impl Serialize for ConfigRequirement {
             nsg: &'a Option<NsgVerdict>,
             route: &'a Option<RouteVerdict>,
             firewall: &'a Option<FirewallVerdict>,
+            storage: &'a Option<StorageVerdict>,
             next_hops: &'a [(NextHop, usize)],
             evidence: Vec<String>,
             fixes: &'a [Fix],
@@ -229,6 +234,7 @@ impl Serialize for ConfigRequirement {
             nsg: &self.nsg,
             route: &self.route,
             firewall: &self.firewall,
+            storage: &self.storage,
             next_hops: &self.next_hops,
             evidence: check::evidence_lines(self),
             fixes: &self.fixes,
@@ -400,6 +406,54 @@ impl Serialize for FirewallVerdict {
             why,
             text: firewall::verdict_text(self),
             notes: firewall::notes(self),
+        }
+        .serialize(s)
+    }
+}
+
+impl Serialize for StorageVerdict {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// `allowed` and the outcome, the account, the source storage sees,
+        /// the setting that decided, the sentence and the notes.
+        #[derive(Serialize)]
+        struct Json<'a> {
+            allowed: Option<bool>,
+            outcome: &'static str,
+            account: &'a str,
+            resource_group: Option<&'a str>,
+            source: &'static str,
+            subnet: Option<&'a str>,
+            setting: String,
+            requirement_missed: bool,
+            text: String,
+            notes: Vec<String>,
+        }
+        use crate::model::StorageSource as Src;
+        let (source, subnet) = match &self.source {
+            Src::PrivateEndpoint => ("private-endpoint", None),
+            Src::Subnet {
+                id,
+                service_endpoint: true,
+            } => ("subnet-service-endpoint", Some(id.as_str())),
+            Src::Subnet {
+                id,
+                service_endpoint: false,
+            } => ("subnet-public-address", Some(id.as_str())),
+            Src::FirewallSnat { .. } => ("firewall-snat", None),
+            Src::PublicAddress => ("public-address", None),
+            Src::Unknown { subnet } => ("unknown", subnet.as_deref()),
+        };
+        Json {
+            allowed: self.allowed(),
+            outcome: storage::outcome(self),
+            account: &self.account,
+            resource_group: self.resource_group.as_deref(),
+            source,
+            subnet,
+            setting: storage::setting(&self.decision),
+            requirement_missed: self.notes.iter().any(crate::model::StorageNote::breaks),
+            text: storage::verdict_text(self),
+            notes: storage::notes(self),
         }
         .serialize(s)
     }

@@ -11,6 +11,7 @@
 //! - [`network`]: what the NSG and route exports say, and their notes;
 //! - [`capture`]: what stopped the reading of a damaged capture;
 //! - [`firewall`]: what the firewall exports say, and their notes;
+//! - [`storage`]: what the cache storage account's export says;
 //! - [`requirements`]: what `requirements` adds to the rules: its notes;
 //! - `json`: the JSON of the model types whose sentences are rendered
 //!   while serialising;
@@ -26,6 +27,7 @@ mod json;
 pub(crate) mod network;
 pub(crate) mod reason;
 pub(crate) mod requirements;
+pub(crate) mod storage;
 
 pub use advice::{fix, fixes};
 pub use reason::{cause, sources_text};

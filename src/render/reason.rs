@@ -289,6 +289,9 @@ pub fn cause(c: &Cause) -> String {
         Cause::VaultResolvesPublicly { name } => format!(
             "{name} resolves to a public address, not to the vault's private endpoint: the vault refuses this network"
         ),
+        Cause::StorageFirewallRefuses { account } => format!(
+            "the storage account {account}'s own firewall settings refuse Site Recovery, by its export (the VM's traffic, or the trusted Microsoft services it requires): the refusal is an HTTP 403 inside TLS, which a capture cannot show (its connections complete)"
+        ),
         Cause::NothingToJudge { flows } => {
             format!("{flows} flows, none complete enough to judge")
         }

@@ -57,7 +57,7 @@ const fn text(name: &'static str, meaning: &'static str) -> Column {
 }
 
 /// The columns, in order. Later columns are only ever appended.
-pub const COLUMNS: [Column; 34] = [
+pub const COLUMNS: [Column; 35] = [
     plain("first_seen", "first packet, RFC 3339 UTC with microseconds"),
     plain("last_seen", "last packet, RFC 3339 UTC with microseconds"),
     plain("src_ip", "the client's address"),
@@ -214,6 +214,16 @@ pub const COLUMNS: [Column; 34] = [
          routes](AZURE-CONFIGURATION.md)) or when the route leads to no firewall, and for \
          other traffic than Site Recovery's",
     ),
+    text(
+        "storage_firewall",
+        "what the cache storage account's own firewall does with the flow, by its export \
+         (`az storage account show` through `--azure`, see [The cache storage account's \
+         firewall](AZURE-CONFIGURATION.md)), as storage sees the flow's source: the account \
+         and `allow`, `deny` or `cannot-tell`, then `requirement-missed` when the account \
+         misses what Site Recovery requires (trusted Microsoft services); the refusal is an \
+         HTTP 403 inside TLS, which the capture cannot show; empty for flows to other \
+         endpoints than the cache account and without the export",
+    ),
 ];
 
 /// Writes flows as CSV.
@@ -351,7 +361,7 @@ impl Cells<'_> {
     }
 
     /// The cells of the diagnosis and of what an appliance did to the flow:
-    /// `endpoint` to `firewall_rule`.
+    /// `endpoint` to `storage_firewall`.
     fn diagnosis(&mut self, f: &FlowRecord, v: &FlowVerdict) {
         self.word(v.endpoint.as_ref().map_or("", |e| e.pattern));
         self.text(
@@ -377,6 +387,10 @@ impl Cells<'_> {
         self.int(f.tunnel.and_then(|t| t.vni));
         match &v.firewall {
             Some(fw) => self.text(&crate::render::firewall::csv_cell(fw)),
+            None => self.end(),
+        }
+        match &v.storage {
+            Some(sv) => self.text(&crate::render::storage::csv_cell(sv)),
             None => self.end(),
         }
     }
@@ -539,7 +553,8 @@ mod tests {
                 "reason",
                 "nsg_rule",
                 "route_next_hop",
-                "firewall_rule"
+                "firewall_rule",
+                "storage_firewall"
             ]
         );
     }

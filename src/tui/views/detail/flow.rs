@@ -90,6 +90,7 @@ fn identity_lines(f: &FlowRecord, v: &FlowVerdict, g: &Glyphs) -> Vec<Line<'stat
     }
     out.extend(config_lines(v.nsg.as_ref(), v.route.as_ref(), g));
     out.extend(firewall_lines(v.firewall.as_ref()));
+    out.extend(storage_lines(v.storage.as_ref()));
     if let Some(vlan) = f.vlan {
         out.push(field("vlan", vlan.to_string(), PLAIN));
     }
@@ -239,6 +240,30 @@ pub(super) fn firewall_lines(v: Option<&crate::model::FirewallVerdict>) -> Vec<L
     let notes = crate::render::firewall::notes(v);
     if !notes.is_empty() {
         out.push(field("firewall", clean(&notes.join("; ")), DIM));
+    }
+    out
+}
+
+/// What the cache storage account's export (`--azure`) says of the VM's
+/// traffic: the source storage sees, the setting that decided, and what
+/// Site Recovery requires of the account that it misses.
+pub(super) fn storage_lines(v: Option<&crate::model::StorageVerdict>) -> Vec<Line<'static>> {
+    let Some(v) = v else {
+        return Vec::new();
+    };
+    let style = match v.harm() {
+        0 => PLAIN,
+        2 => Style::new().fg(Color::Red),
+        _ => YELLOW,
+    };
+    let mut out = vec![field(
+        "storage",
+        clean(&crate::render::storage::verdict_text(v)),
+        style,
+    )];
+    let notes = crate::render::storage::notes(v);
+    if !notes.is_empty() {
+        out.push(field("storage", clean(&notes.join("; ")), DIM));
     }
     out
 }
