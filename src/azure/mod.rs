@@ -13,6 +13,7 @@ pub mod nsg;
 pub(crate) mod pki;
 pub mod placement;
 pub(crate) mod platform;
+pub mod private_dns;
 pub(crate) mod privatelink;
 pub(crate) mod regions;
 pub mod routes;
@@ -34,6 +35,8 @@ pub struct Network {
     pub firewalls: firewall::Firewalls,
     /// Where the VM sits: its NIC, subnet and virtual network.
     pub placement: placement::Placement,
+    /// Private DNS zones, their virtual network links and A records.
+    pub private_dns: private_dns::PrivateDns,
     /// The exports read, with their kinds, for the report.
     pub exports: Vec<crate::model::ExportRead>,
 }
@@ -51,6 +54,7 @@ impl Network {
             routes: routes::Routes::new(routes, tags),
             firewalls: firewall::Firewalls::default(),
             placement: placement::Placement::default(),
+            private_dns: private_dns::PrivateDns::default(),
             exports: Vec::new(),
         }
     }
@@ -71,6 +75,19 @@ impl Network {
         tags: &dyn tags::TagSource,
     ) -> Option<crate::model::FirewallVerdict> {
         self.firewalls.verdict(flow, route, tags)
+    }
+
+    /// Whether the private DNS zone Site Recovery needs for `endpoint` in
+    /// `cloud` answers the VM, for `names` (the endpoint's names a capture
+    /// saw). `None` without a private DNS export of that zone.
+    pub fn dns_verdict(
+        &self,
+        endpoint: crate::model::EndpointId,
+        cloud: crate::model::Cloud,
+        names: &[&str],
+    ) -> Option<crate::model::DnsVerdict> {
+        self.private_dns
+            .verdict(&self.placement, endpoint, cloud, names)
     }
 
     /// What the NSGs do with an outbound flow (`None` without NSG exports).

@@ -10,6 +10,8 @@
 //! - [`dns`]: what happened to each name asked;
 //! - [`network`]: Azure settings as data: clouds, tag names, next hops, and
 //!   what the NSG and route exports say of a destination;
+//! - [`private_dns`]: what the private DNS zone exports say of an
+//!   endpoint's names (zone linked, records, the VM's DNS servers);
 //! - [`verdict`]: a flow's verdict with its typed [`Cause`], and the
 //!   [`Status`] it gives a requirement;
 //! - [`evidence`]: what a finding rests on, as values (the upload, each
@@ -51,6 +53,7 @@ pub(crate) mod dns;
 pub(crate) mod evidence;
 pub(crate) mod flow;
 pub(crate) mod network;
+pub(crate) mod private_dns;
 pub(crate) mod requirements;
 pub(crate) mod snapshot;
 pub(crate) mod verdict;
@@ -65,6 +68,7 @@ pub use dns::*;
 pub use evidence::*;
 pub use flow::*;
 pub use network::*;
+pub use private_dns::*;
 pub use snapshot::*;
 pub use verdict::*;
 
