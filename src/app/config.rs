@@ -358,6 +358,7 @@ pub fn network_from(
     let name = |p: &Path| crate::sanitize::for_terminal(&p.display().to_string());
     let (mut all_nsgs, mut all_routes) = (Vec::new(), Vec::new());
     let mut firewalls = crate::azure::firewall::Exports::default();
+    let mut private_dns = crate::azure::private_dns::PrivateDns::default();
     let mut read = Vec::new();
     let given = nsgs
         .iter()
@@ -404,6 +405,15 @@ pub fn network_from(
                 all_routes.extend(got);
                 n
             }
+            ExportKind::PrivateDnsZone
+            | ExportKind::PrivateDnsLinks
+            | ExportKind::PrivateDnsRecords => {
+                let got =
+                    crate::azure::private_dns::parse_private_dns(&text).map_err(|e| fail(&e))?;
+                let n = got.items();
+                private_dns.extend(got);
+                n
+            }
             _ => {
                 let got =
                     crate::azure::firewall::parse_firewall_exports(&text).map_err(|e| fail(&e))?;
@@ -423,6 +433,7 @@ pub fn network_from(
     }
     let mut network =
         crate::azure::Network::new(all_nsgs, all_routes, tags).with_firewalls(firewalls);
+    network.private_dns = private_dns;
     network.exports = read;
     Ok(network)
 }

@@ -14,13 +14,16 @@ pub use crate::model::ExportKind;
 
 /// Every kind, in the order shapes are told apart: the most particular keys
 /// first.
-pub const ALL: [ExportKind; 6] = [
+pub const ALL: [ExportKind; 9] = [
     ExportKind::Nsg,
     ExportKind::RuleCollectionGroups,
     ExportKind::Firewall,
     ExportKind::FirewallPolicy,
     ExportKind::Routes,
     ExportKind::IpGroup,
+    ExportKind::PrivateDnsLinks,
+    ExportKind::PrivateDnsRecords,
+    ExportKind::PrivateDnsZone,
 ];
 
 /// The keys that make an object this kind of export (in the object, or in
@@ -63,6 +66,15 @@ fn marks(kind: ExportKind) -> (&'static [&'static str], &'static str) {
         ),
         ExportKind::Routes => (&["routes", "nextHopType"], "Microsoft.Network/routeTables"),
         ExportKind::IpGroup => (&["ipAddresses"], "Microsoft.Network/ipGroups"),
+        ExportKind::PrivateDnsLinks => (
+            &["virtualNetworkLinkState", "registrationEnabled"],
+            "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+        ),
+        ExportKind::PrivateDnsRecords => (&["aRecords"], "Microsoft.Network/privateDnsZones/A"),
+        ExportKind::PrivateDnsZone => (
+            &["numberOfVirtualNetworkLinks", "numberOfRecordSets"],
+            "Microsoft.Network/privateDnsZones",
+        ),
     }
 }
 
@@ -247,6 +259,26 @@ mod tests {
             (
                 r#"{"properties": {"ipAddresses": ["10.0.0.0/8"]}}"#,
                 Some(ExportKind::IpGroup),
+            ),
+            (
+                r#"[{"name": "l", "registrationEnabled": false, "virtualNetwork": {"id": "/v"}}]"#,
+                Some(ExportKind::PrivateDnsLinks),
+            ),
+            (
+                r#"{"value": [{"type": "Microsoft.Network/privateDnsZones/virtualNetworkLinks", "properties": {}}]}"#,
+                Some(ExportKind::PrivateDnsLinks),
+            ),
+            (
+                r#"[{"name": "a", "aRecords": [{"ipv4Address": "10.0.0.5"}]}]"#,
+                Some(ExportKind::PrivateDnsRecords),
+            ),
+            (
+                r#"{"type": "Microsoft.Network/privateDnsZones", "properties": {}}"#,
+                Some(ExportKind::PrivateDnsZone),
+            ),
+            (
+                r#"{"name": "z", "numberOfVirtualNetworkLinks": 0}"#,
+                Some(ExportKind::PrivateDnsZone),
             ),
             (r#"{"something": "else"}"#, None),
             (r#"[1, 2, 3]"#, None),

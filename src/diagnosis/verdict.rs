@@ -165,14 +165,16 @@ pub(crate) fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
         nsg: ep.and_then(|_| nsg_verdict(f, cloud, ctx)),
         route: None,
         firewall: None,
+        dns: None,
         endpoint,
     }
     .with_network(f, cloud, ctx)
 }
 
 impl FlowVerdict {
-    /// Adds, for a Site Recovery flow, the route its destination takes and
-    /// what the firewall that route leads to does with it.
+    /// Adds, for a Site Recovery flow, the route its destination takes,
+    /// what the firewall that route leads to does with it, and what the
+    /// private DNS zone of its endpoint does for the VM.
     fn with_network(mut self, f: &FlowRecord, cloud: Cloud, ctx: &Context<'_>) -> FlowVerdict {
         if self.endpoint.is_none() {
             return self;
@@ -182,6 +184,12 @@ impl FlowVerdict {
         self.firewall = ctx
             .network
             .firewall_verdict(&firewall_flow(f), self.route.as_ref(), &tags);
+        // The private DNS zone of the cache account or the vault, for the
+        // flow's name (`None` for other endpoints, or without its export).
+        if let Some(id) = self.endpoint_id() {
+            let names: Vec<&str> = f.name().into_iter().collect();
+            self.dns = ctx.network.dns_verdict(id, cloud, &names);
+        }
         self
     }
 }

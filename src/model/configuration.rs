@@ -27,6 +27,13 @@ pub enum ConfigStatus {
     /// The NSGs allow it, and the Azure Firewall its route leads to denies
     /// it (a rule, or its default deny).
     FirewallDenied,
+    /// The private DNS zone Site Recovery needs for the endpoint is not
+    /// linked to the VM's virtual network (private DNS exports): its names
+    /// resolve publicly, before any connection.
+    DnsZoneNotLinked,
+    /// The zone is linked and lacks the A record of a name (or every A
+    /// record).
+    DnsRecordMissing,
     /// The exports cannot tell (an application security group, a tag the
     /// service-tag data does not hold, another cloud's service-tag data, a
     /// firewall rule by FQDN tag or web category, an export not given).
@@ -127,6 +134,11 @@ pub enum CheckEvidence {
         /// Prefixes that take next hop `Internet`.
         count: usize,
     },
+    /// What the private DNS zone of the endpoint does for the VM.
+    PrivateDns {
+        /// The verdict.
+        verdict: super::DnsVerdict,
+    },
     /// The worst route, how many prefixes take it, and what it means.
     RoutedTo {
         /// Prefixes that take its next hop.
@@ -192,6 +204,9 @@ pub struct ConfigRequirement {
     /// The firewall's verdict on the worst prefix (absent without firewall
     /// exports, or when no route leads to a firewall).
     pub firewall: Option<FirewallVerdict>,
+    /// The private DNS zone's verdict (the cache account and the vault,
+    /// with private DNS exports).
+    pub dns: Option<super::DnsVerdict>,
     /// Next hop types and how many of the prefixes take each.
     pub next_hops: Vec<(NextHop, usize)>,
     /// What the verdict rests on.

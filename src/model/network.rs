@@ -967,6 +967,12 @@ pub enum ExportKind {
     Firewall,
     /// `az network ip-group show` (or `list`).
     IpGroup,
+    /// `az network private-dns zone show` (or `list`).
+    PrivateDnsZone,
+    /// `az network private-dns link vnet list` (or `show`).
+    PrivateDnsLinks,
+    /// `az network private-dns record-set a list` (or `show`).
+    PrivateDnsRecords,
 }
 
 /// One export read: the file, its kind, and how many NSGs, routes,

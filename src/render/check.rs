@@ -80,6 +80,7 @@ pub(crate) fn evidence(e: &CheckEvidence) -> String {
                 super::firewall::with_notes(verdict)
             )
         }
+        CheckEvidence::PrivateDns { verdict } => super::private_dns::check_line(verdict),
         CheckEvidence::RoutedTo {
             count,
             prefixes,

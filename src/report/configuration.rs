@@ -14,6 +14,8 @@ fn status_word(s: ConfigStatus) -> &'static str {
         ConfigStatus::ForcedTunnel => "TUNNELLED",
         ConfigStatus::Dropped => "DROPPED",
         ConfigStatus::FirewallDenied => "FW DENIED",
+        ConfigStatus::DnsZoneNotLinked => "DNS ZONE NOT LINKED",
+        ConfigStatus::DnsRecordMissing => "DNS RECORD MISSING",
         ConfigStatus::Unknown => "UNKNOWN",
     }
 }
