@@ -359,6 +359,7 @@ pub fn network_from(
     let (mut all_nsgs, mut all_routes) = (Vec::new(), Vec::new());
     let mut firewalls = crate::azure::firewall::Exports::default();
     let mut private_dns = crate::azure::private_dns::PrivateDns::default();
+    let mut placement = crate::azure::placement::Placement::default();
     let mut read = Vec::new();
     let given = nsgs
         .iter()
@@ -414,6 +415,13 @@ pub fn network_from(
                 private_dns.extend(got);
                 n
             }
+            ExportKind::Nic | ExportKind::Subnet | ExportKind::Vnet => {
+                let (nics, got) =
+                    crate::azure::placement::parse_placement(&text).map_err(|e| fail(&e))?;
+                let n = nics.len() + got.subnets.len() + got.vnets.len();
+                placement.add(nics, got).map_err(|e| fail(&e))?;
+                n
+            }
             _ => {
                 let got =
                     crate::azure::firewall::parse_firewall_exports(&text).map_err(|e| fail(&e))?;
@@ -434,6 +442,7 @@ pub fn network_from(
     let mut network =
         crate::azure::Network::new(all_nsgs, all_routes, tags).with_firewalls(firewalls);
     network.private_dns = private_dns;
+    network.placement = placement;
     network.exports = read;
     Ok(network)
 }

@@ -14,8 +14,11 @@ pub use crate::model::ExportKind;
 
 /// Every kind, in the order shapes are told apart: the most particular keys
 /// first.
-pub const ALL: [ExportKind; 9] = [
+pub const ALL: [ExportKind; 12] = [
     ExportKind::Nsg,
+    ExportKind::Nic,
+    ExportKind::Vnet,
+    ExportKind::Subnet,
     ExportKind::RuleCollectionGroups,
     ExportKind::Firewall,
     ExportKind::FirewallPolicy,
@@ -75,6 +78,36 @@ fn marks(kind: ExportKind) -> (&'static [&'static str], &'static str) {
             &["numberOfVirtualNetworkLinks", "numberOfRecordSets"],
             "Microsoft.Network/privateDnsZones",
         ),
+        // A NIC has `ipConfigurations` (a firewall's mark) and `dnsSettings`
+        // (a firewall policy's): it is told before them by keys only NICs have.
+        ExportKind::Nic => (
+            &[
+                "macAddress",
+                "enableAcceleratedNetworking",
+                "nicType",
+                "enableIPForwarding",
+                "virtualMachine",
+            ],
+            "Microsoft.Network/networkInterfaces",
+        ),
+        // A virtual network holds its subnets: it is told before them.
+        ExportKind::Vnet => (
+            &["addressSpace", "dhcpOptions", "virtualNetworkPeerings"],
+            "Microsoft.Network/virtualNetworks",
+        ),
+        // A subnet has `routeTable` and may have `ipConfigurations`; a route's
+        // `addressPrefix` is no subnet's mark (see [`of`]).
+        ExportKind::Subnet => (
+            &[
+                "defaultOutboundAccess",
+                "privateEndpointNetworkPolicies",
+                "privateLinkServiceNetworkPolicies",
+                "serviceEndpoints",
+                "serviceEndpointPolicies",
+                "natGateway",
+            ],
+            "Microsoft.Network/virtualNetworks/subnets",
+        ),
     }
 }
 
@@ -87,7 +120,16 @@ pub fn of(has: impl Fn(&str) -> bool, resource_type: Option<&str>) -> Option<Exp
     {
         return Some(k);
     }
-    ALL.into_iter().find(|k| marks(*k).0.iter().any(|m| has(m)))
+    ALL.into_iter()
+        .find(|k| marks(*k).0.iter().any(|m| has(m)))
+        .or_else(|| bare_subnet(has))
+}
+
+/// A subnet with nothing but its prefix (Microsoft's `SubnetGet.json`
+/// example): an address prefix, and no route's next hop.
+fn bare_subnet(has: impl Fn(&str) -> bool) -> Option<ExportKind> {
+    ((has("addressPrefix") || has("addressPrefixes")) && !has("nextHopType"))
+        .then_some(ExportKind::Subnet)
 }
 
 /// How deep keys are looked at: `value[].properties.ruleCollections` is
@@ -279,6 +321,38 @@ mod tests {
             (
                 r#"{"name": "z", "numberOfVirtualNetworkLinks": 0}"#,
                 Some(ExportKind::PrivateDnsZone),
+            ),
+            // A NIC has a firewall's `ipConfigurations` and a policy's
+            // `dnsSettings`.
+            (
+                r#"{"ipConfigurations": [], "dnsSettings": {}, "macAddress": "00-0D-3A-1B-C7-21"}"#,
+                Some(ExportKind::Nic),
+            ),
+            (
+                r#"{"type": "Microsoft.Network/networkInterfaces", "properties": {"ipConfigurations": []}}"#,
+                Some(ExportKind::Nic),
+            ),
+            // A subnet's `routeTable` and the NICs' `ipConfigurations` it holds.
+            (
+                r#"{"routeTable": {"id": "x"}, "ipConfigurations": [{"id": "y"}], "privateEndpointNetworkPolicies": "Disabled"}"#,
+                Some(ExportKind::Subnet),
+            ),
+            (
+                r#"{"id": "s", "properties": {"addressPrefix": "10.0.0.0/16"}}"#,
+                Some(ExportKind::Subnet),
+            ),
+            (
+                r#"[{"type": "Microsoft.Network/virtualNetworks/subnets", "routeTable": {"id": "x", "routes": []}}]"#,
+                Some(ExportKind::Subnet),
+            ),
+            // A virtual network, its subnets' types and marks within.
+            (
+                r#"{"type": "Microsoft.Network/virtualNetworks", "subnets": [{"type": "Microsoft.Network/virtualNetworks/subnets", "defaultOutboundAccess": false}]}"#,
+                Some(ExportKind::Vnet),
+            ),
+            (
+                r#"{"properties": {"addressSpace": {}, "subnets": [{"properties": {"ipConfigurations": []}}]}}"#,
+                Some(ExportKind::Vnet),
             ),
             (r#"{"something": "else"}"#, None),
             (r#"[1, 2, 3]"#, None),

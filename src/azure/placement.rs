@@ -7,6 +7,9 @@
 //! These are values only: the readers fill them, the layers evaluate them.
 
 use crate::azure::address::Block;
+
+mod read;
+pub use read::{PlacementError, parse_placement};
 use std::net::IpAddr;
 
 /// An Azure resource id (`/subscriptions/…/resourceGroups/…/providers/…`),

@@ -973,6 +973,12 @@ pub enum ExportKind {
     PrivateDnsLinks,
     /// `az network private-dns record-set a list` (or `show`).
     PrivateDnsRecords,
+    /// `az network nic show` (or `list`): the VM's network interface.
+    Nic,
+    /// `az network vnet subnet show` (or `list`).
+    Subnet,
+    /// `az network vnet show` (or `list`), its subnets included.
+    Vnet,
 }
 
 /// One export read: the file, its kind, and how many NSGs, routes,

@@ -261,7 +261,7 @@ pub fn microsoft_body(name: &str) -> serde_json::Value {
 /// plus `resourceGroup`.
 pub fn az_flat(v: &serde_json::Value) -> serde_json::Value {
     use serde_json::Value;
-    const LISTS: [&str; 7] = [
+    const LISTS: [&str; 9] = [
         "securityRules",
         "defaultSecurityRules",
         "routes",
@@ -269,6 +269,8 @@ pub fn az_flat(v: &serde_json::Value) -> serde_json::Value {
         "networkRuleCollections",
         "natRuleCollections",
         "ipConfigurations",
+        "subnets",
+        "serviceEndpointPolicyDefinitions",
     ];
     fn lift(v: &Value) -> Value {
         let Value::Object(o) = v else {
