@@ -301,9 +301,28 @@ fn analyze_names_the_zone_not_linked_to_the_vms_network() {
             .filter(|f| f["endpoint_id"].is_null())
             .all(|f| f["dns"].is_null())
     );
-    // The CSV's last column.
+    // The requirement checklist carries it too.
+    let cache = v["diagnosis"]["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "cache-storage")
+        .unwrap();
+    assert_eq!(cache["dns"]["outcome"], "zone-not-linked", "{cache}");
+    // The text report says it per requirement.
     let args = azure(&["dns-links-unlinked.json", "dns-vnet.json"]);
     let capture = common::capture("privatelink-unlinked.pcap");
+    let mut all = vec!["analyze"];
+    all.extend(args.iter().map(String::as_str));
+    all.extend_from_slice(&REGIONS);
+    all.push(&capture);
+    let (_, text, _) = run(&all);
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        text.contains("dns: private DNS zone privatelink.blob.core.windows.net is not linked to virtual network vm-vnet"),
+        "{text}"
+    );
+    // The CSV's last column.
     let mut all = vec!["analyze", "--csv", "-"];
     all.extend(args.iter().map(String::as_str));
     all.extend_from_slice(&REGIONS);

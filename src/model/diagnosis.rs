@@ -191,6 +191,8 @@ pub struct Requirement {
     pub route: Option<RouteVerdict>,
     /// What the firewall exports (`--azure`) say of that flow.
     pub firewall: Option<super::FirewallVerdict>,
+    /// What the private DNS exports (`--azure`) say of that flow's name.
+    pub dns: Option<super::DnsVerdict>,
     /// Last flow seen.
     pub last_seen: Option<i64>,
     /// Each VM's outcome (by source address), worst first: on an appliance's

@@ -81,6 +81,7 @@ impl Serialize for Requirement {
             nsg: &'a Option<NsgVerdict>,
             route: &'a Option<RouteVerdict>,
             firewall: &'a Option<FirewallVerdict>,
+            dns: &'a Option<DnsVerdict>,
             #[serde(serialize_with = "crate::model::ts_opt")]
             last_seen: Option<i64>,
             sources: &'a [SourceOutcome],
@@ -100,6 +101,7 @@ impl Serialize for Requirement {
             nsg: &self.nsg,
             route: &self.route,
             firewall: &self.firewall,
+            dns: &self.dns,
             last_seen: self.last_seen,
             sources: &self.sources,
             sources_left_off: self.sources_left_off,
