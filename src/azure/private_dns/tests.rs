@@ -356,3 +356,39 @@ fn other_record_types_only_mark_the_list() {
     assert!(p.records.is_empty());
     assert_eq!(p.record_lists, [BLOB]);
 }
+
+#[test]
+fn government_and_china_zones_are_their_clouds() {
+    let gov = "privatelink.siterecovery.windowsazure.us";
+    let p = read(&[links(gov, &[(OTHER, "Default")])]);
+    let v = p
+        .verdict(&placement(&[]), EndpointId::SiteRecovery, Cloud::Usgov, &[])
+        .unwrap();
+    assert_eq!(v.zone, gov);
+    assert_eq!(v.decision, DnsDecision::ZoneNotLinked);
+    // The public cloud's vault zone is not the Government one.
+    assert!(
+        p.verdict(
+            &placement(&[]),
+            EndpointId::SiteRecovery,
+            Cloud::Public,
+            &[]
+        )
+        .is_none()
+    );
+    let china = "privatelink.blob.core.chinacloudapi.cn";
+    let p = read(&[
+        links(china, &[(VNET, "Default")]),
+        records(china, &["asrcache1"]),
+    ]);
+    let v = p
+        .verdict(
+            &placement(&[]),
+            EndpointId::CacheStorage,
+            Cloud::China,
+            &["asrcache1.blob.core.chinacloudapi.cn"],
+        )
+        .unwrap();
+    assert_eq!(v.decision, DnsDecision::Resolves);
+    assert_eq!(v.names, ["asrcache1"]);
+}
