@@ -130,6 +130,12 @@ pub enum DnsNote {
         /// A record sets in the zone.
         records: usize,
     },
+    /// The vault's zone holds fewer A records than the five names of a
+    /// vault's private endpoint (seven once replication is enabled).
+    VaultRecordsFew {
+        /// A record sets in the zone.
+        records: usize,
+    },
     /// The exports do not say which DNS servers the VM asks (no NIC or
     /// virtual network export).
     ServersUnknown,

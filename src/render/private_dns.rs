@@ -95,6 +95,10 @@ pub(crate) fn note(n: &DnsNote) -> String {
             "the zone holds {records} A record{}; which names are needed is told by a capture or the private endpoint's DNS configuration",
             if *records == 1 { "" } else { "s" }
         ),
+        DnsNote::VaultRecordsFew { records } => format!(
+            "the zone holds {records} A record{}, and a vault's private endpoint has five names (seven once replication is enabled): some are missing unless another zone holds them",
+            if *records == 1 { "" } else { "s" }
+        ),
         DnsNote::ServersUnknown => {
             "which DNS servers the VM asks is not told (give `az network nic show` and `az network vnet show`)".into()
         }

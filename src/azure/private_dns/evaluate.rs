@@ -6,13 +6,17 @@
 //! zones linked to that virtual network", and a server that is a VM needs
 //! "a conditional forwarder … to Azure DNS (168.63.129.16)".
 
-use super::{PrivateDns, Record};
+use super::{Link, PrivateDns, Record};
 use crate::azure::placement::{DnsServers, Placement};
 use crate::azure::privatelink::ZONES;
 use crate::model::{
     Cloud, DnsDecision, DnsLink, DnsNote, DnsServersUsed, DnsUnknown, DnsVerdict, EndpointId,
     ResolutionPolicy,
 };
+
+/// The names of a vault's private endpoint before replication is enabled
+/// ("Replicate machines with private endpoints").
+const VAULT_NAMES: usize = 5;
 
 /// Azure DNS: a custom server list of this address alone is Azure's.
 const AZURE_DNS: std::net::IpAddr = std::net::IpAddr::V4(std::net::Ipv4Addr::new(168, 63, 129, 16));
@@ -90,34 +94,28 @@ impl PrivateDns {
                 records_decision(&needed, &records, records_listed, sets, &mut notes)
             }
         };
+        // A vault's private endpoint has five names (seven once replication
+        // is enabled): a linked zone listed with fewer lacks some.
+        let held = self
+            .records
+            .iter()
+            .filter(|r| r.zone == zone && !r.addresses.is_empty())
+            .count();
+        if endpoint == EndpointId::SiteRecovery
+            && records_listed
+            && (1..VAULT_NAMES).contains(&held)
+            && matches!(
+                decision,
+                DnsDecision::Resolves | DnsDecision::RecordMissing { .. }
+            )
+        {
+            notes.push(DnsNote::VaultRecordsFew { records: held });
+        }
         if let Some(l) = link {
-            if let Some(s) = l
-                .state
-                .as_ref()
-                .filter(|s| !s.eq_ignore_ascii_case("Completed"))
-            {
-                notes.push(DnsNote::LinkNotCompleted {
-                    link: l.name.clone(),
-                    state: s.clone(),
-                });
-            }
-            if l.policy == Some(ResolutionPolicy::NxDomainRedirect) {
-                notes.push(DnsNote::FallbackToInternet {
-                    link: l.name.clone(),
-                });
-            }
+            link_notes(l, &mut notes);
         }
         let servers = servers(placement);
-        match &servers {
-            DnsServersUsed::Nic(s) | DnsServersUsed::Vnet(s) => {
-                notes.push(DnsNote::CustomServers {
-                    servers: s.clone(),
-                    on_nic: matches!(servers, DnsServersUsed::Nic(_)),
-                })
-            }
-            DnsServersUsed::Unknown => notes.push(DnsNote::ServersUnknown),
-            DnsServersUsed::AzureProvided => {}
-        }
+        server_notes(&servers, &mut notes);
         let zone_group = info
             .and_then(|z| z.resource_group.clone())
             .or_else(|| links.iter().find_map(|l| l.resource_group.clone()))
@@ -143,6 +141,37 @@ impl PrivateDns {
             servers,
             notes,
         })
+    }
+}
+
+/// What the VM's link adds: not completed yet, fallback to internet.
+fn link_notes(l: &Link, notes: &mut Vec<DnsNote>) {
+    if let Some(s) = l
+        .state
+        .as_ref()
+        .filter(|s| !s.eq_ignore_ascii_case("Completed"))
+    {
+        notes.push(DnsNote::LinkNotCompleted {
+            link: l.name.clone(),
+            state: s.clone(),
+        });
+    }
+    if l.policy == Some(ResolutionPolicy::NxDomainRedirect) {
+        notes.push(DnsNote::FallbackToInternet {
+            link: l.name.clone(),
+        });
+    }
+}
+
+/// What the VM's DNS servers add: custom servers, or not told.
+fn server_notes(servers: &DnsServersUsed, notes: &mut Vec<DnsNote>) {
+    match servers {
+        DnsServersUsed::Nic(s) | DnsServersUsed::Vnet(s) => notes.push(DnsNote::CustomServers {
+            servers: s.clone(),
+            on_nic: matches!(servers, DnsServersUsed::Nic(_)),
+        }),
+        DnsServersUsed::Unknown => notes.push(DnsNote::ServersUnknown),
+        DnsServersUsed::AzureProvided => {}
     }
 }
 

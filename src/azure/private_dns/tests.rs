@@ -218,6 +218,8 @@ fn a_linked_zone_without_the_record() {
         .unwrap();
     assert_eq!(v.decision, DnsDecision::Resolves);
     assert!(v.notes.contains(&DnsNote::NamesUnknown { records: 1 }));
+    // One record of a vault's five.
+    assert!(v.notes.contains(&DnsNote::VaultRecordsFew { records: 1 }));
     // A record list of another zone says nothing of this one.
     let p = read(&[links(BLOB, &[(VNET, "Default")]), records(VAULT, &["x"])]);
     let v = p
@@ -391,4 +393,18 @@ fn government_and_china_zones_are_their_clouds() {
         .unwrap();
     assert_eq!(v.decision, DnsDecision::Resolves);
     assert_eq!(v.names, ["asrcache1"]);
+}
+
+#[test]
+fn every_truncation_of_an_export_is_refused_or_read_without_panic() {
+    for text in [
+        links(BLOB, &[(VNET, "NxDomainRedirect")]),
+        records(BLOB, &["a", "b"]),
+    ] {
+        assert!(parse_private_dns(&text).is_ok());
+        for i in (0..text.len()).filter(|&i| text.is_char_boundary(i)) {
+            let _ = parse_private_dns(&text[..i]);
+            let _ = crate::azure::kind::sniff(&text[..i]);
+        }
+    }
 }
