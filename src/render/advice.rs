@@ -517,7 +517,7 @@ pub fn fix(fix: &Fix) -> String {
             zone,
             forwarder,
         } => format!(
-            "the VM asks the custom DNS server{} {}, which answers from the private DNS zone {zone} only if it forwards {forwarder} to Azure DNS (168.63.129.16) from a virtual network linked to the zone: add that conditional forwarder on {}",
+            "the VM asks the custom DNS server{} {}, which answers from the private DNS zone {zone} only if it forwards {forwarder} to Azure DNS (168.63.129.16) from a virtual network linked to the zone: give {} that conditional forwarder where it lacks it",
             if servers.len() == 1 { "" } else { "s" },
             servers.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
             if servers.len() == 1 { "it" } else { "each" }
