@@ -528,3 +528,57 @@ fn broken_storage_account_exports_are_one_line_naming_the_file_exit_2() {
     assert!(out.contains("asr\\226\\128\\174cache\\027[2J"), "{out}");
     assert!(!out.contains('\u{202e}') && !out.contains('\u{1b}'));
 }
+
+#[test]
+fn broken_private_dns_exports_are_one_line_naming_the_file_exit_2() {
+    let dir = scratch();
+    let links = std::fs::read_to_string(data("dns-links-linked.json")).unwrap();
+    let records = std::fs::read_to_string(data("dns-records-blob.json")).unwrap();
+    let cases = [
+        ("cut.json", links[..links.len() / 2].to_string(), "not JSON"),
+        (
+            "twice.json",
+            links.replacen(
+                "\"registrationEnabled\": false",
+                "\"registrationEnabled\": true, \"registrationEnabled\": false",
+                1,
+            ),
+            "the key \"registrationEnabled\" appears twice in one object",
+        ),
+        (
+            "policy.json",
+            links.replacen("\"Default\"", "\"Sometimes\"", 1),
+            "link vm-link: unknown `resolutionPolicy` Sometimes",
+        ),
+        (
+            "address.json",
+            records.replacen("\"10.1.1.9\"", "\"10.1.1\"", 1),
+            "record otheraccount: an A record without a valid `ipv4Address`",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let file = write(&dir, name, &text);
+        let (code, out, err) = check(&["--azure", &file]);
+        assert_eq!(code, 2, "{name}: {out}{err}");
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+        assert!(err.contains(&file), "{name}: {err}");
+        assert!(err.contains(want), "{name}: {err}");
+        assert!(out.is_empty(), "{name}: {out}");
+    }
+    // A link's name written to mislead is shown escaped.
+    let text = links.replace("vm-link", "vm\\u202eknil\\u001b[2J");
+    let file = write(&dir, "names.json", &text);
+    let (_, out, err) = check(&[
+        "--azure",
+        &file,
+        "--azure",
+        &data("dns-records-blob.json"),
+        "--azure",
+        &data("dns-vnet.json"),
+        "--format",
+        "json",
+    ]);
+    assert!(err.is_empty(), "{err}");
+    assert!(out.contains("vm\\\\226\\\\128\\\\174knil"), "{out}");
+    assert!(!out.contains('\u{202e}') && !out.contains('\u{1b}'));
+}

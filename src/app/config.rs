@@ -359,6 +359,7 @@ pub fn network_from(
     let (mut all_nsgs, mut all_routes) = (Vec::new(), Vec::new());
     let mut firewalls = crate::azure::firewall::Exports::default();
     let mut storage = Vec::new();
+    let mut private_dns = crate::azure::private_dns::PrivateDns::default();
     let mut placement = crate::azure::placement::Placement::default();
     let mut read = Vec::new();
     let given = nsgs
@@ -413,6 +414,15 @@ pub fn network_from(
                 storage.extend(got);
                 n
             }
+            ExportKind::PrivateDnsZone
+            | ExportKind::PrivateDnsLinks
+            | ExportKind::PrivateDnsRecords => {
+                let got =
+                    crate::azure::private_dns::parse_private_dns(&text).map_err(|e| fail(&e))?;
+                let n = got.items();
+                private_dns.extend(got);
+                n
+            }
             ExportKind::Nic | ExportKind::Subnet | ExportKind::Vnet => {
                 let (nics, got) =
                     crate::azure::placement::parse_placement(&text).map_err(|e| fail(&e))?;
@@ -440,6 +450,7 @@ pub fn network_from(
     let mut network =
         crate::azure::Network::new(all_nsgs, all_routes, tags).with_firewalls(firewalls);
     network.storage = storage;
+    network.private_dns = private_dns;
     network.placement = placement;
     network.exports = read;
     Ok(network)

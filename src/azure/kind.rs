@@ -14,7 +14,7 @@ pub use crate::model::ExportKind;
 
 /// Every kind, in the order shapes are told apart: the most particular keys
 /// first.
-pub const ALL: [ExportKind; 10] = [
+pub const ALL: [ExportKind; 13] = [
     ExportKind::StorageAccount,
     ExportKind::Nsg,
     ExportKind::Nic,
@@ -25,6 +25,9 @@ pub const ALL: [ExportKind; 10] = [
     ExportKind::FirewallPolicy,
     ExportKind::Routes,
     ExportKind::IpGroup,
+    ExportKind::PrivateDnsLinks,
+    ExportKind::PrivateDnsRecords,
+    ExportKind::PrivateDnsZone,
 ];
 
 /// The keys that make an object this kind of export (in the object, or in
@@ -70,6 +73,15 @@ fn marks(kind: ExportKind) -> (&'static [&'static str], &'static str) {
         ExportKind::StorageAccount => (
             &["networkRuleSet", "networkAcls", "primaryEndpoints"],
             "Microsoft.Storage/storageAccounts",
+        ),
+        ExportKind::PrivateDnsLinks => (
+            &["virtualNetworkLinkState", "registrationEnabled"],
+            "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+        ),
+        ExportKind::PrivateDnsRecords => (&["aRecords"], "Microsoft.Network/privateDnsZones/A"),
+        ExportKind::PrivateDnsZone => (
+            &["numberOfVirtualNetworkLinks", "numberOfRecordSets"],
+            "Microsoft.Network/privateDnsZones",
         ),
         // A NIC has `ipConfigurations` (a firewall's mark) and `dnsSettings`
         // (a firewall policy's): it is told before them by keys only NICs have.
@@ -306,6 +318,26 @@ mod tests {
             (
                 r#"{"properties": {"networkAcls": {"bypass": "AzureServices"}}}"#,
                 Some(ExportKind::StorageAccount),
+            ),
+            (
+                r#"[{"name": "l", "registrationEnabled": false, "virtualNetwork": {"id": "/v"}}]"#,
+                Some(ExportKind::PrivateDnsLinks),
+            ),
+            (
+                r#"{"value": [{"type": "Microsoft.Network/privateDnsZones/virtualNetworkLinks", "properties": {}}]}"#,
+                Some(ExportKind::PrivateDnsLinks),
+            ),
+            (
+                r#"[{"name": "a", "aRecords": [{"ipv4Address": "10.0.0.5"}]}]"#,
+                Some(ExportKind::PrivateDnsRecords),
+            ),
+            (
+                r#"{"type": "Microsoft.Network/privateDnsZones", "properties": {}}"#,
+                Some(ExportKind::PrivateDnsZone),
+            ),
+            (
+                r#"{"name": "z", "numberOfVirtualNetworkLinks": 0}"#,
+                Some(ExportKind::PrivateDnsZone),
             ),
             // A NIC has a firewall's `ipConfigurations` and a policy's
             // `dnsSettings`.

@@ -13,6 +13,7 @@ pub mod nsg;
 pub(crate) mod pki;
 pub mod placement;
 pub(crate) mod platform;
+pub mod private_dns;
 pub(crate) mod privatelink;
 pub(crate) mod regions;
 pub mod routes;
@@ -38,6 +39,8 @@ pub struct Network {
     /// Storage accounts (`az storage account show`): the cache account's
     /// firewall.
     pub storage: Vec<storage::Account>,
+    /// Private DNS zones, their virtual network links and A records.
+    pub private_dns: private_dns::PrivateDns,
     /// The exports read, with their kinds, for the report.
     pub exports: Vec<crate::model::ExportRead>,
 }
@@ -56,6 +59,7 @@ impl Network {
             firewalls: firewall::Firewalls::default(),
             placement: placement::Placement::default(),
             storage: Vec::new(),
+            private_dns: private_dns::PrivateDns::default(),
             exports: Vec::new(),
         }
     }
@@ -102,6 +106,19 @@ impl Network {
             v.notes.push(crate::model::StorageNote::AccountAssumed);
         }
         Some(v)
+    }
+
+    /// Whether the private DNS zone Site Recovery needs for `endpoint` in
+    /// `cloud` answers the VM, for `names` (the endpoint's names a capture
+    /// saw). `None` without a private DNS export of that zone.
+    pub fn dns_verdict(
+        &self,
+        endpoint: crate::model::EndpointId,
+        cloud: crate::model::Cloud,
+        names: &[&str],
+    ) -> Option<crate::model::DnsVerdict> {
+        self.private_dns
+            .verdict(&self.placement, endpoint, cloud, names)
     }
 
     /// What the NSGs do with an outbound flow (`None` without NSG exports).

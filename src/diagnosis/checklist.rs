@@ -356,6 +356,7 @@ fn requirement(e: &Endpoint, a: &Agg, tag: RequiredTag, failed_dns: &[&NameLog])
         route: worst.and_then(|ex| ex.route.clone()),
         firewall: worst.and_then(|ex| ex.firewall.clone()),
         storage: a.storage.clone(),
+        dns: worst.and_then(|ex| ex.dns.clone()),
         last_seen: a.last_seen,
         sources: a.sources(),
         sources_left_off: a.sources_left_off,
@@ -425,7 +426,7 @@ fn endpoint_findings(
     found.extend(
         dns.iter()
             .filter(|d| e.matches(&d.name) && d.answered > 0)
-            .filter_map(|d| findings::resolves_publicly(e, d)),
+            .filter_map(|d| findings::resolves_publicly(e, d, around.network)),
     );
     if let (Status::Ok, Some(n)) = (r.status, &a.works_though_denied) {
         found.push(findings::stale_nsg(e, n));

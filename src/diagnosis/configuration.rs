@@ -20,9 +20,9 @@ use crate::azure::endpoints::Endpoint;
 use crate::azure::firewall::{Flow as FirewallFlow, NameSpec};
 use crate::azure::tags::{TagDb, TagSource, for_cloud};
 use crate::model::{
-    CheckEvidence, CheckNote, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, EndpointId,
-    FirewallVerdict, Fix, Need, NextHop, NsgOutcome, NsgVerdict, PlatformCheck, PlatformDeny,
-    Region, RequiredTag, RouteOrigin, RouteVerdict,
+    CheckEvidence, CheckNote, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, DnsDecision,
+    EndpointId, FirewallVerdict, Fix, Need, NextHop, NsgOutcome, NsgVerdict, PlatformCheck,
+    PlatformDeny, Region, RequiredTag, RouteOrigin, RouteVerdict,
 };
 use std::net::IpAddr;
 
@@ -51,11 +51,13 @@ pub(crate) fn check(
         .map(|e| {
             let tag = e.tag.tag_for(&source.tag_suffix, &target.tag_suffix);
             let r = empty(e, tag.into());
-            if same_cloud {
+            let mut r = if same_cloud {
                 requirement(r, network, &points, tags, &source_tags, e, source)
             } else {
                 other_cloud(r, &meta.cloud, cloud)
-            }
+            };
+            dns_judgement(&mut r, network, cloud);
+            r
         })
         .collect();
     let age = today
@@ -172,6 +174,7 @@ fn empty(e: &Endpoint, tag: RequiredTag) -> ConfigRequirement {
         route: None,
         firewall: None,
         storage: None,
+        dns: None,
         next_hops: Vec::new(),
         evidence: Vec::new(),
         fixes: Vec::new(),
@@ -474,6 +477,66 @@ fn storage_judgement(r: &mut ConfigRequirement, network: &Network, source: &Regi
         _ => {}
     }
     r.storage = Some(v);
+}
+
+/// What the private DNS zone of the cache account or the vault does for
+/// the VM (with private DNS exports): name resolution comes before any
+/// connection, so a zone not linked to the VM's network, or a record it
+/// lacks, decides the status over every later layer; their verdicts stay
+/// as evidence. A custom DNS server is said, with the forwarder it needs.
+fn dns_judgement(r: &mut ConfigRequirement, network: &Network, cloud: Cloud) {
+    let Some(v) = network.dns_verdict(r.id, cloud, &[]) else {
+        return;
+    };
+    match &v.decision {
+        DnsDecision::ZoneNotLinked => {
+            r.status = ConfigStatus::DnsZoneNotLinked;
+            r.fixes.insert(
+                0,
+                Fix::LinkZoneToVnet {
+                    zone: v.zone.clone(),
+                    zone_group: v.zone_group.clone(),
+                    vnet: v.vnet.clone(),
+                },
+            );
+        }
+        DnsDecision::RecordMissing { names } => {
+            r.status = ConfigStatus::DnsRecordMissing;
+            let records: Vec<Option<String>> = if names.is_empty() {
+                vec![None]
+            } else {
+                names.iter().cloned().map(Some).collect()
+            };
+            for (i, record) in records.into_iter().enumerate() {
+                r.fixes.insert(
+                    i,
+                    Fix::AddZoneRecord {
+                        zone: v.zone.clone(),
+                        zone_group: v.zone_group.clone(),
+                        record,
+                    },
+                );
+            }
+        }
+        DnsDecision::CannotTell { .. } if r.status == ConfigStatus::Ok => {
+            r.status = ConfigStatus::Unknown;
+        }
+        DnsDecision::CannotTell { .. } | DnsDecision::Resolves => {}
+    }
+    if let Some(servers) = v.custom_servers() {
+        let forwarder = crate::azure::privatelink::ZONES
+            .iter()
+            .find(|z| z.zone == v.zone)
+            .map_or_else(String::new, |z| z.forwarder.to_string());
+        r.fixes.push(Fix::ForwardToAzureDns {
+            servers: servers.to_vec(),
+            zone: v.zone.clone(),
+            forwarder,
+        });
+    }
+    r.evidence
+        .insert(0, CheckEvidence::PrivateDns { verdict: v.clone() });
+    r.dns = Some(v);
 }
 
 /// Every IPv4 address where a block of the configuration begins or ends, as

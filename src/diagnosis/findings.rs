@@ -12,9 +12,10 @@ use crate::azure::churn::{self, DiskLimit};
 use crate::azure::endpoints::Endpoint;
 use crate::azure::tags::TagDb;
 use crate::model::{
-    ByAddress, Cause, Cloud, DnsServer, EndpointId, Evidence, Finding, FindingKind, Fix, NameLog,
-    NextHop, NsgExport, NsgOutcome, NsgVerdict, PublicResolution, RegionChoice, RequiredTag,
-    ServiceEndpointWhy, Severity, Status, Thresholds, Title, Tunnel, TunnelKind, Upload, VmOs,
+    ByAddress, Cause, Cloud, DnsDecision, DnsServer, DnsVerdict, EndpointId, Evidence, Finding,
+    FindingKind, Fix, NameLog, NextHop, NsgExport, NsgOutcome, NsgVerdict, PublicResolution,
+    RegionChoice, RequiredTag, ServiceEndpointWhy, Severity, Status, Thresholds, Title, Tunnel,
+    TunnelKind, Upload, VmOs,
 };
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -684,7 +685,12 @@ pub(super) fn dns(e: &Endpoint, d: &NameLog, cause: &Cause) -> Finding {
 /// be successful"), while a vault with a private endpoint "isn't accessible
 /// from networks other than those networks that have private endpoints", so
 /// Site Recovery fails now.
-pub(super) fn resolves_publicly(e: &Endpoint, d: &NameLog) -> Option<Finding> {
+///
+/// With private DNS exports of the zone, the finding names the setting
+/// responsible and its fixes are the exports' own (the link to add with
+/// the VM's virtual network, the record to add, the forwarder of the custom
+/// DNS server) instead of every possible one.
+pub(super) fn resolves_publicly(e: &Endpoint, d: &NameLog, network: &Network) -> Option<Finding> {
     let (link, zone) = d
         .cname_chain
         .iter()
@@ -707,8 +713,9 @@ pub(super) fn resolves_publicly(e: &Endpoint, d: &NameLog) -> Option<Finding> {
         zone: zone.zone.to_string(),
         forwarder: forwarder.clone(),
     };
+    let dns = network.dns_verdict(zone.endpoint, zone.cloud, &[d.name.as_str(), link.as_str()]);
     let mut codes = e.error_codes.to_vec();
-    let (role, severity, fix, meaning) = if zone.endpoint == EndpointId::SiteRecovery {
+    let (role, severity, mut fix, meaning) = if zone.endpoint == EndpointId::SiteRecovery {
         let record = link
             .trim_end_matches('.')
             .len()
@@ -736,6 +743,21 @@ pub(super) fn resolves_publicly(e: &Endpoint, d: &NameLog) -> Option<Finding> {
             Evidence::PublicEndpointToday,
         )
     };
+    let mut evidence = vec![
+        Evidence::ResolvedTo { chain, public },
+        Evidence::ZoneNotAnswered {
+            link: link.clone(),
+            zone: zone.zone,
+            forwarder: forwarder.clone(),
+        },
+        meaning,
+    ];
+    if let Some(v) = dns {
+        if let Some(f) = zone_fixes(&v, &forwarder) {
+            fix = f;
+        }
+        evidence.insert(2, Evidence::PrivateDns { verdict: v });
+    }
     Some(finding(
         FindingKind::ResolvesPublicly {
             endpoint: e.id,
@@ -751,16 +773,44 @@ pub(super) fn resolves_publicly(e: &Endpoint, d: &NameLog) -> Option<Finding> {
             codes,
             fix,
         },
-        vec![
-            Evidence::ResolvedTo { chain, public },
-            Evidence::ZoneNotAnswered {
-                link: link.clone(),
-                zone: zone.zone,
-                forwarder,
-            },
-            meaning,
-        ],
+        evidence,
     ))
+}
+
+/// The fixes the private DNS exports point at: link the zone to the VM's
+/// virtual network, add the records it lacks, or forward from the custom
+/// DNS server the VM asks; `None` when they name no setting.
+fn zone_fixes(v: &DnsVerdict, forwarder: &str) -> Option<Vec<Fix>> {
+    let forward = v.custom_servers().map(|s| Fix::ForwardToAzureDns {
+        servers: s.to_vec(),
+        zone: v.zone.clone(),
+        forwarder: forwarder.to_string(),
+    });
+    let mut fixes = match &v.decision {
+        DnsDecision::ZoneNotLinked => vec![Fix::LinkZoneToVnet {
+            zone: v.zone.clone(),
+            zone_group: v.zone_group.clone(),
+            vnet: v.vnet.clone(),
+        }],
+        DnsDecision::RecordMissing { names } => {
+            let mut names: Vec<Option<String>> = names.iter().cloned().map(Some).collect();
+            if names.is_empty() {
+                names.push(None);
+            }
+            names
+                .into_iter()
+                .map(|record| Fix::AddZoneRecord {
+                    zone: v.zone.clone(),
+                    zone_group: v.zone_group.clone(),
+                    record,
+                })
+                .collect()
+        }
+        DnsDecision::Resolves if forward.is_some() => Vec::new(),
+        DnsDecision::Resolves | DnsDecision::CannotTell { .. } => return None,
+    };
+    fixes.extend(forward);
+    Some(fixes)
 }
 
 /// A public endpoint's flows as the private-subnet signature reads them.

@@ -166,15 +166,17 @@ pub(crate) fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
         route: None,
         firewall: None,
         storage: None,
+        dns: None,
         endpoint,
     }
     .with_network(f, cloud, ctx)
 }
 
 impl FlowVerdict {
-    /// Adds, for a Site Recovery flow, the route its destination takes and
-    /// what the firewall that route leads to does with it; for a flow to the
-    /// cache account, what the account's own firewall does with it.
+    /// Adds, for a Site Recovery flow, the route its destination takes,
+    /// what the firewall that route leads to does with it, what the private
+    /// DNS zone of its endpoint does for the VM, and for a flow to the cache
+    /// account, what the account's own firewall does with it.
     fn with_network(mut self, f: &FlowRecord, cloud: Cloud, ctx: &Context<'_>) -> FlowVerdict {
         if self.endpoint.is_none() {
             return self;
@@ -195,6 +197,12 @@ impl FlowVerdict {
                 ctx.source.map(|r| r.id.as_str()),
                 true,
             );
+        }
+        // The private DNS zone of the cache account or the vault, for the
+        // flow's name (`None` for other endpoints, or without its export).
+        if let Some(id) = self.endpoint_id() {
+            let names: Vec<&str> = f.name().into_iter().collect();
+            self.dns = ctx.network.dns_verdict(id, cloud, &names);
         }
         self
     }

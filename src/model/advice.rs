@@ -370,6 +370,36 @@ pub enum Fix {
     /// Give the VM's subnet (with its service endpoints): it decides which
     /// of the account's rules apply.
     ExportSubnet,
+    /// Link the zone to the VM's virtual network, as the exports name them
+    /// (private DNS exports): a link that does not resolve through the
+    /// network's DNS server is added, none removed.
+    LinkZoneToVnet {
+        /// The private DNS zone.
+        zone: String,
+        /// The zone's resource group, when an export names it.
+        zone_group: Option<String>,
+        /// The VM's virtual network's id, when an export tells it.
+        vnet: Option<String>,
+    },
+    /// Add the A record a linked zone lacks (private DNS exports).
+    AddZoneRecord {
+        /// The private DNS zone.
+        zone: String,
+        /// The zone's resource group, when an export names it.
+        zone_group: Option<String>,
+        /// The record set's name, when a capture gave the name.
+        record: Option<String>,
+    },
+    /// Custom DNS servers bypass the linked zones unless they forward the
+    /// zone's public name to Azure DNS (168.63.129.16).
+    ForwardToAzureDns {
+        /// The servers.
+        servers: Vec<std::net::IpAddr>,
+        /// The zone.
+        zone: String,
+        /// The public zone to forward.
+        forwarder: String,
+    },
 }
 
 /// The JSON of an NSG allow rule, of either kind: `tag`, `nsg`, `priority`

@@ -32,6 +32,13 @@ pub enum ConfigStatus {
     /// of it (trusted Microsoft services): a refusal inside TLS that a
     /// capture cannot show.
     StorageFirewallDenied,
+    /// The private DNS zone Site Recovery needs for the endpoint is not
+    /// linked to the VM's virtual network (private DNS exports): its names
+    /// resolve publicly, before any connection.
+    DnsZoneNotLinked,
+    /// The zone is linked and lacks the A record of a name (or every A
+    /// record).
+    DnsRecordMissing,
     /// The exports cannot tell (an application security group, a tag the
     /// service-tag data does not hold, another cloud's service-tag data, a
     /// firewall rule by FQDN tag or web category, an export not given).
@@ -135,6 +142,11 @@ pub enum CheckEvidence {
         /// Prefixes that take next hop `Internet`.
         count: usize,
     },
+    /// What the private DNS zone of the endpoint does for the VM.
+    PrivateDns {
+        /// The verdict.
+        verdict: super::DnsVerdict,
+    },
     /// The worst route, how many prefixes take it, and what it means.
     RoutedTo {
         /// Prefixes that take its next hop.
@@ -203,6 +215,9 @@ pub struct ConfigRequirement {
     /// The cache storage account's firewall (the cache storage endpoint,
     /// with `az storage account show` through `--azure`).
     pub storage: Option<StorageVerdict>,
+    /// The private DNS zone's verdict (the cache account and the vault,
+    /// with private DNS exports).
+    pub dns: Option<super::DnsVerdict>,
     /// Next hop types and how many of the prefixes take each.
     pub next_hops: Vec<(NextHop, usize)>,
     /// What the verdict rests on.

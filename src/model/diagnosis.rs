@@ -194,6 +194,8 @@ pub struct Requirement {
     /// What the cache storage account's export (`--azure`) says of the
     /// endpoint's flows: the worst.
     pub storage: Option<super::StorageVerdict>,
+    /// What the private DNS exports (`--azure`) say of that flow's name.
+    pub dns: Option<super::DnsVerdict>,
     /// Last flow seen.
     pub last_seen: Option<i64>,
     /// Each VM's outcome (by source address), worst first: on an appliance's

@@ -462,6 +462,14 @@ pub enum Evidence {
         /// The public zone to forward.
         forwarder: String,
     },
+    /// What the private DNS exports say of the zone that did not answer:
+    /// the setting responsible (the zone not linked to the VM's virtual
+    /// network, the record missing, or, the zone linked and holding the
+    /// name, the custom DNS server the VM asks).
+    PrivateDns {
+        /// The verdict.
+        verdict: super::DnsVerdict,
+    },
     /// Replication uses the cache account's public endpoint for now.
     PublicEndpointToday,
     /// The vault, once it has a private endpoint, refuses networks without

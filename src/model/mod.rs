@@ -12,6 +12,8 @@
 //!   what the NSG and route exports say of a destination;
 //! - [`storage`]: what the cache storage account's firewall says of the
 //!   VM's traffic;
+//! - [`private_dns`]: what the private DNS zone exports say of an
+//!   endpoint's names (zone linked, records, the VM's DNS servers);
 //! - [`verdict`]: a flow's verdict with its typed [`Cause`], and the
 //!   [`Status`] it gives a requirement;
 //! - [`evidence`]: what a finding rests on, as values (the upload, each
@@ -53,6 +55,7 @@ pub(crate) mod dns;
 pub(crate) mod evidence;
 pub(crate) mod flow;
 pub(crate) mod network;
+pub(crate) mod private_dns;
 pub(crate) mod requirements;
 pub(crate) mod snapshot;
 pub(crate) mod storage;
@@ -68,6 +71,7 @@ pub use dns::*;
 pub use evidence::*;
 pub use flow::*;
 pub use network::*;
+pub use private_dns::*;
 pub use snapshot::*;
 pub use storage::*;
 pub use verdict::*;

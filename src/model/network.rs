@@ -969,6 +969,12 @@ pub enum ExportKind {
     IpGroup,
     /// `az storage account show` (or `list`).
     StorageAccount,
+    /// `az network private-dns zone show` (or `list`).
+    PrivateDnsZone,
+    /// `az network private-dns link vnet list` (or `show`).
+    PrivateDnsLinks,
+    /// `az network private-dns record-set a list` (or `show`).
+    PrivateDnsRecords,
     /// `az network nic show` (or `list`): the VM's network interface.
     Nic,
     /// `az network vnet subnet show` (or `list`).

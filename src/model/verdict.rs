@@ -512,7 +512,7 @@ pub struct EndpointMatch {
 /// pattern), `endpoint_by`, `cloud` and `required_tag` (all null for a flow
 /// of no endpoint), `service_tag`, `service_region`, `platform`, `verdict`,
 /// `reason` (the cause in words), `cause`, `private_endpoint`, `nsg`,
-/// `route`, `firewall` and `storage`.
+/// `route`, `firewall`, `dns` and `storage`.
 #[derive(Debug, Clone)]
 pub struct FlowVerdict {
     /// The flow's id.
@@ -543,6 +543,9 @@ pub struct FlowVerdict {
     /// The cache storage account's firewall (flows to the cache account,
     /// with `az storage account show` through `--azure`).
     pub storage: Option<super::StorageVerdict>,
+    /// The private DNS zone's verdict (cache account and vault flows, with
+    /// private DNS exports through `--azure`).
+    pub dns: Option<super::DnsVerdict>,
 }
 
 impl FlowVerdict {

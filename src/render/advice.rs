@@ -530,6 +530,46 @@ pub fn fix(fix: &Fix) -> String {
             quote(account)
         ),
         Fix::ExportSubnet => "give the VM's subnet, whose service endpoints decide which of the account's rules apply: az network vnet subnet show -g '<resource-group>' --vnet-name '<vnet>' -n '<subnet>' (and the NIC: az network nic show -g '<resource-group>' -n '<nic>')".into(),
+        Fix::LinkZoneToVnet {
+            zone,
+            zone_group,
+            vnet,
+        } => {
+            let group = zone_group.as_deref().map_or_else(|| quote("<zone-resource-group>"), quote);
+            let (vnet_arg, link) = match vnet {
+                Some(v) => (
+                    quote(v),
+                    quote(&format!("{}-link", v.rsplit('/').next().unwrap_or("vnet"))),
+                ),
+                None => (quote("<vm-vnet-id>"), quote("<link-name>")),
+            };
+            format!(
+                "link the private DNS zone {zone} to the VM's virtual network (a new link; the zone's other links stay): az network private-dns link vnet create --resource-group {group} --zone-name {} --name {link} --virtual-network {vnet_arg} --registration-enabled false",
+                quote(zone)
+            )
+        }
+        Fix::AddZoneRecord {
+            zone,
+            zone_group,
+            record,
+        } => {
+            let group = zone_group.as_deref().map_or_else(|| quote("<zone-resource-group>"), quote);
+            let name = record.as_deref().map_or_else(|| quote("<record-name>"), quote);
+            format!(
+                "add the A record with the private endpoint's address (the names and addresses are in the private endpoint's DNS configuration: az network private-endpoint show, customDnsConfigs; a vault's endpoint has five names, seven once replication is enabled): az network private-dns record-set a add-record --resource-group {group} --zone-name {} --record-set-name {name} --ipv4-address '<private-endpoint-address>'",
+                quote(zone)
+            )
+        }
+        Fix::ForwardToAzureDns {
+            servers,
+            zone,
+            forwarder,
+        } => format!(
+            "the VM asks the custom DNS server{} {}, which answers from the private DNS zone {zone} only if it forwards {forwarder} to Azure DNS (168.63.129.16) from a virtual network linked to the zone: give {} that conditional forwarder where it lacks it",
+            if servers.len() == 1 { "" } else { "s" },
+            servers.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+            if servers.len() == 1 { "it" } else { "each" }
+        ),
         Fix::EntraIdStaysPublic { login } => format!("Microsoft Entra ID ({login}, tag AzureActiveDirectory) has no private endpoint and must still be allowed outbound"),
         Fix::AllowPlatformTag {
             tag,

@@ -85,6 +85,7 @@ pub(crate) fn evidence(e: &CheckEvidence) -> String {
             super::storage::outcome(v),
             super::storage::with_notes(v)
         ),
+        CheckEvidence::PrivateDns { verdict } => super::private_dns::check_line(verdict),
         CheckEvidence::RoutedTo {
             count,
             prefixes,

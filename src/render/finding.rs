@@ -306,6 +306,7 @@ pub(crate) fn evidence(e: &Evidence) -> String {
         } => format!(
             "{link} is a record of the private DNS zone {zone}, which this VM's DNS does not answer from: the zone is not linked to the VM's virtual network, or a custom DNS server does not forward {forwarder} to Azure DNS (168.63.129.16)"
         ),
+        Evidence::PrivateDns { verdict } => super::private_dns::answer_explained(verdict),
         Evidence::PublicEndpointToday => "replication goes over the public endpoint today, and fails the day its public network access is turned off".into(),
         Evidence::VaultLockedDown => "a vault with a private endpoint is locked down and \"isn't accessible from networks other than those networks that have private endpoints\" (Replicate machines with private endpoints): Site Recovery fails from this VM until the name resolves to the private endpoint's address".into(),
         Evidence::SameRegionStorageWorks { region, bytes } => format!(

@@ -4,12 +4,12 @@
 //! rendered here while serialising. The other model types derive their
 //! JSON where they are declared.
 
-use super::{capture, check, finding, firewall, network, reason, storage};
+use super::{capture, check, finding, firewall, network, private_dns, reason, storage};
 use crate::model::{
     CaptureDamage, CaptureEnd, Cause, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus,
-    EndpointBy, EndpointId, Finding, FindingKind, FirewallPass, FirewallVerdict, Fix, FlowVerdict,
-    Need, NextHop, NsgStep, NsgVerdict, Region, RequiredTag, Requirement, RouteVerdict, Severity,
-    SnapshotMeta, SourceOutcome, Status, StorageVerdict, TagName, Verdict,
+    DnsVerdict, EndpointBy, EndpointId, Finding, FindingKind, FirewallPass, FirewallVerdict, Fix,
+    FlowVerdict, Need, NextHop, NsgStep, NsgVerdict, Region, RequiredTag, Requirement,
+    RouteVerdict, Severity, SnapshotMeta, SourceOutcome, Status, StorageVerdict, TagName, Verdict,
 };
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -37,6 +37,7 @@ impl Serialize for FlowVerdict {
             route: &'a Option<RouteVerdict>,
             firewall: &'a Option<FirewallVerdict>,
             storage: &'a Option<StorageVerdict>,
+            dns: &'a Option<DnsVerdict>,
         }
         let e = self.endpoint.as_ref();
         Json {
@@ -57,6 +58,7 @@ impl Serialize for FlowVerdict {
             route: &self.route,
             firewall: &self.firewall,
             storage: &self.storage,
+            dns: &self.dns,
         }
         .serialize(s)
     }
@@ -82,6 +84,7 @@ impl Serialize for Requirement {
             route: &'a Option<RouteVerdict>,
             firewall: &'a Option<FirewallVerdict>,
             storage: &'a Option<StorageVerdict>,
+            dns: &'a Option<DnsVerdict>,
             #[serde(serialize_with = "crate::model::ts_opt")]
             last_seen: Option<i64>,
             sources: &'a [SourceOutcome],
@@ -102,6 +105,7 @@ impl Serialize for Requirement {
             route: &self.route,
             firewall: &self.firewall,
             storage: &self.storage,
+            dns: &self.dns,
             last_seen: self.last_seen,
             sources: &self.sources,
             sources_left_off: self.sources_left_off,
@@ -216,6 +220,7 @@ impl Serialize for ConfigRequirement {
             route: &'a Option<RouteVerdict>,
             firewall: &'a Option<FirewallVerdict>,
             storage: &'a Option<StorageVerdict>,
+            dns: &'a Option<DnsVerdict>,
             next_hops: &'a [(NextHop, usize)],
             evidence: Vec<String>,
             fixes: &'a [Fix],
@@ -235,6 +240,7 @@ impl Serialize for ConfigRequirement {
             route: &self.route,
             firewall: &self.firewall,
             storage: &self.storage,
+            dns: &self.dns,
             next_hops: &self.next_hops,
             evidence: check::evidence_lines(self),
             fixes: &self.fixes,
@@ -454,6 +460,67 @@ impl Serialize for StorageVerdict {
             requirement_missed: self.notes.iter().any(crate::model::StorageNote::breaks),
             text: storage::verdict_text(self),
             notes: storage::notes(self),
+        }
+        .serialize(s)
+    }
+}
+
+impl Serialize for DnsVerdict {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// `allowed` and the outcome, the zone and the setting that
+        /// decided (the VM's virtual network, its link, the records
+        /// missing), the DNS servers the VM asks, the text and the notes.
+        #[derive(Serialize)]
+        struct Json<'a> {
+            allowed: Option<bool>,
+            outcome: &'static str,
+            zone: &'a str,
+            zone_resource_group: Option<&'a str>,
+            vnet: Option<&'a str>,
+            link: Option<&'a str>,
+            registration_enabled: Option<bool>,
+            resolution_policy: Option<&'static str>,
+            link_state: Option<&'a str>,
+            links: usize,
+            names: &'a [String],
+            missing: &'a [String],
+            dns_servers: &'static str,
+            custom_dns_servers: Vec<String>,
+            why: Option<&'static str>,
+            text: String,
+            notes: Vec<String>,
+        }
+        let link = self.link.as_ref();
+        let (missing, why): (&[String], _) = match &self.decision {
+            crate::model::DnsDecision::RecordMissing { names } => (names, None),
+            crate::model::DnsDecision::CannotTell { why } => {
+                (&[], Some(private_dns::unknown(*why)))
+            }
+            _ => (&[], None),
+        };
+        Json {
+            allowed: self.allowed(),
+            outcome: private_dns::outcome(self),
+            zone: &self.zone,
+            zone_resource_group: self.zone_group.as_deref(),
+            vnet: self.vnet.as_deref(),
+            link: link.map(|l| l.name.as_str()),
+            registration_enabled: link.and_then(|l| l.registration),
+            resolution_policy: link.and_then(|l| l.policy).map(|p| p.as_str()),
+            link_state: link.and_then(|l| l.state.as_deref()),
+            links: self.links,
+            names: &self.names,
+            missing,
+            dns_servers: private_dns::servers_kind(&self.servers),
+            custom_dns_servers: self
+                .custom_servers()
+                .unwrap_or_default()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            why,
+            text: private_dns::verdict_text(self),
+            notes: private_dns::notes(self),
         }
         .serialize(s)
     }

@@ -12,6 +12,7 @@
 //! - [`capture`]: what stopped the reading of a damaged capture;
 //! - [`firewall`]: what the firewall exports say, and their notes;
 //! - [`storage`]: what the cache storage account's export says;
+//! - [`private_dns`]: what the private DNS exports say, and their notes;
 //! - [`requirements`]: what `requirements` adds to the rules: its notes;
 //! - `json`: the JSON of the model types whose sentences are rendered
 //!   while serialising;
@@ -25,6 +26,7 @@ pub(crate) mod finding;
 pub(crate) mod firewall;
 mod json;
 pub(crate) mod network;
+pub(crate) mod private_dns;
 pub(crate) mod reason;
 pub(crate) mod requirements;
 pub(crate) mod storage;

@@ -15,6 +15,8 @@ fn status_word(s: ConfigStatus) -> &'static str {
         ConfigStatus::Dropped => "DROPPED",
         ConfigStatus::FirewallDenied => "FW DENIED",
         ConfigStatus::StorageFirewallDenied => "ST DENIED",
+        ConfigStatus::DnsZoneNotLinked => "DNS ZONE NOT LINKED",
+        ConfigStatus::DnsRecordMissing => "DNS RECORD MISSING",
         ConfigStatus::Unknown => "UNKNOWN",
     }
 }

@@ -57,7 +57,7 @@ const fn text(name: &'static str, meaning: &'static str) -> Column {
 }
 
 /// The columns, in order. Later columns are only ever appended.
-pub const COLUMNS: [Column; 35] = [
+pub const COLUMNS: [Column; 36] = [
     plain("first_seen", "first packet, RFC 3339 UTC with microseconds"),
     plain("last_seen", "last packet, RFC 3339 UTC with microseconds"),
     plain("src_ip", "the client's address"),
@@ -213,6 +213,17 @@ pub const COLUMNS: [Column; 35] = [
          export not given); empty without firewall exports (`--azure`, see [NSG rules and \
          routes](AZURE-CONFIGURATION.md)) or when the route leads to no firewall, and for \
          other traffic than Site Recovery's",
+    ),
+    text(
+        "dns",
+        "what the private DNS zone of the flow's endpoint does for the VM, by its exports \
+         (`az network private-dns zone show`, `link vnet list`, `record-set a list`): the zone \
+         and `resolves`, `zone-not-linked` (not linked to the VM's virtual network), \
+         `record-missing` (linked, without the name's A record) or `cannot-tell`, followed \
+         by `custom-dns` when the VM asks custom DNS servers, which answer from linked zones \
+         only if they forward to Azure DNS (168.63.129.16); empty without a private DNS export \
+         of the zone (`--azure`, see [Private DNS zones](AZURE-CONFIGURATION.md)) and for \
+         other flows than the cache account's and the vault's",
     ),
     text(
         "storage_firewall",
@@ -389,6 +400,10 @@ impl Cells<'_> {
             Some(fw) => self.text(&crate::render::firewall::csv_cell(fw)),
             None => self.end(),
         }
+        match &v.dns {
+            Some(d) => self.text(&crate::render::private_dns::csv_cell(d)),
+            None => self.end(),
+        }
         match &v.storage {
             Some(sv) => self.text(&crate::render::storage::csv_cell(sv)),
             None => self.end(),
@@ -554,6 +569,7 @@ mod tests {
                 "nsg_rule",
                 "route_next_hop",
                 "firewall_rule",
+                "dns",
                 "storage_firewall"
             ]
         );

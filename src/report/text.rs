@@ -303,6 +303,10 @@ fn requirements(out: &mut dyn Write, d: &Diagnosis) -> std::io::Result<()> {
             let text = format!("firewall: {}", render::firewall::verdict_text(fw));
             wrapped(out, "                  ", 18, &for_terminal(&text))?;
         }
+        if let Some(d) = &r.dns {
+            let text = format!("dns: {}", render::private_dns::with_notes(d));
+            wrapped(out, "                  ", 18, &for_terminal(&text))?;
+        }
     }
     // The rate means something only once there was data to upload.
     let Some(u) = d.cache_upload.as_ref().filter(|u| u.bytes >= 64 * 1024) else {
@@ -388,6 +392,10 @@ fn flows_that_matter(out: &mut dyn Write, sum: &Summary) -> std::io::Result<()> 
         wrapped(out, "             ", 13, &for_terminal(&reason))?;
         if let Some(fw) = &j.verdict.firewall {
             let text = format!("firewall: {}", render::firewall::verdict_text(fw));
+            wrapped(out, "             ", 13, &for_terminal(&text))?;
+        }
+        if let Some(d) = &j.verdict.dns {
+            let text = format!("dns: {}", render::private_dns::verdict_text(d));
             wrapped(out, "             ", 13, &for_terminal(&text))?;
         }
     }

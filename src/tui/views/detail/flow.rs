@@ -91,6 +91,7 @@ fn identity_lines(f: &FlowRecord, v: &FlowVerdict, g: &Glyphs) -> Vec<Line<'stat
     out.extend(config_lines(v.nsg.as_ref(), v.route.as_ref(), g));
     out.extend(firewall_lines(v.firewall.as_ref()));
     out.extend(storage_lines(v.storage.as_ref()));
+    out.extend(private_dns_lines(v.dns.as_ref()));
     if let Some(vlan) = f.vlan {
         out.push(field("vlan", vlan.to_string(), PLAIN));
     }
@@ -264,6 +265,30 @@ pub(super) fn storage_lines(v: Option<&crate::model::StorageVerdict>) -> Vec<Lin
     let notes = crate::render::storage::notes(v);
     if !notes.is_empty() {
         out.push(field("storage", clean(&notes.join("; ")), DIM));
+    }
+    out
+}
+
+/// What the private DNS exports (`--azure`) say of a flow's endpoint: the
+/// zone, its link to the VM's virtual network or the record it lacks, and
+/// its notes (custom DNS servers, fallback to internet).
+pub(super) fn private_dns_lines(v: Option<&crate::model::DnsVerdict>) -> Vec<Line<'static>> {
+    let Some(v) = v else {
+        return Vec::new();
+    };
+    let style = match v.allowed() {
+        Some(true) => PLAIN,
+        Some(false) => Style::new().fg(Color::Red),
+        None => YELLOW,
+    };
+    let mut out = vec![field(
+        "dns zone",
+        clean(&crate::render::private_dns::verdict_text(v)),
+        style,
+    )];
+    let notes = crate::render::private_dns::notes(v);
+    if !notes.is_empty() {
+        out.push(field("dns zone", clean(&notes.join("; ")), DIM));
     }
     out
 }

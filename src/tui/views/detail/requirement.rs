@@ -19,11 +19,13 @@ pub fn requirement_lines(snap: &Snapshot, idx: usize, ascii: bool) -> Vec<Line<'
     let config = super::flow::config_lines(r.nsg.as_ref(), r.route.as_ref(), g);
     let firewall = super::flow::firewall_lines(r.firewall.as_ref());
     let storage = super::flow::storage_lines(r.storage.as_ref());
+    let dns = super::flow::private_dns_lines(r.dns.as_ref());
     [
         field_lines(r, g),
         config,
         firewall,
         storage,
+        dns,
         findings_section("Findings and fixes", &findings_for(snap, Some(r.id))),
         flow_list(snap, r, g),
     ]
