@@ -102,6 +102,12 @@ pub enum Title {
         /// The endpoint's URL pattern.
         pattern: &'static str,
     },
+    /// The private DNS exports say a name cannot resolve to its private
+    /// endpoint, and the capture shows it did.
+    DnsExportDeniesWhatWorks {
+        /// The name.
+        name: String,
+    },
     /// Traffic to the endpoint leaves the Azure boundary.
     LeavesAzure {
         /// The endpoint's URL pattern.
@@ -430,11 +436,13 @@ pub enum Evidence {
         /// The servers.
         servers: Vec<DnsServer>,
     },
-    /// A name's CNAME chain and the public addresses it ended at.
+    /// A name's CNAME chain and the addresses it ended at: the public ones
+    /// when it should have resolved privately (or the private ones, when an
+    /// export says it could not).
     ResolvedTo {
         /// The name, then its CNAMEs.
         chain: Vec<String>,
-        /// The public addresses.
+        /// The addresses.
         public: Vec<IpAddr>,
     },
     /// A CNAME of the chain is a record of a private DNS zone the VM's DNS
