@@ -272,7 +272,7 @@ fn analyze_names_the_zone_not_linked_to_the_vms_network() {
         assert!(
             lines
                 .iter()
-                .any(|e| e.starts_with("the private DNS exports say why") && e.contains(evidence)),
+                .any(|e| e.starts_with("the private DNS exports: ") && e.contains(evidence)),
             "{lines:?}"
         );
         // The one fix the exports point at, with the VM's network's id.
@@ -388,4 +388,40 @@ fn analyze_points_at_the_custom_dns_server_when_the_zone_answers() {
     assert_eq!(flow["dns"]["outcome"], "resolves");
     assert_eq!(flow["dns"]["dns_servers"], "vnet");
     assert_eq!(flow["dns"]["custom_dns_servers"], json!(["10.1.0.10"]));
+}
+
+#[test]
+fn a_private_answer_the_exports_say_cannot_be_is_a_stale_export() {
+    // private-endpoint.pcap: asrcache1 resolves through the zone to
+    // 10.1.1.5, while these exports say the zone is not linked to vm-vnet.
+    let args = azure(&["dns-links-unlinked.json", "dns-vnet.json"]);
+    let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+    all.extend_from_slice(&REGIONS);
+    let (_, v) = analyze("private-endpoint.pcap", &all);
+    let f = v["diagnosis"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["about"]["kind"] == "dns-export-contradicted")
+        .unwrap_or_else(|| panic!("{}", v["diagnosis"]["findings"]));
+    assert_eq!(f["about"]["endpoint"], "cache-storage");
+    assert_eq!(f["severity"], "info");
+    let lines = texts(&f["evidence"]);
+    assert!(lines.iter().any(|e| e.contains("10.1.1.5")), "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|e| e.contains("is not linked to virtual network vm-vnet")),
+        "{lines:?}"
+    );
+    assert!(texts(&f["fix"])[0].contains("az network private-dns link vnet list"));
+    // Without the exports, no such finding.
+    let (_, v) = analyze("private-endpoint.pcap", &REGIONS);
+    assert!(
+        !v["diagnosis"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["about"]["kind"] == "dns-export-contradicted")
+    );
 }

@@ -428,6 +428,11 @@ fn endpoint_findings(
             .filter(|d| e.matches(&d.name) && d.answered > 0)
             .filter_map(|d| findings::resolves_publicly(e, d, around.network)),
     );
+    found.extend(
+        dns.iter()
+            .filter(|d| e.matches(&d.name) && d.answered > 0)
+            .filter_map(|d| findings::stale_dns(e, d, around.network)),
+    );
     if let (Status::Ok, Some(n)) = (r.status, &a.works_though_denied) {
         found.push(findings::stale_nsg(e, n));
     }

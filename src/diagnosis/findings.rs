@@ -777,6 +777,48 @@ pub(super) fn resolves_publicly(e: &Endpoint, d: &NameLog, network: &Network) ->
     ))
 }
 
+/// A name of the cache account or the vault that resolved through its
+/// private DNS zone to a private address, while the private DNS exports say
+/// the zone does not answer the VM (not linked, or without the record): the
+/// exports are from elsewhere or older than the capture.
+pub(super) fn stale_dns(e: &Endpoint, d: &NameLog, network: &Network) -> Option<Finding> {
+    let (link, zone) = d
+        .cname_chain
+        .iter()
+        .find_map(|c| crate::azure::privatelink::zone_of(c).map(|z| (c, z)))?;
+    if d.addresses.is_empty() || !d.addresses.iter().all(super::verdict::is_private) {
+        return None;
+    }
+    let v = network.dns_verdict(zone.endpoint, zone.cloud, &[d.name.as_str(), link.as_str()])?;
+    if v.allowed() != Some(false) {
+        return None;
+    }
+    let chain = std::iter::once(&d.name)
+        .chain(&d.cname_chain)
+        .cloned()
+        .collect();
+    Some(finding(
+        FindingKind::DnsExportContradicted { endpoint: e.id },
+        Kind {
+            severity: Severity::Info,
+            title: Title::DnsExportDeniesWhatWorks {
+                name: d.name.clone(),
+            },
+            codes: vec![],
+            fix: vec![Fix::ExportPrivateDnsAgain {
+                zone: v.zone.clone(),
+            }],
+        },
+        vec![
+            Evidence::ResolvedTo {
+                chain,
+                public: d.addresses.clone(),
+            },
+            Evidence::PrivateDns { verdict: v },
+        ],
+    ))
+}
+
 /// The fixes the private DNS exports point at: link the zone to the VM's
 /// virtual network, add the records it lacks, or forward from the custom
 /// DNS server the VM asks; `None` when they name no setting.

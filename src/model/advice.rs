@@ -390,6 +390,12 @@ pub enum Fix {
         /// The record set's name, when a capture gave the name.
         record: Option<String>,
     },
+    /// The private DNS exports contradict the capture: export them again
+    /// from the VM's network.
+    ExportPrivateDnsAgain {
+        /// The zone.
+        zone: String,
+    },
     /// Custom DNS servers bypass the linked zones unless they forward the
     /// zone's public name to Azure DNS (168.63.129.16).
     ForwardToAzureDns {
@@ -491,6 +497,12 @@ pub enum FindingKind {
         /// The endpoint.
         endpoint: EndpointId,
     },
+    /// The private DNS exports say a name cannot resolve to its private
+    /// endpoint, and the capture shows it did.
+    DnsExportContradicted {
+        /// The endpoint.
+        endpoint: EndpointId,
+    },
     /// The firewall export denies what the capture shows working.
     FirewallExportContradicted {
         /// The endpoint.
@@ -562,6 +574,7 @@ impl FindingKind {
             | FindingKind::NameDoesNotResolve { endpoint, .. }
             | FindingKind::NsgExportContradicted { endpoint }
             | FindingKind::FirewallExportContradicted { endpoint }
+            | FindingKind::DnsExportContradicted { endpoint }
             | FindingKind::PrivateEndpoint { endpoint }
             | FindingKind::ResolvesPublicly { endpoint, .. }
             | FindingKind::AuthenticatingProxy { endpoint }
@@ -587,6 +600,7 @@ impl FindingKind {
             self,
             FindingKind::NsgExportContradicted { .. }
                 | FindingKind::FirewallExportContradicted { .. }
+                | FindingKind::DnsExportContradicted { .. }
                 | FindingKind::PrivateEndpoint { .. }
                 | FindingKind::StaleTags
         )

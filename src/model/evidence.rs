@@ -111,6 +111,12 @@ pub enum Title {
         /// The export says so for certain.
         certain: bool,
     },
+    /// The private DNS exports say a name cannot resolve to its private
+    /// endpoint, and the capture shows it did.
+    DnsExportDeniesWhatWorks {
+        /// The name.
+        name: String,
+    },
     /// Traffic to the endpoint leaves the Azure boundary.
     LeavesAzure {
         /// The endpoint's URL pattern.
@@ -445,11 +451,13 @@ pub enum Evidence {
         /// The servers.
         servers: Vec<DnsServer>,
     },
-    /// A name's CNAME chain and the public addresses it ended at.
+    /// A name's CNAME chain and the addresses it ended at: the public ones
+    /// when it should have resolved privately (or the private ones, when an
+    /// export says it could not).
     ResolvedTo {
         /// The name, then its CNAMEs.
         chain: Vec<String>,
-        /// The public addresses.
+        /// The addresses.
         public: Vec<IpAddr>,
     },
     /// A CNAME of the chain is a record of a private DNS zone the VM's DNS

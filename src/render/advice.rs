@@ -560,6 +560,10 @@ pub fn fix(fix: &Fix) -> String {
                 quote(zone)
             )
         }
+        Fix::ExportPrivateDnsAgain { zone } => format!(
+            "the private DNS exports are from another network or zone, or older than the capture (or the VM's DNS server answers from a zone of its own): export the zone's links and records again, with the VM's network: az network private-dns link vnet list --resource-group '<zone-resource-group>' --zone-name {z} and az network private-dns record-set a list --resource-group '<zone-resource-group>' --zone-name {z}",
+            z = quote(zone)
+        ),
         Fix::ForwardToAzureDns {
             servers,
             zone,

@@ -58,6 +58,9 @@ pub(crate) fn title(t: &Title) -> String {
         Title::FirewallDeniesWhatWorks { pattern } => {
             format!("the firewall export denies {pattern} but the capture shows it working")
         }
+        Title::DnsExportDeniesWhatWorks { name } => format!(
+            "the private DNS exports say {name} cannot resolve to its private endpoint, but the capture shows it did"
+        ),
         Title::ProxyAsksCredentials { pattern } => format!(
             "{pattern} goes through a proxy that asks for credentials, which Site Recovery does not support"
         ),

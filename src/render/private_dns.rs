@@ -163,7 +163,7 @@ pub(crate) fn answer_explained(v: &DnsVerdict) -> String {
     let text = with_notes(v);
     match (&v.decision, v.custom_servers()) {
         (DnsDecision::ZoneNotLinked | DnsDecision::RecordMissing { .. }, _) => {
-            format!("the private DNS exports say why: {text}")
+            format!("the private DNS exports: {text}")
         }
         (DnsDecision::Resolves, Some(servers)) => format!(
             "the private DNS exports show the zone linked and answering, and the VM asks the custom DNS server{} {}: the public answer means {} not forward {} to Azure DNS (168.63.129.16); {text}",
