@@ -358,6 +358,7 @@ pub fn network_from(
     let name = |p: &Path| crate::sanitize::for_terminal(&p.display().to_string());
     let (mut all_nsgs, mut all_routes) = (Vec::new(), Vec::new());
     let mut firewalls = crate::azure::firewall::Exports::default();
+    let mut admin_pages = Vec::new();
     let mut read = Vec::new();
     let given = nsgs
         .iter()
@@ -404,6 +405,12 @@ pub fn network_from(
                 all_routes.extend(got);
                 n
             }
+            ExportKind::AdminRules => {
+                let got = crate::azure::admin::parse_admin_rules(&text).map_err(|e| fail(&e))?;
+                let n = got.rules.len();
+                admin_pages.push(got);
+                n
+            }
             _ => {
                 let got =
                     crate::azure::firewall::parse_firewall_exports(&text).map_err(|e| fail(&e))?;
@@ -421,8 +428,9 @@ pub fn network_from(
             items,
         });
     }
-    let mut network =
-        crate::azure::Network::new(all_nsgs, all_routes, tags).with_firewalls(firewalls);
+    let mut network = crate::azure::Network::new(all_nsgs, all_routes, tags)
+        .with_firewalls(firewalls)
+        .with_admin(admin_pages);
     network.exports = read;
     Ok(network)
 }

@@ -14,8 +14,9 @@ pub use crate::model::ExportKind;
 
 /// Every kind, in the order shapes are told apart: the most particular keys
 /// first.
-pub const ALL: [ExportKind; 6] = [
+pub const ALL: [ExportKind; 7] = [
     ExportKind::Nsg,
+    ExportKind::AdminRules,
     ExportKind::RuleCollectionGroups,
     ExportKind::Firewall,
     ExportKind::FirewallPolicy,
@@ -63,6 +64,17 @@ fn marks(kind: ExportKind) -> (&'static [&'static str], &'static str) {
         ),
         ExportKind::Routes => (&["routes", "nextHopType"], "Microsoft.Network/routeTables"),
         ExportKind::IpGroup => (&["ipAddresses"], "Microsoft.Network/ipGroups"),
+        // The effective rules carry no `type`; the keys of their collection
+        // and configuration are theirs alone.
+        ExportKind::AdminRules => (
+            &[
+                "ruleCollectionAppliesToGroups",
+                "ruleCollectionDescription",
+                "configurationDescription",
+                "ruleGroups",
+            ],
+            "Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/rules",
+        ),
     }
 }
 

@@ -10,6 +10,8 @@
 //! - [`dns`]: what happened to each name asked;
 //! - [`network`]: Azure settings as data: clouds, tag names, next hops, and
 //!   what the NSG and route exports say of a destination;
+//! - [`admin`]: what a Virtual Network Manager's security admin rules say
+//!   of a flow;
 //! - [`verdict`]: a flow's verdict with its typed [`Cause`], and the
 //!   [`Status`] it gives a requirement;
 //! - [`evidence`]: what a finding rests on, as values (the upload, each
@@ -41,6 +43,7 @@ macro_rules! named_by_as_str {
     )*};
 }
 
+pub(crate) mod admin;
 pub(crate) mod advice;
 pub(crate) mod bundle;
 pub(crate) mod capture;
@@ -55,6 +58,7 @@ pub(crate) mod requirements;
 pub(crate) mod snapshot;
 pub(crate) mod verdict;
 
+pub use admin::*;
 pub use advice::*;
 pub use bundle::*;
 pub use capture::*;

@@ -967,6 +967,8 @@ pub enum ExportKind {
     Firewall,
     /// `az network ip-group show` (or `list`).
     IpGroup,
+    /// `az network manager list-effective-security-admin-rule` (one page).
+    AdminRules,
 }
 
 /// One export read: the file, its kind, and how many NSGs, routes,

@@ -8,7 +8,7 @@ use crate::model::{
 };
 
 /// What `--azure` says of a file whose shape is no export asrscope reads.
-pub(crate) const UNKNOWN_EXPORT: &str = "not an export asrscope reads: expected the output of `az network nic list-effective-nsg` or `az network nsg show` (NSGs), `az network nic show-effective-route-table` or `az network route-table show` (routes), `az network firewall policy show`, `az network firewall policy rule-collection-group list`, `az network firewall show` (these three in the azure-firewall extension) or `az network ip-group show`";
+pub(crate) const UNKNOWN_EXPORT: &str = "not an export asrscope reads: expected the output of `az network nic list-effective-nsg` or `az network nsg show` (NSGs), `az network nic show-effective-route-table` or `az network route-table show` (routes), `az network firewall policy show`, `az network firewall policy rule-collection-group list`, `az network firewall show` (these three in the azure-firewall extension), `az network ip-group show`, or `az network manager list-effective-security-admin-rule` (virtual-network-manager extension)";
 
 /// An export's kind, as the report names it.
 pub(crate) fn export_kind(k: ExportKind) -> &'static str {
@@ -19,6 +19,7 @@ pub(crate) fn export_kind(k: ExportKind) -> &'static str {
         ExportKind::RuleCollectionGroups => "rule collection groups",
         ExportKind::Firewall => "firewall",
         ExportKind::IpGroup => "IP group",
+        ExportKind::AdminRules => "security admin rules",
     }
 }
 
