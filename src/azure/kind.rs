@@ -260,6 +260,18 @@ mod tests {
                 r#"{"properties": {"ipAddresses": ["10.0.0.0/8"]}}"#,
                 Some(ExportKind::IpGroup),
             ),
+            (
+                r#"{"value": [{"kind": "Custom", "ruleCollectionAppliesToGroups": [], "access": "Deny"}], "skipToken": "t"}"#,
+                Some(ExportKind::AdminRules),
+            ),
+            (
+                r#"[{"id": "/x/rules/r", "configurationDescription": "c", "properties": {"priority": 1}}]"#,
+                Some(ExportKind::AdminRules),
+            ),
+            (
+                r#"{"type": "Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/rules", "properties": {"access": "Deny"}}"#,
+                Some(ExportKind::AdminRules),
+            ),
             (r#"{"something": "else"}"#, None),
             (r#"[1, 2, 3]"#, None),
             (r#""text""#, None),

@@ -165,6 +165,7 @@ pub(crate) fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
         nsg: ep.and_then(|_| nsg_verdict(f, cloud, ctx)),
         route: None,
         firewall: None,
+        admin: None,
         endpoint,
     }
     .with_network(f, cloud, ctx)
@@ -178,11 +179,24 @@ impl FlowVerdict {
             return self;
         }
         let tags = crate::azure::tags::for_cloud(ctx.tags, cloud);
+        self.admin = ctx.network.admin_verdict(&admin_flow(f), &tags);
         self.route = ctx.network.route(f.dst_ip, &tags);
         self.firewall = ctx
             .network
             .firewall_verdict(&firewall_flow(f), self.route.as_ref(), &tags);
         self
+    }
+}
+
+/// A flow as the security admin rules see it: TCP from the VM's address
+/// and port to the destination's.
+fn admin_flow(f: &FlowRecord) -> crate::azure::nsg::Flow {
+    crate::azure::nsg::Flow {
+        protocol: crate::azure::nsg::Protocol::Tcp,
+        source: Some(f.src_ip),
+        source_port: Some(f.src_port),
+        destination: f.dst_ip,
+        destination_port: f.dst_port,
     }
 }
 

@@ -4,9 +4,11 @@
 //! cannot be told offline.
 
 use super::{NsgNote, TagName, TagUnknown};
+use serde::Serialize;
 
 /// What an admin rule does with traffic it matches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(into = "&'static str")]
 pub enum AdminAccess {
     /// Passes the admin layer; the NSGs decide next.
     Allow,
@@ -115,7 +117,8 @@ pub struct AdminVerdict {
 }
 
 /// The admin layer's outcome, in a word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "&'static str")]
 pub enum AdminOutcome {
     /// An `Allow` rule: the NSGs decide next.
     Allow,

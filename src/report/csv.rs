@@ -57,7 +57,7 @@ const fn text(name: &'static str, meaning: &'static str) -> Column {
 }
 
 /// The columns, in order. Later columns are only ever appended.
-pub const COLUMNS: [Column; 34] = [
+pub const COLUMNS: [Column; 35] = [
     plain("first_seen", "first packet, RFC 3339 UTC with microseconds"),
     plain("last_seen", "last packet, RFC 3339 UTC with microseconds"),
     plain("src_ip", "the client's address"),
@@ -214,6 +214,16 @@ pub const COLUMNS: [Column; 34] = [
          routes](AZURE-CONFIGURATION.md)) or when the route leads to no firewall, and for \
          other traffic than Site Recovery's",
     ),
+    text(
+        "admin_rule",
+        "what a Virtual Network Manager's security admin rules do with the flow, applied \
+         before any NSG: `deny`, `always-allow` (the NSGs are not consulted) or `allow` with \
+         the rule as `configuration/collection/rule (priority)`; `no-rule-matched` (the NSGs \
+         decide); `cannot-tell` with the rule when the export cannot (a network group, a \
+         service tag the data lacks); empty without their export (`--azure`, see [Virtual \
+         Network Manager admin rules](AZURE-CONFIGURATION.md)) and for other traffic than \
+         Site Recovery's",
+    ),
 ];
 
 /// Writes flows as CSV.
@@ -351,7 +361,7 @@ impl Cells<'_> {
     }
 
     /// The cells of the diagnosis and of what an appliance did to the flow:
-    /// `endpoint` to `firewall_rule`.
+    /// `endpoint` to `admin_rule`.
     fn diagnosis(&mut self, f: &FlowRecord, v: &FlowVerdict) {
         self.word(v.endpoint.as_ref().map_or("", |e| e.pattern));
         self.text(
@@ -377,6 +387,10 @@ impl Cells<'_> {
         self.int(f.tunnel.and_then(|t| t.vni));
         match &v.firewall {
             Some(fw) => self.text(&crate::render::firewall::csv_cell(fw)),
+            None => self.end(),
+        }
+        match &v.admin {
+            Some(a) => self.text(&crate::render::admin::csv_cell(a)),
             None => self.end(),
         }
     }
@@ -539,7 +553,8 @@ mod tests {
                 "reason",
                 "nsg_rule",
                 "route_next_hop",
-                "firewall_rule"
+                "firewall_rule",
+                "admin_rule"
             ]
         );
     }

@@ -35,6 +35,9 @@ pub struct AdminRules {
     pages_with_more: usize,
     /// `manager/configuration` of every rule, once each.
     configurations: Vec<String>,
+    /// Every rule's configuration, collection and priority (both
+    /// directions): a priority is unique within a collection.
+    taken: Vec<(Option<String>, Option<String>, u32)>,
 }
 
 impl AdminRules {
@@ -55,6 +58,11 @@ impl AdminRules {
             if !out.configurations.contains(&cfg) {
                 out.configurations.push(cfg);
             }
+            out.taken.push((
+                rule.configuration.clone(),
+                rule.collection.clone(),
+                rule.priority,
+            ));
             if rule.direction == Direction::Outbound {
                 out.outbound.push(rule);
             }
@@ -76,6 +84,29 @@ impl AdminRules {
     /// The outbound rules, in evaluation order.
     pub fn outbound(&self) -> &[AdminRule] {
         &self.outbound
+    }
+
+    /// A free priority for a new rule of `configuration`'s `collection`
+    /// that must be evaluated before the rule at `before`: ten below it when
+    /// free, else the nearest free number below it; `None` when none is
+    /// left (1 is the first). Only the rules read are known: the effective
+    /// export holds those that apply to this virtual network.
+    pub fn free_priority_below(
+        &self,
+        configuration: Option<&str>,
+        collection: Option<&str>,
+        before: u32,
+    ) -> Option<u32> {
+        let taken = |p: u32| {
+            self.taken.iter().any(|(cfg, coll, q)| {
+                *q == p && cfg.as_deref() == configuration && coll.as_deref() == collection
+            })
+        };
+        let ten = before.checked_sub(10).filter(|p| *p >= 1);
+        if let Some(p) = ten.filter(|p| !taken(*p)) {
+            return Some(p);
+        }
+        (1..before).rev().find(|p| !taken(*p))
     }
 
     /// Every block a destination names, for cutting address ranges where
