@@ -270,3 +270,53 @@ fn analyze_gives_each_site_recovery_flow_the_admin_verdict() {
         "{csv}"
     );
 }
+
+#[test]
+fn an_unanswered_flow_denied_by_an_admin_rule_names_it_in_the_checklist_and_finding() {
+    let (admin, nsg) = (
+        data("admin-deny-https.json"),
+        data("nsg-deny-eventhub.json"),
+    );
+    let (_, v) = analyze("syn-dropped.pcap", &["--azure", &admin, "--nsg", &nsg]);
+    let r = v["diagnosis"]["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "monitoring")
+        .unwrap();
+    assert_eq!(r["status"], "blocked", "{r}");
+    assert_eq!(r["admin"]["rule"], "Deny-Https-Out", "{r}");
+    let finding = v["diagnosis"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["evidence"].to_string().contains("security admin rules"))
+        .unwrap_or_else(|| panic!("{}", v["diagnosis"]["findings"]));
+    // The admin rule leads (Azure applies it first), the NSG's deny follows.
+    let evidence: Vec<&str> = finding["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.as_str().unwrap())
+        .collect();
+    assert!(
+        evidence[0].starts_with("denied, as the security admin rules' export shows: admin rule Deny-Https-Out (priority 100) of configuration myTestSecurityConfig, collection testRuleCollection"),
+        "{evidence:?}"
+    );
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e.starts_with("denied, as the NSG export shows")),
+        "{evidence:?}"
+    );
+    assert_eq!(
+        finding["fixes"][0]["kind"], "admin-allow-before-deny",
+        "{finding}"
+    );
+    assert!(
+        !finding["fixes"]
+            .to_string()
+            .contains("network-manager-rules"),
+        "{finding}"
+    );
+}

@@ -354,6 +354,7 @@ fn requirement(e: &Endpoint, a: &Agg, tag: RequiredTag, failed_dns: &[&NameLog])
         nsg: worst.and_then(|ex| ex.nsg.clone()),
         route: worst.and_then(|ex| ex.route.clone()),
         firewall: worst.and_then(|ex| ex.firewall.clone()),
+        admin: worst.and_then(|ex| ex.admin.clone()),
         last_seen: a.last_seen,
         sources: a.sources(),
         sources_left_off: a.sources_left_off,

@@ -92,6 +92,7 @@ mod tests {
             nsg: None,
             route: None,
             firewall: None,
+            admin: None,
             source: "10.1.0.4".parse().unwrap(),
             hops: Hops {
                 server: SERVER.parse().unwrap(),

@@ -24,6 +24,8 @@ pub(crate) struct Example {
     pub route: Option<RouteVerdict>,
     /// The firewall's verdict (with `--azure` firewall exports).
     pub firewall: Option<FirewallVerdict>,
+    /// The security admin rules' verdict (with their `--azure` export).
+    pub admin: Option<crate::model::AdminVerdict>,
     /// The VM's address.
     pub source: IpAddr,
     /// What its server side's packets showed of their sender.
@@ -58,6 +60,7 @@ impl Example {
             nsg: v.nsg.clone(),
             route: v.route.clone(),
             firewall: v.firewall.clone(),
+            admin: v.admin.clone(),
             source: f.src_ip,
             hops: Hops::of(f),
         }

@@ -191,6 +191,9 @@ pub struct Requirement {
     pub route: Option<RouteVerdict>,
     /// What the firewall exports (`--azure`) say of that flow.
     pub firewall: Option<super::FirewallVerdict>,
+    /// What the security admin rules (`--azure`) say of that flow, before
+    /// the NSGs.
+    pub admin: Option<super::AdminVerdict>,
     /// Last flow seen.
     pub last_seen: Option<i64>,
     /// Each VM's outcome (by source address), worst first: on an appliance's

@@ -81,6 +81,7 @@ impl Serialize for Requirement {
             nsg: &'a Option<NsgVerdict>,
             route: &'a Option<RouteVerdict>,
             firewall: &'a Option<FirewallVerdict>,
+            admin: &'a Option<AdminVerdict>,
             #[serde(serialize_with = "crate::model::ts_opt")]
             last_seen: Option<i64>,
             sources: &'a [SourceOutcome],
@@ -100,6 +101,7 @@ impl Serialize for Requirement {
             nsg: &self.nsg,
             route: &self.route,
             firewall: &self.firewall,
+            admin: &self.admin,
             last_seen: self.last_seen,
             sources: &self.sources,
             sources_left_off: self.sources_left_off,
