@@ -320,3 +320,25 @@ fn an_unanswered_flow_denied_by_an_admin_rule_names_it_in_the_checklist_and_find
         "{finding}"
     );
 }
+
+#[test]
+fn a_working_flow_an_always_allow_rule_explains_does_not_contradict_the_nsg() {
+    let (admin, nsg) = (
+        data("admin-always-allow.json"),
+        data("nsg-deny-eventhub.json"),
+    );
+    let about = |extra: &[&str]| -> Vec<Value> {
+        let (_, v) = analyze("healthy-tls12-dns.pcap", extra);
+        v["diagnosis"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["about"].clone())
+            .collect()
+    };
+    let contradicted = json!({"kind": "nsg-export-contradicted", "endpoint": "monitoring"});
+    // The NSG alone denies what the capture shows working.
+    assert!(about(&["--nsg", &nsg]).contains(&contradicted));
+    // The Always Allow admin rule is why: the NSGs are not consulted.
+    assert!(!about(&["--nsg", &nsg, "--azure", &admin]).contains(&contradicted));
+}

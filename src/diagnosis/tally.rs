@@ -220,7 +220,14 @@ impl Agg {
                 o.version = version;
             }
         }
+        // An Always Allow admin rule explains a flow the NSGs deny: they
+        // are not consulted for it, and the export is not contradicted.
+        let always_allowed = v
+            .admin
+            .as_ref()
+            .is_some_and(|a| a.outcome() == crate::model::AdminOutcome::AlwaysAllow);
         if v.verdict == Verdict::Allowed
+            && !always_allowed
             && let Some(n) = v
                 .nsg
                 .as_ref()
