@@ -12,8 +12,7 @@
 //! network group, or a service tag the service-tag data cannot tell, stops
 //! the evaluation with "cannot tell".
 
-use super::read::Page;
-use super::{Address, AdminRule};
+use super::{Address, AdminRule, Page};
 use crate::azure::address::Block;
 use crate::azure::nsg::evaluate::{Tri, prefix_holds};
 use crate::azure::nsg::{Direction, Flow, Prefix, Protocol, last_segment};

@@ -37,7 +37,7 @@ pub mod read;
 mod tests;
 
 pub use evaluate::AdminRules;
-pub use read::{AdminError, Page, parse_admin_rules};
+pub use read::{AdminError, parse_admin_rules};
 
 use crate::azure::nsg::{Direction, PortRange, Prefix, Protocol};
 use crate::model::AdminAccess;
@@ -97,6 +97,15 @@ impl AdminRule {
             default_rule: self.default_rule,
         }
     }
+}
+
+/// One page of the effective rules.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Page {
+    /// Its rules, in export order.
+    pub rules: Vec<AdminRule>,
+    /// The page has a `skipToken`: another page follows.
+    pub more: bool,
 }
 
 /// The segment after `key` in a resource id, ignoring case

@@ -3,7 +3,7 @@
 //! lifted into each rule as `az` prints it, a bare array, or one rule.
 //! Every string kept passes the one sanitiser.
 
-use super::{Address, AdminRule, id_segment};
+use super::{Address, AdminRule, Page, id_segment};
 use crate::azure::json::{self, DuplicateKey};
 use crate::azure::nsg::{Direction, PortRange, Prefix, Protocol, last_segment};
 use crate::model::{AdminAccess, TagName};
@@ -33,15 +33,6 @@ pub enum AdminError {
         /// What is wrong with it.
         what: String,
     },
-}
-
-/// One page of the effective rules.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Page {
-    /// Its rules, in export order.
-    pub rules: Vec<AdminRule>,
-    /// The page has a `skipToken`: another page follows.
-    pub more: bool,
 }
 
 /// Reads one page of the export; see the module documentation.
