@@ -526,7 +526,7 @@ fn analyze_gives_each_site_recovery_flow_and_requirement_its_firewall_verdict() 
             .filter(|f| f["endpoint_id"].is_null())
             .all(|f| f["firewall"].is_null())
     );
-    // The CSV's last column.
+    // The CSV's firewall_rule column (the columns after it are empty here).
     let mut csv_args = vec!["analyze", "--csv", "-"];
     csv_args.extend(&args);
     let capture = common::capture("healthy-tls12-dns.pcap");

@@ -582,3 +582,52 @@ fn broken_private_dns_exports_are_one_line_naming_the_file_exit_2() {
     assert!(out.contains("vm\\\\226\\\\128\\\\174knil"), "{out}");
     assert!(!out.contains('\u{202e}') && !out.contains('\u{1b}'));
 }
+
+#[test]
+fn broken_admin_rule_exports_are_one_line_naming_the_file_exit_2() {
+    let dir = scratch();
+    let admin = std::fs::read_to_string(data("admin-deny-https.json")).unwrap();
+    let cases = [
+        ("cut.json", admin[..admin.len() / 2].to_string(), "not JSON"),
+        (
+            "twice.json",
+            admin.replacen(
+                "\"access\": \"Deny\"",
+                "\"access\": \"Allow\", \"access\": \"Deny\"",
+                1,
+            ),
+            "the key \"access\" appears twice in one object",
+        ),
+        (
+            "priority.json",
+            admin.replacen("\"priority\": 100", "\"priority\": 0", 1),
+            "security admin rule \"Deny-Https-Out\": priority is not a number from 1 to 4096",
+        ),
+        (
+            "prefix-type.json",
+            admin.replacen(
+                "\"addressPrefixType\": \"IPPrefix\"",
+                "\"addressPrefixType\": \"Subnet\"",
+                1,
+            ),
+            "addressPrefixType is not IPPrefix, ServiceTag or NetworkGroup",
+        ),
+    ];
+    for (name, text, want) in cases {
+        assert_ne!(text, admin, "{name}: the edit applies");
+        let file = write(&dir, name, &text);
+        let (code, out, err) = check_azure(&[&file]);
+        assert_eq!(code, 2, "{name}: {out}{err}");
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+        assert!(err.contains(&file), "{name}: {err}");
+        assert!(err.contains(want), "{name}: {err}");
+        assert!(out.is_empty(), "{name}: {out}");
+    }
+    // A rule name written to mislead is shown escaped.
+    let text = admin.replacen("rules/Deny-Https-Out", "rules/Deny\\u202ewollA", 1);
+    let file = write(&dir, "names.json", &text);
+    let v = check_json(&[&file]);
+    let shown = v.to_string();
+    assert!(!shown.contains('\u{202e}'), "{shown}");
+    assert!(shown.contains("Deny\\\\226\\\\128\\\\174wollA"), "{shown}");
+}

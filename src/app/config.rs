@@ -361,6 +361,7 @@ pub fn network_from(
     let mut storage = Vec::new();
     let mut private_dns = crate::azure::private_dns::PrivateDns::default();
     let mut placement = crate::azure::placement::Placement::default();
+    let mut admin_pages = Vec::new();
     let mut read = Vec::new();
     let given = nsgs
         .iter()
@@ -430,6 +431,12 @@ pub fn network_from(
                 placement.add(nics, got).map_err(|e| fail(&e))?;
                 n
             }
+            ExportKind::AdminRules => {
+                let got = crate::azure::admin::parse_admin_rules(&text).map_err(|e| fail(&e))?;
+                let n = got.rules.len();
+                admin_pages.push(got);
+                n
+            }
             _ => {
                 let got =
                     crate::azure::firewall::parse_firewall_exports(&text).map_err(|e| fail(&e))?;
@@ -447,8 +454,9 @@ pub fn network_from(
             items,
         });
     }
-    let mut network =
-        crate::azure::Network::new(all_nsgs, all_routes, tags).with_firewalls(firewalls);
+    let mut network = crate::azure::Network::new(all_nsgs, all_routes, tags)
+        .with_firewalls(firewalls)
+        .with_admin(admin_pages);
     network.storage = storage;
     network.private_dns = private_dns;
     network.placement = placement;

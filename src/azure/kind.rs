@@ -14,12 +14,13 @@ pub use crate::model::ExportKind;
 
 /// Every kind, in the order shapes are told apart: the most particular keys
 /// first.
-pub const ALL: [ExportKind; 13] = [
+pub const ALL: [ExportKind; 14] = [
     ExportKind::StorageAccount,
     ExportKind::Nsg,
     ExportKind::Nic,
     ExportKind::Vnet,
     ExportKind::Subnet,
+    ExportKind::AdminRules,
     ExportKind::RuleCollectionGroups,
     ExportKind::Firewall,
     ExportKind::FirewallPolicy,
@@ -112,6 +113,17 @@ fn marks(kind: ExportKind) -> (&'static [&'static str], &'static str) {
                 "natGateway",
             ],
             "Microsoft.Network/virtualNetworks/subnets",
+        ),
+        // The effective rules carry no `type`; the keys of their collection
+        // and configuration are theirs alone.
+        ExportKind::AdminRules => (
+            &[
+                "ruleCollectionAppliesToGroups",
+                "ruleCollectionDescription",
+                "configurationDescription",
+                "ruleGroups",
+            ],
+            "Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/rules",
         ),
     }
 }
@@ -370,6 +382,18 @@ mod tests {
             (
                 r#"{"properties": {"addressSpace": {}, "subnets": [{"properties": {"ipConfigurations": []}}]}}"#,
                 Some(ExportKind::Vnet),
+            ),
+            (
+                r#"{"value": [{"kind": "Custom", "ruleCollectionAppliesToGroups": [], "access": "Deny"}], "skipToken": "t"}"#,
+                Some(ExportKind::AdminRules),
+            ),
+            (
+                r#"[{"id": "/x/rules/r", "configurationDescription": "c", "properties": {"priority": 1}}]"#,
+                Some(ExportKind::AdminRules),
+            ),
+            (
+                r#"{"type": "Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/rules", "properties": {"access": "Deny"}}"#,
+                Some(ExportKind::AdminRules),
             ),
             (r#"{"something": "else"}"#, None),
             (r#"[1, 2, 3]"#, None),

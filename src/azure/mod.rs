@@ -3,6 +3,7 @@
 //! an admin exports.
 
 pub(crate) mod address;
+pub mod admin;
 pub(crate) mod churn;
 pub(crate) mod clouds;
 pub(crate) mod endpoints;
@@ -34,6 +35,10 @@ pub struct Network {
     /// Azure Firewall policies, rule collection groups, firewalls and IP
     /// groups (the azure-firewall extension's `az network firewall …`).
     pub firewalls: firewall::Firewalls,
+    /// The effective security admin rules of a Virtual Network Manager
+    /// (`az network manager list-effective-security-admin-rule`, every
+    /// page), evaluated before the NSGs.
+    pub admin: admin::AdminRules,
     /// Where the VM sits: its NIC, subnet and virtual network.
     pub placement: placement::Placement,
     /// Storage accounts (`az storage account show`): the cache account's
@@ -57,6 +62,7 @@ impl Network {
             nsgs: nsg::Nsgs::new(nsgs),
             routes: routes::Routes::new(routes, tags),
             firewalls: firewall::Firewalls::default(),
+            admin: admin::AdminRules::default(),
             placement: placement::Placement::default(),
             storage: Vec::new(),
             private_dns: private_dns::PrivateDns::default(),
@@ -119,6 +125,22 @@ impl Network {
     ) -> Option<crate::model::DnsVerdict> {
         self.private_dns
             .verdict(&self.placement, endpoint, cloud, names)
+    }
+
+    /// Adds the pages of effective security admin rules read.
+    pub fn with_admin(mut self, pages: Vec<admin::Page>) -> Network {
+        self.admin = admin::AdminRules::new(pages);
+        self
+    }
+
+    /// What the security admin rules do with an outbound flow, before any
+    /// NSG (`None` without their export).
+    pub fn admin_verdict(
+        &self,
+        flow: &nsg::Flow,
+        tags: &dyn tags::TagSource,
+    ) -> Option<crate::model::AdminVerdict> {
+        (!self.admin.is_empty()).then(|| self.admin.evaluate(flow, tags))
     }
 
     /// What the NSGs do with an outbound flow (`None` without NSG exports).

@@ -58,6 +58,44 @@ pub(crate) fn beat_deny(n: &NsgVerdict, nsgs: &Nsgs, tag: &RequiredTag) -> Optio
     })
 }
 
+/// The fix for an admin rule's deny: an admin Allow rule for the tag at a
+/// free priority before it in the same configuration and collection, or,
+/// when none is left, the deny itself to change (never removed).
+pub(crate) fn admin_fix(
+    deny: &crate::model::AdminRuleRef,
+    rules: &crate::azure::admin::AdminRules,
+    tag: &RequiredTag,
+) -> Fix {
+    let name = |s: &Option<String>| s.clone().unwrap_or_else(|| "<unknown>".into());
+    let (manager, configuration, collection) = (
+        name(&deny.manager),
+        name(&deny.configuration),
+        name(&deny.collection),
+    );
+    match rules.free_priority_below(
+        deny.configuration.as_deref(),
+        deny.collection.as_deref(),
+        deny.priority,
+    ) {
+        Some(priority) => Fix::AdminAllowBeforeDeny {
+            tag: tag.clone(),
+            manager,
+            configuration,
+            collection,
+            priority,
+            beats: (deny.rule.clone(), deny.priority),
+        },
+        None => Fix::ChangeAdminDenyRule {
+            tag: tag.clone(),
+            manager,
+            configuration,
+            collection,
+            rule: deny.rule.clone(),
+            priority: deny.priority,
+        },
+    }
+}
+
 /// Where to look when every NSG allows a blocked flow, and the fixes that
 /// go with the route it takes (never a route around the appliance).
 pub(super) fn past_the_nsg(

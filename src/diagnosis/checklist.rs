@@ -357,6 +357,7 @@ fn requirement(e: &Endpoint, a: &Agg, tag: RequiredTag, failed_dns: &[&NameLog])
         firewall: worst.and_then(|ex| ex.firewall.clone()),
         storage: a.storage.clone(),
         dns: worst.and_then(|ex| ex.dns.clone()),
+        admin: worst.and_then(|ex| ex.admin.clone()),
         last_seen: a.last_seen,
         sources: a.sources(),
         sources_left_off: a.sources_left_off,

@@ -10,6 +10,12 @@
 //!
 //! Every verdict is per prefix of the service-tag data: `check` says which
 //! data, how old it is, and gives no verdict from another cloud's data.
+//!
+//! Layers are judged in the order Azure applies them to the VM's outbound
+//! flow: a Virtual Network Manager's security admin rules, then the NSGs
+//! (not consulted where an admin rule always allows), then the routes and
+//! the firewall. The first layer that denies gives the status; the later
+//! layers' verdicts and evidence are still recorded.
 
 use super::advice::{
     beat_deny, cannot_tell_fix, correct_route, firewall_fixes, past_the_nsg, storage_fixes,
@@ -20,9 +26,9 @@ use crate::azure::endpoints::Endpoint;
 use crate::azure::firewall::{Flow as FirewallFlow, NameSpec};
 use crate::azure::tags::{TagDb, TagSource, for_cloud};
 use crate::model::{
-    CheckEvidence, CheckNote, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, DnsDecision,
-    EndpointId, FirewallVerdict, Fix, Need, NextHop, NsgOutcome, NsgVerdict, PlatformCheck,
-    PlatformDeny, Region, RequiredTag, RouteOrigin, RouteVerdict,
+    AdminEvidence, AdminVerdict, CheckEvidence, CheckNote, Cloud, ConfigCheck, ConfigRequirement,
+    ConfigStatus, DnsDecision, EndpointId, FirewallVerdict, Fix, Need, NextHop, NsgOutcome,
+    NsgVerdict, PlatformCheck, PlatformDeny, Region, RequiredTag, RouteOrigin, RouteVerdict,
 };
 use std::net::IpAddr;
 
@@ -74,11 +80,13 @@ pub(crate) fn check(
             cloud,
         });
     }
+    // The admin rules given replace the note: they are evaluated.
     if let Some(m) = network
         .nsgs
         .list()
         .iter()
         .find_map(|n| n.network_manager.as_ref())
+        .filter(|_| network.admin.is_empty())
     {
         notes.push(CheckNote::NetworkManager { manager: m.clone() });
     }
@@ -170,6 +178,7 @@ fn empty(e: &Endpoint, tag: RequiredTag) -> ConfigRequirement {
         allowed: 0,
         denied: 0,
         unknown: 0,
+        admin: None,
         nsg: None,
         route: None,
         firewall: None,
@@ -209,6 +218,44 @@ struct Prefixes {
     fw_denied: usize,
     fw_unknown: usize,
     firewall: Option<FirewallVerdict>,
+    admin: AdminTally,
+}
+
+/// What the security admin rules do to the prefixes of a tag: how many
+/// they deny, cannot tell, or always allow (the NSGs not consulted), with
+/// the first verdict of each and the worst.
+#[derive(Default)]
+struct AdminTally {
+    denied: usize,
+    unknown: usize,
+    always: usize,
+    deny: Option<AdminVerdict>,
+    cannot_tell: Option<AdminVerdict>,
+    always_allow: Option<AdminVerdict>,
+    worst: Option<AdminVerdict>,
+}
+
+impl AdminTally {
+    fn add(&mut self, v: AdminVerdict) {
+        use crate::model::AdminOutcome;
+        match v.outcome() {
+            AdminOutcome::Deny => {
+                self.denied += 1;
+                self.deny.get_or_insert(v.clone());
+            }
+            AdminOutcome::CannotTell => {
+                self.unknown += 1;
+                self.cannot_tell.get_or_insert(v.clone());
+            }
+            AdminOutcome::AlwaysAllow => {
+                self.always += 1;
+                self.always_allow.get_or_insert(v.clone());
+            }
+            AdminOutcome::Allow | AdminOutcome::NoRuleMatched => {}
+        }
+        let kept = self.worst.take();
+        self.worst = worse(kept, Some(v), AdminVerdict::harm);
+    }
 }
 
 /// How bad an NSG verdict is for a requirement: a deny, then one that
@@ -247,14 +294,29 @@ impl Prefixes {
             let mut verdict: Option<NsgVerdict> = None;
             let mut route: Option<RouteVerdict> = None;
             let mut firewall: Option<FirewallVerdict> = None;
+            let mut admin: Option<AdminVerdict> = None;
             for ip in probes(points, addr, len) {
-                let nsg = network.nsg_verdict(&crate::azure::nsg::Flow::tcp(ip, 443), source_tags);
-                verdict = worse(verdict, nsg, nsg_harm);
+                let flow = crate::azure::nsg::Flow::tcp(ip, 443);
+                // Admin rules first: an Always Allow ends the evaluation and
+                // the NSGs are not consulted; after a Deny they are still
+                // evaluated, to be recorded.
+                let a = network.admin_verdict(&flow, source_tags);
+                let always = a
+                    .as_ref()
+                    .is_some_and(|a| a.ends_evaluation() && !a.denies());
+                admin = worse(admin, a, AdminVerdict::harm);
+                if !always {
+                    let nsg = network.nsg_verdict(&flow, source_tags);
+                    verdict = worse(verdict, nsg, nsg_harm);
+                }
                 let r = network.route(ip, source_tags);
                 let flow = FirewallFlow::https(ip, name.clone());
                 let fw = network.firewall_verdict(&flow, r.as_ref(), source_tags);
                 firewall = worse(firewall, fw, FirewallVerdict::harm);
                 route = worse(route, r, |r| r.next_hop().harm());
+            }
+            if let Some(a) = admin {
+                p.admin.add(a);
             }
             p.add_verdict(verdict);
             if let Some(r) = route {
@@ -337,8 +399,15 @@ fn requirement(
     r.nsg = p.deny.clone().or(p.cannot_tell.clone()).or(p.allow.clone());
     r.route = p.worst.clone();
     r.firewall = p.firewall.clone();
+    r.admin = p.admin.worst.clone();
+    admin_judgement(&mut r, &p.admin, network);
     nsg_judgement(&mut r, &p, network);
-    if let Some(m) = r.nsg.as_ref().and_then(|v| v.network_manager.clone()) {
+    if let Some(m) = r
+        .nsg
+        .as_ref()
+        .and_then(|v| v.network_manager.clone())
+        .filter(|_| network.admin.is_empty())
+    {
         r.evidence
             .push(CheckEvidence::AdminRulesFirst { manager: m.clone() });
         r.fixes.push(Fix::NetworkManagerRules { manager: m });
@@ -349,7 +418,7 @@ fn requirement(
     if let Some(v) = &p.firewall {
         firewall_judgement(&mut r, &p, v, network, e);
     }
-    let unknown = p.cannot_tell.is_some() || p.fw_unknown > 0;
+    let unknown = p.cannot_tell.is_some() || p.fw_unknown > 0 || p.admin.unknown > 0;
     if p.deny.is_none() && !unknown && r.status == ConfigStatus::Unknown {
         r.status = ConfigStatus::Ok;
     }
@@ -372,7 +441,10 @@ fn requirement(
 fn nsg_judgement(r: &mut ConfigRequirement, p: &Prefixes, network: &Network) {
     let (prefixes, tag) = (r.prefixes, r.tag.clone());
     if let Some(d) = &p.deny {
-        r.status = ConfigStatus::Denied;
+        // An admin rule that denies is applied first: its status stays.
+        if r.status != ConfigStatus::AdminRuleDenied {
+            r.status = ConfigStatus::Denied;
+        }
         r.evidence.push(CheckEvidence::Denied {
             nsg: d.clone(),
             denied: p.denied,
@@ -399,6 +471,51 @@ fn nsg_judgement(r: &mut ConfigRequirement, p: &Prefixes, network: &Network) {
     }
 }
 
+/// What the security admin rules do to a requirement, judged before the
+/// NSGs: a deny gives `admin-rule-denied` with the admin rule to add before
+/// it (never removing the deny); what cannot be told, and the prefixes an
+/// Always Allow rule lets through without the NSGs, are said.
+fn admin_judgement(r: &mut ConfigRequirement, a: &AdminTally, network: &Network) {
+    let prefixes = r.prefixes;
+    if let Some(d) = &a.deny {
+        r.status = ConfigStatus::AdminRuleDenied;
+        r.evidence.push(CheckEvidence::Admin(AdminEvidence::Denies {
+            verdict: d.clone(),
+            denied: a.denied,
+            prefixes,
+        }));
+        if let Some(rule) = d.rule() {
+            r.fixes
+                .push(super::advice::admin_fix(rule, &network.admin, &r.tag));
+        }
+    }
+    if let Some(u) = &a.cannot_tell {
+        r.evidence
+            .push(CheckEvidence::Admin(AdminEvidence::CannotTell {
+                verdict: u.clone(),
+                unknown: a.unknown,
+                prefixes,
+            }));
+    }
+    if let Some(al) = &a.always_allow {
+        r.evidence
+            .push(CheckEvidence::Admin(AdminEvidence::AlwaysAllows {
+                verdict: al.clone(),
+                count: a.always,
+                prefixes,
+            }));
+    }
+    if a.deny.is_none()
+        && a.cannot_tell.is_none()
+        && a.always_allow.is_none()
+        && let Some(v) = &a.worst
+    {
+        r.evidence.push(CheckEvidence::Admin(AdminEvidence::Passes {
+            verdict: v.clone(),
+        }));
+    }
+}
+
 /// What the firewall a route leads to does to a requirement: denied (by a
 /// rule or its default deny) when the NSGs let it out, with the rule to
 /// add; unknown when it cannot be told; else its allow, as evidence.
@@ -417,7 +534,10 @@ fn firewall_judgement(
                 denied: p.fw_denied,
                 prefixes,
             });
-            if r.status != ConfigStatus::Denied {
+            if !matches!(
+                r.status,
+                ConfigStatus::Denied | ConfigStatus::AdminRuleDenied
+            ) {
                 r.status = ConfigStatus::FirewallDenied;
             }
         }
@@ -427,7 +547,10 @@ fn firewall_judgement(
                 unknown: p.fw_unknown,
                 prefixes,
             });
-            if r.status != ConfigStatus::Denied {
+            if !matches!(
+                r.status,
+                ConfigStatus::Denied | ConfigStatus::AdminRuleDenied
+            ) {
                 r.status = ConfigStatus::Unknown;
             }
         }
@@ -555,11 +678,13 @@ fn boundaries(network: &Network, tags: &TagDb) -> Vec<u32> {
     network.nsgs.destination_blocks().for_each(&mut add);
     network.routes.blocks().for_each(&mut add);
     network.firewalls.destination_blocks().for_each(&mut add);
+    network.admin.destination_blocks().for_each(&mut add);
     let mut seen: Vec<&crate::model::TagName> = Vec::new();
     for t in network
         .nsgs
         .data_tags()
         .chain(network.firewalls.data_tags())
+        .chain(network.admin.data_tags())
     {
         if !seen.contains(&t) {
             seen.push(t);

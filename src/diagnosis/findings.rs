@@ -316,7 +316,7 @@ pub(super) fn for_endpoint(
             kind
         }
     };
-    let nsg = nsg_says(e, tag, status, ex, around.network, kind.fix);
+    let nsg = admin_then_nsg(e, tag, status, ex, around.network, kind.fix);
     let route = route_says(e, tag, status, ex, nsg.fix);
     let firewall = firewall_says(e, tag, status, ex, around.network, route.fix);
     let evidence = nsg
@@ -347,6 +347,51 @@ struct Says {
     lead: Option<Evidence>,
     tail: Vec<Evidence>,
     fix: Vec<Fix>,
+}
+
+/// What the security admin rules and the NSGs add to a finding, in the
+/// order Azure applies them: an admin rule that denies leads, the NSG's
+/// deny follows it, and the admin fix comes first.
+fn admin_then_nsg(
+    e: &Endpoint,
+    tag: &RequiredTag,
+    status: Status,
+    ex: &Example,
+    network: &Network,
+    fix: Vec<Fix>,
+) -> Says {
+    let admin = admin_says(tag, status, ex, network);
+    let mut nsg = nsg_says(e, tag, status, ex, network, fix);
+    if let Some(a) = admin.lead {
+        nsg.tail.splice(0..0, nsg.lead.take());
+        nsg.lead = Some(a);
+        nsg.fix.splice(0..0, admin.fix);
+    }
+    nsg
+}
+
+/// What the security admin rules' export adds to a finding of a connection
+/// never answered or refused: the admin rule that denies it (Azure applies
+/// it before any NSG), and the admin Allow rule to add before it.
+fn admin_says(tag: &RequiredTag, status: Status, ex: &Example, network: &Network) -> Says {
+    let mut says = Says {
+        lead: None,
+        tail: Vec::new(),
+        fix: Vec::new(),
+    };
+    let refused = matches!(
+        ex.cause,
+        Cause::NoSynAnswer { .. } | Cause::SynReset { .. } | Cause::IcmpError { .. }
+    );
+    if let (Status::Blocked, true, Some(a)) = (status, refused, &ex.admin)
+        && a.denies()
+        && let Some(rule) = a.rule()
+    {
+        says.lead = Some(Evidence::AdminRuleDenies(a.clone()));
+        says.fix
+            .push(super::advice::admin_fix(rule, &network.admin, tag));
+    }
+    says
 }
 
 /// What the NSG exports (`--nsg`) add to a finding: every NSG on the path
@@ -421,6 +466,7 @@ fn nsg_says(
     if let Some(n) = &ex.nsg
         && let Some(m) = &n.network_manager
         && status.is_problem()
+        && network.admin.is_empty()
     {
         says.tail
             .push(Evidence::AdminRulesFirst { manager: m.clone() });

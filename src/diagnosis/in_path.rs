@@ -93,6 +93,7 @@ mod tests {
             route: None,
             firewall: None,
             dns: None,
+            admin: None,
             source: "10.1.0.4".parse().unwrap(),
             hops: Hops {
                 server: SERVER.parse().unwrap(),

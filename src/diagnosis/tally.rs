@@ -26,6 +26,8 @@ pub(crate) struct Example {
     pub firewall: Option<FirewallVerdict>,
     /// The private DNS zone's verdict (with `--azure` private DNS exports).
     pub dns: Option<crate::model::DnsVerdict>,
+    /// The security admin rules' verdict (with their `--azure` export).
+    pub admin: Option<crate::model::AdminVerdict>,
     /// The VM's address.
     pub source: IpAddr,
     /// What its server side's packets showed of their sender.
@@ -61,6 +63,7 @@ impl Example {
             route: v.route.clone(),
             firewall: v.firewall.clone(),
             dns: v.dns.clone(),
+            admin: v.admin.clone(),
             source: f.src_ip,
             hops: Hops::of(f),
         }
@@ -224,7 +227,14 @@ impl Agg {
                 o.version = version;
             }
         }
+        // An Always Allow admin rule explains a flow the NSGs deny: they
+        // are not consulted for it, and the export is not contradicted.
+        let always_allowed = v
+            .admin
+            .as_ref()
+            .is_some_and(|a| a.outcome() == crate::model::AdminOutcome::AlwaysAllow);
         if v.verdict == Verdict::Allowed
+            && !always_allowed
             && let Some(n) = v
                 .nsg
                 .as_ref()

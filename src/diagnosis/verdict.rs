@@ -167,6 +167,7 @@ pub(crate) fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
         firewall: None,
         storage: None,
         dns: None,
+        admin: None,
         endpoint,
     }
     .with_network(f, cloud, ctx)
@@ -182,6 +183,7 @@ impl FlowVerdict {
             return self;
         }
         let tags = crate::azure::tags::for_cloud(ctx.tags, cloud);
+        self.admin = ctx.network.admin_verdict(&admin_flow(f), &tags);
         self.route = ctx.network.route(f.dst_ip, &tags);
         self.firewall = ctx
             .network
@@ -205,6 +207,18 @@ impl FlowVerdict {
             self.dns = ctx.network.dns_verdict(id, cloud, &names);
         }
         self
+    }
+}
+
+/// A flow as the security admin rules see it: TCP from the VM's address
+/// and port to the destination's.
+fn admin_flow(f: &FlowRecord) -> crate::azure::nsg::Flow {
+    crate::azure::nsg::Flow {
+        protocol: crate::azure::nsg::Protocol::Tcp,
+        source: Some(f.src_ip),
+        source_port: Some(f.src_port),
+        destination: f.dst_ip,
+        destination_port: f.dst_port,
     }
 }
 

@@ -243,6 +243,40 @@ pub enum Fix {
     ExportWhole,
     /// Check the rule that cannot be judged in the portal.
     CheckRuleInPortal,
+    /// Add a security admin rule that allows TCP 443 to the tag, evaluated
+    /// before the admin rule that denies it (a lower priority number, in the
+    /// same configuration and collection); the deny is kept.
+    AdminAllowBeforeDeny {
+        /// The tag.
+        tag: RequiredTag,
+        /// The network manager.
+        manager: String,
+        /// The security admin configuration.
+        configuration: String,
+        /// The rule collection.
+        collection: String,
+        /// A priority number below the deny's that no rule of the
+        /// collection read holds.
+        priority: u32,
+        /// The deny rule it wins over, with its priority.
+        beats: (String, u32),
+    },
+    /// An admin deny at a priority no new rule can come before (every
+    /// number below it taken, or 1): the deny itself must change.
+    ChangeAdminDenyRule {
+        /// The tag.
+        tag: RequiredTag,
+        /// The network manager.
+        manager: String,
+        /// The security admin configuration.
+        configuration: String,
+        /// The rule collection.
+        collection: String,
+        /// The rule.
+        rule: String,
+        /// Its priority.
+        priority: u32,
+    },
     /// Export the Virtual Network Manager's effective admin rules.
     NetworkManagerRules {
         /// The network manager.

@@ -3,8 +3,8 @@
 //! rules and routes, without a capture.
 
 use super::{
-    Cloud, EndpointId, FirewallVerdict, Fix, Need, NextHop, NsgVerdict, Region, RequiredTag,
-    RouteNote, RouteVerdict, SnapshotMeta, StorageVerdict,
+    AdminVerdict, Cloud, EndpointId, FirewallVerdict, Fix, Need, NextHop, NsgVerdict, Region,
+    RequiredTag, RouteNote, RouteVerdict, SnapshotMeta, StorageVerdict,
 };
 use serde::Serialize;
 
@@ -15,6 +15,9 @@ pub enum ConfigStatus {
     /// Every NSG allows TCP 443 to every prefix of the tag, and no route
     /// sends it where Site Recovery should not go.
     Ok,
+    /// A security admin rule of a Virtual Network Manager denies TCP 443 to
+    /// some or all of the tag's prefixes: Azure applies it before any NSG.
+    AdminRuleDenied,
     /// An NSG denies TCP 443 to some or all of the tag's prefixes.
     Denied,
     /// Allowed, but a route sends it to a virtual appliance (throttling risk).
@@ -96,6 +99,8 @@ pub enum CheckEvidence {
     },
     /// An approximation the NSG verdict rests on.
     Approximation(super::NsgNote),
+    /// What the security admin rules, judged first, do to the prefixes.
+    Admin(AdminEvidence),
     /// Security admin rules of a Virtual Network Manager apply first.
     AdminRulesFirst {
         /// The network manager.
@@ -161,6 +166,47 @@ pub enum CheckEvidence {
     },
 }
 
+/// What the security admin rules of a Virtual Network Manager do to a
+/// requirement's prefixes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AdminEvidence {
+    /// A security admin rule denies some prefixes (or all); no NSG rule
+    /// can allow them.
+    Denies {
+        /// The first verdict that denies.
+        verdict: AdminVerdict,
+        /// Prefixes denied.
+        denied: usize,
+        /// Prefixes of the tag.
+        prefixes: usize,
+    },
+    /// The admin rules' verdict cannot be told for some prefixes.
+    CannotTell {
+        /// The first verdict that cannot be told.
+        verdict: AdminVerdict,
+        /// Prefixes that cannot be told.
+        unknown: usize,
+        /// Prefixes of the tag.
+        prefixes: usize,
+    },
+    /// An `AlwaysAllow` admin rule allows some prefixes: the NSGs are not
+    /// consulted for them.
+    AlwaysAllows {
+        /// The verdict.
+        verdict: AdminVerdict,
+        /// Prefixes it allows.
+        count: usize,
+        /// Prefixes of the tag.
+        prefixes: usize,
+    },
+    /// The admin rules pass every prefix to the NSGs (an `Allow` rule, or
+    /// none matching).
+    Passes {
+        /// The verdict.
+        verdict: AdminVerdict,
+    },
+}
+
 /// What holds for every requirement of `check`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckNote {
@@ -205,6 +251,9 @@ pub struct ConfigRequirement {
     pub denied: usize,
     /// See `allowed`.
     pub unknown: usize,
+    /// The security admin rules' verdict on the worst prefix (absent
+    /// without their export).
+    pub admin: Option<AdminVerdict>,
     /// The deciding rule: the first deny, else the rule that allowed.
     pub nsg: Option<NsgVerdict>,
     /// The route the worst-routed prefix takes (absent without `--routes`).

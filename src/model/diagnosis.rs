@@ -196,6 +196,9 @@ pub struct Requirement {
     pub storage: Option<super::StorageVerdict>,
     /// What the private DNS exports (`--azure`) say of that flow's name.
     pub dns: Option<super::DnsVerdict>,
+    /// What the security admin rules (`--azure`) say of that flow, before
+    /// the NSGs.
+    pub admin: Option<super::AdminVerdict>,
     /// Last flow seen.
     pub last_seen: Option<i64>,
     /// Each VM's outcome (by source address), worst first: on an appliance's

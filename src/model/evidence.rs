@@ -386,6 +386,9 @@ pub enum Evidence {
     },
     /// The NSG export shows a deny.
     NsgDenies(NsgVerdict),
+    /// A security admin rule of a Virtual Network Manager denies it, before
+    /// any NSG (their export, `--azure`).
+    AdminRuleDenies(super::AdminVerdict),
     /// Every NSG allows it: the NSG is not the cause.
     NsgAllows {
         /// The NSGs' verdict.

@@ -14,6 +14,8 @@
 //!   VM's traffic;
 //! - [`private_dns`]: what the private DNS zone exports say of an
 //!   endpoint's names (zone linked, records, the VM's DNS servers);
+//! - [`admin`]: what a Virtual Network Manager's security admin rules say
+//!   of a flow;
 //! - [`verdict`]: a flow's verdict with its typed [`Cause`], and the
 //!   [`Status`] it gives a requirement;
 //! - [`evidence`]: what a finding rests on, as values (the upload, each
@@ -45,6 +47,7 @@ macro_rules! named_by_as_str {
     )*};
 }
 
+pub(crate) mod admin;
 pub(crate) mod advice;
 pub(crate) mod bundle;
 pub(crate) mod capture;
@@ -61,6 +64,7 @@ pub(crate) mod snapshot;
 pub(crate) mod storage;
 pub(crate) mod verdict;
 
+pub use admin::*;
 pub use advice::*;
 pub use bundle::*;
 pub use capture::*;

@@ -981,6 +981,8 @@ pub enum ExportKind {
     Subnet,
     /// `az network vnet show` (or `list`), its subnets included.
     Vnet,
+    /// `az network manager list-effective-security-admin-rule` (one page).
+    AdminRules,
 }
 
 /// One export read: the file, its kind, and how many NSGs, routes,

@@ -512,7 +512,7 @@ pub struct EndpointMatch {
 /// pattern), `endpoint_by`, `cloud` and `required_tag` (all null for a flow
 /// of no endpoint), `service_tag`, `service_region`, `platform`, `verdict`,
 /// `reason` (the cause in words), `cause`, `private_endpoint`, `nsg`,
-/// `route`, `firewall`, `dns` and `storage`.
+/// `route`, `firewall`, `admin`, `dns` and `storage`.
 #[derive(Debug, Clone)]
 pub struct FlowVerdict {
     /// The flow's id.
@@ -546,6 +546,9 @@ pub struct FlowVerdict {
     /// The private DNS zone's verdict (cache account and vault flows, with
     /// private DNS exports through `--azure`).
     pub dns: Option<super::DnsVerdict>,
+    /// The security admin rules' verdict (Site Recovery flows, with their
+    /// export through `--azure`), judged before the NSGs.
+    pub admin: Option<super::AdminVerdict>,
 }
 
 impl FlowVerdict {

@@ -70,6 +70,39 @@ pub(crate) fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// The export of the effective security admin rules (virtual-network-manager
+/// extension); `az` prints one page, the next is asked with `--skip-token`.
+const ADMIN_EXPORT: &str = "az network manager list-effective-security-admin-rule --resource-group '<resource-group>' --vnet-name '<vnet>' > admin-rules.json (virtual-network-manager extension; a skipToken in the output means another page: add --skip-token '<token>' and give each page)";
+
+/// An admin `Allow` rule for TCP 443 to the tag, before the admin deny,
+/// in the deny's configuration and collection (the virtual-network-manager
+/// extension's `az network manager security-admin-config rule-collection
+/// rule create`). `Allow`, not `AlwaysAllow`: it lets the flow past the
+/// admin layer and leaves the NSGs to decide, as Microsoft documents, so
+/// that the VM's own NSG rules keep applying.
+fn admin_allow(
+    tag: &RequiredTag,
+    manager: &str,
+    configuration: &str,
+    collection: &str,
+    priority: u32,
+    rule: &str,
+    deny_priority: u32,
+) -> String {
+    let cmd = format!(
+        "az network manager security-admin-config rule-collection rule create --resource-group '<network-manager-resource-group>' --network-manager-name {} --configuration-name {} --rule-collection-name {} --rule-name {} --kind Custom --access Allow --direction Outbound --priority {priority} --protocol Tcp --sources address-prefix='*' address-prefix-type=IPPrefix --destinations address-prefix={} address-prefix-type=ServiceTag --dest-port-ranges 443 --description {}",
+        quote(manager),
+        quote(configuration),
+        quote(collection),
+        quote(&rule_name(tag)),
+        quote(&tag.to_string()),
+        quote("Site Recovery: HTTPS to its service tag")
+    );
+    format!(
+        "admin rule {rule} (priority {deny_priority}) of configuration {configuration}, collection {collection}, network manager {manager} denies TCP 443 to {tag} before any NSG: add an admin rule that allows it with a lower priority number in the same collection (Allow, not Always Allow: the NSGs still decide after it), keeping the deny, then deploy the configuration to the virtual network's region (az network manager post-commit): {cmd}"
+    )
+}
+
 /// `az network nsg rule create` for an outbound TCP 443 allow rule to a
 /// service tag. `resource_group`, `nsg` and `priority` are shell words
 /// (quoted values, placeholders or `"$VARIABLES"`).
@@ -462,7 +495,25 @@ pub fn fix(fix: &Fix) -> String {
         Fix::ExportWhole => "the effective rules given lack the default rules every NSG ends with (AllowVnetOutBound, AllowInternetOutBound, DenyAllOutBound): the file was cut short or edited; export them again, whole: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
         Fix::CheckRuleInPortal => "check the rule against the VM's network interface in the portal (effective security rules) or with Network Watcher's IP flow verify, which evaluate it on Azure's side (application security groups included)".into(),
         Fix::NetworkManagerRules { manager } => format!(
-            "security admin rules of the Virtual Network Manager {manager} are evaluated before these NSGs (a Deny or Always Allow admin rule ends the evaluation) and are not in the export: check the effective security admin rules of the VM's virtual network (portal, or Get-AzNetworkManagerEffectiveSecurityAdminRule -VirtualNetworkName '<vnet>' -VirtualNetworkResourceGroupName '<resource-group>')"
+            "security admin rules of the Virtual Network Manager {manager} are evaluated before these NSGs (a Deny or Always Allow admin rule ends the evaluation) and are not in the export: check the effective security admin rules of the VM's virtual network (portal, or Get-AzNetworkManagerEffectiveSecurityAdminRule -VirtualNetworkName '<vnet>' -VirtualNetworkResourceGroupName '<resource-group>'), or export them and give the file with --azure: {ADMIN_EXPORT}"
+        ),
+        Fix::AdminAllowBeforeDeny {
+            tag,
+            manager,
+            configuration,
+            collection,
+            priority,
+            beats: (rule, p),
+        } => admin_allow(tag, manager, configuration, collection, *priority, rule, *p),
+        Fix::ChangeAdminDenyRule {
+            tag,
+            manager,
+            configuration,
+            collection,
+            rule,
+            priority,
+        } => format!(
+            "admin rule {rule} (priority {priority}) of configuration {configuration}, collection {collection}, network manager {manager} denies TCP 443 to {tag}, and no admin rule can be evaluated before it (every priority number below {priority} is taken in the collection): change that rule so that it no longer covers {tag} on TCP 443 (narrow its destinations or ports), keeping what it is meant to block, then deploy the configuration again"
         ),
         Fix::ServiceTagsFile { file, download } => format!(
             "pass this cloud's current service-tag file with --service-tags ({file}, from {download}); signed in to that cloud, this prints it too: az network list-service-tags --location '<region>'"

@@ -47,6 +47,7 @@ pub(crate) fn evidence(e: &CheckEvidence) -> String {
         ),
         CheckEvidence::Approximation(n) => format!("approximation: {}", nsg_note(n)),
         CheckEvidence::AdminRulesFirst { manager } => admin_rules_first(manager),
+        CheckEvidence::Admin(a) => super::admin::evidence(a),
         CheckEvidence::Route(n) => format!("route: {}", route_note(n)),
         CheckEvidence::Routes { hops } => format!(
             "routes: {}",

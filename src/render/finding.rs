@@ -224,6 +224,10 @@ pub(crate) fn evidence(e: &Evidence) -> String {
         } => format!(
             "per-disk churn limits: {lo:.0} to {hi:.0} MB/s by replica disk and I/O size ({high:.0} MB/s at most with High Churn, {enhanced:.0} MB/s with the Enhanced Churn preview in {regions} regions); `asrscope requirements` lists every row"
         ),
+        Evidence::AdminRuleDenies(v) => format!(
+            "denied, as the security admin rules' export shows: {}",
+            super::admin::with_notes(v)
+        ),
         Evidence::NsgDenies(n) => {
             format!("denied, as the NSG export shows: {}", steps_text(n))
         }

@@ -4,12 +4,13 @@
 //! rendered here while serialising. The other model types derive their
 //! JSON where they are declared.
 
-use super::{capture, check, finding, firewall, network, private_dns, reason, storage};
+use super::{admin, capture, check, finding, firewall, network, private_dns, reason, storage};
 use crate::model::{
-    CaptureDamage, CaptureEnd, Cause, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus,
-    DnsVerdict, EndpointBy, EndpointId, Finding, FindingKind, FirewallPass, FirewallVerdict, Fix,
-    FlowVerdict, Need, NextHop, NsgStep, NsgVerdict, Region, RequiredTag, Requirement,
-    RouteVerdict, Severity, SnapshotMeta, SourceOutcome, Status, StorageVerdict, TagName, Verdict,
+    AdminVerdict, CaptureDamage, CaptureEnd, Cause, Cloud, ConfigCheck, ConfigRequirement,
+    ConfigStatus, DnsVerdict, EndpointBy, EndpointId, Finding, FindingKind, FirewallPass,
+    FirewallVerdict, Fix, FlowVerdict, Need, NextHop, NsgStep, NsgVerdict, Region, RequiredTag,
+    Requirement, RouteVerdict, Severity, SnapshotMeta, SourceOutcome, Status, StorageVerdict,
+    TagName, Verdict,
 };
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
@@ -38,6 +39,7 @@ impl Serialize for FlowVerdict {
             firewall: &'a Option<FirewallVerdict>,
             storage: &'a Option<StorageVerdict>,
             dns: &'a Option<DnsVerdict>,
+            admin: &'a Option<AdminVerdict>,
         }
         let e = self.endpoint.as_ref();
         Json {
@@ -59,6 +61,7 @@ impl Serialize for FlowVerdict {
             firewall: &self.firewall,
             storage: &self.storage,
             dns: &self.dns,
+            admin: &self.admin,
         }
         .serialize(s)
     }
@@ -85,6 +88,7 @@ impl Serialize for Requirement {
             firewall: &'a Option<FirewallVerdict>,
             storage: &'a Option<StorageVerdict>,
             dns: &'a Option<DnsVerdict>,
+            admin: &'a Option<AdminVerdict>,
             #[serde(serialize_with = "crate::model::ts_opt")]
             last_seen: Option<i64>,
             sources: &'a [SourceOutcome],
@@ -106,6 +110,7 @@ impl Serialize for Requirement {
             firewall: &self.firewall,
             storage: &self.storage,
             dns: &self.dns,
+            admin: &self.admin,
             last_seen: self.last_seen,
             sources: &self.sources,
             sources_left_off: self.sources_left_off,
@@ -216,6 +221,7 @@ impl Serialize for ConfigRequirement {
             allowed: usize,
             denied: usize,
             unknown: usize,
+            admin: &'a Option<AdminVerdict>,
             nsg: &'a Option<NsgVerdict>,
             route: &'a Option<RouteVerdict>,
             firewall: &'a Option<FirewallVerdict>,
@@ -236,6 +242,7 @@ impl Serialize for ConfigRequirement {
             allowed: self.allowed,
             denied: self.denied,
             unknown: self.unknown,
+            admin: &self.admin,
             nsg: &self.nsg,
             route: &self.route,
             firewall: &self.firewall,
@@ -363,6 +370,58 @@ impl Serialize for CaptureEnd {
                 message: capture::damage(damage),
                 damage,
             },
+        }
+        .serialize(s)
+    }
+}
+
+impl Serialize for AdminVerdict {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// `allowed` (false on a deny, null when it cannot be told, true
+        /// otherwise), the outcome, the rule that decided where it sits, why
+        /// it cannot be told, the sentence and the notes.
+        #[derive(Serialize)]
+        struct Json<'a> {
+            allowed: Option<bool>,
+            outcome: crate::model::AdminOutcome,
+            nsgs_consulted: bool,
+            network_manager: Option<&'a str>,
+            configuration: Option<&'a str>,
+            rule_collection: Option<&'a str>,
+            rule: Option<&'a str>,
+            priority: Option<u32>,
+            access: Option<crate::model::AdminAccess>,
+            default_rule: Option<bool>,
+            rules: usize,
+            why: Option<String>,
+            text: String,
+            notes: Vec<String>,
+        }
+        let r = self.rule();
+        let why = match &self.decision {
+            crate::model::AdminDecision::CannotTell { why, .. } => Some(admin::unknown(why)),
+            _ => None,
+        };
+        let outcome = self.outcome();
+        Json {
+            allowed: match outcome {
+                crate::model::AdminOutcome::Deny => Some(false),
+                crate::model::AdminOutcome::CannotTell => None,
+                _ => Some(true),
+            },
+            outcome,
+            nsgs_consulted: !self.ends_evaluation(),
+            network_manager: r.and_then(|r| r.manager.as_deref()),
+            configuration: r.and_then(|r| r.configuration.as_deref()),
+            rule_collection: r.and_then(|r| r.collection.as_deref()),
+            rule: r.map(|r| r.rule.as_str()),
+            priority: r.map(|r| r.priority),
+            access: r.map(|r| r.access),
+            default_rule: r.map(|r| r.default_rule),
+            rules: self.rules,
+            why,
+            text: admin::verdict_text(self),
+            notes: admin::notes(self),
         }
         .serialize(s)
     }

@@ -19,6 +19,7 @@
 //! - here: the names of values the views show (clouds, statuses, link
 //!   types) and small shared phrasings.
 
+pub(crate) mod admin;
 pub mod advice;
 pub mod capture;
 pub(crate) mod check;

@@ -10,6 +10,7 @@ fn status_word(s: ConfigStatus) -> &'static str {
     match s {
         ConfigStatus::Ok => "ok",
         ConfigStatus::Denied => "DENIED",
+        ConfigStatus::AdminRuleDenied => "ADMIN DENIED",
         ConfigStatus::ViaAppliance => "VIA NVA",
         ConfigStatus::ForcedTunnel => "TUNNELLED",
         ConfigStatus::Dropped => "DROPPED",

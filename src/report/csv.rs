@@ -57,7 +57,7 @@ const fn text(name: &'static str, meaning: &'static str) -> Column {
 }
 
 /// The columns, in order. Later columns are only ever appended.
-pub const COLUMNS: [Column; 36] = [
+pub const COLUMNS: [Column; 37] = [
     plain("first_seen", "first packet, RFC 3339 UTC with microseconds"),
     plain("last_seen", "last packet, RFC 3339 UTC with microseconds"),
     plain("src_ip", "the client's address"),
@@ -213,6 +213,16 @@ pub const COLUMNS: [Column; 36] = [
          export not given); empty without firewall exports (`--azure`, see [NSG rules and \
          routes](AZURE-CONFIGURATION.md)) or when the route leads to no firewall, and for \
          other traffic than Site Recovery's",
+    ),
+    text(
+        "admin_rule",
+        "what a Virtual Network Manager's security admin rules do with the flow, applied \
+         before any NSG: `deny`, `always-allow` (the NSGs are not consulted) or `allow` with \
+         the rule as `configuration/collection/rule (priority)`; `no-rule-matched` (the NSGs \
+         decide); `cannot-tell` with the rule when the export cannot (a network group, a \
+         service tag the data lacks); empty without their export (`--azure`, see [Virtual \
+         Network Manager admin rules](AZURE-CONFIGURATION.md)) and for other traffic than \
+         Site Recovery's",
     ),
     text(
         "dns",
@@ -400,6 +410,10 @@ impl Cells<'_> {
             Some(fw) => self.text(&crate::render::firewall::csv_cell(fw)),
             None => self.end(),
         }
+        match &v.admin {
+            Some(a) => self.text(&crate::render::admin::csv_cell(a)),
+            None => self.end(),
+        }
         match &v.dns {
             Some(d) => self.text(&crate::render::private_dns::csv_cell(d)),
             None => self.end(),
@@ -569,6 +583,7 @@ mod tests {
                 "nsg_rule",
                 "route_next_hop",
                 "firewall_rule",
+                "admin_rule",
                 "dns",
                 "storage_firewall"
             ]

@@ -344,9 +344,14 @@ impl Nsgs {
     }
 }
 
-enum Tri {
+/// Whether a rule, or one of its fields, matches: yes, no, or cannot be
+/// told (with why).
+pub(crate) enum Tri {
+    /// It matches.
     Yes,
+    /// It does not.
     No,
+    /// The export cannot tell.
     Unknown(NsgNote),
 }
 
@@ -445,7 +450,7 @@ fn addresses_match(
             Prefix::Any => return Tri::Yes,
             Prefix::Block(b) if b.contains(ip) => return Tri::Yes,
             Prefix::Block(_) => {}
-            Prefix::Tag(tag) => match tag_matches(tag, expanded, nsg, ip, tags, notes) {
+            Prefix::Tag(tag) => match tag_matches(tag, expanded, &nsg.tag_map, ip, tags, notes) {
                 Tri::Yes => return Tri::Yes,
                 Tri::No => {}
                 Tri::Unknown(w) => unknown = unknown.or(Some(w)),
@@ -469,10 +474,28 @@ fn asg_unknown(asg: &str) -> Tri {
     })
 }
 
+/// Whether `ip` is in one address prefix of a rule, as an NSG rule's
+/// prefix is matched: `*`, a block, or a service tag through the service-tag
+/// data, with the documented special tags approximated (the note says so).
+/// Other layers whose rules name the same prefixes (security admin rules)
+/// use it.
+pub(crate) fn prefix_holds(
+    prefix: &Prefix,
+    ip: IpAddr,
+    tags: &dyn TagSource,
+    notes: &mut Vec<NsgNote>,
+) -> Tri {
+    match prefix {
+        Prefix::Any => Tri::Yes,
+        Prefix::Block(b) => yes_no(b.contains(ip)),
+        Prefix::Tag(tag) => tag_matches(tag, &[], &Default::default(), ip, tags, notes),
+    }
+}
+
 fn tag_matches(
     tag: &TagName,
     expanded: &[Block],
-    nsg: &Nsg,
+    tag_map: &std::collections::BTreeMap<TagName, Vec<Block>>,
     ip: IpAddr,
     tags: &dyn TagSource,
     notes: &mut Vec<NsgNote>,
@@ -480,7 +503,7 @@ fn tag_matches(
     if !expanded.is_empty() {
         return yes_no(expanded.iter().any(|b| b.contains(ip)));
     }
-    if let Some(list) = nsg.tag_map.get(tag).filter(|l| !l.is_empty()) {
+    if let Some(list) = tag_map.get(tag).filter(|l| !l.is_empty()) {
         return yes_no(list.iter().any(|b| b.contains(ip)));
     }
     match tag.special() {

@@ -88,6 +88,7 @@ fn identity_lines(f: &FlowRecord, v: &FlowVerdict, g: &Glyphs) -> Vec<Line<'stat
             YELLOW,
         ));
     }
+    out.extend(admin_lines(v.admin.as_ref()));
     out.extend(config_lines(v.nsg.as_ref(), v.route.as_ref(), g));
     out.extend(firewall_lines(v.firewall.as_ref()));
     out.extend(storage_lines(v.storage.as_ref()));
@@ -217,6 +218,31 @@ pub(super) fn config_lines(
             let notes = crate::render::network::route_notes(r);
             out.push(field("route", clean(&notes.join("; ")), DIM));
         }
+    }
+    out
+}
+
+/// What the security admin rules (`--azure`) say of a flow, before the
+/// NSGs: the rule that decided, where it sits, whether the NSGs are
+/// consulted, or why it cannot be told; and its notes.
+pub(super) fn admin_lines(v: Option<&crate::model::AdminVerdict>) -> Vec<Line<'static>> {
+    use crate::model::AdminOutcome;
+    let Some(v) = v else {
+        return Vec::new();
+    };
+    let style = match v.outcome() {
+        AdminOutcome::Deny => Style::new().fg(Color::Red),
+        AdminOutcome::CannotTell => YELLOW,
+        _ => PLAIN,
+    };
+    let mut out = vec![field(
+        "admin rule",
+        clean(&crate::render::admin::verdict_text(v)),
+        style,
+    )];
+    let notes = crate::render::admin::notes(v);
+    if !notes.is_empty() {
+        out.push(field("admin rule", clean(&notes.join("; ")), DIM));
     }
     out
 }

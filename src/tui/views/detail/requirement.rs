@@ -16,12 +16,14 @@ pub fn requirement_lines(snap: &Snapshot, idx: usize, ascii: bool) -> Vec<Line<'
     let Some(r) = snap.diagnosis.requirements.get(idx) else {
         return vec![Line::from("no such requirement")];
     };
+    let admin = super::flow::admin_lines(r.admin.as_ref());
     let config = super::flow::config_lines(r.nsg.as_ref(), r.route.as_ref(), g);
     let firewall = super::flow::firewall_lines(r.firewall.as_ref());
     let storage = super::flow::storage_lines(r.storage.as_ref());
     let dns = super::flow::private_dns_lines(r.dns.as_ref());
     [
         field_lines(r, g),
+        admin,
         config,
         firewall,
         storage,
