@@ -480,3 +480,33 @@ fn every_truncation_and_corruption_of_a_firewall_export_is_refused_or_read_witho
     }
     assert!(refused > 0);
 }
+
+#[test]
+fn subnet_and_nat_gateway_names_written_to_mislead_are_shown_escaped() {
+    let dir = scratch();
+    let subnet = std::fs::read_to_string(data("outbound-private-subnet.json")).unwrap();
+    // A subnet named with U+202E and a terminal escape; a key written twice
+    // is refused naming the file.
+    let text = subnet.replace("subnets/subnet1", "subnets/app\\u202etsop\\u001b[2J");
+    let file = write(&dir, "subnet.json", &text);
+    let (code, out, err) = check(&["--azure", &file]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("subnet app\\226\\128\\174tsop\\027[2J"),
+        "{out}"
+    );
+    assert_eq!(hidden(&out), Vec::<char>::new());
+    let twice = subnet.replacen(
+        "\"defaultOutboundAccess\": false,",
+        "\"defaultOutboundAccess\": false, \"defaultOutboundAccess\": true,",
+        1,
+    );
+    let file = write(&dir, "twice.json", &twice);
+    let (code, _, err) = check(&["--azure", &file]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("twice.json") && err.contains("appears twice"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}

@@ -10,6 +10,7 @@ pub mod firewall;
 pub(crate) mod json;
 pub mod kind;
 pub mod nsg;
+pub mod outbound;
 pub(crate) mod pki;
 pub mod placement;
 pub(crate) mod platform;
@@ -71,6 +72,16 @@ impl Network {
         tags: &dyn tags::TagSource,
     ) -> Option<crate::model::FirewallVerdict> {
         self.firewalls.verdict(flow, route, tags)
+    }
+
+    /// The way out of the VM's subnet for a flow to a public destination
+    /// taking `route` (`None` without the VM's subnet among the exports).
+    pub fn outbound_verdict(
+        &self,
+        route: Option<&crate::model::RouteVerdict>,
+        dest: &outbound::Destination<'_>,
+    ) -> Option<crate::model::OutboundVerdict> {
+        outbound::verdict(&self.placement, route, !self.routes.is_empty(), dest)
     }
 
     /// What the NSGs do with an outbound flow (`None` without NSG exports).

@@ -44,6 +44,10 @@ pub(crate) struct Diagnoser {
     multi_vm: super::tally::MultiVm,
     /// Plain HTTP on port 80: IMDS, the certificate authorities' hosts.
     port80: super::port80::Port80,
+    /// The way out of the VM's subnet for the public endpoints other than
+    /// the cache storage (the first flow's without one, else the first's),
+    /// when the subnet's export was given.
+    outbound: Option<crate::model::OutboundVerdict>,
 }
 
 /// What the diagnosis is built with besides the verdicts.
@@ -96,6 +100,17 @@ impl Diagnoser {
             family.insert(f.src_ip);
         }
         self.per.entry(id).or_default().add(f, v);
+        if let Some(o) = v
+            .outbound
+            .as_ref()
+            .filter(|_| id != EndpointId::CacheStorage)
+            && self
+                .outbound
+                .as_ref()
+                .is_none_or(|k| k.allowed() && !o.allowed())
+        {
+            self.outbound = Some(o.clone());
+        }
         if v.private_endpoint()
             && self.private.len() < 8
             && !self.private.iter().any(|(e, _, _)| *e == id)
@@ -217,7 +232,7 @@ impl Diagnoser {
         if !storage_ok || here == 0 || elsewhere {
             return None;
         }
-        findings::private_subnet(&s.tag_suffix, here, outbound)
+        findings::private_subnet(&s.tag_suffix, here, outbound, self.outbound.as_ref())
     }
 
     /// Builds the diagnosis.

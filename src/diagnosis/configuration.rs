@@ -17,11 +17,12 @@ use super::advice::{
 use crate::azure::Network;
 use crate::azure::endpoints::Endpoint;
 use crate::azure::firewall::{Flow as FirewallFlow, NameSpec};
+use crate::azure::outbound::Destination;
 use crate::azure::tags::{TagDb, TagSource, for_cloud};
 use crate::model::{
     CheckEvidence, CheckNote, Cloud, ConfigCheck, ConfigRequirement, ConfigStatus, EndpointId,
-    FirewallVerdict, Fix, Need, NextHop, NsgOutcome, NsgVerdict, PlatformCheck, PlatformDeny,
-    Region, RequiredTag, RouteOrigin, RouteVerdict,
+    FirewallVerdict, Fix, Need, NextHop, NsgOutcome, NsgVerdict, OutboundVerdict, PlatformCheck,
+    PlatformDeny, Region, RequiredTag, RouteOrigin, RouteVerdict,
 };
 use std::net::IpAddr;
 
@@ -170,6 +171,7 @@ fn empty(e: &Endpoint, tag: RequiredTag) -> ConfigRequirement {
         nsg: None,
         route: None,
         firewall: None,
+        outbound: None,
         next_hops: Vec::new(),
         evidence: Vec::new(),
         fixes: Vec::new(),
@@ -204,6 +206,8 @@ struct Prefixes {
     fw_denied: usize,
     fw_unknown: usize,
     firewall: Option<FirewallVerdict>,
+    no_outbound: usize,
+    outbound: Option<OutboundVerdict>,
 }
 
 /// How bad an NSG verdict is for a requirement: a deny, then one that
@@ -236,12 +240,14 @@ impl Prefixes {
         source_tags: &dyn TagSource,
         prefixes: &[(std::net::Ipv4Addr, u8)],
         name: &NameSpec,
+        dest: &Destination<'_>,
     ) -> Prefixes {
         let mut p = Prefixes::default();
         for &(addr, len) in prefixes {
             let mut verdict: Option<NsgVerdict> = None;
             let mut route: Option<RouteVerdict> = None;
             let mut firewall: Option<FirewallVerdict> = None;
+            let mut outbound: Option<OutboundVerdict> = None;
             for ip in probes(points, addr, len) {
                 let nsg = network.nsg_verdict(&crate::azure::nsg::Flow::tcp(ip, 443), source_tags);
                 verdict = worse(verdict, nsg, nsg_harm);
@@ -249,7 +255,12 @@ impl Prefixes {
                 let flow = FirewallFlow::https(ip, name.clone());
                 let fw = network.firewall_verdict(&flow, r.as_ref(), source_tags);
                 firewall = worse(firewall, fw, FirewallVerdict::harm);
+                let out = network.outbound_verdict(r.as_ref(), dest);
+                outbound = worse(outbound, out, OutboundVerdict::harm);
                 route = worse(route, r, |r| r.next_hop().harm());
+            }
+            if let Some(o) = outbound {
+                p.add_outbound(o);
             }
             p.add_verdict(verdict);
             if let Some(r) = route {
@@ -260,6 +271,14 @@ impl Prefixes {
             }
         }
         p
+    }
+
+    fn add_outbound(&mut self, v: OutboundVerdict) {
+        if !v.allowed() {
+            self.no_outbound += 1;
+        }
+        let kept = self.outbound.take();
+        self.outbound = worse(kept, Some(v), OutboundVerdict::harm);
     }
 
     fn add_firewall(&mut self, v: FirewallVerdict) {
@@ -325,13 +344,21 @@ fn requirement(
         return r;
     }
     let name = NameSpec::pattern(e.pattern);
-    let p = Prefixes::evaluate(network, points, source_tags, &prefixes, &name);
+    let dest = Destination {
+        storage_region: tag
+            .tag()
+            .filter(|t| t.in_family("Storage"))
+            .and_then(|t| t.region()),
+        source_region: Some(&source.id),
+    };
+    let p = Prefixes::evaluate(network, points, source_tags, &prefixes, &name, &dest);
     r.prefixes = prefixes.len();
     (r.allowed, r.denied, r.unknown) = (p.allowed, p.denied, p.unknown);
     r.next_hops = p.hops.clone();
     r.nsg = p.deny.clone().or(p.cannot_tell.clone()).or(p.allow.clone());
     r.route = p.worst.clone();
     r.firewall = p.firewall.clone();
+    r.outbound = p.outbound.clone();
     nsg_judgement(&mut r, &p, network);
     if let Some(m) = r.nsg.as_ref().and_then(|v| v.network_manager.clone()) {
         r.evidence
@@ -339,7 +366,10 @@ fn requirement(
         r.fixes.push(Fix::NetworkManagerRules { manager: m });
     }
     if let Some(route) = &p.worst {
-        route_judgement(&mut r, e, route);
+        route_judgement(&mut r, e, route, p.outbound.is_some());
+    }
+    if let Some(v) = &p.outbound {
+        outbound_judgement(&mut r, &p, v);
     }
     if let Some(v) = &p.firewall {
         firewall_judgement(&mut r, &p, v, network, e);
@@ -391,6 +421,32 @@ fn nsg_judgement(r: &mut ConfigRequirement, p: &Prefixes, network: &Network) {
     }
 }
 
+/// True when a layer Azure applies before the firewall already denies.
+fn denied_before(status: ConfigStatus) -> bool {
+    matches!(status, ConfigStatus::Denied | ConfigStatus::NoOutbound)
+}
+
+/// What the subnet's way out does to a requirement: `no-outbound` when
+/// nothing takes some prefixes out and no earlier layer (the NSGs, a route
+/// that drops) denies, with the NAT gateway to add; else what takes it
+/// out, as evidence.
+fn outbound_judgement(r: &mut ConfigRequirement, p: &Prefixes, v: &OutboundVerdict) {
+    if v.allowed() {
+        r.evidence
+            .push(CheckEvidence::Outbound { verdict: v.clone() });
+        return;
+    }
+    r.evidence.push(CheckEvidence::NoOutbound {
+        verdict: v.clone(),
+        denied: p.no_outbound,
+        prefixes: r.prefixes,
+    });
+    if !matches!(r.status, ConfigStatus::Denied | ConfigStatus::Dropped) {
+        r.status = ConfigStatus::NoOutbound;
+    }
+    r.fixes.push(Fix::ExplicitOutbound);
+}
+
 /// What the firewall a route leads to does to a requirement: denied (by a
 /// rule or its default deny) when the NSGs let it out, with the rule to
 /// add; unknown when it cannot be told; else its allow, as evidence.
@@ -409,7 +465,7 @@ fn firewall_judgement(
                 denied: p.fw_denied,
                 prefixes,
             });
-            if r.status != ConfigStatus::Denied {
+            if !denied_before(r.status) {
                 r.status = ConfigStatus::FirewallDenied;
             }
         }
@@ -419,7 +475,7 @@ fn firewall_judgement(
                 unknown: p.fw_unknown,
                 prefixes,
             });
-            if r.status != ConfigStatus::Denied {
+            if !denied_before(r.status) {
                 r.status = ConfigStatus::Unknown;
             }
         }
@@ -478,7 +534,12 @@ fn probes(points: &[u32], addr: std::net::Ipv4Addr, len: u8) -> Vec<IpAddr> {
 /// What the worst route of a requirement does to its status and advice:
 /// never a route around the appliance or gateway, but the URLs to allow on
 /// it and, for the cache account, a Storage service endpoint.
-fn route_judgement(r: &mut ConfigRequirement, e: &Endpoint, route: &RouteVerdict) {
+fn route_judgement(
+    r: &mut ConfigRequirement,
+    e: &Endpoint,
+    route: &RouteVerdict,
+    outbound_known: bool,
+) {
     r.evidence
         .extend(route.notes.iter().cloned().map(CheckEvidence::Route));
     let status = match route.next_hop() {
@@ -492,6 +553,8 @@ fn route_judgement(r: &mut ConfigRequirement, e: &Endpoint, route: &RouteVerdict
             // Storage in the source region is reached from a private subnet
             // without an explicit outbound method; nothing else public is.
             let internet = r.next_hops.iter().find(|(h, _)| *h == NextHop::Internet);
+            // With the subnet's export, its way out decides instead.
+            let internet = internet.filter(|_| !outbound_known);
             if let Some((_, count)) = internet.filter(|_| e.id != EndpointId::CacheStorage) {
                 r.evidence
                     .push(CheckEvidence::InternetNeedsOutbound { count: *count });

@@ -776,8 +776,18 @@ impl Outbound {
 /// would give. `region` is the source region's tag suffix, `bytes` what
 /// was uploaded there; `outbound` the other endpoints. The capture cannot
 /// tell the subnet's setting, so the finding says "possibly" and stands
-/// beside each endpoint's own finding.
-pub(super) fn private_subnet(region: &str, bytes: u64, outbound: &[Outbound]) -> Option<Finding> {
+/// beside each endpoint's own finding. With the subnet's export (`way`,
+/// the way out of a silent endpoint's flow), the setting decides: a subnet
+/// with a way out is no private subnet's signature, one without is cited.
+pub(super) fn private_subnet(
+    region: &str,
+    bytes: u64,
+    outbound: &[Outbound],
+    way: Option<&crate::model::OutboundVerdict>,
+) -> Option<Finding> {
+    if way.is_some_and(crate::model::OutboundVerdict::allowed) {
+        return None;
+    }
     let public: Vec<&Outbound> = outbound
         .iter()
         .filter(|o| o.flows > 0 && !o.private)
@@ -811,7 +821,10 @@ pub(super) fn private_subnet(region: &str, bytes: u64, outbound: &[Outbound]) ->
             Evidence::SilentEndpoints {
                 endpoints: public.iter().map(|o| (o.pattern, o.flows)).collect(),
             },
-            Evidence::PrivateSubnetDefault,
+            match way {
+                Some(v) => Evidence::NoOutbound { verdict: v.clone() },
+                None => Evidence::PrivateSubnetDefault,
+            },
         ],
     ))
 }

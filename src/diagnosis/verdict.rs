@@ -165,6 +165,7 @@ pub(crate) fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
         nsg: ep.and_then(|_| nsg_verdict(f, cloud, ctx)),
         route: None,
         firewall: None,
+        outbound: None,
         endpoint,
     }
     .with_network(f, cloud, ctx)
@@ -182,6 +183,18 @@ impl FlowVerdict {
         self.firewall = ctx
             .network
             .firewall_verdict(&firewall_flow(f), self.route.as_ref(), &tags);
+        if !is_private(&f.dst_ip) && !self.private_endpoint() {
+            let storage_region = self
+                .service_tag
+                .as_ref()
+                .filter(|t| t.in_family("Storage"))
+                .and(self.service_region.as_deref());
+            let dest = crate::azure::outbound::Destination {
+                storage_region,
+                source_region: ctx.source.map(|r| r.id.as_str()),
+            };
+            self.outbound = ctx.network.outbound_verdict(self.route.as_ref(), &dest);
+        }
         self
     }
 }

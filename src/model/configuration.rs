@@ -27,6 +27,10 @@ pub enum ConfigStatus {
     /// The NSGs allow it, and the Azure Firewall its route leads to denies
     /// it (a rule, or its default deny).
     FirewallDenied,
+    /// The VM's subnet is private (`defaultOutboundAccess: false`) and
+    /// nothing takes the traffic out: no NAT gateway, no public IP on the
+    /// NIC, no route to an appliance.
+    NoOutbound,
     /// The exports cannot tell (an application security group, a tag the
     /// service-tag data does not hold, another cloud's service-tag data, a
     /// firewall rule by FQDN tag or web category, an export not given).
@@ -127,6 +131,20 @@ pub enum CheckEvidence {
         /// Prefixes that take next hop `Internet`.
         count: usize,
     },
+    /// The VM's subnet has no way out for some prefixes (or all).
+    NoOutbound {
+        /// The first verdict without a way out.
+        verdict: super::OutboundVerdict,
+        /// Prefixes without a way out.
+        denied: usize,
+        /// Prefixes of the tag.
+        prefixes: usize,
+    },
+    /// What takes the traffic out of the VM's subnet.
+    Outbound {
+        /// The verdict.
+        verdict: super::OutboundVerdict,
+    },
     /// The worst route, how many prefixes take it, and what it means.
     RoutedTo {
         /// Prefixes that take its next hop.
@@ -192,6 +210,10 @@ pub struct ConfigRequirement {
     /// The firewall's verdict on the worst prefix (absent without firewall
     /// exports, or when no route leads to a firewall).
     pub firewall: Option<FirewallVerdict>,
+    /// The way out of the VM's subnet for the worst prefix (absent without
+    /// the subnet's export, or for destinations routed inside Azure's
+    /// private networks).
+    pub outbound: Option<super::OutboundVerdict>,
     /// Next hop types and how many of the prefixes take each.
     pub next_hops: Vec<(NextHop, usize)>,
     /// What the verdict rests on.

@@ -469,6 +469,12 @@ pub enum Evidence {
     /// explicit outbound method; the capture cannot tell the subnet's
     /// setting.
     PrivateSubnetDefault,
+    /// The subnet's export says the VM's subnet is private with no way
+    /// out: the signature is the setting's.
+    NoOutbound {
+        /// The way-out verdict of a silent endpoint's flow.
+        verdict: super::OutboundVerdict,
+    },
     /// Bytes uploaded to another region's storage addresses.
     CacheBytes {
         /// Bytes.

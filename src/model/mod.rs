@@ -51,6 +51,7 @@ pub(crate) mod dns;
 pub(crate) mod evidence;
 pub(crate) mod flow;
 pub(crate) mod network;
+pub(crate) mod outbound;
 pub(crate) mod requirements;
 pub(crate) mod snapshot;
 pub(crate) mod verdict;
@@ -65,6 +66,7 @@ pub use dns::*;
 pub use evidence::*;
 pub use flow::*;
 pub use network::*;
+pub use outbound::*;
 pub use snapshot::*;
 pub use verdict::*;
 

@@ -504,7 +504,7 @@ pub struct EndpointMatch {
 /// pattern), `endpoint_by`, `cloud` and `required_tag` (all null for a flow
 /// of no endpoint), `service_tag`, `service_region`, `platform`, `verdict`,
 /// `reason` (the cause in words), `cause`, `private_endpoint`, `nsg`,
-/// `route` and `firewall`.
+/// `route`, `firewall` and `outbound`.
 #[derive(Debug, Clone)]
 pub struct FlowVerdict {
     /// The flow's id.
@@ -532,6 +532,9 @@ pub struct FlowVerdict {
     /// The firewall's verdict (Site Recovery flows, with firewall exports
     /// through `--azure`).
     pub firewall: Option<super::FirewallVerdict>,
+    /// The way out of the VM's subnet (Site Recovery flows to public
+    /// addresses, with the subnet's export through `--azure`).
+    pub outbound: Option<super::OutboundVerdict>,
 }
 
 impl FlowVerdict {

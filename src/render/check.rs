@@ -58,28 +58,11 @@ pub(crate) fn evidence(e: &CheckEvidence) -> String {
         CheckEvidence::InternetNeedsOutbound { count } => format!(
             "next hop Internet ({count}) reaches public endpoints only with outbound access: in a private subnet, the default for virtual networks created after March 31, 2026, \"an explicit outbound method must be enabled\" (a NAT gateway, a load balancer's outbound rules, a public IP, an appliance), and routes with next hop Internet break there (Default outbound access, 12/03/2025); whether this subnet is private is not known from the given exports"
         ),
-        CheckEvidence::FirewallDenies {
-            verdict,
-            denied,
-            prefixes,
-        } => format!(
-            "firewall-denied ({denied} of the {prefixes} prefixes): {}",
-            super::firewall::with_notes(verdict)
-        ),
-        CheckEvidence::FirewallCannotTell {
-            verdict,
-            unknown,
-            prefixes,
-        } => format!(
-            "the firewall's verdict cannot be told for {unknown} of the {prefixes} prefixes: {}",
-            super::firewall::with_notes(verdict)
-        ),
-        CheckEvidence::FirewallAllows { verdict } => {
-            format!(
-                "the firewall allows it: {}",
-                super::firewall::with_notes(verdict)
-            )
-        }
+        CheckEvidence::NoOutbound { .. }
+        | CheckEvidence::Outbound { .. }
+        | CheckEvidence::FirewallDenies { .. }
+        | CheckEvidence::FirewallCannotTell { .. }
+        | CheckEvidence::FirewallAllows { .. } => past_the_route(e),
         CheckEvidence::RoutedTo {
             count,
             prefixes,
@@ -106,6 +89,47 @@ pub(crate) fn evidence(e: &CheckEvidence) -> String {
                 route_source(route)
             )
         }
+    }
+}
+
+/// The evidence of the layers past the route: the subnet's way out and the
+/// firewall.
+fn past_the_route(e: &CheckEvidence) -> String {
+    match e {
+        CheckEvidence::NoOutbound {
+            verdict,
+            denied,
+            prefixes,
+        } => format!(
+            "{denied} of the {prefixes} prefixes have no way out: {}",
+            super::outbound::with_notes(verdict)
+        ),
+        CheckEvidence::Outbound { verdict } => {
+            format!("way out: {}", super::outbound::with_notes(verdict))
+        }
+        CheckEvidence::FirewallDenies {
+            verdict,
+            denied,
+            prefixes,
+        } => format!(
+            "firewall-denied ({denied} of the {prefixes} prefixes): {}",
+            super::firewall::with_notes(verdict)
+        ),
+        CheckEvidence::FirewallCannotTell {
+            verdict,
+            unknown,
+            prefixes,
+        } => format!(
+            "the firewall's verdict cannot be told for {unknown} of the {prefixes} prefixes: {}",
+            super::firewall::with_notes(verdict)
+        ),
+        CheckEvidence::FirewallAllows { verdict } => {
+            format!(
+                "the firewall allows it: {}",
+                super::firewall::with_notes(verdict)
+            )
+        }
+        _ => String::new(),
     }
 }
 

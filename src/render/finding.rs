@@ -310,6 +310,10 @@ pub(crate) fn evidence(e: &Evidence) -> String {
                 .join(", ")
         ),
         Evidence::PrivateSubnetDefault => "virtual networks created after March 31, 2026 default to private subnets, \"meaning that an explicit outbound method must be enabled in order to reach public endpoints on the internet and within Microsoft\"; routes with next hop Internet break in a private subnet (Default outbound access, 12/03/2025). Whether this subnet is private (its defaultOutboundAccess is false) is not in the capture".into(),
+        Evidence::NoOutbound { verdict } => format!(
+            "the subnet's export decides it: {}",
+            super::outbound::with_notes(verdict)
+        ),
         Evidence::CacheBytes { bytes, region } => {
             format!("{bytes} bytes uploaded to addresses of Storage.{region}")
         }

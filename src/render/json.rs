@@ -36,6 +36,7 @@ impl Serialize for FlowVerdict {
             nsg: &'a Option<NsgVerdict>,
             route: &'a Option<RouteVerdict>,
             firewall: &'a Option<FirewallVerdict>,
+            outbound: &'a Option<crate::model::OutboundVerdict>,
         }
         let e = self.endpoint.as_ref();
         Json {
@@ -55,6 +56,7 @@ impl Serialize for FlowVerdict {
             nsg: &self.nsg,
             route: &self.route,
             firewall: &self.firewall,
+            outbound: &self.outbound,
         }
         .serialize(s)
     }
@@ -211,6 +213,7 @@ impl Serialize for ConfigRequirement {
             nsg: &'a Option<NsgVerdict>,
             route: &'a Option<RouteVerdict>,
             firewall: &'a Option<FirewallVerdict>,
+            outbound: &'a Option<crate::model::OutboundVerdict>,
             next_hops: &'a [(NextHop, usize)],
             evidence: Vec<String>,
             fixes: &'a [Fix],
@@ -229,6 +232,7 @@ impl Serialize for ConfigRequirement {
             nsg: &self.nsg,
             route: &self.route,
             firewall: &self.firewall,
+            outbound: &self.outbound,
             next_hops: &self.next_hops,
             evidence: check::evidence_lines(self),
             fixes: &self.fixes,

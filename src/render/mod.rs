@@ -24,6 +24,7 @@ pub(crate) mod finding;
 pub(crate) mod firewall;
 mod json;
 pub(crate) mod network;
+pub(crate) mod outbound;
 pub(crate) mod reason;
 pub(crate) mod requirements;
 

@@ -14,6 +14,7 @@ fn status_word(s: ConfigStatus) -> &'static str {
         ConfigStatus::ForcedTunnel => "TUNNELLED",
         ConfigStatus::Dropped => "DROPPED",
         ConfigStatus::FirewallDenied => "FW DENIED",
+        ConfigStatus::NoOutbound => "NO OUTBOUND",
         ConfigStatus::Unknown => "UNKNOWN",
     }
 }

@@ -57,7 +57,7 @@ const fn text(name: &'static str, meaning: &'static str) -> Column {
 }
 
 /// The columns, in order. Later columns are only ever appended.
-pub const COLUMNS: [Column; 34] = [
+pub const COLUMNS: [Column; 35] = [
     plain("first_seen", "first packet, RFC 3339 UTC with microseconds"),
     plain("last_seen", "last packet, RFC 3339 UTC with microseconds"),
     plain("src_ip", "the client's address"),
@@ -214,6 +214,18 @@ pub const COLUMNS: [Column; 34] = [
          routes](AZURE-CONFIGURATION.md)) or when the route leads to no firewall, and for \
          other traffic than Site Recovery's",
     ),
+    text(
+        "outbound",
+        "the way out of the VM's subnet for the flow, by the subnet export (`az network vnet \
+         subnet show`, with `--azure`; see [The subnet's way \
+         out](AZURE-CONFIGURATION.md#the-subnets-way-out)): `no-outbound` and the subnet when \
+         the subnet is private (`defaultOutboundAccess` false) and nothing takes the flow out; \
+         else what does: `nat-gateway` and its name, `public-ip` and its name, `appliance` (a \
+         route to a firewall or gateway), `service-endpoint`, `same-region-storage` (Azure \
+         Storage in the VM's region), `default-outbound` (a subnet that is not private); \
+         empty without the subnet's export, for private destinations, and for other traffic \
+         than Site Recovery's",
+    ),
 ];
 
 /// Writes flows as CSV.
@@ -351,7 +363,7 @@ impl Cells<'_> {
     }
 
     /// The cells of the diagnosis and of what an appliance did to the flow:
-    /// `endpoint` to `firewall_rule`.
+    /// `endpoint` to `outbound`.
     fn diagnosis(&mut self, f: &FlowRecord, v: &FlowVerdict) {
         self.word(v.endpoint.as_ref().map_or("", |e| e.pattern));
         self.text(
@@ -377,6 +389,10 @@ impl Cells<'_> {
         self.int(f.tunnel.and_then(|t| t.vni));
         match &v.firewall {
             Some(fw) => self.text(&crate::render::firewall::csv_cell(fw)),
+            None => self.end(),
+        }
+        match &v.outbound {
+            Some(o) => self.text(&crate::render::outbound::csv_cell(o)),
             None => self.end(),
         }
     }
@@ -539,7 +555,8 @@ mod tests {
                 "reason",
                 "nsg_rule",
                 "route_next_hop",
-                "firewall_rule"
+                "firewall_rule",
+                "outbound"
             ]
         );
     }

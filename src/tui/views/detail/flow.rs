@@ -90,6 +90,7 @@ fn identity_lines(f: &FlowRecord, v: &FlowVerdict, g: &Glyphs) -> Vec<Line<'stat
     }
     out.extend(config_lines(v.nsg.as_ref(), v.route.as_ref(), g));
     out.extend(firewall_lines(v.firewall.as_ref()));
+    out.extend(outbound_lines(v.outbound.as_ref()));
     if let Some(vlan) = f.vlan {
         out.push(field("vlan", vlan.to_string(), PLAIN));
     }
@@ -215,6 +216,29 @@ pub(super) fn config_lines(
             let notes = crate::render::network::route_notes(r);
             out.push(field("route", clean(&notes.join("; ")), DIM));
         }
+    }
+    out
+}
+
+/// What the subnet's export (`--azure`) says of a flow's way out of the
+/// VM's subnet, and its notes.
+pub(super) fn outbound_lines(v: Option<&crate::model::OutboundVerdict>) -> Vec<Line<'static>> {
+    let Some(v) = v else {
+        return Vec::new();
+    };
+    let style = if v.allowed() {
+        PLAIN
+    } else {
+        Style::new().fg(Color::Red)
+    };
+    let mut out = vec![field(
+        "outbound",
+        clean(&crate::render::outbound::way(v)),
+        style,
+    )];
+    let notes = crate::render::outbound::notes(v);
+    if !notes.is_empty() {
+        out.push(field("outbound", clean(&notes.join("; ")), DIM));
     }
     out
 }
