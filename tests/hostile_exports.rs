@@ -509,4 +509,28 @@ fn subnet_and_nat_gateway_names_written_to_mislead_are_shown_escaped() {
         "{err}"
     );
     assert_eq!(err.trim().lines().count(), 1, "{err}");
+    // A service endpoint policy with a key written twice, and one cut short.
+    let policy = std::fs::read_to_string(data("microsoft/ServiceEndpointPolicyGet.json")).unwrap();
+    let body: Value = serde_json::from_str(&policy).unwrap();
+    let body = body["responses"]["200"]["body"].to_string();
+    let twice = body.replacen(
+        "\"service\":\"Microsoft.Storage\"",
+        "\"service\":\"Microsoft.Storage\",\"service\":\"Global\"",
+        1,
+    );
+    assert_ne!(twice, body);
+    for (name, text, want) in [
+        ("sep-twice.json", twice, "appears twice"),
+        (
+            "sep-cut.json",
+            body[..body.len() / 2].to_string(),
+            "not JSON",
+        ),
+    ] {
+        let file = write(&dir, name, &text);
+        let (code, _, err) = check(&["--azure", &file]);
+        assert_eq!(code, 2, "{name}");
+        assert!(err.contains(name) && err.contains(want), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
 }

@@ -359,6 +359,7 @@ pub fn network_from(
     let (mut all_nsgs, mut all_routes) = (Vec::new(), Vec::new());
     let mut firewalls = crate::azure::firewall::Exports::default();
     let mut placement = crate::azure::placement::Placement::default();
+    let mut policies = Vec::new();
     let mut read = Vec::new();
     let given = nsgs
         .iter()
@@ -405,6 +406,13 @@ pub fn network_from(
                 all_routes.extend(got);
                 n
             }
+            ExportKind::EndpointPolicy => {
+                let got = crate::azure::endpoint_policy::parse_endpoint_policies(&text)
+                    .map_err(|e| fail(&e))?;
+                let n = got.len();
+                policies.extend(got);
+                n
+            }
             ExportKind::Nic | ExportKind::Subnet | ExportKind::Vnet => {
                 let (nics, got) =
                     crate::azure::placement::parse_placement(&text).map_err(|e| fail(&e))?;
@@ -432,6 +440,7 @@ pub fn network_from(
     let mut network =
         crate::azure::Network::new(all_nsgs, all_routes, tags).with_firewalls(firewalls);
     network.placement = placement;
+    network.endpoint_policies = policies;
     network.exports = read;
     Ok(network)
 }

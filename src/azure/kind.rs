@@ -14,10 +14,11 @@ pub use crate::model::ExportKind;
 
 /// Every kind, in the order shapes are told apart: the most particular keys
 /// first.
-pub const ALL: [ExportKind; 9] = [
+pub const ALL: [ExportKind; 10] = [
     ExportKind::Nsg,
     ExportKind::Nic,
     ExportKind::Vnet,
+    ExportKind::EndpointPolicy,
     ExportKind::Subnet,
     ExportKind::RuleCollectionGroups,
     ExportKind::Firewall,
@@ -77,6 +78,12 @@ fn marks(kind: ExportKind) -> (&'static [&'static str], &'static str) {
                 "virtualMachine",
             ],
             "Microsoft.Network/networkInterfaces",
+        ),
+        // A policy lists its subnets, which may hold a subnet's marks: it is
+        // told before them.
+        ExportKind::EndpointPolicy => (
+            &["serviceEndpointPolicyDefinitions"],
+            "Microsoft.Network/serviceEndpointPolicies",
         ),
         // A virtual network holds its subnets: it is told before them.
         ExportKind::Vnet => (
@@ -321,6 +328,10 @@ mod tests {
             (
                 r#"{"properties": {"addressSpace": {}, "subnets": [{"properties": {"ipConfigurations": []}}]}}"#,
                 Some(ExportKind::Vnet),
+            ),
+            (
+                r#"{"serviceEndpointPolicyDefinitions": [], "subnets": [{"id": "s", "serviceEndpointPolicies": []}]}"#,
+                Some(ExportKind::EndpointPolicy),
             ),
             (r#"{"something": "else"}"#, None),
             (r#"[1, 2, 3]"#, None),

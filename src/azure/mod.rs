@@ -5,6 +5,7 @@
 pub(crate) mod address;
 pub(crate) mod churn;
 pub(crate) mod clouds;
+pub mod endpoint_policy;
 pub(crate) mod endpoints;
 pub mod firewall;
 pub(crate) mod json;
@@ -35,6 +36,8 @@ pub struct Network {
     pub firewalls: firewall::Firewalls,
     /// Where the VM sits: its NIC, subnet and virtual network.
     pub placement: placement::Placement,
+    /// Service endpoint policies (`az network service-endpoint policy show`).
+    pub endpoint_policies: Vec<endpoint_policy::EndpointPolicy>,
     /// The exports read, with their kinds, for the report.
     pub exports: Vec<crate::model::ExportRead>,
 }
@@ -52,6 +55,7 @@ impl Network {
             routes: routes::Routes::new(routes, tags),
             firewalls: firewall::Firewalls::default(),
             placement: placement::Placement::default(),
+            endpoint_policies: Vec::new(),
             exports: Vec::new(),
         }
     }
@@ -82,6 +86,15 @@ impl Network {
         dest: &outbound::Destination<'_>,
     ) -> Option<crate::model::OutboundVerdict> {
         outbound::verdict(&self.placement, route, !self.routes.is_empty(), dest)
+    }
+
+    /// What the service endpoint policies on the VM's subnet do with
+    /// Storage traffic to `account` (`None` when none applies).
+    pub fn endpoint_policy_verdict(
+        &self,
+        account: &endpoint_policy::Account<'_>,
+    ) -> Option<crate::model::EndpointPolicyVerdict> {
+        endpoint_policy::verdict(&self.placement, &self.endpoint_policies, account)
     }
 
     /// What the NSGs do with an outbound flow (`None` without NSG exports).

@@ -172,6 +172,7 @@ fn empty(e: &Endpoint, tag: RequiredTag) -> ConfigRequirement {
         route: None,
         firewall: None,
         outbound: None,
+        endpoint_policy: None,
         next_hops: Vec::new(),
         evidence: Vec::new(),
         fixes: Vec::new(),
@@ -378,6 +379,9 @@ fn requirement(
     if p.deny.is_none() && !unknown && r.status == ConfigStatus::Unknown {
         r.status = ConfigStatus::Ok;
     }
+    if dest.storage_region.is_some() {
+        endpoint_policy_judgement(&mut r, network);
+    }
     let mut fixes = Vec::with_capacity(r.fixes.len());
     for f in std::mem::take(&mut r.fixes) {
         if !fixes.contains(&f) {
@@ -419,6 +423,39 @@ fn nsg_judgement(r: &mut ConfigRequirement, p: &Prefixes, network: &Network) {
         r.evidence
             .extend(a.notes.iter().cloned().map(CheckEvidence::Approximation));
     }
+}
+
+/// What the service endpoint policies on the VM's subnet do with Storage
+/// traffic to the cache account: `check` knows no account (its name comes
+/// from a capture or a storage account export), so a policy listing any
+/// storage cannot be told, and one listing none denies every account.
+fn endpoint_policy_judgement(r: &mut ConfigRequirement, network: &Network) {
+    let account = crate::azure::endpoint_policy::Account::default();
+    let Some(v) = network.endpoint_policy_verdict(&account) else {
+        return;
+    };
+    let denied_earlier = denied_before(r.status)
+        || matches!(
+            r.status,
+            ConfigStatus::Dropped | ConfigStatus::FirewallDenied
+        );
+    match v.allowed() {
+        Some(false) => {
+            if !denied_earlier {
+                r.status = ConfigStatus::EndpointPolicyDenied;
+            }
+            r.fixes.extend(crate::azure::endpoint_policy::fix(
+                &network.placement,
+                &network.endpoint_policies,
+                &account,
+            ));
+        }
+        None if r.status == ConfigStatus::Ok => r.status = ConfigStatus::Unknown,
+        _ => {}
+    }
+    r.evidence
+        .push(CheckEvidence::EndpointPolicy { verdict: v.clone() });
+    r.endpoint_policy = Some(v);
 }
 
 /// True when a layer Azure applies before the firewall already denies.

@@ -166,6 +166,7 @@ pub(crate) fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
         route: None,
         firewall: None,
         outbound: None,
+        endpoint_policy: None,
         endpoint,
     }
     .with_network(f, cloud, ctx)
@@ -194,9 +195,26 @@ impl FlowVerdict {
                 source_region: ctx.source.map(|r| r.id.as_str()),
             };
             self.outbound = ctx.network.outbound_verdict(self.route.as_ref(), &dest);
+            if storage_region.is_some() {
+                let account = crate::azure::endpoint_policy::Account {
+                    name: f.name().and_then(storage_account),
+                    id: None,
+                };
+                self.endpoint_policy = ctx.network.endpoint_policy_verdict(&account);
+            }
         }
         self
     }
+}
+
+/// The storage account a blob name is of: `asrcache1` for
+/// `asrcache1.blob.core.windows.net` (and the sovereign clouds' suffixes).
+fn storage_account(name: &str) -> Option<&str> {
+    let (account, rest) = name.split_once('.')?;
+    rest.to_ascii_lowercase()
+        .starts_with("blob.core.")
+        .then_some(account)
+        .filter(|a| !a.is_empty())
 }
 
 /// A flow as the firewall sees it: its name (the TLS server name, else the

@@ -31,6 +31,9 @@ pub enum ConfigStatus {
     /// nothing takes the traffic out: no NAT gateway, no public IP on the
     /// NIC, no route to an appliance.
     NoOutbound,
+    /// A service endpoint policy on the VM's subnet does not list the
+    /// storage account: Storage traffic over the service endpoint is denied.
+    EndpointPolicyDenied,
     /// The exports cannot tell (an application security group, a tag the
     /// service-tag data does not hold, another cloud's service-tag data, a
     /// firewall rule by FQDN tag or web category, an export not given).
@@ -140,6 +143,12 @@ pub enum CheckEvidence {
         /// Prefixes of the tag.
         prefixes: usize,
     },
+    /// What the service endpoint policies on the VM's subnet do with the
+    /// cache storage account.
+    EndpointPolicy {
+        /// The verdict.
+        verdict: super::EndpointPolicyVerdict,
+    },
     /// What takes the traffic out of the VM's subnet.
     Outbound {
         /// The verdict.
@@ -214,6 +223,10 @@ pub struct ConfigRequirement {
     /// the subnet's export, or for destinations routed inside Azure's
     /// private networks).
     pub outbound: Option<super::OutboundVerdict>,
+    /// What the service endpoint policies on the VM's subnet do with the
+    /// storage account (absent for other endpoints, or without a policy
+    /// on a subnet with a `Microsoft.Storage` service endpoint).
+    pub endpoint_policy: Option<super::EndpointPolicyVerdict>,
     /// Next hop types and how many of the prefixes take each.
     pub next_hops: Vec<(NextHop, usize)>,
     /// What the verdict rests on.

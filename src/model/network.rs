@@ -973,6 +973,8 @@ pub enum ExportKind {
     Subnet,
     /// `az network vnet show` (or `list`), its subnets included.
     Vnet,
+    /// `az network service-endpoint policy show` (or `list`).
+    EndpointPolicy,
 }
 
 /// One export read: the file, its kind, and how many NSGs, routes,

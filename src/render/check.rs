@@ -62,7 +62,8 @@ pub(crate) fn evidence(e: &CheckEvidence) -> String {
         | CheckEvidence::Outbound { .. }
         | CheckEvidence::FirewallDenies { .. }
         | CheckEvidence::FirewallCannotTell { .. }
-        | CheckEvidence::FirewallAllows { .. } => past_the_route(e),
+        | CheckEvidence::FirewallAllows { .. }
+        | CheckEvidence::EndpointPolicy { .. } => past_the_route(e),
         CheckEvidence::RoutedTo {
             count,
             prefixes,
@@ -127,6 +128,12 @@ fn past_the_route(e: &CheckEvidence) -> String {
             format!(
                 "the firewall allows it: {}",
                 super::firewall::with_notes(verdict)
+            )
+        }
+        CheckEvidence::EndpointPolicy { verdict } => {
+            format!(
+                "service endpoint policy: {}",
+                super::endpoint_policy::text(verdict)
             )
         }
         _ => String::new(),

@@ -37,6 +37,7 @@ impl Serialize for FlowVerdict {
             route: &'a Option<RouteVerdict>,
             firewall: &'a Option<FirewallVerdict>,
             outbound: &'a Option<crate::model::OutboundVerdict>,
+            endpoint_policy: &'a Option<crate::model::EndpointPolicyVerdict>,
         }
         let e = self.endpoint.as_ref();
         Json {
@@ -57,6 +58,7 @@ impl Serialize for FlowVerdict {
             route: &self.route,
             firewall: &self.firewall,
             outbound: &self.outbound,
+            endpoint_policy: &self.endpoint_policy,
         }
         .serialize(s)
     }
@@ -214,6 +216,7 @@ impl Serialize for ConfigRequirement {
             route: &'a Option<RouteVerdict>,
             firewall: &'a Option<FirewallVerdict>,
             outbound: &'a Option<crate::model::OutboundVerdict>,
+            endpoint_policy: &'a Option<crate::model::EndpointPolicyVerdict>,
             next_hops: &'a [(NextHop, usize)],
             evidence: Vec<String>,
             fixes: &'a [Fix],
@@ -233,6 +236,7 @@ impl Serialize for ConfigRequirement {
             route: &self.route,
             firewall: &self.firewall,
             outbound: &self.outbound,
+            endpoint_policy: &self.endpoint_policy,
             next_hops: &self.next_hops,
             evidence: check::evidence_lines(self),
             fixes: &self.fixes,

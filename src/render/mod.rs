@@ -20,6 +20,7 @@
 pub mod advice;
 pub mod capture;
 pub(crate) mod check;
+pub(crate) mod endpoint_policy;
 pub(crate) mod finding;
 pub(crate) mod firewall;
 mod json;

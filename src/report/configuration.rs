@@ -15,6 +15,7 @@ fn status_word(s: ConfigStatus) -> &'static str {
         ConfigStatus::Dropped => "DROPPED",
         ConfigStatus::FirewallDenied => "FW DENIED",
         ConfigStatus::NoOutbound => "NO OUTBOUND",
+        ConfigStatus::EndpointPolicyDenied => "SEP DENIED",
         ConfigStatus::Unknown => "UNKNOWN",
     }
 }

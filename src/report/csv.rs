@@ -57,7 +57,7 @@ const fn text(name: &'static str, meaning: &'static str) -> Column {
 }
 
 /// The columns, in order. Later columns are only ever appended.
-pub const COLUMNS: [Column; 35] = [
+pub const COLUMNS: [Column; 36] = [
     plain("first_seen", "first packet, RFC 3339 UTC with microseconds"),
     plain("last_seen", "last packet, RFC 3339 UTC with microseconds"),
     plain("src_ip", "the client's address"),
@@ -226,6 +226,18 @@ pub const COLUMNS: [Column; 35] = [
          empty without the subnet's export, for private destinations, and for other traffic \
          than Site Recovery's",
     ),
+    text(
+        "endpoint_policy",
+        "what the service endpoint policies on the VM's subnet do with a Storage flow, by \
+         their exports (`az network service-endpoint policy show` and the subnet's, with \
+         `--azure`; see [Service endpoint \
+         policies](AZURE-CONFIGURATION.md#service-endpoint-policies)): `listed` and the \
+         policy/definition that lists the account (by the name the flow's server name gives), \
+         `denied` when none does, `cannot-tell` (a definition listing a subscription or \
+         resource group, a policy not given); empty when no policy applies (none on the \
+         subnet, no `Microsoft.Storage` service endpoint), for private endpoints and other \
+         traffic",
+    ),
 ];
 
 /// Writes flows as CSV.
@@ -363,7 +375,7 @@ impl Cells<'_> {
     }
 
     /// The cells of the diagnosis and of what an appliance did to the flow:
-    /// `endpoint` to `outbound`.
+    /// `endpoint` to `endpoint_policy`.
     fn diagnosis(&mut self, f: &FlowRecord, v: &FlowVerdict) {
         self.word(v.endpoint.as_ref().map_or("", |e| e.pattern));
         self.text(
@@ -393,6 +405,10 @@ impl Cells<'_> {
         }
         match &v.outbound {
             Some(o) => self.text(&crate::render::outbound::csv_cell(o)),
+            None => self.end(),
+        }
+        match &v.endpoint_policy {
+            Some(p) => self.text(&crate::render::endpoint_policy::csv_cell(p)),
             None => self.end(),
         }
     }
@@ -556,7 +572,8 @@ mod tests {
                 "nsg_rule",
                 "route_next_hop",
                 "firewall_rule",
-                "outbound"
+                "outbound",
+                "endpoint_policy"
             ]
         );
     }

@@ -91,6 +91,18 @@ fn identity_lines(f: &FlowRecord, v: &FlowVerdict, g: &Glyphs) -> Vec<Line<'stat
     out.extend(config_lines(v.nsg.as_ref(), v.route.as_ref(), g));
     out.extend(firewall_lines(v.firewall.as_ref()));
     out.extend(outbound_lines(v.outbound.as_ref()));
+    if let Some(p) = &v.endpoint_policy {
+        let style = match p.allowed() {
+            Some(true) => PLAIN,
+            Some(false) => Style::new().fg(Color::Red),
+            None => YELLOW,
+        };
+        out.push(field(
+            "endpoint policy",
+            clean(&crate::render::endpoint_policy::text(p)),
+            style,
+        ));
+    }
     if let Some(vlan) = f.vlan {
         out.push(field("vlan", vlan.to_string(), PLAIN));
     }
