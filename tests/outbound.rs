@@ -212,6 +212,13 @@ fn analyze_cites_the_subnet_setting_or_drops_the_signature() {
     let name = "private-subnet.pcap";
     let (_, v) = analyze(name, &["--azure", &data("outbound-private-subnet.json")]);
     let f = private_subnet(&v).unwrap_or_else(|| panic!("{}", v["diagnosis"]["findings"]));
+    assert!(
+        f["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("the VM's subnet subnet1 is private"),
+        "{f}"
+    );
     let evidence = f["evidence"].to_string();
     assert!(
         evidence.contains("the subnet's export decides it: no-outbound: subnet subnet1 is private"),

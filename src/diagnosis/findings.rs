@@ -809,7 +809,12 @@ pub(super) fn private_subnet(
         FindingKind::PrivateSubnet,
         Kind {
             severity: Severity::Critical,
-            title: Title::PrivateSubnet,
+            title: match way {
+                Some(v) => Title::SubnetNoOutbound {
+                    subnet: v.subnet.clone(),
+                },
+                None => Title::PrivateSubnet,
+            },
             codes,
             fix,
         },

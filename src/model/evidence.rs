@@ -138,6 +138,12 @@ pub enum Title {
     /// endpoint is silent: the signature of a private subnet without an
     /// explicit outbound method.
     PrivateSubnet,
+    /// The same, where the subnet's export shows the subnet private and
+    /// without a way out.
+    SubnetNoOutbound {
+        /// The subnet.
+        subnet: String,
+    },
     /// Cache storage traffic goes to another region than the source.
     CacheInOtherRegion {
         /// The region it goes to (its tag suffix).

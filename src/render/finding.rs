@@ -65,6 +65,7 @@ pub(crate) fn title(t: &Title) -> String {
             ),
         },
         Title::PrivateSubnet => "possibly a private subnet without an explicit outbound method: Storage in the source region answers, every other public endpoint is silent".into(),
+        Title::SubnetNoOutbound { subnet } => format!("the VM's subnet {subnet} is private (defaultOutboundAccess false) with no explicit outbound method: Storage in the source region answers, every other public endpoint is silent"),
         Title::CacheInOtherRegion { region, source } => {
             format!("cache storage traffic goes to region {region}, not the source region {source}")
         }
