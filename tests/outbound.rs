@@ -83,10 +83,17 @@ fn a_private_subnet_without_a_way_out_is_no_outbound_but_for_same_region_storage
             .iter()
             .map(|f| f["kind"].as_str().unwrap())
             .collect();
-        assert_eq!(kinds, ["explicit-outbound"], "{id}");
+        assert_eq!(kinds, ["subnet-nat-gateway"], "{id}");
+        // The subnet's own names, from its id, and the VM's region.
         let fix = r["fix"][0].as_str().unwrap();
-        assert!(fix.contains("az network nat gateway create"), "{fix}");
-        assert!(fix.contains("az network vnet subnet update"), "{fix}");
+        assert!(
+            fix.contains("az network nat gateway create --resource-group 'subnet-test' --name '<nat-gateway>' --location 'eastus'"),
+            "{fix}"
+        );
+        assert!(
+            fix.contains("az network vnet subnet update --resource-group 'subnet-test' --vnet-name 'vnetname' --name 'subnet1' --nat-gateway '<nat-gateway>'"),
+            "{fix}"
+        );
         let evidence = r["evidence"].to_string();
         assert!(evidence.contains("subnet subnet1 is private"), "{evidence}");
         // The export decides: no more "whether this subnet is private is
@@ -225,6 +232,8 @@ fn analyze_cites_the_subnet_setting_or_drops_the_signature() {
         "{evidence}"
     );
     assert!(!evidence.contains("is not in the capture"), "{evidence}");
+    assert_eq!(f["fixes"][0]["kind"], "subnet-nat-gateway", "{f}");
+    assert_eq!(f["fixes"][0]["subnet"], "subnet1", "{f}");
     // Each flow says its way out.
     let flows = v["flows"].as_array().unwrap();
     let way = |ip: &str| {

@@ -222,6 +222,7 @@ impl Diagnoser {
         source: Option<&RegionChoice>,
         storage_ok: bool,
         outbound: &[findings::Outbound],
+        network: &crate::azure::Network,
     ) -> Option<Finding> {
         let s = &source?.region;
         let here = self.storage_regions.get(&s.id).copied().unwrap_or(0);
@@ -232,7 +233,11 @@ impl Diagnoser {
         if !storage_ok || here == 0 || elsewhere {
             return None;
         }
-        findings::private_subnet(&s.tag_suffix, here, outbound, self.outbound.as_ref())
+        let fix = self
+            .outbound
+            .as_ref()
+            .map(|_| crate::azure::outbound::fix(&network.placement, Some(&s.id)));
+        findings::private_subnet(&s.tag_suffix, here, outbound, self.outbound.as_ref(), fix)
     }
 
     /// Builds the diagnosis.
@@ -286,7 +291,7 @@ impl Diagnoser {
             found.extend(findings::cache_region(src, &self.storage_regions, s.tags));
         }
         // The VM's finding first: it explains the endpoints' own.
-        if let Some(f) = self.private_subnet(source.as_ref(), storage_ok, &outbound) {
+        if let Some(f) = self.private_subnet(source.as_ref(), storage_ok, &outbound, s.network) {
             found.insert(0, f);
         }
         // Both legs of translated Site Recovery connections: the capture was

@@ -371,6 +371,12 @@ fn requirement(
     }
     if let Some(v) = &p.outbound {
         outbound_judgement(&mut r, &p, v);
+        if !v.allowed() {
+            r.fixes.push(crate::azure::outbound::fix(
+                &network.placement,
+                Some(&source.id),
+            ));
+        }
     }
     if let Some(v) = &p.firewall {
         firewall_judgement(&mut r, &p, v, network, e);
@@ -481,7 +487,6 @@ fn outbound_judgement(r: &mut ConfigRequirement, p: &Prefixes, v: &OutboundVerdi
     if !matches!(r.status, ConfigStatus::Denied | ConfigStatus::Dropped) {
         r.status = ConfigStatus::NoOutbound;
     }
-    r.fixes.push(Fix::ExplicitOutbound);
 }
 
 /// What the firewall a route leads to does to a requirement: denied (by a

@@ -778,12 +778,14 @@ impl Outbound {
 /// tell the subnet's setting, so the finding says "possibly" and stands
 /// beside each endpoint's own finding. With the subnet's export (`way`,
 /// the way out of a silent endpoint's flow), the setting decides: a subnet
-/// with a way out is no private subnet's signature, one without is cited.
+/// with a way out is no private subnet's signature, one without is cited,
+/// with `named_fix` (the NAT gateway for that subnet).
 pub(super) fn private_subnet(
     region: &str,
     bytes: u64,
     outbound: &[Outbound],
     way: Option<&crate::model::OutboundVerdict>,
+    named_fix: Option<Fix>,
 ) -> Option<Finding> {
     if way.is_some_and(crate::model::OutboundVerdict::allowed) {
         return None;
@@ -801,7 +803,7 @@ pub(super) fn private_subnet(
             codes.push(c);
         }
     }
-    let mut fix = vec![Fix::ExplicitOutbound];
+    let mut fix = vec![named_fix.unwrap_or(Fix::ExplicitOutbound)];
     if let Some(aad) = public.iter().find(|o| o.id == EndpointId::AzureAd) {
         fix.push(Fix::EntraIdStaysPublic { login: aad.pattern });
     }

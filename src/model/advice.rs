@@ -304,6 +304,17 @@ pub enum Fix {
     /// Give the subnet an explicit outbound method (a private subnet has
     /// no default outbound access): a NAT gateway first.
     ExplicitOutbound,
+    /// The same, for the subnet the exports name: a NAT gateway on it.
+    SubnetNatGateway {
+        /// The subnet's resource group.
+        resource_group: String,
+        /// Its virtual network.
+        vnet: String,
+        /// The subnet.
+        subnet: String,
+        /// The region of the gateway (the VM's), when known.
+        location: Option<String>,
+    },
     /// Let Storage traffic reach the cache account through the service
     /// endpoint policy on the VM's subnet: a new definition of the policy
     /// holding the account, the policy's other definitions untouched.

@@ -477,6 +477,18 @@ pub fn fix(fix: &Fix) -> String {
             quote(zone)
         ),
         Fix::ExplicitOutbound => "give the VM's subnet an explicit outbound method (a private subnet has no default outbound access), a NAT gateway first, as Microsoft recommends for most scenarios: az network nat gateway create --resource-group '<resource-group>' --name '<nat-gateway>' --location '<region>' --public-ip-addresses '<standard-public-ip>', then az network vnet subnet update --resource-group '<resource-group>' --vnet-name '<vnet>' --name '<subnet>' --nat-gateway '<nat-gateway>'; or a Standard load balancer with outbound rules, a Standard public IP on the VM's network interface, or a firewall or network virtual appliance the subnet's routes send the traffic to. Keep the NSG rules and URLs below: outbound access does not replace them".into(),
+        Fix::SubnetNatGateway {
+            resource_group,
+            vnet,
+            subnet,
+            location,
+        } => format!(
+            "give the subnet {subnet} an explicit outbound method (a private subnet has no default outbound access), a NAT gateway first, as Microsoft recommends for most scenarios: az network nat gateway create --resource-group {rg} --name '<nat-gateway>' --location {} --public-ip-addresses '<standard-public-ip>', then az network vnet subnet update --resource-group {rg} --vnet-name {} --name {} --nat-gateway '<nat-gateway>'; or a Standard load balancer with outbound rules, a Standard public IP on the VM's network interface, or a firewall or network virtual appliance the subnet's routes send the traffic to. Keep the NSG rules and URLs: outbound access does not replace them",
+            location.as_deref().map_or_else(|| "'<region>'".to_string(), quote),
+            quote(vnet),
+            quote(subnet),
+            rg = quote(resource_group),
+        ),
         Fix::EndpointPolicyDefinition {
             resource_group,
             policy,

@@ -103,3 +103,18 @@ pub fn verdict(
         notes,
     })
 }
+
+/// The fix for a subnet without a way out: a NAT gateway on the VM's
+/// subnet, named from its id; the generic fix when the id does not name
+/// its group and network.
+pub fn fix(placement: &Placement, location: Option<&str>) -> crate::model::Fix {
+    let named = placement.vm_subnet().and_then(|s| {
+        Some(crate::model::Fix::SubnetNatGateway {
+            resource_group: s.id.resource_group()?.to_string(),
+            vnet: s.id.segment("virtualNetworks")?.to_string(),
+            subnet: s.id.name().to_string(),
+            location: location.map(str::to_string),
+        })
+    });
+    named.unwrap_or(crate::model::Fix::ExplicitOutbound)
+}

@@ -16,4 +16,4 @@ mod evaluate;
 #[cfg(test)]
 mod tests;
 
-pub use evaluate::{Destination, verdict};
+pub use evaluate::{Destination, fix, verdict};
