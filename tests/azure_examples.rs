@@ -812,6 +812,8 @@ fn government_urls_and_the_enhanced_churn_preview_are_listed() {
 /// `vnet/subnet/_update.py` (`AZ_SUPPORT_GENERIC_UPDATE`: `--add`; `--nat-gateway`),
 /// `nat/gateway/_create.py` with the wrapper `operations/latest/network/nat/gateway/_create.py`
 /// (`--public-ip-addresses`, `--public-ip-prefixes` in place of `--pip-*`),
+/// `service_endpoint/policy_definition/_create.py` (a PUT of one new
+/// definition: the policy's others stay),
 /// `nic/_list_effective_nsg.py`, `_list_service_tags.py`, and
 /// `command_modules/privatedns/aaz/latest/network/private_dns/link/vnet/_create.py`
 /// and `command_modules/privatedns/_params.py` for `record-set a add-record`
@@ -847,6 +849,19 @@ const AZ: &[(&str, &[&str])] = &[
             "-n",
             "--add",
             "--nat-gateway",
+        ],
+    ),
+    (
+        "network service-endpoint policy-definition create",
+        &[
+            "--resource-group",
+            "-g",
+            "--policy-name",
+            "--name",
+            "-n",
+            "--description",
+            "--service",
+            "--service-resources",
         ],
     ),
     (
@@ -985,6 +1000,16 @@ fn requirement_fixes(dir: &Scratch) -> Vec<String> {
     no_endpoint["serviceEndpoints"] = json!([]);
     let subnet = dir.write("subnet.json", &no_endpoint);
     let platform = data("nsg-deny-platform.json");
+    let mut sep = microsoft_body("ServiceEndpointPolicyGet");
+    sep["properties"]["serviceEndpointPolicyDefinitions"][0]["properties"]["serviceResources"] =
+        json!(["/services/Azure"]);
+    sep["properties"]["serviceEndpointPolicyDefinitions"][0]["properties"]["service"] =
+        json!("Global");
+    let sep = dir.write("sep.json", &sep);
+    let (sep_subnet, private) = (
+        data("sep-subnet.json"),
+        data("outbound-private-subnet.json"),
+    );
     let (tunnel, drop) = (
         data("routes-forced-tunnel.json"),
         data("routes-drop-eventhub.json"),
@@ -1018,6 +1043,8 @@ fn requirement_fixes(dir: &Scratch) -> Vec<String> {
             "--azure",
             subnet.as_str(),
         ],
+        vec!["--azure", sep_subnet.as_str(), "--azure", sep.as_str()],
+        vec!["--azure", private.as_str()],
     ] {
         let (_, v) = check(&extra);
         let platform = v["platform"].as_array().unwrap();
@@ -1146,6 +1173,7 @@ fn every_az_command_printed_uses_only_azure_clis_parameters_and_weakens_nothing(
     for name in [
         "network nat gateway create",
         "network private-dns record-set a add-record",
+        "network service-endpoint policy-definition create",
     ] {
         assert!(seen.contains(name), "no {name} among {commands:#?}");
     }

@@ -631,3 +631,57 @@ fn broken_admin_rule_exports_are_one_line_naming_the_file_exit_2() {
     assert!(!shown.contains('\u{202e}'), "{shown}");
     assert!(shown.contains("Deny\\\\226\\\\128\\\\174wollA"), "{shown}");
 }
+
+#[test]
+fn subnet_and_nat_gateway_names_written_to_mislead_are_shown_escaped() {
+    let dir = scratch();
+    let subnet = std::fs::read_to_string(data("outbound-private-subnet.json")).unwrap();
+    // A subnet named with U+202E and a terminal escape; a key written twice
+    // is refused naming the file.
+    let text = subnet.replace("subnets/subnet1", "subnets/app\\u202etsop\\u001b[2J");
+    let file = write(&dir, "subnet.json", &text);
+    let (code, out, err) = check(&["--azure", &file]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("subnet app\\226\\128\\174tsop\\027[2J"),
+        "{out}"
+    );
+    assert_eq!(hidden(&out), Vec::<char>::new());
+    let twice = subnet.replacen(
+        "\"defaultOutboundAccess\": false,",
+        "\"defaultOutboundAccess\": false, \"defaultOutboundAccess\": true,",
+        1,
+    );
+    let file = write(&dir, "twice.json", &twice);
+    let (code, _, err) = check(&["--azure", &file]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("twice.json") && err.contains("appears twice"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    // A service endpoint policy with a key written twice, and one cut short.
+    let policy = std::fs::read_to_string(data("microsoft/ServiceEndpointPolicyGet.json")).unwrap();
+    let body: Value = serde_json::from_str(&policy).unwrap();
+    let body = body["responses"]["200"]["body"].to_string();
+    let twice = body.replacen(
+        "\"service\":\"Microsoft.Storage\"",
+        "\"service\":\"Microsoft.Storage\",\"service\":\"Global\"",
+        1,
+    );
+    assert_ne!(twice, body);
+    for (name, text, want) in [
+        ("sep-twice.json", twice, "appears twice"),
+        (
+            "sep-cut.json",
+            body[..body.len() / 2].to_string(),
+            "not JSON",
+        ),
+    ] {
+        let file = write(&dir, name, &text);
+        let (code, _, err) = check(&["--azure", &file]);
+        assert_eq!(code, 2, "{name}");
+        assert!(err.contains(name) && err.contains(want), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+}

@@ -362,6 +362,7 @@ pub fn network_from(
     let mut private_dns = crate::azure::private_dns::PrivateDns::default();
     let mut placement = crate::azure::placement::Placement::default();
     let mut admin_pages = Vec::new();
+    let mut policies = Vec::new();
     let mut read = Vec::new();
     let given = nsgs
         .iter()
@@ -424,6 +425,13 @@ pub fn network_from(
                 private_dns.extend(got);
                 n
             }
+            ExportKind::EndpointPolicy => {
+                let got = crate::azure::endpoint_policy::parse_endpoint_policies(&text)
+                    .map_err(|e| fail(&e))?;
+                let n = got.len();
+                policies.extend(got);
+                n
+            }
             ExportKind::Nic | ExportKind::Subnet | ExportKind::Vnet => {
                 let (nics, got) =
                     crate::azure::placement::parse_placement(&text).map_err(|e| fail(&e))?;
@@ -460,6 +468,7 @@ pub fn network_from(
     network.storage = storage;
     network.private_dns = private_dns;
     network.placement = placement;
+    network.endpoint_policies = policies;
     network.exports = read;
     Ok(network)
 }

@@ -14,11 +14,12 @@ pub use crate::model::ExportKind;
 
 /// Every kind, in the order shapes are told apart: the most particular keys
 /// first.
-pub const ALL: [ExportKind; 14] = [
+pub const ALL: [ExportKind; 15] = [
     ExportKind::StorageAccount,
     ExportKind::Nsg,
     ExportKind::Nic,
     ExportKind::Vnet,
+    ExportKind::EndpointPolicy,
     ExportKind::Subnet,
     ExportKind::AdminRules,
     ExportKind::RuleCollectionGroups,
@@ -95,6 +96,12 @@ fn marks(kind: ExportKind) -> (&'static [&'static str], &'static str) {
                 "virtualMachine",
             ],
             "Microsoft.Network/networkInterfaces",
+        ),
+        // A policy lists its subnets, which may hold a subnet's marks: it is
+        // told before them.
+        ExportKind::EndpointPolicy => (
+            &["serviceEndpointPolicyDefinitions"],
+            "Microsoft.Network/serviceEndpointPolicies",
         ),
         // A virtual network holds its subnets: it is told before them.
         ExportKind::Vnet => (
@@ -394,6 +401,10 @@ mod tests {
             (
                 r#"{"type": "Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/rules", "properties": {"access": "Deny"}}"#,
                 Some(ExportKind::AdminRules),
+            ),
+            (
+                r#"{"serviceEndpointPolicyDefinitions": [], "subnets": [{"id": "s", "serviceEndpointPolicies": []}]}"#,
+                Some(ExportKind::EndpointPolicy),
             ),
             (r#"{"something": "else"}"#, None),
             (r#"[1, 2, 3]"#, None),

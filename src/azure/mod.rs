@@ -6,11 +6,13 @@ pub(crate) mod address;
 pub mod admin;
 pub(crate) mod churn;
 pub(crate) mod clouds;
+pub mod endpoint_policy;
 pub(crate) mod endpoints;
 pub mod firewall;
 pub(crate) mod json;
 pub mod kind;
 pub mod nsg;
+pub mod outbound;
 pub(crate) mod pki;
 pub mod placement;
 pub(crate) mod platform;
@@ -46,6 +48,8 @@ pub struct Network {
     pub storage: Vec<storage::Account>,
     /// Private DNS zones, their virtual network links and A records.
     pub private_dns: private_dns::PrivateDns,
+    /// Service endpoint policies (`az network service-endpoint policy show`).
+    pub endpoint_policies: Vec<endpoint_policy::EndpointPolicy>,
     /// The exports read, with their kinds, for the report.
     pub exports: Vec<crate::model::ExportRead>,
 }
@@ -66,6 +70,7 @@ impl Network {
             placement: placement::Placement::default(),
             storage: Vec::new(),
             private_dns: private_dns::PrivateDns::default(),
+            endpoint_policies: Vec::new(),
             exports: Vec::new(),
         }
     }
@@ -141,6 +146,25 @@ impl Network {
         tags: &dyn tags::TagSource,
     ) -> Option<crate::model::AdminVerdict> {
         (!self.admin.is_empty()).then(|| self.admin.evaluate(flow, tags))
+    }
+
+    /// The way out of the VM's subnet for a flow to a public destination
+    /// taking `route` (`None` without the VM's subnet among the exports).
+    pub fn outbound_verdict(
+        &self,
+        route: Option<&crate::model::RouteVerdict>,
+        dest: &outbound::Destination<'_>,
+    ) -> Option<crate::model::OutboundVerdict> {
+        outbound::verdict(&self.placement, route, !self.routes.is_empty(), dest)
+    }
+
+    /// What the service endpoint policies on the VM's subnet do with
+    /// Storage traffic to `account` (`None` when none applies).
+    pub fn endpoint_policy_verdict(
+        &self,
+        account: &endpoint_policy::Account<'_>,
+    ) -> Option<crate::model::EndpointPolicyVerdict> {
+        endpoint_policy::verdict(&self.placement, &self.endpoint_policies, account)
     }
 
     /// What the NSGs do with an outbound flow (`None` without NSG exports).

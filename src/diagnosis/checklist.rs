@@ -44,6 +44,10 @@ pub(crate) struct Diagnoser {
     multi_vm: super::tally::MultiVm,
     /// Plain HTTP on port 80: IMDS, the certificate authorities' hosts.
     port80: super::port80::Port80,
+    /// The way out of the VM's subnet for the public endpoints other than
+    /// the cache storage (the first flow's without one, else the first's),
+    /// when the subnet's export was given.
+    outbound: Option<crate::model::OutboundVerdict>,
 }
 
 /// What the diagnosis is built with besides the verdicts.
@@ -96,6 +100,17 @@ impl Diagnoser {
             family.insert(f.src_ip);
         }
         self.per.entry(id).or_default().add(f, v);
+        if let Some(o) = v
+            .outbound
+            .as_ref()
+            .filter(|_| id != EndpointId::CacheStorage)
+            && self
+                .outbound
+                .as_ref()
+                .is_none_or(|k| k.allowed() && !o.allowed())
+        {
+            self.outbound = Some(o.clone());
+        }
         if v.private_endpoint()
             && self.private.len() < 8
             && !self.private.iter().any(|(e, _, _)| *e == id)
@@ -207,6 +222,7 @@ impl Diagnoser {
         source: Option<&RegionChoice>,
         storage_ok: bool,
         outbound: &[findings::Outbound],
+        network: &crate::azure::Network,
     ) -> Option<Finding> {
         let s = &source?.region;
         let here = self.storage_regions.get(&s.id).copied().unwrap_or(0);
@@ -217,7 +233,11 @@ impl Diagnoser {
         if !storage_ok || here == 0 || elsewhere {
             return None;
         }
-        findings::private_subnet(&s.tag_suffix, here, outbound)
+        let fix = self
+            .outbound
+            .as_ref()
+            .map(|_| crate::azure::outbound::fix(&network.placement, Some(&s.id)));
+        findings::private_subnet(&s.tag_suffix, here, outbound, self.outbound.as_ref(), fix)
     }
 
     /// Builds the diagnosis.
@@ -272,7 +292,7 @@ impl Diagnoser {
             found.extend(findings::cache_region(src, &self.storage_regions, s.tags));
         }
         // The VM's finding first: it explains the endpoints' own.
-        if let Some(f) = self.private_subnet(source.as_ref(), storage_ok, &outbound) {
+        if let Some(f) = self.private_subnet(source.as_ref(), storage_ok, &outbound, s.network) {
             found.insert(0, f);
         }
         // Both legs of translated Site Recovery connections: the capture was

@@ -24,11 +24,13 @@ use super::advice::{
 use crate::azure::Network;
 use crate::azure::endpoints::Endpoint;
 use crate::azure::firewall::{Flow as FirewallFlow, NameSpec};
+use crate::azure::outbound::Destination;
 use crate::azure::tags::{TagDb, TagSource, for_cloud};
 use crate::model::{
     AdminEvidence, AdminVerdict, CheckEvidence, CheckNote, Cloud, ConfigCheck, ConfigRequirement,
     ConfigStatus, DnsDecision, EndpointId, FirewallVerdict, Fix, Need, NextHop, NsgOutcome,
-    NsgVerdict, PlatformCheck, PlatformDeny, Region, RequiredTag, RouteOrigin, RouteVerdict,
+    NsgVerdict, OutboundVerdict, PlatformCheck, PlatformDeny, Region, RequiredTag, RouteOrigin,
+    RouteVerdict,
 };
 use std::net::IpAddr;
 
@@ -184,6 +186,8 @@ fn empty(e: &Endpoint, tag: RequiredTag) -> ConfigRequirement {
         firewall: None,
         storage: None,
         dns: None,
+        outbound: None,
+        endpoint_policy: None,
         next_hops: Vec::new(),
         evidence: Vec::new(),
         fixes: Vec::new(),
@@ -256,6 +260,8 @@ impl AdminTally {
         let kept = self.worst.take();
         self.worst = worse(kept, Some(v), AdminVerdict::harm);
     }
+    no_outbound: usize,
+    outbound: Option<OutboundVerdict>,
 }
 
 /// How bad an NSG verdict is for a requirement: a deny, then one that
@@ -288,6 +294,7 @@ impl Prefixes {
         source_tags: &dyn TagSource,
         prefixes: &[(std::net::Ipv4Addr, u8)],
         name: &NameSpec,
+        dest: &Destination<'_>,
     ) -> Prefixes {
         let mut p = Prefixes::default();
         for &(addr, len) in prefixes {
@@ -295,6 +302,7 @@ impl Prefixes {
             let mut route: Option<RouteVerdict> = None;
             let mut firewall: Option<FirewallVerdict> = None;
             let mut admin: Option<AdminVerdict> = None;
+            let mut outbound: Option<OutboundVerdict> = None;
             for ip in probes(points, addr, len) {
                 let flow = crate::azure::nsg::Flow::tcp(ip, 443);
                 // Admin rules first: an Always Allow ends the evaluation and
@@ -313,10 +321,15 @@ impl Prefixes {
                 let flow = FirewallFlow::https(ip, name.clone());
                 let fw = network.firewall_verdict(&flow, r.as_ref(), source_tags);
                 firewall = worse(firewall, fw, FirewallVerdict::harm);
+                let out = network.outbound_verdict(r.as_ref(), dest);
+                outbound = worse(outbound, out, OutboundVerdict::harm);
                 route = worse(route, r, |r| r.next_hop().harm());
             }
             if let Some(a) = admin {
                 p.admin.add(a);
+            }
+            if let Some(o) = outbound {
+                p.add_outbound(o);
             }
             p.add_verdict(verdict);
             if let Some(r) = route {
@@ -327,6 +340,14 @@ impl Prefixes {
             }
         }
         p
+    }
+
+    fn add_outbound(&mut self, v: OutboundVerdict) {
+        if !v.allowed() {
+            self.no_outbound += 1;
+        }
+        let kept = self.outbound.take();
+        self.outbound = worse(kept, Some(v), OutboundVerdict::harm);
     }
 
     fn add_firewall(&mut self, v: FirewallVerdict) {
@@ -392,7 +413,14 @@ fn requirement(
         return r;
     }
     let name = NameSpec::pattern(e.pattern);
-    let p = Prefixes::evaluate(network, points, source_tags, &prefixes, &name);
+    let dest = Destination {
+        storage_region: tag
+            .tag()
+            .filter(|t| t.in_family("Storage"))
+            .and_then(|t| t.region()),
+        source_region: Some(&source.id),
+    };
+    let p = Prefixes::evaluate(network, points, source_tags, &prefixes, &name, &dest);
     r.prefixes = prefixes.len();
     (r.allowed, r.denied, r.unknown) = (p.allowed, p.denied, p.unknown);
     r.next_hops = p.hops.clone();
@@ -401,6 +429,7 @@ fn requirement(
     r.firewall = p.firewall.clone();
     r.admin = p.admin.worst.clone();
     admin_judgement(&mut r, &p.admin, network);
+    r.outbound = p.outbound.clone();
     nsg_judgement(&mut r, &p, network);
     if let Some(m) = r
         .nsg
@@ -413,7 +442,16 @@ fn requirement(
         r.fixes.push(Fix::NetworkManagerRules { manager: m });
     }
     if let Some(route) = &p.worst {
-        route_judgement(&mut r, e, route);
+        route_judgement(&mut r, e, route, p.outbound.is_some());
+    }
+    if let Some(v) = &p.outbound {
+        outbound_judgement(&mut r, &p, v);
+        if !v.allowed() {
+            r.fixes.push(crate::azure::outbound::fix(
+                &network.placement,
+                Some(&source.id),
+            ));
+        }
     }
     if let Some(v) = &p.firewall {
         firewall_judgement(&mut r, &p, v, network, e);
@@ -421,6 +459,9 @@ fn requirement(
     let unknown = p.cannot_tell.is_some() || p.fw_unknown > 0 || p.admin.unknown > 0;
     if p.deny.is_none() && !unknown && r.status == ConfigStatus::Unknown {
         r.status = ConfigStatus::Ok;
+    }
+    if dest.storage_region.is_some() {
+        endpoint_policy_judgement(&mut r, network);
     }
     if e.id == EndpointId::CacheStorage {
         storage_judgement(&mut r, network, source);
@@ -442,7 +483,7 @@ fn nsg_judgement(r: &mut ConfigRequirement, p: &Prefixes, network: &Network) {
     let (prefixes, tag) = (r.prefixes, r.tag.clone());
     if let Some(d) = &p.deny {
         // An admin rule that denies is applied first: its status stays.
-        if r.status != ConfigStatus::AdminRuleDenied {
+        if !r.status.blocks() {
             r.status = ConfigStatus::Denied;
         }
         r.evidence.push(CheckEvidence::Denied {
@@ -516,6 +557,55 @@ fn admin_judgement(r: &mut ConfigRequirement, a: &AdminTally, network: &Network)
     }
 }
 
+/// What the service endpoint policies on the VM's subnet do with Storage
+/// traffic to the cache account: `check` knows no account (its name comes
+/// from a capture or a storage account export), so a policy listing any
+/// storage cannot be told, and one listing none denies every account.
+fn endpoint_policy_judgement(r: &mut ConfigRequirement, network: &Network) {
+    let account = crate::azure::endpoint_policy::Account::default();
+    let Some(v) = network.endpoint_policy_verdict(&account) else {
+        return;
+    };
+    let denied_earlier = r.status.blocks();
+    match v.allowed() {
+        Some(false) => {
+            if !denied_earlier {
+                r.status = ConfigStatus::EndpointPolicyDenied;
+            }
+            r.fixes.extend(crate::azure::endpoint_policy::fix(
+                &network.placement,
+                &network.endpoint_policies,
+                &account,
+            ));
+        }
+        None if r.status == ConfigStatus::Ok => r.status = ConfigStatus::Unknown,
+        _ => {}
+    }
+    r.evidence
+        .push(CheckEvidence::EndpointPolicy { verdict: v.clone() });
+    r.endpoint_policy = Some(v);
+}
+
+/// What the subnet's way out does to a requirement: `no-outbound` when
+/// nothing takes some prefixes out and no earlier layer (the NSGs, a route
+/// that drops) denies, with the NAT gateway to add; else what takes it
+/// out, as evidence.
+fn outbound_judgement(r: &mut ConfigRequirement, p: &Prefixes, v: &OutboundVerdict) {
+    if v.allowed() {
+        r.evidence
+            .push(CheckEvidence::Outbound { verdict: v.clone() });
+        return;
+    }
+    r.evidence.push(CheckEvidence::NoOutbound {
+        verdict: v.clone(),
+        denied: p.no_outbound,
+        prefixes: r.prefixes,
+    });
+    if !r.status.blocks() {
+        r.status = ConfigStatus::NoOutbound;
+    }
+}
+
 /// What the firewall a route leads to does to a requirement: denied (by a
 /// rule or its default deny) when the NSGs let it out, with the rule to
 /// add; unknown when it cannot be told; else its allow, as evidence.
@@ -534,10 +624,7 @@ fn firewall_judgement(
                 denied: p.fw_denied,
                 prefixes,
             });
-            if !matches!(
-                r.status,
-                ConfigStatus::Denied | ConfigStatus::AdminRuleDenied
-            ) {
+            if !r.status.blocks() {
                 r.status = ConfigStatus::FirewallDenied;
             }
         }
@@ -547,10 +634,7 @@ fn firewall_judgement(
                 unknown: p.fw_unknown,
                 prefixes,
             });
-            if !matches!(
-                r.status,
-                ConfigStatus::Denied | ConfigStatus::AdminRuleDenied
-            ) {
+            if !r.status.blocks() {
                 r.status = ConfigStatus::Unknown;
             }
         }
@@ -559,15 +643,6 @@ fn firewall_judgement(
             .push(CheckEvidence::FirewallAllows { verdict: v.clone() }),
     }
     firewall_fixes(v, &network.firewalls, e, &r.tag, None, &mut r.fixes);
-}
-
-/// A layer before the storage account's firewall (NSGs, routes, the Azure
-/// Firewall) already stops the traffic: its status stays.
-fn denied_before(status: ConfigStatus) -> bool {
-    matches!(
-        status,
-        ConfigStatus::Denied | ConfigStatus::Dropped | ConfigStatus::FirewallDenied
-    )
 }
 
 /// What the cache storage account's firewall does to the cache
@@ -595,7 +670,7 @@ fn storage_judgement(r: &mut ConfigRequirement, network: &Network, source: &Regi
     r.evidence.push(CheckEvidence::StorageFirewall(v.clone()));
     r.fixes.extend(storage_fixes(&v));
     match v.harm() {
-        2 if !denied_before(r.status) => r.status = ConfigStatus::StorageFirewallDenied,
+        2 if !r.status.blocks() => r.status = ConfigStatus::StorageFirewallDenied,
         1 if r.status == ConfigStatus::Ok => r.status = ConfigStatus::Unknown,
         _ => {}
     }
@@ -712,7 +787,12 @@ fn probes(points: &[u32], addr: std::net::Ipv4Addr, len: u8) -> Vec<IpAddr> {
 /// What the worst route of a requirement does to its status and advice:
 /// never a route around the appliance or gateway, but the URLs to allow on
 /// it and, for the cache account, a Storage service endpoint.
-fn route_judgement(r: &mut ConfigRequirement, e: &Endpoint, route: &RouteVerdict) {
+fn route_judgement(
+    r: &mut ConfigRequirement,
+    e: &Endpoint,
+    route: &RouteVerdict,
+    outbound_known: bool,
+) {
     r.evidence
         .extend(route.notes.iter().cloned().map(CheckEvidence::Route));
     let status = match route.next_hop() {
@@ -726,6 +806,8 @@ fn route_judgement(r: &mut ConfigRequirement, e: &Endpoint, route: &RouteVerdict
             // Storage in the source region is reached from a private subnet
             // without an explicit outbound method; nothing else public is.
             let internet = r.next_hops.iter().find(|(h, _)| *h == NextHop::Internet);
+            // With the subnet's export, its way out decides instead.
+            let internet = internet.filter(|_| !outbound_known);
             if let Some((_, count)) = internet.filter(|_| e.id != EndpointId::CacheStorage) {
                 r.evidence
                     .push(CheckEvidence::InternetNeedsOutbound { count: *count });

@@ -941,8 +941,20 @@ impl Outbound {
 /// would give. `region` is the source region's tag suffix, `bytes` what
 /// was uploaded there; `outbound` the other endpoints. The capture cannot
 /// tell the subnet's setting, so the finding says "possibly" and stands
-/// beside each endpoint's own finding.
-pub(super) fn private_subnet(region: &str, bytes: u64, outbound: &[Outbound]) -> Option<Finding> {
+/// beside each endpoint's own finding. With the subnet's export (`way`,
+/// the way out of a silent endpoint's flow), the setting decides: a subnet
+/// with a way out is no private subnet's signature, one without is cited,
+/// with `named_fix` (the NAT gateway for that subnet).
+pub(super) fn private_subnet(
+    region: &str,
+    bytes: u64,
+    outbound: &[Outbound],
+    way: Option<&crate::model::OutboundVerdict>,
+    named_fix: Option<Fix>,
+) -> Option<Finding> {
+    if way.is_some_and(crate::model::OutboundVerdict::allowed) {
+        return None;
+    }
     let public: Vec<&Outbound> = outbound
         .iter()
         .filter(|o| o.flows > 0 && !o.private)
@@ -956,7 +968,7 @@ pub(super) fn private_subnet(region: &str, bytes: u64, outbound: &[Outbound]) ->
             codes.push(c);
         }
     }
-    let mut fix = vec![Fix::ExplicitOutbound];
+    let mut fix = vec![named_fix.unwrap_or(Fix::ExplicitOutbound)];
     if let Some(aad) = public.iter().find(|o| o.id == EndpointId::AzureAd) {
         fix.push(Fix::EntraIdStaysPublic { login: aad.pattern });
     }
@@ -964,7 +976,12 @@ pub(super) fn private_subnet(region: &str, bytes: u64, outbound: &[Outbound]) ->
         FindingKind::PrivateSubnet,
         Kind {
             severity: Severity::Critical,
-            title: Title::PrivateSubnet,
+            title: match way {
+                Some(v) => Title::SubnetNoOutbound {
+                    subnet: v.subnet.clone(),
+                },
+                None => Title::PrivateSubnet,
+            },
             codes,
             fix,
         },
@@ -976,7 +993,10 @@ pub(super) fn private_subnet(region: &str, bytes: u64, outbound: &[Outbound]) ->
             Evidence::SilentEndpoints {
                 endpoints: public.iter().map(|o| (o.pattern, o.flows)).collect(),
             },
-            Evidence::PrivateSubnetDefault,
+            match way {
+                Some(v) => Evidence::NoOutbound { verdict: v.clone() },
+                None => Evidence::PrivateSubnetDefault,
+            },
         ],
     ))
 }

@@ -168,6 +168,8 @@ pub(crate) fn judge(f: &FlowRecord, ctx: &Context<'_>) -> FlowVerdict {
         storage: None,
         dns: None,
         admin: None,
+        outbound: None,
+        endpoint_policy: None,
         endpoint,
     }
     .with_network(f, cloud, ctx)
@@ -206,6 +208,25 @@ impl FlowVerdict {
             let names: Vec<&str> = f.name().into_iter().collect();
             self.dns = ctx.network.dns_verdict(id, cloud, &names);
         }
+        if !is_private(&f.dst_ip) && !self.private_endpoint() {
+            let storage_region = self
+                .service_tag
+                .as_ref()
+                .filter(|t| t.in_family("Storage"))
+                .and(self.service_region.as_deref());
+            let dest = crate::azure::outbound::Destination {
+                storage_region,
+                source_region: ctx.source.map(|r| r.id.as_str()),
+            };
+            self.outbound = ctx.network.outbound_verdict(self.route.as_ref(), &dest);
+            if storage_region.is_some() {
+                let account = crate::azure::endpoint_policy::Account {
+                    name: f.name().and_then(storage_account),
+                    id: None,
+                };
+                self.endpoint_policy = ctx.network.endpoint_policy_verdict(&account);
+            }
+        }
         self
     }
 }
@@ -220,6 +241,16 @@ fn admin_flow(f: &FlowRecord) -> crate::azure::nsg::Flow {
         destination: f.dst_ip,
         destination_port: f.dst_port,
     }
+}
+
+/// The storage account a blob name is of: `asrcache1` for
+/// `asrcache1.blob.core.windows.net` (and the sovereign clouds' suffixes).
+fn storage_account(name: &str) -> Option<&str> {
+    let (account, rest) = name.split_once('.')?;
+    rest.to_ascii_lowercase()
+        .starts_with("blob.core.")
+        .then_some(account)
+        .filter(|a| !a.is_empty())
 }
 
 /// A flow as the firewall sees it: its name (the TLS server name, else the

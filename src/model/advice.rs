@@ -338,6 +338,32 @@ pub enum Fix {
     /// Give the subnet an explicit outbound method (a private subnet has
     /// no default outbound access): a NAT gateway first.
     ExplicitOutbound,
+    /// The same, for the subnet the exports name: a NAT gateway on it.
+    SubnetNatGateway {
+        /// The subnet's resource group.
+        resource_group: String,
+        /// Its virtual network.
+        vnet: String,
+        /// The subnet.
+        subnet: String,
+        /// The region of the gateway (the VM's), when known.
+        location: Option<String>,
+    },
+    /// Let Storage traffic reach the cache account through the service
+    /// endpoint policy on the VM's subnet: a new definition of the policy
+    /// holding the account, the policy's other definitions untouched.
+    EndpointPolicyDefinition {
+        /// The policy's resource group.
+        resource_group: String,
+        /// The policy.
+        policy: String,
+        /// The new definition's name (free in the policy).
+        definition: String,
+        /// The account's resource id, or its name when the id is unknown.
+        account: String,
+        /// True when `account` is the resource id.
+        account_id_known: bool,
+    },
     /// A private DNS zone made by hand: add an A record for the name with
     /// the private endpoint's address; after replication is enabled, two
     /// more names need theirs.

@@ -42,10 +42,38 @@ pub enum ConfigStatus {
     /// The zone is linked and lacks the A record of a name (or every A
     /// record).
     DnsRecordMissing,
+    /// The VM's subnet is private (`defaultOutboundAccess: false`) and
+    /// nothing takes the traffic out: no NAT gateway, no public IP on the
+    /// NIC, no route to an appliance.
+    NoOutbound,
+    /// A service endpoint policy on the VM's subnet does not list the
+    /// storage account: Storage traffic over the service endpoint is denied.
+    EndpointPolicyDenied,
     /// The exports cannot tell (an application security group, a tag the
     /// service-tag data does not hold, another cloud's service-tag data, a
     /// firewall rule by FQDN tag or web category, an export not given).
     Unknown,
+}
+
+impl ConfigStatus {
+    /// True when a layer stops the traffic: the statuses Azure's layers
+    /// give, each set only when no layer applied before it already did
+    /// (DNS, admin rules, NSGs, routes and the subnet's way out, the Azure
+    /// Firewall, service endpoint policies, the storage account's firewall).
+    pub fn blocks(self) -> bool {
+        matches!(
+            self,
+            ConfigStatus::AdminRuleDenied
+                | ConfigStatus::Denied
+                | ConfigStatus::Dropped
+                | ConfigStatus::FirewallDenied
+                | ConfigStatus::StorageFirewallDenied
+                | ConfigStatus::DnsZoneNotLinked
+                | ConfigStatus::DnsRecordMissing
+                | ConfigStatus::NoOutbound
+                | ConfigStatus::EndpointPolicyDenied
+        )
+    }
 }
 
 /// Why the tag a requirement needs cannot be judged from another cloud's
@@ -151,6 +179,26 @@ pub enum CheckEvidence {
     PrivateDns {
         /// The verdict.
         verdict: super::DnsVerdict,
+    },
+    /// The VM's subnet has no way out for some prefixes (or all).
+    NoOutbound {
+        /// The first verdict without a way out.
+        verdict: super::OutboundVerdict,
+        /// Prefixes without a way out.
+        denied: usize,
+        /// Prefixes of the tag.
+        prefixes: usize,
+    },
+    /// What the service endpoint policies on the VM's subnet do with the
+    /// cache storage account.
+    EndpointPolicy {
+        /// The verdict.
+        verdict: super::EndpointPolicyVerdict,
+    },
+    /// What takes the traffic out of the VM's subnet.
+    Outbound {
+        /// The verdict.
+        verdict: super::OutboundVerdict,
     },
     /// The worst route, how many prefixes take it, and what it means.
     RoutedTo {
@@ -267,6 +315,14 @@ pub struct ConfigRequirement {
     /// The private DNS zone's verdict (the cache account and the vault,
     /// with private DNS exports).
     pub dns: Option<super::DnsVerdict>,
+    /// The way out of the VM's subnet for the worst prefix (absent without
+    /// the subnet's export, or for destinations routed inside Azure's
+    /// private networks).
+    pub outbound: Option<super::OutboundVerdict>,
+    /// What the service endpoint policies on the VM's subnet do with the
+    /// storage account (absent for other endpoints, or without a policy
+    /// on a subnet with a `Microsoft.Storage` service endpoint).
+    pub endpoint_policy: Option<super::EndpointPolicyVerdict>,
     /// Next hop types and how many of the prefixes take each.
     pub next_hops: Vec<(NextHop, usize)>,
     /// What the verdict rests on.

@@ -153,6 +153,12 @@ pub enum Title {
     /// endpoint is silent: the signature of a private subnet without an
     /// explicit outbound method.
     PrivateSubnet,
+    /// The same, where the subnet's export shows the subnet private and
+    /// without a way out.
+    SubnetNoOutbound {
+        /// The subnet.
+        subnet: String,
+    },
     /// Cache storage traffic goes to another region than the source.
     CacheInOtherRegion {
         /// The region it goes to (its tag suffix).
@@ -503,6 +509,12 @@ pub enum Evidence {
     /// explicit outbound method; the capture cannot tell the subnet's
     /// setting.
     PrivateSubnetDefault,
+    /// The subnet's export says the VM's subnet is private with no way
+    /// out: the signature is the setting's.
+    NoOutbound {
+        /// The way-out verdict of a silent endpoint's flow.
+        verdict: super::OutboundVerdict,
+    },
     /// Bytes uploaded to another region's storage addresses.
     CacheBytes {
         /// Bytes.

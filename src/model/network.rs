@@ -983,6 +983,8 @@ pub enum ExportKind {
     Vnet,
     /// `az network manager list-effective-security-admin-rule` (one page).
     AdminRules,
+    /// `az network service-endpoint policy show` (or `list`).
+    EndpointPolicy,
 }
 
 /// One export read: the file, its kind, and how many NSGs, routes,

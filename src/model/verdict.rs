@@ -512,7 +512,7 @@ pub struct EndpointMatch {
 /// pattern), `endpoint_by`, `cloud` and `required_tag` (all null for a flow
 /// of no endpoint), `service_tag`, `service_region`, `platform`, `verdict`,
 /// `reason` (the cause in words), `cause`, `private_endpoint`, `nsg`,
-/// `route`, `firewall`, `admin`, `dns` and `storage`.
+/// `route`, `firewall`, `admin`, `dns`, `outbound`, `endpoint_policy` and `storage`.
 #[derive(Debug, Clone)]
 pub struct FlowVerdict {
     /// The flow's id.
@@ -549,6 +549,12 @@ pub struct FlowVerdict {
     /// The security admin rules' verdict (Site Recovery flows, with their
     /// export through `--azure`), judged before the NSGs.
     pub admin: Option<super::AdminVerdict>,
+    /// The way out of the VM's subnet (Site Recovery flows to public
+    /// addresses, with the subnet's export through `--azure`).
+    pub outbound: Option<super::OutboundVerdict>,
+    /// What the service endpoint policies on the VM's subnet do with a
+    /// Storage flow (with the subnet's and the policies' exports).
+    pub endpoint_policy: Option<super::EndpointPolicyVerdict>,
 }
 
 impl FlowVerdict {

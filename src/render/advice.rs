@@ -528,6 +528,40 @@ pub fn fix(fix: &Fix) -> String {
             quote(zone)
         ),
         Fix::ExplicitOutbound => "give the VM's subnet an explicit outbound method (a private subnet has no default outbound access), a NAT gateway first, as Microsoft recommends for most scenarios: az network nat gateway create --resource-group '<resource-group>' --name '<nat-gateway>' --location '<region>' --public-ip-addresses '<standard-public-ip>', then az network vnet subnet update --resource-group '<resource-group>' --vnet-name '<vnet>' --name '<subnet>' --nat-gateway '<nat-gateway>'; or a Standard load balancer with outbound rules, a Standard public IP on the VM's network interface, or a firewall or network virtual appliance the subnet's routes send the traffic to. Keep the NSG rules and URLs below: outbound access does not replace them".into(),
+        Fix::SubnetNatGateway {
+            resource_group,
+            vnet,
+            subnet,
+            location,
+        } => format!(
+            "give the subnet {subnet} an explicit outbound method (a private subnet has no default outbound access), a NAT gateway first, as Microsoft recommends for most scenarios: az network nat gateway create --resource-group {rg} --name '<nat-gateway>' --location {} --public-ip-addresses '<standard-public-ip>', then az network vnet subnet update --resource-group {rg} --vnet-name {} --name {} --nat-gateway '<nat-gateway>'; or a Standard load balancer with outbound rules, a Standard public IP on the VM's network interface, or a firewall or network virtual appliance the subnet's routes send the traffic to. Keep the NSG rules and URLs: outbound access does not replace them",
+            location.as_deref().map_or_else(|| "'<region>'".to_string(), quote),
+            quote(vnet),
+            quote(subnet),
+            rg = quote(resource_group),
+        ),
+        Fix::EndpointPolicyDefinition {
+            resource_group,
+            policy,
+            definition,
+            account,
+            account_id_known,
+        } => {
+            let id = if *account_id_known {
+                quote(account)
+            } else {
+                format!(
+                    "'/subscriptions/<subscription>/resourceGroups/<resource-group>/providers/Microsoft.Storage/storageAccounts/{}'",
+                    account.replace('\'', "")
+                )
+            };
+            format!(
+                "let the service endpoint policy {policy} on the VM's subnet allow the cache storage account {account}: a new definition holding it, which leaves the policy's other definitions as they are (`policy-definition update --service-resources` would replace a definition's list): az network service-endpoint policy-definition create --resource-group {} --policy-name {} --name {} --service Microsoft.Storage --service-resources {id}",
+                quote(resource_group),
+                quote(policy),
+                quote(definition)
+            )
+        }
         Fix::PrivateDnsARecord { zone, record } => format!(
             "or, when the zone was made by hand (no private DNS zone integration when the private endpoint was created), add an A record for each name of the vault's private endpoint with its private address, as the private endpoint's DNS configuration lists them (the names follow {{Vault-ID}}-asr-pod01-{{type}}-.{{target-geo-code}}.{zone}): az network private-dns record-set a add-record --resource-group '<zone-resource-group>' --zone-name {} --record-set-name {} --ipv4-address '<private-endpoint-address>'. After replication is enabled, two more names are added to the private endpoints in both regions: add their records too",
             quote(zone),

@@ -59,34 +59,14 @@ pub(crate) fn evidence(e: &CheckEvidence) -> String {
         CheckEvidence::InternetNeedsOutbound { count } => format!(
             "next hop Internet ({count}) reaches public endpoints only with outbound access: in a private subnet, the default for virtual networks created after March 31, 2026, \"an explicit outbound method must be enabled\" (a NAT gateway, a load balancer's outbound rules, a public IP, an appliance), and routes with next hop Internet break there (Default outbound access, 12/03/2025); whether this subnet is private is not known from the given exports"
         ),
-        CheckEvidence::FirewallDenies {
-            verdict,
-            denied,
-            prefixes,
-        } => format!(
-            "firewall-denied ({denied} of the {prefixes} prefixes): {}",
-            super::firewall::with_notes(verdict)
-        ),
-        CheckEvidence::FirewallCannotTell {
-            verdict,
-            unknown,
-            prefixes,
-        } => format!(
-            "the firewall's verdict cannot be told for {unknown} of the {prefixes} prefixes: {}",
-            super::firewall::with_notes(verdict)
-        ),
-        CheckEvidence::FirewallAllows { verdict } => {
-            format!(
-                "the firewall allows it: {}",
-                super::firewall::with_notes(verdict)
-            )
-        }
-        CheckEvidence::StorageFirewall(v) => format!(
-            "cache storage firewall ({}): {}",
-            super::storage::outcome(v),
-            super::storage::with_notes(v)
-        ),
-        CheckEvidence::PrivateDns { verdict } => super::private_dns::check_line(verdict),
+        CheckEvidence::NoOutbound { .. }
+        | CheckEvidence::Outbound { .. }
+        | CheckEvidence::FirewallDenies { .. }
+        | CheckEvidence::FirewallCannotTell { .. }
+        | CheckEvidence::FirewallAllows { .. }
+        | CheckEvidence::EndpointPolicy { .. }
+        | CheckEvidence::StorageFirewall(_)
+        | CheckEvidence::PrivateDns { .. } => past_the_route(e),
         CheckEvidence::RoutedTo {
             count,
             prefixes,
@@ -122,6 +102,59 @@ fn routed_to(
         route_prefix(route),
         route_source(route)
     )
+}
+
+/// The evidence of the layers past the route: the subnet's way out and the
+/// firewall.
+fn past_the_route(e: &CheckEvidence) -> String {
+    match e {
+        CheckEvidence::NoOutbound {
+            verdict,
+            denied,
+            prefixes,
+        } => format!(
+            "{denied} of the {prefixes} prefixes have no way out: {}",
+            super::outbound::with_notes(verdict)
+        ),
+        CheckEvidence::Outbound { verdict } => {
+            format!("way out: {}", super::outbound::with_notes(verdict))
+        }
+        CheckEvidence::FirewallDenies {
+            verdict,
+            denied,
+            prefixes,
+        } => format!(
+            "firewall-denied ({denied} of the {prefixes} prefixes): {}",
+            super::firewall::with_notes(verdict)
+        ),
+        CheckEvidence::FirewallCannotTell {
+            verdict,
+            unknown,
+            prefixes,
+        } => format!(
+            "the firewall's verdict cannot be told for {unknown} of the {prefixes} prefixes: {}",
+            super::firewall::with_notes(verdict)
+        ),
+        CheckEvidence::FirewallAllows { verdict } => {
+            format!(
+                "the firewall allows it: {}",
+                super::firewall::with_notes(verdict)
+            )
+        }
+        CheckEvidence::EndpointPolicy { verdict } => {
+            format!(
+                "service endpoint policy: {}",
+                super::endpoint_policy::text(verdict)
+            )
+        }
+        CheckEvidence::StorageFirewall(v) => format!(
+            "cache storage firewall ({}): {}",
+            super::storage::outcome(v),
+            super::storage::with_notes(v)
+        ),
+        CheckEvidence::PrivateDns { verdict } => super::private_dns::check_line(verdict),
+        _ => String::new(),
+    }
 }
 
 /// A requirement's evidence, line by line.

@@ -74,6 +74,7 @@ pub(crate) fn title(t: &Title) -> String {
             ),
         },
         Title::PrivateSubnet => "possibly a private subnet without an explicit outbound method: Storage in the source region answers, every other public endpoint is silent".into(),
+        Title::SubnetNoOutbound { subnet } => format!("the VM's subnet {subnet} is private (defaultOutboundAccess false) with no explicit outbound method: Storage in the source region answers, every other public endpoint is silent"),
         Title::CacheInOtherRegion { region, source } => {
             format!("cache storage traffic goes to region {region}, not the source region {source}")
         }
@@ -328,6 +329,10 @@ pub(crate) fn evidence(e: &Evidence) -> String {
                 .join(", ")
         ),
         Evidence::PrivateSubnetDefault => "virtual networks created after March 31, 2026 default to private subnets, \"meaning that an explicit outbound method must be enabled in order to reach public endpoints on the internet and within Microsoft\"; routes with next hop Internet break in a private subnet (Default outbound access, 12/03/2025). Whether this subnet is private (its defaultOutboundAccess is false) is not in the capture".into(),
+        Evidence::NoOutbound { verdict } => format!(
+            "the subnet's export decides it: {}",
+            super::outbound::with_notes(verdict)
+        ),
         Evidence::CacheBytes { bytes, region } => {
             format!("{bytes} bytes uploaded to addresses of Storage.{region}")
         }

@@ -40,6 +40,8 @@ impl Serialize for FlowVerdict {
             storage: &'a Option<StorageVerdict>,
             dns: &'a Option<DnsVerdict>,
             admin: &'a Option<AdminVerdict>,
+            outbound: &'a Option<crate::model::OutboundVerdict>,
+            endpoint_policy: &'a Option<crate::model::EndpointPolicyVerdict>,
         }
         let e = self.endpoint.as_ref();
         Json {
@@ -62,6 +64,8 @@ impl Serialize for FlowVerdict {
             storage: &self.storage,
             dns: &self.dns,
             admin: &self.admin,
+            outbound: &self.outbound,
+            endpoint_policy: &self.endpoint_policy,
         }
         .serialize(s)
     }
@@ -227,6 +231,8 @@ impl Serialize for ConfigRequirement {
             firewall: &'a Option<FirewallVerdict>,
             storage: &'a Option<StorageVerdict>,
             dns: &'a Option<DnsVerdict>,
+            outbound: &'a Option<crate::model::OutboundVerdict>,
+            endpoint_policy: &'a Option<crate::model::EndpointPolicyVerdict>,
             next_hops: &'a [(NextHop, usize)],
             evidence: Vec<String>,
             fixes: &'a [Fix],
@@ -248,6 +254,8 @@ impl Serialize for ConfigRequirement {
             firewall: &self.firewall,
             storage: &self.storage,
             dns: &self.dns,
+            outbound: &self.outbound,
+            endpoint_policy: &self.endpoint_policy,
             next_hops: &self.next_hops,
             evidence: check::evidence_lines(self),
             fixes: &self.fixes,

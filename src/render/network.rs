@@ -8,7 +8,7 @@ use crate::model::{
 };
 
 /// What `--azure` says of a file whose shape is no export asrscope reads.
-pub(crate) const UNKNOWN_EXPORT: &str = "not an export asrscope reads: expected the output of `az network nic list-effective-nsg` or `az network nsg show` (NSGs), `az network nic show-effective-route-table` or `az network route-table show` (routes), `az network firewall policy show`, `az network firewall policy rule-collection-group list`, `az network firewall show` (these three in the azure-firewall extension), `az network ip-group show`, `az network manager list-effective-security-admin-rule` (virtual-network-manager extension), `az network nic show` (the VM's network interface), `az network vnet subnet show`, `az network vnet show`, `az network private-dns zone show`, `az network private-dns link vnet list` or `az network private-dns record-set a list` (private DNS; an empty list has no zone name: give `zone show`), or `az storage account show`";
+pub(crate) const UNKNOWN_EXPORT: &str = "not an export asrscope reads: expected the output of `az network nic list-effective-nsg` or `az network nsg show` (NSGs), `az network nic show-effective-route-table` or `az network route-table show` (routes), `az network firewall policy show`, `az network firewall policy rule-collection-group list`, `az network firewall show` (these three in the azure-firewall extension), `az network ip-group show`, `az network manager list-effective-security-admin-rule` (virtual-network-manager extension), `az network nic show` (the VM's network interface), `az network vnet subnet show`, `az network vnet show`, `az network service-endpoint policy show`, `az network private-dns zone show`, `az network private-dns link vnet list` or `az network private-dns record-set a list` (private DNS; an empty list has no zone name: give `zone show`), or `az storage account show`";
 
 /// An export's kind, as the report names it.
 pub(crate) fn export_kind(k: ExportKind) -> &'static str {
@@ -27,6 +27,7 @@ pub(crate) fn export_kind(k: ExportKind) -> &'static str {
         ExportKind::Subnet => "subnet",
         ExportKind::Vnet => "virtual network",
         ExportKind::AdminRules => "security admin rules",
+        ExportKind::EndpointPolicy => "service endpoint policy",
     }
 }
 

@@ -18,6 +18,8 @@ fn status_word(s: ConfigStatus) -> &'static str {
         ConfigStatus::StorageFirewallDenied => "ST DENIED",
         ConfigStatus::DnsZoneNotLinked => "DNS ZONE NOT LINKED",
         ConfigStatus::DnsRecordMissing => "DNS RECORD MISSING",
+        ConfigStatus::NoOutbound => "NO OUTBOUND",
+        ConfigStatus::EndpointPolicyDenied => "SEP DENIED",
         ConfigStatus::Unknown => "UNKNOWN",
     }
 }

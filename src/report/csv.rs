@@ -57,7 +57,7 @@ const fn text(name: &'static str, meaning: &'static str) -> Column {
 }
 
 /// The columns, in order. Later columns are only ever appended.
-pub const COLUMNS: [Column; 37] = [
+pub const COLUMNS: [Column; 39] = [
     plain("first_seen", "first packet, RFC 3339 UTC with microseconds"),
     plain("last_seen", "last packet, RFC 3339 UTC with microseconds"),
     plain("src_ip", "the client's address"),
@@ -234,6 +234,30 @@ pub const COLUMNS: [Column; 37] = [
          only if they forward to Azure DNS (168.63.129.16); empty without a private DNS export \
          of the zone (`--azure`, see [Private DNS zones](AZURE-CONFIGURATION.md)) and for \
          other flows than the cache account's and the vault's",
+    ),
+    text(
+        "outbound",
+        "the way out of the VM's subnet for the flow, by the subnet export (`az network vnet \
+         subnet show`, with `--azure`; see [The subnet's way \
+         out](AZURE-CONFIGURATION.md#the-subnets-way-out)): `no-outbound` and the subnet when \
+         the subnet is private (`defaultOutboundAccess` false) and nothing takes the flow out; \
+         else what does: `nat-gateway` and its name, `public-ip` and its name, `appliance` (a \
+         route to a firewall or gateway), `service-endpoint`, `same-region-storage` (Azure \
+         Storage in the VM's region), `default-outbound` (a subnet that is not private); \
+         empty without the subnet's export, for private destinations, and for other traffic \
+         than Site Recovery's",
+    ),
+    text(
+        "endpoint_policy",
+        "what the service endpoint policies on the VM's subnet do with a Storage flow, by \
+         their exports (`az network service-endpoint policy show` and the subnet's, with \
+         `--azure`; see [Service endpoint \
+         policies](AZURE-CONFIGURATION.md#service-endpoint-policies)): `listed` and the \
+         policy/definition that lists the account (by the name the flow's server name gives), \
+         `denied` when none does, `cannot-tell` (a definition listing a subscription or \
+         resource group, a policy not given); empty when no policy applies (none on the \
+         subnet, no `Microsoft.Storage` service endpoint), for private endpoints and other \
+         traffic",
     ),
     text(
         "storage_firewall",
@@ -418,6 +442,14 @@ impl Cells<'_> {
             Some(d) => self.text(&crate::render::private_dns::csv_cell(d)),
             None => self.end(),
         }
+        match &v.outbound {
+            Some(o) => self.text(&crate::render::outbound::csv_cell(o)),
+            None => self.end(),
+        }
+        match &v.endpoint_policy {
+            Some(p) => self.text(&crate::render::endpoint_policy::csv_cell(p)),
+            None => self.end(),
+        }
         match &v.storage {
             Some(sv) => self.text(&crate::render::storage::csv_cell(sv)),
             None => self.end(),
@@ -585,6 +617,8 @@ mod tests {
                 "firewall_rule",
                 "admin_rule",
                 "dns",
+                "outbound",
+                "endpoint_policy",
                 "storage_firewall"
             ]
         );

@@ -398,6 +398,17 @@ fn flows_that_matter(out: &mut dyn Write, sum: &Summary) -> std::io::Result<()> 
             let text = format!("dns: {}", render::private_dns::verdict_text(d));
             wrapped(out, "             ", 13, &for_terminal(&text))?;
         }
+        if let Some(o) = j.verdict.outbound.as_ref().filter(|o| !o.allowed()) {
+            let text = format!("way out: {}", render::outbound::way(o));
+            wrapped(out, "             ", 13, &for_terminal(&text))?;
+        }
+        if let Some(p) = &j.verdict.endpoint_policy {
+            let text = format!(
+                "service endpoint policy: {}",
+                render::endpoint_policy::text(p)
+            );
+            wrapped(out, "             ", 13, &for_terminal(&text))?;
+        }
     }
     let more = sum.matter.saturating_sub(listed.len() as u64);
     if more > 0 {

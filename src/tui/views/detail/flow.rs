@@ -93,6 +93,19 @@ fn identity_lines(f: &FlowRecord, v: &FlowVerdict, g: &Glyphs) -> Vec<Line<'stat
     out.extend(firewall_lines(v.firewall.as_ref()));
     out.extend(storage_lines(v.storage.as_ref()));
     out.extend(private_dns_lines(v.dns.as_ref()));
+    out.extend(outbound_lines(v.outbound.as_ref()));
+    if let Some(p) = &v.endpoint_policy {
+        let style = match p.allowed() {
+            Some(true) => PLAIN,
+            Some(false) => Style::new().fg(Color::Red),
+            None => YELLOW,
+        };
+        out.push(field(
+            "endpoint policy",
+            clean(&crate::render::endpoint_policy::text(p)),
+            style,
+        ));
+    }
     if let Some(vlan) = f.vlan {
         out.push(field("vlan", vlan.to_string(), PLAIN));
     }
@@ -243,6 +256,29 @@ pub(super) fn admin_lines(v: Option<&crate::model::AdminVerdict>) -> Vec<Line<'s
     let notes = crate::render::admin::notes(v);
     if !notes.is_empty() {
         out.push(field("admin rule", clean(&notes.join("; ")), DIM));
+    }
+    out
+}
+
+/// What the subnet's export (`--azure`) says of a flow's way out of the
+/// VM's subnet, and its notes.
+pub(super) fn outbound_lines(v: Option<&crate::model::OutboundVerdict>) -> Vec<Line<'static>> {
+    let Some(v) = v else {
+        return Vec::new();
+    };
+    let style = if v.allowed() {
+        PLAIN
+    } else {
+        Style::new().fg(Color::Red)
+    };
+    let mut out = vec![field(
+        "outbound",
+        clean(&crate::render::outbound::way(v)),
+        style,
+    )];
+    let notes = crate::render::outbound::notes(v);
+    if !notes.is_empty() {
+        out.push(field("outbound", clean(&notes.join("; ")), DIM));
     }
     out
 }

@@ -1,0 +1,174 @@
+//! Service endpoint policies: on a subnet with a `Microsoft.Storage` service
+//! endpoint, a policy lets Storage traffic reach only the accounts its
+//! definitions list. Microsoft's `ServiceEndpointPolicyGet.json` example in
+//! every shape `az` prints, `check` per endpoint and `analyze` per flow on
+//! `captures/private-subnet.pcap` (whose cache account is `asrcache1`).
+
+mod common;
+
+use common::{analyze, az_flat, data, microsoft_body, run};
+use serde_json::{Value, json};
+
+const ACCOUNT: &str =
+    "/subscriptions/subid1/resourceGroups/storageRg/providers/Microsoft.Storage/storageAccounts";
+
+fn scratch() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("asrscope-sep-")
+        .tempdir()
+        .unwrap()
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, v: &Value) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, serde_json::to_vec_pretty(v).unwrap()).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+/// Microsoft's example with its definition's resources replaced.
+fn policy(resources: &[&str], service: &str) -> Value {
+    let mut p = microsoft_body("ServiceEndpointPolicyGet");
+    let d = &mut p["properties"]["serviceEndpointPolicyDefinitions"][0]["properties"];
+    d["serviceResources"] = json!(resources);
+    d["service"] = json!(service);
+    p
+}
+
+fn check(args: &[&str]) -> Value {
+    let mut all = vec![
+        "check",
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+        "--format",
+        "json",
+    ];
+    all.extend_from_slice(args);
+    let (code, out, err) = run(&all);
+    assert!(code == 0 || code == 1, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+fn cache(v: &Value) -> &Value {
+    v["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "cache-storage")
+        .unwrap()
+}
+
+#[test]
+fn microsoft_example_in_every_shape_is_read_and_cannot_tell_without_the_account() {
+    let dir = scratch();
+    let rest = microsoft_body("ServiceEndpointPolicyGet");
+    let flat = az_flat(&rest);
+    for (shape, v) in [
+        ("rest", rest.clone()),
+        ("az", flat.clone()),
+        ("list", json!([flat])),
+        ("value", json!({"value": [rest]})),
+    ] {
+        let file = write(&dir, "p.json", &v);
+        let out = check(&["--azure", &data("sep-subnet.json"), "--azure", &file]);
+        assert!(
+            out["exports"].to_string().contains("endpoint-policy"),
+            "{shape}: {}",
+            out["exports"]
+        );
+        let r = cache(&out);
+        // The example lists a subscription, a group and an account: which
+        // account is the cache, check does not know.
+        assert_eq!(r["status"], "unknown", "{shape}");
+        assert_eq!(r["endpoint_policy"]["decision"], "cannot-tell", "{shape}");
+        assert_eq!(r["endpoint_policy"]["why"], "account-unknown", "{shape}");
+        assert_eq!(
+            r["endpoint_policy"]["policies"],
+            json!(["testServiceEndpointPolicy"])
+        );
+    }
+}
+
+#[test]
+fn a_policy_listing_no_storage_account_denies_the_cache_with_a_definition_to_add() {
+    let dir = scratch();
+    // Only a Global alias: no storage account is listed.
+    let p = write(
+        &dir,
+        "p.json",
+        &az_flat(&policy(&["/services/Azure"], "Global")),
+    );
+    let v = check(&["--azure", &data("sep-subnet.json"), "--azure", &p]);
+    let r = cache(&v);
+    assert_eq!(r["status"], "endpoint-policy-denied");
+    assert_eq!(r["endpoint_policy"]["decision"], "not-listed");
+    assert_eq!(v["ok"], false);
+    let fix = r["fix"].to_string();
+    assert!(
+        fix.contains("az network service-endpoint policy-definition create --resource-group 'rg1' --policy-name 'testServiceEndpointPolicy' --name 'asr-cache' --service Microsoft.Storage --service-resources"),
+        "{fix}"
+    );
+    // The other endpoints are not Storage: no policy verdict.
+    let aad = v["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "azure-ad")
+        .unwrap();
+    assert!(aad["endpoint_policy"].is_null());
+    // A subnet without the Storage service endpoint: no policy applies.
+    let mut subnet: Value =
+        serde_json::from_str(&std::fs::read_to_string(data("sep-subnet.json")).unwrap()).unwrap();
+    subnet["serviceEndpoints"] = json!([]);
+    let s = write(&dir, "s.json", &subnet);
+    let v = check(&["--azure", &s, "--azure", &p]);
+    assert!(cache(&v)["endpoint_policy"].is_null());
+    assert_eq!(cache(&v)["status"], "ok");
+}
+
+#[test]
+fn analyze_tells_the_cache_account_by_its_name() {
+    let dir = scratch();
+    let flow = |v: &Value| {
+        v["flows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["server_name"] == "asrcache1.blob.core.windows.net")
+            .unwrap()["endpoint_policy"]
+            .clone()
+    };
+    let other = format!("{ACCOUNT}/stAccount");
+    let listed = format!("{ACCOUNT}/asrcache1");
+    let cases = [
+        (vec![other.as_str()], "not-listed"),
+        (vec![other.as_str(), listed.as_str()], "listed"),
+        (vec!["/subscriptions/subid1"], "cannot-tell"),
+    ];
+    for (resources, want) in cases {
+        let p = write(&dir, "p.json", &policy(&resources, "Microsoft.Storage"));
+        let (_, v) = analyze(
+            "private-subnet.pcap",
+            &["--azure", &data("sep-subnet.json"), "--azure", &p],
+        );
+        let e = flow(&v);
+        assert_eq!(e["decision"], want, "{resources:?}: {e}");
+        assert_eq!(e["account"], "asrcache1");
+    }
+    // The CSV column.
+    let p = write(&dir, "p.json", &policy(&[&other], "Microsoft.Storage"));
+    let c = common::capture("private-subnet.pcap");
+    let subnet = data("sep-subnet.json");
+    let (code, csv, err) = run(&[
+        "analyze", "--csv", "-", "--azure", &subnet, "--azure", &p, &c,
+    ]);
+    assert!(code == 0 || code == 1, "{err}");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header.last(), Some(&"endpoint_policy"));
+    assert!(
+        lines.any(|l| l.contains("asrcache1") && l.ends_with(",denied")),
+        "{csv}"
+    );
+}
