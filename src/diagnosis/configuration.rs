@@ -223,6 +223,8 @@ struct Prefixes {
     fw_unknown: usize,
     firewall: Option<FirewallVerdict>,
     admin: AdminTally,
+    no_outbound: usize,
+    outbound: Option<OutboundVerdict>,
 }
 
 /// What the security admin rules do to the prefixes of a tag: how many
@@ -260,8 +262,6 @@ impl AdminTally {
         let kept = self.worst.take();
         self.worst = worse(kept, Some(v), AdminVerdict::harm);
     }
-    no_outbound: usize,
-    outbound: Option<OutboundVerdict>,
 }
 
 /// How bad an NSG verdict is for a requirement: a deny, then one that
