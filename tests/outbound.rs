@@ -251,17 +251,7 @@ fn analyze_cites_the_subnet_setting_or_drops_the_signature() {
     let subnet_file = data("outbound-private-subnet.json");
     let (code, csv, err) = run(&["analyze", "--csv", "-", "--azure", &subnet_file, &c]);
     assert!(code == 0 || code == 1, "{err}");
-    let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = header.iter().position(|h| *h == "outbound").unwrap();
-    // Before `endpoint_policy`, the last column (empty here: no policy).
-    assert_eq!(col, header.len() - 2);
-    let cells: Vec<String> = lines
-        .map(|l| {
-            let l = l.strip_suffix(',').unwrap();
-            l.rsplit(',').next().unwrap().trim_matches('"').to_string()
-        })
-        .collect();
+    let cells = common::csv_column(&csv, "outbound");
     assert!(
         cells.iter().any(|c| c == "no-outbound subnet1"),
         "{cells:?}"

@@ -318,3 +318,20 @@ pub fn analysis(name: &str) -> asrscope::model::Analysis {
         .unwrap()
         .analysis
 }
+
+/// The cells of one column of `analyze --csv`'s output, by the column's
+/// name in the header (each layer appends its own column, so no test
+/// counts columns from either end).
+#[allow(dead_code)]
+pub fn csv_column(csv: &str, column: &str) -> Vec<String> {
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let at = r
+        .headers()
+        .expect("a CSV header")
+        .iter()
+        .position(|h| h == column)
+        .unwrap_or_else(|| panic!("no column {column} in the CSV"));
+    r.records()
+        .map(|rec| rec.expect("a CSV row")[at].to_string())
+        .collect()
+}
