@@ -353,16 +353,10 @@ pub fn network_from(
     azure: &[PathBuf],
     tags: &TagDb,
 ) -> anyhow::Result<crate::azure::Network> {
-    use crate::azure::kind::{self, ExportKind};
+    use crate::azure::kind::ExportKind;
     use crate::model::ExportRead;
     let name = |p: &Path| crate::sanitize::for_terminal(&p.display().to_string());
-    let (mut all_nsgs, mut all_routes) = (Vec::new(), Vec::new());
-    let mut firewalls = crate::azure::firewall::Exports::default();
-    let mut storage = Vec::new();
-    let mut private_dns = crate::azure::private_dns::PrivateDns::default();
-    let mut placement = crate::azure::placement::Placement::default();
-    let mut admin_pages = Vec::new();
-    let mut policies = Vec::new();
+    let mut got = Exports::default();
     let mut read = Vec::new();
     let given = nsgs
         .iter()
@@ -374,103 +368,133 @@ pub fn network_from(
         let what = match flag {
             Given::Nsg => ExportKind::Nsg,
             Given::Routes => ExportKind::Routes,
-            // The shape is told in one pass; the file is checked as JSON
-            // only when no shape was found, to say why. A file of a known
-            // shape is checked by its reader (which refuses duplicate keys).
-            Given::Any => kind::sniff(&text).map_or_else(
-                || {
-                    let why = match crate::azure::json::check(text.as_bytes()) {
-                        Err(crate::azure::json::Error::Syntax(e)) => format!("not JSON ({e})"),
-                        Err(crate::azure::json::Error::Duplicate(d)) => {
-                            format!("{d}; export the file again with `az`")
-                        }
-                        Ok(()) => crate::render::network::UNKNOWN_EXPORT.to_string(),
-                    };
-                    Err(anyhow::anyhow!("{}: {why}", name(p)))
-                },
-                Ok,
-            )?,
+            Given::Any => kind_of(&text).map_err(|why| anyhow::anyhow!("{}: {why}", name(p)))?,
         };
-        let fail = |e: &dyn std::fmt::Display| anyhow::anyhow!("{}: {e}", name(p));
-        let items = match what {
-            ExportKind::Nsg => {
-                let got = crate::azure::nsg::parse_nsgs(&text).map_err(|e| fail(&e))?;
-                drop(text);
-                let n = got.len();
-                all_nsgs.extend(got);
-                n
-            }
-            ExportKind::Routes => {
-                let got = crate::azure::routes::parse_routes(&text).map_err(|e| fail(&e))?;
-                // The text goes before the routes are moved: a large export
-                // is held once, not twice.
-                drop(text);
-                let n = got.len();
-                all_routes.extend(got);
-                n
-            }
-            ExportKind::StorageAccount => {
-                let got =
-                    crate::azure::storage::parse_storage_accounts(&text).map_err(|e| fail(&e))?;
-                let n = got.len();
-                storage.extend(got);
-                n
-            }
-            ExportKind::PrivateDnsZone
-            | ExportKind::PrivateDnsLinks
-            | ExportKind::PrivateDnsRecords => {
-                let got =
-                    crate::azure::private_dns::parse_private_dns(&text).map_err(|e| fail(&e))?;
-                let n = got.items();
-                private_dns.extend(got);
-                n
-            }
-            ExportKind::EndpointPolicy => {
-                let got = crate::azure::endpoint_policy::parse_endpoint_policies(&text)
-                    .map_err(|e| fail(&e))?;
-                let n = got.len();
-                policies.extend(got);
-                n
-            }
-            ExportKind::Nic | ExportKind::Subnet | ExportKind::Vnet => {
-                let (nics, got) =
-                    crate::azure::placement::parse_placement(&text).map_err(|e| fail(&e))?;
-                let n = nics.len() + got.subnets.len() + got.vnets.len();
-                placement.add(nics, got).map_err(|e| fail(&e))?;
-                n
-            }
-            ExportKind::AdminRules => {
-                let got = crate::azure::admin::parse_admin_rules(&text).map_err(|e| fail(&e))?;
-                let n = got.rules.len();
-                admin_pages.push(got);
-                n
-            }
-            _ => {
-                let got =
-                    crate::azure::firewall::parse_firewall_exports(&text).map_err(|e| fail(&e))?;
-                let n = got.policies.len()
-                    + got.groups.len()
-                    + got.firewalls.len()
-                    + got.ip_groups.len();
-                firewalls.extend(got);
-                n
-            }
-        };
+        let items = got
+            .read(what, text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", name(p)))?;
         read.push(ExportRead {
             file: name(p),
             kind: what,
             items,
         });
     }
-    let mut network = crate::azure::Network::new(all_nsgs, all_routes, tags)
-        .with_firewalls(firewalls)
-        .with_admin(admin_pages);
-    network.storage = storage;
-    network.private_dns = private_dns;
-    network.placement = placement;
-    network.endpoint_policies = policies;
+    let mut network = crate::azure::Network::new(got.nsgs, got.routes, tags)
+        .with_firewalls(got.firewalls)
+        .with_admin(got.admin_pages);
+    network.storage = got.storage;
+    network.private_dns = got.private_dns;
+    network.placement = got.placement;
+    network.endpoint_policies = got.policies;
     network.exports = read;
     Ok(network)
+}
+
+/// An `--azure` export's kind, told by its shape in one pass; the file is
+/// checked as JSON only when no shape was found, to say why. A file of a
+/// known shape is checked by its reader (which refuses duplicate keys).
+fn kind_of(text: &str) -> Result<crate::azure::kind::ExportKind, String> {
+    crate::azure::kind::sniff(text).ok_or_else(|| {
+        match crate::azure::json::check(text.as_bytes()) {
+            Err(crate::azure::json::Error::Syntax(e)) => format!("not JSON ({e})"),
+            Err(crate::azure::json::Error::Duplicate(d)) => {
+                format!("{d}; export the file again with `az`")
+            }
+            Ok(()) => crate::render::network::UNKNOWN_EXPORT.to_string(),
+        }
+    })
+}
+
+/// Every export read so far, by layer.
+#[derive(Default)]
+struct Exports {
+    nsgs: Vec<crate::azure::nsg::Nsg>,
+    routes: Vec<crate::azure::routes::Route>,
+    firewalls: crate::azure::firewall::Exports,
+    storage: Vec<crate::azure::storage::Account>,
+    private_dns: crate::azure::private_dns::PrivateDns,
+    placement: crate::azure::placement::Placement,
+    admin_pages: Vec<crate::azure::admin::Page>,
+    policies: Vec<crate::azure::endpoint_policy::EndpointPolicy>,
+}
+
+impl Exports {
+    /// Reads one export of kind `what` into its layer; how many items it
+    /// held, or what is wrong with it.
+    fn read(
+        &mut self,
+        what: crate::azure::kind::ExportKind,
+        text: String,
+    ) -> Result<usize, String> {
+        use crate::azure::kind::ExportKind;
+        let e = |e: &dyn std::fmt::Display| e.to_string();
+        Ok(match what {
+            ExportKind::Nsg => {
+                let got = crate::azure::nsg::parse_nsgs(&text).map_err(|x| e(&x))?;
+                drop(text);
+                let n = got.len();
+                self.nsgs.extend(got);
+                n
+            }
+            ExportKind::Routes => {
+                let got = crate::azure::routes::parse_routes(&text).map_err(|x| e(&x))?;
+                // The text goes before the routes are moved: a large export
+                // is held once, not twice.
+                drop(text);
+                let n = got.len();
+                self.routes.extend(got);
+                n
+            }
+            ExportKind::StorageAccount => {
+                let got =
+                    crate::azure::storage::parse_storage_accounts(&text).map_err(|x| e(&x))?;
+                let n = got.len();
+                self.storage.extend(got);
+                n
+            }
+            ExportKind::PrivateDnsZone
+            | ExportKind::PrivateDnsLinks
+            | ExportKind::PrivateDnsRecords => {
+                let got = crate::azure::private_dns::parse_private_dns(&text).map_err(|x| e(&x))?;
+                let n = got.items();
+                self.private_dns.extend(got);
+                n
+            }
+            ExportKind::EndpointPolicy => {
+                let got = crate::azure::endpoint_policy::parse_endpoint_policies(&text)
+                    .map_err(|x| e(&x))?;
+                let n = got.len();
+                self.policies.extend(got);
+                n
+            }
+            ExportKind::Nic | ExportKind::Subnet | ExportKind::Vnet => {
+                let (nics, got) =
+                    crate::azure::placement::parse_placement(&text).map_err(|x| e(&x))?;
+                let n = nics.len() + got.subnets.len() + got.vnets.len();
+                self.placement.add(nics, got).map_err(|x| e(&x))?;
+                n
+            }
+            ExportKind::AdminRules => {
+                let got = crate::azure::admin::parse_admin_rules(&text).map_err(|x| e(&x))?;
+                let n = got.rules.len();
+                self.admin_pages.push(got);
+                n
+            }
+            ExportKind::FirewallPolicy
+            | ExportKind::RuleCollectionGroups
+            | ExportKind::Firewall
+            | ExportKind::IpGroup => {
+                let got =
+                    crate::azure::firewall::parse_firewall_exports(&text).map_err(|x| e(&x))?;
+                let n = got.policies.len()
+                    + got.groups.len()
+                    + got.firewalls.len()
+                    + got.ip_groups.len();
+                self.firewalls.extend(got);
+                n
+            }
+        })
+    }
 }
 
 #[cfg(test)]

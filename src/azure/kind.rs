@@ -283,134 +283,136 @@ impl<'de> Visitor<'de> for Walk<'_> {
 mod tests {
     use super::*;
 
+    /// Shapes and the kind each is told as.
+    const CASES: &[(&str, Option<ExportKind>)] = &[
+        (
+            r#"{"value": [{"effectiveSecurityRules": []}]}"#,
+            Some(ExportKind::Nsg),
+        ),
+        (
+            r#"{"name": "n", "securityRules": []}"#,
+            Some(ExportKind::Nsg),
+        ),
+        (
+            r#"{"properties": {"routes": []}}"#,
+            Some(ExportKind::Routes),
+        ),
+        (
+            r#"{"value": [{"addressPrefix": ["0.0.0.0/0"], "nextHopType": "Internet"}]}"#,
+            Some(ExportKind::Routes),
+        ),
+        (
+            r#"[{"name": "g", "priority": 100, "ruleCollections": []}]"#,
+            Some(ExportKind::RuleCollectionGroups),
+        ),
+        (
+            r#"{"value": [{"properties": {"priority": 1, "ruleCollections": []}}]}"#,
+            Some(ExportKind::RuleCollectionGroups),
+        ),
+        (
+            r#"{"properties": {"threatIntelMode": "Alert", "ruleCollectionGroups": []}}"#,
+            Some(ExportKind::FirewallPolicy),
+        ),
+        (
+            r#"{"type": "Microsoft.Network/firewallPolicies", "properties": {}}"#,
+            Some(ExportKind::FirewallPolicy),
+        ),
+        (
+            r#"{"ipConfigurations": [], "threatIntelMode": "Alert"}"#,
+            Some(ExportKind::Firewall),
+        ),
+        (
+            r#"{"properties": {"ipAddresses": ["10.0.0.0/8"]}}"#,
+            Some(ExportKind::IpGroup),
+        ),
+        (
+            r#"{"type": "Microsoft.Storage/storageAccounts", "name": "c", "networkRuleSet": {}}"#,
+            Some(ExportKind::StorageAccount),
+        ),
+        (
+            r#"[{"name": "c", "networkRuleSet": {"defaultAction": "Deny"}, "dnsEndpointType": "Standard"}]"#,
+            Some(ExportKind::StorageAccount),
+        ),
+        (
+            r#"{"properties": {"networkAcls": {"bypass": "AzureServices"}}}"#,
+            Some(ExportKind::StorageAccount),
+        ),
+        (
+            r#"[{"name": "l", "registrationEnabled": false, "virtualNetwork": {"id": "/v"}}]"#,
+            Some(ExportKind::PrivateDnsLinks),
+        ),
+        (
+            r#"{"value": [{"type": "Microsoft.Network/privateDnsZones/virtualNetworkLinks", "properties": {}}]}"#,
+            Some(ExportKind::PrivateDnsLinks),
+        ),
+        (
+            r#"[{"name": "a", "aRecords": [{"ipv4Address": "10.0.0.5"}]}]"#,
+            Some(ExportKind::PrivateDnsRecords),
+        ),
+        (
+            r#"{"type": "Microsoft.Network/privateDnsZones", "properties": {}}"#,
+            Some(ExportKind::PrivateDnsZone),
+        ),
+        (
+            r#"{"name": "z", "numberOfVirtualNetworkLinks": 0}"#,
+            Some(ExportKind::PrivateDnsZone),
+        ),
+        // A NIC has a firewall's `ipConfigurations` and a policy's
+        // `dnsSettings`.
+        (
+            r#"{"ipConfigurations": [], "dnsSettings": {}, "macAddress": "00-0D-3A-1B-C7-21"}"#,
+            Some(ExportKind::Nic),
+        ),
+        (
+            r#"{"type": "Microsoft.Network/networkInterfaces", "properties": {"ipConfigurations": []}}"#,
+            Some(ExportKind::Nic),
+        ),
+        // A subnet's `routeTable` and the NICs' `ipConfigurations` it holds.
+        (
+            r#"{"routeTable": {"id": "x"}, "ipConfigurations": [{"id": "y"}], "privateEndpointNetworkPolicies": "Disabled"}"#,
+            Some(ExportKind::Subnet),
+        ),
+        (
+            r#"{"id": "s", "properties": {"addressPrefix": "10.0.0.0/16"}}"#,
+            Some(ExportKind::Subnet),
+        ),
+        (
+            r#"[{"type": "Microsoft.Network/virtualNetworks/subnets", "routeTable": {"id": "x", "routes": []}}]"#,
+            Some(ExportKind::Subnet),
+        ),
+        // A virtual network, its subnets' types and marks within.
+        (
+            r#"{"type": "Microsoft.Network/virtualNetworks", "subnets": [{"type": "Microsoft.Network/virtualNetworks/subnets", "defaultOutboundAccess": false}]}"#,
+            Some(ExportKind::Vnet),
+        ),
+        (
+            r#"{"properties": {"addressSpace": {}, "subnets": [{"properties": {"ipConfigurations": []}}]}}"#,
+            Some(ExportKind::Vnet),
+        ),
+        (
+            r#"{"value": [{"kind": "Custom", "ruleCollectionAppliesToGroups": [], "access": "Deny"}], "skipToken": "t"}"#,
+            Some(ExportKind::AdminRules),
+        ),
+        (
+            r#"[{"id": "/x/rules/r", "configurationDescription": "c", "properties": {"priority": 1}}]"#,
+            Some(ExportKind::AdminRules),
+        ),
+        (
+            r#"{"type": "Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/rules", "properties": {"access": "Deny"}}"#,
+            Some(ExportKind::AdminRules),
+        ),
+        (
+            r#"{"serviceEndpointPolicyDefinitions": [], "subnets": [{"id": "s", "serviceEndpointPolicies": []}]}"#,
+            Some(ExportKind::EndpointPolicy),
+        ),
+        (r#"{"something": "else"}"#, None),
+        (r#"[1, 2, 3]"#, None),
+        (r#""text""#, None),
+    ];
+
     #[test]
     fn shapes_tell_their_kind() {
-        let cases = [
-            (
-                r#"{"value": [{"effectiveSecurityRules": []}]}"#,
-                Some(ExportKind::Nsg),
-            ),
-            (
-                r#"{"name": "n", "securityRules": []}"#,
-                Some(ExportKind::Nsg),
-            ),
-            (
-                r#"{"properties": {"routes": []}}"#,
-                Some(ExportKind::Routes),
-            ),
-            (
-                r#"{"value": [{"addressPrefix": ["0.0.0.0/0"], "nextHopType": "Internet"}]}"#,
-                Some(ExportKind::Routes),
-            ),
-            (
-                r#"[{"name": "g", "priority": 100, "ruleCollections": []}]"#,
-                Some(ExportKind::RuleCollectionGroups),
-            ),
-            (
-                r#"{"value": [{"properties": {"priority": 1, "ruleCollections": []}}]}"#,
-                Some(ExportKind::RuleCollectionGroups),
-            ),
-            (
-                r#"{"properties": {"threatIntelMode": "Alert", "ruleCollectionGroups": []}}"#,
-                Some(ExportKind::FirewallPolicy),
-            ),
-            (
-                r#"{"type": "Microsoft.Network/firewallPolicies", "properties": {}}"#,
-                Some(ExportKind::FirewallPolicy),
-            ),
-            (
-                r#"{"ipConfigurations": [], "threatIntelMode": "Alert"}"#,
-                Some(ExportKind::Firewall),
-            ),
-            (
-                r#"{"properties": {"ipAddresses": ["10.0.0.0/8"]}}"#,
-                Some(ExportKind::IpGroup),
-            ),
-            (
-                r#"{"type": "Microsoft.Storage/storageAccounts", "name": "c", "networkRuleSet": {}}"#,
-                Some(ExportKind::StorageAccount),
-            ),
-            (
-                r#"[{"name": "c", "networkRuleSet": {"defaultAction": "Deny"}, "dnsEndpointType": "Standard"}]"#,
-                Some(ExportKind::StorageAccount),
-            ),
-            (
-                r#"{"properties": {"networkAcls": {"bypass": "AzureServices"}}}"#,
-                Some(ExportKind::StorageAccount),
-            ),
-            (
-                r#"[{"name": "l", "registrationEnabled": false, "virtualNetwork": {"id": "/v"}}]"#,
-                Some(ExportKind::PrivateDnsLinks),
-            ),
-            (
-                r#"{"value": [{"type": "Microsoft.Network/privateDnsZones/virtualNetworkLinks", "properties": {}}]}"#,
-                Some(ExportKind::PrivateDnsLinks),
-            ),
-            (
-                r#"[{"name": "a", "aRecords": [{"ipv4Address": "10.0.0.5"}]}]"#,
-                Some(ExportKind::PrivateDnsRecords),
-            ),
-            (
-                r#"{"type": "Microsoft.Network/privateDnsZones", "properties": {}}"#,
-                Some(ExportKind::PrivateDnsZone),
-            ),
-            (
-                r#"{"name": "z", "numberOfVirtualNetworkLinks": 0}"#,
-                Some(ExportKind::PrivateDnsZone),
-            ),
-            // A NIC has a firewall's `ipConfigurations` and a policy's
-            // `dnsSettings`.
-            (
-                r#"{"ipConfigurations": [], "dnsSettings": {}, "macAddress": "00-0D-3A-1B-C7-21"}"#,
-                Some(ExportKind::Nic),
-            ),
-            (
-                r#"{"type": "Microsoft.Network/networkInterfaces", "properties": {"ipConfigurations": []}}"#,
-                Some(ExportKind::Nic),
-            ),
-            // A subnet's `routeTable` and the NICs' `ipConfigurations` it holds.
-            (
-                r#"{"routeTable": {"id": "x"}, "ipConfigurations": [{"id": "y"}], "privateEndpointNetworkPolicies": "Disabled"}"#,
-                Some(ExportKind::Subnet),
-            ),
-            (
-                r#"{"id": "s", "properties": {"addressPrefix": "10.0.0.0/16"}}"#,
-                Some(ExportKind::Subnet),
-            ),
-            (
-                r#"[{"type": "Microsoft.Network/virtualNetworks/subnets", "routeTable": {"id": "x", "routes": []}}]"#,
-                Some(ExportKind::Subnet),
-            ),
-            // A virtual network, its subnets' types and marks within.
-            (
-                r#"{"type": "Microsoft.Network/virtualNetworks", "subnets": [{"type": "Microsoft.Network/virtualNetworks/subnets", "defaultOutboundAccess": false}]}"#,
-                Some(ExportKind::Vnet),
-            ),
-            (
-                r#"{"properties": {"addressSpace": {}, "subnets": [{"properties": {"ipConfigurations": []}}]}}"#,
-                Some(ExportKind::Vnet),
-            ),
-            (
-                r#"{"value": [{"kind": "Custom", "ruleCollectionAppliesToGroups": [], "access": "Deny"}], "skipToken": "t"}"#,
-                Some(ExportKind::AdminRules),
-            ),
-            (
-                r#"[{"id": "/x/rules/r", "configurationDescription": "c", "properties": {"priority": 1}}]"#,
-                Some(ExportKind::AdminRules),
-            ),
-            (
-                r#"{"type": "Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/rules", "properties": {"access": "Deny"}}"#,
-                Some(ExportKind::AdminRules),
-            ),
-            (
-                r#"{"serviceEndpointPolicyDefinitions": [], "subnets": [{"id": "s", "serviceEndpointPolicies": []}]}"#,
-                Some(ExportKind::EndpointPolicy),
-            ),
-            (r#"{"something": "else"}"#, None),
-            (r#"[1, 2, 3]"#, None),
-            (r#""text""#, None),
-        ];
-        for (text, want) in cases {
+        for &(text, want) in CASES {
             assert_eq!(sniff(text), want, "{text}");
         }
     }
