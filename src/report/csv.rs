@@ -175,13 +175,13 @@ pub const COLUMNS: [Column; 39] = [
         "nsg_rule",
         "every NSG on the path in evaluation order with the rule that decided in it \
          (`vm01-nic-nsg/Allow-Storage allow; vm01-subnet-nsg/AllowInternetOutBound allow`; \
-         `deny`, or `unknown` when the export cannot tell); from `--nsg` (see [NSG rules and \
-         routes](AZURE-CONFIGURATION.md)), for Site Recovery flows",
+         `deny`, or `unknown` when the export cannot tell); from `--nsg` (see [Azure \
+         configuration](AZURE-CONFIGURATION.md)), for Site Recovery flows",
     ),
     text(
         "route_next_hop",
         "the next hop of the route the flow takes (`VirtualAppliance 10.0.0.4`); from \
-         `--routes` (see [NSG rules and routes](AZURE-CONFIGURATION.md)), for Site Recovery \
+         `--routes` (see [Azure configuration](AZURE-CONFIGURATION.md)), for Site Recovery \
          flows",
     ),
     plain(
@@ -210,8 +210,8 @@ pub const COLUMNS: [Column; 39] = [
          rule that decided as `policy/group/collection/rule` (a classic rule as \
          `collection/rule`) and `allow`, `deny` or `dnat`; `default-deny` when no rule \
          matches; `cannot-tell` when the exports cannot (an FQDN tag, a web category, an \
-         export not given); empty without firewall exports (`--azure`, see [NSG rules and \
-         routes](AZURE-CONFIGURATION.md)) or when the route leads to no firewall, and for \
+         export not given); empty without firewall exports (`--azure`, see [Azure \
+         configuration](AZURE-CONFIGURATION.md)) or when the route leads to no firewall, and for \
          other traffic than Site Recovery's",
     ),
     text(
