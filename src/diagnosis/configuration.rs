@@ -707,8 +707,19 @@ fn storage_judgement(r: &mut ConfigRequirement, network: &Network, source: &Regi
 /// connection, so a zone not linked to the VM's network, or a record it
 /// lacks, decides the status over every later layer; their verdicts stay
 /// as evidence. A custom DNS server is said, with the forwarder it needs.
+/// The cache account's name is known from a storage account export: its
+/// blob endpoint's record is then the one the zone must hold.
 fn dns_judgement(r: &mut ConfigRequirement, network: &Network, cloud: Cloud) {
-    let Some(v) = network.dns_verdict(r.id, cloud, &[]) else {
+    let names: Vec<&str> = if r.id == EndpointId::CacheStorage {
+        network
+            .storage
+            .iter()
+            .map(|a| a.blob_host.as_str())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let Some(v) = network.dns_verdict(r.id, cloud, &names) else {
         return;
     };
     match &v.decision {
