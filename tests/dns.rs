@@ -429,3 +429,43 @@ fn a_private_answer_the_exports_say_cannot_be_is_a_stale_export() {
             .any(|f| f["about"]["kind"] == "dns-export-contradicted")
     );
 }
+
+#[test]
+fn check_names_the_cache_accounts_record_from_its_storage_export() {
+    // The zone holds `otheraccount` only; the storage account export says
+    // the cache account is `asrcache1`.
+    let (code, v) = check(&[
+        "dns-links-linked.json",
+        "dns-records-blob.json",
+        "dns-vnet.json",
+        "storage-deny-subnet.json",
+    ]);
+    assert_eq!(code, 1);
+    let cache = requirement(&v, "cache-storage");
+    assert_eq!(cache["status"], "dns-record-missing", "{cache}");
+    assert_eq!(cache["dns"]["names"], json!(["asrcache1"]), "{cache}");
+    let fix = &texts(&cache["fix"])[0];
+    assert!(
+        fix.contains(
+            "--zone-name 'privatelink.blob.core.windows.net' --record-set-name 'asrcache1'"
+        ),
+        "{fix}"
+    );
+    // Its record there: the zone answers for it (the account's own
+    // firewall decides next).
+    let (_, v) = check(&[
+        "dns-links-linked.json",
+        "dns-records-blob-asrcache1.json",
+        "dns-vnet.json",
+        "storage-deny-subnet.json",
+    ]);
+    let cache = requirement(&v, "cache-storage");
+    assert_eq!(cache["dns"]["outcome"], "resolves", "{cache}");
+    assert_ne!(cache["status"], "dns-record-missing");
+    assert!(
+        !texts(&cache["dns"]["notes"])
+            .iter()
+            .any(|n| n.contains("holds 2 A records")),
+        "{cache}"
+    );
+}

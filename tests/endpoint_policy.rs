@@ -174,3 +174,180 @@ fn analyze_tells_the_cache_account_by_its_name() {
         "{csv}"
     );
 }
+
+/// The cache account export (`storage-deny-subnet.json`: `asrcache1` in
+/// subscription `00000000-…`, group `asr-rg`), its firewall opened so only
+/// the policy decides.
+fn open_account(dir: &tempfile::TempDir) -> String {
+    let mut a: Value =
+        serde_json::from_str(&std::fs::read_to_string(data("storage-deny-subnet.json")).unwrap())
+            .unwrap();
+    a["networkRuleSet"]["defaultAction"] = json!("Allow");
+    write(dir, "account.json", &a)
+}
+
+#[test]
+fn check_knows_the_cache_account_from_its_storage_export() {
+    let dir = scratch();
+    let account = open_account(&dir);
+    let sub = "/subscriptions/00000000-0000-0000-0000-000000000000";
+    let group = format!("{sub}/resourceGroups/asr-rg");
+    let id = format!("{group}/providers/Microsoft.Storage/storageAccounts/asrcache1");
+    for listed in [sub, group.as_str(), id.as_str()] {
+        let p = write(
+            &dir,
+            "p.json",
+            &az_flat(&policy(&[listed], "Microsoft.Storage")),
+        );
+        let v = check(&[
+            "--azure",
+            &data("sep-subnet.json"),
+            "--azure",
+            &p,
+            "--azure",
+            &account,
+        ]);
+        let r = cache(&v);
+        assert_eq!(r["endpoint_policy"]["decision"], "listed", "{listed}: {r}");
+        assert_eq!(r["endpoint_policy"]["resource"], listed);
+        assert_eq!(r["endpoint_policy"]["account"], "asrcache1");
+        assert_eq!(r["status"], "ok", "{listed}");
+    }
+    // Microsoft's example lists subid1, a group of it and `stAccount`:
+    // none holds the account, so it is denied, with its id to add.
+    let p = write(
+        &dir,
+        "p.json",
+        &az_flat(&microsoft_body("ServiceEndpointPolicyGet")),
+    );
+    let v = check(&[
+        "--azure",
+        &data("sep-subnet.json"),
+        "--azure",
+        &p,
+        "--azure",
+        &account,
+    ]);
+    let r = cache(&v);
+    assert_eq!(r["endpoint_policy"]["decision"], "not-listed", "{r}");
+    assert_eq!(r["status"], "endpoint-policy-denied");
+    assert_eq!(v["ok"], false);
+    let fix = r["fix"].to_string();
+    assert!(
+        fix.contains(&format!("--service-resources '{id}'")),
+        "{fix}"
+    );
+}
+
+#[test]
+fn analyze_knows_the_cache_account_id_from_its_storage_export() {
+    let dir = scratch();
+    let account = open_account(&dir);
+    let flow = |v: &Value| {
+        v["flows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["server_name"] == "asrcache1.blob.core.windows.net")
+            .unwrap()["endpoint_policy"]
+            .clone()
+    };
+    for (listed, want) in [
+        (
+            "/subscriptions/00000000-0000-0000-0000-000000000000",
+            "listed",
+        ),
+        ("/subscriptions/subid1", "not-listed"),
+    ] {
+        let p = write(&dir, "p.json", &policy(&[listed], "Microsoft.Storage"));
+        let (_, v) = analyze(
+            "private-subnet.pcap",
+            &[
+                "--azure",
+                &data("sep-subnet.json"),
+                "--azure",
+                &p,
+                "--azure",
+                &account,
+            ],
+        );
+        assert_eq!(flow(&v)["decision"], want, "{listed}: {}", flow(&v));
+    }
+}
+
+#[test]
+fn analyze_blocks_the_cache_line_when_a_policy_does_not_list_the_account() {
+    let dir = scratch();
+    let cache_line = |v: &Value| {
+        v["diagnosis"]["requirements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == "cache-storage")
+            .unwrap()
+            .clone()
+    };
+    let finding = |v: &Value| {
+        v["diagnosis"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["about"]["kind"] == "endpoint-policy")
+            .cloned()
+    };
+    // A policy listing stAccount, not asrcache1.
+    let other = format!("{ACCOUNT}/stAccount");
+    let p = write(&dir, "p.json", &policy(&[&other], "Microsoft.Storage"));
+    let (code, v) = analyze(
+        "private-subnet.pcap",
+        &["--azure", &data("sep-subnet.json"), "--azure", &p],
+    );
+    assert_eq!(code, 1);
+    let r = cache_line(&v);
+    assert_eq!(r["status"], "blocked", "{r}");
+    assert_eq!(r["cause"]["kind"], "endpoint-policy-denies", "{r}");
+    assert_eq!(r["cause"]["account"], "asrcache1");
+    assert_eq!(r["endpoint_policy"]["decision"], "not-listed");
+    assert!(r["outbound"].is_object(), "{r}");
+    let f = finding(&v).expect("an endpoint-policy finding");
+    assert_eq!(f["severity"], "critical");
+    let evidence = f["evidence"].to_string();
+    assert!(evidence.contains("not stated by Microsoft"), "{evidence}");
+    let fix = f["fix"].to_string();
+    assert!(
+        fix.contains("az network service-endpoint policy-definition create --resource-group 'rg1' --policy-name 'testServiceEndpointPolicy' --name 'asr-cache' --service Microsoft.Storage --service-resources '/subscriptions/<subscription>/resourceGroups/<resource-group>/providers/Microsoft.Storage/storageAccounts/asrcache1'"),
+        "{fix}"
+    );
+    // Microsoft's example (subid1, a group of it, stAccount) with the
+    // account's export: denied, and the fix names the account's id.
+    let p = write(&dir, "p.json", &microsoft_body("ServiceEndpointPolicyGet"));
+    let account = open_account(&dir);
+    let (_, v) = analyze(
+        "private-subnet.pcap",
+        &[
+            "--azure",
+            &data("sep-subnet.json"),
+            "--azure",
+            &p,
+            "--azure",
+            &account,
+        ],
+    );
+    assert_eq!(cache_line(&v)["status"], "blocked");
+    let fix = finding(&v).expect("an endpoint-policy finding")["fix"].to_string();
+    assert!(
+        fix.contains("--service-resources '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/asr-rg/providers/Microsoft.Storage/storageAccounts/asrcache1'"),
+        "{fix}"
+    );
+    // The account listed: no finding, and the line is not blocked by it.
+    let listed = format!("{ACCOUNT}/asrcache1");
+    let p = write(&dir, "p.json", &policy(&[&listed], "Microsoft.Storage"));
+    let (_, v) = analyze(
+        "private-subnet.pcap",
+        &["--azure", &data("sep-subnet.json"), "--azure", &p],
+    );
+    assert!(finding(&v).is_none());
+    let r = cache_line(&v);
+    assert_eq!(r["endpoint_policy"]["decision"], "listed");
+    assert_ne!(r["cause"]["kind"], "endpoint-policy-denies");
+}

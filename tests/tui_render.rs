@@ -774,3 +774,52 @@ fn detail_of_a_cache_flow_gives_the_storage_accounts_answer() {
     );
     assert!(text.contains("publicNetworkAccess Disabled"), "{text}");
 }
+
+#[test]
+fn requirement_detail_gives_the_way_out_and_the_endpoint_policy() {
+    // Microsoft's example policy lists stAccount, not the capture's
+    // asrcache1 (by name): denied.
+    let dir = tempfile::Builder::new()
+        .prefix("asrscope-tui-sep-")
+        .tempdir()
+        .unwrap();
+    let policy = dir.path().join("policy.json");
+    let mut p = common::microsoft_body("ServiceEndpointPolicyGet");
+    p["properties"]["serviceEndpointPolicyDefinitions"][0]["properties"]["serviceResources"] = serde_json::json!(
+        [
+            "/subscriptions/subid1/resourceGroups/storageRg/providers/Microsoft.Storage/storageAccounts/stAccount"
+        ]
+    );
+    std::fs::write(&policy, p.to_string()).unwrap();
+    let subnet = common::data("sep-subnet.json");
+    let policy = policy.to_string_lossy().into_owned();
+    let snap = snapshot_with(
+        "private-subnet.pcap",
+        &["--azure", &subnet, "--azure", &policy],
+    );
+    let mut ui = UiState::new();
+    key(&mut ui, &snap, KeyCode::Tab);
+    let idx = snap
+        .diagnosis
+        .requirements
+        .iter()
+        .position(|r| r.endpoint == "*.blob.core.windows.net")
+        .unwrap();
+    for _ in 0..idx {
+        key(&mut ui, &snap, KeyCode::Char('j'));
+    }
+    key(&mut ui, &snap, KeyCode::Enter);
+    assert_eq!(ui.detail, Some(Detail::Requirement(idx)));
+    let screen = flat(&render(&snap, &mut ui, 200, 80).join("\n"));
+    assert!(screen.contains("status ✗ blocked"), "{screen}");
+    assert!(
+        screen.contains(
+            "outbound the Microsoft.Storage service endpoint of subnet subnet1 carries it"
+        ),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("endpoint policy endpoint-policy-denied: no Microsoft.Storage definition"),
+        "{screen}"
+    );
+}

@@ -284,6 +284,7 @@ impl Diagnoser {
             let mut r = requirement(e, &a, e.tag.required(src, dst), &failed_dns);
             let of_endpoint = endpoint_findings(e, &a, &r, s.dns, &failed_dns, &around);
             refused_vault(&mut r, &of_endpoint);
+            refused_by_policy(&mut r);
             refused_by_storage(&mut r);
             found.extend(of_endpoint);
             requirements.push(r);
@@ -378,6 +379,8 @@ fn requirement(e: &Endpoint, a: &Agg, tag: RequiredTag, failed_dns: &[&NameLog])
         storage: a.storage.clone(),
         dns: worst.and_then(|ex| ex.dns.clone()),
         admin: worst.and_then(|ex| ex.admin.clone()),
+        outbound: worst.and_then(|ex| ex.outbound.clone()),
+        endpoint_policy: a.endpoint_policy.clone(),
         last_seen: a.last_seen,
         sources: a.sources(),
         sources_left_off: a.sources_left_off,
@@ -401,6 +404,27 @@ fn refused_vault(r: &mut Requirement, found: &[Finding]) {
     if let Some(name) = name {
         r.status = Status::Blocked;
         r.cause = Some(Cause::VaultResolvesPublicly { name });
+    }
+}
+
+/// A cache account the service endpoint policies on the VM's subnet do not
+/// list: its line says so, blocked, however its connections went (what
+/// the client sees of the denial is not documented). It comes before the
+/// account's own firewall, as Azure applies them.
+fn refused_by_policy(r: &mut Requirement) {
+    if r.status.is_problem() {
+        return;
+    }
+    if let Some(v) = r
+        .endpoint_policy
+        .as_ref()
+        .filter(|v| r.id == EndpointId::CacheStorage && v.allowed() == Some(false))
+    {
+        r.status = Status::Blocked;
+        r.cause = Some(Cause::EndpointPolicyDenies {
+            account: v.account.clone(),
+            policies: v.policies.clone(),
+        });
     }
 }
 
@@ -459,6 +483,13 @@ fn endpoint_findings(
     }
     if let (Status::Ok, Some(v)) = (r.status, &a.works_though_firewall_denies) {
         found.push(findings::stale_firewall(e, v));
+    }
+    if let Some(v) = a
+        .endpoint_policy
+        .as_ref()
+        .filter(|v| e.id == EndpointId::CacheStorage && v.allowed() == Some(false))
+    {
+        found.push(findings::endpoint_policy(v, around.network));
     }
     if let Some(v) = a.storage.as_ref().filter(|v| v.harm() > 0) {
         found.push(findings::storage_firewall(v));

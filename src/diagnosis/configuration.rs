@@ -22,6 +22,7 @@ use super::advice::{
     tags_file_fix,
 };
 use crate::azure::Network;
+use crate::azure::endpoint_policy::Account;
 use crate::azure::endpoints::Endpoint;
 use crate::azure::firewall::{Flow as FirewallFlow, NameSpec};
 use crate::azure::outbound::Destination;
@@ -461,7 +462,7 @@ fn requirement(
         r.status = ConfigStatus::Ok;
     }
     if dest.storage_region.is_some() {
-        endpoint_policy_judgement(&mut r, network);
+        endpoint_policy_judgement(&mut r, network, e.id == EndpointId::CacheStorage);
     }
     if e.id == EndpointId::CacheStorage {
         storage_judgement(&mut r, network, source);
@@ -558,12 +559,36 @@ fn admin_judgement(r: &mut ConfigRequirement, a: &AdminTally, network: &Network)
 }
 
 /// What the service endpoint policies on the VM's subnet do with Storage
-/// traffic to the cache account: `check` knows no account (its name comes
-/// from a capture or a storage account export), so a policy listing any
-/// storage cannot be told, and one listing none denies every account.
-fn endpoint_policy_judgement(r: &mut ConfigRequirement, network: &Network) {
-    let account = crate::azure::endpoint_policy::Account::default();
-    let Some(v) = network.endpoint_policy_verdict(&account) else {
+/// traffic to the cache account. `check` knows the account only from a
+/// storage account export (`cache`: this requirement is the cache
+/// account's): then a policy listing its id, subscription or resource
+/// group allows it and one listing none of them denies it (the worst of
+/// the accounts given). Without one, a policy listing any storage cannot
+/// be told, and one listing none denies every account.
+fn endpoint_policy_judgement(r: &mut ConfigRequirement, network: &Network, cache: bool) {
+    let accounts: Vec<Account<'_>> = match &network.storage[..] {
+        given @ [_, ..] if cache => given
+            .iter()
+            .map(|a| Account {
+                name: Some(a.name.as_str()),
+                id: a.id.as_ref(),
+            })
+            .collect(),
+        _ => vec![Account::default()],
+    };
+    // Denied is worst, then cannot tell, then allowed.
+    let harm = |v: &crate::model::EndpointPolicyVerdict| match v.allowed() {
+        Some(false) => 2,
+        None => 1,
+        Some(true) => 0,
+    };
+    let worst = accounts
+        .iter()
+        .filter_map(|a| Some((*a, network.endpoint_policy_verdict(a)?)))
+        .fold(None, |kept, new| {
+            worse(kept, Some(new), |(_, v): &(Account<'_>, _)| harm(v))
+        });
+    let Some((account, v)) = worst else {
         return;
     };
     let denied_earlier = r.status.blocks();
@@ -682,8 +707,19 @@ fn storage_judgement(r: &mut ConfigRequirement, network: &Network, source: &Regi
 /// connection, so a zone not linked to the VM's network, or a record it
 /// lacks, decides the status over every later layer; their verdicts stay
 /// as evidence. A custom DNS server is said, with the forwarder it needs.
+/// The cache account's name is known from a storage account export: its
+/// blob endpoint's record is then the one the zone must hold.
 fn dns_judgement(r: &mut ConfigRequirement, network: &Network, cloud: Cloud) {
-    let Some(v) = network.dns_verdict(r.id, cloud, &[]) else {
+    let names: Vec<&str> = if r.id == EndpointId::CacheStorage {
+        network
+            .storage
+            .iter()
+            .map(|a| a.blob_host.as_str())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let Some(v) = network.dns_verdict(r.id, cloud, &names) else {
         return;
     };
     match &v.decision {

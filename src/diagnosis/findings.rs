@@ -592,6 +592,48 @@ pub(super) fn storage_firewall(v: &crate::model::StorageVerdict) -> Finding {
     )
 }
 
+/// The service endpoint policies on the VM's subnet list no resource
+/// holding the cache account: Storage traffic to it over the subnet's
+/// service endpoint is denied, which the capture cannot show. The fix adds
+/// a definition holding the account (by its id when a storage account
+/// export gives it).
+pub(super) fn endpoint_policy(
+    v: &crate::model::EndpointPolicyVerdict,
+    network: &crate::azure::Network,
+) -> Finding {
+    let export = v.account.as_deref().and_then(|n| {
+        network
+            .storage
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(n))
+    });
+    let account = crate::azure::endpoint_policy::Account {
+        name: v.account.as_deref(),
+        id: export.and_then(|a| a.id.as_ref()),
+    };
+    finding(
+        FindingKind::EndpointPolicy,
+        Kind {
+            severity: Severity::Critical,
+            title: Title::EndpointPolicyDenies {
+                account: v.account.clone(),
+            },
+            codes: vec![],
+            fix: crate::azure::endpoint_policy::fix(
+                &network.placement,
+                &network.endpoint_policies,
+                &account,
+            )
+            .into_iter()
+            .collect(),
+        },
+        vec![
+            Evidence::EndpointPolicy(v.clone()),
+            Evidence::EndpointPolicyDenialUnseen,
+        ],
+    )
+}
+
 /// The capture shows an endpoint working although the firewall exports
 /// deny it: the exports are of another firewall, or older than the capture.
 pub(super) fn stale_firewall(e: &Endpoint, v: &crate::model::FirewallVerdict) -> Finding {

@@ -94,6 +94,7 @@ mod tests {
             firewall: None,
             dns: None,
             admin: None,
+            outbound: None,
             source: "10.1.0.4".parse().unwrap(),
             hops: Hops {
                 server: SERVER.parse().unwrap(),

@@ -28,6 +28,8 @@ pub(crate) struct Example {
     pub dns: Option<crate::model::DnsVerdict>,
     /// The security admin rules' verdict (with their `--azure` export).
     pub admin: Option<crate::model::AdminVerdict>,
+    /// The way out of the VM's subnet (with the subnet's `--azure` export).
+    pub outbound: Option<crate::model::OutboundVerdict>,
     /// The VM's address.
     pub source: IpAddr,
     /// What its server side's packets showed of their sender.
@@ -64,6 +66,7 @@ impl Example {
             firewall: v.firewall.clone(),
             dns: v.dns.clone(),
             admin: v.admin.clone(),
+            outbound: v.outbound.clone(),
             source: f.src_ip,
             hops: Hops::of(f),
         }
@@ -167,6 +170,10 @@ pub(crate) struct Agg {
     /// (the first of the worst), whatever their verdicts: its refusal is
     /// inside TLS.
     pub storage: Option<StorageVerdict>,
+    /// The service endpoint policies' worst verdict on the flows (denied,
+    /// then cannot tell, then allowed; the first of the worst), whatever
+    /// their verdicts: what a client sees of the denial is not documented.
+    pub endpoint_policy: Option<crate::model::EndpointPolicyVerdict>,
     /// Flows by verdict.
     pub verdicts: BTreeMap<Verdict, u64>,
     /// The last packet of the last flow.
@@ -247,6 +254,14 @@ impl Agg {
         {
             self.storage = Some(sv.clone());
         }
+        if let Some(p) = &v.endpoint_policy
+            && self
+                .endpoint_policy
+                .as_ref()
+                .is_none_or(|k| policy_harm(p) > policy_harm(k))
+        {
+            self.endpoint_policy = Some(p.clone());
+        }
         if v.verdict == Verdict::Allowed
             && let Some(fw) = v.firewall.as_ref().filter(|w| w.allowed() == Some(false))
         {
@@ -311,5 +326,15 @@ impl MultiVm {
             }
             _ => {}
         }
+    }
+}
+
+/// How bad a service endpoint policy verdict is: denied 2, cannot tell 1,
+/// allowed 0.
+pub(crate) fn policy_harm(v: &crate::model::EndpointPolicyVerdict) -> u8 {
+    match v.allowed() {
+        Some(false) => 2,
+        None => 1,
+        Some(true) => 0,
     }
 }

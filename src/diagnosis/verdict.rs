@@ -220,9 +220,20 @@ impl FlowVerdict {
             };
             self.outbound = ctx.network.outbound_verdict(self.route.as_ref(), &dest);
             if storage_region.is_some() {
+                // The account's id, when a storage account export serves
+                // the flow's name: its subscription and group are then known.
+                let export = f
+                    .name()
+                    .and_then(|n| {
+                        crate::azure::storage::evaluate::account_for(&ctx.network.storage, Some(n))
+                    })
+                    .map(|(a, _)| a);
                 let account = crate::azure::endpoint_policy::Account {
-                    name: f.name().and_then(storage_account),
-                    id: None,
+                    name: f
+                        .name()
+                        .and_then(storage_account)
+                        .or(export.map(|a| a.name.as_str())),
+                    id: export.and_then(|a| a.id.as_ref()),
                 };
                 self.endpoint_policy = ctx.network.endpoint_policy_verdict(&account);
             }

@@ -618,6 +618,10 @@ pub enum FindingKind {
     /// The cache storage account's own firewall refuses the VM's traffic,
     /// or may: its export says so, the capture cannot.
     StorageFirewall,
+    /// The service endpoint policies on the VM's subnet deny Storage
+    /// traffic to the cache account: their export says so, the capture
+    /// cannot.
+    EndpointPolicy,
     /// Requests for the Instance Metadata Service went to a proxy.
     ImdsThroughProxy,
     /// Requests for the Instance Metadata Service got no answer.
@@ -641,7 +645,8 @@ impl FindingKind {
             | FindingKind::OldTlsNegotiated { endpoint } => Some(*endpoint),
             FindingKind::CacheRegion { .. }
             | FindingKind::ThroughAppliance
-            | FindingKind::StorageFirewall => Some(EndpointId::CacheStorage),
+            | FindingKind::StorageFirewall
+            | FindingKind::EndpointPolicy => Some(EndpointId::CacheStorage),
             FindingKind::StaleTags
             | FindingKind::PrivateSubnet
             | FindingKind::ImdsThroughProxy

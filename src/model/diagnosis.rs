@@ -199,6 +199,13 @@ pub struct Requirement {
     /// What the security admin rules (`--azure`) say of that flow, before
     /// the NSGs.
     pub admin: Option<super::AdminVerdict>,
+    /// The way out of the VM's subnet (`--azure` subnet export) for that
+    /// flow.
+    pub outbound: Option<super::OutboundVerdict>,
+    /// What the service endpoint policies on the VM's subnet (`--azure`)
+    /// say of the endpoint's Storage flows: the worst (a denial is not
+    /// visible on the wire).
+    pub endpoint_policy: Option<super::EndpointPolicyVerdict>,
     /// Last flow seen.
     pub last_seen: Option<i64>,
     /// Each VM's outcome (by source address), worst first: on an appliance's

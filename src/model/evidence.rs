@@ -102,6 +102,12 @@ pub enum Title {
         /// The endpoint's URL pattern.
         pattern: &'static str,
     },
+    /// The service endpoint policies on the VM's subnet deny Storage
+    /// traffic to the cache account, by their export.
+    EndpointPolicyDenies {
+        /// The account, when known.
+        account: Option<String>,
+    },
     /// The cache storage account's own firewall refuses the VM's traffic
     /// (or misses what Site Recovery requires of it), by its export; or,
     /// `certain` false, whether it does cannot be told offline.
@@ -437,6 +443,12 @@ pub enum Evidence {
     /// A storage account refuses inside TLS (HTTP 403): the capture shows a
     /// completed handshake and short exchanges, the export decides.
     StorageRefusalInsideTls,
+    /// What the service endpoint policies on the VM's subnet do with
+    /// Storage traffic to the account, by their export.
+    EndpointPolicy(super::EndpointPolicyVerdict),
+    /// What the client sees when a policy denies is not documented: the
+    /// capture cannot show it, the export decides.
+    EndpointPolicyDenialUnseen,
     /// An Always Allow admin rule would let it through.
     AlwaysAllowAdminRule {
         /// The network manager.

@@ -483,6 +483,16 @@ pub enum Cause {
         /// The account.
         account: String,
     },
+    /// Checklist only: the service endpoint policies on the VM's subnet
+    /// list no resource holding the cache account, by their export
+    /// (`--azure`), however the connections went: what the client sees of
+    /// the denial is not documented.
+    EndpointPolicyDenies {
+        /// The account, when known.
+        account: Option<String>,
+        /// The policies on the subnet.
+        policies: Vec<String>,
+    },
     /// Checklist only: flows were seen, none complete enough to judge.
     NothingToJudge {
         /// Flows seen.

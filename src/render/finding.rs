@@ -49,6 +49,13 @@ pub(crate) fn title(t: &Title) -> String {
         Title::ExportDeniesWhatWorks { pattern } => {
             format!("the NSG export denies {pattern} but the capture shows it working")
         }
+        Title::EndpointPolicyDenies { account } => format!(
+            "the service endpoint policies on the VM's subnet deny {}, which the capture cannot show",
+            account.as_deref().map_or_else(
+                || "the cache storage account".to_string(),
+                |a| format!("the cache storage account {a}")
+            )
+        ),
         Title::StorageFirewallRefuses { account, certain: true } => format!(
             "the cache storage account {account} refuses Site Recovery by its own firewall settings, which the capture cannot show"
         ),
@@ -246,6 +253,10 @@ pub(crate) fn evidence(e: &Evidence) -> String {
         Evidence::StorageFirewall(v) => {
             format!("storage firewall: {}", super::storage::with_notes(v))
         }
+        Evidence::EndpointPolicy(v) => {
+            format!("endpoint policy: {}", super::endpoint_policy::text(v))
+        }
+        Evidence::EndpointPolicyDenialUnseen => "what the client sees when a service endpoint policy denies (a refused connection, an HTTP 403 inside TLS) is not stated by Microsoft, and the policies keep no central log: the capture cannot show the denial, the policies' export decides".into(),
         Evidence::StorageRefusalInsideTls => "a storage account refuses a request its firewall or authentication does not let in with HTTP 403 (AuthorizationFailure) inside the encrypted connection: the capture shows a completed handshake and short exchanges, never the status; the account's export decides".into(),
         Evidence::FirewallExportDenies(v) => format!(
             "the firewall export denies it: {}",

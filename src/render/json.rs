@@ -93,6 +93,8 @@ impl Serialize for Requirement {
             storage: &'a Option<StorageVerdict>,
             dns: &'a Option<DnsVerdict>,
             admin: &'a Option<AdminVerdict>,
+            outbound: &'a Option<crate::model::OutboundVerdict>,
+            endpoint_policy: &'a Option<crate::model::EndpointPolicyVerdict>,
             #[serde(serialize_with = "crate::model::ts_opt")]
             last_seen: Option<i64>,
             sources: &'a [SourceOutcome],
@@ -115,6 +117,8 @@ impl Serialize for Requirement {
             storage: &self.storage,
             dns: &self.dns,
             admin: &self.admin,
+            outbound: &self.outbound,
+            endpoint_policy: &self.endpoint_policy,
             last_seen: self.last_seen,
             sources: &self.sources,
             sources_left_off: self.sources_left_off,

@@ -289,6 +289,14 @@ pub fn cause(c: &Cause) -> String {
         Cause::VaultResolvesPublicly { name } => format!(
             "{name} resolves to a public address, not to the vault's private endpoint: the vault refuses this network"
         ),
+        Cause::EndpointPolicyDenies { account, policies } => format!(
+            "the service endpoint policies on the VM's subnet ({}) list neither {}, its resource group nor its subscription, by their export: Storage traffic to it over the subnet's service endpoint is denied, which a capture cannot show (what the client sees is not stated by Microsoft)",
+            policies.join(", "),
+            account.as_deref().map_or_else(
+                || "the cache storage account".to_string(),
+                |a| format!("the storage account {a}")
+            )
+        ),
         Cause::StorageFirewallRefuses { account } => format!(
             "the storage account {account}'s own firewall settings refuse Site Recovery, by its export (the VM's traffic, or the trusted Microsoft services it requires): the refusal is an HTTP 403 inside TLS, which a capture cannot show (its connections complete)"
         ),

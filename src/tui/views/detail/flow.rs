@@ -94,18 +94,7 @@ fn identity_lines(f: &FlowRecord, v: &FlowVerdict, g: &Glyphs) -> Vec<Line<'stat
     out.extend(storage_lines(v.storage.as_ref()));
     out.extend(private_dns_lines(v.dns.as_ref()));
     out.extend(outbound_lines(v.outbound.as_ref()));
-    if let Some(p) = &v.endpoint_policy {
-        let style = match p.allowed() {
-            Some(true) => PLAIN,
-            Some(false) => Style::new().fg(Color::Red),
-            None => YELLOW,
-        };
-        out.push(field(
-            "endpoint policy",
-            clean(&crate::render::endpoint_policy::text(p)),
-            style,
-        ));
-    }
+    out.extend(endpoint_policy_lines(v.endpoint_policy.as_ref()));
     if let Some(vlan) = f.vlan {
         out.push(field("vlan", vlan.to_string(), PLAIN));
     }
@@ -281,6 +270,27 @@ pub(super) fn outbound_lines(v: Option<&crate::model::OutboundVerdict>) -> Vec<L
         out.push(field("outbound", clean(&notes.join("; ")), DIM));
     }
     out
+}
+
+/// What the service endpoint policies on the VM's subnet (`--azure`) do
+/// with Storage traffic to the account: the definition that lists it, that
+/// none does, or why it cannot be told.
+pub(super) fn endpoint_policy_lines(
+    v: Option<&crate::model::EndpointPolicyVerdict>,
+) -> Vec<Line<'static>> {
+    let Some(p) = v else {
+        return Vec::new();
+    };
+    let style = match p.allowed() {
+        Some(true) => PLAIN,
+        Some(false) => Style::new().fg(Color::Red),
+        None => YELLOW,
+    };
+    vec![field(
+        "endpoint policy",
+        clean(&crate::render::endpoint_policy::text(p)),
+        style,
+    )]
 }
 
 /// What the firewall exports (`--azure`) say of a flow: the firewall, the

@@ -21,11 +21,15 @@ pub fn requirement_lines(snap: &Snapshot, idx: usize, ascii: bool) -> Vec<Line<'
     let firewall = super::flow::firewall_lines(r.firewall.as_ref());
     let storage = super::flow::storage_lines(r.storage.as_ref());
     let dns = super::flow::private_dns_lines(r.dns.as_ref());
+    let outbound = super::flow::outbound_lines(r.outbound.as_ref());
+    let policy = super::flow::endpoint_policy_lines(r.endpoint_policy.as_ref());
     [
         field_lines(r, g),
         admin,
         config,
+        outbound,
         firewall,
+        policy,
         storage,
         dns,
         findings_section("Findings and fixes", &findings_for(snap, Some(r.id))),
