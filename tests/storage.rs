@@ -165,7 +165,10 @@ fn check_says_storage_firewall_denied_when_trusted_services_are_not_allowed() {
         "--azure",
         &data("storage-no-trusted.json"),
     ]);
-    assert!(text.contains("ST DENIED *.blob.core.windows.net"), "{text}");
+    assert!(
+        text.contains("STORAGE DENIED *.blob.core.windows.net"),
+        "{text}"
+    );
     assert!(
         text.contains("cache storage firewall (cannot-tell): storage account asrcache1"),
         "{text}"

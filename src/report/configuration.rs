@@ -15,11 +15,11 @@ fn status_word(s: ConfigStatus) -> &'static str {
         ConfigStatus::ForcedTunnel => "TUNNELLED",
         ConfigStatus::Dropped => "DROPPED",
         ConfigStatus::FirewallDenied => "FW DENIED",
-        ConfigStatus::StorageFirewallDenied => "ST DENIED",
+        ConfigStatus::StorageFirewallDenied => "STORAGE DENIED",
         ConfigStatus::DnsZoneNotLinked => "DNS ZONE NOT LINKED",
         ConfigStatus::DnsRecordMissing => "DNS RECORD MISSING",
         ConfigStatus::NoOutbound => "NO OUTBOUND",
-        ConfigStatus::EndpointPolicyDenied => "SEP DENIED",
+        ConfigStatus::EndpointPolicyDenied => "POLICY DENIED",
         ConfigStatus::Unknown => "UNKNOWN",
     }
 }

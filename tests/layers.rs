@@ -1,0 +1,174 @@
+//! Every Azure layer at once: `check` given the exports of one VM's network
+//! (admin rules, NSGs, the subnet, a service endpoint policy, a private DNS
+//! zone and the cache storage account, each edited from the test exports
+//! of its layer so that they describe one virtual network) names, per
+//! endpoint, the first layer that stops it in the order Azure applies them,
+//! and keeps the later layers' verdicts beside it.
+
+mod common;
+
+use common::{data, run};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+/// The VM's subnet: private (`defaultOutboundAccess: false`, no NAT
+/// gateway), with a Storage service endpoint and a service endpoint policy.
+const SUBNET: &str = "/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/vnetname/subnets/subnet1";
+
+/// A scratch directory, removed at the end of the test.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Scratch {
+        let d = std::env::temp_dir().join(format!("asrscope-layers-{test}-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        Scratch(d)
+    }
+
+    fn write(&self, name: &str, v: &Value) -> String {
+        let p = self.0.join(name);
+        std::fs::write(&p, serde_json::to_vec_pretty(v).unwrap()).unwrap();
+        p.to_string_lossy().to_string()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn read(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(data(name)).unwrap()).unwrap()
+}
+
+/// The exports, written to `dir`, as `--azure` arguments.
+fn exports(dir: &Scratch) -> Vec<String> {
+    // The subnet of the endpoint-policy tests, made private.
+    let mut subnet = read("sep-subnet.json");
+    subnet["defaultOutboundAccess"] = json!(false);
+    // An admin rule denying HTTPS to Entra ID only.
+    let mut admin = read("admin-deny-https.json");
+    for r in admin["value"].as_array_mut().unwrap() {
+        r["destinations"] = json!([
+            {"addressPrefix": "AzureActiveDirectory", "addressPrefixType": "ServiceTag"}
+        ]);
+    }
+    // The cache account, allowing another subnet only.
+    let storage = read("storage-deny-subnet.json");
+    // The service endpoint policy of Microsoft's example, in az's shape: it
+    // lists the subscription `subid1`, a resource group and an account of
+    // it, none of them the cache account.
+    let policy = common::az_flat(&common::microsoft_body("ServiceEndpointPolicyGet"));
+    // The vault's zone, linked to no virtual network.
+    let zone = read("dns-zone-vault-unlinked.json");
+    let mut files = Vec::new();
+    for (name, v) in [
+        ("subnet.json", subnet),
+        ("admin.json", admin),
+        ("storage.json", storage),
+        ("policy.json", policy),
+        ("zone.json", zone),
+    ] {
+        files.push(dir.write(name, &v));
+    }
+    files.push(data("nsg-deny-eventhub.json"));
+    files
+}
+
+fn requirement<'a>(v: &'a Value, id: &str) -> &'a Value {
+    v["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no requirement {id}"))
+}
+
+#[test]
+fn each_endpoint_names_the_first_layer_that_stops_it() {
+    let dir = Scratch::new("first");
+    let files = exports(&dir);
+    let mut args = vec![
+        "check",
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+        "--format",
+        "json",
+    ];
+    for f in &files {
+        args.extend(["--azure", f.as_str()]);
+    }
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 1, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["ok"], false);
+    let kinds: Vec<&str> = v["exports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    for k in [
+        "subnet",
+        "admin-rules",
+        "storage-account",
+        "endpoint-policy",
+        "private-dns-zone",
+        "nsg",
+    ] {
+        assert!(kinds.contains(&k), "{k} not in {kinds:?}");
+    }
+
+    // Entra ID: the admin rule comes before the subnet's missing way out.
+    let entra = requirement(&v, "azure-ad");
+    assert_eq!(entra["status"], "admin-rule-denied", "{entra}");
+    assert_eq!(entra["admin"]["rule"], "Deny-Https-Out", "{entra}");
+    assert_eq!(
+        entra["outbound"]["way"]["by"], "nothing",
+        "{}",
+        entra["outbound"]
+    );
+
+    // The Site Recovery service: its private DNS zone is linked to no
+    // network, and DNS comes before any connection.
+    let asr = requirement(&v, "site-recovery");
+    assert_eq!(asr["status"], "dns-zone-not-linked", "{asr}");
+    assert!(!asr["dns"].is_null(), "{asr}");
+    assert_eq!(
+        asr["outbound"]["way"]["by"], "nothing",
+        "{}",
+        asr["outbound"]
+    );
+
+    // Service Bus: the NSG denies it before the subnet's way out matters.
+    let bus = requirement(&v, "monitoring");
+    assert_eq!(bus["status"], "denied", "{bus}");
+    assert_eq!(
+        bus["outbound"]["way"]["by"], "nothing",
+        "{}",
+        bus["outbound"]
+    );
+
+    // The cache account: the private subnet reaches it over its service
+    // endpoint, the service endpoint policy does not list it, and its own
+    // firewall (judged after the policy) would refuse the subnet too.
+    let cache = requirement(&v, "cache-storage");
+    assert_eq!(cache["status"], "endpoint-policy-denied", "{cache}");
+    assert_eq!(
+        cache["outbound"]["way"]["by"], "service-endpoint",
+        "{}",
+        cache["outbound"]
+    );
+    assert!(!cache["storage"].is_null(), "{cache}");
+    assert!(!cache["endpoint_policy"].is_null(), "{cache}");
+    // The storage firewall's verdict names the VM's subnet, as storage
+    // sees the traffic (over the service endpoint).
+    assert!(
+        cache["storage"].to_string().contains(SUBNET),
+        "{}",
+        cache["storage"]
+    );
+}
