@@ -48,6 +48,30 @@ pub(crate) fn parse(text: &str) -> Result<Value, Error> {
     run(&mut serde_json::Deserializer::from_str(text), true)
 }
 
+/// The objects an export holds, in every shape `az` and the REST API give
+/// them: a `value` wrapper's list (REST, effective lists), a bare array
+/// (`az … list`), or the one object (`show`); `None` for a scalar.
+pub(crate) fn items(v: &Value) -> Option<Vec<&Value>> {
+    match v {
+        Value::Array(a) => Some(a.iter().collect()),
+        Value::Object(o) => Some(match o.get("value").and_then(Value::as_array) {
+            Some(a) => a.iter().collect(),
+            None => vec![v],
+        }),
+        _ => None,
+    }
+}
+
+/// A field of an export's object: in its `properties` (the REST body) or
+/// in the object itself (`az` lifts `properties`); null is absent.
+pub(crate) fn field<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    o.get("properties")
+        .and_then(Value::as_object)
+        .and_then(|p| p.get(key))
+        .or_else(|| o.get(key))
+        .filter(|v| !v.is_null())
+}
+
 /// Checks that `bytes` hold JSON without a key repeated within any object,
 /// building nothing (for readers that deserialize into their own types).
 pub(crate) fn check(bytes: &[u8]) -> Result<(), Error> {

@@ -3,10 +3,11 @@
 //! `value` wrapper. Every string kept passes the one sanitiser.
 
 use super::{Definition, EndpointPolicy};
+use crate::azure::json::field as get;
 use crate::azure::json::{self, DuplicateKey};
 use crate::azure::placement::ResourceId;
 use crate::sanitize::for_terminal;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Why a policy export could not be read; `Display` is one line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,28 +37,14 @@ pub fn parse_endpoint_policies(text: &str) -> Result<Vec<EndpointPolicy>, Endpoi
         json::Error::Syntax(e) => EndpointPolicyError::Json(e.to_string()),
         json::Error::Duplicate(d) => EndpointPolicyError::Duplicate(d),
     })?;
-    let items: Vec<&Value> = match &v {
-        Value::Array(a) => a.iter().collect(),
-        Value::Object(o) => match o.get("value").and_then(Value::as_array) {
-            Some(a) => a.iter().collect(),
-            None => vec![&v],
-        },
-        other => return Err(EndpointPolicyError::Shape(shape(other))),
+    let Some(items) = json::items(&v) else {
+        return Err(EndpointPolicyError::Shape(shape(&v)));
     };
     items.into_iter().map(policy).collect()
 }
 
 fn shape(v: &Value) -> String {
     crate::azure::json_kind(v, "serviceEndpointPolicyDefinitions")
-}
-
-/// A field in `properties` or in the object; null is absent.
-fn get<'a>(o: &'a Map<String, Value>, k: &str) -> Option<&'a Value> {
-    o.get("properties")
-        .and_then(Value::as_object)
-        .and_then(|p| p.get(k))
-        .or_else(|| o.get(k))
-        .filter(|v| !v.is_null())
 }
 
 fn policy(item: &Value) -> Result<EndpointPolicy, EndpointPolicyError> {

@@ -55,13 +55,8 @@ pub fn parse_placement(text: &str) -> Result<(Vec<Nic>, Placement), PlacementErr
         json::Error::Syntax(e) => PlacementError::Json(e.to_string()),
         json::Error::Duplicate(d) => PlacementError::Duplicate(d),
     })?;
-    let items: Vec<&Value> = match &v {
-        Value::Array(a) => a.iter().collect(),
-        Value::Object(o) => match o.get("value").and_then(Value::as_array) {
-            Some(a) => a.iter().collect(),
-            None => vec![&v],
-        },
-        other => return Err(PlacementError::Shape(shape(other))),
+    let Some(items) = json::items(&v) else {
+        return Err(PlacementError::Shape(shape(&v)));
     };
     let mut nics = Vec::new();
     let mut out = Placement::default();
@@ -123,23 +118,16 @@ fn shape(v: &Value) -> String {
 /// An object of an export, with its `properties` (REST) looked in first.
 struct Obj<'a> {
     top: &'a Map<String, Value>,
-    props: Option<&'a Map<String, Value>>,
 }
 
 impl<'a> Obj<'a> {
     fn new(top: &'a Map<String, Value>) -> Obj<'a> {
-        Obj {
-            top,
-            props: top.get("properties").and_then(Value::as_object),
-        }
+        Obj { top }
     }
 
     /// A field, in `properties` or in the object; null is absent.
     fn get(&self, k: &str) -> Option<&'a Value> {
-        self.props
-            .and_then(|p| p.get(k))
-            .or_else(|| self.top.get(k))
-            .filter(|v| !v.is_null())
+        json::field(self.top, k)
     }
 
     /// Where the object is, for errors: `subnet "default"`.

@@ -3,6 +3,7 @@
 //! array (`list`). Every string kept passes the one sanitiser.
 
 use super::{Link, PrivateDns, Record, Zone};
+use crate::azure::json::field as prop;
 use crate::azure::json::{self, DuplicateKey};
 use crate::azure::placement::ResourceId;
 use crate::model::ResolutionPolicy;
@@ -44,13 +45,8 @@ pub fn parse_private_dns(text: &str) -> Result<PrivateDns, PrivateDnsError> {
         json::Error::Syntax(e) => PrivateDnsError::Json(e.to_string()),
         json::Error::Duplicate(d) => PrivateDnsError::Duplicate(d),
     })?;
-    let items: Vec<&Value> = match &v {
-        Value::Array(a) => a.iter().collect(),
-        Value::Object(o) => match o.get("value").and_then(Value::as_array) {
-            Some(a) => a.iter().collect(),
-            None => vec![&v],
-        },
-        other => return Err(PrivateDnsError::Shape(crate::azure::json_kind(other, ""))),
+    let Some(items) = json::items(&v) else {
+        return Err(PrivateDnsError::Shape(crate::azure::json_kind(&v, "")));
     };
     let mut out = PrivateDns::default();
     for item in items {
@@ -63,11 +59,6 @@ pub fn parse_private_dns(text: &str) -> Result<PrivateDns, PrivateDnsError> {
         read_item(o, &mut out)?;
     }
     Ok(out)
-}
-
-/// A field of the object, or of its `properties`.
-fn prop<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    o.get(key).or_else(|| o.get("properties")?.get(key))
 }
 
 fn text(o: &Map<String, Value>, key: &str) -> Option<String> {

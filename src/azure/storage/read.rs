@@ -3,6 +3,7 @@
 //! lifted, `networkRuleSet`), a `value` wrapper, a bare array.
 
 use super::{Account, PrivateEndpoint, PublicAccess, VnetRule};
+use crate::azure::json::field as get;
 use crate::azure::json::{self, DuplicateKey};
 use crate::azure::placement::ResourceId;
 use crate::sanitize::for_terminal;
@@ -37,13 +38,8 @@ pub fn parse_storage_accounts(text: &str) -> Result<Vec<Account>, StorageError> 
         json::Error::Syntax(e) => StorageError::Json(e.to_string()),
         json::Error::Duplicate(d) => StorageError::Duplicate(d),
     })?;
-    let items: Vec<&Value> = match &v {
-        Value::Array(a) => a.iter().collect(),
-        Value::Object(o) => match o.get("value").and_then(Value::as_array) {
-            Some(a) => a.iter().collect(),
-            None => vec![&v],
-        },
-        other => return Err(StorageError::Shape(kind(other))),
+    let Some(items) = json::items(&v) else {
+        return Err(StorageError::Shape(kind(&v)));
     };
     items
         .into_iter()
@@ -56,15 +52,6 @@ pub fn parse_storage_accounts(text: &str) -> Result<Vec<Account>, StorageError> 
 
 fn kind(v: &Value) -> String {
     crate::azure::json_kind(v, "storage account properties")
-}
-
-/// A field in `properties` (REST) or in the object (`az`); null is absent.
-fn get<'a>(o: &'a Map<String, Value>, k: &str) -> Option<&'a Value> {
-    o.get("properties")
-        .and_then(Value::as_object)
-        .and_then(|p| p.get(k))
-        .or_else(|| o.get(k))
-        .filter(|v| !v.is_null())
 }
 
 fn text(v: Option<&Value>) -> Option<String> {
