@@ -227,17 +227,18 @@ enum Layout {
 }
 
 /// Fills `buf[from..]` from `input`; returns the bytes now in `buf`, short
-/// only at the end of the input.
-fn fill(input: &mut dyn Read, buf: &mut [u8], mut from: usize) -> std::io::Result<usize> {
+/// only at the end of the input or where reading failed (the error): what
+/// was read before a failure is kept, for its frames to be reported.
+fn fill(input: &mut dyn Read, buf: &mut [u8], mut from: usize) -> (usize, Option<std::io::Error>) {
     while from < buf.len() {
         match input.read(&mut buf[from..]) {
             Ok(0) => break,
             Ok(n) => from += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Err(e) => return (from, Some(e)),
         }
     }
-    Ok(from)
+    (from, None)
 }
 
 /// The reader of [`read_chunks`] and [`read_from`]. `stream`: the input is
@@ -250,6 +251,11 @@ fn read_input<R: Read>(
     spare: &mut dyn FnMut() -> Option<Chunk>,
     on_chunk: &mut dyn FnMut(Chunk),
 ) -> Result<ReadSummary, CaptureError> {
+    // gzip and zstd captures are decompressed on the way in.
+    let input = super::compressed::decompressed(input).map_err(|source| CaptureError::Open {
+        path: if name == "-" { "standard input" } else { name }.to_string(),
+        source,
+    })?;
     let mut r = Reader::open(name, input, stream, filter, spare)?;
     let end = loop {
         if let Some(d) = r.scan()? {
@@ -280,6 +286,8 @@ struct Reader<'f, R> {
     pos: usize,
     /// Bytes of the input before this chunk: where a bad block begins.
     base: u64,
+    /// Why reading the input failed, where it did: the end of the input.
+    error: Option<std::io::Error>,
 }
 
 impl<'f, R: Read> Reader<'f, R> {
@@ -298,10 +306,15 @@ impl<'f, R: Read> Reader<'f, R> {
         if chunk.data.len() < CHUNK {
             chunk.data.resize(CHUNK, 0);
         }
-        let filled = fill(&mut input, &mut chunk.data, 0).map_err(|source| CaptureError::Open {
-            path: shown.to_string(),
-            source,
-        })?;
+        let (filled, mut error) = fill(&mut input, &mut chunk.data, 0);
+        if filled == 0
+            && let Some(source) = error.take()
+        {
+            return Err(CaptureError::Open {
+                path: shown.to_string(),
+                source,
+            });
+        }
         let mut magic = [0u8; 4];
         magic[..filled.min(4)].copy_from_slice(&chunk.data[..filled.min(4)]);
         let format = sniff(&magic, filled, stream, shown)?;
@@ -337,6 +350,7 @@ impl<'f, R: Read> Reader<'f, R> {
             filled,
             pos,
             base: 0,
+            error,
         })
     }
 
@@ -457,6 +471,12 @@ impl<'f, R: Read> Reader<'f, R> {
         let carry = self.filled - self.pos;
         let at = self.base + self.pos as u64;
         if self.filled < self.chunk.data.len() {
+            if let Some(e) = self.error.take() {
+                return Some(self.damaged(CaptureDamage::Read {
+                    at,
+                    error: e.to_string(),
+                }));
+            }
             // The input ended inside the record.
             if carry == 0 {
                 return Some(CaptureEnd::Complete);
@@ -488,16 +508,8 @@ impl<'f, R: Read> Reader<'f, R> {
         }
         self.base += self.pos as u64;
         self.pos = 0;
-        match fill(&mut self.input, &mut self.chunk.data, carry) {
-            Ok(n) => {
-                self.filled = n;
-                None
-            }
-            Err(e) => Some(self.damaged(CaptureDamage::Read {
-                at,
-                error: e.to_string(),
-            })),
-        }
+        (self.filled, self.error) = fill(&mut self.input, &mut self.chunk.data, carry);
+        None
     }
 
     /// The end of a capture damaged after the frames read so far.
