@@ -147,11 +147,52 @@ pub fn read_chunks(
         let stdin = std::io::stdin();
         return read_input(&name, stdin.lock(), true, filter, spare, on_chunk);
     }
-    let file = File::open(file_path).map_err(|source| CaptureError::Open {
+    let mut file = File::open(file_path).map_err(|source| CaptureError::Open {
         path: name.clone(),
         source,
     })?;
+    if is_zip(&mut file) {
+        return read_bundle(&name, file, filter, spare, on_chunk);
+    }
     read_input(&name, file, false, filter, spare, on_chunk)
+}
+
+const ZIP_MAGIC: [u8; 4] = *b"PK\x03\x04";
+
+/// The file is a zip file; read from its beginning again either way (a
+/// fifo, which cannot seek, is never taken for one).
+fn is_zip(file: &mut File) -> bool {
+    use std::io::{Seek, SeekFrom};
+    let Ok(at) = file.stream_position() else {
+        return false;
+    };
+    let mut head = [0u8; 4];
+    let zip = file.read_exact(&mut head).is_ok() && head == ZIP_MAGIC;
+    file.seek(SeekFrom::Start(at)).is_ok() && zip
+}
+
+/// A support bundle given as a capture: its packets are read (the capture
+/// the bundle keeps, as `asrscope analyze` of it unzipped would).
+fn read_bundle(
+    name: &str,
+    file: File,
+    filter: Option<&str>,
+    spare: &mut dyn FnMut() -> Option<Chunk>,
+    on_chunk: &mut dyn FnMut(Chunk),
+) -> Result<ReadSummary, CaptureError> {
+    let packets = crate::bundle::PACKETS;
+    let not_bundle = |why: String| CaptureError::Libpcap {
+        path: name.to_string(),
+        message: format!(
+            "a zip file, not a capture, and not an asrscope support bundle ({why}); unzip it and give the capture inside"
+        ),
+    };
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
+        .map_err(|e| not_bundle(e.to_string()))?;
+    let entry = zip
+        .by_name(packets)
+        .map_err(|_| not_bundle(format!("no {packets} inside")))?;
+    read_input(name, entry, false, filter, spare, on_chunk)
 }
 
 /// Reads a capture (pcap or pcapng, any link types) from any reader, as a
@@ -539,6 +580,13 @@ fn sniff(
             } else {
                 hex(&magic[..filled])
             },
+        }),
+        _ if *magic == ZIP_MAGIC => Err(CaptureError::Libpcap {
+            path: shown.to_string(),
+            message: format!(
+                "a zip file, not a capture: an asrscope support bundle is read as a file (not a stream); or unzip it and give {} or the capture inside",
+                crate::bundle::PACKETS
+            ),
         }),
         _ if *magic == PCAPNG_MAGIC => Ok(FileFormat::Pcapng),
         _ if known => Ok(FileFormat::Pcap),
