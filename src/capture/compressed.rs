@@ -254,4 +254,23 @@ mod tests {
             "the zstd compressed data ends early (the file is truncated)"
         );
     }
+
+    #[test]
+    fn a_zstd_window_past_the_limit_is_refused_before_it_is_allocated() {
+        // A frame header asking for a 2 GiB window (window log 31).
+        let bomb = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 0, 0, 0, 0];
+        let err = decompressed(&bomb[..])
+            .unwrap()
+            .read_to_end(&mut Vec::new())
+            .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+        assert!(
+            err.to_string()
+                .starts_with("the zstd compressed data is damaged (")
+                && err
+                    .to_string()
+                    .contains("Requested: 2147483648, Max: 134217728"),
+            "{err}"
+        );
+    }
 }
