@@ -147,11 +147,52 @@ pub fn read_chunks(
         let stdin = std::io::stdin();
         return read_input(&name, stdin.lock(), true, filter, spare, on_chunk);
     }
-    let file = File::open(file_path).map_err(|source| CaptureError::Open {
+    let mut file = File::open(file_path).map_err(|source| CaptureError::Open {
         path: name.clone(),
         source,
     })?;
+    if is_zip(&mut file) {
+        return read_bundle(&name, file, filter, spare, on_chunk);
+    }
     read_input(&name, file, false, filter, spare, on_chunk)
+}
+
+const ZIP_MAGIC: [u8; 4] = *b"PK\x03\x04";
+
+/// The file is a zip file; read from its beginning again either way (a
+/// fifo, which cannot seek, is never taken for one).
+fn is_zip(file: &mut File) -> bool {
+    use std::io::{Seek, SeekFrom};
+    let Ok(at) = file.stream_position() else {
+        return false;
+    };
+    let mut head = [0u8; 4];
+    let zip = file.read_exact(&mut head).is_ok() && head == ZIP_MAGIC;
+    file.seek(SeekFrom::Start(at)).is_ok() && zip
+}
+
+/// A support bundle given as a capture: its packets are read (the capture
+/// the bundle keeps, as `asrscope analyze` of it unzipped would).
+fn read_bundle(
+    name: &str,
+    file: File,
+    filter: Option<&str>,
+    spare: &mut dyn FnMut() -> Option<Chunk>,
+    on_chunk: &mut dyn FnMut(Chunk),
+) -> Result<ReadSummary, CaptureError> {
+    let packets = crate::bundle::PACKETS;
+    let not_bundle = |why: String| CaptureError::Libpcap {
+        path: name.to_string(),
+        message: format!(
+            "a zip file, not a capture, and not an asrscope support bundle ({why}); unzip it and give the capture inside"
+        ),
+    };
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
+        .map_err(|e| not_bundle(e.to_string()))?;
+    let entry = zip
+        .by_name(packets)
+        .map_err(|_| not_bundle(format!("no {packets} inside")))?;
+    read_input(name, entry, false, filter, spare, on_chunk)
 }
 
 /// Reads a capture (pcap or pcapng, any link types) from any reader, as a
@@ -227,17 +268,18 @@ enum Layout {
 }
 
 /// Fills `buf[from..]` from `input`; returns the bytes now in `buf`, short
-/// only at the end of the input.
-fn fill(input: &mut dyn Read, buf: &mut [u8], mut from: usize) -> std::io::Result<usize> {
+/// only at the end of the input or where reading failed (the error): what
+/// was read before a failure is kept, for its frames to be reported.
+fn fill(input: &mut dyn Read, buf: &mut [u8], mut from: usize) -> (usize, Option<std::io::Error>) {
     while from < buf.len() {
         match input.read(&mut buf[from..]) {
             Ok(0) => break,
             Ok(n) => from += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Err(e) => return (from, Some(e)),
         }
     }
-    Ok(from)
+    (from, None)
 }
 
 /// The reader of [`read_chunks`] and [`read_from`]. `stream`: the input is
@@ -250,6 +292,11 @@ fn read_input<R: Read>(
     spare: &mut dyn FnMut() -> Option<Chunk>,
     on_chunk: &mut dyn FnMut(Chunk),
 ) -> Result<ReadSummary, CaptureError> {
+    // gzip and zstd captures are decompressed on the way in.
+    let input = super::compressed::decompressed(input).map_err(|source| CaptureError::Open {
+        path: if name == "-" { "standard input" } else { name }.to_string(),
+        source,
+    })?;
     let mut r = Reader::open(name, input, stream, filter, spare)?;
     let end = loop {
         if let Some(d) = r.scan()? {
@@ -280,6 +327,8 @@ struct Reader<'f, R> {
     pos: usize,
     /// Bytes of the input before this chunk: where a bad block begins.
     base: u64,
+    /// Why reading the input failed, where it did: the end of the input.
+    error: Option<std::io::Error>,
 }
 
 impl<'f, R: Read> Reader<'f, R> {
@@ -298,10 +347,15 @@ impl<'f, R: Read> Reader<'f, R> {
         if chunk.data.len() < CHUNK {
             chunk.data.resize(CHUNK, 0);
         }
-        let filled = fill(&mut input, &mut chunk.data, 0).map_err(|source| CaptureError::Open {
-            path: shown.to_string(),
-            source,
-        })?;
+        let (filled, mut error) = fill(&mut input, &mut chunk.data, 0);
+        if filled == 0
+            && let Some(source) = error.take()
+        {
+            return Err(CaptureError::Open {
+                path: shown.to_string(),
+                source,
+            });
+        }
         let mut magic = [0u8; 4];
         magic[..filled.min(4)].copy_from_slice(&chunk.data[..filled.min(4)]);
         let format = sniff(&magic, filled, stream, shown)?;
@@ -337,6 +391,7 @@ impl<'f, R: Read> Reader<'f, R> {
             filled,
             pos,
             base: 0,
+            error,
         })
     }
 
@@ -457,6 +512,12 @@ impl<'f, R: Read> Reader<'f, R> {
         let carry = self.filled - self.pos;
         let at = self.base + self.pos as u64;
         if self.filled < self.chunk.data.len() {
+            if let Some(e) = self.error.take() {
+                return Some(self.damaged(CaptureDamage::Read {
+                    at,
+                    error: e.to_string(),
+                }));
+            }
             // The input ended inside the record.
             if carry == 0 {
                 return Some(CaptureEnd::Complete);
@@ -488,16 +549,8 @@ impl<'f, R: Read> Reader<'f, R> {
         }
         self.base += self.pos as u64;
         self.pos = 0;
-        match fill(&mut self.input, &mut self.chunk.data, carry) {
-            Ok(n) => {
-                self.filled = n;
-                None
-            }
-            Err(e) => Some(self.damaged(CaptureDamage::Read {
-                at,
-                error: e.to_string(),
-            })),
-        }
+        (self.filled, self.error) = fill(&mut self.input, &mut self.chunk.data, carry);
+        None
     }
 
     /// The end of a capture damaged after the frames read so far.
@@ -527,6 +580,13 @@ fn sniff(
             } else {
                 hex(&magic[..filled])
             },
+        }),
+        _ if *magic == ZIP_MAGIC => Err(CaptureError::Libpcap {
+            path: shown.to_string(),
+            message: format!(
+                "a zip file, not a capture: an asrscope support bundle is read as a file (not a stream); or unzip it and give {} or the capture inside",
+                crate::bundle::PACKETS
+            ),
         }),
         _ if *magic == PCAPNG_MAGIC => Ok(FileFormat::Pcapng),
         _ if known => Ok(FileFormat::Pcap),

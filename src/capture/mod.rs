@@ -4,6 +4,7 @@
 //! and reports, when it stops, whether it reached the end of its input or stopped at
 //! damage ([`CaptureEnd`](crate::model::CaptureEnd)).
 
+pub(crate) mod compressed;
 pub(crate) mod file;
 pub(crate) mod live;
 pub mod pcapng_writer;
