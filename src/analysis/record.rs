@@ -5,7 +5,7 @@
 use super::app_state::AppState;
 use super::names::DnsNames;
 use crate::flow::Flow;
-use crate::flow::community_id::{Ports, community_id};
+use crate::flow::community_id::{Endpoints, community_id};
 use crate::model::*;
 use crate::proto::tls;
 
@@ -75,7 +75,7 @@ pub(crate) fn record(f: &Flow<AppState>, names: &DnsNames) -> FlowRecord {
             f.client.0,
             f.server.0,
             f.transport.ip_proto(),
-            Ports::Ports(f.client.1, f.server.1),
+            Endpoints::Ports(f.client.1, f.server.1),
         ),
         server_name,
         name_source,

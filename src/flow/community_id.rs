@@ -26,7 +26,7 @@ const ICMPV6: u8 = 58;
 /// specification's whole and is checked against all of its baselines.
 #[cfg_attr(not(test), expect(dead_code))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Ports {
+pub(crate) enum Endpoints {
     /// TCP, UDP, SCTP: source and destination port.
     Ports(u16, u16),
     /// ICMP or ICMPv6 (by the protocol number): message type and code.
@@ -37,7 +37,7 @@ pub(crate) enum Ports {
 
 /// The Community ID v1 of a flow as seen from `src` to `dst`, with the
 /// default seed 0.
-pub(crate) fn community_id(src: IpAddr, dst: IpAddr, proto: u8, ports: Ports) -> String {
+pub(crate) fn community_id(src: IpAddr, dst: IpAddr, proto: u8, ports: Endpoints) -> String {
     community_id_seeded(0, src, dst, proto, ports)
 }
 
@@ -48,21 +48,21 @@ pub(crate) fn community_id_seeded(
     src: IpAddr,
     dst: IpAddr,
     proto: u8,
-    ports: Ports,
+    ports: Endpoints,
 ) -> String {
     let digest = digest(seed, src, dst, proto, ports);
     format!("1:{}", STANDARD.encode(digest))
 }
 
 /// The SHA-1 the ID encodes.
-fn digest(seed: u16, src: IpAddr, dst: IpAddr, proto: u8, ports: Ports) -> [u8; 20] {
+fn digest(seed: u16, src: IpAddr, dst: IpAddr, proto: u8, ports: Endpoints) -> [u8; 20] {
     let (sport, dport, one_way) = match ports {
-        Ports::Ports(s, d) => (Some(s), Some(d), false),
-        Ports::Icmp { kind, code } => {
+        Endpoints::Ports(s, d) => (Some(s), Some(d), false),
+        Endpoints::Icmp { kind, code } => {
             let (s, d, one_way) = icmp_ports(proto == ICMPV6, kind, code);
             (Some(s), Some(d), one_way)
         }
-        Ports::None => (None, None, false),
+        Endpoints::None => (None, None, false),
     };
     let key_src = (src, sport.unwrap_or(0));
     let key_dst = (dst, dport.unwrap_or(0));
@@ -150,17 +150,17 @@ mod tests {
     /// The record's tuple as this module takes it. For ICMP the baseline's
     /// `sport` is the message type and `dport` its counterpart or code, so
     /// the type is `sport`, and `dport` is the code where it matters.
-    fn tuple(r: &Value) -> (IpAddr, IpAddr, u8, Ports) {
+    fn tuple(r: &Value) -> (IpAddr, IpAddr, u8, Endpoints) {
         let ip = |k: &str| r[k].as_str().unwrap().parse::<IpAddr>().unwrap();
         let num = |k: &str| r[k].as_u64().map(|n| u16::try_from(n).unwrap());
         let proto = u8::try_from(r["proto"].as_u64().unwrap()).unwrap();
         let ports = match (proto, num("sport"), num("dport")) {
-            (ICMP | ICMPV6, Some(t), Some(c)) => Ports::Icmp {
+            (ICMP | ICMPV6, Some(t), Some(c)) => Endpoints::Icmp {
                 kind: u8::try_from(t).unwrap(),
                 code: u8::try_from(c).unwrap(),
             },
-            (_, Some(s), Some(d)) => Ports::Ports(s, d),
-            _ => Ports::None,
+            (_, Some(s), Some(d)) => Endpoints::Ports(s, d),
+            _ => Endpoints::None,
         };
         (ip("saddr"), ip("daddr"), proto, ports)
     }
@@ -192,12 +192,12 @@ mod tests {
     fn both_directions_give_one_id_and_the_readme_example_holds() {
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "127.0.0.1".parse().unwrap();
-        let ab = community_id(a, b, 6, Ports::Ports(1234, 80));
-        assert_eq!(ab, community_id(b, a, 6, Ports::Ports(80, 1234)));
+        let ab = community_id(a, b, 6, Endpoints::Ports(1234, 80));
+        assert_eq!(ab, community_id(b, a, 6, Endpoints::Ports(80, 1234)));
         // Equal addresses: the ports decide.
-        let same = community_id(a, a, 17, Ports::Ports(53, 1000));
-        assert_eq!(same, community_id(a, a, 17, Ports::Ports(1000, 53)));
-        assert_ne!(ab, community_id(a, b, 17, Ports::Ports(1234, 80)));
+        let same = community_id(a, a, 17, Endpoints::Ports(53, 1000));
+        assert_eq!(same, community_id(a, a, 17, Endpoints::Ports(1000, 53)));
+        assert_ne!(ab, community_id(a, b, 17, Endpoints::Ports(1234, 80)));
         assert!(ab.starts_with("1:") && ab.len() == 30, "{ab}");
     }
 
@@ -205,13 +205,13 @@ mod tests {
     fn a_one_way_icmp_message_keeps_its_direction() {
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
-        let unreachable = Ports::Icmp { kind: 3, code: 13 };
+        let unreachable = Endpoints::Icmp { kind: 3, code: 13 };
         assert_ne!(
             community_id(a, b, ICMP, unreachable),
             community_id(b, a, ICMP, unreachable)
         );
-        let echo = Ports::Icmp { kind: 8, code: 0 };
-        let reply = Ports::Icmp { kind: 0, code: 0 };
+        let echo = Endpoints::Icmp { kind: 8, code: 0 };
+        let reply = Endpoints::Icmp { kind: 0, code: 0 };
         assert_eq!(
             community_id(a, b, ICMP, echo),
             community_id(b, a, ICMP, reply)
