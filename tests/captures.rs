@@ -459,7 +459,7 @@ fn every_tcp_flow_matches_tshark_field_by_field() {
 
 #[test]
 fn csv_header_is_exact() {
-    const HEADER: &str = "first_seen,last_seen,src_ip,src_port,dst_ip,dst_port,transport,server_name,name_source,handshake,packets_out,packets_in,bytes_out,bytes_in,retransmissions,dup_acks,zero_windows,rtt_ms,throughput_out_kbps,tls_version,cert_issuer,proxy_status,endpoint,required_tag,service_tag,verdict,reason,endpoint_by,nsg_rule,route_next_hop,translated_ip,translated_port,vni,firewall_rule,admin_rule,dns,outbound,endpoint_policy,storage_firewall";
+    const HEADER: &str = "first_seen,last_seen,src_ip,src_port,dst_ip,dst_port,transport,server_name,name_source,handshake,packets_out,packets_in,bytes_out,bytes_in,retransmissions,dup_acks,zero_windows,rtt_ms,throughput_out_kbps,tls_version,cert_issuer,proxy_status,endpoint,required_tag,service_tag,verdict,reason,endpoint_by,nsg_rule,route_next_hop,translated_ip,translated_port,vni,firewall_rule,admin_rule,dns,outbound,endpoint_policy,storage_firewall,community_id";
     let r = asrscope(&["analyze", "--csv", "-", &capture("syn-rst.pcap")]);
     assert_eq!(r.code, 1, "the capture holds a finding");
     assert_eq!(r.stdout.lines().next().unwrap(), HEADER);

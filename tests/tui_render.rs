@@ -246,11 +246,22 @@ fn detail_of_dropped_syns_gives_evidence_verdict_and_fix() {
 fn detail_of_intercepted_tls_names_the_issuer() {
     let snap = snapshot("tls-intercepted.pcap");
     let text = flat(&detail_text(&snap, "login.microsoftonline.com"));
+    // The certificate line wraps, and may wrap across a page: read it as
+    // the detail's logical line.
+    let j = snap
+        .flows
+        .iter()
+        .find(|j| j.flow.server_name.as_deref() == Some("login.microsoftonline.com"))
+        .unwrap();
+    let lines: Vec<String> = tui::views::detail::flow_lines(&snap, j, false)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
     assert!(
-        text.contains(
+        lines.iter().any(|l| l.contains(
             "issuer C=US, O=Contoso Ltd, OU=Network Security, CN=Contoso Firewall Inspection CA"
-        ),
-        "{text}"
+        )),
+        "{lines:#?}"
     );
     assert!(
         text.contains("issued by 'Contoso Firewall Inspection CA'"),
@@ -366,6 +377,30 @@ fn detail_lines_of_reset_hello_in_order() {
         format!("flow        #1 tcp 10.1.0.4:{port} -> 13.68.163.36:443")
     );
     assert_eq!(ascii[from + 13], want[13].replace('✗', "x"));
+}
+
+/// The flow's Community ID is in its detail, among the lines that say which
+/// flow it is: the ID tshark's `communityid` dissector gives both directions
+/// of the connection in `rst-after-clienthello.pcap`, to find the flow in
+/// Zeek's, Suricata's, Arkime's or Wireshark's view of the same traffic.
+#[test]
+fn detail_gives_the_flows_community_id() {
+    let snap = snapshot("rst-after-clienthello.pcap");
+    let j = snap
+        .flows
+        .iter()
+        .find(|j| j.flow.server_name.as_deref() == Some("asrcache1.blob.core.windows.net"))
+        .unwrap();
+    let lines: Vec<String> = tui::views::detail::flow_lines(&snap, j, false)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    let timeline = lines.iter().position(|l| l == "Timeline (UTC)").unwrap();
+    let at = lines
+        .iter()
+        .position(|l| l == "community   1:xz51bJ954cI1Mq/5zFm0OfD0mE8= (Community ID v1)")
+        .unwrap_or_else(|| panic!("{lines:#?}"));
+    assert!(at < timeline, "{lines:#?}");
 }
 
 #[test]

@@ -5,6 +5,7 @@
 use super::app_state::AppState;
 use super::names::DnsNames;
 use crate::flow::Flow;
+use crate::flow::community_id::{Endpoints, community_id};
 use crate::model::*;
 use crate::proto::tls;
 
@@ -70,6 +71,12 @@ pub(crate) fn record(f: &Flow<AppState>, names: &DnsNames) -> FlowRecord {
         translated_ip: f.translated.map(|t| t.0),
         translated_port: f.translated.map(|t| t.1),
         transport: f.transport,
+        community_id: community_id(
+            f.client.0,
+            f.server.0,
+            f.transport.ip_proto(),
+            Endpoints::Ports(f.client.1, f.server.1),
+        ),
         server_name,
         name_source,
         dns_cnames: dns_name

@@ -31,6 +31,7 @@ fn flow(name: &str, dst: &str) -> FlowRecord {
         translated_ip: None,
         translated_port: None,
         transport: Transport::Tcp,
+        community_id: String::new(),
         server_name: Some(name.to_string()),
         name_source: NameSource::Sni,
         dns_name: None,

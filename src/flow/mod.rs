@@ -2,6 +2,7 @@
 //! Knows TCP, not TLS or Azure. State is bounded per flow and the table is
 //! bounded in flows; finished flows leave the table.
 
+pub(crate) mod community_id;
 pub(crate) mod copies;
 pub(crate) mod nat;
 pub(crate) mod reassembly;

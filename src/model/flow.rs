@@ -24,6 +24,14 @@ impl Transport {
             Transport::Udp => "udp",
         }
     }
+
+    /// IP protocol number.
+    pub fn ip_proto(&self) -> u8 {
+        match self {
+            Transport::Tcp => 6,
+            Transport::Udp => 17,
+        }
+    }
 }
 
 /// Which end of a flow.
@@ -558,6 +566,10 @@ pub struct FlowRecord {
     pub translated_port: Option<u16>,
     /// tcp or udp.
     pub transport: Transport,
+    /// The Community ID v1 of the flow's addresses, ports and transport (seed
+    /// 0): the ID Zeek, Suricata, Arkime and Wireshark give the same
+    /// connection, to find it in their logs.
+    pub community_id: String,
     /// Best server name (see `name_source`).
     pub server_name: Option<String>,
     /// Where `server_name` came from.

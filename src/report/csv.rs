@@ -57,7 +57,7 @@ const fn text(name: &'static str, meaning: &'static str) -> Column {
 }
 
 /// The columns, in order. Later columns are only ever appended.
-pub const COLUMNS: [Column; 39] = [
+pub const COLUMNS: [Column; 40] = [
     plain("first_seen", "first packet, RFC 3339 UTC with microseconds"),
     plain("last_seen", "last packet, RFC 3339 UTC with microseconds"),
     plain("src_ip", "the client's address"),
@@ -268,6 +268,15 @@ pub const COLUMNS: [Column; 39] = [
          misses what Site Recovery requires (trusted Microsoft services); the refusal is an \
          HTTP 403 inside TLS, which the capture cannot show; empty for flows to other \
          endpoints than the cache account and without the export",
+    ),
+    plain(
+        "community_id",
+        "the flow's [Community ID](https://github.com/corelight/community-id-spec) v1 (seed \
+         0, `1:` and a base64 SHA-1 of `src_ip`, `dst_ip`, `transport`, `src_port` and \
+         `dst_port`), the ID Zeek, Suricata, Arkime and Wireshark give the same connection, \
+         to find the flow in their logs; for a flow through an explicit proxy, the ID of the \
+         TCP connection to the proxy as captured, for a tunnelled flow that of the inner \
+         connection",
     ),
 ];
 
@@ -504,6 +513,7 @@ impl<W: Write> CsvWriter<W> {
         };
         cells.flow(f);
         cells.diagnosis(f, v);
+        cells.word(&f.community_id);
         debug_assert_eq!(cells.n, COLUMNS.len(), "one cell per column");
         let ends = cells.ends;
         join(&mut self.line, &self.buf, &ends);

@@ -101,6 +101,11 @@ fn identity_lines(f: &FlowRecord, v: &FlowVerdict, g: &Glyphs) -> Vec<Line<'stat
     if let Some(t) = &f.tunnel {
         out.push(field("tunnel", clean(&format!("{t:?}")), PLAIN));
     }
+    out.push(field(
+        "community",
+        format!("{} (Community ID v1)", f.community_id),
+        PLAIN,
+    ));
     out
 }
 
