@@ -1,6 +1,7 @@
 //! Command-line flags (clap derive): the raw arguments, checked later by `app`.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write as _;
 use std::path::PathBuf;
 
 /// Finds what blocks, throttles or diverts Azure Site Recovery replication
@@ -34,6 +35,118 @@ pub enum Command {
     Interfaces,
     /// Open saved captures in the terminal UI.
     Tui(TuiArgs),
+    /// Print a shell completion script on standard output (for packagers).
+    #[command(hide = true)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on standard output (for packagers).
+    #[command(hide = true)]
+    Man,
+}
+
+/// The argument definitions with `--version`'s long text: what `main` parses
+/// with, and what completions and the man page are generated from.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command().long_version(long_version())
+}
+
+/// The completion script `asrscope completions SHELL` prints, generated
+/// from the argument definitions so that it never disagrees with `--help`.
+pub fn completion_script(shell: clap_complete::Shell) -> Vec<u8> {
+    // Generated into memory: clap_complete panics on a failed write, and
+    // `asrscope completions bash | head` must end quietly like every command.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command(), "asrscope", &mut script);
+    script
+}
+
+/// The man page `asrscope man` prints: one page, asrscope(1): the top-level sections, then a
+/// section per command (synopsis, description, options) rather than the
+/// `asrscope-analyze(1)` pages clap_mangen's own list would point to.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    let cmd = command();
+    let man = clap_mangen::Man::new(cmd.clone()).date(env!("ASRSCOPE_BUILD_DATE"));
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    man.render_version_section(&mut page)?;
+    for sub in commands(&cmd) {
+        command_section(&mut page, sub, "asrscope")?;
+    }
+    Ok(without_repeated_preamble(&page))
+}
+
+/// The page with the quote-string preamble (`.ie \n(.g .ds Aq …`), which
+/// clap_mangen writes before every part, kept only the first time.
+fn without_repeated_preamble(page: &[u8]) -> Vec<u8> {
+    let mut seen = [false, false];
+    let mut out = Vec::with_capacity(page.len());
+    for line in String::from_utf8_lossy(page).lines() {
+        let preamble = [".ie \\n(.g ", ".el .ds Aq "]
+            .iter()
+            .position(|p| line.starts_with(p));
+        if let Some(i) = preamble {
+            if seen[i] {
+                continue;
+            }
+            seen[i] = true;
+        }
+        out.extend_from_slice(line.as_bytes());
+        out.push(b'\n');
+    }
+    out
+}
+
+/// The documented subcommands: not hidden, and not clap's own `help`.
+fn commands(cmd: &clap::Command) -> impl Iterator<Item = &clap::Command> {
+    cmd.get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+}
+
+/// The section of one command (`.SH "ASRSCOPE ANALYZE"`), its parts as
+/// subsections, then its own subcommands (`tags import`, …) the same way.
+fn command_section(page: &mut Vec<u8>, sub: &clap::Command, parent: &str) -> std::io::Result<()> {
+    let name = format!("{parent} {}", sub.get_name());
+    writeln!(page, ".SH \"{}\"", name.to_uppercase())?;
+    let man = clap_mangen::Man::new(sub.clone().name(name.clone()).bin_name(name.clone()));
+    let mut part = Vec::new();
+    man.render_synopsis_section(&mut part)?;
+    man.render_description_section(&mut part)?;
+    if sub.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(&mut part)?;
+    }
+    // The parts' own headings become subsections of the command's section.
+    for line in String::from_utf8_lossy(&part).lines() {
+        match line.strip_prefix(".SH ") {
+            Some(heading) => writeln!(page, ".SS {heading}")?,
+            None => writeln!(page, "{line}")?,
+        }
+    }
+    for nested in commands(sub) {
+        command_section(page, nested, &name)?;
+    }
+    Ok(())
+}
+
+/// `asrscope --version`: the version, the commit and date it was built from,
+/// and the service-tag data compiled in (`-V` prints the version alone).
+pub fn long_version() -> String {
+    let tags = crate::azure::tags::TagDb::embedded_meta();
+    format!(
+        "{}\ncommit: {}\nbuilt: {}\nservice tags: {} changeNumber {}, published {}",
+        env!("CARGO_PKG_VERSION"),
+        env!("ASRSCOPE_COMMIT"),
+        env!("ASRSCOPE_BUILD_DATE"),
+        tags.cloud,
+        tags.change_number,
+        tags.published.as_deref().unwrap_or("unknown"),
+    )
 }
 
 /// Output formats.
