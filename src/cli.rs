@@ -14,6 +14,14 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// `--help`'s heading of the options that say what is written where.
+const OUTPUT: &str = "Output";
+/// `--help`'s heading of the Azure exports (`--nsg`, `--routes`, `--azure`).
+const AZURE_CONFIGURATION: &str = "Azure configuration";
+
+/// `--help`'s heading of the service-tag data, the regions and the cloud.
+const TAGS_AND_REGIONS: &str = "Service tags and regions";
+
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -171,6 +179,7 @@ pub enum RequirementsFormat {
 
 /// Service-tag data and regions, shared by several commands.
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = TAGS_AND_REGIONS)]
 pub struct AzureArgs {
     /// Microsoft's ServiceTags_Public_*.json or `az network list-service-tags`
     /// output (default: the snapshot built into asrscope).
@@ -218,7 +227,7 @@ pub struct InputArgs {
     #[arg(required = true, value_name = "CAPTURE")]
     pub captures: Vec<PathBuf>,
     /// BPF filter applied while reading (pcap-filter syntax, as for tcpdump).
-    #[arg(long, value_name = "EXPR")]
+    #[arg(long, value_name = "EXPR", help_heading = "Input")]
     pub filter: Option<String>,
     /// Tunnel ports and the memory budget.
     #[command(flatten)]
@@ -228,6 +237,7 @@ pub struct InputArgs {
 /// How the analysis runs: UDP ports tunnels are decoded on besides the
 /// well-known ones, and the memory budget.
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Decoding and memory")]
 pub struct EngineArgs {
     /// Also decode VXLAN on UDP port N (repeatable, up to 8; 4789, 8472 and
     /// Gateway Load Balancer's 10800 and 10801 always are).
@@ -277,10 +287,10 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// Write one CSV row per flow to FILE (`-` for standard output).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = OUTPUT)]
     pub csv: Option<PathBuf>,
     /// What to print on standard output.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_enum, default_value_t = Format::Text, help_heading = OUTPUT)]
     pub format: Format,
     /// Service tags and regions.
     #[command(flatten)]
@@ -297,7 +307,7 @@ pub struct BundleArgs {
     #[command(flatten)]
     pub input: InputArgs,
     /// The zip file to write (replaced if it exists).
-    #[arg(short, long, value_name = "CASE.zip")]
+    #[arg(short, long, value_name = "CASE.zip", help_heading = OUTPUT)]
     pub output: PathBuf,
     /// Service tags and regions.
     #[command(flatten)]
@@ -318,9 +328,10 @@ pub enum CapturePointArg {
 
 /// Where the capture was taken, and the thresholds of the verdicts.
 #[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Thresholds and trust")]
 pub struct JudgeArgs {
     /// Where the capture was taken: on the VM, or on a network virtual appliance.
-    #[arg(long, value_enum, default_value_t = CapturePointArg::Vm)]
+    #[arg(long, value_enum, default_value_t = CapturePointArg::Vm, help_heading = "Capture")]
     pub capture_point: CapturePointArg,
     /// Percent of client data segments retransmitted from which a flow is throttled.
     #[arg(long, value_name = "PCT", default_value_t = 2.0)]
@@ -337,16 +348,16 @@ pub struct JudgeArgs {
     pub trusted_issuer: Vec<String>,
     /// The VM's NSG rules: `az network nic list-effective-nsg` or `az network
     /// nsg show` output; repeatable.
-    #[arg(long = "nsg", value_name = "FILE")]
+    #[arg(long = "nsg", value_name = "FILE", help_heading = AZURE_CONFIGURATION)]
     pub nsg: Vec<PathBuf>,
     /// The VM's routes: `az network nic show-effective-route-table` or `az
     /// network route-table show` output; repeatable.
-    #[arg(long = "routes", value_name = "FILE")]
+    #[arg(long = "routes", value_name = "FILE", help_heading = AZURE_CONFIGURATION)]
     pub routes: Vec<PathBuf>,
     /// Any export of the VM's network, its kind told by its shape: NSGs,
     /// routes, Azure Firewall policies and their rule collection groups,
     /// firewalls, IP groups, storage accounts; repeatable.
-    #[arg(long = "azure", value_name = "FILE")]
+    #[arg(long = "azure", value_name = "FILE", help_heading = AZURE_CONFIGURATION)]
     pub azure: Vec<PathBuf>,
 }
 
@@ -410,31 +421,31 @@ pub struct RequirementsArgs {
 pub struct CheckArgs {
     /// The VM's NSG rules: `az network nic list-effective-nsg` or `az network
     /// nsg show` output; repeatable.
-    #[arg(long = "nsg", value_name = "FILE")]
+    #[arg(long = "nsg", value_name = "FILE", help_heading = AZURE_CONFIGURATION)]
     pub nsg: Vec<PathBuf>,
     /// The VM's routes: `az network nic show-effective-route-table` or `az
     /// network route-table show` output; repeatable.
-    #[arg(long = "routes", value_name = "FILE")]
+    #[arg(long = "routes", value_name = "FILE", help_heading = AZURE_CONFIGURATION)]
     pub routes: Vec<PathBuf>,
     /// Any export of the VM's network, its kind told by its shape: NSGs,
     /// routes, Azure Firewall policies and their rule collection groups,
     /// firewalls, IP groups, storage accounts; repeatable.
-    #[arg(long = "azure", value_name = "FILE")]
+    #[arg(long = "azure", value_name = "FILE", help_heading = AZURE_CONFIGURATION)]
     pub azure: Vec<PathBuf>,
     /// Region of the replicated VMs.
-    #[arg(long, value_name = "REGION", required = true)]
+    #[arg(long, value_name = "REGION", required = true, help_heading = TAGS_AND_REGIONS)]
     pub source_region: String,
     /// Region replicated to.
-    #[arg(long, value_name = "REGION", required = true)]
+    #[arg(long, value_name = "REGION", required = true, help_heading = TAGS_AND_REGIONS)]
     pub target_region: String,
     /// Output.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_enum, default_value_t = Format::Text, help_heading = OUTPUT)]
     pub format: Format,
     /// Service tags file (default: the built-in snapshot).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = TAGS_AND_REGIONS)]
     pub service_tags: Option<PathBuf>,
     /// The Azure cloud (default: the regions').
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, help_heading = TAGS_AND_REGIONS)]
     pub cloud: Option<CloudArg>,
 }
 
@@ -442,13 +453,13 @@ pub struct CheckArgs {
 #[derive(Debug, clap::Args)]
 pub struct LiveArgs {
     /// Interface to capture on (default: the one holding the default route).
-    #[arg(short, long, value_name = "IFACE")]
+    #[arg(short, long, value_name = "IFACE", help_heading = "Capture")]
     pub interface: Option<String>,
     /// Tunnel ports and the memory budget.
     #[command(flatten)]
     pub engine: EngineArgs,
     /// BPF filter (default: TCP, DNS, ICMP and the UDP tunnels of NVAs).
-    #[arg(long, value_name = "EXPR")]
+    #[arg(long, value_name = "EXPR", help_heading = "Capture")]
     pub filter: Option<String>,
     /// Service tags and regions.
     #[command(flatten)]
@@ -457,26 +468,26 @@ pub struct LiveArgs {
     #[command(flatten)]
     pub judge: JudgeArgs,
     /// Print lines instead of the terminal UI (automatic when standard output is not a terminal).
-    #[arg(long)]
+    #[arg(long, help_heading = OUTPUT)]
     pub no_tui: bool,
     /// With --no-tui: text lines, or JSON lines.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_enum, default_value_t = Format::Text, help_heading = OUTPUT)]
     pub format: Format,
     /// With --no-tui: seconds between summaries.
-    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    #[arg(long, value_name = "SECS", default_value_t = 10, help_heading = OUTPUT)]
     pub interval: u64,
     /// Stop after this many seconds.
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", help_heading = "Capture")]
     pub duration: Option<u64>,
     /// Write one CSV row per flow to FILE (flows as they finish, the rest on exit).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = OUTPUT)]
     pub csv: Option<PathBuf>,
     /// Keep the packets seen as pcapng in FILE, for a support ticket.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = OUTPUT)]
     pub write: Option<PathBuf>,
     /// When the capture stops, write a support bundle to this zip file (see
     /// `asrscope bundle`).
-    #[arg(long, value_name = "CASE.zip")]
+    #[arg(long, value_name = "CASE.zip", help_heading = OUTPUT)]
     pub bundle: Option<PathBuf>,
 }
 

@@ -172,3 +172,67 @@ fn short_version_is_one_line() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, format!("asrscope {}\n", env!("CARGO_PKG_VERSION")));
 }
+
+/// The headings of a `--help` (lines ending in `:` at the margin) and, for
+/// each option asked for, the heading it is listed under.
+fn heading_of(help: &str, option: &str) -> Option<String> {
+    let mut heading = None;
+    for line in help.lines() {
+        if !line.starts_with(' ') && line.ends_with(':') {
+            heading = Some(line.trim_end_matches(':').to_string());
+        } else if line.trim_start().starts_with(option)
+            || line.trim_start().starts_with(&format!("-i, {option}"))
+        {
+            return heading;
+        }
+    }
+    None
+}
+
+#[test]
+fn help_groups_the_options() {
+    let (code, help, err) = run(&["analyze", "--help"]);
+    assert_eq!(code, 0, "{err}");
+    for (option, heading) in [
+        ("--filter", "Input"),
+        ("--max-memory", "Decoding and memory"),
+        ("--csv", "Output"),
+        ("--format", "Output"),
+        ("--source-region", "Service tags and regions"),
+        ("--service-tags", "Service tags and regions"),
+        ("--capture-point", "Capture"),
+        ("--retrans-threshold", "Thresholds and trust"),
+        ("--trusted-issuer", "Thresholds and trust"),
+        ("--nsg", "Azure configuration"),
+        ("--azure", "Azure configuration"),
+    ] {
+        assert_eq!(
+            heading_of(&help, option).as_deref(),
+            Some(heading),
+            "{option}\n{help}"
+        );
+    }
+    let (_, live, _) = run(&["live", "--help"]);
+    for (option, heading) in [
+        ("--interface", "Capture"),
+        ("--duration", "Capture"),
+        ("--no-tui", "Output"),
+        ("--bundle", "Output"),
+        ("--azure", "Azure configuration"),
+    ] {
+        assert_eq!(
+            heading_of(&live, option).as_deref(),
+            Some(heading),
+            "{option}\n{live}"
+        );
+    }
+    let (_, check, _) = run(&["check", "--help"]);
+    assert_eq!(
+        heading_of(&check, "--source-region").as_deref(),
+        Some("Service tags and regions")
+    );
+    assert_eq!(
+        heading_of(&check, "--nsg").as_deref(),
+        Some("Azure configuration")
+    );
+}
