@@ -1,6 +1,6 @@
 //! The `asrscope` binary: parses arguments and hands over to the library.
 
-use clap::Parser;
+use clap::FromArgMatches;
 use std::process::ExitCode;
 
 /// jemalloc: flow records are built on the engine thread and freed on the
@@ -13,7 +13,10 @@ use std::process::ExitCode;
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
-    let cli = match asrscope::cli::Cli::try_parse() {
+    let parsed = asrscope::cli::command()
+        .try_get_matches()
+        .and_then(|m| asrscope::cli::Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() {

@@ -858,3 +858,44 @@ fn requirement_detail_gives_the_way_out_and_the_endpoint_policy() {
         "{screen}"
     );
 }
+
+/// The colours used on a screen, and whether any cell is bold or reversed.
+fn colours(snap: &Snapshot, ui: &mut UiState) -> (Vec<String>, bool, Vec<String>) {
+    let mut t = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    t.draw(|f| tui::draw(f, snap, ui)).unwrap();
+    let buf = t.backend().buffer();
+    let mut used: Vec<String> = buf
+        .content
+        .iter()
+        .flat_map(|c| [c.fg, c.bg])
+        .filter(|&c| c != ratatui::style::Color::Reset)
+        .map(|c| format!("{c:?}"))
+        .collect();
+    used.sort();
+    used.dedup();
+    let emphasis = buf.content.iter().any(|c| {
+        c.modifier
+            .intersects(ratatui::style::Modifier::BOLD | ratatui::style::Modifier::REVERSED)
+    });
+    let text = buf.content.iter().map(|c| c.symbol().to_string()).collect();
+    (used, emphasis, text)
+}
+
+#[test]
+fn no_color_draws_the_same_screen_without_colours() {
+    let snap = snapshot("syn-dropped.pcap");
+    let (coloured, _, text) = colours(&snap, &mut UiState::new());
+    assert!(coloured.contains(&"Red".to_string()), "{coloured:?}");
+    let mut ui = UiState {
+        no_color: true,
+        ..UiState::new()
+    };
+    let (none, emphasis, plain) = colours(&snap, &mut ui);
+    assert_eq!(none, Vec::<String>::new());
+    assert!(emphasis, "bold and the selection's reverse stay");
+    assert_eq!(plain, text);
+    // The detail of the blocked flow, its verdicts red otherwise.
+    key(&mut ui, &snap, KeyCode::Enter);
+    assert!(ui.detail.is_some());
+    assert_eq!(colours(&snap, &mut ui).0, Vec::<String>::new());
+}

@@ -6,12 +6,14 @@
 //! the views themselves are in [`crate::report`] and [`crate::tui`].
 //!
 //! One file per command: [`analyze`], [`bundle`], [`tui`], [`live`] (and
-//! `interfaces`), [`check`], [`requirements`], [`tags`].
+//! `interfaces`), [`check`], [`requirements`], [`tags`]; `completions` and
+//! `man`, hidden, for packagers, in `docs`.
 
 pub(crate) mod analyze;
 pub mod bundle;
 pub(crate) mod check;
 pub mod config;
+mod docs;
 pub(crate) mod ending;
 pub(crate) mod live;
 pub mod offline;
@@ -39,5 +41,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Live(l) => live::run(&l),
         Command::Interfaces => live::interfaces(),
         Command::Tui(t) => tui::run(&t),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man => docs::man(),
     }
 }

@@ -179,6 +179,9 @@ pub fn draw(f: &mut Frame, snap: &Snapshot, ui: &mut UiState) {
     if ui.ascii {
         views::asciify(f.buffer_mut());
     }
+    if ui.no_color {
+        views::decolour(f.buffer_mut());
+    }
 }
 
 /// Writes `flows` as CSV to `path`, a new file: an existing file of that
@@ -491,6 +494,11 @@ fn pause(ui: &mut UiState, snap: &Snapshot) -> Option<Effect> {
     Some(Effect::Pause(ui.paused))
 }
 
+/// True when `NO_COLOR` asks for no colour: set and not empty (no-color.org).
+fn no_color_env() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
 /// True when the locale says the terminal speaks UTF-8.
 fn utf8_locale() -> bool {
     ["LC_ALL", "LC_CTYPE", "LANG"]
@@ -571,6 +579,7 @@ pub fn run_with(
     };
     let ui = UiState {
         ascii: !utf8_locale(),
+        no_color: no_color_env(),
         clock,
         ..UiState::default()
     };
@@ -619,7 +628,12 @@ fn event_loop(
         }
         terminal.draw(|f| match &shown {
             Some(s) => draw(f, s, &mut ui),
-            None => draw_waiting(f, live),
+            None => {
+                draw_waiting(f, live);
+                if ui.no_color {
+                    views::decolour(f.buffer_mut());
+                }
+            }
         })?;
         if !event::poll(TICK)? {
             continue;

@@ -111,6 +111,9 @@ pub struct UiState {
     pub clock: fn() -> u64,
     /// Draw ASCII symbols instead of ✓ and ✗ (terminals without UTF-8).
     pub ascii: bool,
+    /// Draw without colours (`NO_COLOR` set and not empty): bold, reverse
+    /// and the symbols still tell what colour did.
+    pub no_color: bool,
 }
 
 impl Default for UiState {
@@ -137,6 +140,7 @@ impl Default for UiState {
             bundle_path: None,
             clock: || 0,
             ascii: false,
+            no_color: false,
         }
     }
 }

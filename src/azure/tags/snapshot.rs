@@ -2,7 +2,8 @@
 //! described in the docs of the parent module.
 
 use super::{
-    Block, SnapshotMeta, TagDb, TagInfo, TagsError, digits, is_publication_date, is_token,
+    Block, EMBEDDED_SNAPSHOT, SnapshotMeta, TagDb, TagInfo, TagsError, digits, is_publication_date,
+    is_token,
 };
 use crate::dates::Date;
 use std::fmt::Write as _;
@@ -158,7 +159,47 @@ fn tag_line(n: usize, rest: &str) -> Result<TagInfo, TagsError> {
     })
 }
 
+/// The metadata of a snapshot from its header alone, without reading its
+/// prefixes (the tag and prefix counts are left at 0): what `--version`
+/// prints, at no cost to every other run.
+fn header_meta(text: &str) -> Result<SnapshotMeta, TagsError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim_end()));
+    first_line(lines.next())?;
+    let mut header = Header::default();
+    let mut last_line = 1;
+    for (n, line) in lines {
+        last_line = n;
+        if line.starts_with("tag ") {
+            break;
+        }
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            return Err(err(
+                n,
+                format!("expected a key=value header line, found \"{line}\""),
+            ));
+        };
+        header.line(n, key, value)?;
+    }
+    header.meta(last_line)
+}
+
 impl TagDb {
+    /// The compiled-in snapshot's metadata (change number, publication date),
+    /// read from its header only: cheap enough for `--version` on every run.
+    /// The tag and prefix counts are 0; [`TagDb::embedded`] has them.
+    ///
+    /// # Panics
+    ///
+    /// If the compiled-in snapshot's header is malformed, which the test suite rules out.
+    pub fn embedded_meta() -> SnapshotMeta {
+        header_meta(EMBEDDED_SNAPSHOT)
+            .unwrap_or_else(|e| panic!("the embedded data/servicetags.txt is damaged: {e}"))
+    }
+
     /// Reads a snapshot written by [`TagDb::to_snapshot`] (format in the module docs).
     pub fn from_snapshot(text: &str) -> Result<TagDb, TagsError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -286,5 +327,22 @@ mod unit {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_header_alone_gives_what_the_whole_snapshot_does() {
+        let whole = TagDb::embedded().meta();
+        let header = TagDb::embedded_meta();
+        assert_eq!(header.change_number, whole.change_number);
+        assert_eq!(header.published, whole.published);
+        assert_eq!(header.cloud, whole.cloud);
+        assert_eq!(header.source, whole.source);
+        // A malformed header is still refused, with its line.
+        let bad = format!("{MAGIC}\nchangeNumber=x\ncloud=Public\nsource=s\ntag A - - 1\n");
+        assert!(matches!(
+            header_meta(&bad),
+            Err(TagsError::Snapshot { line: 2, .. })
+        ));
+        assert!(header_meta("not a snapshot\n").is_err());
     }
 }

@@ -99,6 +99,15 @@ pub fn asciify(buf: &mut ratatui::buffer::Buffer) {
     }
 }
 
+/// The frame without colours, for `NO_COLOR`: every cell's foreground and
+/// background back to the terminal's own; bold, reverse (the selection) and
+/// the symbols stay.
+pub fn decolour(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        cell.set_fg(Color::Reset).set_bg(Color::Reset);
+    }
+}
+
 /// A captured string made safe for the terminal.
 pub fn clean(s: &str) -> String {
     for_terminal(s)
