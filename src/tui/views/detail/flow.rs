@@ -229,52 +229,60 @@ pub(super) fn config_lines(
     out
 }
 
+/// One Azure layer's lines in the detail: its verdict, red when it stops
+/// the flow (`Some(false)`), yellow when it cannot be told (`None`), then
+/// its notes, dimmed, on one line.
+fn layer_lines(
+    label: &'static str,
+    allowed: Option<bool>,
+    text: &str,
+    notes: &[String],
+) -> Vec<Line<'static>> {
+    let style = match allowed {
+        Some(true) => PLAIN,
+        Some(false) => Style::new().fg(Color::Red),
+        None => YELLOW,
+    };
+    let mut out = vec![field(label, clean(text), style)];
+    if !notes.is_empty() {
+        out.push(field(label, clean(&notes.join("; ")), DIM));
+    }
+    out
+}
+
 /// What the security admin rules (`--azure`) say of a flow, before the
 /// NSGs: the rule that decided, where it sits, whether the NSGs are
 /// consulted, or why it cannot be told; and its notes.
 pub(super) fn admin_lines(v: Option<&crate::model::AdminVerdict>) -> Vec<Line<'static>> {
     use crate::model::AdminOutcome;
-    let Some(v) = v else {
-        return Vec::new();
-    };
-    let style = match v.outcome() {
-        AdminOutcome::Deny => Style::new().fg(Color::Red),
-        AdminOutcome::CannotTell => YELLOW,
-        _ => PLAIN,
-    };
-    let mut out = vec![field(
-        "admin rule",
-        clean(&crate::render::admin::verdict_text(v)),
-        style,
-    )];
-    let notes = crate::render::admin::notes(v);
-    if !notes.is_empty() {
-        out.push(field("admin rule", clean(&notes.join("; ")), DIM));
-    }
-    out
+    v.map_or_else(Vec::new, |v| {
+        let allowed = match v.outcome() {
+            AdminOutcome::Deny => Some(false),
+            AdminOutcome::CannotTell => None,
+            _ => Some(true),
+        };
+        let text = crate::render::admin::verdict_text(v);
+        layer_lines(
+            "admin rule",
+            allowed,
+            &text,
+            &crate::render::admin::notes(v),
+        )
+    })
 }
 
 /// What the subnet's export (`--azure`) says of a flow's way out of the
 /// VM's subnet, and its notes.
 pub(super) fn outbound_lines(v: Option<&crate::model::OutboundVerdict>) -> Vec<Line<'static>> {
-    let Some(v) = v else {
-        return Vec::new();
-    };
-    let style = if v.allowed() {
-        PLAIN
-    } else {
-        Style::new().fg(Color::Red)
-    };
-    let mut out = vec![field(
-        "outbound",
-        clean(&crate::render::outbound::way(v)),
-        style,
-    )];
-    let notes = crate::render::outbound::notes(v);
-    if !notes.is_empty() {
-        out.push(field("outbound", clean(&notes.join("; ")), DIM));
-    }
-    out
+    v.map_or_else(Vec::new, |v| {
+        let text = crate::render::outbound::way(v);
+        layer_lines(
+            "outbound",
+            Some(v.allowed()),
+            &text,
+            &crate::render::outbound::notes(v),
+        )
+    })
 }
 
 /// What the service endpoint policies on the VM's subnet (`--azure`) do
@@ -283,91 +291,55 @@ pub(super) fn outbound_lines(v: Option<&crate::model::OutboundVerdict>) -> Vec<L
 pub(super) fn endpoint_policy_lines(
     v: Option<&crate::model::EndpointPolicyVerdict>,
 ) -> Vec<Line<'static>> {
-    let Some(p) = v else {
-        return Vec::new();
-    };
-    let style = match p.allowed() {
-        Some(true) => PLAIN,
-        Some(false) => Style::new().fg(Color::Red),
-        None => YELLOW,
-    };
-    vec![field(
-        "endpoint policy",
-        clean(&crate::render::endpoint_policy::text(p)),
-        style,
-    )]
+    v.map_or_else(Vec::new, |p| {
+        let text = crate::render::endpoint_policy::text(p);
+        layer_lines("endpoint policy", p.allowed(), &text, &[])
+    })
 }
 
 /// What the firewall exports (`--azure`) say of a flow: the firewall, the
 /// policy and the rule that decided (or the default deny, or why it cannot
 /// be told), and its notes.
 pub(super) fn firewall_lines(v: Option<&crate::model::FirewallVerdict>) -> Vec<Line<'static>> {
-    let Some(v) = v else {
-        return Vec::new();
-    };
-    let style = match v.allowed() {
-        Some(true) => PLAIN,
-        Some(false) => Style::new().fg(Color::Red),
-        None => YELLOW,
-    };
-    let mut out = vec![field(
-        "firewall",
-        clean(&crate::render::firewall::verdict_text(v)),
-        style,
-    )];
-    let notes = crate::render::firewall::notes(v);
-    if !notes.is_empty() {
-        out.push(field("firewall", clean(&notes.join("; ")), DIM));
-    }
-    out
+    v.map_or_else(Vec::new, |v| {
+        let text = crate::render::firewall::verdict_text(v);
+        layer_lines(
+            "firewall",
+            v.allowed(),
+            &text,
+            &crate::render::firewall::notes(v),
+        )
+    })
 }
 
 /// What the cache storage account's export (`--azure`) says of the VM's
 /// traffic: the source storage sees, the setting that decided, and what
 /// Site Recovery requires of the account that it misses.
 pub(super) fn storage_lines(v: Option<&crate::model::StorageVerdict>) -> Vec<Line<'static>> {
-    let Some(v) = v else {
-        return Vec::new();
-    };
-    let style = match v.harm() {
-        0 => PLAIN,
-        2 => Style::new().fg(Color::Red),
-        _ => YELLOW,
-    };
-    let mut out = vec![field(
-        "storage",
-        clean(&crate::render::storage::verdict_text(v)),
-        style,
-    )];
-    let notes = crate::render::storage::notes(v);
-    if !notes.is_empty() {
-        out.push(field("storage", clean(&notes.join("; ")), DIM));
-    }
-    out
+    v.map_or_else(Vec::new, |v| {
+        let allowed = match v.harm() {
+            0 => Some(true),
+            2 => Some(false),
+            _ => None,
+        };
+        let text = crate::render::storage::verdict_text(v);
+        layer_lines("storage", allowed, &text, &crate::render::storage::notes(v))
+    })
 }
 
 /// What the private DNS exports (`--azure`) say of a flow's endpoint: the
 /// zone, its link to the VM's virtual network or the record it lacks, and
 /// its notes (custom DNS servers, fallback to internet).
 pub(super) fn private_dns_lines(v: Option<&crate::model::DnsVerdict>) -> Vec<Line<'static>> {
-    let Some(v) = v else {
-        return Vec::new();
-    };
-    let style = match v.allowed() {
-        Some(true) => PLAIN,
-        Some(false) => Style::new().fg(Color::Red),
-        None => YELLOW,
-    };
-    let mut out = vec![field(
-        "dns zone",
-        clean(&crate::render::private_dns::verdict_text(v)),
-        style,
-    )];
-    let notes = crate::render::private_dns::notes(v);
-    if !notes.is_empty() {
-        out.push(field("dns zone", clean(&notes.join("; ")), DIM));
-    }
-    out
+    v.map_or_else(Vec::new, |v| {
+        let text = crate::render::private_dns::verdict_text(v);
+        layer_lines(
+            "dns zone",
+            v.allowed(),
+            &text,
+            &crate::render::private_dns::notes(v),
+        )
+    })
 }
 
 /// The DNS log entry for a name (case-insensitive, trailing dot ignored).
