@@ -7,30 +7,6 @@ mod common;
 
 use common::{analyze, data, microsoft_body, run};
 use serde_json::{Value, json};
-use std::path::PathBuf;
-
-/// A scratch directory, removed at the end of the test.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        let d = std::env::temp_dir().join(format!("asrscope-admin-{test}-{}", std::process::id()));
-        std::fs::create_dir_all(&d).unwrap();
-        Scratch(d)
-    }
-
-    fn write(&self, name: &str, v: &Value) -> String {
-        let p = self.0.join(name);
-        std::fs::write(&p, serde_json::to_vec_pretty(v).unwrap()).unwrap();
-        p.to_string_lossy().to_string()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// `asrscope check --format json` for East US → Central US with `extra`.
 fn check(extra: &[&str]) -> (i32, Value) {
@@ -176,7 +152,7 @@ fn an_always_allow_admin_rule_means_the_nsgs_are_not_consulted() {
 
 #[test]
 fn microsofts_example_is_read_in_every_shape_az_prints() {
-    let dir = Scratch::new("shapes");
+    let dir = common::scratch("admin-shapes");
     let body = microsoft_body("NetworkManagerEffectiveSecurityAdminRulesList");
     let lifted: Vec<Value> = body["value"]
         .as_array()
@@ -197,7 +173,7 @@ fn microsofts_example_is_read_in_every_shape_az_prints() {
         ("bare.json", Value::Array(lifted.clone())),
         ("one.json", lifted[0].clone()),
     ] {
-        let path = dir.write(name, &v);
+        let path = common::write_json(&dir, name, &v);
         let (_, out) = check(&["--azure", &path]);
         assert_eq!(out["exports"][0]["kind"], "admin-rules", "{name}");
         let s = requirement(&out, "cache-storage");
@@ -206,15 +182,16 @@ fn microsofts_example_is_read_in_every_shape_az_prints() {
         assert_eq!(s["admin"]["rules"], 0, "{name}: {s}");
     }
     // A skipToken on every page given: a page is missing, and it is said.
-    let (_, out) = check(&["--azure", &dir.write("rest.json", &body)]);
+    let (_, out) = check(&["--azure", &common::write_json(&dir, "rest.json", &body)]);
     let notes = requirement(&out, "cache-storage")["admin"]["notes"].to_string();
     assert!(notes.contains("skipToken"), "{notes}");
 }
 
 #[test]
 fn given_admin_rules_replace_the_network_manager_note() {
-    let dir = Scratch::new("note");
-    let eff = dir.write(
+    let dir = common::scratch("admin-note");
+    let eff = common::write_json(
+        &dir,
         "eff.json",
         &microsoft_body("NetworkInterfaceEffectiveNSGList"),
     );

@@ -9,41 +9,17 @@ mod common;
 
 use common::{data, run};
 use serde_json::{Value, json};
-use std::path::PathBuf;
 
 /// The VM's subnet: private (`defaultOutboundAccess: false`, no NAT
 /// gateway), with a Storage service endpoint and a service endpoint policy.
 const SUBNET: &str = "/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/vnetname/subnets/subnet1";
-
-/// A scratch directory, removed at the end of the test.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Scratch {
-        let d = std::env::temp_dir().join(format!("asrscope-layers-{test}-{}", std::process::id()));
-        std::fs::create_dir_all(&d).unwrap();
-        Scratch(d)
-    }
-
-    fn write(&self, name: &str, v: &Value) -> String {
-        let p = self.0.join(name);
-        std::fs::write(&p, serde_json::to_vec_pretty(v).unwrap()).unwrap();
-        p.to_string_lossy().to_string()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn read(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(data(name)).unwrap()).unwrap()
 }
 
 /// The exports, written to `dir`, as `--azure` arguments.
-fn exports(dir: &Scratch) -> Vec<String> {
+fn exports(dir: &tempfile::TempDir) -> Vec<String> {
     // The subnet of the endpoint-policy tests, made private.
     let mut subnet = read("sep-subnet.json");
     subnet["defaultOutboundAccess"] = json!(false);
@@ -70,7 +46,7 @@ fn exports(dir: &Scratch) -> Vec<String> {
         ("policy.json", policy),
         ("zone.json", zone),
     ] {
-        files.push(dir.write(name, &v));
+        files.push(common::write_json(dir, name, &v));
     }
     files.push(data("nsg-deny-eventhub.json"));
     files
@@ -87,7 +63,7 @@ fn requirement<'a>(v: &'a Value, id: &str) -> &'a Value {
 
 #[test]
 fn each_endpoint_names_the_first_layer_that_stops_it() {
-    let dir = Scratch::new("first");
+    let dir = common::scratch("layers-first");
     let files = exports(&dir);
     let mut args = vec![
         "check",

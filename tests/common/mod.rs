@@ -335,3 +335,20 @@ pub fn csv_column(csv: &str, column: &str) -> Vec<String> {
         .map(|rec| rec.expect("a CSV row")[at].to_string())
         .collect()
 }
+
+/// A scratch directory for a test's files, removed when dropped.
+#[allow(dead_code)]
+pub fn scratch(prefix: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("asrscope-{prefix}-"))
+        .tempdir()
+        .unwrap()
+}
+
+/// Writes `v` as pretty JSON to `name` in `dir`; the path, for arguments.
+#[allow(dead_code)]
+pub fn write_json(dir: &tempfile::TempDir, name: &str, v: &serde_json::Value) -> String {
+    let p = dir.path().join(name);
+    std::fs::write(&p, serde_json::to_vec_pretty(v).unwrap()).unwrap();
+    p.to_string_lossy().into_owned()
+}
