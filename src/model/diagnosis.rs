@@ -301,3 +301,4 @@ impl Diagnosis {
 }
 
 named_by_as_str!(CloudHow, RegionHow);
+every_variant!(Severity: Critical, Warning, Info);

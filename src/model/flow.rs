@@ -669,3 +669,6 @@ pub fn sort_flows_in_place(v: &mut [FlowRecord]) {
 }
 
 named_by_as_str!(Transport, NameSource, Handshake, Close);
+every_variant!(NameSource: Sni, Connect, Dns, Host, Cert, None);
+every_variant!(Handshake: Established, NoReply, Rejected, Unreachable, ResetAfterData, Incomplete, MidFlow, Answered);
+every_variant!(Close: FinClient, FinServer, RstClient, RstServer, Open, Idle);

@@ -47,6 +47,28 @@ macro_rules! named_by_as_str {
     )*};
 }
 
+/// `ALL`, every variant of a field-less enum in declaration order: the
+/// JSON Schemas' lists of names (`docs/schema/`) are checked against it
+/// (`tests/schema.rs`). A variant left out fails to compile: the match in
+/// the guard is exhaustive.
+macro_rules! every_variant {
+    ($t:ident: $($v:ident),+ $(,)?) => {
+        impl $t {
+            /// Every variant, in declaration order (the JSON Schema's list
+            /// of names is checked against it).
+            pub const ALL: &'static [$t] = &[$($t::$v),+];
+        }
+        const _: () = {
+            const fn listed(v: $t) {
+                match v {
+                    $($t::$v)|+ => {}
+                }
+            }
+            listed($t::ALL[0]);
+        };
+    };
+}
+
 pub(crate) mod admin;
 pub(crate) mod advice;
 pub(crate) mod bundle;

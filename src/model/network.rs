@@ -987,6 +987,8 @@ pub enum ExportKind {
     EndpointPolicy,
 }
 
+every_variant!(ExportKind: Nsg, Routes, FirewallPolicy, RuleCollectionGroups, Firewall, IpGroup, StorageAccount, PrivateDnsZone, PrivateDnsLinks, PrivateDnsRecords, Nic, Subnet, Vnet, AdminRules, EndpointPolicy);
+
 /// One export read: the file, its kind, and how many NSGs, routes,
 /// policies, groups, firewalls or IP groups it held.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

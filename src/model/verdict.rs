@@ -500,6 +500,78 @@ pub enum Cause {
     },
 }
 
+impl Cause {
+    /// Every cause's `kind`, in declaration order (the JSON Schema's list
+    /// is checked against it, `tests/schema.rs`).
+    pub const KINDS: [&'static str; 29] = [
+        "proxy-auth-required",
+        "proxy-refused",
+        "no-syn-answer",
+        "no-dns-answer",
+        "syn-reset",
+        "icmp-error",
+        "reset-after-first-data",
+        "closed-after-hello",
+        "deny-page",
+        "ack-never-seen",
+        "tls-alert",
+        "certificate-rejected",
+        "no-tls12-offered",
+        "server-silent",
+        "udp-answered",
+        "udp-no-answer",
+        "mid-flow-one-direction",
+        "untrusted-issuer",
+        "private-endpoint",
+        "outside-azure",
+        "throttled",
+        "mid-flow-working",
+        "mid-flow-no-data",
+        "established",
+        "dns-failed",
+        "vault-resolves-publicly",
+        "storage-firewall-refuses",
+        "endpoint-policy-denies",
+        "nothing-to-judge",
+    ];
+
+    /// The cause's `kind`, as the JSON names it: a variant added fails to
+    /// compile here until it is named, and in [`Cause::KINDS`].
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Cause::ProxyAuthRequired { .. } => "proxy-auth-required",
+            Cause::ProxyRefused { .. } => "proxy-refused",
+            Cause::NoSynAnswer { .. } => "no-syn-answer",
+            Cause::NoDnsAnswer { .. } => "no-dns-answer",
+            Cause::SynReset { .. } => "syn-reset",
+            Cause::IcmpError { .. } => "icmp-error",
+            Cause::ResetAfterFirstData { .. } => "reset-after-first-data",
+            Cause::ClosedAfterHello { .. } => "closed-after-hello",
+            Cause::DenyPage { .. } => "deny-page",
+            Cause::AckNeverSeen => "ack-never-seen",
+            Cause::TlsAlert { .. } => "tls-alert",
+            Cause::CertificateRejected { .. } => "certificate-rejected",
+            Cause::NoTls12Offered { .. } => "no-tls12-offered",
+            Cause::ServerSilent { .. } => "server-silent",
+            Cause::UdpAnswered => "udp-answered",
+            Cause::UdpNoAnswer => "udp-no-answer",
+            Cause::MidFlowOneDirection => "mid-flow-one-direction",
+            Cause::UntrustedIssuer { .. } => "untrusted-issuer",
+            Cause::PrivateEndpoint { .. } => "private-endpoint",
+            Cause::OutsideAzure { .. } => "outside-azure",
+            Cause::Throttled { .. } => "throttled",
+            Cause::MidFlowWorking { .. } => "mid-flow-working",
+            Cause::MidFlowNoData => "mid-flow-no-data",
+            Cause::Established { .. } => "established",
+            Cause::DnsFailed { .. } => "dns-failed",
+            Cause::VaultResolvesPublicly { .. } => "vault-resolves-publicly",
+            Cause::StorageFirewallRefuses { .. } => "storage-firewall-refuses",
+            Cause::EndpointPolicyDenies { .. } => "endpoint-policy-denies",
+            Cause::NothingToJudge { .. } => "nothing-to-judge",
+        }
+    }
+}
+
 /// The catalog endpoint a flow belongs to, and how it was told.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndpointMatch {
@@ -615,3 +687,5 @@ pub struct JudgedFlow {
 }
 
 named_by_as_str!(EndpointId, EndpointBy, CaService, Verdict, Status);
+every_variant!(Verdict: Allowed, Incomplete, Throttled, OutsideAzure, Intercepted, ProxyAuth, Blocked);
+every_variant!(Status: Ok, NotSeen, Throttled, OutsideAzure, Intercepted, ProxyAuth, Blocked);
