@@ -743,7 +743,7 @@ impl Lines {
         for f in snap.diagnosis.findings.iter().filter(|f| f.asr()) {
             if self.seen.insert(f.about.clone()) {
                 match self.format {
-                    Format::Json => lines::finding_json(&mut self.out, f)?,
+                    Format::Json => lines::finding_json(&mut self.out, f, now_us)?,
                     Format::Text => lines::finding_text(&mut self.out, f, now_us)?,
                 }
             }
@@ -753,7 +753,7 @@ impl Lines {
 
     fn summary(&mut self, snap: &Snapshot, now_us: i64) -> std::io::Result<()> {
         match self.format {
-            Format::Json => lines::summary_json(&mut self.out, snap, lines::When::During),
+            Format::Json => lines::summary_json(&mut self.out, snap, lines::When::During, now_us),
             Format::Text => lines::summary_text(&mut self.out, snap, now_us),
         }
     }
@@ -768,7 +768,7 @@ impl Lines {
     ) -> std::io::Result<()> {
         self.findings(snap, now_us)?;
         match self.format {
-            Format::Json => lines::summary_json(&mut self.out, snap, lines::When::Final)?,
+            Format::Json => lines::summary_json(&mut self.out, snap, lines::When::Final, now_us)?,
             Format::Text => {
                 let analysis = Analysis {
                     schema_version: SCHEMA_VERSION,
@@ -790,7 +790,7 @@ impl Lines {
 impl FlowWriter for Lines {
     fn write(&mut self, j: &JudgedFlow) -> std::io::Result<()> {
         match self.format {
-            Format::Json => lines::flow_json(&mut self.out, j),
+            Format::Json => lines::flow_json(&mut self.out, j, now_us()),
             Format::Text => Ok(()),
         }
     }
@@ -890,3 +890,4 @@ fn ui_until_stopped(
     crate::tui::run_with(rx, true, signalled, Some(&hint), super::tui::unix_seconds)?;
     Ok(())
 }
+

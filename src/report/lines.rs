@@ -1,8 +1,9 @@
 //! The lines `live --no-tui` prints: one per finished flow (JSON lines), one
 //! per new finding, and a periodic summary, as text or JSON, and the
-//! `frames:` line that ends its report. Text lines are stamped with the time
-//! they are given (smoltcp's time as an argument): the caller reads the
-//! clock, so that a line is a function of its inputs.
+//! `frames:` line that ends its report. Every line is stamped with the time
+//! it is given (the wall clock when it is written, read by the caller, so
+//! that a line is a function of its inputs); JSON lines also carry
+//! `schema_version` (`docs/schema/live-line.schema.json`).
 
 use crate::model::{Finding, JudgedFlow, Snapshot, Status};
 use crate::sanitize::for_terminal;
@@ -23,18 +24,38 @@ pub(crate) enum When {
     Final,
 }
 
-/// A finished flow as a JSON line (`"type":"flow"`).
-pub(crate) fn flow_json(out: &mut dyn Write, j: &JudgedFlow) -> std::io::Result<()> {
-    let mut v = serde_json::to_value(j).unwrap_or_default();
-    v["type"] = "flow".into();
-    writeln!(out, "{v}")
+/// `value` as a JSON line of `kind` (`"type"`), stamped with `at_us` and
+/// the layout's version: what every JSON line carries.
+fn json_line(
+    out: &mut dyn Write,
+    kind: &str,
+    mut value: serde_json::Value,
+    at_us: i64,
+) -> std::io::Result<()> {
+    value["type"] = kind.into();
+    value["time"] = crate::dates::rfc3339_us(at_us).into();
+    value["schema_version"] = crate::model::SCHEMA_VERSION.into();
+    writeln!(out, "{value}")
 }
 
-/// A new finding as a JSON line (`"type":"finding"`).
-pub(crate) fn finding_json(out: &mut dyn Write, f: &Finding) -> std::io::Result<()> {
-    let mut v = serde_json::to_value(f).unwrap_or_default();
-    v["type"] = "finding".into();
-    writeln!(out, "{v}")
+/// A finished flow as a JSON line (`"type":"flow"`), stamped with `at_us`.
+pub(crate) fn flow_json(out: &mut dyn Write, j: &JudgedFlow, at_us: i64) -> std::io::Result<()> {
+    json_line(
+        out,
+        "flow",
+        serde_json::to_value(j).unwrap_or_default(),
+        at_us,
+    )
+}
+
+/// A new finding as a JSON line (`"type":"finding"`), stamped with `at_us`.
+pub(crate) fn finding_json(out: &mut dyn Write, f: &Finding, at_us: i64) -> std::io::Result<()> {
+    json_line(
+        out,
+        "finding",
+        serde_json::to_value(f).unwrap_or_default(),
+        at_us,
+    )
 }
 
 /// A new finding as a text line, stamped with `at_us`.
@@ -54,14 +75,15 @@ pub(crate) fn finding_text(out: &mut dyn Write, f: &Finding, at_us: i64) -> std:
     )
 }
 
-/// The summary as a JSON line (`"type":"summary"`, `final` on the last).
+/// The summary as a JSON line (`"type":"summary"`, `final` on the last),
+/// stamped with `at_us`.
 pub(crate) fn summary_json(
     out: &mut dyn Write,
     snap: &Snapshot,
     when: When,
+    at_us: i64,
 ) -> std::io::Result<()> {
     let v = serde_json::json!({
-        "type": "summary",
         "final": when == When::Final,
         "source": snap.source,
         "frames": snap.frames,
@@ -74,7 +96,7 @@ pub(crate) fn summary_json(
         "target_region": snap.diagnosis.target_region,
         "requirements": snap.diagnosis.requirements,
     });
-    writeln!(out, "{v}")
+    json_line(out, "summary", v, at_us)
 }
 
 /// The periodic summary as a text line, stamped with `at_us`.
