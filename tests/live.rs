@@ -166,14 +166,43 @@ fn tls_clients(addr: &str) {
     }
 }
 
-/// Checks the JSON lines of the capture: the flows to 127.0.0.3:`port` with
-/// their SNI and verdict, and the final summary's cache storage
-/// requirement; returns how many such flows there were.
-fn assert_flows_and_summary(stdout: &str, stderr: &str, port: u16) -> usize {
+/// The wall clock as the JSON lines write it (RFC 3339 UTC, µs), by GNU
+/// `date`.
+fn rfc3339_now() -> String {
+    let out = Command::new("date")
+        .args(["-u", "+%Y-%m-%dT%H:%M:%S.%6NZ"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Checks the JSON lines of the capture: each valid by
+/// `docs/schema/live-line.schema.json` and stamped with the wall clock of
+/// the capture (the time it was written, within `started`..now), the flows
+/// to 127.0.0.3:`port` with their SNI and verdict, and the final summary's
+/// cache storage requirement; returns how many such flows there were.
+fn assert_flows_and_summary(stdout: &str, stderr: &str, port: u16, started: &str) -> usize {
     let lines: Vec<serde_json::Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).expect("JSON lines"))
         .collect();
+    let schema = std::fs::read_to_string(common::root().join("docs/schema/live-line.schema.json"));
+    let schema: serde_json::Value = serde_json::from_str(&schema.unwrap()).unwrap();
+    let v = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let now = rfc3339_now();
+    for l in &lines {
+        let errors: Vec<String> = v.iter_errors(l).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "a {} line: {errors:?}", l["type"]);
+        // RFC 3339 UTC with microseconds: in order as text.
+        let time = l["time"].as_str().unwrap();
+        assert!(
+            started <= time && time <= now.as_str(),
+            "{started} {time} {now}"
+        );
+    }
     let flows: Vec<&serde_json::Value> = lines
         .iter()
         .filter(|l| l["type"] == "flow" && l["dst_port"] == port && l["dst_ip"] == "127.0.0.3")
@@ -241,6 +270,7 @@ fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
         .env("TMPDIR", &spool_dir)
         .spawn()
         .unwrap();
+    let began = rfc3339_now();
     let stderr_rx = wait_capturing(&mut live);
     tls_clients(&addr);
     let started = Instant::now();
@@ -253,7 +283,7 @@ fn live_capture_on_loopback_sees_the_flow_its_sni_and_verdict() {
         .recv_timeout(Duration::from_secs(5))
         .unwrap_or_default();
     assert!(stderr.contains("capturing on lo"), "{stderr}");
-    let flows = assert_flows_and_summary(&stdout, &stderr, port);
+    let flows = assert_flows_and_summary(&stdout, &stderr, port, &began);
     assert_bundle(&zip, &spool_dir, &stderr, flows);
 }
 

@@ -891,3 +891,111 @@ fn ui_until_stopped(
     Ok(())
 }
 
+#[cfg(test)]
+mod tests {
+    use super::lines;
+    use crate::cli::{AzureArgs, CapturePointArg, EngineArgs, InputArgs, JudgeArgs};
+    use crate::model::Snapshot;
+    use std::path::{Path, PathBuf};
+
+    /// 2023-11-14T22:13:20Z, the time the lines are stamped with.
+    const AT: i64 = 1_700_000_000_000_000;
+
+    /// The JSON lines of the snapshot of the analysis of `capture` with the
+    /// NSG export `nsg` and the exports `azure`, as `live` writes them:
+    /// every flow, every finding, a summary and the final one.
+    fn lines_of(
+        capture: PathBuf,
+        nsg: Vec<PathBuf>,
+        azure: Vec<PathBuf>,
+    ) -> Vec<serde_json::Value> {
+        let input = InputArgs {
+            captures: vec![capture],
+            filter: None,
+            engine: EngineArgs {
+                vxlan_port: vec![],
+                geneve_port: vec![],
+                max_memory: 512 << 20,
+            },
+        };
+        let tags = AzureArgs {
+            service_tags: None,
+            source_region: None,
+            target_region: None,
+            cloud: None,
+        };
+        let judge = JudgeArgs {
+            capture_point: CapturePointArg::Vm,
+            retrans_threshold: 2.0,
+            min_segments: 20,
+            zero_window_threshold: 1,
+            trusted_issuer: vec![],
+            nsg,
+            routes: vec![],
+            azure,
+        };
+        let src = crate::app::offline::Sources {
+            input: &input,
+            azure: &tags,
+            judge: &judge,
+        };
+        let a = crate::app::tui::analyse(src).unwrap().analysis;
+        let snap = Snapshot::from_analysis(&a, "interface lo".into());
+        let mut out = Vec::new();
+        for j in &snap.flows {
+            lines::flow_json(&mut out, j, AT).unwrap();
+        }
+        for f in &snap.diagnosis.findings {
+            lines::finding_json(&mut out, f, AT).unwrap();
+        }
+        lines::summary_json(&mut out, &snap, lines::When::During, AT).unwrap();
+        lines::summary_json(&mut out, &snap, lines::When::Final, AT).unwrap();
+        String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// Every JSON line validates against `docs/schema/live-line.schema.json`
+    /// and carries its type, its time and the layout's version.
+    #[test]
+    fn json_lines_validate_against_their_schema() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(root.join("docs/schema/live-line.schema.json")).unwrap();
+        let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let v = jsonschema::draft202012::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .unwrap();
+        let (cap, data) = (root.join("captures"), root.join("tests/data"));
+        let runs = [
+            (cap.join("healthy-tls12-dns.pcap"), vec![], vec![]),
+            (
+                cap.join("syn-dropped.pcap"),
+                vec![data.join("nsg-deny-eventhub.json")],
+                vec![data.join("storage-no-trusted.json")],
+            ),
+            (cap.join("fqdn-filter-rst.pcap"), vec![], vec![]),
+        ];
+        let mut types = std::collections::BTreeMap::new();
+        for (capture, nsg, azure) in runs.clone() {
+            let name = capture.display().to_string();
+            for line in lines_of(capture, nsg, azure) {
+                let errors: Vec<String> = v.iter_errors(&line).map(|e| e.to_string()).collect();
+                assert!(
+                    errors.is_empty(),
+                    "{name}: a {} line: {errors:?}",
+                    line["type"]
+                );
+                assert_eq!(line["time"], "2023-11-14T22:13:20.000000Z");
+                assert_eq!(line["schema_version"], crate::model::SCHEMA_VERSION);
+                *types
+                    .entry(line["type"].as_str().unwrap().to_string())
+                    .or_insert(0) += 1;
+            }
+        }
+        assert!(types["flow"] > 0 && types["finding"] > 0, "{types:?}");
+        assert_eq!(types["summary"], 2 * runs.len(), "{types:?}");
+    }
+}
