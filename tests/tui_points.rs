@@ -299,3 +299,26 @@ fn the_copy_key_puts_the_fix_on_the_clipboard() {
         Some(Effect::Copy(seq))
     );
 }
+
+#[test]
+fn the_bundle_key_never_names_an_existing_file() {
+    let snap = snapshot("proxy-407.pcap");
+    let dir = tempfile::tempdir().unwrap();
+    let taken = dir.path().join("case.zip");
+    std::fs::write(&taken, b"not ours").unwrap();
+    std::fs::write(dir.path().join("case-2.zip"), b"not ours").unwrap();
+    let mut ui = UiState::new();
+    ui.bundle_path = Some(taken.clone());
+    key(&mut ui, &snap, KeyCode::Char('e'));
+    assert_eq!(
+        key(&mut ui, &snap, KeyCode::Char('b')),
+        Some(Effect::Bundle(dir.path().join("case-3.zip")))
+    );
+    let screen = render(&snap, &mut ui, 80, 24);
+    assert!(
+        footer(&screen).contains("case-3.zip"),
+        "{}",
+        footer(&screen)
+    );
+    assert_eq!(std::fs::read(&taken).unwrap(), b"not ours");
+}

@@ -230,10 +230,17 @@ fn export_choice_key(ui: &mut UiState, key: KeyEvent, snap: &Snapshot) -> Option
     match key.code {
         KeyCode::Char('c') => export(ui, snap),
         KeyCode::Char('b') => {
-            let path = ui
+            let wanted = ui
                 .bundle_path
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(format!("asrscope-bundle-{}.zip", (ui.clock)())));
+            let Some(path) = unused_name(&wanted) else {
+                ui.status = Some(format!(
+                    "{} and the names after it exist: nothing was written",
+                    wanted.display()
+                ));
+                return None;
+            };
             ui.status = Some(format!("writing the support bundle to {}…", path.display()));
             Some(Effect::Bundle(path))
         }
@@ -242,6 +249,22 @@ fn export_choice_key(ui: &mut UiState, key: KeyEvent, snap: &Snapshot) -> Option
             None
         }
     }
+}
+
+/// `path`, or when a file has that name `name-2.zip`, `name-3.zip`… (the
+/// first free one, up to 99): a bundle is never written over a file.
+fn unused_name(path: &Path) -> Option<PathBuf> {
+    if !path.exists() {
+        return Some(path.to_path_buf());
+    }
+    let stem = path.file_stem()?.to_string_lossy().into_owned();
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    (2..100)
+        .map(|n| path.with_file_name(format!("{stem}-{n}{ext}")))
+        .find(|p| !p.exists())
 }
 
 fn export(ui: &mut UiState, snap: &Snapshot) -> Option<Effect> {
