@@ -183,6 +183,11 @@ fn sort_goes_both_ways_and_the_header_shows_which() {
         "{}",
         footer(&screen)
     );
+    // Terminals without UTF-8 get ASCII arrows.
+    ui.ascii = true;
+    let screen = render(&snap, &mut ui, 80, 24);
+    assert!(row_with(&screen, "server").contains("out ^"));
+    assert!(row_with(&screen, "Flows: ").contains("sort bytes ^"));
 }
 
 fn filtered(snap: &Snapshot, text: &str) -> (UiState, Vec<String>) {

@@ -213,11 +213,11 @@ impl Files {
 /// export key bundles what was captured so far.
 fn bundle_spool(args: &LiveArgs, tui: bool) -> anyhow::Result<Option<tempfile::NamedTempFile>> {
     let Some(out) = &args.bundle else {
-        return if tui && args.write.is_none() {
-            temporary_packets().map(Some)
-        } else {
-            Ok(None)
-        };
+        // Without --bundle, a folder that cannot take the file costs the
+        // export key's bundle only (it then says the packets are not kept).
+        return Ok((tui && args.write.is_none())
+            .then(|| temporary_packets().ok())
+            .flatten());
     };
     if out.as_os_str() == "-" {
         anyhow::bail!(
