@@ -276,7 +276,7 @@ pub(crate) fn draw_footer(f: &mut Frame, area: Rect, snap: Option<&Snapshot>, ui
         let keys = if ui.help {
             "Esc or ? close · arrows scroll · q quit".to_string()
         } else if ui.detail.is_some() {
-            "Esc back · arrows PgUp PgDn scroll · ? help · q quit".to_string()
+            "Esc back · arrows PgUp PgDn scroll · c copy the fix · ? help · q quit".to_string()
         } else {
             // 80 columns hold them all: live trades Tab (in the help) for p.
             if live {
