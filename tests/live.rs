@@ -751,3 +751,129 @@ fn every_frame_captured_is_analysed_or_counted_as_dropped() {
     assert!(flows > 1_000, "{flows}");
     assert!(err.contains(&format!("analysis queue {queue})")), "{err}");
 }
+
+/// Reads a child's standard output in the background into a shared buffer.
+fn collect(out: impl std::io::Read + Send + 'static) -> std::sync::Arc<std::sync::Mutex<Vec<u8>>> {
+    let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let b = buf.clone();
+    std::thread::spawn(move || {
+        let mut out = out;
+        let mut chunk = [0u8; 4096];
+        while let Ok(n) = std::io::Read::read(&mut out, &mut chunk) {
+            if n == 0 {
+                break;
+            }
+            b.lock().unwrap().extend_from_slice(&chunk[..n]);
+        }
+    });
+    buf
+}
+
+/// Waits (at most 30 s) until `done` holds.
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no {what} in 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A child process killed (if still running) when the test ends.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The zip files in `dir`.
+fn zips_in(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "zip"))
+        .collect()
+}
+
+/// The terminal UI of `live`, in a pseudo-terminal of 80x24 (`script`):
+/// `e` `b` writes a bundle of what was captured so far without `--bundle`,
+/// Esc asks before leaving (`n` stays), and leaving prints the final report
+/// once the terminal is restored; the packets' temporary file is removed.
+#[test]
+fn the_live_screen_bundles_on_demand_asks_on_esc_and_reports_on_leaving() {
+    if let Some(why) = cannot_capture(&[("script", "util-linux")]) {
+        return skip(&why);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let inner = format!(
+        "stty cols 80 rows 24 && exec '{}' live -i lo --filter 'tcp port 9' --source-region eastus --target-region centralus",
+        env!("CARGO_BIN_EXE_asrscope")
+    );
+    let mut child = Killed(
+        Command::new("script")
+            .args(["-qfec", &inner, "/dev/null"])
+            .current_dir(dir.path())
+            .env("TMPDIR", &tmp)
+            .env("TERM", "xterm")
+            .env("LANG", "C.UTF-8")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let out = collect(child.0.stdout.take().unwrap());
+    let text = || String::from_utf8_lossy(&out.lock().unwrap()).into_owned();
+    let mut keys = child.0.stdin.take().unwrap();
+    let mut press = |k: &[u8]| {
+        keys.write_all(k).unwrap();
+        keys.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    wait_for("live screen", || text().contains("LIVE"));
+    knock("127.0.0.1", 3, 100);
+    std::thread::sleep(Duration::from_secs(1));
+    press(b"e");
+    press(b"b");
+    wait_for("bundle", || zips_in(dir.path()).len() == 1);
+    // Esc asks; n stays.
+    press(b"\x1b");
+    press(b"n");
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(child.0.try_wait().unwrap().is_none(), "Esc left live");
+    press(b"q");
+    wait_for("end on q", || child.0.try_wait().unwrap().is_some());
+    let status = child.0.wait().unwrap();
+    assert!(matches!(status.code(), Some(0) | Some(1)), "{status:?}");
+    wait_for("frames line", || text().contains("\nframes: "));
+    let all = text();
+    // The report comes after the terminal is restored (leaving the
+    // alternate screen).
+    let restored = all.rfind("\x1b[?1049l").expect("the terminal restored");
+    let report = &all[restored..];
+    assert!(report.contains("SITE RECOVERY REQUIREMENTS"), "{report}");
+    assert!(report.contains("127.0.0.1:9 "), "{report}");
+    // The bundle, in the current directory, with the packets so far.
+    let zips = zips_in(dir.path());
+    let name = zips[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("asrscope-bundle-"), "{name}");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zips[0]).unwrap()).unwrap();
+    for entry in ["report.txt", "site-recovery.pcapng", "manifest.json"] {
+        assert!(zip.by_name(entry).is_ok(), "{entry} missing from {name}");
+    }
+    let mut report_txt = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("report.txt").unwrap(), &mut report_txt)
+        .unwrap();
+    // The three attempts made before the key, in the bundle's analysis.
+    assert!(report_txt.contains("flows: 3 (tcp 3"), "{report_txt}");
+    // The packets' temporary file is gone.
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -80,9 +80,23 @@ pub(crate) fn run(args: &LiveArgs) -> anyhow::Result<ExitCode> {
         "capturing on {} ({}), filter '{}'",
         plan.iface, plan.why, plan.filter
     ));
-    let files = Files::open(args, &cap)?;
+    let tui = plan.tui;
+    let files = Files::open(args, &cap, tui)?;
     let watch = Watch::on_signals(&cap);
-    let ended = capture(args, plan, files.csv, files.pcap, &mut cap, &watch)?;
+    let packets = args
+        .write
+        .clone()
+        .or_else(|| files.spool.as_ref().map(|t| t.path().to_path_buf()));
+    let kept = KeptPackets {
+        pcap: files.pcap,
+        path: packets,
+    };
+    let ended = capture(args, plan, files.csv, kept, &mut cap, &watch)?;
+    if let Some(report) = &ended.report {
+        // The terminal is restored: the report stays on the screen.
+        let mut out = super::stdout();
+        let _ = out.write_all(report).and_then(|()| out.flush());
+    }
     let mut ending = Ending::new();
     tell_capture_end(args, &cap, &ended, &mut ending);
     if let Some(out) = &args.bundle {
@@ -157,11 +171,12 @@ struct Files {
 impl Files {
     /// Opens them once the capture has started (its link type heads the
     /// pcapng file); an error is one line, and nothing is captured.
-    fn open(args: &LiveArgs, cap: &LiveCapture) -> anyhow::Result<Files> {
+    fn open(args: &LiveArgs, cap: &LiveCapture, tui: bool) -> anyhow::Result<Files> {
         let csv = args.csv.as_deref().map(outputs::open_csv).transpose()?;
         // A bundle is made from the packets kept: in --write's file, or in
-        // a temporary file removed once the bundle is written.
-        let spool = bundle_spool(args)?;
+        // a temporary file removed once the bundle is written (with the
+        // terminal UI always, for its export key's bundle).
+        let spool = bundle_spool(args, tui)?;
         let pcap = match (&args.write, &spool) {
             (Some(p), _) => Some((
                 std::fs::File::create(p).map_err(|e| {
@@ -194,10 +209,15 @@ impl Files {
 
 /// `--bundle`: checks that the zip can be written where it is asked for
 /// (before capturing), and makes the temporary file the packets go to when
-/// `--write` does not name one.
-fn bundle_spool(args: &LiveArgs) -> anyhow::Result<Option<tempfile::NamedTempFile>> {
+/// `--write` does not name one; so does the terminal UI (`tui`), whose
+/// export key bundles what was captured so far.
+fn bundle_spool(args: &LiveArgs, tui: bool) -> anyhow::Result<Option<tempfile::NamedTempFile>> {
     let Some(out) = &args.bundle else {
-        return Ok(None);
+        // Without --bundle, a folder that cannot take the file costs the
+        // export key's bundle only (it then says the packets are not kept).
+        return Ok((tui && args.write.is_none())
+            .then(|| temporary_packets().ok())
+            .flatten());
     };
     if out.as_os_str() == "-" {
         anyhow::bail!(
@@ -213,7 +233,12 @@ fn bundle_spool(args: &LiveArgs) -> anyhow::Result<Option<tempfile::NamedTempFil
     if args.write.is_some() {
         return Ok(None);
     }
-    let t = tempfile::Builder::new()
+    temporary_packets().map(Some)
+}
+
+/// A temporary pcapng file for the bundle's packets.
+fn temporary_packets() -> anyhow::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
         .prefix("asrscope-live-")
         .suffix(".pcapng")
         .tempfile()
@@ -221,8 +246,7 @@ fn bundle_spool(args: &LiveArgs) -> anyhow::Result<Option<tempfile::NamedTempFil
             anyhow::anyhow!(
                 "cannot create a temporary file for the bundle's packets ({e}); set TMPDIR to a writable folder"
             )
-        })?;
-    Ok(Some(t))
+        })
 }
 
 /// What the signal handler and the threads tell each other.
@@ -282,9 +306,17 @@ fn give_up_later(completed: &AtomicBool, reporting: &AtomicBool, c: &LiveCounter
     std::process::exit(i32::from(EXIT_ERROR));
 }
 
+/// The packets kept: the pcapng writer and its file.
+struct KeptPackets {
+    pcap: Option<Output<Pcap>>,
+    path: Option<std::path::PathBuf>,
+}
+
 /// What the analysis thread hands back.
 struct Ended {
     diagnosis: Diagnosis,
+    /// The final report, for standard output once the terminal UI is left.
+    report: Option<Vec<u8>>,
     /// Packets written to the pcapng file, once it is complete.
     written: Option<u64>,
     csv: Option<Output<Csv>>,
@@ -298,14 +330,16 @@ fn capture(
     args: &LiveArgs,
     plan: Plan,
     csv: Option<Output<Csv>>,
-    pcap: Option<Output<Pcap>>,
+    kept: KeptPackets,
     cap: &mut LiveCapture,
     watch: &Watch,
 ) -> anyhow::Result<Ended> {
     let (ui_tx, ui_rx) = std::sync::mpsc::channel::<Arc<Snapshot>>();
+    let (sync_tx, sync_rx) = std::sync::mpsc::channel::<Sender<Option<u64>>>();
     let tui = plan.tui;
     let lines = (!tui).then(|| Lines::open(args));
-    let session = Session::new(plan, cap, Sinks::new(csv, lines));
+    let mut session = Session::new(plan, cap, Sinks::new(csv, lines));
+    session.report = tui.then_some(args.format);
     let stream = Stream {
         frames: std::mem::replace(&mut cap.frames, std::sync::mpsc::sync_channel(1).1),
         counters: cap.counters.clone(),
@@ -314,7 +348,8 @@ fn capture(
         deadline: args
             .duration
             .map(|d| Instant::now() + Duration::from_secs(d)),
-        pcap,
+        pcap: kept.pcap,
+        sync: sync_rx,
         frames_read: 0,
     };
     let ui = tui.then_some(ui_tx);
@@ -323,7 +358,11 @@ fn capture(
         .name("analysis".into())
         .spawn(move || analyse(session, stream, ui, &completed))?;
     if tui {
-        ui_until_stopped(ui_rx, &watch.signalled, args.bundle.as_deref())?;
+        let packets = Packets {
+            path: kept.path.as_deref(),
+            sync: sync_tx,
+        };
+        ui_until_stopped(ui_rx, &watch.signalled, args, &packets)?;
         cap.stop.store(true, Ordering::SeqCst);
     }
     let ended = worker
@@ -342,12 +381,13 @@ fn analyse(
     ui: Option<Sender<Arc<Snapshot>>>,
     completed: &AtomicBool,
 ) -> Ended {
-    let diagnosis = analysis_loop(&mut s, &mut stream, ui);
+    let (diagnosis, report) = analysis_loop(&mut s, &mut stream, ui);
     let written = stream.pcap.as_mut().and_then(complete);
     s.sinks.flush();
     completed.store(true, Ordering::SeqCst);
     Ended {
         diagnosis,
+        report,
         written,
         csv: s.sinks.csv,
         pcap: stream.pcap,
@@ -379,6 +419,9 @@ struct Stream {
     /// `--duration`'s end.
     deadline: Option<Instant>,
     pcap: Option<Output<Pcap>>,
+    /// The terminal UI asks for the packets file to be whole up to now:
+    /// the answer is its length then (`None`: no file, or it failed).
+    sync: Receiver<Sender<Option<u64>>>,
     /// Frames analysed.
     frames_read: u64,
 }
@@ -402,6 +445,23 @@ impl Stream {
 
     fn drops(&self) -> Drops {
         drops(&self.counters)
+    }
+
+    /// Answers the terminal UI's requests: the packets file flushed, and
+    /// its length (every block in it whole).
+    fn answer_sync(&mut self) {
+        while let Ok(reply) = self.sync.try_recv() {
+            let mut len = None;
+            if let Some(p) = self.pcap.as_mut() {
+                p.with(|w| {
+                    let f = w.get_mut();
+                    f.flush()?;
+                    len = Some(f.get_ref().metadata()?.len());
+                    Ok(())
+                });
+            }
+            let _ = reply.send(len);
+        }
     }
 }
 
@@ -441,12 +501,13 @@ impl Clock {
 }
 
 /// Analyses until the capture thread has handed everything over, then
-/// judges every flow still open; the final diagnosis.
+/// judges every flow still open; the final diagnosis, and the report for
+/// after the terminal UI.
 fn analysis_loop(
     s: &mut Session,
     stream: &mut Stream,
     mut ui: Option<Sender<Arc<Snapshot>>>,
-) -> Diagnosis {
+) -> (Diagnosis, Option<Vec<u8>>) {
     let mut clock = Clock::new();
     // Once the capture is to end: until when the frames still coming are
     // analysed; past it they are counted as dropped.
@@ -474,6 +535,7 @@ fn analysis_loop(
             // The capture thread has handed everything over.
             Err(RecvTimeoutError::Disconnected) => break,
         }
+        stream.answer_sync();
         s.judge_finished();
         let tick = clock.tick();
         if tick {
@@ -520,8 +582,9 @@ fn publish(
 }
 
 /// Judges every flow still open, a batch at a time so that a full table is
-/// never held twice over, and ends the lines with the report.
-fn finish(s: &mut Session, stream: &Stream) -> Diagnosis {
+/// never held twice over, and ends the lines with the report (or keeps it
+/// for after the terminal UI).
+fn finish(s: &mut Session, stream: &Stream) -> (Diagnosis, Option<Vec<u8>>) {
     s.engine.finish_names();
     loop {
         let more = s.engine.finish_some(crate::analysis::engine::FINISH_BATCH);
@@ -536,7 +599,40 @@ fn finish(s: &mut Session, stream: &Stream) -> Diagnosis {
         let summary = &s.kept.summary;
         lines.with(|l| l.end(&snap, summary, now));
     }
-    snap.diagnosis
+    let report = s.report.map(|format| {
+        let mut out = Vec::new();
+        // Writing to memory does not fail.
+        let _ = final_report(&mut out, &snap, &s.kept.summary, format, now);
+        out
+    });
+    (snap.diagnosis, report)
+}
+
+/// The report at the end of a capture: the final summary (JSON) or the
+/// text report of `analyze` and its `frames:` line.
+fn final_report(
+    out: &mut dyn Write,
+    snap: &Snapshot,
+    summary: &report::text::Summary,
+    format: Format,
+    now_us: i64,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => lines::summary_json(out, snap, lines::When::Final, now_us),
+        Format::Text => {
+            let analysis = Analysis {
+                schema_version: SCHEMA_VERSION,
+                inputs: vec![],
+                capture: snap.capture.clone(),
+                diagnosis: snap.diagnosis.clone(),
+                dns: snap.dns.clone(),
+                flows: vec![],
+            };
+            writeln!(out)?;
+            report::text::write(out, &analysis, summary)?;
+            lines::frames(out, snap)
+        }
+    }
 }
 
 /// The analysis state of a live session.
@@ -551,6 +647,9 @@ struct Session {
     source: String,
     /// `--interval`.
     interval: Duration,
+    /// The terminal UI runs: the final report is kept for after it, in
+    /// this format.
+    report: Option<Format>,
 }
 
 impl Session {
@@ -564,6 +663,7 @@ impl Session {
             upload: Upload::default(),
             source: format!("interface {}", cap.iface),
             interval: plan.interval,
+            report: None,
         }
     }
 
@@ -767,22 +867,7 @@ impl Lines {
         now_us: i64,
     ) -> std::io::Result<()> {
         self.findings(snap, now_us)?;
-        match self.format {
-            Format::Json => lines::summary_json(&mut self.out, snap, lines::When::Final, now_us)?,
-            Format::Text => {
-                let analysis = Analysis {
-                    schema_version: SCHEMA_VERSION,
-                    inputs: vec![],
-                    capture: snap.capture.clone(),
-                    diagnosis: snap.diagnosis.clone(),
-                    dns: snap.dns.clone(),
-                    flows: vec![],
-                };
-                writeln!(self.out)?;
-                report::text::write(&mut self.out, &analysis, summary)?;
-                lines::frames(&mut self.out, snap)?;
-            }
-        }
+        final_report(&mut self.out, snap, summary, self.format, now_us)?;
         self.out.flush()
     }
 }
@@ -871,23 +956,86 @@ fn bundle_after_capture(
     }
 }
 
+/// The packets the terminal UI's export key bundles.
+struct Packets<'a> {
+    /// Their pcapng file, being written.
+    path: Option<&'a std::path::Path>,
+    /// Asks the analysis thread to make the file whole up to now.
+    sync: Sender<Sender<Option<u64>>>,
+}
+
+impl Packets<'_> {
+    /// The length of the file with every block in it whole: asked of the
+    /// analysis thread while it writes, the whole file once it has ended.
+    fn whole_len(&self, path: &std::path::Path) -> Option<u64> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        if self.sync.send(tx).is_ok() {
+            match rx.recv_timeout(Duration::from_secs(5)) {
+                Ok(len) => return len,
+                Err(RecvTimeoutError::Timeout) => return None,
+                // The analysis has ended: the file is complete.
+                Err(RecvTimeoutError::Disconnected) => {}
+            }
+        }
+        std::fs::metadata(path).ok().map(|m| m.len())
+    }
+}
+
+/// `e` `b` in the terminal UI: a support bundle of what was captured so
+/// far, at once, from a copy of the packets written up to now; the line
+/// for the status bar.
+fn bundle_now(args: &LiveArgs, out: &std::path::Path, packets: &Packets<'_>) -> String {
+    let Some(path) = packets.path else {
+        return "no support bundle: the packets are not kept".into();
+    };
+    let Some(len) = packets.whole_len(path) else {
+        return "no support bundle: the packets file could not be written".into();
+    };
+    let copied = temporary_packets().and_then(|mut t| {
+        let mut from = std::io::Read::take(std::fs::File::open(path)?, len);
+        std::io::copy(&mut from, t.as_file_mut())?;
+        Ok(t)
+    });
+    let copy = match copied {
+        Ok(t) => t,
+        Err(e) => return crate::sanitize::for_terminal(&format!("no support bundle: {e:#}")),
+    };
+    let input = crate::cli::InputArgs {
+        captures: vec![copy.path().to_path_buf()],
+        filter: None,
+        engine: args.engine.clone(),
+    };
+    let req = super::bundle::Request {
+        sources: super::offline::Sources {
+            input: &input,
+            azure: &args.azure,
+            judge: &args.judge,
+        },
+        output: out,
+        command_line: super::bundle::command_line(),
+    };
+    match super::bundle::write(&req) {
+        Ok(w) => super::bundle::summary_line(out, &w),
+        Err(e) => crate::sanitize::for_terminal(&format!("{e:#}")),
+    }
+}
+
 /// Runs the terminal UI on snapshots until it is left or a signal comes;
-/// its export key's bundle is written when the capture stops.
+/// its export key's bundle holds what was captured until the key.
 fn ui_until_stopped(
     rx: Receiver<Arc<Snapshot>>,
     signalled: &AtomicBool,
-    bundle: Option<&std::path::Path>,
+    args: &LiveArgs,
+    packets: &Packets<'_>,
 ) -> anyhow::Result<()> {
-    let hint = |_: &std::path::Path| {
-        match bundle {
-        Some(p) => format!(
-            "the support bundle is written to {} when the capture stops (q)",
-            crate::sanitize::for_terminal(&p.display().to_string())
-        ),
-        None => "start live with --bundle CASE.zip: the support bundle is written when the capture stops".into(),
-    }
-    };
-    crate::tui::run_with(rx, true, signalled, Some(&hint), super::tui::unix_seconds)?;
+    let bundler = |out: &std::path::Path| bundle_now(args, out, packets);
+    crate::tui::run_with(
+        rx,
+        true,
+        signalled,
+        Some(&bundler),
+        super::tui::unix_seconds,
+    )?;
     Ok(())
 }
 

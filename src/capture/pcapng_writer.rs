@@ -125,6 +125,12 @@ impl<W: Write> PcapngWriter<W> {
         self.packets
     }
 
+    /// The writer, to flush it between packets (every block written so far
+    /// is whole there).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     /// Flushes and returns the writer.
     pub fn finish(mut self) -> io::Result<W> {
         self.out.flush()?;

@@ -27,6 +27,10 @@ pub enum Action {
     Filter,
     /// Cycle the sort order of the flows.
     Sort,
+    /// Reverse the sort order of the flows.
+    Reverse,
+    /// Copy the `az` command of the selected fix to the clipboard (OSC 52).
+    Copy,
     /// Toggle between Site Recovery flows only and every flow.
     ToggleAsr,
     /// Export: the flows shown to a CSV file, or a support bundle.
@@ -35,7 +39,8 @@ pub enum Action {
     Pause,
     /// Show or hide the help.
     Help,
-    /// Close the detail, help or filter; quit from the main screen.
+    /// Close the detail, help or filter; quit from the main screen (a live
+    /// capture asks first).
     Back,
     /// Quit.
     Quit,
@@ -74,19 +79,30 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[k(KeyCode::End), k(KeyCode::Char('G'))], label: "End G", action: Action::End, help: "last row" },
     Binding { keys: &[k(KeyCode::Enter)], label: "Enter", action: Action::Open, help: "detail of the flow or requirement: evidence, verdict, fix" },
     Binding { keys: &[k(KeyCode::Tab), k(KeyCode::BackTab)], label: "Tab", action: Action::NextPane, help: "switch pane: requirements / flows" },
-    Binding { keys: &[k(KeyCode::Char('/'))], label: "/", action: Action::Filter, help: "filter flows by name, address, verdict or tag" },
-    Binding { keys: &[k(KeyCode::Char('s'))], label: "s", action: Action::Sort, help: "sort flows: verdict, bytes, name, time" },
+    Binding { keys: &[k(KeyCode::Char('/'))], label: "/", action: Action::Filter, help: "filter flows: text, field:value (verdict:ok, host:…), ! negates" },
+    Binding { keys: &[k(KeyCode::Char('s'))], label: "s", action: Action::Sort, help: "sort flows by the next column: verdict, bytes, name, time" },
+    Binding { keys: &[k(KeyCode::Char('S'))], label: "S", action: Action::Reverse, help: "reverse the sort order (the header shows ▲ or ▼)" },
+    Binding { keys: &[k(KeyCode::Char('c'))], label: "c", action: Action::Copy, help: "copy the selected fix's az command to the clipboard (OSC 52)" },
     Binding { keys: &[k(KeyCode::Char('a'))], label: "a", action: Action::ToggleAsr, help: "Site Recovery flows only / all traffic" },
     Binding { keys: &[k(KeyCode::Char('e'))], label: "e", action: Action::Export, help: "export: c the flows shown as CSV, b a support bundle (zip)" },
     Binding { keys: &[k(KeyCode::Char('p'))], label: "p", action: Action::Pause, help: "pause / resume the display (live capture)" },
     Binding { keys: &[k(KeyCode::Char('?')), k(KeyCode::F(1))], label: "? F1", action: Action::Help, help: "this help" },
-    Binding { keys: &[k(KeyCode::Esc)], label: "Esc", action: Action::Back, help: "close detail, help or filter; else quit" },
-    Binding { keys: &[k(KeyCode::Char('q')), ctrl('c')], label: "q Ctrl-C", action: Action::Quit, help: "quit" },
+    Binding { keys: &[k(KeyCode::Esc)], label: "Esc", action: Action::Back, help: "close detail, help or filter; else quit (live asks y/n)" },
+    Binding { keys: &[k(KeyCode::Char('q')), ctrl('c')], label: "q Ctrl-C", action: Action::Quit, help: "quit at once (live: then prints the report)" },
 ];
 
 /// Keys while a filter is typed (`/`), shown under the table on the help screen.
 pub const FILTER_KEYS: &[(&str, &str)] = &[
     ("text", "typed characters narrow the flows as you type"),
+    (
+        "word",
+        "plain text anywhere in the row; every word must match",
+    ),
+    (
+        "field:value",
+        "fields verdict: host: sni: ip: dst: port: tag: service: req:",
+    ),
+    ("!word", "negates: !verdict:ok, !azure"),
     ("Backspace", "delete the last character"),
     ("Enter", "keep the filter; Esc clears it"),
 ];

@@ -11,6 +11,8 @@
 //! [`UiState`] (the render tests use them with ratatui's `TestBackend`);
 //! [`run`] drives them on the real terminal.
 
+pub mod clipboard;
+pub mod filter;
 pub mod keys;
 pub(crate) mod state;
 pub mod views;
@@ -41,6 +43,10 @@ pub enum Effect {
     /// A support bundle is asked for, to this zip file: the caller writes it
     /// (see [`run_with`]) and says how it went on the status line.
     Bundle(PathBuf),
+    /// The selected fix's command is to go to the clipboard: the caller
+    /// writes these bytes (an OSC 52 sequence, [`clipboard::osc52`]) to the
+    /// terminal.
+    Copy(Vec<u8>),
     /// The display was paused (`true`: keep showing the current snapshot) or
     /// resumed (`false`: show the latest one again).
     Pause(bool),
@@ -224,10 +230,17 @@ fn export_choice_key(ui: &mut UiState, key: KeyEvent, snap: &Snapshot) -> Option
     match key.code {
         KeyCode::Char('c') => export(ui, snap),
         KeyCode::Char('b') => {
-            let path = ui
+            let wanted = ui
                 .bundle_path
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(format!("asrscope-bundle-{}.zip", (ui.clock)())));
+            let Some(path) = unused_name(&wanted) else {
+                ui.status = Some(format!(
+                    "{} and the names after it exist: nothing was written",
+                    wanted.display()
+                ));
+                return None;
+            };
             ui.status = Some(format!("writing the support bundle to {}…", path.display()));
             Some(Effect::Bundle(path))
         }
@@ -236,6 +249,22 @@ fn export_choice_key(ui: &mut UiState, key: KeyEvent, snap: &Snapshot) -> Option
             None
         }
     }
+}
+
+/// `path`, or when a file has that name `name-2.zip`, `name-3.zip`… (the
+/// first free one, up to 99): a bundle is never written over a file.
+fn unused_name(path: &Path) -> Option<PathBuf> {
+    if !path.exists() {
+        return Some(path.to_path_buf());
+    }
+    let stem = path.file_stem()?.to_string_lossy().into_owned();
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    (2..100)
+        .map(|n| path.with_file_name(format!("{stem}-{n}{ext}")))
+        .find(|p| !p.exists())
 }
 
 fn export(ui: &mut UiState, snap: &Snapshot) -> Option<Effect> {
@@ -305,6 +334,9 @@ pub fn handle_key(ui: &mut UiState, key: KeyEvent, snap: &Snapshot) -> Option<Ef
     if ui.export_choice {
         return export_choice_key(ui, key, snap);
     }
+    if ui.confirm_quit {
+        return confirm_quit_key(ui, key);
+    }
     let action = keys::action_for(&key)?;
     ui.status = None;
     if ui.help {
@@ -321,7 +353,10 @@ fn filter_key(ui: &mut UiState, key: KeyEvent) -> Option<Effect> {
     let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
         _ if ctrl_c => return Some(Effect::Quit),
-        KeyCode::Enter => ui.filter_editing = false,
+        KeyCode::Enter => {
+            ui.filter_editing = false;
+            ui.status = filter::parse(&ui.filter).unknown_text();
+        }
         KeyCode::Esc => {
             ui.filter.clear();
             ui.filter_editing = false;
@@ -370,6 +405,7 @@ fn detail_key(ui: &mut UiState, action: Action, snap: &Snapshot) -> Option<Effec
         Action::Help => open_help(ui),
         Action::Export => return export_choice(ui),
         Action::Pause => return pause(ui, snap),
+        Action::Copy => return copy(ui, snap),
         a => {
             if let Some(d) = delta(a, ui.detail_page) {
                 scroll(&mut ui.detail_scroll, d)
@@ -385,7 +421,7 @@ fn main_key(ui: &mut UiState, action: Action, snap: &Snapshot) -> Option<Effect>
         Action::Quit => return Some(Effect::Quit),
         Action::Back => {
             if ui.filter.is_empty() {
-                return Some(Effect::Quit);
+                return ask_quit(ui, snap);
             }
             ui.filter.clear();
             ui.flow_offset = 0;
@@ -409,14 +445,69 @@ fn main_key(ui: &mut UiState, action: Action, snap: &Snapshot) -> Option<Effect>
         }
         Action::Sort => {
             ui.sort = ui.sort.next();
-            ui.status = Some(format!("flows sorted by {}", ui.sort.label()));
+            ui.sort_reversed = false;
+            sorted(ui);
         }
+        Action::Reverse => {
+            ui.sort_reversed = !ui.sort_reversed;
+            sorted(ui);
+        }
+        Action::Copy => return copy(ui, snap),
         Action::ToggleAsr => toggle_asr(ui),
         Action::Export => return export_choice(ui),
         Action::Pause => return pause(ui, snap),
         Action::Help => open_help(ui),
     }
     None
+}
+
+/// Says the order of the flows after `s` or `S`.
+fn sorted(ui: &mut UiState) {
+    ui.flow_offset = 0;
+    ui.status = Some(format!(
+        "flows sorted by {} {} (s: next column, S: reverse)",
+        ui.sort.label(),
+        ui.sort_arrow()
+    ));
+}
+
+/// Esc on the main screen: a saved capture is left at once; a live one
+/// asks first (`q` and Ctrl-C still quit at once).
+fn ask_quit(ui: &mut UiState, snap: &Snapshot) -> Option<Effect> {
+    if !snap.live {
+        return Some(Effect::Quit);
+    }
+    ui.confirm_quit = true;
+    ui.status = Some("Quit live capture? y/n".into());
+    None
+}
+
+/// The key after [`ask_quit`]: `y` quits, any other stays.
+fn confirm_quit_key(ui: &mut UiState, key: KeyEvent) -> Option<Effect> {
+    ui.confirm_quit = false;
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl_c || matches!(key.code, KeyCode::Char('y' | 'Y')) {
+        return Some(Effect::Quit);
+    }
+    ui.status = Some("still capturing".into());
+    None
+}
+
+/// `c`: the first `az` command of the selected flow's or requirement's
+/// fixes, to the clipboard; the status line says which.
+fn copy(ui: &mut UiState, snap: &Snapshot) -> Option<Effect> {
+    let commands = clipboard::selected_commands(snap, ui);
+    let Some(first) = commands.first() else {
+        ui.status = Some("no az command to copy: the selection has no fix with one".into());
+        return None;
+    };
+    let more = match commands.len() {
+        1 => String::new(),
+        n => format!(" (1 of {n} commands: the detail lists them all)"),
+    };
+    let shown: String = first.chars().filter(|c| !c.is_control()).collect();
+    ui.status = Some(format!("copied: {shown}{more}"));
+    Some(Effect::Copy(clipboard::osc52(first)))
 }
 
 /// Moves the selection of the focused pane by a row, a page, or to an end.
@@ -645,6 +736,12 @@ fn event_loop(
                     Some(s) => match handle_key(&mut ui, k, s) {
                         Some(Effect::Quit) => return Ok(()),
                         Some(Effect::Pause(false)) => shown.clone_from(&latest),
+                        Some(Effect::Copy(seq)) => {
+                            use std::io::Write as _;
+                            let mut out = std::io::stdout();
+                            out.write_all(&seq)?;
+                            out.flush()?;
+                        }
                         Some(Effect::Bundle(path)) => {
                             // Say what is happening, then do it (seconds).
                             terminal.draw(|f| draw(f, s, &mut ui))?;

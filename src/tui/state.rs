@@ -41,6 +41,12 @@ impl SortKey {
         }
     }
 
+    /// True when the order, unreversed, puts the greatest first (worst
+    /// verdict, most bytes); name and time go A to Z, oldest first.
+    pub fn descending(self) -> bool {
+        matches!(self, SortKey::Verdict | SortKey::Bytes)
+    }
+
     /// How the order is shown.
     pub fn label(self) -> &'static str {
         match self {
@@ -76,7 +82,10 @@ pub struct UiState {
     pub flow_page: usize,
     /// Order of the flows table.
     pub sort: SortKey,
-    /// Filter text (case-insensitive substring of name, address, verdict, tag).
+    /// The order is reversed (`S`).
+    pub sort_reversed: bool,
+    /// Filter text: words, each plain text or `field:value`, `!` to negate
+    /// (see [`crate::tui::filter`]).
     pub filter: String,
     /// True while the filter is being typed.
     pub filter_editing: bool,
@@ -109,6 +118,8 @@ pub struct UiState {
     /// of `None` paths: the UI never reads the clock itself, the caller of
     /// [`crate::tui::run`] gives it one. By default a clock stopped at 0.
     pub clock: fn() -> u64,
+    /// Esc was pressed in a live capture: `y` quits, any other key stays.
+    pub confirm_quit: bool,
     /// Draw ASCII symbols instead of ✓ and ✗ (terminals without UTF-8).
     pub ascii: bool,
     /// Draw without colours (`NO_COLOR` set and not empty): bold, reverse
@@ -125,6 +136,7 @@ impl Default for UiState {
             flow_offset: 0,
             flow_page: 10,
             sort: SortKey::Verdict,
+            sort_reversed: false,
             filter: String::new(),
             filter_editing: false,
             asr_only: true,
@@ -139,31 +151,11 @@ impl Default for UiState {
             export_choice: false,
             bundle_path: None,
             clock: || 0,
+            confirm_quit: false,
             ascii: false,
             no_color: false,
         }
     }
-}
-
-/// True when the flow matches the filter text (already lower-case): its
-/// name, server or client address, verdict, tags or endpoint pattern.
-fn matches(j: &JudgedFlow, needle: &str) -> bool {
-    if needle.is_empty() {
-        return true;
-    }
-    let f = &j.flow;
-    let v = &j.verdict;
-    let hit = |s: &str| s.to_lowercase().contains(needle);
-    f.name().is_some_and(hit)
-        || f.server_name.as_deref().is_some_and(hit)
-        || f.dns_name.as_deref().is_some_and(hit)
-        || hit(&format!("{}:{}", f.dst_ip, f.dst_port))
-        || hit(&format!("{}:{}", f.src_ip, f.src_port))
-        || hit(v.verdict.as_str())
-        || v.service_tag.as_ref().is_some_and(|t| hit(t.as_str()))
-        || v.endpoint
-            .as_ref()
-            .is_some_and(|e| hit(&e.required_tag.to_string()) || hit(e.pattern))
 }
 
 impl UiState {
@@ -175,12 +167,12 @@ impl UiState {
     /// The flows the table shows, in its order: ASR-only toggle, then the
     /// filter, then the sort.
     pub fn visible_flows<'a>(&self, snap: &'a Snapshot) -> Vec<&'a JudgedFlow> {
-        let needle = self.filter.to_lowercase();
+        let filter = crate::tui::filter::parse(&self.filter);
         let mut v: Vec<&JudgedFlow> = snap
             .flows
             .iter()
             .filter(|j| !self.asr_only || j.verdict.endpoint.is_some())
-            .filter(|j| matches(j, &needle))
+            .filter(|j| filter.matches(j))
             .collect();
         let time = |j: &JudgedFlow| (j.flow.first_seen, j.flow.id);
         match self.sort {
@@ -209,7 +201,19 @@ impl UiState {
             }),
             SortKey::Time => v.sort_by_key(|j| time(j)),
         }
+        if self.sort_reversed {
+            v.reverse();
+        }
         v
+    }
+
+    /// The arrow of the order as shown: `▼` greatest first, `▲` least first.
+    pub fn sort_arrow(&self) -> &'static str {
+        if self.sort.descending() != self.sort_reversed {
+            "▼"
+        } else {
+            "▲"
+        }
     }
 
     /// Index of the selected flow in `visible` (the first row when the

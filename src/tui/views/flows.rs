@@ -3,11 +3,11 @@
 
 use super::{
     Col, Glyphs, below_title, clean, fit_columns, glyphs, header_row, hms, human_bytes, table_row,
-    title_line, verdict_mark, width,
+    title_line_with, verdict_mark, width,
 };
 use crate::model::EndpointBy;
 use crate::model::{JudgedFlow, Snapshot};
-use crate::tui::state::{Pane, UiState};
+use crate::tui::state::{Pane, SortKey, UiState};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
@@ -35,6 +35,8 @@ fn title(shown: usize, snap: &Snapshot, ui: &UiState) -> String {
         },
         ui.sort.label()
     );
+    t.push(' ');
+    t.push_str(ui.sort_arrow());
     if !ui.filter.is_empty() {
         t.push_str(&format!(" · filter \"{}\"", clean(&ui.filter)));
     }
@@ -106,20 +108,50 @@ impl Cells {
     }
 }
 
-/// The columns, sized for the rows shown: the name and verdict are kept
-/// longest, the time is dropped first.
-fn columns(cells: &[Cells]) -> [Col; 6] {
-    let nat =
-        |h: &str, get: &dyn Fn(&Cells) -> usize| cells.iter().map(get).fold(width(h), usize::max);
-    let name_nat = nat("name", &|c| width(&c.name));
+/// The columns, sized for the rows shown and their `names`: the verdict
+/// gets its whole width first (`✗ proxy-auth` is never cut), then the name;
+/// the time is dropped first, then the bytes, the server and the tag shrink.
+fn columns(cells: &[Cells], names: &[String; 6]) -> [Col; 6] {
+    let nat = |h: &String, get: &dyn Fn(&Cells) -> usize| {
+        cells.iter().map(get).fold(width(h), usize::max)
+    };
+    let name_nat = nat(&names[2], &|c| width(&c.name));
     [
-        Col::fixed(8, 5),
-        Col::new(12, 15, nat("server", &|c| width(&c.server)), 4),
+        Col::fixed(8.max(width(&names[0])), 5),
+        Col::new(12, 15, nat(&names[1], &|c| width(&c.server)), 4),
         Col::new(12, name_nat.min(34), name_nat, 1).keep(),
-        Col::new(2, 9, nat("verdict", &|c| width(&c.verdict.0)), 0).keep(),
-        Col::new(8, 14, nat("service tag", &|c| width(&c.tag)), 2),
-        Col::fixed(nat("out", &|c| width(&c.bytes)), 3).right(),
+        Col::fixed(nat(&names[3], &|c| width(&c.verdict.0)), 0).keep(),
+        Col::new(8, 14, nat(&names[4], &|c| width(&c.tag)), 2),
+        Col::fixed(nat(&names[5], &|c| width(&c.bytes)), 3).right(),
     ]
+}
+
+/// The column names, the sorted one with its arrow (`verdict ▼`).
+fn column_names(ui: &UiState) -> [String; 6] {
+    let mut names = ["time", "server", "name", "verdict", "service tag", "out"].map(String::from);
+    let sorted = match ui.sort {
+        SortKey::Time => 0,
+        SortKey::Name => 2,
+        SortKey::Verdict => 3,
+        SortKey::Bytes => 5,
+    };
+    names[sorted] = format!("{} {}", names[sorted], ui.sort_arrow());
+    names
+}
+
+/// `↑ rows 13-30 of 60 ↓` when rows are out of view (an arrow on the side
+/// where they are); nothing when all are shown.
+pub(crate) fn position_text(offset: usize, shown: usize, total: usize) -> Option<String> {
+    if shown >= total {
+        return None;
+    }
+    let up = if offset > 0 { "↑ " } else { "" };
+    let down = if offset + shown < total { " ↓" } else { "" };
+    Some(format!(
+        "{up}rows {}-{} of {total}{down}",
+        offset + 1,
+        offset + shown
+    ))
 }
 
 /// Draws the flows table.
@@ -130,8 +162,18 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
     let g = glyphs(ui.ascii);
     let flows = ui.visible_flows(snap);
     let focused = ui.focus == Pane::Flows;
-    title_line(f, area, &title(flows.len(), snap, ui), focused, g);
     let body = below_title(area);
+    let offset = ui.flow_offset.min(flows.len().saturating_sub(1));
+    let fit = body_rows(area.height).min(flows.len().saturating_sub(offset));
+    let position = position_text(offset, fit, flows.len());
+    title_line_with(
+        f,
+        area,
+        &title(flows.len(), snap, ui),
+        position.as_deref(),
+        focused,
+        g,
+    );
     if body.height == 0 {
         return;
     }
@@ -140,18 +182,18 @@ pub(crate) fn draw(f: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState) {
         f.render_widget(Paragraph::new(why), body);
         return;
     }
-    let offset = ui.flow_offset.min(flows.len().saturating_sub(1));
     let cells: Vec<Cells> = flows
         .iter()
         .skip(offset)
         .take(body_rows(area.height))
         .map(|j| Cells::of(j, g))
         .collect();
-    let cols = columns(&cells);
+    let names = column_names(ui);
+    let cols = columns(&cells, &names);
     let widths = fit_columns(body.width as usize, &cols);
     let mut lines = Vec::new();
     if body.height >= 2 {
-        let names = ["time", "server", "name", "verdict", "service tag", "out"];
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
         lines.push(header_row(&widths, &cols, &names, g));
     }
     let sel = ui.flow_index(&flows).unwrap_or(0);

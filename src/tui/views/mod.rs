@@ -87,7 +87,8 @@ pub fn asciify(buf: &mut ratatui::buffer::Buffer) {
             "·" => "-",
             "→" => ">",
             "↑" => "^",
-            "↓" => "v",
+            "↓" | "▼" => "v",
+            "▲" => "^",
             "…" => "~",
             "▁" | "▂" => ".",
             "▃" | "▄" => ":",
@@ -371,17 +372,39 @@ pub fn header_row(widths: &[usize], cols: &[Col], names: &[&str], g: &Glyphs) ->
 /// Draws a pane's title line: `── Title ─────` (bold and highlighted when the
 /// pane has the focus).
 pub fn title_line(f: &mut Frame, area: Rect, title: &str, focused: bool, g: &Glyphs) {
+    title_line_with(f, area, title, None, focused, g);
+}
+
+/// A pane's title line with a note at its right end, kept whole before the
+/// title is cut: `── Title ───── rows 1-8 of 20 ↓ ──`.
+pub fn title_line_with(
+    f: &mut Frame,
+    area: Rect,
+    title: &str,
+    right: Option<&str>,
+    focused: bool,
+    g: &Glyphs,
+) {
     if area.height == 0 || area.width == 0 {
         return;
     }
     let w = area.width as usize;
     let lead = g.rule.repeat(2.min(w));
+    let right = right
+        .map(|r| format!(" {r} "))
+        .filter(|r| width(r) + width(&lead) * 2 + 12 <= w)
+        .unwrap_or_default();
+    let tail = if right.is_empty() {
+        String::new()
+    } else {
+        lead.clone()
+    };
     let text = cut(
         &format!(" {title} "),
-        w.saturating_sub(width(&lead)),
+        w.saturating_sub(width(&lead) + width(&right) + width(&tail)),
         g.ellipsis,
     );
-    let rest = w.saturating_sub(width(&lead) + width(&text));
+    let rest = w.saturating_sub(width(&lead) + width(&text) + width(&right) + width(&tail));
     let style = if focused {
         Style::new()
             .fg(Color::Black)
@@ -399,6 +422,8 @@ pub fn title_line(f: &mut Frame, area: Rect, title: &str, focused: bool, g: &Gly
         Span::styled(lead, rule),
         Span::styled(text, style),
         Span::styled(g.rule.repeat(rest), rule),
+        Span::styled(right, style),
+        Span::styled(tail, rule),
     ]);
     f.render_widget(Paragraph::new(line), Rect { height: 1, ..area });
 }

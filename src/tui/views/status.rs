@@ -176,13 +176,15 @@ fn context_line(snap: &Snapshot, g: &Glyphs) -> Line<'static> {
         Some(age) if age >= 0 => Span::raw(format!("tags {date} ({age} d old)")),
         _ => Span::raw(format!("tags {date}")),
     };
-    let mut spans = vec![
-        Span::raw(format!(" captured on {point}")),
-        sep(),
-        Span::raw(format!("regions {}", regions_text(snap, g.arrow))),
-        sep(),
-        age,
-    ];
+    // Stale data goes first, so that the narrowest screen still shows it.
+    let stale = tags_age_days(snap).is_some_and(|a| a > crate::model::STALE_TAGS_DAYS);
+    let regions = Span::raw(format!("regions {}", regions_text(snap, g.arrow)));
+    let mut spans = vec![Span::raw(format!(" captured on {point}")), sep()];
+    if stale {
+        spans.extend([age, sep(), regions]);
+    } else {
+        spans.extend([regions, sep(), age]);
+    }
     let c = &snap.diagnosis.cloud;
     if c.cloud != crate::model::Cloud::Public || !c.addresses_checked {
         spans.push(sep());
@@ -247,8 +249,13 @@ pub(crate) fn draw_footer(f: &mut Frame, area: Rect, snap: Option<&Snapshot>, ui
     let g = glyphs(ui.ascii);
     let w = area.width as usize;
     let line = if ui.filter_editing {
-        let hint = "  Enter keep · Esc clear";
-        let room = w.saturating_sub(width(hint) + 8 + width(g.cursor));
+        let unknown = crate::tui::filter::parse(&ui.filter).unknown_text();
+        let hint = match &unknown {
+            Some(u) => format!("  {u}"),
+            None => "  Enter keep · Esc clear · field:value · !negate".into(),
+        };
+        let hint = cut(&hint, w / 2, g.ellipsis);
+        let room = w.saturating_sub(width(&hint) + 8 + width(g.cursor));
         let text = cut_left(&clean(&ui.filter), room, g.ellipsis);
         Line::from(vec![
             Span::styled("filter: ", Style::new().add_modifier(Modifier::BOLD)),
@@ -269,12 +276,15 @@ pub(crate) fn draw_footer(f: &mut Frame, area: Rect, snap: Option<&Snapshot>, ui
         let keys = if ui.help {
             "Esc or ? close · arrows scroll · q quit".to_string()
         } else if ui.detail.is_some() {
-            "Esc back · arrows PgUp PgDn scroll · ? help · q quit".to_string()
+            "Esc back · arrows PgUp PgDn scroll · c copy the fix · ? help · q quit".to_string()
         } else {
-            format!(
-                "?:help Tab:pane Enter:detail /:filter s:sort a:ASR/all e:export{} q:quit",
-                if live { " p:pause" } else { "" }
-            )
+            // 80 columns hold them all: live trades Tab (in the help) for p.
+            if live {
+                "?:help Enter:detail /:filter s/S:sort a:ASR/all e:export c:copy p:pause q:quit"
+            } else {
+                "?:help Tab:pane Enter:detail /:filter s/S:sort a:ASR/all e:export c:copy q:quit"
+            }
+            .to_string()
         };
         Line::styled(cut(&keys, w, g.ellipsis), Style::new().fg(Color::DarkGray))
     };
