@@ -72,7 +72,10 @@ pub(crate) fn quote(s: &str) -> String {
 
 /// The export of the effective security admin rules (virtual-network-manager
 /// extension); `az` prints one page, the next is asked with `--skip-token`.
-const ADMIN_EXPORT: &str = "az network manager list-effective-security-admin-rule --resource-group '<resource-group>' --vnet-name '<vnet>' > admin-rules.json (virtual-network-manager extension; a skipToken in the output means another page: add --skip-token '<token>' and give each page)";
+const ADMIN_EXPORT: &str = "az network manager list-effective-security-admin-rule --resource-group '<resource-group>' --vnet-name '<vnet>' > admin-rules.json";
+
+/// What [`ADMIN_EXPORT`] needs said after it.
+const ADMIN_EXPORT_NOTE: &str = "(virtual-network-manager extension; a skipToken in the output means another page: add --skip-token '<token>' and give each page)";
 
 /// An admin `Allow` rule for TCP 443 to the tag, before the admin deny,
 /// in the deny's configuration and collection (the virtual-network-manager
@@ -99,7 +102,7 @@ fn admin_allow(
         quote("Site Recovery: HTTPS to its service tag")
     );
     format!(
-        "admin rule {rule} (priority {deny_priority}) of configuration {configuration}, collection {collection}, network manager {manager} denies TCP 443 to {tag} before any NSG: add an admin rule that allows it with a lower priority number in the same collection (Allow, not Always Allow: the NSGs still decide after it), keeping the deny, then deploy the configuration to the virtual network's region (az network manager post-commit): {cmd}"
+        "admin rule {rule} (priority {deny_priority}) of configuration {configuration}, collection {collection}, network manager {manager} denies TCP 443 to {tag} before any NSG: add an admin rule that allows it with a lower priority number in the same collection (Allow, not Always Allow: the NSGs still decide after it), keeping the deny, then deploy the configuration to the virtual network's region (az network manager post-commit): \u{2}{cmd}\u{3}"
     )
 }
 
@@ -292,7 +295,7 @@ fn firewall_allow(
         ),
     };
     format!(
-        "{lead}; nothing else changes (the az network firewall commands are in the azure-firewall CLI extension): {}",
+        "{lead}; nothing else changes (the az network firewall commands are in the azure-firewall CLI extension): \u{2}{}\u{3}",
         firewall_command(place, rule, fqdns, tag, source)
     )
 }
@@ -321,11 +324,77 @@ fn firewall_cannot_tell(why: &FirewallUnknown) -> String {
     }
 }
 
-/// The sentence (with its `az` command, where one applies) of a fix.
+/// Where an `az` command begins in a sentence [`marked`] writes. A control
+/// character, which no name can hold: every string of a capture or an
+/// export passes `crate::sanitize` when it is read, which escapes them.
+const BEGIN: char = '\u{2}';
+/// Where it ends.
+const END: char = '\u{3}';
+
+/// A piece of a fix as it is said: prose, which a view may wrap, or an `az`
+/// command, which a view prints whole on a line of its own so that it can be
+/// pasted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixPart {
+    /// Words.
+    Prose(String),
+    /// A command, whole.
+    Command(String),
+}
+
+/// The pieces of a fix's sentence, in order: prose and commands.
+pub fn fix_parts(f: &Fix) -> Vec<FixPart> {
+    let s = marked(f);
+    let mut parts = Vec::new();
+    let mut rest = s.as_str();
+    while let Some(b) = rest.find(BEGIN) {
+        if b > 0 {
+            parts.push(FixPart::Prose(rest[..b].to_string()));
+        }
+        let after = &rest[b + BEGIN.len_utf8()..];
+        let e = after.find(END).unwrap_or(after.len());
+        parts.push(FixPart::Command(after[..e].to_string()));
+        rest = after.get(e + END.len_utf8()..).unwrap_or("");
+    }
+    if !rest.is_empty() {
+        parts.push(FixPart::Prose(rest.to_string()));
+    }
+    parts
+}
+
+/// The `az` commands of a fix, each whole, in the order the sentence gives
+/// them (what a view copies to the clipboard).
+pub fn fix_commands(f: &Fix) -> Vec<String> {
+    fix_parts(f)
+        .into_iter()
+        .filter_map(|p| match p {
+            FixPart::Command(c) => Some(c),
+            FixPart::Prose(_) => None,
+        })
+        .collect()
+}
+
+/// The sentence (with its `az` command, where one applies) of a fix, in one
+/// string (the JSON's `fix`).
+pub fn fix(f: &Fix) -> String {
+    fix_parts(f)
+        .into_iter()
+        .map(|p| match p {
+            FixPart::Prose(s) | FixPart::Command(s) => s,
+        })
+        .collect()
+}
+
+/// Marks a command for [`fix_parts`].
+fn az(cmd: &str) -> String {
+    format!("{BEGIN}{cmd}{END}")
+}
+
+/// The sentence of a fix, its commands between [`BEGIN`] and [`END`].
 // A declared table, one arm per variant of Fix: its length follows the
 // fixes, and splitting it would scatter one vocabulary over several places.
 #[allow(clippy::too_many_lines)]
-pub fn fix(fix: &Fix) -> String {
+fn marked(fix: &Fix) -> String {
     match fix {
         Fix::NsgAllowRule { tag } => {
             let cmd = rule_command(
@@ -335,7 +404,7 @@ pub fn fix(fix: &Fix) -> String {
                 tag,
                 None,
             );
-            format!("allow outbound TCP 443 to service tag {tag} in the VM's NSG: {cmd}")
+            format!("allow outbound TCP 443 to service tag {tag} in the VM's NSG: \u{2}{cmd}\u{3}")
         }
         Fix::NsgAllowBeforeDeny {
             tag,
@@ -351,7 +420,7 @@ pub fn fix(fix: &Fix) -> String {
                 None,
             );
             format!(
-                "{} denies TCP 443 to {tag}: add an allow rule that is evaluated before it (a lower priority number): {cmd}",
+                "{} denies TCP 443 to {tag}: add an allow rule that is evaluated before it (a lower priority number): \u{2}{cmd}\u{3}",
                 rule_text(nsg, Some(rule), Some(*p))
             )
         }
@@ -409,7 +478,7 @@ pub fn fix(fix: &Fix) -> String {
                 ServiceEndpointWhy::NameFilter => "a firewall or proxy that filters names is in the path of the cache account's traffic: besides allowing the URL on it, create a virtual network service endpoint for Microsoft.Storage on the VM's subnet so that replication traffic to the cache account does not cross it (and cannot be throttled by it)",
             };
             format!(
-                "{lead}; this adds it to the subnet's service endpoints and keeps the others (skip it if the subnet lists Microsoft.Storage already): {SERVICE_ENDPOINT_AZ}"
+                "{lead}; this adds it to the subnet's service endpoints and keeps the others (skip it if the subnet lists Microsoft.Storage already): \u{2}{SERVICE_ENDPOINT_AZ}\u{3}"
             )
         }
         Fix::StorageFirewall { may_refuse } => {
@@ -487,15 +556,15 @@ pub fn fix(fix: &Fix) -> String {
             "the cache storage account must be in the source region ({source}); allow Storage.{source} in the NSG. If {other} is really the source region, run again with --source-region {other}"
         ),
         Fix::ExportAgain { export } => match export {
-            NsgExport::Effective => "the export is from another NIC or older than the capture: export the effective rules of this VM's NIC again: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
-            NsgExport::NsgShow => "the export is from another NSG or older than the capture: export the NSGs of this VM's NIC and subnet again, or better their effective rules: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
+            NsgExport::Effective => "the export is from another NIC or older than the capture: export the effective rules of this VM's NIC again: \u{2}az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'\u{3}".into(),
+            NsgExport::NsgShow => "the export is from another NSG or older than the capture: export the NSGs of this VM's NIC and subnet again, or better their effective rules: \u{2}az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'\u{3}".into(),
         },
-        Fix::ExportFirewallAgain => "the firewall export is from another firewall or older than the capture: export the firewall and its policy's rules again (in the azure-firewall CLI extension): az network firewall show --resource-group '<resource-group>' --name '<firewall>' and az network firewall policy rule-collection-group list --resource-group '<resource-group>' --policy-name '<policy>'".into(),
-        Fix::ExportEffectiveRules => "export the NIC's effective rules whole, which expand service tags and give both NSGs with their default rules: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
-        Fix::ExportWhole => "the effective rules given lack the default rules every NSG ends with (AllowVnetOutBound, AllowInternetOutBound, DenyAllOutBound): the file was cut short or edited; export them again, whole: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
+        Fix::ExportFirewallAgain => "the firewall export is from another firewall or older than the capture: export the firewall and its policy's rules again (in the azure-firewall CLI extension): \u{2}az network firewall show --resource-group '<resource-group>' --name '<firewall>'\u{3} and \u{2}az network firewall policy rule-collection-group list --resource-group '<resource-group>' --policy-name '<policy>'\u{3}".into(),
+        Fix::ExportEffectiveRules => "export the NIC's effective rules whole, which expand service tags and give both NSGs with their default rules: \u{2}az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'\u{3}".into(),
+        Fix::ExportWhole => "the effective rules given lack the default rules every NSG ends with (AllowVnetOutBound, AllowInternetOutBound, DenyAllOutBound): the file was cut short or edited; export them again, whole: \u{2}az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'\u{3}".into(),
         Fix::CheckRuleInPortal => "check the rule against the VM's network interface in the portal (effective security rules) or with Network Watcher's IP flow verify, which evaluate it on Azure's side (application security groups included)".into(),
         Fix::NetworkManagerRules { manager } => format!(
-            "security admin rules of the Virtual Network Manager {manager} are evaluated before these NSGs (a Deny or Always Allow admin rule ends the evaluation) and are not in the export: check the effective security admin rules of the VM's virtual network (portal, or Get-AzNetworkManagerEffectiveSecurityAdminRule -VirtualNetworkName '<vnet>' -VirtualNetworkResourceGroupName '<resource-group>'), or export them and give the file with --azure: {ADMIN_EXPORT}"
+            "security admin rules of the Virtual Network Manager {manager} are evaluated before these NSGs (a Deny or Always Allow admin rule ends the evaluation) and are not in the export: check the effective security admin rules of the VM's virtual network (portal, or Get-AzNetworkManagerEffectiveSecurityAdminRule -VirtualNetworkName '<vnet>' -VirtualNetworkResourceGroupName '<resource-group>'), or export them and give the file with --azure: \u{2}{ADMIN_EXPORT}\u{3} {ADMIN_EXPORT_NOTE}"
         ),
         Fix::AdminAllowBeforeDeny {
             tag,
@@ -516,7 +585,7 @@ pub fn fix(fix: &Fix) -> String {
             "admin rule {rule} (priority {priority}) of configuration {configuration}, collection {collection}, network manager {manager} denies TCP 443 to {tag}, and no admin rule can be evaluated before it (every priority number below {priority} is taken in the collection): change that rule so that it no longer covers {tag} on TCP 443 (narrow its destinations or ports), keeping what it is meant to block, then deploy the configuration again"
         ),
         Fix::ServiceTagsFile { file, download } => format!(
-            "pass this cloud's current service-tag file with --service-tags ({file}, from {download}); signed in to that cloud, this prints it too: az network list-service-tags --location '<region>'"
+            "pass this cloud's current service-tag file with --service-tags ({file}, from {download}); signed in to that cloud, this prints it too: \u{2}az network list-service-tags --location '<region>'\u{3}"
         ),
         Fix::PrivateEndpointNeeds { endpoint, zone } => match endpoint {
             EndpointId::SiteRecovery => format!("nothing to change in the capture; the vault's private endpoint uses the target sub-resource AzureSiteRecovery and the private DNS zone {}. The vault needs two private endpoints: one in the source network for protection, one in the recovery network for reprotection after failover; each subnet needs at least seven free IP addresses", zone.unwrap_or("of its cloud")),
@@ -524,17 +593,17 @@ pub fn fix(fix: &Fix) -> String {
             _ => "nothing to change".into(),
         },
         Fix::LinkPrivateDnsZone { zone, forwarder } => format!(
-            "link the private DNS zone {zone} to the VM's virtual network (in the zone's resource group; the virtual network by name, or by ID when it is in another resource group): az network private-dns link vnet create --resource-group '<zone-resource-group>' --zone-name {} --name '<link-name>' --virtual-network '<vnet-name-or-id>' --registration-enabled false. With a custom DNS server, add a conditional forwarder for {forwarder} to Azure DNS (168.63.129.16) on it instead, from a DNS server in a virtual network linked to the zone",
+            "link the private DNS zone {zone} to the VM's virtual network (in the zone's resource group; the virtual network by name, or by ID when it is in another resource group): \u{2}az network private-dns link vnet create --resource-group '<zone-resource-group>' --zone-name {} --name '<link-name>' --virtual-network '<vnet-name-or-id>' --registration-enabled false\u{3}. With a custom DNS server, add a conditional forwarder for {forwarder} to Azure DNS (168.63.129.16) on it instead, from a DNS server in a virtual network linked to the zone",
             quote(zone)
         ),
-        Fix::ExplicitOutbound => "give the VM's subnet an explicit outbound method (a private subnet has no default outbound access), a NAT gateway first, as Microsoft recommends for most scenarios: az network nat gateway create --resource-group '<resource-group>' --name '<nat-gateway>' --location '<region>' --public-ip-addresses '<standard-public-ip>', then az network vnet subnet update --resource-group '<resource-group>' --vnet-name '<vnet>' --name '<subnet>' --nat-gateway '<nat-gateway>'; or a Standard load balancer with outbound rules, a Standard public IP on the VM's network interface, or a firewall or network virtual appliance the subnet's routes send the traffic to. Keep the NSG rules and URLs below: outbound access does not replace them".into(),
+        Fix::ExplicitOutbound => "give the VM's subnet an explicit outbound method (a private subnet has no default outbound access), a NAT gateway first, as Microsoft recommends for most scenarios: \u{2}az network nat gateway create --resource-group '<resource-group>' --name '<nat-gateway>' --location '<region>' --public-ip-addresses '<standard-public-ip>'\u{3}, then \u{2}az network vnet subnet update --resource-group '<resource-group>' --vnet-name '<vnet>' --name '<subnet>' --nat-gateway '<nat-gateway>'\u{3}; or a Standard load balancer with outbound rules, a Standard public IP on the VM's network interface, or a firewall or network virtual appliance the subnet's routes send the traffic to. Keep the NSG rules and URLs below: outbound access does not replace them".into(),
         Fix::SubnetNatGateway {
             resource_group,
             vnet,
             subnet,
             location,
         } => format!(
-            "give the subnet {subnet} an explicit outbound method (a private subnet has no default outbound access), a NAT gateway first, as Microsoft recommends for most scenarios: az network nat gateway create --resource-group {rg} --name '<nat-gateway>' --location {} --public-ip-addresses '<standard-public-ip>', then az network vnet subnet update --resource-group {rg} --vnet-name {} --name {} --nat-gateway '<nat-gateway>'; or a Standard load balancer with outbound rules, a Standard public IP on the VM's network interface, or a firewall or network virtual appliance the subnet's routes send the traffic to. Keep the NSG rules and URLs: outbound access does not replace them",
+            "give the subnet {subnet} an explicit outbound method (a private subnet has no default outbound access), a NAT gateway first, as Microsoft recommends for most scenarios: \u{2}az network nat gateway create --resource-group {rg} --name '<nat-gateway>' --location {} --public-ip-addresses '<standard-public-ip>'\u{3}, then \u{2}az network vnet subnet update --resource-group {rg} --vnet-name {} --name {} --nat-gateway '<nat-gateway>'\u{3}; or a Standard load balancer with outbound rules, a Standard public IP on the VM's network interface, or a firewall or network virtual appliance the subnet's routes send the traffic to. Keep the NSG rules and URLs: outbound access does not replace them",
             location.as_deref().map_or_else(|| "'<region>'".to_string(), quote),
             quote(vnet),
             quote(subnet),
@@ -556,14 +625,14 @@ pub fn fix(fix: &Fix) -> String {
                 )
             };
             format!(
-                "let the service endpoint policy {policy} on the VM's subnet allow the cache storage account {account}: a new definition holding it, which leaves the policy's other definitions as they are (`policy-definition update --service-resources` would replace a definition's list): az network service-endpoint policy-definition create --resource-group {} --policy-name {} --name {} --service Microsoft.Storage --service-resources {id}",
+                "let the service endpoint policy {policy} on the VM's subnet allow the cache storage account {account}: a new definition holding it, which leaves the policy's other definitions as they are (`policy-definition update --service-resources` would replace a definition's list): \u{2}az network service-endpoint policy-definition create --resource-group {} --policy-name {} --name {} --service Microsoft.Storage --service-resources {id}\u{3}",
                 quote(resource_group),
                 quote(policy),
                 quote(definition)
             )
         }
         Fix::PrivateDnsARecord { zone, record } => format!(
-            "or, when the zone was made by hand (no private DNS zone integration when the private endpoint was created), add an A record for each name of the vault's private endpoint with its private address, as the private endpoint's DNS configuration lists them (the names follow {{Vault-ID}}-asr-pod01-{{type}}-.{{target-geo-code}}.{zone}): az network private-dns record-set a add-record --resource-group '<zone-resource-group>' --zone-name {} --record-set-name {} --ipv4-address '<private-endpoint-address>'. After replication is enabled, two more names are added to the private endpoints in both regions: add their records too",
+            "or, when the zone was made by hand (no private DNS zone integration when the private endpoint was created), add an A record for each name of the vault's private endpoint with its private address, as the private endpoint's DNS configuration lists them (the names follow {{Vault-ID}}-asr-pod01-{{type}}-.{{target-geo-code}}.{zone}): \u{2}az network private-dns record-set a add-record --resource-group '<zone-resource-group>' --zone-name {} --record-set-name {} --ipv4-address '<private-endpoint-address>'\u{3}. After replication is enabled, two more names are added to the private endpoints in both regions: add their records too",
             quote(zone),
             quote(record)
         ),
@@ -571,13 +640,13 @@ pub fn fix(fix: &Fix) -> String {
         // azure-cli's storage module: `network-rule add` appends one rule and
         // keeps the others; `update --bypass` replaces the list).
         Fix::StorageVnetRule { account, resource_group, subnet } => format!(
-            "let the VM's subnet into the cache account with a virtual network rule (it adds one rule and keeps the others; the subnet needs a Microsoft.Storage service endpoint), rather than allowing all networks: az storage account network-rule add -g {} --account-name {} --subnet {}",
+            "let the VM's subnet into the cache account with a virtual network rule (it adds one rule and keeps the others; the subnet needs a Microsoft.Storage service endpoint), rather than allowing all networks: \u{2}az storage account network-rule add -g {} --account-name {} --subnet {}\u{3}",
             group_arg(resource_group.as_ref()),
             quote(account),
             quote(subnet)
         ),
         Fix::StorageSubnetEndpoint { subnet } => format!(
-            "add a Microsoft.Storage service endpoint to subnet {}, so that storage sees the subnet, not a public address; this adds it to the subnet's service endpoints and keeps the others (a list given to the update would replace them): az network vnet subnet update -g {} --vnet-name {} -n {} --add serviceEndpoints '{{\"service\":\"Microsoft.Storage\"}}'",
+            "add a Microsoft.Storage service endpoint to subnet {}, so that storage sees the subnet, not a public address; this adds it to the subnet's service endpoints and keeps the others (a list given to the update would replace them): \u{2}az network vnet subnet update -g {} --vnet-name {} -n {} --add serviceEndpoints '{{\"service\":\"Microsoft.Storage\"}}'\u{3}",
             id_segment(subnet, "subnets").unwrap_or("<subnet>"),
             quote(id_segment(subnet, "resourceGroups").unwrap_or("<resource-group>")),
             quote(id_segment(subnet, "virtualNetworks").unwrap_or("<vnet>")),
@@ -591,14 +660,14 @@ pub fn fix(fix: &Fix) -> String {
                 .collect();
             values.push("AzureServices".into());
             format!(
-                "allow trusted Microsoft services on the cache account, as Site Recovery requires (--bypass replaces the list: the values it holds now are carried): az storage account update -g {} -n {} --bypass {}",
+                "allow trusted Microsoft services on the cache account, as Site Recovery requires (--bypass replaces the list: the values it holds now are carried): \u{2}az storage account update -g {} -n {} --bypass {}\u{3}",
                 group_arg(resource_group.as_ref()),
                 quote(account),
                 values.join(" ")
             )
         }
         Fix::StorageSharedKey { account, resource_group } => format!(
-            "shared key access is off on the cache account: either give the vault a managed identity with Contributor and Storage Blob Data Contributor (Storage Blob Data Owner for a premium account) on the account, as \"Turn off key-based access on cache accounts\" describes, or enable shared key access again, as the support matrix asks: az storage account update -g {} -n {} --allow-shared-key-access true",
+            "shared key access is off on the cache account: either give the vault a managed identity with Contributor and Storage Blob Data Contributor (Storage Blob Data Owner for a premium account) on the account, as \"Turn off key-based access on cache accounts\" describes, or enable shared key access again, as the support matrix asks: \u{2}az storage account update -g {} -n {} --allow-shared-key-access true\u{3}",
             group_arg(resource_group.as_ref()),
             quote(account)
         ),
@@ -606,15 +675,15 @@ pub fn fix(fix: &Fix) -> String {
             "public network access is disabled on {account}: the VM must reach it through the account's blob private endpoint, its name resolving to the private address (privatelink.blob.core.windows.net linked to the VM's virtual network); do not turn public access on"
         ),
         Fix::StorageFirewallSnat { account, resource_group } => format!(
-            "the Azure Firewall translates the source of what it allows, so {account} sees the firewall: add a Microsoft.Storage service endpoint on the VM's subnet so that cache writes bypass the firewall (then a virtual network rule for that subnet), or enable the service endpoint on AzureFirewallSubnet and add its rule: az storage account network-rule add -g {} --account-name {} --subnet '<AzureFirewallSubnet id>'",
+            "the Azure Firewall translates the source of what it allows, so {account} sees the firewall: add a Microsoft.Storage service endpoint on the VM's subnet so that cache writes bypass the firewall (then a virtual network rule for that subnet), or enable the service endpoint on AzureFirewallSubnet and add its rule: \u{2}az storage account network-rule add -g {} --account-name {} --subnet '<AzureFirewallSubnet id>'\u{3}",
             group_arg(resource_group.as_ref()),
             quote(account)
         ),
         Fix::StoragePerimeter { account } => format!(
-            "{account} is secured by a network security perimeter: its inbound access rules decide, and trusted access is not supported in enforced mode; check them in the portal (az storage account network-security-perimeter-configuration list -g '<resource-group>' --account-name {})",
+            "{account} is secured by a network security perimeter: its inbound access rules decide, and trusted access is not supported in enforced mode; check them in the portal, or list the configurations: \u{2}az storage account network-security-perimeter-configuration list -g '<resource-group>' --account-name {}\u{3}",
             quote(account)
         ),
-        Fix::ExportSubnet => "give the VM's subnet, whose service endpoints decide which of the account's rules apply: az network vnet subnet show -g '<resource-group>' --vnet-name '<vnet>' -n '<subnet>' (and the NIC: az network nic show -g '<resource-group>' -n '<nic>')".into(),
+        Fix::ExportSubnet => "give the VM's subnet, whose service endpoints decide which of the account's rules apply: \u{2}az network vnet subnet show -g '<resource-group>' --vnet-name '<vnet>' -n '<subnet>'\u{3}, and the NIC: \u{2}az network nic show -g '<resource-group>' -n '<nic>'\u{3}".into(),
         Fix::LinkZoneToVnet {
             zone,
             zone_group,
@@ -629,7 +698,7 @@ pub fn fix(fix: &Fix) -> String {
                 None => (quote("<vm-vnet-id>"), quote("<link-name>")),
             };
             format!(
-                "link the private DNS zone {zone} to the VM's virtual network (a new link; the zone's other links stay): az network private-dns link vnet create --resource-group {group} --zone-name {} --name {link} --virtual-network {vnet_arg} --registration-enabled false",
+                "link the private DNS zone {zone} to the VM's virtual network (a new link; the zone's other links stay): \u{2}az network private-dns link vnet create --resource-group {group} --zone-name {} --name {link} --virtual-network {vnet_arg} --registration-enabled false\u{3}",
                 quote(zone)
             )
         }
@@ -641,12 +710,12 @@ pub fn fix(fix: &Fix) -> String {
             let group = zone_group.as_deref().map_or_else(|| quote("<zone-resource-group>"), quote);
             let name = record.as_deref().map_or_else(|| quote("<record-name>"), quote);
             format!(
-                "add the A record with the private endpoint's address (the names and addresses are in the private endpoint's DNS configuration: az network private-endpoint show, customDnsConfigs; a vault's endpoint has five names, seven once replication is enabled): az network private-dns record-set a add-record --resource-group {group} --zone-name {} --record-set-name {name} --ipv4-address '<private-endpoint-address>'",
+                "add the A record with the private endpoint's address (the names and addresses are in the private endpoint's DNS configuration: az network private-endpoint show, customDnsConfigs; a vault's endpoint has five names, seven once replication is enabled): \u{2}az network private-dns record-set a add-record --resource-group {group} --zone-name {} --record-set-name {name} --ipv4-address '<private-endpoint-address>'\u{3}",
                 quote(zone)
             )
         }
         Fix::ExportPrivateDnsAgain { zone } => format!(
-            "the private DNS exports are from another network or zone, or older than the capture (or the VM's DNS server answers from a zone of its own): export the zone's links and records again, with the VM's network: az network private-dns link vnet list --resource-group '<zone-resource-group>' --zone-name {z} and az network private-dns record-set a list --resource-group '<zone-resource-group>' --zone-name {z}",
+            "the private DNS exports are from another network or zone, or older than the capture (or the VM's DNS server answers from a zone of its own): export the zone's links and records again, with the VM's network: \u{2}az network private-dns link vnet list --resource-group '<zone-resource-group>' --zone-name {z}\u{3} and \u{2}az network private-dns record-set a list --resource-group '<zone-resource-group>' --zone-name {z}\u{3}",
             z = quote(zone)
         ),
         Fix::ForwardToAzureDns {
@@ -670,7 +739,7 @@ pub fn fix(fix: &Fix) -> String {
         } => {
             let prio = priority.map_or_else(|| quote("<priority>"), |p| p.to_string());
             format!(
-                "{} denies {tag}, which NSGs filter only when a rule names it: add an allow rule that is evaluated before it (a lower priority number): az network nsg rule create --resource-group {} --nsg-name {} --name {} --priority {prio} --direction Outbound --access Allow --protocol {} --source-address-prefixes VirtualNetwork --source-port-ranges '*' --destination-address-prefixes {} --destination-port-ranges {port} --description {}",
+                "{} denies {tag}, which NSGs filter only when a rule names it: add an allow rule that is evaluated before it (a lower priority number): \u{2}az network nsg rule create --resource-group {} --nsg-name {} --name {} --priority {prio} --direction Outbound --access Allow --protocol {} --source-address-prefixes VirtualNetwork --source-port-ranges '*' --destination-address-prefixes {} --destination-port-ranges {port} --description {}\u{3}",
                 rule_text(nsg, Some(rule), Some(*p)),
                 quote("<resource-group>"),
                 quote(nsg),
