@@ -695,6 +695,7 @@ fn control_characters_never_reach_the_screen() {
         });
         f.fixes.push(asrscope::model::Fix::NetworkManagerRules {
             manager: format!("fix \u{9b}31m {evil}"),
+            vnet: None,
         });
     }
     snap.diagnosis.requirements[0].tag = asrscope::model::TagName::new(evil).into();

@@ -78,6 +78,8 @@ pub enum Fix {
         priority: u32,
         /// The deny rule it wins over, with its priority.
         beats: (String, u32),
+        /// The NSG's resource group, from its id when the export gives it.
+        resource_group: Option<String>,
     },
     /// A deny at priority 100 (the highest an NSG rule can have) cannot be
     /// beaten by an allow rule: the deny itself must change.
@@ -117,6 +119,10 @@ pub enum Fix {
         source: Option<String>,
         /// The rule it wins over; `None` for the default deny.
         beats: Option<FirewallRuleRef>,
+        /// The resource group of the policy (of the firewall, for classic
+        /// rules), from its id when the export gives it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        resource_group: Option<String>,
     },
     /// The firewall's verdict cannot be told offline: how to tell it.
     FirewallCannotTell {
@@ -140,6 +146,9 @@ pub enum Fix {
     StorageServiceEndpoint {
         /// Why.
         why: ServiceEndpointWhy,
+        /// The VM's subnet, when the exports name it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        subnet: Option<SubnetRef>,
     },
     /// The storage account's own firewall.
     StorageFirewall {
@@ -281,6 +290,9 @@ pub enum Fix {
     NetworkManagerRules {
         /// The network manager.
         manager: String,
+        /// The VM's virtual network, when the exports name it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        vnet: Option<Named>,
     },
     /// Pass the cloud's current service-tag file.
     ServiceTagsFile {
@@ -316,6 +328,9 @@ pub enum Fix {
         priority: Option<u32>,
         /// The deny rule and its priority.
         beats: (String, u32),
+        /// The NSG's resource group, from its id when the export gives it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        resource_group: Option<String>,
     },
     /// Bypass 169.254.169.254 in the proxy settings the VM's clients read.
     BypassImdsInProxy,
@@ -468,14 +483,38 @@ pub enum Fix {
     },
 }
 
+/// A resource the exports name, read from its resource id
+/// (`/subscriptions/…/resourceGroups/RG/providers/…/NAME`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Named {
+    /// Its resource group.
+    pub resource_group: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// A subnet the exports name, read from its resource id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct SubnetRef {
+    /// Its virtual network's resource group.
+    pub resource_group: String,
+    /// Its virtual network.
+    pub vnet: String,
+    /// The subnet.
+    pub subnet: String,
+}
+
 /// The JSON of an NSG allow rule, of either kind: `tag`, `nsg`, `priority`
-/// and `beats`, null when not known.
+/// and `beats`, null when not known; `resource_group` when an export told
+/// it.
 #[derive(Serialize)]
 struct NsgAllowRuleJson<'a> {
     tag: &'a RequiredTag,
     nsg: Option<&'a str>,
     priority: Option<u32>,
     beats: Option<&'a (String, u32)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_group: Option<&'a str>,
 }
 
 fn nsg_allow_rule<S: Serializer>(tag: &RequiredTag, s: S) -> Result<S::Ok, S::Error> {
@@ -484,6 +523,7 @@ fn nsg_allow_rule<S: Serializer>(tag: &RequiredTag, s: S) -> Result<S::Ok, S::Er
         nsg: None,
         priority: None,
         beats: None,
+        resource_group: None,
     }
     .serialize(s)
 }
@@ -493,6 +533,7 @@ fn nsg_allow_before_deny<S: Serializer>(
     nsg: &str,
     priority: &u32,
     beats: &(String, u32),
+    resource_group: &Option<String>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
     NsgAllowRuleJson {
@@ -500,6 +541,7 @@ fn nsg_allow_before_deny<S: Serializer>(
         nsg: Some(nsg),
         priority: Some(*priority),
         beats: Some(beats),
+        resource_group: resource_group.as_deref(),
     }
     .serialize(s)
 }

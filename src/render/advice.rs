@@ -11,8 +11,8 @@
 use super::network::rule_text;
 use crate::model::{
     EndpointId, FirewallPlace, FirewallRuleRef, FirewallRuleType, FirewallUnknown, Fix,
-    HIGHEST_PRIORITY, NsgExport, PastTheNsg, RequiredTag, RootStore, ServiceEndpointWhy, TagName,
-    VmOs,
+    HIGHEST_PRIORITY, NsgExport, PastTheNsg, RequiredTag, RootStore, ServiceEndpointWhy, SubnetRef,
+    TagName, VmOs,
 };
 
 /// Today's advice for a storage account behind a firewall: the support
@@ -35,7 +35,30 @@ pub(crate) const TLS12_LINUX: &str = "on Linux (the Site Recovery page gives no 
 
 /// Adds a service endpoint to a subnet and keeps the others: the generic
 /// `--add` appends to the list, where `--service-endpoints` would replace it.
-pub(crate) const SERVICE_ENDPOINT_AZ: &str = r#"az network vnet subnet update -g '<resource-group>' --vnet-name '<vnet>' -n '<subnet>' --add serviceEndpoints '{"service":"Microsoft.Storage"}'"#;
+/// The subnet's names are quoted; placeholders where the exports do not
+/// name it.
+fn service_endpoint_command(subnet: Option<&SubnetRef>) -> String {
+    let (rg, vnet, name) = match subnet {
+        Some(s) => (
+            s.resource_group.as_str(),
+            s.vnet.as_str(),
+            s.subnet.as_str(),
+        ),
+        None => ("<resource-group>", "<vnet>", "<subnet>"),
+    };
+    format!(
+        r#"az network vnet subnet update -g {} --vnet-name {} -n {} --add serviceEndpoints '{{"service":"Microsoft.Storage"}}'"#,
+        quote(rg),
+        quote(vnet),
+        quote(name)
+    )
+}
+
+/// A value from an export, quoted for the shell, or the placeholder (quoted
+/// too) when the exports did not give it.
+fn or_placeholder(value: Option<&str>, placeholder: &str) -> String {
+    quote(value.unwrap_or(placeholder))
+}
 
 /// The name of the NSG rule that allows a tag (`Allow-ASR-Storage-EastUS`),
 /// the same wherever asrscope prints one, so that following two pieces of
@@ -70,11 +93,8 @@ pub(crate) fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
-/// The export of the effective security admin rules (virtual-network-manager
-/// extension); `az` prints one page, the next is asked with `--skip-token`.
-const ADMIN_EXPORT: &str = "az network manager list-effective-security-admin-rule --resource-group '<resource-group>' --vnet-name '<vnet>' > admin-rules.json";
-
-/// What [`ADMIN_EXPORT`] needs said after it.
+/// What the export of the effective security admin rules needs said after
+/// it.
 const ADMIN_EXPORT_NOTE: &str = "(virtual-network-manager extension; a skipToken in the output means another page: add --skip-token '<token>' and give each page)";
 
 /// An admin `Allow` rule for TCP 443 to the tag, before the admin deny,
@@ -160,6 +180,18 @@ pub fn firewall_command(
     tag: &RequiredTag,
     source: Option<&str>,
 ) -> String {
+    firewall_command_in(place, rule, fqdns, tag, (source, None))
+}
+
+/// [`firewall_command`] with the resource group of the policy (of the
+/// firewall, for classic rules) when an export gave it.
+fn firewall_command_in(
+    place: &FirewallPlace,
+    rule: FirewallRuleType,
+    fqdns: &[String],
+    tag: &RequiredTag,
+    (source, resource_group): (Option<&str>, Option<&str>),
+) -> String {
     let name = quote(&rule_name(tag));
     let source = quote(source.unwrap_or("<vm-address-or-subnet>"));
     let targets: Vec<String> = fqdns.iter().map(|f| quote(f)).collect();
@@ -175,7 +207,10 @@ pub fn firewall_command(
             "NetworkRule",
         ),
     };
-    let rg = "--resource-group '<resource-group>'";
+    let rg = format!(
+        "--resource-group {}",
+        or_placeholder(resource_group, "<resource-group>")
+    );
     match place {
         FirewallPlace::NewCollection {
             policy,
@@ -270,7 +305,7 @@ fn firewall_allow(
     rule: FirewallRuleType,
     fqdns: &[String],
     tag: &RequiredTag,
-    source: Option<&str>,
+    source: (Option<&str>, Option<&str>),
     beats: Option<&FirewallRuleRef>,
 ) -> String {
     let what = match rule {
@@ -296,7 +331,7 @@ fn firewall_allow(
     };
     format!(
         "{lead}; nothing else changes (the az network firewall commands are in the azure-firewall CLI extension): \u{2}{}\u{3}",
-        firewall_command(place, rule, fqdns, tag, source)
+        firewall_command_in(place, rule, fqdns, tag, source)
     )
 }
 
@@ -411,9 +446,10 @@ fn marked(fix: &Fix) -> String {
             nsg,
             priority,
             beats: (rule, p),
+            resource_group,
         } => {
             let cmd = rule_command(
-                &quote("<resource-group>"),
+                &or_placeholder(resource_group.as_deref(), "<resource-group>"),
                 &quote(nsg),
                 &priority.to_string(),
                 tag,
@@ -460,7 +496,15 @@ fn marked(fix: &Fix) -> String {
             tag,
             source,
             beats,
-        } => firewall_allow(place, *rule, fqdns, tag, source.as_deref(), beats.as_ref()),
+            resource_group,
+        } => firewall_allow(
+            place,
+            *rule,
+            fqdns,
+            tag,
+            (source.as_deref(), resource_group.as_deref()),
+            beats.as_ref(),
+        ),
         Fix::FirewallCannotTell { why } => firewall_cannot_tell(why),
         Fix::AllowUrlOnAppliance { pattern, address } => format!(
             "the route sends this traffic to the network virtual appliance{}: allow {pattern} on it by URL or service tag (not by IP address), and keep the route; do not route around the appliance",
@@ -469,7 +513,7 @@ fn marked(fix: &Fix) -> String {
         Fix::AllowUrlOnPremises { pattern } => format!(
             "the route sends this traffic to the virtual network gateway (forced tunnelling): allow {pattern} on the on-premises firewall or proxy it reaches, by URL (not by IP address)"
         ),
-        Fix::StorageServiceEndpoint { why } => {
+        Fix::StorageServiceEndpoint { why, subnet } => {
             let lead = match why {
                 ServiceEndpointWhy::Appliance => "the appliance might get throttled if all the replication traffic passes through it: create a virtual network service endpoint for Microsoft.Storage on the VM's subnet so that replication traffic to the cache account does not go to the appliance",
                 ServiceEndpointWhy::ForcedTunnel => "forced tunnelling is not recommended for Site Recovery: create a virtual network service endpoint for Microsoft.Storage on the VM's subnet so that replication traffic to the cache account does not leave the Azure boundary",
@@ -478,7 +522,8 @@ fn marked(fix: &Fix) -> String {
                 ServiceEndpointWhy::NameFilter => "a firewall or proxy that filters names is in the path of the cache account's traffic: besides allowing the URL on it, create a virtual network service endpoint for Microsoft.Storage on the VM's subnet so that replication traffic to the cache account does not cross it (and cannot be throttled by it)",
             };
             format!(
-                "{lead}; this adds it to the subnet's service endpoints and keeps the others (skip it if the subnet lists Microsoft.Storage already): \u{2}{SERVICE_ENDPOINT_AZ}\u{3}"
+                "{lead}; this adds it to the subnet's service endpoints and keeps the others (skip it if the subnet lists Microsoft.Storage already): {}",
+                az(&service_endpoint_command(subnet.as_ref()))
             )
         }
         Fix::StorageFirewall { may_refuse } => {
@@ -563,9 +608,16 @@ fn marked(fix: &Fix) -> String {
         Fix::ExportEffectiveRules => "export the NIC's effective rules whole, which expand service tags and give both NSGs with their default rules: \u{2}az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'\u{3}".into(),
         Fix::ExportWhole => "the effective rules given lack the default rules every NSG ends with (AllowVnetOutBound, AllowInternetOutBound, DenyAllOutBound): the file was cut short or edited; export them again, whole: \u{2}az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'\u{3}".into(),
         Fix::CheckRuleInPortal => "check the rule against the VM's network interface in the portal (effective security rules) or with Network Watcher's IP flow verify, which evaluate it on Azure's side (application security groups included)".into(),
-        Fix::NetworkManagerRules { manager } => format!(
-            "security admin rules of the Virtual Network Manager {manager} are evaluated before these NSGs (a Deny or Always Allow admin rule ends the evaluation) and are not in the export: check the effective security admin rules of the VM's virtual network (portal, or Get-AzNetworkManagerEffectiveSecurityAdminRule -VirtualNetworkName '<vnet>' -VirtualNetworkResourceGroupName '<resource-group>'), or export them and give the file with --azure: \u{2}{ADMIN_EXPORT}\u{3} {ADMIN_EXPORT_NOTE}"
-        ),
+        Fix::NetworkManagerRules { manager, vnet } => {
+            let (name, rg) = match vnet {
+                Some(v) => (quote(&v.name), quote(&v.resource_group)),
+                None => (quote("<vnet>"), quote("<resource-group>")),
+            };
+            format!(
+                "security admin rules of the Virtual Network Manager {manager} are evaluated before these NSGs (a Deny or Always Allow admin rule ends the evaluation) and are not in the export: check the effective security admin rules of the VM's virtual network (portal, or Get-AzNetworkManagerEffectiveSecurityAdminRule -VirtualNetworkName {name} -VirtualNetworkResourceGroupName {rg}), or export them and give the file with --azure: {} {ADMIN_EXPORT_NOTE}",
+                az(&format!("az network manager list-effective-security-admin-rule --resource-group {rg} --vnet-name {name} > admin-rules.json"))
+            )
+        }
         Fix::AdminAllowBeforeDeny {
             tag,
             manager,
@@ -736,12 +788,13 @@ fn marked(fix: &Fix) -> String {
             nsg,
             priority,
             beats: (rule, p),
+            resource_group,
         } => {
             let prio = priority.map_or_else(|| quote("<priority>"), |p| p.to_string());
             format!(
                 "{} denies {tag}, which NSGs filter only when a rule names it: add an allow rule that is evaluated before it (a lower priority number): \u{2}az network nsg rule create --resource-group {} --nsg-name {} --name {} --priority {prio} --direction Outbound --access Allow --protocol {} --source-address-prefixes VirtualNetwork --source-port-ranges '*' --destination-address-prefixes {} --destination-port-ranges {port} --description {}\u{3}",
                 rule_text(nsg, Some(rule), Some(*p)),
-                quote("<resource-group>"),
+                or_placeholder(resource_group.as_deref(), "<resource-group>"),
                 quote(nsg),
                 quote(&format!("Allow-{tag}")),
                 quote(protocol),
@@ -792,6 +845,7 @@ mod tests {
             nsg: "nic-nsg".into(),
             priority: 3990,
             beats: ("securityRules/Deny-All".into(), 4000),
+            resource_group: None,
         });
         assert!(
             s.starts_with("NSG nic-nsg rule securityRules/Deny-All (priority 4000) denies TCP 443 to Storage.EastUS"),

@@ -71,7 +71,10 @@ pub fn rows(snap: &Snapshot, ui: &UiState, width: usize) -> Vec<Line<'static>> {
         .into_iter()
         .flat_map(|l| {
             // A command stays one row, whole.
-            if l.spans.first().is_some_and(|s| s.content.trim() == parts::COMMAND_LABEL) {
+            if l.spans
+                .first()
+                .is_some_and(|s| s.content.trim() == parts::COMMAND_LABEL)
+            {
                 return vec![l];
             }
             // Timeline rows continue under the text column, fields under theirs.

@@ -124,7 +124,11 @@ fn fix_lines(f: &crate::model::Fix) -> Vec<Line<'static>> {
                 }
             }
             render::FixPart::Command(c) => {
-                out.push(field(COMMAND_LABEL, clean(&c), Style::new().fg(Color::Green)));
+                out.push(field(
+                    COMMAND_LABEL,
+                    clean(&c),
+                    Style::new().fg(Color::Green),
+                ));
             }
         }
         label = "";
