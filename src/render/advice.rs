@@ -903,9 +903,29 @@ mod tests {
     }
 
     #[test]
+    fn commands_are_told_apart_from_prose() {
+        let f = Fix::ExplicitOutbound;
+        let parts = fix_parts(&f);
+        let commands = fix_commands(&f);
+        assert_eq!(commands.len(), 2, "{parts:?}");
+        assert!(commands.iter().all(|c| c.starts_with("az network ")));
+        assert!(commands[1].ends_with("--nat-gateway '<nat-gateway>'"));
+        // The sentence in one string is the parts joined, with no marker.
+        let whole: String = parts
+            .iter()
+            .map(|p| match p {
+                FixPart::Prose(s) | FixPart::Command(s) => s.as_str(),
+            })
+            .collect();
+        assert_eq!(fix(&f), whole);
+        assert!(!whole.contains(BEGIN) && !whole.contains(END));
+    }
+
+    #[test]
     fn a_service_endpoint_is_added_never_set_over_the_list() {
         let s = fix(&Fix::StorageServiceEndpoint {
             why: ServiceEndpointWhy::Appliance,
+            subnet: None,
         });
         assert!(s.contains("--add serviceEndpoints"), "{s}");
         assert!(!s.contains("--service-endpoints"), "{s}");
