@@ -407,7 +407,16 @@ fn a_network_manager_is_said_where_the_verdict_depends_on_it() {
         s["fixes"]
             .as_array()
             .unwrap()
-            .contains(&json!({"kind": "network-manager-rules", "manager": "nm1"})),
+            .contains(&json!({"kind": "network-manager-rules", "manager": "nm1",
+                "vnet": {"resource_group": "rg1", "name": "rg1-vnet"}})),
+        "{s}"
+    );
+    // The VM's virtual network, from the subnet the export's association
+    // names, fills the command that exports the admin rules.
+    assert!(
+        s["fix"].to_string().contains(
+            "az network manager list-effective-security-admin-rule --resource-group 'rg1' --vnet-name 'rg1-vnet' > admin-rules.json"
+        ),
         "{s}"
     );
     // The example's effective list has no DenyAllOutBound: addresses
