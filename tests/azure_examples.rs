@@ -588,6 +588,21 @@ fn advice_never_hurts_the_configuration_it_acts_on() {
     );
     let (kind, text) = first_fix(&ms);
     assert_eq!(kind, "export-whole", "{text}");
+    // The NIC it is of, from its association's id, fills the command.
+    assert!(
+        text.ends_with("az network nic list-effective-nsg --resource-group 'rg1' --name 'nic1'"),
+        "{text}"
+    );
+    // The one NIC an `nsg show` export is applied to fills it too.
+    let (_, v) = check(&["--nsg", &show]);
+    let s = requirement(&v, "cache-storage");
+    assert!(
+        s["fix"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("--resource-group 'rg1' --name 'nic-nsg-target'"),
+        "{s}"
+    );
 }
 
 #[test]

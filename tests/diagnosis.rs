@@ -1219,7 +1219,8 @@ fn nsg_export_names_the_rule_that_denies() {
             "tag": "EventHub.CentralUS",
             "nsg": "vm01-nic-nsg",
             "priority": 190,
-            "beats": ["securityRules/Deny-EventHub", 200]
+            "beats": ["securityRules/Deny-EventHub", 200],
+            "resource_group": "rg-asr"
         })
     );
     assert_eq!(fix_kinds(f), ["nsg-allow-rule", "allow-url"]);

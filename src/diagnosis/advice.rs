@@ -39,11 +39,44 @@ fn vm_subnet(network: &crate::azure::Network) -> Option<crate::model::SubnetRef>
     })
 }
 
+/// A resource the exports name, from its id.
+fn named(id: &crate::azure::placement::ResourceId) -> Option<crate::model::Named> {
+    Some(crate::model::Named {
+        resource_group: id.resource_group()?.to_string(),
+        name: id.name().to_string(),
+    })
+}
+
+/// The VM's network interface: the placement exports' (`az network nic
+/// show`), else (with `nsgs_too`) the one the NSG exports are applied to.
+fn vm_nic(network: &crate::azure::Network, nsgs_too: bool) -> Option<crate::model::Named> {
+    use crate::azure::placement::ResourceId;
+    let from_nsgs = || {
+        let mut ids = network
+            .nsgs
+            .list()
+            .iter()
+            .filter_map(|n| n.nic.as_deref())
+            .map(ResourceId::new);
+        let first = ids.next()?;
+        ids.all(|i| i == first).then_some(first)
+    };
+    let placed = network.placement.nic.as_ref().map(|n| n.id.clone());
+    let id = if nsgs_too {
+        placed.or_else(from_nsgs)
+    } else {
+        placed
+    }?;
+    named(&id)
+}
+
 /// Fills in the fixes what the exports tell of the VM's place: its subnet
-/// (for a Storage service endpoint) and virtual network (for the export of
-/// the admin rules). What they do not tell stays a placeholder.
+/// (for a Storage service endpoint), virtual network (for the export of
+/// the admin rules) and network interface (for the exports asked again).
+/// What they do not tell stays a placeholder.
 pub(crate) fn name_places(fixes: &mut [Fix], network: &crate::azure::Network) {
     let subnet = vm_subnet(network);
+    let nic = vm_nic(network, true);
     let vnet = subnet.as_ref().map(|s| crate::model::Named {
         resource_group: s.resource_group.clone(),
         name: s.vnet.clone(),
@@ -52,6 +85,10 @@ pub(crate) fn name_places(fixes: &mut [Fix], network: &crate::azure::Network) {
         match f {
             Fix::StorageServiceEndpoint { subnet: s, .. } => s.clone_from(&subnet),
             Fix::NetworkManagerRules { vnet: v, .. } => v.clone_from(&vnet),
+            Fix::ExportEffectiveRules { nic: n }
+            | Fix::ExportWhole { nic: n }
+            | Fix::ExportSubnet { nic: n } => n.clone_from(&nic),
+            Fix::ExportAgain { nic: n, .. } => *n = vm_nic(network, false),
             _ => {}
         }
     }
@@ -207,8 +244,8 @@ pub(super) fn cannot_tell_fix(n: &NsgVerdict) -> Fix {
         )
     });
     match undecided.map(|s| (s.outcome, s.export)) {
-        Some((_, NsgExport::NsgShow)) => Fix::ExportEffectiveRules,
-        Some((NsgOutcome::NoRuleMatched, NsgExport::Effective)) => Fix::ExportWhole,
+        Some((_, NsgExport::NsgShow)) => Fix::ExportEffectiveRules { nic: None },
+        Some((NsgOutcome::NoRuleMatched, NsgExport::Effective)) => Fix::ExportWhole { nic: None },
         _ => Fix::CheckRuleInPortal,
     }
 }
@@ -323,7 +360,7 @@ pub(crate) fn storage_fixes(v: &StorageVerdict) -> Vec<Fix> {
         StorageDecision::Denied(StorageDeny::NoRuleForPublicAddress { .. })
         | StorageDecision::CannotTell(
             StorageUnknown::SourceUnknown { .. } | StorageUnknown::PublicAddressUnknown { .. },
-        ) => fixes.push(Fix::ExportSubnet),
+        ) => fixes.push(Fix::ExportSubnet { nic: None }),
         StorageDecision::CannotTell(StorageUnknown::Perimeter) => {
             fixes.push(Fix::StoragePerimeter {
                 account: account.clone(),

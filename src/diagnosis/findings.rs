@@ -665,7 +665,7 @@ pub(super) fn stale_nsg(e: &Endpoint, n: &NsgVerdict) -> Finding {
         .find(|s| s.outcome == NsgOutcome::Deny)
         .map_or(NsgExport::Effective, |s| s.export);
     let mut evidence = vec![Evidence::ExportDenies(n.clone())];
-    let mut fix = vec![Fix::ExportAgain { export }];
+    let mut fix = vec![Fix::ExportAgain { export, nic: None }];
     if let Some(m) = &n.network_manager {
         evidence.push(Evidence::AlwaysAllowAdminRule { manager: m.clone() });
         fix.push(Fix::NetworkManagerRules {

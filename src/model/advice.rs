@@ -241,15 +241,27 @@ pub enum Fix {
     ExportAgain {
         /// Which export.
         export: NsgExport,
+        /// The VM's network interface, when a placement export names it
+        /// (not the NSG exports', which the capture contradicts).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nic: Option<Named>,
     },
     /// The firewall export is of another firewall or older than the
     /// capture: export its policy and rules again.
     ExportFirewallAgain,
     /// Export the NIC's effective rules, which expand service tags.
-    ExportEffectiveRules,
+    ExportEffectiveRules {
+        /// The VM's network interface, when the exports name it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nic: Option<Named>,
+    },
     /// The effective export lacks the default rules: it was cut; export it
     /// again, whole.
-    ExportWhole,
+    ExportWhole {
+        /// The VM's network interface, when the exports name it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nic: Option<Named>,
+    },
     /// Check the rule that cannot be judged in the portal.
     CheckRuleInPortal,
     /// Add a security admin rule that allows TCP 443 to the tag, evaluated
@@ -444,7 +456,11 @@ pub enum Fix {
     },
     /// Give the VM's subnet (with its service endpoints): it decides which
     /// of the account's rules apply.
-    ExportSubnet,
+    ExportSubnet {
+        /// The VM's network interface, when the exports name it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nic: Option<Named>,
+    },
     /// Link the zone to the VM's virtual network, as the exports name them
     /// (private DNS exports): a link that does not resolve through the
     /// network's DNS server is added, none removed.

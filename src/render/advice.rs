@@ -11,8 +11,8 @@
 use super::network::rule_text;
 use crate::model::{
     EndpointId, FirewallPlace, FirewallRuleRef, FirewallRuleType, FirewallUnknown, Fix,
-    HIGHEST_PRIORITY, NsgExport, PastTheNsg, RequiredTag, RootStore, ServiceEndpointWhy, SubnetRef,
-    TagName, VmOs,
+    HIGHEST_PRIORITY, Named, NsgExport, PastTheNsg, RequiredTag, RootStore, ServiceEndpointWhy,
+    SubnetRef, TagName, VmOs,
 };
 
 /// Today's advice for a storage account behind a firewall: the support
@@ -52,6 +52,20 @@ fn service_endpoint_command(subnet: Option<&SubnetRef>) -> String {
         quote(vnet),
         quote(name)
     )
+}
+
+/// A resource's group and name, quoted, or their placeholders.
+fn named_or(r: Option<&Named>, placeholder: &str) -> (String, String) {
+    match r {
+        Some(r) => (quote(&r.resource_group), quote(&r.name)),
+        None => (quote("<resource-group>"), quote(placeholder)),
+    }
+}
+
+/// The export of a NIC's effective NSG rules.
+fn effective_nsg_command(nic: Option<&Named>) -> String {
+    let (rg, name) = named_or(nic, "<nic>");
+    format!("az network nic list-effective-nsg --resource-group {rg} --name {name}")
 }
 
 /// A value from an export, quoted for the shell, or the placeholder (quoted
@@ -600,13 +614,13 @@ fn marked(fix: &Fix) -> String {
         Fix::CacheInSourceRegion { source, other } => format!(
             "the cache storage account must be in the source region ({source}); allow Storage.{source} in the NSG. If {other} is really the source region, run again with --source-region {other}"
         ),
-        Fix::ExportAgain { export } => match export {
-            NsgExport::Effective => "the export is from another NIC or older than the capture: export the effective rules of this VM's NIC again: \u{2}az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'\u{3}".into(),
-            NsgExport::NsgShow => "the export is from another NSG or older than the capture: export the NSGs of this VM's NIC and subnet again, or better their effective rules: \u{2}az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'\u{3}".into(),
+        Fix::ExportAgain { export, nic } => match export {
+            NsgExport::Effective => format!("the export is from another NIC or older than the capture: export the effective rules of this VM's NIC again: {}", az(&effective_nsg_command(nic.as_ref()))),
+            NsgExport::NsgShow => format!("the export is from another NSG or older than the capture: export the NSGs of this VM's NIC and subnet again, or better their effective rules: {}", az(&effective_nsg_command(nic.as_ref()))),
         },
         Fix::ExportFirewallAgain => "the firewall export is from another firewall or older than the capture: export the firewall and its policy's rules again (in the azure-firewall CLI extension): \u{2}az network firewall show --resource-group '<resource-group>' --name '<firewall>'\u{3} and \u{2}az network firewall policy rule-collection-group list --resource-group '<resource-group>' --policy-name '<policy>'\u{3}".into(),
-        Fix::ExportEffectiveRules => "export the NIC's effective rules whole, which expand service tags and give both NSGs with their default rules: \u{2}az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'\u{3}".into(),
-        Fix::ExportWhole => "the effective rules given lack the default rules every NSG ends with (AllowVnetOutBound, AllowInternetOutBound, DenyAllOutBound): the file was cut short or edited; export them again, whole: \u{2}az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'\u{3}".into(),
+        Fix::ExportEffectiveRules { nic } => format!("export the NIC's effective rules whole, which expand service tags and give both NSGs with their default rules: {}", az(&effective_nsg_command(nic.as_ref()))),
+        Fix::ExportWhole { nic } => format!("the effective rules given lack the default rules every NSG ends with (AllowVnetOutBound, AllowInternetOutBound, DenyAllOutBound): the file was cut short or edited; export them again, whole: {}", az(&effective_nsg_command(nic.as_ref()))),
         Fix::CheckRuleInPortal => "check the rule against the VM's network interface in the portal (effective security rules) or with Network Watcher's IP flow verify, which evaluate it on Azure's side (application security groups included)".into(),
         Fix::NetworkManagerRules { manager, vnet } => {
             let (name, rg) = match vnet {
@@ -735,7 +749,10 @@ fn marked(fix: &Fix) -> String {
             "{account} is secured by a network security perimeter: its inbound access rules decide, and trusted access is not supported in enforced mode; check them in the portal, or list the configurations: \u{2}az storage account network-security-perimeter-configuration list -g '<resource-group>' --account-name {}\u{3}",
             quote(account)
         ),
-        Fix::ExportSubnet => "give the VM's subnet, whose service endpoints decide which of the account's rules apply: \u{2}az network vnet subnet show -g '<resource-group>' --vnet-name '<vnet>' -n '<subnet>'\u{3}, and the NIC: \u{2}az network nic show -g '<resource-group>' -n '<nic>'\u{3}".into(),
+        Fix::ExportSubnet { nic } => {
+            let (rg, name) = named_or(nic.as_ref(), "<nic>");
+            format!("give the VM's subnet, whose service endpoints decide which of the account's rules apply: \u{2}az network vnet subnet show -g '<resource-group>' --vnet-name '<vnet>' -n '<subnet>'\u{3}, and the NIC: {}", az(&format!("az network nic show -g {rg} -n {name}")))
+        }
         Fix::LinkZoneToVnet {
             zone,
             zone_group,

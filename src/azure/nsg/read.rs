@@ -130,6 +130,7 @@ fn parse_one(v: &Value) -> Result<Nsg, NsgError> {
             _ => AppliedTo::Unknown,
         };
         let subnet = subnet.map(|s| clean(&s));
+        let nic = nic.map(|s| clean(&s));
         let network_manager = assoc
             .network_manager
             .and_then(|i| i.id)
@@ -144,6 +145,7 @@ fn parse_one(v: &Value) -> Result<Nsg, NsgError> {
             id,
             applied_to,
             subnet,
+            nic,
             export: NsgExport::Effective,
             network_manager,
             rules: parse_rules(rules)?,
@@ -170,14 +172,11 @@ fn parse_one(v: &Value) -> Result<Nsg, NsgError> {
         (0, 1) => AppliedTo::Subnet,
         _ => AppliedTo::Unknown,
     };
-    let subnet = match props
-        .get("subnets")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-    {
+    let one_id = |k: &str| match props.get(k).and_then(Value::as_array).map(Vec::as_slice) {
         Some([one]) => one.get("id").and_then(Value::as_str).map(clean),
         _ => None,
     };
+    let (subnet, nic) = (one_id("subnets"), one_id("networkInterfaces"));
     let id = field("id").and_then(Value::as_str).map(clean);
     let name = field("name")
         .and_then(Value::as_str)
@@ -189,6 +188,7 @@ fn parse_one(v: &Value) -> Result<Nsg, NsgError> {
         id,
         applied_to,
         subnet,
+        nic,
         export: NsgExport::NsgShow,
         network_manager: None,
         rules,
