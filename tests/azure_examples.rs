@@ -407,7 +407,16 @@ fn a_network_manager_is_said_where_the_verdict_depends_on_it() {
         s["fixes"]
             .as_array()
             .unwrap()
-            .contains(&json!({"kind": "network-manager-rules", "manager": "nm1"})),
+            .contains(&json!({"kind": "network-manager-rules", "manager": "nm1",
+                "vnet": {"resource_group": "rg1", "name": "rg1-vnet"}})),
+        "{s}"
+    );
+    // The VM's virtual network, from the subnet the export's association
+    // names, fills the command that exports the admin rules.
+    assert!(
+        s["fix"].to_string().contains(
+            "az network manager list-effective-security-admin-rule --resource-group 'rg1' --vnet-name 'rg1-vnet' > admin-rules.json"
+        ),
         "{s}"
     );
     // The example's effective list has no DenyAllOutBound: addresses
@@ -579,6 +588,21 @@ fn advice_never_hurts_the_configuration_it_acts_on() {
     );
     let (kind, text) = first_fix(&ms);
     assert_eq!(kind, "export-whole", "{text}");
+    // The NIC it is of, from its association's id, fills the command.
+    assert!(
+        text.ends_with("az network nic list-effective-nsg --resource-group 'rg1' --name 'nic1'"),
+        "{text}"
+    );
+    // The one NIC an `nsg show` export is applied to fills it too.
+    let (_, v) = check(&["--nsg", &show]);
+    let s = requirement(&v, "cache-storage");
+    assert!(
+        s["fix"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("--resource-group 'rg1' --name 'nic-nsg-target'"),
+        "{s}"
+    );
 }
 
 #[test]

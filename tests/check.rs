@@ -81,7 +81,8 @@ fn a_deny_is_named_with_the_rule_that_wins_over_it() {
             "tag": "EventHub.CentralUS",
             "nsg": "vm01-nic-nsg",
             "priority": 190,
-            "beats": ["securityRules/Deny-EventHub", 200]
+            "beats": ["securityRules/Deny-EventHub", 200],
+            "resource_group": "rg-asr"
         })
     );
     // One sentence per fix, the command for the rule first.
@@ -321,12 +322,14 @@ fn a_firewall_policy_without_the_cache_storage_denies_it_and_names_the_rule_to_a
             "fqdns": ["*.blob.core.windows.net"],
             "tag": "Storage.EastUS",
             "source": null,
-            "beats": null
+            "beats": null,
+            "resource_group": "rg-hub"
         })
     );
     let fix = s["fix"][0].as_str().unwrap();
+    // The policy's resource group, from its id.
     assert!(
-        fix.contains("az network firewall policy rule-collection-group collection rule add --resource-group '<resource-group>' --policy-name 'fw-policy' --rule-collection-group-name 'asr' --collection-name 'Allow-ASR'"),
+        fix.contains("az network firewall policy rule-collection-group collection rule add --resource-group 'rg-hub' --policy-name 'fw-policy' --rule-collection-group-name 'asr' --collection-name 'Allow-ASR'"),
         "{fix}"
     );
     assert!(

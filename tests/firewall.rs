@@ -569,7 +569,7 @@ fn a_blocked_flow_the_firewall_denies_gets_the_rule_to_add_from_the_vms_address(
         json!({"kind": "firewall-allow",
                "place": {"into": "collection", "policy": "fw-policy", "group": "asr", "collection": "Allow-ASR"},
                "rule": "application", "fqdns": ["*.blob.core.windows.net"], "tag": "Storage.EastUS",
-               "source": "10.1.0.4", "beats": null})
+               "source": "10.1.0.4", "beats": null, "resource_group": "rg-hub"})
     );
     // The capture shows a name filter (closed after the ClientHello): the
     // Storage service endpoint is advised once, for that reason.
@@ -596,5 +596,12 @@ fn a_blocked_flow_the_firewall_denies_gets_the_rule_to_add_from_the_vms_address(
             .as_str()
             .unwrap()
             .contains("--source-addresses '10.1.0.4'")
+    );
+    // The policy's resource group, from its id in the export.
+    assert!(
+        f["fix"][0]
+            .as_str()
+            .unwrap()
+            .contains("rule add --resource-group 'rg-hub' --policy-name 'fw-policy'")
     );
 }

@@ -243,6 +243,48 @@ fn detail_of_dropped_syns_gives_evidence_verdict_and_fix() {
 }
 
 #[test]
+fn a_fix_command_is_one_row_whole_at_80_columns() {
+    let snap = snapshot("syn-dropped.pcap");
+    let mut ui = UiState::new();
+    let i = snap
+        .flows
+        .iter()
+        .position(|j| {
+            asrscope::model::FlowRecord::name(&j.flow).is_some_and(|n| n.contains("servicebus"))
+        })
+        .unwrap();
+    ui.detail = Some(Detail::Flow(snap.flows[i].flow.id));
+    let rows = tui::views::detail::rows(&snap, &ui, 80);
+    let text: Vec<String> = rows
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect();
+    // The command, as the copy key takes it: whole.
+    let commands = tui::views::detail::commands(&snap, &ui);
+    let cmd = commands
+        .iter()
+        .find(|c| c.starts_with("az network nsg rule create"))
+        .unwrap_or_else(|| panic!("{commands:?}"));
+    assert!(cmd.ends_with("--destination-port-ranges 443"), "{cmd}");
+    assert!(cmd.chars().count() > 80);
+    // One row holds it whole after its `$`, wider than the screen; no row
+    // holds a piece of it.
+    let row = text
+        .iter()
+        .find(|r| r.contains("az network nsg rule create"))
+        .unwrap_or_else(|| panic!("{}", text.join("\n")));
+    assert_eq!(row.trim_start_matches(['$', ' ']), cmd.as_str(), "{row}");
+    assert!(
+        !text
+            .iter()
+            .any(|r| r.trim() == "--destination-port-ranges 443"
+                || (r.contains("--destination-port-ranges") && !r.contains("az network"))),
+        "{}",
+        text.join("\n")
+    );
+}
+
+#[test]
 fn detail_of_intercepted_tls_names_the_issuer() {
     let snap = snapshot("tls-intercepted.pcap");
     let text = flat(&detail_text(&snap, "login.microsoftonline.com"));
@@ -695,6 +737,7 @@ fn control_characters_never_reach_the_screen() {
         });
         f.fixes.push(asrscope::model::Fix::NetworkManagerRules {
             manager: format!("fix \u{9b}31m {evil}"),
+            vnet: None,
         });
     }
     snap.diagnosis.requirements[0].tag = asrscope::model::TagName::new(evil).into();

@@ -10,6 +10,90 @@ use crate::model::{
     StorageVerdict,
 };
 
+/// The resource group of a resource, from its id.
+pub(crate) fn resource_group(id: Option<&str>) -> Option<String> {
+    let id = crate::azure::placement::ResourceId::new(id?);
+    id.resource_group().map(str::to_string)
+}
+
+/// The VM's subnet as the exports name it: the placement exports' (the
+/// NIC's subnet, or the one subnet given), else the one subnet the NSG
+/// exports are applied to, when they name only one.
+fn vm_subnet(network: &crate::azure::Network) -> Option<crate::model::SubnetRef> {
+    use crate::azure::placement::ResourceId;
+    let from_nsgs = || {
+        let mut ids = network
+            .nsgs
+            .list()
+            .iter()
+            .filter_map(|n| n.subnet.as_deref())
+            .map(ResourceId::new);
+        let first = ids.next()?;
+        ids.all(|i| i == first).then_some(first)
+    };
+    let id = network.placement.vm_subnet_id().or_else(from_nsgs)?;
+    Some(crate::model::SubnetRef {
+        resource_group: id.resource_group()?.to_string(),
+        vnet: id.segment("virtualNetworks")?.to_string(),
+        subnet: id.segment("subnets")?.to_string(),
+    })
+}
+
+/// A resource the exports name, from its id.
+fn named(id: &crate::azure::placement::ResourceId) -> Option<crate::model::Named> {
+    Some(crate::model::Named {
+        resource_group: id.resource_group()?.to_string(),
+        name: id.name().to_string(),
+    })
+}
+
+/// The VM's network interface: the placement exports' (`az network nic
+/// show`), else (with `nsgs_too`) the one the NSG exports are applied to.
+fn vm_nic(network: &crate::azure::Network, nsgs_too: bool) -> Option<crate::model::Named> {
+    use crate::azure::placement::ResourceId;
+    let from_nsgs = || {
+        let mut ids = network
+            .nsgs
+            .list()
+            .iter()
+            .filter_map(|n| n.nic.as_deref())
+            .map(ResourceId::new);
+        let first = ids.next()?;
+        ids.all(|i| i == first).then_some(first)
+    };
+    let placed = network.placement.nic.as_ref().map(|n| n.id.clone());
+    let id = if nsgs_too {
+        placed.or_else(from_nsgs)
+    } else {
+        placed
+    }?;
+    named(&id)
+}
+
+/// Fills in the fixes what the exports tell of the VM's place: its subnet
+/// (for a Storage service endpoint), virtual network (for the export of
+/// the admin rules) and network interface (for the exports asked again).
+/// What they do not tell stays a placeholder.
+pub(crate) fn name_places(fixes: &mut [Fix], network: &crate::azure::Network) {
+    let subnet = vm_subnet(network);
+    let nic = vm_nic(network, true);
+    let vnet = subnet.as_ref().map(|s| crate::model::Named {
+        resource_group: s.resource_group.clone(),
+        name: s.vnet.clone(),
+    });
+    for f in fixes {
+        match f {
+            Fix::StorageServiceEndpoint { subnet: s, .. } => s.clone_from(&subnet),
+            Fix::NetworkManagerRules { vnet: v, .. } => v.clone_from(&vnet),
+            Fix::ExportEffectiveRules { nic: n }
+            | Fix::ExportWhole { nic: n }
+            | Fix::ExportSubnet { nic: n } => n.clone_from(&nic),
+            Fix::ExportAgain { nic: n, .. } => *n = vm_nic(network, false),
+            _ => {}
+        }
+    }
+}
+
 /// The generic NSG rule that allows an endpoint's tag.
 pub(super) fn nsg_fix(tag: &RequiredTag) -> Fix {
     Fix::NsgAllowRule { tag: tag.clone() }
@@ -39,15 +123,15 @@ pub(super) fn with_storage_firewall(e: &Endpoint, mut fix: Vec<Fix>) -> Vec<Fix>
 pub(crate) fn beat_deny(n: &NsgVerdict, nsgs: &Nsgs, tag: &RequiredTag) -> Option<Fix> {
     let step = n.steps.iter().find(|s| s.outcome == NsgOutcome::Deny)?;
     let (rule, priority) = (step.rule.clone()?, step.priority?);
-    let free = nsgs
-        .get(step.nsg_index)
-        .and_then(|nsg| nsg.free_priority_below(priority));
+    let nsg = nsgs.get(step.nsg_index);
+    let free = nsg.and_then(|nsg| nsg.free_priority_below(priority));
     Some(match free {
         Some(p) => Fix::NsgAllowBeforeDeny {
             tag: tag.clone(),
             nsg: step.nsg.clone(),
             priority: p,
             beats: (rule, priority),
+            resource_group: nsg.and_then(|n| resource_group(n.id.as_deref())),
         },
         None => Fix::ChangeDenyRule {
             tag: tag.clone(),
@@ -108,7 +192,7 @@ pub(super) fn past_the_nsg(
     };
     let storage = |why| {
         (e.id == EndpointId::CacheStorage)
-            .then_some(Fix::StorageServiceEndpoint { why })
+            .then_some(Fix::StorageServiceEndpoint { why, subnet: None })
             .into_iter()
     };
     let address = r.next_hop_address().map(str::to_string);
@@ -160,8 +244,8 @@ pub(super) fn cannot_tell_fix(n: &NsgVerdict) -> Fix {
         )
     });
     match undecided.map(|s| (s.outcome, s.export)) {
-        Some((_, NsgExport::NsgShow)) => Fix::ExportEffectiveRules,
-        Some((NsgOutcome::NoRuleMatched, NsgExport::Effective)) => Fix::ExportWhole,
+        Some((_, NsgExport::NsgShow)) => Fix::ExportEffectiveRules { nic: None },
+        Some((NsgOutcome::NoRuleMatched, NsgExport::Effective)) => Fix::ExportWhole { nic: None },
         _ => Fix::CheckRuleInPortal,
     }
 }
@@ -187,7 +271,9 @@ pub(crate) fn firewall_allow(
     source: Option<std::net::IpAddr>,
 ) -> Option<Fix> {
     let (place, rule) = fw.place_allow(v)?;
+    let resource_group = resource_group(fw.id_of(&place));
     Some(Fix::FirewallAllow {
+        resource_group,
         place,
         rule,
         fqdns: std::iter::once(e.pattern)
@@ -274,7 +360,7 @@ pub(crate) fn storage_fixes(v: &StorageVerdict) -> Vec<Fix> {
         StorageDecision::Denied(StorageDeny::NoRuleForPublicAddress { .. })
         | StorageDecision::CannotTell(
             StorageUnknown::SourceUnknown { .. } | StorageUnknown::PublicAddressUnknown { .. },
-        ) => fixes.push(Fix::ExportSubnet),
+        ) => fixes.push(Fix::ExportSubnet { nic: None }),
         StorageDecision::CannotTell(StorageUnknown::Perimeter) => {
             fixes.push(Fix::StoragePerimeter {
                 account: account.clone(),

@@ -323,6 +323,9 @@ impl Diagnoser {
             }
         }
         kept.sort_by_key(|f| (f.severity, !f.asr()));
+        for f in &mut kept {
+            super::advice::name_places(&mut f.fixes, s.network);
+        }
         Diagnosis {
             source_region: source,
             target_region: target,

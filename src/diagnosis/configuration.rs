@@ -55,7 +55,7 @@ pub(crate) fn check(
     } else {
         Vec::new()
     };
-    let requirements: Vec<ConfigRequirement> = catalog
+    let mut requirements: Vec<ConfigRequirement> = catalog
         .iter()
         .map(|e| {
             let tag = e.tag.tag_for(&source.tag_suffix, &target.tag_suffix);
@@ -97,6 +97,9 @@ pub(crate) fn check(
         notes.push(CheckNote::RoutesCompleted);
     }
     let platform = platform_checks(network);
+    for r in &mut requirements {
+        super::advice::name_places(&mut r.fixes, network);
+    }
     ConfigCheck {
         source_region: source.clone(),
         target_region: target.clone(),
@@ -144,6 +147,7 @@ fn platform_checks(network: &Network) -> Vec<PlatformCheck> {
                     nsg: d.nsg.name.clone(),
                     priority: d.nsg.free_priority_below(d.priority),
                     beats: (d.rule.to_string(), d.priority),
+                    resource_group: super::advice::resource_group(d.nsg.id.as_deref()),
                 })
                 .into_iter()
                 .collect();
@@ -440,7 +444,10 @@ fn requirement(
     {
         r.evidence
             .push(CheckEvidence::AdminRulesFirst { manager: m.clone() });
-        r.fixes.push(Fix::NetworkManagerRules { manager: m });
+        r.fixes.push(Fix::NetworkManagerRules {
+            manager: m,
+            vnet: None,
+        });
     }
     if let Some(route) = &p.worst {
         route_judgement(&mut r, e, route, p.outbound.is_some());
@@ -925,6 +932,7 @@ mod tests {
             nsg: "nic-nsg".into(),
             priority,
             beats: ("securityRules/Deny-All".into(), 4000),
+            resource_group: None,
         };
         assert_eq!(fix_for(&nsg(4000, &[])), allow_at(3990));
         // 3990 is taken: the nearest free number below the deny.

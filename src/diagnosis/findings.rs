@@ -76,6 +76,7 @@ fn blocked(e: &Endpoint, cause: &Cause, tag: &RequiredTag, at_appliance: bool) -
         if e.id == EndpointId::CacheStorage {
             fix.push(Fix::StorageServiceEndpoint {
                 why: ServiceEndpointWhy::NameFilter,
+                subnet: None,
             });
         }
         fix
@@ -215,6 +216,7 @@ fn throttled(e: &Endpoint, upload: &Upload, th: &Thresholds) -> (Kind, Vec<Evide
         fix: vec![
             Fix::StorageServiceEndpoint {
                 why: ServiceEndpointWhy::Throttled,
+                subnet: None,
             },
             Fix::MeasureUpload,
         ],
@@ -306,6 +308,7 @@ pub(super) fn for_endpoint(
             vec![
                 Fix::StorageServiceEndpoint {
                     why: ServiceEndpointWhy::OutsideAzure,
+                    subnet: None,
                 },
                 Fix::CheckDnsAnswers,
             ],
@@ -470,7 +473,10 @@ fn nsg_says(
     {
         says.tail
             .push(Evidence::AdminRulesFirst { manager: m.clone() });
-        fix.push(Fix::NetworkManagerRules { manager: m.clone() });
+        fix.push(Fix::NetworkManagerRules {
+            manager: m.clone(),
+            vnet: None,
+        });
     }
     says.fix = fix;
     says
@@ -547,6 +553,7 @@ fn firewall_says(
                 fix.retain(|f| !matches!(f, Fix::AllowUrl { .. }));
                 let endpoint = Fix::StorageServiceEndpoint {
                     why: ServiceEndpointWhy::Appliance,
+                    subnet: None,
                 };
                 if e.id == EndpointId::CacheStorage
                     && !fix
@@ -658,10 +665,13 @@ pub(super) fn stale_nsg(e: &Endpoint, n: &NsgVerdict) -> Finding {
         .find(|s| s.outcome == NsgOutcome::Deny)
         .map_or(NsgExport::Effective, |s| s.export);
     let mut evidence = vec![Evidence::ExportDenies(n.clone())];
-    let mut fix = vec![Fix::ExportAgain { export }];
+    let mut fix = vec![Fix::ExportAgain { export, nic: None }];
     if let Some(m) = &n.network_manager {
         evidence.push(Evidence::AlwaysAllowAdminRule { manager: m.clone() });
-        fix.push(Fix::NetworkManagerRules { manager: m.clone() });
+        fix.push(Fix::NetworkManagerRules {
+            manager: m.clone(),
+            vnet: None,
+        });
     }
     finding(
         FindingKind::NsgExportContradicted { endpoint: e.id },
@@ -1124,6 +1134,7 @@ pub(super) fn nva(
             fix: vec![
                 Fix::StorageServiceEndpoint {
                     why: ServiceEndpointWhy::Appliance,
+                    subnet: None,
                 },
                 Fix::StorageFirewall { may_refuse: false },
             ],

@@ -293,7 +293,8 @@ fn a_close_after_the_hello_before_any_byte_is_a_name_filter() {
                     cache_accounts: true
                 },
                 Fix::StorageServiceEndpoint {
-                    why: ServiceEndpointWhy::NameFilter
+                    why: ServiceEndpointWhy::NameFilter,
+                    subnet: None,
                 }
             ]
         );
@@ -419,7 +420,8 @@ fn a_firewalls_deny_page_is_blocked_and_named() {
     assert_eq!(
         fd.fixes[1],
         Fix::StorageServiceEndpoint {
-            why: ServiceEndpointWhy::NameFilter
+            why: ServiceEndpointWhy::NameFilter,
+            subnet: None,
         }
     );
     // An ordinary answer is the server's, whatever its status.
@@ -907,7 +909,8 @@ fn a_public_address_in_no_azure_range_is_outside_azure() {
         fd.fixes,
         vec![
             Fix::StorageServiceEndpoint {
-                why: ServiceEndpointWhy::OutsideAzure
+                why: ServiceEndpointWhy::OutsideAzure,
+                subnet: None,
             },
             Fix::CheckDnsAnswers
         ]

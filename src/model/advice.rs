@@ -78,6 +78,8 @@ pub enum Fix {
         priority: u32,
         /// The deny rule it wins over, with its priority.
         beats: (String, u32),
+        /// The NSG's resource group, from its id when the export gives it.
+        resource_group: Option<String>,
     },
     /// A deny at priority 100 (the highest an NSG rule can have) cannot be
     /// beaten by an allow rule: the deny itself must change.
@@ -117,6 +119,10 @@ pub enum Fix {
         source: Option<String>,
         /// The rule it wins over; `None` for the default deny.
         beats: Option<FirewallRuleRef>,
+        /// The resource group of the policy (of the firewall, for classic
+        /// rules), from its id when the export gives it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        resource_group: Option<String>,
     },
     /// The firewall's verdict cannot be told offline: how to tell it.
     FirewallCannotTell {
@@ -140,6 +146,9 @@ pub enum Fix {
     StorageServiceEndpoint {
         /// Why.
         why: ServiceEndpointWhy,
+        /// The VM's subnet, when the exports name it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        subnet: Option<SubnetRef>,
     },
     /// The storage account's own firewall.
     StorageFirewall {
@@ -232,15 +241,27 @@ pub enum Fix {
     ExportAgain {
         /// Which export.
         export: NsgExport,
+        /// The VM's network interface, when a placement export names it
+        /// (not the NSG exports', which the capture contradicts).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nic: Option<Named>,
     },
     /// The firewall export is of another firewall or older than the
     /// capture: export its policy and rules again.
     ExportFirewallAgain,
     /// Export the NIC's effective rules, which expand service tags.
-    ExportEffectiveRules,
+    ExportEffectiveRules {
+        /// The VM's network interface, when the exports name it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nic: Option<Named>,
+    },
     /// The effective export lacks the default rules: it was cut; export it
     /// again, whole.
-    ExportWhole,
+    ExportWhole {
+        /// The VM's network interface, when the exports name it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nic: Option<Named>,
+    },
     /// Check the rule that cannot be judged in the portal.
     CheckRuleInPortal,
     /// Add a security admin rule that allows TCP 443 to the tag, evaluated
@@ -281,6 +302,9 @@ pub enum Fix {
     NetworkManagerRules {
         /// The network manager.
         manager: String,
+        /// The VM's virtual network, when the exports name it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        vnet: Option<Named>,
     },
     /// Pass the cloud's current service-tag file.
     ServiceTagsFile {
@@ -316,6 +340,9 @@ pub enum Fix {
         priority: Option<u32>,
         /// The deny rule and its priority.
         beats: (String, u32),
+        /// The NSG's resource group, from its id when the export gives it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        resource_group: Option<String>,
     },
     /// Bypass 169.254.169.254 in the proxy settings the VM's clients read.
     BypassImdsInProxy,
@@ -429,7 +456,11 @@ pub enum Fix {
     },
     /// Give the VM's subnet (with its service endpoints): it decides which
     /// of the account's rules apply.
-    ExportSubnet,
+    ExportSubnet {
+        /// The VM's network interface, when the exports name it.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        nic: Option<Named>,
+    },
     /// Link the zone to the VM's virtual network, as the exports name them
     /// (private DNS exports): a link that does not resolve through the
     /// network's DNS server is added, none removed.
@@ -468,14 +499,38 @@ pub enum Fix {
     },
 }
 
+/// A resource the exports name, read from its resource id
+/// (`/subscriptions/…/resourceGroups/RG/providers/…/NAME`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Named {
+    /// Its resource group.
+    pub resource_group: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// A subnet the exports name, read from its resource id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct SubnetRef {
+    /// Its virtual network's resource group.
+    pub resource_group: String,
+    /// Its virtual network.
+    pub vnet: String,
+    /// The subnet.
+    pub subnet: String,
+}
+
 /// The JSON of an NSG allow rule, of either kind: `tag`, `nsg`, `priority`
-/// and `beats`, null when not known.
+/// and `beats`, null when not known; `resource_group` when an export told
+/// it.
 #[derive(Serialize)]
 struct NsgAllowRuleJson<'a> {
     tag: &'a RequiredTag,
     nsg: Option<&'a str>,
     priority: Option<u32>,
     beats: Option<&'a (String, u32)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_group: Option<&'a str>,
 }
 
 fn nsg_allow_rule<S: Serializer>(tag: &RequiredTag, s: S) -> Result<S::Ok, S::Error> {
@@ -484,6 +539,7 @@ fn nsg_allow_rule<S: Serializer>(tag: &RequiredTag, s: S) -> Result<S::Ok, S::Er
         nsg: None,
         priority: None,
         beats: None,
+        resource_group: None,
     }
     .serialize(s)
 }
@@ -493,6 +549,7 @@ fn nsg_allow_before_deny<S: Serializer>(
     nsg: &str,
     priority: &u32,
     beats: &(String, u32),
+    resource_group: &Option<String>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
     NsgAllowRuleJson {
@@ -500,6 +557,7 @@ fn nsg_allow_before_deny<S: Serializer>(
         nsg: Some(nsg),
         priority: Some(*priority),
         beats: Some(beats),
+        resource_group: resource_group.as_deref(),
     }
     .serialize(s)
 }

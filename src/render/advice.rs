@@ -11,8 +11,8 @@
 use super::network::rule_text;
 use crate::model::{
     EndpointId, FirewallPlace, FirewallRuleRef, FirewallRuleType, FirewallUnknown, Fix,
-    HIGHEST_PRIORITY, NsgExport, PastTheNsg, RequiredTag, RootStore, ServiceEndpointWhy, TagName,
-    VmOs,
+    HIGHEST_PRIORITY, Named, NsgExport, PastTheNsg, RequiredTag, RootStore, ServiceEndpointWhy,
+    SubnetRef, TagName, VmOs,
 };
 
 /// Today's advice for a storage account behind a firewall: the support
@@ -35,7 +35,44 @@ pub(crate) const TLS12_LINUX: &str = "on Linux (the Site Recovery page gives no 
 
 /// Adds a service endpoint to a subnet and keeps the others: the generic
 /// `--add` appends to the list, where `--service-endpoints` would replace it.
-pub(crate) const SERVICE_ENDPOINT_AZ: &str = r#"az network vnet subnet update -g '<resource-group>' --vnet-name '<vnet>' -n '<subnet>' --add serviceEndpoints '{"service":"Microsoft.Storage"}'"#;
+/// The subnet's names are quoted; placeholders where the exports do not
+/// name it.
+fn service_endpoint_command(subnet: Option<&SubnetRef>) -> String {
+    let (rg, vnet, name) = match subnet {
+        Some(s) => (
+            s.resource_group.as_str(),
+            s.vnet.as_str(),
+            s.subnet.as_str(),
+        ),
+        None => ("<resource-group>", "<vnet>", "<subnet>"),
+    };
+    format!(
+        r#"az network vnet subnet update -g {} --vnet-name {} -n {} --add serviceEndpoints '{{"service":"Microsoft.Storage"}}'"#,
+        quote(rg),
+        quote(vnet),
+        quote(name)
+    )
+}
+
+/// A resource's group and name, quoted, or their placeholders.
+fn named_or(r: Option<&Named>, placeholder: &str) -> (String, String) {
+    match r {
+        Some(r) => (quote(&r.resource_group), quote(&r.name)),
+        None => (quote("<resource-group>"), quote(placeholder)),
+    }
+}
+
+/// The export of a NIC's effective NSG rules.
+fn effective_nsg_command(nic: Option<&Named>) -> String {
+    let (rg, name) = named_or(nic, "<nic>");
+    format!("az network nic list-effective-nsg --resource-group {rg} --name {name}")
+}
+
+/// A value from an export, quoted for the shell, or the placeholder (quoted
+/// too) when the exports did not give it.
+fn or_placeholder(value: Option<&str>, placeholder: &str) -> String {
+    quote(value.unwrap_or(placeholder))
+}
 
 /// The name of the NSG rule that allows a tag (`Allow-ASR-Storage-EastUS`),
 /// the same wherever asrscope prints one, so that following two pieces of
@@ -70,9 +107,9 @@ pub(crate) fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
-/// The export of the effective security admin rules (virtual-network-manager
-/// extension); `az` prints one page, the next is asked with `--skip-token`.
-const ADMIN_EXPORT: &str = "az network manager list-effective-security-admin-rule --resource-group '<resource-group>' --vnet-name '<vnet>' > admin-rules.json (virtual-network-manager extension; a skipToken in the output means another page: add --skip-token '<token>' and give each page)";
+/// What the export of the effective security admin rules needs said after
+/// it.
+const ADMIN_EXPORT_NOTE: &str = "(virtual-network-manager extension; a skipToken in the output means another page: add --skip-token '<token>' and give each page)";
 
 /// An admin `Allow` rule for TCP 443 to the tag, before the admin deny,
 /// in the deny's configuration and collection (the virtual-network-manager
@@ -99,7 +136,7 @@ fn admin_allow(
         quote("Site Recovery: HTTPS to its service tag")
     );
     format!(
-        "admin rule {rule} (priority {deny_priority}) of configuration {configuration}, collection {collection}, network manager {manager} denies TCP 443 to {tag} before any NSG: add an admin rule that allows it with a lower priority number in the same collection (Allow, not Always Allow: the NSGs still decide after it), keeping the deny, then deploy the configuration to the virtual network's region (az network manager post-commit): {cmd}"
+        "admin rule {rule} (priority {deny_priority}) of configuration {configuration}, collection {collection}, network manager {manager} denies TCP 443 to {tag} before any NSG: add an admin rule that allows it with a lower priority number in the same collection (Allow, not Always Allow: the NSGs still decide after it), keeping the deny, then deploy the configuration to the virtual network's region (az network manager post-commit): \u{2}{cmd}\u{3}"
     )
 }
 
@@ -157,6 +194,18 @@ pub fn firewall_command(
     tag: &RequiredTag,
     source: Option<&str>,
 ) -> String {
+    firewall_command_in(place, rule, fqdns, tag, (source, None))
+}
+
+/// [`firewall_command`] with the resource group of the policy (of the
+/// firewall, for classic rules) when an export gave it.
+fn firewall_command_in(
+    place: &FirewallPlace,
+    rule: FirewallRuleType,
+    fqdns: &[String],
+    tag: &RequiredTag,
+    (source, resource_group): (Option<&str>, Option<&str>),
+) -> String {
     let name = quote(&rule_name(tag));
     let source = quote(source.unwrap_or("<vm-address-or-subnet>"));
     let targets: Vec<String> = fqdns.iter().map(|f| quote(f)).collect();
@@ -172,7 +221,10 @@ pub fn firewall_command(
             "NetworkRule",
         ),
     };
-    let rg = "--resource-group '<resource-group>'";
+    let rg = format!(
+        "--resource-group {}",
+        or_placeholder(resource_group, "<resource-group>")
+    );
     match place {
         FirewallPlace::NewCollection {
             policy,
@@ -267,7 +319,7 @@ fn firewall_allow(
     rule: FirewallRuleType,
     fqdns: &[String],
     tag: &RequiredTag,
-    source: Option<&str>,
+    source: (Option<&str>, Option<&str>),
     beats: Option<&FirewallRuleRef>,
 ) -> String {
     let what = match rule {
@@ -292,8 +344,8 @@ fn firewall_allow(
         ),
     };
     format!(
-        "{lead}; nothing else changes (the az network firewall commands are in the azure-firewall CLI extension): {}",
-        firewall_command(place, rule, fqdns, tag, source)
+        "{lead}; nothing else changes (the az network firewall commands are in the azure-firewall CLI extension): \u{2}{}\u{3}",
+        firewall_command_in(place, rule, fqdns, tag, source)
     )
 }
 
@@ -321,11 +373,77 @@ fn firewall_cannot_tell(why: &FirewallUnknown) -> String {
     }
 }
 
-/// The sentence (with its `az` command, where one applies) of a fix.
+/// Where an `az` command begins in a sentence [`marked`] writes. A control
+/// character, which no name can hold: every string of a capture or an
+/// export passes `crate::sanitize` when it is read, which escapes them.
+const BEGIN: char = '\u{2}';
+/// Where it ends.
+const END: char = '\u{3}';
+
+/// A piece of a fix as it is said: prose, which a view may wrap, or an `az`
+/// command, which a view prints whole on a line of its own so that it can be
+/// pasted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FixPart {
+    /// Words.
+    Prose(String),
+    /// A command, whole.
+    Command(String),
+}
+
+/// The pieces of a fix's sentence, in order: prose and commands.
+pub fn fix_parts(f: &Fix) -> Vec<FixPart> {
+    let s = marked(f);
+    let mut parts = Vec::new();
+    let mut rest = s.as_str();
+    while let Some(b) = rest.find(BEGIN) {
+        if b > 0 {
+            parts.push(FixPart::Prose(rest[..b].to_string()));
+        }
+        let after = &rest[b + BEGIN.len_utf8()..];
+        let e = after.find(END).unwrap_or(after.len());
+        parts.push(FixPart::Command(after[..e].to_string()));
+        rest = after.get(e + END.len_utf8()..).unwrap_or("");
+    }
+    if !rest.is_empty() {
+        parts.push(FixPart::Prose(rest.to_string()));
+    }
+    parts
+}
+
+/// The `az` commands of a fix, each whole, in the order the sentence gives
+/// them (what a view copies to the clipboard).
+pub fn fix_commands(f: &Fix) -> Vec<String> {
+    fix_parts(f)
+        .into_iter()
+        .filter_map(|p| match p {
+            FixPart::Command(c) => Some(c),
+            FixPart::Prose(_) => None,
+        })
+        .collect()
+}
+
+/// The sentence (with its `az` command, where one applies) of a fix, in one
+/// string (the JSON's `fix`).
+pub fn fix(f: &Fix) -> String {
+    fix_parts(f)
+        .into_iter()
+        .map(|p| match p {
+            FixPart::Prose(s) | FixPart::Command(s) => s,
+        })
+        .collect()
+}
+
+/// Marks a command for [`fix_parts`].
+fn az(cmd: &str) -> String {
+    format!("{BEGIN}{cmd}{END}")
+}
+
+/// The sentence of a fix, its commands between [`BEGIN`] and [`END`].
 // A declared table, one arm per variant of Fix: its length follows the
 // fixes, and splitting it would scatter one vocabulary over several places.
 #[allow(clippy::too_many_lines)]
-pub fn fix(fix: &Fix) -> String {
+fn marked(fix: &Fix) -> String {
     match fix {
         Fix::NsgAllowRule { tag } => {
             let cmd = rule_command(
@@ -335,23 +453,24 @@ pub fn fix(fix: &Fix) -> String {
                 tag,
                 None,
             );
-            format!("allow outbound TCP 443 to service tag {tag} in the VM's NSG: {cmd}")
+            format!("allow outbound TCP 443 to service tag {tag} in the VM's NSG: \u{2}{cmd}\u{3}")
         }
         Fix::NsgAllowBeforeDeny {
             tag,
             nsg,
             priority,
             beats: (rule, p),
+            resource_group,
         } => {
             let cmd = rule_command(
-                &quote("<resource-group>"),
+                &or_placeholder(resource_group.as_deref(), "<resource-group>"),
                 &quote(nsg),
                 &priority.to_string(),
                 tag,
                 None,
             );
             format!(
-                "{} denies TCP 443 to {tag}: add an allow rule that is evaluated before it (a lower priority number): {cmd}",
+                "{} denies TCP 443 to {tag}: add an allow rule that is evaluated before it (a lower priority number): \u{2}{cmd}\u{3}",
                 rule_text(nsg, Some(rule), Some(*p))
             )
         }
@@ -391,7 +510,15 @@ pub fn fix(fix: &Fix) -> String {
             tag,
             source,
             beats,
-        } => firewall_allow(place, *rule, fqdns, tag, source.as_deref(), beats.as_ref()),
+            resource_group,
+        } => firewall_allow(
+            place,
+            *rule,
+            fqdns,
+            tag,
+            (source.as_deref(), resource_group.as_deref()),
+            beats.as_ref(),
+        ),
         Fix::FirewallCannotTell { why } => firewall_cannot_tell(why),
         Fix::AllowUrlOnAppliance { pattern, address } => format!(
             "the route sends this traffic to the network virtual appliance{}: allow {pattern} on it by URL or service tag (not by IP address), and keep the route; do not route around the appliance",
@@ -400,7 +527,7 @@ pub fn fix(fix: &Fix) -> String {
         Fix::AllowUrlOnPremises { pattern } => format!(
             "the route sends this traffic to the virtual network gateway (forced tunnelling): allow {pattern} on the on-premises firewall or proxy it reaches, by URL (not by IP address)"
         ),
-        Fix::StorageServiceEndpoint { why } => {
+        Fix::StorageServiceEndpoint { why, subnet } => {
             let lead = match why {
                 ServiceEndpointWhy::Appliance => "the appliance might get throttled if all the replication traffic passes through it: create a virtual network service endpoint for Microsoft.Storage on the VM's subnet so that replication traffic to the cache account does not go to the appliance",
                 ServiceEndpointWhy::ForcedTunnel => "forced tunnelling is not recommended for Site Recovery: create a virtual network service endpoint for Microsoft.Storage on the VM's subnet so that replication traffic to the cache account does not leave the Azure boundary",
@@ -409,7 +536,8 @@ pub fn fix(fix: &Fix) -> String {
                 ServiceEndpointWhy::NameFilter => "a firewall or proxy that filters names is in the path of the cache account's traffic: besides allowing the URL on it, create a virtual network service endpoint for Microsoft.Storage on the VM's subnet so that replication traffic to the cache account does not cross it (and cannot be throttled by it)",
             };
             format!(
-                "{lead}; this adds it to the subnet's service endpoints and keeps the others (skip it if the subnet lists Microsoft.Storage already): {SERVICE_ENDPOINT_AZ}"
+                "{lead}; this adds it to the subnet's service endpoints and keeps the others (skip it if the subnet lists Microsoft.Storage already): {}",
+                az(&service_endpoint_command(subnet.as_ref()))
             )
         }
         Fix::StorageFirewall { may_refuse } => {
@@ -486,17 +614,24 @@ pub fn fix(fix: &Fix) -> String {
         Fix::CacheInSourceRegion { source, other } => format!(
             "the cache storage account must be in the source region ({source}); allow Storage.{source} in the NSG. If {other} is really the source region, run again with --source-region {other}"
         ),
-        Fix::ExportAgain { export } => match export {
-            NsgExport::Effective => "the export is from another NIC or older than the capture: export the effective rules of this VM's NIC again: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
-            NsgExport::NsgShow => "the export is from another NSG or older than the capture: export the NSGs of this VM's NIC and subnet again, or better their effective rules: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
+        Fix::ExportAgain { export, nic } => match export {
+            NsgExport::Effective => format!("the export is from another NIC or older than the capture: export the effective rules of this VM's NIC again: {}", az(&effective_nsg_command(nic.as_ref()))),
+            NsgExport::NsgShow => format!("the export is from another NSG or older than the capture: export the NSGs of this VM's NIC and subnet again, or better their effective rules: {}", az(&effective_nsg_command(nic.as_ref()))),
         },
-        Fix::ExportFirewallAgain => "the firewall export is from another firewall or older than the capture: export the firewall and its policy's rules again (in the azure-firewall CLI extension): az network firewall show --resource-group '<resource-group>' --name '<firewall>' and az network firewall policy rule-collection-group list --resource-group '<resource-group>' --policy-name '<policy>'".into(),
-        Fix::ExportEffectiveRules => "export the NIC's effective rules whole, which expand service tags and give both NSGs with their default rules: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
-        Fix::ExportWhole => "the effective rules given lack the default rules every NSG ends with (AllowVnetOutBound, AllowInternetOutBound, DenyAllOutBound): the file was cut short or edited; export them again, whole: az network nic list-effective-nsg --resource-group '<resource-group>' --name '<nic>'".into(),
+        Fix::ExportFirewallAgain => "the firewall export is from another firewall or older than the capture: export the firewall and its policy's rules again (in the azure-firewall CLI extension): \u{2}az network firewall show --resource-group '<resource-group>' --name '<firewall>'\u{3} and \u{2}az network firewall policy rule-collection-group list --resource-group '<resource-group>' --policy-name '<policy>'\u{3}".into(),
+        Fix::ExportEffectiveRules { nic } => format!("export the NIC's effective rules whole, which expand service tags and give both NSGs with their default rules: {}", az(&effective_nsg_command(nic.as_ref()))),
+        Fix::ExportWhole { nic } => format!("the effective rules given lack the default rules every NSG ends with (AllowVnetOutBound, AllowInternetOutBound, DenyAllOutBound): the file was cut short or edited; export them again, whole: {}", az(&effective_nsg_command(nic.as_ref()))),
         Fix::CheckRuleInPortal => "check the rule against the VM's network interface in the portal (effective security rules) or with Network Watcher's IP flow verify, which evaluate it on Azure's side (application security groups included)".into(),
-        Fix::NetworkManagerRules { manager } => format!(
-            "security admin rules of the Virtual Network Manager {manager} are evaluated before these NSGs (a Deny or Always Allow admin rule ends the evaluation) and are not in the export: check the effective security admin rules of the VM's virtual network (portal, or Get-AzNetworkManagerEffectiveSecurityAdminRule -VirtualNetworkName '<vnet>' -VirtualNetworkResourceGroupName '<resource-group>'), or export them and give the file with --azure: {ADMIN_EXPORT}"
-        ),
+        Fix::NetworkManagerRules { manager, vnet } => {
+            let (name, rg) = match vnet {
+                Some(v) => (quote(&v.name), quote(&v.resource_group)),
+                None => (quote("<vnet>"), quote("<resource-group>")),
+            };
+            format!(
+                "security admin rules of the Virtual Network Manager {manager} are evaluated before these NSGs (a Deny or Always Allow admin rule ends the evaluation) and are not in the export: check the effective security admin rules of the VM's virtual network (portal, or Get-AzNetworkManagerEffectiveSecurityAdminRule -VirtualNetworkName {name} -VirtualNetworkResourceGroupName {rg}), or export them and give the file with --azure: {} {ADMIN_EXPORT_NOTE}",
+                az(&format!("az network manager list-effective-security-admin-rule --resource-group {rg} --vnet-name {name} > admin-rules.json"))
+            )
+        }
         Fix::AdminAllowBeforeDeny {
             tag,
             manager,
@@ -516,7 +651,7 @@ pub fn fix(fix: &Fix) -> String {
             "admin rule {rule} (priority {priority}) of configuration {configuration}, collection {collection}, network manager {manager} denies TCP 443 to {tag}, and no admin rule can be evaluated before it (every priority number below {priority} is taken in the collection): change that rule so that it no longer covers {tag} on TCP 443 (narrow its destinations or ports), keeping what it is meant to block, then deploy the configuration again"
         ),
         Fix::ServiceTagsFile { file, download } => format!(
-            "pass this cloud's current service-tag file with --service-tags ({file}, from {download}); signed in to that cloud, this prints it too: az network list-service-tags --location '<region>'"
+            "pass this cloud's current service-tag file with --service-tags ({file}, from {download}); signed in to that cloud, this prints it too: \u{2}az network list-service-tags --location '<region>'\u{3}"
         ),
         Fix::PrivateEndpointNeeds { endpoint, zone } => match endpoint {
             EndpointId::SiteRecovery => format!("nothing to change in the capture; the vault's private endpoint uses the target sub-resource AzureSiteRecovery and the private DNS zone {}. The vault needs two private endpoints: one in the source network for protection, one in the recovery network for reprotection after failover; each subnet needs at least seven free IP addresses", zone.unwrap_or("of its cloud")),
@@ -524,17 +659,17 @@ pub fn fix(fix: &Fix) -> String {
             _ => "nothing to change".into(),
         },
         Fix::LinkPrivateDnsZone { zone, forwarder } => format!(
-            "link the private DNS zone {zone} to the VM's virtual network (in the zone's resource group; the virtual network by name, or by ID when it is in another resource group): az network private-dns link vnet create --resource-group '<zone-resource-group>' --zone-name {} --name '<link-name>' --virtual-network '<vnet-name-or-id>' --registration-enabled false. With a custom DNS server, add a conditional forwarder for {forwarder} to Azure DNS (168.63.129.16) on it instead, from a DNS server in a virtual network linked to the zone",
+            "link the private DNS zone {zone} to the VM's virtual network (in the zone's resource group; the virtual network by name, or by ID when it is in another resource group): \u{2}az network private-dns link vnet create --resource-group '<zone-resource-group>' --zone-name {} --name '<link-name>' --virtual-network '<vnet-name-or-id>' --registration-enabled false\u{3}. With a custom DNS server, add a conditional forwarder for {forwarder} to Azure DNS (168.63.129.16) on it instead, from a DNS server in a virtual network linked to the zone",
             quote(zone)
         ),
-        Fix::ExplicitOutbound => "give the VM's subnet an explicit outbound method (a private subnet has no default outbound access), a NAT gateway first, as Microsoft recommends for most scenarios: az network nat gateway create --resource-group '<resource-group>' --name '<nat-gateway>' --location '<region>' --public-ip-addresses '<standard-public-ip>', then az network vnet subnet update --resource-group '<resource-group>' --vnet-name '<vnet>' --name '<subnet>' --nat-gateway '<nat-gateway>'; or a Standard load balancer with outbound rules, a Standard public IP on the VM's network interface, or a firewall or network virtual appliance the subnet's routes send the traffic to. Keep the NSG rules and URLs below: outbound access does not replace them".into(),
+        Fix::ExplicitOutbound => "give the VM's subnet an explicit outbound method (a private subnet has no default outbound access), a NAT gateway first, as Microsoft recommends for most scenarios: \u{2}az network nat gateway create --resource-group '<resource-group>' --name '<nat-gateway>' --location '<region>' --public-ip-addresses '<standard-public-ip>'\u{3}, then \u{2}az network vnet subnet update --resource-group '<resource-group>' --vnet-name '<vnet>' --name '<subnet>' --nat-gateway '<nat-gateway>'\u{3}; or a Standard load balancer with outbound rules, a Standard public IP on the VM's network interface, or a firewall or network virtual appliance the subnet's routes send the traffic to. Keep the NSG rules and URLs below: outbound access does not replace them".into(),
         Fix::SubnetNatGateway {
             resource_group,
             vnet,
             subnet,
             location,
         } => format!(
-            "give the subnet {subnet} an explicit outbound method (a private subnet has no default outbound access), a NAT gateway first, as Microsoft recommends for most scenarios: az network nat gateway create --resource-group {rg} --name '<nat-gateway>' --location {} --public-ip-addresses '<standard-public-ip>', then az network vnet subnet update --resource-group {rg} --vnet-name {} --name {} --nat-gateway '<nat-gateway>'; or a Standard load balancer with outbound rules, a Standard public IP on the VM's network interface, or a firewall or network virtual appliance the subnet's routes send the traffic to. Keep the NSG rules and URLs: outbound access does not replace them",
+            "give the subnet {subnet} an explicit outbound method (a private subnet has no default outbound access), a NAT gateway first, as Microsoft recommends for most scenarios: \u{2}az network nat gateway create --resource-group {rg} --name '<nat-gateway>' --location {} --public-ip-addresses '<standard-public-ip>'\u{3}, then \u{2}az network vnet subnet update --resource-group {rg} --vnet-name {} --name {} --nat-gateway '<nat-gateway>'\u{3}; or a Standard load balancer with outbound rules, a Standard public IP on the VM's network interface, or a firewall or network virtual appliance the subnet's routes send the traffic to. Keep the NSG rules and URLs: outbound access does not replace them",
             location.as_deref().map_or_else(|| "'<region>'".to_string(), quote),
             quote(vnet),
             quote(subnet),
@@ -556,14 +691,14 @@ pub fn fix(fix: &Fix) -> String {
                 )
             };
             format!(
-                "let the service endpoint policy {policy} on the VM's subnet allow the cache storage account {account}: a new definition holding it, which leaves the policy's other definitions as they are (`policy-definition update --service-resources` would replace a definition's list): az network service-endpoint policy-definition create --resource-group {} --policy-name {} --name {} --service Microsoft.Storage --service-resources {id}",
+                "let the service endpoint policy {policy} on the VM's subnet allow the cache storage account {account}: a new definition holding it, which leaves the policy's other definitions as they are (`policy-definition update --service-resources` would replace a definition's list): \u{2}az network service-endpoint policy-definition create --resource-group {} --policy-name {} --name {} --service Microsoft.Storage --service-resources {id}\u{3}",
                 quote(resource_group),
                 quote(policy),
                 quote(definition)
             )
         }
         Fix::PrivateDnsARecord { zone, record } => format!(
-            "or, when the zone was made by hand (no private DNS zone integration when the private endpoint was created), add an A record for each name of the vault's private endpoint with its private address, as the private endpoint's DNS configuration lists them (the names follow {{Vault-ID}}-asr-pod01-{{type}}-.{{target-geo-code}}.{zone}): az network private-dns record-set a add-record --resource-group '<zone-resource-group>' --zone-name {} --record-set-name {} --ipv4-address '<private-endpoint-address>'. After replication is enabled, two more names are added to the private endpoints in both regions: add their records too",
+            "or, when the zone was made by hand (no private DNS zone integration when the private endpoint was created), add an A record for each name of the vault's private endpoint with its private address, as the private endpoint's DNS configuration lists them (the names follow {{Vault-ID}}-asr-pod01-{{type}}-.{{target-geo-code}}.{zone}): \u{2}az network private-dns record-set a add-record --resource-group '<zone-resource-group>' --zone-name {} --record-set-name {} --ipv4-address '<private-endpoint-address>'\u{3}. After replication is enabled, two more names are added to the private endpoints in both regions: add their records too",
             quote(zone),
             quote(record)
         ),
@@ -571,13 +706,13 @@ pub fn fix(fix: &Fix) -> String {
         // azure-cli's storage module: `network-rule add` appends one rule and
         // keeps the others; `update --bypass` replaces the list).
         Fix::StorageVnetRule { account, resource_group, subnet } => format!(
-            "let the VM's subnet into the cache account with a virtual network rule (it adds one rule and keeps the others; the subnet needs a Microsoft.Storage service endpoint), rather than allowing all networks: az storage account network-rule add -g {} --account-name {} --subnet {}",
+            "let the VM's subnet into the cache account with a virtual network rule (it adds one rule and keeps the others; the subnet needs a Microsoft.Storage service endpoint), rather than allowing all networks: \u{2}az storage account network-rule add -g {} --account-name {} --subnet {}\u{3}",
             group_arg(resource_group.as_ref()),
             quote(account),
             quote(subnet)
         ),
         Fix::StorageSubnetEndpoint { subnet } => format!(
-            "add a Microsoft.Storage service endpoint to subnet {}, so that storage sees the subnet, not a public address; this adds it to the subnet's service endpoints and keeps the others (a list given to the update would replace them): az network vnet subnet update -g {} --vnet-name {} -n {} --add serviceEndpoints '{{\"service\":\"Microsoft.Storage\"}}'",
+            "add a Microsoft.Storage service endpoint to subnet {}, so that storage sees the subnet, not a public address; this adds it to the subnet's service endpoints and keeps the others (a list given to the update would replace them): \u{2}az network vnet subnet update -g {} --vnet-name {} -n {} --add serviceEndpoints '{{\"service\":\"Microsoft.Storage\"}}'\u{3}",
             id_segment(subnet, "subnets").unwrap_or("<subnet>"),
             quote(id_segment(subnet, "resourceGroups").unwrap_or("<resource-group>")),
             quote(id_segment(subnet, "virtualNetworks").unwrap_or("<vnet>")),
@@ -591,14 +726,14 @@ pub fn fix(fix: &Fix) -> String {
                 .collect();
             values.push("AzureServices".into());
             format!(
-                "allow trusted Microsoft services on the cache account, as Site Recovery requires (--bypass replaces the list: the values it holds now are carried): az storage account update -g {} -n {} --bypass {}",
+                "allow trusted Microsoft services on the cache account, as Site Recovery requires (--bypass replaces the list: the values it holds now are carried): \u{2}az storage account update -g {} -n {} --bypass {}\u{3}",
                 group_arg(resource_group.as_ref()),
                 quote(account),
                 values.join(" ")
             )
         }
         Fix::StorageSharedKey { account, resource_group } => format!(
-            "shared key access is off on the cache account: either give the vault a managed identity with Contributor and Storage Blob Data Contributor (Storage Blob Data Owner for a premium account) on the account, as \"Turn off key-based access on cache accounts\" describes, or enable shared key access again, as the support matrix asks: az storage account update -g {} -n {} --allow-shared-key-access true",
+            "shared key access is off on the cache account: either give the vault a managed identity with Contributor and Storage Blob Data Contributor (Storage Blob Data Owner for a premium account) on the account, as \"Turn off key-based access on cache accounts\" describes, or enable shared key access again, as the support matrix asks: \u{2}az storage account update -g {} -n {} --allow-shared-key-access true\u{3}",
             group_arg(resource_group.as_ref()),
             quote(account)
         ),
@@ -606,15 +741,18 @@ pub fn fix(fix: &Fix) -> String {
             "public network access is disabled on {account}: the VM must reach it through the account's blob private endpoint, its name resolving to the private address (privatelink.blob.core.windows.net linked to the VM's virtual network); do not turn public access on"
         ),
         Fix::StorageFirewallSnat { account, resource_group } => format!(
-            "the Azure Firewall translates the source of what it allows, so {account} sees the firewall: add a Microsoft.Storage service endpoint on the VM's subnet so that cache writes bypass the firewall (then a virtual network rule for that subnet), or enable the service endpoint on AzureFirewallSubnet and add its rule: az storage account network-rule add -g {} --account-name {} --subnet '<AzureFirewallSubnet id>'",
+            "the Azure Firewall translates the source of what it allows, so {account} sees the firewall: add a Microsoft.Storage service endpoint on the VM's subnet so that cache writes bypass the firewall (then a virtual network rule for that subnet), or enable the service endpoint on AzureFirewallSubnet and add its rule: \u{2}az storage account network-rule add -g {} --account-name {} --subnet '<AzureFirewallSubnet id>'\u{3}",
             group_arg(resource_group.as_ref()),
             quote(account)
         ),
         Fix::StoragePerimeter { account } => format!(
-            "{account} is secured by a network security perimeter: its inbound access rules decide, and trusted access is not supported in enforced mode; check them in the portal (az storage account network-security-perimeter-configuration list -g '<resource-group>' --account-name {})",
+            "{account} is secured by a network security perimeter: its inbound access rules decide, and trusted access is not supported in enforced mode; check them in the portal, or list the configurations: \u{2}az storage account network-security-perimeter-configuration list -g '<resource-group>' --account-name {}\u{3}",
             quote(account)
         ),
-        Fix::ExportSubnet => "give the VM's subnet, whose service endpoints decide which of the account's rules apply: az network vnet subnet show -g '<resource-group>' --vnet-name '<vnet>' -n '<subnet>' (and the NIC: az network nic show -g '<resource-group>' -n '<nic>')".into(),
+        Fix::ExportSubnet { nic } => {
+            let (rg, name) = named_or(nic.as_ref(), "<nic>");
+            format!("give the VM's subnet, whose service endpoints decide which of the account's rules apply: \u{2}az network vnet subnet show -g '<resource-group>' --vnet-name '<vnet>' -n '<subnet>'\u{3}, and the NIC: {}", az(&format!("az network nic show -g {rg} -n {name}")))
+        }
         Fix::LinkZoneToVnet {
             zone,
             zone_group,
@@ -629,7 +767,7 @@ pub fn fix(fix: &Fix) -> String {
                 None => (quote("<vm-vnet-id>"), quote("<link-name>")),
             };
             format!(
-                "link the private DNS zone {zone} to the VM's virtual network (a new link; the zone's other links stay): az network private-dns link vnet create --resource-group {group} --zone-name {} --name {link} --virtual-network {vnet_arg} --registration-enabled false",
+                "link the private DNS zone {zone} to the VM's virtual network (a new link; the zone's other links stay): \u{2}az network private-dns link vnet create --resource-group {group} --zone-name {} --name {link} --virtual-network {vnet_arg} --registration-enabled false\u{3}",
                 quote(zone)
             )
         }
@@ -641,12 +779,12 @@ pub fn fix(fix: &Fix) -> String {
             let group = zone_group.as_deref().map_or_else(|| quote("<zone-resource-group>"), quote);
             let name = record.as_deref().map_or_else(|| quote("<record-name>"), quote);
             format!(
-                "add the A record with the private endpoint's address (the names and addresses are in the private endpoint's DNS configuration: az network private-endpoint show, customDnsConfigs; a vault's endpoint has five names, seven once replication is enabled): az network private-dns record-set a add-record --resource-group {group} --zone-name {} --record-set-name {name} --ipv4-address '<private-endpoint-address>'",
+                "add the A record with the private endpoint's address (the names and addresses are in the private endpoint's DNS configuration: az network private-endpoint show, customDnsConfigs; a vault's endpoint has five names, seven once replication is enabled): \u{2}az network private-dns record-set a add-record --resource-group {group} --zone-name {} --record-set-name {name} --ipv4-address '<private-endpoint-address>'\u{3}",
                 quote(zone)
             )
         }
         Fix::ExportPrivateDnsAgain { zone } => format!(
-            "the private DNS exports are from another network or zone, or older than the capture (or the VM's DNS server answers from a zone of its own): export the zone's links and records again, with the VM's network: az network private-dns link vnet list --resource-group '<zone-resource-group>' --zone-name {z} and az network private-dns record-set a list --resource-group '<zone-resource-group>' --zone-name {z}",
+            "the private DNS exports are from another network or zone, or older than the capture (or the VM's DNS server answers from a zone of its own): export the zone's links and records again, with the VM's network: \u{2}az network private-dns link vnet list --resource-group '<zone-resource-group>' --zone-name {z}\u{3} and \u{2}az network private-dns record-set a list --resource-group '<zone-resource-group>' --zone-name {z}\u{3}",
             z = quote(zone)
         ),
         Fix::ForwardToAzureDns {
@@ -667,12 +805,13 @@ pub fn fix(fix: &Fix) -> String {
             nsg,
             priority,
             beats: (rule, p),
+            resource_group,
         } => {
             let prio = priority.map_or_else(|| quote("<priority>"), |p| p.to_string());
             format!(
-                "{} denies {tag}, which NSGs filter only when a rule names it: add an allow rule that is evaluated before it (a lower priority number): az network nsg rule create --resource-group {} --nsg-name {} --name {} --priority {prio} --direction Outbound --access Allow --protocol {} --source-address-prefixes VirtualNetwork --source-port-ranges '*' --destination-address-prefixes {} --destination-port-ranges {port} --description {}",
+                "{} denies {tag}, which NSGs filter only when a rule names it: add an allow rule that is evaluated before it (a lower priority number): \u{2}az network nsg rule create --resource-group {} --nsg-name {} --name {} --priority {prio} --direction Outbound --access Allow --protocol {} --source-address-prefixes VirtualNetwork --source-port-ranges '*' --destination-address-prefixes {} --destination-port-ranges {port} --description {}\u{3}",
                 rule_text(nsg, Some(rule), Some(*p)),
-                quote("<resource-group>"),
+                or_placeholder(resource_group.as_deref(), "<resource-group>"),
                 quote(nsg),
                 quote(&format!("Allow-{tag}")),
                 quote(protocol),
@@ -723,6 +862,7 @@ mod tests {
             nsg: "nic-nsg".into(),
             priority: 3990,
             beats: ("securityRules/Deny-All".into(), 4000),
+            resource_group: None,
         });
         assert!(
             s.starts_with("NSG nic-nsg rule securityRules/Deny-All (priority 4000) denies TCP 443 to Storage.EastUS"),
@@ -780,9 +920,29 @@ mod tests {
     }
 
     #[test]
+    fn commands_are_told_apart_from_prose() {
+        let f = Fix::ExplicitOutbound;
+        let parts = fix_parts(&f);
+        let commands = fix_commands(&f);
+        assert_eq!(commands.len(), 2, "{parts:?}");
+        assert!(commands.iter().all(|c| c.starts_with("az network ")));
+        assert!(commands[1].ends_with("--nat-gateway '<nat-gateway>'"));
+        // The sentence in one string is the parts joined, with no marker.
+        let whole: String = parts
+            .iter()
+            .map(|p| match p {
+                FixPart::Prose(s) | FixPart::Command(s) => s.as_str(),
+            })
+            .collect();
+        assert_eq!(fix(&f), whole);
+        assert!(!whole.contains(BEGIN) && !whole.contains(END));
+    }
+
+    #[test]
     fn a_service_endpoint_is_added_never_set_over_the_list() {
         let s = fix(&Fix::StorageServiceEndpoint {
             why: ServiceEndpointWhy::Appliance,
+            subnet: None,
         });
         assert!(s.contains("--add serviceEndpoints"), "{s}");
         assert!(!s.contains("--service-endpoints"), "{s}");

@@ -34,7 +34,7 @@ pub(crate) mod reason;
 pub(crate) mod requirements;
 pub(crate) mod storage;
 
-pub use advice::{fix, fixes};
+pub use advice::{FixPart, fix, fix_commands, fix_parts, fixes};
 pub use reason::{cause, sources_text};
 
 use crate::model::{Cloud, DenyPage, IcmpMessage, LinkType, Severity, Status, SynAckPrint, Upload};

@@ -96,13 +96,34 @@ pub(crate) fn write(c: &ConfigCheck, out: &mut impl Write) -> io::Result<()> {
         for e in render::check::evidence_lines(r) {
             writeln!(out, "          {}", for_terminal(&e))?;
         }
-        for f in render::fixes(&r.fixes) {
-            writeln!(out, "    fix:  {}", for_terminal(&f))?;
+        for f in &r.fixes {
+            fix(out, f)?;
         }
     }
     platform(c, out)?;
     writeln!(out)?;
     verdict(c, out)
+}
+
+/// A fix: its prose after `fix:`, and each `az` command whole on a line
+/// of its own, so that it can be pasted.
+fn fix(out: &mut impl Write, f: &crate::model::Fix) -> io::Result<()> {
+    let mut lead = "    fix: ";
+    for part in render::fix_parts(f) {
+        match part {
+            render::FixPart::Prose(p) => {
+                let p = p.trim_start_matches([',', ';', ' ']).trim();
+                if !p.is_empty() {
+                    writeln!(out, "{lead} {}", for_terminal(p))?;
+                }
+            }
+            render::FixPart::Command(c) => {
+                writeln!(out, "          {}", for_terminal(&c))?;
+            }
+        }
+        lead = "         ";
+    }
+    Ok(())
 }
 
 /// The last line: ready, or what is not.
@@ -163,8 +184,8 @@ fn platform(c: &ConfigCheck, out: &mut impl Write) -> io::Result<()> {
             p.port,
             p.tag
         )?;
-        for f in render::fixes(&p.fixes) {
-            writeln!(out, "    fix:  {}", for_terminal(&f))?;
+        for f in &p.fixes {
+            fix(out, f)?;
         }
     }
     Ok(())

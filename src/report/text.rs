@@ -37,6 +37,43 @@ fn wrapped(out: &mut dyn Write, first: &str, indent: usize, text: &str) -> std::
     Ok(())
 }
 
+/// Writes a fix: its prose wrapped as [`wrapped`] does, the first line after
+/// `first`, and each `az` command whole on a line of its own, `indent`
+/// spaces in, however long, so that it can be pasted. Prose that goes on
+/// after a command starts its own line, without the comma or semicolon
+/// that joined it to the command in the sentence.
+pub(crate) fn fix(
+    out: &mut dyn Write,
+    first: &str,
+    indent: usize,
+    f: &crate::model::Fix,
+) -> std::io::Result<()> {
+    let pad = " ".repeat(indent);
+    let mut lead = first.to_string();
+    for part in render::fix_parts(f) {
+        match part {
+            render::FixPart::Prose(p) => {
+                let p = if lead == first {
+                    p.trim().to_string()
+                } else {
+                    p.trim_start_matches([',', ';', ' ']).trim().to_string()
+                };
+                if !p.is_empty() {
+                    wrapped(out, &lead, indent, &for_terminal(&p))?;
+                }
+            }
+            render::FixPart::Command(c) => {
+                if lead == first {
+                    writeln!(out, "{first}")?;
+                }
+                writeln!(out, "{pad}{}", for_terminal(&c))?;
+            }
+        }
+        lead.clone_from(&pad);
+    }
+    Ok(())
+}
+
 /// A no-break space between words that must stay on one line; written as a
 /// plain space.
 const NBSP: char = '\u{a0}';
@@ -345,8 +382,8 @@ fn findings(out: &mut dyn Write, d: &Diagnosis) -> std::io::Result<()> {
         for e in render::finding::evidence_lines(f) {
             wrapped(out, "    evidence:", 14, &for_terminal(&e))?;
         }
-        for x in render::fixes(&f.fixes) {
-            wrapped(out, "    fix:", 9, &for_terminal(&x))?;
+        for x in &f.fixes {
+            fix(out, "    fix:", 9, x)?;
         }
     }
     Ok(())

@@ -121,6 +121,26 @@ pub struct Firewalls {
 const MAX_DEPTH: usize = 8;
 
 impl Firewalls {
+    /// The id of the resource an allow rule at `place` goes in: the policy,
+    /// or the firewall for classic rules; `None` when its export did not
+    /// give it.
+    pub fn id_of(&self, place: &crate::model::FirewallPlace) -> Option<&str> {
+        use crate::model::FirewallPlace;
+        match place {
+            FirewallPlace::NewCollection { policy, .. }
+            | FirewallPlace::Collection { policy, .. } => self
+                .policies
+                .iter()
+                .find(|p| p.name.eq_ignore_ascii_case(policy))
+                .and_then(|p| p.id.as_deref()),
+            FirewallPlace::Classic { firewall, .. } => self
+                .firewalls
+                .iter()
+                .find(|f| f.name.eq_ignore_ascii_case(firewall))
+                .and_then(|f| f.id.as_deref()),
+        }
+    }
+
     /// Indexes what was read.
     pub fn new(exports: Exports) -> Firewalls {
         let Exports {

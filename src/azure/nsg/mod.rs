@@ -172,6 +172,13 @@ pub struct Nsg {
     pub id: Option<String>,
     /// Where it is applied.
     pub applied_to: AppliedTo,
+    /// The id of the one subnet it is applied to, when the export names
+    /// one (`subnets[].id`, or an effective export's association).
+    pub subnet: Option<String>,
+    /// The id of the one network interface it is applied to, when the
+    /// export names one (`networkInterfaces[].id`, or an effective export's
+    /// association).
+    pub nic: Option<String>,
     /// The export it came from.
     pub export: NsgExport,
     /// The Virtual Network Manager whose security admin rules apply before

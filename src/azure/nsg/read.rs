@@ -124,11 +124,13 @@ fn parse_one(v: &Value) -> Result<Nsg, NsgError> {
         let subnet = assoc.subnet.and_then(|i| i.id);
         // The REST reference's example names both: the NSG's place is then
         // not told.
-        let applied_to = match (nic, subnet) {
+        let applied_to = match (&nic, &subnet) {
             (Some(_), None) => AppliedTo::Nic,
             (None, Some(_)) => AppliedTo::Subnet,
             _ => AppliedTo::Unknown,
         };
+        let subnet = subnet.map(|s| clean(&s));
+        let nic = nic.map(|s| clean(&s));
         let network_manager = assoc
             .network_manager
             .and_then(|i| i.id)
@@ -142,6 +144,8 @@ fn parse_one(v: &Value) -> Result<Nsg, NsgError> {
             name,
             id,
             applied_to,
+            subnet,
+            nic,
             export: NsgExport::Effective,
             network_manager,
             rules: parse_rules(rules)?,
@@ -168,6 +172,11 @@ fn parse_one(v: &Value) -> Result<Nsg, NsgError> {
         (0, 1) => AppliedTo::Subnet,
         _ => AppliedTo::Unknown,
     };
+    let one_id = |k: &str| match props.get(k).and_then(Value::as_array).map(Vec::as_slice) {
+        Some([one]) => one.get("id").and_then(Value::as_str).map(clean),
+        _ => None,
+    };
+    let (subnet, nic) = (one_id("subnets"), one_id("networkInterfaces"));
     let id = field("id").and_then(Value::as_str).map(clean);
     let name = field("name")
         .and_then(Value::as_str)
@@ -178,6 +187,8 @@ fn parse_one(v: &Value) -> Result<Nsg, NsgError> {
         name,
         id,
         applied_to,
+        subnet,
+        nic,
         export: NsgExport::NsgShow,
         network_manager: None,
         rules,

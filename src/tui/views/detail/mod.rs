@@ -38,6 +38,22 @@ pub fn title(snap: &Snapshot, ui: &UiState) -> String {
     }
 }
 
+/// The `az` commands of the fixes the detail shows, each whole, in the
+/// order it shows them: the flow's endpoint's findings, or the
+/// requirement's (empty when the detail shows none).
+pub fn commands(snap: &Snapshot, ui: &UiState) -> Vec<String> {
+    let endpoint = match ui.detail {
+        Some(Detail::Flow(id)) => snap
+            .flows
+            .iter()
+            .find(|j| j.flow.id == id)
+            .and_then(|j| j.verdict.endpoint_id()),
+        Some(Detail::Requirement(i)) => snap.diagnosis.requirements.get(i).map(|r| r.id),
+        None => None,
+    };
+    parts::commands_of(&parts::findings_for(snap, endpoint))
+}
+
 /// The detail's rows, wrapped to `width` columns.
 pub fn rows(snap: &Snapshot, ui: &UiState, width: usize) -> Vec<Line<'static>> {
     let logical = match ui.detail {
@@ -54,6 +70,13 @@ pub fn rows(snap: &Snapshot, ui: &UiState, width: usize) -> Vec<Line<'static>> {
     logical
         .into_iter()
         .flat_map(|l| {
+            // A command stays one row, whole.
+            if l.spans
+                .first()
+                .is_some_and(|s| s.content.trim() == parts::COMMAND_LABEL)
+            {
+                return vec![l];
+            }
             // Timeline rows continue under the text column, fields under theirs.
             let first = l.spans.first().map(|s| s.content.len()).unwrap_or(0);
             let indent = if first == TIME_W + 1 {

@@ -99,8 +99,49 @@ fn finding_lines(fd: &Finding) -> Vec<Line<'static>> {
     for e in render::finding::evidence_lines(fd) {
         out.push(field("evidence", clean(&e), Style::new()));
     }
-    for x in render::fixes(&fd.fixes) {
-        out.push(field("fix", clean(&x), Style::new().fg(Color::Green)));
+    for x in &fd.fixes {
+        out.extend(fix_lines(x));
     }
     out
+}
+
+/// The label of a row that holds an `az` command: the detail does not wrap
+/// it, so that it stays one row, whole (what does not fit is cut at the
+/// screen's edge, never moved to another row).
+pub(super) const COMMAND_LABEL: &str = "$";
+
+/// A fix: its prose in `fix` rows, each `az` command whole in a row of its
+/// own.
+fn fix_lines(f: &crate::model::Fix) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let mut label = "fix";
+    for part in render::fix_parts(f) {
+        match part {
+            render::FixPart::Prose(p) => {
+                let p = p.trim_start_matches([',', ';', ' ']).trim();
+                if !p.is_empty() {
+                    out.push(field(label, clean(p), Style::new().fg(Color::Green)));
+                }
+            }
+            render::FixPart::Command(c) => {
+                out.push(field(
+                    COMMAND_LABEL,
+                    clean(&c),
+                    Style::new().fg(Color::Green),
+                ));
+            }
+        }
+        label = "";
+    }
+    out
+}
+
+/// The `az` commands of the fixes of `findings`, each whole, in the order
+/// the detail shows them (what a copy key puts on the clipboard).
+pub(super) fn commands_of(findings: &[&Finding]) -> Vec<String> {
+    findings
+        .iter()
+        .flat_map(|fd| fd.fixes.iter().flat_map(render::fix_commands))
+        .map(|c| clean(&c))
+        .collect()
 }
