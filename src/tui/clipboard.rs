@@ -21,54 +21,6 @@ pub fn osc52(text: &str) -> Vec<u8> {
     out
 }
 
-/// Where a command ends in a fix's sentence: `, then `, `; `, `. `, ` (`
-/// and ` and az ` outside quotes.
-const ENDS: [&str; 5] = [", then ", "; ", ". ", " (", " and az "];
-
-/// The `az` commands in a fix's sentence, in order, each whole.
-pub fn az_commands(sentence: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let b = sentence.as_bytes();
-    let mut i = 0;
-    while let Some(k) = sentence[i..].find("az ") {
-        let start = i + k;
-        let at_word = start == 0 || matches!(b[start - 1], b' ' | b'(' | b'`');
-        if !at_word {
-            i = start + 3;
-            continue;
-        }
-        let in_parens = start > 0 && b[start - 1] == b'(';
-        let end = command_end(sentence, start, in_parens);
-        let cmd = sentence[start..end].trim_end_matches(['.', ')', '`', ',']);
-        out.push(cmd.to_string());
-        i = end.max(start + 3);
-    }
-    out
-}
-
-/// The end of the command starting at `start`: the first [`ENDS`] outside
-/// single or double quotes (or `)` when the command opened in parentheses),
-/// or the end of the sentence.
-fn command_end(s: &str, start: usize, in_parens: bool) -> usize {
-    let mut quote: Option<char> = None;
-    for (k, c) in s[start..].char_indices() {
-        let at = start + k;
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '`') => return at,
-            (None, ')') if in_parens => return at,
-            (None, _) => {
-                if ENDS.iter().any(|e| s[at..].starts_with(e)) {
-                    return at;
-                }
-            }
-        }
-    }
-    s.len()
-}
-
 /// The endpoint whose fix the copy key takes: the detail's flow or
 /// requirement, else the selected row of the focused pane.
 fn selected_endpoint(snap: &Snapshot, ui: &UiState) -> Option<EndpointId> {
@@ -92,16 +44,7 @@ fn selected_endpoint(snap: &Snapshot, ui: &UiState) -> Option<EndpointId> {
 /// The `az` commands of the fixes for the selected flow or requirement, in
 /// the order the detail shows them.
 pub fn selected_commands(snap: &Snapshot, ui: &UiState) -> Vec<String> {
-    let Some(endpoint) = selected_endpoint(snap, ui) else {
-        return Vec::new();
-    };
-    snap.diagnosis
-        .findings
-        .iter()
-        .filter(|fd| fd.endpoint() == Some(endpoint))
-        .flat_map(|fd| fd.fixes.iter())
-        .flat_map(|fx| az_commands(&crate::render::advice::fix(fx)))
-        .collect()
+    crate::tui::views::detail::commands_for(snap, selected_endpoint(snap, ui))
 }
 
 #[cfg(test)]
@@ -123,34 +66,5 @@ mod tests {
         // Only the frame's own ESC and BEL are control bytes.
         let controls: Vec<u8> = seq.iter().copied().filter(u8::is_ascii_control).collect();
         assert_eq!(controls, vec![0x1b, 0x07]);
-    }
-
-    #[test]
-    fn commands_are_cut_from_their_sentence_whole() {
-        let s = "give the subnet an outbound method: az network nat gateway create --name 'a; b' --location x, then az network vnet subnet update --name s; or a load balancer";
-        assert_eq!(
-            az_commands(s),
-            vec![
-                "az network nat gateway create --name 'a; b' --location x",
-                "az network vnet subnet update --name s",
-            ]
-        );
-        assert_eq!(
-            az_commands("export: az a show -n x and az b list -n y"),
-            vec!["az a show -n x", "az b list -n y"]
-        );
-        assert_eq!(
-            az_commands("check (az storage list -g 'rg')"),
-            vec!["az storage list -g 'rg'"]
-        );
-        assert_eq!(
-            az_commands(r#"add: az x --add serviceEndpoints '{"service":"S"}'."#),
-            vec![r#"az x --add serviceEndpoints '{"service":"S"}'"#]
-        );
-        assert_eq!(
-            az_commands("deploy it (az network manager post-commit): az nsg create -n x"),
-            vec!["az network manager post-commit", "az nsg create -n x"]
-        );
-        assert!(az_commands("the hazard is gaz and baz ").is_empty());
     }
 }

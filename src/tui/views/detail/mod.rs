@@ -11,7 +11,7 @@ pub use flow::{dns_for, flow_lines};
 pub use requirement::requirement_lines;
 
 use super::{below_title, clean, glyphs, title_line, wrap};
-use crate::model::Snapshot;
+use crate::model::{EndpointId, Snapshot};
 use crate::tui::state::{Detail, UiState};
 use parts::{LABEL_W, TIME_W};
 use ratatui::Frame;
@@ -51,6 +51,12 @@ pub fn commands(snap: &Snapshot, ui: &UiState) -> Vec<String> {
         Some(Detail::Requirement(i)) => snap.diagnosis.requirements.get(i).map(|r| r.id),
         None => None,
     };
+    commands_for(snap, endpoint)
+}
+
+/// The `az` commands of the fixes for `endpoint`, each whole, as the
+/// detail shows them (what the copy key puts on the clipboard).
+pub fn commands_for(snap: &Snapshot, endpoint: Option<EndpointId>) -> Vec<String> {
     parts::commands_of(&parts::findings_for(snap, endpoint))
 }
 
