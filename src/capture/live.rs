@@ -62,7 +62,7 @@ impl FrameBatch {
 pub(crate) enum LiveError {
     /// Missing privileges.
     #[error(
-        "capturing on {iface} needs the CAP_NET_RAW and CAP_NET_ADMIN capabilities ({message}); run it with sudo, or grant them once: sudo setcap cap_net_raw,cap_net_admin=eip {exe}"
+        "capturing on {iface} needs the CAP_NET_RAW capability ({message}); run it with sudo, or grant it once: sudo setcap cap_net_raw=eip {exe}"
     )]
     Permission {
         /// Interface.
