@@ -335,7 +335,7 @@ fn capture(
     watch: &Watch,
 ) -> anyhow::Result<Ended> {
     let (ui_tx, ui_rx) = std::sync::mpsc::channel::<Arc<Snapshot>>();
-    let (sync_tx, sync_rx) = std::sync::mpsc::channel::<Sender<Option<u64>>>();
+    let (sync_tx, sync_rx) = std::sync::mpsc::channel::<Sender<Option<Spooled>>>();
     let tui = plan.tui;
     let lines = (!tui).then(|| Lines::open(args));
     let mut session = Session::new(plan, cap, Sinks::new(csv, lines));
@@ -350,6 +350,11 @@ fn capture(
             .map(|d| Instant::now() + Duration::from_secs(d)),
         pcap: kept.pcap,
         sync: sync_rx,
+        // Only the screen's own copy is bounded: --write and --bundle keep
+        // every packet, as asked.
+        bound: SpoolBound::new(
+            (tui && args.write.is_none() && args.bundle.is_none()).then_some(SCREEN_SPOOL_LIMIT),
+        ),
         frames_read: 0,
     };
     let ui = tui.then_some(ui_tx);
@@ -421,7 +426,9 @@ struct Stream {
     pcap: Option<Output<Pcap>>,
     /// The terminal UI asks for the packets file to be whole up to now:
     /// the answer is its length then (`None`: no file, or it failed).
-    sync: Receiver<Sender<Option<u64>>>,
+    sync: Receiver<Sender<Option<Spooled>>>,
+    /// How much of the packets the file takes.
+    bound: SpoolBound,
     /// Frames analysed.
     frames_read: u64,
 }
@@ -431,7 +438,9 @@ impl Stream {
     fn ingest(&mut self, engine: &mut Engine, b: &FrameBatch) {
         for (ts_us, wire_len, data) in b.iter() {
             self.frames_read += 1;
-            if let Some(p) = self.pcap.as_mut() {
+            if self.bound.keeps(data.len())
+                && let Some(p) = self.pcap.as_mut()
+            {
                 p.with(|w| w.write(ts_us, wire_len, data));
             }
             engine.ingest(&Frame {
@@ -460,7 +469,8 @@ impl Stream {
                     Ok(())
                 });
             }
-            let _ = reply.send(len);
+            let full = self.bound.full;
+            let _ = reply.send(len.map(|len| Spooled { len, full }));
         }
     }
 }
@@ -956,18 +966,69 @@ fn bundle_after_capture(
     }
 }
 
+/// The most bytes of packets the screen keeps on disk for its bundle key
+/// when neither `--write` nor `--bundle` is given: a long capture on a busy
+/// appliance must not fill the disk; the bundle then says where it stops.
+const SCREEN_SPOOL_LIMIT: u64 = 1 << 30;
+
+/// How much of the packets the packets file takes: all, or the first
+/// `limit` bytes (the screen's temporary copy).
+#[derive(Debug)]
+struct SpoolBound {
+    limit: Option<u64>,
+    /// Bytes of packets written.
+    spooled: u64,
+    /// The bound was reached: later packets are not in the file.
+    full: bool,
+}
+
+impl SpoolBound {
+    fn new(limit: Option<u64>) -> SpoolBound {
+        SpoolBound {
+            limit,
+            spooled: 0,
+            full: false,
+        }
+    }
+
+    /// Whether a packet of `len` bytes goes to the file: always without a
+    /// limit; with one, until the first packet that does not fit.
+    fn keeps(&mut self, len: usize) -> bool {
+        let Some(limit) = self.limit else {
+            return true;
+        };
+        // An enhanced packet block's own bytes beside the data.
+        let block = len as u64 + 32;
+        if self.full || self.spooled + block > limit {
+            self.full = true;
+            return false;
+        }
+        self.spooled += block;
+        true
+    }
+}
+
+/// The packets file as the analysis thread answers for it.
+#[derive(Debug, Clone, Copy)]
+struct Spooled {
+    /// Its length, every block in it whole.
+    len: u64,
+    /// [`SCREEN_SPOOL_LIMIT`] was reached: later packets are not in it.
+    full: bool,
+}
+
 /// The packets the terminal UI's export key bundles.
 struct Packets<'a> {
     /// Their pcapng file, being written.
     path: Option<&'a std::path::Path>,
     /// Asks the analysis thread to make the file whole up to now.
-    sync: Sender<Sender<Option<u64>>>,
+    sync: Sender<Sender<Option<Spooled>>>,
 }
 
 impl Packets<'_> {
     /// The length of the file with every block in it whole: asked of the
     /// analysis thread while it writes, the whole file once it has ended.
-    fn whole_len(&self, path: &std::path::Path) -> Option<u64> {
+    fn whole_len(&self, path: &std::path::Path) -> Option<Spooled> {
         let (tx, rx) = std::sync::mpsc::channel();
         if self.sync.send(tx).is_ok() {
             match rx.recv_timeout(Duration::from_secs(5)) {
@@ -977,7 +1038,8 @@ impl Packets<'_> {
                 Err(RecvTimeoutError::Disconnected) => {}
             }
         }
-        std::fs::metadata(path).ok().map(|m| m.len())
+        let len = std::fs::metadata(path).ok()?.len();
+        Some(Spooled { len, full: false })
     }
 }
 
@@ -988,7 +1050,7 @@ fn bundle_now(args: &LiveArgs, out: &std::path::Path, packets: &Packets<'_>) -> 
     let Some(path) = packets.path else {
         return "no support bundle: the packets are not kept".into();
     };
-    let Some(len) = packets.whole_len(path) else {
+    let Some(Spooled { len, full }) = packets.whole_len(path) else {
         return "no support bundle: the packets file could not be written".into();
     };
     let copied = temporary_packets().and_then(|mut t| {
@@ -1015,6 +1077,11 @@ fn bundle_now(args: &LiveArgs, out: &std::path::Path, packets: &Packets<'_>) -> 
         command_line: super::bundle::command_line(),
     };
     match super::bundle::write(&req) {
+        Ok(w) if full => format!(
+            "{} (the packets of its first {} MiB only: start live with --bundle to keep them all)",
+            super::bundle::summary_line(out, &w),
+            SCREEN_SPOOL_LIMIT >> 20
+        ),
         Ok(w) => super::bundle::summary_line(out, &w),
         Err(e) => crate::sanitize::for_terminal(&format!("{e:#}")),
     }
@@ -1045,6 +1112,23 @@ mod tests {
     use crate::cli::{AzureArgs, CapturePointArg, EngineArgs, InputArgs, JudgeArgs};
     use crate::model::Snapshot;
     use std::path::{Path, PathBuf};
+
+    #[test]
+    fn the_screens_copy_of_the_packets_stops_at_its_bound() {
+        let mut unbounded = super::SpoolBound::new(None);
+        assert!((0..1000).all(|_| unbounded.keeps(65_535)));
+        assert!(!unbounded.full);
+
+        let mut b = super::SpoolBound::new(Some(1000));
+        assert!(b.keeps(400)); // 432 bytes
+        assert!(b.keeps(400)); // 864
+        assert!(!b.keeps(200), "1096 bytes would pass the bound");
+        assert!(b.full);
+        // Once full, nothing more, not even a packet that would fit: the
+        // file is the capture's beginning, without holes.
+        assert!(!b.keeps(10));
+        assert_eq!(b.spooled, 864);
+    }
 
     /// 2023-11-14T22:13:20Z, the time the lines are stamped with.
     const AT: i64 = 1_700_000_000_000_000;
