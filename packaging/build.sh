@@ -61,6 +61,8 @@ install_deps() { # install_deps ARCHES
     local pkgs="curl make flex bison binutils file libcap2-bin util-linux"
     case "$1" in *aarch64*) pkgs="$pkgs binutils-aarch64-linux-gnu" ;; esac
     [ "$QUICK" = 1 ] || pkgs="$pkgs debootstrap rpm libpcap-dev"
+    # pip, for ziglang and cargo-zigbuild, where python3 comes without it.
+    python3 -m pip --version >/dev/null 2>&1 || pkgs="$pkgs python3-pip"
     local missing=""
     for p in $pkgs; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -75,8 +77,13 @@ install_deps() { # install_deps ARCHES
         log "installing ziglang and cargo-zigbuild from PyPI"
         python3 -m pip install -q ziglang cargo-zigbuild ||
             python3 -m pip install -q --user --break-system-packages ziglang cargo-zigbuild
-        export PATH="$HOME/.local/bin:$PATH"
     fi
+    # pip puts cargo-zigbuild in the interpreter's scripts folder (or the
+    # user's, with --user), which need not be on PATH: pyenv, for one, makes
+    # its shims only on a rehash.
+    PATH="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$(python3 -m site --user-base)/bin:$PATH"
+    export PATH
+    command -v cargo-zigbuild >/dev/null || { echo "cargo-zigbuild is not on PATH after pip installed it" >&2; exit 1; }
 }
 
 # --- libpcap, static, without D-Bus, RDMA, USB, Bluetooth, netmap, libnl --
