@@ -41,10 +41,10 @@ pub enum CaptureError {
         /// The first bytes, in hex.
         magic: String,
     },
-    /// The file's header could not be read (by pcap-parser: the name is
-    /// older than the reader, which no longer is libpcap's).
+    /// The file cannot be read as a capture: its header is damaged, or it
+    /// is a zip that is not a support bundle.
     #[error("{path}: {message}")]
-    Libpcap {
+    Unreadable {
         /// File name as given.
         path: String,
         /// What is wrong.
@@ -181,7 +181,7 @@ fn read_bundle(
     on_chunk: &mut dyn FnMut(Chunk),
 ) -> Result<ReadSummary, CaptureError> {
     let packets = crate::bundle::PACKETS;
-    let not_bundle = |why: String| CaptureError::Libpcap {
+    let not_bundle = |why: String| CaptureError::Unreadable {
         path: name.to_string(),
         message: format!(
             "a zip file, not a capture, and not an asrscope support bundle ({why}); unzip it and give the capture inside"
@@ -581,7 +581,7 @@ fn sniff(
                 hex(&magic[..filled])
             },
         }),
-        _ if *magic == ZIP_MAGIC => Err(CaptureError::Libpcap {
+        _ if *magic == ZIP_MAGIC => Err(CaptureError::Unreadable {
             path: shown.to_string(),
             message: format!(
                 "a zip file, not a capture: an asrscope support bundle is read as a file (not a stream); or unzip it and give {} or the capture inside",
@@ -606,7 +606,7 @@ fn pcap_layout(
     summary: &mut ReadSummary,
 ) -> Result<Layout, CaptureError> {
     if data.len() < 24 {
-        return Err(CaptureError::Libpcap {
+        return Err(CaptureError::Unreadable {
             path: shown.to_string(),
             message: format!(
                 "the pcap file header is cut short ({} of 24 bytes): the file is damaged",
@@ -618,7 +618,7 @@ fn pcap_layout(
     // as a header: the error is for a parser that would one day say
     // otherwise.
     let (_, h) =
-        pcap_parser::pcap::parse_pcap_header(&data[..24]).map_err(|_| CaptureError::Libpcap {
+        pcap_parser::pcap::parse_pcap_header(&data[..24]).map_err(|_| CaptureError::Unreadable {
             path: shown.to_string(),
             message: "cannot read the pcap file header: the file is damaged".to_string(),
         })?;
