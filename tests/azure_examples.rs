@@ -7,7 +7,7 @@ mod common;
 
 use asrscope::azure::tags::TagDb;
 use asrscope::model::RouteOrigin;
-use common::{analyze, az_flat, data, microsoft_body, run};
+use common::{analyze, az_flat, data, microsoft_body, requirement, run};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -40,28 +40,8 @@ impl Drop for Scratch {
 
 /// `asrscope check --format json` for East US → Central US with `extra`.
 fn check(extra: &[&str]) -> (i32, Value) {
-    let mut args = vec![
-        "check",
-        "--source-region",
-        "eastus",
-        "--target-region",
-        "centralus",
-        "--format",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    let (code, out, err) = run(&args);
-    assert!(code == 0 || code == 1, "{err}");
-    (code, serde_json::from_str(&out).unwrap())
-}
-
-fn requirement<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["requirements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == id)
-        .unwrap()
+    let (code, v, _) = common::check_json(extra);
+    (code, v)
 }
 
 /// An `az network nsg show` export (flattened) of one NSG with `rules`

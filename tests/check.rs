@@ -3,32 +3,11 @@
 
 mod common;
 
-use common::{data, root, run};
+use common::{data, requirement, root, run};
 use serde_json::Value;
 
 fn check(extra: &[&str]) -> (i32, Value, String) {
-    let mut args = vec![
-        "check",
-        "--source-region",
-        "eastus",
-        "--target-region",
-        "centralus",
-        "--format",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    let (code, out, err) = run(&args);
-    assert!(code == 0 || code == 1, "{err}");
-    (code, serde_json::from_str(&out).unwrap(), err)
-}
-
-fn requirement<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["requirements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == id)
-        .unwrap()
+    common::check_json(extra)
 }
 
 #[test]

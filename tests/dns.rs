@@ -8,7 +8,7 @@
 mod common;
 
 use asrscope::azure::private_dns::parse_private_dns;
-use common::{analyze, az_flat, data, microsoft_body, run};
+use common::{analyze, az_flat, data, microsoft_body, requirement, run};
 use serde_json::{Value, json};
 
 const REGIONS: [&str; 4] = ["--source-region", "eastus", "--target-region", "centralus"];
@@ -31,15 +31,6 @@ fn check(files: &[&str]) -> (i32, Value) {
     let (code, out, err) = run(&all);
     assert!(code == 0 || code == 1, "{err}");
     (code, serde_json::from_str(&out).unwrap())
-}
-
-fn requirement<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["requirements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == id)
-        .unwrap()
 }
 
 /// `analyze` of `privatelink-unlinked.pcap` with `files`.

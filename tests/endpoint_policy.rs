@@ -35,19 +35,7 @@ fn policy(resources: &[&str], service: &str) -> Value {
 }
 
 fn check(args: &[&str]) -> Value {
-    let mut all = vec![
-        "check",
-        "--source-region",
-        "eastus",
-        "--target-region",
-        "centralus",
-        "--format",
-        "json",
-    ];
-    all.extend_from_slice(args);
-    let (code, out, err) = run(&all);
-    assert!(code == 0 || code == 1, "{err}");
-    serde_json::from_str(&out).unwrap()
+    common::check_json(args).1
 }
 
 fn cache(v: &Value) -> &Value {

@@ -33,19 +33,7 @@ fn subnet(edit: impl FnOnce(&mut Value)) -> Value {
 
 /// `check --format json` for East US -> Central US with `args`.
 fn check(args: &[&str]) -> Value {
-    let mut all = vec![
-        "check",
-        "--source-region",
-        "eastus",
-        "--target-region",
-        "centralus",
-        "--format",
-        "json",
-    ];
-    all.extend_from_slice(args);
-    let (code, out, err) = run(&all);
-    assert!(code == 0 || code == 1, "{err}");
-    serde_json::from_str(&out).unwrap()
+    common::check_json(args).1
 }
 
 fn requirement<'a>(v: &'a Value, id: &str) -> &'a Value {

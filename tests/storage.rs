@@ -26,19 +26,8 @@ fn write(dir: &tempfile::TempDir, name: &str, v: &Value) -> String {
 
 /// `asrscope check --format json` for East US → Central US.
 fn check(extra: &[&str]) -> (i32, Value) {
-    let mut args = vec![
-        "check",
-        "--source-region",
-        "eastus",
-        "--target-region",
-        "centralus",
-        "--format",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    let (code, out, err) = run(&args);
-    assert!(code == 0 || code == 1, "{err}");
-    (code, serde_json::from_str(&out).unwrap())
+    let (code, v, _) = common::check_json(extra);
+    (code, v)
 }
 
 fn cache(v: &Value) -> &Value {

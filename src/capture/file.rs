@@ -617,11 +617,12 @@ fn pcap_layout(
     // 24 bytes that begin with a pcap magic number (`sniff`) always parse
     // as a header: the error is for a parser that would one day say
     // otherwise.
-    let (_, h) =
-        pcap_parser::pcap::parse_pcap_header(&data[..24]).map_err(|_| CaptureError::Unreadable {
+    let (_, h) = pcap_parser::pcap::parse_pcap_header(&data[..24]).map_err(|_| {
+        CaptureError::Unreadable {
             path: shown.to_string(),
             message: "cannot read the pcap file header: the file is damaged".to_string(),
-        })?;
+        }
+    })?;
     let linktype = (h.network.0 as u32) & 0x03ff_ffff;
     summary.linktypes.push(linktype);
     Ok(Layout::Pcap {

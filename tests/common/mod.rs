@@ -352,3 +352,32 @@ pub fn write_json(dir: &tempfile::TempDir, name: &str, v: &serde_json::Value) ->
     std::fs::write(&p, serde_json::to_vec_pretty(v).unwrap()).unwrap();
     p.to_string_lossy().into_owned()
 }
+
+/// `asrscope check` from East US to Central US, as JSON, with `extra`
+/// arguments: its exit status (0 or 1, asserted), its JSON and its standard
+/// error.
+pub fn check_json(extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let mut args = vec![
+        "check",
+        "--source-region",
+        "eastus",
+        "--target-region",
+        "centralus",
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let (code, out, err) = run(&args);
+    assert!(code == 0 || code == 1, "{err}");
+    (code, serde_json::from_str(&out).unwrap(), err)
+}
+
+/// The requirement `id` of a JSON report (`check`'s or `analyze`'s).
+pub fn requirement<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    v["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no requirement {id}"))
+}
