@@ -892,6 +892,7 @@ fn the_live_screen_bundles_on_demand_asks_on_esc_and_reports_on_leaving() {
     let report = &all[restored..];
     assert!(report.contains("SITE RECOVERY REQUIREMENTS"), "{report}");
     assert!(report.contains("127.0.0.1:9 "), "{report}");
+    assert!(report.contains("asrscope: live capture, "), "{report}");
     // The bundle, in the current directory, with the packets so far.
     let zips = zips_in(dir.path());
     let name = zips[0].file_name().unwrap().to_string_lossy().into_owned();

@@ -190,10 +190,14 @@ fn header(out: &mut dyn Write, a: &Analysis, sum: &Summary) -> std::io::Result<(
         CapturePoint::Vm => "VM",
         CapturePoint::Nva => "NVA",
     };
+    // No input file: the report of a live capture.
+    let what = match a.inputs.len() {
+        0 => "live capture".to_string(),
+        n => format!("{n} capture(s)"),
+    };
     writeln!(
         out,
-        "asrscope: {} capture(s), {} frames, {span}, taken on the {cp}",
-        a.inputs.len(),
+        "asrscope: {what}, {} frames, {span}, taken on the {cp}",
         c.frames
     )?;
     for i in &a.inputs {
