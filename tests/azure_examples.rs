@@ -1222,3 +1222,37 @@ fn microsofts_storage_account_example_reads_in_every_shape() {
         assert_eq!(a.resource_group().as_deref(), Some("res9407"));
     }
 }
+
+/// With the NIC's export, `check` judges the rules from the VM's own address
+/// (Microsoft's NetworkInterfaceGet: 172.20.2.4, its primary configuration's;
+/// the second configuration holds a prefix): a deny for another network's
+/// sources no longer stops the VM, a deny whose sources hold it still does.
+/// Without the NIC every rule's source is taken as holding the VM.
+#[test]
+fn check_judges_from_the_nics_address_when_its_export_is_given() {
+    let dir = Scratch::new("nic-source");
+    let nic = dir.write("nic.json", &az_flat(&microsoft_body("NetworkInterfaceGet")));
+    let status = |source: &str, with_nic: bool| {
+        let mut deny = rule("Deny-Storage", 200, "Deny", "Storage");
+        deny["sourceAddressPrefix"] = json!(source);
+        let nsg = dir.write("nsg.json", &nsg_show("vm-nsg", "subnets", &[deny]));
+        let mut args = vec!["--azure", nsg.as_str()];
+        if with_nic {
+            args.extend(["--azure", nic.as_str()]);
+        }
+        let (_, v) = check(&args);
+        let s = requirement(&v, "cache-storage");
+        (
+            s["status"].as_str().unwrap().to_string(),
+            s["nsg"]["rule"].clone(),
+        )
+    };
+    assert_eq!(status("10.9.0.0/16", false).0, "denied");
+    let (other, rule_seen) = status("10.9.0.0/16", true);
+    assert_eq!(other, "ok", "{rule_seen}");
+    assert_ne!(rule_seen, "Deny-Storage");
+    assert_eq!(status("172.20.2.0/24", true).0, "denied");
+    assert_eq!(status("172.20.2.4", true).0, "denied");
+    // The prefix of the second IP configuration is not the VM's address.
+    assert_eq!(status("172.20.2.16/28", true).0, "ok");
+}

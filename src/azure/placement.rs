@@ -79,7 +79,8 @@ pub struct Nic {
     pub id: ResourceId,
     /// The subnet of its primary IP configuration.
     pub subnet: Option<ResourceId>,
-    /// Its private addresses.
+    /// Its private addresses, the primary IP configuration's first (else
+    /// the first configuration's).
     pub private_ips: Vec<IpAddr>,
     /// The public IP address resource of an IP configuration, if any.
     pub public_ip: Option<ResourceId>,
@@ -180,6 +181,12 @@ impl Placement {
             .as_ref()
             .and_then(|n| n.subnet.clone())
             .or_else(|| self.vm_subnet().map(|s| s.id.clone()))
+    }
+
+    /// The VM's address: its NIC's primary private address, when the NIC's
+    /// export is given.
+    pub fn vm_address(&self) -> Option<IpAddr> {
+        self.nic.as_ref()?.private_ips.first().copied()
     }
 
     /// The VM's virtual network id (from its subnet's id; else the only

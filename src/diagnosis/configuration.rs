@@ -302,6 +302,9 @@ impl Prefixes {
         dest: &Destination<'_>,
     ) -> Prefixes {
         let mut p = Prefixes::default();
+        // The VM's address when its NIC's export gives it; else every
+        // rule's source is taken as holding it.
+        let vm = network.placement.vm_address();
         for &(addr, len) in prefixes {
             let mut verdict: Option<NsgVerdict> = None;
             let mut route: Option<RouteVerdict> = None;
@@ -309,7 +312,10 @@ impl Prefixes {
             let mut admin: Option<AdminVerdict> = None;
             let mut outbound: Option<OutboundVerdict> = None;
             for ip in probes(points, addr, len) {
-                let flow = crate::azure::nsg::Flow::tcp(ip, 443);
+                let flow = crate::azure::nsg::Flow {
+                    source: vm,
+                    ..crate::azure::nsg::Flow::tcp(ip, 443)
+                };
                 // Admin rules first: an Always Allow ends the evaluation and
                 // the NSGs are not consulted; after a Deny they are still
                 // evaluated, to be recorded.
@@ -323,7 +329,10 @@ impl Prefixes {
                     verdict = worse(verdict, nsg, nsg_harm);
                 }
                 let r = network.route(ip, source_tags);
-                let flow = FirewallFlow::https(ip, name.clone());
+                let flow = FirewallFlow {
+                    source: vm,
+                    ..FirewallFlow::https(ip, name.clone())
+                };
                 let fw = network.firewall_verdict(&flow, r.as_ref(), source_tags);
                 firewall = worse(firewall, fw, FirewallVerdict::harm);
                 let out = network.outbound_verdict(r.as_ref(), dest);
@@ -674,7 +683,8 @@ fn firewall_judgement(
             .evidence
             .push(CheckEvidence::FirewallAllows { verdict: v.clone() }),
     }
-    firewall_fixes(v, &network.firewalls, e, &r.tag, None, &mut r.fixes);
+    let vm = network.placement.vm_address();
+    firewall_fixes(v, &network.firewalls, e, &r.tag, vm, &mut r.fixes);
 }
 
 /// What the cache storage account's firewall does to the cache

@@ -242,6 +242,7 @@ fn nic(obj: &Obj<'_>) -> Result<Nic, PlacementError> {
     let configs = obj.array("ipConfigurations", WHAT)?;
     let (mut primary, mut first) = (None, None);
     let mut private_ips = Vec::new();
+    let mut primary_ip = None;
     let mut public_ip = None;
     for c in configs {
         let Value::Object(o) = c else {
@@ -261,7 +262,11 @@ fn nic(obj: &Obj<'_>) -> Result<Nic, PlacementError> {
                         format!("\"privateIPAddress\" is {}, not an IP address", quoted(a)),
                     )
                 })?;
-            private_ips.push(ip);
+            if c.bool("primary", IPC)? == Some(true) && primary_ip.is_none() {
+                primary_ip = Some(ip);
+            } else {
+                private_ips.push(ip);
+            }
         }
         if public_ip.is_none() {
             public_ip = c.reference("publicIPAddress", IPC)?;
@@ -275,6 +280,8 @@ fn nic(obj: &Obj<'_>) -> Result<Nic, PlacementError> {
         }
     }
     let subnet = primary.or(first).flatten();
+    // The primary configuration's address first: the VM's.
+    private_ips.splice(0..0, primary_ip);
     Ok(Nic {
         id,
         subnet,
