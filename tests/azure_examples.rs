@@ -1255,4 +1255,13 @@ fn check_judges_from_the_nics_address_when_its_export_is_given() {
     assert_eq!(status("172.20.2.4", true).0, "denied");
     // The prefix of the second IP configuration is not the VM's address.
     assert_eq!(status("172.20.2.16/28", true).0, "ok");
+    // The primary configuration's address, wherever it is in the list.
+    let mut swapped = az_flat(&microsoft_body("NetworkInterfaceGet"));
+    swapped["ipConfigurations"]
+        .as_array_mut()
+        .unwrap()
+        .reverse();
+    dir.write("nic.json", &swapped);
+    assert_eq!(status("172.20.2.4/32", true).0, "denied");
+    assert_eq!(status("172.20.2.16/28", true).0, "ok");
 }
