@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{data, run};
+use common::{data, requirement};
 use serde_json::{Value, json};
 
 /// The VM's subnet: private (`defaultOutboundAccess: false`, no NAT
@@ -52,34 +52,13 @@ fn exports(dir: &tempfile::TempDir) -> Vec<String> {
     files
 }
 
-fn requirement<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["requirements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == id)
-        .unwrap_or_else(|| panic!("no requirement {id}"))
-}
-
 #[test]
 fn each_endpoint_names_the_first_layer_that_stops_it() {
     let dir = common::scratch("layers-first");
     let files = exports(&dir);
-    let mut args = vec![
-        "check",
-        "--source-region",
-        "eastus",
-        "--target-region",
-        "centralus",
-        "--format",
-        "json",
-    ];
-    for f in &files {
-        args.extend(["--azure", f.as_str()]);
-    }
-    let (code, out, err) = run(&args);
+    let args: Vec<&str> = files.iter().flat_map(|f| ["--azure", f.as_str()]).collect();
+    let (code, v, err) = common::check_json(&args);
     assert_eq!(code, 1, "{err}");
-    let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["ok"], false);
     let kinds: Vec<&str> = v["exports"]
         .as_array()

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{analyze, data, microsoft_body, run};
+use common::{analyze, data, microsoft_body, requirement, run};
 use serde_json::{Value, json};
 
 fn scratch() -> tempfile::TempDir {
@@ -34,15 +34,6 @@ fn subnet(edit: impl FnOnce(&mut Value)) -> Value {
 /// `check --format json` for East US -> Central US with `args`.
 fn check(args: &[&str]) -> Value {
     common::check_json(args).1
-}
-
-fn requirement<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["requirements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == id)
-        .unwrap_or_else(|| panic!("{id}"))
 }
 
 const PUBLIC: [&str; 3] = ["azure-ad", "site-recovery", "monitoring"];

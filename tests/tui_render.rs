@@ -6,75 +6,10 @@ mod common;
 
 use asrscope::model::{Drops, Snapshot};
 use asrscope::tui::{self, Detail, Effect, Pane, UiState};
-use clap::Parser;
+use common::screen::{key, render, row_with, snapshot, snapshot_with};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use std::collections::HashMap;
-use std::path::Path;
-use std::sync::{Mutex, OnceLock};
-
-fn capture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("captures")
-        .join(name)
-        .to_string_lossy()
-        .to_string()
-}
-
-/// The snapshot of a sample capture (analysed once per test binary).
-fn snapshot(name: &str) -> Snapshot {
-    snapshot_with(name, &[])
-}
-
-/// The snapshot of a sample capture analysed with extra arguments.
-fn snapshot_with(name: &str, extra: &[&str]) -> Snapshot {
-    static CACHE: OnceLock<Mutex<HashMap<String, Snapshot>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let key = format!("{name} {}", extra.join(" "));
-    if let Some(s) = cache.lock().unwrap().get(&key) {
-        return s.clone();
-    }
-    let path = capture(name);
-    let mut args = vec![
-        "asrscope",
-        "analyze",
-        "--source-region",
-        "eastus",
-        "--target-region",
-        "centralus",
-    ];
-    args.extend_from_slice(extra);
-    args.push(&path);
-    let cli = asrscope::cli::Cli::try_parse_from(args).unwrap();
-    let asrscope::cli::Command::Analyze(args) = cli.command else {
-        panic!("not analyze")
-    };
-    let o = asrscope::app::tui::analyse((&args).into()).unwrap();
-    let snap = Snapshot::from_analysis(&o.analysis, path.clone());
-    cache.lock().unwrap().insert(key, snap.clone());
-    snap
-}
-
-/// Renders and returns the screen, one string per row.
-fn render(snap: &Snapshot, ui: &mut UiState, w: u16, h: u16) -> Vec<String> {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| tui::draw(f, snap, ui)).unwrap();
-    let buf = t.backend().buffer();
-    let mut rows = Vec::new();
-    for y in 0..buf.area.height {
-        let mut row = String::new();
-        for x in 0..buf.area.width {
-            row.push_str(buf[(x, y)].symbol());
-        }
-        rows.push(row);
-    }
-    rows
-}
-
-fn key(ui: &mut UiState, snap: &Snapshot, code: KeyCode) -> Option<Effect> {
-    tui::handle_key(ui, KeyEvent::new(code, KeyModifiers::NONE), snap)
-}
+use ratatui::crossterm::event::KeyCode;
 
 fn typed(ui: &mut UiState, snap: &Snapshot, text: &str) {
     for c in text.chars() {
@@ -82,11 +17,18 @@ fn typed(ui: &mut UiState, snap: &Snapshot, text: &str) {
     }
 }
 
-fn row_with<'a>(screen: &'a [String], needle: &str) -> &'a str {
-    screen
+/// The detail of the flow to `server` (its TLS server name) as logical lines,
+/// before wrapping.
+fn logical_lines(snap: &Snapshot, server: &str, ascii: bool) -> Vec<String> {
+    let j = snap
+        .flows
         .iter()
-        .find(|r| r.contains(needle))
-        .unwrap_or_else(|| panic!("no row with {needle:?}:\n{}", screen.join("\n")))
+        .find(|j| j.flow.server_name.as_deref() == Some(server))
+        .unwrap_or_else(|| panic!("no flow to {server}"));
+    tui::views::detail::flow_lines(snap, j, ascii)
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+        .collect()
 }
 
 /// Opens the detail of the first flow whose name contains `name` and returns
@@ -290,15 +232,7 @@ fn detail_of_intercepted_tls_names_the_issuer() {
     let text = flat(&detail_text(&snap, "login.microsoftonline.com"));
     // The certificate line wraps, and may wrap across a page: read it as
     // the detail's logical line.
-    let j = snap
-        .flows
-        .iter()
-        .find(|j| j.flow.server_name.as_deref() == Some("login.microsoftonline.com"))
-        .unwrap();
-    let lines: Vec<String> = tui::views::detail::flow_lines(&snap, j, false)
-        .iter()
-        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
-        .collect();
+    let lines = logical_lines(&snap, "login.microsoftonline.com", false);
     assert!(
         lines.iter().any(|l| l.contains(
             "issuer C=US, O=Contoso Ltd, OU=Network Security, CN=Contoso Firewall Inspection CA"
@@ -345,17 +279,7 @@ fn detail_of_reset_hello_shows_the_rst() {
 #[test]
 fn detail_lines_of_reset_hello_in_order() {
     let snap = snapshot("rst-after-clienthello.pcap");
-    let j = snap
-        .flows
-        .iter()
-        .find(|j| j.flow.server_name.as_deref() == Some("asrcache1.blob.core.windows.net"))
-        .unwrap();
-    let text = |ascii| -> Vec<String> {
-        tui::views::detail::flow_lines(&snap, j, ascii)
-            .iter()
-            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
-            .collect()
-    };
+    let text = |ascii| logical_lines(&snap, "asrcache1.blob.core.windows.net", ascii);
     let lines = text(false);
     let from = lines.iter().position(|l| l == "Timeline (UTC)").unwrap();
     // Times and the client port from tshark's reading of the capture.
@@ -428,15 +352,7 @@ fn detail_lines_of_reset_hello_in_order() {
 #[test]
 fn detail_gives_the_flows_community_id() {
     let snap = snapshot("rst-after-clienthello.pcap");
-    let j = snap
-        .flows
-        .iter()
-        .find(|j| j.flow.server_name.as_deref() == Some("asrcache1.blob.core.windows.net"))
-        .unwrap();
-    let lines: Vec<String> = tui::views::detail::flow_lines(&snap, j, false)
-        .iter()
-        .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
-        .collect();
+    let lines = logical_lines(&snap, "asrcache1.blob.core.windows.net", false);
     let timeline = lines.iter().position(|l| l == "Timeline (UTC)").unwrap();
     let at = lines
         .iter()

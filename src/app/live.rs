@@ -943,12 +943,28 @@ fn bundle_after_capture(
         ));
         return;
     };
+    match bundle_packets(args, spooled, out) {
+        Ok(w) => {
+            say(&super::bundle::summary_line(out, &w));
+            ending.problems(w.problems);
+        }
+        Err(e) => ending.problem(format!("{e:#}")),
+    }
+}
+
+/// The support bundle of the packets file `packets`, analysed with live's
+/// options, written to `out`.
+fn bundle_packets(
+    args: &LiveArgs,
+    packets: std::path::PathBuf,
+    out: &std::path::Path,
+) -> anyhow::Result<super::bundle::Written> {
     let input = crate::cli::InputArgs {
-        captures: vec![spooled],
+        captures: vec![packets],
         filter: None,
         engine: args.engine.clone(),
     };
-    let req = super::bundle::Request {
+    super::bundle::write(&super::bundle::Request {
         sources: super::offline::Sources {
             input: &input,
             azure: &args.azure,
@@ -956,14 +972,7 @@ fn bundle_after_capture(
         },
         output: out,
         command_line: super::bundle::command_line(),
-    };
-    match super::bundle::write(&req) {
-        Ok(w) => {
-            say(&super::bundle::summary_line(out, &w));
-            ending.problems(w.problems);
-        }
-        Err(e) => ending.problem(format!("{e:#}")),
-    }
+    })
 }
 
 /// The most bytes of packets the screen keeps on disk for its bundle key
@@ -1062,21 +1071,7 @@ fn bundle_now(args: &LiveArgs, out: &std::path::Path, packets: &Packets<'_>) -> 
         Ok(t) => t,
         Err(e) => return crate::sanitize::for_terminal(&format!("no support bundle: {e:#}")),
     };
-    let input = crate::cli::InputArgs {
-        captures: vec![copy.path().to_path_buf()],
-        filter: None,
-        engine: args.engine.clone(),
-    };
-    let req = super::bundle::Request {
-        sources: super::offline::Sources {
-            input: &input,
-            azure: &args.azure,
-            judge: &args.judge,
-        },
-        output: out,
-        command_line: super::bundle::command_line(),
-    };
-    match super::bundle::write(&req) {
+    match bundle_packets(args, copy.path().to_path_buf(), out) {
         Ok(w) if full => format!(
             "{} (the packets of its first {} MiB only: start live with --bundle to keep them all)",
             super::bundle::summary_line(out, &w),

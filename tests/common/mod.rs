@@ -4,6 +4,8 @@
 //! Each test file uses a part of it.
 #![allow(dead_code)]
 
+pub mod screen;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
